@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { Preprocessing } from '../dataset/schema';
+import { ModelGraph } from '../graph/schema';
+import { BackendReport, EpochLogs } from '../project/schema';
+import { TrainConfig } from '../training/config';
+
+/**
+ * The engine process protocol. The engine is a child process (child_process.fork in host mode
+ * and the CLI, utilityProcess in Electron) that owns TensorFlow.js; a crash there never takes
+ * the UI or the project with it. Every message in both directions is validated.
+ */
+
+/** Encoded, split data the engine trains on: written by main/data as binary files. */
+export const PreparedData = z.object({
+  /** Folder with x_train.f32, y_train.f32, x_val.f32, y_val.f32 (little-endian float32, row-major). */
+  dir: z.string(),
+  inputWidth: z.number().int().positive(),
+  outputWidth: z.number().int().positive(),
+  trainRows: z.number().int().positive(),
+  valRows: z.number().int().positive(),
+  preprocessing: Preprocessing,
+});
+export type PreparedData = z.infer<typeof PreparedData>;
+
+export const EngineRequest = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello') }),
+  z.object({
+    type: z.literal('train'),
+    runId: z.string(),
+    /** runs/<id>/: the engine writes model/ there when training ends (completed or cancelled). */
+    runDir: z.string(),
+    data: PreparedData,
+    graph: ModelGraph,
+    config: TrainConfig,
+  }),
+  z.object({ type: z.literal('cancel'), runId: z.string() }),
+  z.object({
+    type: z.literal('export'),
+    requestId: z.string(),
+    /** The trained model folder (runs/<id>/model). */
+    modelDir: z.string(),
+    /** Rows to compare predictions on (the validation split). */
+    data: PreparedData,
+    outDir: z.string(),
+  }),
+]);
+export type EngineRequest = z.infer<typeof EngineRequest>;
+
+export const BatchLogs = z.object({ epoch: z.number().int(), batch: z.number().int(), batches: z.number().int(), loss: z.number().nullable(), metric: z.number().nullable() });
+export type BatchLogs = z.infer<typeof BatchLogs>;
+
+export const ExportResult = z.object({
+  outDir: z.string(),
+  files: z.array(z.string()),
+  rowsCompared: z.number().int(),
+  maxAbsDiff: z.number(),
+});
+export type ExportResult = z.infer<typeof ExportResult>;
+
+export const EngineEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), backend: BackendReport }),
+  z.object({ type: z.literal('batch'), runId: z.string(), logs: BatchLogs }),
+  z.object({ type: z.literal('epoch'), runId: z.string(), logs: EpochLogs }),
+  z.object({
+    type: z.literal('done'),
+    runId: z.string(),
+    status: z.enum(['completed', 'cancelled', 'failed']),
+    error: z.string().nullable(),
+    /** Whether model/ was written. */
+    hasModel: z.boolean(),
+  }),
+  z.object({ type: z.literal('exported'), requestId: z.string(), result: ExportResult }),
+  z.object({ type: z.literal('exportFailed'), requestId: z.string(), error: z.string() }),
+  /** A problem outside any request (a malformed message from the parent, say). */
+  z.object({ type: z.literal('error'), error: z.string() }),
+]);
+export type EngineEvent = z.infer<typeof EngineEvent>;

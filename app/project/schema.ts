@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { TaskSpec } from '../dataset/schema';
+import { ModelGraph } from '../graph/schema';
+import { TrainConfig } from '../training/config';
+
+export const PROJECT_FORMAT_VERSION = 1 as const;
+
+/** A project id is the folder's name inside the workspace: safe in a path, readable by a person. */
+export const ProjectId = z.string().min(1).max(80).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a project id is letters, digits, ".", "-" and "_"').refine((s) => !s.includes('..'), 'a project id cannot contain ".."');
+export const RunId = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/, 'a run id is letters, digits, "-" and "_"');
+export const DatasetId = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/, 'a dataset id is letters, digits, "-" and "_"');
+
+/** project.json: everything a user set up, so reopening shows it as it was. */
+export const ProjectFile = z.object({
+  format: z.literal('layerlab-project'),
+  version: z.literal(PROJECT_FORMAT_VERSION),
+  name: z.string().min(1).max(120),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  datasetId: DatasetId.nullable(),
+  taskSpec: TaskSpec.nullable(),
+  graph: ModelGraph.nullable(),
+  trainConfig: TrainConfig,
+});
+export type ProjectFile = z.infer<typeof ProjectFile>;
+
+export const EpochLogs = z.object({
+  epoch: z.number().int().nonnegative(),
+  loss: z.number().nullable(),
+  val_loss: z.number().nullable(),
+  accuracy: z.number().nullable().optional(),
+  val_accuracy: z.number().nullable().optional(),
+  mae: z.number().nullable().optional(),
+  val_mae: z.number().nullable().optional(),
+});
+export type EpochLogs = z.infer<typeof EpochLogs>;
+
+export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const BackendReport = z.object({
+  name: z.string(),
+  /** Why each better backend was not used, in the order tried. */
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+});
+export type BackendReport = z.infer<typeof BackendReport>;
+
+/** runs/<id>/run.json: one training run, its settings and its history. */
+export const RunSummary = z.object({
+  id: RunId,
+  status: RunStatus,
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  error: z.string().nullable(),
+  task: z.enum(['classification', 'regression']),
+  taskSpec: TaskSpec,
+  trainConfig: TrainConfig,
+  graph: ModelGraph,
+  backend: BackendReport.nullable(),
+  epochs: z.array(EpochLogs),
+  /** Whether runs/<id>/model/ holds trained weights to export. */
+  hasModel: z.boolean(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
