@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ProjectService } from '../data';
+import { EngineClient } from '../engine';
+import { createDispatch, type Dispatch } from '../ipc/dispatch';
+import { EventBus } from '../ipc/event-bus';
+import { createHandlers } from './handlers';
+import { RunManager } from './runs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function appVersion(): string {
+  return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export interface Services {
+  dispatch: Dispatch;
+  bus: EventBus;
+  projects: ProjectService;
+  engine: EngineClient;
+  runs: RunManager;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Everything the main side runs, wired once, for host mode, Electron and the CLI alike. The
+ * engine starts in the background; callers that need it await engine.start().
+ */
+export function createServices(options: { workspace: string; mode: 'electron' | 'host'; engine?: EngineClient }): Services {
+  const bus = new EventBus();
+  const projects = new ProjectService(options.workspace);
+  const engine = options.engine ?? new EngineClient();
+  engine.onStatus((status) => bus.emit('engine.status', status));
+  const runs = new RunManager({ projects, engine, bus });
+  const dispatch = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs }));
+  return {
+    dispatch,
+    bus,
+    projects,
+    engine,
+    runs,
+    dispose: async () => {
+      engine.dispose();
+    },
+  };
+}

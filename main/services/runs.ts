@@ -1,0 +1,157 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { TaskSpec } from '../../app/dataset/schema';
+import { taskShape } from '../../app/dataset/task';
+import { PreparedData } from '../../app/engine/protocol';
+import { analyzeGraph } from '../../app/graph/analyze';
+import type { ModelGraph } from '../../app/graph/schema';
+import { formatZodError, UserError } from '../../app/ipc/errors';
+import type { RunSummary } from '../../app/project/schema';
+import type { TrainConfig } from '../../app/training/config';
+import { prepareTrainingData, writeJsonAtomic, type ProjectService } from '../data';
+import type { EngineClient } from '../engine';
+import type { EventBus } from '../ipc/event-bus';
+
+export interface StartRunInput {
+  projectId: string;
+  taskSpec: TaskSpec;
+  graph: ModelGraph;
+  trainConfig: TrainConfig;
+}
+
+function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `run-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The graph must fit the data: the editor keeps them in step, but a stale or hand-written graph may not. */
+function checkGraphFitsData(graph: ModelGraph, inputWidth: number, head: { units: number; activation: string }): void {
+  const analysis = analyzeGraph(graph);
+  if (!analysis.ok) throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
+  if (analysis.inputs.length !== 1 || analysis.outputs.length !== 1) {
+    throw new UserError(`A model trained on a table needs exactly one Input and one Output node; this graph has ${analysis.inputs.length} and ${analysis.outputs.length}.`);
+  }
+  const input = graph.nodes.find((n) => n.type === 'Input');
+  const output = graph.nodes.find((n) => n.type === 'Output');
+  if (input?.type === 'Input' && (input.config.shape.length !== 1 || input.config.shape[0] !== inputWidth)) {
+    throw new UserError(`The Input node expects shape (${input.config.shape.join(', ')}) but the dataset gives ${inputWidth} features per row. Re-select the target or apply a template to resize it.`);
+  }
+  if (output?.type === 'Output' && (output.config.units !== head.units || output.config.activation !== head.activation)) {
+    throw new UserError(`The Output node has ${output.config.units} units (${output.config.activation}) but this task needs ${head.units} (${head.activation}).`);
+  }
+}
+
+/**
+ * Runs: prepare the data, train in the engine process, keep the history on disk as it grows
+ * (run.json + metrics.jsonl), and tell every renderer. One run trains at a time.
+ */
+export class RunManager {
+  private active: { projectId: string; runId: string; done: Promise<RunSummary> } | null = null;
+
+  constructor(private readonly deps: { projects: ProjectService; engine: EngineClient; bus: EventBus }) {}
+
+  get activeRun(): { projectId: string; runId: string } | null {
+    return this.active && { projectId: this.active.projectId, runId: this.active.runId };
+  }
+
+  async start(input: StartRunInput): Promise<RunSummary> {
+    const { projects, engine } = this.deps;
+    if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
+    const state = await projects.open(input.projectId);
+    if (!state.dataset || !state.project.datasetId) throw new UserError('Import a dataset before training.');
+    const shape = taskShape(state.dataset, input.taskSpec);
+    checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
+    await projects.save(input.projectId, { taskSpec: input.taskSpec, graph: input.graph, trainConfig: input.trainConfig });
+
+    const runId = newRunId(new Date());
+    const runDir = projects.runDir(input.projectId, runId);
+    await mkdir(runDir, { recursive: true });
+    const data = await prepareTrainingData({
+      datasetDir: path.join(projects.datasetsDir(input.projectId), state.project.datasetId),
+      meta: state.dataset,
+      taskSpec: input.taskSpec,
+      validationSplit: input.trainConfig.validationSplit,
+      seed: input.trainConfig.seed,
+      outDir: path.join(runDir, 'data'),
+    });
+    await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
+    const backend = engine.status.backend ?? (await engine.start());
+    const summary: RunSummary = {
+      id: runId,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      error: null,
+      task: input.taskSpec.task,
+      taskSpec: input.taskSpec,
+      trainConfig: input.trainConfig,
+      graph: input.graph,
+      backend,
+      epochs: [],
+      hasModel: false,
+    };
+    await projects.writeRun(input.projectId, summary);
+    const done = this.execute(input.projectId, runDir, summary, data);
+    this.active = { projectId: input.projectId, runId, done };
+    return structuredClone(summary);
+  }
+
+  /** Resolves with the final summary of a run this manager started. */
+  async whenDone(runId: string): Promise<RunSummary> {
+    if (!this.active || this.active.runId !== runId) throw new UserError(`Run ${runId} is not training.`);
+    return this.active.done;
+  }
+
+  cancel(projectId: string, runId: string): boolean {
+    if (!this.active || this.active.runId !== runId || this.active.projectId !== projectId) return false;
+    this.deps.engine.cancel(runId);
+    return true;
+  }
+
+  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData): Promise<RunSummary> {
+    const { projects, engine, bus } = this.deps;
+    const metricsFile = path.join(runDir, 'metrics.jsonl');
+    // Epoch events are written in order, each after the one before, so a crash loses at most one line.
+    let writes: Promise<unknown> = Promise.resolve();
+    try {
+      const done = await engine.train({ runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig }, (event) => {
+        if (event.type === 'batch') {
+          bus.emit('run.batch', { projectId, runId: summary.id, logs: event.logs });
+        } else {
+          summary.epochs.push(event.logs);
+          const snapshot = structuredClone(summary);
+          writes = writes.then(() => appendFile(metricsFile, `${JSON.stringify(event.logs)}\n`)).then(() => projects.writeRun(projectId, snapshot));
+          bus.emit('run.epoch', { projectId, runId: summary.id, logs: event.logs });
+        }
+      });
+      summary.status = done.status;
+      summary.error = done.error;
+      summary.hasModel = done.hasModel;
+    } catch (error) {
+      summary.status = 'failed';
+      summary.error = error instanceof Error ? error.message : String(error);
+    }
+    summary.endedAt = new Date().toISOString();
+    summary.backend = engine.status.backend ?? summary.backend;
+    await writes.catch(() => undefined);
+    await projects.writeRun(projectId, summary);
+    this.active = null;
+    bus.emit('run.ended', { projectId, run: summary });
+    return structuredClone(summary);
+  }
+}
+
+/** The prepared data of a finished run (what the export compares predictions on). */
+export async function readPreparedData(runDir: string): Promise<PreparedData> {
+  const file = path.join(runDir, 'data', 'prepared.json');
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch {
+    throw new UserError(`This run has no prepared data (${file} is missing); train it again to export.`);
+  }
+  const parsed = PreparedData.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new UserError(formatZodError(parsed.error, `${file} is damaged`));
+  return parsed.data;
+}

@@ -1,0 +1,27 @@
+// Bundles the Electron shell (main, preload) and the engine entry into dist/electron as
+// CommonJS, the form Electron loads. TensorFlow.js stays external: it is resolved from
+// node_modules at run time (the wasm backend loads its .wasm files from there).
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['electron', '@tensorflow/*'],
+  // Our ESM sources find files relative to import.meta.url; give the CJS bundle the same.
+  define: { 'import.meta.url': '__layerlabImportMetaUrl' },
+  banner: { js: "const __layerlabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: [path.join(root, 'main/electron/main.ts')], outfile: path.join(root, 'dist/electron/main.cjs') }),
+  build({ ...common, entryPoints: [path.join(root, 'main/electron/preload.ts')], outfile: path.join(root, 'dist/electron/preload.cjs'), define: {}, banner: {} }),
+  build({ ...common, entryPoints: [path.join(root, 'main/engine/engine-main.ts')], outfile: path.join(root, 'dist/electron/engine.cjs') }),
+]);
+console.log('Built dist/electron (main.cjs, preload.cjs, engine.cjs).');
