@@ -21,6 +21,8 @@ export const ProjectState = z.object({
   project: ProjectFile,
   dataset: DatasetMeta.nullable(),
   runs: z.array(RunSummary),
+  /** Parts of the project that could not be read (a damaged run.json, a missing dataset), in words. */
+  problems: z.array(z.string()).optional(),
 });
 export type ProjectState = z.infer<typeof ProjectState>;
 

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { DatasetMeta } from '../../app/dataset/schema';
+import { UserError } from '../../app/ipc/errors';
+import { writeFileSynced } from './atomic-write';
+import { littleEndianBytes, readFloat64, readInt32 } from './binary';
+import { isMissing, numberText, parseNumber } from './cell';
+import { errorCode, readError } from './fs-errors';
+
+/**
+ * A stored column: numbers as float64 (NaN = missing), anything else as int32 codes into a
+ * dictionary of the distinct texts (-1 = missing). A column is stored as numbers exactly when
+ * every present value is a number, whatever kind the profile gave it, so an ignored id column
+ * or a mostly-empty one costs 8 bytes a row and never a dictionary of 1e5 strings.
+ */
+export type StoredColumn = Float64Array | { codes: Int32Array; dict: string[] };
+
+const numbersFile = (i: number) => `col-${i}.f64`;
+const codesFile = (i: number) => `col-${i}.i32`;
+const dictFile = (i: number) => `dict-${i}.json`;
+
+export function encodeColumn(rows: readonly (readonly string[])[], j: number): StoredColumn {
+  const numbers = new Float64Array(rows.length);
+  let i = 0;
+  for (; i < rows.length; i += 1) {
+    const cell = rows[i]?.[j] ?? '';
+    if (isMissing(cell)) {
+      numbers[i] = Number.NaN;
+      continue;
+    }
+    const value = parseNumber(cell);
+    if (value === null) break;
+    numbers[i] = value;
+  }
+  if (i === rows.length) return numbers;
+
+  const codes = new Int32Array(rows.length);
+  const dict: string[] = [];
+  const index = new Map<string, number>();
+  for (let r = 0; r < rows.length; r += 1) {
+    const cell = rows[r]?.[j] ?? '';
+    if (isMissing(cell)) {
+      codes[r] = -1;
+      continue;
+    }
+    let code = index.get(cell);
+    if (code === undefined) {
+      code = dict.length;
+      dict.push(cell);
+      index.set(cell, code);
+    }
+    codes[r] = code;
+  }
+  return { codes, dict };
+}
+
+/** Write one column's files into a dataset folder under construction (raw fs errors). */
+export async function writeColumn(dir: string, i: number, column: StoredColumn): Promise<void> {
+  if (column instanceof Float64Array) {
+    await writeFileSynced(join(dir, numbersFile(i)), littleEndianBytes(column));
+    return;
+  }
+  await writeFileSynced(join(dir, codesFile(i)), littleEndianBytes(column.codes));
+  await writeFileSynced(join(dir, dictFile(i)), `${JSON.stringify(column.dict)}\n`);
+}
+
+const Dict = z.array(z.string());
+
+function damaged(datasetDir: string, what: string): UserError {
+  return new UserError(`The dataset in ${datasetDir} is damaged: ${what}. Import the data again.`);
+}
+
+async function readOptional(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw readError(path, error);
+  }
+}
+
+/** Every column of a stored dataset, in meta.columns order. */
+export async function loadColumns(datasetDir: string, meta: DatasetMeta): Promise<StoredColumn[]> {
+  return Promise.all(
+    meta.columns.map(async (column, i): Promise<StoredColumn> => {
+      const numbers = await readOptional(join(datasetDir, numbersFile(i)));
+      if (numbers) {
+        if (numbers.byteLength !== meta.rows * 8) throw damaged(datasetDir, `${numbersFile(i)} (column "${column.name}") has the wrong size`);
+        return readFloat64(numbers);
+      }
+      const codeBytes = await readOptional(join(datasetDir, codesFile(i)));
+      const dictText = await readOptional(join(datasetDir, dictFile(i)));
+      if (!codeBytes || dictText === null) throw damaged(datasetDir, `the data of column "${column.name}" is missing`);
+      if (codeBytes.byteLength !== meta.rows * 4) throw damaged(datasetDir, `${codesFile(i)} (column "${column.name}") has the wrong size`);
+      let dict: string[];
+      try {
+        dict = Dict.parse(JSON.parse(dictText.toString('utf8')));
+      } catch {
+        throw damaged(datasetDir, `${dictFile(i)} (column "${column.name}") is not a list of texts`);
+      }
+      const codes = readInt32(codeBytes);
+      for (const code of codes) {
+        if (code < -1 || code >= dict.length) throw damaged(datasetDir, `${codesFile(i)} (column "${column.name}") refers past its dictionary`);
+      }
+      return { codes, dict };
+    }),
+  );
+}
+
+/**
+ * The text of one stored cell as the profile spells it (numbers canonically, like the
+ * categories of a numeric column), or null when missing.
+ */
+export function cellText(column: StoredColumn, row: number): string | null {
+  if (column instanceof Float64Array) {
+    const value = column[row] ?? Number.NaN;
+    return Number.isNaN(value) ? null : numberText(value);
+  }
+  const code = column.codes[row] ?? -1;
+  return code < 0 ? null : (column.dict[code] ?? null);
+}

@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ColumnProfile } from '../../../app/dataset/schema';
+import { parseCsv, profileColumns } from '../../../main/data';
+
+const IRIS = fileURLToPath(new URL('../../../resources/iris.csv', import.meta.url));
+
+function profileText(text: string): Map<string, ColumnProfile> {
+  const { headers, rows, lines } = parseCsv(text, 'test.csv');
+  return new Map(profileColumns(headers, rows, lines).map((c) => [c.name, c]));
+}
+
+function column(profiles: Map<string, ColumnProfile>, name: string): ColumnProfile {
+  const found = profiles.get(name);
+  if (!found) throw new Error(`no column ${name}`);
+  return found;
+}
+
+describe('profileColumns', () => {
+  it('profiles iris as 4 numeric columns and a 3-class categorical one', async () => {
+    const { headers, rows, lines } = parseCsv(await readFile(IRIS, 'utf8'), 'iris.csv');
+    const profiles = profileColumns(headers, rows, lines);
+    expect(profiles.map((c) => c.kind)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'categorical']);
+    const species = profiles[4];
+    expect(species?.categories).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(species?.unique).toBe(3);
+    const sepal = profiles[0];
+    expect(sepal).toMatchObject({ name: 'sepal_length', missing: 0, unique: 35, min: 4.3, max: 7.9, integer: false });
+    expect(sepal?.mean).toBeCloseTo(5.843333, 5);
+    // Population std (divide by n) of iris sepal length.
+    expect(sepal?.std).toBeCloseTo(0.825301, 5);
+  });
+
+  // 12 rows, one column per kind the profiler must tell apart.
+  const header = 'x,color,user_id,constant,mixed,empty,n,name,measure,rating';
+  const lines = [
+    '1.5,red,101,7,10,NA,1,ann,0.11,1',
+    '2.5,blue,205,7,11,,2,bob,0.52,2',
+    'NA,red,303,7,12,null,3,cid,0.93,10',
+    '4.5,green,404,7,13,?,4,dan,1.24,2',
+    '5.5,blue,511,7,14,-,5,eve,1.75,1',
+    '6.5,red,612,7,15,N/A,6,fay,2.06,10',
+    '7.5,green,707,7,16,NaN,7,gus,2.47,1',
+    '8.5,red,808,7,17,na,8,hal,2.88,2',
+    '9.5,blue,909,7,abc,NULL,9,ida,3.19,1',
+    '10.5,red,1010,7,19,n/a,10,jo,3.41,2',
+    '11.5,green,1111,7,20,nan,11,kim,3.82,10',
+    '12.5,red,1212,7,21,,12,lea,4.13,1',
+  ];
+  const profiles = profileText([header, ...lines].join('\n'));
+
+  it('types a plain numeric column with a missing value (mean and population std by hand)', () => {
+    const x = column(profiles, 'x');
+    const values = [1.5, 2.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5, 11.5, 12.5];
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
+    expect(x).toMatchObject({ kind: 'numeric', missing: 1, unique: 11, min: 1.5, max: 12.5, integer: false });
+    expect(x.mean).toBeCloseTo(mean, 10);
+    expect(x.std).toBeCloseTo(std, 10);
+  });
+
+  it('types text with few values as categorical with sorted categories', () => {
+    expect(column(profiles, 'color')).toMatchObject({ kind: 'categorical', unique: 3, missing: 0, categories: ['blue', 'green', 'red'] });
+  });
+
+  it('ignores an all-unique integer column named like an id', () => {
+    expect(column(profiles, 'user_id')).toMatchObject({ kind: 'ignored', reason: 'looks like an identifier: every value is unique' });
+  });
+
+  it('ignores a consecutive row number (1, 2, 3, ...) whatever its name', () => {
+    expect(column(profiles, 'n')).toMatchObject({ kind: 'ignored', reason: 'looks like an identifier: every value is unique' });
+  });
+
+  it('ignores all-unique text as an identifier', () => {
+    expect(column(profiles, 'name')).toMatchObject({ kind: 'ignored', reason: 'looks like an identifier: every value is unique' });
+  });
+
+  it('keeps an all-unique continuous column as a numeric feature', () => {
+    expect(column(profiles, 'measure')).toMatchObject({ kind: 'numeric', unique: 12, integer: false });
+  });
+
+  it('ignores a constant column', () => {
+    const constant = column(profiles, 'constant');
+    expect(constant.kind).toBe('ignored');
+    expect(constant.reason).toContain('has a single value');
+  });
+
+  it('points at the file row of text in a numeric column', () => {
+    // Header is line 1, so the 9th data row is line 10.
+    expect(column(profiles, 'mixed')).toMatchObject({ kind: 'ignored', reason: 'mixes numbers and text: row 10 has "abc"' });
+  });
+
+  it('treats every missing-value spelling as missing, case-insensitively', () => {
+    expect(column(profiles, 'empty')).toMatchObject({ kind: 'ignored', reason: 'every value is missing', missing: 12, unique: 0 });
+  });
+
+  it('sorts numeric categories numerically and marks whole numbers', () => {
+    expect(column(profiles, 'rating')).toMatchObject({ kind: 'numeric', integer: true, unique: 3, categories: ['1', '2', '10'] });
+  });
+
+  it('counts "1" and "1.0" as one value', () => {
+    const p = profileText('v,w\n1,a\n1.0,b\n2,a\n');
+    expect(column(p, 'v')).toMatchObject({ unique: 2, categories: ['1', '2'], integer: true });
+  });
+
+  it('keeps a short counting column (under 10 rows) as a feature', () => {
+    expect(column(profileText('x,y\n1,2\n2,4\n3,6\n4,8\n'), 'x').kind).toBe('numeric');
+  });
+
+  it('calls text with more than 50 distinct values free text, and drops its categories', () => {
+    const rows = Array.from({ length: 61 }, (_, i) => `w${i % 60},${i}.5`);
+    const p = profileText(['word,v', ...rows].join('\n'));
+    expect(column(p, 'word')).toMatchObject({ kind: 'ignored', unique: 60 });
+    expect(column(p, 'word').reason).toContain('free text or an identifier: 60 distinct values');
+    expect(column(p, 'word').categories).toBeUndefined();
+    expect(column(p, 'v').categories).toBeUndefined();
+  });
+
+  it('makes a mostly-text column with few values categorical, not mixed', () => {
+    const p = profileText('size,v\nS,1\nM,2\nL,3\n10,4\nS,5\nM,6\n');
+    expect(column(p, 'size')).toMatchObject({ kind: 'categorical', categories: ['10', 'L', 'M', 'S'] });
+  });
+
+  it('profiles 100,000 rows quickly', () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => [String(i * 0.5), i % 3 === 0 ? 'a' : 'b', String(i), `t${i}`]);
+    const started = performance.now();
+    const result = profileColumns(['f', 'c', 'index', 'text'], rows);
+    expect(result.map((c) => c.kind)).toEqual(['numeric', 'categorical', 'ignored', 'ignored']);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+});
