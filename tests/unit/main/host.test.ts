@@ -103,7 +103,7 @@ describe('host mode server', () => {
       expect(result.ok, channel).toBe(false);
       expect(result.error).toMatch(message);
     }
-    const created = await invoke(ws, id++, 'project.create', { name: 'Still works' });
+    const created = await invoke(ws, id, 'project.create', { name: 'Still works' });
     expect(created.ok).toBe(true);
     ws.close();
   });

@@ -1,0 +1,194 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendReport } from '../../app/project/schema';
+import { installWasmKernelFixes } from './wasm-kernel-fixes';
+
+export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+
+export function isBackendName(value: string): value is BackendName {
+  return (BACKEND_ORDER as readonly string[]).includes(value);
+}
+
+type Attempt = { ok: true } | { ok: false; reason: string };
+
+/** The first line of an error, without the stack: a reason that fits on one line of a report. */
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
+}
+
+function isMissingModule(error: unknown, specifier: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  // Only the package itself being absent counts as "not installed"; a missing native library or
+  // a missing dependency of an installed package is a load failure worth reporting as such.
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${specifier}'`);
+}
+
+/**
+ * tf.setBackend swallows the initialisation error and only console.warns it; capture those
+ * warnings so the report can say why, not just that, a backend did not start.
+ */
+async function setBackendCapturingWarnings(name: string): Promise<{ ok: boolean; warnings: string[] }> {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  };
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    return { ok, warnings };
+  } catch (error) {
+    return { ok: false, warnings: [...warnings, firstLine(error)] };
+  } finally {
+    console.warn = original;
+  }
+}
+
+const near = (actual: ArrayLike<number>, expected: readonly number[]): boolean =>
+  actual.length === expected.length && expected.every((e, i) => Math.abs((actual[i] ?? NaN) - e) <= 1e-4 * Math.max(1, Math.abs(e)));
+
+/**
+ * A tiny forward and backward pass whose answer is known: a backend that loads but computes
+ * wrong numbers (a broken native build, a bad kernel) must not train anyone's model. It covers
+ * the kernels a Dense network's training step needs, including a fused matmul with a
+ * transposed operand and a bias, which stock tfjs-backend-wasm 4.22 gets wrong.
+ */
+export function probeBackend(): string | null {
+  const xv = [1, 2, 3, -1, 0.5, 4]; // 3×2
+  const wv = [0.5, -1, 2, 0.25]; // 2×2, used transposed
+  const bv = [0.1, -0.2];
+  // Expected numbers, computed in plain JS: y = x·wᵀ + b, L = Σ y², dL/dw = (2y)ᵀ·x, dL/db = Σ_rows 2y.
+  const y: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    for (let c = 0; c < 2; c++) y.push(xv[r * 2]! * wv[c * 2]! + xv[r * 2 + 1]! * wv[c * 2 + 1]! + bv[c]!);
+  }
+  const dW = [0, 0, 0, 0];
+  const dB = [0, 0];
+  for (let r = 0; r < 3; r++) {
+    for (let c = 0; c < 2; c++) {
+      const g = 2 * y[r * 2 + c]!;
+      dB[c]! += g;
+      for (let k = 0; k < 2; k++) dW[c * 2 + k]! += g * xv[r * 2 + k]!;
+    }
+  }
+
+  let tensors: tf.Tensor[] = [];
+  try {
+    // Everything inside try: a broken backend may throw rather than compute wrong numbers.
+    tensors = tf.tidy(() => {
+      const x = tf.tensor2d(xv, [3, 2]);
+      const w = tf.tensor2d(wv, [2, 2]);
+      const b = tf.tensor1d(bv);
+      const forward = (wt: tf.Tensor, bt: tf.Tensor) => tf.fused.matMul({ a: x, b: wt as tf.Tensor2D, transposeB: true, bias: bt });
+      const out = forward(w, b);
+      const [gw, gb] = tf.grads((wt: tf.Tensor, bt: tf.Tensor) => forward(wt, bt).square().sum())([w, b]);
+      const plain = tf.matMul(x, w); // untransposed path, no bias
+      // A batch of two: the path where stock wasm's fused bias is wrong even without transposes.
+      const batched = tf.fused.matMul({ a: tf.stack([x, x]) as tf.Tensor3D, b: tf.stack([w, w]) as tf.Tensor3D, transposeB: true, bias: b });
+      return [out, gw!, gb!, plain, batched];
+    });
+    const [out, gw, gb, plain, batched] = tensors.map((t) => t.dataSync());
+    const plainExpected: number[] = [];
+    for (let r = 0; r < 3; r++) for (let c = 0; c < 2; c++) plainExpected.push(xv[r * 2]! * wv[c]! + xv[r * 2 + 1]! * wv[2 + c]!);
+    if (!near(plain!, plainExpected)) return `matMul gave ${Array.from(plain!).join(', ')}, expected ${plainExpected.join(', ')}`;
+    if (!near(out!, y)) return `fused matMul with bias gave ${Array.from(out!).join(', ')}, expected ${y.join(', ')}`;
+    if (!near(gw!, dW)) return `the kernel gradient was ${Array.from(gw!).join(', ')}, expected ${dW.join(', ')}`;
+    if (!near(gb!, dB)) return `the bias gradient was ${Array.from(gb!).join(', ')}, expected ${dB.join(', ')}`;
+    if (!near(batched!, [...y, ...y])) return `batched fused matMul with bias gave ${Array.from(batched!).join(', ')}, expected ${[...y, ...y].join(', ')}`;
+    return null;
+  } catch (error) {
+    return firstLine(error);
+  } finally {
+    tensors.forEach((t) => t.dispose());
+  }
+}
+
+/**
+ * Resolve packages from this file, not the working directory (the engine may be started from
+ * anywhere), and with require: the tfjs packages are CommonJS in Node, require shares one module
+ * instance with `import`, and it works the same when the engine is bundled as CommonJS.
+ */
+const requireHere = createRequire(import.meta.url);
+
+/** Why an optional package could not be loaded, in the words of the backend report. */
+export function describeLoadFailure(error: unknown, specifier: string): string {
+  if (isMissingModule(error, specifier)) return `${specifier} is not installed`;
+  return `failed to load: ${firstLine(error)}`;
+}
+
+function requireOptional(specifier: string): Attempt {
+  try {
+    // The native packages are optionalDependencies: their absence is the normal case on
+    // machines without a native TensorFlow build, so it is reported, never thrown.
+    requireHere(specifier);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: describeLoadFailure(error, specifier) };
+  }
+}
+
+async function tryBackend(name: BackendName): Promise<Attempt> {
+  let tfName: string = name;
+  if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
+    const loaded = requireOptional(`@tensorflow/${name}`);
+    if (!loaded.ok) return loaded;
+    tfName = 'tensorflow';
+    if (!tf.findBackendFactory(tfName)) {
+      return { ok: false, reason: `failed to load: it registered no "tensorflow" backend with this copy of TensorFlow.js (a version mismatch with @tensorflow/tfjs ${tf.version.tfjs}?)` };
+    }
+  } else if (name === 'wasm') {
+    const specifier = '@tensorflow/tfjs-backend-wasm';
+    try {
+      const wasm = requireHere(specifier) as typeof import('@tensorflow/tfjs-backend-wasm');
+      // The .wasm binaries ship beside the package's main file; point at them explicitly so a
+      // bundled or relocated engine still finds them (a bundle's __dirname guess would be wrong).
+      wasm.setWasmPaths(path.dirname(requireHere.resolve(specifier)) + path.sep);
+    } catch (error) {
+      return { ok: false, reason: describeLoadFailure(error, specifier) };
+    }
+  }
+
+  const started = await setBackendCapturingWarnings(tfName);
+  if (!started.ok) {
+    const why = started.warnings.filter((w) => !/^Initialization of backend/.test(w))[0] ?? 'no reason given';
+    return { ok: false, reason: `failed to initialise: ${firstLine(why)}` };
+  }
+  if (name === 'wasm') {
+    try {
+      installWasmKernelFixes();
+    } catch (error) {
+      return { ok: false, reason: `failed to patch its matmul kernels: ${firstLine(error)}` };
+    }
+  }
+  const probe = probeBackend();
+  if (probe !== null) return { ok: false, reason: `probe failed: ${probe}` };
+  return { ok: true };
+}
+
+/**
+ * Pick the fastest backend that loads and computes correctly, in the order
+ * tfjs-node-gpu → tfjs-node → wasm → cpu, and say why each better one was skipped.
+ * LAYERLAB_BACKEND=<name> forces a backend (tests, benchmarks); the backends before it are then
+ * reported as not tried, and if it fails the ones after it are still tried.
+ */
+export async function selectBackend(options: { force?: string | undefined } = {}): Promise<BackendReport> {
+  const force = (options.force ?? process.env['LAYERLAB_BACKEND'] ?? '').trim();
+  if (force !== '' && !isBackendName(force)) {
+    throw new Error(`LAYERLAB_BACKEND must be one of ${BACKEND_ORDER.join(', ')}, but it is "${force}". Unset it to choose automatically.`);
+  }
+  const skipped: BackendReport['skipped'] = [];
+  const start = force === '' ? 0 : BACKEND_ORDER.indexOf(force);
+  for (const name of BACKEND_ORDER.slice(0, start)) {
+    skipped.push({ name, reason: `not tried: LAYERLAB_BACKEND=${force} forces the ${force} backend` });
+  }
+  for (const name of BACKEND_ORDER.slice(start)) {
+    const attempt = await tryBackend(name);
+    if (attempt.ok) return { name, skipped };
+    skipped.push({ name, reason: attempt.reason });
+  }
+  throw new Error(`No TensorFlow.js backend works on this machine: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}.`);
+}

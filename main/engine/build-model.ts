@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import { analyzeGraph, type GraphAnalysis, type ModelGraph } from '../../app/graph';
+import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
+
+/** A graph the engine cannot build; the message is the one the editor shows for it. */
+export class GraphBuildError extends Error {
+  constructor(
+    message: string,
+    readonly nodeId?: string,
+  ) {
+    super(message);
+    this.name = 'GraphBuildError';
+  }
+}
+
+export interface BuiltModel {
+  model: tf.LayersModel;
+  analysis: GraphAnalysis;
+  /** Graph node id → tfjs layer name (equal unless the id had to be sanitised). */
+  layerNames: Map<string, string>;
+  /** Dropout layers, whose seed the training loop advances every step. */
+  dropoutLayers: tf.layers.Layer[];
+}
+
+/**
+ * tfjs refuses weight names that do not start with a letter or digit ("_x/kernel"), and layer
+ * names must be unique. Node ids are already unique and mostly valid, so they are kept as they
+ * are whenever possible: exports and error messages then name the node the user sees.
+ */
+function layerNameFor(id: string, taken: Set<string>): string {
+  let name = /^[A-Za-z0-9]/.test(id) ? id : `n${id}`;
+  name = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  let candidate = name;
+  for (let i = 2; taken.has(candidate); i++) candidate = `${name}_${i}`;
+  taken.add(candidate);
+  return candidate;
+}
+
+/**
+ * ModelGraph → tf.LayersModel (functional API), in analyzeGraph's topological order so the
+ * engine builds exactly what the editor showed. Initial weights are seeded from `seed` (one
+ * derived seed per layer, in graph order), so the same seed gives the same start.
+ */
+export function buildModel(graph: ModelGraph, seed: number): BuiltModel {
+  const analysis = analyzeGraph(graph);
+  if (!analysis.ok) {
+    const first = analysis.issues[0];
+    throw new GraphBuildError(first?.message ?? 'The model graph is not valid.', first?.nodeId);
+  }
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const incoming = new Map<string, string[]>();
+  for (const e of graph.edges) incoming.set(e.target, [...(incoming.get(e.target) ?? []), e.source]);
+
+  const random = mulberry32(deriveSeed(seed, 'init'));
+  const taken = new Set<string>();
+  const layerNames = new Map<string, string>();
+  const outputsOf = new Map<string, tf.SymbolicTensor>();
+  const dropoutLayers: tf.layers.Layer[] = [];
+
+  for (const id of analysis.order) {
+    const node = byId.get(id);
+    if (!node) continue;
+    const name = layerNameFor(id, taken);
+    layerNames.set(id, name);
+    if (node.type === 'Input') {
+      outputsOf.set(id, tf.input({ shape: [...node.config.shape], name }));
+      continue;
+    }
+    const sourceId = incoming.get(id)?.[0];
+    const source = sourceId === undefined ? undefined : outputsOf.get(sourceId);
+    if (!source) throw new GraphBuildError(`${node.type} "${id}" has no input.`, id); // analyzeGraph rules this out
+    let layer: tf.layers.Layer;
+    switch (node.type) {
+      case 'Dense':
+      case 'Output':
+        layer = tf.layers.dense({
+          name,
+          units: node.config.units,
+          activation: node.config.activation,
+          useBias: node.type === 'Output' ? true : node.config.use_bias,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: nextIntSeed(random) }),
+          biasInitializer: 'zeros',
+        });
+        break;
+      case 'Dropout':
+        layer = tf.layers.dropout({ name, rate: node.config.rate, seed: nextIntSeed(random) });
+        dropoutLayers.push(layer);
+        break;
+    }
+    outputsOf.set(id, layer.apply(source) as tf.SymbolicTensor);
+  }
+
+  const inputs = analysis.inputs.map((id) => outputsOf.get(id)).filter((t): t is tf.SymbolicTensor => t !== undefined);
+  const outputs = analysis.outputs.map((id) => outputsOf.get(id)).filter((t): t is tf.SymbolicTensor => t !== undefined);
+  const model = tf.model({ inputs, outputs });
+  return { model, analysis, layerNames, dropoutLayers };
+}
+
+/**
+ * tfjs' Dropout draws its mask from a fixed seed, which would drop the same units on every
+ * step. The training loop gives each Dropout layer a fresh seed from the run's seeded stream
+ * before every step: different masks each step, the same sequence on every run.
+ */
+export function setDropoutSeed(layer: tf.layers.Layer, seed: number): void {
+  (layer as unknown as { seed: number }).seed = seed;
+}

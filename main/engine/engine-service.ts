@@ -1,0 +1,90 @@
+import { EngineRequest, type EngineEvent } from '../../app/engine/protocol';
+import { formatZodError } from '../../app/ipc/errors';
+import type { BackendReport } from '../../app/project/schema';
+import { exportModel } from './export';
+import { train, type TrainJob } from './train';
+
+/** At most one batch event per this many ms per run (~20 a second): a chart needs no more. */
+export const BATCH_EVENT_INTERVAL_MS = 50;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The engine's request handling, separate from its transport (engine-main.ts): validates every
+ * message, trains one run at a time, exports on request. Never throws: every failure becomes
+ * an event the parent can show.
+ */
+export class EngineService {
+  private active: { runId: string; cancelled: boolean } | null = null;
+
+  constructor(
+    private readonly send: (event: EngineEvent) => void,
+    private readonly backend: BackendReport,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  get busyWith(): string | null {
+    return this.active?.runId ?? null;
+  }
+
+  handle(raw: unknown): void {
+    const parsed = EngineRequest.safeParse(raw);
+    if (!parsed.success) {
+      this.send({ type: 'error', error: formatZodError(parsed.error, 'The engine received a malformed request') });
+      return;
+    }
+    const request = parsed.data;
+    switch (request.type) {
+      case 'hello':
+        this.send({ type: 'ready', backend: this.backend });
+        return;
+      case 'train':
+        void this.train(request);
+        return;
+      case 'cancel':
+        // A cancel for a run that already ended is a normal race, not an error.
+        if (this.active?.runId === request.runId) this.active.cancelled = true;
+        return;
+      case 'export':
+        void this.export(request);
+        return;
+    }
+  }
+
+  private async train(job: TrainJob): Promise<void> {
+    if (this.active) {
+      this.send({ type: 'done', runId: job.runId, status: 'failed', error: `The engine is busy with run ${this.active.runId}; wait for it to finish or cancel it.`, hasModel: false });
+      return;
+    }
+    const run = { runId: job.runId, cancelled: false };
+    this.active = run;
+    let lastBatchAt = -Infinity;
+    try {
+      const outcome = await train(job, {
+        onBatch: (logs) => {
+          const t = this.now();
+          // The last batch of an epoch always goes out, so a chart ends each epoch exactly.
+          if (logs.batch !== logs.batches - 1 && t - lastBatchAt < BATCH_EVENT_INTERVAL_MS) return;
+          lastBatchAt = t;
+          this.send({ type: 'batch', runId: job.runId, logs });
+        },
+        onEpoch: (logs) => this.send({ type: 'epoch', runId: job.runId, logs }),
+        isCancelled: () => run.cancelled,
+      });
+      this.send({ type: 'done', runId: job.runId, status: outcome.status, error: outcome.error, hasModel: outcome.hasModel });
+    } catch (error) {
+      this.send({ type: 'done', runId: job.runId, status: 'failed', error: `Training failed unexpectedly: ${messageOf(error)}`, hasModel: false });
+    } finally {
+      this.active = null;
+    }
+  }
+
+  private async export(request: Extract<EngineRequest, { type: 'export' }>): Promise<void> {
+    try {
+      const result = await exportModel(request);
+      this.send({ type: 'exported', requestId: request.requestId, result });
+    } catch (error) {
+      this.send({ type: 'exportFailed', requestId: request.requestId, error: messageOf(error) });
+    }
+  }
+}

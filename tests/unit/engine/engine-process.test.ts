@@ -1,0 +1,294 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineEvent, type PreparedData } from '../../../app/engine/protocol';
+import type { BackendReport, EpochLogs } from '../../../app/project/schema';
+import { EngineClient, forkSpawner, type ProgressEvent } from '../../../main/engine';
+import { config, irisGraph, ROOT, tempDir, writeIris } from './fixtures';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let client: EngineClient;
+let backend: BackendReport;
+let iris: PreparedData;
+
+beforeAll(async () => {
+  tf.enableProdMode(); // this process's own cpu backend: no "install tfjs-node" notice
+  tmp = await tempDir('process');
+  iris = await writeIris(tmp.dir);
+  // Whatever the developer's shell says, these tests check the automatic choice.
+  client = new EngineClient({ env: { LAYERLAB_BACKEND: '' } });
+  backend = await client.start();
+});
+afterAll(async () => {
+  client?.dispose();
+  await tmp.cleanup();
+});
+
+let runCounter = 0;
+function runDir(): { runId: string; runDir: string } {
+  const runId = `run-${++runCounter}`;
+  return { runId, runDir: path.join(tmp.dir, 'runs', runId) };
+}
+
+const isInstalled = (name: string) => {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Reads a model folder with stock tfjs only (fromMemory), independent of the engine's handler. */
+async function loadIndependently(dir: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+  const weights = await readFile(path.join(dir, json.weightsManifest[0].paths[0]));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+}
+
+async function predictVal(model: tf.LayersModel, data: PreparedData): Promise<Float32Array> {
+  const bytes = await readFile(path.join(data.dir, 'x_val.f32'));
+  const x = tf.tensor2d(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), [data.valRows, data.inputWidth]);
+  const y = model.predict(x) as tf.Tensor;
+  const values = (await y.data()) as Float32Array;
+  tf.dispose([x, y]);
+  return values;
+}
+
+describe('the engine process, through EngineClient', () => {
+  it('reports the backend it chose and why it skipped the better ones', () => {
+    expect(client.status).toEqual({ state: 'ready', backend, message: null });
+    const order = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+    expect(order).toContain(backend.name);
+    expect(backend.skipped.map((s) => s.name)).toEqual(order.slice(0, order.indexOf(backend.name)));
+    for (const s of backend.skipped) expect(s.reason.length).toBeGreaterThan(5);
+    // On this build machine the native packages cannot be installed: wasm, with that reason.
+    if (!isInstalled('@tensorflow/tfjs-node-gpu') && !isInstalled('@tensorflow/tfjs-node')) {
+      expect(backend).toEqual({
+        name: 'wasm',
+        skipped: [
+          { name: 'tfjs-node-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
+          { name: 'tfjs-node', reason: '@tensorflow/tfjs-node is not installed' },
+        ],
+      });
+    }
+  });
+
+  it('trains iris to ≥ 0.9 validation accuracy, streaming throttled batch events and every epoch', async () => {
+    const epochs: EpochLogs[] = [];
+    const batches: Array<Extract<ProgressEvent, { type: 'batch' }>['logs']> = [];
+    const epochTimes: number[] = [];
+    let last = performance.now();
+    const done = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 50, batchSize: 16, learningRate: 0.01, seed: 7 }) }, (event) => {
+      if (event.type === 'epoch') {
+        epochs.push(event.logs);
+        const now = performance.now();
+        epochTimes.push(now - last);
+        last = now;
+      } else batches.push(event.logs);
+    });
+    expect(done).toEqual({ type: 'done', runId: expect.any(String), status: 'completed', error: null, hasModel: true });
+    expect(epochs.map((e) => e.epoch)).toEqual([...Array(50).keys()]);
+    for (const e of epochs) expect(Object.keys(e).sort()).toEqual(['accuracy', 'epoch', 'loss', 'val_accuracy', 'val_loss']);
+    const final = epochs.at(-1)!;
+    expect(final.val_accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(final.loss).toBeLessThan(epochs[0]!.loss!);
+    // 120 rows / 16 = 8 batches an epoch; the last batch of every epoch is always sent.
+    expect(new Set(batches.map((b) => b.batches))).toEqual(new Set([8]));
+    for (let e = 0; e < 50; e++) expect(batches.some((b) => b.epoch === e && b.batch === 7), `last batch of epoch ${e}`).toBe(true);
+    expect(batches.length).toBeLessThanOrEqual(400);
+    const sorted = [...epochTimes].sort((a, b) => a - b);
+    console.info(`[engine] backend ${backend.name}; iris val_accuracy ${final.val_accuracy}; median epoch ${sorted[25]!.toFixed(1)} ms; ${batches.length} batch events for 400 batches`);
+  });
+
+  it('gives the identical loss curve for the same seed on the same backend', async () => {
+    const curve = async () => {
+      const epochs: EpochLogs[] = [];
+      await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 8, seed: 123 }) }, (e) => e.type === 'epoch' && epochs.push(e.logs));
+      return epochs;
+    };
+    const first = await curve();
+    expect(first).toHaveLength(8);
+    expect(await curve()).toEqual(first);
+  });
+
+  it('cancels within a batch or so, keeping the history and the model trained so far', async () => {
+    const run = runDir();
+    const epochs: EpochLogs[] = [];
+    const after: Array<{ epoch: number; batch: number }> = [];
+    let cancelled = false;
+    // batch size 1: 120 batches an epoch, so "before the next epoch completes" is a real bound.
+    const done = await client.train({ ...run, data: iris, graph: irisGraph(), config: config({ epochs: 100, batchSize: 1 }) }, (event) => {
+      if (event.type === 'epoch') epochs.push(event.logs);
+      else if (cancelled) after.push(event.logs);
+      else if (event.logs.epoch === 1) {
+        cancelled = true;
+        client.cancel(run.runId);
+      }
+    });
+    expect(done.status).toBe('cancelled');
+    expect(done.error).toBeNull();
+    expect(done.hasModel).toBe(true);
+    expect(epochs.map((e) => e.epoch)).toEqual([0]); // history kept, epoch 1 never completed
+    expect(after.every((b) => b.epoch === 1 && b.batch < 30), JSON.stringify(after)).toBe(true);
+    const modelDir = path.join(run.runDir, 'model');
+    expect((await readdir(modelDir)).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
+    expect(JSON.parse(await readFile(path.join(modelDir, 'preprocessing.json'), 'utf8'))).toEqual(iris.preprocessing);
+  });
+
+  it('refuses a second run while one trains', async () => {
+    const first = runDir();
+    const second = runDir();
+    let secondDone: Promise<unknown> | null = null;
+    const firstDone = client.train({ ...first, data: iris, graph: irisGraph(), config: config({ epochs: 1000 }) }, () => {
+      if (secondDone) return;
+      secondDone = client.train({ ...second, data: iris, graph: irisGraph(), config: config() }, () => undefined);
+      void secondDone.then(() => client.cancel(first.runId));
+    });
+    expect((await firstDone).status).toBe('cancelled');
+    expect(await secondDone).toMatchObject({ status: 'failed', error: expect.stringContaining(`busy with run ${first.runId}`), hasModel: false });
+  });
+
+  describe('export', () => {
+    let trained: { runId: string; runDir: string };
+    beforeAll(async () => {
+      trained = runDir();
+      const done = await client.train({ ...trained, data: iris, graph: irisGraph(), config: config({ epochs: 5 }) }, () => undefined);
+      expect(done.status).toBe('completed');
+    });
+
+    it('writes model.json, weights.bin and preprocessing.json, verified by reloading', async () => {
+      const outDir = path.join(tmp.dir, 'exports', 'iris-model');
+      const modelDir = path.join(trained.runDir, 'model');
+      const result = await client.exportModel({ modelDir, data: iris, outDir });
+      expect(result.outDir).toBe(outDir);
+      expect(result.files.map((f) => path.basename(f)).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
+      for (const f of result.files) expect(existsSync(f), f).toBe(true);
+      expect(result.rowsCompared).toBe(30);
+      expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+      expect((await readdir(path.dirname(outDir))).filter((n) => n.includes('.tmp-'))).toEqual([]);
+      expect(JSON.parse(await readFile(path.join(outDir, 'preprocessing.json'), 'utf8'))).toEqual(iris.preprocessing);
+
+      // Independently, in this process, with stock tfjs: the export predicts what the run's model does.
+      const exported = await loadIndependently(outDir);
+      const original = await loadIndependently(modelDir);
+      const a = await predictVal(exported, iris);
+      const b = await predictVal(original, iris);
+      expect(a.length).toBe(90);
+      let diff = 0;
+      a.forEach((v, i) => (diff = Math.max(diff, Math.abs(v - b[i]!))));
+      expect(diff).toBeLessThanOrEqual(1e-5);
+      exported.dispose();
+      original.dispose();
+    });
+
+    it('re-exports into an existing folder, replacing its model and keeping other files', async () => {
+      const outDir = path.join(tmp.dir, 'exports', 'existing');
+      await mkdir(outDir, { recursive: true });
+      await writeFile(path.join(outDir, 'notes.txt'), 'mine');
+      await writeFile(path.join(outDir, 'model.json'), 'old');
+      await client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir });
+      expect((await readdir(outDir)).sort()).toEqual(['model.json', 'notes.txt', 'preprocessing.json', 'weights.bin']);
+      expect(JSON.parse(await readFile(path.join(outDir, 'model.json'), 'utf8')).format).toBe('layers-model');
+    });
+
+    it('fails with a message naming a folder it cannot write, leaving nothing behind', async () => {
+      const outDir = '/etc/hostname/x';
+      await expect(client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir })).rejects.toThrow(
+        'Cannot write to the folder /etc/hostname/x: part of that path is a file, not a folder. Choose another folder.',
+      );
+      const file = path.join(tmp.dir, 'a-file');
+      await writeFile(file, 'x');
+      await expect(client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir: file })).rejects.toThrow(`${file}: it is a file, not a folder`);
+    });
+
+    it('says so when there is no trained model to export', async () => {
+      const modelDir = path.join(tmp.dir, 'never-trained', 'model');
+      await expect(client.exportModel({ modelDir, data: iris, outDir: path.join(tmp.dir, 'exports', 'none') })).rejects.toThrow(
+        `There is no model in ${modelDir}: model.json is missing. Train the model before exporting it.`,
+      );
+      expect(existsSync(path.join(tmp.dir, 'exports', 'none'))).toBe(false);
+    });
+  });
+
+  it('answers a malformed request with an error naming the field, and keeps working', async () => {
+    // Raw messages, past EngineClient's own validation, straight to a fresh engine process.
+    const channel = forkSpawner()({ LAYERLAB_BACKEND: 'wasm' });
+    const events: EngineEvent[] = [];
+    const waiters: Array<() => void> = [];
+    channel.onMessage((m) => {
+      events.push(EngineEvent.parse(m));
+      waiters.splice(0).forEach((w) => w());
+    });
+    const next = async (type: EngineEvent['type']) => {
+      for (;;) {
+        const found = events.findIndex((e) => e.type === type);
+        if (found >= 0) return events.splice(found, 1)[0]!;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+    try {
+      await next('ready');
+      channel.send({ type: 'train', runId: 42, runDir: tmp.dir });
+      expect((await next('error')) as { error: string }).toMatchObject({ error: expect.stringMatching(/malformed request: runId: .*string/) });
+      channel.send({ type: 'export', requestId: 'e1', modelDir: '/x', outDir: '/y', data: { ...iris, trainRows: -3 } });
+      expect(((await next('error')) as { error: string }).error).toMatch(/data\.trainRows/);
+      channel.send({ type: 'launch' });
+      expect(((await next('error')) as { error: string }).error).toMatch(/type/);
+      channel.send('not even an object');
+      await next('error');
+      const { runId, runDir: dir } = runDir();
+      channel.send({ type: 'train', runId, runDir: dir, data: iris, graph: irisGraph(), config: config({ epochs: 1 }) });
+      expect(await next('done')).toMatchObject({ runId, status: 'completed', hasModel: true });
+    } finally {
+      channel.kill();
+    }
+  });
+
+  it('validates requests on the client side too, naming the field', async () => {
+    const done = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 0 }) }, () => undefined);
+    expect(done).toMatchObject({ status: 'failed', error: expect.stringMatching(/config\.epochs: epochs must be at least 1/) });
+  });
+
+  it('survives the engine being killed mid-run: the run fails with the reason, the next run gets a fresh engine', async () => {
+    const pid = client.pid!;
+    const statuses: string[] = [];
+    const unsubscribe = client.onStatus((s) => statuses.push(s.state));
+    let killed = false;
+    const done = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 1000 }) }, () => {
+      if (!killed) {
+        killed = true;
+        process.kill(pid, 'SIGKILL');
+      }
+    });
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/^The training engine stopped unexpectedly \(signal SIGKILL\); the run was stopped\./);
+    expect(client.status.state).toBe('crashed');
+    expect(client.status.message).toMatch(/stopped unexpectedly/);
+
+    const again = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 2 }) }, () => undefined);
+    expect(again.status).toBe('completed');
+    expect(client.pid).not.toBe(pid);
+    expect(statuses).toEqual(['crashed', 'starting', 'ready']);
+    unsubscribe();
+  });
+});
+
+it('importing main/engine (the client) does not load TensorFlow.js', async () => {
+  const script = "await import('./main/engine/index.ts'); console.log(typeof globalThis._tfengine);";
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((resolve) => child.on('exit', resolve));
+  expect(out.trim()).toBe('undefined');
+});
