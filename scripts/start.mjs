@@ -31,11 +31,17 @@ let reason = null;
 if (!hostOnly) {
   let electron = findElectron();
   if (!electron.path) {
-    console.log('layerlab: the Electron binary is not installed yet; trying to download it once (Electron\'s own installer)...');
+    console.log("layerlab: the Electron binary is not installed yet; trying Electron's own installer once...");
     const env = { ...process.env };
     delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
-    spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron', 'install.js')], { cwd: root, env, stdio: 'inherit', timeout: 180_000 });
+    const install = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron', 'install.js')], { cwd: root, env, encoding: 'utf8', timeout: 180_000 });
     electron = findElectron();
+    if (!electron.path) {
+      // The installer prints a stack trace; its first line is the reason (e.g. "getaddrinfo ENOTFOUND github.com").
+      const output = `${install.stderr ?? ''}${install.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+      const why = install.error?.message ?? output[0] ?? `exit code ${install.status}`;
+      electron = { path: null, reason: `the Electron binary is not installed and could not be downloaded (${why})` };
+    }
   }
   if (electron.path && hasDisplay()) {
     if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) build('renderer');

@@ -28,7 +28,13 @@ export async function hostCommand(args: string[], out: (line: string) => void): 
 
   const services = createServices({ workspace, mode: 'host' });
   services.engine.start().catch((error: unknown) => out(`Training engine failed to start: ${error instanceof Error ? error.message : String(error)}`));
-  const host = await startHost({ dispatch: services.dispatch, bus: services.bus, staticDir, port, ...(values.host ? { host: values.host } : {}), ...(values.token ? { token: values.token } : {}) });
+  const options = { dispatch: services.dispatch, bus: services.bus, staticDir, ...(values.host ? { host: values.host } : {}), ...(values.token ? { token: values.token } : {}) };
+  const host = await startHost({ ...options, port }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    // The usual port is taken (another Layerlab, say): any free one will do unless one was asked for.
+    if (values.port !== undefined) throw new UsageError(`Port ${port} is already in use; choose another with --port.`);
+    return startHost({ ...options, port: 0 });
+  });
   if (values.reason) out(values.reason);
   out(`Layerlab is running in host mode. Workspace: ${workspace}`);
   out(`Open ${host.url}`);
