@@ -4,6 +4,7 @@ import { BatchLogs, ExportResult } from '../engine/protocol';
 import { ModelGraph } from '../graph/schema';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
+import { CHANNEL_NAMES, EVENT_NAMES } from './names';
 
 /**
  * The one IPC contract between the renderer and the main side. From it come the TypeScript
@@ -94,8 +95,11 @@ export type Events = typeof events;
 export type EventName = keyof Events;
 export type EventPayload<E extends EventName> = z.infer<Events[E]>;
 
-export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[];
-export const EVENT_NAMES = Object.keys(events) as EventName[];
+// The zod-free name lists must list exactly the contract's keys, no more and no fewer.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatch: Same<(typeof CHANNEL_NAMES)[number], ChannelName> & Same<(typeof EVENT_NAMES)[number], EventName> = true;
+void namesMatch;
+export { CHANNEL_NAMES, EVENT_NAMES };
 
 /** What crosses any transport for a request: errors travel as plain, user-facing messages. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -1,7 +1,8 @@
 // Electron preload (sandboxed, context-isolated): exposes one method per contract channel and
 // an event subscription on window.layerlab. The renderer never sees ipcRenderer itself.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CHANNEL_NAMES, EVENT_NAMES, type EventName, type Result } from '../../app/ipc/contract';
+import type { EventName, Result } from '../../app/ipc/contract';
+import { CHANNEL_NAMES, EVENT_NAMES } from '../../app/ipc/names';
 import type { ElectronBridge } from '../../app/ipc/bridge';
 import { EVENT_CHANNEL } from './channels';
 
@@ -13,7 +14,7 @@ const bridge: ElectronBridge = {
   api,
   subscribe(listener) {
     const handler = (_event: IpcRendererEvent, message: { event: EventName; payload: unknown }) => {
-      if (EVENT_NAMES.includes(message.event)) listener(message.event, message.payload);
+      if ((EVENT_NAMES as readonly string[]).includes(message.event)) listener(message.event, message.payload);
     };
     ipcRenderer.on(EVENT_CHANNEL, handler);
     return () => ipcRenderer.off(EVENT_CHANNEL, handler);

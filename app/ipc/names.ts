@@ -1,0 +1,19 @@
+/**
+ * The channel and event names alone, without their schemas: what the sandboxed Electron
+ * preload needs, kept free of zod so the preload stays small. contract.ts checks they match.
+ */
+export const CHANNEL_NAMES = [
+  'app.info',
+  'project.list',
+  'project.create',
+  'project.open',
+  'project.save',
+  'dataset.importText',
+  'dataset.importPath',
+  'run.start',
+  'run.cancel',
+  'run.get',
+  'export.tfjs',
+] as const;
+
+export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'engine.status'] as const;
