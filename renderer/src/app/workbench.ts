@@ -1,0 +1,368 @@
+import type { ProjectState } from '../../../app/ipc/contract';
+import type { RunSummary } from '../../../app/project/schema';
+import { ModelGraph } from '../../../app/graph';
+import type { TaskSpec } from '../../../app/dataset/schema';
+import { MAX_IMPORT_TEXT } from '../../../app/ipc/contract';
+import type { TrainConfig } from '../../../app/training/config';
+import type { ApiClient } from '../api';
+import { debounce } from '../lib/debounce';
+import { messageOf } from '../lib/errors';
+import { defaultTaskSpec, deriveTask } from '../features/dataset/task-info';
+import { createGraphStore } from '../features/graph/graph-store';
+import { laidOutTemplate } from '../features/graph/graph-model';
+import { createProjectStore, STEPS, type Step } from '../features/projects/project-store';
+import { createRunStore, type RunEvent } from '../features/train/run-store';
+import { createTrainFormStore } from '../features/train/train-form';
+
+const LAST_PROJECT_KEY = 'layerlab.lastProjectId';
+const stepKey = (projectId: string) => `layerlab.step.${projectId}`;
+
+export type Workbench = ReturnType<typeof createWorkbench>;
+
+/**
+ * The app's state and the actions that talk to the main side. Views read the stores and call
+ * these actions; nothing else calls the API. A factory, so every window (and test) has its own.
+ */
+export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = safeStorage()) {
+  const { api, connection } = client;
+  const project = createProjectStore();
+  const graph = createGraphStore();
+  const runs = createRunStore();
+  const trainForm = createTrainFormStore();
+  const disposers: Array<() => void> = [];
+  // While a project's saved state is loaded into the stores, that is not an edit to save back.
+  let adopting = false;
+  /** Run events waiting for the next chart update (see queueRunEvent). */
+  let pending: RunEvent[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const currentId = () => project.getState().current?.id ?? null;
+
+  const patchCurrent = (fn: (state: ProjectState) => ProjectState) => {
+    const current = project.getState().current;
+    if (current) project.setState({ current: fn(current) });
+  };
+
+  const upsertRun = (run: RunSummary) =>
+    patchCurrent((s) => {
+      const runs = s.runs.some((r) => r.id === run.id) ? s.runs.map((r) => (r.id === run.id ? run : r)) : [...s.runs, run];
+      return { ...s, runs };
+    });
+
+  const reportSave = (promise: Promise<unknown>) =>
+    promise.then(
+      () => project.setState({ saveError: null }),
+      (error: unknown) => project.setState({ saveError: `Could not save the project: ${messageOf(error)}` }),
+    );
+
+  // --- saving: the graph and the training settings are saved a moment after the last edit.
+  const saveGraph = debounce((projectId: string) => {
+    const parsed = ModelGraph.safeParse(graph.getState().graph);
+    // A half-typed value (units = "") is not saved; the node shows the problem until it is fixed.
+    if (!parsed.success || projectId !== currentId()) return;
+    patchCurrent((s) => ({ ...s, project: { ...s.project, graph: parsed.data } }));
+    void reportSave(api.invoke('project.save', { projectId, graph: parsed.data }));
+  }, 500);
+
+  const saveTrainConfig = debounce((projectId: string, trainConfig: TrainConfig) => {
+    if (projectId !== currentId()) return;
+    void reportSave(api.invoke('project.save', { projectId, trainConfig }));
+  }, 500);
+
+  disposers.push(
+    graph.subscribe((state, prev) => {
+      const id = currentId();
+      if (id && state.revision !== prev.revision) saveGraph(id);
+    }),
+    trainForm.subscribe((state, prev) => {
+      const id = currentId();
+      if (!id || adopting || state.values === prev.values || !state.config) return;
+      const config = state.config;
+      patchCurrent((s) => ({ ...s, project: { ...s.project, trainConfig: config } }));
+      saveTrainConfig(id, config);
+    }),
+  );
+
+  const flushSaves = () => {
+    saveGraph.flush();
+    saveTrainConfig.flush();
+  };
+
+  /** Keep the graph sized to the data; a project's first valid task gets the MLP template. */
+  const syncGraphToTask = () => {
+    const current = project.getState().current;
+    if (!current) return;
+    const info = deriveTask(current.dataset, current.project.taskSpec);
+    if (!info.shape) return;
+    if (graph.getState().nodes.length === 0) graph.getState().replace(laidOutTemplate('mlp', info.shape.inputWidth, info.shape.head));
+    else graph.getState().fitToData(info.shape.inputWidth, info.shape.head);
+  };
+
+  const adopt = (state: ProjectState, step?: Step) => {
+    adopting = true;
+    saveGraph.cancel();
+    saveTrainConfig.cancel();
+    pending = [];
+    runs.getState().reset();
+    project.setState({ current: state, importError: null, saveError: null, openError: null, createError: null, exportResult: null, exportError: null });
+    graph.getState().load(state.project.graph);
+    trainForm.getState().load(state.project.trainConfig);
+    adopting = false;
+    const remembered = storage?.getItem(stepKey(state.id)) as Step | null;
+    project.setState({ step: step ?? (remembered && STEPS.includes(remembered) ? remembered : 'data') });
+    storage?.setItem(LAST_PROJECT_KEY, state.id);
+    // A run may still be training from before a reload: follow it, and let Cancel reach it.
+    runs.setState({ activeRunId: state.runs.find((r) => r.status === 'running')?.id ?? null });
+    syncGraphToTask();
+  };
+
+  const actions = {
+    async loadAppInfo() {
+      try {
+        const info = await api.invoke('app.info', {});
+        project.setState({ appInfo: info, engine: info.engine });
+      } catch {
+        // The connection banner explains an unreachable host; the top bar shows "unknown".
+      }
+    },
+
+    async loadProjects() {
+      try {
+        project.setState({ projects: await api.invoke('project.list', {}), listError: null });
+      } catch (error) {
+        project.setState({ listError: messageOf(error) });
+      }
+    },
+
+    async init() {
+      const last = storage?.getItem(LAST_PROJECT_KEY);
+      await Promise.all([actions.loadAppInfo(), actions.loadProjects(), last ? actions.openProject(last, { quiet: true }) : null]);
+    },
+
+    async openProject(projectId: string, options: { quiet?: boolean } = {}) {
+      flushSaves();
+      project.setState({ openingId: projectId, openError: null });
+      try {
+        adopt(await api.invoke('project.open', { projectId }));
+      } catch (error) {
+        if (options.quiet) storage?.removeItem(LAST_PROJECT_KEY);
+        else project.setState({ openError: `Could not open the project: ${messageOf(error)}` });
+      } finally {
+        project.setState({ openingId: null });
+      }
+    },
+
+    async createProject(name: string): Promise<boolean> {
+      project.setState({ creating: true, createError: null });
+      try {
+        adopt(await api.invoke('project.create', { name: name.trim() }), 'data');
+        void actions.loadProjects();
+        return true;
+      } catch (error) {
+        project.setState({ createError: messageOf(error) });
+        return false;
+      } finally {
+        project.setState({ creating: false });
+      }
+    },
+
+    closeProject() {
+      flushSaves();
+      storage?.removeItem(LAST_PROJECT_KEY);
+      runs.getState().reset();
+      graph.getState().load(null);
+      project.setState({ current: null, step: 'data' });
+      void actions.loadProjects();
+    },
+
+    setStep(step: Step) {
+      flushSaves();
+      project.setState({ step });
+      const id = currentId();
+      if (id) storage?.setItem(stepKey(id), step);
+    },
+
+    async importFile(file: File) {
+      const lower = file.name.toLowerCase();
+      if (!lower.endsWith('.csv') && file.type !== 'text/csv') {
+        project.setState({ importError: `${file.name} is not a CSV file. Choose a .csv file with a header row.`, step: 'data' });
+        return;
+      }
+      if (file.size > MAX_IMPORT_TEXT) {
+        project.setState({ importError: `${file.name} is ${(file.size / 1024 / 1024).toFixed(0)} MiB; files up to ${MAX_IMPORT_TEXT / 1024 / 1024} MiB can be imported.`, step: 'data' });
+        return;
+      }
+      let text: string;
+      try {
+        text = await file.text();
+      } catch (error) {
+        project.setState({ importError: `Could not read ${file.name}: ${messageOf(error)}` });
+        return;
+      }
+      await actions.importText(file.name, text);
+    },
+
+    async importText(fileName: string, text: string) {
+      const projectId = currentId();
+      if (!projectId) return;
+      project.setState({ importing: fileName, importError: null, step: 'data' });
+      try {
+        const state = await api.invoke('dataset.importText', { projectId, fileName, text });
+        if (projectId !== currentId()) return;
+        patchCurrent((s) => ({ ...s, dataset: state.dataset, project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec } }));
+        const info = deriveTask(state.dataset, state.project.taskSpec);
+        const targetKnown = state.dataset?.columns.some((c) => c.name === info.spec?.target && c.kind !== 'ignored');
+        if (state.dataset && (!info.spec || !targetKnown)) {
+          const spec = defaultTaskSpec(state.dataset);
+          if (spec) await actions.setTaskSpec(spec);
+        } else syncGraphToTask();
+      } catch (error) {
+        project.setState({ importError: messageOf(error) });
+      } finally {
+        project.setState({ importing: null });
+      }
+    },
+
+    async setTaskSpec(spec: TaskSpec) {
+      const projectId = currentId();
+      if (!projectId) return;
+      patchCurrent((s) => ({ ...s, project: { ...s.project, taskSpec: spec } }));
+      syncGraphToTask();
+      await reportSave(api.invoke('project.save', { projectId, taskSpec: spec }));
+    },
+
+    async startRun() {
+      const current = project.getState().current;
+      const config = trainForm.getState().config;
+      const parsedGraph = ModelGraph.safeParse(graph.getState().graph);
+      const taskSpec = current?.project.taskSpec;
+      if (!current || !config || !taskSpec || !parsedGraph.success || runs.getState().starting) return;
+      flushSaves();
+      runs.setState({ starting: true, startError: null, selectedRunId: null });
+      try {
+        const run = await api.invoke('run.start', { projectId: current.id, taskSpec, graph: parsedGraph.data, trainConfig: config });
+        upsertRun(run);
+        runs.setState({ activeRunId: run.status === 'running' ? run.id : null });
+      } catch (error) {
+        runs.setState({ startError: messageOf(error) });
+      } finally {
+        runs.setState({ starting: false });
+      }
+    },
+
+    async cancelRun() {
+      const projectId = currentId();
+      const runId = runs.getState().activeRunId;
+      if (!projectId || !runId) return;
+      runs.setState({ cancelling: true });
+      try {
+        await api.invoke('run.cancel', { projectId, runId });
+      } catch (error) {
+        runs.setState({ startError: `Could not cancel the run: ${messageOf(error)}` });
+      } finally {
+        runs.setState({ cancelling: false });
+      }
+    },
+
+    async exportRun(runId: string, outDir: string | null) {
+      const projectId = currentId();
+      if (!projectId || project.getState().exporting) return;
+      project.setState({ exporting: true, exportResult: null, exportError: null });
+      try {
+        const result = await api.invoke('export.tfjs', { projectId, runId, outDir });
+        if (projectId === currentId()) project.setState({ exportResult: result });
+      } catch (error) {
+        if (projectId === currentId()) project.setState({ exportError: messageOf(error) });
+      } finally {
+        project.setState({ exporting: false });
+      }
+    },
+
+    /** After a dropped connection: whatever events were missed, the main side has the truth. */
+    async refreshAfterReconnect() {
+      void actions.loadAppInfo();
+      const projectId = currentId();
+      if (!projectId) return void actions.loadProjects();
+      // Saves that failed while the host was away: send the current settings again.
+      if (project.getState().saveError) {
+        const current = project.getState().current;
+        const parsed = ModelGraph.safeParse(graph.getState().graph);
+        const config = trainForm.getState().config;
+        if (current) {
+          void reportSave(
+            api.invoke('project.save', {
+              projectId,
+              taskSpec: current.project.taskSpec,
+              ...(parsed.success ? { graph: parsed.data } : {}),
+              ...(config ? { trainConfig: config } : {}),
+            }),
+          );
+        }
+      }
+      try {
+        const state = await api.invoke('project.open', { projectId });
+        if (projectId !== currentId()) return;
+        patchCurrent((s) => ({ ...s, runs: state.runs }));
+        const active = runs.getState().activeRunId;
+        const run = active ? state.runs.find((r) => r.id === active) : undefined;
+        if (run && run.status !== 'running') runs.setState({ activeRunId: null });
+      } catch {
+        // still unreachable: the banner says so
+      }
+    },
+  };
+
+  // Training can report hundreds of batches and epochs a second; the charts redraw at most ~8 times.
+  const flushRunEvents = () => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    const events = pending;
+    pending = [];
+    runs.getState().apply(events);
+  };
+  const queueRunEvent = (projectId: string, event: RunEvent) => {
+    if (projectId !== currentId()) return;
+    pending.push(event);
+    flushTimer ??= setTimeout(flushRunEvents, 120);
+  };
+  disposers.push(() => flushTimer && clearTimeout(flushTimer));
+
+  disposers.push(
+    api.on('run.batch', ({ projectId, runId, logs }) => queueRunEvent(projectId, { kind: 'batch', runId, logs })),
+    api.on('run.epoch', ({ projectId, runId, logs }) => queueRunEvent(projectId, { kind: 'epoch', runId, logs })),
+    api.on('run.ended', ({ projectId, run }) => {
+      if (projectId !== currentId()) return;
+      flushRunEvents();
+      upsertRun(run);
+      if (runs.getState().activeRunId === run.id) runs.setState({ activeRunId: null });
+    }),
+    api.on('engine.status', (engine) => project.setState({ engine })),
+    connection.subscribe((state, prev) => {
+      if (state.reconnects !== prev.reconnects) void actions.refreshAfterReconnect();
+    }),
+  );
+
+  const onUnload = () => flushSaves();
+  if (typeof window !== 'undefined') {
+    window.addEventListener('beforeunload', onUnload);
+    disposers.push(() => window.removeEventListener('beforeunload', onUnload));
+  }
+
+  return {
+    client,
+    stores: { project, graph, runs, trainForm, connection },
+    actions,
+    dispose() {
+      flushSaves();
+      for (const d of disposers) d();
+    },
+  };
+}
+
+function safeStorage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,93 @@
+import { useProject } from '../../app/context';
+import { useTaskInfo } from '../../app/derived';
+import { formatDateTime, formatInt, formatRelative, plural } from '../../lib/format';
+import { ColumnTable } from './ColumnTable';
+import { DropZone } from './DropZone';
+import { PreviewTable } from './PreviewTable';
+import { TaskPanel } from './TaskPanel';
+import './dataset.css';
+
+export function DataStep() {
+  const dataset = useProject((s) => s.current?.dataset ?? null);
+  const importError = useProject((s) => s.importError);
+  const info = useTaskInfo();
+  const missing = dataset?.columns.reduce((n, c) => n + c.missing, 0) ?? 0;
+  const kinds = { numeric: 0, categorical: 0, ignored: 0 };
+  for (const c of dataset?.columns ?? []) kinds[c.kind] += 1;
+
+  return (
+    <div className="page data-step">
+      <div className="page-header">
+        <div>
+          <h1>Data</h1>
+          <p className="muted">Import a table, then choose the column to predict.</p>
+        </div>
+      </div>
+
+      {dataset && (
+        <div className="data-top">
+          <section className="card dataset-card">
+            <h2>Dataset</h2>
+            <div className="dataset-summary" data-testid="dataset-summary">
+              <div className="stat">
+                <span className="stat-label">File</span>
+                <span className="stat-value file-name" title={dataset.sourceFile}>
+                  {dataset.sourceFile}
+                </span>
+              </div>
+              <div className="stat">
+                <span className="stat-label">Rows</span>
+                <span className="stat-value">{plural(dataset.rows, 'row')}</span>
+              </div>
+              <div className="stat">
+                <span className="stat-label">Columns</span>
+                <span className="stat-value">{plural(dataset.columns.length, 'column')}</span>
+              </div>
+              <div className="stat">
+                <span className="stat-label">Missing values</span>
+                <span className="stat-value">{formatInt(missing)}</span>
+              </div>
+            </div>
+            <p className="dataset-kinds">
+              {(['numeric', 'categorical', 'ignored'] as const).map((kind) => (
+                <span key={kind} className="kind-count">
+                  <span className={`badge badge-${kind}`}>{kind}</span> {kinds[kind]}
+                </span>
+              ))}
+              <span className="muted imported" title={formatDateTime(dataset.importedAt)}>
+                Imported {formatRelative(dataset.importedAt)}
+              </span>
+            </p>
+            <DropZone compact />
+          </section>
+          <TaskPanel dataset={dataset} info={info} />
+        </div>
+      )}
+
+      {!dataset && <DropZone compact={false} />}
+
+      {importError && (
+        <div className="error-box" role="alert" data-testid="import-error">
+          <strong>Import failed.</strong> {importError}
+        </div>
+      )}
+
+      {dataset && (
+        <>
+          <section className="card">
+            <h2>
+              Columns <span className="muted count">{dataset.columns.length}</span>
+            </h2>
+            <ColumnTable dataset={dataset} spec={info.spec} />
+          </section>
+          <section className="card">
+            <h2>
+              Preview <span className="muted count">first {plural(dataset.preview.length, 'row')} of {dataset.rows}</span>
+            </h2>
+            <PreviewTable dataset={dataset} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

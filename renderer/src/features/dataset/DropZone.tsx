@@ -1,0 +1,51 @@
+import { useState, type ChangeEvent, type DragEvent } from 'react';
+import { useActions, useProject } from '../../app/context';
+
+/**
+ * Where a CSV comes in: drop it here (or anywhere on the window, see FileDropOverlay) or choose
+ * it with the file input. The file is read in the renderer and sent as text.
+ */
+export function DropZone({ compact }: { compact: boolean }) {
+  const importing = useProject((s) => s.importing);
+  const { importFile } = useActions();
+  const [over, setOver] = useState(false);
+
+  const onChange = (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    if (file) void importFile(file);
+    // Choosing the same file again (after fixing it) must fire change again.
+    e.target.value = '';
+  };
+  // The window-level handler imports the file; here we only show where it will land.
+  const onDragOver = (e: DragEvent) => {
+    if (e.dataTransfer.types.includes('Files')) setOver(true);
+  };
+
+  return (
+    <div
+      className={`dropzone${compact ? ' is-compact' : ''}${over ? ' is-over' : ''}${importing ? ' is-busy' : ''}`}
+      data-testid="csv-drop-zone"
+      onDragOver={onDragOver}
+      onDragLeave={() => setOver(false)}
+      onDrop={() => setOver(false)}
+    >
+      <svg className="dropzone-icon" viewBox="0 0 24 24" aria-hidden="true">
+        <path d="M12 16V4m0 0-4 4m4-4 4 4M5 14v4a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
+      <div className="dropzone-text">
+        {importing ? (
+          <strong role="status">Importing {importing}…</strong>
+        ) : (
+          <>
+            <strong>{compact ? 'Drop another CSV file here to replace the data, or choose one' : 'Drop a CSV file here or choose one'}</strong>
+            {!compact && <span className="muted">A table with a header row, one example per line. Up to 64 MiB.</span>}
+          </>
+        )}
+      </div>
+      <label className="file-picker">
+        <span className="visually-hidden">Choose a CSV file</span>
+        <input type="file" accept=".csv,text/csv" data-testid="csv-file-input" onChange={onChange} disabled={!!importing} />
+      </label>
+    </div>
+  );
+}

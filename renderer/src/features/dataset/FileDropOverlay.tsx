@@ -1,0 +1,65 @@
+import { useEffect, useRef, useState } from 'react';
+import { useActions, useProject } from '../../app/context';
+
+const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+
+/**
+ * A CSV dropped anywhere on the window is imported into the open project (and the Data step
+ * shown). Without this the browser would navigate away to the file, losing the page. Drags that
+ * carry no files (palette layers) pass by.
+ */
+export function FileDropOverlay() {
+  const { importFile } = useActions();
+  const importing = useProject((s) => s.importing);
+  const hasProject = useProject((s) => s.current !== null);
+  const [visible, setVisible] = useState(false);
+  const depth = useRef(0);
+  const busy = useRef(importing);
+  busy.current = importing;
+  const open = useRef(hasProject);
+  open.current = hasProject;
+
+  useEffect(() => {
+    const enter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth.current += 1;
+      setVisible(true);
+    };
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const leave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth.current = Math.max(0, depth.current - 1);
+      if (depth.current === 0) setVisible(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth.current = 0;
+      setVisible(false);
+      const file = e.dataTransfer?.files[0];
+      // Without an open project there is nowhere to import to; the overlay said so.
+      if (file && !busy.current && open.current) void importFile(file);
+    };
+    window.addEventListener('dragenter', enter);
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragenter', enter);
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, [importFile]);
+
+  if (!visible) return null;
+  return (
+    <div className="file-drop-overlay" aria-hidden="true">
+      <div className="file-drop-card">{hasProject ? 'Drop the CSV file to import it' : 'Create or open a project first, then drop the file'}</div>
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import { useGraph } from '../../app/context';
+import { formatInt, plural } from '../../lib/format';
+
+/** The status line under the canvas: every problem, or what is ready. */
+export function GraphIssues() {
+  const analysis = useGraph((s) => s.analysis);
+  const ok = analysis.ok && analysis.order.length > 0;
+  return (
+    <div className={`graph-issues${ok ? ' is-ok' : ' has-issues'}`} data-testid="graph-issues" role="status">
+      {ok ? (
+        <span>
+          <span className="ok-mark" aria-hidden="true">✓</span> The model is valid: {plural(analysis.order.length, 'layer')}, {formatInt(analysis.totalParams)} trainable parameters.
+        </span>
+      ) : (
+        <>
+          <strong>{analysis.issues.length === 0 ? 'The model is empty.' : `${plural(analysis.issues.length, 'issue')} to fix before training:`}</strong>
+          <ul>
+            {analysis.issues.map((issue, i) => (
+              <li key={i}>{issue.message}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}

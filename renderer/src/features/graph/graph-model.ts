@@ -1,0 +1,103 @@
+import { MarkerType, type Edge, type Node } from '@xyflow/react';
+import {
+  GRAPH_SCHEMA_VERSION,
+  templateGraph,
+  type GraphNode,
+  type LayerType,
+  type ModelGraph,
+  type TemplateName,
+  type Head,
+} from '../../../../app/graph';
+
+/**
+ * The bridge between the stored ModelGraph and React Flow's nodes and edges. The editor keeps
+ * React Flow's objects (they carry measured sizes and selection); the ModelGraph is derived
+ * from them whenever it is analysed or saved.
+ */
+export type LayerData = {
+  type: LayerType;
+  /** May be half-typed while the user edits (units = NaN); analyzeGraph reports it on the node. */
+  config: GraphNode['config'];
+  name?: string;
+};
+export type LayerNode = Node<LayerData, 'layer'>;
+export type ShapeEdge = Edge<Record<string, never>, 'shape'>;
+
+/** Vertical distance between stacked layers; a node is ~90 px tall, so edges stay clickable. */
+export const ROW_GAP = 160;
+
+const FIXED: ReadonlySet<LayerType> = new Set(['Input', 'Output']);
+
+export function toFlowNode(node: GraphNode, selected = false): LayerNode {
+  return {
+    id: node.id,
+    type: 'layer',
+    position: { ...node.position },
+    data: { type: node.type, config: node.config, ...(node.name ? { name: node.name } : {}) },
+    // Input and Output follow the dataset; the model always has exactly these two ends.
+    deletable: !FIXED.has(node.type),
+    selected,
+  };
+}
+
+export function toFlowEdge(edge: { id: string; source: string; target: string }): ShapeEdge {
+  return { id: edge.id, source: edge.source, target: edge.target, type: 'shape', markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color: '#94a3b8' } };
+}
+
+export function toModelGraph(nodes: readonly LayerNode[], edges: readonly ShapeEdge[]): ModelGraph {
+  return {
+    version: GRAPH_SCHEMA_VERSION,
+    nodes: nodes.map(
+      (n) =>
+        ({
+          id: n.id,
+          type: n.data.type,
+          position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+          config: n.data.config,
+          ...(n.data.name ? { name: n.data.name } : {}),
+        }) as GraphNode,
+    ),
+    edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target })),
+  };
+}
+
+/** A template, stacked with room between layers (the catalogue's spacing is tighter). */
+export function laidOutTemplate(name: TemplateName, inputWidth: number, head: Head): ModelGraph {
+  const graph = templateGraph(name, inputWidth, head);
+  return { ...graph, nodes: graph.nodes.map((n, i) => ({ ...n, position: { x: 0, y: i * ROW_GAP } })) };
+}
+
+/** Structure and settings without positions: what "has the user changed the model" means. */
+export function structureKey(graph: ModelGraph): string {
+  const nodes = [...graph.nodes].map((n) => [n.id, n.type, n.config]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const edges = graph.edges.map((e) => `${e.source}>${e.target}`).sort();
+  return JSON.stringify([nodes, edges]);
+}
+
+/** Whether replacing the graph would throw away work: it matches no template as generated. */
+export function hasEdits(graph: ModelGraph, inputWidth: number, head: Head): boolean {
+  const key = structureKey(graph);
+  return !(['linear', 'mlp'] as const).some((t) => structureKey(templateGraph(t, inputWidth, head)) === key);
+}
+
+/** dense_3 after dense_1 and dense_2: ids stay readable and unique. */
+export function nextNodeId(type: LayerType, taken: Iterable<string>): string {
+  const prefix = type.toLowerCase();
+  const used = new Set(taken);
+  let n = 1;
+  for (const id of used) {
+    const m = new RegExp(`^${prefix}_(\\d+)$`).exec(id);
+    if (m) n = Math.max(n, Number(m[1]) + 1);
+  }
+  while (used.has(`${prefix}_${n}`)) n += 1;
+  return `${prefix}_${n}`;
+}
+
+export function edgeId(source: string, target: string, taken: Iterable<string>): string {
+  const used = new Set(taken);
+  const base = `e_${source}_${target}`;
+  if (!used.has(base)) return base;
+  let n = 2;
+  while (used.has(`${base}_${n}`)) n += 1;
+  return `${base}_${n}`;
+}

@@ -1,0 +1,52 @@
+import { createStore } from 'zustand/vanilla';
+import type { ExportResult } from '../../../../app/engine/protocol';
+import type { AppInfo, ProjectListItem, ProjectState } from '../../../../app/ipc/contract';
+
+export type Step = 'data' | 'model' | 'train' | 'export';
+export const STEPS: readonly Step[] = ['data', 'model', 'train', 'export'];
+
+export interface ProjectStoreState {
+  appInfo: AppInfo | null;
+  /** The engine as last reported (app.info, then engine.status events). */
+  engine: AppInfo['engine'] | null;
+  projects: ProjectListItem[] | null;
+  listError: string | null;
+  /** The open project. Its taskSpec and trainConfig are kept current locally as the user edits. */
+  current: ProjectState | null;
+  openingId: string | null;
+  openError: string | null;
+  creating: boolean;
+  createError: string | null;
+  step: Step;
+  /** The file being imported, while it is. */
+  importing: string | null;
+  importError: string | null;
+  saveError: string | null;
+  exporting: boolean;
+  /** The last export of this session (kept while the user moves between steps). */
+  exportResult: ExportResult | null;
+  exportError: string | null;
+}
+
+export type ProjectStore = ReturnType<typeof createProjectStore>;
+
+export function createProjectStore() {
+  return createStore<ProjectStoreState>()(() => ({
+    appInfo: null,
+    engine: null,
+    projects: null,
+    listError: null,
+    current: null,
+    openingId: null,
+    openError: null,
+    creating: false,
+    createError: null,
+    step: 'data',
+    importing: null,
+    importError: null,
+    saveError: null,
+    exporting: false,
+    exportResult: null,
+    exportError: null,
+  }));
+}

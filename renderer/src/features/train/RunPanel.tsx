@@ -1,0 +1,121 @@
+import type { BackendReport, EpochLogs, RunSummary } from '../../../../app/project/schema';
+import { useProject, useRuns } from '../../app/context';
+import { formatDuration, formatLoss, formatPercent, formatStat } from '../../lib/format';
+import { LossChart, MetricChart } from './charts';
+import { useRunView } from './run-view';
+
+/** The run being shown: status, epoch counter, backend, live curves and final metrics. */
+export function RunPanel() {
+  const view = useRunView();
+  const startError = useRuns((s) => s.startError);
+  const engineBackend = useProject((s) => s.engine?.backend ?? null);
+
+  if (!view) {
+    return (
+      <section className="card run-panel">
+        <div className="run-header">
+          <span className="status-badge status-idle" data-testid="run-status">
+            Not trained yet
+          </span>
+        </div>
+        {startError && (
+          <div className="error-box" role="alert">
+            {startError}
+          </div>
+        )}
+        <div className="run-empty">
+          <p>Press Train to start. Loss and accuracy appear here live, epoch by epoch.</p>
+          <p className="muted">The training loss shows how well the model fits the data it learns from; the validation loss, how well it does on rows it never sees.</p>
+        </div>
+        <BackendInfo backend={engineBackend} note="will be used" />
+      </section>
+    );
+  }
+
+  const { run, epochs, live, metric, epochNow } = view;
+  const total = run.trainConfig.epochs;
+  const running = run.status === 'running';
+  const progress = running && live?.lastBatch ? (live.lastBatch.epoch + (live.lastBatch.batch + 1) / Math.max(1, live.lastBatch.batches)) / total : epochs.length / total;
+
+  return (
+    <section className="card run-panel">
+      <div className="run-header">
+        <span className={`status-badge status-${run.status}`} data-testid="run-status">
+          {run.status}
+        </span>
+        <span className="epoch-counter" data-testid="epoch-counter">
+          Epoch {epochNow} / {total}
+        </span>
+        <span className="run-meta muted">
+          {new Date(run.startedAt).toLocaleTimeString()}
+          {run.endedAt ? ` · ${formatDuration(run.startedAt, run.endedAt)}` : ''}
+        </span>
+      </div>
+      <div className="progress" aria-hidden="true">
+        <div className={`progress-bar status-${run.status}`} style={{ width: `${Math.min(100, Math.max(0, progress * 100)).toFixed(1)}%` }} />
+      </div>
+      {run.status === 'failed' && (
+        <div className="error-box" role="alert">
+          <strong>Training failed.</strong> {run.error ?? 'The engine gave no reason.'}
+        </div>
+      )}
+      {startError && (
+        <div className="error-box" role="alert">
+          {startError}
+        </div>
+      )}
+      <FinalMetrics run={run} last={epochs.at(-1)} metric={metric} />
+      <div className="charts">
+        <LossChart epochs={epochs} totalEpochs={total} batches={live?.batches} />
+        <MetricChart epochs={epochs} totalEpochs={total} metric={metric} />
+      </div>
+      <BackendInfo backend={run.backend ?? engineBackend} note={run.backend ? 'was used' : 'is in use'} />
+    </section>
+  );
+}
+
+function FinalMetrics({ run, last, metric }: { run: RunSummary; last: EpochLogs | undefined; metric: 'accuracy' | 'mae' }) {
+  const fmt = metric === 'accuracy' ? formatPercent : formatStat;
+  const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
+  const word = run.status === 'running' ? 'Latest' : 'Final';
+  const tiles = [
+    { label: 'Training loss', value: formatLoss(last?.loss) },
+    { label: 'Validation loss', value: formatLoss(last?.val_loss), key: true },
+    { label: `Training ${label}`, value: fmt(last?.[metric]) },
+    { label: `Validation ${label}`, value: fmt(last?.[`val_${metric}`]), key: true },
+  ];
+  return (
+    <dl className="metrics" data-testid="final-metrics" aria-label={`${word} metrics`}>
+      {tiles.map((t) => (
+        <div key={t.label} className={`metric${t.key ? ' is-key' : ''}`}>
+          <dt>
+            {t.label} <span className="metric-when">{word.toLowerCase()}</span>
+          </dt>
+          <dd>{t.value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function BackendInfo({ backend, note }: { backend: BackendReport | null; note: string }) {
+  if (!backend) {
+    return (
+      <span className="backend-info muted" data-testid="backend-info">
+        Backend: waiting for the engine to start.
+      </span>
+    );
+  }
+  const skipped = backend.skipped;
+  return (
+    <span className="backend-info" data-testid="backend-info" title={skipped.map((s) => `${s.name}: ${s.reason}`).join('\n') || undefined}>
+      Backend: <strong>{backend.name}</strong> {note}.
+      {skipped.length > 0 && (
+        <span className="muted">
+          {' '}
+          Faster backends skipped: {skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}.
+        </span>
+      )}
+    </span>
+  );
+}
