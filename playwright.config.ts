@@ -15,7 +15,7 @@ export default defineConfig({
   expect: { timeout: 20_000 },
   workers: 1,
   fullyParallel: false,
-  reporter: [['list']],
+  reporter: [['list'], ['./tests/e2e/skip-reasons-reporter.ts']],
   use: {
     viewport: { width: 1440, height: 900 },
     screenshot: 'only-on-failure',
