@@ -161,7 +161,7 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
     try {
       installWasmKernelFixes();
     } catch (error) {
-      return { ok: false, reason: `failed to patch its matmul kernels: ${firstLine(error)}` };
+      return { ok: false, reason: `failed to install the engine's wasm kernels: ${firstLine(error)}` };
     }
   }
   const probe = probeBackend();

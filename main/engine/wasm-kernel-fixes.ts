@@ -1,114 +1,46 @@
 import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilter } from './wasm-kernels/conv-filter-grad';
+import { conv2dBackpropInput } from './wasm-kernels/conv-input-grad';
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-kernels/depthwise-grads';
+import { createSamePaddingKernels } from './wasm-kernels/explicit-same-padding';
+import { createMatMulKernels } from './wasm-kernels/matmul';
+import { maxPoolGrad } from './wasm-kernels/max-pool-grad';
+import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
 
 /**
- * Two defects of tfjs-backend-wasm 4.22's matmuls (design/ENGINE-NOTES.md), both fixed by
- * wrapping its BatchMatMul and _FusedMatMul kernels:
+ * What the engine changes in tfjs-backend-wasm 4.22 so that every layer of the palette trains
+ * on it, correctly and without a scalar loop in the hot path (design/ENGINE-NOTES.md):
  *
- * - Only untransposed products with a batch of 1 use XNNPACK; any transposed operand (every
- *   backward matmul of a Dense layer) runs a slow scalar loop. The wrappers materialise the
- *   transpose with the native Transpose kernel first: the same numbers, several times faster.
- * - On that scalar path _FusedMatMul adds the bias wrongly. After the transpose the only scalar
- *   case left is a batch > 1; there the wrapper composes BatchMatMul + Add + the activation.
+ * - missing kernels, composed from native ones: Conv2DBackpropFilter,
+ *   DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum (without them tfjs throws;
+ *   it never falls back to the cpu backend's kernels);
+ * - wrong kernels, routed around: MaxPoolGrad (windows ≤ 0), _FusedMatMul (bias on its scalar
+ *   path), and the forward convolutions' 'same' padding for some filter/stride pairs;
+ * - slow kernels, replaced: BatchMatMul with transposes, Conv2DBackpropInput, MaxPoolGrad.
  *
- * The backend probe (backend.ts) checks the fused transposed case before any training, so a
- * tfjs upgrade that changes these kernels is caught rather than trusted.
+ * Every replacement is compared with the cpu backend in tests/unit/engine/wasm-*.test.ts.
  */
-
-interface WasmBackendLike {
-  disposeData(dataId: object): unknown;
-}
-
 let installed = false;
 
-function kernelOf(name: string): tf.KernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`the wasm ${name} kernel is not registered`);
-  return config.kernelFunc;
-}
-
-const batchOf = (x: tf.TensorInfo) => x.shape.slice(0, -2).reduce((a, b) => a * b, 1);
-
+/** Registers the replacements on 'wasm'; call once the wasm backend is initialised. */
 export function installWasmKernelFixes(): void {
   if (installed) return;
-  const transpose = kernelOf('Transpose');
-  const stockMatMul = kernelOf('BatchMatMul');
-  const stockFused = kernelOf('_FusedMatMul');
-  const add = kernelOf('Add');
-  const activations: Record<string, tf.KernelFunc> = {
-    relu: kernelOf('Relu'),
-    relu6: kernelOf('Relu6'),
-    elu: kernelOf('Elu'),
-    sigmoid: kernelOf('Sigmoid'),
-    leakyrelu: kernelOf('LeakyRelu'),
-    prelu: kernelOf('Prelu'),
+  // The wrappers capture the stock kernels, so they are built before anything is replaced.
+  const kernels: Record<string, tf.KernelFunc> = {
+    ...createMatMulKernels(),
+    ...createSamePaddingKernels(),
+    Conv2DBackpropFilter: conv2dBackpropFilter,
+    Conv2DBackpropInput: conv2dBackpropInput,
+    DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+    DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+    UnsortedSegmentSum: unsortedSegmentSum,
+    MaxPoolGrad: maxPoolGrad,
   };
-
-  const swapLastTwo = (x: tf.TensorInfo, backend: object): tf.TensorInfo => {
-    const perm = x.shape.map((_, i) => i);
-    const r = perm.length;
-    perm[r - 1] = r - 2;
-    perm[r - 2] = r - 1;
-    return transpose({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
-  };
-
-  /** Runs `body` on untransposed operands; frees the temporary transposed copies afterwards. */
-  const untransposed = (args: Parameters<tf.KernelFunc>[0], body: (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo): tf.TensorInfo => {
-    const attrs = args.attrs ?? {};
-    const a = args.inputs['a']!;
-    const b = args.inputs['b']!;
-    const ta = attrs['transposeA'] ? swapLastTwo(a, args.backend) : a;
-    const tb = attrs['transposeB'] ? swapLastTwo(b, args.backend) : b;
-    try {
-      return body(ta, tb);
-    } finally {
-      // Kernel-internal intermediates: no Tensor owns them, so free them here.
-      const backend = args.backend as WasmBackendLike;
-      if (ta !== a) backend.disposeData(ta.dataId);
-      if (tb !== b) backend.disposeData(tb.dataId);
-    }
-  };
-  const plain = { transposeA: false, transposeB: false };
-
-  const batchMatMul: tf.KernelFunc = (args) =>
-    untransposed(args, (a, b) => stockMatMul({ inputs: { a, b }, attrs: { ...args.attrs, ...plain }, backend: args.backend }) as tf.TensorInfo);
-
-  const fusedMatMul: tf.KernelFunc = (args) =>
-    untransposed(args, (a, b) => {
-      const attrs = args.attrs ?? {};
-      const { backend } = args;
-      if (batchOf(a) <= 1 && batchOf(b) <= 1) {
-        return stockFused({ inputs: { ...args.inputs, a, b }, attrs: { ...attrs, ...plain }, backend }) as tf.TensorInfo;
-      }
-      const free = (x: tf.TensorInfo) => (backend as WasmBackendLike).disposeData(x.dataId);
-      let out = stockMatMul({ inputs: { a, b }, attrs: plain, backend }) as tf.TensorInfo;
-      const bias = args.inputs['bias'];
-      if (bias) {
-        const biased = add({ inputs: { a: out, b: bias }, backend }) as tf.TensorInfo;
-        free(out);
-        out = biased;
-      }
-      const activation = String(attrs['activation'] ?? 'linear');
-      const act = activations[activation];
-      if (act) {
-        const inputs: tf.NamedTensorInfoMap = { x: out };
-        if (activation === 'prelu' && args.inputs['preluActivationWeights']) inputs['alpha'] = args.inputs['preluActivationWeights'];
-        const activated = act({ inputs, attrs: { alpha: attrs['leakyreluAlpha'] ?? 0.2 }, backend }) as tf.TensorInfo;
-        free(out);
-        out = activated;
-      } else if (activation !== 'linear') {
-        free(out);
-        throw new Error(`unsupported fused activation "${activation}"`);
-      }
-      return out;
-    });
-
-  for (const [kernelName, kernelFunc] of [
-    ['BatchMatMul', batchMatMul],
-    ['_FusedMatMul', fusedMatMul],
-  ] as const) {
-    const stock = tf.getKernel(kernelName, 'wasm')!;
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({ ...stock, kernelFunc });
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    const stock = tf.getKernel(kernelName, 'wasm');
+    if (stock) tf.unregisterKernel(kernelName, 'wasm');
+    // A stock kernel's setup already ran when the backend started; its config is kept otherwise.
+    tf.registerKernel({ ...(stock ?? { backendName: 'wasm' }), kernelName, kernelFunc });
   }
   installed = true;
 }

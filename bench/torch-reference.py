@@ -1,0 +1,50 @@
+"""PyTorch's training throughput on the bench's models (bench/training.ts runs this).
+
+Usage: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch-reference.py <mlp|cnn> <threads> <batch> <rows> <epochs>
+Prints one JSON line: {"torch": version, "samples_per_s": [...], "samples_per_cpu_s": [...]}, one
+figure per measured epoch: by the wall clock, and by the process's CPU time (steadier when other
+work shares the machine).
+Same model, batch, optimizer (Adam, lr 1e-3) and loss as the engine's run, random data, a
+shuffled pass over the rows per epoch, one warm-up epoch first.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+kind, threads, batch, rows, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+if kind == 'cnn':
+    x = torch.randn(rows, 1, 28, 28)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(32 * 5 * 5, 10))
+else:
+    x = torch.randn(rows, 784)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+y = torch.randint(0, 10, (rows,))
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+loss_fn = nn.CrossEntropyLoss()
+
+
+def epoch():
+    order = torch.randperm(rows)
+    for i in range(0, rows, batch):
+        idx = order[i:i + batch]
+        optimizer.zero_grad()
+        loss = loss_fn(model(x[idx]), y[idx])
+        loss.backward()
+        optimizer.step()
+
+
+epoch()
+rates = []
+cpu_rates = []
+for _ in range(epochs):
+    start, cpu_start = time.perf_counter(), time.process_time()
+    epoch()
+    rates.append(rows / (time.perf_counter() - start))
+    cpu_rates.append(rows / (time.process_time() - cpu_start))
+print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'samples_per_s': rates, 'samples_per_cpu_s': cpu_rates}))

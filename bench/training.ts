@@ -1,0 +1,201 @@
+/**
+ * Training throughput of the engine on CPU, beside PyTorch's:
+ * `node --import tsx bench/training.ts [--workload mlp|cnn|all] [--epochs 3] [--rows N] [--backend wasm]`.
+ *
+ * Workloads (design/ENGINE-NOTES.md, issue 5): an MLP 784-256-128-10 and a CNN
+ * conv16-pool-conv32-pool-dense10 on 28×28×1, batch 128, Adam (lr 1e-3), categorical
+ * cross-entropy, random data. The engine's figures come from its real training path: the same
+ * backend selection (with the wasm kernel fixes), graph → model build and train() loop that the
+ * app and the CLI use, reading prepared float32 files, validating and checkpointing every
+ * epoch. PyTorch runs the same model, batch and thread count (OPENBLAS/OMP threads = 1) when
+ * /usr/bin/python3 has torch (Debian python3-torch); otherwise the engine's figures stand alone.
+ * Each side runs one warm-up epoch, then the measured ones. Figures are the median epoch by the
+ * wall clock, and by the process's CPU time: on a machine shared with other work the wall clock
+ * swings with the load, CPU time much less (both sides run one compute thread).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import type { PreparedData } from '../app/engine/protocol';
+import { ModelGraph } from '../app/graph';
+import { TrainConfig } from '../app/training/config';
+import { selectBackend } from '../main/engine/backend';
+import { mulberry32 } from '../main/engine/seeded-random';
+import { train } from '../main/engine/train';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BATCH = 128;
+const CLASSES = 10;
+const VAL_ROWS = 256;
+
+const { values: args } = parseArgs({
+  options: {
+    workload: { type: 'string', default: 'all' },
+    epochs: { type: 'string', default: '3' },
+    rows: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+  },
+});
+
+type Workload = 'mlp' | 'cnn';
+const WORKLOADS: Record<Workload, { title: string; inputShape: number[]; rows: number; layers: unknown[] }> = {
+  mlp: {
+    title: 'MLP 784-256-128-10',
+    inputShape: [784],
+    rows: 4096,
+    layers: [
+      { type: 'Dense', config: { units: 256, activation: 'relu' } },
+      { type: 'Dense', config: { units: 128, activation: 'relu' } },
+    ],
+  },
+  cnn: {
+    title: 'CNN conv16-pool-conv32-pool-dense10, 28×28×1',
+    inputShape: [28, 28, 1],
+    rows: 2048,
+    layers: [
+      { type: 'Conv2D', config: { filters: 16, kernel_size: [3, 3], activation: 'relu' } },
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { type: 'Conv2D', config: { filters: 32, kernel_size: [3, 3], activation: 'relu' } },
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { type: 'Flatten', config: {} },
+    ],
+  },
+};
+
+/** Input → layers → a softmax Output, as the editor would save it (defaults filled by the schema). */
+function graphFor(inputShape: number[], layers: unknown[]): ModelGraph {
+  const nodes = [
+    { id: 'input', type: 'Input', position: { x: 0, y: 0 }, config: { shape: inputShape } },
+    ...layers.map((layer, i) => ({ id: `l${i + 1}`, position: { x: 0, y: 100 * (i + 1) }, ...(layer as object) })),
+    { id: 'output', type: 'Output', position: { x: 0, y: 100 * (layers.length + 1) }, config: { units: CLASSES, activation: 'softmax' } },
+  ];
+  const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id }));
+  return ModelGraph.parse({ version: 2, nodes, edges });
+}
+
+/** Random standard-normal inputs and one-hot labels, written as the data layer's prepared files. */
+async function writeData(dir: string, width: number, rows: number): Promise<PreparedData> {
+  const random = mulberry32(1);
+  const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+  const write = (name: string, values: Float32Array) => writeFile(path.join(dir, name), Buffer.from(values.buffer));
+  const inputs = (n: number) => Float32Array.from({ length: n * width }, gauss);
+  const labels = (n: number) => {
+    const y = new Float32Array(n * CLASSES);
+    for (let i = 0; i < n; i++) y[i * CLASSES + Math.floor(random() * CLASSES)] = 1;
+    return y;
+  };
+  await mkdir(dir, { recursive: true });
+  await write('x_train.f32', inputs(rows));
+  await write('y_train.f32', labels(rows));
+  await write('x_val.f32', inputs(VAL_ROWS));
+  await write('y_val.f32', labels(VAL_ROWS));
+  const features = Array.from({ length: width }, (_, i) => `p${i}`);
+  return {
+    dir,
+    inputWidth: width,
+    outputWidth: CLASSES,
+    trainRows: rows,
+    valRows: VAL_ROWS,
+    preprocessing: {
+      format: 'layerlab-preprocessing',
+      version: 1,
+      task: 'classification',
+      target: 'label',
+      features: features.map((name) => ({ name, kind: 'numeric', mean: 0, std: 1, fill: 0 })),
+      inputOrder: features,
+      labels: Array.from({ length: CLASSES }, (_, i) => String(i)),
+    },
+  } as PreparedData;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Rates {
+  /** samples per wall-clock second, one per measured epoch */
+  wall: number[];
+  /** samples per second of the process's CPU time */
+  cpu: number[];
+}
+
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** Throughput of each measured epoch of one run through train(), after a warm-up epoch. */
+async function engineRates(workload: Workload, epochs: number, rows: number): Promise<Rates> {
+  const w = WORKLOADS[workload];
+  const root = await mkdtemp(path.join(os.tmpdir(), `layerlab-bench-${workload}-`));
+  try {
+    const data = await writeData(path.join(root, 'data'), w.inputShape.reduce((a, b) => a * b, 1), rows);
+    const config = TrainConfig.parse({ epochs: epochs + 1, batchSize: BATCH, optimizer: 'adam', learningRate: 1e-3, validationSplit: 0.2, seed: 1 });
+    const ends: Array<{ wall: number; cpu: number }> = [];
+    const outcome = await train(
+      { runId: 'bench', runDir: path.join(root, 'run'), data, graph: graphFor(w.inputShape, w.layers), config },
+      { onEpoch: () => ends.push({ wall: performance.now() / 1000, cpu: cpuSeconds() }) },
+    );
+    if (outcome.status !== 'completed') throw new Error(`the ${workload} run ended ${outcome.status}: ${outcome.error ?? 'no reason given'}`);
+    const rate = (key: 'wall' | 'cpu') => ends.slice(1).map((end, i) => rows / (end[key] - ends[i]![key]));
+    return { wall: rate('wall'), cpu: rate('cpu') };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+type TorchResult = ({ ok: true; version: string } & Rates) | { ok: false; reason: string };
+
+function torchRates(workload: Workload, epochs: number, rows: number): TorchResult {
+  const run = spawnSync(args.python!, [path.join(HERE, 'torch-reference.py'), workload, '1', String(BATCH), String(rows), String(epochs)], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    encoding: 'utf8',
+  });
+  if (run.error) return { ok: false, reason: `${args.python} could not be started (${run.error.message})` };
+  if (run.status !== 0) {
+    const why = (run.stderr.trim().split('\n').at(-1) ?? '').trim();
+    return { ok: false, reason: /No module named 'torch'/.test(why) ? `${args.python} has no torch (apt-get install python3-torch)` : `the PyTorch run failed: ${why}` };
+  }
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { torch: string; samples_per_s: number[]; samples_per_cpu_s: number[] };
+  return { ok: true, version: result.torch, wall: result.samples_per_s, cpu: result.samples_per_cpu_s };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const epochs = Number(args.epochs);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a whole number ≥ 1, got "${args.epochs}"`);
+  const chosen: Workload[] = args.workload === 'all' ? ['mlp', 'cnn'] : [args.workload as Workload];
+  if (!chosen.every((w) => w in WORKLOADS)) throw new Error(`--workload must be mlp, cnn or all, got "${args.workload}"`);
+  if (tf.getBackend() !== args.backend) {
+    const report = await selectBackend({ force: args.backend });
+    if (report.name !== args.backend) throw new Error(`the ${args.backend} backend did not start: ${report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  }
+  const threads = args.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
+  console.log(`engine: tfjs ${tf.version.tfjs} on ${args.backend} (${threads} thread${threads === 1 ? '' : 's'}), batch ${BATCH}, Adam; median of ${epochs} epoch(s) after 1 warm-up`);
+  console.log('samples/s by the wall clock [per CPU-second in brackets]');
+  for (const workload of chosen) {
+    const rows = args.rows ? Number(args.rows) : WORKLOADS[workload].rows;
+    const ours = await engineRates(workload, epochs, rows);
+    const torch = torchRates(workload, epochs, rows);
+    const figures = (r: Rates) => `${fmt(median(r.wall))} [${fmt(median(r.cpu))}]`;
+    const line = `${WORKLOADS[workload].title}, ${rows} rows: engine ${figures(ours)}`;
+    if (torch.ok) {
+      const ratio = (key: keyof Rates) => (median(ours[key]) / median(torch[key])).toFixed(2);
+      console.log(`${line}; PyTorch ${torch.version} 1 thread ${figures(torch)}; engine/PyTorch ${ratio('wall')}× [${ratio('cpu')}×]`);
+    } else {
+      console.log(`${line} (no PyTorch figure: ${torch.reason})`);
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
