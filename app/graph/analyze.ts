@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { LAYERS } from './layers';
 import { CONFIG_SCHEMAS, type GraphNode, type ModelGraph } from './schema';
 import type { SampleShape } from './shape';
@@ -28,6 +29,10 @@ export interface GraphAnalysis {
   order: string[];
   inputs: string[];
   outputs: string[];
+  /** Each valid node's config with Keras' defaults filled in: what the engine builds. */
+  configs: Record<string, unknown>;
+  /** Each node's sources, in edge order: a merge takes its inputs in this order. */
+  sources: Record<string, string[]>;
 }
 
 function label(node: GraphNode): string {
@@ -42,6 +47,7 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
   const issues: GraphIssue[] = [];
   const nodes: Record<string, NodeInfo> = {};
   const byId = new Map<string, GraphNode>();
+  const configs: Record<string, unknown> = {};
   const nodeError = (node: GraphNode, message: string) => {
     nodes[node.id]?.errors.push(message);
     issues.push({ nodeId: node.id, message: `${label(node)}: ${message}` });
@@ -59,9 +65,11 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
       issues.push({ nodeId: node.id, message: `Unknown layer type "${String(node.type)}".` });
       continue;
     }
-    const parsed = CONFIG_SCHEMAS[node.type].safeParse(node.config);
+    const parsed = (CONFIG_SCHEMAS[node.type] as z.ZodType).safeParse(node.config);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) nodeError(node, issue.message);
+      for (const issue of parsed.error.issues) nodeError(node, issue.path.length > 1 ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
+    } else {
+      configs[node.id] = parsed.data;
     }
   }
 
@@ -127,7 +135,7 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
     const sources = incoming.get(id) ?? [];
     if (node.type === 'Output' && (outgoing.get(id)?.length ?? 0) > 0) nodeError(node, 'an Output is the end of the model; nothing can follow it.');
     if (sources.length < spec.inputs.min) {
-      nodeError(node, spec.inputs.min === 1 ? 'it has no input: connect a layer to it.' : `it needs at least ${spec.inputs.min} inputs.`);
+      nodeError(node, spec.inputs.min === 1 ? 'it has no input: connect a layer to it.' : `it joins branches: connect at least ${spec.inputs.min} layers to it (${sources.length} connected).`);
     } else if (sources.length > spec.inputs.max) {
       nodeError(node, spec.inputs.max === 0 ? 'an Input cannot receive connections.' : `it takes ${spec.inputs.max === 1 ? 'one input' : `at most ${spec.inputs.max} inputs`}, but ${sources.length} are connected. Remove the extra connections.`);
     } else if (!fromInput.has(id)) {
@@ -140,17 +148,17 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
     if (inputShapes.some((s) => s === undefined)) continue; // upstream already reported
     const shapes = inputShapes as SampleShape[];
     // The catalogue is keyed on type, so spec and config agree; TypeScript can't see through the union.
-    const result = (spec.infer as (i: readonly SampleShape[], c: unknown) => ReturnType<typeof spec.infer>)(shapes, node.config);
+    const result = (spec.infer as (i: readonly SampleShape[], c: unknown) => ReturnType<typeof spec.infer>)(shapes, configs[id]);
     if ('error' in result) {
       nodeError(node, result.error);
       continue;
     }
     info.outputShape = result.shape;
-    info.params = (spec.params as (i: readonly SampleShape[], c: unknown) => number)(shapes, node.config);
+    info.params = (spec.params as (i: readonly SampleShape[], c: unknown) => number)(shapes, configs[id]);
   }
 
   const edgeShapes: Record<string, SampleShape | undefined> = {};
   for (const edge of validEdges) edgeShapes[edge.id] = nodes[edge.source]?.outputShape;
   const totalParams = Object.values(nodes).reduce((sum, n) => sum + n.params, 0);
-  return { ok: issues.length === 0, nodes, edgeShapes, totalParams, issues, order, inputs, outputs };
+  return { ok: issues.length === 0, nodes, edgeShapes, totalParams, issues, order, inputs, outputs, configs, sources: Object.fromEntries(incoming) };
 }

@@ -2,4 +2,5 @@ export * from './schema';
 export * from './shape';
 export * from './analyze';
 export * from './templates';
-export { LAYERS, layerSpec, type LayerSpec } from './layers';
+export { migrateGraph } from './migrate';
+export { LAYERS, layerSpec, FAMILIES, MAX_MERGE_INPUTS, type LayerSpec, type LayerFamily, type FieldSpec } from './layers';

@@ -1,3 +1,4 @@
+import { LAYERS } from './layers';
 import { GRAPH_SCHEMA_VERSION, type GraphNode, type ModelGraph } from './schema';
 
 export type TemplateName = 'linear' | 'mlp';
@@ -16,22 +17,24 @@ export function templateGraph(name: TemplateName, inputWidth: number, head: Head
   const nodes: GraphNode[] = [{ id: 'input', type: 'Input', position: { x: 0, y: 0 }, config: { shape: [inputWidth] } }];
   if (name === 'mlp') {
     nodes.push(
-      { id: 'dense_1', type: 'Dense', position: { x: 0, y: 120 }, config: { units: 32, activation: 'relu', use_bias: true } },
-      { id: 'dense_2', type: 'Dense', position: { x: 0, y: 240 }, config: { units: 16, activation: 'relu', use_bias: true } },
+      { id: 'dense_1', type: 'Dense', position: { x: 0, y: 120 }, config: { ...LAYERS.Dense.defaults(), units: 32 } },
+      { id: 'dense_2', type: 'Dense', position: { x: 0, y: 240 }, config: { ...LAYERS.Dense.defaults(), units: 16 } },
     );
   }
-  nodes.push({ id: 'output', type: 'Output', position: { x: 0, y: 120 * nodes.length }, config: { units: head.units, activation: head.activation } });
+  nodes.push({ id: 'output', type: 'Output', position: { x: 0, y: 120 * nodes.length }, config: { ...LAYERS.Output.defaults(), units: head.units, activation: head.activation } });
   const edges = nodes.slice(1).map((n, i) => ({ id: `e_${nodes[i]!.id}_${n.id}`, source: nodes[i]!.id, target: n.id }));
   return { version: GRAPH_SCHEMA_VERSION, nodes, edges };
 }
 
 /** Keep a user's graph in step with the dataset: Input width and Output head follow the data. */
 export function fitGraphToData(graph: ModelGraph, inputWidth: number, head: Head): ModelGraph {
+  // With several Inputs only the user knows which one the table feeds; leave them as set.
+  const inputs = graph.nodes.filter((n) => n.type === 'Input').length;
   return {
     ...graph,
     nodes: graph.nodes.map((n): GraphNode => {
-      if (n.type === 'Input') return { ...n, config: { shape: [inputWidth] } };
-      if (n.type === 'Output') return { ...n, config: { units: head.units, activation: head.activation } };
+      if (n.type === 'Input' && inputs === 1) return { ...n, config: { shape: [inputWidth] } };
+      if (n.type === 'Output') return { ...n, config: { ...n.config, units: head.units, activation: head.activation } };
       return n;
     }),
   };

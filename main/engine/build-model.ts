@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { analyzeGraph, type GraphAnalysis, type ModelGraph } from '../../app/graph';
-import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
+import { analyzeGraph, type GraphAnalysis, type LayerConfig, type ModelGraph } from '../../app/graph';
+import { buildLayer } from './layers/build-layer';
+import { deriveSeed, mulberry32 } from './seeded-random';
 
 /** A graph the engine cannot build; the message is the one the editor shows for it. */
 export class GraphBuildError extends Error {
@@ -48,9 +49,6 @@ export function buildModel(graph: ModelGraph, seed: number): BuiltModel {
     throw new GraphBuildError(first?.message ?? 'The model graph is not valid.', first?.nodeId);
   }
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const incoming = new Map<string, string[]>();
-  for (const e of graph.edges) incoming.set(e.target, [...(incoming.get(e.target) ?? []), e.source]);
-
   const random = mulberry32(deriveSeed(seed, 'init'));
   const taken = new Set<string>();
   const layerNames = new Map<string, string>();
@@ -62,32 +60,19 @@ export function buildModel(graph: ModelGraph, seed: number): BuiltModel {
     if (!node) continue;
     const name = layerNameFor(id, taken);
     layerNames.set(id, name);
+    // analyzeGraph's configs have Keras' defaults filled in (a version-1 Dense has no initializer key).
+    const config = analysis.configs[id];
     if (node.type === 'Input') {
-      outputsOf.set(id, tf.input({ shape: [...node.config.shape], name }));
+      outputsOf.set(id, tf.input({ shape: [...(config as LayerConfig<'Input'>).shape], name }));
       continue;
     }
-    const sourceId = incoming.get(id)?.[0];
-    const source = sourceId === undefined ? undefined : outputsOf.get(sourceId);
-    if (!source) throw new GraphBuildError(`${node.type} "${id}" has no input.`, id); // analyzeGraph rules this out
-    let layer: tf.layers.Layer;
-    switch (node.type) {
-      case 'Dense':
-      case 'Output':
-        layer = tf.layers.dense({
-          name,
-          units: node.config.units,
-          activation: node.config.activation,
-          useBias: node.type === 'Output' ? true : node.config.use_bias,
-          kernelInitializer: tf.initializers.glorotUniform({ seed: nextIntSeed(random) }),
-          biasInitializer: 'zeros',
-        });
-        break;
-      case 'Dropout':
-        layer = tf.layers.dropout({ name, rate: node.config.rate, seed: nextIntSeed(random) });
-        dropoutLayers.push(layer);
-        break;
-    }
-    outputsOf.set(id, layer.apply(source) as tf.SymbolicTensor);
+    // A merge takes its inputs in edge order; analyzeGraph ruled out missing and extra ones.
+    const sources = (analysis.sources[id] ?? []).map((s) => outputsOf.get(s));
+    if (sources.length === 0 || sources.some((s) => s === undefined)) throw new GraphBuildError(`${node.type} "${id}" has no input.`, id);
+    const layer = buildLayer(node.type, config, name, random);
+    if (node.type === 'Dropout') dropoutLayers.push(layer);
+    const input = sources.length === 1 ? sources[0]! : (sources as tf.SymbolicTensor[]);
+    outputsOf.set(id, layer.apply(input) as tf.SymbolicTensor);
   }
 
   const inputs = analysis.inputs.map((id) => outputsOf.get(id)).filter((t): t is tf.SymbolicTensor => t !== undefined);

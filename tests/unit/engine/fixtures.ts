@@ -150,7 +150,7 @@ export function chainGraph(inputShape: number[], layers: Layer[], output: { unit
   });
   nodes.push({ id: 'output', type: 'Output', position: { x: 0, y: 100 * (layers.length + 1) }, config: output });
   const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id }));
-  return { version: 1, nodes, edges };
+  return { version: 2, nodes, edges };
 }
 
 export const irisGraph = () => chainGraph([4], [{ type: 'Dense', units: 16, activation: 'relu' }], { units: 3, activation: 'softmax' });

@@ -1,19 +1,26 @@
-import { useCallback, useEffect, type DragEvent } from 'react';
-import { Background, Controls, ReactFlow, useReactFlow, type IsValidConnection } from '@xyflow/react';
-import type { LayerType } from '../../../../app/graph';
+import { useCallback, useEffect, useState, type DragEvent } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, useReactFlow, type IsValidConnection } from '@xyflow/react';
+import { LAYERS, type LayerType } from '../../../../app/graph';
 import { useGraph } from '../../app/context';
 import type { LayerNode, ShapeEdge } from './graph-model';
 import { LAYER_MIME } from './layer-text';
 import { LayerNodeView } from './LayerNodeView';
 import { ShapeEdgeView } from './ShapeEdgeView';
+import { shortcutFor } from './shortcuts';
+import { ShortcutsHelp } from './ShortcutsHelp';
 
 // Stable objects: React Flow re-creates every node when these change identity.
 const nodeTypes = { layer: LayerNodeView };
 const edgeTypes = { shape: ShapeEdgeView };
 const fitViewOptions = { padding: 0.2, maxZoom: 1 };
 const DELETE_KEYS = ['Delete', 'Backspace'];
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const NODE_WIDTH = 220;
-const DROPPABLE = new Set<LayerType>(['Dense', 'Dropout']);
+
+const isLayerType = (t: string): t is LayerType => Object.hasOwn(LAYERS, t);
+/** Typing in a form field keeps its own meaning for Ctrl+Z, Ctrl+C, L and F. */
+const isTyping = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
+const minimapColor = (n: LayerNode) => (n.selected ? '#2563eb' : '#94a3b8');
 
 export function GraphCanvas() {
   const nodes = useGraph((s) => s.nodes);
@@ -24,6 +31,10 @@ export function GraphCanvas() {
   const isValid = useGraph((s) => s.isValidConnection);
   const addLayer = useGraph((s) => s.addLayer);
   const fitViewRequest = useGraph((s) => s.fitViewRequest);
+  const canUndo = useGraph((s) => s.history.past.length > 0);
+  const canRedo = useGraph((s) => s.history.future.length > 0);
+  const actions = useGraph((s) => s);
+  const [help, setHelp] = useState(false);
   const { screenToFlowPosition, fitView } = useReactFlow<LayerNode, ShapeEdge>();
 
   useEffect(() => {
@@ -33,6 +44,34 @@ export function GraphCanvas() {
     return () => cancelAnimationFrame(frame);
   }, [fitViewRequest, fitView]);
 
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && help) {
+        setHelp(false);
+        return;
+      }
+      if (isTyping(e.target)) return;
+      const action = shortcutFor(e);
+      if (!action) return;
+      e.preventDefault();
+      switch (action) {
+        case 'help':
+          setHelp((h) => !h);
+          break;
+        case 'fitView':
+          void fitView({ ...fitViewOptions, duration: 200 });
+          break;
+        case 'delete':
+          actions.deleteSelected();
+          break;
+        default:
+          actions[action]();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [actions, fitView, help]);
+
   const isValidConnection: IsValidConnection<ShapeEdge> = useCallback((c) => isValid({ source: c.source, target: c.target }), [isValid]);
 
   const onDragOver = (e: DragEvent) => {
@@ -41,8 +80,8 @@ export function GraphCanvas() {
     e.dataTransfer.dropEffect = 'copy';
   };
   const onDrop = (e: DragEvent) => {
-    const type = e.dataTransfer.getData(LAYER_MIME) as LayerType;
-    if (!DROPPABLE.has(type)) return;
+    const type = e.dataTransfer.getData(LAYER_MIME);
+    if (!isLayerType(type)) return;
     e.preventDefault();
     const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
     addLayer(type, { x: p.x - NODE_WIDTH / 2, y: p.y - 30 });
@@ -50,6 +89,24 @@ export function GraphCanvas() {
 
   return (
     <div className="graph-canvas" data-testid="graph-canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <div className="graph-toolbar" role="toolbar" aria-label="Graph editing">
+        <button type="button" className="btn btn-small" data-testid="graph-undo" disabled={!canUndo} onClick={actions.undo} title="Undo (Ctrl+Z)">
+          ↶ Undo
+        </button>
+        <button type="button" className="btn btn-small" data-testid="graph-redo" disabled={!canRedo} onClick={actions.redo} title="Redo (Ctrl+Shift+Z)">
+          ↷ Redo
+        </button>
+        <button type="button" className="btn btn-small" data-testid="graph-auto-layout" onClick={actions.autoLayout} title="Auto-layout (L)">
+          Auto-layout
+        </button>
+        <button type="button" className="btn btn-small" data-testid="graph-fit-view" onClick={() => void fitView({ ...fitViewOptions, duration: 200 })} title="Zoom to fit (F)">
+          Fit
+        </button>
+        <button type="button" className="btn btn-small" data-testid="graph-shortcuts" onClick={() => setHelp((h) => !h)} title="Keyboard shortcuts (?)" aria-expanded={help}>
+          ?
+        </button>
+      </div>
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
       <ReactFlow<LayerNode, ShapeEdge>
         nodes={nodes}
         edges={edges}
@@ -60,9 +117,10 @@ export function GraphCanvas() {
         onConnect={connect}
         isValidConnection={isValidConnection}
         deleteKeyCode={DELETE_KEYS}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         fitView
         fitViewOptions={fitViewOptions}
-        minZoom={0.25}
+        minZoom={0.1}
         maxZoom={2}
         snapToGrid
         snapGrid={[10, 10]}
@@ -70,7 +128,8 @@ export function GraphCanvas() {
         elevateEdgesOnSelect
       >
         <Background gap={20} size={1.2} color="#d5dbe3" />
-        <Controls showInteractive={false} position="bottom-right" />
+        <MiniMap<LayerNode> pannable zoomable nodeColor={minimapColor} position="bottom-left" ariaLabel="Minimap" />
+        <Controls showInteractive={false} position="bottom-right" fitViewOptions={fitViewOptions} />
       </ReactFlow>
     </div>
   );

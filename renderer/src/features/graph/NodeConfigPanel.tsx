@@ -1,7 +1,7 @@
-import { useState } from 'react';
-import { ACTIVATIONS, LAYERS } from '../../../../app/graph';
+import { LAYERS } from '../../../../app/graph';
 import type { TaskShape } from '../../../../app/dataset/task';
 import { useGraph } from '../../app/context';
+import { ConfigField, valueAt, withValue } from './ConfigField';
 import type { LayerNode } from './graph-model';
 
 const NO_ERRORS: string[] = [];
@@ -10,10 +10,12 @@ const NO_ERRORS: string[] = [];
 export function NodeConfigPanel({ shape }: { shape: TaskShape | null }) {
   const selected = useGraph((s) => s.nodes.find((n) => n.selected) ?? null);
   const selectedEdge = useGraph((s) => s.edges.some((e) => e.selected));
+  // Undo and redo replace the config under the form: start the form afresh.
+  const restored = useGraph((s) => s.restored);
   return (
     <section className="config-panel" data-testid="node-config-panel" aria-label="Layer settings">
       {selected ? (
-        <NodeForm key={selected.id} node={selected} shape={shape} />
+        <NodeForm key={`${selected.id}:${restored}`} node={selected} shape={shape} />
       ) : (
         <div className="config-empty">
           <h2 className="side-title">Layer settings</h2>
@@ -21,8 +23,9 @@ export function NodeConfigPanel({ shape }: { shape: TaskShape | null }) {
             {selectedEdge ? 'A connection is selected: press Delete to remove it.' : 'Select a layer on the canvas to change its settings.'}
           </p>
           <ul className="tips muted">
-            <li>Connect layers by dragging from a layer's bottom handle to another layer's top handle.</li>
-            <li>Select a layer or a connection and press Delete to remove it.</li>
+            <li>Connect layers by dragging from a layer's bottom handle to another layer's top handle. A merge layer has one numbered port per input.</li>
+            <li>Select a layer or a connection and press Delete to remove it. Shift-click or Shift-drag selects several.</li>
+            <li>Press ? for all keyboard shortcuts (undo, copy, paste, duplicate, auto-layout).</li>
           </ul>
         </div>
       )}
@@ -33,9 +36,18 @@ export function NodeConfigPanel({ shape }: { shape: TaskShape | null }) {
 function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null }) {
   const updateConfig = useGraph((s) => s.updateConfig);
   const onNodesChange = useGraph((s) => s.onNodesChange);
+  const duplicate = useGraph((s) => s.duplicate);
   const errors = useGraph((s) => s.analysis.nodes[node.id]?.errors ?? NO_ERRORS);
+  const inputCount = useGraph((s) => s.nodes.filter((n) => n.data.type === 'Input').length);
   const config = node.data.config as Record<string, unknown>;
   const type = node.data.type;
+  // The only Input follows the dataset; a second one (multi-input models) is set by hand.
+  const inputFollowsData = type === 'Input' && inputCount === 1;
+  const editable = LAYERS[type].fields.filter((f) => !f.readonly && !(inputFollowsData && f.path[0] === 'shape') && (!f.when || f.when(config)));
+  const set = (path: readonly string[], value: unknown) => {
+    const next = withValue(config, path, value);
+    updateConfig(node.id, { [path[0]!]: next[path[0]!] });
+  };
 
   return (
     <div className="config-form">
@@ -46,48 +58,7 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
       </div>
       <p className="config-help muted">{LAYERS[type].help}</p>
 
-      {type === 'Dense' && (
-        <>
-          <NumberField
-            label="Units"
-            testId="units-input"
-            value={config.units}
-            step={1}
-            min={1}
-            onChange={(units) => updateConfig(node.id, { units })}
-            hint="How many outputs this layer has."
-          />
-          <label className="field">
-            <span className="field-label">Activation</span>
-            <select className="select" data-testid="activation-select" value={String(config.activation)} onChange={(e) => updateConfig(node.id, { activation: e.target.value })}>
-              {ACTIVATIONS.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="checkbox">
-            <input type="checkbox" data-testid="use-bias-checkbox" checked={config.use_bias !== false} onChange={(e) => updateConfig(node.id, { use_bias: e.target.checked })} />
-            <span>Use bias</span>
-          </label>
-        </>
-      )}
-
-      {type === 'Dropout' && (
-        <NumberField
-          label="Rate"
-          testId="rate-input"
-          value={config.rate}
-          step={0.05}
-          min={0}
-          max={0.95}
-          onChange={(rate) => updateConfig(node.id, { rate })}
-          hint="Fraction of inputs zeroed during training (0 to below 1)."
-        />
-      )}
-
-      {type === 'Input' && (
+      {type === 'Input' && inputFollowsData && (
         <dl className="readonly">
           <dt>Shape</dt>
           <dd>({Array.isArray(config.shape) ? config.shape.join(', ') : '?'})</dd>
@@ -107,6 +78,10 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
         </dl>
       )}
 
+      {editable.map((field) => (
+        <ConfigField key={field.path.join('.')} field={field} value={valueAt(config, field.path)} onChange={(v) => set(field.path, v)} />
+      ))}
+
       {errors.length > 0 && (
         <ul className="config-errors" role="alert">
           {errors.map((e, i) => (
@@ -115,11 +90,18 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
         </ul>
       )}
 
-      {node.deletable !== false && (
-        <button type="button" className="btn btn-ghost btn-small btn-delete" onClick={() => onNodesChange([{ type: 'remove', id: node.id }])}>
-          Delete layer
-        </button>
-      )}
+      <div className="config-actions">
+        {type !== 'Input' && type !== 'Output' && (
+          <button type="button" className="btn btn-ghost btn-small" data-testid="duplicate-layer" onClick={duplicate} title="Duplicate (Ctrl+D)">
+            Duplicate
+          </button>
+        )}
+        {node.deletable !== false && (
+          <button type="button" className="btn btn-ghost btn-small btn-delete" onClick={() => onNodesChange([{ type: 'remove', id: node.id }])}>
+            Delete layer
+          </button>
+        )}
+      </div>
     </div>
   );
 }
@@ -134,29 +116,4 @@ function outputExplanation(shape: TaskShape | null): string {
   if (head.activation === 'softmax') return `One probability per class (${(labels ?? []).join(', ')}); softmax makes them sum to 1. Set by the task chosen in Data.`;
   if (head.activation === 'sigmoid') return `The probability of "${labels?.[1] ?? 'the second class'}" (vs "${labels?.[0] ?? 'the first'}"). Set by the task chosen in Data.`;
   return 'One number: the predicted value (standardised during training, scaled back on export). Set by the task chosen in Data.';
-}
-
-/** A number input that lets the user type freely; a value that is not a number reaches the graph as NaN and is reported on the node. */
-function NumberField(props: { label: string; testId: string; value: unknown; step: number; min?: number; max?: number; hint: string; onChange: (n: number) => void }) {
-  const [text, setText] = useState(typeof props.value === 'number' && Number.isFinite(props.value) ? String(props.value) : '');
-  return (
-    <label className="field">
-      <span className="field-label">{props.label}</span>
-      <input
-        className="input"
-        type="number"
-        inputMode="decimal"
-        data-testid={props.testId}
-        value={text}
-        step={props.step}
-        min={props.min}
-        max={props.max}
-        onChange={(e) => {
-          setText(e.target.value);
-          props.onChange(e.target.value.trim() === '' ? NaN : Number(e.target.value));
-        }}
-      />
-      <span className="field-hint muted">{props.hint}</span>
-    </label>
-  );
 }

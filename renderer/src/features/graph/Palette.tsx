@@ -1,43 +1,52 @@
-import type { DragEvent } from 'react';
-import { LAYERS, type LayerType } from '../../../../app/graph';
+import { useState, type DragEvent } from 'react';
+import { FAMILIES, LAYER_TYPES, LAYERS, type LayerFamily, type LayerType } from '../../../../app/graph';
 import { useGraph } from '../../app/context';
 import { LAYER_MIME } from './layer-text';
 
-const ITEMS: { type: LayerType; blurb: string }[] = [
-  { type: 'Dense', blurb: 'Fully connected' },
-  { type: 'Dropout', blurb: 'Regularisation' },
-];
+const GROUPS: { family: LayerFamily; types: LayerType[] }[] = FAMILIES.map((family) => ({ family, types: LAYER_TYPES.filter((t) => LAYERS[t].family === family) }));
 
-/** Layers to add: click inserts after the selected layer (or before the Output); drag places freely. */
+/** Every layer, grouped by family. Click inserts after the selected layer (or before the Output); drag places freely. */
 export function Palette() {
   const insertLayer = useGraph((s) => s.insertLayer);
+  const [filter, setFilter] = useState('');
   const onDragStart = (e: DragEvent, type: LayerType) => {
     e.dataTransfer.setData(LAYER_MIME, type);
     e.dataTransfer.effectAllowed = 'copy';
   };
+  const needle = filter.trim().toLowerCase();
   return (
     <section className="palette" aria-labelledby="palette-title">
       <h2 id="palette-title" className="side-title">
         Layers
       </h2>
-      <ul className="palette-list">
-        {ITEMS.map(({ type, blurb }) => (
-          <li key={type}>
-            <button
-              type="button"
-              className={`palette-item palette-${type.toLowerCase()}`}
-              data-testid={`palette-${type}`}
-              draggable
-              onDragStart={(e) => onDragStart(e, type)}
-              onClick={() => insertLayer(type)}
-            >
-              <span className="palette-name">{type}</span>
-              <span className="palette-blurb">{blurb}</span>
-              <span className="palette-help">{LAYERS[type].help}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <input className="input palette-filter" type="search" placeholder="Filter layers…" aria-label="Filter layers" data-testid="palette-filter" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      {GROUPS.map(({ family, types }) => {
+        const shown = types.filter((t) => !needle || t.toLowerCase().includes(needle) || LAYERS[t].help.toLowerCase().includes(needle));
+        if (shown.length === 0) return null;
+        return (
+          <details key={family} className="palette-group" data-testid={`palette-group-${family}`} open>
+            <summary className="palette-family">{family}</summary>
+            <ul className="palette-list">
+              {shown.map((type) => (
+                <li key={type}>
+                  <button
+                    type="button"
+                    className={`palette-item palette-${type.toLowerCase()}`}
+                    data-testid={`palette-${type}`}
+                    draggable
+                    title={LAYERS[type].help}
+                    onDragStart={(e) => onDragStart(e, type)}
+                    onClick={() => insertLayer(type)}
+                  >
+                    <span className="palette-name">{type}</span>
+                    <span className="palette-help">{LAYERS[type].help}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </details>
+        );
+      })}
       <p className="palette-hint muted">Click to insert after the selected layer, or drag onto the canvas.</p>
     </section>
   );

@@ -1,6 +1,7 @@
 import { MarkerType, type Edge, type Node } from '@xyflow/react';
 import {
   GRAPH_SCHEMA_VERSION,
+  LAYERS,
   templateGraph,
   type GraphNode,
   type LayerType,
@@ -28,16 +29,47 @@ export const ROW_GAP = 160;
 
 const FIXED: ReadonlySet<LayerType> = new Set(['Input', 'Output']);
 
+/** Layers with several input ports (one per connected branch, plus a free one). */
+export function isMerge(type: LayerType): boolean {
+  return LAYERS[type].inputs.max > 1;
+}
+
 export function toFlowNode(node: GraphNode, selected = false): LayerNode {
   return {
     id: node.id,
     type: 'layer',
     position: { ...node.position },
     data: { type: node.type, config: node.config, ...(node.name ? { name: node.name } : {}) },
-    // Input and Output follow the dataset; the model always has exactly these two ends.
     deletable: !FIXED.has(node.type),
     selected,
   };
+}
+
+/**
+ * The model always keeps an Input and an Output (they follow the dataset); extra ones (a second
+ * input, a second head) can be deleted. Edges into a merge are drawn on numbered ports in their
+ * order, which is the order the merge takes its inputs in.
+ */
+export function normalize(nodes: LayerNode[], edges: ShapeEdge[]): { nodes: LayerNode[]; edges: ShapeEdge[] } {
+  const count = (t: LayerType) => nodes.filter((n) => n.data.type === t).length;
+  const inputs = count('Input');
+  const outputs = count('Output');
+  const fixedNodes = nodes.map((n) => {
+    const deletable = !FIXED.has(n.data.type) || (n.data.type === 'Input' ? inputs > 1 : outputs > 1);
+    return n.deletable === deletable ? n : { ...n, deletable };
+  });
+  const merges = new Set(nodes.filter((n) => isMerge(n.data.type)).map((n) => n.id));
+  const port = new Map<string, number>();
+  const fixedEdges = edges.map((e) => {
+    let handle: string | null = null;
+    if (merges.has(e.target)) {
+      const k = port.get(e.target) ?? 0;
+      port.set(e.target, k + 1);
+      handle = `in-${k}`;
+    }
+    return (e.targetHandle ?? null) === handle ? e : { ...e, targetHandle: handle };
+  });
+  return { nodes: fixedNodes, edges: fixedEdges };
 }
 
 export function toFlowEdge(edge: { id: string; source: string; target: string }): ShapeEdge {
@@ -82,7 +114,8 @@ export function hasEdits(graph: ModelGraph, inputWidth: number, head: Head): boo
 
 /** dense_3 after dense_1 and dense_2: ids stay readable and unique. */
 export function nextNodeId(type: LayerType, taken: Iterable<string>): string {
-  const prefix = type.toLowerCase();
+  // conv2d_transpose_1, max_pooling2d_1: Keras' snake_case layer names.
+  const prefix = type.replace(/([a-z]|\dD)([A-Z])/g, '$1_$2').toLowerCase();
   const used = new Set(taken);
   let n = 1;
   for (const id of used) {

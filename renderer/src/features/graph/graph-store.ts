@@ -1,7 +1,9 @@
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import { createStore } from 'zustand/vanilla';
-import { analyzeGraph, fitGraphToData, LAYERS, type GraphAnalysis, type Head, type LayerType, type ModelGraph } from '../../../../app/graph';
-import { edgeId, nextNodeId, ROW_GAP, toFlowEdge, toFlowNode, toModelGraph, type LayerData, type LayerNode, type ShapeEdge } from './graph-model';
+import { analyzeGraph, fitGraphToData, GRAPH_SCHEMA_VERSION, LAYERS, type GraphAnalysis, type Head, type LayerType, type ModelGraph } from '../../../../app/graph';
+import { autoLayout } from './auto-layout';
+import { record, redo, startHistory, undo, type History, type Snapshot } from './graph-history';
+import { edgeId, nextNodeId, normalize, ROW_GAP, toFlowEdge, toFlowNode, toModelGraph, type LayerData, type LayerNode, type ShapeEdge } from './graph-model';
 
 export interface GraphState {
   nodes: LayerNode[];
@@ -11,8 +13,13 @@ export interface GraphState {
   analysis: GraphAnalysis;
   /** Bumped by every change worth saving (edits, moves, fitting to the data). */
   revision: number;
-  /** Bumped when the view should frame the whole graph (a load, a template). */
+  /** Bumped when the view should frame the whole graph (a load, a template, an auto-layout). */
   fitViewRequest: number;
+  history: History;
+  /** Bumped by undo and redo, so forms showing a config start afresh. */
+  restored: number;
+  /** Copied layers (and the connections between them), for paste. */
+  clipboard: Snapshot | null;
 }
 
 export interface GraphActions {
@@ -30,42 +37,97 @@ export interface GraphActions {
   insertLayer(type: LayerType): string;
   updateConfig(id: string, patch: Partial<Record<string, unknown>>): void;
   select(target: { nodeId?: string; edgeId?: string } | null): void;
+  selectAll(): void;
+  /** Delete the selected layers and connections (Input and Output stay when they are the only ones). */
+  deleteSelected(): void;
+  copy(): void;
+  paste(): void;
+  duplicate(): void;
+  undo(): void;
+  redo(): void;
+  autoLayout(): void;
 }
 
 export type GraphStore = ReturnType<typeof createGraphStore>;
 
-const EMPTY: ModelGraph = { version: 1, nodes: [], edges: [] };
+const EMPTY: ModelGraph = { version: GRAPH_SCHEMA_VERSION, nodes: [], edges: [] };
+const PASTE_OFFSET = 40;
 
 function derive(nodes: LayerNode[], edges: ShapeEdge[]) {
   const graph = toModelGraph(nodes, edges);
   return { graph, analysis: analyzeGraph(graph) };
 }
 
+function fromGraph(graph: ModelGraph | null) {
+  return normalize((graph ?? EMPTY).nodes.map((n) => toFlowNode(n)), (graph ?? EMPTY).edges.map(toFlowEdge));
+}
+
 /** One editor's state. A factory, so each project (and each test) gets a fresh store. */
 export function createGraphStore(initial: ModelGraph | null = null) {
   return createStore<GraphState & GraphActions>()((set, get) => {
-    const commit = (nodes: LayerNode[], edges: ShapeEdge[], extra: Partial<GraphState> = {}) =>
-      set((s) => ({ nodes, edges, ...derive(nodes, edges), revision: s.revision + 1, ...extra }));
+    /** An edit: recorded for undo, re-analysed, and marked for saving. */
+    const commit = (rawNodes: LayerNode[], rawEdges: ShapeEdge[], extra: Partial<GraphState> = {}) => {
+      const { nodes, edges } = normalize(rawNodes, rawEdges);
+      set((s) => ({ nodes, edges, ...derive(nodes, edges), revision: s.revision + 1, history: record(s.history, { nodes, edges }), ...extra }));
+    };
+    /** Undo/redo: show a snapshot without recording it. */
+    const restore = (history: History | null) => {
+      if (!history) return;
+      const { nodes, edges } = history.present;
+      set((s) => ({ nodes, edges, ...derive(nodes, edges), revision: s.revision + 1, restored: s.restored + 1, history }));
+    };
+    const deselected = () => ({
+      nodes: get().nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
+      edges: get().edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+    });
+    const selectedSnapshot = (): Snapshot | null => {
+      const nodes = get().nodes.filter((n) => n.selected);
+      if (nodes.length === 0) return null;
+      const ids = new Set(nodes.map((n) => n.id));
+      return { nodes, edges: get().edges.filter((e) => ids.has(e.source) && ids.has(e.target)) };
+    };
+    /** New ids for the copies, the copies selected and offset, the rest deselected. */
+    const pasteSnapshot = (snapshot: Snapshot) => {
+      const { nodes, edges } = deselected();
+      const taken = nodes.map((n) => n.id);
+      const ids = new Map<string, string>();
+      const copies = snapshot.nodes.map((n) => {
+        const id = nextNodeId(n.data.type, taken);
+        taken.push(id);
+        ids.set(n.id, id);
+        return { ...n, id, selected: true, position: { x: n.position.x + PASTE_OFFSET, y: n.position.y + PASTE_OFFSET }, data: structuredClone(n.data) } as LayerNode;
+      });
+      const edgeIds = edges.map((e) => e.id);
+      const copiedEdges = snapshot.edges.map((e) => {
+        const source = ids.get(e.source)!;
+        const target = ids.get(e.target)!;
+        const id = edgeId(source, target, edgeIds);
+        edgeIds.push(id);
+        return toFlowEdge({ id, source, target });
+      });
+      commit([...nodes, ...copies], [...edges, ...copiedEdges]);
+    };
 
-    const initialNodes = (initial ?? EMPTY).nodes.map((n) => toFlowNode(n));
-    const initialEdges = (initial ?? EMPTY).edges.map(toFlowEdge);
+    const start = fromGraph(initial);
 
     return {
-      nodes: initialNodes,
-      edges: initialEdges,
-      ...derive(initialNodes, initialEdges),
+      nodes: start.nodes,
+      edges: start.edges,
+      ...derive(start.nodes, start.edges),
       revision: 0,
       fitViewRequest: 0,
+      history: startHistory(start),
+      restored: 0,
+      clipboard: null,
 
       load(graph) {
-        const nodes = (graph ?? EMPTY).nodes.map((n) => toFlowNode(n));
-        const edges = (graph ?? EMPTY).edges.map(toFlowEdge);
-        set((s) => ({ nodes, edges, ...derive(nodes, edges), fitViewRequest: s.fitViewRequest + 1 }));
+        const { nodes, edges } = fromGraph(graph);
+        set((s) => ({ nodes, edges, ...derive(nodes, edges), fitViewRequest: s.fitViewRequest + 1, history: startHistory({ nodes, edges }) }));
       },
 
       replace(graph) {
-        const nodes = graph.nodes.map((n) => toFlowNode(n));
-        commit(nodes, graph.edges.map(toFlowEdge), { fitViewRequest: get().fitViewRequest + 1 });
+        const { nodes, edges } = fromGraph(graph);
+        commit(nodes, edges, { fitViewRequest: get().fitViewRequest + 1 });
       },
 
       fitToData(inputWidth, head) {
@@ -74,10 +136,9 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const changed = fitted.nodes.some((n, i) => JSON.stringify(n.config) !== JSON.stringify(graph.nodes[i]?.config));
         if (!changed) return;
         const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
-        commit(
-          nodes.map((n) => ({ ...n, data: { ...n.data, config: configs.get(n.id) ?? n.data.config } })),
-          edges,
-        );
+        const next = nodes.map((n) => ({ ...n, data: { ...n.data, config: configs.get(n.id) ?? n.data.config } }));
+        // Following the dataset is not an edit to undo: undoing it would only break the model.
+        set((s) => ({ nodes: next, ...derive(next, edges), revision: s.revision + 1, history: startHistory({ nodes: next, edges }) }));
       },
 
       onNodesChange(changes) {
@@ -86,11 +147,9 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const nodes = applyNodeChanges(allowed, get().nodes);
         const structural = allowed.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace');
         const moved = allowed.some((c) => c.type === 'position' && c.dragging === false);
-        if (structural) {
+        if (structural || moved) {
           const ids = new Set(nodes.map((n) => n.id));
           commit(nodes, get().edges.filter((e) => ids.has(e.source) && ids.has(e.target)));
-        } else if (moved) {
-          set((s) => ({ nodes, graph: toModelGraph(nodes, s.edges), revision: s.revision + 1 }));
         } else {
           set({ nodes });
         }
@@ -108,7 +167,10 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const from = nodes.find((n) => n.id === source);
         const to = nodes.find((n) => n.id === target);
         if (!from || !to || from.data.type === 'Output' || to.data.type === 'Input') return false;
-        return !edges.some((e) => e.source === source && e.target === target);
+        if (edges.some((e) => e.source === source && e.target === target)) return false;
+        // A merge's ports fill up; other layers may be over-connected and say so on the node.
+        const spec = LAYERS[to.data.type];
+        return spec.inputs.max === 1 || edges.filter((e) => e.target === target).length < spec.inputs.max;
       },
 
       connect(connection) {
@@ -119,10 +181,10 @@ export function createGraphStore(initial: ModelGraph | null = null) {
       },
 
       addLayer(type, position) {
-        const { nodes, edges } = get();
+        const { nodes, edges } = deselected();
         const id = nextNodeId(type, nodes.map((n) => n.id));
         const node = toFlowNode({ id, type, position: { x: Math.round(position.x), y: Math.round(position.y) }, config: LAYERS[type].defaults() } as never, true);
-        commit([...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node], edges.map((e) => (e.selected ? { ...e, selected: false } : e)));
+        commit([...nodes, node], edges);
         return id;
       },
 
@@ -139,9 +201,17 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         anchor ??= nodes.find((n) => n.data.type === 'Input');
         const id = nextNodeId(type, nodes.map((n) => n.id));
         const config = LAYERS[type].defaults();
-        if (!anchor) {
-          const y = Math.max(0, ...nodes.map((n) => n.position.y)) + ROW_GAP;
-          return get().addLayer(type, { x: 0, y });
+        // A second Input starts a new branch of its own: it goes beside the model, unconnected.
+        if (!anchor || type === 'Input') {
+          const x = Math.max(0, ...nodes.map((n) => n.position.x)) + 280;
+          return get().addLayer(type, anchor && type === 'Input' ? { x, y: 0 } : { x: 0, y: Math.max(0, ...nodes.map((n) => n.position.y)) + ROW_GAP });
+        }
+        if (type === 'Output') {
+          // Another head: fed by the anchor, beside what follows it, nothing rewired.
+          const node = toFlowNode({ id, type, position: { x: anchor.position.x + 280, y: anchor.position.y + ROW_GAP }, config } as never, true);
+          const { nodes: rest, edges: restEdges } = deselected();
+          commit([...rest, node], [...restEdges, toFlowEdge({ id: edgeId(anchor.id, id, edges.map((e) => e.id)), source: anchor.id, target: id })]);
+          return id;
         }
         const anchorY = anchor.position.y;
         const shifted = nodes.map((n): LayerNode => ({
@@ -150,19 +220,18 @@ export function createGraphStore(initial: ModelGraph | null = null) {
           position: n.position.y > anchorY ? { x: n.position.x, y: n.position.y + ROW_GAP } : n.position,
         }));
         const node = toFlowNode({ id, type, position: { x: anchor.position.x, y: anchorY + ROW_GAP }, config } as never, true);
-        const out = edges.filter((e) => e.source === anchor.id);
-        const kept = edges.filter((e) => e.source !== anchor.id).map((e) => ({ ...e, selected: false }));
-        const taken = [...kept.map((e) => e.id)];
-        const added: ShapeEdge[] = [];
-        const link = (source: string, target: string) => {
-          const eid = edgeId(source, target, taken);
+        // The new layer takes the anchor's place in each edge out of it, in place, so a merge
+        // keeps its port order; then the anchor feeds the new layer.
+        const taken = edges.map((e) => e.id);
+        const rewired = edges.map((e): ShapeEdge => {
+          if (e.source !== anchor.id) return { ...e, selected: false };
+          const eid = edgeId(id, e.target, taken);
           taken.push(eid);
-          added.push(toFlowEdge({ id: eid, source, target }));
-        };
-        link(anchor.id, id);
-        for (const e of out) link(id, e.target);
+          return toFlowEdge({ id: eid, source: id, target: e.target });
+        });
+        const added = toFlowEdge({ id: edgeId(anchor.id, id, taken), source: anchor.id, target: id });
         // The layers below moved down; keep the whole model in view.
-        commit([...shifted, node], [...kept, ...added], { fitViewRequest: get().fitViewRequest + 1 });
+        commit([...shifted, node], [...rewired, added], { fitViewRequest: get().fitViewRequest + 1 });
         return id;
       },
 
@@ -184,6 +253,52 @@ export function createGraphStore(initial: ModelGraph | null = null) {
             return e.selected === selected ? e : { ...e, selected };
           }),
         }));
+      },
+
+      selectAll() {
+        set((s) => ({ nodes: s.nodes.map((n) => (n.selected ? n : { ...n, selected: true })) }));
+      },
+
+      deleteSelected() {
+        const { nodes, edges } = get();
+        const gone = new Set(nodes.filter((n) => n.selected && n.deletable !== false).map((n) => n.id));
+        const keptEdges = edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
+        if (gone.size === 0 && keptEdges.length === edges.length) return;
+        commit(
+          nodes.filter((n) => !gone.has(n.id)),
+          keptEdges,
+        );
+      },
+
+      copy() {
+        const snapshot = selectedSnapshot();
+        if (snapshot) set({ clipboard: structuredClone(snapshot) });
+      },
+
+      paste() {
+        const { clipboard } = get();
+        if (!clipboard) return;
+        pasteSnapshot(clipboard);
+        // Paste again and the next copies land a step further on.
+        set({ clipboard: { ...clipboard, nodes: clipboard.nodes.map((n) => ({ ...n, position: { x: n.position.x + PASTE_OFFSET, y: n.position.y + PASTE_OFFSET } })) } });
+      },
+
+      duplicate() {
+        const snapshot = selectedSnapshot();
+        if (snapshot) pasteSnapshot(snapshot);
+      },
+
+      undo() {
+        restore(undo(get().history));
+      },
+
+      redo() {
+        restore(redo(get().history));
+      },
+
+      autoLayout() {
+        const { nodes, edges } = get();
+        commit(autoLayout(nodes, edges), edges, { fitViewRequest: get().fitViewRequest + 1 });
       },
     };
   });
