@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CsvDialect } from './csv-options';
 
 /**
  * What an imported table looks like to the rest of the app. The rows themselves live on disk
@@ -10,9 +11,35 @@ export const MAX_CATEGORIES = 50;
 export const ColumnKind = z.enum(['numeric', 'categorical', 'ignored']);
 export type ColumnKind = z.infer<typeof ColumnKind>;
 
+/**
+ * What a column holds, finer than its kind (how a model can use it): shown as a badge. id and
+ * constant columns are useless as features; datetime can be expanded into parts.
+ */
+export const ColumnType = z.enum(['numeric', 'integer', 'boolean', 'categorical', 'datetime', 'text', 'id', 'constant']);
+export type ColumnType = z.infer<typeof ColumnType>;
+
+/**
+ * A small picture of a column: equal-width bins over [min, max] for numbers, the most frequent
+ * values (most first, the rest summed as `other`) for everything else.
+ */
+export const Histogram = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('bins'), min: z.number(), max: z.number(), counts: z.array(z.number().int().nonnegative()) }),
+  z.object({
+    kind: z.literal('top'),
+    values: z.array(z.object({ value: z.string(), count: z.number().int().nonnegative() })),
+    other: z.number().int().nonnegative(),
+  }),
+]);
+export type Histogram = z.infer<typeof Histogram>;
+
 export const ColumnProfile = z.object({
   name: z.string(),
   kind: ColumnKind,
+  /** Absent in datasets imported before types existed. */
+  type: ColumnType.optional(),
+  /** id-like, constant or empty: worthless as a feature (the reason says why). */
+  useless: z.boolean().optional(),
+  histogram: Histogram.optional(),
   /** Why a column is ignored, in words ("looks like an id: every value is unique"). */
   reason: z.string().optional(),
   missing: z.number().int().nonnegative(),
@@ -41,6 +68,8 @@ export const DatasetMeta = z.object({
   /** The first rows as raw text, for the preview table. */
   preview: z.array(z.array(z.string())),
   importedAt: z.string(),
+  /** How the file was read (absent in datasets imported before import options existed). */
+  csv: CsvDialect.optional(),
 });
 export type DatasetMeta = z.infer<typeof DatasetMeta>;
 

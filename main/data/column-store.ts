@@ -5,7 +5,7 @@ import type { DatasetMeta } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
 import { writeFileSynced } from './atomic-write';
 import { littleEndianBytes, readFloat64, readInt32 } from './binary';
-import { isMissing, numberText, parseNumber } from './cell';
+import { numberText } from './cell';
 import { errorCode, readError } from './fs-errors';
 
 /**
@@ -19,41 +19,6 @@ export type StoredColumn = Float64Array | { codes: Int32Array; dict: string[] };
 const numbersFile = (i: number) => `col-${i}.f64`;
 const codesFile = (i: number) => `col-${i}.i32`;
 const dictFile = (i: number) => `dict-${i}.json`;
-
-export function encodeColumn(rows: readonly (readonly string[])[], j: number): StoredColumn {
-  const numbers = new Float64Array(rows.length);
-  let i = 0;
-  for (; i < rows.length; i += 1) {
-    const cell = rows[i]?.[j] ?? '';
-    if (isMissing(cell)) {
-      numbers[i] = Number.NaN;
-      continue;
-    }
-    const value = parseNumber(cell);
-    if (value === null) break;
-    numbers[i] = value;
-  }
-  if (i === rows.length) return numbers;
-
-  const codes = new Int32Array(rows.length);
-  const dict: string[] = [];
-  const index = new Map<string, number>();
-  for (let r = 0; r < rows.length; r += 1) {
-    const cell = rows[r]?.[j] ?? '';
-    if (isMissing(cell)) {
-      codes[r] = -1;
-      continue;
-    }
-    let code = index.get(cell);
-    if (code === undefined) {
-      code = dict.length;
-      dict.push(cell);
-      index.set(cell, code);
-    }
-    codes[r] = code;
-  }
-  return { codes, dict };
-}
 
 /** Write one column's files into a dataset folder under construction (raw fs errors). */
 export async function writeColumn(dir: string, i: number, column: StoredColumn): Promise<void> {

@@ -1,22 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open as openFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { DatasetMeta } from '../../app/dataset/schema';
-import { MAX_IMPORT_TEXT } from '../../app/ipc/contract';
+import type { CsvDialect, CsvOptions } from '../../app/dataset/csv-options';
+import { DatasetMeta, type ColumnProfile } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
 import { fsyncDir, writeFileSynced } from './atomic-write';
-import { encodeColumn, writeColumn } from './column-store';
-import { parseCsv } from './csv-parse';
-import { decodeText } from './decode-text';
+import { writeColumn, type StoredColumn } from './column-store';
+import { readCsv, type ImportProgress, type ReadCsvInput } from './csv-reader';
 import { ensureDir, errorCode, readError, writeError } from './fs-errors';
-import { profileColumns } from './profile';
+import { profileStoredColumn } from './profile';
 import { readJsonFile } from './read-json';
 import { slugify } from './slug';
 
 export { cellText, loadColumns, type StoredColumn } from './column-store';
 
-/** Rows kept in meta.json for the preview table. */
-export const PREVIEW_ROWS = 20;
+export { PREVIEW_ROWS, type ImportProgress } from './csv-reader';
 
 const META_FILE = 'meta.json';
 
@@ -26,7 +24,15 @@ function newDatasetId(fileName: string): string {
   return `${slugify(stem, 40, 'data')}-${randomBytes(4).readUInt32LE(0).toString(36)}`;
 }
 
-export interface ImportCsvTextInput {
+export interface ImportOptions {
+  /** The user's overrides of the detected dialect. */
+  options?: CsvOptions;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Aborting stops the import; nothing is left in datasetsDir. */
+  signal?: AbortSignal;
+}
+
+export interface ImportCsvTextInput extends ImportOptions {
   text: string;
   /** Shown in messages and kept as meta.sourceFile; only its base name is used. */
   fileName: string;
@@ -34,57 +40,133 @@ export interface ImportCsvTextInput {
   datasetsDir: string;
 }
 
+const cancelled = (sourceFile: string) => new UserError(`The import of ${sourceFile} was cancelled.`);
+
 /**
- * Parse, profile and store a CSV as <datasetsDir>/<id>/. Everything is written into
- * <datasetsDir>/.tmp-<id>/ and renamed into place only when complete, so a failed import
- * (a bad file, a full disk) leaves nothing behind and a reader never sees half a dataset.
+ * Read, profile and store a CSV as <datasetsDir>/<id>/. Everything is written into
+ * <datasetsDir>/.tmp-<id>/ and renamed into place only when complete, so a failed or cancelled
+ * import (a bad file, a full disk, the user's Cancel) leaves nothing behind and a reader never
+ * sees half a dataset.
  */
-export async function importCsvText({ text, fileName, datasetsDir }: ImportCsvTextInput): Promise<DatasetMeta> {
-  const sourceFile = basename(fileName);
-  const { headers, rows, lines } = parseCsv(text, sourceFile);
+async function importCsv(read: ReadCsvInput, datasetsDir: string): Promise<DatasetMeta> {
+  const sourceFile = read.fileName;
+  let parsed: Awaited<ReturnType<typeof readCsv>>;
+  try {
+    parsed = await readCsv(read);
+  } catch (error) {
+    if (read.signal?.aborted) throw cancelled(sourceFile);
+    throw error;
+  }
+  const { headers, columns, firstTexts, rows, preview, dialect } = parsed;
   const id = newDatasetId(sourceFile);
   const meta = DatasetMeta.parse({
     id,
     name: basename(sourceFile, extname(sourceFile)) || sourceFile,
     sourceFile,
-    rows: rows.length,
-    columns: profileColumns(headers, rows, lines),
-    preview: rows.slice(0, PREVIEW_ROWS),
+    rows,
+    columns: headers.map((name, j) => profileStoredColumn(name, columns[j] as StoredColumn, firstTexts[j] ?? null)),
+    preview,
     importedAt: new Date().toISOString(),
+    csv: dialect,
   });
 
   await ensureDir(datasetsDir);
   const temp = join(datasetsDir, `.tmp-${id}`);
   try {
     await mkdir(temp);
-    for (let j = 0; j < headers.length; j += 1) await writeColumn(temp, j, encodeColumn(rows, j));
+    for (let j = 0; j < columns.length; j += 1) {
+      read.signal?.throwIfAborted();
+      await writeColumn(temp, j, columns[j] as StoredColumn);
+    }
     await writeFileSynced(join(temp, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
     await fsyncDir(temp);
+    read.signal?.throwIfAborted();
     await rename(temp, join(datasetsDir, id));
   } catch (error) {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    if (read.signal?.aborted) throw cancelled(sourceFile);
     throw writeError(datasetsDir, error);
   }
   await fsyncDir(datasetsDir);
   return meta;
 }
 
-/** importCsvText for a file on the main side's disk (a dialog or a CLI argument). */
-export async function importCsvFile({ path, datasetsDir }: { path: string; datasetsDir: string }): Promise<DatasetMeta> {
-  let bytes: Buffer;
+/** A CSV given as text (a dropped file's contents). */
+export async function importCsvText({ text, fileName, datasetsDir, ...rest }: ImportCsvTextInput): Promise<DatasetMeta> {
+  // A string is UTF-16 already: the encoding is settled, only a BOM may remain.
+  const bytes = Buffer.from(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'utf8');
+  // In chunks, with a turn of the event loop between them, so that progress is reported and a
+  // cancel request that arrives over IPC meanwhile is seen.
+  const chunks = async function* () {
+    for (let i = 0; i < bytes.length; i += CHUNK_BYTES) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      yield bytes.subarray(i, i + CHUNK_BYTES);
+    }
+  };
+  const options: CsvOptions = { ...rest.options, encoding: 'utf-8' };
+  return importCsv({ open: chunks, totalBytes: bytes.length, fileName: basename(fileName), ...rest, options }, datasetsDir);
+}
+
+/** Bytes per read: big enough that per-chunk work is noise, small enough to show progress. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** A file's size and a reader of its bytes in chunks, for readCsv. */
+async function fileSource(path: string): Promise<Pick<ReadCsvInput, 'open' | 'totalBytes' | 'fileName'>> {
+  let size: number;
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new UserError(`${path} is a folder, not a CSV file.`);
-    // The same cap as a dropped file: parsing holds every cell in memory several times over.
-    if (info.size > MAX_IMPORT_TEXT) {
-      throw new UserError(`${path} is ${(info.size / 1024 / 1024).toFixed(0)} MiB; files up to ${MAX_IMPORT_TEXT / 1024 / 1024} MiB can be imported for now.`);
-    }
-    bytes = await readFile(path);
+    size = info.size;
   } catch (error) {
+    if (error instanceof UserError) throw error;
     if (errorCode(error) === 'ENOENT') throw new UserError(`Cannot import ${path}: no such file.`);
     throw readError(path, error);
   }
-  return importCsvText({ text: decodeText(bytes), fileName: basename(path), datasetsDir });
+  // Plain reads into fresh buffers: a Readable concatenates queued chunks, a copy per chunk.
+  const open = async function* (): AsyncGenerator<Buffer> {
+    let handle: FileHandle | null = null;
+    try {
+      handle = await openFile(path, 'r');
+      for (;;) {
+        const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+        if (bytesRead === 0) break;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } catch (error) {
+      throw readError(path, error);
+    } finally {
+      await handle?.close();
+    }
+  };
+  return { open, totalBytes: size, fileName: basename(path) };
+}
+
+/**
+ * A CSV file on the main side's disk (a dialog, a dropped path or a CLI argument), streamed in
+ * chunks: the file is never held whole in memory, only its typed columns.
+ */
+export async function importCsvFile({ path, datasetsDir, ...rest }: { path: string; datasetsDir: string } & ImportOptions): Promise<DatasetMeta> {
+  return importCsv({ ...(await fileSource(path)), ...rest }, datasetsDir);
+}
+
+export interface CsvInspection {
+  file: string;
+  rows: number;
+  dialect: CsvDialect;
+  columns: ColumnProfile[];
+}
+
+/** Read and profile a whole CSV file without storing it (`layerlab inspect`). */
+export async function inspectCsvFile({ path, ...rest }: { path: string } & ImportOptions): Promise<CsvInspection> {
+  const source = await fileSource(path);
+  const { headers, columns, firstTexts, rows, dialect } = await readCsv({ ...source, ...rest });
+  return {
+    file: source.fileName,
+    rows,
+    dialect,
+    columns: headers.map((name, j) => profileStoredColumn(name, columns[j] as StoredColumn, firstTexts[j] ?? null)),
+  };
 }
 
 /** meta.json of a stored dataset, validated: a damaged file is named, never half-trusted. */

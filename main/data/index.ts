@@ -2,8 +2,9 @@
 export { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 export { isMissing, parseNumber } from './cell';
 export { parseCsv, type ParsedCsv } from './csv-parse';
-export { cellText, importCsvFile, importCsvText, loadColumns, loadDatasetMeta, PREVIEW_ROWS, type ImportCsvTextInput, type StoredColumn } from './dataset-store';
+export { cellText, importCsvFile, importCsvText, inspectCsvFile, loadColumns, loadDatasetMeta, PREVIEW_ROWS, type CsvInspection, type ImportCsvTextInput, type ImportOptions, type ImportProgress, type StoredColumn } from './dataset-store';
+export { readCsv, type ReadCsv, type ReadCsvInput } from './csv-reader';
 export { encodeRawRows, prepareTrainingData, type PrepareInput } from './prepare';
-export { profileColumns } from './profile';
+export { profileColumns, profileStoredColumn } from './profile';
 export { ProjectService, type BrokenProject, type OpenedProject, type ProjectPatch, type ProjectServiceOptions } from './projects';
 export { mulberry32, seededShuffle } from './seeded-shuffle';

@@ -1,5 +1,9 @@
-import { MAX_CATEGORIES, type ColumnProfile } from '../../app/dataset/schema';
-import { isMissing, numberText, parseNumber } from './cell';
+import { MAX_CATEGORIES, type ColumnProfile, type ColumnType, type Histogram } from '../../app/dataset/schema';
+import { numberText, parseNumber } from './cell';
+import { ColumnBuilder, type FirstText } from './column-builder';
+import type { StoredColumn } from './column-store';
+import { dateOrder, parseDate } from './dates';
+import { countDistinct } from './distinct';
 import { compareText } from './sort-values';
 
 /**
@@ -15,123 +19,165 @@ const ID_SUFFIX_CAMEL = /[a-z](Id|ID)$/;
  */
 const ROW_NUMBER_MIN_ROWS = 10;
 
-/** At least this share of numbers among the present values and the text ones are typos. */
-const MOSTLY_NUMERIC = 0.9;
-
-interface ColumnScan {
-  missing: number;
-  /** Values that are not missing. */
-  present: number;
-  numeric: number;
-  /** The first present value that is not a number, and its file line. */
-  firstText: { line: number; value: string } | null;
-  /** Distinct spellings, collected from the first text value on (all-number columns use `numbers`). */
-  texts: Set<string>;
-  numbers: Set<number>;
-  integer: boolean;
-  /** Present values so far count up by one from 0 or 1, in row order. */
-  counting: boolean;
-  last: number;
-  min: number;
-  max: number;
-  // Welford's running mean and sum of squared deviations: one pass, no cancellation.
-  mean: number;
-  m2: number;
-}
-
-function scanColumn(rows: readonly (readonly string[])[], j: number, lines: readonly number[] | undefined): ColumnScan {
-  const scan: ColumnScan = {
-    missing: 0, present: 0, numeric: 0, firstText: null, texts: new Set(), numbers: new Set(), integer: true, counting: true,
-    last: Number.NaN, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, mean: 0, m2: 0,
-  };
-  for (let i = 0; i < rows.length; i += 1) {
-    const cell = rows[i]?.[j] ?? '';
-    if (isMissing(cell)) {
-      scan.missing += 1;
-      continue;
-    }
-    scan.present += 1;
-    const value = parseNumber(cell);
-    if (value === null && scan.firstText === null) {
-      scan.firstText = { line: lines?.[i] ?? i + 2, value: cell };
-      // Only a column with text needs its distinct spellings; collect the numbers seen so far.
-      for (let k = 0; k < i; k += 1) {
-        const earlier = rows[k]?.[j] ?? '';
-        if (!isMissing(earlier)) scan.texts.add(earlier);
-      }
-    }
-    if (scan.firstText !== null) scan.texts.add(cell);
-    if (value === null) continue;
-    scan.numeric += 1;
-    scan.numbers.add(value);
-    if (!Number.isInteger(value)) scan.integer = false;
-    scan.counting &&= scan.numeric === 1 ? value === 0 || value === 1 : value === scan.last + 1;
-    scan.last = value;
-    if (value < scan.min) scan.min = value;
-    if (value > scan.max) scan.max = value;
-    const delta = value - scan.mean;
-    scan.mean += delta / scan.numeric;
-    scan.m2 += delta * (value - scan.mean);
-  }
-  return scan;
-}
+/** At least this share of numbers (or dates) among the present values and the rest are typos. */
+const MOSTLY = 0.9;
+const BINS = 20;
+const TOP_VALUES = 10;
+const BOOLEAN_WORDS = new Set(['true', 'false', 'yes', 'no', 't', 'f', 'y', 'n']);
 
 function looksLikeIdName(name: string): boolean {
   return ID_NAME.test(name) || ID_SUFFIX_CAMEL.test(name);
 }
 
-function profileOne(name: string, scan: ColumnScan): ColumnProfile {
-  const { present } = scan;
-  const allNumeric = scan.firstText === null;
-  // Numbers are distinct by value ("1" and "1.0" are one value); text by its exact spelling.
-  const unique = allNumeric ? scan.numbers.size : scan.texts.size;
-  const base = { name, missing: scan.missing, unique };
-  const categories =
-    unique === 0 || unique > MAX_CATEGORIES
-      ? undefined
-      : allNumeric
-        ? [...scan.numbers].sort((a, b) => a - b).map(numberText)
-        : [...scan.texts].sort(compareText);
-  const stats =
-    allNumeric && scan.numeric > 0
-      ? {
-          min: scan.min,
-          max: scan.max,
-          mean: scan.mean,
-          // Population std (divide by n): it describes the data as given, and it is the same
-          // definition prepare.ts standardizes with.
-          std: Math.sqrt(scan.m2 / scan.numeric),
-          integer: scan.integer,
-        }
-      : {};
-  const withCategories = categories ? { categories } : {};
-  const ignored = (reason: string): ColumnProfile => ({ ...base, kind: 'ignored', reason, ...stats, ...withCategories });
-
-  if (present === 0) return ignored('every value is missing');
-  if (unique === 1) return ignored(`has a single value ("${allNumeric ? numberText([...scan.numbers][0] ?? 0) : ([...scan.texts][0] ?? '')}")`);
-  if (allNumeric) {
-    const allDistinct = unique === present;
-    if (scan.integer && allDistinct && (looksLikeIdName(name) || (scan.counting && present >= ROW_NUMBER_MIN_ROWS))) {
-      return ignored('looks like an identifier: every value is unique');
-    }
-    // Continuous values that are all distinct are ordinary features or regression targets.
-    return { ...base, kind: 'numeric', ...stats, ...withCategories };
+function bins(values: Float64Array, min: number, max: number): Histogram {
+  const counts = new Array<number>(BINS).fill(0);
+  const width = (max - min) / BINS;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    const k = width > 0 ? Math.min(BINS - 1, Math.floor((v - min) / width)) : 0;
+    counts[k] = (counts[k] ?? 0) + 1;
   }
-  if (scan.numeric >= MOSTLY_NUMERIC * present && scan.firstText) {
+  return { kind: 'bins', min, max, counts };
+}
+
+/** The TOP_VALUES most frequent values in one pass: sorting 1e5 distinct ids would cost seconds. */
+function top(entries: { value: string; count: number }[], present: number): Histogram {
+  const before = (a: { value: string; count: number }, b: { value: string; count: number }) => a.count > b.count || (a.count === b.count && compareText(a.value, b.value) < 0);
+  const values: { value: string; count: number }[] = [];
+  for (const e of entries) {
+    const last = values[values.length - 1];
+    if (values.length === TOP_VALUES && last && !before(e, last)) continue;
+    let k = values.length === TOP_VALUES ? TOP_VALUES - 1 : values.length;
+    while (k > 0 && before(e, values[k - 1] as { value: string; count: number })) k -= 1;
+    values.splice(k, 0, e);
+    if (values.length > TOP_VALUES) values.pop();
+  }
+  return { kind: 'top', values, other: present - values.reduce((n, v) => n + v.count, 0) };
+}
+
+function profileNumbers(name: string, values: Float64Array): ColumnProfile {
+  let missing = 0;
+  let n = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  // Welford's running mean and sum of squared deviations: one pass, no cancellation.
+  let mean = 0;
+  let m2 = 0;
+  let integer = true;
+  let counting = true;
+  let last = Number.NaN;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i] as number;
+    if (v !== v) {
+      missing += 1;
+      continue;
+    }
+    n += 1;
+    if (integer && !Number.isInteger(v)) integer = false;
+    if (counting) counting = n === 1 ? v === 0 || v === 1 : v === last + 1;
+    last = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    const delta = v - mean;
+    mean += delta / n;
+    m2 += delta * (v - mean);
+  }
+  const unique = countDistinct(values);
+  // The distinct values themselves only when few (categories, a bar per value).
+  const distinct: number[] = [];
+  if (unique <= MAX_CATEGORIES) {
+    const seen = new Set<number>();
+    for (const v of values) if (v === v) seen.add(v);
+    distinct.push(...[...seen].sort((x, y) => x - y));
+  }
+  const base = { name, missing, unique };
+  if (n === 0) return { ...base, kind: 'ignored', type: 'constant', useless: true, reason: 'every value is missing' };
+  const stats = {
+    min,
+    max,
+    mean,
+    // Population std (divide by n): it describes the data as given, and it is the same
+    // definition prepare.ts standardizes with.
+    std: Math.sqrt(m2 / n),
+    integer,
+  };
+  const categories = unique <= MAX_CATEGORIES ? { categories: distinct.map(numberText) } : {};
+  let histogram: Histogram;
+  if (unique <= BINS) {
+    const counts = new Map<number, number>();
+    for (const v of values) if (v === v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    histogram = { kind: 'top', values: distinct.map((v) => ({ value: numberText(v), count: counts.get(v) ?? 0 })), other: 0 };
+  } else {
+    histogram = bins(values, min, max);
+  }
+  const described = { ...base, ...stats, ...categories, histogram };
+  if (unique === 1) return { ...described, kind: 'ignored', type: 'constant', useless: true, reason: `has a single value ("${numberText(min)}")` };
+  if (integer && unique === n && (looksLikeIdName(name) || (counting && n >= ROW_NUMBER_MIN_ROWS))) {
+    return { ...described, kind: 'ignored', type: 'id', useless: true, reason: 'looks like an identifier: every value is unique' };
+  }
+  const type: ColumnType = unique === 2 && min === 0 && max === 1 ? 'boolean' : integer ? 'integer' : 'numeric';
+  // Continuous values that are all distinct are ordinary features or regression targets.
+  return { ...described, kind: 'numeric', type };
+}
+
+function profileTexts(name: string, codes: Int32Array, dict: readonly string[], firstText: FirstText | null): ColumnProfile {
+  const counts = new Int32Array(dict.length);
+  let missing = 0;
+  for (let i = 0; i < codes.length; i += 1) {
+    const c = codes[i] as number;
+    if (c < 0) missing += 1;
+    else counts[c] = (counts[c] ?? 0) + 1;
+  }
+  const entries = dict.map((value, i) => ({ value, count: counts[i] ?? 0 })).filter((e) => e.count > 0);
+  const present = codes.length - missing;
+  const unique = entries.length;
+  let numeric = 0;
+  let dates = 0;
+  // Dates must be 90% of the values: when the first 100 distinct ones are mostly not dates,
+  // parsing 1e5 more cannot change the verdict.
+  const sample = entries.slice(0, 100);
+  const maybeDates = sample.filter((e) => parseDate(e.value) !== null).length >= 0.5 * sample.length;
+  const order = maybeDates ? dateOrder(entries.map((e) => e.value)) : 'mdy';
+  for (const e of entries) {
+    if (parseNumber(e.value) !== null) numeric += e.count;
+    else if (maybeDates && parseDate(e.value, order)) dates += e.count;
+  }
+  const categories = unique > 0 && unique <= MAX_CATEGORIES ? { categories: entries.map((e) => e.value).sort(compareText) } : {};
+  const base = { name, missing, unique, ...categories, histogram: top(entries, present) };
+  const ignored = (type: ColumnType, reason: string, useless = false): ColumnProfile => ({ ...base, kind: 'ignored', type, reason, ...(useless ? { useless } : {}) });
+
+  if (present === 0) return { name, missing, unique: 0, kind: 'ignored', type: 'constant', useless: true, reason: 'every value is missing' };
+  if (unique === 1) return ignored('constant', `has a single value ("${entries[0]?.value ?? ''}")`, true);
+  if (dates >= MOSTLY * present && dates > 0) {
+    return ignored('datetime', 'dates and times: not used as a model input');
+  }
+  if (numeric >= MOSTLY * present && firstText) {
     // Almost all numbers: the text is most likely a typo or an unusual missing marker, and
     // guessing would hide it. Say exactly where it is so the user can fix the file.
-    return ignored(`mixes numbers and text: row ${scan.firstText.line} has "${scan.firstText.value}"`);
+    return ignored('text', `mixes numbers and text: row ${firstText.line} has "${firstText.value}"`);
   }
-  if (unique === present) return ignored('looks like an identifier: every value is unique');
-  if (unique > MAX_CATEGORIES) return ignored(`free text or an identifier: ${unique} distinct values (at most ${MAX_CATEGORIES} can be categories)`);
-  return { ...base, kind: 'categorical', ...withCategories };
+  if (unique === present) return ignored('id', 'looks like an identifier: every value is unique', true);
+  if (unique > MAX_CATEGORIES) return ignored('text', `free text or an identifier: ${unique} distinct values (at most ${MAX_CATEGORIES} can be categories)`);
+  const type: ColumnType = unique === 2 && entries.every((e) => BOOLEAN_WORDS.has(e.value.toLowerCase())) ? 'boolean' : 'categorical';
+  return { ...base, kind: 'categorical', type };
 }
 
 /**
- * Type and summarize every column in one pass per column, without building row objects, so a
- * 1e5-row file profiles in well under a second. `lines` (the file line of each row, from
- * parseCsv) lets reasons point at the line a user sees in an editor.
+ * Type and summarize one stored column: a pass over its typed array, never over row objects,
+ * so a million-row column profiles in a fraction of a second.
+ */
+export function profileStoredColumn(name: string, column: StoredColumn, firstText: FirstText | null): ColumnProfile {
+  return column instanceof Float64Array ? profileNumbers(name, column) : profileTexts(name, column.codes, column.dict, firstText);
+}
+
+/**
+ * Profile rows of text (from parseCsv). `lines` (the file line of each row) lets reasons point
+ * at the line a user sees in an editor.
  */
 export function profileColumns(headers: readonly string[], rows: readonly (readonly string[])[], lines?: readonly number[]): ColumnProfile[] {
-  return headers.map((name, j) => profileOne(name, scanColumn(rows, j, lines)));
+  return headers.map((name, j) => {
+    const builder = new ColumnBuilder(rows.length);
+    rows.forEach((row, i) => builder.addText(row[j] ?? '', lines?.[i] ?? i + 2));
+    return profileStoredColumn(name, builder.finish(), builder.firstText);
+  });
 }

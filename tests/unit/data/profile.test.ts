@@ -122,11 +122,11 @@ describe('profileColumns', () => {
     expect(column(p, 'size')).toMatchObject({ kind: 'categorical', categories: ['10', 'L', 'M', 'S'] });
   });
 
-  it('profiles 100,000 rows quickly', () => {
+  // Speed is measured by bench/csv-import.ts, never asserted here; this checks a large table profiles right.
+  it('profiles 100,000 rows', () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => [String(i * 0.5), i % 3 === 0 ? 'a' : 'b', String(i), `t${i}`]);
-    const started = performance.now();
     const result = profileColumns(['f', 'c', 'index', 'text'], rows);
     expect(result.map((c) => c.kind)).toEqual(['numeric', 'categorical', 'ignored', 'ignored']);
-    expect(performance.now() - started).toBeLessThan(3000);
+    expect(result[0]).toMatchObject({ min: 0, max: 49_999.5, missing: 0, unique: 100_000 });
   });
 });

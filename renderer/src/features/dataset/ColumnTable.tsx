@@ -1,12 +1,35 @@
-import type { DatasetMeta, TaskSpec } from '../../../../app/dataset/schema';
+import type { ColumnProfile, ColumnType, DatasetMeta, TaskSpec } from '../../../../app/dataset/schema';
 import { featureColumns } from '../../../../app/dataset/task';
 import { formatInt, formatStat } from '../../lib/format';
+import { ColumnHistogram } from './ColumnHistogram';
 
 const KIND_HELP = {
   numeric: 'Numbers: standardised (mean 0, std 1) before training.',
   categorical: 'Text with a few distinct values: one-hot encoded, one input per category.',
   ignored: 'Not used by the model.',
 } as const;
+
+const TYPE_HELP: Record<ColumnType, string> = {
+  numeric: 'Numbers with fractions.',
+  integer: 'Whole numbers.',
+  boolean: 'Two values (yes/no, true/false, 0/1).',
+  categorical: 'A few distinct texts.',
+  datetime: 'Dates or times.',
+  text: 'Free text: too many distinct values to be categories.',
+  id: 'An identifier: a different value in every row, useless for prediction.',
+  constant: 'One value (or none) in every row: useless for prediction.',
+};
+
+/** The badge: the finer type when the profile has one (datasets imported before types did not). */
+function TypeBadge({ c }: { c: ColumnProfile }) {
+  const type = c.type;
+  const help = c.kind === 'ignored' ? (c.reason ?? KIND_HELP.ignored) : type ? `${TYPE_HELP[type]} ${KIND_HELP[c.kind]}` : KIND_HELP[c.kind];
+  return (
+    <span className={`badge badge-${c.kind}${type ? ` badge-type-${type}` : ''}`} title={help} data-kind={c.kind}>
+      {type ?? c.kind}
+    </span>
+  );
+}
 
 export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: TaskSpec | null }) {
   const features = new Set(spec ? featureColumns(dataset, spec).map((c) => c.name) : []);
@@ -17,6 +40,7 @@ export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: Tas
           <tr>
             <th>Column</th>
             <th>Type</th>
+            <th>Distribution</th>
             <th>Role</th>
             <th className="num">Missing</th>
             <th className="num">Unique</th>
@@ -34,11 +58,13 @@ export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: Tas
               <tr key={c.name} data-column={c.name}>
                 <td className="col-name">{c.name}</td>
                 <td>
-                  <span className={`badge badge-${c.kind}`} title={c.kind === 'ignored' ? (c.reason ?? KIND_HELP.ignored) : KIND_HELP[c.kind]}>
-                    {c.kind}
-                  </span>
+                  <TypeBadge c={c} />
+                  {c.useless && <span className="useless-flag" title="Flagged as a useless feature">useless</span>}
                   {c.kind === 'ignored' && c.reason && <span className="col-reason">{c.reason}</span>}
                   {c.kind === 'categorical' && c.categories && <span className="col-reason">{c.categories.length} categories</span>}
+                </td>
+                <td className="col-histogram">
+                  <ColumnHistogram histogram={c.histogram} />
                 </td>
                 <td>
                   <span className={`role role-${role}`}>{role === 'target' ? 'Target' : role === 'feature' ? 'Input' : 'Not used'}</span>

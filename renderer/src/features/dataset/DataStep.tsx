@@ -3,6 +3,8 @@ import { useTaskInfo } from '../../app/derived';
 import { formatDateTime, formatInt, formatRelative, plural } from '../../lib/format';
 import { ColumnTable } from './ColumnTable';
 import { DropZone } from './DropZone';
+import { ImportOptions } from './ImportOptions';
+import { ImportProgress } from './ImportProgress';
 import { PreviewTable } from './PreviewTable';
 import { TaskPanel } from './TaskPanel';
 import './dataset.css';
@@ -58,13 +60,20 @@ export function DataStep() {
                 Imported {formatRelative(dataset.importedAt)}
               </span>
             </p>
+            <ImportOptions key={dataset.id} dataset={dataset} />
             <DropZone compact />
+            <ImportProgress />
           </section>
           <TaskPanel dataset={dataset} info={info} />
         </div>
       )}
 
-      {!dataset && <DropZone compact={false} />}
+      {!dataset && (
+        <>
+          <DropZone compact={false} />
+          <ImportProgress />
+        </>
+      )}
 
       {importError && (
         <div className="error-box" role="alert" data-testid="import-error">

@@ -1,5 +1,6 @@
 import { useState, type ChangeEvent, type DragEvent } from 'react';
 import { useActions, useProject } from '../../app/context';
+import { rememberFile } from './last-file';
 
 /**
  * Where a CSV comes in: drop it here (or anywhere on the window, see FileDropOverlay) or choose
@@ -12,7 +13,10 @@ export function DropZone({ compact }: { compact: boolean }) {
 
   const onChange = (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
-    if (file) void importFile(file);
+    if (file) {
+      rememberFile(file);
+      void importFile(file);
+    }
     // Choosing the same file again (after fixing it) must fire change again.
     e.target.value = '';
   };
@@ -38,7 +42,7 @@ export function DropZone({ compact }: { compact: boolean }) {
         ) : (
           <>
             <strong>{compact ? 'Drop another CSV file here to replace the data, or choose one' : 'Drop a CSV file here or choose one'}</strong>
-            {!compact && <span className="muted">A table with a header row, one example per line. Up to 64 MiB.</span>}
+            {!compact && <span className="muted">A table, one example per line; delimiter, header row and encoding are detected. Up to 64 MiB.</span>}
           </>
         )}
       </div>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { rememberFile } from './last-file';
 import { useActions, useProject } from '../../app/context';
 
 const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
@@ -42,7 +43,10 @@ export function FileDropOverlay() {
       setVisible(false);
       const file = e.dataTransfer?.files[0];
       // Without an open project there is nowhere to import to; the overlay said so.
-      if (file && !busy.current && open.current) void importFile(file);
+      if (file && !busy.current && open.current) {
+        rememberFile(file);
+        void importFile(file);
+      }
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragover', over);

@@ -1,0 +1,52 @@
+import { useEffect, useState } from 'react';
+import { useProject, useWorkbench } from '../../app/context';
+import { formatInt } from '../../lib/format';
+
+interface Progress {
+  importId: string;
+  bytesRead: number;
+  totalBytes: number;
+  rows: number;
+}
+
+/** While an import runs: how far the main side has read, and a Cancel that leaves the project as it was. */
+export function ImportProgress() {
+  const { client } = useWorkbench();
+  const importing = useProject((s) => s.importing);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+
+  useEffect(() => client.api.on('dataset.importProgress', (p) => setProgress(p)), [client]);
+  useEffect(() => {
+    if (!importing) {
+      setProgress(null);
+      setCancelling(false);
+    }
+  }, [importing]);
+  if (!importing) return null;
+
+  const percent = progress && progress.totalBytes > 0 ? Math.round((100 * progress.bytesRead) / progress.totalBytes) : 0;
+  return (
+    <div className="import-progress" data-testid="import-progress">
+      <div className="import-progress-text">
+        <span role="status">
+          Importing {importing}… {progress ? `${percent}% · ${formatInt(progress.rows)} rows` : 'sending the file'}
+        </span>
+        <button
+          type="button"
+          className="btn"
+          disabled={!progress || cancelling}
+          onClick={() => {
+            if (!progress) return;
+            setCancelling(true);
+            void client.api.invoke('dataset.cancelImport', { importId: progress.importId });
+          }}
+          data-testid="cancel-import"
+        >
+          {cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+      </div>
+      <progress max={100} value={percent} />
+    </div>
+  );
+}
