@@ -1,0 +1,81 @@
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { UserError } from '../../../app/ipc/errors';
+import { errorCode, readError } from '../fs-errors';
+import { MAX_FILE_BYTES, type ImageSource, type SourceFile } from './image-source';
+
+/** Deeper than this below a class folder is almost surely a mistake (or a link loop). */
+const MAX_DEPTH = 16;
+/** More files than this is not an image dataset we can hold an index of. */
+export const MAX_SOURCE_FILES = 2_000_000;
+
+interface FolderFile extends SourceFile {
+  absolute: string;
+}
+
+function readReason(error: unknown): string {
+  const code = errorCode(error);
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read: permission denied';
+  if (code === 'ENOENT') return 'disappeared during the import';
+  return `cannot be read (${code ?? String(error)})`;
+}
+
+/**
+ * Every file below `root`. Symbolic links to files are followed; links to folders are not
+ * (they can loop), and are simply not entered.
+ */
+export async function folderSource(root: string): Promise<ImageSource> {
+  const files: FolderFile[] = [];
+  const dirs: string[] = [];
+  const walk = async (absolute: string, relative: string, depth: number): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(absolute, { withFileTypes: true });
+    } catch (error) {
+      if (depth === 0) {
+        if (errorCode(error) === 'ENOENT') throw new UserError(`Cannot import ${root}: no such folder.`);
+        throw readError(root, error);
+      }
+      // An unreadable subfolder is reported as one skipped entry rather than ending the import.
+      files.push({ path: relative, absolute });
+      return;
+    }
+    for (const entry of entries) {
+      const childAbsolute = join(absolute, entry.name);
+      const childRelative = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        dirs.push(childRelative);
+        if (depth < MAX_DEPTH) await walk(childAbsolute, childRelative, depth + 1);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        if (entry.isSymbolicLink()) {
+          const info = await stat(childAbsolute).catch(() => null);
+          if (info?.isDirectory()) continue;
+        }
+        files.push({ path: childRelative, absolute: childAbsolute });
+        if (files.length > MAX_SOURCE_FILES) throw new UserError(`${root} holds more than ${MAX_SOURCE_FILES.toLocaleString('en')} files; import a smaller folder.`);
+      }
+    }
+  };
+  await walk(root, '', 0);
+
+  return {
+    name: basename(root),
+    files,
+    dirs,
+    plan() {
+      // Files are read one by one from disk: no read-ahead to arrange.
+    },
+    async read(file) {
+      const { absolute } = file as FolderFile;
+      try {
+        const info = await stat(absolute);
+        if (info.isDirectory()) return { reason: 'cannot be read (a folder that could not be opened)' };
+        if (info.size > MAX_FILE_BYTES) return { reason: `the file is ${(info.size / 2 ** 20).toFixed(0)} MiB; files over ${MAX_FILE_BYTES / 2 ** 20} MiB are skipped` };
+        return await readFile(absolute);
+      } catch (error) {
+        return { reason: readReason(error) };
+      }
+    },
+  };
+}
