@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Preprocessing } from '../dataset/schema';
 import { ModelGraph } from '../graph/schema';
-import { BackendReport, EpochLogs } from '../project/schema';
+import { BackendReport, EarlyStopInfo, EpochLogs } from '../project/schema';
 import { TrainConfig } from '../training/config';
 
 /**
@@ -32,8 +32,13 @@ export const EngineRequest = z.discriminatedUnion('type', [
     data: PreparedData,
     graph: ModelGraph,
     config: TrainConfig,
+    /** Continue from <runDir>/checkpoint/ (after the engine died) instead of starting fresh. */
+    resume: z.boolean().optional(),
   }),
   z.object({ type: z.literal('cancel'), runId: z.string() }),
+  /** Hold the run after the batch in progress, until resume or cancel. */
+  z.object({ type: z.literal('pause'), runId: z.string() }),
+  z.object({ type: z.literal('resume'), runId: z.string() }),
   z.object({
     type: z.literal('export'),
     requestId: z.string(),
@@ -61,6 +66,8 @@ export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), backend: BackendReport }),
   z.object({ type: z.literal('batch'), runId: z.string(), logs: BatchLogs }),
   z.object({ type: z.literal('epoch'), runId: z.string(), logs: EpochLogs }),
+  /** The run is now held (paused: true, after the batch in progress) or training again. */
+  z.object({ type: z.literal('paused'), runId: z.string(), paused: z.boolean() }),
   z.object({
     type: z.literal('done'),
     runId: z.string(),
@@ -68,6 +75,9 @@ export const EngineEvent = z.discriminatedUnion('type', [
     error: z.string().nullable(),
     /** Whether model/ was written. */
     hasModel: z.boolean(),
+    earlyStopped: EarlyStopInfo.nullable().optional(),
+    /** Set by the main side, never the engine: the engine process died during the run. */
+    crashed: z.boolean().optional(),
   }),
   z.object({ type: z.literal('exported'), requestId: z.string(), result: ExportResult }),
   z.object({ type: z.literal('exportFailed'), requestId: z.string(), error: z.string() }),

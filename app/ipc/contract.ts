@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CsvOptions } from '../dataset/csv-options';
 import { DatasetMeta, TaskSpec } from '../dataset/schema';
 import { BatchLogs, ExportResult } from '../engine/protocol';
 import { ModelGraph } from '../graph/schema';
@@ -38,6 +39,8 @@ export const AppInfo = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
+const ImportId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an import id is 1 to 64 letters, digits, - or _');
+
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const channels = {
@@ -59,15 +62,27 @@ export const channels = {
       projectId: ProjectId,
       fileName: z.string().min(1).max(255),
       text: z.string().max(MAX_IMPORT_TEXT, `the file is larger than ${MAX_IMPORT_TEXT / 1024 / 1024} MiB`),
+      /** The user's overrides of the detected CSV dialect (a re-import). */
+      options: CsvOptions.optional(),
+      /** Chosen by the caller: names this import in dataset.importProgress and dataset.cancelImport. */
+      importId: ImportId.optional(),
     }).strict(),
     ProjectState,
   ),
-  'dataset.importPath': channel(z.object({ projectId: ProjectId, path: z.string().min(1).max(4096) }).strict(), ProjectState),
+  'dataset.importPath': channel(
+    z.object({ projectId: ProjectId, path: z.string().min(1).max(4096), options: CsvOptions.optional(), importId: ImportId.optional() }).strict(),
+    ProjectState,
+  ),
+  /** Stop an import in progress; it leaves the project as it was. False when none runs by that id. */
+  'dataset.cancelImport': channel(z.object({ importId: ImportId }).strict(), z.object({ cancelled: z.boolean() })),
   'run.start': channel(
     z.object({ projectId: ProjectId, taskSpec: TaskSpec, graph: ModelGraph, trainConfig: TrainConfig }).strict(),
     RunSummary,
   ),
   'run.cancel': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),
+  /** Hold a training run after its current batch; false when that run is not training. */
+  'run.pause': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
+  'run.resume': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
   'run.get': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
   'export.tfjs': channel(
     z.object({
@@ -84,7 +99,11 @@ export const events = {
   'run.batch': z.object({ projectId: ProjectId, runId: RunId, logs: BatchLogs }),
   'run.epoch': z.object({ projectId: ProjectId, runId: RunId, logs: EpochLogs }),
   'run.ended': z.object({ projectId: ProjectId, run: RunSummary }),
+  /** A running run's summary changed outside its epochs: paused, resumed, recovered after a crash. */
+  'run.updated': z.object({ projectId: ProjectId, run: RunSummary }),
   'engine.status': AppInfo.shape.engine,
+  /** A CSV import's progress, after each chunk read. */
+  'dataset.importProgress': z.object({ importId: ImportId, bytesRead: z.number(), totalBytes: z.number(), rows: z.number() }),
 } as const;
 
 export type Channels = typeof channels;

@@ -10,10 +10,13 @@ export const CHANNEL_NAMES = [
   'project.save',
   'dataset.importText',
   'dataset.importPath',
+  'dataset.cancelImport',
   'run.start',
   'run.cancel',
+  'run.pause',
+  'run.resume',
   'run.get',
   'export.tfjs',
 ] as const;
 
-export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'engine.status'] as const;
+export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'run.updated', 'engine.status', 'dataset.importProgress'] as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Baseline } from '../diagnostics/baseline';
 import { TaskSpec } from '../dataset/schema';
 import { ModelGraph } from '../graph/schema';
 import { TrainConfig } from '../training/config';
@@ -32,6 +33,19 @@ export const EpochLogs = z.object({
   val_accuracy: z.number().nullable().optional(),
   mae: z.number().nullable().optional(),
   val_mae: z.number().nullable().optional(),
+  // Added with selectable metrics (config.metrics); absent from runs that did not ask for them.
+  precision: z.number().nullable().optional(),
+  val_precision: z.number().nullable().optional(),
+  recall: z.number().nullable().optional(),
+  val_recall: z.number().nullable().optional(),
+  auc: z.number().nullable().optional(),
+  val_auc: z.number().nullable().optional(),
+  rmse: z.number().nullable().optional(),
+  val_rmse: z.number().nullable().optional(),
+  r2: z.number().nullable().optional(),
+  val_r2: z.number().nullable().optional(),
+  /** The learning rate this epoch trained with (schedules and warm-up change it). */
+  lr: z.number().nullable().optional(),
 });
 export type EpochLogs = z.infer<typeof EpochLogs>;
 
@@ -44,6 +58,24 @@ export const BackendReport = z.object({
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
 });
 export type BackendReport = z.infer<typeof BackendReport>;
+
+export const RunRecovery = z.object({
+  at: z.string(),
+  /** The 0-based epoch training resumed at (the number of epochs the checkpoint held). */
+  fromEpoch: z.number().int().nonnegative(),
+  reason: z.string(),
+});
+export type RunRecovery = z.infer<typeof RunRecovery>;
+
+export const EarlyStopInfo = z.object({
+  /** The 0-based epoch after which training stopped, and the best one by the monitor. */
+  stoppedAt: z.number().int().nonnegative(),
+  bestEpoch: z.number().int().nonnegative().nullable(),
+  monitor: z.string(),
+  /** Whether the saved model holds the best epoch's weights. */
+  restored: z.boolean(),
+});
+export type EarlyStopInfo = z.infer<typeof EarlyStopInfo>;
 
 /** runs/<id>/run.json: one training run, its settings and its history. */
 export const RunSummary = z.object({
@@ -60,5 +92,13 @@ export const RunSummary = z.object({
   epochs: z.array(EpochLogs),
   /** Whether runs/<id>/model/ holds trained weights to export. */
   hasModel: z.boolean(),
+  /** True while the user has paused the run (status stays 'running'). */
+  paused: z.boolean().optional(),
+  /** Each time the engine process died and the run resumed from its last checkpoint. */
+  recoveries: z.array(RunRecovery).optional(),
+  /** Set when early stopping ended the run before its last epoch. */
+  earlyStopped: EarlyStopInfo.nullable().optional(),
+  /** The naive baseline's scores on this run's data (main/services/baseline.ts); absent in older runs. */
+  baseline: Baseline.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

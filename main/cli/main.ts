@@ -2,6 +2,7 @@ import { UserError } from '../../app/ipc/errors';
 import { appVersion } from '../services/create-services';
 import { UsageError } from './cli-error';
 import { hostCommand } from './host-command';
+import { inspectCommand } from './inspect-command';
 import { trainCommand } from './train-command';
 import { USAGE } from './usage';
 
@@ -22,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
         return await trainCommand(rest, out);
       case 'host':
         return await hostCommand(rest, out);
+      case 'inspect':
+        return await inspectCommand(rest, out);
       case '--version':
       case '-v':
         out(appVersion());

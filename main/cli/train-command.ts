@@ -6,13 +6,15 @@ import { suggestTask, taskShape } from '../../app/dataset/task';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
 import { ModelGraph } from '../../app/graph/schema';
 import { fitGraphToData, templateGraph, TEMPLATES, type TemplateName } from '../../app/graph/templates';
+import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
-import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../../app/training/config';
+import { DEFAULT_TRAIN_CONFIG, LOSSES, METRICS, MONITORS, resolveTrainConfig, TrainConfig, TrainConfigError, type LrSchedule, type MetricName } from '../../app/training/config';
 import { importCsvFile, writeJsonAtomic } from '../data';
 import { readPreparedData } from '../services/runs';
 import { createServices } from '../services/create-services';
 import { UsageError } from './cli-error';
+import { CSV_FLAGS, csvOptionsFrom, progressLine } from './inspect-command';
 
 const FLAGS = {
   data: { type: 'string' },
@@ -27,7 +29,25 @@ const FLAGS = {
   'learning-rate': { type: 'string' },
   'validation-split': { type: 'string' },
   seed: { type: 'string' },
+  loss: { type: 'string' },
+  metrics: { type: 'string' },
+  nesterov: { type: 'boolean' },
+  'early-stopping-patience': { type: 'string' },
+  'early-stopping-min-delta': { type: 'string' },
+  'early-stopping-monitor': { type: 'string' },
+  'restore-best': { type: 'boolean' },
+  'lr-schedule': { type: 'string' },
+  'lr-step-every': { type: 'string' },
+  'lr-factor': { type: 'string' },
+  'lr-decay-rate': { type: 'string' },
+  'lr-min': { type: 'string' },
+  'lr-patience': { type: 'string' },
+  'warmup-epochs': { type: 'string' },
+  'class-weights': { type: 'string' },
+  'clip-norm': { type: 'string' },
+  ...CSV_FLAGS,
 } as const;
+
 
 function numberFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -36,12 +56,123 @@ function numberFlag(name: string, value: string | undefined, fallback: number): 
   return n;
 }
 
+type FlagValues = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** TrainConfig field (or path) → the flag that sets it, for messages. */
+const FLAG_OF: Record<string, string> = {
+  batchSize: '--batch-size',
+  learningRate: '--learning-rate',
+  validationSplit: '--validation-split',
+  earlyStopping: '--early-stopping-patience',
+  'earlyStopping.patience': '--early-stopping-patience',
+  'earlyStopping.minDelta': '--early-stopping-min-delta',
+  'earlyStopping.monitor': '--early-stopping-monitor',
+  lrSchedule: '--lr-schedule',
+  'lrSchedule.every': '--lr-step-every',
+  'lrSchedule.factor': '--lr-factor',
+  'lrSchedule.rate': '--lr-decay-rate',
+  'lrSchedule.minLearningRate': '--lr-min',
+  'lrSchedule.patience': '--lr-patience',
+  warmupEpochs: '--warmup-epochs',
+  classWeights: '--class-weights',
+  clipNorm: '--clip-norm',
+};
+const flagOf = (field: string) => FLAG_OF[field] ?? FLAG_OF[field.replace(/\.\d+$/, '')] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+const SCHEDULE_FLAGS = ['lr-step-every', 'lr-factor', 'lr-decay-rate', 'lr-min', 'lr-patience'] as const;
+type ScheduleFlag = (typeof SCHEDULE_FLAGS)[number];
+const SCHEDULE_PARAMS: Record<Exclude<LrSchedule['type'], 'none'>, readonly ScheduleFlag[]> = {
+  step: ['lr-step-every', 'lr-factor'],
+  exponential: ['lr-decay-rate'],
+  cosine: ['lr-min'],
+  plateau: ['lr-factor', 'lr-patience', 'lr-min'],
+};
+
+/** --lr-schedule and its parameters; Keras' defaults for the ones not given. */
+function scheduleFrom(values: FlagValues): LrSchedule | undefined {
+  const type = values['lr-schedule'];
+  if (type === undefined) {
+    const stray = SCHEDULE_FLAGS.find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --lr-schedule.`);
+    return undefined;
+  }
+  if (!Object.hasOwn(SCHEDULE_PARAMS, type)) throw new UsageError(`--lr-schedule must be one of ${Object.keys(SCHEDULE_PARAMS).join(', ')}, not "${type}".`);
+  const kind = type as keyof typeof SCHEDULE_PARAMS;
+  const stray = SCHEDULE_FLAGS.find((f) => values[f] !== undefined && !SCHEDULE_PARAMS[kind].includes(f));
+  if (stray) throw new UsageError(`--${stray} does not apply to --lr-schedule ${kind} (it takes ${SCHEDULE_PARAMS[kind].map((f) => `--${f}`).join(', ')}).`);
+  const num = (flag: ScheduleFlag, fallback: number) => numberFlag(flag, values[flag], fallback);
+  switch (kind) {
+    case 'step':
+      return { type: 'step', every: num('lr-step-every', 10), factor: num('lr-factor', 0.5) };
+    case 'exponential':
+      return { type: 'exponential', rate: num('lr-decay-rate', 0.95) };
+    case 'cosine':
+      return { type: 'cosine', minLearningRate: num('lr-min', 0) };
+    case 'plateau':
+      return { type: 'plateau', factor: num('lr-factor', 0.1), patience: num('lr-patience', 10), minDelta: 0, minLearningRate: num('lr-min', 0) };
+  }
+}
+
+function listFlag<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const item of items) if (!allowed.includes(item as T)) throw new UsageError(`--${name}: "${item}" is not one of ${allowed.join(', ')}.`);
+  return items as T[];
+}
+
+function classWeightsFlag(value: string): 'balanced' | number[] {
+  if (value === 'balanced') return 'balanced';
+  return value.split(',').map((w) => {
+    const n = Number(w);
+    if (w.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--class-weights must be "balanced" or numbers separated by commas (one per class, in label order), not "${value}".`);
+    return n;
+  });
+}
+
+/** Every training flag → a TrainConfig input (TrainConfig.safeParse validates it). */
+function configInputFrom(values: FlagValues): Record<string, unknown> {
+  const patience = values['early-stopping-patience'];
+  if (patience === undefined) {
+    const stray = (['early-stopping-min-delta', 'early-stopping-monitor', 'restore-best'] as const).find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --early-stopping-patience N (early stopping is off without it).`);
+  }
+  const monitor = values['early-stopping-monitor'];
+  if (monitor !== undefined && !(MONITORS as readonly string[]).includes(monitor)) throw new UsageError(`--early-stopping-monitor must be one of ${MONITORS.join(', ')}, not "${monitor}".`);
+  if (values.loss !== undefined && !(LOSSES as readonly string[]).includes(values.loss)) throw new UsageError(`--loss must be one of ${LOSSES.join(', ')}, not "${values.loss}".`);
+  const input: Record<string, unknown> = {
+    epochs: numberFlag('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
+    batchSize: numberFlag('batch-size', values['batch-size'], DEFAULT_TRAIN_CONFIG.batchSize),
+    optimizer: values.optimizer ?? DEFAULT_TRAIN_CONFIG.optimizer,
+    learningRate: numberFlag('learning-rate', values['learning-rate'], DEFAULT_TRAIN_CONFIG.learningRate),
+    validationSplit: numberFlag('validation-split', values['validation-split'], DEFAULT_TRAIN_CONFIG.validationSplit),
+    seed: numberFlag('seed', values.seed, DEFAULT_TRAIN_CONFIG.seed),
+  };
+  if (values.loss !== undefined) input['loss'] = values.loss;
+  if (values.metrics !== undefined) input['metrics'] = listFlag<MetricName>('metrics', values.metrics, METRICS);
+  if (values.nesterov !== undefined) input['nesterov'] = values.nesterov;
+  if (patience !== undefined) {
+    input['earlyStopping'] = {
+      monitor: monitor ?? 'val_loss',
+      patience: numberFlag('early-stopping-patience', patience, 0),
+      minDelta: numberFlag('early-stopping-min-delta', values['early-stopping-min-delta'], 0),
+      restoreBestWeights: values['restore-best'] ?? false,
+    };
+  }
+  const schedule = scheduleFrom(values);
+  if (schedule) input['lrSchedule'] = schedule;
+  if (values['warmup-epochs'] !== undefined) input['warmupEpochs'] = numberFlag('warmup-epochs', values['warmup-epochs'], 0);
+  if (values['class-weights'] !== undefined) input['classWeights'] = classWeightsFlag(values['class-weights']);
+  if (values['clip-norm'] !== undefined) input['clipNorm'] = numberFlag('clip-norm', values['clip-norm'], 0);
+  return input;
+}
+
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '   -   ' : v.toPrecision(4).padStart(7));
 
 export function formatEpoch(logs: EpochLogs, epochs: number): string {
-  const metric = logs.accuracy !== undefined ? 'accuracy' : 'mae';
-  const m = metric === 'accuracy' ? [logs.accuracy, logs.val_accuracy] : [logs.mae, logs.val_mae];
-  return `epoch ${String(logs.epoch + 1).padStart(String(epochs).length)}/${epochs}  loss ${fmt(logs.loss)}  val_loss ${fmt(logs.val_loss)}  ${metric} ${fmt(m[0])}  val_${metric} ${fmt(m[1])}`;
+  const record = logs as Record<string, number | null | undefined>;
+  const shown = METRICS.filter((m) => record[m] !== undefined || record[`val_${m}`] !== undefined);
+  const metrics = shown.map((m) => `  ${m} ${fmt(record[m])}  val_${m} ${fmt(record[`val_${m}`])}`).join('');
+  const lr = logs.lr !== undefined && logs.lr !== null ? `  lr ${logs.lr.toPrecision(3)}` : '';
+  return `epoch ${String(logs.epoch + 1).padStart(String(epochs).length)}/${epochs}  loss ${fmt(logs.loss)}  val_loss ${fmt(logs.val_loss)}${metrics}${lr}`;
 }
 
 /**
@@ -49,7 +180,7 @@ export function formatEpoch(logs: EpochLogs, epochs: number): string {
  * with its parity check), on a throwaway workspace, writing only the results to --out.
  */
 export async function trainCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let values: Partial<Record<keyof typeof FLAGS, string>>;
+  let values: FlagValues;
   try {
     ({ values } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }));
   } catch (error) {
@@ -67,22 +198,15 @@ export async function trainCommand(args: string[], out: (line: string) => void):
     if (!parsed.success) throw new UsageError(`--task must be classification or regression, not "${values.task}".`);
     task = parsed.data;
   }
-  const configInput = {
-    epochs: numberFlag('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
-    batchSize: numberFlag('batch-size', values['batch-size'], DEFAULT_TRAIN_CONFIG.batchSize),
-    optimizer: values.optimizer ?? DEFAULT_TRAIN_CONFIG.optimizer,
-    learningRate: numberFlag('learning-rate', values['learning-rate'], DEFAULT_TRAIN_CONFIG.learningRate),
-    validationSplit: numberFlag('validation-split', values['validation-split'], DEFAULT_TRAIN_CONFIG.validationSplit),
-    seed: numberFlag('seed', values.seed, DEFAULT_TRAIN_CONFIG.seed),
-  };
-  const config = TrainConfig.safeParse(configInput);
+  const config = TrainConfig.safeParse(configInputFrom(values));
   if (!config.success) {
-    const flag = (field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     const issue = config.error.issues[0]!;
-    throw new UsageError(`${flag(String(issue.path[0]))}: ${issue.message}${issue.code === 'invalid_value' ? ` (got "${values.optimizer}")` : ''}.`);
+    const field = issue.path.join('.');
+    throw new UsageError(`${flagOf(field)}: ${issue.message}${issue.code === 'invalid_value' && field === 'optimizer' ? ` (got "${values.optimizer}")` : ''}.`);
   }
   const outDir = path.resolve(values.out);
   const dataFile = path.resolve(values.data);
+  const csvOptions = csvOptionsFrom(values);
   const userGraph = values.graph ? await readGraphFile(path.resolve(values.graph)) : null;
 
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-cli-'));
@@ -97,12 +221,18 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   process.on('SIGINT', stopOnSignal);
   try {
     const project = await services.projects.create('cli');
-    const meta = await importCsvFile({ path: dataFile, datasetsDir: services.projects.datasetsDir(project.id) });
+    const meta = await importCsvFile({ path: dataFile, datasetsDir: services.projects.datasetsDir(project.id), options: csvOptions, onProgress: progressLine(path.basename(dataFile)) });
     await services.projects.save(project.id, { datasetId: meta.id });
     const column = meta.columns.find((c) => c.name === values.target);
     if (!column) throw new UserError(`${path.basename(dataFile)} has no column "${values.target}". Columns: ${meta.columns.map((c) => c.name).join(', ')}.`);
     const taskSpec: TaskSpec = { target: column.name, task: task ?? suggestTask(column) };
     const shape = taskShape(meta, taskSpec);
+    try {
+      resolveTrainConfig(config.data, { task: taskSpec.task, classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+    } catch (error) {
+      if (error instanceof TrainConfigError) throw new UsageError(`${flagOf(error.field)}: ${error.message.replace(/^[\w.]+: /, '')}`);
+      throw error;
+    }
     const graph = userGraph ? fitGraphToData(userGraph, shape.inputWidth, shape.head) : templateGraph(template, shape.inputWidth, shape.head);
     await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       throw new UserError(`Cannot create the output folder ${outDir}: ${error.code === 'EACCES' ? 'permission denied' : (error.code ?? error.message)}.`);
@@ -110,18 +240,30 @@ export async function trainCommand(args: string[], out: (line: string) => void):
 
     const backend = await services.engine.start();
     out(`Layerlab: ${meta.rows} rows from ${path.basename(dataFile)}; ${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs; backend ${backend.name}.`);
+    let recoveriesSeen = 0;
     services.bus.subscribe((event, payload) => {
       if (event === 'run.epoch') out(formatEpoch((payload as { logs: EpochLogs }).logs, config.data.epochs));
+      if (event === 'run.updated') {
+        const recoveries = (payload as { run: RunSummary }).run.recoveries ?? [];
+        for (const r of recoveries.slice(recoveriesSeen)) out(`The engine stopped unexpectedly (${r.reason.replace(/^The training engine stopped unexpectedly \(([^)]*)\).*$/s, '$1')}); a fresh engine resumes from epoch ${r.fromEpoch + 1}.`);
+        recoveriesSeen = recoveries.length;
+      }
     });
     const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data });
     const run = await services.runs.whenDone(started.id);
     if (run.status === 'failed') throw new UserError(`Training failed: ${run.error ?? 'unknown reason'}`);
     if (!run.hasModel) throw new UserError('Training was cancelled before the first batch; nothing to write.');
 
+    if (run.earlyStopped) {
+      const es = run.earlyStopped;
+      out(`Early stopping: ${es.monitor} stopped improving; stopped after epoch ${es.stoppedAt + 1}${es.bestEpoch !== null ? `, best epoch ${es.bestEpoch + 1}${es.restored ? ' (its weights were kept)' : ''}` : ''}.`);
+    }
     const runDir = services.projects.runDir(project.id, run.id);
     const exported = await services.engine.exportModel({ modelDir: path.join(runDir, 'model'), data: await readPreparedData(runDir), outDir });
     await writeJsonAtomic(path.join(outDir, 'metrics.json'), metricsJson(run, shape.labels, exported.maxAbsDiff, exported.rowsCompared));
-    out(`Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json'].join(', ')}.`);
+    // Every setting the run used, defaults filled in: enough to train it again.
+    await writeJsonAtomic(path.join(outDir, 'config.json'), run.trainConfig);
+    out(`Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json'].join(', ')}.`);
     out(`Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${exported.rowsCompared} validation rows.`);
     return run.status === 'cancelled' ? 130 : 0;
   } finally {
@@ -157,7 +299,21 @@ function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: numbe
     status: run.status,
     config: run.trainConfig,
     epochs: run.epochs,
-    final: final && Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')),
+    early_stopped: run.earlyStopped ?? null,
+    recoveries: run.recoveries ?? [],
+    final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal(run) },
+    diagnosis: diagnoseRun(run).map(({ kind, severity, title, explanation, evidence, fixes }) => ({ kind, severity, title, explanation, evidence, fixes })),
     export: { format: 'tfjs-layers', max_abs_diff: maxAbsDiff, rows_compared: rowsCompared },
+  };
+}
+
+/** The naive baseline beside the final scores: baseline_val_loss and baseline_val_accuracy or baseline_val_mae. */
+function baselineFinal(run: RunSummary): Record<string, number> {
+  const b = run.baseline;
+  if (!b) return {};
+  return {
+    baseline_val_loss: b.val_loss,
+    ...(b.val_accuracy !== undefined ? { baseline_val_accuracy: b.val_accuracy } : {}),
+    ...(b.val_mae !== undefined ? { baseline_val_mae: b.val_mae } : {}),
   };
 }

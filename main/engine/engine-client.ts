@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EngineEvent, EngineRequest, type ExportResult, type PreparedData } from '../../app/engine/protocol';
 import type { ModelGraph } from '../../app/graph/schema';
-import { formatZodError } from '../../app/ipc/errors';
+import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { BackendReport } from '../../app/project/schema';
 import type { TrainConfig } from '../../app/training/config';
 import { forkSpawner, type EngineChannel, type EngineSpawner } from './engine-channel';
@@ -15,6 +15,8 @@ export interface TrainRequest {
   data: PreparedData;
   graph: ModelGraph;
   config: TrainConfig;
+  /** Continue from <runDir>/checkpoint/ (after an engine crash). */
+  resume?: boolean;
 }
 export interface ExportRequest {
   modelDir: string;
@@ -45,6 +47,7 @@ const OUTPUT_TAIL_LINES = 20;
 
 interface PendingRun {
   onEvent: (event: ProgressEvent) => void;
+  onPaused: ((paused: boolean) => void) | undefined;
   resolve: (done: DoneEvent) => void;
 }
 interface PendingExport {
@@ -113,9 +116,10 @@ export class EngineClient {
 
   /**
    * Train one run; resolves with its 'done' event, also when the engine dies mid-run (status
-   * 'failed' with the reason). Progress events go to onEvent.
+   * 'failed' with the reason, and `crashed`). Progress events go to onEvent; onPaused hears
+   * when a pause or resume has taken effect.
    */
-  async train(request: TrainRequest, onEvent: (event: ProgressEvent) => void): Promise<DoneEvent> {
+  async train(request: TrainRequest, onEvent: (event: ProgressEvent) => void, onPaused?: (paused: boolean) => void): Promise<DoneEvent> {
     const failed = (error: string): DoneEvent => ({ type: 'done', runId: request.runId, status: 'failed', error, hasModel: false });
     const message = { type: 'train' as const, ...request };
     const parsed = EngineRequest.safeParse(message);
@@ -127,7 +131,7 @@ export class EngineClient {
       return failed((error as Error).message);
     }
     return new Promise<DoneEvent>((resolve) => {
-      this.runs.set(request.runId, { onEvent, resolve });
+      this.runs.set(request.runId, { onEvent, onPaused, resolve });
       this.channel?.send(parsed.data);
     });
   }
@@ -135,6 +139,15 @@ export class EngineClient {
   /** Ask the engine to stop a run after its current batch; the run's train() resolves 'cancelled'. */
   cancel(runId: string): void {
     if (this.runs.has(runId)) this.channel?.send({ type: 'cancel', runId });
+  }
+
+  /** Hold a run after its current batch; a 'paused' progress event confirms it. */
+  pause(runId: string): void {
+    if (this.runs.has(runId)) this.channel?.send({ type: 'pause', runId });
+  }
+
+  resume(runId: string): void {
+    if (this.runs.has(runId)) this.channel?.send({ type: 'resume', runId });
   }
 
   /** Export a trained model folder to outDir, verified by reloading; rejects with the engine's message. */
@@ -171,8 +184,8 @@ export class EngineClient {
     }
   }
 
-  private settleAll(reason: string): void {
-    for (const [runId, run] of this.runs) run.resolve({ type: 'done', runId, status: 'failed', error: reason, hasModel: false });
+  private settleAll(reason: string, crashed = false): void {
+    for (const [runId, run] of this.runs) run.resolve({ type: 'done', runId, status: 'failed', error: reason, hasModel: false, ...(crashed ? { crashed } : {}) });
     this.runs.clear();
     for (const pending of this.exports.values()) pending.reject(new Error(reason));
     this.exports.clear();
@@ -249,6 +262,7 @@ export class EngineClient {
         const message = `The training engine stopped unexpectedly (${how})`;
         this.settleAll(
           `${message}; the run was stopped. It may have run out of memory: try a smaller batch size or model, then train again (a fresh engine starts automatically).${this.lastOutput()}`,
+          true,
         );
         this.setStatus({ state: 'crashed', backend: this.current.backend, message: `${message}.${this.lastOutput()}` });
       });
@@ -258,10 +272,12 @@ export class EngineClient {
   private route(event: EngineEvent): void {
     switch (event.type) {
       case 'batch':
-      case 'epoch': {
+      case 'epoch':
+      case 'paused': {
         const run = this.runs.get(event.runId);
         try {
-          run?.onEvent(event);
+          if (event.type === 'paused') run?.onPaused?.(event.paused);
+          else run?.onEvent(event);
         } catch {
           // The caller's progress handler failing must not lose the run's result.
         }
@@ -279,7 +295,7 @@ export class EngineClient {
         return;
       }
       case 'exportFailed': {
-        this.exports.get(event.requestId)?.reject(new Error(event.error));
+        this.exports.get(event.requestId)?.reject(new UserError(event.error));
         this.exports.delete(event.requestId);
         return;
       }

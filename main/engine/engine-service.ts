@@ -9,13 +9,21 @@ export const BATCH_EVENT_INTERVAL_MS = 50;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+interface ActiveRun {
+  runId: string;
+  cancelled: boolean;
+  paused: boolean;
+  /** Wakes the training loop held in whilePaused (on resume or cancel). */
+  wake: (() => void) | null;
+}
+
 /**
  * The engine's request handling, separate from its transport (engine-main.ts): validates every
  * message, trains one run at a time, exports on request. Never throws: every failure becomes
  * an event the parent can show.
  */
 export class EngineService {
-  private active: { runId: string; cancelled: boolean } | null = null;
+  private active: ActiveRun | null = null;
 
   constructor(
     private readonly send: (event: EngineEvent) => void,
@@ -43,7 +51,20 @@ export class EngineService {
         return;
       case 'cancel':
         // A cancel for a run that already ended is a normal race, not an error.
-        if (this.active?.runId === request.runId) this.active.cancelled = true;
+        if (this.active?.runId === request.runId) {
+          this.active.cancelled = true;
+          this.active.wake?.();
+        }
+        return;
+      case 'pause':
+        // Takes effect after the batch in progress; the 'paused' event says when it has.
+        if (this.active?.runId === request.runId) this.active.paused = true;
+        return;
+      case 'resume':
+        if (this.active?.runId === request.runId) {
+          this.active.paused = false;
+          this.active.wake?.();
+        }
         return;
       case 'export':
         void this.export(request);
@@ -56,7 +77,7 @@ export class EngineService {
       this.send({ type: 'done', runId: job.runId, status: 'failed', error: `The engine is busy with run ${this.active.runId}; wait for it to finish or cancel it.`, hasModel: false });
       return;
     }
-    const run = { runId: job.runId, cancelled: false };
+    const run: ActiveRun = { runId: job.runId, cancelled: false, paused: false, wake: null };
     this.active = run;
     let lastBatchAt = -Infinity;
     try {
@@ -70,8 +91,15 @@ export class EngineService {
         },
         onEpoch: (logs) => this.send({ type: 'epoch', runId: job.runId, logs }),
         isCancelled: () => run.cancelled,
+        whilePaused: async () => {
+          if (!run.paused || run.cancelled) return;
+          this.send({ type: 'paused', runId: job.runId, paused: true });
+          while (run.paused && !run.cancelled) await new Promise<void>((resolve) => (run.wake = resolve));
+          run.wake = null;
+          this.send({ type: 'paused', runId: job.runId, paused: false });
+        },
       });
-      this.send({ type: 'done', runId: job.runId, status: outcome.status, error: outcome.error, hasModel: outcome.hasModel });
+      this.send({ type: 'done', runId: job.runId, status: outcome.status, error: outcome.error, hasModel: outcome.hasModel, ...(outcome.earlyStopped ? { earlyStopped: outcome.earlyStopped } : {}) });
     } catch (error) {
       this.send({ type: 'done', runId: job.runId, status: 'failed', error: `Training failed unexpectedly: ${messageOf(error)}`, hasModel: false });
     } finally {

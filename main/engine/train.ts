@@ -3,32 +3,42 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BatchLogs, PreparedData } from '../../app/engine/protocol';
 import { formatSampleShape, sampleShape, type ModelGraph } from '../../app/graph';
-import type { EpochLogs } from '../../app/project/schema';
-import type { TrainConfig } from '../../app/training/config';
+import type { EarlyStopInfo, EpochLogs } from '../../app/project/schema';
+import type { CheckpointState } from '../../app/training/checkpoint';
+import { classCounts, classOfRow, classWeightsFor } from '../../app/training/class-weights';
+import { resolveTrainConfig, TrainConfigError, type ResolvedTrainConfig, type TrainConfig } from '../../app/training/config';
+import { initialEarlyStoppingState, observeForEarlyStopping, type EarlyStoppingState } from '../../app/training/early-stopping';
+import { initialScheduleState, learningRateAt, observeEpoch, type ScheduleSettings, type ScheduleState } from '../../app/training/lr-schedule';
+import { MetricAccumulator } from '../../app/training/metrics';
 import { stageFolder } from './atomic-folder';
 import { buildModel, GraphBuildError, setDropoutSeed, type BuiltModel } from './build-model';
+import { readCheckpoint, readWeights, writeCheckpoint, writeWeights } from './checkpoint';
 import { PREPROCESSING_JSON, saveModel } from './model-io';
-import { objectiveFor, type Objective } from './objective';
-import { createOptimizer } from './optimizers';
+import { objectiveFor, taskKindOf, type Objective } from './objective';
+import { createOptimizer, optimizerWeights, type NamedTensor, setLearningRate, setOptimizerWeights } from './optimizers';
 import { PreparedDataError, readSplits } from './prepared-data';
 import { deriveSeed, mulberry32, nextIntSeed, shuffledIndices } from './seeded-random';
 
 export interface TrainJob {
   runId: string;
-  /** runs/<id>/: model/ is written here when training ends (completed or cancelled). */
+  /** runs/<id>/: model/ is written here when training ends, checkpoint/ after every epoch. */
   runDir: string;
   data: PreparedData;
   graph: ModelGraph;
   config: TrainConfig;
+  /** Continue from <runDir>/checkpoint/ (a fresh start when there is none yet). */
+  resume?: boolean;
 }
 
 export interface TrainHooks {
   /** After every batch (the engine process throttles what it forwards). */
   onBatch?(logs: BatchLogs): void;
-  /** After every epoch, validation included. */
+  /** After every epoch, validation included, once its checkpoint is on disk. */
   onEpoch?(logs: EpochLogs): void;
   /** Polled between batches; true stops the run after the batch in progress. */
   isCancelled?(): boolean;
+  /** Awaited between batches: resolves at once unless the run is paused, then when it resumes. */
+  whilePaused?(): Promise<void>;
 }
 
 export interface TrainOutcome {
@@ -38,6 +48,7 @@ export interface TrainOutcome {
   hasModel: boolean;
   history: EpochLogs[];
   batchesRun: number;
+  earlyStopped: EarlyStopInfo | null;
 }
 
 export const MODEL_FOLDER = 'model';
@@ -74,10 +85,10 @@ function checkModelFitsData(built: BuiltModel, data: PreparedData, objective: Ob
       `The Output "${outputNode.id}" gives ${outShape ? formatSampleShape(outShape) : 'an unknown shape'} per sample, but the data has ${data.outputWidth} target value(s) per row. Set its units to ${data.outputWidth}${outShape && outShape.length > 1 ? ' and give the Input a flat shape' : ''}.`,
     );
   }
-  // Cross-entropy is only meaningful on probabilities; regression accepts any activation.
+  // Class probabilities need the head's activation whatever the loss; regression accepts any.
   if (data.preprocessing.task === 'classification' && outputNode.config.activation !== objective.head.activation) {
     throw new RunSetupError(
-      `The Output "${outputNode.id}" uses the ${outputNode.config.activation} activation, but ${objective.loss} needs ${objective.head.activation} for this task. Set its activation to ${objective.head.activation}.`,
+      `The Output "${outputNode.id}" uses the ${outputNode.config.activation} activation, but this task needs ${objective.head.activation} (loss ${objective.loss}). Set its activation to ${objective.head.activation}.`,
     );
   }
   return [...inputShape];
@@ -93,27 +104,27 @@ function gatherRows(source: Float32Array, width: number, order: Uint32Array, sta
   return out;
 }
 
-/** Mean loss and metric over the whole validation split, in chunks, leaving no tensors behind. */
-async function evaluate(model: tf.LayersModel, xVal: tf.Tensor, yVal: tf.Tensor, objective: Objective): Promise<{ loss: number; metric: number; outputsFinite: boolean }> {
+/** Mean loss and the metrics over the whole validation split, in chunks, leaving no tensors behind. */
+async function evaluate(model: tf.LayersModel, xVal: tf.Tensor, yVal: tf.Tensor, yValues: Float32Array, objective: Objective, metrics: MetricAccumulator): Promise<{ loss: number; outputsFinite: boolean }> {
   const rows = xVal.shape[0] ?? 0;
+  const width = yVal.shape[1] ?? 1;
   let outputSum = 0;
   let lossSum = 0;
-  let metricSum = 0;
   for (let start = 0; start < rows; start += EVAL_CHUNK) {
     const size = Math.min(EVAL_CHUNK, rows - start);
-    const sums = tf.tidy(() => {
+    const packed = tf.tidy(() => {
       const x = rows <= EVAL_CHUNK ? xVal : xVal.slice(start, size);
       const y = rows <= EVAL_CHUNK ? yVal : yVal.slice(start, size);
       const p = model.predict(x) as tf.Tensor;
-      return tf.stack([objective.perSampleLoss(y, p).sum(), objective.perSampleMetric(y, p).sum(), p.sum()]);
+      return tf.concat([tf.stack([objective.perSampleLoss(y, p).sum(), p.sum()]), p.reshape([-1])]);
     });
-    const [l = NaN, m = NaN, o = NaN] = await sums.data();
-    sums.dispose();
-    lossSum += l;
-    metricSum += m;
-    outputSum += o;
+    const values = (await packed.data()) as Float32Array;
+    packed.dispose();
+    lossSum += values[0]!;
+    outputSum += values[1]!;
+    metrics.add(yValues.subarray(start * width, (start + size) * width), values.subarray(2));
   }
-  return { loss: lossSum / rows, metric: metricSum / rows, outputsFinite: Number.isFinite(outputSum) };
+  return { loss: lossSum / rows, outputsFinite: Number.isFinite(outputSum) };
 }
 
 async function saveRunModel(model: tf.LayersModel, job: TrainJob): Promise<void> {
@@ -129,24 +140,62 @@ async function saveRunModel(model: tf.LayersModel, job: TrainJob): Promise<void>
   }
 }
 
+/** Scale gradients so their global L2 norm is at most clipNorm (tf.clip_by_global_norm). */
+function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number): tf.NamedTensorMap {
+  return tf.tidy(() => {
+    const list = Object.values(grads);
+    const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+    return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)]));
+  });
+}
+
+/** Per-row weights of one batch from its targets (class weights). */
+function sampleWeights(y: Float32Array, width: number, weights: readonly number[]): Float32Array {
+  const rows = y.length / width;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = weights[classOfRow(y, r * width, width)] ?? 1;
+  return out;
+}
+
+/** Epoch logs with every asked-for metric on both splits; lr only when it changes. */
+function epochLogs(epoch: number, loss: number | null, valLoss: number | null, train: MetricAccumulator, val: MetricAccumulator, lr: number | null): EpochLogs {
+  const logs: EpochLogs = { epoch, loss, val_loss: valLoss };
+  const record = logs as Record<string, number | null>;
+  for (const [name, value] of Object.entries(train.results())) record[name] = value ?? null;
+  for (const [name, value] of Object.entries(val.results())) record[`val_${name}`] = value ?? null;
+  if (lr !== null) logs.lr = lr;
+  return logs;
+}
+
 /**
  * Train one run. A custom loop rather than model.fit: it gives per-batch control that fit does
- * not (yield to the event loop so a cancel message arrives within one batch, stop on the first
- * NaN loss, reseed Dropout each step), avoids fit's per-step GatherV2 by gathering each batch
- * in JS, and reports losses in the target's own units. Never throws for a user's mistake:
- * problems with the graph or data come back as a failed outcome with a message.
+ * not (yield to the event loop so a pause or cancel arrives within one batch, stop on the first
+ * NaN loss, reseed Dropout each step, clip gradients), avoids fit's per-step GatherV2 by
+ * gathering each batch in JS, and reports losses in the target's own units. After every epoch
+ * a checkpoint (weights, optimizer slots, history, schedule and early-stopping state) is
+ * written, from which `resume` continues exactly. Never throws for a user's mistake: problems
+ * with the graph, settings or data come back as a failed outcome with a message.
  */
 export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<TrainOutcome> {
-  const { data, config } = job;
-  const history: EpochLogs[] = [];
+  const { data } = job;
+  let history: EpochLogs[] = [];
   let batchesRun = 0;
-  const failed = (error: string): TrainOutcome => ({ status: 'failed', error, hasModel: false, history, batchesRun });
+  let earlyStopped: EarlyStopInfo | null = null;
+  const failed = (error: string, hasModel = false): TrainOutcome => ({ status: 'failed', error, hasModel, history, batchesRun, earlyStopped });
 
   let built: BuiltModel | null = null;
   let optimizer: tf.Optimizer | null = null;
   const constants: tf.Tensor[] = [];
   try {
-    const objective = objectiveFor(data.preprocessing, data.outputWidth);
+    let config: ResolvedTrainConfig;
+    try {
+      config = resolveTrainConfig(job.config, taskKindOf(data.preprocessing, data.outputWidth));
+    } catch (error) {
+      if (error instanceof TrainConfigError) return failed(`The training settings cannot work for this data: ${error.message}`);
+      throw error;
+    }
+    const objective = objectiveFor(data.preprocessing, data.outputWidth, config);
     try {
       built = buildModel(job.graph, config.seed);
     } catch (error) {
@@ -157,111 +206,206 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     const { model, dropoutLayers } = built;
     const splits = await readSplits(data);
 
-    optimizer = createOptimizer(config.optimizer, config.learningRate);
+    optimizer = createOptimizer(config.optimizer, config.learningRate, { nesterov: config.nesterov });
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
 
     const xVal = tf.tensor(splits.xVal, [data.valRows, ...inputShape]);
     const yVal = tf.tensor2d(splits.yVal, [data.valRows, data.outputWidth]);
     constants.push(xVal, yVal);
 
-    const shuffleRandom = mulberry32(deriveSeed(config.seed, 'shuffle'));
-    const dropoutRandom = mulberry32(deriveSeed(config.seed, 'dropout'));
+    const classWeights = config.classWeights === null ? null : classWeightsFor(config.classWeights, classCounts(splits.yTrain, data.outputWidth, objective.kind.classes));
+    const scheduleSettings: ScheduleSettings = { learningRate: config.learningRate, epochs: config.epochs, warmupEpochs: config.warmupEpochs, schedule: config.lrSchedule };
+    const lrVaries = config.warmupEpochs > 0 || config.lrSchedule.type !== 'none';
+    let scheduleState: ScheduleState = initialScheduleState(scheduleSettings);
+    let stopState: EarlyStoppingState = initialEarlyStoppingState();
+    /** The best epoch's weights (restore best weights), and the last epoch's (NaN fallback). */
+    let bestWeights: Float32Array[] | null = null;
+    let lastGood: Float32Array[] | null = null;
+    let startEpoch = 0;
+
+    if (job.resume) {
+      const checkpoint = await readCheckpoint(job.runDir).catch((error: Error) => {
+        throw new RunSetupError(`The run cannot resume: ${error.message}`);
+      });
+      if (checkpoint) {
+        if (checkpoint.state.optimizer.name !== config.optimizer) throw new RunSetupError(`The run cannot resume: its checkpoint was written by the ${checkpoint.state.optimizer.name} optimizer, not ${config.optimizer}.`);
+        writeWeights(model, checkpoint.weights);
+        const slots = checkpoint.state.optimizer.weights.map((spec, i) => ({ name: spec.name, tensor: tf.tensor(checkpoint.optimizer[i]!, spec.shape) }));
+        try {
+          await setOptimizerWeights(optimizer, slots);
+        } finally {
+          tf.dispose(slots.map((s) => s.tensor));
+        }
+        history = checkpoint.state.history;
+        scheduleState = checkpoint.state.schedule;
+        stopState = checkpoint.state.earlyStopping;
+        bestWeights = checkpoint.best;
+        lastGood = checkpoint.weights;
+        startEpoch = checkpoint.state.epochsDone;
+      }
+    }
+
     const order = new Uint32Array(data.trainRows);
     const batches = Math.ceil(data.trainRows / config.batchSize);
     let cancelled = false;
+    const stopped = async () => {
+      await yieldToEventLoop();
+      if (hooks.isCancelled?.()) return true;
+      await hooks.whilePaused?.();
+      return hooks.isCancelled?.() ?? false;
+    };
 
-    for (let epoch = 0; epoch < config.epochs && !cancelled; epoch++) {
+    for (let epoch = startEpoch; epoch < config.epochs && !cancelled; epoch++) {
+      // Per-epoch streams: epoch e shuffles and drops the same way whether or not the run was
+      // resumed from a checkpoint in between, so a recovered run follows the same curve.
+      const shuffleRandom = mulberry32(deriveSeed(config.seed, `shuffle:${epoch}`));
+      const dropoutRandom = mulberry32(deriveSeed(config.seed, `dropout:${epoch}`));
       shuffledIndices(data.trainRows, shuffleRandom, order);
+      const lr = learningRateAt(scheduleSettings, epoch, scheduleState);
+      setLearningRate(optimizer, lr);
+      const trainMetrics = new MetricAccumulator(objective.kind, config.metrics, data.outputWidth, objective.metricScale);
       let lossSum = 0;
-      let metricSum = 0;
       let rowsSeen = 0;
       for (let batch = 0; batch < batches; batch++) {
         const start = batch * config.batchSize;
         const end = Math.min(start + config.batchSize, data.trainRows);
         const n = end - start;
+        const yRows = gatherRows(splits.yTrain, data.outputWidth, order, start, end);
         const xb = tf.tensor(gatherRows(splits.xTrain, data.inputWidth, order, start, end), [n, ...inputShape]);
-        const yb = tf.tensor2d(gatherRows(splits.yTrain, data.outputWidth, order, start, end), [n, data.outputWidth]);
+        const yb = tf.tensor2d(yRows, [n, data.outputWidth]);
+        const wb = classWeights ? tf.tensor1d(sampleWeights(yRows, data.outputWidth, classWeights)) : null;
         for (const layer of dropoutLayers) setDropoutSeed(layer, nextIntSeed(dropoutRandom));
         let stats: tf.Tensor | null = null;
+        let grads: tf.NamedTensorMap | null = null;
         try {
-          const lossT = optimizer.minimize(
-            () => {
-              const pred = model.apply(xb, { training: true }) as tf.Tensor;
-              const loss = objective.perSampleLoss(yb, pred).mean() as tf.Scalar;
-              // One read-back per step: the loss, the batch metric from the same forward pass,
-              // and the outputs' sum, which is NaN or infinite as soon as any output is
-              // (cross-entropy clips probabilities, so its loss can look fine on NaN outputs).
-              stats = tf.keep(tf.stack([loss, objective.perSampleMetric(yb, pred).mean(), pred.sum()]));
-              return loss;
-            },
-            false,
-            trainable,
-          );
-          lossT?.dispose();
+          const computed = optimizer.computeGradients(() => {
+            const pred = model.apply(xb, { training: true }) as tf.Tensor;
+            const perSample = objective.perSampleLoss(yb, pred);
+            const dataLoss = (wb ? tf.mul(perSample, wb) : perSample).mean() as tf.Scalar;
+            // One read-back per step: the loss, the outputs' sum (NaN or infinite as soon as any
+            // output is; cross-entropy clips probabilities, so its loss can look fine on NaN
+            // outputs) and the predictions, from which the batch's metrics are computed.
+            stats = tf.keep(tf.concat([tf.stack([dataLoss, pred.sum()]), pred.reshape([-1])]));
+            // Per-layer L1/L2 penalties: minimised, but not part of the reported loss.
+            const penalties = model.calculateLosses();
+            return (penalties.length > 0 ? tf.addN([dataLoss, ...penalties]) : dataLoss) as tf.Scalar;
+          }, trainable);
+          computed.value.dispose();
+          grads = computed.grads;
+          if (config.clipNorm !== null) {
+            const clipped = clipByGlobalNorm(grads, config.clipNorm);
+            tf.dispose(Object.values(grads));
+            grads = clipped;
+          }
+          optimizer.applyGradients(grads);
         } catch (error) {
           (stats as tf.Tensor | null)?.dispose();
           throw error;
         } finally {
-          tf.dispose([xb, yb]);
+          tf.dispose([xb, yb, ...(wb ? [wb] : []), ...(grads ? Object.values(grads) : [])]);
         }
         const kept = stats as tf.Tensor | null;
-        const [lossValue = NaN, metricValue = NaN, outputSum = NaN] = kept ? await kept.data() : [];
+        const values = kept ? ((await kept.data()) as Float32Array) : new Float32Array([NaN, NaN]);
         kept?.dispose();
+        const lossValue = values[0]!;
+        const outputSum = values[1]!;
         batchesRun++;
 
         const bad = !Number.isFinite(lossValue) ? { what: 'loss', value: lossValue } : !Number.isFinite(outputSum) ? { what: "model's outputs", value: outputSum } : null;
         if (bad) {
-          return failed(
-            `Training stopped at epoch ${epoch + 1}, batch ${batch + 1}: the ${bad.what} became ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'}. The model diverged: lower the learning rate (it is ${config.learningRate}) or check the data for extreme values.`,
+          return await divergedOutcome(
+            `Training stopped at epoch ${epoch + 1}, batch ${batch + 1}: the ${bad.what} became ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'}. The model diverged: lower the learning rate (it is ${lr}) or check the data for extreme values.`,
           );
         }
+        const predictions = values.subarray(2);
+        trainMetrics.add(yRows, predictions);
         lossSum += lossValue * n;
-        metricSum += metricValue * n;
         rowsSeen += n;
+        const batchMetric = new MetricAccumulator(objective.kind, [objective.primaryMetric], data.outputWidth, objective.metricScale);
+        batchMetric.add(yRows, predictions);
         hooks.onBatch?.({
           epoch,
           batch,
           batches,
           loss: finiteOrNull(lossValue * objective.lossScale),
-          metric: finiteOrNull(metricValue * objective.metricScale),
+          metric: batchMetric.results()[objective.primaryMetric] ?? null,
         });
-        // Let IPC messages (a cancel) in between batches; a tight loop would starve them.
-        await yieldToEventLoop();
-        if (hooks.isCancelled?.()) {
+        // Let IPC messages (pause, cancel) in between batches; a tight loop would starve them.
+        if (await stopped()) {
           cancelled = true;
           break;
         }
       }
       if (cancelled) break;
 
-      const val = await evaluate(model, xVal, yVal, objective);
+      const valMetrics = new MetricAccumulator(objective.kind, config.metrics, data.outputWidth, objective.metricScale);
+      const val = await evaluate(model, xVal, yVal, splits.yVal, objective, valMetrics);
       if (!Number.isFinite(val.loss) || !val.outputsFinite) {
-        return failed(
-          `Training stopped at epoch ${epoch + 1}: the model's ${Number.isFinite(val.loss) ? 'outputs' : 'loss'} on the validation rows became NaN or infinite. The model diverged: lower the learning rate (it is ${config.learningRate}) or check the data for extreme values.`,
+        return await divergedOutcome(
+          `Training stopped at epoch ${epoch + 1}: the model's ${Number.isFinite(val.loss) ? 'outputs' : 'loss'} on the validation rows became NaN or infinite. The model diverged: lower the learning rate (it is ${lr}) or check the data for extreme values.`,
         );
       }
-      const trainMetric = finiteOrNull((metricSum / rowsSeen) * objective.metricScale);
-      const valMetric = finiteOrNull(val.metric * objective.metricScale);
-      const logs: EpochLogs = {
-        epoch,
-        loss: finiteOrNull((lossSum / rowsSeen) * objective.lossScale),
-        val_loss: finiteOrNull(val.loss * objective.lossScale),
-        ...(objective.metric === 'accuracy' ? { accuracy: trainMetric, val_accuracy: valMetric } : { mae: trainMetric, val_mae: valMetric }),
-      };
+      const logs = epochLogs(epoch, finiteOrNull((lossSum / rowsSeen) * objective.lossScale), finiteOrNull(val.loss * objective.lossScale), trainMetrics, valMetrics, lrVaries ? lr : null);
       history.push(logs);
+      scheduleState = observeEpoch(scheduleSettings, epoch, logs.val_loss, scheduleState);
+      const snapshot = await readWeights(model);
+      lastGood = snapshot.values;
+      let stop = false;
+      if (config.earlyStopping) {
+        const monitored = (logs as Record<string, number | null | undefined>)[config.earlyStopping.monitor] ?? null;
+        const seen = observeForEarlyStopping(config.earlyStopping, epoch, monitored, stopState);
+        stopState = seen.state;
+        if (seen.improved && config.earlyStopping.restoreBestWeights) bestWeights = snapshot.values;
+        stop = seen.stop && epoch < config.epochs - 1;
+      }
+      await writeCheckpoint(job.runDir, {
+        state: checkpointState(job.runId, epoch + 1, history, scheduleState, stopState, snapshot.specs, config.optimizer, await optimizerSpecs(), bestWeights !== null),
+        weights: snapshot.values,
+        optimizer: await optimizerValues(),
+        best: bestWeights,
+      });
       hooks.onEpoch?.(logs);
-      await yieldToEventLoop();
-      if (hooks.isCancelled?.()) cancelled = true;
+      if (stop && config.earlyStopping) {
+        const restored = config.earlyStopping.restoreBestWeights && bestWeights !== null;
+        if (restored) writeWeights(model, bestWeights!);
+        earlyStopped = { stoppedAt: epoch, bestEpoch: stopState.bestEpoch, monitor: config.earlyStopping.monitor, restored };
+        break;
+      }
+      if (await stopped()) cancelled = true;
     }
 
     const status = cancelled ? 'cancelled' : 'completed';
-    if (batchesRun === 0) return { status, error: null, hasModel: false, history, batchesRun };
+    if (batchesRun === 0 && history.length === 0) return { status, error: null, hasModel: false, history, batchesRun, earlyStopped };
     try {
       await saveRunModel(model, job);
     } catch (error) {
-      return { status: 'failed', error: `The model was trained but could not be saved: ${(error as Error).message}`, hasModel: false, history, batchesRun };
+      return { status: 'failed', error: `The model was trained but could not be saved: ${(error as Error).message}`, hasModel: false, history, batchesRun, earlyStopped };
     }
-    return { status, error: null, hasModel: true, history, batchesRun };
+    return { status, error: null, hasModel: true, history, batchesRun, earlyStopped };
+
+    /** NaN or Inf: keep the weights of the last finished epoch (the last ones known good). */
+    async function divergedOutcome(message: string): Promise<TrainOutcome> {
+      if (!lastGood) return failed(message);
+      writeWeights(model, lastGood);
+      try {
+        await saveRunModel(model, job);
+      } catch {
+        return failed(message);
+      }
+      return failed(`${message} The model keeps the weights from the end of epoch ${history.length}.`, true);
+    }
+    async function optimizerSpecs(): Promise<CheckpointState['optimizer']['weights']> {
+      const weights = await optimizerWeights(optimizer!);
+      const specs = weights.map((w) => ({ name: w.name, shape: [...w.tensor.shape] }));
+      disposeFresh(weights);
+      return specs;
+    }
+    async function optimizerValues(): Promise<Float32Array[]> {
+      const weights = await optimizerWeights(optimizer!);
+      const values = await Promise.all(weights.map(async (w) => Float32Array.from(await w.tensor.data())));
+      disposeFresh(weights);
+      return values;
+    }
   } catch (error) {
     if (error instanceof RunSetupError || error instanceof PreparedDataError) return failed(error.message);
     throw error;
@@ -270,4 +414,23 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     optimizer?.dispose();
     built?.model.dispose();
   }
+}
+
+/** getWeights' step count is a fresh tensor; the other entries are the optimizer's live slots. */
+function disposeFresh(weights: NamedTensor[]): void {
+  for (const w of weights) if (w.name === 'iter') w.tensor.dispose();
+}
+
+function checkpointState(
+  runId: string,
+  epochsDone: number,
+  history: EpochLogs[],
+  schedule: ScheduleState,
+  earlyStopping: EarlyStoppingState,
+  weights: CheckpointState['weights'],
+  optimizer: string,
+  optimizerSpecs: CheckpointState['optimizer']['weights'],
+  hasBest: boolean,
+): CheckpointState {
+  return { format: 'layerlab-checkpoint', version: 1, runId, epochsDone, history, schedule, earlyStopping, weights, optimizer: { name: optimizer, weights: optimizerSpecs }, hasBest };
 }

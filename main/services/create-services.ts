@@ -33,7 +33,7 @@ export function createServices(options: { workspace: string; mode: 'electron' | 
   const engine = options.engine ?? new EngineClient();
   engine.onStatus((status) => bus.emit('engine.status', status));
   const runs = new RunManager({ projects, engine, bus });
-  const dispatch = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs }));
+  const dispatch = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs, bus }));
   return {
     dispatch,
     bus,

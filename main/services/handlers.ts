@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
-import { importCsvFile, importCsvText } from '../data';
+import { importCsvFile, importCsvText, type ImportOptions } from '../data';
 import type { EngineClient } from '../engine';
 import type { Handlers } from '../ipc/dispatch';
+import type { EventBus } from '../ipc/event-bus';
 import { readPreparedData, type RunManager } from './runs';
 
 export interface HandlerDeps {
@@ -14,15 +15,34 @@ export interface HandlerDeps {
   projects: ProjectService;
   engine: EngineClient;
   runs: RunManager;
+  /** Where import progress goes (dataset.importProgress); optional for callers without events. */
+  bus?: EventBus;
 }
 
 /** The main side's answer to every channel of the contract. Inputs arrive already validated. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { projects, engine, runs } = deps;
 
-  const importDataset = async (projectId: string, load: (datasetsDir: string) => ReturnType<typeof importCsvText>) => {
+  /** Imports in progress by the caller's id, so that dataset.cancelImport can stop them. */
+  const imports = new Map<string, AbortController>();
+
+  const importDataset = async (projectId: string, importId: string | undefined, load: (datasetsDir: string, tracking: ImportOptions) => ReturnType<typeof importCsvText>) => {
     await projects.open(projectId); // fails clearly for an unknown project before any work
-    const meta = await load(projects.datasetsDir(projectId));
+    const controller = new AbortController();
+    if (importId !== undefined) {
+      if (imports.has(importId)) throw new UserError(`An import with id ${importId} is already running.`);
+      imports.set(importId, controller);
+    }
+    const tracking: ImportOptions = {
+      signal: controller.signal,
+      ...(importId !== undefined && deps.bus ? { onProgress: (p) => deps.bus?.emit('dataset.importProgress', { importId, ...p }) } : {}),
+    };
+    let meta: Awaited<ReturnType<typeof importCsvText>>;
+    try {
+      meta = await load(projects.datasetsDir(projectId), tracking);
+    } finally {
+      if (importId !== undefined) imports.delete(importId);
+    }
     // A new dataset invalidates the old target choice; the graph stays and is refitted by the editor.
     await projects.save(projectId, { datasetId: meta.id, taskSpec: null });
     return projects.open(projectId);
@@ -37,14 +57,21 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await projects.save(projectId, patch);
       return projects.open(projectId);
     },
-    'dataset.importText': async ({ projectId, fileName, text }) =>
-      importDataset(projectId, (datasetsDir) => importCsvText({ text, fileName: path.basename(fileName), datasetsDir })),
-    'dataset.importPath': async ({ projectId, path: file }) => {
+    'dataset.importText': async ({ projectId, fileName, text, options, importId }) =>
+      importDataset(projectId, importId, (datasetsDir, tracking) => importCsvText({ text, fileName: path.basename(fileName), datasetsDir, ...tracking, ...(options ? { options } : {}) })),
+    'dataset.importPath': async ({ projectId, path: file, options, importId }) => {
       if (!path.isAbsolute(file)) throw new UserError(`"${file}" is not an absolute path.`);
-      return importDataset(projectId, (datasetsDir) => importCsvFile({ path: file, datasetsDir }));
+      return importDataset(projectId, importId, (datasetsDir, tracking) => importCsvFile({ path: file, datasetsDir, ...tracking, ...(options ? { options } : {}) }));
+    },
+    'dataset.cancelImport': async ({ importId }) => {
+      const controller = imports.get(importId);
+      controller?.abort();
+      return { cancelled: controller !== undefined };
     },
     'run.start': async (input) => runs.start(input),
     'run.cancel': async ({ projectId, runId }) => ({ cancelled: runs.cancel(projectId, runId) }),
+    'run.pause': async ({ projectId, runId }) => ({ accepted: runs.pause(projectId, runId) }),
+    'run.resume': async ({ projectId, runId }) => ({ accepted: runs.resume(projectId, runId) }),
     'run.get': async ({ projectId, runId }) => projects.readRun(projectId, runId),
     'export.tfjs': async ({ projectId, runId, outDir }) => {
       const run = await projects.readRun(projectId, runId);

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../../app/dataset/schema';
@@ -7,11 +7,13 @@ import { PreparedData } from '../../app/engine/protocol';
 import { analyzeGraph } from '../../app/graph/analyze';
 import type { ModelGraph } from '../../app/graph/schema';
 import { formatZodError, UserError } from '../../app/ipc/errors';
-import type { RunSummary } from '../../app/project/schema';
-import type { TrainConfig } from '../../app/training/config';
+import type { EpochLogs, RunSummary } from '../../app/project/schema';
+import { resolveTrainConfig, TrainConfigError, type TrainConfig } from '../../app/training/config';
 import { prepareTrainingData, writeJsonAtomic, type ProjectService } from '../data';
 import type { EngineClient } from '../engine';
+import { readCheckpointState } from '../engine/checkpoint-state';
 import type { EventBus } from '../ipc/event-bus';
+import { computeBaseline } from './baseline';
 
 export interface StartRunInput {
   projectId: string;
@@ -19,6 +21,11 @@ export interface StartRunInput {
   graph: ModelGraph;
   trainConfig: TrainConfig;
 }
+
+/** Engine crashes one run survives; a run that keeps killing its engine is stopped. */
+export const MAX_RECOVERIES = 3;
+/** runs/<id>/config.json: every setting the run used, defaults filled in. */
+export const RUN_CONFIG_FILE = 'config.json';
 
 function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -34,7 +41,8 @@ function checkGraphFitsData(graph: ModelGraph, inputWidth: number, head: { units
   }
   const input = graph.nodes.find((n) => n.type === 'Input');
   const output = graph.nodes.find((n) => n.type === 'Output');
-  if (input?.type === 'Input' && (input.config.shape.length !== 1 || input.config.shape[0] !== inputWidth)) {
+  // Any Input shape holding one row's values works (e.g. (28, 28, 1) for 784 pixels): the engine reshapes each row.
+  if (input?.type === 'Input' && input.config.shape.reduce((a, b) => a * b, 1) !== inputWidth) {
     throw new UserError(`The Input node expects shape (${input.config.shape.join(', ')}) but the dataset gives ${inputWidth} features per row. Re-select the target or apply a template to resize it.`);
   }
   if (output?.type === 'Output' && (output.config.units !== head.units || output.config.activation !== head.activation)) {
@@ -62,6 +70,14 @@ export class RunManager {
     if (!state.dataset || !state.project.datasetId) throw new UserError('Import a dataset before training.');
     const shape = taskShape(state.dataset, input.taskSpec);
     checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
+    // Refuse impossible settings (sparse cross-entropy on a regression...) before any work.
+    let trainConfig: TrainConfig;
+    try {
+      trainConfig = resolveTrainConfig(input.trainConfig, { task: input.taskSpec.task, classes: input.taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+    } catch (error) {
+      if (error instanceof TrainConfigError) throw new UserError(`Training settings: ${error.message}`);
+      throw error;
+    }
     await projects.save(input.projectId, { taskSpec: input.taskSpec, graph: input.graph, trainConfig: input.trainConfig });
 
     const runId = newRunId(new Date());
@@ -76,6 +92,8 @@ export class RunManager {
       outDir: path.join(runDir, 'data'),
     });
     await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
+    await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
+    const baseline = await computeBaseline(data, input.trainConfig.loss);
     const backend = engine.status.backend ?? (await engine.start());
     const summary: RunSummary = {
       id: runId,
@@ -85,11 +103,12 @@ export class RunManager {
       error: null,
       task: input.taskSpec.task,
       taskSpec: input.taskSpec,
-      trainConfig: input.trainConfig,
+      trainConfig,
       graph: input.graph,
       backend,
       epochs: [],
       hasModel: false,
+      baseline,
     };
     await projects.writeRun(input.projectId, summary);
     const done = this.execute(input.projectId, runDir, summary, data);
@@ -104,9 +123,26 @@ export class RunManager {
   }
 
   cancel(projectId: string, runId: string): boolean {
-    if (!this.active || this.active.runId !== runId || this.active.projectId !== projectId) return false;
+    if (!this.isActive(projectId, runId)) return false;
     this.deps.engine.cancel(runId);
     return true;
+  }
+
+  /** Hold the run after its current batch; the run.updated event reports it paused. */
+  pause(projectId: string, runId: string): boolean {
+    if (!this.isActive(projectId, runId)) return false;
+    this.deps.engine.pause(runId);
+    return true;
+  }
+
+  resume(projectId: string, runId: string): boolean {
+    if (!this.isActive(projectId, runId)) return false;
+    this.deps.engine.resume(runId);
+    return true;
+  }
+
+  private isActive(projectId: string, runId: string): boolean {
+    return this.active !== null && this.active.runId === runId && this.active.projectId === projectId;
   }
 
   private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData): Promise<RunSummary> {
@@ -114,24 +150,49 @@ export class RunManager {
     const metricsFile = path.join(runDir, 'metrics.jsonl');
     // Epoch events are written in order, each after the one before, so a crash loses at most one line.
     let writes: Promise<unknown> = Promise.resolve();
+    const saveSnapshot = () => {
+      const snapshot = structuredClone(summary);
+      writes = writes.then(() => projects.writeRun(projectId, snapshot));
+    };
     try {
-      const done = await engine.train({ runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig }, (event) => {
-        if (event.type === 'batch') {
-          bus.emit('run.batch', { projectId, runId: summary.id, logs: event.logs });
-        } else {
-          summary.epochs.push(event.logs);
-          const snapshot = structuredClone(summary);
-          writes = writes.then(() => appendFile(metricsFile, `${JSON.stringify(event.logs)}\n`)).then(() => projects.writeRun(projectId, snapshot));
-          bus.emit('run.epoch', { projectId, runId: summary.id, logs: event.logs });
+      for (let attempt = 0; ; attempt++) {
+        const done = await engine.train({ runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: attempt > 0 }, (event) => {
+          if (event.type === 'batch') {
+            bus.emit('run.batch', { projectId, runId: summary.id, logs: event.logs });
+          } else {
+            summary.epochs.push(event.logs);
+            const snapshot = structuredClone(summary);
+            writes = writes.then(() => appendFile(metricsFile, `${JSON.stringify(event.logs)}\n`)).then(() => projects.writeRun(projectId, snapshot));
+            bus.emit('run.epoch', { projectId, runId: summary.id, logs: event.logs });
+          }
+        }, (paused) => {
+          summary.paused = paused;
+          saveSnapshot();
+          bus.emit('run.updated', { projectId, run: structuredClone(summary) });
+        });
+        const recoveries = summary.recoveries ?? [];
+        if (done.crashed && recoveries.length < MAX_RECOVERIES) {
+          // The engine died: a fresh one (EngineClient starts it on the next request) continues
+          // from the last checkpoint, whose history replaces what this side had seen.
+          await writes.catch(() => undefined);
+          const fromEpoch = await this.restoreHistory(summary, runDir, metricsFile);
+          summary.paused = false;
+          summary.recoveries = [...recoveries, { at: new Date().toISOString(), fromEpoch, reason: done.error ?? 'The training engine stopped unexpectedly.' }];
+          saveSnapshot();
+          bus.emit('run.updated', { projectId, run: structuredClone(summary) });
+          continue;
         }
-      });
-      summary.status = done.status;
-      summary.error = done.error;
-      summary.hasModel = done.hasModel;
+        summary.status = done.status;
+        summary.error = done.crashed ? `${done.error ?? 'The training engine stopped unexpectedly.'} It stopped ${MAX_RECOVERIES + 1} times during this run, so the run was not resumed again.` : done.error;
+        summary.hasModel = done.hasModel;
+        summary.earlyStopped = done.earlyStopped ?? null;
+        break;
+      }
     } catch (error) {
       summary.status = 'failed';
       summary.error = error instanceof Error ? error.message : String(error);
     }
+    summary.paused = false;
     summary.endedAt = new Date().toISOString();
     summary.backend = engine.status.backend ?? summary.backend;
     await writes.catch(() => undefined);
@@ -140,6 +201,21 @@ export class RunManager {
     bus.emit('run.ended', { projectId, run: summary });
     return structuredClone(summary);
   }
+
+  /** Epochs from the run's last checkpoint (none if it has none yet): the history to continue. */
+  private async restoreHistory(summary: RunSummary, runDir: string, metricsFile: string): Promise<number> {
+    const checkpoint = await readCheckpointState(runDir);
+    const history: EpochLogs[] = checkpoint?.state.history ?? [];
+    summary.epochs = history;
+    await writeFileAtomicText(metricsFile, history.map((logs) => `${JSON.stringify(logs)}\n`).join(''));
+    return checkpoint?.state.epochsDone ?? 0;
+  }
+}
+
+async function writeFileAtomicText(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
 }
 
 /** The prepared data of a finished run (what the export compares predictions on). */

@@ -1,6 +1,8 @@
+import { applyFix, type Fix } from '../../../app/diagnostics';
 import type { ProjectState } from '../../../app/ipc/contract';
 import type { RunSummary } from '../../../app/project/schema';
 import { ModelGraph } from '../../../app/graph';
+import type { CsvOptions } from '../../../app/dataset/csv-options';
 import type { TaskSpec } from '../../../app/dataset/schema';
 import { MAX_IMPORT_TEXT } from '../../../app/ipc/contract';
 import type { TrainConfig } from '../../../app/training/config';
@@ -116,6 +118,20 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     syncGraphToTask();
   };
 
+  const setPaused = async (channel: 'run.pause' | 'run.resume', verb: string) => {
+    const projectId = currentId();
+    const runId = runs.getState().activeRunId;
+    if (!projectId || !runId) return;
+    runs.setState({ pausing: true });
+    try {
+      await api.invoke(channel, { projectId, runId });
+    } catch (error) {
+      runs.setState({ startError: `Could not ${verb} the run: ${messageOf(error)}` });
+    } finally {
+      runs.setState({ pausing: false });
+    }
+  };
+
   const actions = {
     async loadAppInfo() {
       try {
@@ -182,7 +198,7 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       if (id) storage?.setItem(stepKey(id), step);
     },
 
-    async importFile(file: File) {
+    async importFile(file: File, options?: CsvOptions) {
       const lower = file.name.toLowerCase();
       if (!lower.endsWith('.csv') && file.type !== 'text/csv') {
         project.setState({ importError: `${file.name} is not a CSV file. Choose a .csv file with a header row.`, step: 'data' });
@@ -199,15 +215,17 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
         project.setState({ importError: `Could not read ${file.name}: ${messageOf(error)}` });
         return;
       }
-      await actions.importText(file.name, text);
+      await actions.importText(file.name, text, options);
     },
 
-    async importText(fileName: string, text: string) {
+    async importText(fileName: string, text: string, options?: CsvOptions) {
       const projectId = currentId();
       if (!projectId) return;
       project.setState({ importing: fileName, importError: null, step: 'data' });
       try {
-        const state = await api.invoke('dataset.importText', { projectId, fileName, text });
+        // The id names this import's progress events and lets the data step cancel it.
+        const importId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+        const state = await api.invoke('dataset.importText', { projectId, fileName, text, importId, ...(options ? { options } : {}) });
         if (projectId !== currentId()) return;
         patchCurrent((s) => ({ ...s, dataset: state.dataset, project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec } }));
         const info = deriveTask(state.dataset, state.project.taskSpec);
@@ -264,6 +282,15 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       }
     },
 
+    /** Pause or resume the active run; it takes effect after the batch in progress. */
+    async pauseRun() {
+      await setPaused('run.pause', 'pause');
+    },
+
+    async resumeRun() {
+      await setPaused('run.resume', 'resume');
+    },
+
     async exportRun(runId: string, outDir: string | null) {
       const projectId = currentId();
       if (!projectId || project.getState().exporting) return;
@@ -276,6 +303,21 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       } finally {
         project.setState({ exporting: false });
       }
+    },
+
+    /**
+     * A diagnosis fix in one click, applied to the model being edited and the training settings
+     * (saved like any edit). Returns why it could not apply, or null.
+     */
+    applyDiagnosisFix(fix: Fix): string | null {
+      const config = trainForm.getState().config;
+      const parsed = ModelGraph.safeParse(graph.getState().graph);
+      if (!config || !parsed.success) return 'Fix the highlighted model or training settings first.';
+      const next = applyFix(fix, { graph: parsed.data, trainConfig: config });
+      if (!next) return fix.kind === 'add_dropout' ? `The layer "${fix.after}" is no longer in the model.` : 'This one is advice: there is nothing to change in the app.';
+      if (next.graph !== parsed.data) graph.getState().replace(next.graph);
+      if (next.trainConfig !== config) trainForm.getState().load(next.trainConfig);
+      return null;
     },
 
     /** After a dropped connection: whatever events were missed, the main side has the truth. */
@@ -330,6 +372,10 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
   disposers.push(
     api.on('run.batch', ({ projectId, runId, logs }) => queueRunEvent(projectId, { kind: 'batch', runId, logs })),
     api.on('run.epoch', ({ projectId, runId, logs }) => queueRunEvent(projectId, { kind: 'epoch', runId, logs })),
+    // Paused, resumed, or recovered after an engine crash: the summary carries it.
+    api.on('run.updated', ({ projectId, run }) => {
+      if (projectId === currentId()) upsertRun(run);
+    }),
     api.on('run.ended', ({ projectId, run }) => {
       if (projectId !== currentId()) return;
       flushRunEvents();

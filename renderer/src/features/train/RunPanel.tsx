@@ -43,6 +43,11 @@ export function RunPanel() {
         <span className={`status-badge status-${run.status}`} data-testid="run-status">
           {run.status}
         </span>
+        {running && run.paused && (
+          <span className="status-badge status-paused" data-testid="paused-badge">
+            paused
+          </span>
+        )}
         <span className="epoch-counter" data-testid="epoch-counter">
           Epoch {epochNow} / {total}
         </span>
@@ -54,6 +59,7 @@ export function RunPanel() {
       <div className="progress" aria-hidden="true">
         <div className={`progress-bar status-${run.status}`} style={{ width: `${Math.min(100, Math.max(0, progress * 100)).toFixed(1)}%` }} />
       </div>
+      <RunNotices run={run} />
       {run.status === 'failed' && (
         <div className="error-box" role="alert">
           <strong>Training failed.</strong> {run.error ?? 'The engine gave no reason.'}
@@ -74,6 +80,40 @@ export function RunPanel() {
   );
 }
 
+/** Crash recoveries and early stopping, said plainly. */
+function RunNotices({ run }: { run: RunSummary }) {
+  const last = run.recoveries?.at(-1);
+  const es = run.earlyStopped;
+  return (
+    <>
+      {last && (
+        <div className="run-notice" role="status" data-testid="recovery-banner">
+          {run.status === 'running'
+            ? `The engine stopped unexpectedly; resuming from epoch ${last.fromEpoch + 1}.`
+            : `The engine stopped unexpectedly${run.recoveries!.length > 1 ? ` ${run.recoveries!.length} times` : ''}; the run resumed from epoch ${last.fromEpoch + 1} of its last checkpoint.`}
+        </div>
+      )}
+      {es && (
+        <div className="run-notice" role="status" data-testid="early-stop-note">
+          Early stopping: {es.monitor} stopped improving, so training ended after epoch {es.stoppedAt + 1}
+          {es.bestEpoch !== null ? `; the best was epoch ${es.bestEpoch + 1}${es.restored ? ', and the model keeps its weights' : ''}` : ''}.
+        </div>
+      )}
+    </>
+  );
+}
+
+/** Extra metrics a run may report (config.metrics), beside loss and the task's main metric. */
+const EXTRA_METRICS: { key: 'precision' | 'recall' | 'auc' | 'rmse' | 'r2' | 'mae' | 'accuracy'; label: string; percent: boolean }[] = [
+  { key: 'accuracy', label: 'accuracy', percent: true },
+  { key: 'precision', label: 'precision', percent: true },
+  { key: 'recall', label: 'recall', percent: true },
+  { key: 'auc', label: 'AUC', percent: false },
+  { key: 'mae', label: 'MAE', percent: false },
+  { key: 'rmse', label: 'RMSE', percent: false },
+  { key: 'r2', label: 'R²', percent: false },
+];
+
 function FinalMetrics({ run, last, metric }: { run: RunSummary; last: EpochLogs | undefined; metric: 'accuracy' | 'mae' }) {
   const fmt = metric === 'accuracy' ? formatPercent : formatStat;
   const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
@@ -83,6 +123,13 @@ function FinalMetrics({ run, last, metric }: { run: RunSummary; last: EpochLogs 
     { label: 'Validation loss', value: formatLoss(last?.val_loss), key: true },
     { label: `Training ${label}`, value: fmt(last?.[metric]) },
     { label: `Validation ${label}`, value: fmt(last?.[`val_${metric}`]), key: true },
+    // Validation values of any further metric the run reported.
+    ...EXTRA_METRICS.filter((m) => m.key !== metric && last?.[`val_${m.key}`] !== undefined).map((m) => ({
+      label: `Validation ${m.label}`,
+      value: (m.percent ? formatPercent : formatStat)(last?.[`val_${m.key}`]),
+      key: false,
+    })),
+    ...(last?.lr !== undefined && last.lr !== null ? [{ label: 'Learning rate', value: last.lr.toPrecision(3), key: false }] : []),
   ];
   return (
     <dl className="metrics" data-testid="final-metrics" aria-label={`${word} metrics`}>

@@ -1,15 +1,19 @@
 import type { FormEvent } from 'react';
-import { OPTIMIZERS, type OptimizerName } from '../../../../app/training/config';
+import { OPTIMIZERS, resolveTrainConfig, TrainConfigError, type OptimizerName } from '../../../../app/training/config';
 import { useActions, useGraph, useProject, useRuns, useTrainForm, useWorkbench } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
 import { plural } from '../../lib/format';
-import { FIELD_LABELS, type TrainField } from './train-form';
+import { AdvancedSettings } from './AdvancedSettings';
+import { NumberInput, useTaskKind } from './train-inputs';
+import type { TrainField } from './train-form';
 
 const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
   sgd: 'SGD',
   momentum: 'SGD with momentum',
   adam: 'Adam',
+  adamax: 'Adamax',
   adagrad: 'Adagrad',
+  adadelta: 'Adadelta',
   rmsprop: 'RMSprop',
 };
 
@@ -24,14 +28,23 @@ const FIELDS: { field: TrainField; testId: string; step: string; hint: string }[
 /** Why Train cannot start right now, in the order a user would fix them; empty when it can. */
 export function useTrainBlockers(): string[] {
   const task = useTaskInfo();
+  const kind = useTaskKind();
   const graphOk = useGraph((s) => s.analysis.ok && s.nodes.length > 0);
   const issues = useGraph((s) => s.analysis.issues.length);
-  const configOk = useTrainForm((s) => s.config !== null);
+  const config = useTrainForm((s) => s.config);
   const active = useRuns((s) => s.activeRunId !== null || s.starting);
   const blockers: string[] = [];
   if (!task.shape) blockers.push(task.error ?? 'Import data and choose a target in step 1 (Data).');
   else if (!graphOk) blockers.push(issues > 0 ? `The model has ${plural(issues, 'issue')}: fix ${issues === 1 ? 'it' : 'them'} in step 2 (Model).` : 'The model is empty: build it in step 2 (Model).');
-  if (!configOk) blockers.push('Fix the highlighted settings.');
+  if (!config) blockers.push('Fix the highlighted settings.');
+  else if (kind) {
+    // Settings valid on their own may not fit this task (sparse cross-entropy on a regression...).
+    try {
+      resolveTrainConfig(config, kind);
+    } catch (error) {
+      if (error instanceof TrainConfigError) blockers.push(`Advanced settings: ${error.message}`);
+    }
+  }
   if (active) blockers.push('A run is in progress; cancel it or wait for it to finish.');
   return blockers;
 }
@@ -40,10 +53,12 @@ export function TrainForm() {
   const values = useTrainForm((s) => s.values);
   const errors = useTrainForm((s) => s.errors);
   const { stores } = useWorkbench();
-  const { startRun, cancelRun } = useActions();
+  const { startRun, cancelRun, pauseRun, resumeRun } = useActions();
   const starting = useRuns((s) => s.starting);
   const cancelling = useRuns((s) => s.cancelling);
   const activeRunId = useRuns((s) => s.activeRunId);
+  const paused = useProject((s) => s.current?.runs.find((r) => r.id === activeRunId)?.paused ?? false);
+  const pausing = useRuns((s) => s.pausing);
   const engineState = useProject((s) => s.engine?.state ?? null);
   const blockers = useTrainBlockers();
   const set = stores.trainForm.getState().set;
@@ -62,7 +77,7 @@ export function TrainForm() {
         ))}
         <label className="field field-wide">
           <span className="field-label">Optimizer</span>
-          <select className="select" data-testid="optimizer-select" value={values.optimizer} onChange={(e) => set('optimizer', e.target.value)}>
+          <select className="select" data-testid="optimizer-select" value={values.optimizer} onChange={(e) => set('optimizer', e.target.value as OptimizerName)}>
             {OPTIMIZERS.map((o) => (
               <option key={o} value={o}>
                 {OPTIMIZER_LABELS[o]}
@@ -74,14 +89,24 @@ export function TrainForm() {
           <NumberInput key={f.field} {...f} value={values[f.field]} error={errors[f.field]} onChange={(v) => set(f.field, v)} />
         ))}
       </div>
+      <AdvancedSettings />
 
       <div className="train-actions">
         <button type="submit" className="btn btn-primary" data-testid="train-button" disabled={blockers.length > 0}>
-          {starting ? 'Starting…' : activeRunId ? 'Training…' : 'Train'}
+          {starting ? 'Starting…' : activeRunId ? (paused ? 'Paused' : 'Training…') : 'Train'}
         </button>
         <button type="button" className="btn btn-secondary" data-testid="cancel-button" disabled={!activeRunId || cancelling} onClick={() => void cancelRun()}>
           {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
+        {paused ? (
+          <button type="button" className="btn btn-secondary field-wide" data-testid="resume-button" disabled={!activeRunId || pausing} onClick={() => void resumeRun()}>
+            Resume
+          </button>
+        ) : (
+          <button type="button" className="btn btn-secondary field-wide" data-testid="pause-button" disabled={!activeRunId || pausing || cancelling} onClick={() => void pauseRun()}>
+            {pausing ? 'Pausing…' : 'Pause'}
+          </button>
+        )}
       </div>
       <ul className="blockers" data-testid="train-blockers" aria-live="polite">
         {blockers
@@ -92,29 +117,5 @@ export function TrainForm() {
         {engineState === 'starting' && blockers.length === 0 && <li className="muted">The engine is still starting; the run will begin when it is ready.</li>}
       </ul>
     </form>
-  );
-}
-
-function NumberInput(props: { field: TrainField; testId: string; step: string; hint: string; value: string; error: string | undefined; onChange: (v: string) => void }) {
-  const id = `train-${props.field}`;
-  return (
-    <label className={`field${props.error ? ' has-error' : ''}`} htmlFor={id}>
-      <span className="field-label">{FIELD_LABELS[props.field]}</span>
-      <input
-        id={id}
-        className="input"
-        type="number"
-        inputMode="decimal"
-        step={props.step}
-        data-testid={props.testId}
-        value={props.value}
-        aria-invalid={!!props.error}
-        aria-describedby={`${id}-msg`}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-      <span id={`${id}-msg`} className={props.error ? 'field-error' : 'field-hint muted'}>
-        {props.error ?? props.hint}
-      </span>
-    </label>
   );
 }

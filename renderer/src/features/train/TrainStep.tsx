@@ -1,3 +1,4 @@
+import { DiagnosisPanel } from '../diagnosis/DiagnosisPanel';
 import { RunHistory } from './RunHistory';
 import { RunPanel } from './RunPanel';
 import { TrainForm } from './TrainForm';
@@ -12,6 +13,7 @@ export function TrainStep() {
       </div>
       <div className="train-main">
         <RunPanel />
+        <DiagnosisPanel />
       </div>
     </div>
   );

@@ -26,6 +26,8 @@ export interface RunState {
   selectedRunId: string | null;
   starting: boolean;
   cancelling: boolean;
+  /** A pause or resume request is on its way (the run's summary says when it took effect). */
+  pausing: boolean;
   startError: string | null;
 }
 
@@ -103,8 +105,9 @@ export function createRunStore() {
     selectedRunId: null,
     starting: false,
     cancelling: false,
+    pausing: false,
     startError: null,
-    reset: () => set({ live: {}, activeRunId: null, selectedRunId: null, starting: false, cancelling: false, startError: null }),
+    reset: () => set({ live: {}, activeRunId: null, selectedRunId: null, starting: false, cancelling: false, pausing: false, startError: null }),
     onBatch: (runId, logs) => set((s) => ({ live: applyEvents(s.live, [{ kind: 'batch', runId, logs }]) })),
     onEpoch: (runId, logs) => set((s) => ({ live: applyEvents(s.live, [{ kind: 'epoch', runId, logs }]) })),
     apply: (events) => {

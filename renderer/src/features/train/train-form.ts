@@ -1,16 +1,38 @@
 import { createStore } from 'zustand/vanilla';
-import { DEFAULT_TRAIN_CONFIG, TrainConfig, type OptimizerName } from '../../../../app/training/config';
+import { DEFAULT_TRAIN_CONFIG, TrainConfig, type LossName, type MetricName, type OptimizerName } from '../../../../app/training/config';
 
 /**
  * The training settings as typed: text for the number fields (so "0." or "" can exist while
  * the user types), checked against TrainConfig on every change; errors name the field.
+ * The advanced settings (loss, metrics, early stopping, schedule, class weights, clipping)
+ * map to TrainConfig's optional fields and are left out of it while switched off, so a
+ * project saved before they existed round-trips unchanged.
  */
 export type TrainField = 'epochs' | 'batchSize' | 'learningRate' | 'validationSplit' | 'seed';
-export type TrainFormValues = Record<TrainField, string> & { optimizer: OptimizerName };
+export type AdvancedField = 'esPatience' | 'esMinDelta' | 'stepEvery' | 'scheduleFactor' | 'decayRate' | 'minLearningRate' | 'plateauPatience' | 'warmupEpochs' | 'clipNorm' | 'customWeights';
+export type ScheduleType = 'none' | 'step' | 'exponential' | 'cosine' | 'plateau';
+
+export type TrainFormValues = Record<TrainField, string> &
+  Record<AdvancedField, string> & {
+    optimizer: OptimizerName;
+    nesterov: boolean;
+    /** '' is the task's default loss. */
+    loss: LossName | '';
+    /** Empty is the task's default metric. */
+    metrics: MetricName[];
+    earlyStopping: boolean;
+    esMonitor: string;
+    restoreBest: boolean;
+    schedule: ScheduleType;
+    classWeights: 'none' | 'balanced' | 'custom';
+    clip: boolean;
+  };
+
+export type FormField = keyof TrainFormValues;
 
 export interface TrainFormState {
   values: TrainFormValues;
-  errors: Partial<Record<TrainField | 'optimizer', string>>;
+  errors: Partial<Record<FormField, string>>;
   /** The parsed config when every field is valid. */
   config: TrainConfig | null;
 }
@@ -23,7 +45,38 @@ export const FIELD_LABELS: Record<TrainField, string> = {
   seed: 'Seed',
 };
 
+export const ADVANCED_LABELS: Record<AdvancedField, string> = {
+  esPatience: 'Patience',
+  esMinDelta: 'Min delta',
+  stepEvery: 'Every (epochs)',
+  scheduleFactor: 'Factor',
+  decayRate: 'Rate per epoch',
+  minLearningRate: 'Minimum rate',
+  plateauPatience: 'Patience',
+  warmupEpochs: 'Warm-up epochs',
+  clipNorm: 'Max gradient norm',
+  customWeights: 'Weights',
+};
+
+/** TrainConfig path → the form field that sets it (for error messages). */
+const FIELD_OF_PATH: Record<string, FormField> = {
+  'earlyStopping.patience': 'esPatience',
+  'earlyStopping.minDelta': 'esMinDelta',
+  'earlyStopping.monitor': 'esMonitor',
+  'lrSchedule.every': 'stepEvery',
+  'lrSchedule.factor': 'scheduleFactor',
+  'lrSchedule.rate': 'decayRate',
+  'lrSchedule.minLearningRate': 'minLearningRate',
+  'lrSchedule.patience': 'plateauPatience',
+  warmupEpochs: 'warmupEpochs',
+  clipNorm: 'clipNorm',
+  classWeights: 'customWeights',
+};
+
 export function valuesFrom(config: TrainConfig): TrainFormValues {
+  const es = config.earlyStopping ?? null;
+  const schedule = config.lrSchedule ?? { type: 'none' as const };
+  const weights = config.classWeights ?? null;
   return {
     epochs: String(config.epochs),
     batchSize: String(config.batchSize),
@@ -31,6 +84,25 @@ export function valuesFrom(config: TrainConfig): TrainFormValues {
     learningRate: String(config.learningRate),
     validationSplit: String(config.validationSplit),
     seed: String(config.seed),
+    nesterov: config.nesterov ?? false,
+    loss: config.loss ?? '',
+    metrics: [...(config.metrics ?? [])],
+    earlyStopping: es !== null,
+    esMonitor: es?.monitor ?? 'val_loss',
+    esPatience: String(es?.patience ?? 5),
+    esMinDelta: String(es?.minDelta ?? 0),
+    restoreBest: es?.restoreBestWeights ?? true,
+    schedule: schedule.type,
+    stepEvery: String(schedule.type === 'step' ? schedule.every : 10),
+    scheduleFactor: String(schedule.type === 'step' || schedule.type === 'plateau' ? schedule.factor : 0.5),
+    decayRate: String(schedule.type === 'exponential' ? schedule.rate : 0.95),
+    minLearningRate: String(schedule.type === 'cosine' || schedule.type === 'plateau' ? schedule.minLearningRate : 0),
+    plateauPatience: String(schedule.type === 'plateau' ? schedule.patience : 5),
+    warmupEpochs: String(config.warmupEpochs ?? 0),
+    classWeights: weights === null ? 'none' : weights === 'balanced' ? 'balanced' : 'custom',
+    customWeights: Array.isArray(weights) ? weights.join(', ') : '',
+    clip: config.clipNorm !== undefined && config.clipNorm !== null,
+    clipNorm: String(config.clipNorm ?? 1),
   };
 }
 
@@ -40,17 +112,55 @@ function capitalise(s: string): string {
 
 export function validate(values: TrainFormValues): Pick<TrainFormState, 'errors' | 'config'> {
   const errors: TrainFormState['errors'] = {};
-  const numbers: Partial<Record<TrainField, number>> = {};
-  for (const field of Object.keys(FIELD_LABELS) as TrainField[]) {
+  const num = (field: TrainField | AdvancedField, label: string): number => {
     const text = values[field].trim();
     const n = text === '' ? NaN : Number(text);
-    if (!Number.isFinite(n)) errors[field] = `${FIELD_LABELS[field]} must be a number.`;
-    else numbers[field] = n;
+    if (!Number.isFinite(n)) errors[field] = `${label} must be a number.`;
+    return n;
+  };
+  const numbers: Partial<Record<TrainField, number>> = {};
+  for (const field of Object.keys(FIELD_LABELS) as TrainField[]) {
+    const n = num(field, FIELD_LABELS[field]);
+    if (Number.isFinite(n)) numbers[field] = n;
   }
-  const parsed = TrainConfig.safeParse({ ...numbers, optimizer: values.optimizer });
+  const input: Record<string, unknown> = { ...numbers, optimizer: values.optimizer };
+  if (values.optimizer === 'momentum' && values.nesterov) input['nesterov'] = true;
+  if (values.loss !== '') input['loss'] = values.loss;
+  if (values.metrics.length > 0) input['metrics'] = values.metrics;
+  if (values.earlyStopping) {
+    input['earlyStopping'] = { monitor: values.esMonitor, patience: num('esPatience', 'Patience'), minDelta: num('esMinDelta', 'Min delta'), restoreBestWeights: values.restoreBest };
+  }
+  switch (values.schedule) {
+    case 'none':
+      break;
+    case 'step':
+      input['lrSchedule'] = { type: 'step', every: num('stepEvery', 'Every'), factor: num('scheduleFactor', 'Factor') };
+      break;
+    case 'exponential':
+      input['lrSchedule'] = { type: 'exponential', rate: num('decayRate', 'Rate') };
+      break;
+    case 'cosine':
+      input['lrSchedule'] = { type: 'cosine', minLearningRate: num('minLearningRate', 'Minimum rate') };
+      break;
+    case 'plateau':
+      input['lrSchedule'] = { type: 'plateau', factor: num('scheduleFactor', 'Factor'), patience: num('plateauPatience', 'Patience'), minDelta: 0, minLearningRate: num('minLearningRate', 'Minimum rate') };
+      break;
+  }
+  const warmup = num('warmupEpochs', 'Warm-up epochs');
+  if (warmup !== 0) input['warmupEpochs'] = warmup;
+  if (values.classWeights === 'balanced') input['classWeights'] = 'balanced';
+  if (values.classWeights === 'custom') {
+    const parts = values.customWeights.split(',').map((w) => w.trim());
+    const weights = parts.map(Number);
+    if (parts.some((p) => p === '') || weights.some((w) => !Number.isFinite(w))) errors.customWeights = 'Weights are numbers separated by commas, one per class.';
+    input['classWeights'] = weights;
+  }
+  if (values.clip) input['clipNorm'] = num('clipNorm', 'Max gradient norm');
+  const parsed = TrainConfig.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const field = issue.path[0] as TrainField | 'optimizer' | undefined;
+      const path = issue.path.map(String).join('.');
+      const field = FIELD_OF_PATH[path] ?? FIELD_OF_PATH[path.replace(/\.\d+$/, '')] ?? (issue.path[0] as FormField | undefined);
       if (field && !errors[field]) errors[field] = `${capitalise(issue.message)}.`;
     }
   }
@@ -61,7 +171,7 @@ export type TrainFormStore = ReturnType<typeof createTrainFormStore>;
 
 export function createTrainFormStore(initial: TrainConfig = DEFAULT_TRAIN_CONFIG) {
   const values = valuesFrom(initial);
-  return createStore<TrainFormState & { load(config: TrainConfig): void; set(field: keyof TrainFormValues, value: string): void }>()((set, get) => ({
+  return createStore<TrainFormState & { load(config: TrainConfig): void; set<K extends FormField>(field: K, value: TrainFormValues[K]): void }>()((set, get) => ({
     values,
     ...validate(values),
     load(config) {

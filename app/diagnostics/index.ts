@@ -1,0 +1,7 @@
+export { Baseline } from './baseline';
+export { diagnose } from './diagnose';
+export { diagnoseRun } from './from-run';
+export { applyFix, fixLabel, type Setup } from './apply-fix';
+export { DROPOUT_RATE, dropoutTarget, resizedUnits } from './fixes';
+export { THRESHOLDS } from './thresholds';
+export { VERDICT_KINDS, type DiagnosisInput, type Evidence, type EvidencePoint, type Fix, type FixKind, type SeriesKey, type Severity, type Verdict, type VerdictKind } from './types';

@@ -1,0 +1,104 @@
+import type { Baseline } from '../../app/diagnostics/baseline';
+import type { PreparedData } from '../../app/engine/protocol';
+import { headFor, type LossName } from '../../app/training/config';
+import { readMatrix } from '../engine/prepared-data';
+
+/**
+ * tfjs clips probabilities to [ε, 1 − ε] (its backend epsilon) before taking logs in its
+ * cross-entropies; the baseline does the same so its loss is what the engine would report for a
+ * model that output these probabilities.
+ */
+const EPSILON = 1e-7;
+const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
+
+/** Keras' Huber delta, on the standardized target (as main/engine/objective.ts uses it). */
+const HUBER_DELTA = 1;
+
+/**
+ * The naive baseline of a run, on both splits, in the loss and metric the engine reports:
+ * - classification predicts the training split's class frequencies for every row (the best
+ *   constant under cross-entropy); its accuracy is the majority class's rate (ties: the first
+ *   class, as tf.argMax picks; two classes: the positive class only above 0.5, as the engine's
+ *   sigmoid threshold).
+ * - regression predicts the training split's mean. The prepared targets are standardized
+ *   ((y − mean) / std, preprocessing.targetScaling), so errors are computed there and scaled back
+ *   like the engine's: squared losses × std², absolute ones × std, giving the target's own units.
+ * Null for a loss it has no formula for, rather than a number that would mislead.
+ */
+export async function computeBaseline(data: PreparedData, loss?: LossName): Promise<Baseline | null> {
+  const [yTrain, yVal] = await Promise.all([readMatrix(data, 'y_train'), readMatrix(data, 'y_val')]);
+  const task = data.preprocessing.task;
+  const width = data.outputWidth;
+  const lossName = loss ?? headFor(task, task === 'classification' && width === 1 ? 2 : width).loss;
+  return task === 'regression' ? regressionBaseline(yTrain, yVal, data, lossName) : classificationBaseline(yTrain, yVal, width, lossName);
+}
+
+function regressionBaseline(yTrain: Float32Array, yVal: Float32Array, data: PreparedData, loss: LossName): Baseline | null {
+  const std = data.preprocessing.targetScaling?.std ?? 1;
+  let mean = 0;
+  for (const y of yTrain) mean += y;
+  mean /= yTrain.length;
+  const perSample: Partial<Record<LossName, { f: (e: number) => number; scale: number }>> = {
+    meanSquaredError: { f: (e) => e * e, scale: std * std },
+    meanAbsoluteError: { f: (e) => Math.abs(e), scale: std },
+    huber: { f: (e) => (Math.abs(e) <= HUBER_DELTA ? 0.5 * e * e : HUBER_DELTA * (Math.abs(e) - 0.5 * HUBER_DELTA)), scale: std * std },
+  };
+  const chosen = perSample[loss];
+  if (!chosen) return null;
+  const avg = (ys: Float32Array, f: (e: number) => number) => ys.reduce((s, y) => s + f(y - mean), 0) / ys.length;
+  return {
+    kind: 'training_mean',
+    loss: avg(yTrain, chosen.f) * chosen.scale,
+    val_loss: avg(yVal, chosen.f) * chosen.scale,
+    mae: avg(yTrain, Math.abs) * std,
+    val_mae: avg(yVal, Math.abs) * std,
+  };
+}
+
+function classificationBaseline(yTrain: Float32Array, yVal: Float32Array, width: number, loss: LossName): Baseline | null {
+  if (width === 1) {
+    if (loss !== 'binaryCrossentropy') return null;
+    let positives = 0;
+    for (const y of yTrain) positives += y > 0.5 ? 1 : 0;
+    const p = positives / yTrain.length;
+    const predictPositive = p > 0.5;
+    const score = (ys: Float32Array) => {
+      let l = 0;
+      let right = 0;
+      for (const y of ys) {
+        const positive = y > 0.5;
+        l -= positive ? Math.log(clip(p)) : Math.log(1 - clip(p));
+        right += positive === predictPositive ? 1 : 0;
+      }
+      return { loss: l / ys.length, accuracy: right / ys.length };
+    };
+    const train = score(yTrain);
+    const val = score(yVal);
+    return { kind: 'majority_class', loss: train.loss, val_loss: val.loss, accuracy: train.accuracy, val_accuracy: val.accuracy };
+  }
+  if (loss !== 'categoricalCrossentropy' && loss !== 'sparseCategoricalCrossentropy') return null;
+  const labelOf = (ys: Float32Array, row: number) => {
+    let best = 0;
+    for (let k = 1; k < width; k++) if (ys[row * width + k]! > ys[row * width + best]!) best = k;
+    return best;
+  };
+  const trainRows = yTrain.length / width;
+  const counts = new Array<number>(width).fill(0);
+  for (let r = 0; r < trainRows; r++) counts[labelOf(yTrain, r)]! += 1;
+  const priors = counts.map((c) => c / trainRows);
+  const majority = priors.indexOf(Math.max(...priors));
+  const score = (ys: Float32Array) => {
+    const rows = ys.length / width;
+    let l = 0;
+    let right = 0;
+    for (let r = 0; r < rows; r++) {
+      const label = labelOf(ys, r);
+      l -= Math.log(clip(priors[label]!));
+      right += label === majority ? 1 : 0;
+    }
+    return { loss: l / rows, accuracy: right / rows };
+  };
+  const train = score(yTrain);
+  const val = score(yVal);
+  return { kind: 'majority_class', loss: train.loss, val_loss: val.loss, accuracy: train.accuracy, val_accuracy: val.accuracy };
+}
