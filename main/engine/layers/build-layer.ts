@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerConfig, LayerType } from '../../../app/graph';
 import { nextIntSeed } from '../seeded-random';
 import { initializer, kernelArgs, regularizer } from './weights';
+import { trainableWithoutCenterOrScale } from './batch-norm-training';
 import { Subtract } from './subtract-layer';
 
 type Config<T extends LayerType> = LayerConfig<T>;
@@ -35,7 +36,8 @@ export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, n
       return tf.layers.repeatVector({ name, n: (config as Config<'RepeatVector'>).n });
     case 'BatchNormalization': {
       const c = config as Config<'BatchNormalization'>;
-      return tf.layers.batchNormalization({ name, axis: c.axis, momentum: c.momentum, epsilon: c.epsilon, center: c.center, scale: c.scale });
+      const layer = tf.layers.batchNormalization({ name, axis: c.axis, momentum: c.momentum, epsilon: c.epsilon, center: c.center, scale: c.scale });
+      return trainableWithoutCenterOrScale(layer, c.center, c.scale);
     }
     case 'LayerNormalization': {
       const c = config as Config<'LayerNormalization'>;

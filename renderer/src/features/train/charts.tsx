@@ -1,4 +1,5 @@
-import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo } from 'react';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EpochLogs } from '../../../../app/project/schema';
 import { formatLoss, formatPercent, formatStat } from '../../lib/format';
 import type { BatchPoint } from './run-store';
@@ -75,10 +76,26 @@ interface ChartProps {
   batches?: readonly BatchPoint[];
 }
 
+/**
+ * The per-batch line is redrawn several times a second while training, and recharts' cost per
+ * redraw grows with its points (SVG path, getTotalLength); a chart a few hundred pixels wide
+ * shows no more than this many anyway (bench/renderer-events.ts measures the main thread).
+ */
+const MAX_DRAWN_BATCH_POINTS = 300;
+
+function drawnBatchPoints(points: readonly BatchPoint[]): Point[] {
+  const step = Math.max(1, Math.ceil(points.length / MAX_DRAWN_BATCH_POINTS));
+  const out: Point[] = [];
+  for (let i = 0; i < points.length; i += step) out.push({ x: points[i]!.x, y: points[i]!.loss });
+  const last = points.at(-1);
+  if (last && out.at(-1)?.x !== last.x) out.push({ x: last.x, y: last.loss });
+  return out;
+}
+
 function EpochChart(props: ChartProps) {
   const train = series(props.epochs, props.trainKey);
   const val = series(props.epochs, props.valKey);
-  const batch = (props.batches ?? []).map((b) => ({ x: b.x, y: b.loss }));
+  const batch = drawnBatchPoints(props.batches ?? []);
   const total = Math.max(1, props.totalEpochs);
   const clipAt = props.robust ? robustMax(train, val) : null;
   const yDomain: [number | 'auto', number | 'auto'] = clipAt === null ? props.yDomain : [props.yDomain[0], clipAt];
@@ -89,7 +106,7 @@ function EpochChart(props: ChartProps) {
         {props.title}
         {clipAt !== null && <span className="chart-note">first epoch above the scale</span>}
       </figcaption>
-      <LineChart responsive style={{ width: '100%', height: 290 }} margin={{ top: 8, right: 16, bottom: 4, left: 4 }}>
+      <LineChart responsive style={{ width: '100%', height: 266 }} margin={{ top: 8, right: 16, bottom: 4, left: 4 }}>
         <CartesianGrid stroke="#eef1f5" vertical={false} />
         <XAxis
           type="number"
@@ -119,18 +136,42 @@ function EpochChart(props: ChartProps) {
           contentStyle={{ fontSize: 12, borderRadius: 6, borderColor: '#e2e8f0' }}
           isAnimationActive={false}
         />
-        <Legend verticalAlign="bottom" align="center" iconType="plainline" wrapperStyle={{ fontSize: 12, paddingTop: 4 }} />
         {batch.length > 0 && (
           <Line data={batch} dataKey="y" name="Per batch (smoothed)" stroke={COLORS.batch} strokeWidth={1.25} dot={false} activeDot={false} isAnimationActive={false} type="linear" />
         )}
         <Line data={train} dataKey="y" name={props.trainName} stroke={COLORS.train} strokeWidth={2} dot={dot(COLORS.train)} isAnimationActive={false} type="linear" />
         <Line data={val} dataKey="y" name={props.valName} stroke={COLORS.val} strokeWidth={2} dot={dot(COLORS.val)} isAnimationActive={false} type="linear" />
       </LineChart>
+      {/* Plain HTML, not recharts' Legend: that one measures itself after every redraw and lays the chart out again. */}
+      <ul className="chart-legend">
+        {batch.length > 0 && <LegendItem color={COLORS.batch} name="Per batch (smoothed)" thin />}
+        <LegendItem color={COLORS.train} name={props.trainName} />
+        <LegendItem color={COLORS.val} name={props.valName} />
+      </ul>
     </figure>
   );
 }
 
-export function LossChart({ epochs, totalEpochs, batches }: { epochs: readonly EpochLogs[]; totalEpochs: number; batches: readonly BatchPoint[] | undefined }) {
+function LegendItem({ color, name, thin }: { color: string; name: string; thin?: boolean }) {
+  return (
+    <li>
+      <span className="chart-legend-line" style={{ borderTopColor: color, borderTopWidth: thin ? 1.5 : 2 }} aria-hidden="true" />
+      {name}
+    </li>
+  );
+}
+
+/** Same epochs: the store copies the array on every update, but keeps unchanged entries. */
+const sameEpochs = (a: readonly EpochLogs[], b: readonly EpochLogs[]) => a.length === b.length && a.every((e, i) => e === b[i]);
+
+type LossChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; batches: readonly BatchPoint[] | undefined };
+type MetricChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; metric: 'accuracy' | 'mae' };
+
+// Memoised: a batch-only update (most of them while training) redraws the loss chart alone.
+export const LossChart = memo(LossChartView, (a: LossChartProps, b: LossChartProps) => a.batches === b.batches && a.totalEpochs === b.totalEpochs && sameEpochs(a.epochs, b.epochs));
+export const MetricChart = memo(MetricChartView, (a: MetricChartProps, b: MetricChartProps) => a.metric === b.metric && a.totalEpochs === b.totalEpochs && sameEpochs(a.epochs, b.epochs));
+
+function LossChartView({ epochs, totalEpochs, batches }: LossChartProps) {
   return (
     <EpochChart
       testId="loss-chart"
@@ -150,7 +191,7 @@ export function LossChart({ epochs, totalEpochs, batches }: { epochs: readonly E
   );
 }
 
-export function MetricChart({ epochs, totalEpochs, metric }: { epochs: readonly EpochLogs[]; totalEpochs: number; metric: 'accuracy' | 'mae' }) {
+function MetricChartView({ epochs, totalEpochs, metric }: MetricChartProps) {
   const accuracy = metric === 'accuracy';
   return (
     <EpochChart
