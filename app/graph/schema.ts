@@ -71,7 +71,13 @@ export const LAYER_TYPES = Object.keys(CONFIG_SCHEMAS) as LayerType[];
 
 const position = z.object({ x: z.number().finite(), y: z.number().finite() });
 const nodeId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'node ids are letters, digits, - and _');
-const base = { id: nodeId, position, name: z.string().max(100).optional() };
+const base = {
+  id: nodeId,
+  position,
+  name: z.string().max(100).optional(),
+  /** false freezes the layer: training leaves its weights as they are (transfer learning). Default true. */
+  trainable: z.boolean().optional(),
+};
 
 const nodeSchema = <T extends LayerType>(type: T) => z.object({ ...base, type: z.literal(type), config: CONFIG_SCHEMAS[type] as Schemas[T] });
 type NodeSchema<T extends LayerType> = ReturnType<typeof nodeSchema<T>>;
@@ -103,8 +109,14 @@ export const CurrentModelGraph = z.object({
   version: z.literal(GRAPH_SCHEMA_VERSION, { error: `graph version must be ${GRAPH_SCHEMA_VERSION} (or 1, which is migrated)` }),
   nodes: z.array(GraphNode).max(2000),
   edges: z.array(GraphEdge).max(4000),
+  /**
+   * Initial weights of an imported model: a Layerlab weights file (main/engine/import), relative
+   * to the graph file or project folder, holding values per node id. Nodes it has no entry for
+   * start from their initializers.
+   */
+  weights: z.string().min(1).max(500).optional(),
 });
-export type ModelGraph = { version: typeof GRAPH_SCHEMA_VERSION; nodes: GraphNode[]; edges: GraphEdge[] };
+export type ModelGraph = { version: typeof GRAPH_SCHEMA_VERSION; nodes: GraphNode[]; edges: GraphEdge[]; weights?: string };
 
 /**
  * Every path that reads a graph (project.json, IPC, a graph file) parses with this, so a graph

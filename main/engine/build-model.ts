@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyzeGraph, type GraphAnalysis, type LayerConfig, type ModelGraph } from '../../app/graph';
+import type { NodeWeights } from './import/weights-file';
 import { buildLayer } from './layers/build-layer';
 import { deriveSeed, mulberry32 } from './seeded-random';
 
@@ -21,6 +22,8 @@ export interface BuiltModel {
   layerNames: Map<string, string>;
   /** Dropout layers, whose seed the training loop advances every step. */
   dropoutLayers: tf.layers.Layer[];
+  /** Nodes whose imported weights no longer fit their layer (its size was edited): they start fresh. */
+  freshNodes: string[];
 }
 
 /**
@@ -42,7 +45,7 @@ function layerNameFor(id: string, taken: Set<string>): string {
  * engine builds exactly what the editor showed. Initial weights are seeded from `seed` (one
  * derived seed per layer, in graph order), so the same seed gives the same start.
  */
-export function buildModel(graph: ModelGraph, seed: number): BuiltModel {
+export function buildModel(graph: ModelGraph, seed: number, initialWeights?: NodeWeights): BuiltModel {
   const analysis = analyzeGraph(graph);
   if (!analysis.ok) {
     const first = analysis.issues[0];
@@ -71,6 +74,8 @@ export function buildModel(graph: ModelGraph, seed: number): BuiltModel {
     if (sources.length === 0 || sources.some((s) => s === undefined)) throw new GraphBuildError(`${node.type} "${id}" has no input.`, id);
     const layer = buildLayer(node.type, config, name, random);
     if (node.type === 'Dropout') dropoutLayers.push(layer);
+    // A frozen layer has no trainable weights, so the training loop never takes its gradients.
+    if (node.trainable === false) layer.trainable = false;
     const input = sources.length === 1 ? sources[0]! : (sources as tf.SymbolicTensor[]);
     outputsOf.set(id, layer.apply(input) as tf.SymbolicTensor);
   }
@@ -78,7 +83,30 @@ export function buildModel(graph: ModelGraph, seed: number): BuiltModel {
   const inputs = analysis.inputs.map((id) => outputsOf.get(id)).filter((t): t is tf.SymbolicTensor => t !== undefined);
   const outputs = analysis.outputs.map((id) => outputsOf.get(id)).filter((t): t is tf.SymbolicTensor => t !== undefined);
   const model = tf.model({ inputs, outputs });
-  return { model, analysis, layerNames, dropoutLayers };
+  const freshNodes = initialWeights ? setInitialWeights(model, layerNames, initialWeights) : [];
+  return { model, analysis, layerNames, dropoutLayers, freshNodes };
+}
+
+/** Imported weights replace the seeded initial values of every node whose layer they still fit. */
+function setInitialWeights(model: tf.LayersModel, layerNames: Map<string, string>, initialWeights: NodeWeights): string[] {
+  const fresh: string[] = [];
+  for (const [id, name] of layerNames) {
+    const values = initialWeights.get(id);
+    if (!values) continue;
+    const layer = model.getLayer(name);
+    const fits = layer.weights.length === values.length && layer.weights.every((w, i) => w.shape.join(',') === values[i]!.shape.join(','));
+    if (!fits) {
+      fresh.push(id);
+      continue;
+    }
+    const tensors = values.map((w) => tf.tensor(w.values, w.shape, 'float32'));
+    try {
+      layer.setWeights(tensors);
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+  return fresh;
 }
 
 /**

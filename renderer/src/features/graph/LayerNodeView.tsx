@@ -48,7 +48,7 @@ export const LayerNodeView = memo(function LayerNodeView({ id, data, selected, d
   const spec = LAYERS[type];
   return (
     <div
-      className={`layer-node layer-${type.toLowerCase()} family-${spec.family.toLowerCase()}${selected ? ' is-selected' : ''}${errors.length > 0 ? ' has-error' : ''}`}
+      className={`layer-node layer-${type.toLowerCase()} family-${spec.family.toLowerCase()}${selected ? ' is-selected' : ''}${errors.length > 0 ? ' has-error' : ''}${data.trainable === false ? ' is-frozen' : ''}`}
       data-testid="graph-node"
       data-node-type={type}
       data-node-id={id}
@@ -58,6 +58,11 @@ export const LayerNodeView = memo(function LayerNodeView({ id, data, selected, d
       <div className="layer-node-head">
         <span className="layer-type">{type}</span>
         <span className="layer-name">{data.name ?? id}</span>
+        {data.trainable === false && (
+          <span className="layer-frozen" data-testid="frozen-badge" title="Frozen: training leaves this layer's weights as they are.">
+            frozen
+          </span>
+        )}
       </div>
       <div className="layer-config">{configSummary(data)}</div>
       <div className="layer-foot">

@@ -37,6 +37,7 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
   const updateConfig = useGraph((s) => s.updateConfig);
   const onNodesChange = useGraph((s) => s.onNodesChange);
   const duplicate = useGraph((s) => s.duplicate);
+  const setTrainable = useGraph((s) => s.setTrainable);
   const errors = useGraph((s) => s.analysis.nodes[node.id]?.errors ?? NO_ERRORS);
   const inputCount = useGraph((s) => s.nodes.filter((n) => n.data.type === 'Input').length);
   const config = node.data.config as Record<string, unknown>;
@@ -81,6 +82,13 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
       {editable.map((field) => (
         <ConfigField key={field.path.join('.')} field={field} value={valueAt(config, field.path)} onChange={(v) => set(field.path, v)} />
       ))}
+
+      {type !== 'Input' && (
+        <label className="config-field config-trainable" title="A frozen layer keeps its weights while the rest trains: freeze an imported backbone and train a new head.">
+          <input type="checkbox" data-testid="trainable-toggle" checked={node.data.trainable !== false} onChange={(e) => setTrainable(node.id, e.target.checked)} /> Trainable
+          {node.data.trainable === false && <span className="muted"> (frozen: training leaves its weights as they are)</span>}
+        </label>
+      )}
 
       {errors.length > 0 && (
         <ul className="config-errors" role="alert">

@@ -20,6 +20,8 @@ export type LayerData = {
   /** May be half-typed while the user edits (units = NaN); analyzeGraph reports it on the node. */
   config: GraphNode['config'];
   name?: string;
+  /** false: a frozen layer (training leaves its weights alone). */
+  trainable?: boolean;
 };
 export type LayerNode = Node<LayerData, 'layer'>;
 export type ShapeEdge = Edge<Record<string, never>, 'shape'>;
@@ -39,7 +41,7 @@ export function toFlowNode(node: GraphNode, selected = false): LayerNode {
     id: node.id,
     type: 'layer',
     position: { ...node.position },
-    data: { type: node.type, config: node.config, ...(node.name ? { name: node.name } : {}) },
+    data: { type: node.type, config: node.config, ...(node.name ? { name: node.name } : {}), ...(node.trainable === false ? { trainable: false } : {}) },
     deletable: !FIXED.has(node.type),
     selected,
   };
@@ -87,6 +89,7 @@ export function toModelGraph(nodes: readonly LayerNode[], edges: readonly ShapeE
           position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
           config: n.data.config,
           ...(n.data.name ? { name: n.data.name } : {}),
+          ...(n.data.trainable === false ? { trainable: false } : {}),
         }) as GraphNode,
     ),
     edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target })),

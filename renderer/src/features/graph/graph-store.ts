@@ -36,6 +36,8 @@ export interface GraphActions {
   /** Click in the palette: a layer inserted after the selected one (or before the Output). */
   insertLayer(type: LayerType): string;
   updateConfig(id: string, patch: Partial<Record<string, unknown>>): void;
+  /** Freeze (false) or unfreeze a layer; an undoable edit like any other. */
+  setTrainable(id: string, trainable: boolean): void;
   select(target: { nodeId?: string; edgeId?: string } | null): void;
   selectAll(): void;
   /** Delete the selected layers and connections (Input and Output stay when they are the only ones). */
@@ -239,6 +241,15 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const nodes = get().nodes.map((n) =>
           n.id === id ? { ...n, data: { ...n.data, config: { ...n.data.config, ...patch } as LayerData['config'] } } : n,
         );
+        commit(nodes, get().edges);
+      },
+
+      setTrainable(id, trainable) {
+        const nodes = get().nodes.map((n) => {
+          if (n.id !== id) return n;
+          const { trainable: _was, ...data } = n.data;
+          return { ...n, data: trainable ? data : { ...data, trainable: false } };
+        });
         commit(nodes, get().edges);
       },
 
