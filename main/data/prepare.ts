@@ -12,6 +12,9 @@ import { seededShuffle } from './seeded-shuffle';
 
 export { encodeRawRows } from './encode';
 
+/** In the prepared-data folder: { datasetId, rows } with the 0-based dataset row of each validation row. */
+export const VALIDATION_ROWS_FILE = 'validation-rows.json';
+
 export interface PrepareInput {
   /** <project>/datasets/<id>/ */
   datasetDir: string;
@@ -186,6 +189,8 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   await writeFileAtomic(join(outDir, 'x_val.f32'), littleEndianBytes(encodeX(valRows)));
   await writeFileAtomic(join(outDir, 'y_val.f32'), littleEndianBytes(encodeY(valRows)));
   await writeJsonAtomic(join(outDir, 'preprocessing.json'), preprocessing);
+  // Which dataset rows the validation rows are (in x_val order): evaluation lists raw examples.
+  await writeJsonAtomic(join(outDir, VALIDATION_ROWS_FILE), { datasetId: meta.id, rows: valRows });
 
   return PreparedData.parse({ dir: outDir, inputWidth, outputWidth, trainRows: trainRows.length, valRows: valRows.length, preprocessing });
 }

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { EvaluateResult, PreparedData } from '../../app/engine/protocol';
+import { loadModel, ModelReadError } from './model-io';
+import { readMatrix } from './prepared-data';
+
+export class EvaluateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvaluateError';
+  }
+}
+
+export interface EvaluateJob {
+  /** The trained model folder (runs/<id>/model). */
+  modelDir: string;
+  /** The run's prepared data: its validation rows are evaluated. */
+  data: PreparedData;
+  /** At most this many rows (the first of the split, which prepare.ts already shuffled). */
+  maxRows: number;
+}
+
+/**
+ * Predict on a run's validation rows and return predictions beside targets. Regression targets
+ * are stored standardized (prepare.ts); both are scaled back with preprocessing.targetScaling so
+ * errors read in the target's own units. Classification targets become class indices.
+ */
+export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
+  const { data } = job;
+  let model: tf.LayersModel;
+  try {
+    model = await loadModel(path.resolve(job.modelDir));
+  } catch (error) {
+    if (error instanceof ModelReadError) throw new EvaluateError(`${error.message} Train the model before evaluating it.`);
+    throw error;
+  }
+  let x: tf.Tensor | null = null;
+  let y: tf.Tensor | null = null;
+  try {
+    const n = Math.min(data.valRows, job.maxRows);
+    const xVal = (await readMatrix(data, 'x_val')).subarray(0, n * data.inputWidth);
+    const yVal = (await readMatrix(data, 'y_val')).subarray(0, n * data.outputWidth);
+    const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [data.inputWidth];
+    x = tf.tensor(xVal, [n, ...inputShape]);
+    y = model.predict(x) as tf.Tensor;
+    const predicted = (await y.data()) as Float32Array;
+    const width = predicted.length / n;
+    if (width !== data.outputWidth) throw new EvaluateError(`The model gives ${width} outputs per row but the run's data has ${data.outputWidth}; train the run again.`);
+
+    const scaling = data.preprocessing.targetScaling;
+    const unscale = (v: number) => (scaling ? v * scaling.std + scaling.mean : v);
+    const outputs: number[][] = [];
+    const targets: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const row = Array.from(predicted.subarray(r * width, (r + 1) * width));
+      const target = yVal.subarray(r * width, (r + 1) * width);
+      if (scaling) {
+        outputs.push([unscale(row[0]!)]);
+        targets.push(unscale(target[0]!));
+      } else {
+        outputs.push(row);
+        // One sigmoid output holds the label index (0/1); a one-hot row holds a 1 at it.
+        targets.push(width === 1 ? Math.round(target[0]!) : target.indexOf(1));
+      }
+    }
+    return { outputs, targets, rows: Array.from({ length: n }, (_, r) => r), valRows: data.valRows, capped: n < data.valRows };
+  } finally {
+    x?.dispose();
+    y?.dispose();
+    model.dispose();
+  }
+}
