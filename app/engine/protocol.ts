@@ -34,6 +34,8 @@ export const EngineRequest = z.discriminatedUnion('type', [
     config: TrainConfig,
     /** Continue from <runDir>/checkpoint/ (after the engine died) instead of starting fresh. */
     resume: z.boolean().optional(),
+    /** A Layerlab weights file (an imported model's): the start values of the nodes it names. */
+    initialWeights: z.string().optional(),
   }),
   z.object({ type: z.literal('cancel'), runId: z.string() }),
   /** Hold the run after the batch in progress, until resume or cancel. */
@@ -48,6 +50,24 @@ export const EngineRequest = z.discriminatedUnion('type', [
     data: PreparedData,
     outDir: z.string(),
   }),
+  /** Run a trained model on rows already encoded by main (encodeRawRows): the inference playground. */
+  z.object({
+    type: z.literal('predict'),
+    requestId: z.string(),
+    modelDir: z.string(),
+    inputWidth: z.number().int().positive(),
+    /** Row-major inputs, rows × inputWidth (at most a few thousand rows: it crosses IPC as JSON). */
+    x: z.array(z.number()).max(1_000_000),
+  }),
+  /** Predict on the validation rows of a run (runs/<id>/model on runs/<id>/data). */
+  z.object({
+    type: z.literal('evaluate'),
+    requestId: z.string(),
+    modelDir: z.string(),
+    data: PreparedData,
+    /** Evaluate at most this many validation rows (the first ones: the split is already shuffled). */
+    maxRows: z.number().int().positive(),
+  }),
 ]);
 export type EngineRequest = z.infer<typeof EngineRequest>;
 
@@ -61,6 +81,20 @@ export const ExportResult = z.object({
   maxAbsDiff: z.number(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
+
+/** Predictions on validation rows; regression values are back in the target's own units. */
+export const EvaluateResult = z.object({
+  /** One row of model outputs per evaluated row (class probabilities, or [value]). */
+  outputs: z.array(z.array(z.number())),
+  /** Class index (classification) or value (regression) per evaluated row. */
+  targets: z.array(z.number()),
+  /** Position of each evaluated row in the validation split (0-based). */
+  rows: z.array(z.number().int().nonnegative()),
+  valRows: z.number().int(),
+  /** True when fewer rows than the whole split were evaluated (maxRows). */
+  capped: z.boolean(),
+});
+export type EvaluateResult = z.infer<typeof EvaluateResult>;
 
 export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), backend: BackendReport }),
@@ -81,6 +115,11 @@ export const EngineEvent = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('exported'), requestId: z.string(), result: ExportResult }),
   z.object({ type: z.literal('exportFailed'), requestId: z.string(), error: z.string() }),
+  z.object({ type: z.literal('evaluated'), requestId: z.string(), result: EvaluateResult }),
+  z.object({ type: z.literal('evaluateFailed'), requestId: z.string(), error: z.string() }),
+  /** One output row per input row, as the model gives it (probabilities, or a scaled value). */
+  z.object({ type: z.literal('predicted'), requestId: z.string(), outputs: z.array(z.array(z.number())) }),
+  z.object({ type: z.literal('predictFailed'), requestId: z.string(), error: z.string() }),
   /** A problem outside any request (a malformed message from the parent, say). */
   z.object({ type: z.literal('error'), error: z.string() }),
 ]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CsvOptions } from '../dataset/csv-options';
 import { DatasetMeta, TaskSpec } from '../dataset/schema';
+import type { Evaluation } from '../diagnostics/evaluation';
 import { BatchLogs, ExportResult } from '../engine/protocol';
 import { ModelGraph } from '../graph/schema';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
@@ -39,7 +40,78 @@ export const AppInfo = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
+/** A validation row as it is in the dataset: its raw cells, in the dataset's column order. */
+export const RawExample = z.object({
+  /** Position among the evaluated rows (as in the evaluation's indices). */
+  index: z.number().int(),
+  /** 0-based row of the imported dataset (the file's data row, header not counted). */
+  datasetRow: z.number().int(),
+  values: z.array(z.string().nullable()),
+});
+export type RawExample = z.infer<typeof RawExample>;
+
+/** run.evaluate: the run's model on its validation split, with the raw rows behind each number. */
+export const RunEvaluation = z.object({
+  runId: RunId,
+  split: z.literal('validation'),
+  /** The target column the model predicts. */
+  target: z.string(),
+  /** Rows in the validation split, and whether only the first maxRows of them were evaluated. */
+  valRows: z.number().int(),
+  capped: z.boolean(),
+  columns: z.array(z.string()),
+  // Computed on the main side from engine predictions (app/diagnostics/evaluation.ts).
+  evaluation: z.custom<Evaluation>((v) => typeof v === 'object' && v !== null && 'kind' in v),
+  /** Classification: example rows of each non-empty confusion cell (up to a limit; total is the count). */
+  cells: z.array(z.object({ actual: z.number().int(), predicted: z.number().int(), total: z.number().int(), examples: z.array(RawExample) })),
+  /** Classification: the confidently wrong rows; regression: the largest errors (same order as the evaluation's list). */
+  worst: z.array(RawExample),
+});
+export type RunEvaluation = z.infer<typeof RunEvaluation>;
+
 const ImportId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an import id is 1 to 64 letters, digits, - or _');
+
+/** The inference playground takes at most this many rows per request. */
+export const MAX_PREDICT_ROWS = 1000;
+
+/** One raw input column of a trained model, for the playground's form; `value` prefills it (the first validation row). */
+export const PredictField = z.discriminatedUnion('kind', [
+  z.object({ name: z.string(), kind: z.literal('numeric'), value: z.string() }),
+  z.object({ name: z.string(), kind: z.literal('categorical'), categories: z.array(z.string()), value: z.string() }),
+]);
+export type PredictField = z.infer<typeof PredictField>;
+export const PredictInputs = z.object({
+  task: z.enum(['classification', 'regression']),
+  target: z.string(),
+  labels: z.array(z.string()).nullable(),
+  fields: z.array(PredictField),
+});
+export type PredictInputs = z.infer<typeof PredictInputs>;
+/** Classification: label + probabilities (in `labels` order); regression: value in the target's units. */
+export const Prediction = z.object({ label: z.string().nullable(), probabilities: z.array(z.number()).nullable(), value: z.number().nullable() });
+export type Prediction = z.infer<typeof Prediction>;
+export const PredictResult = z.object({ task: z.enum(['classification', 'regression']), target: z.string(), labels: z.array(z.string()).nullable(), predictions: z.array(Prediction) });
+export type PredictResult = z.infer<typeof PredictResult>;
+
+/** One retraining of a learning curve: the last epoch's scores on the subset and on the full validation split. */
+export const LearningCurvePoint = z.object({
+  fraction: z.number(),
+  trainRows: z.number().int(),
+  loss: z.number().nullable(),
+  val_loss: z.number().nullable(),
+  /** The task metric (accuracy or mae, as `metric` says). */
+  score: z.number().nullable(),
+  val_score: z.number().nullable(),
+});
+export type LearningCurvePoint = z.infer<typeof LearningCurvePoint>;
+export const LearningCurve = z.object({
+  runId: RunId,
+  metric: z.enum(['accuracy', 'mae']),
+  status: z.enum(['completed', 'cancelled']),
+  /** In order of growing fraction; a cancelled curve holds the points finished before the cancel. */
+  points: z.array(LearningCurvePoint),
+});
+export type LearningCurve = z.infer<typeof LearningCurve>;
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
@@ -84,6 +156,25 @@ export const channels = {
   'run.pause': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
   'run.resume': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
   'run.get': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
+  /** Evaluate a finished run's model on its validation split (the test split is not stored yet). */
+  'run.evaluate': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunEvaluation),
+  /** The raw input columns a run's model reads, prefilled with the first validation row. */
+  'run.predictInputs': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), PredictInputs),
+  /** Predict raw rows (column name → cell text, as in the CSV) with a run's trained model. */
+  'run.predict': channel(
+    z.object({
+      projectId: ProjectId,
+      runId: RunId,
+      rows: z
+        .array(z.record(z.string().max(200), z.string().max(1000)))
+        .min(1, 'give at least one row to predict')
+        .max(MAX_PREDICT_ROWS, `at most ${MAX_PREDICT_ROWS} rows can be predicted at once`),
+    }).strict(),
+    PredictResult,
+  ),
+  /** Retrain a run's graph and settings on 10/25/50/100% of its training split (same validation split). */
+  'run.learningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), LearningCurve),
+  'run.cancelLearningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),
   'export.tfjs': channel(
     z.object({
       projectId: ProjectId,
@@ -102,6 +193,19 @@ export const events = {
   /** A running run's summary changed outside its epochs: paused, resumed, recovered after a crash. */
   'run.updated': z.object({ projectId: ProjectId, run: RunSummary }),
   'engine.status': AppInfo.shape.engine,
+  /** A learning curve's progress: retraining `step` of `steps` (0-based) has finished `epoch` + 1 epochs. */
+  'run.learningCurveProgress': z.object({
+    projectId: ProjectId,
+    runId: RunId,
+    step: z.number().int(),
+    steps: z.number().int(),
+    fraction: z.number(),
+    trainRows: z.number().int(),
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    /** Set when a retraining has finished. */
+    point: LearningCurvePoint.optional(),
+  }),
   /** A CSV import's progress, after each chunk read. */
   'dataset.importProgress': z.object({ importId: ImportId, bytesRead: z.number(), totalBytes: z.number(), rows: z.number() }),
 } as const;

@@ -16,7 +16,12 @@ export const CHANNEL_NAMES = [
   'run.pause',
   'run.resume',
   'run.get',
+  'run.evaluate',
+  'run.predictInputs',
+  'run.predict',
+  'run.learningCurve',
+  'run.cancelLearningCurve',
   'export.tfjs',
 ] as const;
 
-export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'run.updated', 'engine.status', 'dataset.importProgress'] as const;
+export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'run.updated', 'engine.status', 'run.learningCurveProgress', 'dataset.importProgress'] as const;

@@ -1,6 +1,7 @@
 import { UserError } from '../../app/ipc/errors';
 import { appVersion } from '../services/create-services';
 import { UsageError } from './cli-error';
+import { graphCommand } from './graph-command';
 import { hostCommand } from './host-command';
 import { inspectCommand } from './inspect-command';
 import { trainCommand } from './train-command';
@@ -25,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
         return await hostCommand(rest, out);
       case 'inspect':
         return await inspectCommand(rest, out);
+      case 'graph':
+        return await graphCommand(rest, out);
       case '--version':
       case '-v':
         out(appVersion());

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { suggestTask, taskShape } from '../../app/dataset/task';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
+import { analyzeGraph } from '../../app/graph/analyze';
 import { ModelGraph } from '../../app/graph/schema';
+import { readWeightsFile } from '../engine/import/weights-file';
+import { nodesWithStaleWeights } from '../engine/import/weights-fit';
 import { fitGraphToData, templateGraph, TEMPLATES, type TemplateName } from '../../app/graph/templates';
 import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { formatZodError, UserError } from '../../app/ipc/errors';
@@ -208,6 +211,8 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   const dataFile = path.resolve(values.data);
   const csvOptions = csvOptionsFrom(values);
   const userGraph = values.graph ? await readGraphFile(path.resolve(values.graph)) : null;
+  // An imported graph names its weights file, relative to the graph file.
+  const initialWeights = values.graph && userGraph?.weights ? path.resolve(path.dirname(path.resolve(values.graph)), userGraph.weights) : undefined;
 
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-cli-'));
   const services = createServices({ workspace, mode: 'host' });
@@ -249,7 +254,16 @@ export async function trainCommand(args: string[], out: (line: string) => void):
         recoveriesSeen = recoveries.length;
       }
     });
-    const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data });
+    if (initialWeights) {
+      const weights = await readWeightsFile(initialWeights).catch((error: Error) => {
+        throw new UserError(error.message);
+      });
+      const stale = nodesWithStaleWeights(analyzeGraph(graph), weights);
+      const frozen = graph.nodes.filter((n) => n.trainable === false).length;
+      out(`Starting from the imported weights of ${weights.size - stale.length} layers${frozen ? `; ${frozen} frozen layers stay as they are` : ''}.`);
+      if (stale.length) out(`No longer the imported size, so trained from fresh weights: ${stale.join(', ')}.`);
+    }
+    const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data, ...(initialWeights ? { initialWeights } : {}) });
     const run = await services.runs.whenDone(started.id);
     if (run.status === 'failed') throw new UserError(`Training failed: ${run.error ?? 'unknown reason'}`);
     if (!run.hasModel) throw new UserError('Training was cancelled before the first batch; nothing to write.');

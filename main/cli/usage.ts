@@ -8,6 +8,12 @@ Usage:
       Read the whole file and print what an import finds as JSON: rows, delimiter, encoding
       and every column's type, missing and unique counts and numeric statistics.
 
+  layerlab graph --from MODEL_FILE --out GRAPH.json
+      Convert an existing model (a TF.js model.json with its weights, a Keras .h5 or .keras file)
+      into an editable graph; its weights go to GRAPH.weights.bin beside it. Train it with
+      train --graph GRAPH.json: it starts from those weights, and layers marked
+      "trainable": false stay frozen.
+
   layerlab train --data FILE.csv --target COLUMN --out DIR [options]
       Train a model on a CSV file and write model.json + weights.bin, preprocessing.json
       metrics.json and config.json (every setting used) to DIR.

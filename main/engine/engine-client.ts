@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EngineEvent, EngineRequest, type ExportResult, type PreparedData } from '../../app/engine/protocol';
+import { EngineEvent, EngineRequest, type EvaluateResult, type ExportResult, type PreparedData } from '../../app/engine/protocol';
 import type { ModelGraph } from '../../app/graph/schema';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { BackendReport } from '../../app/project/schema';
@@ -17,11 +17,18 @@ export interface TrainRequest {
   config: TrainConfig;
   /** Continue from <runDir>/checkpoint/ (after an engine crash). */
   resume?: boolean;
+  /** A Layerlab weights file: the start values of an imported model's nodes. */
+  initialWeights?: string;
 }
 export interface ExportRequest {
   modelDir: string;
   data: PreparedData;
   outDir: string;
+}
+export interface EvaluateRequest {
+  modelDir: string;
+  data: PreparedData;
+  maxRows: number;
 }
 export type ProgressEvent = Extract<EngineEvent, { type: 'batch' | 'epoch' }>;
 export type DoneEvent = Extract<EngineEvent, { type: 'done' }>;
@@ -54,6 +61,20 @@ interface PendingExport {
   resolve: (result: ExportResult) => void;
   reject: (error: Error) => void;
 }
+interface PendingEvaluation {
+  resolve: (result: EvaluateResult) => void;
+  reject: (error: Error) => void;
+}
+interface PendingPredict {
+  resolve: (outputs: number[][]) => void;
+  reject: (error: Error) => void;
+}
+export interface PredictRequest {
+  modelDir: string;
+  inputWidth: number;
+  /** Row-major encoded inputs, rows × inputWidth. */
+  x: ArrayLike<number>;
+}
 
 function describeExit(code: number | null, signal: string | null): string {
   if (signal) return `signal ${signal}`;
@@ -73,6 +94,8 @@ export class EngineClient {
   private readonly statusListeners = new Set<(status: EngineStatus) => void>();
   private readonly runs = new Map<string, PendingRun>();
   private readonly exports = new Map<string, PendingExport>();
+  private readonly evaluations = new Map<string, PendingEvaluation>();
+  private readonly predictions = new Map<string, PendingPredict>();
   private readonly spawn: EngineSpawner;
   private readonly env: Record<string, string>;
   private readonly startTimeoutMs: number;
@@ -162,6 +185,30 @@ export class EngineClient {
     });
   }
 
+  /** The model's raw outputs for encoded rows, one array per row; rejects with the engine's message. */
+  async predict(request: PredictRequest): Promise<number[][]> {
+    const requestId = randomUUID();
+    const parsed = EngineRequest.safeParse({ type: 'predict', requestId, modelDir: request.modelDir, inputWidth: request.inputWidth, x: Array.from(request.x) });
+    if (!parsed.success) throw new Error(formatZodError(parsed.error, 'The prediction request is not valid'));
+    await this.start();
+    return new Promise<number[][]>((resolve, reject) => {
+      this.predictions.set(requestId, { resolve, reject });
+      this.channel?.send(parsed.data);
+    });
+  }
+
+  /** Predict on a run's validation rows; rejects with the engine's message. */
+  async evaluate(request: EvaluateRequest): Promise<EvaluateResult> {
+    const requestId = randomUUID();
+    const parsed = EngineRequest.safeParse({ type: 'evaluate', requestId, ...request });
+    if (!parsed.success) throw new Error(formatZodError(parsed.error, 'The evaluation request is not valid'));
+    await this.start();
+    return new Promise<EvaluateResult>((resolve, reject) => {
+      this.evaluations.set(requestId, { resolve, reject });
+      this.channel?.send(parsed.data);
+    });
+  }
+
   /** Stop the engine process. Pending runs resolve as failed, pending exports reject. */
   dispose(): void {
     const channel = this.channel;
@@ -189,6 +236,10 @@ export class EngineClient {
     this.runs.clear();
     for (const pending of this.exports.values()) pending.reject(new Error(reason));
     this.exports.clear();
+    for (const pending of this.evaluations.values()) pending.reject(new Error(reason));
+    this.evaluations.clear();
+    for (const pending of this.predictions.values()) pending.reject(new Error(reason));
+    this.predictions.clear();
   }
 
   private lastOutput(): string {
@@ -297,6 +348,26 @@ export class EngineClient {
       case 'exportFailed': {
         this.exports.get(event.requestId)?.reject(new UserError(event.error));
         this.exports.delete(event.requestId);
+        return;
+      }
+      case 'predicted': {
+        this.predictions.get(event.requestId)?.resolve(event.outputs);
+        this.predictions.delete(event.requestId);
+        return;
+      }
+      case 'predictFailed': {
+        this.predictions.get(event.requestId)?.reject(new UserError(event.error));
+        this.predictions.delete(event.requestId);
+        return;
+      }
+      case 'evaluated': {
+        this.evaluations.get(event.requestId)?.resolve(event.result);
+        this.evaluations.delete(event.requestId);
+        return;
+      }
+      case 'evaluateFailed': {
+        this.evaluations.get(event.requestId)?.reject(new UserError(event.error));
+        this.evaluations.delete(event.requestId);
         return;
       }
       case 'error':

@@ -1,7 +1,9 @@
 import { EngineRequest, type EngineEvent } from '../../app/engine/protocol';
 import { formatZodError } from '../../app/ipc/errors';
 import type { BackendReport } from '../../app/project/schema';
+import { evaluateModel } from './evaluate';
 import { exportModel } from './export';
+import { predictRows } from './predict';
 import { train, type TrainJob } from './train';
 
 /** At most one batch event per this many ms per run (~20 a second): a chart needs no more. */
@@ -69,6 +71,12 @@ export class EngineService {
       case 'export':
         void this.export(request);
         return;
+      case 'evaluate':
+        void this.evaluate(request);
+        return;
+      case 'predict':
+        void this.predict(request);
+        return;
     }
   }
 
@@ -107,12 +115,30 @@ export class EngineService {
     }
   }
 
+  private async predict(request: Extract<EngineRequest, { type: 'predict' }>): Promise<void> {
+    try {
+      const outputs = await predictRows(request);
+      this.send({ type: 'predicted', requestId: request.requestId, outputs });
+    } catch (error) {
+      this.send({ type: 'predictFailed', requestId: request.requestId, error: messageOf(error) });
+    }
+  }
+
   private async export(request: Extract<EngineRequest, { type: 'export' }>): Promise<void> {
     try {
       const result = await exportModel(request);
       this.send({ type: 'exported', requestId: request.requestId, result });
     } catch (error) {
       this.send({ type: 'exportFailed', requestId: request.requestId, error: messageOf(error) });
+    }
+  }
+
+  private async evaluate(request: Extract<EngineRequest, { type: 'evaluate' }>): Promise<void> {
+    try {
+      const result = await evaluateModel(request);
+      this.send({ type: 'evaluated', requestId: request.requestId, result });
+    } catch (error) {
+      this.send({ type: 'evaluateFailed', requestId: request.requestId, error: messageOf(error) });
     }
   }
 }

@@ -12,6 +12,7 @@ import { initialScheduleState, learningRateAt, observeEpoch, type ScheduleSettin
 import { MetricAccumulator } from '../../app/training/metrics';
 import { stageFolder } from './atomic-folder';
 import { buildModel, GraphBuildError, setDropoutSeed, type BuiltModel } from './build-model';
+import { readWeightsFile, WeightsFileError, type NodeWeights } from './import/weights-file';
 import { readCheckpoint, readWeights, writeCheckpoint, writeWeights } from './checkpoint';
 import { PREPROCESSING_JSON, saveModel } from './model-io';
 import { objectiveFor, taskKindOf, type Objective } from './objective';
@@ -28,6 +29,8 @@ export interface TrainJob {
   config: TrainConfig;
   /** Continue from <runDir>/checkpoint/ (a fresh start when there is none yet). */
   resume?: boolean;
+  /** A Layerlab weights file with the start values of an imported model's nodes. */
+  initialWeights?: string;
 }
 
 export interface TrainHooks {
@@ -39,6 +42,11 @@ export interface TrainHooks {
   isCancelled?(): boolean;
   /** Awaited between batches: resolves at once unless the run is paused, then when it resumes. */
   whilePaused?(): Promise<void>;
+  /**
+   * The gradients a step is about to apply (after clipping), keyed by weight name; valid only
+   * during the call. Lets the backend-parity tests compare what this loop computes on each backend.
+   */
+  onGradients?(at: { epoch: number; batch: number }, grads: tf.NamedTensorMap): void;
 }
 
 export interface TrainOutcome {
@@ -196,8 +204,15 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       throw error;
     }
     const objective = objectiveFor(data.preprocessing, data.outputWidth, config);
+    let initialWeights: NodeWeights | undefined;
     try {
-      built = buildModel(job.graph, config.seed);
+      initialWeights = job.initialWeights ? await readWeightsFile(job.initialWeights) : undefined;
+    } catch (error) {
+      if (error instanceof WeightsFileError) return failed(error.message);
+      throw error;
+    }
+    try {
+      built = buildModel(job.graph, config.seed, initialWeights);
     } catch (error) {
       if (error instanceof GraphBuildError) return failed(`The model graph cannot be built: ${error.message}`);
       throw error;
@@ -297,6 +312,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
             tf.dispose(Object.values(grads));
             grads = clipped;
           }
+          hooks.onGradients?.({ epoch, batch }, grads);
           optimizer.applyGradients(grads);
         } catch (error) {
           (stats as tf.Tensor | null)?.dispose();

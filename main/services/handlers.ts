@@ -6,6 +6,8 @@ import { importCsvFile, importCsvText, type ImportOptions } from '../data';
 import type { EngineClient } from '../engine';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
+import { predictInputs, predictRun } from './predict-run';
+import { evaluateRun } from './evaluate-run';
 import { readPreparedData, type RunManager } from './runs';
 
 export interface HandlerDeps {
@@ -73,6 +75,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.pause': async ({ projectId, runId }) => ({ accepted: runs.pause(projectId, runId) }),
     'run.resume': async ({ projectId, runId }) => ({ accepted: runs.resume(projectId, runId) }),
     'run.get': async ({ projectId, runId }) => projects.readRun(projectId, runId),
+    'run.evaluate': async ({ projectId, runId }) => evaluateRun({ projects, engine }, projectId, runId),
+    'run.predictInputs': async ({ projectId, runId }) => predictInputs(projects, projectId, runId),
+    'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),
+    'run.learningCurve': async ({ projectId, runId }) => runs.learningCurve(projectId, runId),
+    'run.cancelLearningCurve': async ({ projectId, runId }) => ({ cancelled: runs.cancelLearningCurve(projectId, runId) }),
     'export.tfjs': async ({ projectId, runId, outDir }) => {
       const run = await projects.readRun(projectId, runId);
       if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to export (it ${run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);

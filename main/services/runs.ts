@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../../app/dataset/schema';
@@ -14,18 +14,24 @@ import type { EngineClient } from '../engine';
 import { readCheckpointState } from '../engine/checkpoint-state';
 import type { EventBus } from '../ipc/event-bus';
 import { computeBaseline } from './baseline';
+import { runLearningCurve } from './learning-curve';
+import type { LearningCurve } from '../../app/ipc/contract';
 
 export interface StartRunInput {
   projectId: string;
   taskSpec: TaskSpec;
   graph: ModelGraph;
   trainConfig: TrainConfig;
+  /** An imported model's weights file (absolute path): copied into the run, the nodes' start values. */
+  initialWeights?: string;
 }
 
 /** Engine crashes one run survives; a run that keeps killing its engine is stopped. */
 export const MAX_RECOVERIES = 3;
 /** runs/<id>/config.json: every setting the run used, defaults filled in. */
 export const RUN_CONFIG_FILE = 'config.json';
+/** runs/<id>/initial-weights.bin: the imported weights the run started from. */
+export const INITIAL_WEIGHTS_FILE = 'initial-weights.bin';
 
 function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -56,6 +62,8 @@ function checkGraphFitsData(graph: ModelGraph, inputWidth: number, head: { units
  */
 export class RunManager {
   private active: { projectId: string; runId: string; done: Promise<RunSummary> } | null = null;
+  /** A learning curve in progress: it holds the one engine as a run does. */
+  private curve: { projectId: string; runId: string; cancelled: boolean; engineRunId: string | null } | null = null;
 
   constructor(private readonly deps: { projects: ProjectService; engine: EngineClient; bus: EventBus }) {}
 
@@ -66,6 +74,7 @@ export class RunManager {
   async start(input: StartRunInput): Promise<RunSummary> {
     const { projects, engine } = this.deps;
     if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
+    if (this.curve) throw new UserError(`A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`);
     const state = await projects.open(input.projectId);
     if (!state.dataset || !state.project.datasetId) throw new UserError('Import a dataset before training.');
     const shape = taskShape(state.dataset, input.taskSpec);
@@ -93,6 +102,13 @@ export class RunManager {
     });
     await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
     await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
+    // The run keeps its own copy, so it can resume (and be retrained) even if the original moves.
+    const initialWeights = input.initialWeights ? path.join(runDir, INITIAL_WEIGHTS_FILE) : undefined;
+    if (input.initialWeights && initialWeights) {
+      await copyFile(input.initialWeights, initialWeights).catch((error: NodeJS.ErrnoException) => {
+        throw new UserError(`Cannot read the model's weights file ${input.initialWeights}: ${error.code === 'ENOENT' ? 'it does not exist' : (error.code ?? error.message)}.`);
+      });
+    }
     const baseline = await computeBaseline(data, input.trainConfig.loss);
     const backend = engine.status.backend ?? (await engine.start());
     const summary: RunSummary = {
@@ -111,7 +127,7 @@ export class RunManager {
       baseline,
     };
     await projects.writeRun(input.projectId, summary);
-    const done = this.execute(input.projectId, runDir, summary, data);
+    const done = this.execute(input.projectId, runDir, summary, data, initialWeights);
     this.active = { projectId: input.projectId, runId, done };
     return structuredClone(summary);
   }
@@ -120,6 +136,43 @@ export class RunManager {
   async whenDone(runId: string): Promise<RunSummary> {
     if (!this.active || this.active.runId !== runId) throw new UserError(`Run ${runId} is not training.`);
     return this.active.done;
+  }
+
+  /**
+   * Retrain a finished run on 10/25/50/100% of its training split, one retraining after another,
+   * with progress as run.learningCurveProgress events; resolves with the points in order.
+   */
+  async learningCurve(projectId: string, runId: string): Promise<LearningCurve> {
+    const { projects, engine, bus } = this.deps;
+    if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Wait for it to finish before computing a learning curve.`);
+    if (this.curve) throw new UserError(`A learning curve for run ${this.curve.runId} is already being computed.`);
+    const curve = { projectId, runId, cancelled: false, engineRunId: null as string | null };
+    this.curve = curve;
+    try {
+      const run = await projects.readRun(projectId, runId);
+      if (run.status === 'running') throw new UserError(`Run ${runId} is still training.`);
+      const runDir = projects.runDir(projectId, runId);
+      const data = await readPreparedData(runDir);
+      return await runLearningCurve({
+        engine,
+        run,
+        runDir,
+        data,
+        isCancelled: () => curve.cancelled,
+        onTraining: (engineRunId) => (curve.engineRunId = engineRunId),
+        onProgress: (progress) => bus.emit('run.learningCurveProgress', { projectId, runId, ...progress }),
+      });
+    } finally {
+      this.curve = null;
+    }
+  }
+
+  cancelLearningCurve(projectId: string, runId: string): boolean {
+    const curve = this.curve;
+    if (!curve || curve.projectId !== projectId || curve.runId !== runId) return false;
+    curve.cancelled = true;
+    if (curve.engineRunId) this.deps.engine.cancel(curve.engineRunId);
+    return true;
   }
 
   cancel(projectId: string, runId: string): boolean {
@@ -145,7 +198,7 @@ export class RunManager {
     return this.active !== null && this.active.runId === runId && this.active.projectId === projectId;
   }
 
-  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData): Promise<RunSummary> {
+  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData, initialWeights?: string): Promise<RunSummary> {
     const { projects, engine, bus } = this.deps;
     const metricsFile = path.join(runDir, 'metrics.jsonl');
     // Epoch events are written in order, each after the one before, so a crash loses at most one line.
@@ -156,7 +209,7 @@ export class RunManager {
     };
     try {
       for (let attempt = 0; ; attempt++) {
-        const done = await engine.train({ runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: attempt > 0 }, (event) => {
+        const done = await engine.train({ runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: attempt > 0, ...(initialWeights ? { initialWeights } : {}) }, (event) => {
           if (event.type === 'batch') {
             bus.emit('run.batch', { projectId, runId: summary.id, logs: event.logs });
           } else {

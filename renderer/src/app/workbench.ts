@@ -1,5 +1,5 @@
 import { applyFix, type Fix } from '../../../app/diagnostics';
-import type { ProjectState } from '../../../app/ipc/contract';
+import type { EventPayload, ProjectState } from '../../../app/ipc/contract';
 import type { RunSummary } from '../../../app/project/schema';
 import { ModelGraph } from '../../../app/graph';
 import type { CsvOptions } from '../../../app/dataset/csv-options';
@@ -320,6 +320,44 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       return null;
     },
 
+    /** The playground's form for a trained run: its raw input columns, prefilled. */
+    async predictInputs(runId: string) {
+      const projectId = currentId();
+      if (!projectId) throw new Error('Open a project first.');
+      return api.invoke('run.predictInputs', { projectId, runId });
+    },
+
+    /** Predict raw rows (column → cell text) with a trained run's model; rejects with a message naming the row and column. */
+    async predict(runId: string, rows: Array<Record<string, string>>) {
+      const projectId = currentId();
+      if (!projectId) throw new Error('Open a project first.');
+      return api.invoke('run.predict', { projectId, runId, rows });
+    },
+
+    /** A finished run's model on its validation split, with the raw rows behind each number. */
+    async evaluate(runId: string) {
+      const projectId = currentId();
+      if (!projectId) throw new Error('Open a project first.');
+      return api.invoke('run.evaluate', { projectId, runId });
+    },
+
+    /** Retrain a finished run on growing shares of its training rows; resolves with the curve (or rejects with why). */
+    async learningCurve(runId: string) {
+      const projectId = currentId();
+      if (!projectId) throw new Error('Open a project first.');
+      return api.invoke('run.learningCurve', { projectId, runId });
+    },
+
+    async cancelLearningCurve(runId: string) {
+      const projectId = currentId();
+      if (projectId) await api.invoke('run.cancelLearningCurve', { projectId, runId });
+    },
+
+    /** Listen to learning-curve progress; returns the unsubscribe function. */
+    onLearningCurveProgress(listener: (progress: EventPayload<'run.learningCurveProgress'>) => void): () => void {
+      return api.on('run.learningCurveProgress', listener);
+    },
+
     /** After a dropped connection: whatever events were missed, the main side has the truth. */
     async refreshAfterReconnect() {
       void actions.loadAppInfo();
@@ -354,7 +392,8 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     },
   };
 
-  // Training can report hundreds of batches and epochs a second; the charts redraw at most ~8 times.
+  // Training can report hundreds of batches and epochs a second; the charts redraw at most 4
+  // times a second, each redraw a main-thread task (bench/renderer-events.ts measures them).
   const flushRunEvents = () => {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = null;
@@ -365,7 +404,7 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
   const queueRunEvent = (projectId: string, event: RunEvent) => {
     if (projectId !== currentId()) return;
     pending.push(event);
-    flushTimer ??= setTimeout(flushRunEvents, 120);
+    flushTimer ??= setTimeout(flushRunEvents, 250);
   };
   disposers.push(() => flushTimer && clearTimeout(flushTimer));
 

@@ -3,6 +3,7 @@ import type { RunSummary } from '../../../../app/project/schema';
 import { metricFor } from '../../../../app/training/config';
 import { useActions, useProject } from '../../app/context';
 import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib/format';
+import { PlaygroundPanel } from '../playground/PlaygroundPanel';
 import './export.css';
 
 const NO_RUNS: RunSummary[] = [];
@@ -81,6 +82,8 @@ export function ExportStep() {
           </div>
         </form>
       )}
+
+      {chosen && <PlaygroundPanel runId={chosen.id} />}
 
       {error && (
         <div className="error-box" role="alert" data-testid="export-error">

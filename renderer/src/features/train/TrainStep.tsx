@@ -1,4 +1,6 @@
 import { DiagnosisPanel } from '../diagnosis/DiagnosisPanel';
+import { EvaluationPanel } from '../evaluation/EvaluationPanel';
+import { LearningCurvePanel } from '../learning-curve/LearningCurvePanel';
 import { RunHistory } from './RunHistory';
 import { RunPanel } from './RunPanel';
 import { TrainForm } from './TrainForm';
@@ -14,6 +16,8 @@ export function TrainStep() {
       <div className="train-main">
         <RunPanel />
         <DiagnosisPanel />
+        <EvaluationPanel />
+        <LearningCurvePanel />
       </div>
     </div>
   );

@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { encodedWidth, Preprocessing, type FeatureEncoding } from '../../app/dataset/schema';
+import type { PredictField, PredictInputs, PredictResult, Prediction } from '../../app/ipc/contract';
+import { formatZodError, UserError } from '../../app/ipc/errors';
+import type { ProjectService } from '../data';
+import { encodeRawRows } from '../data/encode';
+import type { EngineClient } from '../engine';
+import { readMatrix } from '../engine/prepared-data';
+import { readPreparedData } from './runs';
+
+/**
+ * The inference playground's main side: raw rows → the run's own preprocessing.json (the copy
+ * saved beside its model) → the engine → labels with probabilities, or values in the target's
+ * units. No tfjs here: the engine process runs the model.
+ */
+
+async function runModel(projects: ProjectService, projectId: string, runId: string): Promise<{ runDir: string; modelDir: string; preprocessing: Preprocessing }> {
+  const run = await projects.readRun(projectId, runId);
+  if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to predict with (it ${run.status === 'running' ? 'is still training' : run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);
+  const runDir = projects.runDir(projectId, runId);
+  const modelDir = path.join(runDir, 'model');
+  const file = path.join(modelDir, 'preprocessing.json');
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch {
+    throw new UserError(`Run ${runId} has no saved preprocessing (${file} is missing); train it again.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new UserError(`${file} is not valid JSON; train the run again.`);
+  }
+  const parsed = Preprocessing.safeParse(json);
+  if (!parsed.success) throw new UserError(formatZodError(parsed.error, `${file} is damaged`));
+  return { runDir, modelDir, preprocessing: parsed.data };
+}
+
+/** Undo the encoding of one encoded row, feature by feature: the raw text a user would type. */
+function decodeRow(features: readonly FeatureEncoding[], x: Float32Array, offset: number): string[] {
+  let at = offset;
+  return features.map((feature) => {
+    if (feature.kind === 'numeric') {
+      const value = x[at]! * feature.std + feature.mean;
+      at += 1;
+      // float32 round trip: 6 significant digits give back what the CSV held (5.1, not 5.0999999).
+      return String(Number(value.toPrecision(6)));
+    }
+    const slice = x.subarray(at, at + feature.categories.length);
+    at += feature.categories.length;
+    const hot = slice.indexOf(1);
+    return hot >= 0 ? (feature.categories[hot] ?? '') : '';
+  });
+}
+
+export async function predictInputs(projects: ProjectService, projectId: string, runId: string): Promise<PredictInputs> {
+  const { runDir, preprocessing } = await runModel(projects, projectId, runId);
+  let prefill: string[] | null = null;
+  try {
+    const data = await readPreparedData(runDir);
+    if (encodedWidth(data.preprocessing.features) === encodedWidth(preprocessing.features)) prefill = decodeRow(preprocessing.features, await readMatrix(data, 'x_val'), 0);
+  } catch {
+    // No prepared data left (a copied project, say): fall back to training means and first categories.
+  }
+  const fields: PredictField[] = preprocessing.features.map((feature, i) =>
+    feature.kind === 'numeric'
+      ? { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? String(Number(feature.mean.toPrecision(6))) }
+      : { name: feature.name, kind: 'categorical', categories: feature.categories, value: prefill?.[i] ?? feature.categories[0] ?? '' },
+  );
+  return { task: preprocessing.task, target: preprocessing.target, labels: preprocessing.labels ?? null, fields };
+}
+
+function toPrediction(preprocessing: Preprocessing, output: readonly number[], row: number): Prediction {
+  if (preprocessing.task === 'regression') {
+    const scaling = preprocessing.targetScaling ?? { mean: 0, std: 1 };
+    return { label: null, probabilities: null, value: output[0]! * scaling.std + scaling.mean };
+  }
+  const labels = preprocessing.labels ?? [];
+  // A binary model has one sigmoid unit: the probability of the second label.
+  const probabilities = output.length === 1 && labels.length <= 2 ? [1 - output[0]!, output[0]!] : [...output];
+  if (labels.length !== probabilities.length) {
+    throw new UserError(`Row ${row + 1}: the model gives ${probabilities.length} class probabilities but preprocessing.json lists ${labels.length} labels; train the run again.`);
+  }
+  let best = 0;
+  probabilities.forEach((p, i) => {
+    if (p > probabilities[best]!) best = i;
+  });
+  return { label: labels[best] ?? null, probabilities, value: null };
+}
+
+export async function predictRun(deps: { projects: ProjectService; engine: EngineClient }, projectId: string, runId: string, rows: Record<string, string>[]): Promise<PredictResult> {
+  const { modelDir, preprocessing } = await runModel(deps.projects, projectId, runId);
+  const inputWidth = encodedWidth(preprocessing.features);
+  const x = encodeRawRows(preprocessing, rows);
+  const outputs = await deps.engine.predict({ modelDir, inputWidth, x });
+  if (outputs.length !== rows.length) throw new UserError(`The engine returned ${outputs.length} predictions for ${rows.length} rows.`);
+  return {
+    task: preprocessing.task,
+    target: preprocessing.target,
+    labels: preprocessing.labels ?? null,
+    predictions: outputs.map((output, r) => toPrediction(preprocessing, output, r)),
+  };
+}

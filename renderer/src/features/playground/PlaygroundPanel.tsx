@@ -1,0 +1,146 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Bar, BarChart, Cell, LabelList, XAxis, YAxis } from 'recharts';
+import type { PredictInputs, PredictResult } from '../../../../app/ipc/contract';
+import { useActions } from '../../app/context';
+import { messageOf } from '../../lib/errors';
+import { formatStat } from '../../lib/format';
+import './playground.css';
+
+const BAR = '#93c5fd';
+const BEST = '#2563eb';
+
+/** The class probabilities as horizontal bars, the predicted class darker. */
+function ProbabilityChart({ labels, probabilities, best }: { labels: readonly string[]; probabilities: readonly number[]; best: string | null }) {
+  const data = labels.map((label, i) => ({ label, p: probabilities[i] ?? 0 }));
+  return (
+    <BarChart width={460} height={Math.max(80, 30 * data.length + 20)} data={data} layout="vertical" margin={{ left: 8, right: 64, top: 4, bottom: 4 }}>
+      <XAxis type="number" domain={[0, 1]} hide />
+      <YAxis type="category" dataKey="label" width={120} tick={{ fontSize: 12 }} />
+      <Bar dataKey="p" isAnimationActive={false}>
+        {data.map((d) => (
+          <Cell key={d.label} fill={d.label === best ? BEST : BAR} />
+        ))}
+        <LabelList dataKey="p" position="right" formatter={(v: unknown) => `${(Number(v) * 100).toFixed(1)}%`} style={{ fontSize: 12 }} />
+      </Bar>
+    </BarChart>
+  );
+}
+
+/**
+ * "Try it": one field per raw input column of a trained run, prefilled with its first
+ * validation row; the main side encodes the row with the run's own preprocessing and the
+ * engine predicts, so what shows here is what the exported model gives.
+ */
+export function PlaygroundPanel({ runId }: { runId: string }) {
+  const { predictInputs, predict } = useActions();
+  const [inputs, setInputs] = useState<PredictInputs | null>(null);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [result, setResult] = useState<PredictResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    setInputs(null);
+    setResult(null);
+    setError(null);
+    setLoadError(null);
+    predictInputs(runId).then(
+      (loaded) => {
+        if (!live) return;
+        setInputs(loaded);
+        setValues(Object.fromEntries(loaded.fields.map((f) => [f.name, f.value])));
+      },
+      (e: unknown) => live && setLoadError(messageOf(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [runId, predictInputs]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await predict(runId, [values]));
+    } catch (err) {
+      setResult(null);
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const prediction = result?.predictions[0];
+  return (
+    <section className="card playground" data-testid="playground">
+      <h2>Try it</h2>
+      <p className="muted">Enter one row as it would appear in the CSV; the model sees it through the same preprocessing as in training.</p>
+      {loadError && (
+        <div className="error-box" role="alert">
+          {loadError}
+        </div>
+      )}
+      {!inputs && !loadError && <p className="muted">Loading the model's inputs…</p>}
+      {inputs && (
+        <form onSubmit={submit}>
+          <div className="playground-fields">
+            {inputs.fields.map((field) => (
+              <label key={field.name} className="field">
+                <span className="field-label">{field.name}</span>
+                {field.kind === 'numeric' ? (
+                  <input
+                    className="input mono"
+                    inputMode="decimal"
+                    data-testid={`playground-field-${field.name}`}
+                    value={values[field.name] ?? ''}
+                    onChange={(e) => setValues((v) => ({ ...v, [field.name]: e.target.value }))}
+                    spellCheck={false}
+                  />
+                ) : (
+                  <select className="select" data-testid={`playground-field-${field.name}`} value={values[field.name] ?? ''} onChange={(e) => setValues((v) => ({ ...v, [field.name]: e.target.value }))}>
+                    <option value="">(missing)</option>
+                    {field.categories.map((c) => (
+                      <option key={c} value={c}>
+                        {c}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </label>
+            ))}
+          </div>
+          <div className="card-actions">
+            <button type="submit" className="btn btn-primary" data-testid="predict-button" disabled={busy}>
+              {busy ? 'Predicting…' : 'Predict'}
+            </button>
+          </div>
+        </form>
+      )}
+      {error && (
+        <div className="error-box" role="alert" data-testid="predict-error">
+          <strong>Could not predict.</strong> {error}
+        </div>
+      )}
+      {result && prediction && (
+        <div className="playground-result" data-testid="predict-result">
+          {result.task === 'classification' ? (
+            <>
+              <p className="playground-answer">
+                {result.target}: <strong data-testid="predict-label">{prediction.label}</strong>
+              </p>
+              {result.labels && prediction.probabilities && <ProbabilityChart labels={result.labels} probabilities={prediction.probabilities} best={prediction.label} />}
+            </>
+          ) : (
+            <p className="playground-answer">
+              {result.target}: <strong data-testid="predict-value">{formatStat(prediction.value)}</strong>
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
