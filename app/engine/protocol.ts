@@ -70,6 +70,8 @@ export const EngineRequest = z.discriminatedUnion('type', [
   }),
 ]);
 export type EngineRequest = z.infer<typeof EngineRequest>;
+/** A train request without its tag: what EngineClient takes and the engine's train() runs. */
+export type TrainRequest = Omit<Extract<EngineRequest, { type: 'train' }>, 'type'>;
 
 export const BatchLogs = z.object({ epoch: z.number().int(), batch: z.number().int(), batches: z.number().int(), loss: z.number().nullable(), metric: z.number().nullable() });
 export type BatchLogs = z.infer<typeof BatchLogs>;

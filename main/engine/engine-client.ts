@@ -1,25 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { EngineEvent, EngineRequest, type EvaluateResult, type ExportResult, type PreparedData } from '../../app/engine/protocol';
-import type { ModelGraph } from '../../app/graph/schema';
+import { EngineEvent, EngineRequest, type TrainRequest, type EvaluateResult, type ExportResult, type PreparedData } from '../../app/engine/protocol';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { BackendReport } from '../../app/project/schema';
-import type { TrainConfig } from '../../app/training/config';
 import { forkSpawner, type EngineChannel, type EngineSpawner } from './engine-channel';
 
 // No TensorFlow.js in this file or anything it imports: it runs in the main process, and the
 // whole point of the engine process is that tfjs (and its crashes) stay over there.
 
-export interface TrainRequest {
-  runId: string;
-  runDir: string;
-  data: PreparedData;
-  graph: ModelGraph;
-  config: TrainConfig;
-  /** Continue from <runDir>/checkpoint/ (after an engine crash). */
-  resume?: boolean;
-  /** A Layerlab weights file: the start values of an imported model's nodes. */
-  initialWeights?: string;
-}
+export type { TrainRequest };
 export interface ExportRequest {
   modelDir: string;
   data: PreparedData;

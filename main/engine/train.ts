@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BatchLogs, PreparedData } from '../../app/engine/protocol';
+import type { BatchLogs, PreparedData, TrainRequest } from '../../app/engine/protocol';
 import { formatSampleShape, sampleShape, type ModelGraph } from '../../app/graph';
 import type { EarlyStopInfo, EpochLogs } from '../../app/project/schema';
 import type { CheckpointState } from '../../app/training/checkpoint';
 import { classCounts, classOfRow, classWeightsFor } from '../../app/training/class-weights';
-import { resolveTrainConfig, TrainConfigError, type ResolvedTrainConfig, type TrainConfig } from '../../app/training/config';
+import { resolveTrainConfig, TrainConfigError, type ResolvedTrainConfig } from '../../app/training/config';
 import { initialEarlyStoppingState, observeForEarlyStopping, type EarlyStoppingState } from '../../app/training/early-stopping';
 import { initialScheduleState, learningRateAt, observeEpoch, type ScheduleSettings, type ScheduleState } from '../../app/training/lr-schedule';
 import { MetricAccumulator } from '../../app/training/metrics';
@@ -20,18 +20,8 @@ import { createOptimizer, optimizerWeights, type NamedTensor, setLearningRate, s
 import { PreparedDataError, readSplits } from './prepared-data';
 import { deriveSeed, mulberry32, nextIntSeed, shuffledIndices } from './seeded-random';
 
-export interface TrainJob {
-  runId: string;
-  /** runs/<id>/: model/ is written here when training ends, checkpoint/ after every epoch. */
-  runDir: string;
-  data: PreparedData;
-  graph: ModelGraph;
-  config: TrainConfig;
-  /** Continue from <runDir>/checkpoint/ (a fresh start when there is none yet). */
-  resume?: boolean;
-  /** A Layerlab weights file with the start values of an imported model's nodes. */
-  initialWeights?: string;
-}
+/** What one training run needs: the engine protocol's train request. */
+export type TrainJob = TrainRequest;
 
 export interface TrainHooks {
   /** After every batch (the engine process throttles what it forwards). */
