@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { expect, test } from './fixtures';
+import { projectWithIris, trainMlp } from './helpers';
 
 /**
  * Evaluation in Chromium against a real host: train iris for 10 epochs, evaluate on the
@@ -7,28 +7,10 @@ import { expect, test } from './fixtures';
  * cell to see the dataset rows behind it.
  */
 
-const IRIS = path.resolve(import.meta.dirname, '../../resources/iris.csv');
-
 test('iris: the confusion matrix covers the validation rows and a cell lists its rows', async ({ page, host }) => {
   test.setTimeout(150_000);
-  await page.goto(host.url);
-  await page.getByTestId('project-name-input').fill('Evaluation');
-  await page.getByTestId('create-project-button').click();
-  await page.getByTestId('csv-file-input').setInputFiles(IRIS);
-  await expect(page.getByTestId('dataset-summary')).toContainText('150 rows');
-  await page.getByTestId('target-select').selectOption('species');
-  await expect(page.getByTestId('task-select')).toHaveValue('classification');
-
-  await page.getByTestId('nav-model').click();
-  await page.getByTestId('template-mlp').click();
-  const confirm = page.getByTestId('confirm-template');
-  if (await confirm.isVisible()) await confirm.click();
-  await expect(page.getByTestId('graph-issues')).toContainText('The model is valid');
-
-  await page.getByTestId('nav-train').click();
-  await page.getByTestId('epochs-input').fill('10');
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('run-status')).toContainText('completed', { timeout: 120_000 });
+  await projectWithIris(page, host.url, 'Evaluation');
+  await trainMlp(page, 10);
 
   const panel = page.getByTestId('evaluation-panel');
   await expect(panel).toContainText('validation split');

@@ -1,6 +1,6 @@
-import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { dragBetween, projectWithIris } from './helpers';
 
 /**
  * The graph editor with the mouse only: a branching model (Dense → two Dense branches →
@@ -8,39 +8,15 @@ import { expect, test } from './fixtures';
  * connections; undo and redo through every step; then it trains on iris.
  */
 
-const IRIS = path.resolve(import.meta.dirname, '../../resources/iris.csv');
 const node = (page: Page, id: string) => page.locator(`[data-testid="graph-node"][data-node-id="${id}"]`);
 const edge = (page: Page, source: string, target: string) => page.locator(`[data-testid="edge-shape"][data-source="${source}"][data-target="${target}"]`);
-
-async function centre(locator: Locator): Promise<{ x: number; y: number }> {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error('element has no box (not visible?)');
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Press on one handle, move in steps (React Flow tracks pointer moves), release on the other. */
-async function dragBetween(page: Page, from: Locator, to: Locator): Promise<void> {
-  const a = await centre(from);
-  const b = await centre(to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 8 });
-  await page.mouse.move(b.x, b.y, { steps: 8 });
-  await page.mouse.up();
-}
 
 /** Click a node on its title, away from its handles. */
 const pick = (page: Page, id: string) => node(page, id).locator('.layer-node-head').click();
 
 test('build a branching model with the mouse, undo and redo through it, and train it on iris', async ({ page, host }) => {
   test.setTimeout(180_000);
-  await page.goto(host.url);
-  await page.getByTestId('project-name-input').fill('Branches');
-  await page.getByTestId('create-project-button').click();
-  await page.getByTestId('csv-file-input').setInputFiles(IRIS);
-  await expect(page.getByTestId('dataset-summary')).toContainText('150 rows');
-  await page.getByTestId('target-select').selectOption('species');
-  await expect(page.getByTestId('task-select')).toHaveValue('classification');
+  await projectWithIris(page, host.url, 'Branches');
 
   await page.getByTestId('nav-model').click();
   // The whole palette, grouped by family, with help texts.

@@ -1,33 +1,15 @@
-import path from 'node:path';
 import { expect, test } from './fixtures';
+import { projectWithIris, trainMlp } from './helpers';
 
 /**
  * The inference playground in Chromium against a real host: train iris, then type a row in the
  * Export step's "Try it" panel and read the prediction and its probability bars.
  */
 
-const IRIS = path.resolve(import.meta.dirname, '../../resources/iris.csv');
-
 test('a trained iris model predicts a typed setosa row, a bad cell is named, and its learning curve is read', async ({ page, host }, testInfo) => {
   test.setTimeout(150_000);
-  await page.goto(host.url);
-  await page.getByTestId('project-name-input').fill('Playground');
-  await page.getByTestId('create-project-button').click();
-  await page.getByTestId('csv-file-input').setInputFiles(IRIS);
-  await expect(page.getByTestId('dataset-summary')).toContainText('150 rows');
-  await page.getByTestId('target-select').selectOption('species');
-  await expect(page.getByTestId('task-select')).toHaveValue('classification');
-
-  await page.getByTestId('nav-model').click();
-  await page.getByTestId('template-mlp').click();
-  const confirm = page.getByTestId('confirm-template');
-  if (await confirm.isVisible()) await confirm.click();
-  await expect(page.getByTestId('graph-issues')).toContainText('The model is valid');
-
-  await page.getByTestId('nav-train').click();
-  await page.getByTestId('epochs-input').fill('25');
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('run-status')).toContainText('completed', { timeout: 120_000 });
+  await projectWithIris(page, host.url, 'Playground');
+  await trainMlp(page, 25);
 
   await page.getByTestId('nav-export').click();
   const panel = page.getByTestId('playground');

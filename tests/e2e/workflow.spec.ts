@@ -1,14 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { dragBetween, IRIS } from './helpers';
 
 /**
  * The main job, end to end, in host mode with the real services and engine: a project, the iris
  * table, a model built with the mouse on the canvas, a short training run, a verified export.
  */
 
-const IRIS = path.resolve(import.meta.dirname, '../../resources/iris.csv');
 
 /** The two browser classes the drop test builds a DataTransfer from. */
 interface BrowserGlobals {
@@ -18,23 +18,6 @@ interface BrowserGlobals {
 
 const node = (page: Page, type: string) => page.locator(`[data-testid="graph-node"][data-node-type="${type}"]`);
 const edgeLabel = (page: Page, source: string, target: string) => page.locator(`[data-testid="edge-shape"][data-source="${source}"][data-target="${target}"]`);
-
-async function centre(locator: Locator): Promise<{ x: number; y: number }> {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error('element has no box (not visible?)');
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Press on one handle, move in steps (React Flow tracks pointer moves), release on the other. */
-async function dragBetween(page: Page, from: Locator, to: Locator): Promise<void> {
-  const a = await centre(from);
-  const b = await centre(to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 8 });
-  await page.mouse.move(b.x, b.y, { steps: 8 });
-  await page.mouse.up();
-}
 
 async function createProject(page: Page, url: string, name: string): Promise<void> {
   await page.goto(url);
