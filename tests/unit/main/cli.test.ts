@@ -1,24 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layerlab } from './run-layerlab';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const BIN = path.join(ROOT, 'bin', 'layerlab.mjs');
 let tmp: string;
 
-function layerlab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => layerlab(args);
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-cli-test-'));
@@ -30,7 +19,7 @@ afterAll(async () => {
 describe('layerlab train', () => {
   it('trains iris, shows progress per epoch, and writes a verified model with its metrics', async () => {
     const out = path.join(tmp, 'iris-model');
-    const run = await layerlab('train', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--epochs', '40', '--batch-size', '16', '--seed', '7');
+    const run = await cli('train', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--epochs', '40', '--batch-size', '16', '--seed', '7');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/classification of "species" \(3 classes\)/);
@@ -54,7 +43,7 @@ describe('layerlab train', () => {
 
   it('trains a regression with MAE in the target\'s units', async () => {
     const out = path.join(tmp, 'house');
-    const run = await layerlab('train', '--data', 'resources/house-prices.csv', '--target', 'price_keur', '--out', out, '--template', 'linear', '--epochs', '30', '--learning-rate', '0.05');
+    const run = await cli('train', '--data', 'resources/house-prices.csv', '--target', 'price_keur', '--out', out, '--template', 'linear', '--epochs', '30', '--learning-rate', '0.05');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
@@ -85,7 +74,7 @@ describe('layerlab train', () => {
       [['train', '--bogus'], 2, /bogus/],
       [['fly'], 2, /unknown command "fly"/],
     ];
-    const runs = await Promise.all(cases.map(([args]) => layerlab(...args)));
+    const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     runs.forEach((run, i) => {
       const [args, code, message] = cases[i]!;
       expect(run.code, args.join(' ')).toBe(code);

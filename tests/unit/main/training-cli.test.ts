@@ -1,25 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layerlab } from './run-layerlab';
 import { UsageError } from '../../../main/cli/cli-error';
 import { trainCommand } from '../../../main/cli/train-command';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const BIN = path.join(ROOT, 'bin', 'layerlab.mjs');
 let tmp: string;
 
-function layerlab(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '', LAYERLAB_BACKEND: 'wasm' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => layerlab(args, { LAYERLAB_BACKEND: 'wasm' });
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-train-flags-'));
@@ -31,7 +20,7 @@ afterAll(async () => {
 describe('layerlab train: the training flags', () => {
   it('trains with them and writes every setting into config.json and metrics.json', async () => {
     const out = path.join(tmp, 'flags');
-    const run = await layerlab(
+    const run = await cli(
       'train', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--epochs', '12', '--batch-size', '16',
       '--optimizer', 'momentum', '--nesterov', '--loss', 'sparseCategoricalCrossentropy', '--metrics', 'accuracy',
       '--early-stopping-patience', '2', '--early-stopping-min-delta', '100', '--restore-best',
