@@ -1,3 +1,4 @@
+import { BATCH_EVENT_INTERVAL_MS } from '../../app/engine/event-rate';
 import { EngineRequest, type EngineEvent } from '../../app/engine/protocol';
 import { formatZodError } from '../../app/ipc/errors';
 import type { BackendReport } from '../../app/project/schema';
@@ -6,12 +7,7 @@ import { exportModel } from './export';
 import { predictRows } from './predict';
 import { train, type TrainJob } from './train';
 
-/**
- * At least this many ms between two batch events of a run, so never more than 20 in any second:
- * a chart needs no more, and a fast model cannot flood the renderer. An epoch's end reaches the
- * chart through its epoch event, so a dropped last batch loses nothing.
- */
-export const BATCH_EVENT_INTERVAL_MS = 50;
+export { BATCH_EVENT_INTERVAL_MS };
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
