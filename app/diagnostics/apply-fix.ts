@@ -1,6 +1,6 @@
 import type { GraphEdge, GraphNode, ModelGraph } from '../graph/schema';
 import type { TrainConfig } from '../training/config';
-import { resizedUnits } from './fixes';
+import { kernelRegularized, resizedUnits } from './fixes';
 import type { Fix } from './types';
 
 export interface Setup {
@@ -59,6 +59,17 @@ export function applyFix(fix: Fix, setup: Setup): Setup | null {
       const next = insertDropout(graph, fix.after, fix.rate);
       return next && { graph: next, trainConfig };
     }
+    case 'add_l2': {
+      const ids = new Set(kernelRegularized(graph).map((n) => n.id));
+      if (ids.size === 0) return null;
+      const nodes = graph.nodes.map((n): GraphNode => {
+        if (!ids.has(n.id)) return n;
+        const current = (n.config as { kernel_regularizer?: { l1: number; l2: number } | null }).kernel_regularizer ?? null;
+        const kernel_regularizer = { l1: current?.l1 ?? 0, l2: Math.max(current?.l2 ?? 0, fix.l2) };
+        return { ...n, config: { ...n.config, kernel_regularizer } } as GraphNode;
+      });
+      return { graph: { ...graph, nodes }, trainConfig };
+    }
     case 'resize_model':
       return {
         graph: { ...graph, nodes: graph.nodes.map((n) => (n.type === 'Dense' ? { ...n, config: { ...n.config, units: resizedUnits(n.config.units, fix.factor) } } : n)) },
@@ -81,6 +92,8 @@ export function fixLabel(fix: Fix): string {
   switch (fix.kind) {
     case 'add_dropout':
       return `Add Dropout (${fix.rate}) after ${fix.after}`;
+    case 'add_l2':
+      return `Add an L2 weight penalty (${fix.l2}) to every layer's weights`;
     case 'resize_model':
       return fix.factor > 1 ? `Make the model ${fix.factor}× wider` : `Make the model ${fix.factor === 0.5 ? 'half as wide' : `${fix.factor}× as wide`}`;
     case 'scale_lr':

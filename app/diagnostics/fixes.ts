@@ -27,6 +27,24 @@ export function addDropoutFix(graph: ModelGraph | null | undefined): Fix[] {
   return after ? [{ kind: 'add_dropout', after, rate: DROPOUT_RATE }] : [];
 }
 
+/** L2 weight decay proposed against overfitting: Keras' own example value. */
+export const L2_PENALTY = 1e-4;
+
+/** Nodes whose config has a kernel regularizer (Dense, the Output head, convolutions, RNNs, Embedding). */
+export function kernelRegularized(graph: ModelGraph): GraphNode[] {
+  return graph.nodes.filter((n) => 'kernel_regularizer' in n.config);
+}
+
+/** Offered while some weighted layer has a smaller L2 penalty than L2_PENALTY. */
+export function addL2Fix(graph: ModelGraph | null | undefined): Fix[] {
+  if (!graph) return [];
+  const weak = kernelRegularized(graph).some((n) => {
+    const r = (n.config as { kernel_regularizer?: { l1: number; l2: number } | null }).kernel_regularizer;
+    return (r?.l2 ?? 0) < L2_PENALTY;
+  });
+  return weak ? [{ kind: 'add_l2', l2: L2_PENALTY }] : [];
+}
+
 /** Halving a model with layers of 4 units or fewer leaves too little to learn with. */
 export function resizeFix(graph: ModelGraph | null | undefined, factor: number): Fix[] {
   const dense = graph ? hiddenDense(graph) : [];

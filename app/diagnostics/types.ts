@@ -30,11 +30,13 @@ export interface Evidence {
 
 /**
  * A change that can be applied in one click. Only changes the graph or the training settings
- * can actually express are proposed (no L2 fix while Dense has no regularizer setting).
+ * can actually express are proposed.
  */
 export type Fix =
   /** Insert a Dropout layer after this Dense node. */
   | { kind: 'add_dropout'; after: string; rate: number }
+  /** An L2 penalty of at least `l2` on the kernels of every layer that has one (any L1 is kept). */
+  | { kind: 'add_l2'; l2: number }
   /** Multiply the learning rate. */
   | { kind: 'scale_lr'; factor: number }
   /** Turn on early stopping on val_loss with this patience, keeping the best epoch's weights. */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applyFix, dropoutTarget, fixLabel, type Setup } from '../../../app/diagnostics';
 import { analyzeGraph } from '../../../app/graph/analyze';
+import { addL2Fix, L2_PENALTY } from '../../../app/diagnostics/fixes';
+import { LAYERS } from '../../../app/graph/layers';
+import { ModelGraph } from '../../../app/graph/schema';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { MLP } from './diagnostics-fixtures';
 
@@ -48,5 +51,39 @@ describe('one-click fixes', () => {
     expect(applyFix({ kind: 'more_data' }, setup)).toBeNull();
     expect(fixLabel({ kind: 'scale_lr', factor: 0.5 })).toBe('Halve the learning rate');
     expect(fixLabel({ kind: 'resize_model', factor: 0.5 })).toBe('Make the model half as wide');
+  });
+});
+
+describe('add_l2', () => {
+  const graph = (): ModelGraph =>
+    ModelGraph.parse({
+      version: 2,
+      nodes: [
+        { id: 'input', type: 'Input', position: { x: 0, y: 0 }, config: { shape: [4] } },
+        { id: 'd1', type: 'Dense', position: { x: 0, y: 100 }, config: { ...LAYERS.Dense.defaults(), units: 8, kernel_regularizer: { l1: 0.01, l2: 0 } } },
+        { id: 'drop', type: 'Dropout', position: { x: 0, y: 200 }, config: { rate: 0.2 } },
+        { id: 'd2', type: 'Dense', position: { x: 0, y: 300 }, config: { ...LAYERS.Dense.defaults(), units: 8, kernel_regularizer: { l1: 0, l2: 0.01 } } },
+        { id: 'output', type: 'Output', position: { x: 0, y: 400 }, config: { ...LAYERS.Output.defaults(), units: 3, activation: 'softmax' } },
+      ],
+      edges: [
+        { id: 'a', source: 'input', target: 'd1' },
+        { id: 'b', source: 'd1', target: 'drop' },
+        { id: 'c', source: 'drop', target: 'd2' },
+        { id: 'd', source: 'd2', target: 'output' },
+      ],
+    });
+
+  it('puts at least 1e-4 of L2 on every kernel, keeping L1 and stronger L2, and leaves layers without weights alone', () => {
+    const g = graph();
+    expect(addL2Fix(g)).toEqual([{ kind: 'add_l2', l2: L2_PENALTY }]);
+    const next = applyFix({ kind: 'add_l2', l2: L2_PENALTY }, { graph: g, trainConfig: DEFAULT_TRAIN_CONFIG });
+    const reg = (id: string) => (next!.graph.nodes.find((n) => n.id === id)!.config as { kernel_regularizer?: unknown }).kernel_regularizer;
+    expect(reg('d1')).toEqual({ l1: 0.01, l2: 1e-4 });
+    expect(reg('d2')).toEqual({ l1: 0, l2: 0.01 });
+    expect(reg('output')).toEqual({ l1: 0, l2: 1e-4 });
+    expect(reg('drop')).toBeUndefined();
+    // Applied once, it is not offered again.
+    expect(addL2Fix(next!.graph)).toEqual([]);
+    expect(ModelGraph.safeParse(next!.graph).success).toBe(true);
   });
 });

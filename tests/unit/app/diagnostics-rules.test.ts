@@ -115,7 +115,7 @@ describe('overfitting', () => {
     const v = diagnose(input(h, { trainConfig: { epochs: 40, learningRate: 0.01, earlyStopping: { monitor: 'val_loss', patience: 5, minDelta: 0, restoreBestWeights: true } }, earlyStopped: { bestEpoch: 11, restored: true } })).find((x) => x.kind === 'overfitting')!;
     expect(v.severity).toBe('info');
     expect(v.explanation).toMatch(/kept the weights of epoch 12/);
-    expect(v.fixes.map((f) => f.kind)).toEqual(['add_dropout', 'resize_model', 'more_data']);
+    expect(v.fixes.map((f) => f.kind)).toEqual(['add_dropout', 'add_l2', 'resize_model', 'more_data']);
   });
 
   it('a gap that keeps growing while validation stalls is caught', () => {

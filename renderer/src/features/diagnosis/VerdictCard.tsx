@@ -18,6 +18,7 @@ const SERIES_NAMES: Record<string, string> = {
 /** Why a fix helps, shown as the button's tooltip. */
 const FIX_HINTS: Record<Fix['kind'], string> = {
   add_dropout: 'Dropout switches off a random share of the units in each step, so the model cannot memorise individual rows.',
+  add_l2: 'Penalises large weights (weight decay), which pulls the model towards smoother functions that generalise better.',
   resize_model: 'Changes the units of every hidden Dense layer: more units can learn more, fewer overfit less.',
   scale_lr: 'Changes the step size of every weight update.',
   train_longer: 'More passes over the training data.',
