@@ -1,8 +1,26 @@
+import { useDeferredValue } from 'react';
 import type { BackendReport, EpochLogs, RunSummary } from '../../../../app/project/schema';
 import { useProject, useRuns } from '../../app/context';
 import { formatDuration, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { LossChart, MetricChart } from './charts';
+import type { BatchPoint } from './run-store';
 import { useRunView } from './run-view';
+
+/**
+ * The charts take deferred copies of the live data: React redraws them at low priority, in
+ * slices it can interrupt, so a redraw never holds the main thread while the status line, the
+ * buttons or the user's input need it (bench/renderer-events.ts measures the long tasks).
+ */
+function LiveCharts(props: { epochs: readonly EpochLogs[]; batches: readonly BatchPoint[] | undefined; total: number; metric: 'accuracy' | 'mae' }) {
+  const epochs = useDeferredValue(props.epochs);
+  const batches = useDeferredValue(props.batches);
+  return (
+    <div className="charts">
+      <LossChart epochs={epochs} totalEpochs={props.total} batches={batches} />
+      <MetricChart epochs={epochs} totalEpochs={props.total} metric={props.metric} />
+    </div>
+  );
+}
 
 /** The run being shown: status, epoch counter, backend, live curves and final metrics. */
 export function RunPanel() {
@@ -71,10 +89,7 @@ export function RunPanel() {
         </div>
       )}
       <FinalMetrics run={run} last={epochs.at(-1)} metric={metric} />
-      <div className="charts">
-        <LossChart epochs={epochs} totalEpochs={total} batches={live?.batches} />
-        <MetricChart epochs={epochs} totalEpochs={total} metric={metric} />
-      </div>
+      <LiveCharts epochs={epochs} batches={live?.batches} total={total} metric={metric} />
       <BackendInfo backend={run.backend ?? engineBackend} note={run.backend ? 'was used' : 'is in use'} />
     </section>
   );

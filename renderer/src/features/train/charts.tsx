@@ -41,6 +41,22 @@ interface Point {
   y: number;
 }
 
+/**
+ * The curve as one plain SVG path. recharts' default curve hands its path element back to
+ * measure getTotalLength() on every redraw (for an entrance animation we switch off), which
+ * forces a synchronous layout of the page several times a second while training; a shape that
+ * keeps the element to itself is never measured.
+ */
+function PlainCurve(props: unknown) {
+  const { points, stroke, strokeWidth } = props as { points?: ReadonlyArray<{ x: number | null; y: number | null }>; stroke?: string; strokeWidth?: number | string };
+  let d = '';
+  for (const p of points ?? []) {
+    if (p.x === null || p.y === null || !Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
+    d += `${d === '' ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+  }
+  return d === '' ? null : <path className="recharts-curve recharts-line-curve" d={d} fill="none" stroke={stroke} strokeWidth={strokeWidth} />;
+}
+
 /** Epoch logs are 0-based; epoch e is plotted where it ends, at x = e + 1, so batches line up. */
 function series(epochs: readonly EpochLogs[], key: keyof EpochLogs): Point[] {
   const out: Point[] = [];
@@ -137,10 +153,10 @@ function EpochChart(props: ChartProps) {
           isAnimationActive={false}
         />
         {batch.length > 0 && (
-          <Line data={batch} dataKey="y" name="Per batch (smoothed)" stroke={COLORS.batch} strokeWidth={1.25} dot={false} activeDot={false} isAnimationActive={false} type="linear" />
+          <Line data={batch} dataKey="y" name="Per batch (smoothed)" stroke={COLORS.batch} strokeWidth={1.25} dot={false} activeDot={false} isAnimationActive={false} type="linear" shape={PlainCurve} />
         )}
-        <Line data={train} dataKey="y" name={props.trainName} stroke={COLORS.train} strokeWidth={2} dot={dot(COLORS.train)} isAnimationActive={false} type="linear" />
-        <Line data={val} dataKey="y" name={props.valName} stroke={COLORS.val} strokeWidth={2} dot={dot(COLORS.val)} isAnimationActive={false} type="linear" />
+        <Line data={train} dataKey="y" name={props.trainName} stroke={COLORS.train} strokeWidth={2} dot={dot(COLORS.train)} isAnimationActive={false} type="linear" shape={PlainCurve} />
+        <Line data={val} dataKey="y" name={props.valName} stroke={COLORS.val} strokeWidth={2} dot={dot(COLORS.val)} isAnimationActive={false} type="linear" shape={PlainCurve} />
       </LineChart>
       {/* Plain HTML, not recharts' Legend: that one measures itself after every redraw and lays the chart out again. */}
       <ul className="chart-legend">
