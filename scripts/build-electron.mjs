@@ -1,6 +1,7 @@
 // Bundles the Electron shell (main, preload) and the engine entry into dist/electron as
-// CommonJS, the form Electron loads. TensorFlow.js stays external: it is resolved from
-// node_modules at run time (the wasm backend loads its .wasm files from there).
+// CommonJS, the form Electron loads. TensorFlow.js, onnxruntime-node and sharp stay external:
+// they are resolved from node_modules at run time (the wasm backend loads its .wasm files from
+// there; the other two load native binaries chosen by platform).
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ const common = {
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['electron', '@tensorflow/*'],
+  external: ['electron', '@tensorflow/*', 'onnxruntime-node', 'sharp'],
   // Our ESM sources find files relative to import.meta.url; give the CJS bundle the same.
   define: { 'import.meta.url': '__layerlabImportMetaUrl' },
   banner: { js: "const __layerlabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

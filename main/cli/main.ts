@@ -1,6 +1,7 @@
 import { UserError } from '../../app/ipc/errors';
 import { appVersion } from '../services/create-services';
 import { UsageError } from './cli-error';
+import { exportCommand } from './export-command';
 import { graphCommand } from './graph-command';
 import { hostCommand } from './host-command';
 import { inspectCommand } from './inspect-command';
@@ -28,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         return await inspectCommand(rest, out);
       case 'graph':
         return await graphCommand(rest, out);
+      case 'export':
+        return await exportCommand(rest, out);
       case '--version':
       case '-v':
         out(appVersion());

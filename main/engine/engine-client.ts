@@ -8,11 +8,8 @@ import { forkSpawner, type EngineChannel, type EngineSpawner } from './engine-ch
 // whole point of the engine process is that tfjs (and its crashes) stay over there.
 
 export type { TrainRequest };
-export interface ExportRequest {
-  modelDir: string;
-  data: PreparedData;
-  outDir: string;
-}
+/** What an export needs: the model, the rows to check it on, where to write it and in which format. */
+export type ExportRequest = Omit<Extract<EngineRequest, { type: 'export' }>, 'type' | 'requestId'>;
 export interface EvaluateRequest {
   modelDir: string;
   data: PreparedData;

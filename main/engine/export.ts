@@ -1,13 +1,20 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { ExportAccuracy, ExportFormat, ModelCardContext, Quantize } from '../../app/engine/export-options';
+import { exportOptionsProblem, FLOAT32_TOLERANCE, isAvailableFormat, TFJS_FLOAT32_TOLERANCE } from '../../app/engine/export-options';
 import type { ExportResult, PreparedData } from '../../app/engine/protocol';
+import { Preprocessing } from '../../app/dataset/schema';
 import { stageFolder } from './atomic-folder';
-import { dirHandler, loadModel, ModelReadError, PREPROCESSING_JSON } from './model-io';
-import { readMatrix } from './prepared-data';
+import { renderModelCard, type LayerRow } from './formats/model-card';
+import { predictAll } from './formats/predictions';
+import { writerFor } from './formats/registry';
+import { predictMjs } from './formats/snippets/javascript';
+import { predictPy } from './formats/snippets/python';
+import { loadModel, ModelReadError, PREPROCESSING_JSON } from './model-io';
+import { readMatrix, readValidationX } from './prepared-data';
 
-/** Largest prediction difference between the trained and the reloaded export that counts as equal. */
-export const EXPORT_TOLERANCE = 1e-5;
+export const MODEL_CARD_MD = 'MODEL_CARD.md';
 
 export class ExportError extends Error {
   constructor(message: string) {
@@ -22,25 +29,16 @@ export interface ExportJob {
   /** Its validation rows are what predictions are compared on. */
   data: PreparedData;
   outDir: string;
-}
-
-async function predict(model: tf.LayersModel, x: tf.Tensor): Promise<Float32Array> {
-  const y = model.predict(x) as tf.Tensor;
-  try {
-    return (await y.data()) as Float32Array;
-  } finally {
-    y.dispose();
-  }
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= max)) max = d; // NaN propagates as "not equal"
-  }
-  return max;
+  /** Default: tfjs. */
+  format?: ExportFormat | undefined;
+  /** TF.js only. */
+  quantize?: Quantize | null | undefined;
+  /** ONNX only. */
+  float16Weights?: boolean | undefined;
+  /** What the main side knows about the run, for MODEL_CARD.md. */
+  card?: ModelCardContext | undefined;
+  /** The card's date (tests pin it). */
+  now?: Date;
 }
 
 async function preprocessingText(modelDir: string, data: PreparedData): Promise<string> {
@@ -52,52 +50,132 @@ async function preprocessingText(modelDir: string, data: PreparedData): Promise<
   }
 }
 
+function parsePreprocessing(text: string, fallback: Preprocessing): Preprocessing {
+  try {
+    const parsed = Preprocessing.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Accuracy (classification) or MAE in the target's units (regression) of row-major outputs. */
+export function validationScore(outputs: Float32Array, y: Float32Array, rows: number, preprocessing: Preprocessing): { metric: 'accuracy' | 'mae'; value: number } {
+  const width = y.length / rows;
+  if (preprocessing.task === 'regression') {
+    const std = preprocessing.targetScaling?.std ?? 1;
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum += Math.abs(outputs[r]! - y[r]!);
+    return { metric: 'mae', value: (sum / rows) * std };
+  }
+  let right = 0;
+  for (let r = 0; r < rows; r++) {
+    if (width === 1) {
+      if (outputs[r]! > 0.5 === y[r]! > 0.5) right++;
+      continue;
+    }
+    let predicted = 0;
+    let truth = 0;
+    for (let k = 1; k < width; k++) {
+      if (outputs[r * width + k]! > outputs[r * width + predicted]!) predicted = k;
+      if (y[r * width + k]! > y[r * width + truth]!) truth = k;
+    }
+    if (predicted === truth) right++;
+  }
+  return { metric: 'accuracy', value: right / rows };
+}
+
+function layerRows(model: tf.LayersModel): LayerRow[] {
+  return model.layers.map((layer) => {
+    const shape = layer.outputShape;
+    const first = Array.isArray(shape[0]) || shape[0] === undefined ? (shape[0] as (number | null)[] | undefined) : (shape as (number | null)[]);
+    return { name: layer.name, type: layer.getClassName(), outputShape: first ? `(${first.map((d) => d ?? 'None').join(', ')})` : '?', params: layer.countParams() };
+  });
+}
+
+async function fileSize(file: string): Promise<number> {
+  return (await fs.stat(file)).size;
+}
+
 /**
- * Export a trained model: write model.json + weights.bin + preprocessing.json into outDir, then
- * reload the written files with tf.loadLayersModel and require the same predictions on the
- * validation rows. Files are staged and verified before they are moved into outDir, so a failed
- * export leaves nothing half-written there.
+ * Export a trained model in one format: predict the validation rows with the in-app model once,
+ * let the format's writer write and reload its files in a staged folder, judge the difference
+ * (float32: above the tolerance is an export error; quantized: the accuracy change is reported),
+ * add preprocessing.json, predict.mjs / predict.py and MODEL_CARD.md, then move it all into
+ * outDir. A failed export leaves nothing half-written there.
  */
 export async function exportModel(job: ExportJob): Promise<ExportResult> {
+  const format = job.format ?? 'tfjs';
+  const quantize = job.quantize ?? null;
+  const float16Weights = job.float16Weights ?? false;
+  const problem = exportOptionsProblem({ format, quantize, float16Weights });
+  if (problem !== null || !isAvailableFormat(format)) throw new ExportError(`Cannot export: ${problem ?? `format ${format} is not available.`}`);
+  const lossy = quantize !== null || float16Weights;
+
   const modelDir = path.resolve(job.modelDir);
   const outDir = path.resolve(job.outDir);
-  let original: tf.LayersModel;
+  let model: tf.LayersModel;
   try {
-    original = await loadModel(modelDir);
+    model = await loadModel(modelDir);
   } catch (error) {
     if (error instanceof ModelReadError) throw new ExportError(`${error.message} Train the model before exporting it.`);
     throw error;
   }
-  let reloaded: tf.LayersModel | null = null;
   let x: tf.Tensor | null = null;
   try {
-    const xVal = await readMatrix(job.data, 'x_val');
-    const inputShape = original.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [job.data.inputWidth];
-    x = tf.tensor(xVal, [job.data.valRows, ...inputShape]);
-    const before = await predict(original, x);
+    const rows = job.data.valRows;
+    const xVal = await readValidationX(job.data, rows);
+    const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [job.data.inputWidth];
+    x = tf.tensor(xVal, [rows, ...inputShape]);
+    const expected = await predictAll(model, x);
+    const preText = await preprocessingText(modelDir, job.data);
+    const preprocessing = parsePreprocessing(preText, job.data.preprocessing);
 
     const staged = await stageFolder(outDir);
     try {
-      await original.save(dirHandler(staged.dir));
-      await fs.writeFile(path.join(staged.dir, PREPROCESSING_JSON), await preprocessingText(modelDir, job.data));
-      // Reload through the same path a user's code takes: stock loadLayersModel on the files.
-      reloaded = await tf.loadLayersModel(dirHandler(staged.dir));
-      const after = await predict(reloaded, x);
-      const diff = maxAbsDiff(before, after);
-      if (!(diff <= EXPORT_TOLERANCE)) {
+      const write = await writerFor(format, quantize);
+      const outcome = await write({ model, dir: staged.dir, x, expected, ...(float16Weights ? { float16: true } : {}) });
+      const diff = outcome.maxAbsDiff;
+      const tolerance = lossy ? null : format === 'tfjs' ? TFJS_FLOAT32_TOLERANCE : FLOAT32_TOLERANCE;
+      if (tolerance !== null && !(diff <= tolerance)) {
         throw new ExportError(
-          `The exported model does not reproduce the trained model: predictions differ by up to ${diff} (allowed ${EXPORT_TOLERANCE}). Nothing was written to ${outDir}.`,
+          `The ${format} export does not reproduce the trained model: checked with ${outcome.checkedWith}, predictions on ${rows} validation rows differ by up to ${diff.toExponential(2)} (allowed ${tolerance.toExponential(0)}). Nothing was written to ${outDir}.`,
         );
       }
+      if (!Number.isFinite(diff)) {
+        throw new ExportError(`The ${format} export gives no usable predictions (checked with ${outcome.checkedWith}: the difference is ${diff}). Nothing was written to ${outDir}.`);
+      }
+
+      let accuracy: ExportAccuracy | null = null;
+      if (lossy) {
+        const y = await readMatrix(job.data, 'y_val');
+        const before = validationScore(expected, y, rows, preprocessing);
+        const after = validationScore(outcome.predictions, y, rows, preprocessing);
+        accuracy = { metric: before.metric, inApp: before.value, exported: after.value, change: after.value - before.value };
+      }
+      const weightFiles = outcome.files.filter((f) => f.endsWith('.bin'));
+      const sizes = {
+        weights: (await Promise.all((weightFiles.length ? weightFiles : outcome.files).map((f) => fileSize(path.join(staged.dir, f))))).reduce((a, b) => a + b, 0),
+        float32Tfjs: model.weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) * 4, 0),
+      };
+
+      const modelFile = outcome.files.find((f) => /\.(onnx|keras|h5)$/.test(f)) ?? outcome.files[0] ?? '';
+      const extra: Record<string, string> = { [PREPROCESSING_JSON]: preText, 'predict.py': predictPy(format, inputShape, modelFile) };
+      const mjs = predictMjs(format, inputShape, modelFile);
+      if (mjs !== null) extra['predict.mjs'] = mjs;
+      const names = [...outcome.files, ...Object.keys(extra), MODEL_CARD_MD].sort();
+      const summary: Omit<ExportResult, 'outDir'> = { files: names, rowsCompared: rows, maxAbsDiff: diff, format, quantize, float16Weights, checkedWith: outcome.checkedWith, tolerance, sizes, accuracy };
+      extra[MODEL_CARD_MD] = renderModelCard({ context: job.card ?? null, preprocessing, builtLayers: layerRows(model), exported: summary, exportBackend: tf.getBackend(), date: job.now ?? new Date() });
+      for (const [name, text] of Object.entries(extra)) await fs.writeFile(path.join(staged.dir, name), text);
+
       const files = await staged.commit();
-      return { outDir, files, rowsCompared: job.data.valRows, maxAbsDiff: diff };
+      return { ...summary, outDir, files };
     } catch (error) {
       await staged.abort();
       throw error;
     }
   } finally {
     x?.dispose();
-    original.dispose();
-    reloaded?.dispose();
+    model.dispose();
   }
 }

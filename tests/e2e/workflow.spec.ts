@@ -113,9 +113,9 @@ test('import iris, build a model with the mouse, train 5 epochs, export and veri
   await page.getByTestId('nav-export').click();
   await page.getByTestId('export-dir-input').fill(outDir);
   await page.getByTestId('export-button').click();
-  await expect(page.getByTestId('export-result')).toContainText('Verified: reloaded with tf.loadLayersModel', { timeout: 60_000 });
+  await expect(page.getByTestId('export-parity')).toContainText('Verified with tf.loadLayersModel', { timeout: 60_000 });
   await expect(page.getByTestId('export-result')).toContainText(outDir);
-  for (const file of ['model.json', 'weights.bin', 'preprocessing.json']) {
+  for (const file of ['model.json', 'weights.bin', 'preprocessing.json', 'predict.mjs', 'predict.py', 'MODEL_CARD.md']) {
     expect((await stat(path.join(outDir, file))).size, file).toBeGreaterThan(0);
   }
   const model = JSON.parse(await readFile(path.join(outDir, 'model.json'), 'utf8')) as { modelTopology?: unknown; weightsManifest?: unknown };
@@ -124,6 +124,18 @@ test('import iris, build a model with the mouse, train 5 epochs, export and veri
   const prep = JSON.parse(await readFile(path.join(outDir, 'preprocessing.json'), 'utf8')) as { target: string; labels: string[] };
   expect(prep.target).toBe('species');
   expect(prep.labels).toEqual(['setosa', 'versicolor', 'virginica']);
+
+  // A uint8-quantized TF.js export: a quarter of the weights, with its accuracy change shown.
+  const quantizedDir = path.join(host.workspace, 'e2e-exports', 'iris-uint8');
+  await page.getByTestId('export-quantize-select').selectOption('uint8');
+  await page.getByTestId('export-dir-input').fill(quantizedDir);
+  await page.getByTestId('export-button').click();
+  await expect(page.getByTestId('export-result')).toContainText(quantizedDir, { timeout: 60_000 });
+  await expect(page.getByTestId('export-parity')).toContainText('Checked with tf.loadLayersModel');
+  await expect(page.getByTestId('export-size')).toContainText('75% smaller');
+  await expect(page.getByTestId('export-accuracy')).toContainText(/% in the app → [\d.]+% exported \([+-][\d.]+ points\)/);
+  const quantized = JSON.parse(await readFile(path.join(quantizedDir, 'model.json'), 'utf8')) as { weightsManifest: { weights: { quantization?: { dtype: string } }[] }[] };
+  expect(quantized.weightsManifest[0]!.weights.every((w) => w.quantization?.dtype === 'uint8')).toBe(true);
 
   // Reopening restores the project as it was.
   await page.reload();

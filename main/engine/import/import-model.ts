@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
+import { keras3WeightGroups } from '../formats/keras/weight-layout';
 import { kerasConfigToGraph, ModelImportError, type KerasGraph } from './keras-graph';
 import type { NamedWeight, NodeWeights } from './weights-file';
 
@@ -102,22 +103,28 @@ function readKeras2Weights(root: H5Group, imported: KerasGraph, source: string):
   return weightsByNode(byLayer, imported, source);
 }
 
-/** Keras 3 model.weights.h5: layers/<layer>/vars/0, 1, ... in the layer's weight order. */
-function readKeras3Weights(root: H5Group, imported: KerasGraph, source: string): NodeWeights {
-  const layers = root.get('layers');
+/**
+ * Keras 3 model.weights.h5: each layer under its snake_cased class name ("dense", "dense_1", in
+ * config order, not its own name), its variables in vars/0, 1, ... of the object that owns them
+ * (an RNN's cell, a Bidirectional's forward_layer and backward_layer cells, a TimeDistributed's layer).
+ */
+function readKeras3Weights(root: H5Group, configLayers: unknown[], imported: KerasGraph, source: string): NodeWeights {
   const byLayer = new Map<string, NamedWeight[]>();
-  if (layers instanceof h5wasm.Group) {
-    for (const layer of layers.keys()) {
-      const vars = layers.get(`${layer}/vars`);
-      if (!(vars instanceof h5wasm.Group)) continue;
-      const indices = vars.keys().map(Number).sort((a, b) => a - b);
-      const list = indices.map((i) => {
-        const ds = vars.get(String(i));
-        if (!(ds instanceof h5wasm.Dataset)) throw new ModelImportError(`${source}: weight ${i} of layer "${layer}" is not a dataset.`);
-        return datasetWeight(ds, `${layer}/vars/${i}`, source);
-      });
-      if (list.length) byLayer.set(layer, list);
-    }
+  for (const { name, groups } of keras3WeightGroups(configLayers)) {
+    const list = groups.flatMap((groupPath) => {
+      const vars = root.get(groupPath);
+      if (!(vars instanceof h5wasm.Group)) return [];
+      return vars
+        .keys()
+        .map(Number)
+        .sort((a, b) => a - b)
+        .map((i) => {
+          const ds = vars.get(String(i));
+          if (!(ds instanceof h5wasm.Dataset)) throw new ModelImportError(`${source}: weight ${groupPath}/${i} of layer "${name}" is not a dataset.`);
+          return datasetWeight(ds, `${groupPath}/${i}`, source);
+        });
+    });
+    if (list.length) byLayer.set(name, list);
   }
   return weightsByNode(byLayer, imported, source);
 }
@@ -172,10 +179,12 @@ async function importKeras(file: string): Promise<ImportedModel> {
   }
   const config = entries['config.json'];
   if (!config) throw new ModelImportError(`${file} has no config.json; it is not a Keras 3 .keras file.`);
-  const imported = kerasConfigToGraph(parseJson(new TextDecoder().decode(config), `${file}: config.json`), file);
+  const modelConfig = parseJson(new TextDecoder().decode(config), `${file}: config.json`);
+  const imported = kerasConfigToGraph(modelConfig, file);
+  const configLayers = isObject(modelConfig) && isObject(modelConfig.config) && Array.isArray(modelConfig.config.layers) ? modelConfig.config.layers : [];
   const weights = entries['model.weights.h5'];
   if (!weights) throw new ModelImportError(`${file} has no model.weights.h5.`);
-  return { ...imported, weights: await withH5(weights, (root) => readKeras3Weights(root, imported, `${file}: model.weights.h5`)) };
+  return { ...imported, weights: await withH5(weights, (root) => readKeras3Weights(root, configLayers, imported, `${file}: model.weights.h5`)) };
 }
 
 /** model.json (TF.js Layers), .h5 (Keras 2 HDF5) or .keras (Keras 3 zip) → graph + weights. */

@@ -22,10 +22,20 @@ export interface KerasGraph {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Settings whose value is the only one Layerlab (and tfjs) implements: accepted when they hold it. */
-const FIXED_SETTINGS: Record<string, unknown> = { data_format: 'channels_last', groups: 1, unroll: false, stateful: false, go_backwards: false, time_major: false, reset_after: true, sparse: false, ragged: false, mask_zero: false, input_length: null };
-/** Bookkeeping that does not change what the layer computes. */
-const IGNORED_SETTINGS = new Set(['name', 'trainable', 'dtype', 'dtype_policy', 'batch_input_shape', 'batch_shape', 'batch_size', 'input_dim', 'seed', 'autocast', 'build_config']);
+/**
+ * Settings whose value is the only one Layerlab (and tfjs) implements: accepted when they hold it
+ * (a list of that value counts too: Keras writes dilation_rate [1, 1]). tfjs' GRU is Keras'
+ * reset_after=False GRU (bias 3 × units); it refuses reset_after=True.
+ */
+const FIXED_SETTINGS: Record<string, unknown> = { data_format: 'channels_last', groups: 1, unroll: false, stateful: false, go_backwards: false, time_major: false, reset_after: false, return_state: false, zero_output_for_mask: false, dilation_rate: 1, sparse: false, ragged: false, mask_zero: false, input_length: null };
+const holdsFixed = (fixed: unknown, value: unknown) => {
+  const text = JSON.stringify(fixed);
+  return JSON.stringify(value ?? null) === text || (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === text));
+};
+/** Bookkeeping that does not change what the layer computes (unit_forget_bias only sets the initial forget bias, which imported weights replace). */
+const IGNORED_SETTINGS = new Set(['name', 'trainable', 'dtype', 'dtype_policy', 'batch_input_shape', 'batch_shape', 'batch_size', 'input_dim', 'seed', 'autocast', 'build_config', 'unit_forget_bias', 'implementation']);
+/** One-dimensional settings Keras writes as a one-element list ([3]) where Layerlab has a number. */
+const SINGLE_LISTS = new Set(['kernel_size', 'strides', 'dilation_rate', 'pool_size', 'axis']);
 
 const CAMEL_TO_SNAKE = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
@@ -56,13 +66,26 @@ function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** Whether a zod field takes a list (then a one-element list is that list, not a number in brackets). */
+function acceptsList(field: unknown): boolean {
+  return (field as { safeParse: (v: unknown) => { success: boolean } }).safeParse([1]).success;
+}
+
+/** A backward_layer that is the forward layer run backwards (what Keras builds when none is given). */
+function isMirroredBackwardLayer(forward: unknown, backward: unknown): boolean {
+  if (!isObject(forward) || !isObject(backward) || forward.class_name !== backward.class_name || !isObject(forward.config) || !isObject(backward.config)) return false;
+  const strip = ({ name: _name, go_backwards: _backwards, ...rest }: Json) => JSON.stringify(rest);
+  return backward.config.go_backwards === true && strip(forward.config) === strip(backward.config);
+}
+
 /** One layer's Keras config → our config; problems are pushed to `problems`, naming the layer and setting. */
 function convertConfig(type: LayerType, layer: string, keras: Json, problems: string[]): unknown {
   const schema = CONFIG_SCHEMAS[type] as unknown as { shape: Record<string, unknown>; safeParse: (v: unknown) => { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
   const known = new Set(Object.keys(schema.shape));
   const out: Json = {};
-  for (const [key, value] of Object.entries(keras)) {
-    if (IGNORED_SETTINGS.has(key)) continue;
+  for (const [key, raw] of Object.entries(keras)) {
+    if (IGNORED_SETTINGS.has(key) && !known.has(key)) continue;
+    const value = SINGLE_LISTS.has(key) && Array.isArray(raw) && raw.length === 1 && typeof schema.shape[key] === 'object' && !acceptsList(schema.shape[key]) ? raw[0] : raw;
     if (key === 'layer' && isObject(value) && known.has('layer')) {
       // Bidirectional / TimeDistributed wrap one layer, written the same way.
       const innerType = String(value.class_name);
@@ -91,7 +114,9 @@ function convertConfig(type: LayerType, layer: string, keras: Json, problems: st
       out[key] = value;
       continue;
     }
-    if (key in FIXED_SETTINGS && JSON.stringify(FIXED_SETTINGS[key]) === JSON.stringify(value ?? null)) continue;
+    if (key in FIXED_SETTINGS && holdsFixed(FIXED_SETTINGS[key], value)) continue;
+    // Keras 3 writes a Bidirectional's backward copy out in full; the usual one mirrors the forward layer.
+    if (key === 'backward_layer' && isMirroredBackwardLayer(keras.layer, value)) continue;
     if (value === null) continue;
     problems.push(`layer "${layer}": setting ${key} = ${describe(value)} is not supported`);
   }

@@ -172,7 +172,7 @@ describe('the engine process, through EngineClient', () => {
       const modelDir = path.join(trained.runDir, 'model');
       const result = await client.exportModel({ modelDir, data: iris, outDir });
       expect(result.outDir).toBe(outDir);
-      expect(result.files.map((f) => path.basename(f)).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
+      expect(result.files.map((f) => path.basename(f)).sort()).toEqual(['MODEL_CARD.md', 'model.json', 'predict.mjs', 'predict.py', 'preprocessing.json', 'weights.bin']);
       for (const f of result.files) expect(existsSync(f), f).toBe(true);
       expect(result.rowsCompared).toBe(30);
       expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-5);
@@ -198,7 +198,7 @@ describe('the engine process, through EngineClient', () => {
       await writeFile(path.join(outDir, 'notes.txt'), 'mine');
       await writeFile(path.join(outDir, 'model.json'), 'old');
       await client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir });
-      expect((await readdir(outDir)).sort()).toEqual(['model.json', 'notes.txt', 'preprocessing.json', 'weights.bin']);
+      expect((await readdir(outDir)).sort()).toEqual(['MODEL_CARD.md', 'model.json', 'notes.txt', 'predict.mjs', 'predict.py', 'preprocessing.json', 'weights.bin']);
       expect(JSON.parse(await readFile(path.join(outDir, 'model.json'), 'utf8')).format).toBe('layers-model');
     });
 

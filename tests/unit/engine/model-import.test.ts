@@ -86,14 +86,19 @@ function writeKeras2H5Dir(model: tf.LayersModel, dir: string): void {
   writeKeras2H5(model, path.join(dir, 'model.h5'));
 }
 
-/** Keras 3 .keras: a zip of config.json and model.weights.h5 (layers/<layer>/vars/<i>). */
+/**
+ * Keras 3 .keras: a zip of config.json and model.weights.h5 (layers/<key>/vars/<i>), where Keras
+ * keys a layer by its snake_cased class name numbered in layer order, not by its name: the keys
+ * below are what Keras 3.15 writes for functionalModel().
+ */
+const KERAS3_KEYS: Record<string, string> = { branch_a: 'dense', branch_b: 'dense_1', head: 'dense_2' };
 async function writeKeras3(model: tf.LayersModel, file: string): Promise<void> {
   const h5file = `${file}.weights.h5`;
   const h5 = new h5wasm.File(h5file, 'w');
   const byLayer = new Map<string, ReturnType<typeof weightsOf>>();
   for (const w of weightsOf(model)) byLayer.set(w.layer, [...(byLayer.get(w.layer) ?? []), w]);
   for (const [layer, list] of byLayer) {
-    const vars = groupPath(h5, ['layers', layer, 'vars']);
+    const vars = groupPath(h5, ['layers', KERAS3_KEYS[layer] ?? layer, 'vars']);
     list.forEach((w, i) => vars.create_dataset({ name: String(i), data: w.values, shape: w.shape, dtype: '<f' }));
   }
   h5.close();

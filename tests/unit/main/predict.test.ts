@@ -60,7 +60,7 @@ describe('run.predict: the inference playground through the services', () => {
 
   it('gives the exported model\'s predictions on the same rows', async () => {
     const rows = [SETOSA, VIRGINICA, VERSICOLOR];
-    const exported = await api.invoke('export.tfjs', { projectId, runId: run.id, outDir: null });
+    const exported = await api.invoke('export.model', { projectId, runId: run.id, outDir: null });
     const preprocessing = Preprocessing.parse(JSON.parse(await readFile(path.join(exported.outDir, 'preprocessing.json'), 'utf8')));
     const model = await tf.loadLayersModel(dirHandler(exported.outDir));
     const x = encodeRawRows(preprocessing, rows);

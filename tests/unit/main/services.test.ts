@@ -65,12 +65,12 @@ describe('the main-side services through the contract', () => {
     expect(batches).toBeGreaterThan(0);
     expect(run.epochs.at(-1)!.val_accuracy).toBeGreaterThanOrEqual(0.9);
 
-    const exported = await api.invoke('export.tfjs', { projectId: created.id, runId: run.id, outDir: null });
+    const exported = await api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: null });
     expect(exported.outDir).toBe(path.join(tmp, 'projects', created.id, 'exports', run.id));
     expect(exported.maxAbsDiff).toBeLessThanOrEqual(1e-5);
     for (const f of ['model.json', 'weights.bin', 'preprocessing.json']) expect(existsSync(path.join(exported.outDir, f))).toBe(true);
-    await expect(api.invoke('export.tfjs', { projectId: created.id, runId: run.id, outDir: '/etc/hostname/export' })).rejects.toThrow(/\/etc\/hostname/);
-    await expect(api.invoke('export.tfjs', { projectId: created.id, runId: run.id, outDir: 'relative/dir' })).rejects.toThrow(/absolute/);
+    await expect(api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: '/etc/hostname/export' })).rejects.toThrow(/\/etc\/hostname/);
+    await expect(api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: 'relative/dir' })).rejects.toThrow(/absolute/);
 
     const reopened = await api.invoke('project.open', { projectId: created.id });
     expect(reopened.project.taskSpec).toEqual(taskSpec);

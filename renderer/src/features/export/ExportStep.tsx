@@ -1,18 +1,14 @@
 import { useState, type FormEvent } from 'react';
+import { AVAILABLE_EXPORT_FORMATS, FORMAT_LABELS, type AvailableFormat, type Quantize } from '../../../../app/engine/export-options';
 import type { RunSummary } from '../../../../app/project/schema';
 import { metricFor } from '../../../../app/training/config';
 import { useActions, useProject } from '../../app/context';
 import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { PlaygroundPanel } from '../playground/PlaygroundPanel';
+import { ExportResultCard } from './ExportResultCard';
 import './export.css';
 
 const NO_RUNS: RunSummary[] = [];
-
-/** "model.json" for "<outDir>/model.json": the folder is shown once, above the list. */
-function relativeTo(dir: string, file: string): string {
-  const base = dir.replace(/[\\/]+$/, '');
-  return file.startsWith(`${base}/`) || file.startsWith(`${base}\\`) ? file.slice(base.length + 1) : file;
-}
 
 function runLabel(run: RunSummary): string {
   const last = run.epochs.at(-1);
@@ -30,6 +26,9 @@ export function ExportStep() {
   const exportable = [...runs].filter((r) => r.hasModel).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const [runId, setRunId] = useState<string | null>(null);
   const [dir, setDir] = useState('');
+  const [format, setFormat] = useState<AvailableFormat>('tfjs');
+  const [quantize, setQuantize] = useState<Quantize | null>(null);
+  const [float16Weights, setFloat16Weights] = useState(false);
   const busy = useProject((s) => s.exporting);
   const result = useProject((s) => s.exportResult);
   const error = useProject((s) => s.exportError);
@@ -40,7 +39,8 @@ export function ExportStep() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!chosen || busy) return;
-    await exportRun(chosen.id, dir.trim() === '' ? null : dir.trim());
+    // Options that do not apply to the chosen format are hidden, and are not sent either.
+    await exportRun(chosen.id, dir.trim() === '' ? null : dir.trim(), { format, quantize: format === 'tfjs' ? quantize : null, float16Weights: format === 'onnx' && float16Weights });
   };
 
   return (
@@ -48,7 +48,10 @@ export function ExportStep() {
       <div className="page-header">
         <div>
           <h1>Export</h1>
-          <p className="muted">Save a trained model in TensorFlow.js Layers format, with the preprocessing it needs to work on raw rows.</p>
+          <p className="muted">
+            Save a trained model as TensorFlow.js, Keras or ONNX, with the preprocessing it needs to work on raw rows, code that runs it, and a model card. Every export is
+            loaded back by an independent runtime and compared with the model here before it counts as done.
+          </p>
         </div>
       </div>
 
@@ -67,6 +70,33 @@ export function ExportStep() {
               ))}
             </select>
           </label>
+          <label className="field">
+            <span className="field-label">Format</span>
+            <select className="select" data-testid="export-format-select" value={format} onChange={(e) => setFormat(e.target.value as AvailableFormat)}>
+              {AVAILABLE_EXPORT_FORMATS.map((f) => (
+                <option key={f} value={f}>
+                  {FORMAT_LABELS[f]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {format === 'tfjs' && (
+            <label className="field">
+              <span className="field-label">Weights</span>
+              <select className="select" data-testid="export-quantize-select" value={quantize ?? 'float32'} onChange={(e) => setQuantize(e.target.value === 'float32' ? null : (e.target.value as Quantize))}>
+                <option value="float32">float32 (exact)</option>
+                <option value="float16">float16 (half the size)</option>
+                <option value="uint8">uint8 (a quarter of the size)</option>
+              </select>
+              <span className="field-hint muted">Quantized weights are smaller; the accuracy change on the validation split is measured and shown.</span>
+            </label>
+          )}
+          {format === 'onnx' && (
+            <label className="checkbox">
+              <input type="checkbox" data-testid="export-float16-checkbox" checked={float16Weights} onChange={(e) => setFloat16Weights(e.target.checked)} />
+              <span>float16 weights (smaller; the accuracy change on the validation split is measured and shown)</span>
+            </label>
+          )}
           <label className="field">
             <span className="field-label">Folder</span>
             <input className="input mono" data-testid="export-dir-input" value={dir} placeholder={defaultDir} onChange={(e) => setDir(e.target.value)} spellCheck={false} />
@@ -91,35 +121,7 @@ export function ExportStep() {
         </div>
       )}
 
-      {result && (
-        <section className="card export-result" data-testid="export-result">
-          <h2>
-            <span className="ok-mark" aria-hidden="true">
-              ✓
-            </span>{' '}
-            Exported
-          </h2>
-          <p className="verified">
-            Verified: reloaded with tf.loadLayersModel; max difference on {result.rowsCompared} validation rows = {result.maxAbsDiff === 0 ? '0' : result.maxAbsDiff.toExponential(1)}
-          </p>
-          <dl className="readonly">
-            <dt>Folder</dt>
-            <dd className="mono">{result.outDir}</dd>
-            <dt>Files</dt>
-            <dd>
-              <ul className="file-list mono">
-                {result.files.map((f) => (
-                  <li key={f}>{relativeTo(result.outDir, f)}</li>
-                ))}
-              </ul>
-            </dd>
-          </dl>
-          <p className="muted">
-            Load it in JavaScript with <code>tf.loadLayersModel('…/model.json')</code>; <code>preprocessing.json</code> says how to turn a raw row into the model's input and its
-            output back into a label or a number.
-          </p>
-        </section>
-      )}
+      {result && <ExportResultCard result={result} />}
     </div>
   );
 }
