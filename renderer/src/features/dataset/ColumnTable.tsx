@@ -1,7 +1,8 @@
 import type { ColumnProfile, ColumnType, DatasetMeta, TaskSpec } from '../../../../app/dataset/schema';
-import { featureColumns } from '../../../../app/dataset/task';
 import { formatInt, formatStat } from '../../lib/format';
+import { ColumnChoiceControls } from './ColumnChoiceControls';
 import { ColumnHistogram } from './ColumnHistogram';
+import { roleOf } from './column-controls';
 
 const KIND_HELP = {
   numeric: 'Numbers: standardised (mean 0, std 1) before training.',
@@ -31,8 +32,8 @@ function TypeBadge({ c }: { c: ColumnProfile }) {
   );
 }
 
+/** Every column's profile, with its per-column choices (use, missing values, scaling, encoding, cap) and the inputs it becomes. */
 export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: TaskSpec | null }) {
-  const features = new Set(spec ? featureColumns(dataset, spec).map((c) => c.name) : []);
   return (
     <div className="table-scroll">
       <table className="table column-table" data-testid="column-table">
@@ -41,7 +42,7 @@ export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: Tas
             <th>Column</th>
             <th>Type</th>
             <th>Distribution</th>
-            <th>Role</th>
+            <th title="Use · missing values · scaling · encoding · category cap → model inputs">Use and preprocessing</th>
             <th className="num">Missing</th>
             <th className="num">Unique</th>
             <th className="num">Min</th>
@@ -52,7 +53,6 @@ export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: Tas
         </thead>
         <tbody>
           {dataset.columns.map((c) => {
-            const role = spec?.target === c.name ? 'target' : features.has(c.name) ? 'feature' : 'unused';
             const numeric = c.kind === 'numeric';
             return (
               <tr key={c.name} data-column={c.name}>
@@ -60,14 +60,14 @@ export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: Tas
                 <td>
                   <TypeBadge c={c} />
                   {c.useless && <span className="useless-flag" title="Flagged as a useless feature">useless</span>}
-                  {c.kind === 'ignored' && c.reason && <span className="col-reason">{c.reason}</span>}
+                  {c.kind === 'ignored' && c.reason && !(spec && roleOf(dataset, spec, c.name) === 'feature') && <span className="col-reason">{c.reason}</span>}
                   {c.kind === 'categorical' && c.categories && <span className="col-reason">{c.categories.length} categories</span>}
                 </td>
                 <td className="col-histogram">
                   <ColumnHistogram histogram={c.histogram} />
                 </td>
-                <td>
-                  <span className={`role role-${role}`}>{role === 'target' ? 'Target' : role === 'feature' ? 'Input' : 'Not used'}</span>
+                <td className="col-choices">
+                  <ColumnChoiceControls dataset={dataset} spec={spec} column={c} />
                 </td>
                 <td className={`num${c.missing > 0 ? ' has-missing' : ''}`}>{formatInt(c.missing)}</td>
                 <td className="num">{formatInt(c.unique)}</td>

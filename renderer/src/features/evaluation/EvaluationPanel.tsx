@@ -6,11 +6,12 @@ import { formatInt } from '../../lib/format';
 import { useRunView } from '../train/run-view';
 import { ClassificationView } from './ClassificationView';
 import { RegressionView } from './RegressionView';
+import { TestSplitSection } from './TestSplitSection';
 import './evaluation.css';
 
 type State = { runId: string; status: 'loading' } | { runId: string; status: 'error'; error: string } | { runId: string; status: 'done'; result: RunEvaluation };
 
-/** Evaluation of the shown run's model on its validation split, on request (it runs the model). */
+/** Evaluation of the shown run's model on its validation split, on request (it runs the model); the test split below, once. */
 export function EvaluationPanel() {
   const view = useRunView();
   const actions = useActions();
@@ -38,7 +39,7 @@ export function EvaluationPanel() {
           {mine?.status === 'loading' ? 'Evaluating…' : mine?.status === 'done' ? 'Evaluate again' : 'Evaluate on validation rows'}
         </button>
       </div>
-      {!mine && <p className="muted">Runs this run’s model on the rows held out for validation and shows where it is right and wrong. The test split is not stored yet, so there is no test evaluation.</p>}
+      {!mine && <p className="muted">Runs this run’s model on the rows held out for validation and shows where it is right and wrong. Tune against these; keep the test split for the end.</p>}
       {mine?.status === 'error' && (
         <div className="error-box" role="alert">
           {mine.error}
@@ -58,6 +59,7 @@ export function EvaluationPanel() {
           )}
         </>
       )}
+      <TestSplitSection run={run} />
     </section>
   );
 }
