@@ -8,7 +8,8 @@ import { z } from 'zod';
  * training split's mean. Losses and MAE are in the target's own units, like the epoch logs.
  */
 export const Baseline = z.object({
-  kind: z.enum(['majority_class', 'training_mean']),
+  /** last_value: time-series windows, the forecast "no change from the window's last row". */
+  kind: z.enum(['majority_class', 'training_mean', 'last_value']),
   /** On the training split. */
   loss: z.number(),
   /** On the validation split: what the run's val_loss is compared with. */

@@ -2,6 +2,9 @@ import type { Baseline } from '../../app/diagnostics/baseline';
 import type { PreparedData } from '../../app/engine/protocol';
 import { headFor, type LossName } from '../../app/training/config';
 import { readMatrix } from '../engine/prepared-data';
+import { readWindowAnchors } from '../data/prepare-windows';
+import { undoDifferencing, type ForecastReport } from '../../app/dataset/windows';
+import type { EngineClient } from '../engine';
 
 /**
  * tfjs clips probabilities to [ε, 1 − ε] (its backend epsilon) before taking logs in its
@@ -30,7 +33,47 @@ export async function computeBaseline(data: PreparedData, loss?: LossName): Prom
   const task = data.preprocessing.task;
   const width = data.outputWidth;
   const lossName = loss ?? headFor(task, task === 'classification' && width === 1 ? 2 : width).loss;
+  if (data.preprocessing.windows) return lastValueBaseline(yTrain, yVal, data, lossName);
   return task === 'regression' ? regressionBaseline(yTrain, yVal, data, lossName) : classificationBaseline(yTrain, yVal, width, lossName);
+}
+
+/** Per-sample regression losses on the standardized target, and the factor back to the target's units. */
+function regressionLoss(loss: LossName, std: number): { f: (e: number) => number; scale: number } | undefined {
+  const perSample: Partial<Record<LossName, { f: (e: number) => number; scale: number }>> = {
+    meanSquaredError: { f: (e) => e * e, scale: std * std },
+    meanAbsoluteError: { f: (e) => Math.abs(e), scale: std },
+    huber: { f: (e) => (Math.abs(e) <= HUBER_DELTA ? 0.5 * e * e : HUBER_DELTA * (Math.abs(e) - 0.5 * HUBER_DELTA)), scale: std * std },
+  };
+  return perSample[loss];
+}
+
+/**
+ * Time-series windows: the naive forecast "no change" (y[t+h] = y[t], the window's last value;
+ * with differencing, a change of 0), in the units the engine reports for the run: the target's
+ * own units, or the relative change with percent-change differencing.
+ */
+async function lastValueBaseline(yTrain: Float32Array, yVal: Float32Array, data: PreparedData, loss: LossName): Promise<Baseline | null> {
+  const windows = data.preprocessing.windows!;
+  const { mean, std } = data.preprocessing.targetScaling ?? { mean: 0, std: 1 };
+  const chosen = regressionLoss(loss, std);
+  if (!chosen) return null;
+  const anchors = await readWindowAnchors(data.dir);
+  // The naive forecast on the standardized scale the y files hold.
+  const naive = (last: number) => ((windows.differencing === 'none' ? last : 0) - mean) / std;
+  const avg = (ys: Float32Array, lasts: readonly number[], f: (e: number) => number) => {
+    let sum = 0;
+    ys.forEach((y, w) => (sum += f(y - naive(lasts[w] ?? Number.NaN))));
+    return sum / ys.length;
+  };
+  const { train, validation } = anchors;
+  if (train.last.length !== yTrain.length || validation.last.length !== yVal.length) return null;
+  return {
+    kind: 'last_value',
+    loss: avg(yTrain, train.last, chosen.f) * chosen.scale,
+    val_loss: avg(yVal, validation.last, chosen.f) * chosen.scale,
+    mae: avg(yTrain, train.last, Math.abs) * std,
+    val_mae: avg(yVal, validation.last, Math.abs) * std,
+  };
 }
 
 function regressionBaseline(yTrain: Float32Array, yVal: Float32Array, data: PreparedData, loss: LossName): Baseline | null {
@@ -38,12 +81,7 @@ function regressionBaseline(yTrain: Float32Array, yVal: Float32Array, data: Prep
   let mean = 0;
   for (const y of yTrain) mean += y;
   mean /= yTrain.length;
-  const perSample: Partial<Record<LossName, { f: (e: number) => number; scale: number }>> = {
-    meanSquaredError: { f: (e) => e * e, scale: std * std },
-    meanAbsoluteError: { f: (e) => Math.abs(e), scale: std },
-    huber: { f: (e) => (Math.abs(e) <= HUBER_DELTA ? 0.5 * e * e : HUBER_DELTA * (Math.abs(e) - 0.5 * HUBER_DELTA)), scale: std * std },
-  };
-  const chosen = perSample[loss];
+  const chosen = regressionLoss(loss, std);
   if (!chosen) return null;
   const avg = (ys: Float32Array, f: (e: number) => number) => ys.reduce((s, y) => s + f(y - mean), 0) / ys.length;
   return {
@@ -101,4 +139,35 @@ function classificationBaseline(yTrain: Float32Array, yVal: Float32Array, width:
   const train = score(yTrain);
   const val = score(yVal);
   return { kind: 'majority_class', loss: train.loss, val_loss: val.loss, accuracy: train.accuracy, val_accuracy: val.accuracy };
+}
+
+/**
+ * Score a trained forecaster against the naive last value on every validation window, in the
+ * target's own units: the engine's epoch MAE is in the model's units, which for percent change
+ * are relative changes, so the comparison a user reads is made here from the windows' anchors.
+ */
+export async function forecastReport(engine: Pick<EngineClient, 'evaluate'>, modelDir: string, data: PreparedData): Promise<ForecastReport | null> {
+  const windows = data.preprocessing.windows;
+  if (!windows) return null;
+  const { validation } = await readWindowAnchors(data.dir);
+  const result = await engine.evaluate({ modelDir, data, maxRows: data.valRows });
+  if (result.outputs.length !== validation.last.length) throw new Error(`The evaluation gave ${result.outputs.length} forecasts for ${validation.last.length} validation windows.`);
+  let model = 0;
+  let naive = 0;
+  result.outputs.forEach((output, w) => {
+    const last = validation.last[w]!;
+    const actual = validation.actual[w]!;
+    model += Math.abs(undoDifferencing(output[0]!, last, windows.differencing) - actual);
+    naive += Math.abs(last - actual);
+  });
+  const n = result.outputs.length;
+  return {
+    time_column: windows.timeColumn,
+    lookback: windows.lookback,
+    horizon: windows.horizon,
+    differencing: windows.differencing,
+    val_windows: n,
+    model_val_mae: model / n,
+    baseline_val_mae: naive / n,
+  };
 }

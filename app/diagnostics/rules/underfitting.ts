@@ -38,7 +38,7 @@ export function underfitting(c: Curves): Verdict | null {
       explanation:
         "The model does hardly better than a guess that ignores the inputs altogether, even on the rows it trains on. It is too simple for the pattern, was not trained long enough, or cannot learn at this learning rate. (If the inputs truly say nothing about the target, no model can do better.)",
       evidence: {
-        summary: `The best training loss, ${fmt(best)} (epoch ${c.epochOf[bestIdx]! + 1}), is ${pct(share)} of the naive baseline's ${fmt(baseline.loss)} (${baseline.kind === 'training_mean' ? 'always predicting the training mean' : 'always predicting the class frequencies'}).${accText}`,
+        summary: `The best training loss, ${fmt(best)} (epoch ${c.epochOf[bestIdx]! + 1}), is ${pct(share)} of the naive baseline's ${fmt(baseline.loss)} (${baseline.kind === 'training_mean' ? 'always predicting the training mean' : baseline.kind === 'last_value' ? 'always predicting the last value' : 'always predicting the class frequencies'}).${accText}`,
         span: { from: c.epochOf[0]!, to: c.epochOf[last]! },
         points: [
           { epoch: c.epochOf[bestIdx]!, series: 'loss', value: c.loss[bestIdx]!, label: 'best training loss' },

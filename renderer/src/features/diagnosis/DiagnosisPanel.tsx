@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { diagnoseRun, THRESHOLDS, type Baseline } from '../../../../app/diagnostics';
 import type { EpochLogs } from '../../../../app/project/schema';
 import { formatLoss, formatPercent, formatStat } from '../../lib/format';
+import { TimeSeriesForecast } from '../dataset/TimeSeriesForecast';
 import { useRunView } from '../train/run-view';
 import { VerdictCard } from './VerdictCard';
 import './diagnosis.css';
@@ -18,6 +19,7 @@ export function DiagnosisPanel() {
     <section className="card diagnosis-panel" data-testid="diagnosis-panel" aria-label="Diagnosis">
       <h2>Diagnosis</h2>
       <BaselineTable baseline={run.baseline ?? null} last={view.epochs.at(-1)} metric={view.metric} />
+      {run.forecast && <TimeSeriesForecast forecast={run.forecast} target={run.taskSpec.target} />}
       {verdicts.length === 0 ? (
         <p className="muted" data-testid="diagnosis-empty">
           {running
@@ -46,7 +48,7 @@ function BaselineTable({ baseline, last, metric }: { baseline: Baseline | null; 
   if (!baseline) return <p className="muted baseline-missing">No naive baseline for this run (it was trained before baselines were computed, or with a loss they have no formula for).</p>;
   const fmt = metric === 'accuracy' ? formatPercent : formatStat;
   const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
-  const what = baseline.kind === 'majority_class' ? 'always the most common class' : 'always the training mean';
+  const what = baseline.kind === 'majority_class' ? 'always the most common class' : baseline.kind === 'last_value' ? 'the last value: no change over the horizon' : 'always the training mean';
   return (
     <table className="baseline-table" data-testid="baseline-table">
       <thead>
