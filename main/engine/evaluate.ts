@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { EvaluateResult, PreparedData } from '../../app/engine/protocol';
 import { loadModel, ModelReadError } from './model-io';
-import { readMatrix } from './prepared-data';
+import { evalChunkRows, readMatrix, readValidationX } from './prepared-data';
 
 export class EvaluateError extends Error {
   constructor(message: string) {
@@ -34,16 +34,12 @@ export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
     if (error instanceof ModelReadError) throw new EvaluateError(`${error.message} Train the model before evaluating it.`);
     throw error;
   }
-  let x: tf.Tensor | null = null;
-  let y: tf.Tensor | null = null;
   try {
     const n = Math.min(data.valRows, job.maxRows);
-    const xVal = (await readMatrix(data, 'x_val')).subarray(0, n * data.inputWidth);
+    const xVal = await readValidationX(data, n);
     const yVal = (await readMatrix(data, 'y_val')).subarray(0, n * data.outputWidth);
     const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [data.inputWidth];
-    x = tf.tensor(xVal, [n, ...inputShape]);
-    y = model.predict(x) as tf.Tensor;
-    const predicted = (await y.data()) as Float32Array;
+    const predicted = await predictInChunks(model, xVal, n, inputShape, data.inputWidth);
     const width = predicted.length / n;
     if (width !== data.outputWidth) throw new EvaluateError(`The model gives ${width} outputs per row but the run's data has ${data.outputWidth}; train the run again.`);
 
@@ -65,8 +61,28 @@ export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
     }
     return { outputs, targets, rows: Array.from({ length: n }, (_, r) => r), valRows: data.valRows, capped: n < data.valRows };
   } finally {
-    x?.dispose();
-    y?.dispose();
     model.dispose();
   }
+}
+
+/** Predictions for `rows` rows, a bounded chunk at a time: a thousand images at once would need gigabytes of activations. */
+async function predictInChunks(model: tf.LayersModel, x: Float32Array, rows: number, inputShape: number[], inputWidth: number): Promise<Float32Array> {
+  const chunk = evalChunkRows(inputWidth);
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < rows; start += chunk) {
+    const end = Math.min(rows, start + chunk);
+    const y = tf.tidy(() => model.predict(tf.tensor(x.subarray(start * inputWidth, end * inputWidth), [end - start, ...inputShape])) as tf.Tensor);
+    try {
+      parts.push((await y.data()) as Float32Array);
+    } finally {
+      y.dispose();
+    }
+  }
+  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }

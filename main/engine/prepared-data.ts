@@ -2,6 +2,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PreparedData } from '../../app/engine/protocol';
+import { UserError } from '../../app/ipc/errors';
+import { ImageBatchSource, readValidationImages, type TrainingBatch } from '../data/images/batch-source';
+import { deriveSeed, mulberry32, shuffledIndices } from './seeded-random';
 
 /** Prepared data that is missing or does not match its description; the message names the file. */
 export class PreparedDataError extends Error {
@@ -59,6 +62,7 @@ export async function readMatrix(data: PreparedData, split: SplitName): Promise<
   return out;
 }
 
+/** Tables only: every split in memory (images stream through openBatchSource instead). */
 export async function readSplits(data: PreparedData): Promise<LoadedSplits> {
   const settled = await Promise.allSettled((['x_train', 'y_train', 'x_val', 'y_val'] as const).map((split) => readMatrix(data, split)));
   // Report the first problem in file order, not whichever read happened to fail first.
@@ -68,4 +72,154 @@ export async function readSplits(data: PreparedData): Promise<LoadedSplits> {
   });
   const [xTrain, yTrain, xVal, yVal] = values as [Float32Array, Float32Array, Float32Array, Float32Array];
   return { xTrain, yTrain, xVal, yVal };
+}
+
+export type { TrainingBatch } from '../data/images/batch-source';
+
+/**
+ * Where training batches come from, whatever the data: a table's float32 files held in memory,
+ * or an image dataset's shards streamed a batch at a time. Batches of one epoch come in a
+ * seeded order derived from (seed, epoch), so a run resumed at epoch e sees what it would have.
+ */
+export interface BatchSource {
+  readonly trainRows: number;
+  readonly valRows: number;
+  /** Targets of every training row in split order (class weights count the classes in it). */
+  readonly yTrain: Float32Array;
+  /** One epoch of training batches (images: augmented). */
+  trainBatches(epoch: number): AsyncIterable<TrainingBatch>;
+  /** The validation rows in split order, in chunks of at most evalChunkRows; never augmented. */
+  validationBatches(): AsyncIterable<TrainingBatch>;
+  close(): Promise<void>;
+}
+
+/** Values of one evaluation chunk at most: bounds the memory of a forward pass, not its results. */
+const EVAL_CHUNK_VALUES = 1 << 20;
+const EVAL_CHUNK_ROWS = 1024;
+
+/** Rows per forward pass over the validation split: 1024 table rows, 85 images of 64×64×3. */
+export function evalChunkRows(inputWidth: number): number {
+  return Math.max(1, Math.min(EVAL_CHUNK_ROWS, Math.floor(EVAL_CHUNK_VALUES / inputWidth)));
+}
+
+/** Copy the rows `order[start..end)` of a row-major matrix into a fresh array (one batch). */
+function gatherRows(source: Float32Array, width: number, order: Uint32Array, start: number, end: number): Float32Array {
+  const out = new Float32Array((end - start) * width);
+  for (let i = start; i < end; i++) {
+    const row = order[i]!;
+    out.set(source.subarray(row * width, row * width + width), (i - start) * width);
+  }
+  return out;
+}
+
+/** A table's splits in memory; each batch gathered in JS (no per-step GatherV2 in the engine). */
+class TableBatchSource implements BatchSource {
+  readonly trainRows: number;
+  readonly valRows: number;
+  readonly yTrain: Float32Array;
+  private readonly order: Uint32Array;
+
+  constructor(
+    private readonly data: PreparedData,
+    private readonly splits: LoadedSplits,
+    private readonly options: { batchSize: number; seed: number },
+  ) {
+    this.trainRows = data.trainRows;
+    this.valRows = data.valRows;
+    this.yTrain = splits.yTrain;
+    this.order = new Uint32Array(data.trainRows);
+  }
+
+  async *trainBatches(epoch: number): AsyncGenerator<TrainingBatch> {
+    const { inputWidth, outputWidth, trainRows } = this.data;
+    shuffledIndices(trainRows, mulberry32(deriveSeed(this.options.seed, `shuffle:${epoch}`)), this.order);
+    for (let start = 0; start < trainRows; start += this.options.batchSize) {
+      const end = Math.min(start + this.options.batchSize, trainRows);
+      yield { x: gatherRows(this.splits.xTrain, inputWidth, this.order, start, end), y: gatherRows(this.splits.yTrain, outputWidth, this.order, start, end), size: end - start };
+    }
+  }
+
+  async *validationBatches(): AsyncGenerator<TrainingBatch> {
+    const { inputWidth, outputWidth, valRows } = this.data;
+    const chunk = evalChunkRows(inputWidth);
+    for (let start = 0; start < valRows; start += chunk) {
+      const end = Math.min(start + chunk, valRows);
+      yield { x: this.splits.xVal.subarray(start * inputWidth, end * inputWidth), y: this.splits.yVal.subarray(start * outputWidth, end * outputWidth), size: end - start };
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** An image run's batches from the shards; its targets and row counts checked against y_*.f32. */
+class StreamedBatchSource implements BatchSource {
+  readonly trainRows: number;
+  readonly valRows: number;
+
+  constructor(
+    readonly yTrain: Float32Array,
+    private readonly images: ImageBatchSource,
+    data: PreparedData,
+  ) {
+    this.trainRows = data.trainRows;
+    this.valRows = data.valRows;
+  }
+
+  trainBatches(epoch: number): AsyncIterable<TrainingBatch> {
+    return this.images.trainBatches(epoch);
+  }
+
+  validationBatches(): AsyncIterable<TrainingBatch> {
+    return this.images.validationBatches();
+  }
+
+  close(): Promise<void> {
+    return this.images.close();
+  }
+}
+
+/** The prepared data's image section checked against its own row counts and widths. */
+function checkImages(data: PreparedData): NonNullable<PreparedData['images']> {
+  const images = data.images!;
+  const where = `The prepared data in ${data.dir}`;
+  if (images.train.length !== data.trainRows || images.validation.length !== data.valRows) {
+    throw new PreparedDataError(`${where} lists ${images.train.length} training and ${images.validation.length} validation images but says ${data.trainRows} and ${data.valRows}. Prepare the dataset again.`);
+  }
+  if (images.height * images.width * images.channels !== data.inputWidth) {
+    throw new PreparedDataError(`${where} has images of ${images.height}×${images.width}×${images.channels} but an input width of ${data.inputWidth}. Prepare the dataset again.`);
+  }
+  return images;
+}
+
+/**
+ * Open a run's data for training. Tables are read whole (as before); images stream from their
+ * shards. Problems with the files come back as a PreparedDataError naming the file.
+ */
+export async function openBatchSource(data: PreparedData, options: { batchSize: number; seed: number }): Promise<BatchSource> {
+  if (!data.images) return new TableBatchSource(data, await readSplits(data), options);
+  const images = checkImages(data);
+  const yTrain = await readMatrix(data, 'y_train');
+  try {
+    return new StreamedBatchSource(yTrain, await ImageBatchSource.open(images, { ...options, evalChunk: evalChunkRows(data.inputWidth) }), data);
+  } catch (error) {
+    if (error instanceof UserError) throw new PreparedDataError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The first `maxRows` (default: all) validation inputs, row-major as the model takes them
+ * (images: NHWC in [0, 1], unaugmented): what evaluation and the export's parity check predict
+ * on. Image callers should pass maxRows: 10,000 validation images of 64×64×3 are 490 MB.
+ */
+export async function readValidationX(data: PreparedData, maxRows?: number): Promise<Float32Array> {
+  const rows = Math.min(data.valRows, maxRows ?? data.valRows);
+  if (!data.images) return (await readMatrix(data, 'x_val')).subarray(0, rows * data.inputWidth);
+  const images = checkImages(data);
+  try {
+    return await readValidationImages(images, rows);
+  } catch (error) {
+    if (error instanceof UserError) throw new PreparedDataError(error.message);
+    throw error;
+  }
 }

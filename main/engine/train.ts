@@ -17,8 +17,8 @@ import { readCheckpoint, readWeights, writeCheckpoint, writeWeights } from './ch
 import { PREPROCESSING_JSON, saveModel } from './model-io';
 import { objectiveFor, taskKindOf, type Objective } from './objective';
 import { createOptimizer, optimizerWeights, type NamedTensor, setLearningRate, setOptimizerWeights } from './optimizers';
-import { PreparedDataError, readSplits } from './prepared-data';
-import { deriveSeed, mulberry32, nextIntSeed, shuffledIndices } from './seeded-random';
+import { openBatchSource, PreparedDataError, type BatchSource } from './prepared-data';
+import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
 
 /** What one training run needs: the engine protocol's train request. */
 export type TrainJob = TrainRequest;
@@ -50,8 +50,6 @@ export interface TrainOutcome {
 }
 
 export const MODEL_FOLDER = 'model';
-/** Rows per forward pass when evaluating the validation split: bounds memory, not results. */
-const EVAL_CHUNK = 1024;
 
 /** An error whose message is already meant for the user (bad graph, data that does not fit it). */
 class RunSetupError extends Error {}
@@ -74,7 +72,7 @@ function checkModelFitsData(built: BuiltModel, data: PreparedData, objective: Ob
   const inputShape = inputNode.config.shape;
   if (product(inputShape) !== data.inputWidth) {
     throw new RunSetupError(
-      `The Input "${inputNode.id}" takes ${formatSampleShape(sampleShape(inputShape))} per sample, but the data has ${data.inputWidth} input values per row. Set the Input's shape to (${data.inputWidth}).`,
+      `The Input "${inputNode.id}" takes ${formatSampleShape(sampleShape(inputShape))} per sample, but the data has ${data.inputWidth} input values per row. Set the Input's shape to (${(data.inputShape ?? [data.inputWidth]).join(', ')}).`,
     );
   }
   const outShape = analysis.nodes[outputNode.id]?.outputShape;
@@ -92,27 +90,18 @@ function checkModelFitsData(built: BuiltModel, data: PreparedData, objective: Ob
   return [...inputShape];
 }
 
-/** Copy the rows `order[start..end)` of a row-major matrix into a fresh array (one batch). */
-function gatherRows(source: Float32Array, width: number, order: Uint32Array, start: number, end: number): Float32Array {
-  const out = new Float32Array((end - start) * width);
-  for (let i = start; i < end; i++) {
-    const row = order[i]!;
-    out.set(source.subarray(row * width, row * width + width), (i - start) * width);
-  }
-  return out;
-}
-
-/** Mean loss and the metrics over the whole validation split, in chunks, leaving no tensors behind. */
-async function evaluate(model: tf.LayersModel, xVal: tf.Tensor, yVal: tf.Tensor, yValues: Float32Array, objective: Objective, metrics: MetricAccumulator): Promise<{ loss: number; outputsFinite: boolean }> {
-  const rows = xVal.shape[0] ?? 0;
-  const width = yVal.shape[1] ?? 1;
+/**
+ * Mean loss and the metrics over the whole validation split, chunk by chunk as the source
+ * gives them (a table's rows in memory or images from disk), leaving no tensors behind.
+ */
+async function evaluate(model: tf.LayersModel, source: BatchSource, inputShape: number[], outputWidth: number, objective: Objective, metrics: MetricAccumulator): Promise<{ loss: number; outputsFinite: boolean }> {
+  let rows = 0;
   let outputSum = 0;
   let lossSum = 0;
-  for (let start = 0; start < rows; start += EVAL_CHUNK) {
-    const size = Math.min(EVAL_CHUNK, rows - start);
+  for await (const batch of source.validationBatches()) {
     const packed = tf.tidy(() => {
-      const x = rows <= EVAL_CHUNK ? xVal : xVal.slice(start, size);
-      const y = rows <= EVAL_CHUNK ? yVal : yVal.slice(start, size);
+      const x = tf.tensor(batch.x, [batch.size, ...inputShape]);
+      const y = tf.tensor2d(batch.y, [batch.size, outputWidth]);
       const p = model.predict(x) as tf.Tensor;
       return tf.concat([tf.stack([objective.perSampleLoss(y, p).sum(), p.sum()]), p.reshape([-1])]);
     });
@@ -120,7 +109,8 @@ async function evaluate(model: tf.LayersModel, xVal: tf.Tensor, yVal: tf.Tensor,
     packed.dispose();
     lossSum += values[0]!;
     outputSum += values[1]!;
-    metrics.add(yValues.subarray(start * width, (start + size) * width), values.subarray(2));
+    rows += batch.size;
+    metrics.add(batch.y, values.subarray(2));
   }
   return { loss: lossSum / rows, outputsFinite: Number.isFinite(outputSum) };
 }
@@ -184,7 +174,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
 
   let built: BuiltModel | null = null;
   let optimizer: tf.Optimizer | null = null;
-  const constants: tf.Tensor[] = [];
+  let source: BatchSource | null = null;
   try {
     let config: ResolvedTrainConfig;
     try {
@@ -209,16 +199,13 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     }
     const inputShape = checkModelFitsData(built, data, objective, job.graph);
     const { model, dropoutLayers } = built;
-    const splits = await readSplits(data);
+    source = await openBatchSource(data, { batchSize: config.batchSize, seed: config.seed });
+    const batchSource = source;
 
     optimizer = createOptimizer(config.optimizer, config.learningRate, { nesterov: config.nesterov });
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
 
-    const xVal = tf.tensor(splits.xVal, [data.valRows, ...inputShape]);
-    const yVal = tf.tensor2d(splits.yVal, [data.valRows, data.outputWidth]);
-    constants.push(xVal, yVal);
-
-    const classWeights = config.classWeights === null ? null : classWeightsFor(config.classWeights, classCounts(splits.yTrain, data.outputWidth, objective.kind.classes));
+    const classWeights = config.classWeights === null ? null : classWeightsFor(config.classWeights, classCounts(source.yTrain, data.outputWidth, objective.kind.classes));
     const scheduleSettings: ScheduleSettings = { learningRate: config.learningRate, epochs: config.epochs, warmupEpochs: config.warmupEpochs, schedule: config.lrSchedule };
     const lrVaries = config.warmupEpochs > 0 || config.lrSchedule.type !== 'none';
     let scheduleState: ScheduleState = initialScheduleState(scheduleSettings);
@@ -250,7 +237,6 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }
     }
 
-    const order = new Uint32Array(data.trainRows);
     const batches = Math.ceil(data.trainRows / config.batchSize);
     let cancelled = false;
     const stopped = async () => {
@@ -261,22 +247,20 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     };
 
     for (let epoch = startEpoch; epoch < config.epochs && !cancelled; epoch++) {
-      // Per-epoch streams: epoch e shuffles and drops the same way whether or not the run was
-      // resumed from a checkpoint in between, so a recovered run follows the same curve.
-      const shuffleRandom = mulberry32(deriveSeed(config.seed, `shuffle:${epoch}`));
+      // Per-epoch streams: epoch e shuffles, augments and drops the same way whether or not the
+      // run was resumed from a checkpoint in between, so a recovered run follows the same curve.
       const dropoutRandom = mulberry32(deriveSeed(config.seed, `dropout:${epoch}`));
-      shuffledIndices(data.trainRows, shuffleRandom, order);
       const lr = learningRateAt(scheduleSettings, epoch, scheduleState);
       setLearningRate(optimizer, lr);
       const trainMetrics = new MetricAccumulator(objective.kind, config.metrics, data.outputWidth, objective.metricScale);
       let lossSum = 0;
       let rowsSeen = 0;
-      for (let batch = 0; batch < batches; batch++) {
-        const start = batch * config.batchSize;
-        const end = Math.min(start + config.batchSize, data.trainRows);
-        const n = end - start;
-        const yRows = gatherRows(splits.yTrain, data.outputWidth, order, start, end);
-        const xb = tf.tensor(gatherRows(splits.xTrain, data.inputWidth, order, start, end), [n, ...inputShape]);
+      let batch = -1;
+      for await (const next of batchSource.trainBatches(epoch)) {
+        batch++;
+        const n = next.size;
+        const yRows = next.y;
+        const xb = tf.tensor(next.x, [n, ...inputShape]);
         const yb = tf.tensor2d(yRows, [n, data.outputWidth]);
         const wb = classWeights ? tf.tensor1d(sampleWeights(yRows, data.outputWidth, classWeights)) : null;
         for (const layer of dropoutLayers) setDropoutSeed(layer, nextIntSeed(dropoutRandom));
@@ -345,7 +329,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       if (cancelled) break;
 
       const valMetrics = new MetricAccumulator(objective.kind, config.metrics, data.outputWidth, objective.metricScale);
-      const val = await evaluate(model, xVal, yVal, splits.yVal, objective, valMetrics);
+      const val = await evaluate(model, batchSource, inputShape, data.outputWidth, objective, valMetrics);
       if (!Number.isFinite(val.loss) || !val.outputsFinite) {
         return await divergedOutcome(
           `Training stopped at epoch ${epoch + 1}: the model's ${Number.isFinite(val.loss) ? 'outputs' : 'loss'} on the validation rows became NaN or infinite. The model diverged: lower the learning rate (it is ${lr}) or check the data for extreme values.`,
@@ -416,7 +400,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     if (error instanceof RunSetupError || error instanceof PreparedDataError) return failed(error.message);
     throw error;
   } finally {
-    tf.dispose(constants);
+    await source?.close();
     optimizer?.dispose();
     built?.model.dispose();
   }

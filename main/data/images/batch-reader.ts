@@ -41,7 +41,8 @@ export class ImageBatchReader {
   readonly indices: readonly number[];
   readonly batchSize: number;
   private readonly labels: readonly number[];
-  private readonly handles: (FileHandle | null)[];
+  /** Promises, not handles: the reads of one batch ask for a shard at once, and must share one open. */
+  private readonly handles: (Promise<FileHandle> | null)[];
   private readonly augmentation: Augmentation;
   private closed = false;
 
@@ -72,16 +73,16 @@ export class ImageBatchReader {
     return Math.ceil(this.indices.length / this.batchSize);
   }
 
-  private async handle(shard: number): Promise<FileHandle> {
-    if (this.closed) throw new Error('ImageBatchReader: read after close');
+  private handle(shard: number): Promise<FileHandle> {
+    if (this.closed) return Promise.reject(new Error('ImageBatchReader: read after close'));
     let handle = this.handles[shard];
     if (!handle) {
       const file = join(this.stored.dir, this.meta.shards[shard]?.file ?? '');
-      try {
-        handle = await open(file, 'r');
-      } catch (error) {
+      handle = open(file, 'r').catch((error: unknown) => {
         throw readError(file, error);
-      }
+      });
+      // A failed open is not cached: the next read tries again and names the file again.
+      handle.catch(() => (this.handles[shard] = null));
       this.handles[shard] = handle;
     }
     return handle;
@@ -134,7 +135,7 @@ export class ImageBatchReader {
   async close(): Promise<void> {
     this.closed = true;
     const handles = this.handles.splice(0);
-    await Promise.all(handles.map((h) => h?.close().catch(() => undefined)));
+    await Promise.all(handles.map((h) => h?.then((f) => f.close()).catch(() => undefined)));
   }
 }
 

@@ -26,7 +26,8 @@ function decodeFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/unsupported image format/i.test(message)) return 'damaged: the file looks like an image but cannot be decoded';
   if (/pixel limit/i.test(message)) return `the image is larger than ${MAX_IMAGE_PIXELS / 1e6} megapixels`;
-  return `damaged: ${message.replace(/^\w+:\s*/, '').trim() || 'cannot be decoded'}`;
+  // libvips sometimes ends a message with a bare colon ("Input buffer has corrupt header:").
+  return `damaged: ${message.replace(/^\w+:\s*/, '').replace(/[:\s]+$/, '') || 'cannot be decoded'}`;
 }
 
 function resizeTo(pipeline: Sharp, width: number, height: number, fit: ImageImportOptions['fit']): Sharp {

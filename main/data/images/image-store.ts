@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { imageBytes, ImageDatasetMeta, ImageIndex } from '../../../app/dataset/images';
 import { UserError } from '../../../app/ipc/errors';
@@ -16,6 +16,19 @@ export interface StoredImageDataset {
 
 function damaged(dir: string, what: string): UserError {
   return new UserError(`The image dataset in ${dir} is damaged: ${what}. Import the images again.`);
+}
+
+/**
+ * Whether datasets/<id>/ holds an image dataset (meta.json says kind "images") rather than a
+ * table; a missing or unreadable meta.json is left for the table loader to report.
+ */
+export async function isImageDatasetDir(dir: string): Promise<boolean> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, IMAGE_META_FILE), 'utf8')) as unknown;
+    return typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === 'images';
+  } catch {
+    return false;
+  }
 }
 
 /** meta.json of a stored image dataset, validated. */

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../../app/project/schema';
 import { formatParams, plural } from '../lib/format';
-import { deriveTask, type TaskInfo } from '../features/dataset/task-info';
+import { deriveImageTask, deriveTask, type TaskInfo } from '../features/dataset/task-info';
 import type { Step } from '../features/projects/project-store';
 import { useGraph, useProject } from './context';
 
@@ -9,7 +9,8 @@ const NO_RUNS: RunSummary[] = [];
 export function useTaskInfo(): TaskInfo {
   const dataset = useProject((s) => s.current?.dataset ?? null);
   const spec = useProject((s) => s.current?.project.taskSpec ?? null);
-  return deriveTask(dataset, spec);
+  const imageDataset = useProject((s) => s.current?.imageDataset ?? null);
+  return imageDataset ? deriveImageTask(imageDataset) : deriveTask(dataset, spec);
 }
 
 export interface StepStatus {
@@ -23,7 +24,9 @@ export interface StepStatus {
 
 /** What each step needs and has, for the step navigation and the disabled buttons' reasons. */
 export function useStepStatus(): Record<Step, StepStatus> {
-  const dataset = useProject((s) => s.current?.dataset ?? null);
+  const table = useProject((s) => s.current?.dataset ?? null);
+  const images = useProject((s) => s.current?.imageDataset ?? null);
+  const dataset = table ?? images;
   const runs = useProject((s) => s.current?.runs ?? NO_RUNS);
   const task = useTaskInfo();
   const analysisOk = useGraph((s) => s.analysis.ok);
@@ -43,7 +46,15 @@ export function useStepStatus(): Record<Step, StepStatus> {
       enabled: true,
       blocked: null,
       done: dataReady,
-      detail: !dataset ? 'Import a CSV' : task.error ? 'Check the target' : !task.spec ? 'Pick a target' : `${plural(dataset.rows, 'row')} · ${task.spec.target}`,
+      detail: images
+        ? `${plural(images.count, 'image')} · ${plural(images.classes.length, 'class', 'classes')}`
+        : !table
+          ? 'Import a CSV'
+          : task.error
+            ? 'Check the target'
+            : !task.spec
+              ? 'Pick a target'
+              : `${plural(table.rows, 'row')} · ${task.spec.target}`,
     },
     model: {
       enabled: dataReady,

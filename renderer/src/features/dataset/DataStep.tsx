@@ -3,6 +3,10 @@ import { useTaskInfo } from '../../app/derived';
 import { formatDateTime, formatInt, formatRelative, plural } from '../../lib/format';
 import { ColumnTable } from './ColumnTable';
 import { DropZone } from './DropZone';
+import { ImageDataStep } from './ImageDataStep';
+import { ImageImportPanel } from './ImageImportPanel';
+import './images.css';
+import { useImageImport } from './use-image-import';
 import { ImportOptions } from './ImportOptions';
 import { ImportProgress } from './ImportProgress';
 import { PreviewTable } from './PreviewTable';
@@ -11,6 +15,9 @@ import './dataset.css';
 
 export function DataStep() {
   const dataset = useProject((s) => s.current?.dataset ?? null);
+  const imageDataset = useProject((s) => s.current?.imageDataset ?? null);
+  // An image import shows its own progress (ImageImportPanel); the table's would only repeat it.
+  const imagePhase = useImageImport((s) => s.phase);
   const importError = useProject((s) => s.importError);
   const info = useTaskInfo();
   const missing = dataset?.columns.reduce((n, c) => n + c.missing, 0) ?? 0;
@@ -22,9 +29,11 @@ export function DataStep() {
       <div className="page-header">
         <div>
           <h1>Data</h1>
-          <p className="muted">Import a table, then choose the column to predict.</p>
+          <p className="muted">Import a table and choose the column to predict, or a folder of images with one subfolder per class.</p>
         </div>
       </div>
+
+      {imageDataset && <ImageDataStep meta={imageDataset} />}
 
       {dataset && (
         <div className="data-top">
@@ -62,16 +71,18 @@ export function DataStep() {
             </p>
             <ImportOptions key={dataset.id} dataset={dataset} />
             <DropZone compact />
-            <ImportProgress />
+            {imagePhase === 'idle' && <ImportProgress />}
           </section>
           <TaskPanel dataset={dataset} info={info} />
         </div>
       )}
+      {dataset && <ImageImportPanel />}
 
-      {!dataset && (
+      {!dataset && !imageDataset && (
         <>
           <DropZone compact={false} />
-          <ImportProgress />
+          {imagePhase === 'idle' && <ImportProgress />}
+          <ImageImportPanel />
         </>
       )}
 

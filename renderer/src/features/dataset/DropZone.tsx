@@ -1,6 +1,8 @@
 import { useState, type ChangeEvent, type DragEvent } from 'react';
 import { useActions, useProject } from '../../app/context';
 import { rememberFile } from './last-file';
+import { isZipName, selectionFromFolderInput, selectionFromZip } from './image-files';
+import { useImageActions } from './use-image-import';
 
 /**
  * Where a CSV comes in: drop it here (or anywhere on the window, see FileDropOverlay) or choose
@@ -9,15 +11,23 @@ import { rememberFile } from './last-file';
 export function DropZone({ compact }: { compact: boolean }) {
   const importing = useProject((s) => s.importing);
   const { importFile } = useActions();
+  const images = useImageActions();
   const [over, setOver] = useState(false);
 
   const onChange = (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
-    if (file) {
+    // A .zip is an image folder packed up: it waits for its import options like a dropped folder.
+    if (file && isZipName(file.name)) images.select(selectionFromZip(file));
+    else if (file) {
       rememberFile(file);
       void importFile(file);
     }
     // Choosing the same file again (after fixing it) must fire change again.
+    e.target.value = '';
+  };
+  const onFolder = (e: ChangeEvent<HTMLInputElement>) => {
+    const selection = e.target.files ? selectionFromFolderInput(e.target.files) : null;
+    if (selection) images.select(selection);
     e.target.value = '';
   };
   // The window-level handler imports the file; here we only show where it will land.
@@ -41,14 +51,23 @@ export function DropZone({ compact }: { compact: boolean }) {
           <strong role="status">Importing {importing}…</strong>
         ) : (
           <>
-            <strong>{compact ? 'Drop another CSV file here to replace the data, or choose one' : 'Drop a CSV file here or choose one'}</strong>
-            {!compact && <span className="muted">A table, one example per line; delimiter, header row and encoding are detected. Up to 64 MiB.</span>}
+            <strong>{compact ? 'Drop another CSV file, image folder or .zip here to replace the data, or choose one' : 'Drop a CSV file, an image folder or a .zip here, or choose one'}</strong>
+            {!compact && (
+              <span className="muted">
+                A table, one example per line; delimiter, header row and encoding are detected. Up to 64 MiB. Or images: a folder with one subfolder per class (pets/cats/…, pets/dogs/…), or a .zip of one.
+              </span>
+            )}
           </>
         )}
       </div>
       <label className="file-picker">
         <span className="visually-hidden">Choose a CSV file</span>
-        <input type="file" accept=".csv,text/csv" data-testid="csv-file-input" onChange={onChange} disabled={!!importing} />
+        <input type="file" accept=".csv,text/csv,.zip,application/zip" data-testid="csv-file-input" onChange={onChange} disabled={!!importing} />
+      </label>
+      <label className="file-picker folder-picker">
+        <span className="btn btn-small">Choose an image folder</span>
+        {/* webkitdirectory: the browser hands over every file below the chosen folder, with its relative path. */}
+        <input type="file" className="visually-hidden" {...{ webkitdirectory: '', directory: '' }} multiple data-testid="image-folder-input" onChange={onFolder} disabled={!!importing} />
       </label>
     </div>
   );

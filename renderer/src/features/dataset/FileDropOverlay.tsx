@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { rememberFile } from './last-file';
 import { useActions, useProject } from '../../app/context';
+import { imageDrop } from './image-files';
+import { useImageActions } from './use-image-import';
 
 const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
 
@@ -11,6 +13,7 @@ const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer
  */
 export function FileDropOverlay() {
   const { importFile } = useActions();
+  const images = useImageActions();
   const importing = useProject((s) => s.importing);
   const hasProject = useProject((s) => s.current !== null);
   const [visible, setVisible] = useState(false);
@@ -42,6 +45,12 @@ export function FileDropOverlay() {
       depth.current = 0;
       setVisible(false);
       const file = e.dataTransfer?.files[0];
+      // A folder or a .zip is an image dataset: it waits for its size, colour and fit.
+      const selection = e.dataTransfer && !busy.current && open.current ? imageDrop(e.dataTransfer) : null;
+      if (selection) {
+        void selection.then(images.select, () => undefined);
+        return;
+      }
       // Without an open project there is nowhere to import to; the overlay said so.
       if (file && !busy.current && open.current) {
         rememberFile(file);
@@ -58,12 +67,12 @@ export function FileDropOverlay() {
       window.removeEventListener('dragleave', leave);
       window.removeEventListener('drop', drop);
     };
-  }, [importFile]);
+  }, [importFile, images]);
 
   if (!visible) return null;
   return (
     <div className="file-drop-overlay" aria-hidden="true">
-      <div className="file-drop-card">{hasProject ? 'Drop the CSV file to import it' : 'Create or open a project first, then drop the file'}</div>
+      <div className="file-drop-card">{hasProject ? 'Drop the CSV file, image folder or .zip to import it' : 'Create or open a project first, then drop the file'}</div>
     </div>
   );
 }

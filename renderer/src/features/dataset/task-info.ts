@@ -1,5 +1,7 @@
 import { suggestTask, taskShape, type TaskShape } from '../../../../app/dataset/task';
 import type { ColumnProfile, DatasetMeta, TaskSpec } from '../../../../app/dataset/schema';
+import { IMAGE_TASK_SPEC, imageTaskShape } from '../../../../app/dataset/image-task';
+import type { ImageDatasetMeta } from '../../../../app/dataset/images';
 import { messageOf } from '../../lib/errors';
 
 export interface TaskInfo {
@@ -29,6 +31,20 @@ export function deriveTask(dataset: DatasetMeta | null, spec: TaskSpec | null): 
   }
   bySpec.set(spec, info);
   return info;
+}
+
+const imageCache = new WeakMap<object, TaskInfo>();
+
+/** An image dataset's one task, classifying by class folder; memoised per dataset object. */
+export function deriveImageTask(meta: ImageDatasetMeta): TaskInfo {
+  let info = imageCache.get(meta);
+  if (!info) imageCache.set(meta, (info = { spec: IMAGE_TASK_SPEC, shape: imageTaskShape(meta), error: null }));
+  return info;
+}
+
+/** The task of whichever dataset the project has: a table's chosen target, or an image dataset's classes. */
+export function deriveProjectTask(state: { dataset: DatasetMeta | null; imageDataset?: ImageDatasetMeta | null | undefined }, spec: TaskSpec | null): TaskInfo {
+  return state.imageDataset ? deriveImageTask(state.imageDataset) : deriveTask(state.dataset, spec);
 }
 
 export function targetCandidates(dataset: DatasetMeta): ColumnProfile[] {

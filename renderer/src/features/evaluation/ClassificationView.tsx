@@ -5,6 +5,7 @@ import { formatInt, formatPercent, plural } from '../../lib/format';
 import { ConfusionMatrix } from './ConfusionMatrix';
 import { CurveCharts } from './CurveCharts';
 import { ExampleTable } from './ExampleTable';
+import { ImageExamples } from './ImageExamples';
 
 const score = (n: number) => n.toFixed(3);
 
@@ -70,10 +71,16 @@ export function ClassificationView({ result, evaluation: e }: { result: RunEvalu
       {cell && (
         <div className="cell-examples" data-testid="cell-examples">
           <h3>
-            Actual <b>{label(cell.actual)}</b>, predicted <b>{label(cell.predicted)}</b>: {plural(selected?.total ?? 0, 'row')}
+            Actual <b>{label(cell.actual)}</b>, predicted <b>{label(cell.predicted)}</b>: {plural(selected?.total ?? 0, result.images ? 'image' : 'row')}
             {selected && selected.examples.length < selected.total && <span className="muted"> (the first {selected.examples.length} shown)</span>}
           </h3>
-          {selected ? <ExampleTable columns={result.columns} examples={selected.examples} extra={[]} testId="cell-example-table" /> : <p className="muted">No validation row falls in this cell.</p>}
+          {!selected ? (
+            <p className="muted">No validation row falls in this cell.</p>
+          ) : result.images ? (
+            <ImageExamples examples={selected.examples} testId="cell-example-images" />
+          ) : (
+            <ExampleTable columns={result.columns} examples={selected.examples} extra={[]} testId="cell-example-table" />
+          )}
         </div>
       )}
       <CurveCharts evaluation={e} />
@@ -81,6 +88,12 @@ export function ClassificationView({ result, evaluation: e }: { result: RunEvalu
         <h3>Most confidently wrong</h3>
         {e.confidentlyWrong.length === 0 ? (
           <p className="muted">No validation row is misclassified.</p>
+        ) : result.images ? (
+          <ImageExamples
+            examples={result.worst}
+            testId="wrong-images"
+            caption={(_, k) => `${label(e.confidentlyWrong[k]?.predicted ?? -1)} · ${formatPercent(e.confidentlyWrong[k]?.confidence)}`}
+          />
         ) : (
           <ExampleTable
             columns={result.columns}
