@@ -7,6 +7,8 @@ export interface NodeInfo {
   /** Undefined when this node or something upstream of it is invalid. */
   outputShape?: SampleShape;
   params: number;
+  /** Of `params`, those training leaves alone: all of a frozen node's, and BatchNormalization's moving statistics. */
+  nonTrainableParams: number;
   /** Plain-language problems with this node, shown on it in the editor. */
   errors: string[];
 }
@@ -23,6 +25,9 @@ export interface GraphAnalysis {
   /** The tensor each edge carries: its source's output shape. */
   edgeShapes: Record<string, SampleShape | undefined>;
   totalParams: number;
+  /** totalParams split as Keras' summary splits it: what the optimizer updates, and the rest. */
+  trainableParams: number;
+  nonTrainableParams: number;
   /** Every problem, node-bound or not, in a stable order. */
   issues: GraphIssue[];
   /** Node ids in topological order (nodes in a cycle are left out). */
@@ -59,7 +64,7 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
       continue;
     }
     byId.set(node.id, node);
-    nodes[node.id] = { params: 0, errors: [] };
+    nodes[node.id] = { params: 0, nonTrainableParams: 0, errors: [] };
     const spec = LAYERS[node.type] as (typeof LAYERS)[keyof typeof LAYERS] | undefined;
     if (!spec) {
       issues.push({ nodeId: node.id, message: `Unknown layer type "${String(node.type)}".` });
@@ -155,10 +160,13 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
     }
     info.outputShape = result.shape;
     info.params = (spec.params as (i: readonly SampleShape[], c: unknown) => number)(shapes, configs[id]);
+    const fixed = spec.nonTrainableParams as ((i: readonly SampleShape[], c: unknown) => number) | undefined;
+    info.nonTrainableParams = node.trainable === false ? info.params : (fixed?.(shapes, configs[id]) ?? 0);
   }
 
   const edgeShapes: Record<string, SampleShape | undefined> = {};
   for (const edge of validEdges) edgeShapes[edge.id] = nodes[edge.source]?.outputShape;
   const totalParams = Object.values(nodes).reduce((sum, n) => sum + n.params, 0);
-  return { ok: issues.length === 0, nodes, edgeShapes, totalParams, issues, order, inputs, outputs, configs, sources: Object.fromEntries(incoming) };
+  const nonTrainableParams = Object.values(nodes).reduce((sum, n) => sum + n.nonTrainableParams, 0);
+  return { ok: issues.length === 0, nodes, edgeShapes, totalParams, trainableParams: totalParams - nonTrainableParams, nonTrainableParams, issues, order, inputs, outputs, configs, sources: Object.fromEntries(incoming) };
 }

@@ -24,4 +24,9 @@ export interface LayerSpec<T extends LayerType> {
   fields: readonly FieldSpec[];
   infer: (inputs: readonly SampleShape[], config: LayerConfig<T>) => InferResult;
   params: (inputs: readonly SampleShape[], config: LayerConfig<T>) => number;
+  /**
+   * Of `params`, those training never changes even in a trainable layer (BatchNormalization's
+   * moving mean and variance): Keras' summary counts them as non-trainable. Absent: none.
+   */
+  nonTrainableParams?: (inputs: readonly SampleShape[], config: LayerConfig<T>) => number;
 }

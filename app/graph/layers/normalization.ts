@@ -53,6 +53,8 @@ export const batchNormalizationLayer: LayerSpec<'BatchNormalization'> = {
   infer: infer('BatchNormalization'),
   // gamma and beta (when on) plus the moving mean and variance, as tfjs' countParams counts them.
   params: (inputs, c) => size(inputs, c.axis) * (2 + (c.center ? 1 : 0) + (c.scale ? 1 : 0)),
+  // The moving mean and variance are updated from batch statistics, not by the optimizer.
+  nonTrainableParams: (inputs, c) => size(inputs, c.axis) * 2,
 };
 
 export const layerNormalizationLayer: LayerSpec<'LayerNormalization'> = {

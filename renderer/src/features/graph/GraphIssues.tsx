@@ -9,7 +9,8 @@ export function GraphIssues() {
     <div className={`graph-issues${ok ? ' is-ok' : ' has-issues'}`} data-testid="graph-issues" role="status">
       {ok ? (
         <span>
-          <span className="ok-mark" aria-hidden="true">✓</span> The model is valid: {plural(analysis.order.length, 'layer')}, {formatInt(analysis.totalParams)} trainable parameters.
+          <span className="ok-mark" aria-hidden="true">✓</span> The model is valid: {plural(analysis.order.length, 'layer')}, {formatInt(analysis.trainableParams)} trainable parameters
+          {analysis.nonTrainableParams > 0 && <> and {formatInt(analysis.nonTrainableParams)} non-trainable (frozen layers, normalization statistics)</>}.
         </span>
       ) : (
         <>

@@ -3,6 +3,7 @@ import { useActions, useGraph } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
 import { GraphCanvas } from './GraphCanvas';
 import { GraphIssues } from './GraphIssues';
+import { ImportModel } from './ImportModel';
 import { ModelSummary } from './ModelSummary';
 import { NodeConfigPanel } from './NodeConfigPanel';
 import { Palette } from './Palette';
@@ -34,6 +35,7 @@ export function ModelStep() {
       <div className="model-step">
         <aside className="model-left">
           <Templates shape={info.shape} />
+          <ImportModel shape={info.shape} />
           <Palette />
         </aside>
         <div className="model-center">

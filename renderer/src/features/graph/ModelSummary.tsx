@@ -44,6 +44,18 @@ export function ModelSummary() {
               {formatInt(analysis.totalParams)}
             </td>
           </tr>
+          <tr>
+            <td colSpan={2}>Trainable params</td>
+            <td className="num" data-testid="trainable-params">
+              {formatInt(analysis.trainableParams)}
+            </td>
+          </tr>
+          <tr title="Parameters training leaves alone: a frozen layer's, and BatchNormalization's moving statistics">
+            <td colSpan={2}>Non-trainable params</td>
+            <td className="num" data-testid="non-trainable-params">
+              {formatInt(analysis.nonTrainableParams)}
+            </td>
+          </tr>
         </tfoot>
       </table>
     </section>

@@ -4,6 +4,8 @@ import type { LayerNode, ShapeEdge } from './graph-model';
 export interface Snapshot {
   nodes: LayerNode[];
   edges: ShapeEdge[];
+  /** An imported model's weights file, which belongs to the graph it came with (undo back to it, and it is back). */
+  weights?: string;
 }
 
 /** Undo keeps this many steps (the editor promises at least 100). */
@@ -20,6 +22,7 @@ export interface History {
 }
 
 const strip = (s: Snapshot): Snapshot => ({
+  ...s,
   nodes: s.nodes.map((n) => ({ ...n, selected: false })),
   edges: s.edges.map((e) => ({ ...e, selected: false })),
 });

@@ -6,9 +6,14 @@ import {
   type GraphNode,
   type LayerType,
   type ModelGraph,
+  TEMPLATES,
+  templateProblem,
   type TemplateName,
   type Head,
+  type InputShape,
+  type GraphAnalysis,
 } from '../../../../app/graph';
+import type { TaskShape } from '../../../../app/dataset/task';
 
 /**
  * The bridge between the stored ModelGraph and React Flow's nodes and edges. The editor keeps
@@ -96,10 +101,24 @@ export function toModelGraph(nodes: readonly LayerNode[], edges: readonly ShapeE
   };
 }
 
-/** A template, stacked with room between layers (the catalogue's spacing is tighter). */
-export function laidOutTemplate(name: TemplateName, inputWidth: number, head: Head): ModelGraph {
-  const graph = templateGraph(name, inputWidth, head);
-  return { ...graph, nodes: graph.nodes.map((n, i) => ({ ...n, position: { x: 0, y: i * ROW_GAP } })) };
+/** What one sample looks like to the model: an image or a window keeps its dimensions; a table row is its encoded width. */
+export function taskInput(shape: TaskShape): InputShape {
+  return shape.inputShape ?? shape.inputWidth;
+}
+
+/** A template, with room between layers (the catalogue's spacing is tighter); a branch keeps its column. */
+export function laidOutTemplate(name: TemplateName, input: InputShape, head: Head): ModelGraph {
+  const graph = templateGraph(name, input, head);
+  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: { x: n.position.x * 1.2, y: (n.position.y / 120) * ROW_GAP } })) };
+}
+
+/**
+ * Layers whose parameter count changed between two analyses of a graph (an imported model fitted
+ * to the dataset: other features, other classes): their imported weights no longer fit, so the
+ * engine starts them fresh.
+ */
+export function resizedLayers(before: GraphAnalysis['nodes'], after: GraphAnalysis['nodes']): string[] {
+  return Object.keys(before).filter((id) => before[id]!.params > 0 && after[id] !== undefined && after[id].params !== before[id]!.params);
 }
 
 /** Structure and settings without positions: what "has the user changed the model" means. */
@@ -110,9 +129,9 @@ export function structureKey(graph: ModelGraph): string {
 }
 
 /** Whether replacing the graph would throw away work: it matches no template as generated. */
-export function hasEdits(graph: ModelGraph, inputWidth: number, head: Head): boolean {
+export function hasEdits(graph: ModelGraph, input: InputShape, head: Head): boolean {
   const key = structureKey(graph);
-  return !(['linear', 'mlp'] as const).some((t) => structureKey(templateGraph(t, inputWidth, head)) === key);
+  return !TEMPLATES.some((t) => templateProblem(t, input) === undefined && structureKey(templateGraph(t, input, head)) === key);
 }
 
 /** dense_3 after dense_1 and dense_2: ids stay readable and unique. */

@@ -1,6 +1,6 @@
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import { createStore } from 'zustand/vanilla';
-import { analyzeGraph, fitGraphToData, GRAPH_SCHEMA_VERSION, LAYERS, type GraphAnalysis, type Head, type LayerType, type ModelGraph } from '../../../../app/graph';
+import { analyzeGraph, fitGraphToData, GRAPH_SCHEMA_VERSION, LAYERS, type GraphAnalysis, type Head, type InputShape, type LayerType, type ModelGraph } from '../../../../app/graph';
 import { autoLayout } from './auto-layout';
 import { record, redo, startHistory, undo, type History, type Snapshot } from './graph-history';
 import { edgeId, nextNodeId, normalize, ROW_GAP, toFlowEdge, toFlowNode, toModelGraph, type LayerData, type LayerNode, type ShapeEdge } from './graph-model';
@@ -20,13 +20,18 @@ export interface GraphState {
   restored: number;
   /** Copied layers (and the connections between them), for paste. */
   clipboard: Snapshot | null;
+  /**
+   * The weights file of an imported model (relative to the project), which the saved graph names
+   * so that training starts from those weights. A template or a fresh graph has none.
+   */
+  weights: string | null;
 }
 
 export interface GraphActions {
   load(graph: ModelGraph | null): void;
   /** Replace the whole graph as an edit (a template). */
   replace(graph: ModelGraph): void;
-  fitToData(inputWidth: number, head: Head): void;
+  fitToData(input: InputShape, head: Head): void;
   onNodesChange(changes: NodeChange<LayerNode>[]): void;
   onEdgesChange(changes: EdgeChange<ShapeEdge>[]): void;
   connect(connection: Connection): void;
@@ -55,10 +60,13 @@ export type GraphStore = ReturnType<typeof createGraphStore>;
 const EMPTY: ModelGraph = { version: GRAPH_SCHEMA_VERSION, nodes: [], edges: [] };
 const PASTE_OFFSET = 40;
 
-function derive(nodes: LayerNode[], edges: ShapeEdge[]) {
-  const graph = toModelGraph(nodes, edges);
-  return { graph, analysis: analyzeGraph(graph) };
+function derive(nodes: LayerNode[], edges: ShapeEdge[], weights: string | null) {
+  const flat = toModelGraph(nodes, edges);
+  const graph = weights ? { ...flat, weights } : flat;
+  return { graph, analysis: analyzeGraph(graph), weights };
 }
+
+const snapshotOf = (nodes: LayerNode[], edges: ShapeEdge[], weights: string | null): Snapshot => ({ nodes, edges, ...(weights ? { weights } : {}) });
 
 function fromGraph(graph: ModelGraph | null) {
   return normalize((graph ?? EMPTY).nodes.map((n) => toFlowNode(n)), (graph ?? EMPTY).edges.map(toFlowEdge));
@@ -68,15 +76,15 @@ function fromGraph(graph: ModelGraph | null) {
 export function createGraphStore(initial: ModelGraph | null = null) {
   return createStore<GraphState & GraphActions>()((set, get) => {
     /** An edit: recorded for undo, re-analysed, and marked for saving. */
-    const commit = (rawNodes: LayerNode[], rawEdges: ShapeEdge[], extra: Partial<GraphState> = {}) => {
+    const commit = (rawNodes: LayerNode[], rawEdges: ShapeEdge[], extra: Partial<GraphState> = {}, weights: string | null = get().weights) => {
       const { nodes, edges } = normalize(rawNodes, rawEdges);
-      set((s) => ({ nodes, edges, ...derive(nodes, edges), revision: s.revision + 1, history: record(s.history, { nodes, edges }), ...extra }));
+      set((s) => ({ nodes, edges, ...derive(nodes, edges, weights), revision: s.revision + 1, history: record(s.history, snapshotOf(nodes, edges, weights)), ...extra }));
     };
     /** Undo/redo: show a snapshot without recording it. */
     const restore = (history: History | null) => {
       if (!history) return;
       const { nodes, edges } = history.present;
-      set((s) => ({ nodes, edges, ...derive(nodes, edges), revision: s.revision + 1, restored: s.restored + 1, history }));
+      set((s) => ({ nodes, edges, ...derive(nodes, edges, history.present.weights ?? null), revision: s.revision + 1, restored: s.restored + 1, history }));
     };
     const deselected = () => ({
       nodes: get().nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
@@ -115,32 +123,34 @@ export function createGraphStore(initial: ModelGraph | null = null) {
     return {
       nodes: start.nodes,
       edges: start.edges,
-      ...derive(start.nodes, start.edges),
+      ...derive(start.nodes, start.edges, initial?.weights ?? null),
       revision: 0,
       fitViewRequest: 0,
-      history: startHistory(start),
+      history: startHistory(snapshotOf(start.nodes, start.edges, initial?.weights ?? null)),
       restored: 0,
       clipboard: null,
 
       load(graph) {
         const { nodes, edges } = fromGraph(graph);
-        set((s) => ({ nodes, edges, ...derive(nodes, edges), fitViewRequest: s.fitViewRequest + 1, history: startHistory({ nodes, edges }) }));
+        const weights = graph?.weights ?? null;
+        set((s) => ({ nodes, edges, ...derive(nodes, edges, weights), fitViewRequest: s.fitViewRequest + 1, history: startHistory(snapshotOf(nodes, edges, weights)) }));
       },
 
       replace(graph) {
         const { nodes, edges } = fromGraph(graph);
-        commit(nodes, edges, { fitViewRequest: get().fitViewRequest + 1 });
+        // The new graph's own weights (a template has none): another graph's would not fit its layers.
+        commit(nodes, edges, { fitViewRequest: get().fitViewRequest + 1 }, graph.weights ?? null);
       },
 
-      fitToData(inputWidth, head) {
+      fitToData(input, head) {
         const { graph, nodes, edges } = get();
-        const fitted = fitGraphToData(graph, inputWidth, head);
+        const fitted = fitGraphToData(graph, input, head);
         const changed = fitted.nodes.some((n, i) => JSON.stringify(n.config) !== JSON.stringify(graph.nodes[i]?.config));
         if (!changed) return;
         const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
         const next = nodes.map((n) => ({ ...n, data: { ...n.data, config: configs.get(n.id) ?? n.data.config } }));
         // Following the dataset is not an edit to undo: undoing it would only break the model.
-        set((s) => ({ nodes: next, ...derive(next, edges), revision: s.revision + 1, history: startHistory({ nodes: next, edges }) }));
+        set((s) => ({ nodes: next, ...derive(next, edges, s.weights), revision: s.revision + 1, history: startHistory(snapshotOf(next, edges, s.weights)) }));
       },
 
       onNodesChange(changes) {
