@@ -83,6 +83,9 @@ export function applyFix(fix: Fix, setup: Setup): Setup | null {
     case 'early_stopping':
       return { graph, trainConfig: { ...trainConfig, earlyStopping: { monitor: 'val_loss', patience: fix.patience, minDelta: 0, restoreBestWeights: true } } };
     case 'more_data':
+    case 'augment':
+      // Not part of the graph or the training settings: augmentation is a dataset setting that
+      // the app applies itself (the workbench), and more data is advice.
       return null;
   }
 }
@@ -104,6 +107,8 @@ export function fixLabel(fix: Fix): string {
       return `Stop at the best epoch (${fix.epochs} epochs)`;
     case 'early_stopping':
       return `Turn on early stopping (patience ${fix.patience}, keep best weights)`;
+    case 'augment':
+      return 'Turn on image augmentation (flip, small rotations and zooms, light changes)';
     case 'more_data':
       return 'Get more training data';
   }

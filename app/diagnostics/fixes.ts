@@ -1,3 +1,4 @@
+import { isAugmenting, type Augmentation } from '../dataset/images';
 import type { GraphNode, ModelGraph } from '../graph/schema';
 import type { Fix } from './types';
 
@@ -43,6 +44,19 @@ export function addL2Fix(graph: ModelGraph | null | undefined): Fix[] {
     return (r?.l2 ?? 0) < L2_PENALTY;
   });
   return weak ? [{ kind: 'add_l2', l2: L2_PENALTY }] : [];
+}
+
+/**
+ * Strengths proposed against overfitting on images: mirror images, small turns and zooms, mild
+ * light changes — what Keras' augmentation tutorial starts from; the user tunes them on the
+ * Data step with the preview.
+ */
+export const SUGGESTED_AUGMENTATION: Augmentation = { flip: 1, rotation: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1 };
+
+/** Offered on image runs that trained without augmentation. */
+export function augmentFix(augmentation: Augmentation | null | undefined): Fix[] {
+  if (augmentation === undefined) return [];
+  return augmentation === null || !isAugmenting(augmentation) ? [{ kind: 'augment', augmentation: SUGGESTED_AUGMENTATION }] : [];
 }
 
 /** Halving a model with layers of 4 units or fewer leaves too little to learn with. */

@@ -16,5 +16,6 @@ export function diagnoseRun(run: RunSummary, epochs: readonly EpochLogs[] = run.
     graph: run.graph,
     baseline: run.baseline ?? null,
     earlyStopped: run.earlyStopped ?? null,
+    ...(run.augmentation !== undefined ? { augmentation: run.augmentation } : {}),
   });
 }

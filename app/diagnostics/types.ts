@@ -1,3 +1,4 @@
+import type { Augmentation } from '../dataset/images';
 import type { ModelGraph } from '../graph/schema';
 import type { EpochLogs, RunStatus } from '../project/schema';
 import type { TrainConfig } from '../training/config';
@@ -37,6 +38,8 @@ export type Fix =
   | { kind: 'add_dropout'; after: string; rate: number }
   /** An L2 penalty of at least `l2` on the kernels of every layer that has one (any L1 is kept). */
   | { kind: 'add_l2'; l2: number }
+  /** Image datasets: turn on augmentation of the training batches with these strengths. */
+  | { kind: 'augment'; augmentation: Augmentation }
   /** Multiply the learning rate. */
   | { kind: 'scale_lr'; factor: number }
   /** Turn on early stopping on val_loss with this patience, keeping the best epoch's weights. */
@@ -77,4 +80,9 @@ export interface DiagnosisInput {
   earlyStopped?: { bestEpoch: number | null; restored: boolean } | null;
   graph?: ModelGraph | null;
   baseline?: Baseline | null;
+  /**
+   * Image runs only: the augmentation their training batches had (null: none). Absent for
+   * tables and time series, where augmentation does not apply.
+   */
+  augmentation?: Augmentation | null;
 }

@@ -1,5 +1,5 @@
 import type { Curves } from '../curves';
-import { addDropoutFix, addL2Fix, resizeFix } from '../fixes';
+import { addDropoutFix, addL2Fix, augmentFix, resizeFix } from '../fixes';
 import { argMin, fmt, noiseLevel, pct, tailMean } from '../series';
 import { THRESHOLDS as T } from '../thresholds';
 import type { Fix, Verdict } from '../types';
@@ -12,7 +12,7 @@ export function patienceFor(epochs: number): number {
 }
 
 function overfitFixes(c: Curves, best: number): Fix[] {
-  const fixes: Fix[] = [...addDropoutFix(c.input.graph), ...addL2Fix(c.input.graph)];
+  const fixes: Fix[] = [...augmentFix(c.input.augmentation), ...addDropoutFix(c.input.graph), ...addL2Fix(c.input.graph)];
   const config = c.input.trainConfig;
   if (!c.input.earlyStopped?.restored) {
     if (!config.earlyStopping) fixes.push({ kind: 'early_stopping', patience: patienceFor(config.epochs) });

@@ -110,6 +110,16 @@ describe('overfitting', () => {
     expect(v.explanation).toMatch(/worse on new data than simply predicting the average/);
   });
 
+  it('on an image run without augmentation, turning it on is the first fix; with augmentation on, or on a table, it is not offered', () => {
+    const h = overfit(7);
+    const fixesOf = (extra: Parameters<typeof input>[1]) => diagnose(input(h, extra)).find((v) => v.kind === 'overfitting')!.fixes;
+    const off = fixesOf({ augmentation: null });
+    expect(off[0]).toEqual({ kind: 'augment', augmentation: { flip: 1, rotation: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1 } });
+    expect(fixesOf({ augmentation: { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } })[0]?.kind).toBe('augment');
+    expect(fixesOf({ augmentation: { flip: 1, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } }).some((f) => f.kind === 'augment')).toBe(false);
+    expect(fixesOf({}).some((f) => f.kind === 'augment')).toBe(false);
+  });
+
   it('is only worth knowing when early stopping already kept the best weights', () => {
     const h = overfit(2).slice(0, 18);
     const v = diagnose(input(h, { trainConfig: { epochs: 40, learningRate: 0.01, earlyStopping: { monitor: 'val_loss', patience: 5, minDelta: 0, restoreBestWeights: true } }, earlyStopped: { bestEpoch: 11, restored: true } })).find((x) => x.kind === 'overfitting')!;

@@ -18,6 +18,7 @@ const SERIES_NAMES: Record<string, string> = {
 /** Why a fix helps, shown as the button's tooltip. */
 const FIX_HINTS: Record<Fix['kind'], string> = {
   add_dropout: 'Dropout switches off a random share of the units in each step, so the model cannot memorise individual rows.',
+  augment: 'Shows the model a slightly different version of each training image every epoch (mirrored, turned, zoomed, lighter or darker), so it learns the object rather than the pictures; tune the strengths on the Data step.',
   add_l2: 'Penalises large weights (weight decay), which pulls the model towards smoother functions that generalise better.',
   resize_model: 'Changes the units of every hidden Dense layer: more units can learn more, fewer overfit less.',
   scale_lr: 'Changes the step size of every weight update.',
