@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CsvDialect } from './csv-options';
+import { WindowEncoding, WindowSpec } from './windows';
 
 /**
  * What an imported table looks like to the rest of the app. The rows themselves live on disk
@@ -76,12 +77,70 @@ export type DatasetMeta = z.infer<typeof DatasetMeta>;
 export const Task = z.enum(['classification', 'regression']);
 export type Task = z.infer<typeof Task>;
 
+/**
+ * What to do with a missing value, fitted on the training split only: drop the row (in every
+ * split), or fill with the column's mean, median or most frequent value, or a constant.
+ */
+export const MissingStrategy = z.enum(['drop', 'mean', 'median', 'mostFrequent', 'constant']);
+export type MissingStrategy = z.infer<typeof MissingStrategy>;
+export const Scaling = z.enum(['standardize', 'minmax', 'none']);
+export type Scaling = z.infer<typeof Scaling>;
+export const CategoryEncoding = z.enum(['onehot', 'ordinal']);
+export type CategoryEncoding = z.infer<typeof CategoryEncoding>;
+/** The most categories a capped column keeps (plus "other"). */
+export const MAX_CATEGORY_CAP = 1000;
+
+/**
+ * A user's choices for one feature column; every field absent means today's default: numbers
+ * standardized with missing values filled by the training mean, text one-hot with a missing
+ * value as all zeros. Which fields apply depends on the column (app/dataset/column-plan.ts
+ * refuses the ones that do not, naming the column).
+ */
+export const ColumnChoice = z
+  .object({
+    missing: MissingStrategy.optional(),
+    /** The fill for missing: 'constant': a number for a numeric column, a category otherwise. */
+    constant: z.string().max(200).optional(),
+    scaling: Scaling.optional(),
+    encoding: CategoryEncoding.optional(),
+    /** Keep the most frequent categories (in the training split); the rest fold into "other". */
+    maxCategories: z.number().int().min(1, 'the category cap must be at least 1').max(MAX_CATEGORY_CAP, `the category cap must be at most ${MAX_CATEGORY_CAP}`).optional(),
+  })
+  .strict();
+export type ColumnChoice = z.infer<typeof ColumnChoice>;
+
+/**
+ * How rows are split into train / validation / test. random: a seeded shuffle; stratified: each
+ * class keeps its share in every split (classification); time: ordered by `column` (dates or
+ * numbers), training first, then validation, then test. The test share is held out of training,
+ * early stopping and the learning curve; the validation share is the run's validationSplit.
+ */
+export const SplitMethod = z.enum(['random', 'stratified', 'time']);
+export type SplitMethod = z.infer<typeof SplitMethod>;
+export const SplitSpec = z
+  .object({
+    method: SplitMethod,
+    testShare: z.number().min(0, 'the test share must be at least 0').max(0.5, 'the test share must be at most 0.5'),
+    /** time: the column rows are ordered by. */
+    column: z.string().min(1).optional(),
+    /** Its own seed, so that changing the training seed never moves rows into or out of the test split. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1),
+  })
+  .strict();
+export type SplitSpec = z.infer<typeof SplitSpec>;
+
 /** The user's choice of what to predict from what. */
 export const TaskSpec = z.object({
   target: z.string().min(1, 'pick a target column'),
   task: Task,
   /** Feature columns; when absent, every non-ignored column except the target. */
   features: z.array(z.string()).optional(),
+  /** Per-column choices by column name; absent columns take the defaults. */
+  columns: z.record(z.string(), ColumnChoice).optional(),
+  /** Absent: a random split of the validation share only (no test split), seeded by the run's seed. */
+  split: SplitSpec.optional(),
+  /** Forecast from windows of past rows sorted by a time column (regression only). */
+  timeSeries: WindowSpec.optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
@@ -89,15 +148,70 @@ export type TaskSpec = z.infer<typeof TaskSpec>;
  * How raw rows become model inputs: written beside every export as preprocessing.json so the
  * model works on raw data outside the app. Statistics come from the training split only.
  */
+export const DATE_PARTS = ['year', 'month', 'day', 'weekday', 'hour'] as const;
+export const DatePart = z.enum(DATE_PARTS);
+export type DatePart = z.infer<typeof DatePart>;
+
+/**
+ * Every field added after version 1 is optional and absent in the default encoding, so an old
+ * preprocessing.json reads as before. Input = (value − mean) / std for numbers: min-max stores
+ * mean = min and std = max − min, "none" stores 0 and 1, so one formula covers all three.
+ */
 export const FeatureEncoding = z.discriminatedUnion('kind', [
-  z.object({ name: z.string(), kind: z.literal('numeric'), mean: z.number(), std: z.number(), fill: z.number() }),
-  z.object({ name: z.string(), kind: z.literal('categorical'), categories: z.array(z.string()) }),
+  z.object({
+    name: z.string(),
+    kind: z.literal('numeric'),
+    mean: z.number(),
+    std: z.number(),
+    /** The value a missing cell takes (training mean, median, most frequent, or the constant). */
+    fill: z.number(),
+    scaling: Scaling.optional(),
+    /** 'drop': training dropped rows missing this value, so a missing value is an error. */
+    missing: MissingStrategy.optional(),
+  }),
+  z.object({
+    name: z.string(),
+    kind: z.literal('categorical'),
+    categories: z.array(z.string()),
+    /** Absent: one-hot. ordinal: one input, the category's index ((index − mean) / std). */
+    encoding: CategoryEncoding.optional(),
+    /** Values not among `categories` (rare ones folded by the cap, or unseen) share one "other" input. */
+    other: z.boolean().optional(),
+    /** A missing value counts as this category (most frequent, or the constant); absent: no evidence (zeros). */
+    fill: z.string().optional(),
+    missing: MissingStrategy.optional(),
+    scaling: Scaling.optional(),
+    mean: z.number().optional(),
+    std: z.number().optional(),
+  }),
+  /** A date/time column expanded into numeric parts, each scaled like a number. */
+  z.object({
+    name: z.string(),
+    kind: z.literal('datetime'),
+    /** How ambiguous dates like 03/04/2024 read (month first or day first), fixed at import. */
+    order: z.enum(['mdy', 'dmy']),
+    parts: z.array(DatePart).min(1),
+    mean: z.array(z.number()),
+    std: z.array(z.number()),
+    fill: z.array(z.number()),
+    scaling: Scaling.optional(),
+    missing: MissingStrategy.optional(),
+  }),
 ]);
 export type FeatureEncoding = z.infer<typeof FeatureEncoding>;
 
+/** Inputs one encoded feature takes in the model's input vector. */
+export function featureWidth(f: FeatureEncoding): number {
+  if (f.kind === 'numeric') return 1;
+  if (f.kind === 'datetime') return f.parts.length;
+  if (f.encoding === 'ordinal') return 1;
+  return f.categories.length + (f.other ? 1 : 0);
+}
+
 export const Preprocessing = z.object({
   format: z.literal('layerlab-preprocessing'),
-  version: z.literal(1),
+  /** 2 when an encoding uses a field added after version 1 (an older reader must refuse it, not misread it). */
+  version: z.union([z.literal(1), z.literal(2)]),
   task: Task,
   target: z.string(),
   features: z.array(FeatureEncoding),
@@ -107,9 +221,27 @@ export const Preprocessing = z.object({
   labels: z.array(z.string()).optional(),
   /** Regression: the model predicts (y - mean) / std; multiply back. */
   targetScaling: z.object({ mean: z.number(), std: z.number() }).optional(),
+  /**
+   * Image models: how a picture becomes the input tensor. Resize it to width × height (fit:
+   * pad with black keeping the aspect ratio, crop the centre, or stretch), convert it to
+   * grayscale or RGB, and multiply each 0..255 pixel by `scale` (1/255: pixels in [0, 1]);
+   * the input is height × width × channels (NHWC). `features` and `inputOrder` are empty.
+   */
+  image: z
+    .object({
+      height: z.number().int().positive(),
+      width: z.number().int().positive(),
+      channels: z.union([z.literal(1), z.literal(3)]),
+      color: z.enum(['grayscale', 'rgb']),
+      fit: z.enum(['pad', 'crop', 'stretch']),
+      scale: z.number().positive(),
+    })
+    .optional(),
+  /** Time series: each sample is `lookback` rows of the inputs (inputOrder), differenced as stated. */
+  windows: WindowEncoding.optional(),
 });
 export type Preprocessing = z.infer<typeof Preprocessing>;
 
 export function encodedWidth(features: readonly FeatureEncoding[]): number {
-  return features.reduce((n, f) => n + (f.kind === 'numeric' ? 1 : f.categories.length), 0);
+  return features.reduce((n, f) => n + featureWidth(f), 0);
 }

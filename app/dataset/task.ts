@@ -1,6 +1,8 @@
 import { UserError } from '../ipc/errors';
 import { headFor } from '../training/config';
 import type { ColumnProfile, DatasetMeta, Task, TaskSpec } from './schema';
+import { featureColumns, planFeatures } from './column-plan';
+import { windowInputShape } from './windows';
 
 /**
  * Classification when the target is text, or whole numbers with few distinct values (0/1,
@@ -12,15 +14,17 @@ export function suggestTask(column: ColumnProfile): Task {
   return column.kind === 'ignored' && column.categories !== undefined ? 'classification' : 'regression';
 }
 
-/** The columns a model reads: the chosen features, or every usable column but the target. */
-export function featureColumns(meta: DatasetMeta, spec: TaskSpec): ColumnProfile[] {
-  const chosen = spec.features ? new Set(spec.features) : null;
-  return meta.columns.filter((c) => c.name !== spec.target && c.kind !== 'ignored' && (chosen === null || chosen.has(c.name)));
-}
+// The feature columns and their encodings live in column-plan.ts (per-column choices).
+export { featureColumns } from './column-plan';
 
 export interface TaskShape {
   /** Width of the encoded input vector: 1 per numeric feature, 1 per category of a categorical one. */
   inputWidth: number;
+  /**
+   * The per-sample input shape when a sample is not a flat row: [height, width, channels] for
+   * images, [steps, features] for time-series windows. Absent for tables: [inputWidth].
+   */
+  inputShape?: number[];
   /** Class labels in output order (classification only). */
   labels: string[] | null;
   head: ReturnType<typeof headFor>;
@@ -32,6 +36,11 @@ export interface TaskShape {
  * Throws a UserError naming the column when the choice cannot work.
  */
 export function taskShape(meta: DatasetMeta, spec: TaskSpec): TaskShape {
+  if (spec.timeSeries) {
+    // A window of lookback rows × its input columns per sample (app/dataset/windows.ts).
+    const inputShape = windowInputShape(meta, spec, spec.timeSeries);
+    return { inputWidth: inputShape[0] * inputShape[1], inputShape, labels: null, head: headFor('regression', 1) };
+  }
   const target = meta.columns.find((c) => c.name === spec.target);
   if (!target) throw new UserError(`The target column "${spec.target}" is not in ${meta.sourceFile}.`);
   const features = featureColumns(meta, spec);
@@ -39,7 +48,8 @@ export function taskShape(meta: DatasetMeta, spec: TaskSpec): TaskShape {
   for (const name of spec.features ?? []) {
     if (!meta.columns.some((c) => c.name === name)) throw new UserError(`The feature column "${name}" is not in ${meta.sourceFile}.`);
   }
-  const inputWidth = features.reduce((n, c) => n + (c.kind === 'numeric' ? 1 : (c.categories?.length ?? 0)), 0);
+  // The same plan prepare.ts encodes with, so the widths agree by construction.
+  const inputWidth = planFeatures(meta, spec).reduce((n, f) => n + f.width, 0);
   if (spec.task === 'regression') {
     if (target.kind !== 'numeric') {
       throw new UserError(`Column "${target.name}" holds text, so it cannot be a regression target; choose classification or another column.`);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { Augmentation } from '../dataset/images';
 import { Preprocessing } from '../dataset/schema';
+import { ExportAccuracy, ExportFormat, ExportSizes, ModelCardContext, Quantize } from './export-options';
 import { ModelGraph } from '../graph/schema';
 import { BackendReport, EarlyStopInfo, EpochLogs } from '../project/schema';
 import { TrainConfig } from '../training/config';
@@ -10,15 +12,45 @@ import { TrainConfig } from '../training/config';
  * the UI or the project with it. Every message in both directions is validated.
  */
 
+/**
+ * An image dataset's split, streamed by the engine from the dataset's uint8 shards rather than
+ * read into memory: x is never written as float32 files (50,000 images of 64×64×3 would be
+ * 2.5 GB); y_train.f32 and y_val.f32 are, in the order of `train` and `validation`.
+ */
+export const PreparedImages = z.object({
+  /** The stored dataset: meta.json, index.json and shard-NNNN.u8 (main/data/images). */
+  datasetDir: z.string(),
+  /** Dataset image indices of each split (stratified and seeded), in the order y_*.f32 holds them. */
+  train: z.array(z.number().int().nonnegative()).min(1),
+  validation: z.array(z.number().int().nonnegative()).min(1),
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  /** Class names in label order. */
+  labels: z.array(z.string()).min(2),
+  /** Applied to training batches only, seeded per epoch; validation is never augmented. */
+  augmentation: Augmentation,
+});
+export type PreparedImages = z.infer<typeof PreparedImages>;
+
 /** Encoded, split data the engine trains on: written by main/data as binary files. */
 export const PreparedData = z.object({
-  /** Folder with x_train.f32, y_train.f32, x_val.f32, y_val.f32 (little-endian float32, row-major). */
+  /** Folder with x_train.f32, y_train.f32, x_val.f32, y_val.f32 (little-endian float32, row-major); images: the y files only. */
   dir: z.string(),
   inputWidth: z.number().int().positive(),
   outputWidth: z.number().int().positive(),
   trainRows: z.number().int().positive(),
   valRows: z.number().int().positive(),
+  /** Rows held out as the test split (x_test.f32, y_test.f32): never trained, early-stopped or curved on; absent or 0: none. */
+  testRows: z.number().int().nonnegative().optional(),
+  /**
+   * The per-sample shape x's rows are reshaped to ([lookback, features] for time-series windows);
+   * absent = [inputWidth]. Its product is always inputWidth, the values per row of the x files.
+   */
+  inputShape: z.array(z.number().int().positive()).optional(),
   preprocessing: Preprocessing,
+  /** Image datasets: x streams from the shards (inputWidth = height × width × channels). */
+  images: PreparedImages.optional(),
 });
 export type PreparedData = z.infer<typeof PreparedData>;
 
@@ -49,6 +81,14 @@ export const EngineRequest = z.discriminatedUnion('type', [
     /** Rows to compare predictions on (the validation split). */
     data: PreparedData,
     outDir: z.string(),
+    /** Absent: TF.js float32, as before formats existed. */
+    format: ExportFormat.optional(),
+    /** TF.js only: quantize the weights (float16, or uint8 with a per-weight scale and min). */
+    quantize: Quantize.nullable().optional(),
+    /** ONNX only: float16 weights. */
+    float16Weights: z.boolean().optional(),
+    /** What goes into MODEL_CARD.md besides what the engine knows. */
+    card: ModelCardContext.optional(),
   }),
   /** Run a trained model on rows already encoded by main (encodeRawRows): the inference playground. */
   z.object({
@@ -81,6 +121,16 @@ export const ExportResult = z.object({
   files: z.array(z.string()),
   rowsCompared: z.number().int(),
   maxAbsDiff: z.number(),
+  format: ExportFormat,
+  quantize: Quantize.nullable(),
+  float16Weights: z.boolean(),
+  /** What loaded the exported files back to compare them: "tf.loadLayersModel (tfjs 4.22.0)". */
+  checkedWith: z.string(),
+  /** The largest difference a float32 export may have; null for quantized ones (judged by accuracy). */
+  tolerance: z.number().nullable(),
+  sizes: ExportSizes,
+  /** Quantized or float16 exports: validation score of the in-app model vs the export. */
+  accuracy: ExportAccuracy.nullable(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
 

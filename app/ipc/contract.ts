@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { CsvOptions } from '../dataset/csv-options';
+import { Augmentation, ImageDatasetMeta } from '../dataset/images';
 import { DatasetMeta, TaskSpec } from '../dataset/schema';
 import type { Evaluation } from '../diagnostics/evaluation';
 import { BatchLogs, ExportResult } from '../engine/protocol';
+import { ExportFormat, exportOptionsProblem, Quantize } from '../engine/export-options';
 import { ModelGraph } from '../graph/schema';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
+import { AugmentedPreview, DatasetImages, imageChannelInputs, ImageImportProgressEvent, ImageThumbnails, UploadStatus } from './image-contract';
+import { ModelImportInput, ModelImportSummary } from './model-import-contract';
 import { CHANNEL_NAMES, EVENT_NAMES } from './names';
 
 /**
@@ -23,6 +27,8 @@ export const ProjectState = z.object({
   path: z.string(),
   project: ProjectFile,
   dataset: DatasetMeta.nullable(),
+  /** Set instead of `dataset` when the project's dataset is an image folder (absent in older hosts' answers). */
+  imageDataset: ImageDatasetMeta.nullable().optional(),
   runs: z.array(RunSummary),
   /** Parts of the project that could not be read (a damaged run.json, a missing dataset), in words. */
   problems: z.array(z.string()).optional(),
@@ -50,16 +56,19 @@ export const RawExample = z.object({
 });
 export type RawExample = z.infer<typeof RawExample>;
 
-/** run.evaluate: the run's model on its validation split, with the raw rows behind each number. */
+/** run.evaluate: the run's model on its validation (or test) split, with the raw rows behind each number. */
 export const RunEvaluation = z.object({
   runId: RunId,
-  split: z.literal('validation'),
+  /** Which split was evaluated: the test split only ever on explicit request (labelled so in the UI). */
+  split: z.enum(['validation', 'test']),
   /** The target column the model predicts. */
   target: z.string(),
-  /** Rows in the validation split, and whether only the first maxRows of them were evaluated. */
+  /** Rows in the evaluated split (validation or test), and whether only the first maxRows of them were evaluated. */
   valRows: z.number().int(),
   capped: z.boolean(),
   columns: z.array(z.string()),
+  /** Image datasets: each example's datasetRow is an image index (dataset.images shows it) and its values are file and class. */
+  images: z.boolean().optional(),
   // Computed on the main side from engine predictions (app/diagnostics/evaluation.ts).
   evaluation: z.custom<Evaluation>((v) => typeof v === 'object' && v !== null && 'kind' in v),
   /** Classification: example rows of each non-empty confusion cell (up to a limit; total is the count). */
@@ -126,6 +135,8 @@ export const channels = {
       taskSpec: TaskSpec.nullable().optional(),
       graph: ModelGraph.nullable().optional(),
       trainConfig: TrainConfig.optional(),
+      /** Image datasets: the augmentation of training batches. */
+      augmentation: Augmentation.optional(),
     }).strict(),
     ProjectState,
   ),
@@ -147,8 +158,29 @@ export const channels = {
   ),
   /** Stop an import in progress; it leaves the project as it was. False when none runs by that id. */
   'dataset.cancelImport': channel(z.object({ importId: ImportId }).strict(), z.object({ cancelled: z.boolean() })),
+  /** Send pieces of a dropped image folder or zip to main (host mode cannot give a path); answers the upload's totals so far. */
+  'dataset.uploadChunk': channel(imageChannelInputs.upload, UploadStatus),
+  /** Remove an upload that will not be imported (the user cancelled while sending). */
+  'dataset.discardUpload': channel(imageChannelInputs.discardUpload, z.object({ discarded: z.boolean() })),
+  /** Import an image folder or .zip (by path, or an upload) as the project's dataset; progress on dataset.imageImportProgress. */
+  'dataset.importImages': channel(imageChannelInputs.importImages, ProjectState),
+  /** The thumbnail grid of the project's image dataset, per class. */
+  'dataset.imageThumbnails': channel(imageChannelInputs.thumbnails, ImageThumbnails),
+  /** A few stored images and what the augmentation settings make of them. */
+  'dataset.augmentedPreview': channel(imageChannelInputs.preview, AugmentedPreview),
+  /** Stored images of the project's image dataset by index (confusion-matrix cells, galleries). */
+  'dataset.images': channel(imageChannelInputs.images, DatasetImages),
+  /** Import a TF.js / Keras model file as the project's graph, its weights stored in the project. */
+  'model.import': channel(ModelImportInput, z.object({ state: ProjectState, summary: ModelImportSummary })),
   'run.start': channel(
-    z.object({ projectId: ProjectId, taskSpec: TaskSpec, graph: ModelGraph, trainConfig: TrainConfig }).strict(),
+    z.object({
+      projectId: ProjectId,
+      taskSpec: TaskSpec,
+      graph: ModelGraph,
+      trainConfig: TrainConfig,
+      /** Image datasets: how training batches are augmented (off when absent). */
+      augmentation: Augmentation.optional(),
+    }).strict(),
     RunSummary,
   ),
   'run.cancel': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),
@@ -156,8 +188,8 @@ export const channels = {
   'run.pause': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
   'run.resume': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
   'run.get': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
-  /** Evaluate a finished run's model on its validation split (the test split is not stored yet). */
-  'run.evaluate': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunEvaluation),
+  /** Evaluate a finished run's model on its validation split, or (on request, once tuning is done) its test split. */
+  'run.evaluate': channel(z.object({ projectId: ProjectId, runId: RunId, split: z.enum(['validation', 'test']).optional() }).strict(), RunEvaluation),
   /** The raw input columns a run's model reads, prefilled with the first validation row. */
   'run.predictInputs': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), PredictInputs),
   /** Predict raw rows (column name → cell text, as in the CSV) with a run's trained model. */
@@ -175,13 +207,23 @@ export const channels = {
   /** Retrain a run's graph and settings on 10/25/50/100% of its training split (same validation split). */
   'run.learningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), LearningCurve),
   'run.cancelLearningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),
-  'export.tfjs': channel(
-    z.object({
-      projectId: ProjectId,
-      runId: RunId,
-      /** Absolute folder on the main side's machine; null means <project>/exports/<run id>. */
-      outDir: z.string().min(1).max(4096).nullable(),
-    }).strict(),
+  /** Export a run's model in one format, proven equal to the in-app model (or, quantized, with its accuracy change). */
+  'export.model': channel(
+    z
+      .object({
+        projectId: ProjectId,
+        runId: RunId,
+        /** Absolute folder on the main side's machine; null means <project>/exports/<run id>. */
+        outDir: z.string().min(1).max(4096).nullable(),
+        format: ExportFormat.default('tfjs'),
+        quantize: Quantize.nullable().default(null),
+        float16Weights: z.boolean().default(false),
+      })
+      .strict()
+      .superRefine((options, ctx) => {
+        const problem = exportOptionsProblem(options);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: [problem.startsWith('quantize') ? 'quantize' : problem.startsWith('float16') ? 'float16Weights' : 'format'] });
+      }),
     ExportResult,
   ),
 } as const;
@@ -208,6 +250,8 @@ export const events = {
   }),
   /** A CSV import's progress, after each chunk read. */
   'dataset.importProgress': z.object({ importId: ImportId, bytesRead: z.number(), totalBytes: z.number(), rows: z.number() }),
+  /** An image import's progress, after each file decoded. */
+  'dataset.imageImportProgress': ImageImportProgressEvent,
 } as const;
 
 export type Channels = typeof channels;

@@ -11,6 +11,13 @@ export const CHANNEL_NAMES = [
   'dataset.importText',
   'dataset.importPath',
   'dataset.cancelImport',
+  'dataset.uploadChunk',
+  'dataset.discardUpload',
+  'dataset.importImages',
+  'dataset.imageThumbnails',
+  'dataset.augmentedPreview',
+  'dataset.images',
+  'model.import',
   'run.start',
   'run.cancel',
   'run.pause',
@@ -21,7 +28,7 @@ export const CHANNEL_NAMES = [
   'run.predict',
   'run.learningCurve',
   'run.cancelLearningCurve',
-  'export.tfjs',
+  'export.model',
 ] as const;
 
-export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'run.updated', 'engine.status', 'run.learningCurveProgress', 'dataset.importProgress'] as const;
+export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'run.updated', 'engine.status', 'run.learningCurveProgress', 'dataset.importProgress', 'dataset.imageImportProgress'] as const;

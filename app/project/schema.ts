@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { Augmentation } from '../dataset/images';
 import { Baseline } from '../diagnostics/baseline';
 import { TaskSpec } from '../dataset/schema';
+import { ForecastReport } from '../dataset/windows';
 import { ModelGraph } from '../graph/schema';
 import { TrainConfig } from '../training/config';
 
@@ -22,6 +24,8 @@ export const ProjectFile = z.object({
   taskSpec: TaskSpec.nullable(),
   graph: ModelGraph.nullable(),
   trainConfig: TrainConfig,
+  /** Image datasets: the augmentation of training batches, as last set (absent: off; older projects). */
+  augmentation: Augmentation.optional(),
 });
 export type ProjectFile = z.infer<typeof ProjectFile>;
 
@@ -77,6 +81,20 @@ export const EarlyStopInfo = z.object({
 });
 export type EarlyStopInfo = z.infer<typeof EarlyStopInfo>;
 
+/**
+ * The run's model scored once on the held-out test split, at the user's request after tuning
+ * (run.evaluate with split 'test'): the loss in the run's own loss and its metric.
+ */
+export const TestScore = z.object({
+  evaluatedAt: z.string(),
+  rows: z.number().int().nonnegative(),
+  /** Null for a loss without a formula here (then the metric still stands). */
+  loss: z.number().nullable(),
+  accuracy: z.number().optional(),
+  mae: z.number().optional(),
+});
+export type TestScore = z.infer<typeof TestScore>;
+
 /** runs/<id>/run.json: one training run, its settings and its history. */
 export const RunSummary = z.object({
   id: RunId,
@@ -100,5 +118,11 @@ export const RunSummary = z.object({
   earlyStopped: EarlyStopInfo.nullable().optional(),
   /** The naive baseline's scores on this run's data (main/services/baseline.ts); absent in older runs. */
   baseline: Baseline.nullable().optional(),
+  /** Set when the user evaluated the run on its test split (absent: never, as for every older run). */
+  testScore: TestScore.optional(),
+  /** Image runs: the augmentation their training batches had (null: none); absent for tables. */
+  augmentation: Augmentation.nullable().optional(),
+  /** Time-series runs with a model: its validation MAE beside the naive last value's, in the target's units. */
+  forecast: ForecastReport.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -2,22 +2,28 @@ import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { suggestTask, taskShape } from '../../app/dataset/task';
+import { suggestTask, taskShape, type TaskShape } from '../../app/dataset/task';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
+import { DEFAULT_WINDOW_SPEC, Differencing, WindowSpec, type ForecastReport } from '../../app/dataset/windows';
 import { analyzeGraph } from '../../app/graph/analyze';
 import { ModelGraph } from '../../app/graph/schema';
 import { readWeightsFile } from '../engine/import/weights-file';
 import { nodesWithStaleWeights } from '../engine/import/weights-fit';
-import { fitGraphToData, templateGraph, TEMPLATES, type TemplateName } from '../../app/graph/templates';
+import { defaultTemplate, fitGraphToData, templateGraph, TEMPLATES, type TemplateName } from '../../app/graph/templates';
 import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG, LOSSES, METRICS, MONITORS, resolveTrainConfig, TrainConfig, TrainConfigError, type LrSchedule, type MetricName } from '../../app/training/config';
 import { importCsvFile, writeJsonAtomic } from '../data';
+import { cardContextFor } from '../services/export-run';
 import { readPreparedData } from '../services/runs';
 import { createServices } from '../services/create-services';
+import { evaluateRun } from '../services/evaluate-run';
+import { SPLIT_FLAGS, splitSpecFrom, testFinal } from './split-flags';
 import { UsageError } from './cli-error';
 import { CSV_FLAGS, csvOptionsFrom, progressLine } from './inspect-command';
+import { IMAGE_FLAGS, imageDatasetSummary, importImageData, imageOptionsFrom, isImageDataPath } from './image-data';
+import { IMAGE_TASK_SPEC, imageTaskShape } from '../../app/dataset/image-task';
 
 const FLAGS = {
   data: { type: 'string' },
@@ -48,7 +54,13 @@ const FLAGS = {
   'warmup-epochs': { type: 'string' },
   'class-weights': { type: 'string' },
   'clip-norm': { type: 'string' },
+  ...SPLIT_FLAGS,
+  'time-column': { type: 'string' },
+  lookback: { type: 'string' },
+  horizon: { type: 'string' },
+  differencing: { type: 'string' },
   ...CSV_FLAGS,
+  ...IMAGE_FLAGS,
 } as const;
 
 
@@ -190,23 +202,30 @@ export async function trainCommand(args: string[], out: (line: string) => void):
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
   if (!values.data) throw new UsageError('--data FILE.csv is required.');
-  if (!values.target) throw new UsageError('--target COLUMN is required.');
+  // A folder whose subfolders are the classes (or a .zip of one) trains an image classifier.
+  const imageOptions = imageOptionsFrom(values, values.data, await isImageDataPath(path.resolve(values.data)));
+  if (imageOptions && values.target) throw new UsageError(`--target does not apply to an image folder: each subfolder of ${path.basename(values.data)} is a class.`);
+  if (imageOptions && values.task !== undefined && values.task !== 'classification') throw new UsageError(`--task: an image folder is classified by its subfolders; ${values.task} does not apply.`);
+  if (!values.target && !imageOptions) throw new UsageError('--target COLUMN is required.');
   if (!values.out) throw new UsageError('--out DIR is required.');
   if (values.graph && values.template) throw new UsageError('Give --graph or --template, not both.');
-  const template = (values.template ?? 'mlp') as TemplateName;
-  if (!TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}, not "${values.template}".`);
+  const template = values.template as TemplateName | undefined;
+  if (template !== undefined && !TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}, not "${values.template}".`);
   let task: Task | undefined;
   if (values.task !== undefined) {
     const parsed = Task.safeParse(values.task);
     if (!parsed.success) throw new UsageError(`--task must be classification or regression, not "${values.task}".`);
     task = parsed.data;
   }
+  const windowSpec = windowSpecFrom(values, task);
   const config = TrainConfig.safeParse(configInputFrom(values));
   if (!config.success) {
     const issue = config.error.issues[0]!;
     const field = issue.path.join('.');
     throw new UsageError(`${flagOf(field)}: ${issue.message}${issue.code === 'invalid_value' && field === 'optimizer' ? ` (got "${values.optimizer}")` : ''}.`);
   }
+  // Usage errors before any work; the split is seeded with --seed like the rest of the run.
+  const splitSpec = splitSpecFrom(values, config.data.seed);
   const outDir = path.resolve(values.out);
   const dataFile = path.resolve(values.data);
   const csvOptions = csvOptionsFrom(values);
@@ -226,25 +245,36 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   process.on('SIGINT', stopOnSignal);
   try {
     const project = await services.projects.create('cli');
-    const meta = await importCsvFile({ path: dataFile, datasetsDir: services.projects.datasetsDir(project.id), options: csvOptions, onProgress: progressLine(path.basename(dataFile)) });
-    await services.projects.save(project.id, { datasetId: meta.id });
-    const column = meta.columns.find((c) => c.name === values.target);
-    if (!column) throw new UserError(`${path.basename(dataFile)} has no column "${values.target}". Columns: ${meta.columns.map((c) => c.name).join(', ')}.`);
-    const taskSpec: TaskSpec = { target: column.name, task: task ?? suggestTask(column) };
-    const shape = taskShape(meta, taskSpec);
+    const images = imageOptions ? await importImageData(dataFile, services.projects.datasetsDir(project.id), imageOptions, out) : null;
+    const meta = images ? null : await importCsvFile({ path: dataFile, datasetsDir: services.projects.datasetsDir(project.id), options: csvOptions, onProgress: progressLine(path.basename(dataFile)) });
+    await services.projects.save(project.id, { datasetId: (images ?? meta)!.id });
+    let taskSpec: TaskSpec;
+    let shape: TaskShape;
+    if (images) {
+      taskSpec = IMAGE_TASK_SPEC;
+      shape = imageTaskShape(images);
+    } else {
+      const column = meta!.columns.find((c) => c.name === values.target);
+      if (!column) throw new UserError(`${path.basename(dataFile)} has no column "${values.target}". Columns: ${meta!.columns.map((c) => c.name).join(', ')}.`);
+      // A forecast is a regression; windowInputColumns names the problem if the columns cannot make one.
+      taskSpec = { target: column.name, task: task ?? (windowSpec ? 'regression' : suggestTask(column)), ...(windowSpec ? { timeSeries: windowSpec } : {}), ...(splitSpec ? { split: splitSpec } : {}) };
+      shape = taskShape(meta!, taskSpec);
+    }
     try {
       resolveTrainConfig(config.data, { task: taskSpec.task, classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
     } catch (error) {
       if (error instanceof TrainConfigError) throw new UsageError(`${flagOf(error.field)}: ${error.message.replace(/^[\w.]+: /, '')}`);
       throw error;
     }
-    const graph = userGraph ? fitGraphToData(userGraph, shape.inputWidth, shape.head) : templateGraph(template, shape.inputWidth, shape.head);
+    // Without --template, the template made for this kind of data (a table: mlp); one that cannot fit says why.
+    const input = shape.inputShape ?? shape.inputWidth;
+    const graph = userGraph ? fitGraphToData(userGraph, input, shape.head) : templateGraph(template ?? defaultTemplate(input), input, shape.head);
     await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       throw new UserError(`Cannot create the output folder ${outDir}: ${error.code === 'EACCES' ? 'permission denied' : (error.code ?? error.message)}.`);
     });
 
     const backend = await services.engine.start();
-    out(`Layerlab: ${meta.rows} rows from ${path.basename(dataFile)}; ${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs; backend ${backend.name}.`);
+    out(`Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs; backend ${backend.name}.`);
     let recoveriesSeen = 0;
     services.bus.subscribe((event, payload) => {
       if (event === 'run.epoch') out(formatEpoch((payload as { logs: EpochLogs }).logs, config.data.epochs));
@@ -263,7 +293,7 @@ export async function trainCommand(args: string[], out: (line: string) => void):
       out(`Starting from the imported weights of ${weights.size - stale.length} layers${frozen ? `; ${frozen} frozen layers stay as they are` : ''}.`);
       if (stale.length) out(`No longer the imported size, so trained from fresh weights: ${stale.join(', ')}.`);
     }
-    const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data, ...(initialWeights ? { initialWeights } : {}) });
+    const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data, ...(initialWeights ? { initialWeights } : {}), ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}) });
     const run = await services.runs.whenDone(started.id);
     if (run.status === 'failed') throw new UserError(`Training failed: ${run.error ?? 'unknown reason'}`);
     if (!run.hasModel) throw new UserError('Training was cancelled before the first batch; nothing to write.');
@@ -273,12 +303,24 @@ export async function trainCommand(args: string[], out: (line: string) => void):
       out(`Early stopping: ${es.monitor} stopped improving; stopped after epoch ${es.stoppedAt + 1}${es.bestEpoch !== null ? `, best epoch ${es.bestEpoch + 1}${es.restored ? ' (its weights were kept)' : ''}` : ''}.`);
     }
     const runDir = services.projects.runDir(project.id, run.id);
-    const exported = await services.engine.exportModel({ modelDir: path.join(runDir, 'model'), data: await readPreparedData(runDir), outDir });
-    await writeJsonAtomic(path.join(outDir, 'metrics.json'), metricsJson(run, shape.labels, exported.maxAbsDiff, exported.rowsCompared));
+    // MODEL_CARD.md gets the run's settings, history and verdicts, as an export from the app does.
+    const card = cardContextFor(run, `layerlab train on ${path.basename(dataFile)}`, meta ? { name: meta.name, rows: meta.rows } : null);
+    const exported = await services.engine.exportModel({ modelDir: path.join(runDir, 'model'), data: await readPreparedData(runDir), outDir, card });
+    // RunManager scored the forecaster in the target's units when the run ended.
+    const forecast = run.forecast ?? null;
+    // The test split is scored only when asked for (--evaluate-test): once, after training, and kept with the run.
+    const scored = values['evaluate-test'] ? (await evaluateRun(services, project.id, run.id, 'test'), await services.projects.readRun(project.id, run.id)) : run;
+    if (scored.testScore) out(`Test split (${scored.testScore.rows} rows, held out of training): loss ${scored.testScore.loss?.toPrecision(4) ?? '-'}${scored.testScore.accuracy !== undefined ? `, accuracy ${scored.testScore.accuracy.toPrecision(4)}` : ''}${scored.testScore.mae !== undefined ? `, MAE ${scored.testScore.mae.toPrecision(4)}` : ''}.`);
+    const metrics = metricsJson(scored, shape.labels, exported.maxAbsDiff, exported.rowsCompared, forecast);
+    await writeJsonAtomic(path.join(outDir, 'metrics.json'), images && imageOptions ? { ...metrics, images: imageDatasetSummary(images, imageOptions.augmentation) } : metrics);
     // Every setting the run used, defaults filled in: enough to train it again.
     await writeJsonAtomic(path.join(outDir, 'config.json'), run.trainConfig);
     out(`Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json'].join(', ')}.`);
     out(`Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${exported.rowsCompared} validation rows.`);
+    if (forecast) {
+      const verdict = forecast.model_val_mae < forecast.baseline_val_mae ? 'beats' : 'does not beat';
+      out(`Forecast ${forecast.horizon} step(s) ahead on ${forecast.val_windows} validation windows: MAE ${forecast.model_val_mae.toPrecision(4)} ${verdict} the naive last value's ${forecast.baseline_val_mae.toPrecision(4)} ("${taskSpec.target}" units).`);
+    }
     return run.status === 'cancelled' ? 130 : 0;
   } finally {
     process.off('SIGINT', stopOnSignal);
@@ -302,7 +344,7 @@ async function readGraphFile(file: string): Promise<ModelGraph> {
   return parsed.data;
 }
 
-function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: number, rowsCompared: number) {
+function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: number, rowsCompared: number, forecast: ForecastReport | null = null) {
   const final = run.epochs.at(-1) ?? null;
   return {
     backend: run.backend?.name ?? null,
@@ -315,7 +357,9 @@ function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: numbe
     epochs: run.epochs,
     early_stopped: run.earlyStopped ?? null,
     recoveries: run.recoveries ?? [],
-    final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal(run) },
+    // A forecaster's baseline_val_mae is the naive last value's in the target's own units (see forecast).
+    final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal(run), ...(forecast ? { baseline_val_mae: forecast.baseline_val_mae } : {}), ...testFinal(run) },
+    ...(forecast ? { forecast } : {}),
     diagnosis: diagnoseRun(run).map(({ kind, severity, title, explanation, evidence, fixes }) => ({ kind, severity, title, explanation, evidence, fixes })),
     export: { format: 'tfjs-layers', max_abs_diff: maxAbsDiff, rows_compared: rowsCompared },
   };
@@ -330,4 +374,28 @@ function baselineFinal(run: RunSummary): Record<string, number> {
     ...(b.val_accuracy !== undefined ? { baseline_val_accuracy: b.val_accuracy } : {}),
     ...(b.val_mae !== undefined ? { baseline_val_mae: b.val_mae } : {}),
   };
+}
+
+/** --time-column (with --lookback, --horizon, --differencing): windows for a forecaster; undefined without it. */
+function windowSpecFrom(values: FlagValues, task: Task | undefined): WindowSpec | undefined {
+  const timeColumn = values['time-column'];
+  if (timeColumn === undefined) {
+    const stray = (['lookback', 'horizon', 'differencing'] as const).find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --time-column COLUMN (the column rows are ordered by).`);
+    return undefined;
+  }
+  if (task === 'classification') throw new UsageError('--time-column trains a forecaster, which is a regression; leave out --task classification.');
+  const differencing = Differencing.safeParse(values.differencing ?? DEFAULT_WINDOW_SPEC.differencing);
+  if (!differencing.success) throw new UsageError(`--differencing must be one of ${Differencing.options.join(', ')}, not "${values.differencing}".`);
+  const parsed = WindowSpec.safeParse({
+    timeColumn,
+    lookback: numberFlag('lookback', values.lookback, DEFAULT_WINDOW_SPEC.lookback),
+    horizon: numberFlag('horizon', values.horizon, DEFAULT_WINDOW_SPEC.horizon),
+    differencing: differencing.data,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`--${String(issue.path[0] ?? 'time-column').replace('timeColumn', 'time-column')}: ${issue.message}.`);
+  }
+  return parsed.data;
 }

@@ -18,7 +18,8 @@ Usage:
       Train a model on a CSV file and write model.json + weights.bin, preprocessing.json
       metrics.json and config.json (every setting used) to DIR.
       --task classification|regression   default: inferred from the target column
-      --template linear|mlp              default: mlp
+      --template linear|mlp|cnn|residual_cnn|lstm
+                                         default: mlp for a table, cnn for images, lstm for windows
       --graph GRAPH.json                 a model graph saved by the editor (instead of --template)
       --epochs N                         default: 30
       --batch-size N                     default: 32
@@ -26,6 +27,11 @@ Usage:
       --nesterov                         Nesterov momentum (with --optimizer momentum)
       --learning-rate X                  default: 0.01
       --validation-split F               default: 0.2
+      --split random|stratified|time     how rows are split (seeded by --seed; default random)
+      --test-split F                     hold out F of the rows as a test split (default 0: none)
+      --split-column COLUMN              --split time: the date or numeric column ordering rows
+      --evaluate-test                    score the test split once after training: metrics.json
+                                         final.test_loss and test_accuracy or test_mae
       --seed N                           default: 42
       --loss NAME                        meanSquaredError|meanAbsoluteError|huber|binaryCrossentropy|
                                          categoricalCrossentropy|sparseCategoricalCrossentropy
@@ -42,7 +48,31 @@ Usage:
       --warmup-epochs N                  ramp the learning rate up linearly over N epochs first
       --class-weights balanced|w1,w2,..  weigh each class's rows (balanced: n / (classes × count))
       --clip-norm X                      scale gradients to a global L2 norm of at most X
+      --time-column COLUMN               forecast: windows of rows ordered by COLUMN (dates or numbers),
+                                         split in time order; metrics.json gets forecast.* and
+                                         final.baseline_val_mae (naive last value, target units)
+        --lookback N (10)  rows per window    --horizon H (1)  predict H rows after the window
+        --differencing none|diff|pct (none)   change from the row before, of inputs and target
       and any CSV option
+
+  layerlab train --data FOLDER|FILE.zip --out DIR [options]
+      Train an image classifier: FOLDER's subfolders are the classes (cats/…, dogs/…). Images
+      are decoded once, split by class (stratified, seeded) and streamed in batches; files that
+      are not readable images are skipped and listed. No --target; the training options above.
+      --image-size N|WxH                 default: 64 (pixels; 4 to 1024)
+      --color rgb|grayscale              default: rgb
+      --fit pad|crop|stretch             default: pad (keep the aspect ratio, black borders)
+      --augment a,b=S,...                training batches only: flip (0.5), rotation (0.1 of a turn),
+                                         zoom (0.1), brightness (0.2), contrast (0.2); =S sets the strength
+
+  layerlab export --run RUN_DIR --format tfjs|keras|h5|onnx --out DIR [options]
+      Export a trained run (a project's runs/<id> folder, or a layerlab train --out folder
+      with --data) with preprocessing.json, predict.mjs / predict.py and MODEL_CARD.md. The
+      files are loaded back by an independent runtime and compared with the model on the
+      validation rows; exit 1 if they differ by more than 1e-4 (1e-5 for tfjs).
+      --quantize float16|uint8           tfjs only: smaller weights; the accuracy change is reported
+      --float16-weights                  onnx only: float16 weights
+      --data FILE.csv                    rows to check on (needed for a train --out folder)
 
   CSV options (each is detected when not given):
       --delimiter , | ; | tab | "|"     --quote '"' | "'" | none

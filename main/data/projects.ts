@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { Augmentation, ImageDatasetMeta } from '../../app/dataset/images';
 import type { DatasetMeta, TaskSpec } from '../../app/dataset/schema';
 import type { ModelGraph } from '../../app/graph/schema';
 import type { ProjectListItem, ProjectState } from '../../app/ipc/contract';
@@ -9,6 +10,7 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../app/training/confi
 import { writeJsonAtomic } from './atomic-write';
 import { loadDatasetMeta } from './dataset-store';
 import { ensureDir, errorCode, writeError } from './fs-errors';
+import { isImageDatasetDir, loadImageMeta } from './images/image-store';
 import { readJsonFile } from './read-json';
 import { slugify } from './slug';
 
@@ -35,6 +37,7 @@ export interface ProjectPatch {
   graph?: ModelGraph | null;
   trainConfig?: TrainConfig;
   datasetId?: string | null;
+  augmentation?: Augmentation;
 }
 
 export interface ProjectServiceOptions {
@@ -158,7 +161,7 @@ export class ProjectService {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw writeError(dir, error);
     }
-    return { id, path: dir, project, dataset: null, runs: [], problems: [] };
+    return { id, path: dir, project, dataset: null, imageDataset: null, runs: [], problems: [] };
   }
 
   /**
@@ -171,16 +174,20 @@ export class ProjectService {
     const project = await this.readProject(id);
     const problems: string[] = [];
     let dataset: DatasetMeta | null = null;
+    let imageDataset: ImageDatasetMeta | null = null;
     if (project.datasetId !== null) {
+      const datasetDir = join(this.datasetsDir(id), project.datasetId);
       try {
-        dataset = await loadDatasetMeta(join(this.datasetsDir(id), project.datasetId));
+        // meta.json says which kind it is: a table (no kind, as in every older project) or images.
+        if (await isImageDatasetDir(datasetDir)) imageDataset = await loadImageMeta(datasetDir);
+        else dataset = await loadDatasetMeta(datasetDir);
       } catch (error) {
         problems.push(`Dataset ${project.datasetId}: ${errorMessage(error)}`);
       }
     }
     const runs = await this.readRuns(id, problems);
     for (const problem of problems) this.warn(`Project ${id}: ${problem}`);
-    return { id, path: dir, project, dataset, runs, problems };
+    return { id, path: dir, project, dataset, imageDataset, runs, problems };
   }
 
   /** Apply a patch to project.json (validated, atomic) and return the file as saved. */
@@ -193,6 +200,7 @@ export class ProjectService {
         ...(patch.graph !== undefined ? { graph: patch.graph } : {}),
         ...(patch.trainConfig !== undefined ? { trainConfig: patch.trainConfig } : {}),
         ...(patch.datasetId !== undefined ? { datasetId: patch.datasetId } : {}),
+        ...(patch.augmentation !== undefined ? { augmentation: patch.augmentation } : {}),
         updatedAt: this.now().toISOString(),
       };
       const parsed = ProjectFile.safeParse(next);

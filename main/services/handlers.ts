@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
@@ -8,7 +7,10 @@ import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
 import { predictInputs, predictRun } from './predict-run';
 import { evaluateRun } from './evaluate-run';
-import { readPreparedData, type RunManager } from './runs';
+import { exportRun } from './export-run';
+import { createImageHandlers } from './image-handlers';
+import { importModelIntoProject } from './model-import';
+import type { RunManager } from './runs';
 
 export interface HandlerDeps {
   mode: 'electron' | 'host';
@@ -70,25 +72,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
+    ...createImageHandlers({ projects, imports, ...(deps.bus ? { bus: deps.bus } : {}) }),
+    'model.import': async (input) => importModelIntoProject(projects, input),
     'run.start': async (input) => runs.start(input),
     'run.cancel': async ({ projectId, runId }) => ({ cancelled: runs.cancel(projectId, runId) }),
     'run.pause': async ({ projectId, runId }) => ({ accepted: runs.pause(projectId, runId) }),
     'run.resume': async ({ projectId, runId }) => ({ accepted: runs.resume(projectId, runId) }),
     'run.get': async ({ projectId, runId }) => projects.readRun(projectId, runId),
-    'run.evaluate': async ({ projectId, runId }) => evaluateRun({ projects, engine }, projectId, runId),
+    'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
     'run.predictInputs': async ({ projectId, runId }) => predictInputs(projects, projectId, runId),
     'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),
     'run.learningCurve': async ({ projectId, runId }) => runs.learningCurve(projectId, runId),
     'run.cancelLearningCurve': async ({ projectId, runId }) => ({ cancelled: runs.cancelLearningCurve(projectId, runId) }),
-    'export.tfjs': async ({ projectId, runId, outDir }) => {
-      const run = await projects.readRun(projectId, runId);
-      if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to export (it ${run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);
-      if (outDir !== null && !path.isAbsolute(outDir)) throw new UserError(`Export folder "${outDir}" must be an absolute path.`);
-      const target = outDir ?? path.join(projects.projectDir(projectId), 'exports', runId);
-      const runDir = projects.runDir(projectId, runId);
-      const modelDir = path.join(runDir, 'model');
-      if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
-      return engine.exportModel({ modelDir, data: await readPreparedData(runDir), outDir: target });
-    },
+    'export.model': async (input) => exportRun({ projects, engine }, input),
   };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PreparedData } from '../../app/engine/protocol';
@@ -48,9 +49,12 @@ function pick(matrix: Float32Array, width: number, rows: readonly number[]): Flo
 async function writeSubset(data: PreparedData, train: { x: Float32Array; y: Float32Array }, rows: readonly number[], dir: string): Promise<PreparedData> {
   await mkdir(dir, { recursive: true });
   // Plain writes: the folder is scratch, deleted when the curve ends, and rebuilt if it is left over.
-  await writeFile(path.join(dir, 'x_train.f32'), littleEndianBytes(pick(train.x, data.inputWidth, rows)));
   await writeFile(path.join(dir, 'y_train.f32'), littleEndianBytes(pick(train.y, data.outputWidth, rows)));
-  for (const split of ['x_val', 'y_val']) await copyFile(path.join(data.dir, `${split}.f32`), path.join(dir, `${split}.f32`));
+  await copyFile(path.join(data.dir, 'y_val.f32'), path.join(dir, 'y_val.f32'));
+  // Images stay in their shards: an image subset is a list of image indices (and their labels).
+  if (data.images) return { ...data, dir, trainRows: rows.length, images: { ...data.images, train: rows.map((r) => data.images!.train[r]!) } };
+  await writeFile(path.join(dir, 'x_train.f32'), littleEndianBytes(pick(train.x, data.inputWidth, rows)));
+  await copyFile(path.join(data.dir, 'x_val.f32'), path.join(dir, 'x_val.f32'));
   return { ...data, dir, trainRows: rows.length };
 }
 
@@ -84,7 +88,7 @@ export async function runLearningCurve(options: {
   const { engine, run, data } = options;
   const fractions = options.fractions ?? LEARNING_CURVE_FRACTIONS;
   const metric = metricFor(run.task);
-  const [x, y] = await Promise.all([readMatrix(data, 'x_train'), readMatrix(data, 'y_train')]);
+  const [x, y] = await Promise.all([data.images ? new Float32Array(0) : readMatrix(data, 'x_train'), readMatrix(data, 'y_train')]);
   const order = subsetOrder(data.trainRows, run.trainConfig.seed);
   const sizes = subsetSizes(data.trainRows, fractions);
   const workDir = path.join(options.runDir, LEARNING_CURVE_DIR);
@@ -101,7 +105,9 @@ export async function runLearningCurve(options: {
       if (options.isCancelled()) return { runId: run.id, metric, status: 'cancelled', points };
       const engineRunId = `${run.id}-curve-${Math.round(fraction * 100)}`;
       options.onTraining(engineRunId);
-      const done = await engine.train({ runId: engineRunId, runDir: stepDir, data: subset, graph: run.graph, config: run.trainConfig }, (event) => {
+      // A run that started from an imported model's weights retrains from them too (its own copy).
+      const initialWeights = existsSync(path.join(options.runDir, 'initial-weights.bin')) ? { initialWeights: path.join(options.runDir, 'initial-weights.bin') } : {};
+      const done = await engine.train({ runId: engineRunId, runDir: stepDir, data: subset, graph: run.graph, config: run.trainConfig, ...initialWeights }, (event) => {
         // A cancel that came while the engine was still starting this retraining missed it; repeat it.
         if (options.isCancelled()) engine.cancel(engineRunId);
         if (event.type !== 'epoch') return;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodedWidth, Preprocessing, type FeatureEncoding } from '../../app/dataset/schema';
+import { encodedWidth, featureWidth, Preprocessing, type DatePart, type FeatureEncoding } from '../../app/dataset/schema';
 import type { PredictField, PredictInputs, PredictResult, Prediction } from '../../app/ipc/contract';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
@@ -35,6 +35,11 @@ async function runModel(projects: ProjectService, projectId: string, runId: stri
   }
   const parsed = Preprocessing.safeParse(json);
   if (!parsed.success) throw new UserError(formatZodError(parsed.error, `${file} is damaged`));
+  const windows = parsed.data.windows;
+  if (windows) {
+    // One typed row is not a forecaster's input: it reads the last `lookback` rows of the series.
+    throw new UserError(`This run forecasts from windows of ${windows.lookback} rows of ${windows.inputs.join(', ')}, so it cannot predict from one typed row; see its evaluation on the validation windows instead.`);
+  }
   return { runDir, modelDir, preprocessing: parsed.data };
 }
 
@@ -48,9 +53,21 @@ function decodeRow(features: readonly FeatureEncoding[], x: Float32Array, offset
       // float32 round trip: 6 significant digits give back what the CSV held (5.1, not 5.0999999).
       return String(Number(value.toPrecision(6)));
     }
-    const slice = x.subarray(at, at + feature.categories.length);
-    at += feature.categories.length;
-    const hot = slice.indexOf(1);
+    if (feature.kind === 'datetime') {
+      // Year, month and day (and hour) back into a date the form shows and encodeRawRows reads.
+      const part = (p: DatePart, fallback: number) => {
+        const k = feature.parts.indexOf(p);
+        return k < 0 ? fallback : Math.round(x[at + k]! * feature.std[k]! + feature.mean[k]!);
+      };
+      const two = (n: number) => String(n).padStart(2, '0');
+      const hour = feature.parts.includes('hour') ? ` ${two(part('hour', 0))}:00` : '';
+      at += feature.parts.length;
+      return `${part('year', 2000)}-${two(part('month', 1))}-${two(part('day', 1))}${hour}`;
+    }
+    const width = featureWidth(feature);
+    const slice = x.subarray(at, at + width);
+    at += width;
+    const hot = feature.encoding === 'ordinal' ? Math.round(slice[0]! * (feature.std ?? 1) + (feature.mean ?? 0)) : slice.indexOf(1);
     return hot >= 0 ? (feature.categories[hot] ?? '') : '';
   });
 }
@@ -67,6 +84,9 @@ export async function predictInputs(projects: ProjectService, projectId: string,
   const fields: PredictField[] = preprocessing.features.map((feature, i) =>
     feature.kind === 'numeric'
       ? { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? String(Number(feature.mean.toPrecision(6))) }
+      : feature.kind === 'datetime'
+        ? // A free-text field: encodeRawRows parses the date.
+          { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? '' }
       : { name: feature.name, kind: 'categorical', categories: feature.categories, value: prefill?.[i] ?? feature.categories[0] ?? '' },
   );
   return { task: preprocessing.task, target: preprocessing.target, labels: preprocessing.labels ?? null, fields };

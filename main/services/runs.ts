@@ -1,8 +1,11 @@
 import { appendFile, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { imageTaskShape } from '../../app/dataset/image-task';
+import { isAugmenting, type Augmentation } from '../../app/dataset/images';
 import type { TaskSpec } from '../../app/dataset/schema';
 import { taskShape } from '../../app/dataset/task';
+import { BATCH_EVENT_INTERVAL_MS } from '../../app/engine/event-rate';
 import { PreparedData } from '../../app/engine/protocol';
 import { analyzeGraph } from '../../app/graph/analyze';
 import type { ModelGraph } from '../../app/graph/schema';
@@ -10,10 +13,13 @@ import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import { resolveTrainConfig, TrainConfigError, type TrainConfig } from '../../app/training/config';
 import { prepareTrainingData, writeJsonAtomic, type ProjectService } from '../data';
+import { prepareImageData } from '../data/images/prepare-images';
+import { prepareWindowedData } from '../data/prepare-windows';
 import type { EngineClient } from '../engine';
 import { readCheckpointState } from '../engine/checkpoint-state';
 import type { EventBus } from '../ipc/event-bus';
-import { computeBaseline } from './baseline';
+import { computeBaseline, forecastReport } from './baseline';
+import { projectWeightsFile } from './model-import';
 import { runLearningCurve } from './learning-curve';
 import type { LearningCurve } from '../../app/ipc/contract';
 
@@ -24,6 +30,8 @@ export interface StartRunInput {
   trainConfig: TrainConfig;
   /** An imported model's weights file (absolute path): copied into the run, the nodes' start values. */
   initialWeights?: string;
+  /** Image datasets: augmentation of the training batches (off when absent). */
+  augmentation?: Partial<Augmentation>;
 }
 
 /** Engine crashes one run survives; a run that keeps killing its engine is stopped. */
@@ -76,8 +84,12 @@ export class RunManager {
     if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
     if (this.curve) throw new UserError(`A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`);
     const state = await projects.open(input.projectId);
-    if (!state.dataset || !state.project.datasetId) throw new UserError('Import a dataset before training.');
-    const shape = taskShape(state.dataset, input.taskSpec);
+    const datasetId = state.project.datasetId;
+    // An image dataset has one task, classifying by class folder, and streams from its shards.
+    const images = state.imageDataset ?? null;
+    if (!datasetId || (!state.dataset && !images)) throw new UserError('Import a dataset before training.');
+    if (images && input.taskSpec.task !== 'classification') throw new UserError(`An image dataset is classified by its class folders; ${input.taskSpec.task} does not apply to it.`);
+    const shape = images ? imageTaskShape(images) : taskShape(state.dataset!, input.taskSpec);
     checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
     // Refuse impossible settings (sparse cross-entropy on a regression...) before any work.
     let trainConfig: TrainConfig;
@@ -92,21 +104,23 @@ export class RunManager {
     const runId = newRunId(new Date());
     const runDir = projects.runDir(input.projectId, runId);
     await mkdir(runDir, { recursive: true });
-    const data = await prepareTrainingData({
-      datasetDir: path.join(projects.datasetsDir(input.projectId), state.project.datasetId),
-      meta: state.dataset,
-      taskSpec: input.taskSpec,
-      validationSplit: input.trainConfig.validationSplit,
-      seed: input.trainConfig.seed,
-      outDir: path.join(runDir, 'data'),
-    });
+    const datasetDir = path.join(projects.datasetsDir(input.projectId), datasetId);
+    const split = { validationSplit: input.trainConfig.validationSplit, seed: input.trainConfig.seed, outDir: path.join(runDir, 'data') };
+    const data = images
+      ? await prepareImageData({ datasetDir, ...split, ...(input.augmentation ? { augmentation: input.augmentation } : {}) })
+      : input.taskSpec.timeSeries
+        ? // Time series: windows in time order; the test share (if any) is the series' latest rows.
+          await prepareWindowedData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, validationSplit: split.validationSplit, outDir: split.outDir })
+        : await prepareTrainingData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, ...split });
     await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
     await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
     // The run keeps its own copy, so it can resume (and be retrained) even if the original moves.
-    const initialWeights = input.initialWeights ? path.join(runDir, INITIAL_WEIGHTS_FILE) : undefined;
-    if (input.initialWeights && initialWeights) {
-      await copyFile(input.initialWeights, initialWeights).catch((error: NodeJS.ErrnoException) => {
-        throw new UserError(`Cannot read the model's weights file ${input.initialWeights}: ${error.code === 'ENOENT' ? 'it does not exist' : (error.code ?? error.message)}.`);
+    // An imported model's weights: named by the caller (the CLI), or by the graph, relative to the project (the editor).
+    const weightsSource = input.initialWeights ?? (input.graph.weights ? projectWeightsFile(projects.projectDir(input.projectId), input.graph.weights) : undefined);
+    const initialWeights = weightsSource ? path.join(runDir, INITIAL_WEIGHTS_FILE) : undefined;
+    if (weightsSource && initialWeights) {
+      await copyFile(weightsSource, initialWeights).catch((error: NodeJS.ErrnoException) => {
+        throw new UserError(`Cannot read the model's weights file ${input.initialWeights ?? input.graph.weights}: ${error.code === 'ENOENT' ? 'it does not exist' : (error.code ?? error.message)}.`);
       });
     }
     const baseline = await computeBaseline(data, input.trainConfig.loss);
@@ -125,6 +139,7 @@ export class RunManager {
       epochs: [],
       hasModel: false,
       baseline,
+      ...(data.images ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null } : {}),
     };
     await projects.writeRun(input.projectId, summary);
     const done = this.execute(input.projectId, runDir, summary, data, initialWeights);
@@ -203,6 +218,7 @@ export class RunManager {
     const metricsFile = path.join(runDir, 'metrics.jsonl');
     // Epoch events are written in order, each after the one before, so a crash loses at most one line.
     let writes: Promise<unknown> = Promise.resolve();
+    let lastBatchSent = -Infinity;
     const saveSnapshot = () => {
       const snapshot = structuredClone(summary);
       writes = writes.then(() => projects.writeRun(projectId, snapshot));
@@ -211,6 +227,11 @@ export class RunManager {
       for (let attempt = 0; ; attempt++) {
         const done = await engine.train({ runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: attempt > 0, ...(initialWeights ? { initialWeights } : {}) }, (event) => {
           if (event.type === 'batch') {
+            // The engine spaces batch events 50 ms apart, but a busy machine delivers them in
+            // bursts; spacing them again here keeps the renderer at ≤ 20 a second.
+            const now = performance.now();
+            if (now - lastBatchSent < BATCH_EVENT_INTERVAL_MS) return;
+            lastBatchSent = now;
             bus.emit('run.batch', { projectId, runId: summary.id, logs: event.logs });
           } else {
             summary.epochs.push(event.logs);
@@ -239,6 +260,10 @@ export class RunManager {
         summary.error = done.crashed ? `${done.error ?? 'The training engine stopped unexpectedly.'} It stopped ${MAX_RECOVERIES + 1} times during this run, so the run was not resumed again.` : done.error;
         summary.hasModel = done.hasModel;
         summary.earlyStopped = done.earlyStopped ?? null;
+        if (done.hasModel && data.preprocessing.windows) {
+          // A forecaster is judged in the target's own units against the naive last value; a failure here leaves the run as it is.
+          summary.forecast = await forecastReport(engine, path.join(runDir, 'model'), data).catch(() => null);
+        }
         break;
       }
     } catch (error) {

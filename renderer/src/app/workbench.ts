@@ -1,5 +1,6 @@
 import { applyFix, type Fix } from '../../../app/diagnostics';
 import type { EventPayload, ProjectState } from '../../../app/ipc/contract';
+import type { ModelImportSummary } from '../../../app/ipc/model-import-contract';
 import type { RunSummary } from '../../../app/project/schema';
 import { ModelGraph } from '../../../app/graph';
 import type { CsvOptions } from '../../../app/dataset/csv-options';
@@ -9,12 +10,15 @@ import type { TrainConfig } from '../../../app/training/config';
 import type { ApiClient } from '../api';
 import { debounce } from '../lib/debounce';
 import { messageOf } from '../lib/errors';
-import { defaultTaskSpec, deriveTask } from '../features/dataset/task-info';
+import { defaultTaskSpec, deriveProjectTask, deriveTask } from '../features/dataset/task-info';
+import { createImageImport } from '../features/dataset/image-import';
 import { createGraphStore } from '../features/graph/graph-store';
-import { laidOutTemplate } from '../features/graph/graph-model';
+import { laidOutTemplate, resizedLayers, taskInput } from '../features/graph/graph-model';
+import { defaultTemplate } from '../../../app/graph/templates';
 import { createProjectStore, STEPS, type Step } from '../features/projects/project-store';
 import { createRunStore, type RunEvent } from '../features/train/run-store';
 import { createTrainFormStore } from '../features/train/train-form';
+import type { ExportOptions } from '../../../app/engine/export-options';
 
 const LAST_PROJECT_KEY = 'layerlab.lastProjectId';
 const stepKey = (projectId: string) => `layerlab.step.${projectId}`;
@@ -94,11 +98,26 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
   const syncGraphToTask = () => {
     const current = project.getState().current;
     if (!current) return;
-    const info = deriveTask(current.dataset, current.project.taskSpec);
+    const info = deriveProjectTask(current, current.project.taskSpec);
     if (!info.shape) return;
-    if (graph.getState().nodes.length === 0) graph.getState().replace(laidOutTemplate('mlp', info.shape.inputWidth, info.shape.head));
-    else graph.getState().fitToData(info.shape.inputWidth, info.shape.head);
+    const input = taskInput(info.shape);
+    if (graph.getState().nodes.length === 0) graph.getState().replace(laidOutTemplate(defaultTemplate(input), input, info.shape.head));
+    else graph.getState().fitToData(input, info.shape.head);
   };
+
+  // Image folders: upload, import, thumbnails and augmentation (features/dataset/image-import.ts).
+  const images = createImageImport({
+    api,
+    project,
+    onImported: (state) => {
+      const wasImages = !!project.getState().current?.imageDataset;
+      patchCurrent((s) => ({ ...s, dataset: null, imageDataset: state.imageDataset ?? null, project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec } }));
+      // A table's model cannot read images: start from the template made for them.
+      if (!wasImages) graph.getState().load(null);
+      syncGraphToTask();
+    },
+  });
+  disposers.push(images.dispose);
 
   const adopt = (state: ProjectState, step?: Step) => {
     adopting = true;
@@ -227,7 +246,9 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
         const importId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
         const state = await api.invoke('dataset.importText', { projectId, fileName, text, importId, ...(options ? { options } : {}) });
         if (projectId !== currentId()) return;
-        patchCurrent((s) => ({ ...s, dataset: state.dataset, project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec } }));
+        // An image model cannot read a table: the table's own template replaces it.
+        if (project.getState().current?.imageDataset) graph.getState().load(null);
+        patchCurrent((s) => ({ ...s, dataset: state.dataset, imageDataset: null, project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec } }));
         const info = deriveTask(state.dataset, state.project.taskSpec);
         const targetKnown = state.dataset?.columns.some((c) => c.name === info.spec?.target && c.kind !== 'ignored');
         if (state.dataset && (!info.spec || !targetKnown)) {
@@ -239,6 +260,27 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       } finally {
         project.setState({ importing: null });
       }
+    },
+
+    /**
+     * Import a TF.js / Keras model (its files' bytes) as the project's graph, then fit its Input and
+     * head to the dataset. Throws the host's message (unsupported layers named) for the caller to show.
+     */
+    async importModel(files: readonly { name: string; data: string }[]): Promise<ModelImportSummary & { refitted: string[] }> {
+      const projectId = currentId();
+      if (!projectId) throw new Error('Open a project first.');
+      // Saved first, so that a pending save of the old graph cannot land after the import.
+      flushSaves();
+      const { state, summary } = await api.invoke('model.import', { projectId, files: [...files] });
+      if (projectId !== currentId()) return { ...summary, refitted: [] };
+      patchCurrent((s) => ({ ...s, project: { ...s.project, graph: state.project.graph } }));
+      graph.getState().load(state.project.graph);
+      const before = graph.getState().analysis.nodes;
+      syncGraphToTask();
+      // Layers whose size changed to fit this dataset (its features, its classes) cannot keep their imported weights: the engine starts them fresh.
+      const after = graph.getState().analysis.nodes;
+      const refitted = resizedLayers(before, after);
+      return { ...summary, refitted };
     },
 
     async setTaskSpec(spec: TaskSpec) {
@@ -258,7 +300,9 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       flushSaves();
       runs.setState({ starting: true, startError: null, selectedRunId: null });
       try {
-        const run = await api.invoke('run.start', { projectId: current.id, taskSpec, graph: parsedGraph.data, trainConfig: config });
+        // An image dataset's runs augment their training batches as the data step set it.
+        const augmentation = current.imageDataset ? current.project.augmentation : undefined;
+        const run = await api.invoke('run.start', { projectId: current.id, taskSpec, graph: parsedGraph.data, trainConfig: config, ...(augmentation ? { augmentation } : {}) });
         upsertRun(run);
         runs.setState({ activeRunId: run.status === 'running' ? run.id : null });
       } catch (error) {
@@ -291,12 +335,12 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       await setPaused('run.resume', 'resume');
     },
 
-    async exportRun(runId: string, outDir: string | null) {
+    async exportRun(runId: string, outDir: string | null, options: ExportOptions = { format: 'tfjs', quantize: null, float16Weights: false }) {
       const projectId = currentId();
       if (!projectId || project.getState().exporting) return;
       project.setState({ exporting: true, exportResult: null, exportError: null });
       try {
-        const result = await api.invoke('export.tfjs', { projectId, runId, outDir });
+        const result = await api.invoke('export.model', { projectId, runId, outDir, ...options });
         if (projectId === currentId()) project.setState({ exportResult: result });
       } catch (error) {
         if (projectId === currentId()) project.setState({ exportError: messageOf(error) });
@@ -310,6 +354,11 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
      * (saved like any edit). Returns why it could not apply, or null.
      */
     applyDiagnosisFix(fix: Fix): string | null {
+      if (fix.kind === 'augment') {
+        if (!project.getState().current?.imageDataset) return 'Augmentation applies to image datasets only.';
+        images.actions.setAugmentation(fix.augmentation);
+        return null;
+      }
       const config = trainForm.getState().config;
       const parsed = ModelGraph.safeParse(graph.getState().graph);
       if (!config || !parsed.success) return 'Fix the highlighted model or training settings first.';
@@ -335,10 +384,16 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     },
 
     /** A finished run's model on its validation split, with the raw rows behind each number. */
-    async evaluate(runId: string) {
+    /** The test split only on explicit request; a test evaluation is stored with the run, so the runs list is refreshed. */
+    async evaluate(runId: string, split: 'validation' | 'test' = 'validation') {
       const projectId = currentId();
       if (!projectId) throw new Error('Open a project first.');
-      return api.invoke('run.evaluate', { projectId, runId });
+      const result = await api.invoke('run.evaluate', { projectId, runId, split });
+      if (split === 'test' && projectId === currentId()) {
+        const run = await api.invoke('run.get', { projectId, runId });
+        patchCurrent((s) => ({ ...s, runs: s.runs.map((r) => (r.id === runId ? run : r)) }));
+      }
+      return result;
     },
 
     /** Retrain a finished run on growing shares of its training rows; resolves with the curve (or rejects with why). */
@@ -436,6 +491,7 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
   return {
     client,
     stores: { project, graph, runs, trainForm, connection },
+    images,
     actions,
     dispose() {
       flushSaves();

@@ -3,6 +3,9 @@ import { featureColumns, suggestTask } from '../../../../app/dataset/task';
 import { useActions } from '../../app/context';
 import { plural } from '../../lib/format';
 import { describeHead, targetCandidates, type TaskInfo } from './task-info';
+import { TimeSeriesOptions } from './TimeSeriesOptions';
+import { choicesOf } from './column-controls';
+import { SplitOptions } from './SplitOptions';
 
 const TASK_LABEL: Record<Task, string> = { classification: 'Classification', regression: 'Regression' };
 
@@ -16,7 +19,8 @@ export function TaskPanel({ dataset, info }: { dataset: DatasetMeta; info: TaskI
 
   const chooseTarget = (name: string) => {
     const column = dataset.columns.find((c) => c.name === name);
-    if (column) void setTaskSpec({ target: name, task: suggestTask(column) });
+    // A time-series choice stays on (a forecast is a regression); taskShape says if the new target cannot be one.
+    if (column) void setTaskSpec(spec?.timeSeries ? { target: name, task: 'regression', timeSeries: spec.timeSeries } : { ...choicesOf(dataset, spec), target: name, task: suggestTask(column) });
   };
   const chooseTask = (task: Task) => {
     if (spec) void setTaskSpec({ ...spec, task } satisfies TaskSpec);
@@ -53,6 +57,8 @@ export function TaskPanel({ dataset, info }: { dataset: DatasetMeta; info: TaskI
           </select>
         </label>
       </div>
+      {spec && target && <TimeSeriesOptions dataset={dataset} spec={spec} />}
+      {spec && target && !spec.timeSeries && <SplitOptions dataset={dataset} spec={spec} />}
 
       <div className={`task-summary${info.error ? ' is-error' : ''}`} data-testid="task-summary" role={info.error ? 'alert' : undefined}>
         {info.error ? (
@@ -60,10 +66,12 @@ export function TaskPanel({ dataset, info }: { dataset: DatasetMeta; info: TaskI
         ) : info.shape && spec ? (
           <>
             <p className="task-head">{describeHead(info.shape, spec.task)}</p>
-            <p className="muted">
-              Inputs: {plural(features.length, 'column')} encoded as {plural(info.shape.inputWidth, 'number')}
-              {features.some((f) => f.kind === 'categorical') ? ' (text columns become one input per category)' : ''}.
-            </p>
+            {!spec.timeSeries && (
+              <p className="muted">
+                Inputs: {plural(features.length, 'column')} encoded as {plural(info.shape.inputWidth, 'number')}
+                {features.some((f) => f.kind === 'categorical') ? ' (text columns become one input per category)' : ''}.
+              </p>
+            )}
           </>
         ) : (
           <p className="muted">Choose the column the model should learn to predict.</p>
