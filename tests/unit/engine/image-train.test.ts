@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,10 +10,11 @@ import { ImageBatchSource } from '../../../main/data/images/batch-source';
 import { prepareImageData } from '../../../main/data/images/prepare-images';
 import { selectBackend } from '../../../main/engine/backend';
 import { evaluateModel } from '../../../main/engine/evaluate';
+import { exportModel } from '../../../main/engine/export';
 import { readValidationX } from '../../../main/engine/prepared-data';
 import { predictRows } from '../../../main/engine/predict';
 import { train } from '../../../main/engine/train';
-import { config, tempDir } from './fixtures';
+import { config, ROOT, tempDir } from './fixtures';
 import { SHAPE_CLASSES, SIDE, smallConvGraph, writeShapeFolder } from './image-train-fixtures';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -139,6 +141,30 @@ describe('image datasets: training, evaluating and predicting in the engine', ()
     const predicted = await predictRows({ modelDir, inputWidth: data.inputWidth, x: Array.from(x) });
     predicted.forEach((row, r) => row.forEach((v, k) => expect(v).toBeCloseTo(result.outputs[r]![k]!, 5)));
   }, 30_000);
+
+  it('exports to TF.js, and the predict.mjs beside it decodes raw image files as the app did and gives the same probabilities', async () => {
+    const modelDir = path.join(path.dirname(data.dir), 'model');
+    const snippets = path.join(tmp.dir, 'snippets');
+    await mkdir(snippets, { recursive: true });
+    // The export folder resolves @tensorflow/tfjs and sharp the way a user's project would.
+    await symlink(path.join(ROOT, 'node_modules'), path.join(snippets, 'node_modules'), 'dir');
+    const outDir = path.join(snippets, 'tfjs');
+    const exported = await exportModel({ modelDir, data, outDir });
+    expect(exported.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+    const { index } = await loadImageDataset(datasetDir);
+    const rows = data.images!.validation.slice(0, 4);
+    const files = rows.map((i) => path.join(tmp.dir, 'shapes', index.sources[i]!));
+    const child = spawnSync(process.execPath, [path.join(outDir, 'predict.mjs'), ...files], { cwd: outDir, encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
+    const inApp = await evaluateModel({ modelDir, data, maxRows: 4 });
+    expect(lines).toHaveLength(4);
+    lines.forEach((line, r) => {
+      SHAPE_CLASSES.forEach((label, k) => expect(Math.abs(line.probabilities[label]! - inApp.outputs[r]![k]!)).toBeLessThanOrEqual(1e-5));
+      const best = inApp.outputs[r]!.indexOf(Math.max(...inApp.outputs[r]!));
+      expect(line.label).toBe(SHAPE_CLASSES[best]);
+    });
+  }, 60_000);
 
   it('names a dataset that no longer matches the run instead of training on it', async () => {
     const stale = { ...data, images: { ...data.images!, labels: ['a', 'b', 'c'] } };

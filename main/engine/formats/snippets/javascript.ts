@@ -38,7 +38,29 @@ function dateParts(text, order) {
 }
 
 const widthOf = (f) => (f.kind === 'numeric' ? 1 : f.kind === 'datetime' ? f.parts.length : f.encoding === 'ordinal' ? 1 : f.categories.length + (f.other ? 1 : 0));
-if (PRE.image || PRE.windows) throw new Error('This model reads ' + (PRE.image ? 'images' : 'windows of past rows') + '; predict.mjs encodes one table row per prediction only.');
+if (PRE.windows) throw new Error('This model reads windows of past rows; predict.mjs encodes one table row (or one image) per prediction only.');
+
+/**
+ * Image files → the model's inputs, decoded the way the app imported its images
+ * (main/data/images/decode-image.ts): EXIF rotation applied, transparency on black, gray or sRGB,
+ * resized by the same fit, then scaled as preprocessing.json says. Needs: npm install sharp.
+ */
+export async function encodeImages(files) {
+  const { default: sharp } = await import('sharp');
+  const { width, height, channels, color, fit, scale } = PRE.image;
+  const black = { r: 0, g: 0, b: 0, alpha: 1 };
+  const size = width * height * channels;
+  const x = new Float32Array(files.length * size);
+  for (const [i, file] of files.entries()) {
+    let image = sharp(file).rotate().flatten({ background: black });
+    image = color === 'grayscale' ? image.toColourspace('b-w') : image.toColourspace('srgb');
+    const sharpFit = fit === 'pad' ? 'contain' : fit === 'crop' ? 'cover' : 'fill';
+    const { data, info } = await image.resize(width, height, { fit: sharpFit, position: 'centre', background: black }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== channels || data.length !== size) throw new Error(file + ': decoded to ' + info.width + '×' + info.height + '×' + info.channels + ', the model reads ' + width + '×' + height + '×' + channels + '.');
+    for (let k = 0; k < size; k++) x[i * size + k] = data[k] * scale;
+  }
+  return x;
+}
 
 /** Raw rows ({ column: cell text }) → the model's inputs, row-major, as preprocessing.json says. */
 export function encodeRows(rows) {
@@ -127,11 +149,11 @@ function mainSource(): string {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const file = process.argv[2];
   if (!file) {
-    console.error('usage: node predict.mjs ROWS.csv   (a header line naming ' + PRE.features.map((f) => f.name).join(', ') + ')');
+    console.error(PRE.image ? 'usage: node predict.mjs IMAGE [IMAGE ...]' : 'usage: node predict.mjs ROWS.csv   (a header line naming ' + PRE.features.map((f) => f.name).join(', ') + ')');
     process.exit(2);
   }
   try {
-    const rows = parseCsv(await readFile(file, 'utf8'));
+    const rows = PRE.image ? process.argv.slice(2) : parseCsv(await readFile(file, 'utf8'));
     for (const prediction of await predict(rows)) process.stdout.write(JSON.stringify(prediction) + '\n');
   } catch (error) {
     console.error('predict.mjs: ' + (error instanceof Error ? error.message : String(error)));
@@ -143,6 +165,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 const HEADER = (format: string, install: string, browser: string) => String.raw`// predict.mjs: run this Layerlab ${format} export on raw rows, with the preprocessing it was trained with.
 //   ${install}
 //   node predict.mjs rows.csv            one JSON line per row: {"label", "probabilities"} or {"value"}
+//   node predict.mjs a.png b.jpg         (image models; needs npm install sharp) one JSON line per image
 //   import { predict } from './predict.mjs'; await predict([{ column: 'cell text', ... }])
 // ${browser}
 import { readFile } from 'node:fs/promises';
@@ -185,11 +208,11 @@ function loadModel() {
 }
 
 let model = null;
-/** Predict raw rows: [{ column: 'cell text', ... }] → [{ label, probabilities } | { value }]. */
+/** Predict raw rows: [{ column: 'cell text', ... }] (or image file paths, for an image model) → [{ label, probabilities } | { value }]. */
 export async function predict(rows) {
   if (rows.length === 0) return [];
   model ??= await loadModel();
-  const x = encodeRows(rows);
+  const x = PRE.image ? await encodeImages(rows) : encodeRows(rows);
   const y = tf.tidy(() => model.predict(tf.tensor(x, [rows.length, ...INPUT_SHAPE])).reshape([rows.length, -1]));
   const outputs = await y.array();
   y.dispose();
@@ -214,11 +237,11 @@ const INPUT_SHAPE = ${JSON.stringify(inputShape)};
 ${preprocessingSource()}
 
 let session = null;
-/** Predict raw rows: [{ column: 'cell text', ... }] → [{ label, probabilities } | { value }]. */
+/** Predict raw rows: [{ column: 'cell text', ... }] (or image file paths, for an image model) → [{ label, probabilities } | { value }]. */
 export async function predict(rows) {
   if (rows.length === 0) return [];
   session ??= await ort.InferenceSession.create(path.join(HERE, ${JSON.stringify(modelFile)}));
-  const x = encodeRows(rows);
+  const x = PRE.image ? await encodeImages(rows) : encodeRows(rows);
   const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [rows.length, ...INPUT_SHAPE]) });
   const y = result[session.outputNames[0]];
   const width = y.data.length / rows.length;
