@@ -40,6 +40,10 @@ async function runModel(projects: ProjectService, projectId: string, runId: stri
     // One typed row is not a forecaster's input: it reads the last `lookback` rows of the series.
     throw new UserError(`This run forecasts from windows of ${windows.lookback} rows of ${windows.inputs.join(', ')}, so it cannot predict from one typed row; see its evaluation on the validation windows instead.`);
   }
+  if (parsed.data.image) {
+    // The typed-row form cannot take a picture; a drop zone for images is not built yet.
+    throw new UserError(`This run classifies ${parsed.data.image.width}×${parsed.data.image.height} images, and the playground takes typed rows only so far. Export the model: the predict.mjs beside it classifies image files.`);
+  }
   return { runDir, modelDir, preprocessing: parsed.data };
 }
 

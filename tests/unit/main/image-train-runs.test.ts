@@ -8,6 +8,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { importImages } from '../../../main/data/images';
 import { EngineClient } from '../../../main/engine/engine-client';
 import { createServices, type Services } from '../../../main/services/create-services';
+import { predictInputs } from '../../../main/services/predict-run';
 import { readPreparedData } from '../../../main/services/runs';
 import { SHAPE_CLASSES, SIDE, smallConvGraph, writeShapeFolder } from '../engine/image-train-fixtures';
 
@@ -59,6 +60,9 @@ describe('RunManager with an image dataset', () => {
     expect(curve.status).toBe('completed');
     expect(curve.points.map((p) => p.trainRows)).toEqual([5, 11, 23, 45]);
     expect(curve.points.every((p) => p.val_score !== null)).toBe(true);
+
+    // The playground's typed-row form says plainly that it does not take images yet.
+    await expect(predictInputs(services.projects, projectId, run.id)).rejects.toThrow(/classifies 16×16 images, and the playground takes typed rows only so far/);
   }, 240_000);
 
   it('refuses a regression task on an image dataset', async () => {
