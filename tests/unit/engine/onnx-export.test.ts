@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, GRAPH_SCHEMA_VERSION, LAYER_TYPES, LAYERS, type GraphNode, type LayerType, type ModelGraph } from '../../../app/graph';
 import { selectBackend } from '../../../main/engine/backend';
+import { mulberry32 } from '../../../main/engine/seeded-random';
 import { buildModel } from '../../../main/engine/build-model';
 import { modelToOnnxBytes, OnnxExportError, runOnnxFile, writeOnnx } from '../../../main/engine/formats/onnx';
 import { toFloat16Bits } from '../../../main/engine/formats/onnx/float16';
@@ -23,16 +24,10 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-/** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
+/** Deterministic values in [-1, 1) (the engine's mulberry32), so a failure reproduces. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FormatWriter } from '../format-writer';
 import { modelToOnnxBytes } from './model-to-onnx';
 import { ONNX_CHECKER, runOnnxFile } from './run-onnx';
+import { maxAbsDiff } from '../predictions';
 import { OnnxExportError } from './unsupported';
 
 export { modelToOnnx, modelToOnnxBytes, ONNX_LAYER_CLASSES, ONNX_OPSET } from './model-to-onnx';
@@ -10,17 +11,6 @@ export { ONNX_CHECKER, runOnnxFile } from './run-onnx';
 export { OnnxExportError } from './unsupported';
 
 export const ONNX_FILE = 'model.onnx';
-
-/** Largest |a − b| (Infinity when the lengths differ, and NaN counts as different). */
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= max)) max = Number.isNaN(d) ? Infinity : d;
-  }
-  return max;
-}
 
 /** Several outputs, each row-major, one after the other in the model's output order. */
 function concatOutputs(outputs: readonly Float32Array[]): Float32Array {
