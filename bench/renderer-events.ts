@@ -12,7 +12,6 @@
  * records event-loop lag, while a WebSocket wrapper timestamps every run.batch event received.
  * Only the training window (Train clicked → run completed) is counted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
+import { startHostProcess } from '../tests/e2e/fixtures';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CSV = path.join(ROOT, 'resources', 'house-prices.csv');
@@ -86,29 +86,6 @@ function installProbe(): void {
   };
 }
 
-async function startHost(workspace: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'layerlab.mjs'), 'host', '--port', '0', '--workspace', workspace], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the host did not print its URL in 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Open (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the host exited with code ${code}:\n${output}`));
-    });
-  });
-  return { child, url };
-}
-
 /** A project with house-prices imported, the template model, and the train form filled in. */
 async function prepareRun(page: Page, url: string): Promise<void> {
   await page.goto(url);
@@ -161,7 +138,8 @@ function printProfile(profile: CpuProfile): void {
 async function main(): Promise<void> {
   if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) throw new Error('No built renderer: run `npx vite build --config renderer/vite.config.ts` first.');
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-bench-events-'));
-  const { child, url } = await startHost(workspace);
+  // The same host start-up the end-to-end tests use: `layerlab host` on a free port, its URL read from its output.
+  const { child, fixture: { url } } = await startHostProcess(workspace);
   const browser = await chromium.launch({ executablePath: args.chromium, args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

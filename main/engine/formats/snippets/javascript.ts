@@ -173,6 +173,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 `;
 
+/** What both runtimes' snippets start with: this folder, the input shape, and the preprocessing. */
+function sharedSource(inputShape: readonly number[]): string {
+  return `const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** One row as the model's Input reads it. */
+const INPUT_SHAPE = ${JSON.stringify(inputShape)};
+
+${preprocessingSource()}
+
+/** Raw rows (or image file paths, for an image model) → the model's inputs, row-major. */
+async function encodeInputs(rows) {
+  return PRE.image ? encodeImages(rows) : encodeRows(rows);
+}`;
+}
+
 function tfjsSource(inputShape: readonly number[]): string {
   return `${HEADER(
     'TensorFlow.js',
@@ -180,11 +194,7 @@ function tfjsSource(inputShape: readonly number[]): string {
     "In a browser, tf.loadLayersModel('…/model.json') loads the same files; encodeRows and decodeOutput work there unchanged.",
   )}import * as tf from '@tensorflow/tfjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** One row as the model's Input reads it. */
-const INPUT_SHAPE = ${JSON.stringify(inputShape)};
-
-${preprocessingSource()}
+${sharedSource(inputShape)}
 
 /** model.json and the weight files it names, from this folder (tfjs has no file:// loader without tfjs-node). */
 function loadModel() {
@@ -212,7 +222,7 @@ let model = null;
 export async function predict(rows) {
   if (rows.length === 0) return [];
   model ??= await loadModel();
-  const x = PRE.image ? await encodeImages(rows) : encodeRows(rows);
+  const x = await encodeInputs(rows);
   const y = tf.tidy(() => model.predict(tf.tensor(x, [rows.length, ...INPUT_SHAPE])).reshape([rows.length, -1]));
   const outputs = await y.array();
   y.dispose();
@@ -230,18 +240,14 @@ function onnxSource(inputShape: readonly number[], modelFile: string): string {
     "In a browser, use onnxruntime-web: the same code with import * as ort from 'onnxruntime-web' and the model fetched by URL.",
   )}import * as ort from 'onnxruntime-node';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** One row as the model's Input reads it. */
-const INPUT_SHAPE = ${JSON.stringify(inputShape)};
-
-${preprocessingSource()}
+${sharedSource(inputShape)}
 
 let session = null;
 /** Predict raw rows: [{ column: 'cell text', ... }] (or image file paths, for an image model) → [{ label, probabilities } | { value }]. */
 export async function predict(rows) {
   if (rows.length === 0) return [];
   session ??= await ort.InferenceSession.create(path.join(HERE, ${JSON.stringify(modelFile)}));
-  const x = PRE.image ? await encodeImages(rows) : encodeRows(rows);
+  const x = await encodeInputs(rows);
   const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [rows.length, ...INPUT_SHAPE]) });
   const y = result[session.outputNames[0]];
   const width = y.data.length / rows.length;

@@ -1,3 +1,4 @@
+import { Stat } from './Stat';
 import { useProject } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
 import { formatDateTime, formatInt, formatRelative, plural } from '../../lib/format';
@@ -40,24 +41,10 @@ export function DataStep() {
           <section className="card dataset-card">
             <h2>Dataset</h2>
             <div className="dataset-summary" data-testid="dataset-summary">
-              <div className="stat">
-                <span className="stat-label">File</span>
-                <span className="stat-value file-name" title={dataset.sourceFile}>
-                  {dataset.sourceFile}
-                </span>
-              </div>
-              <div className="stat">
-                <span className="stat-label">Rows</span>
-                <span className="stat-value">{plural(dataset.rows, 'row')}</span>
-              </div>
-              <div className="stat">
-                <span className="stat-label">Columns</span>
-                <span className="stat-value">{plural(dataset.columns.length, 'column')}</span>
-              </div>
-              <div className="stat">
-                <span className="stat-label">Missing values</span>
-                <span className="stat-value">{formatInt(missing)}</span>
-              </div>
+              <Stat label="File" value={dataset.sourceFile} file={dataset.sourceFile} />
+              <Stat label="Rows" value={plural(dataset.rows, 'row')} />
+              <Stat label="Columns" value={plural(dataset.columns.length, 'column')} />
+              <Stat label="Missing values" value={formatInt(missing)} />
             </div>
             <p className="dataset-kinds">
               {(['numeric', 'categorical', 'ignored'] as const).map((kind) => (

@@ -1,3 +1,4 @@
+import { Stat } from './Stat';
 import type { ImageDatasetMeta } from '../../../../app/dataset/images';
 import { formatDateTime, formatInt, formatRelative, plural } from '../../lib/format';
 import { DropZone } from './DropZone';
@@ -17,24 +18,10 @@ export function ImageDataStep({ meta }: { meta: ImageDatasetMeta }) {
         <section className="card dataset-card">
           <h2>Dataset</h2>
           <div className="dataset-summary" data-testid="image-dataset-summary">
-            <div className="stat">
-              <span className="stat-label">Source</span>
-              <span className="stat-value file-name" title={meta.sourceFile}>
-                {meta.sourceFile}
-              </span>
-            </div>
-            <div className="stat">
-              <span className="stat-label">Images</span>
-              <span className="stat-value">{plural(meta.count, 'image')}</span>
-            </div>
-            <div className="stat">
-              <span className="stat-label">Classes</span>
-              <span className="stat-value">{plural(meta.classes.length, 'class', 'classes')}</span>
-            </div>
-            <div className="stat">
-              <span className="stat-label">Skipped</span>
-              <span className="stat-value">{formatInt(meta.skippedCount)}</span>
-            </div>
+            <Stat label="Source" value={meta.sourceFile} file={meta.sourceFile} />
+            <Stat label="Images" value={plural(meta.count, 'image')} />
+            <Stat label="Classes" value={plural(meta.classes.length, 'class', 'classes')} />
+            <Stat label="Skipped" value={formatInt(meta.skippedCount)} />
           </div>
           <p className="dataset-kinds">
             <span>

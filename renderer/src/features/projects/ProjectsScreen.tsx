@@ -28,8 +28,8 @@ export function ProjectsScreen() {
       <section className="welcome-intro">
         <h1>Train a model on your own data</h1>
         <p className="muted">
-          Import a CSV table, build a neural network from layers, watch it learn, and export it for TensorFlow.js — all on
-          this machine.
+          Import a CSV table, a time series or a folder of images, build a neural network from layers, watch it learn, and
+          export it for TensorFlow.js, Keras or ONNX — all on this machine.
         </p>
         <ol className="welcome-steps">
           <li>
