@@ -26,6 +26,7 @@ import { TrainConfig } from '../app/training/config';
 import { selectBackend } from '../main/engine/backend';
 import { mulberry32 } from '../main/engine/seeded-random';
 import { train } from '../main/engine/train';
+import { wasmNativeKernels } from '../main/engine/wasm-kernel-fixes';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BATCH = 128;
@@ -184,7 +185,10 @@ async function main(): Promise<void> {
     if (report.name !== args.backend) throw new Error(`the ${args.backend} backend did not start: ${report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
   }
   const threads = args.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
-  console.log(`engine: tfjs ${tf.version.tfjs} on ${args.backend} (${threads} thread${threads === 1 ? '' : 's'}), batch ${BATCH}, Adam; median of ${epochs} epoch(s) after 1 warm-up`);
+  // Which of the engine's own wasm kernel builds ran (LAYERLAB_WASM_KERNELS=simd128|off compares them).
+  const own = wasmNativeKernels();
+  const kernels = args.backend !== 'wasm' ? '' : own.variant ? `, engine kernels: ${own.variant}` : `, engine kernels off (${own.reason ?? 'unknown reason'})`;
+  console.log(`engine: tfjs ${tf.version.tfjs} on ${args.backend} (${threads} thread${threads === 1 ? '' : 's'}${kernels}), batch ${BATCH}, Adam; median of ${epochs} epoch(s) after 1 warm-up`);
   console.log('samples/s by the wall clock [per CPU-second in brackets]');
   for (const workload of chosen) {
     const rows = args.rows ? Number(args.rows) : WORKLOADS[workload].rows;

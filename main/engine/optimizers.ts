@@ -1,18 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from '../../app/training/config';
+import { FusedAdamOptimizer } from './fused-adam';
+import { engineNativeKernels } from './wasm-kernel-fixes';
 
 /** Keras' default momentum; the config offers "momentum" as a name, not a second number. */
 export const MOMENTUM = 0.9;
 
-/** A fresh optimizer (its slot variables belong to one run; dispose it with the run). */
+/**
+ * A fresh optimizer (its slot variables belong to one run; dispose it with the run). On the
+ * wasm backend with the engine's own kernels, Adam updates each variable with one kernel.
+ */
 export function createOptimizer(name: OptimizerName, learningRate: number, options: { nesterov?: boolean } = {}): tf.Optimizer {
   switch (name) {
     case 'sgd':
       return tf.train.sgd(learningRate);
     case 'momentum':
       return tf.train.momentum(learningRate, MOMENTUM, options.nesterov ?? false);
-    case 'adam':
-      return tf.train.adam(learningRate);
+    case 'adam': {
+      const native = tf.getBackend() === 'wasm' ? engineNativeKernels() : null;
+      return native ? new FusedAdamOptimizer(learningRate, native) : tf.train.adam(learningRate);
+    }
     case 'adamax':
       // tfjs' defaults for Adamax are Keras' (β1 0.9, β2 0.999); its decay stays 0: schedules do that.
       return tf.train.adamax(learningRate);

@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeKernels, type NativeKernels, type NativeVariant } from './native/native-kernels';
 import { conv2dBackpropFilter } from './wasm-kernels/conv-filter-grad';
 import { conv2dBackpropInput } from './wasm-kernels/conv-input-grad';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-kernels/depthwise-grads';
 import { createSamePaddingKernels } from './wasm-kernels/explicit-same-padding';
+import { shareIdentity } from './wasm-kernels/identity';
+import { createNativeConvKernels } from './wasm-kernels/native-conv';
+import { createCast, createSum } from './wasm-kernels/reductions';
+import { wasmKernel } from './wasm-kernels/kernel-scope';
 import { createMatMulKernels } from './wasm-kernels/matmul';
-import { maxPoolGrad } from './wasm-kernels/max-pool-grad';
+import { createMaxPoolGrad } from './wasm-kernels/max-pool-grad';
 import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
 
 /**
@@ -16,31 +21,57 @@ import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
  *   it never falls back to the cpu backend's kernels);
  * - wrong kernels, routed around: MaxPoolGrad (windows ≤ 0), _FusedMatMul (bias on its scalar
  *   path), and the forward convolutions' 'same' padding for some filter/stride pairs;
- * - slow kernels, replaced: BatchMatMul with transposes, Conv2DBackpropInput, MaxPoolGrad.
+ * - slow kernels, replaced: BatchMatMul with transposes, Conv2DBackpropInput, MaxPoolGrad;
+ *   with the engine's own wasm kernels (native/kernels.wat) where they load, every f32 matmul,
+ *   MaxPoolGrad and the convolution gradients (im2col + GEMM) run on those instead, and a
+ *   Sum over all leading axes (a bias gradient) reads its input once instead of transposing
+ *   it first;
+ * - needless copies, avoided: Identity (every tensor a gradient saves) and a Cast to the same
+ *   dtype share their input's buffer, as on the cpu backend.
  *
  * Every replacement is compared with the cpu backend in tests/unit/engine/wasm-*.test.ts.
  */
-let installed = false;
+let installed: { native: NativeKernels | null; reason: string | null } | null = null;
+
+/** The engine's own wasm kernels once the fixes are installed and they loaded, else null. */
+export function engineNativeKernels(): NativeKernels | null {
+  return installed?.native ?? null;
+}
+
+/** Which of the engine's own wasm kernel builds runs, or why none does (benchmarks report it). */
+export function wasmNativeKernels(): { variant: NativeVariant | null; reason: string | null } {
+  return installed ? { variant: installed.native?.variant ?? null, reason: installed.reason } : { variant: null, reason: 'the wasm kernel fixes are not installed' };
+}
 
 /** Registers the replacements on 'wasm'; call once the wasm backend is initialised. */
 export function installWasmKernelFixes(): void {
   if (installed) return;
+  const backend = tf.findBackend('wasm');
+  if (!backend) throw new Error('the wasm backend is not initialised');
+  const loaded = loadNativeKernels(backend);
+  const native: NativeKernels | null = 'unavailable' in loaded ? null : loaded;
   // The wrappers capture the stock kernels, so they are built before anything is replaced.
   const kernels: Record<string, tf.KernelFunc> = {
-    ...createMatMulKernels(),
+    ...createMatMulKernels(native),
     ...createSamePaddingKernels(),
     Conv2DBackpropFilter: conv2dBackpropFilter,
     Conv2DBackpropInput: conv2dBackpropInput,
     DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
     DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
     UnsortedSegmentSum: unsortedSegmentSum,
-    MaxPoolGrad: maxPoolGrad,
+    MaxPoolGrad: createMaxPoolGrad(native),
+    Identity: shareIdentity,
+    Cast: createCast(wasmKernel('Cast')),
   };
+  if (native) {
+    kernels['Sum'] = createSum(native, wasmKernel('Sum'));
+    Object.assign(kernels, createNativeConvKernels(native, { Conv2DBackpropFilter: conv2dBackpropFilter, Conv2DBackpropInput: conv2dBackpropInput }));
+  }
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const stock = tf.getKernel(kernelName, 'wasm');
     if (stock) tf.unregisterKernel(kernelName, 'wasm');
     // A stock kernel's setup already ran when the backend started; its config is kept otherwise.
     tf.registerKernel({ ...(stock ?? { backendName: 'wasm' }), kernelName, kernelFunc });
   }
-  installed = true;
+  installed = { native, reason: 'unavailable' in loaded ? loaded.unavailable : null };
 }

@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NativeKernels, WindowGeometry } from '../native/native-kernels';
+import { product, type KernelArgs } from './kernel-scope';
+
+const { backend_util } = tf;
+
+type Attrs = Record<string, unknown>;
+
+/**
+ * The geometry of a convolution the native kernels take (NHWC, no dilation, float32), or null
+ * to leave it to the other path. computeConv2DInfo resolves every padding tfjs accepts.
+ */
+function geometry(xShape: readonly number[], filterShape: readonly number[], attrs: Attrs, tensors: tf.TensorInfo[]): (WindowGeometry & { outChannels: number }) | null {
+  if (tensors.some((t) => t.dtype !== 'float32')) return null;
+  const format = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
+  const dilations = attrs['dilations'] ?? 1;
+  if ((format !== 'NHWC' && format !== 'channelsLast') || !(dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)))) return null;
+  if (xShape.length !== 4 || filterShape.length !== 4 || product(xShape) === 0 || product(filterShape) === 0) return null;
+  const info = backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs['strides'] as [number, number],
+    1,
+    attrs['pad'] as 'same',
+    attrs['dimRoundingMode'] as 'round' | undefined,
+    false,
+    'channelsLast',
+  );
+  if (info.outHeight <= 0 || info.outWidth <= 0) return null;
+  return { ...info, padInfo: { top: info.padInfo.top, left: info.padInfo.left } };
+}
+
+/** A 1×1 stride-1 convolution without padding reads x itself as its columns. */
+const isPointwise = (g: WindowGeometry) => g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padInfo.top === 0 && g.padInfo.left === 0;
+
+/** x laid out as [pixels, taps] (a temporary unless pointwise); `done` frees it. */
+function columns(native: NativeKernels, x: tf.TensorInfo, g: WindowGeometry): { cols: tf.TensorInfo; rows: number; taps: number; done: () => void } {
+  const rows = g.batchSize * g.outHeight * g.outWidth;
+  const taps = g.filterHeight * g.filterWidth * g.inChannels;
+  if (isPointwise(g)) return { cols: x, rows, taps, done: () => undefined };
+  const cols = native.output([rows, taps]);
+  native.im2col(cols, x, g);
+  return { cols, rows, taps, done: () => native.free(cols) };
+}
+
+/**
+ * Conv2D's two gradients as im2col/col2im around the engine's own GEMM (native/kernels.wat).
+ * On the CNN's shapes that is 1.5-2.3× faster than the compositions over XNNPACK's convolution
+ * in conv-filter-grad.ts and conv-input-grad.ts, which remain for what this does not take
+ * (dilation, other dtypes, empty tensors). The forward convolution stays with XNNPACK: its
+ * indirect GEMM needs no im2col copy and measured faster (conv 3×3×1→16: 1.5 vs 2.7 ms).
+ */
+export function createNativeConvKernels(native: NativeKernels, fallback: Record<'Conv2DBackpropFilter' | 'Conv2DBackpropInput', tf.KernelFunc>): Record<string, tf.KernelFunc> {
+  const backpropFilter = (args: KernelArgs): tf.TensorInfo | null => {
+    const x = args.inputs['x']!;
+    const dy = args.inputs['dy']!;
+    const attrs = (args.attrs ?? {}) as Attrs;
+    const filterShape = attrs['filterShape'] as number[];
+    const g = geometry(x.shape, filterShape, attrs, [x, dy]);
+    if (!g) return null;
+    const { cols, rows, taps, done } = columns(native, x, g);
+    try {
+      const dw = native.output([...filterShape]);
+      native.gemm(dw, { m: taps, k: rows, n: filterShape[3]!, a: cols, transposeA: true, b: dy, transposeB: false });
+      return dw;
+    } finally {
+      done();
+    }
+  };
+
+  const backpropInput = (args: KernelArgs): tf.TensorInfo | null => {
+    const dy = args.inputs['dy']!;
+    const filter = args.inputs['filter']!;
+    const attrs = (args.attrs ?? {}) as Attrs;
+    const inputShape = attrs['inputShape'] as number[];
+    const g = geometry(inputShape, filter.shape, attrs, [dy, filter]);
+    if (!g) return null;
+    const rows = g.batchSize * g.outHeight * g.outWidth;
+    const taps = g.filterHeight * g.filterWidth * g.inChannels;
+    const dx = native.output([...inputShape]);
+    if (isPointwise(g)) {
+      native.gemm(dx, { m: rows, k: filter.shape[3]!, n: taps, a: dy, transposeA: false, b: filter, transposeB: true });
+      return dx;
+    }
+    const dcols = native.output([rows, taps]);
+    try {
+      native.gemm(dcols, { m: rows, k: filter.shape[3]!, n: taps, a: dy, transposeA: false, b: filter, transposeB: true });
+      native.col2im(dx, dcols, g);
+      return dx;
+    } finally {
+      native.free(dcols);
+    }
+  };
+
+  return {
+    Conv2DBackpropFilter: (args) => backpropFilter(args) ?? fallback.Conv2DBackpropFilter(args),
+    Conv2DBackpropInput: (args) => backpropInput(args) ?? fallback.Conv2DBackpropInput(args),
+  };
+}
