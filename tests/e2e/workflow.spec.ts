@@ -98,7 +98,7 @@ test('import iris, build a model with the mouse, train 5 epochs, export and veri
   await expect(loss).toHaveAttribute('data-train-points', '5');
   await expect(loss).toHaveAttribute('data-val-points', '5');
   // Two epoch lines with dots (the smoothed per-batch line has none): 5 + 5 drawn points.
-  await expect(loss.locator('.recharts-line-dots circle')).toHaveCount(10);
+  await expect(loss.locator('.chart-dots circle')).toHaveCount(10);
   await expect(loss).toContainText('Training loss');
   await expect(loss).toContainText('Validation loss');
   await expect(page.getByTestId('metric-chart')).toHaveAttribute('data-val-points', '5');

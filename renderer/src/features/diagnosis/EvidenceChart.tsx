@@ -1,36 +1,64 @@
-import { Line, LineChart, ReferenceArea, ReferenceDot, XAxis, YAxis } from 'recharts';
+import { memo, useMemo } from 'react';
 import type { Evidence } from '../../../../app/diagnostics';
 import type { EpochLogs } from '../../../../app/project/schema';
+import { formatStat } from '../../lib/format';
 import { COLORS } from '../train/charts';
+import { Plot, type PlotLine } from '../train/Plot';
+import { ticksWithin, type Point } from '../train/plot-scale';
+
+const MARGIN = { top: 6, right: 10, bottom: 0, left: 0 };
 
 /**
  * A small loss chart beside a verdict with its evidence marked: the epochs it is about shaded,
- * its numbers as dots. Epoch e is drawn at x = e + 1, as on the main charts.
+ * its numbers as dots. Epoch e is drawn at x = e + 1, as on the main charts. Memoised: while a
+ * run trains it only changes when an epoch ends.
  */
-export function EvidenceChart({ epochs, evidence }: { epochs: readonly EpochLogs[]; evidence: Evidence }) {
-  const data = epochs.map((e) => ({ x: e.epoch + 1, loss: finite(e.loss), val: finite(e.val_loss) }));
-  // Scale to the epochs after the first: the first is often far above the rest (as on the main chart).
-  const later = data.slice(data.length > 3 ? 1 : 0).flatMap((d) => [d.loss, d.val]).filter((v): v is number => v !== null);
-  const top = later.length > 0 ? Math.max(...later) * 1.1 : 'auto';
-  const dots = evidence.points.filter((p) => (p.series === 'loss' || p.series === 'val_loss') && p.value !== null && Number.isFinite(p.value));
+export const EvidenceChart = memo(function EvidenceChart({ epochs, evidence }: { epochs: readonly EpochLogs[]; evidence: Evidence }) {
+  const dots = useMemo(() => evidence.points.filter((p) => (p.series === 'loss' || p.series === 'val_loss') && p.value !== null && Number.isFinite(p.value)), [evidence]);
+  const chart = useMemo(() => {
+    const loss = line(epochs, 'loss');
+    const val = line(epochs, 'val_loss');
+    const markers = dots.map((p) => ({ x: p.epoch + 1, y: p.value!, color: p.series === 'loss' ? COLORS.train : COLORS.val }));
+    // Scale to the epochs after the first: the first is often far above the rest (as on the main chart); evidence dots stay in view.
+    const skip = epochs.length > 3 ? 1 : 0;
+    const later = [...loss.slice(skip), ...val.slice(skip)].map((p) => p.y);
+    const top = Math.max(later.length > 0 ? Math.max(...later) * 1.1 : 1, ...markers.map((m) => m.y * 1.05));
+    const lastX = Math.max(2, epochs.length);
+    const lines: PlotLine[] = [
+      { id: 'loss', name: 'Training loss', color: COLORS.train, width: 1.5, points: loss },
+      { id: 'val', name: 'Validation loss', color: COLORS.val, width: 1.5, points: val },
+    ];
+    return { lines, markers, x: { domain: [1, lastX] as const, ticks: ticksWithin(1, lastX, 4), format: String }, y: { domain: [0, top] as const, ticks: ticksWithin(0, top, 4), format: compactTick } };
+  }, [epochs, dots]);
+  const span = evidence.span;
   return (
-    <div className="evidence-chart" data-testid="evidence-chart" data-span={evidence.span ? `${evidence.span.from}-${evidence.span.to}` : ''} data-dots={dots.length}>
-      <LineChart responsive style={{ width: '100%', height: 130 }} data={data} margin={{ top: 6, right: 10, bottom: 0, left: 0 }}>
-        <XAxis type="number" dataKey="x" domain={[1, Math.max(2, data.length)]} tick={{ fontSize: 10, fill: '#64748b' }} tickLine={false} axisLine={{ stroke: '#cbd5e1' }} height={18} allowDecimals={false} />
-        <YAxis type="number" domain={[0, top]} allowDataOverflow tick={{ fontSize: 10, fill: '#64748b' }} tickFormatter={compactTick} tickLine={false} axisLine={false} width={48} />
-        {evidence.span && <ReferenceArea x1={evidence.span.from + 1} x2={Math.max(evidence.span.to + 1, evidence.span.from + 1.2)} fill="#fde68a" fillOpacity={0.45} stroke="none" ifOverflow="hidden" />}
-        <Line dataKey="loss" name="Training loss" stroke={COLORS.train} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />
-        <Line dataKey="val" name="Validation loss" stroke={COLORS.val} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />
-        {dots.map((p) => (
-          <ReferenceDot key={`${p.series}-${p.epoch}-${p.label}`} x={p.epoch + 1} y={p.value!} r={4} fill={p.series === 'loss' ? COLORS.train : COLORS.val} stroke="#111827" strokeWidth={1.5} ifOverflow="extendDomain" />
-        ))}
-      </LineChart>
+    <div className="evidence-chart" data-testid="evidence-chart" data-span={span ? `${span.from}-${span.to}` : ''} data-dots={dots.length}>
+      <Plot
+        height={130}
+        margin={MARGIN}
+        yAxisWidth={48}
+        xAxisHeight={18}
+        fontSize={10}
+        lines={chart.lines}
+        x={chart.x}
+        y={chart.y}
+        band={span ? { from: span.from + 1, to: Math.max(span.to + 1, span.from + 1.2) } : null}
+        markers={chart.markers}
+        tooltip={TOOLTIP}
+      />
     </div>
   );
-}
+});
 
-function finite(v: number | null | undefined): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+const TOOLTIP = { label: (x: number) => `epoch ${x}`, format: formatStat, snap: (x: number) => Math.max(1, Math.round(x)) };
+
+function line(epochs: readonly EpochLogs[], key: 'loss' | 'val_loss'): Point[] {
+  const out: Point[] = [];
+  for (const e of epochs) {
+    const y = e[key];
+    if (typeof y === 'number' && Number.isFinite(y)) out.push({ x: e.epoch + 1, y });
+  }
+  return out;
 }
 
 /** Two significant digits are enough on a chart this small (7.2, 0.035, 2.1e+4). */

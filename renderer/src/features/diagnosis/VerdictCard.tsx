@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { fixLabel, type Fix, type Verdict } from '../../../../app/diagnostics';
 import type { EpochLogs } from '../../../../app/project/schema';
 import { useActions, useTrainForm } from '../../app/context';
@@ -28,7 +28,8 @@ const FIX_HINTS: Record<Fix['kind'], string> = {
   more_data: 'More examples make memorising harder and general patterns easier to find.',
 };
 
-export function VerdictCard({ verdict, epochs }: { verdict: Verdict; epochs: readonly EpochLogs[] }) {
+/** Memoised: the panel redraws with every live update, a verdict only when the epochs change it. */
+export const VerdictCard = memo(function VerdictCard({ verdict, epochs }: { verdict: Verdict; epochs: readonly EpochLogs[] }) {
   const { applyDiagnosisFix } = useActions();
   const config = useTrainForm((s) => s.config);
   const [applied, setApplied] = useState<Record<number, string>>({});
@@ -90,4 +91,4 @@ export function VerdictCard({ verdict, epochs }: { verdict: Verdict; epochs: rea
       )}
     </article>
   );
-}
+});

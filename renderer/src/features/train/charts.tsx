@@ -1,7 +1,8 @@
-import { memo } from 'react';
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useMemo } from 'react';
 import type { EpochLogs } from '../../../../app/project/schema';
 import { formatLoss, formatPercent, formatStat } from '../../lib/format';
+import { Plot, type PlotLine } from './Plot';
+import { minMaxDownsample, niceTicks, ticksWithin, type Point } from './plot-scale';
 import type { BatchPoint } from './run-store';
 
 export const COLORS = { train: '#2563eb', val: '#ea580c', batch: '#93c5fd' } as const;
@@ -36,27 +37,6 @@ function robustMax(train: readonly Point[], val: readonly Point[]): number | nul
   return Math.max(...all) > settled * 1.5 ? niceCeil(settled * 1.1) : null;
 }
 
-interface Point {
-  x: number;
-  y: number;
-}
-
-/**
- * The curve as one plain SVG path. recharts' default curve hands its path element back to
- * measure getTotalLength() on every redraw (for an entrance animation we switch off), which
- * forces a synchronous layout of the page several times a second while training; a shape that
- * keeps the element to itself is never measured.
- */
-function PlainCurve(props: unknown) {
-  const { points, stroke, strokeWidth } = props as { points?: ReadonlyArray<{ x: number | null; y: number | null }>; stroke?: string; strokeWidth?: number | string };
-  let d = '';
-  for (const p of points ?? []) {
-    if (p.x === null || p.y === null || !Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
-    d += `${d === '' ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`;
-  }
-  return d === '' ? null : <path className="recharts-curve recharts-line-curve" d={d} fill="none" stroke={stroke} strokeWidth={strokeWidth} />;
-}
-
 /** Epoch logs are 0-based; epoch e is plotted where it ends, at x = e + 1, so batches line up. */
 function series(epochs: readonly EpochLogs[], key: keyof EpochLogs): Point[] {
   const out: Point[] = [];
@@ -86,79 +66,55 @@ interface ChartProps {
   valName: string;
   format: (n: number) => string;
   tickFormat?: (n: number) => string;
-  yDomain: [number | 'auto', number | 'auto'];
+  /** The lower end is fixed; the upper one fixed or 'auto' (round, above every value). */
+  yDomain: [number, number | 'auto'];
   /** Scale the axis to the settled values, not the first epoch's. */
   robust?: boolean;
   batches?: readonly BatchPoint[];
 }
 
 /**
- * The per-batch line is redrawn several times a second while training, and recharts' cost per
- * redraw grows with its points (SVG path, getTotalLength); a chart a few hundred pixels wide
- * shows no more than this many anyway (bench/renderer-events.ts measures the main thread).
+ * The smoothed per-batch line of a long run has thousands of points, more than a chart a few
+ * hundred pixels wide can show; min/max buckets keep its spikes and dips within this many.
  */
-const MAX_DRAWN_BATCH_POINTS = 300;
+export const MAX_DRAWN_BATCH_POINTS = 500;
 
-function drawnBatchPoints(points: readonly BatchPoint[]): Point[] {
-  const step = Math.max(1, Math.ceil(points.length / MAX_DRAWN_BATCH_POINTS));
-  const out: Point[] = [];
-  for (let i = 0; i < points.length; i += step) out.push({ x: points[i]!.x, y: points[i]!.loss });
-  const last = points.at(-1);
-  if (last && out.at(-1)?.x !== last.x) out.push({ x: last.x, y: last.loss });
-  return out;
-}
+const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
 
 function EpochChart(props: ChartProps) {
-  const train = series(props.epochs, props.trainKey);
-  const val = series(props.epochs, props.valKey);
-  const batch = drawnBatchPoints(props.batches ?? []);
+  const { epochs, trainKey, valKey, robust } = props;
+  const train = useMemo(() => series(epochs, trainKey), [epochs, trainKey]);
+  const val = useMemo(() => series(epochs, valKey), [epochs, valKey]);
+  const batch = useMemo(() => minMaxDownsample(props.batches ?? [], MAX_DRAWN_BATCH_POINTS), [props.batches]);
   const total = Math.max(1, props.totalEpochs);
-  const clipAt = props.robust ? robustMax(train, val) : null;
-  const yDomain: [number | 'auto', number | 'auto'] = clipAt === null ? props.yDomain : [props.yDomain[0], clipAt];
-  const dot = (color: string) => ({ r: train.length > 40 ? 0 : 3, fill: color, strokeWidth: 0 });
+  const clipAt = robust ? robustMax(train, val) : null;
+  const [lo, hi] = props.yDomain;
+  const y = useMemo(() => {
+    if (clipAt !== null) return { domain: [lo, clipAt] as const, ticks: ticksWithin(lo, clipAt) };
+    if (hi !== 'auto') return { domain: [lo, hi] as const, ticks: niceTicks(lo, hi) };
+    let top = lo;
+    for (const line of [train, val, batch]) for (const p of line) top = Math.max(top, p.y);
+    const ticks = niceTicks(lo, top);
+    return { domain: [lo, ticks.at(-1)!] as const, ticks };
+  }, [lo, hi, clipAt, train, val, batch]);
+  const lines = useMemo(() => {
+    const r = train.length > 40 ? 0 : 3;
+    const out: PlotLine[] = [];
+    if (batch.length > 0) out.push({ id: 'batch', name: 'Per batch (smoothed)', color: COLORS.batch, width: 1.25, points: batch });
+    out.push({ id: 'train', name: props.trainName, color: COLORS.train, width: 2, points: train, dotRadius: r });
+    out.push({ id: 'val', name: props.valName, color: COLORS.val, width: 2, points: val, dotRadius: r });
+    return out;
+  }, [batch, train, val, props.trainName, props.valName]);
+  const x = useMemo(() => ({ domain: [0, total] as const, ticks: epochTicks(total), format: String, label: 'epoch' }), [total]);
+  const format = props.format;
+  const tooltip = useMemo(() => ({ label: (at: number) => `epoch ${Number(at.toFixed(2))}`, format, snap: (at: number) => Math.min(total, Math.max(0, Math.round(at))) }), [format, total]);
   return (
     <figure className="chart" data-testid={props.testId} data-train-points={train.length} data-val-points={val.length} data-batch-points={batch.length}>
       <figcaption className="chart-title">
         {props.title}
         {clipAt !== null && <span className="chart-note">first epoch above the scale</span>}
       </figcaption>
-      <LineChart responsive style={{ width: '100%', height: 266 }} margin={{ top: 8, right: 16, bottom: 4, left: 4 }}>
-        <CartesianGrid stroke="#eef1f5" vertical={false} />
-        <XAxis
-          type="number"
-          dataKey="x"
-          domain={[0, total]}
-          ticks={epochTicks(total)}
-          allowDecimals={false}
-          tick={{ fontSize: 11, fill: '#64748b' }}
-          tickLine={false}
-          axisLine={{ stroke: '#cbd5e1' }}
-          label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: '#64748b' }}
-          height={34}
-        />
-        <YAxis
-          type="number"
-          domain={yDomain}
-          allowDataOverflow={clipAt !== null}
-          tickFormatter={props.tickFormat ?? props.format}
-          tick={{ fontSize: 11, fill: '#64748b' }}
-          tickLine={false}
-          axisLine={false}
-          width={56}
-        />
-        <Tooltip
-          formatter={(value, name) => [typeof value === 'number' ? props.format(value) : String(value), name]}
-          labelFormatter={(x) => `epoch ${typeof x === 'number' ? Number(x.toFixed(2)) : String(x)}`}
-          contentStyle={{ fontSize: 12, borderRadius: 6, borderColor: '#e2e8f0' }}
-          isAnimationActive={false}
-        />
-        {batch.length > 0 && (
-          <Line data={batch} dataKey="y" name="Per batch (smoothed)" stroke={COLORS.batch} strokeWidth={1.25} dot={false} activeDot={false} isAnimationActive={false} type="linear" shape={PlainCurve} />
-        )}
-        <Line data={train} dataKey="y" name={props.trainName} stroke={COLORS.train} strokeWidth={2} dot={dot(COLORS.train)} isAnimationActive={false} type="linear" shape={PlainCurve} />
-        <Line data={val} dataKey="y" name={props.valName} stroke={COLORS.val} strokeWidth={2} dot={dot(COLORS.val)} isAnimationActive={false} type="linear" shape={PlainCurve} />
-      </LineChart>
-      {/* Plain HTML, not recharts' Legend: that one measures itself after every redraw and lays the chart out again. */}
+      <Plot height={266} margin={MARGIN} yAxisWidth={56} xAxisHeight={34} grid lines={lines} x={x} y={{ ...y, format: props.tickFormat ?? props.format }} tooltip={tooltip} />
       <ul className="chart-legend">
         {batch.length > 0 && <LegendItem color={COLORS.batch} name="Per batch (smoothed)" thin />}
         <LegendItem color={COLORS.train} name={props.trainName} />

@@ -2,10 +2,10 @@ import { createStore } from 'zustand/vanilla';
 import type { BatchLogs } from '../../../../app/engine/protocol';
 import type { EpochLogs, RunSummary } from '../../../../app/project/schema';
 
-/** One point of the smoothed per-batch training loss, at a fractional epoch. */
+/** One point of the smoothed per-batch training loss (y), at a fractional epoch (x): ready to plot. */
 export interface BatchPoint {
   x: number;
-  loss: number;
+  y: number;
 }
 
 /** What this window saw of a run while it trained (epoch logs also live in the run's summary). */
@@ -45,15 +45,29 @@ export type RunStore = ReturnType<typeof createRunStore>;
 
 export type RunEvent = { kind: 'batch'; runId: string; logs: BatchLogs } | { kind: 'epoch'; runId: string; logs: EpochLogs };
 
-/** Fold events into the live runs, copying each touched run once. */
+/**
+ * Fold events into the live runs, copying each touched run once. Only the arrays an event
+ * changes are copied: a flush of batch events keeps the epochs array as it was, so everything
+ * that depends on the epochs alone (the metric chart, the diagnosis) skips its redraw.
+ */
 export function applyEvents(live: Record<string, LiveRun>, events: readonly RunEvent[]): Record<string, LiveRun> {
   const next = { ...live };
-  const touched = new Set<string>();
+  const copied = new Map<string, { epochs: boolean; batches: boolean }>();
   for (const event of events) {
     let run = next[event.runId] ?? emptyLive(event.runId);
-    if (!touched.has(event.runId)) {
-      run = { ...run, epochs: [...run.epochs], batches: [...run.batches] };
-      touched.add(event.runId);
+    let own = copied.get(event.runId);
+    if (!own) {
+      run = { ...run };
+      own = { epochs: false, batches: false };
+      copied.set(event.runId, own);
+    }
+    if (event.kind === 'batch' && !own.batches) {
+      run.batches = [...run.batches];
+      own.batches = true;
+    }
+    if (event.kind === 'epoch' && !own.epochs) {
+      run.epochs = [...run.epochs];
+      own.epochs = true;
     }
     if (event.kind === 'batch') {
       const logs = event.logs;
@@ -64,7 +78,7 @@ export function applyEvents(live: Record<string, LiveRun>, events: readonly RunE
         const value = run.ema.value * (1 - alpha) + alpha * logs.loss;
         run.ema = { value, weight };
         // Epochs are counted from 0 in the logs; batch b of epoch e ends at e + (b + 1) / batches.
-        run.batches.push({ x: logs.epoch + (logs.batch + 1) / Math.max(1, logs.batches), loss: value / weight });
+        run.batches.push({ x: logs.epoch + (logs.batch + 1) / Math.max(1, logs.batches), y: value / weight });
       }
     } else {
       const i = run.epochs.findIndex((e) => e.epoch === event.logs.epoch);
@@ -73,10 +87,10 @@ export function applyEvents(live: Record<string, LiveRun>, events: readonly RunE
     }
     next[event.runId] = run;
   }
-  for (const id of touched) {
+  for (const [id, own] of copied) {
     const run = next[id]!;
-    run.epochs.sort((a, b) => a.epoch - b.epoch);
-    run.batches = thin(run.batches);
+    if (own.epochs) run.epochs.sort((a, b) => a.epoch - b.epoch);
+    if (own.batches) run.batches = thin(run.batches);
   }
   return next;
 }
@@ -117,6 +131,9 @@ export function createRunStore() {
   }));
 }
 
+/** The last merge of each saved epoch list, so the same inputs give the same array (and memoised views skip). */
+const merges = new WeakMap<readonly EpochLogs[], { streamed: readonly EpochLogs[]; merged: EpochLogs[] }>();
+
 /**
  * A run's epochs: the saved summary merged with what streamed in since (after a reload the
  * summary holds the first epochs and the stream the rest).
@@ -126,6 +143,14 @@ export function runEpochs(summary: RunSummary | undefined, live: LiveRun | undef
   const streamed = live?.epochs ?? [];
   if (streamed.length === 0) return saved;
   if (saved.length === 0) return streamed;
+  const cached = merges.get(saved);
+  if (cached?.streamed === streamed) return cached.merged;
+  const merged = mergeEpochs(saved, streamed);
+  merges.set(saved, { streamed, merged });
+  return merged;
+}
+
+function mergeEpochs(saved: readonly EpochLogs[], streamed: readonly EpochLogs[]): EpochLogs[] {
   const last = saved[saved.length - 1]!.epoch;
   if (streamed[0]!.epoch > last) return [...saved, ...streamed];
   const byEpoch = new Map(saved.map((e) => [e.epoch, e]));
