@@ -33,6 +33,27 @@ export const PreparedImages = z.object({
 });
 export type PreparedImages = z.infer<typeof PreparedImages>;
 
+/** One Input node of a multi-input model: the columns of x (0-based) it takes, in order. */
+export const PreparedInput = z.object({
+  node: z.string(),
+  indices: z.array(z.number().int().nonnegative()).min(1),
+});
+export type PreparedInput = z.infer<typeof PreparedInput>;
+
+/** One Output head: its target column and where its values sit in each row of y. */
+export const PreparedHead = z.object({
+  node: z.string(),
+  target: z.string(),
+  task: z.enum(['classification', 'regression']),
+  offset: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  /** Classification: class names in label order. */
+  labels: z.array(z.string()).min(2).optional(),
+  /** Regression: the training rows' mean and std the target was standardized with. */
+  scaling: z.object({ mean: z.number(), std: z.number() }).optional(),
+});
+export type PreparedHead = z.infer<typeof PreparedHead>;
+
 /** Encoded, split data the engine trains on: written by main/data as binary files. */
 export const PreparedData = z.object({
   /** Folder with x_train.f32, y_train.f32, x_val.f32, y_val.f32 (little-endian float32, row-major); images: the y files only. */
@@ -51,8 +72,18 @@ export const PreparedData = z.object({
   preprocessing: Preprocessing,
   /** Image datasets: x streams from the shards (inputWidth = height × width × channels). */
   images: PreparedImages.optional(),
+  /**
+   * A graph with several Inputs or heads (or column choices on them): each Input's columns of
+   * x, and each head's slice of y (outputWidth is their sum). Absent: one Input takes all of x and
+   * one head predicts all of y, as preprocessing describes.
+   */
+  inputs: z.array(PreparedInput).min(1).optional(),
+  heads: z.array(PreparedHead).min(1).optional(),
 });
 export type PreparedData = z.infer<typeof PreparedData>;
+
+/** Values in one predict request: one 1024×1024 RGB image (the largest import size) must fit. */
+export const MAX_PREDICT_VALUES = 1024 * 1024 * 3;
 
 export const EngineRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello') }),
@@ -96,8 +127,8 @@ export const EngineRequest = z.discriminatedUnion('type', [
     requestId: z.string(),
     modelDir: z.string(),
     inputWidth: z.number().int().positive(),
-    /** Row-major inputs, rows × inputWidth (at most a few thousand rows: it crosses IPC as JSON). */
-    x: z.array(z.number()).max(1_000_000),
+    /** Row-major inputs, rows × inputWidth (at most a few thousand rows, or one image at the largest import size: it crosses IPC as JSON). */
+    x: z.array(z.number()).max(MAX_PREDICT_VALUES),
   }),
   /** Predict on the validation rows of a run (runs/<id>/model on runs/<id>/data). */
   z.object({

@@ -50,7 +50,8 @@ export const EpochLogs = z.object({
   val_r2: z.number().nullable().optional(),
   /** The learning rate this epoch trained with (schedules and warm-up change it). */
   lr: z.number().nullable().optional(),
-});
+  // A model with several heads adds each head's loss and metrics under Keras' names: "<output>_loss", "val_<output>_mae".
+}).catchall(z.number().nullable().optional());
 export type EpochLogs = z.infer<typeof EpochLogs>;
 
 export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed']);

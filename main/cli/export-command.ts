@@ -14,7 +14,7 @@ import { parseCsv } from '../data/csv-parse';
 import { encodeRawRows } from '../data/encode';
 import { EngineClient } from '../engine';
 import { cardContextFor } from '../services/export-run';
-import { readPreparedData } from '../services/runs';
+import { readPreparedData, refuseSeveralInputsOrHeads } from '../services/runs';
 import { UsageError } from './cli-error';
 
 const FLAGS = {
@@ -60,6 +60,7 @@ async function projectRun(runDir: string): Promise<RunSource> {
     // A run folder copied out of its project: the card says less about the data.
   }
   const data = existsSync(path.join(runDir, 'data', 'prepared.json')) ? await readPreparedData(runDir) : null;
+  if (data) refuseSeveralInputsOrHeads(data, 'export supports');
   return { modelDir: path.join(runDir, 'model'), data, card: cardContextFor(run, source, dataset), label: `run ${run.id}` };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,6 +6,9 @@ import { suggestTask, taskShape, type TaskShape } from '../../app/dataset/task';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
 import { DEFAULT_WINDOW_SPEC, Differencing, WindowSpec, type ForecastReport } from '../../app/dataset/windows';
 import { analyzeGraph } from '../../app/graph/analyze';
+import { bindGraphToData, bindingSizeIssues, fitGraphToBinding, usesColumnBinding, type GraphBinding } from '../../app/graph/data-binding';
+import { resolveHeadsConfig } from '../../app/engine/heads';
+import { headBaselines } from '../services/baseline';
 import { ModelGraph } from '../../app/graph/schema';
 import { readWeightsFile } from '../engine/import/weights-file';
 import { nodesWithStaleWeights } from '../engine/import/weights-fit';
@@ -17,6 +20,7 @@ import { DEFAULT_TRAIN_CONFIG, LOSSES, METRICS, MONITORS, resolveTrainConfig, Tr
 import { importCsvFile, writeJsonAtomic } from '../data';
 import { cardContextFor } from '../services/export-run';
 import { readPreparedData } from '../services/runs';
+import type { PreparedData } from '../../app/engine/protocol';
 import { createServices } from '../services/create-services';
 import { evaluateRun } from '../services/evaluate-run';
 import { SPLIT_FLAGS, splitSpecFrom, testFinal } from './split-flags';
@@ -185,7 +189,10 @@ const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '
 export function formatEpoch(logs: EpochLogs, epochs: number): string {
   const record = logs as Record<string, number | null | undefined>;
   const shown = METRICS.filter((m) => record[m] !== undefined || record[`val_${m}`] !== undefined);
-  const metrics = shown.map((m) => `  ${m} ${fmt(record[m])}  val_${m} ${fmt(record[`val_${m}`])}`).join('');
+  // Several heads: each head's loss and metrics under its Output's name ("out_price_mae").
+  const known = new Set<string>(['epoch', 'loss', 'val_loss', 'lr', ...METRICS, ...METRICS.map((m) => `val_${m}`)]);
+  const perHead = Object.keys(record).filter((k) => !known.has(k) && !k.startsWith('val_'));
+  const metrics = [...shown, ...perHead].map((m) => `  ${m} ${fmt(record[m])}  val_${m} ${fmt(record[`val_${m}`])}`).join('');
   const lr = logs.lr !== undefined && logs.lr !== null ? `  lr ${logs.lr.toPrecision(3)}` : '';
   return `epoch ${String(logs.epoch + 1).padStart(String(epochs).length)}/${epochs}  loss ${fmt(logs.loss)}  val_loss ${fmt(logs.val_loss)}${metrics}${lr}`;
 }
@@ -206,7 +213,6 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   const imageOptions = imageOptionsFrom(values, values.data, await isImageDataPath(path.resolve(values.data)));
   if (imageOptions && values.target) throw new UsageError(`--target does not apply to an image folder: each subfolder of ${path.basename(values.data)} is a class.`);
   if (imageOptions && values.task !== undefined && values.task !== 'classification') throw new UsageError(`--task: an image folder is classified by its subfolders; ${values.task} does not apply.`);
-  if (!values.target && !imageOptions) throw new UsageError('--target COLUMN is required.');
   if (!values.out) throw new UsageError('--out DIR is required.');
   if (values.graph && values.template) throw new UsageError('Give --graph or --template, not both.');
   const template = values.template as TemplateName | undefined;
@@ -230,6 +236,11 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   const dataFile = path.resolve(values.data);
   const csvOptions = csvOptionsFrom(values);
   const userGraph = values.graph ? await readGraphFile(path.resolve(values.graph)) : null;
+  // A graph whose every head names its target needs no --target: the first head's is the task's.
+  const outputs = userGraph?.nodes.filter((n) => n.type === 'Output') ?? [];
+  const headTargets = outputs.length > 0 && outputs.every((n) => n.type === 'Output' && n.config.target !== undefined) ? outputs.map((n) => (n.type === 'Output' ? n.config.target! : '')) : null;
+  const target = values.target ?? (imageOptions ? undefined : headTargets?.[0]);
+  if (!target && !imageOptions) throw new UsageError(`--target COLUMN is required${userGraph ? ' (or give every Output of the graph a target)' : ''}.`);
   // An imported graph names its weights file, relative to the graph file.
   const initialWeights = values.graph && userGraph?.weights ? path.resolve(path.dirname(path.resolve(values.graph)), userGraph.weights) : undefined;
 
@@ -254,27 +265,41 @@ export async function trainCommand(args: string[], out: (line: string) => void):
       taskSpec = IMAGE_TASK_SPEC;
       shape = imageTaskShape(images);
     } else {
-      const column = meta!.columns.find((c) => c.name === values.target);
-      if (!column) throw new UserError(`${path.basename(dataFile)} has no column "${values.target}". Columns: ${meta!.columns.map((c) => c.name).join(', ')}.`);
+      const column = meta!.columns.find((c) => c.name === target);
+      if (!column) throw new UserError(`${path.basename(dataFile)} has no column "${target}". Columns: ${meta!.columns.map((c) => c.name).join(', ')}.`);
       // A forecast is a regression; windowInputColumns names the problem if the columns cannot make one.
       taskSpec = { target: column.name, task: task ?? (windowSpec ? 'regression' : suggestTask(column)), ...(windowSpec ? { timeSeries: windowSpec } : {}), ...(splitSpec ? { split: splitSpec } : {}) };
       shape = taskShape(meta!, taskSpec);
     }
+    // Several Inputs or heads (or columns chosen on them): each node's columns and target come from the graph.
+    let binding: GraphBinding | null = null;
+    if (userGraph && usesColumnBinding(userGraph)) {
+      if (!meta || taskSpec.timeSeries) throw new UserError(`${path.basename(values.graph!)} has several Inputs or heads, or columns chosen on them; that works with table datasets only so far, not ${meta ? 'time-series windows' : 'image folders'}.`);
+      binding = bindGraphToData(userGraph, meta, taskSpec);
+      const issue = binding.issues[0];
+      if (issue) throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${issue.message}`);
+    }
     try {
-      resolveTrainConfig(config.data, { task: taskSpec.task, classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+      if (binding) resolveHeadsConfig(config.data, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })));
+      else resolveTrainConfig(config.data, { task: taskSpec.task, classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
     } catch (error) {
       if (error instanceof TrainConfigError) throw new UsageError(`${flagOf(error.field)}: ${error.message.replace(/^[\w.]+: /, '')}`);
       throw error;
     }
     // Without --template, the template made for this kind of data (a table: mlp); one that cannot fit says why.
     const input = shape.inputShape ?? shape.inputWidth;
-    const graph = userGraph ? fitGraphToData(userGraph, input, shape.head) : templateGraph(template ?? defaultTemplate(input), input, shape.head);
+    const graph = binding && userGraph ? fitGraphToBinding(userGraph, binding) : userGraph ? fitGraphToData(userGraph, input, shape.head) : templateGraph(template ?? defaultTemplate(input), input, shape.head);
+    const sizeIssue = binding ? bindingSizeIssues(graph, binding)[0] : undefined;
+    if (sizeIssue) throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${sizeIssue.message}`);
     await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       throw new UserError(`Cannot create the output folder ${outDir}: ${error.code === 'EACCES' ? 'permission denied' : (error.code ?? error.message)}.`);
     });
 
     const backend = await services.engine.start();
-    out(`Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs; backend ${backend.name}.`);
+    const what = binding
+      ? `${binding.inputs.map((i) => `Input "${i.node}" (${i.columns.length} columns, ${i.width} values)`).join(', ')} → ${binding.heads.map((h) => `${h.task} of "${h.target}"${h.labels ? ` (${h.labels.length} classes)` : ''}`).join(', ')}`
+      : `${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs`;
+    out(`Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backend.name}.`);
     let recoveriesSeen = 0;
     services.bus.subscribe((event, payload) => {
       if (event === 'run.epoch') out(formatEpoch((payload as { logs: EpochLogs }).logs, config.data.epochs));
@@ -303,9 +328,11 @@ export async function trainCommand(args: string[], out: (line: string) => void):
       out(`Early stopping: ${es.monitor} stopped improving; stopped after epoch ${es.stoppedAt + 1}${es.bestEpoch !== null ? `, best epoch ${es.bestEpoch + 1}${es.restored ? ' (its weights were kept)' : ''}` : ''}.`);
     }
     const runDir = services.projects.runDir(project.id, run.id);
+    const prepared = await readPreparedData(runDir);
+    if ((prepared.inputs?.length ?? 1) > 1 || (prepared.heads?.length ?? 1) > 1) return await writeMultiHeadResults(run, runDir, prepared, outDir, out);
     // MODEL_CARD.md gets the run's settings, history and verdicts, as an export from the app does.
     const card = cardContextFor(run, `layerlab train on ${path.basename(dataFile)}`, meta ? { name: meta.name, rows: meta.rows } : null);
-    const exported = await services.engine.exportModel({ modelDir: path.join(runDir, 'model'), data: await readPreparedData(runDir), outDir, card });
+    const exported = await services.engine.exportModel({ modelDir: path.join(runDir, 'model'), data: prepared, outDir, card });
     // RunManager scored the forecaster in the target's units when the run ended.
     const forecast = run.forecast ?? null;
     // The test split is scored only when asked for (--evaluate-test): once, after training, and kept with the run.
@@ -327,6 +354,51 @@ export async function trainCommand(args: string[], out: (line: string) => void):
     await services.dispose();
     await rm(workspace, { recursive: true, force: true });
   }
+}
+
+/**
+ * A run with several Inputs or heads: the export (and its parity check) reads one x and one
+ * target so far, so --out gets the trained TF.js model as the run saved it, with metrics.json
+ * (each head's naive baseline beside its scores) and config.json.
+ */
+async function writeMultiHeadResults(run: RunSummary, runDir: string, data: PreparedData, outDir: string, out: (line: string) => void): Promise<number> {
+  const modelDir = path.join(runDir, 'model');
+  const files = await readdir(modelDir);
+  for (const file of files) await cp(path.join(modelDir, file), path.join(outDir, file), { recursive: true });
+  const baselines = await headBaselines(data);
+  const final = run.epochs.at(-1) ?? null;
+  const baselineFinal: Record<string, number> = {};
+  for (const [node, b] of Object.entries(baselines)) {
+    if (!b) continue;
+    baselineFinal[`baseline_${node}_val_loss`] = b.val_loss;
+    if (b.val_accuracy !== undefined) baselineFinal[`baseline_${node}_val_accuracy`] = b.val_accuracy;
+    if (b.val_mae !== undefined) baselineFinal[`baseline_${node}_val_mae`] = b.val_mae;
+  }
+  const metrics = {
+    backend: run.backend?.name ?? null,
+    backend_skipped: run.backend?.skipped ?? [],
+    inputs: (data.inputs ?? []).map((i) => ({ node: i.node, values: i.indices.length })),
+    heads: (data.heads ?? []).map((h) => ({ node: h.node, target: h.target, task: h.task, labels: h.labels ?? null })),
+    status: run.status,
+    config: run.trainConfig,
+    epochs: run.epochs,
+    early_stopped: run.earlyStopped ?? null,
+    recoveries: run.recoveries ?? [],
+    final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal },
+    export: null,
+  };
+  await writeJsonAtomic(path.join(outDir, 'metrics.json'), metrics);
+  await writeJsonAtomic(path.join(outDir, 'config.json'), run.trainConfig);
+  out(`Wrote ${outDir}: ${[...files, 'metrics.json', 'config.json'].join(', ')}.`);
+  for (const head of data.heads ?? []) {
+    const b = baselines[head.node];
+    const metric = head.task === 'regression' ? 'mae' : 'accuracy';
+    const value = final?.[`val_${head.node}_${metric}`];
+    const base = b?.[metric === 'mae' ? 'val_mae' : 'val_accuracy'];
+    out(`Head "${head.node}" (${head.task} of "${head.target}"): val_${metric} ${value?.toPrecision(4) ?? '-'}, naive baseline ${base?.toPrecision(4) ?? '-'}.`);
+  }
+  out(`Not exported: this run has ${data.inputs?.length ?? 1} inputs and ${data.heads?.length ?? 1} output heads, and export supports single-input, single-head models so far; model.json is the trained TF.js model.`);
+  return run.status === 'cancelled' ? 130 : 0;
 }
 
 async function readGraphFile(file: string): Promise<ModelGraph> {

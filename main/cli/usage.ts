@@ -20,7 +20,10 @@ Usage:
       --task classification|regression   default: inferred from the target column
       --template linear|mlp|cnn|residual_cnn|lstm
                                          default: mlp for a table, cnn for images, lstm for windows
-      --graph GRAPH.json                 a model graph saved by the editor (instead of --template)
+      --graph GRAPH.json                 a model graph saved by the editor (instead of --template);
+                                         several Inputs ("columns") and heads ("target") train on
+                                         their own columns; --target may be left out when every
+                                         Output names its target
       --epochs N                         default: 30
       --batch-size N                     default: 32
       --optimizer sgd|momentum|adam|adamax|adagrad|adadelta|rmsprop   default: adam

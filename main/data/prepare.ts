@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { planFeatures } from '../../app/dataset/column-plan';
 import { encodedWidth, type DatasetMeta, type Preprocessing, type TaskSpec } from '../../app/dataset/schema';
 import { taskShape } from '../../app/dataset/task';
-import { PreparedData } from '../../app/engine/protocol';
+import { PreparedData, type PreparedHead, type PreparedInput } from '../../app/engine/protocol';
+import type { GraphBinding } from '../../app/graph/data-binding';
 import { UserError } from '../../app/ipc/errors';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { littleEndianBytes } from './binary';
@@ -31,6 +32,20 @@ export interface PrepareInput {
   seed: number;
   /** Created when missing; receives the .f32 files and preprocessing.json. */
   outDir: string;
+  /**
+   * A graph with several Inputs or heads (bindGraphToData, without issues): x holds the columns
+   * its Inputs take and y each head's target side by side. Absent: every feature → the target.
+   */
+  binding?: GraphBinding;
+}
+
+/** One predicted column as prepared: its rows' label index or value, and its width in y. */
+interface TargetPlan {
+  node: string | null;
+  target: string;
+  task: 'classification' | 'regression';
+  labels: string[] | null;
+  width: number;
 }
 
 function damaged(meta: DatasetMeta, what: string): UserError {
@@ -78,11 +93,12 @@ function categoryIndexer(column: StoredColumn, categories: readonly string[]): (
  * existed), read from or written to the dataset's split.json so every run with the same
  * settings uses the same rows.
  */
-async function splitFor(input: PrepareInput, columns: StoredColumn[], indexOf: (name: string) => number, rows: number[], classOf: ((row: number) => number) | null): Promise<SplitRows> {
+async function splitFor(input: PrepareInput, columns: StoredColumn[], indexOf: (name: string) => number, rows: number[], classOf: ((row: number) => number) | null, targets: readonly string[]): Promise<SplitRows> {
   const { meta, taskSpec, validationSplit, seed } = input;
   const spec = taskSpec.split ?? { method: 'random' as const, testShare: 0, seed };
   const shares = { validation: validationSplit, test: spec.testShare };
-  const key: SplitKey = { method: spec.method, validationShare: validationSplit, testShare: spec.testShare, seed: spec.seed, column: spec.column ?? null, target: taskSpec.target, rows: meta.rows, importedAt: meta.importedAt };
+  // Several targets drop the rows missing any of them: another row set, so another stored split.
+  const key: SplitKey = { method: spec.method, validationShare: validationSplit, testShare: spec.testShare, seed: spec.seed, column: spec.column ?? null, target: targets.join(', '), rows: meta.rows, importedAt: meta.importedAt };
   if (spec.method === 'stratified') {
     if (!classOf) throw new UserError(`A stratified split keeps each class's share in every split, so it needs a classification task; "${taskSpec.target}" is a regression target. Choose a random or time-ordered split.`);
     return storedSplit(input.datasetDir, key, () => stratifiedSplit(rows, classOf, shares, spec.seed));
@@ -115,11 +131,15 @@ async function splitFor(input: PrepareInput, columns: StoredColumn[], indexOf: (
  * preprocessing.json, which alone is enough to encode new raw rows the same way (encodeRawRows).
  */
 export async function prepareTrainingData(input: PrepareInput): Promise<PreparedData> {
-  const { datasetDir, meta, taskSpec, validationSplit, outDir } = input;
+  const { datasetDir, meta, taskSpec, validationSplit, outDir, binding } = input;
   if (!(validationSplit > 0 && validationSplit < 1)) throw new UserError(`The validation split must be between 0 and 1 (got ${validationSplit}).`);
+  if (binding && binding.issues.length > 0) throw new UserError(`The model's Inputs and Outputs do not fit ${meta.sourceFile}: ${binding.issues[0]!.message}`);
   // taskShape is what the editor sized the model with; its UserErrors name the problem column.
-  const shape = taskShape(meta, taskSpec);
-  const plans = planFeatures(meta, taskSpec);
+  const shape = binding ? null : taskShape(meta, taskSpec);
+  const plans = binding ? binding.features : planFeatures(meta, taskSpec);
+  const heads: TargetPlan[] = binding
+    ? binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, labels: h.labels, width: h.head.units }))
+    : [{ node: null, target: taskSpec.target, task: taskSpec.task, labels: shape!.labels, width: shape!.head.units }];
   const columns = await loadColumns(datasetDir, meta);
   const columnIndex = new Map(meta.columns.map((c, i) => [c.name, i]));
   const indexOf = (name: string): number => {
@@ -134,39 +154,44 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   };
 
   // The target of each row: a label index (classification) or a value (regression); missing rows are dropped.
-  const targetIndex = indexOf(taskSpec.target);
-  const targetColumn = columnOf(taskSpec.target);
-  const labels = shape.labels;
-  const targetOf: (row: number) => number | null = labels
-    ? (() => {
-        const labelIndex = categoryIndexer(targetColumn, labels);
-        return (row) => {
-          if (cellText(targetColumn, row) === null) return null;
-          const k = labelIndex(row);
-          if (k < 0) throw damaged(meta, `row ${row + 1} of "${taskSpec.target}" has a value that is not one of its classes`);
-          return k;
-        };
-      })()
-    : (() => {
-        const values = numbersOf(meta, columns, targetIndex, taskSpec.target);
-        return (row) => {
-          const v = values[row] ?? Number.NaN;
-          return Number.isNaN(v) ? null : v;
-        };
-      })();
+  const targetReader = (name: string, labels: string[] | null): ((row: number) => number | null) => {
+    const targetColumn = columnOf(name);
+    if (labels) {
+      const labelIndex = categoryIndexer(targetColumn, labels);
+      return (row) => {
+        if (cellText(targetColumn, row) === null) return null;
+        const k = labelIndex(row);
+        if (k < 0) throw damaged(meta, `row ${row + 1} of "${name}" has a value that is not one of its classes`);
+        return k;
+      };
+    }
+    const values = numbersOf(meta, columns, indexOf(name), name);
+    return (row) => {
+      const v = values[row] ?? Number.NaN;
+      return Number.isNaN(v) ? null : v;
+    };
+  };
+  const readers = heads.map((h) => targetReader(h.target, h.labels));
   const kept: number[] = [];
-  const targets = new Float64Array(meta.rows);
-  for (let r = 0; r < meta.rows; r += 1) {
-    const t = targetOf(r);
-    if (t === null) continue;
-    targets[r] = t;
+  const targetsOf = heads.map(() => new Float64Array(meta.rows));
+  rows: for (let r = 0; r < meta.rows; r += 1) {
+    for (let h = 0; h < heads.length; h++) {
+      const t = readers[h]!(r);
+      if (t === null) continue rows;
+      targetsOf[h]![r] = t;
+    }
     kept.push(r);
   }
+  const targetNames = heads.map((h) => `"${h.target}"`).join(' and ');
   if (kept.length < 2) {
-    throw new UserError(`${meta.sourceFile} needs at least 2 rows with a target to train and validate; it has ${kept.length} with a value in "${taskSpec.target}".`);
+    throw new UserError(`${meta.sourceFile} needs at least 2 rows with a target to train and validate; it has ${kept.length} with a value in ${targetNames}.`);
   }
 
-  const split = await splitFor(input, columns, indexOf, kept, labels ? (row) => targets[row] ?? 0 : null);
+  // A stratified split keeps the classes of the task's target (or the first head's) in every split.
+  const stratifyBy = heads.findIndex((h) => h.target === taskSpec.target);
+  const strata = heads[Math.max(0, stratifyBy)]!;
+  const strataValues = targetsOf[Math.max(0, stratifyBy)]!;
+  const split = await splitFor(input, columns, indexOf, kept, strata.labels ? (row) => strataValues[row] ?? 0 : null, heads.map((h) => h.target));
   // Dropping after the split keeps the test rows fixed when a user changes how missing values are handled.
   const dropped = plans.filter((p) => p.missing === 'drop');
   const missingIn = dropped.map((p) => missingTest(p, columnOf(p.profile.name)));
@@ -183,10 +208,11 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const features = fitted.map((f) => f.encoding);
   const inputWidth = encodedWidth(features);
   // The editor sized the Input node with taskShape; a mismatch here would be a bug, not a user error.
-  if (inputWidth !== shape.inputWidth) throw new Error(`Encoded width ${inputWidth} differs from taskShape's ${shape.inputWidth}.`);
-  const outputWidth = shape.head.units;
+  if (shape && inputWidth !== shape.inputWidth) throw new Error(`Encoded width ${inputWidth} differs from taskShape's ${shape.inputWidth}.`);
+  const outputWidth = heads.reduce((n, h) => n + h.width, 0);
 
-  const targetScaling = labels ? undefined : statsOf(targets, trainRows);
+  // Each regression target is standardized with its training rows' statistics alone.
+  const scalings = heads.map((h, i) => (h.labels ? undefined : statsOf(targetsOf[i]!, trainRows)));
   const encodeX = (rows: readonly number[]): Float32Array => {
     const out = new Float32Array(rows.length * inputWidth);
     rows.forEach((row, n) => {
@@ -200,22 +226,33 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   };
   const encodeY = (rows: readonly number[]): Float32Array => {
     const out = new Float32Array(rows.length * outputWidth);
-    rows.forEach((row, n) => {
-      const t = targets[row] ?? 0;
-      if (targetScaling) out[n] = (t - targetScaling.mean) / targetScaling.std;
-      else if (outputWidth === 1) out[n] = t; // two classes: one sigmoid output, 0/1 = label index
-      else out[n * outputWidth + t] = 1;
+    let offset = 0;
+    heads.forEach((head, h) => {
+      const targets = targetsOf[h]!;
+      const scaling = scalings[h];
+      rows.forEach((row, n) => {
+        const t = targets[row] ?? 0;
+        const at = n * outputWidth + offset;
+        if (scaling) out[at] = (t - scaling.mean) / scaling.std;
+        else if (head.width === 1) out[at] = t; // two classes: one sigmoid output, 0/1 = label index
+        else out[at + t] = 1;
+      });
+      offset += head.width;
     });
     return out;
   };
+  // What preprocessing.json describes: the task's target, or the first head when no head predicts it.
+  const primary = Math.max(0, stratifyBy);
+  const labels = heads[primary]!.labels;
+  const targetScaling = scalings[primary];
 
   // Version 1 readers know only the default encodings; anything newer must be refused by them, not misread.
   const plain = features.every((f) => f.kind === 'numeric' ? f.scaling === undefined && f.missing === undefined : f.kind === 'categorical' && Object.keys(f).length === 3);
   const preprocessing: Preprocessing = {
     format: 'layerlab-preprocessing',
     version: plain ? 1 : 2,
-    task: taskSpec.task,
-    target: taskSpec.target,
+    task: heads[primary]!.task,
+    target: heads[primary]!.target,
     features,
     inputOrder: inputNames(features),
     ...(labels ? { labels } : {}),
@@ -244,5 +281,27 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     valRows: valRows.length,
     ...(testRows.length > 0 ? { testRows: testRows.length } : {}),
     preprocessing,
+    ...(binding ? layoutOf(binding, fitted.map((f) => f.width), heads, scalings) : {}),
   });
+}
+
+/** Each Input's columns of x (by the encoded widths of x's features, in order) and each head's slice of y. */
+function layoutOf(binding: GraphBinding, widths: readonly number[], heads: readonly TargetPlan[], scalings: readonly ({ mean: number; std: number } | undefined)[]): { inputs: PreparedInput[]; heads: PreparedHead[] } {
+  const range = new Map<string, number[]>();
+  let at = 0;
+  binding.features.forEach((f, i) => {
+    const width = widths[i] ?? 0;
+    range.set(f.profile.name, Array.from({ length: width }, (_, k) => at + k));
+    at += width;
+  });
+  let offset = 0;
+  return {
+    inputs: binding.inputs.map((input) => ({ node: input.node, indices: input.columns.flatMap((name) => range.get(name) ?? []) })),
+    heads: heads.map((h, i) => {
+      const scaling = scalings[i];
+      const head: PreparedHead = { node: h.node ?? '', target: h.target, task: h.task, offset, width: h.width, ...(h.labels ? { labels: h.labels } : {}), ...(scaling ? { scaling } : {}) };
+      offset += h.width;
+      return head;
+    }),
+  };
 }

@@ -35,6 +35,10 @@ export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
     throw error;
   }
   try {
+    // Evaluation reads one x and one target per row; the services refuse such runs first, by name.
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new EvaluateError(`This model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; evaluation supports single-input, single-head models so far.`);
+    }
     const n = Math.min(data.valRows, job.maxRows);
     const xVal = await readValidationX(data, n);
     const yVal = (await readMatrix(data, 'y_val')).subarray(0, n * data.outputWidth);

@@ -41,13 +41,16 @@ function perSampleLossFor(loss: LossName, outputWidth: number): (y: tf.Tensor, p
   }
 }
 
-export function taskKindOf(preprocessing: Preprocessing, outputWidth: number): TaskKind {
+/** What decides a head's objective: its task and (regression) the scaling of its target. */
+export type HeadTarget = Pick<Preprocessing, 'task' | 'targetScaling'>;
+
+export function taskKindOf(preprocessing: HeadTarget, outputWidth: number): TaskKind {
   if (preprocessing.task === 'regression') return { task: 'regression', classes: 1 };
   // One output column is a two-class (sigmoid) head, more is one-hot over classes: headFor's rule.
   return { task: 'classification', classes: outputWidth === 1 ? 2 : outputWidth };
 }
 
-export function objectiveFor(preprocessing: Preprocessing, outputWidth: number, config: Pick<ResolvedTrainConfig, 'loss'>): Objective {
+export function objectiveFor(preprocessing: HeadTarget, outputWidth: number, config: Pick<ResolvedTrainConfig, 'loss'>): Objective {
   const kind = taskKindOf(preprocessing, outputWidth);
   const head = headFor(kind.task, kind.classes);
   const perSampleLoss = perSampleLossFor(config.loss, outputWidth);

@@ -76,6 +76,11 @@ export async function readSplits(data: PreparedData): Promise<LoadedSplits> {
 
 export type { TrainingBatch } from '../data/images/batch-source';
 
+/** A batch for the model: `inputs` holds each Input's values (data.inputs order) when there are several, and x is then empty. */
+export interface ModelBatch extends TrainingBatch {
+  inputs?: Float32Array[];
+}
+
 /**
  * Where training batches come from, whatever the data: a table's float32 files held in memory,
  * or an image dataset's shards streamed a batch at a time. Batches of one epoch come in a
@@ -87,9 +92,9 @@ export interface BatchSource {
   /** Targets of every training row in split order (class weights count the classes in it). */
   readonly yTrain: Float32Array;
   /** One epoch of training batches (images: augmented). */
-  trainBatches(epoch: number): AsyncIterable<TrainingBatch>;
+  trainBatches(epoch: number): AsyncIterable<ModelBatch>;
   /** The validation rows in split order, in chunks of at most evalChunkRows; never augmented. */
-  validationBatches(): AsyncIterable<TrainingBatch>;
+  validationBatches(): AsyncIterable<ModelBatch>;
   close(): Promise<void>;
 }
 
@@ -112,12 +117,33 @@ function gatherRows(source: Float32Array, width: number, order: Uint32Array, sta
   return out;
 }
 
-/** A table's splits in memory; each batch gathered in JS (no per-step GatherV2 in the engine). */
+/** The columns `indices` of a row-major matrix, as a matrix of their own (one Input's share of x). */
+export function selectColumns(source: Float32Array, width: number, indices: readonly number[]): Float32Array {
+  const rows = source.length / width;
+  const k = indices.length;
+  const out = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    const from = r * width;
+    const to = r * k;
+    for (let j = 0; j < k; j++) out[to + j] = source[from + indices[j]!]!;
+  }
+  return out;
+}
+
+const NO_X = new Float32Array(0);
+
+/**
+ * A table's splits in memory; each batch gathered in JS (no per-step GatherV2 in the engine).
+ * Several Inputs: x is split into one matrix per Input once, when the source opens, so a batch
+ * gathers rows from each as it would from x.
+ */
 class TableBatchSource implements BatchSource {
   readonly trainRows: number;
   readonly valRows: number;
   readonly yTrain: Float32Array;
   private readonly order: Uint32Array;
+  /** Per Input (several Inputs only): [width, train matrix, validation matrix]. */
+  private readonly parts: { width: number; train: Float32Array; val: Float32Array }[] | null;
 
   constructor(
     private readonly data: PreparedData,
@@ -128,23 +154,30 @@ class TableBatchSource implements BatchSource {
     this.valRows = data.valRows;
     this.yTrain = splits.yTrain;
     this.order = new Uint32Array(data.trainRows);
+    this.parts = data.inputs
+      ? data.inputs.map((input) => ({ width: input.indices.length, train: selectColumns(splits.xTrain, data.inputWidth, input.indices), val: selectColumns(splits.xVal, data.inputWidth, input.indices) }))
+      : null;
   }
 
-  async *trainBatches(epoch: number): AsyncGenerator<TrainingBatch> {
+  async *trainBatches(epoch: number): AsyncGenerator<ModelBatch> {
     const { inputWidth, outputWidth, trainRows } = this.data;
     shuffledIndices(trainRows, mulberry32(deriveSeed(this.options.seed, `shuffle:${epoch}`)), this.order);
     for (let start = 0; start < trainRows; start += this.options.batchSize) {
       const end = Math.min(start + this.options.batchSize, trainRows);
-      yield { x: gatherRows(this.splits.xTrain, inputWidth, this.order, start, end), y: gatherRows(this.splits.yTrain, outputWidth, this.order, start, end), size: end - start };
+      const y = gatherRows(this.splits.yTrain, outputWidth, this.order, start, end);
+      if (this.parts) yield { x: NO_X, inputs: this.parts.map((p) => gatherRows(p.train, p.width, this.order, start, end)), y, size: end - start };
+      else yield { x: gatherRows(this.splits.xTrain, inputWidth, this.order, start, end), y, size: end - start };
     }
   }
 
-  async *validationBatches(): AsyncGenerator<TrainingBatch> {
+  async *validationBatches(): AsyncGenerator<ModelBatch> {
     const { inputWidth, outputWidth, valRows } = this.data;
     const chunk = evalChunkRows(inputWidth);
     for (let start = 0; start < valRows; start += chunk) {
       const end = Math.min(start + chunk, valRows);
-      yield { x: this.splits.xVal.subarray(start * inputWidth, end * inputWidth), y: this.splits.yVal.subarray(start * outputWidth, end * outputWidth), size: end - start };
+      const y = this.splits.yVal.subarray(start * outputWidth, end * outputWidth);
+      if (this.parts) yield { x: NO_X, inputs: this.parts.map((p) => p.val.subarray(start * p.width, end * p.width)), y, size: end - start };
+      else yield { x: this.splits.xVal.subarray(start * inputWidth, end * inputWidth), y, size: end - start };
     }
   }
 
@@ -191,11 +224,30 @@ function checkImages(data: PreparedData): NonNullable<PreparedData['images']> {
   return images;
 }
 
+/** Each Input's columns inside x and each head's slice of y, checked against the widths. */
+function checkLayout(data: PreparedData): void {
+  const where = `The prepared data in ${data.dir}`;
+  if (data.images && data.inputs) throw new PreparedDataError(`${where} splits an image dataset between several Inputs; only tables can be. Prepare the dataset again.`);
+  for (const input of data.inputs ?? []) {
+    const bad = input.indices.find((i) => i >= data.inputWidth);
+    if (bad !== undefined) throw new PreparedDataError(`${where} gives the Input "${input.node}" column ${bad + 1} of x, which has ${data.inputWidth}. Prepare the dataset again.`);
+  }
+  if (data.heads) {
+    let offset = 0;
+    for (const head of data.heads) {
+      if (head.offset !== offset) throw new PreparedDataError(`${where} puts the head "${head.node}" at column ${head.offset + 1} of y instead of ${offset + 1}. Prepare the dataset again.`);
+      offset += head.width;
+    }
+    if (offset !== data.outputWidth) throw new PreparedDataError(`${where} has heads ${offset} values wide in all, but y rows of ${data.outputWidth}. Prepare the dataset again.`);
+  }
+}
+
 /**
  * Open a run's data for training. Tables are read whole (as before); images stream from their
  * shards. Problems with the files come back as a PreparedDataError naming the file.
  */
 export async function openBatchSource(data: PreparedData, options: { batchSize: number; seed: number }): Promise<BatchSource> {
+  checkLayout(data);
   if (!data.images) return new TableBatchSource(data, await readSplits(data), options);
   const images = checkImages(data);
   const yTrain = await readMatrix(data, 'y_train');

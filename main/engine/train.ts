@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BatchLogs, PreparedData, TrainRequest } from '../../app/engine/protocol';
-import { formatSampleShape, sampleShape, type ModelGraph } from '../../app/graph';
+import { headsOf, resolveHeadsConfig } from '../../app/engine/heads';
+import type { BatchLogs, TrainRequest } from '../../app/engine/protocol';
 import type { EarlyStopInfo, EpochLogs } from '../../app/project/schema';
 import type { CheckpointState } from '../../app/training/checkpoint';
 import { classCounts, classOfRow, classWeightsFor } from '../../app/training/class-weights';
-import { resolveTrainConfig, TrainConfigError, type ResolvedTrainConfig } from '../../app/training/config';
+import { TrainConfigError, type MetricName, type ResolvedTrainConfig } from '../../app/training/config';
 import { initialEarlyStoppingState, observeForEarlyStopping, type EarlyStoppingState } from '../../app/training/early-stopping';
 import { initialScheduleState, learningRateAt, observeEpoch, type ScheduleSettings, type ScheduleState } from '../../app/training/lr-schedule';
 import { MetricAccumulator } from '../../app/training/metrics';
@@ -15,9 +15,9 @@ import { buildModel, GraphBuildError, setDropoutSeed, type BuiltModel } from './
 import { readWeightsFile, WeightsFileError, type NodeWeights } from './import/weights-file';
 import { readCheckpoint, readWeights, writeCheckpoint, writeWeights } from './checkpoint';
 import { PREPROCESSING_JSON, saveModel } from './model-io';
-import { objectiveFor, taskKindOf, type Objective } from './objective';
+import { fitModelToData, ModelFitError, type ModelFit, type TrainedHead } from './model-fit';
 import { createOptimizer, optimizerWeights, type NamedTensor, setLearningRate, setOptimizerWeights } from './optimizers';
-import { openBatchSource, PreparedDataError, type BatchSource } from './prepared-data';
+import { openBatchSource, PreparedDataError, selectColumns, type BatchSource, type ModelBatch } from './prepared-data';
 import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
 
 /** What one training run needs: the engine protocol's train request. */
@@ -56,62 +56,88 @@ class RunSetupError extends Error {}
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
-const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
-/** The one Input and one Output the engine feeds, checked against the data's widths. */
-function checkModelFitsData(built: BuiltModel, data: PreparedData, objective: Objective, graph: ModelGraph): number[] {
-  const { analysis } = built;
-  if (analysis.inputs.length !== 1 || analysis.outputs.length !== 1) {
-    throw new RunSetupError(
-      `The engine trains models with exactly one Input and one Output; this graph has ${analysis.inputs.length} Input(s) and ${analysis.outputs.length} Output(s).`,
-    );
-  }
-  const inputNode = graph.nodes.find((n) => n.id === analysis.inputs[0]);
-  const outputNode = graph.nodes.find((n) => n.id === analysis.outputs[0]);
-  if (inputNode?.type !== 'Input' || outputNode?.type !== 'Output') throw new RunSetupError('The graph has no usable Input or Output node.');
-  const inputShape = inputNode.config.shape;
-  if (product(inputShape) !== data.inputWidth) {
-    throw new RunSetupError(
-      `The Input "${inputNode.id}" takes ${formatSampleShape(sampleShape(inputShape))} per sample, but the data has ${data.inputWidth} input values per row. Set the Input's shape to (${(data.inputShape ?? [data.inputWidth]).join(', ')}).`,
-    );
-  }
-  const outShape = analysis.nodes[outputNode.id]?.outputShape;
-  if (!outShape || outShape.length !== 1 || outShape[0] !== data.outputWidth) {
-    throw new RunSetupError(
-      `The Output "${outputNode.id}" gives ${outShape ? formatSampleShape(outShape) : 'an unknown shape'} per sample, but the data has ${data.outputWidth} target value(s) per row. Set its units to ${data.outputWidth}${outShape && outShape.length > 1 ? ' and give the Input a flat shape' : ''}.`,
-    );
-  }
-  // Class probabilities need the head's activation whatever the loss; regression accepts any.
-  if (data.preprocessing.task === 'classification' && outputNode.config.activation !== objective.head.activation) {
-    throw new RunSetupError(
-      `The Output "${outputNode.id}" uses the ${outputNode.config.activation} activation, but this task needs ${objective.head.activation} (loss ${objective.loss}). Set its activation to ${objective.head.activation}.`,
-    );
-  }
-  return [...inputShape];
+/** The model's input tensors for one batch: x shaped for the one Input, or each Input's own values. */
+function feeds(batch: ModelBatch, fit: ModelFit): tf.Tensor[] {
+  if (!fit.inputOrder) return [tf.tensor(batch.x, [batch.size, ...fit.inputShapes[0]!])];
+  return fit.inputOrder.map((at, i) => {
+    const values = batch.inputs?.[at];
+    if (!values) throw new PreparedDataError(`A batch has no values for the model's Input ${i + 1}. Prepare the dataset again.`);
+    return tf.tensor(values, [batch.size, ...fit.inputShapes[i]!]);
+  });
+}
+
+/** One output per head, in the model's output order (apply and predict give a bare tensor for one). */
+function outputsOf(result: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[]): tf.Tensor[] {
+  return (Array.isArray(result) ? result : [result]) as tf.Tensor[];
+}
+
+/** Each head's per-sample loss on its own columns of y. */
+function headLosses(fit: ModelFit, y: tf.Tensor2D, predictions: readonly tf.Tensor[]): tf.Tensor[] {
+  return fit.heads.map((h, i) => h.objective.perSampleLoss(h.columns ? y.slice([0, h.offset], [-1, h.width]) : y, predictions[i]!));
+}
+
+/**
+ * What one read-back carries: the loss, the outputs' sum (NaN or infinite as soon as any output
+ * is; cross-entropy clips probabilities, so its loss can look fine on NaN outputs), each head's
+ * loss when there are several, then every head's predictions.
+ */
+function packStats(loss: tf.Tensor, losses: readonly tf.Tensor[], predictions: readonly tf.Tensor[]): tf.Tensor {
+  const sum = predictions.length === 1 ? predictions[0]!.sum() : tf.addN(predictions.map((p) => p.sum()));
+  const header = tf.stack([loss, sum, ...(losses.length > 1 ? losses : [])]);
+  return tf.concat([header, ...predictions.map((p) => p.reshape([-1]))]);
+}
+
+/** One head's scores over an epoch (or the validation split): its loss sum (several heads only) and metrics. */
+interface HeadScores {
+  lossSum: number;
+  metrics: MetricAccumulator;
+}
+
+function headScores(fit: ModelFit, metrics: (head: TrainedHead) => readonly MetricName[]): HeadScores[] {
+  return fit.heads.map((h) => ({ lossSum: 0, metrics: new MetricAccumulator(h.objective.kind, metrics(h), h.width, h.objective.metricScale) }));
+}
+
+/**
+ * Add one read-back's per-head losses (× lossWeight: the rows for a batch mean, 1 for a sum) and
+ * predictions (`values` after its header) to the scores, each head compared with its columns of y.
+ */
+function scoreBatch(fit: ModelFit, scores: HeadScores[], values: Float32Array, y: Float32Array, rows: number, width: number, lossWeight: number): void {
+  const several = fit.heads.length > 1;
+  let at = 2 + (several ? fit.heads.length : 0);
+  fit.heads.forEach((head, h) => {
+    const score = scores[h]!;
+    if (several) score.lossSum += values[2 + h]! * lossWeight;
+    const predictions = values.subarray(at, at + rows * head.width);
+    score.metrics.add(head.columns ? selectColumns(y, width, head.columns) : y, predictions);
+    at += rows * head.width;
+  });
 }
 
 /**
  * Mean loss and the metrics over the whole validation split, chunk by chunk as the source
  * gives them (a table's rows in memory or images from disk), leaving no tensors behind.
  */
-async function evaluate(model: tf.LayersModel, source: BatchSource, inputShape: number[], outputWidth: number, objective: Objective, metrics: MetricAccumulator): Promise<{ loss: number; outputsFinite: boolean }> {
+async function evaluate(model: tf.LayersModel, source: BatchSource, fit: ModelFit, outputWidth: number, scores: HeadScores[]): Promise<{ loss: number; outputsFinite: boolean }> {
   let rows = 0;
   let outputSum = 0;
   let lossSum = 0;
   for await (const batch of source.validationBatches()) {
     const packed = tf.tidy(() => {
-      const x = tf.tensor(batch.x, [batch.size, ...inputShape]);
+      const xs = feeds(batch, fit);
       const y = tf.tensor2d(batch.y, [batch.size, outputWidth]);
-      const p = model.predict(x) as tf.Tensor;
-      return tf.concat([tf.stack([objective.perSampleLoss(y, p).sum(), p.sum()]), p.reshape([-1])]);
+      const predictions = outputsOf(model.predict(xs.length === 1 ? xs[0]! : xs));
+      const sums = headLosses(fit, y, predictions).map((l) => l.sum());
+      return packStats(sums.length === 1 ? sums[0]! : tf.addN(sums), sums, predictions);
     });
     const values = (await packed.data()) as Float32Array;
     packed.dispose();
     lossSum += values[0]!;
     outputSum += values[1]!;
     rows += batch.size;
-    metrics.add(batch.y, values.subarray(2));
+    scoreBatch(fit, scores, values, batch.y, batch.size, outputWidth, 1);
   }
+  for (const score of scores) score.lossSum /= Math.max(1, rows);
   return { loss: lossSum / rows, outputsFinite: Number.isFinite(outputSum) };
 }
 
@@ -147,11 +173,19 @@ function sampleWeights(y: Float32Array, width: number, weights: readonly number[
 }
 
 /** Epoch logs with every asked-for metric on both splits; lr only when it changes. */
-function epochLogs(epoch: number, loss: number | null, valLoss: number | null, train: MetricAccumulator, val: MetricAccumulator, lr: number | null): EpochLogs {
+function epochLogs(epoch: number, loss: number | null, valLoss: number | null, fit: ModelFit, train: HeadScores[], trainRows: number, val: HeadScores[], lr: number | null): EpochLogs {
   const logs: EpochLogs = { epoch, loss, val_loss: valLoss };
   const record = logs as Record<string, number | null>;
-  for (const [name, value] of Object.entries(train.results())) record[name] = value ?? null;
-  for (const [name, value] of Object.entries(val.results())) record[`val_${name}`] = value ?? null;
+  fit.heads.forEach((head, h) => {
+    const p = head.prefix;
+    // Several heads: each one's loss too, in its target's own units (the total is the sum trained on).
+    if (fit.heads.length > 1) {
+      record[`${p}loss`] = finiteOrNull((train[h]!.lossSum / Math.max(1, trainRows)) * head.objective.lossScale);
+      record[`val_${p}loss`] = finiteOrNull(val[h]!.lossSum * head.objective.lossScale);
+    }
+    for (const [name, value] of Object.entries(train[h]!.metrics.results())) record[`${p}${name}`] = value ?? null;
+    for (const [name, value] of Object.entries(val[h]!.metrics.results())) record[`val_${p}${name}`] = value ?? null;
+  });
   if (lr !== null) logs.lr = lr;
   return logs;
 }
@@ -177,13 +211,13 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   let source: BatchSource | null = null;
   try {
     let config: ResolvedTrainConfig;
+    let headMetrics: MetricName[][];
     try {
-      config = resolveTrainConfig(job.config, taskKindOf(data.preprocessing, data.outputWidth));
+      ({ config, metrics: headMetrics } = resolveHeadsConfig(job.config, headsOf(data)));
     } catch (error) {
       if (error instanceof TrainConfigError) return failed(`The training settings cannot work for this data: ${error.message}`);
       throw error;
     }
-    const objective = objectiveFor(data.preprocessing, data.outputWidth, config);
     let initialWeights: NodeWeights | undefined;
     try {
       initialWeights = job.initialWeights ? await readWeightsFile(job.initialWeights) : undefined;
@@ -197,7 +231,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       if (error instanceof GraphBuildError) return failed(`The model graph cannot be built: ${error.message}`);
       throw error;
     }
-    const inputShape = checkModelFitsData(built, data, objective, job.graph);
+    const fit = fitModelToData(built, data, job.graph, config, headMetrics);
+    // One head: the run's objective, class weights and batch metric as always.
+    const objective = fit.heads[0]!.objective;
+    const several = fit.heads.length > 1;
     const { model, dropoutLayers } = built;
     source = await openBatchSource(data, { batchSize: config.batchSize, seed: config.seed });
     const batchSource = source;
@@ -252,7 +289,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       const dropoutRandom = mulberry32(deriveSeed(config.seed, `dropout:${epoch}`));
       const lr = learningRateAt(scheduleSettings, epoch, scheduleState);
       setLearningRate(optimizer, lr);
-      const trainMetrics = new MetricAccumulator(objective.kind, config.metrics, data.outputWidth, objective.metricScale);
+      const trainScores = headScores(fit, (h) => h.metrics);
       let lossSum = 0;
       let rowsSeen = 0;
       let batch = -1;
@@ -260,7 +297,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         batch++;
         const n = next.size;
         const yRows = next.y;
-        const xb = tf.tensor(next.x, [n, ...inputShape]);
+        const xs = feeds(next, fit);
         const yb = tf.tensor2d(yRows, [n, data.outputWidth]);
         const wb = classWeights ? tf.tensor1d(sampleWeights(yRows, data.outputWidth, classWeights)) : null;
         for (const layer of dropoutLayers) setDropoutSeed(layer, nextIntSeed(dropoutRandom));
@@ -268,13 +305,12 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         let grads: tf.NamedTensorMap | null = null;
         try {
           const computed = optimizer.computeGradients(() => {
-            const pred = model.apply(xb, { training: true }) as tf.Tensor;
-            const perSample = objective.perSampleLoss(yb, pred);
-            const dataLoss = (wb ? tf.mul(perSample, wb) : perSample).mean() as tf.Scalar;
-            // One read-back per step: the loss, the outputs' sum (NaN or infinite as soon as any
-            // output is; cross-entropy clips probabilities, so its loss can look fine on NaN
-            // outputs) and the predictions, from which the batch's metrics are computed.
-            stats = tf.keep(tf.concat([tf.stack([dataLoss, pred.sum()]), pred.reshape([-1])]));
+            const predictions = outputsOf(model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }));
+            // Several heads: the total loss is the sum of the heads' mean losses (one loss each).
+            const losses = headLosses(fit, yb, predictions).map((perSample) => (wb ? tf.mul(perSample, wb) : perSample).mean());
+            const dataLoss = (losses.length === 1 ? losses[0]! : tf.addN(losses)) as tf.Scalar;
+            // One read-back per step (packStats); the batch's metrics are computed from it.
+            stats = tf.keep(packStats(dataLoss, losses, predictions));
             // Per-layer L1/L2 penalties: minimised, but not part of the reported loss.
             const penalties = model.calculateLosses();
             return (penalties.length > 0 ? tf.addN([dataLoss, ...penalties]) : dataLoss) as tf.Scalar;
@@ -292,7 +328,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           (stats as tf.Tensor | null)?.dispose();
           throw error;
         } finally {
-          tf.dispose([xb, yb, ...(wb ? [wb] : []), ...(grads ? Object.values(grads) : [])]);
+          tf.dispose([...xs, yb, ...(wb ? [wb] : []), ...(grads ? Object.values(grads) : [])]);
         }
         const kept = stats as tf.Tensor | null;
         const values = kept ? ((await kept.data()) as Float32Array) : new Float32Array([NaN, NaN]);
@@ -307,19 +343,17 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
             `Training stopped at epoch ${epoch + 1}, batch ${batch + 1}: the ${bad.what} became ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'}. The model diverged: lower the learning rate (it is ${lr}) or check the data for extreme values.`,
           );
         }
-        const predictions = values.subarray(2);
-        trainMetrics.add(yRows, predictions);
+        scoreBatch(fit, trainScores, values, yRows, n, data.outputWidth, n);
         lossSum += lossValue * n;
         rowsSeen += n;
-        const batchMetric = new MetricAccumulator(objective.kind, [objective.primaryMetric], data.outputWidth, objective.metricScale);
-        batchMetric.add(yRows, predictions);
-        hooks.onBatch?.({
-          epoch,
-          batch,
-          batches,
-          loss: finiteOrNull(lossValue * objective.lossScale),
-          metric: batchMetric.results()[objective.primaryMetric] ?? null,
-        });
+        // The batch's second curve: the one head's main metric (several heads have one each, in the epoch logs).
+        let metric: number | null = null;
+        if (!several) {
+          const batchMetric = new MetricAccumulator(objective.kind, [objective.primaryMetric], data.outputWidth, objective.metricScale);
+          batchMetric.add(yRows, values.subarray(2));
+          metric = batchMetric.results()[objective.primaryMetric] ?? null;
+        }
+        hooks.onBatch?.({ epoch, batch, batches, loss: finiteOrNull(lossValue * (several ? 1 : objective.lossScale)), metric });
         // Let IPC messages (pause, cancel) in between batches; a tight loop would starve them.
         if (await stopped()) {
           cancelled = true;
@@ -328,14 +362,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }
       if (cancelled) break;
 
-      const valMetrics = new MetricAccumulator(objective.kind, config.metrics, data.outputWidth, objective.metricScale);
-      const val = await evaluate(model, batchSource, inputShape, data.outputWidth, objective, valMetrics);
+      const valScores = headScores(fit, (h) => h.metrics);
+      const val = await evaluate(model, batchSource, fit, data.outputWidth, valScores);
       if (!Number.isFinite(val.loss) || !val.outputsFinite) {
         return await divergedOutcome(
           `Training stopped at epoch ${epoch + 1}: the model's ${Number.isFinite(val.loss) ? 'outputs' : 'loss'} on the validation rows became NaN or infinite. The model diverged: lower the learning rate (it is ${lr}) or check the data for extreme values.`,
         );
       }
-      const logs = epochLogs(epoch, finiteOrNull((lossSum / rowsSeen) * objective.lossScale), finiteOrNull(val.loss * objective.lossScale), trainMetrics, valMetrics, lrVaries ? lr : null);
+      // One head: losses in its target's units. Several: the total, the sum of standardized losses each head trains on.
+      const lossScale = several ? 1 : objective.lossScale;
+      const logs = epochLogs(epoch, finiteOrNull((lossSum / rowsSeen) * lossScale), finiteOrNull(val.loss * lossScale), fit, trainScores, rowsSeen, valScores, lrVaries ? lr : null);
       history.push(logs);
       scheduleState = observeEpoch(scheduleSettings, epoch, logs.val_loss, scheduleState);
       const snapshot = await readWeights(model);
@@ -397,7 +433,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       return values;
     }
   } catch (error) {
-    if (error instanceof RunSetupError || error instanceof PreparedDataError) return failed(error.message);
+    if (error instanceof RunSetupError || error instanceof PreparedDataError || error instanceof ModelFitError) return failed(error.message);
     throw error;
   } finally {
     await source?.close();

@@ -1,7 +1,8 @@
 import type { Baseline } from '../../app/diagnostics/baseline';
 import type { PreparedData } from '../../app/engine/protocol';
 import { headFor, type LossName } from '../../app/training/config';
-import { readMatrix } from '../engine/prepared-data';
+import { headKind, headsOf } from '../../app/engine/heads';
+import { readMatrix, selectColumns } from '../engine/prepared-data';
 import { readWindowAnchors } from '../data/prepare-windows';
 import { undoDifferencing, type ForecastReport } from '../../app/dataset/windows';
 import type { EngineClient } from '../engine';
@@ -29,12 +30,35 @@ const HUBER_DELTA = 1;
  * Null for a loss it has no formula for, rather than a number that would mislead.
  */
 export async function computeBaseline(data: PreparedData, loss?: LossName): Promise<Baseline | null> {
+  // Several heads have one baseline each (headBaselines); one number for all would mislead.
+  if (data.heads && data.heads.length > 1) return null;
   const [yTrain, yVal] = await Promise.all([readMatrix(data, 'y_train'), readMatrix(data, 'y_val')]);
   const task = data.preprocessing.task;
   const width = data.outputWidth;
   const lossName = loss ?? headFor(task, task === 'classification' && width === 1 ? 2 : width).loss;
   if (data.preprocessing.windows) return lastValueBaseline(yTrain, yVal, data, lossName);
   return task === 'regression' ? regressionBaseline(yTrain, yVal, data, lossName) : classificationBaseline(yTrain, yVal, width, lossName);
+}
+
+/**
+ * The naive baseline of each head of a run with several (by the head's Output node id), in the
+ * head's own loss (its task's default, as the engine trains it) and metric, on its own columns of y.
+ */
+export async function headBaselines(data: PreparedData): Promise<Record<string, Baseline | null>> {
+  const [yTrain, yVal] = await Promise.all([readMatrix(data, 'y_train'), readMatrix(data, 'y_val')]);
+  const out: Record<string, Baseline | null> = {};
+  for (const head of headsOf(data)) {
+    const columns = Array.from({ length: head.width }, (_, k) => head.offset + k);
+    const train = selectColumns(yTrain, data.outputWidth, columns);
+    const val = selectColumns(yVal, data.outputWidth, columns);
+    const kind = headKind(head);
+    const loss = headFor(kind.task, kind.classes).loss;
+    out[head.node] =
+      head.task === 'regression'
+        ? regressionBaseline(train, val, { ...data, preprocessing: { ...data.preprocessing, ...(head.scaling ? { targetScaling: head.scaling } : {}) } }, loss)
+        : classificationBaseline(train, val, head.width, loss);
+  }
+  return out;
 }
 
 /** Per-sample regression losses on the standardized target, and the factor back to the target's units. */

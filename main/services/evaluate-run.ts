@@ -11,7 +11,7 @@ import type { RunSummary, TestScore } from '../../app/project/schema';
 import { headFor, type LossName } from '../../app/training/config';
 import { TEST_ROWS_FILE, VALIDATION_ROWS_FILE } from '../data/prepare';
 import type { EngineClient } from '../engine';
-import { readPreparedData } from './runs';
+import { readPreparedData, refuseSeveralInputsOrHeads } from './runs';
 import { IMAGE_EXAMPLE_COLUMNS, imageExampleValues } from './image-examples';
 
 /** More rows make the charts slow to draw and say nothing more about the model. */
@@ -127,6 +127,7 @@ export async function evaluateRun(deps: { projects: ProjectService; engine: Engi
   const modelDir = path.join(runDir, 'model');
   if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
   const prepared = await readPreparedData(runDir);
+  refuseSeveralInputsOrHeads(prepared, 'evaluation supports');
   if (split === 'test' && !prepared.testRows) {
     throw new UserError(`Run ${runId} has no test split: set a test share under "Split" in the dataset step, then train a run to evaluate on it.`);
   }

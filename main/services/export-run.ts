@@ -7,7 +7,7 @@ import { UserError } from '../../app/ipc/errors';
 import type { RunSummary } from '../../app/project/schema';
 import type { ProjectService } from '../data';
 import type { EngineClient } from '../engine';
-import { readPreparedData } from './runs';
+import { readPreparedData, refuseSeveralInputsOrHeads } from './runs';
 
 /** What MODEL_CARD.md says about a project's run: its data, graph, settings, history and verdicts. */
 export function cardContextFor(run: RunSummary, source: string, dataset: { name: string; rows: number } | null): ModelCardContext {
@@ -44,9 +44,11 @@ export async function exportRun(
   if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
   const state = await projects.open(projectId);
   const dataset = state.dataset ? { name: state.dataset.name, rows: state.dataset.rows } : null;
+  const data = await readPreparedData(runDir);
+  refuseSeveralInputsOrHeads(data, 'export supports');
   return engine.exportModel({
     modelDir,
-    data: await readPreparedData(runDir),
+    data,
     outDir: target,
     format: input.format,
     quantize: input.quantize,

@@ -7,7 +7,7 @@ import type { ProjectService } from '../data';
 import { encodeRawRows } from '../data/encode';
 import type { EngineClient } from '../engine';
 import { readMatrix } from '../engine/prepared-data';
-import { readPreparedData } from './runs';
+import { readPreparedData, refuseSeveralInputsOrHeads } from './runs';
 
 /**
  * The inference playground's main side: raw rows → the run's own preprocessing.json (the copy
@@ -15,9 +15,11 @@ import { readPreparedData } from './runs';
  * units. No tfjs here: the engine process runs the model.
  */
 
-async function runModel(projects: ProjectService, projectId: string, runId: string): Promise<{ runDir: string; modelDir: string; preprocessing: Preprocessing }> {
+/** A trained run's model folder and its preprocessing.json, checked; shared with the image playground (predict-images.ts). */
+export async function loadRunModel(projects: ProjectService, projectId: string, runId: string): Promise<{ runDir: string; modelDir: string; preprocessing: Preprocessing }> {
   const run = await projects.readRun(projectId, runId);
   if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to predict with (it ${run.status === 'running' ? 'is still training' : run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);
+  refuseSeveralInputsOrHeads(run.graph, 'the playground and predictions support');
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');
   const file = path.join(modelDir, 'preprocessing.json');
@@ -39,10 +41,6 @@ async function runModel(projects: ProjectService, projectId: string, runId: stri
   if (windows) {
     // One typed row is not a forecaster's input: it reads the last `lookback` rows of the series.
     throw new UserError(`This run forecasts from windows of ${windows.lookback} rows of ${windows.inputs.join(', ')}, so it cannot predict from one typed row; see its evaluation on the validation windows instead.`);
-  }
-  if (parsed.data.image) {
-    // The typed-row form cannot take a picture; a drop zone for images is not built yet.
-    throw new UserError(`This run classifies ${parsed.data.image.width}×${parsed.data.image.height} images, and the playground takes typed rows only so far. Export the model: the predict.mjs beside it classifies image files.`);
   }
   return { runDir, modelDir, preprocessing: parsed.data };
 }
@@ -77,7 +75,13 @@ function decodeRow(features: readonly FeatureEncoding[], x: Float32Array, offset
 }
 
 export async function predictInputs(projects: ProjectService, projectId: string, runId: string): Promise<PredictInputs> {
-  const { runDir, preprocessing } = await runModel(projects, projectId, runId);
+  const { runDir, preprocessing } = await loadRunModel(projects, projectId, runId);
+  const image = preprocessing.image;
+  if (image) {
+    // No typed fields: the playground shows a drop zone and sends files to run.predictImages.
+    const { width, height, channels, color, fit } = image;
+    return { task: preprocessing.task, target: preprocessing.target, labels: preprocessing.labels ?? null, fields: [], image: { width, height, channels, color, fit } };
+  }
   let prefill: string[] | null = null;
   try {
     const data = await readPreparedData(runDir);
@@ -96,7 +100,8 @@ export async function predictInputs(projects: ProjectService, projectId: string,
   return { task: preprocessing.task, target: preprocessing.target, labels: preprocessing.labels ?? null, fields };
 }
 
-function toPrediction(preprocessing: Preprocessing, output: readonly number[], row: number): Prediction {
+/** One raw model output → label and probabilities (or a value); `row` names it in the error. */
+export function toPrediction(preprocessing: Preprocessing, output: readonly number[], row: number): Prediction {
   if (preprocessing.task === 'regression') {
     const scaling = preprocessing.targetScaling ?? { mean: 0, std: 1 };
     return { label: null, probabilities: null, value: output[0]! * scaling.std + scaling.mean };
@@ -115,7 +120,8 @@ function toPrediction(preprocessing: Preprocessing, output: readonly number[], r
 }
 
 export async function predictRun(deps: { projects: ProjectService; engine: EngineClient }, projectId: string, runId: string, rows: Record<string, string>[]): Promise<PredictResult> {
-  const { modelDir, preprocessing } = await runModel(deps.projects, projectId, runId);
+  const { modelDir, preprocessing } = await loadRunModel(deps.projects, projectId, runId);
+  if (preprocessing.image) throw new UserError(`Run ${runId} classifies ${preprocessing.image.width}×${preprocessing.image.height} images, not typed rows: send image files with run.predictImages (the playground's drop zone).`);
   const inputWidth = encodedWidth(preprocessing.features);
   const x = encodeRawRows(preprocessing, rows);
   const outputs = await deps.engine.predict({ modelDir, inputWidth, x });

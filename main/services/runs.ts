@@ -8,6 +8,8 @@ import { taskShape } from '../../app/dataset/task';
 import { BATCH_EVENT_INTERVAL_MS } from '../../app/engine/event-rate';
 import { PreparedData } from '../../app/engine/protocol';
 import { analyzeGraph } from '../../app/graph/analyze';
+import { bindGraphToData, bindingSizeIssues, usesColumnBinding, type GraphBinding } from '../../app/graph/data-binding';
+import { resolveHeadsConfig } from '../../app/engine/heads';
 import type { ModelGraph } from '../../app/graph/schema';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
@@ -64,6 +66,20 @@ function checkGraphFitsData(graph: ModelGraph, inputWidth: number, head: { units
   }
 }
 
+/** A graph with several Inputs or heads (or column choices on them) bound to a table, or why it cannot be. */
+function bindTableGraph(graph: ModelGraph, state: { dataset?: Parameters<typeof bindGraphToData>[1] | null }, spec: TaskSpec, images: boolean): GraphBinding | null {
+  if (!usesColumnBinding(graph)) return null;
+  const analysis = analyzeGraph(graph);
+  if (!analysis.ok) throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
+  if (images || spec.timeSeries || !state.dataset) {
+    throw new UserError(`This graph has ${analysis.inputs.length} Input(s) and ${analysis.outputs.length} Output(s) or columns chosen on them; that works with table datasets only so far, not ${images ? 'image folders' : 'time-series windows'}.`);
+  }
+  const binding = bindGraphToData(graph, state.dataset, spec);
+  const issue = [...binding.issues, ...bindingSizeIssues(graph, binding)][0];
+  if (issue) throw new UserError(`The model does not fit the data: ${issue.message}`);
+  return binding;
+}
+
 /**
  * Runs: prepare the data, train in the engine process, keep the history on disk as it grows
  * (run.json + metrics.jsonl), and tell every renderer. One run trains at a time.
@@ -90,11 +106,16 @@ export class RunManager {
     if (!datasetId || (!state.dataset && !images)) throw new UserError('Import a dataset before training.');
     if (images && input.taskSpec.task !== 'classification') throw new UserError(`An image dataset is classified by its class folders; ${input.taskSpec.task} does not apply to it.`);
     const shape = images ? imageTaskShape(images) : taskShape(state.dataset!, input.taskSpec);
-    checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
+    const binding = bindTableGraph(input.graph, state, input.taskSpec, images !== null);
+    if (!binding) checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
     // Refuse impossible settings (sparse cross-entropy on a regression...) before any work.
     let trainConfig: TrainConfig;
     try {
-      trainConfig = resolveTrainConfig(input.trainConfig, { task: input.taskSpec.task, classes: input.taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+      if (binding && binding.heads.length > 1) {
+        // Each head trains with its own task's loss: the run records no single one.
+        const { loss: _perHead, ...resolved } = resolveHeadsConfig(input.trainConfig, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units }))).config;
+        trainConfig = resolved;
+      } else trainConfig = resolveTrainConfig(input.trainConfig, { task: binding?.heads[0]?.task ?? input.taskSpec.task, classes: binding ? (binding.heads[0]?.labels?.length ?? 1) : input.taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
     } catch (error) {
       if (error instanceof TrainConfigError) throw new UserError(`Training settings: ${error.message}`);
       throw error;
@@ -111,7 +132,7 @@ export class RunManager {
       : input.taskSpec.timeSeries
         ? // Time series: windows in time order; the test share (if any) is the series' latest rows.
           await prepareWindowedData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, validationSplit: split.validationSplit, outDir: split.outDir })
-        : await prepareTrainingData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, ...split });
+        : await prepareTrainingData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, ...split, ...(binding ? { binding } : {}) });
     await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
     await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
     // The run keeps its own copy, so it can resume (and be retrained) even if the original moves.
@@ -168,6 +189,7 @@ export class RunManager {
       if (run.status === 'running') throw new UserError(`Run ${runId} is still training.`);
       const runDir = projects.runDir(projectId, runId);
       const data = await readPreparedData(runDir);
+      refuseSeveralInputsOrHeads(data, 'the learning curve supports');
       return await runLearningCurve({
         engine,
         run,
@@ -308,4 +330,16 @@ export async function readPreparedData(runDir: string): Promise<PreparedData> {
   const parsed = PreparedData.safeParse(JSON.parse(raw));
   if (!parsed.success) throw new UserError(formatZodError(parsed.error, `${file} is damaged`));
   return parsed.data;
+}
+
+/**
+ * Export, predict, evaluate, the playground and the learning curve read one x and one target:
+ * a run with several Inputs or heads is refused by name until they support it.
+ */
+export function refuseSeveralInputsOrHeads(of: PreparedData | ModelGraph, what: string): void {
+  const inputs = 'nodes' in of ? of.nodes.filter((n) => n.type === 'Input').length : (of.inputs?.length ?? 1);
+  const heads = 'nodes' in of ? of.nodes.filter((n) => n.type === 'Output').length : (of.heads?.length ?? 1);
+  if (inputs <= 1 && heads <= 1) return;
+  const parts = [inputs > 1 ? `${inputs} inputs` : null, heads > 1 ? `${heads} output heads` : null].filter((p) => p !== null).join(' and ');
+  throw new UserError(`This run has ${parts}; ${what} single-input, single-head models so far.`);
 }

@@ -4,8 +4,14 @@ import { Activation, Initializer, KERNEL_DEFAULTS, kernelSettings, noInput, posi
 import { activationField, initializerField, kernelFields, regularizerField } from './fields';
 import type { LayerSpec } from './layer-spec';
 
+const columnName = z.string().min(1, 'a column name cannot be empty').max(200, 'a column name has at most 200 characters');
 export const InputConfig = z.object({
   shape: z.array(positiveInt('shape'), { error: 'shape must be a list of whole numbers' }).min(1, 'shape needs at least one dimension').max(4, 'shape has at most 4 dimensions'),
+  /**
+   * The dataset's feature columns this Input takes (tables only). Absent: every feature column
+   * no other Input claims, so a single-input graph (and every older project.json) reads them all.
+   */
+  columns: z.array(columnName, { error: 'columns must be a list of column names' }).min(1, 'columns needs at least one column (or leave it out for all the others)').max(2000).optional(),
 });
 export const DenseConfig = z.object({ units: positiveInt('units'), activation: Activation, ...kernelSettings });
 /** The output head: a Dense layer whose units and activation follow the task (see headFor). It always has a bias. */
@@ -16,6 +22,8 @@ export const OutputConfig = z.object({
   bias_initializer: Initializer.default('zeros'),
   kernel_regularizer: Regularizer.default(null),
   bias_regularizer: Regularizer.default(null),
+  /** The column this head predicts (tables only). Absent: the dataset's target. */
+  target: columnName.optional(),
 });
 export const ActivationConfig = z.object({ activation: Activation });
 export const DropoutConfig = z.object({ rate: rate('rate') });
@@ -44,7 +52,10 @@ export const inputLayer: LayerSpec<'Input'> = {
   help: 'Where data enters the model. Its shape comes from the dataset: one number per encoded feature. A second Input makes a multi-input model.',
   inputs: { min: 0, max: 0 },
   defaults: () => ({ shape: [1] }),
-  fields: [{ path: ['shape'], label: 'Shape', kind: 'ints', min: 1, hint: 'Per sample, without the batch. The first Input follows the dataset.' }],
+  fields: [
+    { path: ['columns'], label: 'Columns', kind: 'columns', hint: 'The feature columns this Input takes; none chosen: every column no other Input takes.' },
+    { path: ['shape'], label: 'Shape', kind: 'ints', min: 1, hint: 'Per sample, without the batch. Follows the dataset (the encoded width of its columns).' },
+  ],
   infer: (_inputs, config) => ({ shape: sampleShape(config.shape) }),
   params: () => 0,
 };
@@ -67,6 +78,7 @@ export const outputLayer: LayerSpec<'Output'> = {
   inputs: { min: 1, max: 1 },
   defaults: () => ({ units: 1, activation: 'linear', kernel_initializer: 'glorot_uniform', bias_initializer: 'zeros', kernel_regularizer: null, bias_regularizer: null }),
   fields: [
+    { path: ['target'], label: 'Target', kind: 'target', hint: 'The column this head predicts; none chosen: the dataset\'s target.' },
     { path: ['units'], label: 'Units', kind: 'int', min: 1, readonly: true },
     { ...activationField(), readonly: true },
     initializerField('kernel_initializer', 'Kernel initializer'),

@@ -28,6 +28,10 @@ export type FieldSpec = FieldBase &
     | { kind: 'pairs' }
     /** {l1, l2} or null. */
     | { kind: 'regularizer' }
+    /** Input only: a list of the dataset's feature columns, or absent (the rest). */
+    | { kind: 'columns' }
+    /** Output only: one of the dataset's columns, or absent (the dataset's target). */
+    | { kind: 'target' }
   );
 
 const f = (path: string | readonly string[]) => (typeof path === 'string' ? [path] : path);

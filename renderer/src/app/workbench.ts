@@ -99,6 +99,9 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     const current = project.getState().current;
     if (!current) return;
     const info = deriveProjectTask(current, current.project.taskSpec);
+    // Inputs' columns and heads' targets are chosen from a plain table's columns (not images or windows).
+    const spec = current.project.taskSpec;
+    graph.getState().setTable(current.dataset && !current.imageDataset && spec && !spec.timeSeries && info.shape ? { meta: current.dataset, spec } : null);
     if (!info.shape) return;
     const input = taskInput(info.shape);
     if (graph.getState().nodes.length === 0) graph.getState().replace(laidOutTemplate(defaultTemplate(input), input, info.shape.head));

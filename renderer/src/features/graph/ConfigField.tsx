@@ -102,6 +102,10 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
         </fieldset>
       );
     }
+    case 'columns':
+    case 'target':
+      // Chosen from the table's columns: NodeColumns renders them with the dataset at hand.
+      return null;
     case 'regularizer': {
       const reg = value as { l1: number; l2: number } | null | undefined;
       return (

@@ -1,8 +1,10 @@
-import { LAYERS } from '../../../../app/graph';
+import { useMemo } from 'react';
+import { bindGraphToData, LAYERS, usesColumnBinding, type BoundHead } from '../../../../app/graph';
 import type { TaskShape } from '../../../../app/dataset/task';
 import { useGraph } from '../../app/context';
 import { ConfigField, valueAt, withValue } from './ConfigField';
 import type { LayerNode } from './graph-model';
+import { InputColumns, OutputTarget } from './NodeColumns';
 
 const NO_ERRORS: string[] = [];
 
@@ -40,11 +42,21 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
   const setTrainable = useGraph((s) => s.setTrainable);
   const errors = useGraph((s) => s.analysis.nodes[node.id]?.errors ?? NO_ERRORS);
   const inputCount = useGraph((s) => s.nodes.filter((n) => n.data.type === 'Input').length);
+  const table = useGraph((s) => s.table);
+  const graph = useGraph((s) => s.graph);
+  // Inputs with chosen columns and heads with targets: what each takes and predicts.
+  const binding = useMemo(() => (table && usesColumnBinding(graph) ? bindGraphToData(graph, table.meta, table.spec) : null), [graph, table]);
   const config = node.data.config as Record<string, unknown>;
   const type = node.data.type;
-  // The only Input follows the dataset; a second one (multi-input models) is set by hand.
-  const inputFollowsData = type === 'Input' && inputCount === 1;
-  const editable = LAYERS[type].fields.filter((f) => !f.readonly && !(inputFollowsData && f.path[0] === 'shape') && (!f.when || f.when(config)));
+  // The only Input follows the dataset, as every Input of a table model does (sized from its columns); others are set by hand.
+  const inputFollowsData = type === 'Input' && (inputCount === 1 || binding !== null);
+  const head = binding?.heads.find((h) => h.node === node.id);
+  // What each Output predicts (its target, or the task's): those columns cannot feed an Input.
+  const predicted = useMemo(
+    () => new Map(table ? graph.nodes.flatMap((n) => (n.type === 'Output' ? [[n.config.target ?? table.spec.target, n.name ?? n.id] as const] : [])) : []),
+    [graph, table],
+  );
+  const editable = LAYERS[type].fields.filter((f) => !f.readonly && f.kind !== 'columns' && f.kind !== 'target' && !(inputFollowsData && f.path[0] === 'shape') && (!f.when || f.when(config)));
   const set = (path: readonly string[], value: unknown) => {
     const next = withValue(config, path, value);
     updateConfig(node.id, { [path[0]!]: next[path[0]!] });
@@ -63,9 +75,14 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
         <dl className="readonly">
           <dt>Shape</dt>
           <dd>({Array.isArray(config.shape) ? config.shape.join(', ') : '?'})</dd>
-          <dd className="explain muted">One number per encoded feature column. It follows the dataset: change the data or target to change it.</dd>
+          <dd className="explain muted">{binding ? 'One number per encoded value of its columns: choose its columns below to change it.' : 'One number per encoded feature column. It follows the dataset: change the data or target to change it.'}</dd>
         </dl>
       )}
+
+      {type === 'Input' && table && (
+        <InputColumns table={table} columns={config.columns as string[] | undefined} bound={binding?.inputs.find((i) => i.node === node.id)} predicted={predicted} onChange={(columns) => updateConfig(node.id, { columns })} />
+      )}
+      {type === 'Output' && table && <OutputTarget table={table} target={config.target as string | undefined} bound={head} onChange={(target) => updateConfig(node.id, { target })} />}
 
       {type === 'Output' && (
         <dl className="readonly">
@@ -74,8 +91,8 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
           <dt>Activation</dt>
           <dd>{String(config.activation)}</dd>
           <dt>Loss</dt>
-          <dd>{shape ? lossLabel(shape.head.loss) : '–'}</dd>
-          <dd className="explain muted">{outputExplanation(shape)}</dd>
+          <dd>{head ? lossLabel(head.head.loss) : shape ? lossLabel(shape.head.loss) : '–'}</dd>
+          <dd className="explain muted">{head ? headExplanation(head) : outputExplanation(shape)}</dd>
         </dl>
       )}
 
@@ -116,6 +133,11 @@ function NodeForm({ node, shape }: { node: LayerNode; shape: TaskShape | null })
 
 function lossLabel(loss: TaskShape['head']['loss']): string {
   return { categoricalCrossentropy: 'categorical cross-entropy', binaryCrossentropy: 'binary cross-entropy', meanSquaredError: 'mean squared error' }[loss];
+}
+
+/** A head with a target of its own: what it outputs for that column. */
+function headExplanation(head: BoundHead): string {
+  return outputExplanation({ inputWidth: 0, labels: head.labels, head: head.head }).replace('Set by the task chosen in Data.', `Set by its target, "${head.target}".`);
 }
 
 function outputExplanation(shape: TaskShape | null): string {

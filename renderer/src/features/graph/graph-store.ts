@@ -1,6 +1,7 @@
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import { createStore } from 'zustand/vanilla';
-import { analyzeGraph, fitGraphToData, GRAPH_SCHEMA_VERSION, LAYERS, type GraphAnalysis, type Head, type InputShape, type LayerType, type ModelGraph } from '../../../../app/graph';
+import type { DatasetMeta, TaskSpec } from '../../../../app/dataset/schema';
+import { analyzeGraphWithData, bindGraphToData, fitGraphToBinding, fitGraphToData, GRAPH_SCHEMA_VERSION, LAYERS, usesColumnBinding, type GraphAnalysis, type Head, type InputShape, type LayerType, type ModelGraph } from '../../../../app/graph';
 import { autoLayout } from './auto-layout';
 import { record, redo, startHistory, undo, type History, type Snapshot } from './graph-history';
 import { edgeId, nextNodeId, normalize, ROW_GAP, toFlowEdge, toFlowNode, toModelGraph, type LayerData, type LayerNode, type ShapeEdge } from './graph-model';
@@ -25,10 +26,23 @@ export interface GraphState {
    * so that training starts from those weights. A template or a fresh graph has none.
    */
   weights: string | null;
+  /** The table Inputs' columns and heads' targets are chosen from (setTable); null without one. */
+  table: TableContext | null;
+}
+
+/** A table and its task: what an Input's columns and an Output's target are chosen from. */
+export interface TableContext {
+  meta: DatasetMeta;
+  spec: TaskSpec;
 }
 
 export interface GraphActions {
   load(graph: ModelGraph | null): void;
+  /**
+   * The table the model trains on (null: none, or not a plain table). With it, the analysis
+   * includes each Input's columns and each head's target, and nodes are sized from them.
+   */
+  setTable(table: TableContext | null): void;
   /** Replace the whole graph as an edit (a template). */
   replace(graph: ModelGraph): void;
   fitToData(input: InputShape, head: Head): void;
@@ -60,10 +74,23 @@ export type GraphStore = ReturnType<typeof createGraphStore>;
 const EMPTY: ModelGraph = { version: GRAPH_SCHEMA_VERSION, nodes: [], edges: [] };
 const PASTE_OFFSET = 40;
 
-function derive(nodes: LayerNode[], edges: ShapeEdge[], weights: string | null) {
+function derive(nodes: LayerNode[], edges: ShapeEdge[], weights: string | null, table: TableContext | null) {
   const flat = toModelGraph(nodes, edges);
   const graph = weights ? { ...flat, weights } : flat;
-  return { graph, analysis: analyzeGraph(graph), weights };
+  return { graph, analysis: analyzeGraphWithData(graph, table), weights };
+}
+
+/** Nodes with each Input sized to its columns and each Output to its target (a graph without choices: unchanged). */
+function fitNodes(nodes: LayerNode[], edges: ShapeEdge[], table: TableContext | null): LayerNode[] {
+  if (!table) return nodes;
+  const graph = toModelGraph(nodes, edges);
+  if (!usesColumnBinding(graph)) return nodes;
+  const fitted = fitGraphToBinding(graph, bindGraphToData(graph, table.meta, table.spec));
+  const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
+  return nodes.map((n) => {
+    const config = configs.get(n.id);
+    return config && JSON.stringify(config) !== JSON.stringify(n.data.config) ? { ...n, data: { ...n.data, config } } : n;
+  });
 }
 
 const snapshotOf = (nodes: LayerNode[], edges: ShapeEdge[], weights: string | null): Snapshot => ({ nodes, edges, ...(weights ? { weights } : {}) });
@@ -75,16 +102,18 @@ function fromGraph(graph: ModelGraph | null) {
 /** One editor's state. A factory, so each project (and each test) gets a fresh store. */
 export function createGraphStore(initial: ModelGraph | null = null) {
   return createStore<GraphState & GraphActions>()((set, get) => {
+    let table: TableContext | null = null;
+    const derived = (nodes: LayerNode[], edges: ShapeEdge[], weights: string | null) => derive(nodes, edges, weights, table);
     /** An edit: recorded for undo, re-analysed, and marked for saving. */
     const commit = (rawNodes: LayerNode[], rawEdges: ShapeEdge[], extra: Partial<GraphState> = {}, weights: string | null = get().weights) => {
       const { nodes, edges } = normalize(rawNodes, rawEdges);
-      set((s) => ({ nodes, edges, ...derive(nodes, edges, weights), revision: s.revision + 1, history: record(s.history, snapshotOf(nodes, edges, weights)), ...extra }));
+      set((s) => ({ nodes, edges, ...derived(nodes, edges, weights), revision: s.revision + 1, history: record(s.history, snapshotOf(nodes, edges, weights)), ...extra }));
     };
     /** Undo/redo: show a snapshot without recording it. */
     const restore = (history: History | null) => {
       if (!history) return;
       const { nodes, edges } = history.present;
-      set((s) => ({ nodes, edges, ...derive(nodes, edges, history.present.weights ?? null), revision: s.revision + 1, restored: s.restored + 1, history }));
+      set((s) => ({ nodes, edges, ...derived(nodes, edges, history.present.weights ?? null), revision: s.revision + 1, restored: s.restored + 1, history }));
     };
     const deselected = () => ({
       nodes: get().nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
@@ -123,17 +152,18 @@ export function createGraphStore(initial: ModelGraph | null = null) {
     return {
       nodes: start.nodes,
       edges: start.edges,
-      ...derive(start.nodes, start.edges, initial?.weights ?? null),
+      ...derived(start.nodes, start.edges, initial?.weights ?? null),
       revision: 0,
       fitViewRequest: 0,
       history: startHistory(snapshotOf(start.nodes, start.edges, initial?.weights ?? null)),
       restored: 0,
       clipboard: null,
+      table: null,
 
       load(graph) {
         const { nodes, edges } = fromGraph(graph);
         const weights = graph?.weights ?? null;
-        set((s) => ({ nodes, edges, ...derive(nodes, edges, weights), fitViewRequest: s.fitViewRequest + 1, history: startHistory(snapshotOf(nodes, edges, weights)) }));
+        set((s) => ({ nodes, edges, ...derived(nodes, edges, weights), fitViewRequest: s.fitViewRequest + 1, history: startHistory(snapshotOf(nodes, edges, weights)) }));
       },
 
       replace(graph) {
@@ -142,15 +172,30 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         commit(nodes, edges, { fitViewRequest: get().fitViewRequest + 1 }, graph.weights ?? null);
       },
 
+      setTable(next) {
+        table = next;
+        const { nodes, edges } = get();
+        const fitted = fitNodes(nodes, edges, table);
+        // Following the dataset is not an edit to undo; a changed size is still saved.
+        set((s) => ({ nodes: fitted, table, ...derived(fitted, edges, s.weights), ...(fitted !== nodes && fitted.some((n, i) => n !== nodes[i]) ? { revision: s.revision + 1, history: startHistory(snapshotOf(fitted, edges, s.weights)) } : {}) }));
+      },
+
       fitToData(input, head) {
         const { graph, nodes, edges } = get();
+        // Inputs with chosen columns and heads with targets follow them instead (fitNodes).
+        if (table && usesColumnBinding(graph)) {
+          const next = fitNodes(nodes, edges, table);
+          if (next.every((n, i) => n === nodes[i])) return;
+          set((s) => ({ nodes: next, ...derived(next, edges, s.weights), revision: s.revision + 1, history: startHistory(snapshotOf(next, edges, s.weights)) }));
+          return;
+        }
         const fitted = fitGraphToData(graph, input, head);
         const changed = fitted.nodes.some((n, i) => JSON.stringify(n.config) !== JSON.stringify(graph.nodes[i]?.config));
         if (!changed) return;
         const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
         const next = nodes.map((n) => ({ ...n, data: { ...n.data, config: configs.get(n.id) ?? n.data.config } }));
         // Following the dataset is not an edit to undo: undoing it would only break the model.
-        set((s) => ({ nodes: next, ...derive(next, edges, s.weights), revision: s.revision + 1, history: startHistory(snapshotOf(next, edges, s.weights)) }));
+        set((s) => ({ nodes: next, ...derived(next, edges, s.weights), revision: s.revision + 1, history: startHistory(snapshotOf(next, edges, s.weights)) }));
       },
 
       onNodesChange(changes) {
@@ -248,10 +293,14 @@ export function createGraphStore(initial: ModelGraph | null = null) {
       },
 
       updateConfig(id, patch) {
-        const nodes = get().nodes.map((n) =>
-          n.id === id ? { ...n, data: { ...n.data, config: { ...n.data.config, ...patch } as LayerData['config'] } } : n,
-        );
-        commit(nodes, get().edges);
+        const nodes = get().nodes.map((n) => {
+          if (n.id !== id) return n;
+          // undefined removes a key: an Input without columns takes the rest, an Output without target the task's.
+          const config = Object.fromEntries(Object.entries({ ...n.data.config, ...patch }).filter(([, v]) => v !== undefined));
+          return { ...n, data: { ...n.data, config: config as LayerData['config'] } };
+        });
+        // Choosing columns or a target resizes the nodes they feed, in the same undoable edit.
+        commit(fitNodes(nodes, get().edges, table), get().edges);
       },
 
       setTrainable(id, trainable) {

@@ -11,16 +11,19 @@ import { useRunView } from './run-view';
  * slices it can interrupt, so a redraw never holds the main thread while the status line, the
  * buttons or the user's input need it (bench/renderer-events.ts measures the long tasks).
  */
-function LiveCharts(props: { epochs: readonly EpochLogs[]; batches: readonly BatchPoint[] | undefined; total: number; metric: 'accuracy' | 'mae' }) {
+function LiveCharts(props: { epochs: readonly EpochLogs[]; batches: readonly BatchPoint[] | undefined; total: number; metric: 'accuracy' | 'mae' | null }) {
   const epochs = useDeferredValue(props.epochs);
   const batches = useDeferredValue(props.batches);
   return (
     <div className="charts">
       <LossChart epochs={epochs} totalEpochs={props.total} batches={batches} />
-      <MetricChart epochs={epochs} totalEpochs={props.total} metric={props.metric} />
+      {props.metric && <MetricChart epochs={epochs} totalEpochs={props.total} metric={props.metric} />}
     </div>
   );
 }
+
+/** Several Output heads report their metrics under their own names: no one task metric to chart. */
+const severalHeads = (run: RunSummary) => run.graph.nodes.filter((n) => n.type === 'Output').length > 1;
 
 /** The run being shown: status, epoch counter, backend, live curves and final metrics. */
 export function RunPanel() {
@@ -89,7 +92,7 @@ export function RunPanel() {
         </div>
       )}
       <FinalMetrics run={run} last={epochs.at(-1)} metric={metric} />
-      <LiveCharts epochs={epochs} batches={live?.batches} total={total} metric={metric} />
+      <LiveCharts epochs={epochs} batches={live?.batches} total={total} metric={severalHeads(run) ? null : metric} />
       <BackendInfo backend={run.backend ?? engineBackend} note={run.backend ? 'was used' : 'is in use'} />
     </section>
   );
@@ -136,14 +139,26 @@ function FinalMetrics({ run, last, metric }: { run: RunSummary; last: EpochLogs 
   const tiles = [
     { label: 'Training loss', value: formatLoss(last?.loss) },
     { label: 'Validation loss', value: formatLoss(last?.val_loss), key: true },
-    { label: `Training ${label}`, value: fmt(last?.[metric]) },
-    { label: `Validation ${label}`, value: fmt(last?.[`val_${metric}`]), key: true },
+    ...(severalHeads(run)
+      ? []
+      : [
+          { label: `Training ${label}`, value: fmt(last?.[metric]) },
+          { label: `Validation ${label}`, value: fmt(last?.[`val_${metric}`]), key: true },
+        ]),
     // Validation values of any further metric the run reported.
     ...EXTRA_METRICS.filter((m) => m.key !== metric && last?.[`val_${m.key}`] !== undefined).map((m) => ({
       label: `Validation ${m.label}`,
       value: (m.percent ? formatPercent : formatStat)(last?.[`val_${m.key}`]),
       key: false,
     })),
+    // Several heads: each head's validation loss and metrics, under its Output's name (Keras' "val_out_price_mae").
+    ...Object.keys(last ?? {})
+      .filter((k) => k.startsWith('val_') && k !== 'val_loss' && k !== `val_${metric}` && !EXTRA_METRICS.some((m) => `val_${m.key}` === k))
+      .map((k) => ({
+        label: `Validation ${k.slice(4)}`,
+        value: (/_(accuracy|precision|recall)$/.test(k) ? formatPercent : k.endsWith('_loss') ? formatLoss : formatStat)(last?.[k]),
+        key: false,
+      })),
     ...(last?.lr !== undefined && last.lr !== null ? [{ label: 'Learning rate', value: last.lr.toPrecision(3), key: false }] : []),
   ];
   return (
