@@ -10,6 +10,7 @@ import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } f
 import { TrainConfig } from '../training/config';
 import { AugmentedPreview, DatasetImages, imageChannelInputs, ImageImportProgressEvent, ImageThumbnails, UploadStatus } from './image-contract';
 import { ModelImportInput, ModelImportSummary } from './model-import-contract';
+import { PredictImageShape, PredictImagesInput, PredictImagesResult } from './predict-images-contract';
 import { CHANNEL_NAMES, EVENT_NAMES } from './names';
 
 /**
@@ -94,6 +95,8 @@ export const PredictInputs = z.object({
   target: z.string(),
   labels: z.array(z.string()).nullable(),
   fields: z.array(PredictField),
+  /** Set for an image model: the playground shows a drop zone (run.predictImages) and `fields` is empty. */
+  image: PredictImageShape.nullable().optional(),
 });
 export type PredictInputs = z.infer<typeof PredictInputs>;
 /** Classification: label + probabilities (in `labels` order); regression: value in the target's units. */
@@ -204,6 +207,8 @@ export const channels = {
     }).strict(),
     PredictResult,
   ),
+  /** Predict dropped image files with an image run's model, each decoded as the run's import did; a bad file gets its own message. */
+  'run.predictImages': channel(PredictImagesInput, PredictImagesResult),
   /** Retrain a run's graph and settings on 10/25/50/100% of its training split (same validation split). */
   'run.learningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), LearningCurve),
   'run.cancelLearningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),

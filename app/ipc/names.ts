@@ -26,6 +26,7 @@ export const CHANNEL_NAMES = [
   'run.evaluate',
   'run.predictInputs',
   'run.predict',
+  'run.predictImages',
   'run.learningCurve',
   'run.cancelLearningCurve',
   'export.model',

@@ -5,6 +5,7 @@ import { importCsvFile, importCsvText, type ImportOptions } from '../data';
 import type { EngineClient } from '../engine';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
+import { predictImages } from './predict-images';
 import { predictInputs, predictRun } from './predict-run';
 import { evaluateRun } from './evaluate-run';
 import { exportRun } from './export-run';
@@ -82,6 +83,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
     'run.predictInputs': async ({ projectId, runId }) => predictInputs(projects, projectId, runId),
     'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),
+    'run.predictImages': async ({ projectId, runId, images }) => predictImages({ projects, engine }, projectId, runId, images),
     'run.learningCurve': async ({ projectId, runId }) => runs.learningCurve(projectId, runId),
     'run.cancelLearningCurve': async ({ projectId, runId }) => ({ cancelled: runs.cancelLearningCurve(projectId, runId) }),
     'export.model': async (input) => exportRun({ projects, engine }, input),

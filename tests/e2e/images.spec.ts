@@ -7,8 +7,16 @@ import { expect, test } from './fixtures';
 /**
  * An image dataset end to end in Chromium: a folder with one subfolder per class (plus a corrupt
  * PNG and a text file) chosen with the folder input, sent to the host, imported; the thumbnails
- * and the skipped files are shown; the CNN template trains to well above chance.
+ * and the skipped files are shown; the CNN template trains to well above chance; a picture dropped
+ * on the playground is classified with its probabilities, and a text file beside it is named.
  */
+
+/** The browser classes a dropped file is built from (this file is type-checked without the DOM library). */
+interface BrowserGlobals {
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+  atob(data: string): string;
+}
 
 const CLASSES = { circle: [220, 40, 40], square: [40, 200, 60], stripes: [40, 80, 230] } as const;
 const PER_CLASS = 24;
@@ -139,6 +147,35 @@ test('an image folder: thumbnails, skipped files, augmentation preview, and a CN
     const kind = Object.keys(CLASSES)[Math.floor(fullest / 3)]!;
     await expect(pictures.first()).toHaveAttribute('title', new RegExp(`^${kind}/`));
     await evaluation.screenshot({ path: test.info().outputPath('image-evaluation.png') });
+
+    mark('evaluated');
+    // The playground: files dropped on its zone are predicted (never imported as a dataset).
+    await page.getByTestId('nav-export').click();
+    const playground = page.getByTestId('playground');
+    const zone = playground.getByTestId('playground-image-drop');
+    const circle = await sharp(picture('circle', 3), { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer();
+    const dataTransfer = await page.evaluateHandle(
+      ([png]) => {
+        const browser = globalThis as unknown as BrowserGlobals;
+        const dt = new browser.DataTransfer();
+        dt.items.add(new browser.File([Uint8Array.from(browser.atob(png), (c) => c.charCodeAt(0))], 'red-circle.png', { type: 'image/png' }));
+        dt.items.add(new browser.File(['not a picture'], 'notes.txt', { type: 'text/plain' }));
+        return dt;
+      },
+      [circle.toString('base64')] as const,
+    );
+    for (const type of ['dragenter', 'dragover', 'drop']) await zone.dispatchEvent(type, { dataTransfer });
+    const predictions = playground.getByTestId('image-prediction');
+    await expect(predictions).toHaveCount(2);
+    const [picked, note] = [predictions.nth(0), predictions.nth(1)];
+    await expect(picked.getByTestId('image-prediction-label')).toHaveText('circle');
+    for (const kind of Object.keys(CLASSES)) await expect(picked).toContainText(kind);
+    await expect(picked).toContainText('%');
+    await expect.poll(() => picked.getByTestId('image-prediction-thumbnail').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await expect(note.getByTestId('image-prediction-error')).toHaveText('notes.txt: not an image (PNG, JPEG, WebP, GIF, BMP or TIFF)');
+    await expect(page.getByTestId('import-error')).toHaveCount(0);
+    mark('playground predicted');
+    await playground.screenshot({ path: test.info().outputPath('image-playground.png') });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -61,8 +61,8 @@ describe('RunManager with an image dataset', () => {
     expect(curve.points.map((p) => p.trainRows)).toEqual([5, 11, 23, 45]);
     expect(curve.points.every((p) => p.val_score !== null)).toBe(true);
 
-    // The playground's typed-row form says plainly that it does not take images yet.
-    await expect(predictInputs(services.projects, projectId, run.id)).rejects.toThrow(/classifies 16×16 images, and the playground takes typed rows only so far/);
+    // The playground shows an image drop zone (run.predictImages) instead of typed fields.
+    expect(await predictInputs(services.projects, projectId, run.id)).toMatchObject({ fields: [], image: { width: SIDE, height: SIDE, channels: 3 } });
   }, 240_000);
 
   it('refuses a regression task on an image dataset', async () => {

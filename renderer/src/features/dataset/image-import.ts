@@ -29,7 +29,7 @@ export const DEFAULT_IMAGE_OPTIONS: Required<ImageImportChoice> = { width: 64, h
 const newId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** A piece of a file as base64, read natively (FileReader) rather than byte by byte in script. */
-function base64Of(blob: Blob): Promise<string> {
+export function base64Of(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => {

@@ -1,30 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { Bar, BarChart, Cell, LabelList, XAxis, YAxis } from 'recharts';
 import type { PredictInputs, PredictResult } from '../../../../app/ipc/contract';
 import { useActions } from '../../app/context';
 import { messageOf } from '../../lib/errors';
 import { formatStat } from '../../lib/format';
+import { ImagePlayground } from './ImagePlayground';
+import { ProbabilityChart } from './ProbabilityChart';
 import './playground.css';
-
-const BAR = '#93c5fd';
-const BEST = '#2563eb';
-
-/** The class probabilities as horizontal bars, the predicted class darker. */
-function ProbabilityChart({ labels, probabilities, best }: { labels: readonly string[]; probabilities: readonly number[]; best: string | null }) {
-  const data = labels.map((label, i) => ({ label, p: probabilities[i] ?? 0 }));
-  return (
-    <BarChart width={460} height={Math.max(80, 30 * data.length + 20)} data={data} layout="vertical" margin={{ left: 8, right: 64, top: 4, bottom: 4 }}>
-      <XAxis type="number" domain={[0, 1]} hide />
-      <YAxis type="category" dataKey="label" width={120} tick={{ fontSize: 12 }} />
-      <Bar dataKey="p" isAnimationActive={false}>
-        {data.map((d) => (
-          <Cell key={d.label} fill={d.label === best ? BEST : BAR} />
-        ))}
-        <LabelList dataKey="p" position="right" formatter={(v: unknown) => `${(Number(v) * 100).toFixed(1)}%`} style={{ fontSize: 12 }} />
-      </Bar>
-    </BarChart>
-  );
-}
 
 /**
  * "Try it": one field per raw input column of a trained run, prefilled with its first
@@ -75,17 +56,23 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
   };
 
   const prediction = result?.predictions[0];
+  const image = inputs?.image ?? null;
   return (
     <section className="card playground" data-testid="playground">
       <h2>Try it</h2>
-      <p className="muted">Enter one row as it would appear in the CSV; the model sees it through the same preprocessing as in training.</p>
+      <p className="muted">
+        {image
+          ? `Drop pictures to classify. Each is turned upright, ${image.fit === 'pad' ? 'padded' : image.fit === 'crop' ? 'cropped' : 'stretched'} to ${image.width}×${image.height} and made ${image.color === 'grayscale' ? 'grayscale' : 'RGB'}, exactly as the training images were.`
+          : 'Enter one row as it would appear in the CSV; the model sees it through the same preprocessing as in training.'}
+      </p>
       {loadError && (
         <div className="error-box" role="alert">
           {loadError}
         </div>
       )}
       {!inputs && !loadError && <p className="muted">Loading the model's inputs…</p>}
-      {inputs && (
+      {inputs && image && <ImagePlayground runId={runId} target={inputs.target} />}
+      {inputs && !image && (
         <form onSubmit={submit}>
           <div className="playground-fields">
             {inputs.fields.map((field) => (
