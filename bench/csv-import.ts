@@ -50,6 +50,7 @@ async function dirBytes(dir: string): Promise<number> {
 async function child(file: string, datasetsDir: string): Promise<void> {
   const { importCsvFile } = await import('../main/data');
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let lastShown = 0;
   const meta = await importCsvFile({
     path: file,
@@ -63,8 +64,10 @@ async function child(file: string, datasetsDir: string): Promise<void> {
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  // CPU time of every thread: above the wall time when the second reading thread helped.
+  const cpu = process.cpuUsage(cpuBefore);
   process.stderr.write('\n');
-  process.stdout.write(JSON.stringify({ rows: meta.rows, columns: meta.columns.length, seconds, peakRss: process.resourceUsage().maxRSS * 1024, columnBytes: await dirBytes(datasetsDir) }));
+  process.stdout.write(JSON.stringify({ rows: meta.rows, columns: meta.columns.length, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRss: process.resourceUsage().maxRSS * 1024, columnBytes: await dirBytes(datasetsDir) }));
 }
 
 function pandasRowsPerSecond(file: string): { rowsPerSecond: number; seconds: number } | null {
@@ -90,18 +93,23 @@ async function main(): Promise<void> {
     process.stdout.write(`${file}: ${(size / 1e6).toFixed(1)} MB\n`);
 
     const self = fileURLToPath(import.meta.url);
+    const loadAtStart = os.loadavg()[0] ?? 0;
     const output = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', file, '--out', path.join(dir, 'datasets')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-    const ours = JSON.parse(output) as { rows: number; seconds: number; peakRss: number; columnBytes: number };
+    const loadBefore = os.loadavg()[0] ?? 0;
+    const ours = JSON.parse(output) as { rows: number; seconds: number; cpuSeconds: number; peakRss: number; columnBytes: number };
     const oursRate = ours.rows / ours.seconds;
     const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
     const rssLimit = 2 * ours.columnBytes + 200e6;
     process.stdout.write(`layerlab import: ${ours.rows.toLocaleString('en')} rows in ${ours.seconds.toFixed(2)} s = ${Math.round(oursRate).toLocaleString('en')} rows/s\n`);
+    process.stdout.write(`  CPU time ${ours.cpuSeconds.toFixed(2)} s, all threads (two read the file when the load average, ${loadAtStart.toFixed(2)} at the start, leaves a core idle)\n`);
     process.stdout.write(`  peak RSS ${mb(ours.peakRss)}; column bytes ${mb(ours.columnBytes)}; limit 2 × columns + 200 MB = ${mb(rssLimit)} (${ours.peakRss <= rssLimit ? 'met' : 'NOT met'})\n`);
     const pandas = pandasRowsPerSecond(file);
     if (pandas) {
       const ratio = oursRate / pandas.rowsPerSecond;
       process.stdout.write(`pandas read_csv: ${pandas.seconds.toFixed(2)} s = ${Math.round(pandas.rowsPerSecond).toLocaleString('en')} rows/s\n`);
       process.stdout.write(`  ratio layerlab / pandas = ${ratio.toFixed(2)}× (target ≥ 1.0×: ${ratio >= 1 ? 'met' : 'NOT met'})\n`);
+      const load = os.loadavg()[0] ?? 0;
+      process.stdout.write(`load average (1 min) ${loadBefore.toFixed(2)} after the import, ${load.toFixed(2)} after pandas, on ${os.cpus().length} CPUs: figures from a busy machine swing\n`);
     } else {
       process.stdout.write('pandas: not measured (/usr/bin/python3 has no pandas; apt-get install -y python3-pandas)\n');
     }

@@ -3,6 +3,7 @@
 // they are resolved from node_modules at run time (the wasm backend loads its .wasm files from
 // there; the other two load native binaries chosen by platform).
 import { build } from 'esbuild';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,5 +25,11 @@ await Promise.all([
   build({ ...common, entryPoints: [path.join(root, 'main/electron/main.ts')], outfile: path.join(root, 'dist/electron/main.cjs') }),
   build({ ...common, entryPoints: [path.join(root, 'main/electron/preload.ts')], outfile: path.join(root, 'dist/electron/preload.cjs'), define: {}, banner: {} }),
   build({ ...common, entryPoints: [path.join(root, 'main/engine/engine-main.ts')], outfile: path.join(root, 'dist/electron/engine.cjs') }),
+  // The second thread of a large CSV import (main/data/csv-range-thread.ts looks for it here).
+  build({ ...common, entryPoints: [path.join(root, 'main/data/csv-range-worker.ts')], outfile: path.join(root, 'dist/electron/csv-range-worker.cjs') }),
 ]);
-console.log('Built dist/electron (main.cjs, preload.cjs, engine.cjs).');
+// The engine's own wasm kernels are read from beside the engine's code (import.meta.url).
+for (const name of ['kernels-relaxed.wasm', 'kernels-simd.wasm']) {
+  await copyFile(path.join(root, 'main/engine/native', name), path.join(root, 'dist/electron', name));
+}
+console.log('Built dist/electron (main.cjs, preload.cjs, engine.cjs, csv-range-worker.cjs).');

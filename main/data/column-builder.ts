@@ -42,6 +42,27 @@ export class ColumnBuilder {
   }
 
   /**
+   * The array that holds the column while every value is a number, for the import's fast path
+   * (csv-number-rows.ts), which writes rows past `length` and then moves `length` on; null once
+   * the column holds texts. A new array after the column grows.
+   */
+  get numberArray(): Float64Array | null {
+    return this.numbers;
+  }
+
+  /**
+   * Move the numbers onto a SharedArrayBuffer of the same capacity, so that a second thread can
+   * write rows into it (csv-range.ts). False when the column holds texts.
+   */
+  share(): boolean {
+    if (this.numbers === null) return false;
+    const shared = new Float64Array(new SharedArrayBuffer(this.numbers.length * Float64Array.BYTES_PER_ELEMENT));
+    shared.set(this.numbers.subarray(0, this.length));
+    this.numbers = shared;
+    return true;
+  }
+
+  /**
    * A number cell straight from the file's bytes, without making a string: true when taken,
    * false when the cell must be given as text (addText) instead.
    */

@@ -1,4 +1,5 @@
 import { UserError } from '../../app/ipc/errors';
+import type { NumberRows } from './csv-number-rows';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -34,6 +35,14 @@ export class CsvScanner {
   private line = 1;
   private readonly quote: number;
   private readonly delimiter: number;
+  /**
+   * Records of plain numbers go here instead of to the sink (csv-number-rows.ts) while it is
+   * set; a record it gives up goes to the sink.
+   */
+  fast: NumberRows | null = null;
+  /** Records to give to the sink before trying the fast path again, and the next such pause. */
+  private skip = 0;
+  private backoff = 1;
 
   constructor(
     delimiter: string,
@@ -58,7 +67,18 @@ export class CsvScanner {
       if (small && done !== small.length) bytes = Buffer.concat([small.subarray(done), chunk.subarray(lf + 1)]);
     }
     const rest = this.scan(bytes, false);
-    this.carry = rest < bytes.length ? bytes.subarray(rest) : null;
+    // A copy: the source may read its next chunk into the same buffer (csv-reader.ts).
+    this.carry = rest < bytes.length ? Buffer.from(bytes.subarray(rest)) : null;
+  }
+
+  /** Whether the bytes so far end inside a record (a line break or the end has not come). */
+  get midRecord(): boolean {
+    return this.carry !== null;
+  }
+
+  /** Records of one line each were read elsewhere (csv-range.ts): count their lines. */
+  skipLines(count: number): void {
+    this.line += count;
   }
 
   /** The end of the input: whatever is left is the last record. */
@@ -71,6 +91,23 @@ export class CsvScanner {
   private scan(bytes: Buffer, final: boolean): number {
     let p = 0;
     while (p < bytes.length) {
+      const fast = this.fast;
+      if (fast !== null) {
+        if (this.skip === 0) {
+          p = fast.take(bytes, p);
+          if (fast.taken > 0) {
+            this.line += fast.taken;
+            this.backoff = 1;
+            continue;
+          }
+          // A column of words, quotes or missing markers would fail on every record: try the
+          // fast path less often the more often it fails in a row.
+          this.skip = this.backoff;
+          this.backoff = Math.min(this.backoff * 2, 1024);
+        } else {
+          this.skip -= 1;
+        }
+      }
       const next = this.scanRecord(bytes, p, final);
       if (next < 0) return p;
       p = next;
