@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import type { CsvDialect, CsvEncoding, CsvOptions } from '../../app/dataset/csv-options';
 import type { ColumnProfile } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
@@ -76,11 +76,40 @@ export interface ReadCsv {
  * costs CPU of its own (starting a thread and loading its modules: ~0.1 s bundled, ~0.9 s
  * under tsx), so on a machine whose cores are all busy it only adds work. Measured on the
  * 166 MB bench file at a load of 8-20 on 2 cores: one thread 2.6-3.4 s of CPU, two 4.1-4.4 s,
- * and two were slower by the clock too.
+ * and two were slower by the clock too. So it starts only when another core is idle now, as
+ * the CPU counters say over the first LOOK_MS of reading (the load average lags by a minute
+ * and counts our own work): our thread keeps one core busy, so most of one more must be idle.
  */
-function wantSplit(split: boolean | undefined, remainingBytes: number): boolean {
+function wantSplit(split: boolean | undefined, remainingBytes: number, look: CpuLook): boolean {
   if (split !== undefined) return split;
-  return remainingBytes >= SPLIT_MIN_BYTES && availableParallelism() >= 2 && (loadavg()[0] ?? 0) <= availableParallelism() - 1;
+  return remainingBytes >= SPLIT_MIN_BYTES && availableParallelism() >= 2 && look.idleCores() >= 0.6;
+}
+
+/** How long the main thread reads before deciding on a second thread. */
+const LOOK_MS = 100;
+
+interface CpuLook {
+  elapsed(): number;
+  /** Cores no process used since the look began. */
+  idleCores(): number;
+}
+
+function cpuLook(): CpuLook {
+  const started = performance.now();
+  const before = cpus();
+  const total = (times: Record<string, number>) => Object.values(times).reduce((a, b) => a + b, 0);
+  return {
+    elapsed: () => performance.now() - started,
+    idleCores: () => {
+      let idle = 0;
+      cpus().forEach((cpu, i) => {
+        const was = before[i];
+        const elapsed = was ? total(cpu.times) - total(was.times) : 0;
+        if (was && elapsed > 0) idle += (cpu.times.idle - was.times.idle) / elapsed;
+      });
+      return idle;
+    },
+  };
 }
 
 /** Thrown when a UTF-8 guess meets bytes that are not UTF-8: read again as windows-1252. */
@@ -359,14 +388,29 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
   }
   // The second thread, kept after its range for profiling half of the columns.
   const kept: { helper: { thread: RangeThread; columns: (Float64Array | null)[] } | null } = { helper: null };
+  let lookedIdle: CpuLook | null = null;
   try {
     step(head);
-    if (!done) {
+    const { path } = input;
+    let ended = done;
+    if (!ended && path !== undefined && !utf16 && input.split === undefined && input.totalBytes >= SPLIT_MIN_BYTES) {
+      // Read on for a moment while the CPU counters tell whether another core is free.
+      const look = cpuLook();
+      while (look.elapsed() < LOOK_MS && fast !== null) {
+        const next = await source.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        step(next.value);
+      }
+      lookedIdle = look;
+    }
+    if (!ended) {
       // File offset of the main thread's next byte (UTF-8 and windows-1252 bytes are the file's).
       const position = bomLength + bytesRead;
-      const { path } = input;
       const splitAt =
-        path !== undefined && !utf16 && fast !== null && wantSplit(input.split, input.totalBytes - position)
+        path !== undefined && !utf16 && fast !== null && (input.split !== undefined || lookedIdle !== null) && wantSplit(input.split, input.totalBytes - position, lookedIdle ?? cpuLook())
           ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * MAIN_SHARE), input.totalBytes)
           : -1;
       if (path !== undefined && splitAt > 0) {
