@@ -1,30 +1,40 @@
 """PyTorch's training throughput on the bench's models (bench/training.ts runs this).
 
-Usage: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch-reference.py <mlp|cnn> <threads> <batch> <rows> <epochs>
+Usage: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch-reference.py <mlp|cnn> <threads> <batch> <rows> <epochs> [<val_rows>]
 Prints one JSON line: {"torch": version, "samples_per_s": [...], "samples_per_cpu_s": [...]}, one
 figure per measured epoch: by the wall clock, and by the process's CPU time (steadier when other
 work shares the machine).
 Same model, batch, optimizer (Adam, lr 1e-3) and loss as the engine's run, random data, a
-shuffled pass over the rows per epoch, one warm-up epoch first.
+shuffled pass over the rows per epoch, one warm-up epoch first. Each epoch also does what the
+engine's epoch does besides the steps, so both sides are timed on the same work: read the loss
+of every step, score the validation rows (loss and accuracy), and write a checkpoint of the
+weights and optimizer state to disk, flushed with fsync and moved into place.
 """
 import json
+import os
 import sys
+import tempfile
 import time
 
 import torch
 import torch.nn as nn
 
 kind, threads, batch, rows, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+val_rows = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 if kind == 'cnn':
     x = torch.randn(rows, 1, 28, 28)
+    x_val = torch.randn(val_rows, 1, 28, 28)
     model = nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(32 * 5 * 5, 10))
 else:
     x = torch.randn(rows, 784)
+    x_val = torch.randn(val_rows, 784)
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 y = torch.randint(0, 10, (rows,))
+y_val = torch.randint(0, 10, (val_rows,))
+checkpoint_dir = tempfile.mkdtemp(prefix='torch-bench-')
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 loss_fn = nn.CrossEntropyLoss()
 
@@ -37,6 +47,18 @@ def epoch():
         loss = loss_fn(model(x[idx]), y[idx])
         loss.backward()
         optimizer.step()
+        loss.item()
+    if val_rows:
+        with torch.no_grad():
+            out = model(x_val)
+            loss_fn(out, y_val).item()
+            (out.argmax(1) == y_val).float().mean().item()
+    tmp = os.path.join(checkpoint_dir, 'checkpoint.pt.tmp')
+    with open(tmp, 'wb') as f:
+        torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict()}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, os.path.join(checkpoint_dir, 'checkpoint.pt'))
 
 
 epoch()

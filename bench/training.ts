@@ -8,7 +8,9 @@
  * backend selection (with the wasm kernel fixes), graph → model build and train() loop that the
  * app and the CLI use, reading prepared float32 files, validating and checkpointing every
  * epoch. PyTorch runs the same model, batch and thread count (OPENBLAS/OMP threads = 1) when
- * /usr/bin/python3 has torch (Debian python3-torch); otherwise the engine's figures stand alone.
+ * /usr/bin/python3 has torch (Debian python3-torch), and its epochs do the same work besides the
+ * steps (a loss readback per step, scoring the validation rows, an fsynced checkpoint);
+ * otherwise the engine's figures stand alone.
  * Each side runs one warm-up epoch, then the measured ones. Figures are the median epoch by the
  * wall clock, and by the process's CPU time: on a machine shared with other work the wall clock
  * swings with the load, CPU time much less (both sides run one compute thread).
@@ -160,7 +162,7 @@ const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHO
 type TorchResult = ({ ok: true; version: string } & Rates) | { ok: false; reason: string };
 
 function torchRates(workload: Workload, epochs: number, rows: number): TorchResult {
-  const run = spawnSync(args.python!, [path.join(HERE, 'torch-reference.py'), workload, '1', String(BATCH), String(rows), String(epochs)], {
+  const run = spawnSync(args.python!, [path.join(HERE, 'torch-reference.py'), workload, '1', String(BATCH), String(rows), String(epochs), String(VAL_ROWS)], {
     env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...TUNED_MALLOC },
     encoding: 'utf8',
   });
