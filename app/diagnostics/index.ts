@@ -1,6 +1,6 @@
 export { Baseline } from './baseline';
 export { diagnose } from './diagnose';
-export { diagnoseRun } from './from-run';
+export { diagnoseRun, headEpochs } from './from-run';
 export { applyFix, fixLabel, type Setup } from './apply-fix';
 export { DROPOUT_RATE, dropoutTarget, resizedUnits } from './fixes';
 export { THRESHOLDS } from './thresholds';

@@ -66,6 +66,11 @@ export interface Verdict {
   explanation: string;
   evidence: Evidence;
   fixes: Fix[];
+  /**
+   * Set when the verdict is about one Output head of a model with several: its evidence is in
+   * that head's own series (headEpochs), not the total loss.
+   */
+  head?: { node: string; target: string };
 }
 
 /** What the rules read: a run's history and setup. Works for a finished run and one in progress. */

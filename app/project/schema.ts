@@ -119,6 +119,13 @@ export const RunSummary = z.object({
   earlyStopped: EarlyStopInfo.nullable().optional(),
   /** The naive baseline's scores on this run's data (main/services/baseline.ts); absent in older runs. */
   baseline: Baseline.nullable().optional(),
+  /**
+   * A run with several Output heads: each head's naive baseline on its own target (its keys in
+   * the epoch logs are prefixed with the head's node id, Keras-style); `baseline` is null then.
+   */
+  headBaselines: z
+    .array(z.object({ node: z.string(), target: z.string(), task: z.enum(['classification', 'regression']), baseline: Baseline.nullable() }))
+    .optional(),
   /** Set when the user evaluated the run on its test split (absent: never, as for every older run). */
   testScore: TestScore.optional(),
   /** Image runs: the augmentation their training batches had (null: none); absent for tables. */

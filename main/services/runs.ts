@@ -20,7 +20,7 @@ import { prepareWindowedData } from '../data/prepare-windows';
 import type { EngineClient } from '../engine';
 import { readCheckpointState } from '../engine/checkpoint-state';
 import type { EventBus } from '../ipc/event-bus';
-import { computeBaseline, forecastReport } from './baseline';
+import { computeBaseline, forecastReport, headBaselines } from './baseline';
 import { projectWeightsFile } from './model-import';
 import { runLearningCurve } from './learning-curve';
 import type { LearningCurve } from '../../app/ipc/contract';
@@ -145,6 +145,8 @@ export class RunManager {
       });
     }
     const baseline = await computeBaseline(data, input.trainConfig.loss);
+    const heads = data.heads && data.heads.length > 1 ? data.heads : null;
+    const perHead = heads ? await headBaselines(data) : null;
     const backend = engine.status.backend ?? (await engine.start());
     const summary: RunSummary = {
       id: runId,
@@ -160,6 +162,7 @@ export class RunManager {
       epochs: [],
       hasModel: false,
       baseline,
+      ...(heads && perHead ? { headBaselines: heads.map((h) => ({ node: h.node, target: h.target, task: h.task, baseline: perHead[h.node] ?? null })) } : {}),
       ...(data.images ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null } : {}),
     };
     await projects.writeRun(input.projectId, summary);

@@ -68,4 +68,11 @@ test('pick each Input’s columns and a second head’s target, then train the t
   await expect(page.getByTestId('run-status')).toContainText('completed', { timeout: 120_000 });
   await expect(page.getByTestId('final-metrics')).toContainText('Validation output_1_accuracy');
   await expect(page.getByTestId('final-metrics')).toContainText('Validation output_mae');
+  // Each head's score beside its own naive baseline (always the training mean / the most common class).
+  const baselines = page.getByTestId('head-baseline-table');
+  await expect(baselines).toContainText('output (price)');
+  await expect(baselines).toContainText('output_1 (kind)');
+  await expect(baselines).toContainText('always the training mean');
+  await expect(baselines).toContainText('always the most common class');
+  await expect(page.getByTestId('head-baseline-val-loss-output_1')).not.toHaveText('–');
 });

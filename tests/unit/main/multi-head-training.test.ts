@@ -79,8 +79,13 @@ describe('a graph with two Inputs and two heads trains on a CSV through the engi
     // Both heads improved from the first epoch on.
     expect(last['val_out_price_mae']!).toBeLessThan(run.epochs[0]!['val_out_price_mae']!);
     expect(last.val_loss!).toBeLessThan(run.epochs[0]!.val_loss!);
-    // One number for two heads would mislead: the run keeps none, the heads have their own.
+    // One number for two heads would mislead: the run keeps none, the heads have their own,
+    // stored with the run for the Diagnosis panel.
     expect(run.baseline).toBeNull();
+    expect(run.headBaselines).toEqual([
+      { node: 'out_price', target: 'price', task: 'regression', baseline: price },
+      { node: 'out_kind', target: 'kind', task: 'classification', baseline: kind },
+    ]);
 
     const again = await train(projectId, fitted);
     expect(again.epochs).toEqual(run.epochs);

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { diagnoseRun, THRESHOLDS, type Baseline } from '../../../../app/diagnostics';
-import type { EpochLogs } from '../../../../app/project/schema';
+import type { EpochLogs, RunSummary } from '../../../../app/project/schema';
 import { formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { TimeSeriesForecast } from '../dataset/TimeSeriesForecast';
 import { useRunView } from '../train/run-view';
@@ -18,7 +18,11 @@ export function DiagnosisPanel() {
   return (
     <section className="card diagnosis-panel" data-testid="diagnosis-panel" aria-label="Diagnosis">
       <h2>Diagnosis</h2>
-      <BaselineTable baseline={run.baseline ?? null} last={view.epochs.at(-1)} metric={view.metric} />
+      {run.headBaselines && run.headBaselines.length > 0 ? (
+        <HeadBaselineTable heads={run.headBaselines} last={view.epochs.at(-1)} />
+      ) : (
+        <BaselineTable baseline={run.baseline ?? null} last={view.epochs.at(-1)} metric={view.metric} />
+      )}
       {run.forecast && <TimeSeriesForecast forecast={run.forecast} target={run.taskSpec.target} />}
       {verdicts.length === 0 ? (
         <p className="muted" data-testid="diagnosis-empty">
@@ -44,11 +48,59 @@ export function DiagnosisPanel() {
   );
 }
 
+const baselineWhat = (kind: Baseline['kind']) =>
+  kind === 'majority_class' ? 'always the most common class' : kind === 'last_value' ? 'the last value: no change over the horizon' : 'always the training mean';
+
+/**
+ * Several heads: each head's validation loss and metric beside its own naive baseline. The
+ * heads' keys in the epoch logs carry the Output node's id (Keras' "val_<output>_mae").
+ */
+function HeadBaselineTable({ heads, last }: { heads: NonNullable<RunSummary['headBaselines']>; last: EpochLogs | undefined }) {
+  return (
+    <table className="baseline-table" data-testid="head-baseline-table">
+      <thead>
+        <tr>
+          <th>Head (target)</th>
+          <th />
+          <th>Validation loss</th>
+          <th>Validation score</th>
+        </tr>
+      </thead>
+      <tbody>
+        {heads.flatMap(({ node, target, task, baseline }) => {
+          const metric = task === 'classification' ? 'accuracy' : 'mae';
+          const fmt = metric === 'accuracy' ? formatPercent : formatStat;
+          const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
+          return [
+            <tr key={`${node}-model`}>
+              <th rowSpan={2}>
+                {node} <span className="muted">({target})</span>
+              </th>
+              <th>This model (last epoch)</th>
+              <td>{formatLoss(last?.[`val_${node}_loss`])}</td>
+              <td>
+                {fmt(last?.[`val_${node}_${metric}`])} <span className="muted">{label}</span>
+              </td>
+            </tr>,
+            <tr key={`${node}-baseline`} className="baseline-row">
+              <th>
+                Naive baseline {baseline && <span className="muted">({baselineWhat(baseline.kind)})</span>}
+              </th>
+              <td data-testid={`head-baseline-val-loss-${node}`}>{baseline ? formatLoss(baseline.val_loss) : '–'}</td>
+              <td>{baseline ? fmt(baseline[`val_${metric}`]) : '–'}</td>
+            </tr>,
+          ];
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 function BaselineTable({ baseline, last, metric }: { baseline: Baseline | null; last: EpochLogs | undefined; metric: 'accuracy' | 'mae' }) {
   if (!baseline) return <p className="muted baseline-missing">No naive baseline for this run (it was trained before baselines were computed, or with a loss they have no formula for).</p>;
   const fmt = metric === 'accuracy' ? formatPercent : formatStat;
   const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
-  const what = baseline.kind === 'majority_class' ? 'always the most common class' : baseline.kind === 'last_value' ? 'the last value: no change over the horizon' : 'always the training mean';
+  const what = baselineWhat(baseline.kind);
   return (
     <table className="baseline-table" data-testid="baseline-table">
       <thead>

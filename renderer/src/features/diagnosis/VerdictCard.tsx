@@ -1,5 +1,5 @@
-import { memo, useState } from 'react';
-import { fixLabel, type Fix, type Verdict } from '../../../../app/diagnostics';
+import { memo, useMemo, useState } from 'react';
+import { fixLabel, headEpochs, type Fix, type Verdict } from '../../../../app/diagnostics';
 import type { EpochLogs } from '../../../../app/project/schema';
 import { useActions, useTrainForm } from '../../app/context';
 import { formatStat } from '../../lib/format';
@@ -35,6 +35,8 @@ export const VerdictCard = memo(function VerdictCard({ verdict, epochs }: { verd
   const [applied, setApplied] = useState<Record<number, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const fixes = verdict.fixes.map((fix, i) => ({ fix, i })).filter(({ fix }) => !config || formCanHold(fix, config));
+  // A verdict on one head of several charts that head's own curves.
+  const shown = useMemo(() => (verdict.head ? headEpochs(epochs, verdict.head.node) : epochs), [verdict.head, epochs]);
 
   const apply = (fix: Fix, i: number) => {
     const why = applyDiagnosisFix(fix);
@@ -62,7 +64,7 @@ export const VerdictCard = memo(function VerdictCard({ verdict, epochs }: { verd
             ))}
           </ul>
         </div>
-        {epochs.length > 1 && <EvidenceChart epochs={epochs} evidence={verdict.evidence} />}
+        {epochs.length > 1 && <EvidenceChart epochs={shown} evidence={verdict.evidence} />}
       </div>
       {fixes.length > 0 && (
         <div className="verdict-fixes">
