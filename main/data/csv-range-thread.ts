@@ -37,8 +37,10 @@ function workerEntry(): URL | null {
     const code = `const { tsImport } = await import(${JSON.stringify(tsx)});\nawait tsImport(${JSON.stringify(source)}, ${JSON.stringify(here)});\n`;
     return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
   }
-  const bundled = new URL('./csv-range-worker.cjs', here);
-  return existsSync(fileURLToPath(bundled)) ? bundled : null;
+  // Packaged, a worker thread cannot load its script from inside app.asar: electron-builder
+  // unpacks this one beside it (asarUnpack in electron-builder.yml).
+  const bundled = fileURLToPath(new URL('./csv-range-worker.cjs', here)).replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
+  return existsSync(bundled) ? pathToFileURL(bundled) : null;
 }
 
 /** Start a thread that reads task's range (csv-range.ts), or null when it cannot start. */
