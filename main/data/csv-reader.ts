@@ -80,9 +80,9 @@ export interface ReadCsv {
  * the CPU counters say over the first LOOK_MS of reading (the load average lags by a minute
  * and counts our own work): our thread keeps one core busy, so most of one more must be idle.
  */
-function wantSplit(split: boolean | undefined, remainingBytes: number, look: CpuLook): boolean {
+function wantSplit(split: boolean | undefined, remainingBytes: number, look: CpuLook | null): boolean {
   if (split !== undefined) return split;
-  return remainingBytes >= SPLIT_MIN_BYTES && availableParallelism() >= 2 && look.idleCores() >= 0.6;
+  return look !== null && remainingBytes >= SPLIT_MIN_BYTES && availableParallelism() >= 2 && look.idleCores() >= 0.6;
 }
 
 /** How long the main thread reads before deciding on a second thread. */
@@ -410,7 +410,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       // File offset of the main thread's next byte (UTF-8 and windows-1252 bytes are the file's).
       const position = bomLength + bytesRead;
       const splitAt =
-        path !== undefined && !utf16 && fast !== null && (input.split !== undefined || lookedIdle !== null) && wantSplit(input.split, input.totalBytes - position, lookedIdle ?? cpuLook())
+        path !== undefined && !utf16 && fast !== null && wantSplit(input.split, input.totalBytes - position, lookedIdle)
           ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * MAIN_SHARE), input.totalBytes)
           : -1;
       if (path !== undefined && splitAt > 0) {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeKernels, WindowGeometry } from '../native/native-kernels';
+import { conv2dInfo } from './conv-filter-grad';
 import { product, type KernelArgs } from './kernel-scope';
 
-const { backend_util } = tf;
 
 type Attrs = Record<string, unknown>;
 
@@ -14,18 +14,9 @@ function geometry(xShape: readonly number[], filterShape: readonly number[], att
   if (tensors.some((t) => t.dtype !== 'float32')) return null;
   const format = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
   const dilations = attrs['dilations'] ?? 1;
-  if ((format !== 'NHWC' && format !== 'channelsLast') || !(dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)))) return null;
+  if (format !== 'NHWC' || !(dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)))) return null;
   if (xShape.length !== 4 || filterShape.length !== 4 || product(xShape) === 0 || product(filterShape) === 0) return null;
-  const info = backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs['strides'] as [number, number],
-    1,
-    attrs['pad'] as 'same',
-    attrs['dimRoundingMode'] as 'round' | undefined,
-    false,
-    'channelsLast',
-  );
+  const info = conv2dInfo(xShape, filterShape, attrs, 'Conv2D');
   if (info.outHeight <= 0 || info.outWidth <= 0) return null;
   return { ...info, padInfo: { top: info.padInfo.top, left: info.padInfo.left } };
 }

@@ -6,6 +6,7 @@ import type { Preprocessing } from '../../../app/dataset/schema';
 import type { PreparedData } from '../../../app/engine/protocol';
 import type { GraphNode, ModelGraph } from '../../../app/graph/schema';
 import type { TrainConfig } from '../../../app/training/config';
+import { mulberry32 } from '../../../main/engine/seeded-random';
 
 // Test data written here, by hand: the data layer (main/data) is built separately, and the
 // engine's contract is only the PreparedData files and their description.
@@ -15,17 +16,6 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `layerlab-engine-${prefix}-`));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], seed: number): T[] {
