@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../../app/dataset/schema';
 import { headFor, metricFor, type LossName, type ResolvedTrainConfig, type TaskKind } from '../../app/training/config';
+import { categoricalCrossentropy } from './cross-entropy';
 
 /**
  * What a run minimises, for one task, output width and chosen loss. Per-sample functions, so
@@ -33,11 +34,11 @@ function perSampleLossFor(loss: LossName, outputWidth: number): (y: tf.Tensor, p
     case 'binaryCrossentropy':
       return (y, p) => tf.metrics.binaryCrossentropy(y, p);
     case 'categoricalCrossentropy':
-      return (y, p) => tf.metrics.categoricalCrossentropy(y, p);
+      return categoricalCrossentropy;
     case 'sparseCategoricalCrossentropy':
       // The prepared targets are one-hot rows; sparse cross-entropy reads each row's class
       // index and takes −log of the probability predicted for that class alone.
-      return (y, p) => tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.oneHot(tf.argMax(y, -1), outputWidth).cast('float32'), p));
+      return (y, p) => tf.tidy(() => categoricalCrossentropy(tf.oneHot(tf.argMax(y, -1), outputWidth).cast('float32'), p));
   }
 }
 
