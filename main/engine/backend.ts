@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../../app/project/schema';
+import { installFusedReluTraining } from './fused-relu';
 import { installWasmKernelFixes } from './wasm-kernel-fixes';
 
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -164,6 +165,8 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
       return { ok: false, reason: `failed to install the engine's wasm kernels: ${firstLine(error)}` };
     }
   }
+  // tfjs' fused ops, also while recording gradients (every backend: they sit above the kernels).
+  installFusedReluTraining();
   const probe = probeBackend();
   if (probe !== null) return { ok: false, reason: `probe failed: ${probe}` };
   return { ok: true };
