@@ -10,6 +10,8 @@ import { createCast, createSum } from './wasm-kernels/reductions';
 import { wasmKernel } from './wasm-kernels/kernel-scope';
 import { createMatMulKernels } from './wasm-kernels/matmul';
 import { createMaxPoolGrad } from './wasm-kernels/max-pool-grad';
+import { createReluGrad } from './wasm-kernels/relu-grad';
+import { RELU_GRAD_KERNEL } from './fused-relu';
 import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
 
 /**
@@ -25,7 +27,7 @@ import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
  *   with the engine's own wasm kernels (native/kernels.wat) where they load, every f32 matmul,
  *   MaxPoolGrad and the convolution gradients (im2col + GEMM) run on those instead, and a
  *   Sum over all leading axes (a bias gradient) reads its input once instead of transposing
- *   it first;
+ *   it first, and relu's gradient is one pass (an engine kernel of its own, fused-relu.ts);
  * - needless copies, avoided: Identity (every tensor a gradient saves) and a Cast to the same
  *   dtype share their input's buffer, as on the cpu backend.
  *
@@ -65,6 +67,7 @@ export function installWasmKernelFixes(): void {
   };
   if (native) {
     kernels['Sum'] = createSum(native, wasmKernel('Sum'));
+    kernels[RELU_GRAD_KERNEL] = createReluGrad(native);
     Object.assign(kernels, createNativeConvKernels(native, { Conv2DBackpropFilter: conv2dBackpropFilter, Conv2DBackpropInput: conv2dBackpropInput }));
   }
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {

@@ -579,4 +579,32 @@
       (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (local.get $s))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $l1))))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; relu's gradient from its output: out = dy · step(y), step being 1 where y > 0, NaN where y
+  ;; is NaN and 0 elsewhere — what tfjs' mul(dy, step(y)) computes, bit for bit, in one pass
+  ;; instead of two kernels over the whole activation. n floats each.
+  ;; ---------------------------------------------------------------------------------------
+  (func (export "relu_grad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $yv v128) (local $ys f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $d4 (loop $l4
+      (br_if $d4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+      (local.set $yv (v128.load (i32.add (local.get $y) (local.get $i))))
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+          (v128.or (v128.and (f32x4.gt (local.get $yv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+                   (v128.and (f32x4.ne (local.get $yv) (local.get $yv)) (local.get $yv)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l4)))
+    (block $d1 (loop $l1
+      (br_if $d1 (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $ys (f32.load (i32.add (local.get $y) (local.get $i))))
+      (f32.store (i32.add (local.get $out) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i)))
+          (select (f32.const 1)
+                  (select (local.get $ys) (f32.const 0) (f32.ne (local.get $ys) (local.get $ys)))
+                  (f32.gt (local.get $ys) (f32.const 0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l1))))
 )

@@ -50,6 +50,8 @@ export interface NativeKernels {
   col2im(dx: tf.TensorInfo, cols: tf.TensorInfo, geometry: WindowGeometry): void;
   /** out[c] = Σ_r x[r, c] for x viewed as [rows, cols] (out holds cols floats). */
   sumRows(out: tf.TensorInfo, x: tf.TensorInfo, rows: number, cols: number): void;
+  /** relu's gradient from its output y: out = dy·step(y), n floats each (see kernels.wat). */
+  reluGrad(out: tf.TensorInfo, dy: tf.TensorInfo, y: tf.TensorInfo, n: number): void;
   /** A fresh float32 output tensor on the backend's heap. */
   output(shape: number[]): tf.TensorInfo;
   /** Frees a temporary made with output(). */
@@ -111,6 +113,7 @@ interface Exports {
   im2col(x: number, cols: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   col2im(cols: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  relu_grad(dy: number, y: number, out: number, n: number): void;
   max_pool_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, ch: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
 }
 
@@ -193,6 +196,9 @@ export function loadNativeKernels(backendObject: object, options: { prefer?: Nat
     },
     sumRows(out, x, rows, cols) {
       exports.sum_rows(offset(x), offset(out), rows, cols);
+    },
+    reluGrad(out, dy, y, n) {
+      exports.relu_grad(offset(dy), offset(y), offset(out), n);
     },
     free: (t) => {
       backend.disposeData(t.dataId);

@@ -190,6 +190,28 @@ describe('Sum over the leading axes and a same-dtype Cast', () => {
   });
 });
 
+describe("relu's gradient as one native pass", () => {
+  it('equals mul(dy, step(y)) bit for bit in every build: zeros, negatives, NaN and infinities, odd sizes', async () => {
+    for (const { variant, kernels } of builds()) {
+      for (const n of [1, 3, 4, 7, 64, 1001]) {
+        // y: relu outputs and the odd ones out (−0, negatives, NaN); dy: finite, infinite and NaN.
+        const special = [0, -0, -1, 2, NaN, 1e-30, -Infinity, Infinity];
+        const yValues = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? special[i % special.length]! : Math.sin(i) * 3));
+        const dyValues = Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? [Infinity, NaN, -Infinity, 0, 1][(i / 5) % 5]! : Math.cos(i)));
+        const y = tf.tensor1d(yValues);
+        const dy = tf.tensor1d(dyValues);
+        const out = kernels.output([n]);
+        kernels.reluGrad(out, dy, y, n);
+        const ours = readOut(out);
+        const stock = tf.tidy(() => tf.mul(dy, tf.step(y)).dataSync());
+        tf.dispose([y, dy]);
+        const same = Array.from(ours).every((v, i) => Object.is(v, stock[i]) || (Number.isNaN(v) && Number.isNaN(stock[i]!)));
+        expect(same, `${variant}, ${n} values`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('Adam with one fused wasm kernel per variable', () => {
   /** A few Adam steps on a tiny linear model; returns the weights and the optimizer's slots. */
   async function adamSteps(optimizer: tf.Optimizer, steps = 4): Promise<Float32Array[]> {
