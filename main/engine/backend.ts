@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../../app/project/schema';
 import { installFusedReluTraining } from './fused-relu';
+import { installLeanTapeSaves } from './lean-tape';
 import { installWasmKernelFixes } from './wasm-kernel-fixes';
 
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -165,7 +166,9 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
       return { ok: false, reason: `failed to install the engine's wasm kernels: ${firstLine(error)}` };
     }
   }
-  // tfjs' fused ops, also while recording gradients (every backend: they sit above the kernels).
+  // Engine-level changes above the kernels, for every backend: leaner saved tensors, and tfjs'
+  // fused relu layers also while recording gradients.
+  installLeanTapeSaves();
   installFusedReluTraining();
   const probe = probeBackend();
   if (probe !== null) return { ok: false, reason: `probe failed: ${probe}` };
