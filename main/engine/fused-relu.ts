@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { engineNativeKernels } from './wasm-kernel-fixes';
+import { RELU_GRAD_KERNEL } from './wasm-kernels/relu-grad';
 
 /**
  * tfjs runs a layer's matmul or convolution, its bias and its relu as one fused kernel, except
@@ -10,12 +12,6 @@ import * as tf from '@tensorflow/tfjs';
  * relu with a bias they run the one fused kernel under a custom gradient that is tfjs' own fused
  * gradient for relu: dy·step(y), then the same input, weight and bias gradients.
  */
-
-/**
- * An engine kernel, registered where a backend has it (wasm with the engine's own kernels):
- * inputs dy and y (relu's output), result dy·step(y) in one pass.
- */
-export const RELU_GRAD_KERNEL = 'LayerlabReluGrad';
 
 type FusedMatMulArgs = Parameters<typeof tf.fused.matMul>[0];
 type FusedConv2dArgs = Parameters<typeof tf.fused.conv2d>[0];
@@ -63,8 +59,13 @@ function reluDense(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor
   const n = b.shape[1];
   return reluOp(
     [a, b, bias],
-    // The kernel takes batched (3-D) operands, as tfjs' fused matMul gives it.
-    () => tf.reshape(engine().runKernel('_FusedMatMul', { a: tf.reshape(a, [1, m, k]), b: tf.reshape(b, [1, k, n]), bias }, { transposeA: false, transposeB: false, activation: 'relu' }) as tf.Tensor, [m, n]),
+    () => {
+      const attrs = { transposeA: false, transposeB: false, activation: 'relu' };
+      // The engine's own wasm GEMM takes the 2-D operands as they are; tfjs' kernels want them
+      // batched (3-D), as tfjs' fused matMul gives them (three Reshapes, each a dispatch).
+      if (tf.getBackend() === 'wasm' && engineNativeKernels()) return engine().runKernel('_FusedMatMul', { a, b, bias }, attrs) as tf.Tensor;
+      return tf.reshape(engine().runKernel('_FusedMatMul', { a: tf.reshape(a, [1, m, k]), b: tf.reshape(b, [1, k, n]), bias }, attrs) as tf.Tensor, [m, n]);
+    },
     [(dyRelu, [, w]) => tf.matMul(dyRelu as tf.Tensor2D, w as tf.Tensor2D, false, true), (dyRelu, [x]) => tf.matMul(x as tf.Tensor2D, dyRelu as tf.Tensor2D, true, false), (dyRelu) => tf.sum(dyRelu, 0)],
   ) as tf.Tensor2D;
 }

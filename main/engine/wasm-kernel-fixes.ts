@@ -10,8 +10,7 @@ import { createCast, createSum } from './wasm-kernels/reductions';
 import { wasmKernel } from './wasm-kernels/kernel-scope';
 import { createMatMulKernels } from './wasm-kernels/matmul';
 import { createMaxPoolGrad } from './wasm-kernels/max-pool-grad';
-import { createReluGrad } from './wasm-kernels/relu-grad';
-import { RELU_GRAD_KERNEL } from './fused-relu';
+import { createReluGrad, RELU_GRAD_KERNEL } from './wasm-kernels/relu-grad';
 import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
 
 /**

@@ -2,6 +2,9 @@ import type * as tf from '@tensorflow/tfjs';
 import type { NativeKernels } from '../native/native-kernels';
 import { product, type KernelArgs } from './kernel-scope';
 
+/** The kernel's name: inputs dy and y (relu's output), result dy·step(y). */
+export const RELU_GRAD_KERNEL = 'LayerlabReluGrad';
+
 /**
  * relu's gradient from its output, dy·step(y), as one native pass (kernels.wat relu_grad) where
  * tfjs runs Step and Multiply over the whole activation: on the CNN bench's first layer
