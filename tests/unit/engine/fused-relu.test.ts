@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installFusedReluTraining } from '../../../main/engine/fused-relu';
+import { expectWasmMatchesCpu, randomTensor, useWasmWithFixes, valueAndGrads } from './wasm-compare';
 
 /** Largest |a − b| over matching tensors, relative to max(1, |a|). */
 function worst(a: tf.Tensor[], b: tf.Tensor[]): number {
@@ -71,4 +72,21 @@ describe('relu layers fused while training (tf.fused wrappers)', () => {
     expect(inference.kernelNames).toContain('_FusedMatMul');
     expect(inference.kernelNames).not.toContain('forward'); // no custom gradient outside training
   });
+});
+
+describe('fused Dense layers on the engine’s own wasm GEMM (2-D operands, linear layers too)', () => {
+  beforeAll(useWasmWithFixes);
+
+  for (const [label, activation, withBias] of [
+    ['relu with a bias', 'relu', true],
+    ['linear with a bias', 'linear', true],
+    ['linear without a bias', 'linear', false],
+  ] as const) {
+    it(`${label}: wasm equals the cpu backend's plain matMul + bias (+ relu), value and gradients`, async () => {
+      const act = activation === 'relu' ? tf.relu : (t: tf.Tensor) => t;
+      const f = (x: tf.Tensor, k: tf.Tensor, b?: tf.Tensor) =>
+        tf.getBackend() === 'wasm' ? tf.fused.matMul({ a: x as tf.Tensor2D, b: k as tf.Tensor2D, bias: b, activation }) : act(b ? tf.add(tf.matMul(x, k), b) : tf.matMul(x, k));
+      await expectWasmMatchesCpu(label, () => valueAndGrads([randomTensor([9, 13], 1), randomTensor([13, 6], 2), ...(withBias ? [randomTensor([6], 3)] : [])], f));
+    });
+  }
 });
