@@ -182,6 +182,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a whole number ≥ 1, got "${args.epochs}"`);
   const chosen: Workload[] = args.workload === 'all' ? ['mlp', 'cnn'] : [args.workload as Workload];
   if (!chosen.every((w) => w in WORKLOADS)) throw new Error(`--workload must be mlp, cnn or all, got "${args.workload}"`);
+  // As the engine process runs it (engine-main.ts): without tfjs' debug checks.
+  tf.enableProdMode();
   if (tf.getBackend() !== args.backend) {
     const report = await selectBackend({ force: args.backend });
     if (report.name !== args.backend) throw new Error(`the ${args.backend} backend did not start: ${report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);

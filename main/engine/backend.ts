@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../../app/project/schema';
-import { installFusedReluTraining } from './fused-relu';
+import { installFusedLayerTraining } from './fused-layers';
 import { installLeanTapeSaves } from './lean-tape';
 import { installWasmKernelFixes } from './wasm-kernel-fixes';
 
@@ -169,7 +169,7 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
   // Engine-level changes above the kernels, for every backend: leaner saved tensors, and tfjs'
   // fused relu layers also while recording gradients.
   installLeanTapeSaves();
-  installFusedReluTraining();
+  installFusedLayerTraining();
   const probe = probeBackend();
   if (probe !== null) return { ok: false, reason: `probe failed: ${probe}` };
   return { ok: true };

@@ -26,7 +26,7 @@ import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
  *   with the engine's own wasm kernels (native/kernels.wat) where they load, every f32 matmul,
  *   MaxPoolGrad and the convolution gradients (im2col + GEMM) run on those instead, and a
  *   Sum over all leading axes (a bias gradient) reads its input once instead of transposing
- *   it first, and relu's gradient is one pass (an engine kernel of its own, fused-relu.ts);
+ *   it first, and relu's gradient is one pass (an engine kernel of its own, fused-layers.ts);
  * - needless copies, avoided: Identity (every tensor a gradient saves) and a Cast to the same
  *   dtype share their input's buffer, as on the cpu backend.
  *

@@ -9,7 +9,7 @@ export const RELU_GRAD_KERNEL = 'LayerlabReluGrad';
  * relu's gradient from its output, dy·step(y), as one native pass (kernels.wat relu_grad) where
  * tfjs runs Step and Multiply over the whole activation: on the CNN bench's first layer
  * (128×26×26×16) those two took ~2.7 ms a step. Same bits as mul(dy, step(y)), NaN included.
- * Used by the fused relu layers' gradient (fused-relu.ts), which falls back to the two tfjs ops
+ * Used by the fused relu layers' gradient (fused-layers.ts), which falls back to the two tfjs ops
  * on backends without it.
  */
 export function createReluGrad(native: NativeKernels): tf.KernelFunc {

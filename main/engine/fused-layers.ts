@@ -96,7 +96,7 @@ function reluConv(args: FusedConv2dArgs & { x: tf.Tensor4D; filter: tf.Tensor4D;
 let installed = false;
 
 /** Wraps tf.fused.matMul and tf.fused.conv2d (which tfjs-layers' Dense and Conv2D call); once. */
-export function installFusedReluTraining(): void {
+export function installFusedLayerTraining(): void {
   if (installed) return;
   const fused = tf.fused as { matMul: typeof tf.fused.matMul; conv2d: typeof tf.fused.conv2d };
   const stockMatMul = fused.matMul;
@@ -112,6 +112,7 @@ export function installFusedReluTraining(): void {
       isTensor(b) &&
       a.rank === 2 &&
       b.rank === 2 &&
+      a.shape[1] === b.shape[0] &&
       a.dtype === 'float32' &&
       b.dtype === 'float32' &&
       (bias == null || (isTensor(bias) && bias.rank === 1 && bias.shape[0] === b.shape[1] && bias.dtype === 'float32'));
@@ -133,6 +134,7 @@ export function installFusedReluTraining(): void {
       isTensor(bias) &&
       x.rank === 4 &&
       filter.rank === 4 &&
+      x.shape[3] === filter.shape[2] &&
       bias.rank === 1 &&
       bias.shape[0] === filter.shape[3] &&
       x.dtype === 'float32' &&

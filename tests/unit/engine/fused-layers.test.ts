@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installFusedReluTraining } from '../../../main/engine/fused-relu';
+import { installFusedLayerTraining } from '../../../main/engine/fused-layers';
 import { expectWasmMatchesCpu, randomTensor, useWasmWithFixes, valueAndGrads } from './wasm-compare';
 
 /** Largest |a − b| over matching tensors, relative to max(1, |a|). */
@@ -23,7 +23,7 @@ function gradsOf(f: (x: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => tf.Tensor, x: 
 describe('relu layers fused while training (tf.fused wrappers)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    installFusedReluTraining();
+    installFusedLayerTraining();
   });
 
   it('a Dense relu layer: one fused kernel recorded, the same value and gradients as matMul + bias + relu', async () => {
