@@ -21,6 +21,24 @@ const POW10 = new Float64Array(23);
 for (let i = 0; i < 23; i += 1) POW10[i] = 10 ** i;
 
 /**
+ * Digits from the first non-zero one on, of a number whose integer digits are
+ * bytes[intStart, intEnd) and whose `scale` fraction digits follow the decimal point at intEnd.
+ */
+function significantDigits(bytes: Uint8Array, intStart: number, intEnd: number, scale: number): number {
+  const digits = intEnd - intStart + scale;
+  let zeros = 0;
+  while (intStart + zeros < intEnd && bytes[intStart + zeros] === ZERO) zeros += 1;
+  if (intStart + zeros === intEnd) {
+    // The integer part is all zeros: the fraction's leading zeros are not significant either.
+    const fracStart = intEnd + 1;
+    let k = 0;
+    while (k < scale && bytes[fracStart + k] === ZERO) k += 1;
+    zeros += k;
+  }
+  return digits - zeros;
+}
+
+/**
  * The fast path over one set of columns. After take(), `row` is the index of the next record and
  * `taken` says how many records (one file line each) it read.
  */
@@ -78,39 +96,37 @@ export class NumberRows {
           p += 1;
           c = p < length ? (bytes[p] as number) : -1;
         }
+        // Every digit goes into the mantissa, leading zeros too (they add nothing): no test per
+        // digit. How many are significant is counted from the positions, and only when it can
+        // matter (more than 15 digits in all).
         let mantissa = 0;
-        let significant = 0;
-        let digits = 0;
-        let scale = 0;
+        const intStart = p;
         let d = c - ZERO;
-        while (d >= 0 && d <= 9) {
-          if (significant > 0 || d !== 0) {
-            mantissa = mantissa * 10 + d;
-            significant += 1;
-          }
-          digits += 1;
+        while (d >>> 0 < 10) {
+          mantissa = mantissa * 10 + d;
           p += 1;
           c = p < length ? (bytes[p] as number) : -1;
           d = c - ZERO;
         }
+        const intEnd = p;
+        let scale = 0;
         if (c === point) {
           p += 1;
+          const fracStart = p;
           c = p < length ? (bytes[p] as number) : -1;
           d = c - ZERO;
-          while (d >= 0 && d <= 9) {
-            if (significant > 0 || d !== 0) {
-              mantissa = mantissa * 10 + d;
-              significant += 1;
-            }
-            scale += 1;
-            digits += 1;
+          while (d >>> 0 < 10) {
+            mantissa = mantissa * 10 + d;
             p += 1;
             c = p < length ? (bytes[p] as number) : -1;
             d = c - ZERO;
           }
+          scale = p - fracStart;
           // "." alone or "-." is not a number; the general path says what it is.
-          if (digits === 0) break records;
+          if (intEnd === intStart && scale === 0) break records;
         }
+        const digits = intEnd - intStart + scale;
+        if (digits > 15 && significantDigits(bytes, intStart, intEnd, scale) > 15) break records;
         let exponent = 0;
         if (c === LOWER_E || c === UPPER_E) {
           if (digits === 0) break records;
@@ -144,7 +160,7 @@ export class NumberRows {
           // exact doubles, so one IEEE multiplication or division rounds correctly and gives the
           // double Number() gives. Longer mantissas and larger powers could round differently.
           const power = exponent - scale;
-          if (significant > 15 || power < -22 || power > 22) break records;
+          if (power < -22 || power > 22) break records;
           const value = power < 0 ? mantissa / (POW10[-power] as number) : mantissa * (POW10[power] as number);
           column[row] = negative ? -value : value;
           present = true;

@@ -16,28 +16,38 @@ const BUCKET_VALUES = 4096;
 interface Scratch {
   /** The values regrouped by bucket. */
   grouped: Float64Array;
+  /** Each value's bucket, so that its hash is computed once for counting and regrouping. */
+  bucketOf: Uint16Array;
   table: Float64Array;
   used: Uint8Array;
 }
+
+/** bucketOf of a missing value: above any bucket (at most 2^15 of them). */
+const MISSING = 0xffff;
 
 /**
  * The last scratch space, for the next column of the same import: fresh memory is slow to touch
  * (page faults; on this project's VMs a fresh 16 MB array costs ~100 ms), and a WeakRef holds it
  * only as long as the garbage collector does not need the space back. An object from deref() is
  * kept at least until the current synchronous job ends, so one profile pass reuses it throughout.
+ * Each array grows on its own, so growing one never drops what another holds.
  */
 let last: WeakRef<Scratch> | null = null;
 
-function scratchFor(values: number, tableSize: number): Scratch {
+function scratch(): Scratch {
   const cached = last?.deref();
-  if (cached && cached.grouped.length >= values && cached.table.length >= tableSize) return cached;
-  const fresh: Scratch = {
-    grouped: new Float64Array(Math.max(values, cached?.grouped.length ?? 0)),
-    table: new Float64Array(Math.max(tableSize, cached?.table.length ?? 0)),
-    used: new Uint8Array(Math.max(tableSize, cached?.used.length ?? 0)),
-  };
+  if (cached) return cached;
+  const fresh: Scratch = { grouped: new Float64Array(0), bucketOf: new Uint16Array(0), table: new Float64Array(0), used: new Uint8Array(0) };
   last = new WeakRef(fresh);
   return fresh;
+}
+
+function withTable(space: Scratch, size: number): Scratch {
+  if (space.table.length < size) {
+    space.table = new Float64Array(size);
+    space.used = new Uint8Array(size);
+  }
+  return space;
 }
 
 const bits = new Float64Array(1);
@@ -83,30 +93,38 @@ function countIn(values: Float64Array, start: number, end: number, table: Float6
 }
 
 export function countDistinct(values: Float64Array): number {
-  let present = 0;
-  for (let i = 0; i < values.length; i += 1) if (values[i] === values[i]) present += 1;
-  if (present === 0) return 0;
-  const shift = Math.max(0, Math.ceil(Math.log2(present / BUCKET_VALUES)));
+  const space = scratch();
+  if (space.grouped.length < values.length) space.grouped = new Float64Array(values.length);
+  const { grouped } = space;
+  const shift = Math.max(0, Math.ceil(Math.log2(values.length / BUCKET_VALUES)));
   if (shift === 0) {
     // Small: one table, over the present values copied in order.
-    const size = powerOfTwoAtLeast(present * 2);
-    const { grouped, table, used } = scratchFor(present, size);
     let n = 0;
     for (let i = 0; i < values.length; i += 1) {
       const v = values[i] as number;
       if (v === v) grouped[n++] = v === 0 ? 0 : v;
     }
+    if (n === 0) return 0;
+    const size = powerOfTwoAtLeast(n * 2);
+    const { table, used } = withTable(space, size);
     return countIn(grouped, 0, n, table, used, size);
   }
-  const buckets = 2 ** Math.min(shift, 16);
+  // Sized from all the values, missing ones too: only the speed depends on the number of buckets.
+  const buckets = 2 ** Math.min(shift, 15);
   const top = 32 - Math.log2(buckets);
+  if (space.bucketOf.length < values.length) space.bucketOf = new Uint16Array(values.length);
+  const { bucketOf } = space;
   // Where each bucket starts in `grouped`: counted first, then filled in order.
   const starts = new Int32Array(buckets + 1);
   for (let i = 0; i < values.length; i += 1) {
     const v = values[i] as number;
-    if (v !== v) continue;
-    const b = (hashOf(v === 0 ? 0 : v) >>> top) + 1;
-    starts[b] = (starts[b] as number) + 1;
+    if (v !== v) {
+      bucketOf[i] = MISSING;
+      continue;
+    }
+    const b = hashOf(v === 0 ? 0 : v) >>> top;
+    bucketOf[i] = b;
+    starts[b + 1] = (starts[b + 1] as number) + 1;
   }
   let largest = 0;
   for (let b = 0; b < buckets; b += 1) {
@@ -114,15 +132,14 @@ export function countDistinct(values: Float64Array): number {
     starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
   }
   const fill = starts.slice(0, buckets);
-  const { grouped, table, used } = scratchFor(present, powerOfTwoAtLeast(largest * 2));
   for (let i = 0; i < values.length; i += 1) {
-    let v = values[i] as number;
-    if (v !== v) continue;
-    if (v === 0) v = 0; // -0 → +0
-    const b = hashOf(v) >>> top;
-    grouped[fill[b] as number] = v;
+    const b = bucketOf[i] as number;
+    if (b === MISSING) continue;
+    const v = values[i] as number;
+    grouped[fill[b] as number] = v === 0 ? 0 : v; // -0 → +0
     fill[b] = (fill[b] as number) + 1;
   }
+  const { table, used } = withTable(space, powerOfTwoAtLeast(largest * 2));
   let distinct = 0;
   for (let b = 0; b < buckets; b += 1) {
     const start = starts[b] as number;

@@ -29,15 +29,45 @@ function looksLikeIdName(name: string): boolean {
   return ID_NAME.test(name) || ID_SUFFIX_CAMEL.test(name);
 }
 
-function bins(values: Float64Array, min: number, max: number): Histogram {
-  const counts = new Array<number>(BINS).fill(0);
+/**
+ * The histogram's bins and the sum of squared deviations from `mean` in one pass, so the second
+ * pass of the two-pass variance costs no pass of its own. The squares come with the plain sum of
+ * the deviations, which corrects for a mean that is off by a rounding error (the "corrected
+ * two-pass" algorithm: Chan, Golub and LeVeque, 1983).
+ */
+function binsAndSquares(values: Float64Array, min: number, max: number, mean: number): { histogram: Histogram; m2: number } {
+  const counts = new Float64Array(BINS);
   const width = (max - min) / BINS;
-  for (const v of values) {
-    if (Number.isNaN(v)) continue;
+  let sum = 0;
+  let squares = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    n += 1;
+    const d = v - mean;
+    sum += d;
+    squares += d * d;
     const k = width > 0 ? Math.min(BINS - 1, Math.floor((v - min) / width)) : 0;
-    counts[k] = (counts[k] ?? 0) + 1;
+    counts[k] = (counts[k] as number) + 1;
   }
-  return { kind: 'bins', min, max, counts };
+  return { histogram: { kind: 'bins', min, max, counts: Array.from(counts) }, m2: n > 0 ? squares - (sum * sum) / n : 0 };
+}
+
+/** The sum of squared deviations from `mean`, corrected as in binsAndSquares. */
+function squaresAbout(values: Float64Array, mean: number): number {
+  let sum = 0;
+  let squares = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    n += 1;
+    const d = v - mean;
+    sum += d;
+    squares += d * d;
+  }
+  return n > 0 ? squares - (sum * sum) / n : 0;
 }
 
 /** The TOP_VALUES most frequent values in one pass: sorting 1e5 distinct ids would cost seconds. */
@@ -60,9 +90,14 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
   let n = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  // Welford's running mean and sum of squared deviations: one pass, no cancellation.
-  let mean = 0;
-  let m2 = 0;
+  // Mean and variance in two passes, not Welford's one: its division per value makes a chain of
+  // dependent divisions (this loop took 200 ms with it, 130 ms without, on 21 columns of a
+  // million values). This pass sums the values less the first one (exact for values near it, so
+  // 1e9 + small noise loses nothing), in two sums that run side by side; the second
+  // (binsAndSquares) sums the squared deviations from the mean.
+  let shift = Number.NaN;
+  let even = 0;
+  let odd = 0;
   let integer = true;
   let counting = true;
   let last = Number.NaN;
@@ -73,15 +108,16 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
       continue;
     }
     n += 1;
+    if (n === 1) shift = v;
     if (integer && !Number.isInteger(v)) integer = false;
     if (counting) counting = n === 1 ? v === 0 || v === 1 : v === last + 1;
     last = v;
     if (v < min) min = v;
     if (v > max) max = v;
-    const delta = v - mean;
-    mean += delta / n;
-    m2 += delta * (v - mean);
+    if ((i & 1) === 0) even += v - shift;
+    else odd += v - shift;
   }
+  const mean = n > 0 ? shift + (even + odd) / n : 0;
   const unique = countDistinct(values);
   // The distinct values themselves only when few (categories, a bar per value).
   const distinct: number[] = [];
@@ -92,24 +128,27 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
   }
   const base = { name, missing, unique };
   if (n === 0) return { ...base, kind: 'ignored', type: 'constant', useless: true, reason: 'every value is missing' };
+  let histogram: Histogram;
+  let m2: number;
+  if (unique <= BINS) {
+    const counts = new Map<number, number>();
+    for (const v of values) if (v === v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    histogram = { kind: 'top', values: distinct.map((v) => ({ value: numberText(v), count: counts.get(v) ?? 0 })), other: 0 };
+    m2 = squaresAbout(values, mean);
+  } else {
+    ({ histogram, m2 } = binsAndSquares(values, min, max, mean));
+  }
   const stats = {
     min,
     max,
     mean,
     // Population std (divide by n): it describes the data as given, and it is the same
-    // definition prepare.ts standardizes with.
-    std: Math.sqrt(m2 / n),
+    // definition prepare.ts standardizes with. (The correction can leave a constant column a
+    // sum of squares a rounding error below 0.)
+    std: Math.sqrt(Math.max(0, m2) / n),
     integer,
   };
   const categories = unique <= MAX_CATEGORIES ? { categories: distinct.map(numberText) } : {};
-  let histogram: Histogram;
-  if (unique <= BINS) {
-    const counts = new Map<number, number>();
-    for (const v of values) if (v === v) counts.set(v, (counts.get(v) ?? 0) + 1);
-    histogram = { kind: 'top', values: distinct.map((v) => ({ value: numberText(v), count: counts.get(v) ?? 0 })), other: 0 };
-  } else {
-    histogram = bins(values, min, max);
-  }
   const described = { ...base, ...stats, ...categories, histogram };
   if (unique === 1) return { ...described, kind: 'ignored', type: 'constant', useless: true, reason: `has a single value ("${numberText(min)}")` };
   if (integer && unique === n && (looksLikeIdName(name) || (counting && n >= ROW_NUMBER_MIN_ROWS))) {

@@ -24,6 +24,8 @@ const TRICKY = [
   '-0', '-0.0', '+0', '0e5', '-.5', '5.', '+7', '1E+05', '1e-5', '12.5e-3', '00012', '0.1000000000000000055511151231257827',
   '3.141592653589793', '2.718281828459045', '-123.456', '99999999999999.9', '999999999999999', '9999999999999999',
   '1.5e300', '7e-300', '123456.789e10', '1e-22', '1e-23', '100e-24',
+  // More than 15 digits, of which leading zeros: significant 5, 15 and 16.
+  '00000000000000000123.25', '0.00000123456789012345', '0.000001234567890123456', '0000000000000001.5e1',
 ];
 
 describe('CSV fast path: numbers straight from the bytes', () => {
@@ -65,8 +67,10 @@ describe('CSV fast path: numbers straight from the bytes', () => {
       expect({ cell, value: column[0] }).toEqual({ cell, value: Number(cell) });
       expect(Object.is(column[0], Number(cell))).toBe(true);
     }
-    expect(taken).toEqual(expect.arrayContaining(['0.1', '4.35', '-0', '-0.0', '1e22', '123456789012345', '0.0000000000000000000001', '-.5', '5.', '+7', '1E+05']));
-    for (const slow of ['1e-320', '9007199254740993', '1.2345678901234567', '1234567890123456', '1e23', '0.00000000000000000000001', '4.9e-324', '1.5e300']) {
+    expect(taken).toEqual(
+      expect.arrayContaining(['0.1', '4.35', '-0', '-0.0', '1e22', '123456789012345', '0.0000000000000000000001', '-.5', '5.', '+7', '1E+05', '00000000000000000123.25', '0.00000123456789012345', '0000000000000001.5e1']),
+    );
+    for (const slow of ['1e-320', '9007199254740993', '1.2345678901234567', '1234567890123456', '1e23', '0.00000000000000000000001', '4.9e-324', '1.5e300', '0.000001234567890123456']) {
       expect(taken).not.toContain(slow);
     }
   });
@@ -130,5 +134,30 @@ describe('CSV fast path: numbers straight from the bytes', () => {
     const rows = new NumberRows(',', false, columns, 0, 2);
     expect(rows.take(Buffer.from('1\n2\n3\n'), 0)).toBe(4);
     expect(rows.taken).toBe(2);
+  });
+
+  it('reads a source that reads every chunk into one buffer as a file does, whether the sniffed head takes one chunk or several', async () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => `${i},${(i * 0.37).toFixed(2)},${i % 5 === 0 ? 'five' : 'other'}`);
+    const text = `\uFEFFn,x,label\n${rows.join('\n')}\n`;
+    const bytes = Buffer.from(text, 'utf8');
+    const expected = await read(text.slice(1), 4096);
+    for (const chunk of [1000, 70_000]) {
+      const result = await readCsv({
+        fileName: 'n.csv',
+        totalBytes: bytes.length,
+        open: async function* () {
+          const buffer = Buffer.alloc(chunk);
+          for (let i = 0; i < bytes.length; i += chunk) {
+            const length = bytes.copy(buffer, 0, i, i + chunk);
+            yield buffer.subarray(0, length);
+            // What the next read into the same buffer does to a chunk someone kept.
+            buffer.fill(0x39);
+          }
+        },
+      });
+      expect({ chunk, rows: result.rows, headers: result.headers, preview: result.preview }).toEqual({ chunk, rows: 12_000, headers: ['n', 'x', 'label'], preview: expected.preview });
+      expect(result.columns).toEqual(expected.columns);
+      expect(result.dialect.bom).toBe(true);
+    }
   });
 });

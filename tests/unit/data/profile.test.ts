@@ -129,4 +129,20 @@ describe('profileColumns', () => {
     expect(result.map((c) => c.kind)).toEqual(['numeric', 'categorical', 'ignored', 'ignored']);
     expect(result[0]).toMatchObject({ min: 0, max: 49_999.5, missing: 0, unique: 100_000 });
   });
+
+  it('keeps mean and std exact for values with a large offset (1e9 plus small noise)', () => {
+    // 1e9 + k/1000 for k = 0..999, 50 times over, a missing value among them: the sum of the
+    // values (5e13) has an ulp of 0.008, as large as the noise, so a plain sum of values and
+    // squares would lose the spread. Exact: mean 1e9 + 0.4995, population std of 0..0.999 in
+    // steps of 0.001 = sqrt((1000^2 - 1) / 12) / 1000.
+    const values = Array.from({ length: 50_000 }, (_, i) => String(1e9 + (i % 1000) / 1000));
+    values.splice(7, 0, '');
+    const [profile] = profileColumns(['big'], values.map((v) => [v]));
+    expect(profile).toMatchObject({ kind: 'numeric', missing: 1, unique: 1000, min: 1e9, max: 1e9 + 0.999 });
+    expect(Math.abs((profile?.mean ?? 0) - (1e9 + 0.4995))).toBeLessThan(1e-6);
+    expect(Math.abs((profile?.std ?? 0) - Math.sqrt((1000 ** 2 - 1) / 12) / 1000)).toBeLessThan(1e-9);
+    // A constant column of such values: std exactly 0, never NaN from a negative rounding.
+    const [constant] = profileColumns(['c'], Array.from({ length: 1000 }, () => [String(1e9 + 0.3)]));
+    expect(constant).toMatchObject({ type: 'constant', mean: 1e9 + 0.3, std: 0 });
+  });
 });
