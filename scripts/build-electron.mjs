@@ -15,7 +15,8 @@ const common = {
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['electron', '@tensorflow/*', 'onnxruntime-node', 'sharp'],
+  // esbuild: main/data/csv-range-bundle.ts imports it only when running from the sources.
+  external: ['electron', '@tensorflow/*', 'onnxruntime-node', 'sharp', 'esbuild'],
   // Our ESM sources find files relative to import.meta.url; give the CJS bundle the same.
   define: { 'import.meta.url': '__layerlabImportMetaUrl' },
   banner: { js: "const __layerlabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ColumnProfile } from '../../app/dataset/schema';
 import type { RangeResult, RangeTask } from './csv-range';
+import { rangeWorkerBundle } from './csv-range-bundle';
 
 /** Profile these columns of the task, each its first `rows` values. */
 export interface ProfileRequest {
@@ -20,36 +21,47 @@ export interface RangeThread {
   stop(): Promise<void>;
 }
 
+/** Where a worker's script is, and whether it is a bundle (which needs no tsx). */
+export interface WorkerEntry {
+  url: URL;
+  bundled: boolean;
+}
+
 /**
- * The worker's entry: the TypeScript source through tsx's tsImport (host, CLI and tests run the
- * sources; a worker does not inherit its parent's --import, so a small data: module loads it),
- * or csv-range-worker.cjs beside the Electron bundle (scripts/build-electron.mjs). Null when
- * neither is there: the import then reads on one thread. Under tsx a worker costs ~0.5 s of CPU
- * to start (and ~0.4 s more to load profile.ts), a bundled one ~0.1 s.
+ * The worker's entry: beside the Electron bundle, csv-range-worker.cjs
+ * (scripts/build-electron.mjs); running from the TypeScript sources (host, CLI, tests), a bundle
+ * of the sources cached while they are unchanged (csv-range-bundle.ts), else the sources through
+ * tsx's tsImport (a worker does not inherit its parent's tsx hooks, so a small data: module
+ * loads them). Null when none is there: the import then reads on one thread. A worker costs ~0.8 s
+ * of CPU to start under tsx, ~0.2 s bundled. Called before it is needed, so that a bundle can be
+ * built while the first chunks are read.
  */
-function workerEntry(): URL | null {
+export async function rangeWorkerEntry(): Promise<WorkerEntry | null> {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
+    const bundle = await rangeWorkerBundle();
+    if (bundle !== null) return { url: pathToFileURL(bundle), bundled: true };
     // What `node --import tsx` loads, then the worker; absolute URLs, as the data: URL has no
     // folder to resolve from.
     const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href.replace(/index\.cjs$/, 'index.mjs');
     const source = new URL('./csv-range-worker.ts', here).href;
     const code = `const { tsImport } = await import(${JSON.stringify(tsx)});\nawait tsImport(${JSON.stringify(source)}, ${JSON.stringify(here)});\n`;
-    return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+    return { url: new URL(`data:text/javascript,${encodeURIComponent(code)}`), bundled: false };
   }
   // Packaged, a worker thread cannot load its script from inside app.asar: electron-builder
   // unpacks this one beside it (asarUnpack in electron-builder.yml).
   const bundled = fileURLToPath(new URL('./csv-range-worker.cjs', here)).replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
-  return existsSync(bundled) ? pathToFileURL(bundled) : null;
+  return existsSync(bundled) ? { url: pathToFileURL(bundled), bundled: true } : null;
 }
 
-/** Start a thread that reads task's range (csv-range.ts), or null when it cannot start. */
-export function startRangeThread(task: RangeTask): RangeThread | null {
-  const entry = workerEntry();
+/** Start a thread that reads task's range (csv-range.ts) from `entry`, or null when it cannot start. */
+export function startRangeThread(task: RangeTask, entry: WorkerEntry | null): RangeThread | null {
   if (entry === null) return null;
   let worker: Worker;
   try {
-    worker = new Worker(entry, { workerData: task, stdout: false, stderr: false });
+    // A bundle needs none of the parent's flags; inheriting `--import tsx` would load tsx in the
+    // thread for nothing (~0.3 s of CPU).
+    worker = new Worker(entry.url, { workerData: task, stdout: false, stderr: false, ...(entry.bundled ? { execArgv: [] } : {}) });
   } catch {
     return null;
   }

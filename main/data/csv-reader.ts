@@ -9,7 +9,7 @@ import { detectDialect } from './csv-dialect';
 import { checkHeaders } from './csv-headers';
 import { NumberRows } from './csv-number-rows';
 import { lineStartAfter, readFileRange, type RangeResult } from './csv-range';
-import { startRangeThread, type RangeThread } from './csv-range-thread';
+import { rangeWorkerEntry, startRangeThread, type RangeThread, type WorkerEntry } from './csv-range-thread';
 import { CsvScanner, ESCAPED, PLAIN, type RecordSink } from './csv-scanner';
 import { profileStoredColumn } from './profile';
 
@@ -21,11 +21,13 @@ const SAMPLE_BYTES = 64 * 1024;
 const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
 /**
  * The main thread's share of the bytes after the first chunk: more than half, because the
- * worker starts later (a fresh thread loading its modules: ~0.5 s of CPU under tsx) and first
- * counts the line breaks of the main thread's part. Measured on the 166 MB bench file under
- * tsx: at 0.55 the main thread waited 200-450 ms for the worker, at 0.65 1-140 ms.
+ * worker starts later (a fresh thread loading its modules) and first counts the line breaks of
+ * the main thread's part. Measured on the 166 MB bench file: with the bundled worker (~0.2 s of
+ * CPU to start) the main thread waited 100-300 ms for it at 0.45 and 0.5, not at all at 0.55
+ * and 0.62 (where the worker was idle first); under tsx (~0.8 s) it waited 200-450 ms at 0.55,
+ * 1-140 ms at 0.65.
  */
-const MAIN_SHARE = 0.62;
+const MAIN_SHARE = { bundled: 0.55, tsx: 0.62 };
 
 export interface ImportProgress {
   bytesRead: number;
@@ -56,6 +58,11 @@ export interface ReadCsvInput {
   options?: CsvOptions;
   onProgress?: (progress: ImportProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Called once with the finished columns, before they are profiled: an import writes them to
+   * disk meanwhile (the writes and their fsyncs run in libuv's threads). They must not be changed.
+   */
+  onColumns?: (columns: readonly StoredColumn[]) => void;
 }
 
 export interface ReadCsv {
@@ -153,18 +160,25 @@ async function* bytesOf(source: AsyncIterable<Buffer>, encoding: CsvEncoding, bo
   }
 }
 
-/** Reads chunks until at least `size` bytes (or the end) for sniffing, then replays them. */
+/**
+ * Reads chunks until at least `size` bytes (or the end) for sniffing, then replays them. One chunk
+ * that is enough is returned as it is: it stays valid until the next read, and copying the first
+ * 4 MB chunk of a large file (fresh memory, twice: once per peek) cost ~80 ms.
+ */
 async function peek(source: AsyncIterator<Buffer>, size: number): Promise<{ head: Buffer; done: boolean }> {
   const parts: Buffer[] = [];
   let length = 0;
+  const joined = () => (parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
   while (length < size) {
+    // The next read may reuse the last chunk's buffer: keep a copy of it first.
+    const last = parts.length - 1;
+    if (last >= 0) parts[last] = Buffer.from(parts[last] as Buffer);
     const next = await source.next();
-    if (next.done) return { head: Buffer.concat(parts), done: true };
-    // A copy: the next read may reuse the chunk's buffer.
-    parts.push(Buffer.from(next.value));
+    if (next.done) return { head: joined(), done: true };
+    parts.push(next.value);
     length += next.value.length;
   }
-  return { head: Buffer.concat(parts), done: false };
+  return { head: joined(), done: false };
 }
 
 /**
@@ -208,6 +222,9 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
   const found = detectDialect(sample, options);
   const dialect: CsvDialect = { ...found, encoding, bom: bomLength > 0 };
   const quote = dialect.quoteChar;
+  // Looked up (and, from the sources, bundled if need be) while the first chunks are read.
+  const canSplit = input.path !== undefined && !utf16 && (input.split ?? input.totalBytes >= SPLIT_MIN_BYTES);
+  const workerEntry: Promise<WorkerEntry | null> = canSplit ? rangeWorkerEntry().catch(() => null) : Promise.resolve(null);
 
   const decode = (bytes: Buffer, start: number, end: number): string => {
     if (latin) return latin.decode(bytes.subarray(start, end));
@@ -340,7 +357,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     catchUp();
     let thread: RangeThread | null = null;
     if (shared.every((a): a is Float64Array => a !== null)) {
-      thread = startRangeThread({ path, mainFrom: from, mainRows: rows, start: splitAt, end: input.totalBytes, delimiter: dialect.delimiter, decimalComma, columns: shared, progress });
+      thread = startRangeThread({ path, mainFrom: from, mainRows: rows, start: splitAt, end: input.totalBytes, delimiter: dialect.delimiter, decimalComma, columns: shared, progress }, await workerEntry);
     }
     let goOnFrom = splitAt;
     let keep = false;
@@ -409,10 +426,9 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     if (!ended) {
       // File offset of the main thread's next byte (UTF-8 and windows-1252 bytes are the file's).
       const position = bomLength + bytesRead;
-      const splitAt =
-        path !== undefined && !utf16 && fast !== null && wantSplit(input.split, input.totalBytes - position, lookedIdle)
-          ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * MAIN_SHARE), input.totalBytes)
-          : -1;
+      const split = path !== undefined && !utf16 && fast !== null && wantSplit(input.split, input.totalBytes - position, lookedIdle);
+      const share = split && (await workerEntry)?.bundled === false ? MAIN_SHARE.tsx : MAIN_SHARE.bundled;
+      const splitAt = split ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * share), input.totalBytes) : -1;
       if (path !== undefined && splitAt > 0) {
         // The rest is read by ranges: close the stream from the start.
         await source.return?.(undefined);
@@ -430,6 +446,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     if (rows === 0) throw new UserError(`${fileName} has a header row but no data rows.`);
     const names: string[] = headers;
     const columns = builders.map((b) => b.finish());
+    input.onColumns?.(columns);
     const firstTexts = builders.map((b) => b.firstText);
     const profiles: (ColumnProfile | null)[] = names.map(() => null);
     // Half of the columns of numbers still in the arrays the helper shares are profiled there.

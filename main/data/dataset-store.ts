@@ -5,7 +5,7 @@ import type { CsvDialect, CsvOptions } from '../../app/dataset/csv-options';
 import { DatasetMeta, type ColumnProfile } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
 import { fsyncDir, writeFileSynced } from './atomic-write';
-import { writeColumn } from './column-store';
+import { writeColumn, type StoredColumn } from './column-store';
 import { readCsv, type ImportProgress, type ReadCsvInput } from './csv-reader';
 import { ensureDir, errorCode, readError, writeError } from './fs-errors';
 import { readJsonFile } from './read-json';
@@ -49,48 +49,64 @@ const cancelled = (sourceFile: string) => new UserError(`The import of ${sourceF
  */
 async function importCsv(read: ReadCsvInput, datasetsDir: string): Promise<DatasetMeta> {
   const sourceFile = read.fileName;
-  let parsed: Awaited<ReturnType<typeof readCsv>>;
+  const id = newDatasetId(sourceFile);
+  const temp = join(datasetsDir, `.tmp-${id}`);
+  // The columns are written while they are profiled (readCsv's onColumns): the writes and their
+  // fsyncs run in libuv's threads, beside the profile on this one. All columns at once: their
+  // writes and fsyncs overlap (one after another took 2-6× as long for a million rows × 21
+  // columns). Settled, not Promise.all: the folder is removed on failure only once no write can
+  // still add a file to it.
+  let writes: Promise<PromiseSettledResult<void>[]> | null = null;
+  const writeColumns = async (columns: readonly StoredColumn[]) => {
+    await ensureDir(datasetsDir);
+    await mkdir(temp);
+    return Promise.allSettled(columns.map((column, j) => writeColumn(temp, j, column)));
+  };
+  const onColumns = (columns: readonly StoredColumn[]) => {
+    // Rejections are read below, after the profile; none may go unhandled meanwhile.
+    writes = writeColumns(columns).catch((error: unknown) => [{ status: 'rejected', reason: error } as const]);
+  };
   try {
-    parsed = await readCsv(read);
+    let parsed: Awaited<ReturnType<typeof readCsv>>;
+    try {
+      parsed = await readCsv({ ...read, onColumns });
+    } catch (error) {
+      if (read.signal?.aborted) throw cancelled(sourceFile);
+      throw error;
+    }
+    const { columns, profiles, rows, preview, dialect } = parsed;
+    const meta = DatasetMeta.parse({
+      id,
+      name: basename(sourceFile, extname(sourceFile)) || sourceFile,
+      sourceFile,
+      rows,
+      columns: profiles,
+      preview,
+      importedAt: new Date().toISOString(),
+      csv: dialect,
+    });
+    try {
+      read.signal?.throwIfAborted();
+      const written = await (writes ?? writeColumns(columns));
+      const failed = written.find((write): write is PromiseRejectedResult => write.status === 'rejected');
+      if (failed) throw failed.reason;
+      await writeFileSynced(join(temp, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+      await fsyncDir(temp);
+      read.signal?.throwIfAborted();
+      await rename(temp, join(datasetsDir, id));
+    } catch (error) {
+      if (read.signal?.aborted) throw cancelled(sourceFile);
+      throw writeError(datasetsDir, error);
+    }
+    await fsyncDir(datasetsDir);
+    return meta;
   } catch (error) {
-    if (read.signal?.aborted) throw cancelled(sourceFile);
+    // Whatever failed (the file, the profile, a write, a cancel): once no write is still
+    // running, nothing of this import is left in datasetsDir.
+    await writes;
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
-  const { columns, profiles, rows, preview, dialect } = parsed;
-  const id = newDatasetId(sourceFile);
-  const meta = DatasetMeta.parse({
-    id,
-    name: basename(sourceFile, extname(sourceFile)) || sourceFile,
-    sourceFile,
-    rows,
-    columns: profiles,
-    preview,
-    importedAt: new Date().toISOString(),
-    csv: dialect,
-  });
-
-  await ensureDir(datasetsDir);
-  const temp = join(datasetsDir, `.tmp-${id}`);
-  try {
-    await mkdir(temp);
-    read.signal?.throwIfAborted();
-    // All columns at once: their writes and fsyncs overlap in libuv's thread pool (one after
-    // another took 2-6× as long for a million rows × 21 columns). Settled, not Promise.all: the
-    // folder is removed on failure only once no write can still add a file to it.
-    const writes = await Promise.allSettled(columns.map((column, j) => writeColumn(temp, j, column)));
-    const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
-    if (failed) throw failed.reason;
-    await writeFileSynced(join(temp, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
-    await fsyncDir(temp);
-    read.signal?.throwIfAborted();
-    await rename(temp, join(datasetsDir, id));
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
-    if (read.signal?.aborted) throw cancelled(sourceFile);
-    throw writeError(datasetsDir, error);
-  }
-  await fsyncDir(datasetsDir);
-  return meta;
 }
 
 /** A CSV given as text (a dropped file's contents). */
