@@ -11,6 +11,8 @@
  * /usr/bin/python3 has torch (Debian python3-torch), and its epochs do the same work besides the
  * steps (a loss readback per step, scoring the validation rows, an fsynced checkpoint);
  * otherwise the engine's figures stand alone.
+ * `--kernels` also prints, per workload, the engine's kernel calls per step and the time in each
+ * kernel (by name and input shapes), timed around every kernel call (which slows the run a little).
  * Each side runs one warm-up epoch, then the measured ones. Figures are the median epoch by the
  * wall clock, and by the process's CPU time: on a machine shared with other work the wall clock
  * swings with the load, CPU time much less (both sides run one compute thread).
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     python: { type: 'string', default: '/usr/bin/python3' },
+    kernels: { type: 'boolean', default: false },
   },
 });
 
@@ -177,6 +180,38 @@ function torchRates(workload: Workload, epochs: number, rows: number): TorchResu
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** Time spent in each kernel (name and input shapes), for --kernels. */
+const kernelTimes = new Map<string, { ms: number; calls: number }>();
+
+/** Wraps every kernel registered for the backend with a timer (after the engine's own kernels are in). */
+function timeKernels(backend: string): void {
+  for (const kernel of tf.getKernelsForBackend(backend)) {
+    const run = kernel.kernelFunc;
+    const timed: tf.KernelFunc = (call) => {
+      const start = performance.now();
+      const out = run(call);
+      const shapes = Object.values(call.inputs).map((t) => (t ? t.shape.join('×') || 'scalar' : '-'));
+      const key = `${kernel.kernelName}(${shapes.join(', ')})`;
+      const entry = kernelTimes.get(key) ?? { ms: 0, calls: 0 };
+      entry.ms += performance.now() - start;
+      entry.calls++;
+      kernelTimes.set(key, entry);
+      return out;
+    };
+    tf.unregisterKernel(kernel.kernelName, backend);
+    tf.registerKernel({ ...kernel, kernelFunc: timed });
+  }
+}
+
+function printKernels(steps: number): void {
+  const rows = [...kernelTimes].sort((a, b) => b[1].ms - a[1].ms);
+  const total = rows.reduce((n, [, e]) => n + e.ms, 0);
+  const calls = rows.reduce((n, [, e]) => n + e.calls, 0);
+  console.log(`  kernels: ${(calls / steps).toFixed(0)} calls and ${(total / steps).toFixed(2)} ms per step (validation included); the heaviest:`);
+  for (const [key, e] of rows.slice(0, 15)) console.log(`  ${(e.ms / steps).toFixed(3).padStart(8)} ms ${(e.calls / steps).toFixed(1).padStart(5)}×  ${key}`);
+  kernelTimes.clear();
+}
+
 async function main(): Promise<void> {
   const epochs = Number(args.epochs);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a whole number ≥ 1, got "${args.epochs}"`);
@@ -193,10 +228,12 @@ async function main(): Promise<void> {
   const own = wasmNativeKernels();
   const kernels = args.backend !== 'wasm' ? '' : own.variant ? `, engine kernels: ${own.variant}` : `, engine kernels off (${own.reason ?? 'unknown reason'})`;
   console.log(`engine: tfjs ${tf.version.tfjs} on ${args.backend} (${threads} thread${threads === 1 ? '' : 's'}${kernels}), batch ${BATCH}, Adam; median of ${epochs} epoch(s) after 1 warm-up`);
+  if (args.kernels) timeKernels(args.backend!);
   console.log('samples/s by the wall clock [per CPU-second in brackets]');
   for (const workload of chosen) {
     const rows = args.rows ? Number(args.rows) : WORKLOADS[workload].rows;
     const ours = await engineRates(workload, epochs, rows);
+    if (args.kernels) printKernels((epochs + 1) * Math.ceil(rows / BATCH));
     const torch = torchRates(workload, epochs, rows);
     const figures = (r: Rates) => `${fmt(median(r.wall))} [${fmt(median(r.cpu))}]`;
     const line = `${WORKLOADS[workload].title}, ${rows} rows: engine ${figures(ours)}`;
