@@ -16,6 +16,7 @@ import { readWeightsFile, WeightsFileError, type NodeWeights } from './import/we
 import { readCheckpoint, readWeights, SnapshotBuffer, writeCheckpoint, writeWeights } from './checkpoint';
 import { PREPROCESSING_JSON, saveModel } from './model-io';
 import { fitModelToData, ModelFitError, type ModelFit, type TrainedHead } from './model-fit';
+import { denseFastPath } from './dense-fast-path';
 import { createOptimizer, optimizerWeights, type NamedTensor, setLearningRate, setOptimizerWeights } from './optimizers';
 import { openBatchSource, PreparedDataError, selectColumns, type BatchSource, type ModelBatch } from './prepared-data';
 import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
@@ -245,6 +246,8 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
 
     const classWeights = config.classWeights === null ? null : classWeightsFor(config.classWeights, classCounts(source.yTrain, data.outputWidth, objective.kind.classes));
+    // A plain MLP with cross-entropy steps on the engine's own kernels directly (same arithmetic).
+    const fastPath = denseFastPath(model, fit, { classWeights });
     const scheduleSettings: ScheduleSettings = { learningRate: config.learningRate, epochs: config.epochs, warmupEpochs: config.warmupEpochs, schedule: config.lrSchedule };
     const lrVaries = config.warmupEpochs > 0 || config.lrSchedule.type !== 'none';
     let scheduleState: ScheduleState = initialScheduleState(scheduleSettings);
@@ -301,25 +304,30 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         const n = next.size;
         const yRows = next.y;
         const xs = feeds(next, fit);
-        const yb = tf.tensor2d(yRows, [n, data.outputWidth]);
+        const yb = fastPath ? null : tf.tensor2d(yRows, [n, data.outputWidth]);
         const wb = classWeights ? tf.tensor1d(sampleWeights(yRows, data.outputWidth, classWeights)) : null;
         for (const layer of dropoutLayers) setDropoutSeed(layer, nextIntSeed(dropoutRandom));
         let stats: tf.Tensor | null = null;
+        let fastValues: Float32Array | null = null;
         let grads: tf.NamedTensorMap | null = null;
         try {
-          const computed = optimizer.computeGradients(() => {
-            const predictions = outputsOf(model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }));
-            // Several heads: the total loss is the sum of the heads' mean losses (one loss each).
-            const losses = headLosses(fit, yb, predictions).map((perSample) => (wb ? tf.mul(perSample, wb) : perSample).mean());
-            const dataLoss = (losses.length === 1 ? losses[0]! : tf.addN(losses)) as tf.Scalar;
-            // One read-back per step (packStats); the batch's metrics are computed from it.
-            stats = tf.keep(packStats(dataLoss, losses, predictions));
-            // Per-layer L1/L2 penalties: minimised, but not part of the reported loss.
-            const penalties = model.calculateLosses();
-            return (penalties.length > 0 ? tf.addN([dataLoss, ...penalties]) : dataLoss) as tf.Scalar;
-          }, trainable);
-          computed.value.dispose();
-          grads = computed.grads;
+          if (fastPath) {
+            ({ grads, values: fastValues } = fastPath.step(xs[0]!, yRows, n));
+          } else {
+            const computed = optimizer.computeGradients(() => {
+              const predictions = outputsOf(model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }));
+              // Several heads: the total loss is the sum of the heads' mean losses (one loss each).
+              const losses = headLosses(fit, yb!, predictions).map((perSample) => (wb ? tf.mul(perSample, wb) : perSample).mean());
+              const dataLoss = (losses.length === 1 ? losses[0]! : tf.addN(losses)) as tf.Scalar;
+              // One read-back per step (packStats); the batch's metrics are computed from it.
+              stats = tf.keep(packStats(dataLoss, losses, predictions));
+              // Per-layer L1/L2 penalties: minimised, but not part of the reported loss.
+              const penalties = model.calculateLosses();
+              return (penalties.length > 0 ? tf.addN([dataLoss, ...penalties]) : dataLoss) as tf.Scalar;
+            }, trainable);
+            computed.value.dispose();
+            grads = computed.grads;
+          }
           if (config.clipNorm !== null) {
             const clipped = clipByGlobalNorm(grads, config.clipNorm);
             tf.dispose(Object.values(grads));
@@ -331,10 +339,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           (stats as tf.Tensor | null)?.dispose();
           throw error;
         } finally {
-          tf.dispose([...xs, yb, ...(wb ? [wb] : []), ...(grads ? Object.values(grads) : [])]);
+          tf.dispose([...xs, ...(yb ? [yb] : []), ...(wb ? [wb] : []), ...(grads ? Object.values(grads) : [])]);
         }
         const kept = stats as tf.Tensor | null;
-        const values = kept ? ((await kept.data()) as Float32Array) : new Float32Array([NaN, NaN]);
+        const values = fastValues ?? (kept ? ((await kept.data()) as Float32Array) : new Float32Array([NaN, NaN]));
         kept?.dispose();
         const lossValue = values[0]!;
         const outputSum = values[1]!;

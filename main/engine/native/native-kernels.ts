@@ -60,6 +60,8 @@ export interface NativeKernels {
   ownsBuffer(t: tf.TensorInfo): boolean;
   /** One Adam step from the gradient g: m and v in place, the new weights into xOut (n floats each); see kernels.wat. */
   adam(x: tf.TensorInfo, xOut: tf.TensorInfo, m: tf.TensorInfo, v: tf.TensorInfo, g: tf.TensorInfo, n: number, step: AdamStep): void;
+  /** A tensor's floats where they lie on the heap (valid until the heap next grows: copy or use at once). */
+  floats(t: tf.TensorInfo, size: number): Float32Array;
   /** The first float of a tensor, read or written in place (an optimizer's scalar state). */
   scalar(t: tf.TensorInfo): number;
   setScalar(t: tf.TensorInfo, value: number): void;
@@ -214,6 +216,7 @@ export function loadNativeKernels(backendObject: object, options: { prefer?: Nat
       // 1 - β is formed in double and rounded once, exactly as tfjs passes `1 - this.beta1` to mul.
       exports.adam(offset(x), offset(xOut), offset(m), offset(v), offset(g), n, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.oneMinusAccBeta1, h.oneMinusAccBeta2, h.epsilon, -h.learningRate);
     },
+    floats: (t, size) => new Float32Array(memory.buffer, offset(t), size),
     scalar: (t) => new Float32Array(memory.buffer, offset(t), 1)[0]!,
     setScalar: (t, value) => {
       new Float32Array(memory.buffer, offset(t), 1)[0] = value;
