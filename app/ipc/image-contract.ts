@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Augmentation, ImageColor, ImageFit, ImageImportProgress, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE } from '../dataset/images';
 import { ProjectId } from '../project/schema';
+import { base64Bytes, base64Length, mib } from './base64';
 
 /**
  * The image-dataset part of the IPC contract (contract.ts lists the channels). In host mode the
@@ -35,10 +36,7 @@ export const UploadPath = z
   .refine((p) => p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), 'a file path cannot have empty, "." or ".." parts')
   .refine((p) => p.split('/').length <= 32, 'a file path is at most 32 folders deep');
 
-const base64 = z
-  .string()
-  .max(Math.ceil(MAX_UPLOAD_REQUEST_BYTES / 3) * 4, `an upload request carries at most ${MAX_UPLOAD_REQUEST_BYTES / 1024 / 1024} MiB`)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'file data must be base64');
+const base64 = base64Bytes(MAX_UPLOAD_REQUEST_BYTES, `an upload request carries at most ${mib(MAX_UPLOAD_REQUEST_BYTES)}`);
 
 export const UploadPart = z
   .object({
@@ -58,7 +56,7 @@ export const UploadChunkInput = z
       .array(UploadPart)
       .min(1, 'send at least one piece of a file')
       .max(2000, 'at most 2000 pieces per request')
-      .refine((parts) => parts.reduce((n, p) => n + p.data.length, 0) <= Math.ceil(MAX_UPLOAD_REQUEST_BYTES / 3) * 4, `an upload request carries at most ${MAX_UPLOAD_REQUEST_BYTES / 1024 / 1024} MiB`),
+      .refine((parts) => parts.reduce((n, p) => n + p.data.length, 0) <= base64Length(MAX_UPLOAD_REQUEST_BYTES), `an upload request carries at most ${mib(MAX_UPLOAD_REQUEST_BYTES)}`),
   })
   .strict();
 

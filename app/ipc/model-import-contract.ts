@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProjectId } from '../project/schema';
+import { base64Bytes, mib } from './base64';
 
 /**
  * Importing an existing model (TF.js model.json with its weight shards, Keras .h5 or .keras)
@@ -21,10 +22,7 @@ const FileName = z
 
 export const ModelImportFile = z.object({
   name: FileName,
-  data: z
-    .string()
-    .max(Math.ceil(MAX_MODEL_IMPORT_BYTES / 3) * 4, `model files are at most ${MAX_MODEL_IMPORT_BYTES / 1024 / 1024} MiB together`)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'file data must be base64'),
+  data: base64Bytes(MAX_MODEL_IMPORT_BYTES, `model files are at most ${mib(MAX_MODEL_IMPORT_BYTES)} together`),
 });
 export type ModelImportFile = z.infer<typeof ModelImportFile>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProjectId, RunId } from '../project/schema';
+import { base64Bytes, base64Length, mib } from './base64';
 
 /**
  * The inference playground's image drop zone (contract.ts lists the channel). A browser cannot
@@ -14,8 +15,6 @@ export const MAX_PREDICT_IMAGES = 16;
 /** All files of one request together (about 1.34× this crosses the socket as base64). */
 export const MAX_PREDICT_IMAGES_REQUEST_BYTES = 32 * 1024 * 1024;
 
-const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
-const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
 
 export const PredictImageFile = z
   .object({
@@ -26,10 +25,7 @@ export const PredictImageFile = z
       .max(255, 'a file name is at most 255 characters')
       // eslint-disable-next-line no-control-regex
       .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'a file name cannot contain control characters'),
-    data: z
-      .string()
-      .max(base64Length(MAX_PREDICT_IMAGE_BYTES), `an image file is at most ${mib(MAX_PREDICT_IMAGE_BYTES)}`)
-      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'file data must be base64'),
+    data: base64Bytes(MAX_PREDICT_IMAGE_BYTES, `an image file is at most ${mib(MAX_PREDICT_IMAGE_BYTES)}`),
   })
   .strict();
 export type PredictImageFile = z.infer<typeof PredictImageFile>;

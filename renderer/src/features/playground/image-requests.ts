@@ -1,3 +1,4 @@
+import { base64Length } from '../../../../app/ipc/base64';
 import { MAX_PREDICT_IMAGE_BYTES, MAX_PREDICT_IMAGES, MAX_PREDICT_IMAGES_REQUEST_BYTES } from '../../../../app/ipc/predict-images-contract';
 
 /**
@@ -24,8 +25,6 @@ export interface RequestPlan {
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-/** The contract counts base64 characters: that is what must stay under its cap. */
-const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
 
 export function planImageRequests(files: readonly SizedFile[]): RequestPlan {
   const requests: number[][] = [];
@@ -37,6 +36,7 @@ export function planImageRequests(files: readonly SizedFile[]): RequestPlan {
       refused.push({ index, message: `${file.name}: the file is ${mib(file.size)}; an image to predict is at most ${MAX_PREDICT_IMAGE_BYTES / 1024 / 1024} MiB, so shrink it first` });
       return;
     }
+    // The contract counts base64 characters: that is what must stay under its cap.
     const length = base64Length(file.size);
     if (current.length === MAX_PREDICT_IMAGES || (current.length > 0 && currentLength + length > base64Length(MAX_PREDICT_IMAGES_REQUEST_BYTES))) {
       requests.push(current);
