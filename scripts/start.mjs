@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findElectron } from './electron-binary.mjs';
+import { checkNodeBuild } from './node-build-manifest.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -57,6 +58,9 @@ if (!hostOnly) {
 
 if (hostOnly || reason) {
   if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) build('renderer');
+  // Host mode runs the compiled CLI (dist/node); bin/layerlab.mjs would rebuild a stale one
+  // too, silently: here the build says so. Without esbuild, the build there is used as it is.
+  if (!checkNodeBuild(root).fresh) run(process.execPath, [path.join(root, 'scripts', 'build-node.mjs'), '--prepare']);
   const child = spawn(process.execPath, [path.join(root, 'bin', 'layerlab.mjs'), 'host', ...(reason ? ['--reason', reason] : []), ...passThrough], { cwd: root, stdio: 'inherit' });
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);

@@ -1,16 +1,13 @@
 import { UserError } from '../../app/ipc/errors';
-import { appVersion } from '../services/create-services';
+import { appVersion } from '../package-root';
 import { UsageError } from './cli-error';
-import { exportCommand } from './export-command';
-import { graphCommand } from './graph-command';
-import { hostCommand } from './host-command';
-import { inspectCommand } from './inspect-command';
-import { trainCommand } from './train-command';
 import { USAGE } from './usage';
 
 /**
  * The CLI's front door: exit 0 on success, 2 for a usage mistake, 1 for bad data or a failed
  * run, always with one plain line and never a stack trace (set LAYERLAB_DEBUG=1 for those).
+ * Each command is imported when it runs: compiled (scripts/build-node.mjs), every dynamic import
+ * is a chunk of its own, so `--help` loads none of them.
  */
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -22,15 +19,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'train':
-        return await trainCommand(rest, out);
+        return await (await import('./train-command')).trainCommand(rest, out);
       case 'host':
-        return await hostCommand(rest, out);
+        return await (await import('./host-command')).hostCommand(rest, out);
       case 'inspect':
-        return await inspectCommand(rest, out);
+        return await (await import('./inspect-command')).inspectCommand(rest, out);
       case 'graph':
-        return await graphCommand(rest, out);
+        return await (await import('./graph-command')).graphCommand(rest, out);
       case 'export':
-        return await exportCommand(rest, out);
+        return await (await import('./export-command')).exportCommand(rest, out);
       case '--version':
       case '-v':
         out(appVersion());

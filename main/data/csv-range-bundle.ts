@@ -1,20 +1,19 @@
 /**
- * The second reading thread's script where the app runs from its TypeScript sources (host mode,
- * the CLI, tests). A worker started on the sources loads tsx and transpiles every module: ~0.8 s
- * of CPU before it reads a byte, where a bundle starts in ~0.2 s. So the worker's entry is
- * bundled with esbuild (a devDependency, there wherever the sources run) into
- * node_modules/.cache/layerlab, once per version of its sources: a manifest beside the bundle
- * holds the SHA-256 of every source file in it, and the bundle is used only while each file on
- * disk still has that hash (checked on every import, ~1 ms). Null whenever anything fails: the
- * caller then starts the worker through tsx.
+ * The second reading thread's script where the code runs from its TypeScript sources under tsx
+ * (tests, benches; the CLI and host mode run the compiled build in dist/node, which has its own).
+ * A worker started on the sources loads tsx and transpiles every module: ~0.8 s of CPU before it
+ * reads a byte, where a bundle starts in ~0.2 s. So the worker's entry is bundled with esbuild (a
+ * devDependency, there wherever the sources run) into node_modules/.cache/layerlab, once per
+ * version of its sources: a manifest beside the bundle holds the SHA-256 of every source file in
+ * it, and the bundle is used only while each file on disk still has that hash (checked on every
+ * import, ~1 ms). Null whenever anything fails: the caller then starts the worker through tsx.
  */
 import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ROOT } from '../package-root';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'main', 'data', 'csv-range-worker.ts');
 const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'layerlab');
 const MANIFEST_FILE = 'csv-range-worker.json';

@@ -4,7 +4,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ColumnProfile } from '../../app/dataset/schema';
 import type { RangeResult, RangeTask } from './csv-range';
-import { rangeWorkerBundle } from './csv-range-bundle';
 
 /** Profile these columns of the task, each its first `rows` values. */
 export interface ProfileRequest {
@@ -28,17 +27,18 @@ export interface WorkerEntry {
 }
 
 /**
- * The worker's entry: beside the Electron bundle, csv-range-worker.cjs
- * (scripts/build-electron.mjs); running from the TypeScript sources (host, CLI, tests), a bundle
- * of the sources cached while they are unchanged (csv-range-bundle.ts), else the sources through
- * tsx's tsImport (a worker does not inherit its parent's tsx hooks, so a small data: module
- * loads them). Null when none is there: the import then reads on one thread. A worker costs ~0.8 s
- * of CPU to start under tsx, ~0.2 s bundled. Called before it is needed, so that a bundle can be
- * built while the first chunks are read.
+ * The worker's entry: compiled, the worker of the same build beside the running code
+ * (csv-range-worker.mjs in dist/node, scripts/build-node.mjs; csv-range-worker.cjs in
+ * dist/electron, scripts/build-electron.mjs). Running from the TypeScript sources under tsx
+ * (tests, benches), a bundle of the sources cached while they are unchanged (csv-range-bundle.ts),
+ * else the sources through tsx's tsImport (a worker does not inherit its parent's tsx hooks, so a
+ * small data: module loads them). Null when none is there: the import then reads on one thread.
+ * A worker costs ~0.8 s of CPU to start under tsx, ~0.2 s bundled. Called before it is needed, so
+ * that a bundle can be built while the first chunks are read. `here`: the running module's URL.
  */
-export async function rangeWorkerEntry(): Promise<WorkerEntry | null> {
-  const here = import.meta.url;
+export async function rangeWorkerEntry(here: string = import.meta.url): Promise<WorkerEntry | null> {
   if (here.endsWith('.ts')) {
+    const { rangeWorkerBundle } = await import('./csv-range-bundle');
     const bundle = await rangeWorkerBundle();
     if (bundle !== null) return { url: pathToFileURL(bundle), bundled: true };
     // What `node --import tsx` loads, then the worker; absolute URLs, as the data: URL has no
@@ -50,7 +50,7 @@ export async function rangeWorkerEntry(): Promise<WorkerEntry | null> {
   }
   // Packaged, a worker thread cannot load its script from inside app.asar: electron-builder
   // unpacks this one beside it (asarUnpack in electron-builder.yml).
-  const bundled = fileURLToPath(new URL('./csv-range-worker.cjs', here)).replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
+  const bundled = fileURLToPath(new URL(here.endsWith('.cjs') ? './csv-range-worker.cjs' : './csv-range-worker.mjs', here)).replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
   return existsSync(bundled) ? { url: pathToFileURL(bundled), bundled: true } : null;
 }
 

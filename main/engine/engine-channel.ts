@@ -21,9 +21,13 @@ export interface EngineChannel {
 /** Starts one engine process; `env` is added to the parent's environment. */
 export type EngineSpawner = (env: Record<string, string>) => EngineChannel;
 
-/** engine-main.ts beside this file, run through tsx (a dependency) so no build step is needed. */
-export function defaultEngineEntry(): string {
-  return fileURLToPath(new URL('./engine-main.ts', import.meta.url));
+/**
+ * The engine's entry beside the running code (`from`, its module URL): compiled, engine.cjs of
+ * the same build (dist/node, scripts/build-node.mjs; dist/electron); from the TypeScript sources
+ * under tsx (tests, benches), engine-main.ts, which forkSpawner runs through tsx too.
+ */
+export function defaultEngineEntry(from: string = import.meta.url): string {
+  return fileURLToPath(new URL(from.endsWith('.ts') ? './engine-main.ts' : './engine.cjs', from));
 }
 
 function tsxLoaderUrl(): string {

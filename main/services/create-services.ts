@@ -1,18 +1,13 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ProjectService } from '../data';
 import { EngineClient } from '../engine';
 import { createDispatch, type Dispatch } from '../ipc/dispatch';
 import { EventBus } from '../ipc/event-bus';
+import { appVersion } from '../package-root';
 import { createHandlers } from './handlers';
 import { RunManager } from './runs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-export function appVersion(): string {
-  return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-}
+/** The package root and version (main/package-root.ts), here for the callers that wire services. */
+export { appVersion, ROOT } from '../package-root';
 
 export interface Services {
   dispatch: Dispatch;
