@@ -1,0 +1,397 @@
+/**
+ * Whole jobs as a user runs them: `npm run bench:jobs -- [--repeat N] [--only a,b] [--list] [--keep]`.
+ *
+ * Each job runs the Layerlab CLI as a process on its defaults — only the required flags (`--data`,
+ * `--target`, `--out`, and `--time-column` for a forecast) — beside a plain PyTorch, pandas or
+ * numpy script doing the same job as a process (bench/jobs_peer.py; PyTorch at its default thread
+ * count), measured in the same run. Times are the processes' wall clock from start to exit:
+ * interpreter start-up, reading the data, training, and writing the model (Layerlab's export with
+ * its check; the peer's TorchScript file) all count. Quality is read from Layerlab's metrics.json
+ * (the model's final validation score; when early stopping kept an earlier epoch's weights, that
+ * epoch's) and from the peer's output, on a validation split of the same size.
+ *
+ * Jobs (datasets made once by bench/jobs_data.py and the CSV writer below, deterministically, and
+ * cached under node_modules/.cache/layerlab-bench/):
+ *   digits, shapes, textures   image folders; peer: conv16-pool-conv32-pool-linear, Adam 1e-3, batch 32,
+ *                              10 epochs, stratified 80/20. Target: Layerlab's time ≤ 1.5× PyTorch's.
+ *   cancer, wine               classification tables; peer: a 64-64 MLP, Adam 1e-3, 100 epochs.
+ *   diabetes, friedman         regression tables; the same MLP, scored by validation MAE.
+ *   import                     `layerlab inspect` of a 1,000,000 × 21 numeric CSV (bench/csv-import.ts'
+ *                              generator) beside `pandas.read_csv` of it. Target: ≥ 1.0× pandas' speed.
+ *   stock, seasonal, walk      forecasts (resources/stock-prices.csv and two generated series); the
+ *                              validation MAE beside the naive last value and a least-squares linear
+ *                              autoregression on the same windows (the lookback, horizon, differencing
+ *                              and validation share the run used, read from its files). Target: beat
+ *                              the naive forecast wherever the autoregression does.
+ *
+ * Peers run with glibc's allocator told to keep freed memory (as `npm run bench` does): left at its
+ * defaults PyTorch is slower here, which would flatter the ratios. Needs /usr/bin/python3 with
+ * Debian's python3-torch, python3-pandas, python3-numpy, python3-pil and python3-sklearn
+ * (its bundled offline datasets); without them the jobs that need them say so and are skipped.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_WINDOW_SPEC } from '../app/dataset/windows';
+import { DEFAULT_TRAIN_CONFIG } from '../app/training/config';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const BIN = path.join(ROOT, 'bin', 'layerlab.mjs');
+const PEER = path.join(HERE, 'jobs_peer.py');
+const DATA_SCRIPT = path.join(HERE, 'jobs_data.py');
+const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296', MALLOC_TOP_PAD_: '536870912' };
+const IMAGE_TIME_TARGET = 1.5;
+
+const { values: args } = parseArgs({
+  options: {
+    repeat: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    list: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    cache: { type: 'string' },
+    'import-rows': { type: 'string', default: '1000000' },
+  },
+});
+
+type Kind = 'image' | 'table' | 'import' | 'forecast';
+interface Job {
+  name: string;
+  kind: Kind;
+  title: string;
+  /** The dataset: a name for jobs_data.py, 'numeric.csv' (written here) or a path in the repository. */
+  data: string;
+  target?: string;
+  task?: 'classification' | 'regression';
+  timeColumn?: string;
+}
+
+const JOBS: Job[] = [
+  { name: 'digits', kind: 'image', title: 'sklearn digits, 1,797 PNGs 32×32 gray, 10 classes', data: 'digits' },
+  { name: 'shapes', kind: 'image', title: 'generated shapes, 1,600 PNGs 48×48 RGB, 4 classes', data: 'shapes' },
+  { name: 'textures', kind: 'image', title: 'generated textures, 1,200 PNGs 32×32 RGB, 3 classes', data: 'textures' },
+  { name: 'cancer', kind: 'table', title: 'sklearn breast cancer, 569 × 30, 2 classes', data: 'cancer.csv', target: 'diagnosis', task: 'classification' },
+  { name: 'wine', kind: 'table', title: 'sklearn wine, 178 × 13, 3 classes', data: 'wine.csv', target: 'cultivar', task: 'classification' },
+  { name: 'diabetes', kind: 'table', title: 'sklearn diabetes, 442 × 10, regression', data: 'diabetes.csv', target: 'progression', task: 'regression' },
+  { name: 'friedman', kind: 'table', title: 'make_friedman1, 2,000 × 10, regression', data: 'friedman.csv', target: 'y', task: 'regression' },
+  { name: 'import', kind: 'import', title: 'CSV import, 1,000,000 × 21 numbers', data: 'numeric.csv' },
+  { name: 'stock', kind: 'forecast', title: 'resources/stock-prices.csv, Close', data: 'resources/stock-prices.csv', target: 'Close', timeColumn: 'Date' },
+  { name: 'seasonal', kind: 'forecast', title: 'generated trend + seasonality + noise, 1,000 days', data: 'seasonal.csv', target: 'value', timeColumn: 'Date' },
+  { name: 'walk', kind: 'forecast', title: 'generated random walk with drift, 1,000 days', data: 'walk.csv', target: 'value', timeColumn: 'Date' },
+];
+
+interface Proc {
+  code: number | null;
+  seconds: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One process, timed from spawn to exit; its output is kept (not shown). */
+function timed(command: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Proc> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => void (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => void (stderr += d));
+    child.on('error', (error) => resolve({ code: -1, seconds: 0, stdout, stderr: stderr + String(error) }));
+    child.on('close', (code) => resolve({ code, seconds: (performance.now() - started) / 1000, stdout, stderr }));
+  });
+}
+
+/** bench/csv-import.ts' file: ROWS × 21 numbers from the same generator, so both benches read the same bytes. */
+async function writeNumericCsv(file: string, rows: number): Promise<void> {
+  const columns = 21;
+  const out = createWriteStream(file);
+  let seed = 1;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  out.write(`${Array.from({ length: columns }, (_, i) => `c${i}`).join(',')}\n`);
+  let buffer = '';
+  for (let r = 0; r < rows; r += 1) {
+    const cells: string[] = [];
+    for (let c = 0; c < columns; c += 1) cells.push((random() * 100).toFixed(4));
+    buffer += `${cells.join(',')}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      buffer = '';
+    }
+  }
+  await new Promise<void>((resolve, reject) => out.end(buffer, () => resolve()).once('error', reject));
+}
+
+function pythonHas(python: string, modules: string[]): string | null {
+  if (!existsSync(python)) return `${python} is missing`;
+  const run = spawnSync(python, ['-c', `import ${modules.join(', ')}`], { encoding: 'utf8' });
+  if (run.status === 0) return null;
+  return `${python} cannot import ${modules.join(', ')} (${run.stderr.trim().split('\n').at(-1) ?? ''}); apt-get install -y python3-torch python3-pandas python3-numpy python3-pil python3-sklearn`;
+}
+
+/** The datasets the chosen jobs need, made once into the cache (its name holds the generator's hash). */
+async function ensureData(jobs: Job[], python: string): Promise<{ dir: string; missing: Map<string, string> }> {
+  const hash = createHash('sha256').update(readFileSync(DATA_SCRIPT)).digest('hex').slice(0, 10);
+  const dir = args.cache ?? path.join(ROOT, 'node_modules', '.cache', 'layerlab-bench', `jobs-${hash}`);
+  await mkdir(dir, { recursive: true });
+  const missing = new Map<string, string>();
+  const generated = jobs.filter((j) => j.kind !== 'import' && !j.data.includes('/')).map((j) => j.data);
+  if (generated.some((name) => !existsSync(path.join(dir, `${name}.done`)))) {
+    const lacking = pythonHas(python, ['numpy', 'pandas', 'PIL', 'sklearn']);
+    if (lacking) for (const name of generated) missing.set(name, lacking);
+    else {
+      process.stdout.write(`Making datasets in ${dir} ...\n`);
+      const run = spawnSync(python, [DATA_SCRIPT, dir, ...generated], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+      if (run.status !== 0) for (const name of generated) missing.set(name, `jobs_data.py failed: ${run.stderr.trim().split('\n').at(-1) ?? ''}`);
+    }
+  }
+  const rows = Number(args['import-rows']);
+  const csv = path.join(dir, rows === 1_000_000 ? 'numeric.csv' : `numeric-${rows}.csv`);
+  if (jobs.some((j) => j.kind === 'import') && !existsSync(`${csv}.done`)) {
+    process.stdout.write(`Writing ${rows.toLocaleString('en')} × 21 numbers to ${csv} ...\n`);
+    await writeNumericCsv(csv, rows);
+    await writeFile(`${csv}.done`, '');
+  }
+  return { dir, missing };
+}
+
+interface Side {
+  seconds: number[];
+  /** The quality figure (accuracy or MAE) for the table, or null when the run failed. */
+  quality: number | null;
+  note: string;
+  failure?: string;
+  extra?: Record<string, number>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : Number.NaN;
+};
+
+/** The last meaningful line of a failed process: its one-line reason. */
+function reason(proc: Proc): string {
+  const lines = `${proc.stderr}\n${proc.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.reverse().find((l) => /^layerlab:|Error|error/.test(l)) ?? lines[0] ?? `exit ${proc.code}`;
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
+interface Metrics {
+  task?: string;
+  config?: { validationSplit?: number };
+  final?: Record<string, number> | null;
+  epochs?: Record<string, number>[];
+  early_stopped?: { bestEpoch: number | null; restored?: boolean; stoppedAt: number } | null;
+  forecast?: { model_val_mae: number; baseline_val_mae: number; val_windows: number; lookback: number; horizon: number; differencing: string };
+}
+
+/** The model's validation score as metrics.json gives it: the kept epoch's when early stopping restored one. */
+function finalScore(metrics: Metrics, key: 'val_accuracy' | 'val_mae'): { value: number | null; note: string } {
+  const es = metrics.early_stopped;
+  if (es && es.restored && es.bestEpoch !== null) {
+    const kept = metrics.epochs?.find((e) => e.epoch === es.bestEpoch);
+    if (kept?.[key] !== undefined) return { value: kept[key]!, note: `early-stopped, epoch ${es.bestEpoch + 1} kept` };
+  }
+  const value = metrics.final?.[key];
+  return { value: value ?? null, note: `${metrics.epochs?.length ?? '?'} epochs` };
+}
+
+async function readJson<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+const lastJsonLine = (text: string): Record<string, number> | null => {
+  const line = text.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  try {
+    return line ? (JSON.parse(line) as Record<string, number>) : null;
+  } catch {
+    return null;
+  }
+};
+
+interface Result {
+  job: Job;
+  ours: Side;
+  peer: Side | null;
+  peerMissing?: string;
+  /** Quality text for each side, and the target verdict. */
+  oursText: string;
+  peerText: string;
+  target: string;
+}
+
+async function runJob(job: Job, dataDir: string, work: string, repeat: number, python: string, peerLacking: string | null): Promise<Result> {
+  const data = job.data.includes('/') ? path.join(ROOT, job.data) : job.kind === 'import' ? path.join(dataDir, Number(args['import-rows']) === 1_000_000 ? 'numeric.csv' : `numeric-${args['import-rows']}.csv`) : path.join(dataDir, job.data);
+  const ours: Side = { seconds: [], quality: null, note: '' };
+  const peer: Side = { seconds: [], quality: null, note: '' };
+  const peerEnv = { ...process.env, ...TUNED_MALLOC };
+  let metrics: Metrics | null = null;
+  let windowSettings: { lookback: number; horizon: number; differencing: string; validationSplit: number; from: string } | null = null;
+
+  for (let r = 0; r < repeat; r++) {
+    const out = path.join(work, `${job.name}-${r}`);
+    await rm(out, { recursive: true, force: true });
+    // Layerlab, on its defaults.
+    const argv = job.kind === 'import' ? [BIN, 'inspect', data] : [BIN, 'train', '--data', data, ...(job.target ? ['--target', job.target] : []), ...(job.timeColumn ? ['--time-column', job.timeColumn] : []), '--out', out];
+    const proc = await timed(process.execPath, argv);
+    if (proc.code !== 0) {
+      ours.failure = reason(proc);
+    } else {
+      ours.failure = undefined;
+      ours.seconds.push(proc.seconds);
+      if (job.kind !== 'import') {
+        metrics = await readJson<Metrics>(path.join(out, 'metrics.json'));
+        if (job.kind === 'forecast') {
+          const prep = await readJson<{ windows?: { lookback: number; horizon: number; differencing: string } }>(path.join(out, 'preprocessing.json'));
+          const config = await readJson<{ validationSplit?: number }>(path.join(out, 'config.json'));
+          if (prep?.windows) windowSettings = { ...prep.windows, validationSplit: config?.validationSplit ?? metrics?.config?.validationSplit ?? DEFAULT_TRAIN_CONFIG.validationSplit, from: 'the run' };
+        }
+      }
+    }
+    await writeFile(path.join(work, `${job.name}-${r}.layerlab.log`), `${argv.join(' ')}\nexit ${proc.code} after ${proc.seconds.toFixed(2)} s\n${proc.stdout}\n${proc.stderr}`);
+
+    // The peer.
+    if (peerLacking) continue;
+    let peerArgv: string[];
+    if (job.kind === 'image') peerArgv = [PEER, 'image', data, path.join(out, 'peer')];
+    else if (job.kind === 'table') peerArgv = [PEER, 'table', data, job.target!, job.task!, path.join(out, 'peer')];
+    else if (job.kind === 'import') peerArgv = ['-c', 'import sys, pandas; pandas.read_csv(sys.argv[1])', data];
+    else {
+      // The windows Layerlab used (its preprocessing.json and config.json); its defaults when it failed.
+      const w = windowSettings ?? { ...DEFAULT_WINDOW_SPEC, validationSplit: DEFAULT_TRAIN_CONFIG.validationSplit, from: 'the defaults (the run failed)' };
+      peer.note = `lookback ${w.lookback}, horizon ${w.horizon}, differencing ${w.differencing}, validation ${w.validationSplit} (from ${w.from})`;
+      peerArgv = [PEER, 'forecast', data, job.target!, job.timeColumn!, String(w.lookback), String(w.horizon), w.differencing, String(w.validationSplit)];
+    }
+    const p = await timed(python, peerArgv, peerEnv);
+    await writeFile(path.join(work, `${job.name}-${r}.peer.log`), `${python} ${peerArgv.join(' ')}\nexit ${p.code} after ${p.seconds.toFixed(2)} s\n${p.stdout}\n${p.stderr}`);
+    if (p.code !== 0) {
+      peer.failure = reason(p);
+      continue;
+    }
+    peer.failure = undefined;
+    peer.seconds.push(p.seconds);
+    if (job.kind !== 'import') peer.extra = lastJsonLine(p.stdout) ?? undefined;
+  }
+
+  let oursText = ours.failure ? `FAILED: ${ours.failure}` : '';
+  let peerText = peerLacking ? 'not measured' : peer.failure ? `FAILED: ${peer.failure}` : '';
+  let target = '-';
+  const timeRatio = ours.seconds.length && peer.seconds.length ? median(ours.seconds) / median(peer.seconds) : Number.NaN;
+  if (job.kind === 'image' || job.kind === 'table') {
+    const key = job.kind === 'image' || job.task === 'classification' ? 'val_accuracy' : 'val_mae';
+    if (metrics && !ours.failure) {
+      const score = finalScore(metrics, key);
+      ours.quality = score.value;
+      const base = metrics.final?.[`baseline_${key}`];
+      oursText = `${key === 'val_accuracy' ? 'acc' : 'MAE'} ${fmt(score.value)} (${score.note}${base !== undefined ? `; baseline ${fmt(base)}` : ''})`;
+    }
+    if (peer.extra && !peer.failure) {
+      peer.quality = peer.extra[key] ?? null;
+      peerText = `${key === 'val_accuracy' ? 'acc' : 'MAE'} ${fmt(peer.quality)}`;
+    }
+    if (job.kind === 'image') target = Number.isFinite(timeRatio) ? `time ≤ ${IMAGE_TIME_TARGET}× PyTorch: ${timeRatio <= IMAGE_TIME_TARGET ? 'met' : 'NOT met'}` : ours.failure ? `time ≤ ${IMAGE_TIME_TARGET}× PyTorch: NOT met (failed)` : '-';
+  } else if (job.kind === 'import') {
+    if (!ours.failure) oursText = 'profiled';
+    if (!peer.failure && !peerLacking) peerText = 'read_csv';
+    target = Number.isFinite(timeRatio) ? `speed ≥ 1.0× pandas: ${1 / timeRatio >= 1 ? 'met' : 'NOT met'} (${(1 / timeRatio).toFixed(2)}×)` : '-';
+  } else {
+    const f = metrics?.forecast;
+    if (f && !ours.failure) {
+      ours.quality = f.model_val_mae;
+      oursText = `MAE ${fmt(f.model_val_mae)} (naive ${fmt(f.baseline_val_mae)}; ${f.val_windows} windows)`;
+    } else if (!ours.failure) oursText = 'no forecast in metrics.json';
+    const e = peer.extra;
+    if (e && !peer.failure) {
+      peer.quality = e.ar_val_mae ?? null;
+      peerText = `AR ${fmt(e.ar_val_mae)} (naive ${fmt(e.naive_val_mae)}; ${e.val_windows} windows)`;
+      if (f && (Math.abs(f.baseline_val_mae - e.naive_val_mae!) > 1e-6 * Math.max(1, Math.abs(e.naive_val_mae!)) || f.val_windows !== e.val_windows)) peerText += ' [windows differ from the run\'s]';
+      const arBeats = e.ar_val_mae! < e.naive_val_mae!;
+      if (!arBeats) target = 'beat naive: n/a (AR does not)';
+      else if (ours.failure || !f) target = 'beat naive: NOT met (failed)';
+      else target = `beat naive: ${f.model_val_mae < e.naive_val_mae! ? 'met' : 'NOT met'}`;
+    }
+  }
+  return { job, ours, peer: peerLacking ? null : peer, ...(peerLacking ? { peerMissing: peerLacking } : {}), oursText, peerText, target };
+}
+
+function fmt(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  if (Math.abs(x) >= 100) return x.toFixed(1);
+  if (Math.abs(x) >= 10) return x.toFixed(2);
+  return x.toFixed(3);
+}
+
+function printTable(results: Result[], repeat: number): void {
+  const rows = results.map((r) => {
+    const o = median(r.ours.seconds);
+    const p = r.peer ? median(r.peer.seconds) : Number.NaN;
+    return [r.job.name, Number.isFinite(o) ? o.toFixed(1) : '-', Number.isFinite(p) ? p.toFixed(1) : '-', Number.isFinite(o / p) ? `${(o / p).toFixed(2)}×` : '-', r.oursText, r.peerText, r.target];
+  });
+  const head = ['job', 'layerlab s', 'peer s', 'ours/peer', 'layerlab quality (val)', 'peer quality (val)', 'target'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  process.stdout.write(`\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`\nTimes: median of ${repeat} run(s) per side, whole processes by the wall clock (start-up, reading, training, writing the model). Quality: validation accuracy (acc, higher is better) or MAE (lower is better), a same-size split on each side.\n`);
+}
+
+async function main(): Promise<void> {
+  if (args.list) {
+    for (const j of JOBS) process.stdout.write(`${j.name.padEnd(9)} ${j.kind.padEnd(8)} ${j.title}\n`);
+    return;
+  }
+  const wanted = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : JOBS.map((j) => j.name);
+  const unknown = wanted.filter((w) => !JOBS.some((j) => j.name === w || j.kind === w));
+  if (unknown.length) {
+    process.stderr.write(`Unknown job(s) ${unknown.join(', ')}; --list shows them (a kind — image, table, import, forecast — picks its jobs).\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const jobs = JOBS.filter((j) => wanted.includes(j.name) || wanted.includes(j.kind));
+  const repeat = Math.max(1, Math.floor(Number(args.repeat)) || 1);
+  const python = args.python!;
+  const { dir, missing } = await ensureData(jobs, python);
+  const torchLacking = pythonHas(python, ['torch', 'numpy', 'PIL', 'pandas']);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'layerlab-bench-jobs-'));
+  const threads = torchLacking ? null : spawnSync(python, ['-c', 'import torch; print(torch.get_num_threads(), torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
+  process.stdout.write(`Layerlab CLI: node ${path.relative(ROOT, BIN)} (Node ${process.version}); peer: ${python}${threads ? ` (PyTorch ${threads.split(' ')[1]}, ${threads.split(' ')[0]} thread(s) by default)` : ''}; ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}.\n`);
+  process.stdout.write(`Datasets: ${dir}. Logs: ${work}${args.keep ? '' : ' (removed at the end; --keep keeps them)'}.\n`);
+  if (torchLacking) process.stdout.write(`Peers not measured: ${torchLacking}\n`);
+
+  const results: Result[] = [];
+  const started = performance.now();
+  try {
+    for (const job of jobs) {
+      const lacking = missing.get(job.data);
+      if (lacking) {
+        process.stdout.write(`${job.name}: skipped (${lacking})\n`);
+        continue;
+      }
+      const peerLacking = job.kind === 'import' ? pythonHas(python, ['pandas']) : job.kind === 'forecast' ? pythonHas(python, ['numpy', 'pandas']) : torchLacking;
+      process.stdout.write(`${job.name}: ${job.title} ...`);
+      const result = await runJob(job, dir, work, repeat, python, peerLacking);
+      results.push(result);
+      const o = median(result.ours.seconds);
+      const p = result.peer ? median(result.peer.seconds) : Number.NaN;
+      process.stdout.write(` layerlab ${Number.isFinite(o) ? `${o.toFixed(1)} s` : 'failed'}, peer ${Number.isFinite(p) ? `${p.toFixed(1)} s` : result.peerMissing ? 'not measured' : 'failed'}\n`);
+      if (result.job.kind === 'forecast' && result.peer?.note) process.stdout.write(`  windows: ${result.peer.note}\n`);
+    }
+    printTable(results, repeat);
+    process.stdout.write(`Whole bench: ${((performance.now() - started) / 1000 / 60).toFixed(1)} min; load average (1 min) now ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs.\n`);
+  } finally {
+    if (!args.keep) await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
