@@ -1,4 +1,5 @@
 import { curvesOf } from './curves';
+import { presentVerdicts } from './present';
 import { diverging } from './rules/diverging';
 import { lrTooHigh, lrTooLow } from './rules/learning-rate';
 import { overfitting } from './rules/overfitting';
@@ -7,10 +8,8 @@ import { argMin, fmt, pct } from './series';
 import { THRESHOLDS } from './thresholds';
 import type { DiagnosisInput, Verdict } from './types';
 
-const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
-
 /**
- * The verdicts on a run, most severe first. Pure: the same history always gives the same
+ * The verdicts on a run, most severe first, with at most 3 fixes each and none repeated. Pure: the same history always gives the same
  * verdicts, during training (partial history) and after. An empty list means too early to tell:
  * fewer than THRESHOLDS.minEpochs epochs and no divergence, or a run that failed for another
  * reason. Shapes that need the whole run (underfitting, a too-low learning rate, healthy) are
@@ -18,7 +17,7 @@ const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
  */
 export function diagnose(input: DiagnosisInput): Verdict[] {
   const diverged = diverging(input);
-  if (diverged) return [diverged];
+  if (diverged) return presentVerdicts([diverged]);
   const curves = curvesOf(input);
   if (!curves || curves.n < THRESHOLDS.minEpochs) return [];
   const complete = input.status === 'completed';
@@ -35,7 +34,7 @@ export function diagnose(input: DiagnosisInput): Verdict[] {
     if (under) verdicts.push(under);
   }
   if (verdicts.length === 0 && complete) verdicts.push(healthy(input, curves));
-  return verdicts.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  return presentVerdicts(verdicts);
 }
 
 function healthy(input: DiagnosisInput, c: NonNullable<ReturnType<typeof curvesOf>>): Verdict {

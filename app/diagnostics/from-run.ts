@@ -1,8 +1,8 @@
 import type { EpochLogs, RunSummary } from '../project/schema';
 import { diagnose } from './diagnose';
+import { presentVerdicts } from './present';
 import type { DiagnosisInput, Verdict } from './types';
 
-const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
 const SERIES = ['loss', 'accuracy', 'mae'] as const;
 
 /**
@@ -59,5 +59,5 @@ export function diagnoseRun(run: RunSummary, epochs: readonly EpochLogs[] = run.
       }));
   });
   if (perHead.length === 0) return verdicts;
-  return [...verdicts.filter((v) => v.kind !== 'healthy'), ...perHead].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  return presentVerdicts([...verdicts.filter((v) => v.kind !== 'healthy'), ...perHead]);
 }

@@ -65,3 +65,27 @@ export function fmt(n: number): string {
 export function pct(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(3))}%`;
 }
+
+/** How a curve moves from one epoch to the next (see swinging). */
+export interface Swing {
+  /** The mean size of the epoch-to-epoch changes. */
+  meanChange: number;
+  /** The share of consecutive changes that reverse direction (flat steps skipped): 1 for a zig-zag. */
+  reversals: number;
+  /** How much lower the window's second half is than its first (negative: higher). */
+  drop: number;
+}
+
+export function swingOf(xs: readonly number[]): Swing {
+  const changes: number[] = [];
+  for (let i = 1; i < xs.length; i++) changes.push(xs[i]! - xs[i - 1]!);
+  const signs = changes.filter((d) => d !== 0).map(Math.sign);
+  let reversed = 0;
+  for (let i = 1; i < signs.length; i++) if (signs[i] !== signs[i - 1]) reversed++;
+  const half = xs.length >> 1;
+  return {
+    meanChange: mean(changes.map(Math.abs)),
+    reversals: signs.length < 2 ? 0 : reversed / (signs.length - 1),
+    drop: half === 0 ? 0 : mean(xs.slice(0, half)) - mean(xs.slice(xs.length - half)),
+  };
+}

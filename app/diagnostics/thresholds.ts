@@ -25,8 +25,23 @@ export const THRESHOLDS = {
   riseNoiseMultiple: 3,
   /** The training loss must fall by at least 2% over the same epochs ("while training loss falls"). */
   trainStillFalling: 0.02,
-  /** A rise of half the best value, or ending above the baseline, makes the model unusable as is. */
-  riseCritical: 0.5,
+  /**
+   * Severity is what overfitting costs the user: the model they get (the final epoch's weights,
+   * or the best epoch's when early stopping restored them) against the best the run had, as a
+   * share of the best model's improvement over the naive baseline (on validation loss, and for
+   * classification also on validation accuracy). Giving up less than 5% of that improvement is
+   * only worth knowing (info): a model far above its baseline whose kept epoch is at or near its
+   * best. 5% or more on either measure: a warning, the model is worse than it could be...
+   */
+  costWarning: 0.05,
+  /**
+   * ...a third or more makes it materially worse than the run's best: critical. So does a kept
+   * model near or below the baseline (within nearBaseline of its loss, or for classification an
+   * accuracy that closes less than accuracyLift of the way from the baseline's to 100%). For
+   * classification the accuracy share decides critical (what the user's predictions cost): a
+   * validation loss that rises while the accuracy holds is overconfidence, a warning at most.
+   */
+  costCritical: 1 / 3,
 
   // --- overfitting, rule 2: a generalisation gap that keeps growing
   /** Only judged on runs this long: it compares the two halves. */
@@ -69,6 +84,30 @@ export const THRESHOLDS = {
    */
   oscillation: 0.3,
   /**
+   * Swings, on the validation curves too (a training loss is a mean over the epoch's batches and
+   * evens out the swings that the end-of-epoch weights show on the validation rows): over the
+   * second half (at least swingMinEpochs epochs: fewer give no stable measure of noise, for
+   * the training-loss oscillation above too), the mean epoch-to-epoch change is at least 35%
+   * of the loss level (white noise of relative std σ gives 1.13σ: the noisiest healthy
+   * validation split in the tests, σ = 15%, gives 17%)...
+   */
+  swingMinEpochs: 6,
+  swingLoss: 0.35,
+  /** ...or, for validation accuracy, 10 points on average (a small healthy split moves 2-5)... */
+  swingAccuracy: 0.1,
+  /**
+   * ...with the direction reversing at least 60% of the time (a trend reverses rarely), and no
+   * downward trend: the window's second half is not lower than its first by a typical change.
+   */
+  swingReversals: 0.6,
+  /**
+   * Overshoot: a classifier's first-epoch training loss at least 3× the naive baseline's. A fresh
+   * model starts near the baseline (it predicts about the class frequencies); only steps that are
+   * far too large make the first epoch's mean loss several times worse (seen: SGD at learning
+   * rate 5 on a 569-row binary table, 5.8×; Adam at 0.5 on iris, 7×).
+   */
+  overshootFactor: 3,
+  /**
    * Below 1% of the baseline loss (or of the first epoch's, without a baseline) the model fits
    * nearly perfectly: relative wiggles there are harmless and are not counted.
    */
@@ -84,6 +123,11 @@ export const THRESHOLDS = {
   // --- learning rate too low
   lowLrMinEpochs: 8,
   /**
+   * A run shorter than this that is still falling steadily is only "still improving" (info, train
+   * longer first): a too-short run and a too-low rate look the same until the run is long enough.
+   */
+  lowLrShortRun: 20,
+  /**
    * Steady, slow decline: the last quarter of the epochs still brought at least 40% of its
    * proportional share of the total improvement. A straight line brings 100%; an exponential
    * approach brings 40% when the run is about 2 time constants long (86% of the way), and a
@@ -96,4 +140,10 @@ export const THRESHOLDS = {
   tailGain: 0.05,
   /** ...and the smoothed loss fell in at least 75% of the epochs. */
   steadyShare: 0.75,
+
+  // --- presentation
+  /** A verdict proposes at most this many fixes, best first; no fix is repeated across verdicts. */
+  maxFixes: 3,
+  /** A verdict marks at most this many points on its chart. */
+  maxEvidencePoints: 4,
 } as const;

@@ -1,12 +1,15 @@
 import { argMin, fmt } from '../series';
 import { THRESHOLDS } from '../thresholds';
 import type { DiagnosisInput, Verdict } from '../types';
+import { lowerRateAdvice } from './learning-rate';
 
 /** The engine's words when it stops a run on a NaN or infinite loss or output (main/engine/train.ts). */
 const NON_FINITE_STOP = /became (NaN|infinite)|became NaN or infinite/i;
 
 const EXPLANATION =
   'The training blew up: instead of getting smaller, the error became enormous or stopped being a number at all. The steps the optimizer takes are so large that each one overshoots and makes things worse. A smaller learning rate almost always fixes this; if it does not, look for extreme values in the data.';
+
+const explanation = (input: DiagnosisInput) => EXPLANATION + lowerRateAdvice(input, 0.1);
 
 function fixes(): Verdict['fixes'] {
   // One tenth, not one half: a run that explodes is usually far above a workable rate.
@@ -25,7 +28,7 @@ export function diverging(input: DiagnosisInput): Verdict | null {
       kind: 'diverging',
       severity: 'critical',
       title: 'Training diverged',
-      explanation: EXPLANATION,
+      explanation: explanation(input),
       evidence: {
         summary: `The loss became NaN or infinite in epoch ${at + 1}${lastGood ? ` (it was ${fmt(lastGood.loss!)} after epoch ${lastGood.epoch + 1})` : ''}, at learning rate ${input.trainConfig.learningRate}.`,
         span: { from: Math.max(0, at - 1), to: at },
@@ -45,7 +48,7 @@ export function diverging(input: DiagnosisInput): Verdict | null {
       kind: 'diverging',
       severity: 'critical',
       title: 'Training diverged',
-      explanation: EXPLANATION,
+      explanation: explanation(input),
       evidence: {
         summary: `The training loss fell to ${fmt(min)} in epoch ${epochs[low]!.epoch + 1}, then exploded to ${fmt(loss[peak]!)} by epoch ${epochs[peak]!.epoch + 1} (${fmt(loss[peak]! / min)}×), above where it started (${fmt(loss[0]!)}).`,
         span: { from: epochs[low]!.epoch, to: epochs[peak]!.epoch },

@@ -18,18 +18,31 @@ function underfitFixes(c: Curves): Fix[] {
  * The model does (almost) no better than the naive baseline on the data it trains on, or it
  * stopped improving early at a poor level. Needs the baseline: without it "poor" has no meaning.
  */
-export function underfitting(c: Curves): Verdict | null {
+/**
+ * How close the model stays to the naive baseline on its own training data: `near` when its best
+ * training loss is within 10% of the baseline's or its best training accuracy barely clears the
+ * majority rate. Null without a baseline.
+ */
+export function nearBaseline(c: Curves): { near: boolean; share: number; best: number; bestIdx: number; bestAcc: number | null; accuracyNearMajority: boolean } | null {
   const baseline = c.input.baseline;
   if (!baseline || !(baseline.loss > 0)) return null;
   const best = Math.min(...c.sLoss);
-  const bestIdx = c.sLoss.indexOf(best);
-  const last = c.n - 1;
   const share = best / baseline.loss;
   const bestAcc = c.acc ? Math.max(...smooth(c.acc)) : null;
   const majority = baseline.accuracy;
   const accuracyNearMajority = bestAcc !== null && majority !== undefined && bestAcc < majority + T.accuracyLift * (1 - majority);
+  return { near: share >= T.nearBaseline || accuracyNearMajority, share, best, bestIdx: c.sLoss.indexOf(best), bestAcc, accuracyNearMajority };
+}
 
-  if (share >= T.nearBaseline || accuracyNearMajority) {
+export function underfitting(c: Curves): Verdict | null {
+  const baseline = c.input.baseline;
+  const level = nearBaseline(c);
+  if (!baseline || !level) return null;
+  const { best, bestIdx, share, bestAcc, accuracyNearMajority } = level;
+  const majority = baseline.accuracy;
+  const last = c.n - 1;
+
+  if (level.near) {
     const accText = accuracyNearMajority ? ` Its best training accuracy, ${pct(bestAcc!)}, is barely above the ${pct(majority!)} of always answering the most common class.` : '';
     return {
       kind: 'underfitting',

@@ -86,12 +86,15 @@ describe('overfitting', () => {
     expect(v.evidence.span!.to).toBe(39);
     expect(v.evidence.points.map((p) => p.label)).toContain('lowest validation loss');
     expect(v.evidence.summary).toMatch(/Validation loss was lowest around epoch \d+ \([\d.]+\), then rose for \d+ epochs/);
-    // Dropout after the widest Dense (dense_1: 32 units), fewer epochs ending at the best one.
-    expect(v.fixes[0]).toEqual({ kind: 'add_dropout', after: 'dense_1', rate: 0.3 });
-    expect(v.fixes).toContainEqual({ kind: 'early_stopping', patience: 4 });
-    expect(v.fixes).toContainEqual({ kind: 'fewer_epochs', epochs: v.evidence.span!.from + 1 });
-    expect(v.fixes).toContainEqual({ kind: 'resize_model', factor: 0.5 });
-    expect(v.fixes).toContainEqual({ kind: 'more_data' });
+    // What it costs: the final weights gave up half of the best epoch's gain over the baseline.
+    expect(v.evidence.summary).toMatch(/The model you get \(the final weights\) has validation loss [\d.]+ vs [\d.]+ at its best and 1\.05 for the naive baseline \([\d.]+% of the improvement given up\)/);
+    // Three fixes, best first: stopping at the best epoch wins the loss back; then Dropout after
+    // the widest Dense (dense_1: 32 units) and an L2 penalty.
+    expect(v.fixes).toEqual([
+      { kind: 'early_stopping', patience: 4 },
+      { kind: 'add_dropout', after: 'dense_1', rate: 0.3 },
+      { kind: 'add_l2', l2: 1e-4 },
+    ]);
     expect(kinds(vs)).not.toContain('healthy');
     expect(kinds(vs)).not.toContain('underfitting');
   });
@@ -110,12 +113,14 @@ describe('overfitting', () => {
     expect(v.explanation).toMatch(/worse on new data than simply predicting the average/);
   });
 
-  it('on an image run without augmentation, turning it on is the first fix; with augmentation on, or on a table, it is not offered', () => {
+  it('on an image run without augmentation, turning it on is the first regularising fix; with augmentation on, or on a table, it is not offered', () => {
     const h = overfit(7);
     const fixesOf = (extra: Parameters<typeof input>[1]) => diagnose(input(h, extra)).find((v) => v.kind === 'overfitting')!.fixes;
     const off = fixesOf({ augmentation: null });
-    expect(off[0]).toEqual({ kind: 'augment', augmentation: { flip: 1, rotation: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1 } });
-    expect(fixesOf({ augmentation: { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } })[0]?.kind).toBe('augment');
+    // Stopping at the best epoch first (the final model is clearly worse than the best), then augmentation.
+    expect(off[0]).toEqual({ kind: 'early_stopping', patience: 4 });
+    expect(off[1]).toEqual({ kind: 'augment', augmentation: { flip: 1, rotation: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1 } });
+    expect(fixesOf({ augmentation: { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } })[1]?.kind).toBe('augment');
     expect(fixesOf({ augmentation: { flip: 1, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } }).some((f) => f.kind === 'augment')).toBe(false);
     expect(fixesOf({}).some((f) => f.kind === 'augment')).toBe(false);
   });
@@ -125,7 +130,8 @@ describe('overfitting', () => {
     const v = diagnose(input(h, { trainConfig: { epochs: 40, learningRate: 0.01, earlyStopping: { monitor: 'val_loss', patience: 5, minDelta: 0, restoreBestWeights: true } }, earlyStopped: { bestEpoch: 11, restored: true } })).find((x) => x.kind === 'overfitting')!;
     expect(v.severity).toBe('info');
     expect(v.explanation).toMatch(/kept the weights of epoch 12/);
-    expect(v.fixes.map((f) => f.kind)).toEqual(['add_dropout', 'add_l2', 'resize_model', 'more_data']);
+    // At most three fixes; nothing about stopping, which already happened.
+    expect(v.fixes.map((f) => f.kind)).toEqual(['add_dropout', 'add_l2', 'resize_model']);
   });
 
   it('a gap that keeps growing while validation stalls is caught', () => {
