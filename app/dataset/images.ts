@@ -47,10 +47,14 @@ const side = (name: string) =>
     .min(MIN_IMAGE_SIDE, `${name} must be at least ${MIN_IMAGE_SIDE} pixels`)
     .max(MAX_IMAGE_SIDE, `${name} must be at most ${MAX_IMAGE_SIDE} pixels`);
 
+/** Where nothing could be learnt from the images themselves (probe-images.ts chooses otherwise). */
+export const FALLBACK_IMAGE_SIDE = 64;
+
+/** Size, colour and fit of a stored image dataset. Size and colour have no default here: left out, the import chooses them from the images. */
 export const ImageImportOptions = z.object({
-  width: side('width').default(64),
-  height: side('height').default(64),
-  color: ImageColor.default('rgb'),
+  width: side('width'),
+  height: side('height'),
+  color: ImageColor,
   fit: ImageFit.default('pad'),
 });
 export type ImageImportOptions = z.infer<typeof ImageImportOptions>;
@@ -89,6 +93,8 @@ export const ImageDatasetMeta = z.object({
   color: ImageColor,
   channels: z.union([z.literal(1), z.literal(3)]),
   fit: ImageFit,
+  /** How the size and colour were chosen when the user left them to Layerlab, in words. */
+  chosen: z.string().optional(),
   /** Images stored, over all classes. */
   count: z.number().int().positive(),
   /** In label order: label k is classes[k]. Sorted by name, as Keras does. */

@@ -27,6 +27,21 @@ const COLUMN = 240;
 const MIN_CNN_SIDE = 4;
 /** Past this many values after the last pooling, Flatten → Dense 64 gets heavy: average instead. */
 const MAX_FLATTENED = 4096;
+/** Filters of the CNN template's conv blocks, in order. */
+const CNN_FILTERS = [16, 32, 64, 64] as const;
+/** The CNN template pools until the longer side is about this small (where Flatten keeps where things are). */
+const CNN_TARGET_SIDE = 8;
+
+/**
+ * How many conv + 2×2 pooling blocks the CNN template stacks for an image: enough to bring the
+ * longer side down to about CNN_TARGET_SIDE (28-32 px: 2, 64 px: 3, 128 px and up: 4), at least
+ * 2 while the shorter side allows it, never so many that a side pools away.
+ */
+export function cnnBlocks(height: number, width: number): number {
+  const wanted = Math.ceil(Math.log2(Math.max(height, width) / CNN_TARGET_SIDE));
+  const possible = Math.floor(Math.log2(Math.min(height, width)));
+  return Math.max(1, Math.min(CNN_FILTERS.length, possible, Math.max(2, wanted)));
+}
 
 function describe(dims: readonly number[]): string {
   return `(${dims.join(', ')})`;
@@ -93,8 +108,10 @@ const conv = (filters: number, activation: 'relu' | 'linear' = 'relu') => ({ ...
  * Output its task's head.
  *   linear: Input → Output (linear or logistic regression).
  *   mlp: two hidden Dense layers (32, 16).
- *   cnn: two Conv2D (16, 32; 3×3 'same', relu) each followed by 2×2 max pooling, then Flatten
- *        (GlobalAveragePooling2D for large images, so Dense 64 stays small) → Dense 64 → head.
+ *   cnn: Conv2D blocks (16, 32, 64, 64 filters; 3×3 'same', relu) each followed by 2×2 max
+ *        pooling, as many as bring the longer side to about 8 pixels (cnnBlocks: 2 for 32 px, 3
+ *        for 64 px), then Flatten (GlobalAveragePooling2D if that would exceed 4,096 values, so
+ *        Dense 64 stays small) → Dense 64 → head.
  *   residual_cnn: a stem Conv2D 16, then a residual block (two 3×3 convs on a branch added to
  *        the stem's output: the identity path), relu, max pooling, global average, Dense 64, head.
  *   lstm: a window of (steps, features) → LSTM 32 → head.
@@ -121,11 +138,16 @@ export function templateGraph(name: TemplateName, shape: InputShape, head: Head)
       break;
     case 'cnn': {
       const [h, w] = dims as [number, number, number];
-      b.add({ id: 'conv2d_1', type: 'Conv2D', config: conv(16) });
-      b.add({ id: 'max_pooling2d_1', type: 'MaxPooling2D', config: LAYERS.MaxPooling2D.defaults() });
-      b.add({ id: 'conv2d_2', type: 'Conv2D', config: conv(32) });
-      b.add({ id: 'max_pooling2d_2', type: 'MaxPooling2D', config: LAYERS.MaxPooling2D.defaults() });
-      const flattened = Math.floor(Math.floor(h / 2) / 2) * Math.floor(Math.floor(w / 2) / 2) * 32;
+      const blocks = cnnBlocks(h, w);
+      let side = [h, w];
+      let filters = 16;
+      for (let k = 1; k <= blocks; k += 1) {
+        filters = CNN_FILTERS[k - 1]!;
+        b.add({ id: `conv2d_${k}`, type: 'Conv2D', config: conv(filters) });
+        b.add({ id: `max_pooling2d_${k}`, type: 'MaxPooling2D', config: LAYERS.MaxPooling2D.defaults() });
+        side = side.map((s) => Math.floor(s / 2));
+      }
+      const flattened = side[0]! * side[1]! * filters;
       if (flattened <= MAX_FLATTENED) b.add({ id: 'flatten', type: 'Flatten', config: {} });
       else b.add({ id: 'global_average_pooling2d_1', type: 'GlobalAveragePooling2D', config: {} });
       b.add({ id: 'dense_1', type: 'Dense', config: dense(64) });

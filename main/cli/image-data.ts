@@ -114,6 +114,7 @@ const LISTED = 20;
 export async function importImageData(file: string, datasetsDir: string, options: ImageCliOptions, out: (line: string) => void): Promise<ImageDatasetMeta> {
   const meta = await importImages({ path: file, datasetsDir, options: options.import, onProgress: progressLine(shown(file)) });
   out(`Imported ${meta.count} images of ${meta.width}×${meta.height} ${meta.color} (${meta.fit}) in ${meta.classes.length} classes: ${meta.classes.map((c) => `${c.name} ${c.count}`).join(', ')}.`);
+  if (meta.chosen) out(`Image ${meta.chosen} (--image-size and --color override).`);
   if (meta.skippedCount > 0) {
     out(`Skipped ${meta.skippedCount} ${meta.skippedCount === 1 ? 'file' : 'files'}:`);
     for (const s of meta.skipped.slice(0, LISTED)) out(`  ${s.path}: ${s.reason}`);

@@ -62,8 +62,9 @@ Usage:
       Train an image classifier: FOLDER's subfolders are the classes (cats/…, dogs/…). Images
       are decoded once, split by class (stratified, seeded) and streamed in batches; files that
       are not readable images are skipped and listed. No --target; the training options above.
-      --image-size N|WxH                 default: 64 (pixels; 4 to 1024)
-      --color rgb|grayscale              default: rgb
+      --image-size N|WxH                 default: auto (the images' own size when they share one,
+                                         else the median's; longer side at most 64; 4 to 1024)
+      --color rgb|grayscale              default: auto (grayscale when every image is gray)
       --fit pad|crop|stretch             default: pad (keep the aspect ratio, black borders)
       --augment a,b=S,...                training batches only: flip (0.5), rotation (0.1 of a turn),
                                          zoom (0.1), brightness (0.2), contrast (0.2); =S sets the strength

@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import {
   channelsOf,
+  FALLBACK_IMAGE_SIDE,
   IMBALANCE_RATIO,
   imageBytes,
   ImageDatasetMeta,
@@ -24,13 +25,17 @@ import type { ImageSource, SourceFile } from './image-source';
 import { IMAGE_INDEX_FILE, IMAGE_META_FILE, THUMBS_DIR } from './image-store';
 import { imagesPerShardFor, ShardWriter } from './shard-writer';
 import { zipSource } from './zip-source';
+import { probeImages, type ImageChoice } from './probe-images';
 
 export interface ImportImagesInput {
   /** A folder whose subfolders are the classes, or a .zip of one. */
   path: string;
   /** The project's datasets/ folder; created when missing. */
   datasetsDir: string;
-  /** Size, colour and fit; defaults 64×64 RGB, padded. Validated here. */
+  /**
+   * Size, colour and fit; validated here. A size or colour left out is chosen from the images
+   * (probe-images.ts: their own size when shared, capped; grayscale when all are gray); fit: pad.
+   */
   options?: Partial<ImageImportOptions>;
   /** Called after every file (throttle in the caller if it crosses a process boundary). */
   onProgress?: (progress: ImageImportProgress) => void;
@@ -43,6 +48,14 @@ export interface ImportImagesInput {
 
 /** Files decoded at once: sharp decodes on libuv's 4 threads while the loop writes. */
 const CONCURRENCY = 4;
+
+/** What was chosen for the user, in words: only the parts they left to us. */
+function choiceNote(choice: ImageChoice, sizeGiven: boolean, colorGiven: boolean): string | undefined {
+  if (!sizeGiven && !colorGiven) return choice.reason;
+  if (!colorGiven) return `colour chosen from the images: ${choice.color === 'grayscale' ? 'all grayscale' : 'in colour'}`;
+  if (!sizeGiven) return `size chosen from the images: ${choice.width}×${choice.height}`;
+  return undefined;
+}
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
@@ -86,9 +99,9 @@ function warningsFor(classes: readonly ImageClass[], emptyClasses: readonly { na
  */
 export async function importImages(input: ImportImagesInput): Promise<ImageDatasetMeta> {
   const { path, datasetsDir, onProgress, signal } = input;
-  const parsedOptions = ImageImportOptions.safeParse(input.options ?? {});
-  if (!parsedOptions.success) throw new UserError(formatZodError(parsedOptions.error, 'Image import options'));
-  const options = parsedOptions.data;
+  const given = input.options ?? {};
+  const checked = ImageImportOptions.partial().safeParse(given);
+  if (!checked.success) throw new UserError(formatZodError(checked.error, 'Image import options'));
   const thumbnailsPerClass = input.thumbnailsPerClass ?? 8;
   signal?.throwIfAborted();
 
@@ -104,6 +117,16 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
     throw new UserError(`${where} has only one class folder ("${layout.classes[0] ?? ''}"). A classifier needs at least two: add a subfolder per class.`);
   }
 
+  // Size and colour left to us: chosen from a sample of the images (the user's choice wins).
+  const sizeGiven = given.width !== undefined || given.height !== undefined;
+  const choice = sizeGiven && given.color !== undefined ? undefined : await probeImages(source, layout.classes.flatMap((name) => layout.files.get(name) ?? []));
+  signal?.throwIfAborted();
+  const options: ImageImportOptions = ImageImportOptions.parse({
+    ...(sizeGiven ? { width: given.width ?? given.height, height: given.height ?? given.width } : { width: choice?.width ?? FALLBACK_IMAGE_SIDE, height: choice?.height ?? FALLBACK_IMAGE_SIDE }),
+    color: given.color ?? choice?.color ?? 'rgb',
+    fit: given.fit,
+  });
+  const chosen = choice ? choiceNote(choice, sizeGiven, given.color !== undefined) : undefined;
   const channels = channelsOf(options.color);
   const bytesPerImage = imageBytes({ ...options, channels });
   const imagesPerShard = input.imagesPerShard ?? imagesPerShardFor(bytesPerImage);
@@ -217,6 +240,7 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
       color: options.color,
       channels,
       fit: options.fit,
+      ...(chosen ? { chosen } : {}),
       count: writer.count,
       classes,
       emptyClasses: emptyClasses.map((e) => e.name),

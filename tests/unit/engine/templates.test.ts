@@ -62,13 +62,20 @@ describe('templates adapt to the dataset and agree with tfjs', () => {
     });
   }
 
-  it('cnn is two conv/pool stages with Flatten for small images and a global average for large ones', () => {
+  it('cnn stacks conv/pool blocks until the image is about 8 pixels a side, then Flattens (a global average only past 4,096 values)', () => {
     const small = templateGraph('cnn', SMALL_IMAGE, headFor('classification', 10));
     expect(small.nodes.map((n) => n.type)).toEqual(['Input', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Output']);
-    const analysis = analyzeGraph(small);
-    expect(analysis.nodes.flatten!.outputShape).toEqual([7 * 7 * 32]);
+    expect(analyzeGraph(small).nodes.flatten!.outputShape).toEqual([7 * 7 * 32]);
+    const medium = templateGraph('cnn', [64, 64, 3], headFor('classification', 10));
+    expect(medium.nodes.filter((n) => n.type === 'Conv2D').map((n) => (n.config as { filters: number }).filters)).toEqual([16, 32, 64]);
+    expect(analyzeGraph(medium).nodes.flatten!.outputShape).toEqual([8 * 8 * 64]);
     const large = templateGraph('cnn', LARGE_IMAGE, headFor('classification', 10));
-    expect(large.nodes.map((n) => n.type)).toContain('GlobalAveragePooling2D');
+    expect(large.nodes.filter((n) => n.type === 'MaxPooling2D')).toHaveLength(4);
+    expect(analyzeGraph(large).nodes.flatten!.outputShape).toEqual([6 * 5 * 64]);
+    const huge = templateGraph('cnn', [512, 512, 3], headFor('classification', 10));
+    expect(huge.nodes.map((n) => n.type)).toContain('GlobalAveragePooling2D');
+    const tiny = templateGraph('cnn', [4, 4, 1], headFor('classification', 2));
+    expect(analyzeGraph(tiny).nodes.flatten!.outputShape).toEqual([32]);
   });
 
   it('residual_cnn adds a two-conv branch back to its stem', () => {

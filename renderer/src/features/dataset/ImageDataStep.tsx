@@ -26,6 +26,7 @@ export function ImageDataStep({ meta }: { meta: ImageDatasetMeta }) {
           <p className="dataset-kinds">
             <span>
               Stored at {meta.width}×{meta.height}, {meta.color === 'rgb' ? 'RGB' : 'grayscale'}, {FIT_WORDS[meta.fit]}
+              {meta.chosen ? <span className="muted" data-testid="image-chosen">{` (${meta.chosen})`}</span> : null}
             </span>
             <span className="muted imported" title={formatDateTime(meta.importedAt)}>
               Imported {formatRelative(meta.importedAt)}

@@ -11,11 +11,14 @@ const FITS: Record<ImageFit, string> = {
 
 const mib = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
-/** A side in pixels: typed freely, kept only when it is a whole number the importer takes (main checks again). */
-function SideInput({ label, value, disabled, onChange, testId }: { label: string; value: number; disabled: boolean; onChange: (v: number) => void; testId: string }) {
-  const [text, setText] = useState(String(value));
+/**
+ * A side in pixels: typed freely, kept only when it is a whole number the importer takes (main
+ * checks again). Left empty it is "auto": the import chooses it from the images.
+ */
+function SideInput({ label, value, disabled, onChange, testId }: { label: string; value: number | undefined; disabled: boolean; onChange: (v: number | undefined) => void; testId: string }) {
+  const [text, setText] = useState(value === undefined ? '' : String(value));
   const n = Number(text);
-  const valid = Number.isInteger(n) && n >= MIN_IMAGE_SIDE && n <= MAX_IMAGE_SIDE;
+  const valid = text.trim() === '' || (Number.isInteger(n) && n >= MIN_IMAGE_SIDE && n <= MAX_IMAGE_SIDE);
   return (
     <label>
       {label}
@@ -24,15 +27,17 @@ function SideInput({ label, value, disabled, onChange, testId }: { label: string
         min={MIN_IMAGE_SIDE}
         max={MAX_IMAGE_SIDE}
         value={text}
+        placeholder="auto"
         disabled={disabled}
         aria-invalid={!valid}
-        title={valid ? undefined : `${MIN_IMAGE_SIDE} to ${MAX_IMAGE_SIDE} pixels`}
+        title={valid ? 'Empty: the images\' own size when they share one (at most 64 pixels a side), else their median size' : `${MIN_IMAGE_SIDE} to ${MAX_IMAGE_SIDE} pixels, or empty for auto`}
         onChange={(e) => {
           setText(e.target.value);
+          if (e.target.value.trim() === '') return onChange(undefined);
           const v = Number(e.target.value);
           if (Number.isInteger(v) && v >= MIN_IMAGE_SIDE && v <= MAX_IMAGE_SIDE) onChange(v);
         }}
-        onBlur={() => setText(String(value))}
+        onBlur={() => setText(value === undefined ? '' : String(value))}
         data-testid={testId}
       />
     </label>
@@ -69,7 +74,8 @@ export function ImageImportPanel() {
         <SideInput label="Height" value={options.height} disabled={busy} onChange={(height) => setOptions({ height })} testId="image-height" />
         <label>
           Colour
-          <select value={options.color} disabled={busy} onChange={(e) => setOptions({ color: e.target.value as ImageColor })} data-testid="image-color">
+          <select value={options.color ?? 'auto'} disabled={busy} onChange={(e) => setOptions({ color: e.target.value === 'auto' ? undefined : (e.target.value as ImageColor) })} data-testid="image-color">
+            <option value="auto">Auto (grayscale when every image is gray)</option>
             <option value="rgb">RGB (3 channels)</option>
             <option value="grayscale">Grayscale (1 channel)</option>
           </select>

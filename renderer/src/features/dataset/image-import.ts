@@ -15,7 +15,8 @@ const REQUEST_BYTES = MAX_UPLOAD_REQUEST_BYTES - PIECE_BYTES;
 export interface ImageImportState {
   /** A dropped folder or zip waiting for its size, colour and fit to be chosen. */
   pending: ImageSelection | null;
-  options: Required<ImageImportChoice>;
+  /** Width, height or colour left out: chosen from the images by the import (their own size when shared, grayscale when all gray). */
+  options: ImageImportChoice & Required<Pick<ImageImportChoice, 'fit'>>;
   phase: 'idle' | 'uploading' | 'importing';
   /** Upload progress in bytes. */
   sent: number;
@@ -24,7 +25,7 @@ export interface ImageImportState {
   cancelling: boolean;
 }
 
-export const DEFAULT_IMAGE_OPTIONS: Required<ImageImportChoice> = { width: 64, height: 64, color: 'rgb', fit: 'pad' };
+export const DEFAULT_IMAGE_OPTIONS: ImageImportState['options'] = { fit: 'pad' };
 
 const newId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -109,7 +110,12 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
       if (store.getState().phase === 'idle') store.setState({ pending: null });
     },
     setOptions(patch: Partial<ImageImportChoice>) {
-      store.setState((s) => ({ options: { ...s.options, ...patch } }));
+      store.setState((s) => {
+        const options = { ...s.options, ...patch };
+        // undefined means "auto": dropped, so the contract sees the field left out.
+        for (const key of Object.keys(options) as (keyof typeof options)[]) if (options[key] === undefined) delete options[key];
+        return { options };
+      });
     },
     async start() {
       const projectId = currentId();
