@@ -38,3 +38,12 @@ export function curvesOf(input: DiagnosisInput): Curves | null {
     input,
   };
 }
+
+/**
+ * The epochs the run was set to train: its settings' number (a run records a number even when
+ * the form said 'auto'), else the epochs it logged.
+ */
+export function plannedEpochs(c: Curves): number {
+  const epochs: unknown = c.input.trainConfig.epochs;
+  return typeof epochs === 'number' ? epochs : c.n;
+}

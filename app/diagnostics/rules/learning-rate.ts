@@ -1,4 +1,4 @@
-import type { Curves } from '../curves';
+import { plannedEpochs, type Curves } from '../curves';
 import { fmt, median, noiseLevel, pct, swingOf, tailMean, type Swing } from '../series';
 import { THRESHOLDS as T } from '../thresholds';
 import type { DiagnosisInput, Fix, SeriesKey, Verdict } from '../types';
@@ -207,7 +207,7 @@ export function lrTooLow(c: Curves): Verdict | null {
   const steady = falling / last >= T.steadyShare;
   const valFalling = c.sVal[last]! < c.sVal[last - w]!;
   if (!(tailDrop / drop >= T.tailShare * proportional && tailDrop / s[last]! >= T.tailGain && steady && valFalling)) return null;
-  const epochs = c.input.trainConfig.epochs;
+  const epochs = plannedEpochs(c);
   const longer: Fix = { kind: 'train_longer', epochs: Math.min(10_000, Math.max(epochs, c.n) * 2) };
   // A short run that is still improving ran out of epochs; nothing says yet that the rate is wrong.
   const short = c.n < T.lowLrShortRun;

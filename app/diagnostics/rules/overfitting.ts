@@ -1,4 +1,4 @@
-import type { Curves } from '../curves';
+import { plannedEpochs, type Curves } from '../curves';
 import { addDropoutFix, addL2Fix, augmentFix, resizeFix } from '../fixes';
 import { argMin, fmt, noiseLevel, pct, smooth, tailMean } from '../series';
 import { THRESHOLDS as T } from '../thresholds';
@@ -99,11 +99,12 @@ function costSentence(c: Curves, cost: OverfitCost): string {
  */
 function overfitFixes(c: Curves, best: number, severity: Severity): Fix[] {
   const config = c.input.trainConfig;
+  const planned = plannedEpochs(c);
   const stop: Fix[] = [];
   if (!c.input.earlyStopped?.restored) {
-    if (!config.earlyStopping) stop.push({ kind: 'early_stopping', patience: patienceFor(config.epochs) });
+    if (!config.earlyStopping) stop.push({ kind: 'early_stopping', patience: patienceFor(planned) });
     // Seeded runs repeat exactly, so stopping after the best epoch keeps the best model.
-    else if (best + 1 < config.epochs) stop.push({ kind: 'fewer_epochs', epochs: best + 1 });
+    else if (best + 1 < planned) stop.push({ kind: 'fewer_epochs', epochs: best + 1 });
   }
   const regularise: Fix[] = [...augmentFix(c.input.augmentation), ...addDropoutFix(c.input.graph), ...addL2Fix(c.input.graph)];
   const rest: Fix[] = [...resizeFix(c.input.graph, 0.5), { kind: 'more_data' }];

@@ -1,4 +1,4 @@
-import type { Curves } from '../curves';
+import { plannedEpochs, type Curves } from '../curves';
 import { resizeFix } from '../fixes';
 import { fmt, pct, smooth, tailMean } from '../series';
 import { THRESHOLDS as T } from '../thresholds';
@@ -9,7 +9,7 @@ function underfitFixes(c: Curves): Fix[] {
   // Still improving at the end: more epochs are the cheapest fix.
   const quarter = Math.max(2, Math.round(c.n / 4));
   if (c.sLoss[c.n - 1]! <= (1 - T.plateauGain) * c.sLoss[c.n - 1 - quarter]!) {
-    fixes.push({ kind: 'train_longer', epochs: Math.min(10_000, c.input.trainConfig.epochs * 2) });
+    fixes.push({ kind: 'train_longer', epochs: Math.min(10_000, plannedEpochs(c) * 2) });
   }
   return fixes;
 }

@@ -3,7 +3,7 @@ import { trainCommand } from '../../../main/cli/train-command';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyFix, diagnoseRun, type Fix } from '../../../app/diagnostics';
+import { applyFix, diagnoseRun, type Fix, type Setup } from '../../../app/diagnostics';
 import type { EventPayload } from '../../../app/ipc/contract';
 import { createApi, type Api } from '../../../app/ipc/client';
 import { GRAPH_SCHEMA_VERSION, type ModelGraph } from '../../../app/graph/schema';
@@ -88,21 +88,27 @@ describe('diagnosis end to end through the services', () => {
     const over = verdicts.find((v) => v.kind === 'overfitting');
     expect(over, JSON.stringify(verdicts.map((v) => [v.kind, v.evidence.summary]))).toBeDefined();
     expect(verdicts.map((v) => v.kind)).not.toContain('healthy');
-    expect(over!.fixes[0]).toEqual({ kind: 'add_dropout', after: 'dense_1', rate: 0.3 });
+    // At most three fixes (issue 18), among them Dropout after the widest layer and early stopping.
+    expect(over!.fixes.length).toBeLessThanOrEqual(3);
+    expect(over!.fixes).toContainEqual({ kind: 'add_dropout', after: 'dense_1', rate: 0.3 });
 
-    // One click each: Dropout after the widest layer, and stop at the best epoch.
-    let setup = { graph: first.graph, trainConfig: first.trainConfig };
-    for (const kind of ['add_dropout', 'fewer_epochs'] as const) {
+    // One click each: Dropout after the widest layer, and stop at the best epoch (keeping its weights).
+    let setup: Setup = { graph: first.graph, trainConfig: first.trainConfig };
+    for (const kind of ['add_dropout', 'early_stopping'] as const) {
       const fix = over!.fixes.find((f): f is Fix => f.kind === kind)!;
+      expect(fix, kind).toBeDefined();
       setup = applyFix(fix, setup)!;
     }
     expect(setup.graph.nodes.filter((n) => n.type === 'Dropout')).toHaveLength(1);
+    expect(setup.trainConfig.earlyStopping).toMatchObject({ monitor: 'val_loss', restoreBestWeights: true });
 
     const second = await train(id, setup.graph, setup.trainConfig);
-    // Dropout lowers the best validation loss, and the run ends at its best instead of 30 epochs past it.
+    // Dropout lowers the best validation loss, and early stopping keeps the best epoch's weights
+    // instead of the ones 30 epochs past it.
     expect(bestVal(second)).toBeLessThan(bestVal(first));
-    expect(setup.trainConfig.epochs).toBeLessThan(config.epochs);
-    expect(second.epochs.at(-1)!.val_loss!).toBeLessThan(first.epochs.at(-1)!.val_loss!);
+    if (second.earlyStopped) expect(second.earlyStopped.restored).toBe(true);
+    const kept = second.earlyStopped?.bestEpoch ?? second.epochs.length - 1;
+    expect(second.epochs[kept]!.val_loss!).toBeLessThan(first.epochs.at(-1)!.val_loss!);
     const saved = JSON.parse(await readFile(path.join(tmp, 'projects', id, 'runs', second.id, 'run.json'), 'utf8')) as RunSummary;
     expect(saved.baseline).toEqual(second.baseline);
   });
