@@ -1,6 +1,7 @@
 export { Baseline } from './baseline';
 export { diagnose } from './diagnose';
 export { diagnoseRun, headEpochs } from './from-run';
+export { presentVerdicts } from './present';
 export { applyFix, fixLabel, type Setup } from './apply-fix';
 export { DROPOUT_RATE, dropoutTarget, resizedUnits } from './fixes';
 export { THRESHOLDS } from './thresholds';

@@ -104,7 +104,11 @@ export const THRESHOLDS = {
    * Overshoot: a classifier's first-epoch training loss at least 3× the naive baseline's. A fresh
    * model starts near the baseline (it predicts about the class frequencies); only steps that are
    * far too large make the first epoch's mean loss several times worse (seen: SGD at learning
-   * rate 5 on a 569-row binary table, 5.8×; Adam at 0.5 on iris, 7×).
+   * rate 5 on a 569-row binary table, 5.8×; Adam at 0.5 on iris, 7×). Counted only for a
+   * completed run that learned almost nothing (underfitting's nearBaseline/accuracyLift): it then
+   * names the learning rate, not the model's size, as the cause. Such a verdict, or any
+   * too-high-rate verdict on a run that learned nothing, is critical and proposes a tenth of the
+   * rate; otherwise it is a warning with half the rate.
    */
   overshootFactor: 3,
   /**

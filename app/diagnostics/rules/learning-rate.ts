@@ -20,7 +20,7 @@ const tidy = (n: number) => Number(n.toPrecision(3));
 export function lowerRateAdvice(input: DiagnosisInput, factor: number): string {
   const lr = fixedRate(input);
   if (lr === null) return ` The learning-rate finder picked this rate; set a fixed one ${factor === 0.1 ? 'about ten times smaller' : 'about half as large'}.`;
-  return ` Lower the learning rate from ${lr} to about ${fmt(tidy(lr * factor))}, or let the learning-rate finder pick one (learning rate: auto).`;
+  return ` Lower the learning rate from ${lr} to about ${tidy(lr * factor)}, or let the learning-rate finder pick one (learning rate: auto).`;
 }
 
 const rateText = (c: Curves) => String(c.input.trainConfig.learningRate);
