@@ -89,21 +89,48 @@ const JOBS: Job[] = [
 interface Proc {
   code: number | null;
   seconds: number;
+  /** User + system CPU seconds of the process and the children it waited for (GNU time), when measured. */
+  cpuSeconds: number | null;
+  /** Peak resident set of the process (its largest child's when larger), in MB, when measured. */
+  peakMb: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** One process, timed from spawn to exit; its output is kept (not shown). */
+const GNU_TIME = '/usr/bin/time';
+const HAS_GNU_TIME = existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%U', 'true'], { encoding: 'utf8' }).status === 0;
+
+/**
+ * One process, timed from spawn to exit by the wall clock; its CPU time and peak RSS come from
+ * GNU time (/usr/bin/time) where it exists: steadier than the wall clock when other work shares
+ * the machine. Its output is kept, not shown.
+ */
 function timed(command: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Proc> {
   return new Promise((resolve) => {
+    const usage = HAS_GNU_TIME ? path.join(os.tmpdir(), `layerlab-bench-jobs-time-${process.pid}-${Math.random().toString(36).slice(2)}`) : null;
     const started = performance.now();
-    const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = usage ? spawn(GNU_TIME, ['-q', '-f', '%U %S %M', '-o', usage, command, ...argv], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => void (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => void (stderr += d));
-    child.on('error', (error) => resolve({ code: -1, seconds: 0, stdout, stderr: stderr + String(error) }));
-    child.on('close', (code) => resolve({ code, seconds: (performance.now() - started) / 1000, stdout, stderr }));
+    child.on('error', (error) => resolve({ code: -1, seconds: 0, cpuSeconds: null, peakMb: null, stdout, stderr: stderr + String(error) }));
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      let cpuSeconds: number | null = null;
+      let peakMb: number | null = null;
+      if (usage) {
+        try {
+          const [user, system, rssKb] = readFileSync(usage, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+          if (Number.isFinite(user) && Number.isFinite(system)) cpuSeconds = user! + system!;
+          if (Number.isFinite(rssKb)) peakMb = rssKb! / 1024;
+        } catch {
+          // No figures: the wall clock stands alone.
+        }
+        void rm(usage, { force: true });
+      }
+      resolve({ code, seconds, cpuSeconds, peakMb, stdout, stderr });
+    });
   });
 }
 
@@ -165,6 +192,8 @@ async function ensureData(jobs: Job[], python: string): Promise<{ dir: string; m
 
 interface Side {
   seconds: number[];
+  cpuSeconds: number[];
+  peakMb: number[];
   /** The quality figure (accuracy or MAE) for the table, or null when the run failed. */
   quality: number | null;
   note: string;
@@ -234,10 +263,11 @@ interface Result {
 
 async function runJob(job: Job, dataDir: string, work: string, repeat: number, python: string, peerLacking: string | null): Promise<Result> {
   const data = job.data.includes('/') ? path.join(ROOT, job.data) : job.kind === 'import' ? path.join(dataDir, Number(args['import-rows']) === 1_000_000 ? 'numeric.csv' : `numeric-${args['import-rows']}.csv`) : path.join(dataDir, job.data);
-  const ours: Side = { seconds: [], quality: null, note: '' };
-  const peer: Side = { seconds: [], quality: null, note: '' };
+  const ours: Side = { seconds: [], cpuSeconds: [], peakMb: [], quality: null, note: '' };
+  const peer: Side = { seconds: [], cpuSeconds: [], peakMb: [], quality: null, note: '' };
   const peerEnv = { ...process.env, ...TUNED_MALLOC };
   let metrics: Metrics | null = null;
+  let imageSize: { width: number; height: number; channels: number } | null = null;
   let windowSettings: { lookback: number; horizon: number; differencing: string; validationSplit: number; from: string } | null = null;
 
   for (let r = 0; r < repeat; r++) {
@@ -251,8 +281,11 @@ async function runJob(job: Job, dataDir: string, work: string, repeat: number, p
     } else {
       ours.failure = undefined;
       ours.seconds.push(proc.seconds);
+      if (proc.cpuSeconds !== null) ours.cpuSeconds.push(proc.cpuSeconds);
+      if (proc.peakMb !== null) ours.peakMb.push(proc.peakMb);
       if (job.kind !== 'import') {
         metrics = await readJson<Metrics>(path.join(out, 'metrics.json'));
+        if (job.kind === 'image') imageSize = (await readJson<{ image?: { width: number; height: number; channels: number } }>(path.join(out, 'preprocessing.json')))?.image ?? null;
         if (job.kind === 'forecast') {
           const prep = await readJson<{ windows?: { lookback: number; horizon: number; differencing: string } }>(path.join(out, 'preprocessing.json'));
           const config = await readJson<{ validationSplit?: number }>(path.join(out, 'config.json'));
@@ -282,11 +315,13 @@ async function runJob(job: Job, dataDir: string, work: string, repeat: number, p
     }
     peer.failure = undefined;
     peer.seconds.push(p.seconds);
+    if (p.cpuSeconds !== null) peer.cpuSeconds.push(p.cpuSeconds);
+    if (p.peakMb !== null) peer.peakMb.push(p.peakMb);
     if (job.kind !== 'import') peer.extra = lastJsonLine(p.stdout) ?? undefined;
   }
 
-  let oursText = ours.failure ? `FAILED: ${ours.failure}` : '';
-  let peerText = peerLacking ? 'not measured' : peer.failure ? `FAILED: ${peer.failure}` : '';
+  let oursText = ours.failure ? 'FAILED (below)' : '';
+  let peerText = peerLacking ? 'not measured' : peer.failure ? 'FAILED (below)' : '';
   let target = '-';
   const timeRatio = ours.seconds.length && peer.seconds.length ? median(ours.seconds) / median(peer.seconds) : Number.NaN;
   if (job.kind === 'image' || job.kind === 'table') {
@@ -295,7 +330,8 @@ async function runJob(job: Job, dataDir: string, work: string, repeat: number, p
       const score = finalScore(metrics, key);
       ours.quality = score.value;
       const base = metrics.final?.[`baseline_${key}`];
-      oursText = `${key === 'val_accuracy' ? 'acc' : 'MAE'} ${fmt(score.value)} (${score.note}${base !== undefined ? `; baseline ${fmt(base)}` : ''})`;
+      const size = imageSize ? `${imageSize.width}×${imageSize.height}×${imageSize.channels}, ` : '';
+      oursText = `${key === 'val_accuracy' ? 'acc' : 'MAE'} ${fmt(score.value)} (${size}${score.note}${base !== undefined ? `; baseline ${fmt(base)}` : ''})`;
     }
     if (peer.extra && !peer.failure) {
       peer.quality = peer.extra[key] ?? null;
@@ -334,16 +370,28 @@ function fmt(x: number | null | undefined): string {
 }
 
 function printTable(results: Result[], repeat: number): void {
+  const secs = (xs: number[]) => (xs.length ? median(xs).toFixed(1) : '-');
+  const short = (text: string) => (text.length > 64 ? `${text.slice(0, 61)}...` : text);
   const rows = results.map((r) => {
     const o = median(r.ours.seconds);
     const p = r.peer ? median(r.peer.seconds) : Number.NaN;
-    return [r.job.name, Number.isFinite(o) ? o.toFixed(1) : '-', Number.isFinite(p) ? p.toFixed(1) : '-', Number.isFinite(o / p) ? `${(o / p).toFixed(2)}×` : '-', r.oursText, r.peerText, r.target];
+    const cpu = `${secs(r.ours.cpuSeconds)} / ${r.peer ? secs(r.peer.cpuSeconds) : '-'}`;
+    const rss = `${r.ours.peakMb.length ? median(r.ours.peakMb).toFixed(0) : '-'} / ${r.peer?.peakMb.length ? median(r.peer.peakMb).toFixed(0) : '-'}`;
+    return [r.job.name, Number.isFinite(o) ? o.toFixed(1) : '-', Number.isFinite(p) ? p.toFixed(1) : '-', Number.isFinite(o / p) ? `${(o / p).toFixed(2)}×` : '-', cpu, rss, short(r.oursText), short(r.peerText), r.target];
   });
-  const head = ['job', 'layerlab s', 'peer s', 'ours/peer', 'layerlab quality (val)', 'peer quality (val)', 'target'];
+  const head = ['job', 'layerlab s', 'peer s', 'ours/peer', 'CPU s ours/peer', 'peak MB ours/peer', 'layerlab quality (val)', 'peer quality (val)', 'target'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   process.stdout.write(`\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
-  process.stdout.write(`\nTimes: median of ${repeat} run(s) per side, whole processes by the wall clock (start-up, reading, training, writing the model). Quality: validation accuracy (acc, higher is better) or MAE (lower is better), a same-size split on each side.\n`);
+  for (const r of results) {
+    if (r.ours.failure) process.stdout.write(`${r.job.name}: layerlab failed: ${r.ours.failure}\n`);
+    if (r.peer?.failure) process.stdout.write(`${r.job.name}: peer failed: ${r.peer.failure}\n`);
+  }
+  process.stdout.write(
+    `\nTimes: median of ${repeat} run(s) per side; whole processes by the wall clock (start-up, reading, training, writing the model), ` +
+      `CPU time (user + system, all threads and waited-for children) and peak RSS by GNU time${HAS_GNU_TIME ? '' : ' (not installed here: -)'}. ` +
+      'Quality: validation accuracy (acc, higher is better) or MAE (lower is better) on a same-size split on each side; "baseline" is Layerlab\'s naive one.\n',
+  );
 }
 
 async function main(): Promise<void> {
@@ -370,6 +418,7 @@ async function main(): Promise<void> {
   if (torchLacking) process.stdout.write(`Peers not measured: ${torchLacking}\n`);
 
   const results: Result[] = [];
+  const loads: number[] = [os.loadavg()[0]!];
   const started = performance.now();
   try {
     for (const job of jobs) {
@@ -380,7 +429,9 @@ async function main(): Promise<void> {
       }
       const peerLacking = job.kind === 'import' ? pythonHas(python, ['pandas']) : job.kind === 'forecast' ? pythonHas(python, ['numpy', 'pandas']) : torchLacking;
       process.stdout.write(`${job.name}: ${job.title} ...`);
+      loads.push(os.loadavg()[0]!);
       const result = await runJob(job, dir, work, repeat, python, peerLacking);
+      loads.push(os.loadavg()[0]!);
       results.push(result);
       const o = median(result.ours.seconds);
       const p = result.peer ? median(result.peer.seconds) : Number.NaN;
@@ -388,6 +439,9 @@ async function main(): Promise<void> {
       if (result.job.kind === 'forecast' && result.peer?.note) process.stdout.write(`  windows: ${result.peer.note}\n`);
     }
     printTable(results, repeat);
+    if (Math.max(...loads) > os.cpus().length) {
+      process.stdout.write(`The machine was busy (load average up to ${Math.max(...loads).toFixed(1)} on ${os.cpus().length} CPUs during the run): wall times swing with other work; CPU times are steadier.\n`);
+    }
     process.stdout.write(`Whole bench: ${((performance.now() - started) / 1000 / 60).toFixed(1)} min; load average (1 min) now ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs.\n`);
   } finally {
     if (!args.keep) await rm(work, { recursive: true, force: true });
