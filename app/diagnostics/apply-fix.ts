@@ -6,6 +6,8 @@ import type { Fix } from './types';
 export interface Setup {
   graph: ModelGraph;
   trainConfig: TrainConfig;
+  /** The rate the diagnosed run trained with: what scale_lr scales when the settings say 'auto'. */
+  learningRateUsed?: number;
 }
 
 /** Vertical room for an inserted layer when the graph gives no spacing to copy. */
@@ -75,8 +77,12 @@ export function applyFix(fix: Fix, setup: Setup): Setup | null {
         graph: { ...graph, nodes: graph.nodes.map((n) => (n.type === 'Dense' ? { ...n, config: { ...n.config, units: resizedUnits(n.config.units, fix.factor) } } : n)) },
         trainConfig,
       };
-    case 'scale_lr':
-      return { graph, trainConfig: { ...trainConfig, learningRate: Math.min(10, tidy(trainConfig.learningRate * fix.factor)) } };
+    case 'scale_lr': {
+      // 'auto' becomes a fixed rate: the one the run found, scaled.
+      const base = typeof trainConfig.learningRate === 'number' ? trainConfig.learningRate : setup.learningRateUsed;
+      if (base === undefined) return null;
+      return { graph, trainConfig: { ...trainConfig, learningRate: Math.min(10, tidy(base * fix.factor)) } };
+    }
     case 'train_longer':
     case 'fewer_epochs':
       return { graph, trainConfig: { ...trainConfig, epochs: Math.max(1, Math.min(10_000, Math.round(fix.epochs))) } };

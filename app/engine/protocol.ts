@@ -5,6 +5,7 @@ import { ExportAccuracy, ExportFormat, ExportSizes, ModelCardContext, Quantize }
 import { ModelGraph } from '../graph/schema';
 import { BackendReport, EarlyStopInfo, EpochLogs } from '../project/schema';
 import { TrainConfig } from '../training/config';
+import { LrFinderResult } from '../training/lr-finder';
 
 /**
  * The engine process protocol. The engine is a child process (child_process.fork in host mode
@@ -99,6 +100,8 @@ export const EngineRequest = z.discriminatedUnion('type', [
     resume: z.boolean().optional(),
     /** A Layerlab weights file (an imported model's): the start values of the nodes it names. */
     initialWeights: z.string().optional(),
+    /** Run the LR range test only (whatever config.learningRate says), report it, and train nothing. */
+    lrFinderOnly: z.boolean().optional(),
   }),
   z.object({ type: z.literal('cancel'), runId: z.string() }),
   /** Hold the run after the batch in progress, until resume or cancel. */
@@ -183,6 +186,8 @@ export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), backend: BackendReport }),
   z.object({ type: z.literal('batch'), runId: z.string(), logs: BatchLogs }),
   z.object({ type: z.literal('epoch'), runId: z.string(), logs: EpochLogs }),
+  /** learningRate 'auto' (or lrFinderOnly): the LR range test's curve and the rate the run trains with. */
+  z.object({ type: z.literal('lrFinder'), runId: z.string(), result: LrFinderResult }),
   /** The run is now held (paused: true, after the batch in progress) or training again. */
   z.object({ type: z.literal('paused'), runId: z.string(), paused: z.boolean() }),
   z.object({

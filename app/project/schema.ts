@@ -5,6 +5,7 @@ import { TaskSpec } from '../dataset/schema';
 import { ForecastReport } from '../dataset/windows';
 import { ModelGraph } from '../graph/schema';
 import { TrainConfig } from '../training/config';
+import { LrFinderResult } from '../training/lr-finder';
 
 export const PROJECT_FORMAT_VERSION = 1 as const;
 
@@ -132,5 +133,10 @@ export const RunSummary = z.object({
   augmentation: Augmentation.nullable().optional(),
   /** Time-series runs with a model: its validation MAE beside the naive last value's, in the target's units. */
   forecast: ForecastReport.nullable().optional(),
+  /**
+   * learningRate 'auto': the LR range test's curve and pick. Once it is known, trainConfig
+   * holds the rate found (the rate the run trained with); absent for a fixed rate and older runs.
+   */
+  lrFinder: LrFinderResult.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

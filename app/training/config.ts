@@ -50,6 +50,12 @@ export type LrSchedule = z.infer<typeof LrSchedule>;
 export const ClassWeights = z.union([z.literal('balanced'), z.array(z.number().min(0, 'a class weight must be 0 or more').max(1e6)).min(2, 'class weights need one number per class')]);
 export type ClassWeights = z.infer<typeof ClassWeights>;
 
+/** A fixed learning rate. */
+export const LearningRate = z.number({ message: 'learning rate must be a number or "auto"' }).gt(0, 'learning rate must be above 0').max(10, 'learning rate must be at most 10');
+/** 'auto': found by the LR range test before the first epoch; the run records the rate it found. */
+export const LearningRateSetting = z.union([z.literal('auto'), LearningRate], { message: 'learning rate must be a number or "auto"' });
+export type LearningRateSetting = z.infer<typeof LearningRateSetting>;
+
 /**
  * The settings of one run. Everything after `seed` is optional, so every project.json and
  * caller written before those settings existed still parses; resolveTrainConfig fills in the
@@ -60,7 +66,8 @@ export const TrainConfig = z
     epochs: z.number().int('epochs must be a whole number').min(1, 'epochs must be at least 1').max(10_000, 'epochs must be at most 10,000'),
     batchSize: z.number().int('batch size must be a whole number').min(1, 'batch size must be at least 1').max(65_536, 'batch size must be at most 65,536'),
     optimizer: OptimizerName,
-    learningRate: z.number().gt(0, 'learning rate must be above 0').max(10, 'learning rate must be at most 10'),
+    /** A number, or 'auto': the engine picks it with an LR range test before epoch 1 (app/training/lr-finder.ts). */
+    learningRate: LearningRateSetting,
     validationSplit: z.number().min(0.05, 'validation split must be at least 0.05').max(0.5, 'validation split must be at most 0.5'),
     seed: z.number().int('seed must be a whole number').min(0).max(2 ** 31 - 1),
     /** Default: the task's loss (headFor). */
@@ -88,7 +95,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   epochs: 30,
   batchSize: 32,
   optimizer: 'adam',
-  learningRate: 0.01,
+  learningRate: 'auto',
   validationSplit: 0.2,
   seed: 42,
 };

@@ -26,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./inspect-command')).inspectCommand(rest, out);
       case 'graph':
         return await (await import('./graph-command')).graphCommand(rest, out);
+      case 'lr-find':
+        return await (await import('./lr-find-command')).lrFindCommand(rest, out);
       case 'export':
         return await (await import('./export-command')).exportCommand(rest, out);
       case '--version':

@@ -28,6 +28,7 @@ import { UsageError } from './cli-error';
 import { CSV_FLAGS, csvOptionsFrom, progressLine } from './inspect-command';
 import { IMAGE_FLAGS, imageDatasetSummary, importImageData, imageOptionsFrom, isImageDataPath } from './image-data';
 import { IMAGE_TASK_SPEC, imageTaskShape } from '../../app/dataset/image-task';
+import { learningRateLine, lrFindReport } from './lr-find-report';
 
 const FLAGS = {
   data: { type: 'string' },
@@ -161,7 +162,7 @@ function configInputFrom(values: FlagValues): Record<string, unknown> {
     epochs: numberFlag('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
     batchSize: numberFlag('batch-size', values['batch-size'], DEFAULT_TRAIN_CONFIG.batchSize),
     optimizer: values.optimizer ?? DEFAULT_TRAIN_CONFIG.optimizer,
-    learningRate: numberFlag('learning-rate', values['learning-rate'], DEFAULT_TRAIN_CONFIG.learningRate),
+    learningRate: values['learning-rate'] === undefined ? DEFAULT_TRAIN_CONFIG.learningRate : values['learning-rate'].trim() === 'auto' ? 'auto' : numberFlag('learning-rate', values['learning-rate'], 0),
     validationSplit: numberFlag('validation-split', values['validation-split'], DEFAULT_TRAIN_CONFIG.validationSplit),
     seed: numberFlag('seed', values.seed, DEFAULT_TRAIN_CONFIG.seed),
   };
@@ -201,7 +202,7 @@ export function formatEpoch(logs: EpochLogs, epochs: number): string {
  * `layerlab train`: the same services the app uses (import, prepare, engine process, export
  * with its parity check), on a throwaway workspace, writing only the results to --out.
  */
-export async function trainCommand(args: string[], out: (line: string) => void): Promise<number> {
+export async function trainCommand(args: string[], out: (line: string) => void, mode: 'train' | 'lr-find' = 'train'): Promise<number> {
   let values: FlagValues;
   try {
     ({ values } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }));
@@ -213,7 +214,8 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   const imageOptions = imageOptionsFrom(values, values.data, await isImageDataPath(path.resolve(values.data)));
   if (imageOptions && values.target) throw new UsageError(`--target does not apply to an image folder: each subfolder of ${path.basename(values.data)} is a class.`);
   if (imageOptions && values.task !== undefined && values.task !== 'classification') throw new UsageError(`--task: an image folder is classified by its subfolders; ${values.task} does not apply.`);
-  if (!values.out) throw new UsageError('--out DIR is required.');
+  // lr-find: the same setup, then the LR range test alone (lr-find-command.ts); nothing is written.
+  if (!values.out && mode === 'train') throw new UsageError('--out DIR is required.');
   if (values.graph && values.template) throw new UsageError('Give --graph or --template, not both.');
   const template = values.template as TemplateName | undefined;
   if (template !== undefined && !TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}, not "${values.template}".`);
@@ -232,7 +234,7 @@ export async function trainCommand(args: string[], out: (line: string) => void):
   }
   // Usage errors before any work; the split is seeded with --seed like the rest of the run.
   const splitSpec = splitSpecFrom(values, config.data.seed);
-  const outDir = path.resolve(values.out);
+  const outDir = path.resolve(values.out ?? '.');
   const dataFile = path.resolve(values.data);
   const csvOptions = csvOptionsFrom(values);
   const userGraph = values.graph ? await readGraphFile(path.resolve(values.graph)) : null;
@@ -291,7 +293,7 @@ export async function trainCommand(args: string[], out: (line: string) => void):
     const graph = binding && userGraph ? fitGraphToBinding(userGraph, binding) : userGraph ? fitGraphToData(userGraph, input, shape.head) : templateGraph(template ?? defaultTemplate(input), input, shape.head);
     const sizeIssue = binding ? bindingSizeIssues(graph, binding)[0] : undefined;
     if (sizeIssue) throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${sizeIssue.message}`);
-    await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (mode === 'train') await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       throw new UserError(`Cannot create the output folder ${outDir}: ${error.code === 'EACCES' ? 'permission denied' : (error.code ?? error.message)}.`);
     });
 
@@ -301,9 +303,13 @@ export async function trainCommand(args: string[], out: (line: string) => void):
       : `${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs`;
     out(`Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backend.name}.`);
     let recoveriesSeen = 0;
+    let lrPrinted = false;
     services.bus.subscribe((event, payload) => {
       if (event === 'run.epoch') out(formatEpoch((payload as { logs: EpochLogs }).logs, config.data.epochs));
       if (event === 'run.updated') {
+        const found = (payload as { run: RunSummary }).run.lrFinder;
+        if (found && !lrPrinted) out(learningRateLine(found));
+        lrPrinted ||= found !== undefined;
         const recoveries = (payload as { run: RunSummary }).run.recoveries ?? [];
         for (const r of recoveries.slice(recoveriesSeen)) out(`The engine stopped unexpectedly (${r.reason.replace(/^The training engine stopped unexpectedly \(([^)]*)\).*$/s, '$1')}); a fresh engine resumes from epoch ${r.fromEpoch + 1}.`);
         recoveriesSeen = recoveries.length;
@@ -318,8 +324,9 @@ export async function trainCommand(args: string[], out: (line: string) => void):
       out(`Starting from the imported weights of ${weights.size - stale.length} layers${frozen ? `; ${frozen} frozen layers stay as they are` : ''}.`);
       if (stale.length) out(`No longer the imported size, so trained from fresh weights: ${stale.join(', ')}.`);
     }
-    const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data, ...(initialWeights ? { initialWeights } : {}), ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}) });
+    const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data, ...(initialWeights ? { initialWeights } : {}), ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}), ...(mode === 'lr-find' ? { lrFinderOnly: true } : {}) });
     const run = await services.runs.whenDone(started.id);
+    if (mode === 'lr-find') return lrFindReport(run, out);
     if (run.status === 'failed') throw new UserError(`Training failed: ${run.error ?? 'unknown reason'}`);
     if (!run.hasModel) throw new UserError('Training was cancelled before the first batch; nothing to write.');
 
@@ -429,6 +436,8 @@ function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: numbe
     epochs: run.epochs,
     early_stopped: run.earlyStopped ?? null,
     recoveries: run.recoveries ?? [],
+    // learningRate 'auto': config.learningRate is the rate the LR range test found.
+    ...(run.lrFinder ? { lr_finder: { suggestion: run.lrFinder.suggestion, steps: run.lrFinder.steps, seconds: run.lrFinder.seconds, rule: run.lrFinder.rule } } : {}),
     // A forecaster's baseline_val_mae is the naive last value's in the target's own units (see forecast).
     final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal(run), ...(forecast ? { baseline_val_mae: forecast.baseline_val_mae } : {}), ...testFinal(run) },
     ...(forecast ? { forecast } : {}),

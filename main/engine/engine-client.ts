@@ -16,6 +16,8 @@ export interface EvaluateRequest {
   maxRows: number;
 }
 export type ProgressEvent = Extract<EngineEvent, { type: 'batch' | 'epoch' }>;
+/** The LR range test's result for a run with learningRate 'auto' (or lrFinderOnly). */
+export type LrFinderEvent = Extract<EngineEvent, { type: 'lrFinder' }>;
 export type DoneEvent = Extract<EngineEvent, { type: 'done' }>;
 export type EngineState = 'starting' | 'ready' | 'crashed';
 export interface EngineStatus {
@@ -40,6 +42,7 @@ const OUTPUT_TAIL_LINES = 20;
 interface PendingRun {
   onEvent: (event: ProgressEvent) => void;
   onPaused: ((paused: boolean) => void) | undefined;
+  onLrFinder?: ((result: LrFinderEvent['result']) => void) | undefined;
   resolve: (done: DoneEvent) => void;
 }
 interface PendingExport {
@@ -125,9 +128,9 @@ export class EngineClient {
   /**
    * Train one run; resolves with its 'done' event, also when the engine dies mid-run (status
    * 'failed' with the reason, and `crashed`). Progress events go to onEvent; onPaused hears
-   * when a pause or resume has taken effect.
+   * when a pause or resume has taken effect; onLrFinder gets the LR range test's result ('auto').
    */
-  async train(request: TrainRequest, onEvent: (event: ProgressEvent) => void, onPaused?: (paused: boolean) => void): Promise<DoneEvent> {
+  async train(request: TrainRequest, onEvent: (event: ProgressEvent) => void, onPaused?: (paused: boolean) => void, onLrFinder?: (result: LrFinderEvent['result']) => void): Promise<DoneEvent> {
     const failed = (error: string): DoneEvent => ({ type: 'done', runId: request.runId, status: 'failed', error, hasModel: false });
     const message = { type: 'train' as const, ...request };
     const parsed = EngineRequest.safeParse(message);
@@ -139,7 +142,7 @@ export class EngineClient {
       return failed((error as Error).message);
     }
     return new Promise<DoneEvent>((resolve) => {
-      this.runs.set(request.runId, { onEvent, onPaused, resolve });
+      this.runs.set(request.runId, { onEvent, onPaused, onLrFinder, resolve });
       this.channel?.send(parsed.data);
     });
   }
@@ -309,10 +312,12 @@ export class EngineClient {
     switch (event.type) {
       case 'batch':
       case 'epoch':
+      case 'lrFinder':
       case 'paused': {
         const run = this.runs.get(event.runId);
         try {
           if (event.type === 'paused') run?.onPaused?.(event.paused);
+          else if (event.type === 'lrFinder') run?.onLrFinder?.(event.result);
           else run?.onEvent(event);
         } catch {
           // The caller's progress handler failing must not lose the run's result.

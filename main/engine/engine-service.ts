@@ -97,6 +97,7 @@ export class EngineService {
           this.send({ type: 'batch', runId: job.runId, logs });
         },
         onEpoch: (logs) => this.send({ type: 'epoch', runId: job.runId, logs }),
+        onLrFinder: (result) => this.send({ type: 'lrFinder', runId: job.runId, result }),
         isCancelled: () => run.cancelled,
         whilePaused: async () => {
           if (!run.paused || run.cancelled) return;

@@ -9,6 +9,7 @@ import { classCounts, classOfRow, classWeightsFor } from '../../app/training/cla
 import { TrainConfigError, type MetricName, type ResolvedTrainConfig } from '../../app/training/config';
 import { initialEarlyStoppingState, observeForEarlyStopping, type EarlyStoppingState } from '../../app/training/early-stopping';
 import { initialScheduleState, learningRateAt, observeEpoch, type ScheduleSettings, type ScheduleState } from '../../app/training/lr-schedule';
+import { finderSteps, type LrFinderResult } from '../../app/training/lr-finder';
 import { MetricAccumulator } from '../../app/training/metrics';
 import { stageFolder } from './atomic-folder';
 import { buildModel, GraphBuildError, setDropoutSeed, type BuiltModel } from './build-model';
@@ -17,6 +18,7 @@ import { readCheckpoint, readWeights, SnapshotBuffer, writeCheckpoint, writeWeig
 import { PREPROCESSING_JSON, saveModel } from './model-io';
 import { fitModelToData, ModelFitError, type ModelFit, type TrainedHead } from './model-fit';
 import { denseFastPath } from './dense-fast-path';
+import { findLearningRate } from './lr-finder';
 import { createOptimizer, optimizerWeights, type NamedTensor, setLearningRate, setOptimizerWeights } from './optimizers';
 import { openBatchSource, PreparedDataError, selectColumns, type BatchSource, type ModelBatch } from './prepared-data';
 import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
@@ -27,6 +29,8 @@ export type TrainJob = TrainRequest;
 export interface TrainHooks {
   /** After every batch (the engine process throttles what it forwards). */
   onBatch?(logs: BatchLogs): void;
+  /** learningRate 'auto': the LR range test's result, before the first epoch. */
+  onLrFinder?(result: LrFinderResult): void;
   /** After every epoch, validation included, once its checkpoint is on disk. */
   onEpoch?(logs: EpochLogs): void;
   /** Polled between batches; true stops the run after the batch in progress. */
@@ -242,14 +246,95 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     source = await openBatchSource(data, { batchSize: config.batchSize, seed: config.seed });
     const batchSource = source;
 
-    optimizer = createOptimizer(config.optimizer, config.learningRate, { nesterov: config.nesterov });
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
 
     const classWeights = config.classWeights === null ? null : classWeightsFor(config.classWeights, classCounts(source.yTrain, data.outputWidth, objective.kind.classes));
     // A plain MLP with cross-entropy steps on the engine's own kernels directly (same arithmetic).
     const fastPath = denseFastPath(model, fit, { classWeights });
-    const scheduleSettings: ScheduleSettings = { learningRate: config.learningRate, epochs: config.epochs, warmupEpochs: config.warmupEpochs, schedule: config.lrSchedule };
+    const batches = Math.ceil(data.trainRows / config.batchSize);
+    let cancelled = false;
+    const stopped = async () => {
+      await yieldToEventLoop();
+      if (hooks.isCancelled?.()) return true;
+      await hooks.whilePaused?.();
+      return hooks.isCancelled?.() ?? false;
+    };
+
+    // 'auto': the LR range test picks the rate before epoch 1, and leaves the weights as they were.
+    let learningRate: number;
+    if (config.learningRate === 'auto' || job.lrFinderOnly) {
+      const found = await findLearningRate({
+        model,
+        optimizer: config.optimizer,
+        nesterov: config.nesterov,
+        seed: config.seed,
+        steps: finderSteps(config.epochs, batches),
+        batches: (epoch) => batchSource.trainBatches(epoch),
+        step: (opt, next, dropoutRandom) => step(opt, next, dropoutRandom, null),
+        stopped,
+      });
+      if (!found) return { status: 'cancelled', error: null, hasModel: false, history, batchesRun, earlyStopped };
+      hooks.onLrFinder?.(found);
+      if (job.lrFinderOnly) return { status: 'completed', error: null, hasModel: false, history, batchesRun, earlyStopped };
+      learningRate = found.suggestion;
+    } else learningRate = config.learningRate;
+
+    optimizer = createOptimizer(config.optimizer, learningRate, { nesterov: config.nesterov });
+    const scheduleSettings: ScheduleSettings = { learningRate, epochs: config.epochs, warmupEpochs: config.warmupEpochs, schedule: config.lrSchedule };
     const lrVaries = config.warmupEpochs > 0 || config.lrSchedule.type !== 'none';
+
+    /**
+     * One training step on one batch with `opt`: forward, loss, gradients (clipped), update.
+     * Returns the read-back [loss, outputs' sum, predictions]. Training and the LR range test
+     * both step with this, so the test sees exactly the arithmetic the run trains with.
+     */
+    async function step(opt: tf.Optimizer, next: ModelBatch, dropoutRandom: () => number, at: { epoch: number; batch: number } | null): Promise<Float32Array> {
+      const n = next.size;
+      const yRows = next.y;
+      const xs = feeds(next, fit);
+      const yb = fastPath ? null : tf.tensor2d(yRows, [n, data.outputWidth]);
+      const wb = classWeights ? tf.tensor1d(sampleWeights(yRows, data.outputWidth, classWeights)) : null;
+      for (const layer of dropoutLayers) setDropoutSeed(layer, nextIntSeed(dropoutRandom));
+      let stats: tf.Tensor | null = null;
+      let fastValues: Float32Array | null = null;
+      let grads: tf.NamedTensorMap | null = null;
+      try {
+        if (fastPath) {
+          ({ grads, values: fastValues } = fastPath.step(xs[0]!, yRows, n));
+        } else {
+          const computed = opt.computeGradients(() => {
+            const predictions = outputsOf(model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }));
+            // Several heads: the total loss is the sum of the heads' mean losses (one loss each).
+            const losses = headLosses(fit, yb!, predictions).map((perSample) => (wb ? tf.mul(perSample, wb) : perSample).mean());
+            const dataLoss = (losses.length === 1 ? losses[0]! : tf.addN(losses)) as tf.Scalar;
+            // One read-back per step (packStats); the batch's metrics are computed from it.
+            stats = tf.keep(packStats(dataLoss, losses, predictions));
+            // Per-layer L1/L2 penalties: minimised, but not part of the reported loss.
+            const penalties = model.calculateLosses();
+            return (penalties.length > 0 ? tf.addN([dataLoss, ...penalties]) : dataLoss) as tf.Scalar;
+          }, trainable);
+          computed.value.dispose();
+          grads = computed.grads;
+        }
+        if (config.clipNorm !== null) {
+          const clipped = clipByGlobalNorm(grads, config.clipNorm);
+          tf.dispose(Object.values(grads));
+          grads = clipped;
+        }
+        if (at) hooks.onGradients?.(at, grads);
+        opt.applyGradients(grads);
+      } catch (error) {
+        (stats as tf.Tensor | null)?.dispose();
+        throw error;
+      } finally {
+        tf.dispose([...xs, ...(yb ? [yb] : []), ...(wb ? [wb] : []), ...(grads ? Object.values(grads) : [])]);
+      }
+      const kept = stats as tf.Tensor | null;
+      const values = fastValues ?? (kept ? ((await kept.data()) as Float32Array) : new Float32Array([NaN, NaN]));
+      kept?.dispose();
+      return values;
+    }
+
     let scheduleState: ScheduleState = initialScheduleState(scheduleSettings);
     let stopState: EarlyStoppingState = initialEarlyStoppingState();
     /** The best epoch's weights (restore best weights); the last epoch's (the NaN fallback) are in the checkpoint. */
@@ -280,15 +365,6 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }
     }
 
-    const batches = Math.ceil(data.trainRows / config.batchSize);
-    let cancelled = false;
-    const stopped = async () => {
-      await yieldToEventLoop();
-      if (hooks.isCancelled?.()) return true;
-      await hooks.whilePaused?.();
-      return hooks.isCancelled?.() ?? false;
-    };
-
     for (let epoch = startEpoch; epoch < config.epochs && !cancelled; epoch++) {
       // Per-epoch streams: epoch e shuffles, augments and drops the same way whether or not the
       // run was resumed from a checkpoint in between, so a recovered run follows the same curve.
@@ -303,47 +379,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         batch++;
         const n = next.size;
         const yRows = next.y;
-        const xs = feeds(next, fit);
-        const yb = fastPath ? null : tf.tensor2d(yRows, [n, data.outputWidth]);
-        const wb = classWeights ? tf.tensor1d(sampleWeights(yRows, data.outputWidth, classWeights)) : null;
-        for (const layer of dropoutLayers) setDropoutSeed(layer, nextIntSeed(dropoutRandom));
-        let stats: tf.Tensor | null = null;
-        let fastValues: Float32Array | null = null;
-        let grads: tf.NamedTensorMap | null = null;
-        try {
-          if (fastPath) {
-            ({ grads, values: fastValues } = fastPath.step(xs[0]!, yRows, n));
-          } else {
-            const computed = optimizer.computeGradients(() => {
-              const predictions = outputsOf(model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }));
-              // Several heads: the total loss is the sum of the heads' mean losses (one loss each).
-              const losses = headLosses(fit, yb!, predictions).map((perSample) => (wb ? tf.mul(perSample, wb) : perSample).mean());
-              const dataLoss = (losses.length === 1 ? losses[0]! : tf.addN(losses)) as tf.Scalar;
-              // One read-back per step (packStats); the batch's metrics are computed from it.
-              stats = tf.keep(packStats(dataLoss, losses, predictions));
-              // Per-layer L1/L2 penalties: minimised, but not part of the reported loss.
-              const penalties = model.calculateLosses();
-              return (penalties.length > 0 ? tf.addN([dataLoss, ...penalties]) : dataLoss) as tf.Scalar;
-            }, trainable);
-            computed.value.dispose();
-            grads = computed.grads;
-          }
-          if (config.clipNorm !== null) {
-            const clipped = clipByGlobalNorm(grads, config.clipNorm);
-            tf.dispose(Object.values(grads));
-            grads = clipped;
-          }
-          hooks.onGradients?.({ epoch, batch }, grads);
-          optimizer.applyGradients(grads);
-        } catch (error) {
-          (stats as tf.Tensor | null)?.dispose();
-          throw error;
-        } finally {
-          tf.dispose([...xs, ...(yb ? [yb] : []), ...(wb ? [wb] : []), ...(grads ? Object.values(grads) : [])]);
-        }
-        const kept = stats as tf.Tensor | null;
-        const values = fastValues ?? (kept ? ((await kept.data()) as Float32Array) : new Float32Array([NaN, NaN]));
-        kept?.dispose();
+        const values = await step(optimizer, next, dropoutRandom, { epoch, batch });
         const lossValue = values[0]!;
         const outputSum = values[1]!;
         batchesRun++;

@@ -34,6 +34,8 @@ export interface StartRunInput {
   initialWeights?: string;
   /** Image datasets: augmentation of the training batches (off when absent). */
   augmentation?: Partial<Augmentation>;
+  /** Run the LR range test only (`layerlab lr-find`): the run records lrFinder and trains nothing. */
+  lrFinderOnly?: boolean;
 }
 
 /** Engine crashes one run survives; a run that keeps killing its engine is stopped. */
@@ -166,7 +168,7 @@ export class RunManager {
       ...(data.images ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null } : {}),
     };
     await projects.writeRun(input.projectId, summary);
-    const done = this.execute(input.projectId, runDir, summary, data, initialWeights);
+    const done = this.execute(input.projectId, runDir, summary, data, initialWeights, input.lrFinderOnly ?? false);
     this.active = { projectId: input.projectId, runId, done };
     return structuredClone(summary);
   }
@@ -238,7 +240,7 @@ export class RunManager {
     return this.active !== null && this.active.runId === runId && this.active.projectId === projectId;
   }
 
-  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData, initialWeights?: string): Promise<RunSummary> {
+  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData, initialWeights?: string, lrFinderOnly = false): Promise<RunSummary> {
     const { projects, engine, bus } = this.deps;
     const metricsFile = path.join(runDir, 'metrics.jsonl');
     // Epoch events are written in order, each after the one before, so a crash loses at most one line.
@@ -250,7 +252,9 @@ export class RunManager {
     };
     try {
       for (let attempt = 0; ; attempt++) {
-        const done = await engine.train({ runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: attempt > 0, ...(initialWeights ? { initialWeights } : {}) }, (event) => {
+        // After the LR range test, trainConfig holds the rate it found: a resumed run reuses it.
+        const request = { runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: attempt > 0, ...(initialWeights ? { initialWeights } : {}), ...(lrFinderOnly ? { lrFinderOnly } : {}) };
+        const done = await engine.train(request, (event) => {
           if (event.type === 'batch') {
             // The engine spaces batch events 50 ms apart, but a busy machine delivers them in
             // bursts; spacing them again here keeps the renderer at ≤ 20 a second.
@@ -266,6 +270,14 @@ export class RunManager {
           }
         }, (paused) => {
           summary.paused = paused;
+          saveSnapshot();
+          bus.emit('run.updated', { projectId, run: structuredClone(summary) });
+        }, (result) => {
+          // 'auto' resolved: the run records the curve, and the rate it trains with as its rate.
+          summary.lrFinder = result;
+          summary.trainConfig = { ...summary.trainConfig, learningRate: result.suggestion };
+          const config = structuredClone(summary.trainConfig);
+          writes = writes.then(() => writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), config));
           saveSnapshot();
           bus.emit('run.updated', { projectId, run: structuredClone(summary) });
         });

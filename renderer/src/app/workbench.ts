@@ -365,7 +365,11 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       const config = trainForm.getState().config;
       const parsed = ModelGraph.safeParse(graph.getState().graph);
       if (!config || !parsed.success) return 'Fix the highlighted model or training settings first.';
-      const next = applyFix(fix, { graph: parsed.data, trainConfig: config });
+      // 'auto' settings: a learning-rate fix scales the rate the run shown found.
+      const projectRuns = project.getState().current?.runs ?? [];
+      const shownRun = projectRuns.find((r) => r.id === runs.getState().selectedRunId) ?? projectRuns.at(-1);
+      const used = shownRun?.trainConfig.learningRate;
+      const next = applyFix(fix, { graph: parsed.data, trainConfig: config, ...(typeof used === 'number' ? { learningRateUsed: used } : {}) });
       if (!next) return fix.kind === 'add_dropout' ? `The layer "${fix.after}" is no longer in the model.` : 'This one is advice: there is nothing to change in the app.';
       if (next.graph !== parsed.data) graph.getState().replace(next.graph);
       if (next.trainConfig !== config) trainForm.getState().load(next.trainConfig);

@@ -3,6 +3,7 @@ import type { BackendReport, EpochLogs, RunSummary } from '../../../../app/proje
 import { useProject, useRuns } from '../../app/context';
 import { formatDuration, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { LossChart, MetricChart } from './charts';
+import { LrFinderChart } from './LrFinderChart';
 import type { BatchPoint } from './run-store';
 import { useRunView } from './run-view';
 
@@ -93,6 +94,7 @@ export function RunPanel() {
       )}
       <FinalMetrics run={run} last={epochs.at(-1)} metric={metric} />
       <LiveCharts epochs={epochs} batches={live?.batches} total={total} metric={severalHeads(run) ? null : metric} />
+      {run.lrFinder && <LrFinderChart found={run.lrFinder} />}
       <BackendInfo backend={run.backend ?? engineBackend} note={run.backend ? 'was used' : 'is in use'} />
     </section>
   );

@@ -1,4 +1,4 @@
-import type { FormEvent } from 'react';
+import { Fragment, type FormEvent } from 'react';
 import { OPTIMIZERS, resolveTrainConfig, TrainConfigError, type OptimizerName } from '../../../../app/training/config';
 import { useActions, useGraph, useProject, useRuns, useTrainForm, useWorkbench } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
@@ -20,7 +20,7 @@ const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
 const FIELDS: { field: TrainField; testId: string; step: string; hint: string }[] = [
   { field: 'epochs', testId: 'epochs-input', step: '1', hint: 'Passes over the training data.' },
   { field: 'batchSize', testId: 'batch-size-input', step: '1', hint: 'Examples per weight update.' },
-  { field: 'learningRate', testId: 'learning-rate-input', step: 'any', hint: 'Step size; 0.001–0.01 suits Adam.' },
+  { field: 'learningRate', testId: 'learning-rate-input', step: 'any', hint: 'Step size; 0.001–0.01 suits Adam. Auto: an LR range test picks it before training.' },
   { field: 'validationSplit', testId: 'validation-split-input', step: '0.05', hint: 'Share of rows held out to check generalisation.' },
   { field: 'seed', testId: 'seed-input', step: '1', hint: 'Same seed, same split and initial weights.' },
 ];
@@ -85,9 +85,18 @@ export function TrainForm() {
             ))}
           </select>
         </label>
-        {FIELDS.slice(2).map((f) => (
-          <NumberInput key={f.field} {...f} value={values[f.field]} error={errors[f.field]} onChange={(v) => set(f.field, v)} />
-        ))}
+        {FIELDS.slice(2).map((f) =>
+          f.field === 'learningRate' ? (
+            <Fragment key={f.field}>
+              <label className="check field-wide" title="Find the rate with an LR range test before the first epoch; the run shows its curve">
+                <input type="checkbox" data-testid="learning-rate-auto" checked={values.lrAuto} onChange={(e) => set('lrAuto', e.target.checked)} /> Auto learning rate (LR range test)
+              </label>
+              <NumberInput {...f} value={values.lrAuto ? '' : values[f.field]} error={errors[f.field]} onChange={(v) => set(f.field, v)} />
+            </Fragment>
+          ) : (
+            <NumberInput key={f.field} {...f} value={values[f.field]} error={errors[f.field]} onChange={(v) => set(f.field, v)} />
+          ),
+        )}
       </div>
       <AdvancedSettings />
 

@@ -15,6 +15,8 @@ export type ScheduleType = 'none' | 'step' | 'exponential' | 'cosine' | 'plateau
 export type TrainFormValues = Record<TrainField, string> &
   Record<AdvancedField, string> & {
     optimizer: OptimizerName;
+    /** learningRate 'auto' (the LR range test picks it); the learningRate text is kept for when it is off. */
+    lrAuto: boolean;
     nesterov: boolean;
     /** '' is the task's default loss. */
     loss: LossName | '';
@@ -81,7 +83,8 @@ export function valuesFrom(config: TrainConfig): TrainFormValues {
     epochs: String(config.epochs),
     batchSize: String(config.batchSize),
     optimizer: config.optimizer,
-    learningRate: String(config.learningRate),
+    learningRate: config.learningRate === 'auto' ? '0.001' : String(config.learningRate),
+    lrAuto: config.learningRate === 'auto',
     validationSplit: String(config.validationSplit),
     seed: String(config.seed),
     nesterov: config.nesterov ?? false,
@@ -120,10 +123,12 @@ export function validate(values: TrainFormValues): Pick<TrainFormState, 'errors'
   };
   const numbers: Partial<Record<TrainField, number>> = {};
   for (const field of Object.keys(FIELD_LABELS) as TrainField[]) {
+    if (field === 'learningRate' && values.lrAuto) continue;
     const n = num(field, FIELD_LABELS[field]);
     if (Number.isFinite(n)) numbers[field] = n;
   }
   const input: Record<string, unknown> = { ...numbers, optimizer: values.optimizer };
+  if (values.lrAuto) input['learningRate'] = 'auto';
   if (values.optimizer === 'momentum' && values.nesterov) input['nesterov'] = true;
   if (values.loss !== '') input['loss'] = values.loss;
   if (values.metrics.length > 0) input['metrics'] = values.metrics;
@@ -179,7 +184,8 @@ export function createTrainFormStore(initial: TrainConfig = DEFAULT_TRAIN_CONFIG
       set({ values: v, ...validate(v) });
     },
     set(field, value) {
-      const v = { ...get().values, [field]: value } as TrainFormValues;
+      // Typing a rate is choosing a fixed one.
+      const v = { ...get().values, [field]: value, ...(field === 'learningRate' ? { lrAuto: false } : {}) } as TrainFormValues;
       set({ values: v, ...validate(v) });
     },
   }));
