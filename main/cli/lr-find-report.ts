@@ -1,10 +1,10 @@
 import { UserError } from '../../app/ipc/errors';
 import type { RunSummary } from '../../app/project/schema';
-import { formatRate, type LrFinderResult } from '../../app/training/lr-finder';
+import { formatRate, formatSeconds, type LrFinderResult } from '../../app/training/lr-finder';
 
 /** The train output's line for a run with learningRate 'auto'. */
 export function learningRateLine(found: LrFinderResult): string {
-  return `Learning rate: auto → ${formatRate(found.suggestion)} (LR range test, ${found.steps} steps, ${found.seconds.toFixed(1)} s)`;
+  return `Learning rate: auto → ${formatRate(found.suggestion)} (LR range test, ${found.steps} steps, ${formatSeconds(found.seconds)})`;
 }
 
 const ROWS = 24;
@@ -37,7 +37,7 @@ export function lrFindReport(run: RunSummary, out: (line: string) => void): numb
     if (run.status === 'cancelled') return 130;
     throw new UserError('The LR range test gave no result.');
   }
-  out(`LR range test (${run.trainConfig.optimizer}, batch size ${run.trainConfig.batchSize}, seed ${run.trainConfig.seed}): ${found.steps} of ${found.plannedSteps} steps, rate ${formatRate(found.rates[0] ?? 0)} → ${formatRate(found.rates.at(-1) ?? 0)}, ${found.seconds.toFixed(1)} s.`);
+  out(`LR range test (${run.trainConfig.optimizer}, batch size ${run.trainConfig.batchSize}, seed ${run.trainConfig.seed}): ${found.steps} of ${found.plannedSteps} steps, rate ${formatRate(found.rates[0] ?? 0)} → ${formatRate(found.rates.at(-1) ?? 0)}, ${formatSeconds(found.seconds)}.`);
   for (const line of formatLrCurve(found)) out(line);
   const candidates = [found.steepest !== null ? `steepest descent ${formatRate(found.steepest)}` : null, found.minimum !== null ? `minimum loss at ${formatRate(found.minimum)}` : null].filter((c) => c !== null);
   if (candidates.length > 0) out(`Candidates: ${candidates.join(', ')}.`);

@@ -28,7 +28,8 @@ Usage:
       --batch-size N                     default: 32
       --optimizer sgd|momentum|adam|adamax|adagrad|adadelta|rmsprop   default: adam
       --nesterov                         Nesterov momentum (with --optimizer momentum)
-      --learning-rate X                  default: 0.01
+      --learning-rate X|auto             default: auto (an LR range test picks it before epoch 1;
+                                         metrics.json lr_finder, config.json the rate used)
       --validation-split F               default: 0.2
       --split random|stratified|time     how rows are split (seeded by --seed; default random)
       --test-split F                     hold out F of the rows as a test split (default 0: none)
@@ -68,6 +69,11 @@ Usage:
       --fit pad|crop|stretch             default: pad (keep the aspect ratio, black borders)
       --augment a,b=S,...                training batches only: flip (0.5), rotation (0.1 of a turn),
                                          zoom (0.1), brightness (0.2), contrast (0.2); =S sets the strength
+
+  layerlab lr-find --data FILE.csv|FOLDER [--target COLUMN] [train's data, model and settings options]
+      Run the LR range test alone (the rate growing from 1e-7 towards 10, one step per batch,
+      from the model's initial weights) and print the smoothed loss against the rate and the
+      rate a run with --learning-rate auto would use. Writes nothing.
 
   layerlab export --run RUN_DIR --format tfjs|keras|h5|onnx --out DIR [options]
       Export a trained run (a project's runs/<id> folder, or a layerlab train --out folder

@@ -1,5 +1,5 @@
 import { memo, useMemo } from 'react';
-import { formatRate, type LrFinderResult } from '../../../../app/training/lr-finder';
+import { formatRate, formatSeconds, type LrFinderResult } from '../../../../app/training/lr-finder';
 import { COLORS } from './charts';
 import { Plot, type PlotLine } from './Plot';
 import { niceTicks, type Point } from './plot-scale';
@@ -45,7 +45,7 @@ export const LrFinderChart = memo(function LrFinderChart({ found }: { found: LrF
       <figcaption className="chart-title">
         Learning rate: auto → {formatRate(found.suggestion)}
         <span className="chart-note">
-          LR range test, {found.steps} steps, {found.seconds.toFixed(1)} s: {found.rule}
+          LR range test, {found.steps} steps, {formatSeconds(found.seconds)}: {found.rule}
         </span>
       </figcaption>
       <Plot
