@@ -22,7 +22,7 @@
  *                              validation MAE beside the naive last value and a least-squares linear
  *                              autoregression on the same windows (the lookback, horizon, differencing
  *                              and validation share the run used, read from its files). Target: beat
- *                              the naive forecast wherever the autoregression does.
+ *                              the naive forecast wherever the autoregression does (by ≥ 1% of its MAE).
  *
  * Peers run with glibc's allocator told to keep freed memory (as `npm run bench` does): left at its
  * defaults PyTorch is slower here, which would flatter the ratios. Needs /usr/bin/python3 with
@@ -47,6 +47,8 @@ const PEER = path.join(HERE, 'jobs_peer.py');
 const DATA_SCRIPT = path.join(HERE, 'jobs_data.py');
 const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296', MALLOC_TOP_PAD_: '536870912' };
 const IMAGE_TIME_TARGET = 1.5;
+/** The autoregression beats the naive forecast when its validation MAE is at least this much lower. */
+const AR_MARGIN = 0.01;
 
 const { values: args } = parseArgs({
   options: {
@@ -353,8 +355,9 @@ async function runJob(job: Job, dataDir: string, work: string, repeat: number, p
       peer.quality = e.ar_val_mae ?? null;
       peerText = `AR ${fmt(e.ar_val_mae)} (naive ${fmt(e.naive_val_mae)}; ${e.val_windows} windows)`;
       if (f && (Math.abs(f.baseline_val_mae - e.naive_val_mae!) > 1e-6 * Math.max(1, Math.abs(e.naive_val_mae!)) || f.val_windows !== e.val_windows)) peerText += ' [windows differ from the run\'s]';
-      const arBeats = e.ar_val_mae! < e.naive_val_mae!;
-      if (!arBeats) target = 'beat naive: n/a (AR does not)';
+      // The AR "beats" the naive forecast only by a clear margin: on a random walk it ties up to noise.
+      const arGain = 1 - e.ar_val_mae! / e.naive_val_mae!;
+      if (!(arGain >= AR_MARGIN)) target = `beat naive: n/a (AR ${arGain > 0 ? `only ${(100 * arGain).toFixed(1)}% better` : 'does not beat it'})`;
       else if (ours.failure || !f) target = 'beat naive: NOT met (failed)';
       else target = `beat naive: ${f.model_val_mae < e.naive_val_mae! ? 'met' : 'NOT met'}`;
     }
