@@ -28,7 +28,7 @@ import { imageTaskShape } from '../app/dataset/image-task';
 import { ImageDatasetMeta } from '../app/dataset/images';
 import type { ModelGraph } from '../app/graph/schema';
 import { templateGraph } from '../app/graph/templates';
-import { TrainConfig } from '../app/training/config';
+import { RunTrainConfig } from '../app/training/config';
 import { imageOptionsFrom } from '../main/cli/image-data';
 import { prepareImageData } from '../main/data/images/prepare-images';
 import { imagesPerShardFor, shardFileName } from '../main/data/images/shard-writer';
@@ -129,7 +129,7 @@ try {
   const data = await prepareImageData({ datasetDir, validationSplit: 0.2, seed: 1, augmentation, outDir: path.join(runDir, 'data') });
   const shape = imageTaskShape({ width: SIDE, height: SIDE, channels: 3, classes: data.images!.labels.map((name) => ({ name, count: 1, thumbnails: [] })) });
   const graph = args.model === 'cnn' ? templateGraph('cnn', shape.inputShape, shape.head) : smallGraph(CLASSES);
-  const config = TrainConfig.parse({ epochs: Number(args.epochs), batchSize: Number(args['batch-size']), optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2, seed: 1 });
+  const config = RunTrainConfig.parse({ epochs: Number(args.epochs), batchSize: Number(args['batch-size']), optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2, seed: 1 });
 
   const backend = await engine.start();
   const pid = engine.pid!;

@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { PreparedData } from '../app/engine/protocol';
 import { ModelGraph } from '../app/graph';
-import { TrainConfig } from '../app/training/config';
+import { RunTrainConfig } from '../app/training/config';
 import { selectBackend } from '../main/engine/backend';
 import { mulberry32 } from '../main/engine/seeded-random';
 import { train } from '../main/engine/train';
@@ -139,7 +139,7 @@ async function engineRates(workload: Workload, epochs: number, rows: number): Pr
   const root = await mkdtemp(path.join(os.tmpdir(), `layerlab-bench-${workload}-`));
   try {
     const data = await writeData(path.join(root, 'data'), w.inputShape.reduce((a, b) => a * b, 1), rows);
-    const config = TrainConfig.parse({ epochs: epochs + 1, batchSize: BATCH, optimizer: 'adam', learningRate: 1e-3, validationSplit: 0.2, seed: 1 });
+    const config = RunTrainConfig.parse({ epochs: epochs + 1, batchSize: BATCH, optimizer: 'adam', learningRate: 1e-3, validationSplit: 0.2, seed: 1 });
     const ends: Array<{ wall: number; cpu: number }> = [];
     const outcome = await train(
       { runId: 'bench', runDir: path.join(root, 'run'), data, graph: graphFor(w.inputShape, w.layers), config },

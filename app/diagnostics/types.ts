@@ -1,7 +1,7 @@
 import type { Augmentation } from '../dataset/images';
 import type { ModelGraph } from '../graph/schema';
 import type { EpochLogs, RunStatus } from '../project/schema';
-import type { TrainConfig } from '../training/config';
+import type { RunTrainConfig } from '../training/config';
 import type { Baseline } from './baseline';
 
 export const VERDICT_KINDS = ['overfitting', 'underfitting', 'diverging', 'lr_too_high', 'lr_too_low', 'healthy'] as const;
@@ -80,7 +80,7 @@ export interface DiagnosisInput {
   /** The run's error, if it failed (the engine's words: a NaN/Inf stop says so). */
   error?: string | null;
   epochs: readonly EpochLogs[];
-  trainConfig: Pick<TrainConfig, 'epochs' | 'learningRate' | 'earlyStopping'>;
+  trainConfig: Pick<RunTrainConfig, 'epochs' | 'learningRate' | 'earlyStopping'>;
   /** Set when early stopping ended the run (RunSummary.earlyStopped). */
   earlyStopped?: { bestEpoch: number | null; restored: boolean } | null;
   graph?: ModelGraph | null;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Baseline } from '../diagnostics/baseline';
 import { ModelGraph } from '../graph/schema';
-import { EpochLogs, TestScore } from '../project/schema';
+import { EarlyStopInfo, EpochLogs, TestScore } from '../project/schema';
 
 /**
  * What an export can be asked for, shared by the contract (renderer → main), the engine protocol
@@ -78,6 +78,8 @@ export const ModelCardContext = z.object({
   /** The run's config.json (every training setting, defaults filled in). */
   hyperparameters: z.record(z.string(), z.unknown()).nullable(),
   epochs: z.array(EpochLogs),
+  /** Early stopping's record: with restored weights, the model's scores are its best epoch's (kept-epoch.ts). */
+  earlyStopped: EarlyStopInfo.nullable().optional(),
   /** The naive baseline's scores (a train --out folder records only the validation ones). */
   baseline: Baseline.partial({ loss: true }).nullable(),
   verdicts: z.array(z.object({ severity: z.string(), title: z.string(), explanation: z.string() })),

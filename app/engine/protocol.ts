@@ -4,7 +4,7 @@ import { Preprocessing } from '../dataset/schema';
 import { ExportAccuracy, ExportFormat, ExportSizes, ModelCardContext, Quantize } from './export-options';
 import { ModelGraph } from '../graph/schema';
 import { BackendReport, EarlyStopInfo, EpochLogs } from '../project/schema';
-import { TrainConfig } from '../training/config';
+import { RunTrainConfig } from '../training/config';
 import { LrFinderResult } from '../training/lr-finder';
 
 /**
@@ -95,7 +95,8 @@ export const EngineRequest = z.discriminatedUnion('type', [
     runDir: z.string(),
     data: PreparedData,
     graph: ModelGraph,
-    config: TrainConfig,
+    /** Epochs and batch size resolved (the run manager chooses 'auto' ones from the data); learningRate may be 'auto'. */
+    config: RunTrainConfig,
     /** Continue from <runDir>/checkpoint/ (after the engine died) instead of starting fresh. */
     resume: z.boolean().optional(),
     /** A Layerlab weights file (an imported model's): the start values of the nodes it names. */

@@ -4,7 +4,7 @@ import { Baseline } from '../diagnostics/baseline';
 import { TaskSpec } from '../dataset/schema';
 import { ForecastReport } from '../dataset/windows';
 import { ModelGraph } from '../graph/schema';
-import { TrainConfig } from '../training/config';
+import { RunTrainConfig, TrainConfig } from '../training/config';
 import { LrFinderResult } from '../training/lr-finder';
 
 export const PROJECT_FORMAT_VERSION = 1 as const;
@@ -106,7 +106,8 @@ export const RunSummary = z.object({
   error: z.string().nullable(),
   task: z.enum(['classification', 'regression']),
   taskSpec: TaskSpec,
-  trainConfig: TrainConfig,
+  /** What the run trains with: 'auto' epochs and batch size resolved from the data (autoSettings names them). */
+  trainConfig: RunTrainConfig,
   graph: ModelGraph,
   backend: BackendReport.nullable(),
   epochs: z.array(EpochLogs),
@@ -138,5 +139,7 @@ export const RunSummary = z.object({
    * holds the rate found (the rate the run trained with); absent for a fixed rate and older runs.
    */
   lrFinder: LrFinderResult.optional(),
+  /** The settings that were left to Layerlab ("auto") and chosen for the data; trainConfig holds what was chosen. */
+  autoSettings: z.array(z.enum(['epochs', 'batchSize', 'earlyStopping', 'learningRate'])).optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -50,6 +50,9 @@ export type LrSchedule = z.infer<typeof LrSchedule>;
 export const ClassWeights = z.union([z.literal('balanced'), z.array(z.number().min(0, 'a class weight must be 0 or more').max(1e6)).min(2, 'class weights need one number per class')]);
 export type ClassWeights = z.infer<typeof ClassWeights>;
 
+export const Epochs = z.number({ message: 'epochs must be a whole number or "auto"' }).int('epochs must be a whole number').min(1, 'epochs must be at least 1').max(10_000, 'epochs must be at most 10,000');
+export const BatchSize = z.number({ message: 'batch size must be a whole number or "auto"' }).int('batch size must be a whole number').min(1, 'batch size must be at least 1').max(65_536, 'batch size must be at most 65,536');
+
 /** A fixed learning rate. */
 export const LearningRate = z.number({ message: 'learning rate must be a number or "auto"' }).gt(0, 'learning rate must be above 0').max(10, 'learning rate must be at most 10');
 /** 'auto': found by the LR range test before the first epoch; the run records the rate it found. */
@@ -63,8 +66,10 @@ export type LearningRateSetting = z.infer<typeof LearningRateSetting>;
  */
 export const TrainConfig = z
   .object({
-    epochs: z.number().int('epochs must be a whole number').min(1, 'epochs must be at least 1').max(10_000, 'epochs must be at most 10,000'),
-    batchSize: z.number().int('batch size must be a whole number').min(1, 'batch size must be at least 1').max(65_536, 'batch size must be at most 65,536'),
+    /** A number, or 'auto': chosen from the training rows when the run starts (app/training/auto-settings.ts); the run records the number. */
+    epochs: z.union([z.literal('auto'), Epochs], { message: 'epochs must be a whole number or "auto"' }),
+    /** A number, or 'auto': chosen from the training rows when the run starts; the run records the number. */
+    batchSize: z.union([z.literal('auto'), BatchSize], { message: 'batch size must be a whole number or "auto"' }),
     optimizer: OptimizerName,
     /** A number, or 'auto': the engine picks it with an LR range test before epoch 1 (app/training/lr-finder.ts). */
     learningRate: LearningRateSetting,
@@ -76,6 +81,7 @@ export const TrainConfig = z
     metrics: z.array(MetricName).max(METRICS.length).optional(),
     /** Nesterov momentum; only with the momentum optimizer. */
     nesterov: z.boolean().optional(),
+    /** null: off. Absent: on, as chosen for the data (auto-settings.ts: val_loss, best weights restored). */
     earlyStopping: EarlyStopping.nullable().optional(),
     lrSchedule: LrSchedule.optional(),
     /** Epochs over which the learning rate ramps up linearly before the schedule starts. */
@@ -86,14 +92,21 @@ export const TrainConfig = z
   })
   .superRefine((c, ctx) => {
     if (c.nesterov && c.optimizer !== 'momentum') ctx.addIssue({ code: 'custom', path: ['nesterov'], message: `Nesterov applies to the momentum optimizer only, not ${c.optimizer}` });
-    if (c.warmupEpochs !== undefined && c.warmupEpochs >= c.epochs) ctx.addIssue({ code: 'custom', path: ['warmupEpochs'], message: `warm-up epochs (${c.warmupEpochs}) must be fewer than epochs (${c.epochs})` });
+    if (c.warmupEpochs !== undefined && typeof c.epochs === 'number' && c.warmupEpochs >= c.epochs) ctx.addIssue({ code: 'custom', path: ['warmupEpochs'], message: `warm-up epochs (${c.warmupEpochs}) must be fewer than epochs (${c.epochs})` });
     if (c.metrics && new Set(c.metrics).size !== c.metrics.length) ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'metrics lists a metric twice' });
   });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 
+/**
+ * The settings a run records: what it trained with, so epochs and batch size are numbers (a run
+ * resolves 'auto' sizes from its training rows before it starts).
+ */
+export const RunTrainConfig = TrainConfig.safeExtend({ epochs: Epochs, batchSize: BatchSize });
+export type RunTrainConfig = z.infer<typeof RunTrainConfig>;
+
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  epochs: 30,
-  batchSize: 32,
+  epochs: 'auto',
+  batchSize: 'auto',
   optimizer: 'adam',
   learningRate: 'auto',
   validationSplit: 0.2,
@@ -123,6 +136,8 @@ export function lowerIsBetter(monitor: string): boolean {
 
 /** Every setting of a run made explicit for one task: what the engine actually uses. */
 export interface ResolvedTrainConfig extends TrainConfig {
+  epochs: number;
+  batchSize: number;
   loss: LossName;
   metrics: MetricName[];
   nesterov: boolean;
@@ -194,6 +209,12 @@ export function metricsFor(kind: TaskKind): MetricName[] {
  * that cannot work (sparse cross-entropy on a regression, AUC on ten classes, ...).
  */
 export function resolveTrainConfig(config: TrainConfig, kind: TaskKind): ResolvedTrainConfig {
+  // 'auto' sizes depend on the training rows: resolveAutoSettings (auto-settings.ts) turns them into numbers first.
+  const { epochs, batchSize } = config;
+  if (epochs === 'auto' || batchSize === 'auto') {
+    const field = epochs === 'auto' ? 'epochs' : 'batchSize';
+    throw new TrainConfigError(field, `${field}: "auto" is chosen from the training rows when the run starts, and was not resolved here.`);
+  }
   const loss = config.loss ?? headFor(kind.task, kind.classes).loss;
   const lossWhy = lossProblem(loss, kind);
   if (lossWhy) throw new TrainConfigError('loss', `loss: ${lossWhy}.`);
@@ -221,6 +242,8 @@ export function resolveTrainConfig(config: TrainConfig, kind: TaskKind): Resolve
   }
   return {
     ...config,
+    epochs,
+    batchSize,
     loss,
     metrics,
     nesterov: config.nesterov ?? false,

@@ -16,6 +16,8 @@ import { defaultTemplate, fitGraphToData, templateGraph, TEMPLATES, type Templat
 import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
+import { describeKept, keptEpoch, type KeptEpoch } from '../../app/project/kept-epoch';
+import { withPlaceholderSizes } from '../../app/training/auto-settings';
 import { DEFAULT_TRAIN_CONFIG, LOSSES, METRICS, MONITORS, resolveTrainConfig, TrainConfig, TrainConfigError, type LrSchedule, type MetricName } from '../../app/training/config';
 import { importCsvFile, writeJsonAtomic } from '../data';
 import { cardContextFor } from '../services/export-run';
@@ -28,7 +30,7 @@ import { UsageError } from './cli-error';
 import { CSV_FLAGS, csvOptionsFrom, progressLine } from './inspect-command';
 import { IMAGE_FLAGS, imageDatasetSummary, importImageData, imageOptionsFrom, isImageDataPath } from './image-data';
 import { IMAGE_TASK_SPEC, imageTaskShape } from '../../app/dataset/image-task';
-import { learningRateLine, lrFindReport } from './lr-find-report';
+import { learningRateLine, lrFinderMetrics, lrFindReport } from './lr-find-report';
 
 const FLAGS = {
   data: { type: 'string' },
@@ -50,6 +52,8 @@ const FLAGS = {
   'early-stopping-min-delta': { type: 'string' },
   'early-stopping-monitor': { type: 'string' },
   'restore-best': { type: 'boolean' },
+  'no-restore-best': { type: 'boolean' },
+  'no-early-stopping': { type: 'boolean' },
   'lr-schedule': { type: 'string' },
   'lr-step-every': { type: 'string' },
   'lr-factor': { type: 'string' },
@@ -74,6 +78,12 @@ function numberFlag(name: string, value: string | undefined, fallback: number): 
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, not "${value}".`);
   return n;
+}
+
+/** A flag that takes a number or "auto" (chosen from the data when the run starts). */
+function autoOrNumber(name: string, value: string | undefined, fallback: number | 'auto'): number | 'auto' {
+  if (value === undefined) return fallback;
+  return value.trim() === 'auto' ? 'auto' : numberFlag(name, value, 0);
 }
 
 type FlagValues = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -151,16 +161,20 @@ function classWeightsFlag(value: string): 'balanced' | number[] {
 /** Every training flag → a TrainConfig input (TrainConfig.safeParse validates it). */
 function configInputFrom(values: FlagValues): Record<string, unknown> {
   const patience = values['early-stopping-patience'];
-  if (patience === undefined) {
-    const stray = (['early-stopping-min-delta', 'early-stopping-monitor', 'restore-best'] as const).find((f) => values[f] !== undefined);
-    if (stray) throw new UsageError(`--${stray} needs --early-stopping-patience N (early stopping is off without it).`);
+  if (values['no-early-stopping']) {
+    const stray = (['early-stopping-patience', 'early-stopping-min-delta', 'early-stopping-monitor', 'restore-best', 'no-restore-best'] as const).find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} and --no-early-stopping contradict each other.`);
+  } else if (patience === undefined) {
+    const stray = (['early-stopping-min-delta', 'early-stopping-monitor', 'restore-best', 'no-restore-best'] as const).find((f) => values[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --early-stopping-patience N (without it, early stopping is chosen for the data: val_loss, best weights restored).`);
   }
+  if (values['restore-best'] && values['no-restore-best']) throw new UsageError('--restore-best and --no-restore-best contradict each other.');
   const monitor = values['early-stopping-monitor'];
   if (monitor !== undefined && !(MONITORS as readonly string[]).includes(monitor)) throw new UsageError(`--early-stopping-monitor must be one of ${MONITORS.join(', ')}, not "${monitor}".`);
   if (values.loss !== undefined && !(LOSSES as readonly string[]).includes(values.loss)) throw new UsageError(`--loss must be one of ${LOSSES.join(', ')}, not "${values.loss}".`);
   const input: Record<string, unknown> = {
-    epochs: numberFlag('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
-    batchSize: numberFlag('batch-size', values['batch-size'], DEFAULT_TRAIN_CONFIG.batchSize),
+    epochs: autoOrNumber('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
+    batchSize: autoOrNumber('batch-size', values['batch-size'], DEFAULT_TRAIN_CONFIG.batchSize),
     optimizer: values.optimizer ?? DEFAULT_TRAIN_CONFIG.optimizer,
     learningRate: values['learning-rate'] === undefined ? DEFAULT_TRAIN_CONFIG.learningRate : values['learning-rate'].trim() === 'auto' ? 'auto' : numberFlag('learning-rate', values['learning-rate'], 0),
     validationSplit: numberFlag('validation-split', values['validation-split'], DEFAULT_TRAIN_CONFIG.validationSplit),
@@ -174,9 +188,11 @@ function configInputFrom(values: FlagValues): Record<string, unknown> {
       monitor: monitor ?? 'val_loss',
       patience: numberFlag('early-stopping-patience', patience, 0),
       minDelta: numberFlag('early-stopping-min-delta', values['early-stopping-min-delta'], 0),
-      restoreBestWeights: values['restore-best'] ?? false,
+      restoreBestWeights: !values['no-restore-best'],
     };
   }
+  // Without --early-stopping-patience it is left out: on, chosen for the data (auto-settings.ts).
+  if (values['no-early-stopping']) input['earlyStopping'] = null;
   const schedule = scheduleFrom(values);
   if (schedule) input['lrSchedule'] = schedule;
   if (values['warmup-epochs'] !== undefined) input['warmupEpochs'] = numberFlag('warmup-epochs', values['warmup-epochs'], 0);
@@ -282,8 +298,10 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
       if (issue) throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${issue.message}`);
     }
     try {
-      if (binding) resolveHeadsConfig(config.data, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })));
-      else resolveTrainConfig(config.data, { task: taskSpec.task, classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+      // 'auto' sizes are chosen from the training rows when the run starts; stand-ins let the rest be checked now.
+      const sized = withPlaceholderSizes(config.data);
+      if (binding) resolveHeadsConfig(sized, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })));
+      else resolveTrainConfig(sized, { task: taskSpec.task, classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
     } catch (error) {
       if (error instanceof TrainConfigError) throw new UsageError(`${flagOf(error.field)}: ${error.message.replace(/^[\w.]+: /, '')}`);
       throw error;
@@ -303,9 +321,11 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
       : `${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs`;
     out(`Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backend.name}.`);
     let recoveriesSeen = 0;
+    // The epochs the run plans (chosen from the data when 'auto'), known once it has started.
+    let plannedEpochs = typeof config.data.epochs === 'number' ? config.data.epochs : 0;
     let lrPrinted = false;
     services.bus.subscribe((event, payload) => {
-      if (event === 'run.epoch') out(formatEpoch((payload as { logs: EpochLogs }).logs, config.data.epochs));
+      if (event === 'run.epoch') out(formatEpoch((payload as { logs: EpochLogs }).logs, plannedEpochs));
       if (event === 'run.updated') {
         const found = (payload as { run: RunSummary }).run.lrFinder;
         if (found && !lrPrinted) out(learningRateLine(found));
@@ -325,6 +345,9 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
       if (stale.length) out(`No longer the imported size, so trained from fresh weights: ${stale.join(', ')}.`);
     }
     const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data, ...(initialWeights ? { initialWeights } : {}), ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}), ...(mode === 'lr-find' ? { lrFinderOnly: true } : {}) });
+    plannedEpochs = started.trainConfig.epochs;
+    const chosen = autoSettingsLine(started);
+    if (chosen) out(chosen);
     const run = await services.runs.whenDone(started.id);
     if (mode === 'lr-find') return lrFindReport(run, out);
     if (run.status === 'failed') throw new UserError(`Training failed: ${run.error ?? 'unknown reason'}`);
@@ -334,6 +357,8 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
       const es = run.earlyStopped;
       out(`Early stopping: ${es.monitor} stopped improving; stopped after epoch ${es.stoppedAt + 1}${es.bestEpoch !== null ? `, best epoch ${es.bestEpoch + 1}${es.restored ? ' (its weights were kept)' : ''}` : ''}.`);
     }
+    const kept = keptEpoch(run);
+    if (kept) out(resultLine(run, kept));
     const runDir = services.projects.runDir(project.id, run.id);
     const prepared = await readPreparedData(runDir);
     if ((prepared.inputs?.length ?? 1) > 1 || (prepared.heads?.length ?? 1) > 1) return await writeMultiHeadResults(run, runDir, prepared, outDir, out);
@@ -373,7 +398,8 @@ async function writeMultiHeadResults(run: RunSummary, runDir: string, data: Prep
   const files = await readdir(modelDir);
   for (const file of files) await cp(path.join(modelDir, file), path.join(outDir, file), { recursive: true });
   const baselines = await headBaselines(data);
-  const final = run.epochs.at(-1) ?? null;
+  const kept = keptEpoch(run);
+  const final = kept?.logs ?? null;
   const baselineFinal: Record<string, number> = {};
   for (const [node, b] of Object.entries(baselines)) {
     if (!b) continue;
@@ -390,7 +416,10 @@ async function writeMultiHeadResults(run: RunSummary, runDir: string, data: Prep
     config: run.trainConfig,
     epochs: run.epochs,
     early_stopped: run.earlyStopped ?? null,
+    epochs_run: run.epochs.length,
+    kept_epoch: kept?.epoch ?? null,
     recoveries: run.recoveries ?? [],
+    ...lrFinderMetrics(run),
     final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal },
     export: null,
   };
@@ -424,7 +453,9 @@ async function readGraphFile(file: string): Promise<ModelGraph> {
 }
 
 function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: number, rowsCompared: number, forecast: ForecastReport | null = null) {
-  const final = run.epochs.at(-1) ?? null;
+  // The model's scores: the kept epoch's (early stopping's restored best, else the last).
+  const kept = keptEpoch(run);
+  const final = kept?.logs ?? null;
   return {
     backend: run.backend?.name ?? null,
     backend_skipped: run.backend?.skipped ?? [],
@@ -435,15 +466,41 @@ function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: numbe
     config: run.trainConfig,
     epochs: run.epochs,
     early_stopped: run.earlyStopped ?? null,
+    epochs_run: run.epochs.length,
+    // 0-based, like epochs[].epoch: the epoch whose weights the model holds and whose scores are in final.
+    kept_epoch: kept?.epoch ?? null,
+    ...(run.autoSettings ? { auto_settings: run.autoSettings } : {}),
     recoveries: run.recoveries ?? [],
     // learningRate 'auto': config.learningRate is the rate the LR range test found.
-    ...(run.lrFinder ? { lr_finder: { suggestion: run.lrFinder.suggestion, steps: run.lrFinder.steps, seconds: run.lrFinder.seconds, rule: run.lrFinder.rule } } : {}),
+    ...lrFinderMetrics(run),
     // A forecaster's baseline_val_mae is the naive last value's in the target's own units (see forecast).
     final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal(run), ...(forecast ? { baseline_val_mae: forecast.baseline_val_mae } : {}), ...testFinal(run) },
     ...(forecast ? { forecast } : {}),
     diagnosis: diagnoseRun(run).map(({ kind, severity, title, explanation, evidence, fixes }) => ({ kind, severity, title, explanation, evidence, fixes })),
     export: { format: 'tfjs-layers', max_abs_diff: maxAbsDiff, rows_compared: rowsCompared },
   };
+}
+
+/** The model's own scores (its kept epoch's) beside the naive baseline's, in one line. */
+function resultLine(run: RunSummary, kept: KeptEpoch): string {
+  const logs = kept.logs as Record<string, number | null | undefined>;
+  const metric = run.task === 'classification' ? 'accuracy' : 'mae';
+  const value = logs[`val_${metric}`];
+  const base = run.baseline?.[metric === 'accuracy' ? 'val_accuracy' : 'val_mae'];
+  const score = value == null ? '' : `, val_${metric} ${value.toPrecision(4)}${base != null ? ` (naive baseline ${base.toPrecision(4)})` : ''}`;
+  return `Model: ${describeKept(kept)}: val_loss ${logs['val_loss']?.toPrecision(4) ?? '-'}${score}.`;
+}
+
+/** What was left to Layerlab and what it chose, in one line (nothing when every setting was given). */
+export function autoSettingsLine(run: RunSummary): string | null {
+  const auto = run.autoSettings ?? [];
+  const c = run.trainConfig;
+  const parts: string[] = [];
+  if (auto.includes('batchSize')) parts.push(`batch size ${c.batchSize}`);
+  if (auto.includes('epochs')) parts.push(`up to ${c.epochs} epochs`);
+  if (auto.includes('earlyStopping') && c.earlyStopping) parts.push(`early stopping on ${c.earlyStopping.monitor} (patience ${c.earlyStopping.patience}, the best epoch's weights kept)`);
+  if (parts.length === 0) return null;
+  return `Chosen for ${run.taskSpec.timeSeries ? 'these windows' : 'this data'}: ${parts.join(', ')} (--batch-size, --epochs, --early-stopping-patience or --no-early-stopping override).`;
 }
 
 /** The naive baseline beside the final scores: baseline_val_loss and baseline_val_accuracy or baseline_val_mae. */

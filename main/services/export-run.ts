@@ -17,6 +17,7 @@ export function cardContextFor(run: RunSummary, source: string, dataset: { name:
     graph: run.graph,
     hyperparameters: run.trainConfig as Record<string, unknown>,
     epochs: run.epochs,
+    earlyStopped: run.earlyStopped ?? null,
     baseline: run.baseline ?? null,
     verdicts: diagnoseRun(run).map(({ severity, title, explanation }) => ({ severity, title, explanation })),
     backend: run.backend?.name ?? null,

@@ -13,7 +13,8 @@ import { resolveHeadsConfig } from '../../app/engine/heads';
 import type { ModelGraph } from '../../app/graph/schema';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
-import { resolveTrainConfig, TrainConfigError, type TrainConfig } from '../../app/training/config';
+import { resolveTrainConfig, TrainConfigError, type RunTrainConfig, type TrainConfig } from '../../app/training/config';
+import { autoFields, resolveAutoSettings, withAutoEarlyStopping, withPlaceholderSizes, type DataKind } from '../../app/training/auto-settings';
 import { prepareTrainingData, writeJsonAtomic, type ProjectService } from '../data';
 import { prepareImageData } from '../data/images/prepare-images';
 import { prepareWindowedData } from '../data/prepare-windows';
@@ -110,18 +111,24 @@ export class RunManager {
     const shape = images ? imageTaskShape(images) : taskShape(state.dataset!, input.taskSpec);
     const binding = bindTableGraph(input.graph, state, input.taskSpec, images !== null);
     if (!binding) checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
-    // Refuse impossible settings (sparse cross-entropy on a regression...) before any work.
-    let trainConfig: TrainConfig;
-    try {
-      if (binding && binding.heads.length > 1) {
-        // Each head trains with its own task's loss: the run records no single one.
-        const { loss: _perHead, ...resolved } = resolveHeadsConfig(input.trainConfig, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units }))).config;
-        trainConfig = resolved;
-      } else trainConfig = resolveTrainConfig(input.trainConfig, { task: binding?.heads[0]?.task ?? input.taskSpec.task, classes: binding ? (binding.heads[0]?.labels?.length ?? 1) : input.taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
-    } catch (error) {
-      if (error instanceof TrainConfigError) throw new UserError(`Training settings: ${error.message}`);
-      throw error;
-    }
+    // Settings left to Layerlab are chosen for this data (early stopping now, the sizes once the
+    // training rows are known); impossible ones (sparse cross-entropy on a regression...) are refused before any work.
+    const dataKind: DataKind = images ? 'images' : input.taskSpec.timeSeries ? 'windows' : 'table';
+    const autoSettings = autoFields(input.trainConfig);
+    const resolveFor = (config: TrainConfig & { epochs: number; batchSize: number }): RunTrainConfig => {
+      try {
+        if (binding && binding.heads.length > 1) {
+          // Each head trains with its own task's loss: the run records no single one.
+          const { loss: _perHead, ...resolved } = resolveHeadsConfig(config, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units }))).config;
+          return resolved;
+        }
+        return resolveTrainConfig(config, { task: binding?.heads[0]?.task ?? input.taskSpec.task, classes: binding ? (binding.heads[0]?.labels?.length ?? 1) : input.taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+      } catch (error) {
+        if (error instanceof TrainConfigError) throw new UserError(`Training settings: ${error.message}`);
+        throw error;
+      }
+    };
+    resolveFor(withPlaceholderSizes(withAutoEarlyStopping(input.trainConfig, dataKind)));
     await projects.save(input.projectId, { taskSpec: input.taskSpec, graph: input.graph, trainConfig: input.trainConfig });
 
     const runId = newRunId(new Date());
@@ -136,6 +143,7 @@ export class RunManager {
           await prepareWindowedData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, validationSplit: split.validationSplit, outDir: split.outDir })
         : await prepareTrainingData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, ...split, ...(binding ? { binding } : {}) });
     await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
+    const trainConfig = resolveFor(resolveAutoSettings(input.trainConfig, { kind: dataKind, trainRows: data.trainRows }));
     await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
     // The run keeps its own copy, so it can resume (and be retrained) even if the original moves.
     // An imported model's weights: named by the caller (the CLI), or by the graph, relative to the project (the editor).
@@ -159,6 +167,7 @@ export class RunManager {
       task: input.taskSpec.task,
       taskSpec: input.taskSpec,
       trainConfig,
+      ...(autoSettings.length > 0 ? { autoSettings } : {}),
       graph: input.graph,
       backend,
       epochs: [],

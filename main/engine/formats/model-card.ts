@@ -3,6 +3,7 @@ import { FORMAT_LABELS, type ModelCardContext } from '../../../app/engine/export
 import type { Preprocessing } from '../../../app/dataset/schema';
 import { analyzeGraph } from '../../../app/graph/analyze';
 import { formatShape } from '../../../app/graph/shape';
+import { keptEpoch } from '../../../app/project/kept-epoch';
 import type { EpochLogs } from '../../../app/project/schema';
 
 /**
@@ -100,7 +101,8 @@ function trainingSection(context: ModelCardContext | null): string {
   lines.push(`- Source: ${context.source}`);
   if (context.trainedAt) lines.push(`- Trained: ${context.trainedAt}`);
   lines.push(`- Backend: ${context.backend ?? 'not recorded'}`);
-  lines.push(`- Epochs trained: ${context.epochs.length}`);
+  const kept = keptEpoch(context);
+  lines.push(`- Epochs trained: ${context.epochs.length}${kept?.restored ? `; the model keeps epoch ${kept.epoch + 1}'s weights (the best by ${context.earlyStopped?.monitor ?? 'validation loss'})` : ''}`);
   if (context.hyperparameters) {
     lines.push('', table(['Setting', 'Value'], Object.entries(context.hyperparameters).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
   }
@@ -120,7 +122,8 @@ const SCORES: { key: keyof EpochLogs; label: string; percent?: boolean }[] = [
 
 function resultsSection(context: ModelCardContext | null): string {
   const lines = ['## Results (validation split)', ''];
-  const last = context?.epochs.at(-1);
+  // The scores of the model itself: the kept epoch's (the restored best one, else the last).
+  const last = context ? keptEpoch(context)?.logs : undefined;
   if (!context || !last) return [...lines, 'No training history was recorded with this model.'].join('\n');
   const record = last as Record<string, number | null | undefined>;
   const baseline = (context.baseline ?? {}) as Record<string, number | undefined>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseRun, headEpochs, type Baseline } from '../../../app/diagnostics';
 import type { EpochLogs, RunSummary } from '../../../app/project/schema';
-import { TrainConfig } from '../../../app/training/config';
+import { RunTrainConfig } from '../../../app/training/config';
 import { CLS_BASELINE, gaussian, MLP, REG_BASELINE } from './diagnostics-fixtures';
 
 const decay = (start: number, end: number, tau: number) => (t: number) => end + (start - end) * Math.exp(-t / tau);
@@ -40,7 +40,7 @@ function run(epochs: EpochLogs[], baselines: { price: Baseline | null; kind: Bas
     error: null,
     task: 'regression',
     taskSpec: { target: 'price', task: 'regression' },
-    trainConfig: TrainConfig.parse({ epochs: epochs.length, batchSize: 32, optimizer: 'adam', learningRate: 0.01, validationSplit: 0.2, seed: 1 }),
+    trainConfig: RunTrainConfig.parse({ epochs: epochs.length, batchSize: 32, optimizer: 'adam', learningRate: 0.01, validationSplit: 0.2, seed: 1 }),
     graph: MLP,
     backend: null,
     epochs,

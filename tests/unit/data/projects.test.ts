@@ -34,7 +34,7 @@ function run(id: string, startedAt: string): RunSummary {
     error: null,
     task: 'classification',
     taskSpec,
-    trainConfig: DEFAULT_TRAIN_CONFIG,
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 30, batchSize: 32 },
     graph,
     backend: { name: 'cpu', skipped: [{ name: 'tensorflow', reason: 'not installed' }] },
     epochs: [{ epoch: 0, loss: 1.1, val_loss: 1.2, accuracy: 0.4, val_accuracy: 0.3 }],

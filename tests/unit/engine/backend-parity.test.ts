@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedData } from '../../../app/engine/protocol';
 import { LAYER_TYPES, type ModelGraph } from '../../../app/graph';
-import { LOSSES, OPTIMIZERS, type LossName, type TrainConfig } from '../../../app/training/config';
+import { LOSSES, OPTIMIZERS, type LossName, type RunTrainConfig } from '../../../app/training/config';
 import { readCheckpoint } from '../../../main/engine/checkpoint';
 import { train } from '../../../main/engine/train';
 import { chainGraph, tempDir } from './fixtures';
@@ -71,7 +71,7 @@ interface Trained {
 }
 
 /** One epoch through train() on `backend`; the first batch's gradients and the final weights. */
-async function trainOn(backend: 'cpu' | 'wasm', graph: ModelGraph, data: PreparedData, config: TrainConfig): Promise<Trained> {
+async function trainOn(backend: 'cpu' | 'wasm', graph: ModelGraph, data: PreparedData, config: RunTrainConfig): Promise<Trained> {
   expect(await tf.setBackend(backend)).toBe(true);
   const runDir = path.join(work.dir, `run-${runs++}-${backend}`);
   const grads: Trained['grads'] = [];
@@ -103,7 +103,7 @@ function expectClose(label: string, cpu: Float32Array, wasm: Float32Array | unde
 }
 
 /** Trains on cpu, then on wasm, and compares gradients and weights tensor by tensor. */
-async function expectParity(graph: ModelGraph, data: PreparedData, config: TrainConfig): Promise<void> {
+async function expectParity(graph: ModelGraph, data: PreparedData, config: RunTrainConfig): Promise<void> {
   const cpu = await trainOn('cpu', graph, data, config);
   const wasm = await trainOn('wasm', graph, data, config);
   expect(cpu.grads.length, 'the hook saw the first batch').toBeGreaterThan(0);
@@ -119,7 +119,7 @@ const inputWidthOf = (graph: ModelGraph) => {
 };
 
 /** SGD: each weight's change is its gradient times the rate, so the epoch shows kernel errors unblurred by an adaptive step. */
-const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.1, validationSplit: 0.2, seed: 5, ...overrides });
+const config = (overrides: Partial<RunTrainConfig> = {}): RunTrainConfig => ({ epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.1, validationSplit: 0.2, seed: 5, ...overrides });
 
 /**
  * Documented exception: tfjs has no gradient for dilated convolutions on any backend (its

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedData } from '../../../app/engine/protocol';
 import type { ModelGraph } from '../../../app/graph';
 import type { EpochLogs } from '../../../app/project/schema';
-import type { TrainConfig } from '../../../app/training/config';
+import type { RunTrainConfig } from '../../../app/training/config';
 import { selectBackend } from '../../../main/engine/backend';
 import { readCheckpoint } from '../../../main/engine/checkpoint';
 import { train } from '../../../main/engine/train';
@@ -28,7 +28,7 @@ afterEach(() => {
   delete process.env['LAYERLAB_DENSE_FAST_PATH'];
 });
 
-async function run(graph: ModelGraph, overrides: Partial<TrainConfig>, fast: boolean) {
+async function run(graph: ModelGraph, overrides: Partial<RunTrainConfig>, fast: boolean) {
   process.env['LAYERLAB_DENSE_FAST_PATH'] = fast ? 'on' : 'off';
   const runDir = path.join(tmp.dir, `run-${++runs}`);
   const epochs: EpochLogs[] = [];
@@ -81,7 +81,7 @@ describe('the plain-MLP training step on the engine’s own kernels', () => {
     const { buildModel } = await import('../../../main/engine/build-model');
     const { fitModelToData } = await import('../../../main/engine/model-fit');
     const { resolveHeadsConfig, headsOf } = { ...(await import('../../../app/engine/heads')) };
-    const fastFor = (graph: ModelGraph, overrides: Partial<TrainConfig> = {}, classWeights: number[] | null = null) => {
+    const fastFor = (graph: ModelGraph, overrides: Partial<RunTrainConfig> = {}, classWeights: number[] | null = null) => {
       const { config: resolved, metrics } = resolveHeadsConfig(config(overrides), headsOf(iris));
       const built = buildModel(graph, 1);
       try {

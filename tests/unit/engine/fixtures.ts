@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Preprocessing } from '../../../app/dataset/schema';
 import type { PreparedData } from '../../../app/engine/protocol';
 import type { GraphNode, ModelGraph } from '../../../app/graph/schema';
-import type { TrainConfig } from '../../../app/training/config';
+import type { RunTrainConfig } from '../../../app/training/config';
 import { mulberry32 } from '../../../main/engine/seeded-random';
 
 // Test data written here, by hand: the data layer (main/data) is built separately, and the
@@ -145,6 +145,6 @@ export function chainGraph(inputShape: number[], layers: Layer[], output: { unit
 
 export const irisGraph = () => chainGraph([4], [{ type: 'Dense', units: 16, activation: 'relu' }], { units: 3, activation: 'softmax' });
 
-export function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+export function config(overrides: Partial<RunTrainConfig> = {}): RunTrainConfig {
   return { epochs: 5, batchSize: 16, optimizer: 'adam', learningRate: 0.01, validationSplit: 0.2, seed: 7, ...overrides };
 }

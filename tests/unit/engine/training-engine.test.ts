@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedData } from '../../../app/engine/protocol';
 import type { ModelGraph } from '../../../app/graph';
 import type { EpochLogs } from '../../../app/project/schema';
-import { OPTIMIZERS, type LossName, type TrainConfig } from '../../../app/training/config';
+import { OPTIMIZERS, type LossName, type RunTrainConfig } from '../../../app/training/config';
 import { selectBackend } from '../../../main/engine/backend';
 import { buildModel } from '../../../main/engine/build-model';
 import { readCheckpoint } from '../../../main/engine/checkpoint';
@@ -38,7 +38,7 @@ const binaryGraph = () => chainGraph([4], [{ type: 'Dense', units: 4 }], { units
 const regressionGraph = () => chainGraph([2], [{ type: 'Dense', units: 8 }], { units: 1, activation: 'linear' });
 let runs = 0;
 
-async function run(data: PreparedData, graph: ModelGraph, overrides: Partial<TrainConfig>, hooks: TrainHooks = {}, runDir = path.join(tmp.dir, `run-${++runs}`)) {
+async function run(data: PreparedData, graph: ModelGraph, overrides: Partial<RunTrainConfig>, hooks: TrainHooks = {}, runDir = path.join(tmp.dir, `run-${++runs}`)) {
   const epochs: EpochLogs[] = [];
   const outcome = await train({ runId: 'r', runDir, data, graph, config: config(overrides) }, { ...hooks, onEpoch: (l) => (epochs.push(l), hooks.onEpoch?.(l)) });
   return { outcome, epochs, runDir };
@@ -51,7 +51,7 @@ const l2 = (a: Float32Array[], b: Float32Array[]) => Math.sqrt(a.reduce((s, w, i
 
 describe('training features (in process, wasm)', () => {
   it('every optimizer, Nesterov included, brings the loss down', async () => {
-    const cases: Array<Partial<TrainConfig>> = [...OPTIMIZERS.map((optimizer) => ({ optimizer })), { optimizer: 'momentum', nesterov: true }];
+    const cases: Array<Partial<RunTrainConfig>> = [...OPTIMIZERS.map((optimizer) => ({ optimizer })), { optimizer: 'momentum', nesterov: true }];
     for (const c of cases) {
       // Adadelta's rate is a multiplier on its own adaptive step; Keras' 1.0 is its natural setting.
       const learningRate = c.optimizer === 'adadelta' ? 1 : c.optimizer === 'sgd' ? 0.1 : 0.02;
@@ -136,7 +136,7 @@ describe('training features (in process, wasm)', () => {
   it('class weights change the loss exactly as computed by hand', async () => {
     // One batch holding every training row: the first batch's loss is taken with the initial
     // weights, which the same seed rebuilds here.
-    const firstLoss = async (classWeights: TrainConfig['classWeights']) => {
+    const firstLoss = async (classWeights: RunTrainConfig['classWeights']) => {
       let loss = NaN;
       await run(binary, binaryGraph(), { classWeights, epochs: 1, batchSize: 1000, optimizer: 'sgd' }, { onBatch: (b) => (loss = b.batch === 0 ? b.loss! : loss) });
       return loss;
@@ -237,7 +237,7 @@ describe('training features (in process, wasm)', () => {
   });
 
   it('same seed, same curve (with every new setting on)', async () => {
-    const settings: Partial<TrainConfig> = { epochs: 3, classWeights: 'balanced', clipNorm: 1, warmupEpochs: 1, lrSchedule: { type: 'cosine', minLearningRate: 0 }, metrics: ['accuracy', 'auc'] };
+    const settings: Partial<RunTrainConfig> = { epochs: 3, classWeights: 'balanced', clipNorm: 1, warmupEpochs: 1, lrSchedule: { type: 'cosine', minLearningRate: 0 }, metrics: ['accuracy', 'auc'] };
     const curve = async () => (await run(binary, binaryGraph(), settings)).epochs;
     expect(await curve()).toEqual(await curve());
   });

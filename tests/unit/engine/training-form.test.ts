@@ -30,6 +30,7 @@ describe('the training settings form', () => {
     expect(store.getState().errors.scheduleFactor).toBe('The factor must be below 1.');
     store.getState().set('scheduleFactor', '0.5');
     expect(store.getState().config?.lrSchedule).toEqual({ type: 'step', every: 10, factor: 0.5 });
+    store.getState().set('epochs', '30');
     store.getState().set('warmupEpochs', '30');
     expect(store.getState().errors.warmupEpochs).toBe('Warm-up epochs (30) must be fewer than epochs (30).');
     store.getState().set('warmupEpochs', '0');
@@ -39,4 +40,22 @@ describe('the training settings form', () => {
     store.getState().set('classWeights', 'balanced');
     expect(store.getState().config?.classWeights).toBe('balanced');
   });
+
+  it('leaves epochs, batch size and early stopping to the data by default; a number, unticking or editing early stopping makes them explicit', () => {
+    const store = createTrainFormStore();
+    expect(store.getState().config).toMatchObject({ epochs: 'auto', batchSize: 'auto' });
+    expect(store.getState().config).not.toHaveProperty('earlyStopping');
+    expect(store.getState().values.earlyStopping).toBe(true);
+    store.getState().set('epochs', '12');
+    store.getState().set('batchSize', '');
+    expect(store.getState().config).toMatchObject({ epochs: 12, batchSize: 'auto' });
+    store.getState().set('esPatience', '3');
+    expect(store.getState().config?.earlyStopping).toMatchObject({ patience: 3, monitor: 'val_loss', restoreBestWeights: true });
+    store.getState().set('earlyStopping', false);
+    expect(store.getState().config?.earlyStopping).toBeNull();
+    // A saved config with early stopping off stays off when loaded again.
+    store.getState().load(store.getState().config!);
+    expect(store.getState().config?.earlyStopping).toBeNull();
+  });
 });
+

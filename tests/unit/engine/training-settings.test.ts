@@ -11,6 +11,9 @@ const close = (actual: number[], expected: number[]) => {
   actual.forEach((v, i) => expect(v, `[${i}]`).toBeCloseTo(expected[i]!, 10));
 };
 
+/** The defaults with the sizes a run would have chosen from its rows ('auto' is resolved before resolveTrainConfig). */
+const SIZED = { ...DEFAULT_TRAIN_CONFIG, epochs: 30, batchSize: 32 };
+
 describe('TrainConfig', () => {
   it('still parses configs written before the new settings existed', () => {
     const old = { epochs: 30, batchSize: 32, optimizer: 'adam', learningRate: 0.01, validationSplit: 0.2, seed: 42 };
@@ -30,10 +33,10 @@ describe('TrainConfig', () => {
   });
 
   it('fills in per-task defaults', () => {
-    const binary = resolveTrainConfig(DEFAULT_TRAIN_CONFIG, { task: 'classification', classes: 2 });
+    const binary = resolveTrainConfig(SIZED, { task: 'classification', classes: 2 });
     expect(binary).toMatchObject({ loss: 'binaryCrossentropy', metrics: ['accuracy'], nesterov: false, earlyStopping: null, lrSchedule: { type: 'none' }, warmupEpochs: 0, classWeights: null, clipNorm: null });
-    expect(resolveTrainConfig(DEFAULT_TRAIN_CONFIG, { task: 'classification', classes: 3 }).loss).toBe('categoricalCrossentropy');
-    expect(resolveTrainConfig(DEFAULT_TRAIN_CONFIG, { task: 'regression', classes: 1 })).toMatchObject({ loss: 'meanSquaredError', metrics: ['mae'] });
+    expect(resolveTrainConfig(SIZED, { task: 'classification', classes: 3 }).loss).toBe('categoricalCrossentropy');
+    expect(resolveTrainConfig(SIZED, { task: 'regression', classes: 1 })).toMatchObject({ loss: 'meanSquaredError', metrics: ['mae'] });
   });
 
   it('refuses losses and metrics that cannot work for the task, and allows odd but valid ones', () => {
@@ -42,7 +45,7 @@ describe('TrainConfig', () => {
     const two: TaskKind = { task: 'classification', classes: 2 };
     const fail = (config: Partial<TrainConfig>, kind: TaskKind) => {
       try {
-        resolveTrainConfig({ ...DEFAULT_TRAIN_CONFIG, ...config }, kind);
+        resolveTrainConfig({ ...SIZED, ...config }, kind);
       } catch (error) {
         expect(error).toBeInstanceOf(TrainConfigError);
         return `${(error as TrainConfigError).field} | ${(error as Error).message}`;

@@ -23,16 +23,23 @@ describe('layerlab train', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/classification of "species" \(3 classes\)/);
-    expect(run.stdout.match(/^epoch +\d+\/40 /gm)).toHaveLength(40);
     expect(run.stdout).toMatch(/Export verified/);
     for (const file of ['model.json', 'weights.bin', 'preprocessing.json', 'metrics.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
 
     const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.task).toBe('classification');
     expect(typeof metrics.backend).toBe('string');
-    expect(metrics.epochs).toHaveLength(40);
+    // Early stopping is on by default: one line per epoch run, up to the 40 asked for.
+    const ran = metrics.epochs_run as number;
+    expect(ran).toBe(metrics.epochs.length);
+    expect(ran).toBeLessThanOrEqual(40);
+    expect(run.stdout.match(/^epoch +\d+\/40 /gm)).toHaveLength(ran);
     for (const epoch of metrics.epochs) expect(Object.keys(epoch)).toEqual(expect.arrayContaining(['loss', 'val_loss', 'accuracy', 'val_accuracy']));
-    expect(metrics.final).toEqual(expect.objectContaining({ loss: metrics.epochs[39].loss, val_accuracy: metrics.epochs[39].val_accuracy }));
+    // final holds the kept model's scores: the restored best epoch's when it stopped early, else the last's.
+    const kept = metrics.kept_epoch as number;
+    expect(kept).toBe(metrics.early_stopped?.restored ? metrics.early_stopped.bestEpoch : ran - 1);
+    expect(metrics.final).toEqual(expect.objectContaining({ loss: metrics.epochs[kept].loss, val_accuracy: metrics.epochs[kept].val_accuracy }));
+    expect(run.stdout).toContain(`Model: epoch ${kept + 1} of ${ran} `);
     expect(metrics.final.val_accuracy).toBeGreaterThanOrEqual(0.9);
     expect(metrics.export.max_abs_diff).toBeLessThanOrEqual(1e-5);
 

@@ -59,7 +59,7 @@ describe('evaluating a run on an image dataset', () => {
       error: null,
       task: 'classification',
       taskSpec: IMAGE_TASK_SPEC,
-      trainConfig: DEFAULT_TRAIN_CONFIG,
+      trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 30, batchSize: 32 },
       graph: templateGraph('linear', shape.inputShape, shape.head),
       backend: null,
       epochs: [],

@@ -71,6 +71,7 @@ export function AdvancedSettings() {
 
         <label className="check field-wide">
           <input type="checkbox" data-testid="early-stopping-check" checked={values.earlyStopping} onChange={(e) => set('earlyStopping', e.target.checked)} /> Early stopping
+          {values.earlyStopping && values.esAuto && <span className="muted" data-testid="early-stopping-auto"> (auto: on validation loss, patience 10 epochs (5 for images), the best epoch's weights kept)</span>}
         </label>
         {values.earlyStopping && (
           <>

@@ -3,9 +3,10 @@ import { OPTIMIZERS, resolveTrainConfig, TrainConfigError, type OptimizerName } 
 import { useActions, useGraph, useProject, useRuns, useTrainForm, useWorkbench } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
 import { plural } from '../../lib/format';
+import { withPlaceholderSizes } from '../../../../app/training/auto-settings';
 import { AdvancedSettings } from './AdvancedSettings';
 import { NumberInput, useTaskKind } from './train-inputs';
-import type { TrainField } from './train-form';
+import { isAutoText, type TrainField } from './train-form';
 
 const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
   sgd: 'SGD',
@@ -18,8 +19,8 @@ const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
 };
 
 const FIELDS: { field: TrainField; testId: string; step: string; hint: string }[] = [
-  { field: 'epochs', testId: 'epochs-input', step: '1', hint: 'Passes over the training data.' },
-  { field: 'batchSize', testId: 'batch-size-input', step: '1', hint: 'Examples per weight update.' },
+  { field: 'epochs', testId: 'epochs-input', step: '1', hint: 'Passes over the training data, at most (early stopping may end sooner). "auto": chosen from the rows.' },
+  { field: 'batchSize', testId: 'batch-size-input', step: '1', hint: 'Examples per weight update. "auto": 32, larger for big data.' },
   { field: 'learningRate', testId: 'learning-rate-input', step: 'any', hint: 'Step size; 0.001–0.01 suits Adam. Auto: an LR range test picks it before training.' },
   { field: 'validationSplit', testId: 'validation-split-input', step: '0.05', hint: 'Share of rows held out to check generalisation.' },
   { field: 'seed', testId: 'seed-input', step: '1', hint: 'Same seed, same split and initial weights.' },
@@ -40,7 +41,7 @@ export function useTrainBlockers(): string[] {
   else if (kind) {
     // Settings valid on their own may not fit this task (sparse cross-entropy on a regression...).
     try {
-      resolveTrainConfig(config, kind);
+      resolveTrainConfig(withPlaceholderSizes(config), kind);
     } catch (error) {
       if (error instanceof TrainConfigError) blockers.push(`Advanced settings: ${error.message}`);
     }
@@ -73,7 +74,8 @@ export function TrainForm() {
       <h2>Training settings</h2>
       <div className="train-fields">
         {FIELDS.slice(0, 2).map((f) => (
-          <NumberInput key={f.field} {...f} value={values[f.field]} error={errors[f.field]} onChange={(v) => set(f.field, v)} />
+          // Empty shows "auto": chosen from the training rows when the run starts.
+          <NumberInput key={f.field} {...f} value={isAutoText(values[f.field]) ? '' : values[f.field]} placeholder="auto" error={errors[f.field]} onChange={(v) => set(f.field, v)} />
         ))}
         <label className="field field-wide">
           <span className="field-label">Optimizer</span>

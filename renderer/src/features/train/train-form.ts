@@ -23,6 +23,8 @@ export type TrainFormValues = Record<TrainField, string> &
     /** Empty is the task's default metric. */
     metrics: MetricName[];
     earlyStopping: boolean;
+    /** Early stopping left to Layerlab (chosen for the data when the run starts); editing any of its fields makes it explicit. */
+    esAuto: boolean;
     esMonitor: string;
     restoreBest: boolean;
     schedule: ScheduleType;
@@ -90,7 +92,9 @@ export function valuesFrom(config: TrainConfig): TrainFormValues {
     nesterov: config.nesterov ?? false,
     loss: config.loss ?? '',
     metrics: [...(config.metrics ?? [])],
-    earlyStopping: es !== null,
+    // Absent is auto (on, chosen for the data); null is off.
+    earlyStopping: config.earlyStopping !== null,
+    esAuto: config.earlyStopping === undefined,
     esMonitor: es?.monitor ?? 'val_loss',
     esPatience: String(es?.patience ?? 5),
     esMinDelta: String(es?.minDelta ?? 0),
@@ -109,6 +113,14 @@ export function valuesFrom(config: TrainConfig): TrainFormValues {
   };
 }
 
+/** "auto" (any case) or nothing typed: left to Layerlab. */
+export function isAutoText(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  return t === '' || t === 'auto';
+}
+
+const EARLY_STOPPING_FIELDS: readonly FormField[] = ['esMonitor', 'esPatience', 'esMinDelta', 'restoreBest'];
+
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -122,17 +134,24 @@ export function validate(values: TrainFormValues): Pick<TrainFormState, 'errors'
     return n;
   };
   const numbers: Partial<Record<TrainField, number>> = {};
+  const input: Record<string, unknown> = {};
   for (const field of Object.keys(FIELD_LABELS) as TrainField[]) {
     if (field === 'learningRate' && values.lrAuto) continue;
+    // Epochs and batch size: "auto" (or empty) is chosen from the training rows when the run starts.
+    if ((field === 'epochs' || field === 'batchSize') && isAutoText(values[field])) {
+      input[field] = 'auto';
+      continue;
+    }
     const n = num(field, FIELD_LABELS[field]);
     if (Number.isFinite(n)) numbers[field] = n;
   }
-  const input: Record<string, unknown> = { ...numbers, optimizer: values.optimizer };
+  Object.assign(input, numbers, { optimizer: values.optimizer });
   if (values.lrAuto) input['learningRate'] = 'auto';
   if (values.optimizer === 'momentum' && values.nesterov) input['nesterov'] = true;
   if (values.loss !== '') input['loss'] = values.loss;
   if (values.metrics.length > 0) input['metrics'] = values.metrics;
-  if (values.earlyStopping) {
+  if (!values.earlyStopping) input['earlyStopping'] = null;
+  else if (!values.esAuto) {
     input['earlyStopping'] = { monitor: values.esMonitor, patience: num('esPatience', 'Patience'), minDelta: num('esMinDelta', 'Min delta'), restoreBestWeights: values.restoreBest };
   }
   switch (values.schedule) {
@@ -185,7 +204,7 @@ export function createTrainFormStore(initial: TrainConfig = DEFAULT_TRAIN_CONFIG
     },
     set(field, value) {
       // Typing a rate is choosing a fixed one.
-      const v = { ...get().values, [field]: value, ...(field === 'learningRate' ? { lrAuto: false } : {}) } as TrainFormValues;
+      const v = { ...get().values, [field]: value, ...(field === 'learningRate' ? { lrAuto: false } : {}), ...(EARLY_STOPPING_FIELDS.includes(field) ? { esAuto: false } : {}) } as TrainFormValues;
       set({ values: v, ...validate(v) });
     },
   }));

@@ -9,7 +9,7 @@ export function useTaskKind(): TaskKind | null {
   return task.spec.task === 'regression' ? { task: 'regression', classes: 1 } : { task: 'classification', classes: task.shape.labels?.length ?? 2 };
 }
 
-export function NumberInput(props: { field: string; label?: string; testId: string; step: string; hint: string; value: string; error: string | undefined; onChange: (v: string) => void }) {
+export function NumberInput(props: { field: string; label?: string; testId: string; step: string; hint: string; value: string; placeholder?: string; error: string | undefined; onChange: (v: string) => void }) {
   const id = `train-${props.field}`;
   return (
     <label className={`field${props.error ? ' has-error' : ''}`} htmlFor={id}>
@@ -22,6 +22,7 @@ export function NumberInput(props: { field: string; label?: string; testId: stri
         step={props.step}
         data-testid={props.testId}
         value={props.value}
+        {...(props.placeholder ? { placeholder: props.placeholder } : {})}
         aria-invalid={!!props.error}
         aria-describedby={`${id}-msg`}
         onChange={(e) => props.onChange(e.target.value)}
