@@ -2,6 +2,12 @@ import { UserError } from '../../app/ipc/errors';
 import type { RunSummary } from '../../app/project/schema';
 import { formatRate, formatSeconds, type LrFinderResult } from '../../app/training/lr-finder';
 
+/** metrics.json's lr_finder for a run that used learningRate 'auto' (its config holds the rate found). */
+export function lrFinderMetrics(run: RunSummary): { lr_finder?: { suggestion: number; steps: number; seconds: number; rule: string } } {
+  const found = run.lrFinder;
+  return found ? { lr_finder: { suggestion: found.suggestion, steps: found.steps, seconds: found.seconds, rule: found.rule } } : {};
+}
+
 /** The train output's line for a run with learningRate 'auto'. */
 export function learningRateLine(found: LrFinderResult): string {
   return `Learning rate: auto → ${formatRate(found.suggestion)} (LR range test, ${found.steps} steps, ${formatSeconds(found.seconds)})`;

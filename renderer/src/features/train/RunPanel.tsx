@@ -94,6 +94,11 @@ export function RunPanel() {
       )}
       <FinalMetrics run={run} last={epochs.at(-1)} metric={metric} />
       <LiveCharts epochs={epochs} batches={live?.batches} total={total} metric={severalHeads(run) ? null : metric} />
+      {running && run.trainConfig.learningRate === 'auto' && !run.lrFinder && (
+        <p className="muted" data-testid="lr-finder-running">
+          Finding the learning rate (LR range test) before the first epoch…
+        </p>
+      )}
       {run.lrFinder && <LrFinderChart found={run.lrFinder} />}
       <BackendInfo backend={run.backend ?? engineBackend} note={run.backend ? 'was used' : 'is in use'} />
     </section>
