@@ -17,8 +17,13 @@ export const LR_FINDER = {
   /** The rates tested: START × (END / START)^(step / (steps − 1)). */
   start: 1e-7,
   end: 10,
-  /** Steps: 10% of the run's planned steps (epochs × batches), at least MIN and at most MAX. */
+  /**
+   * Steps: 10% of the run's planned steps (epochs × batches) and at most `epochsWorth` epochs of
+   * batches (planned epochs are an upper bound when early stopping is on), at least MIN (a
+   * coarser sweep misplaces the suggestion) and at most MAX.
+   */
   share: 0.1,
+  epochsWorth: 3,
   minSteps: 80,
   maxSteps: 300,
   /** Stop once the smoothed loss is this many times its minimum (or not finite). */
@@ -48,7 +53,8 @@ export type LrFinderResult = z.infer<typeof LrFinderResult>;
 
 /** Steps the test takes for a run of `epochs` epochs of `batches` batches. */
 export function finderSteps(epochs: number, batches: number): number {
-  return Math.max(LR_FINDER.minSteps, Math.min(LR_FINDER.maxSteps, Math.round(LR_FINDER.share * epochs * batches)));
+  const budget = Math.min(LR_FINDER.share * epochs * batches, LR_FINDER.epochsWorth * batches);
+  return Math.max(LR_FINDER.minSteps, Math.min(LR_FINDER.maxSteps, Math.round(budget)));
 }
 
 /** The rate of step `step` (0-based) of `steps`. */

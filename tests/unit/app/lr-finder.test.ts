@@ -12,10 +12,12 @@ describe('the LR range test, pure parts', () => {
     for (let i = 1; i < steps; i++) expect(finderRate(i, steps) / finderRate(i - 1, steps)).toBeCloseTo(ratio, 9);
   });
 
-  it('takes a tenth of the run\'s planned steps, within bounds', () => {
+  it('takes a tenth of the run\'s planned steps, at most three epochs\' worth, within bounds', () => {
     expect(finderSteps(30, 4)).toBe(LR_FINDER.minSteps);
-    expect(finderSteps(30, 100)).toBe(300);
+    expect(finderSteps(30, 50)).toBe(150);
     expect(finderSteps(30, 200)).toBe(LR_FINDER.maxSteps);
+    // Planned epochs are an upper bound under early stopping: at most three epochs' worth.
+    expect(finderSteps(1000, 40)).toBe(120);
   });
 
   it('smooths with a debiased moving average, and stops once the loss blows up', () => {
