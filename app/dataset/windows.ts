@@ -35,7 +35,12 @@ export const WindowSpec = z.object({
 });
 export type WindowSpec = z.infer<typeof WindowSpec>;
 
-export const DEFAULT_WINDOW_SPEC: Omit<WindowSpec, 'timeColumn'> = { lookback: 10, horizon: 1, differencing: 'none' };
+/**
+ * Differencing 'diff' by default: the model predicts the change from the window's last value, so
+ * a model that learns nothing is the naive "last value" forecast rather than far worse (a series
+ * that trends out of its training range cannot be predicted in levels).
+ */
+export const DEFAULT_WINDOW_SPEC: Omit<WindowSpec, 'timeColumn'> = { lookback: 10, horizon: 1, differencing: 'diff' };
 
 /**
  * How the model's target relates to the target column, written into preprocessing.json so that a

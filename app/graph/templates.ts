@@ -66,10 +66,14 @@ export function templateProblem(name: TemplateName, shape: InputShape): string |
   return undefined;
 }
 
-/** The template a fresh model starts from: the one made for this kind of data. */
+/**
+ * The template a fresh model starts from: the one made for this kind of data. Time-series
+ * windows start linear (an autoregression on the differenced window, the strong baseline of
+ * short series: an LSTM on a few hundred windows mostly fits noise); lstm is one click away.
+ */
 export function defaultTemplate(shape: InputShape): TemplateName {
   const rank = inputDims(shape).length;
-  return rank === 3 ? 'cnn' : rank === 2 ? 'lstm' : 'mlp';
+  return rank === 3 ? 'cnn' : rank === 2 ? 'linear' : 'mlp';
 }
 
 /** The templates that can start from data of this shape. */

@@ -74,7 +74,8 @@ export function autoFields(config: TrainConfig): AutoField[] {
  */
 export function resolveAutoSettings<C extends TrainConfig>(config: C, facts: DataFacts): C & { epochs: number; batchSize: number } {
   const batchSize = config.batchSize === 'auto' ? autoBatchSize(facts) : config.batchSize;
-  const epochs = config.epochs === 'auto' ? autoEpochs(facts, batchSize) : config.epochs;
+  // Auto epochs always leave room after a warm-up (which must be shorter than the run).
+  const epochs = config.epochs === 'auto' ? Math.max(autoEpochs(facts, batchSize), (config.warmupEpochs ?? 0) + 10) : config.epochs;
   return { ...withAutoEarlyStopping(config, facts.kind), epochs, batchSize };
 }
 

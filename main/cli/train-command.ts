@@ -473,8 +473,14 @@ function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: numbe
     recoveries: run.recoveries ?? [],
     // learningRate 'auto': config.learningRate is the rate the LR range test found.
     ...lrFinderMetrics(run),
-    // A forecaster's baseline_val_mae is the naive last value's in the target's own units (see forecast).
-    final: final && { ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')), ...baselineFinal(run), ...(forecast ? { baseline_val_mae: forecast.baseline_val_mae } : {}), ...testFinal(run) },
+    // A forecaster's val_mae and baseline_val_mae are both in the target's own units (differencing
+    // undone, see forecast); the MAE of the differenced target the model trained on is val_mae_differenced.
+    final: final && {
+      ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')),
+      ...baselineFinal(run),
+      ...(forecast ? { val_mae: forecast.model_val_mae, val_mae_differenced: final.val_mae ?? null, baseline_val_mae: forecast.baseline_val_mae } : {}),
+      ...testFinal(run),
+    },
     ...(forecast ? { forecast } : {}),
     diagnosis: diagnoseRun(run).map(({ kind, severity, title, explanation, evidence, fixes }) => ({ kind, severity, title, explanation, evidence, fixes })),
     export: { format: 'tfjs-layers', max_abs_diff: maxAbsDiff, rows_compared: rowsCompared },
@@ -487,7 +493,8 @@ function resultLine(run: RunSummary, kept: KeptEpoch): string {
   const metric = run.task === 'classification' ? 'accuracy' : 'mae';
   const value = logs[`val_${metric}`];
   const base = run.baseline?.[metric === 'accuracy' ? 'val_accuracy' : 'val_mae'];
-  const score = value == null ? '' : `, val_${metric} ${value.toPrecision(4)}${base != null ? ` (naive baseline ${base.toPrecision(4)})` : ''}`;
+  // A forecaster's scores in the target's units come on the Forecast line (differencing undone).
+  const score = value == null || run.taskSpec.timeSeries ? '' : `, val_${metric} ${value.toPrecision(4)}${base != null ? ` (naive baseline ${base.toPrecision(4)})` : ''}`;
   return `Model: ${describeKept(kept)}: val_loss ${logs['val_loss']?.toPrecision(4) ?? '-'}${score}.`;
 }
 

@@ -39,11 +39,26 @@ afterAll(async () => {
 });
 
 describe('layerlab train --time-column: a forecaster from the CLI', () => {
+  it('on its defaults (only --time-column) forecasts changes with a linear autoregression and beats the naive last value', async () => {
+    const out = path.join(tmp, 'defaults');
+    const run = await layerlab(['train', '--data', csvFile, '--target', 'value', '--time-column', 'day', '--out', out]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.forecast).toMatchObject({ differencing: 'diff', lookback: 10 });
+    expect(metrics.config).toMatchObject({ epochs: expect.any(Number), batchSize: 32, earlyStopping: { monitor: 'val_loss', restoreBestWeights: true } });
+    expect(JSON.stringify(JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8')).modelTopology)).not.toContain('LSTM');
+    // Both MAEs in the target's units, side by side in final as in forecast.
+    expect(metrics.final.val_mae).toBe(metrics.forecast.model_val_mae);
+    expect(metrics.final.baseline_val_mae).toBe(metrics.forecast.baseline_val_mae);
+    expect(metrics.forecast.model_val_mae).toBeLessThan(metrics.forecast.baseline_val_mae);
+  });
+
   it('trains the lstm template on windows and reports it beside the naive last value, in the target’s units', async () => {
     const out = path.join(tmp, 'lstm');
     const run = await layerlab(
       ['train', '--data', csvFile, '--target', 'value', '--time-column', 'day', '--lookback', '4', '--horizon', '1', '--differencing', 'diff',
-        '--template', 'lstm', '--epochs', '8', '--batch-size', '16', '--validation-split', '0.25', '--seed', '3', '--out', out],
+        '--template', 'lstm', '--epochs', '8', '--batch-size', '16', '--learning-rate', '0.01', '--validation-split', '0.25', '--seed', '3', '--out', out],
       { LAYERLAB_BACKEND: 'wasm' },
     ); // prettier-ignore
     expect(run.stderr).toBe('');

@@ -78,7 +78,8 @@ describe('diagnosis end to end through the services', () => {
   it('an over-parameterised model overfits, the fix is applied, and the retrained run generalises better', async () => {
     const { id } = await api.invoke('project.create', { name: 'Overfit me' });
     await api.invoke('dataset.importText', { projectId: id, fileName: 'small.csv', text: regressionCsv() });
-    const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 40, batchSize: 16, learningRate: 0.01, validationSplit: 0.25, seed: 7 };
+    // Early stopping off (it is on by default): this run is meant to overfit to its end.
+    const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 40, batchSize: 16, learningRate: 0.01, validationSplit: 0.25, seed: 7, earlyStopping: null };
 
     const first = await train(id, bigMlp(), config);
     // The naive baseline is on the run, in the target's units (y has a std near 4, so MSE near 16).

@@ -131,7 +131,9 @@ describe('image datasets through the contract', () => {
     const zip = Buffer.from(zipSync(entries));
     await upload(id, 'zip-1', [{ path: 'pets.zip', bytes: zip }], MAX_UPLOAD_REQUEST_BYTES);
     const fromZip = await api.invoke('dataset.importImages', { projectId: id, source: { kind: 'upload', uploadId: 'zip-1' } });
-    expect(fromZip.imageDataset).toMatchObject({ name: 'pets', sourceFile: 'pets.zip', count: 9, width: 64, color: 'rgb' });
+    expect(fromZip.imageDataset).toMatchObject({ name: 'pets', sourceFile: 'pets.zip', count: 9, width: 18, height: 18, color: 'rgb' });
+    // Size and colour left to the import: 20×16 and 16×20 images give a square of their median side (√320 ≈ 18), colour since they are red and blue.
+    expect(fromZip.imageDataset?.chosen).toMatch(/sizes vary .*stored at 18×18; in colour/);
 
     const byPath = await api.invoke('dataset.importImages', { projectId: id, source: { kind: 'path', path: fixture }, options: { color: 'grayscale', width: 12, height: 10, fit: 'crop' } });
     expect(byPath.imageDataset).toMatchObject({ name: 'pets', channels: 1, width: 12, height: 10, fit: 'crop' });

@@ -22,7 +22,7 @@ describe('layerlab train: the training flags', () => {
     const out = path.join(tmp, 'flags');
     const run = await cli(
       'train', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--epochs', '12', '--batch-size', '16',
-      '--optimizer', 'momentum', '--nesterov', '--loss', 'sparseCategoricalCrossentropy', '--metrics', 'accuracy',
+      '--optimizer', 'momentum', '--learning-rate', '0.01', '--nesterov', '--loss', 'sparseCategoricalCrossentropy', '--metrics', 'accuracy',
       '--early-stopping-patience', '2', '--early-stopping-min-delta', '100', '--restore-best',
       '--lr-schedule', 'step', '--lr-step-every', '2', '--lr-factor', '0.5', '--warmup-epochs', '1', '--class-weights', 'balanced', '--clip-norm', '1',
     ); // prettier-ignore
@@ -55,7 +55,7 @@ describe('layerlab train: the training flags', () => {
       [['--lr-schedule', 'cosine', '--lr-step-every', '3'], /^--lr-step-every does not apply to --lr-schedule cosine/],
       [['--lr-schedule', 'step', '--lr-factor', '2'], /^--lr-factor: the factor must be below 1\./],
       [['--restore-best'], /^--restore-best needs --early-stopping-patience N/],
-      [['--warmup-epochs', '30'], /^--warmup-epochs: warm-up epochs \(30\) must be fewer than epochs \(30\)\./],
+      [['--epochs', '30', '--warmup-epochs', '30'], /^--warmup-epochs: warm-up epochs \(30\) must be fewer than epochs \(30\)\./],
       [['--clip-norm=-1'], /^--clip-norm: clip norm must be above 0\./],
       [['--class-weights', '1,x'], /^--class-weights must be "balanced" or numbers/],
       [['--class-weights', '1,2'], /^--class-weights: 2 weights given, but this task has 3 classes/],
