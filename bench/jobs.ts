@@ -1,5 +1,5 @@
 /**
- * Whole jobs as a user runs them: `npm run bench:jobs -- [--repeat N] [--only a,b] [--list] [--keep]`.
+ * Whole jobs as a user runs them: `npm run bench:jobs -- [--repeat N] [--only a,b] [--list] [--keep] [--json FILE]`.
  *
  * Each job runs the Layerlab CLI as a process on its defaults — only the required flags (`--data`,
  * `--target`, `--out`, and `--time-column` for a forecast) — beside a plain PyTorch, pandas or
@@ -59,6 +59,7 @@ const { values: args } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
     cache: { type: 'string' },
     'import-rows': { type: 'string', default: '1000000' },
+    json: { type: 'string' },
   },
 });
 
@@ -217,22 +218,25 @@ function reason(proc: Proc): string {
 
 interface Metrics {
   task?: string;
-  config?: { validationSplit?: number };
+  config?: { validationSplit?: number; learningRate?: number | string };
   final?: Record<string, number> | null;
   epochs?: Record<string, number>[];
   early_stopped?: { bestEpoch: number | null; restored?: boolean; stoppedAt: number } | null;
   forecast?: { model_val_mae: number; baseline_val_mae: number; val_windows: number; lookback: number; horizon: number; differencing: string };
 }
 
+/** The learning rate the run used (its config, 'auto' resolved), for the quality note. */
+const lrNote = (metrics: Metrics) => (typeof metrics.config?.learningRate === 'number' ? `, lr ${metrics.config.learningRate.toPrecision(2)}` : '');
+
 /** The model's validation score as metrics.json gives it: the kept epoch's when early stopping restored one. */
 function finalScore(metrics: Metrics, key: 'val_accuracy' | 'val_mae'): { value: number | null; note: string } {
   const es = metrics.early_stopped;
   if (es && es.restored && es.bestEpoch !== null) {
     const kept = metrics.epochs?.find((e) => e.epoch === es.bestEpoch);
-    if (kept?.[key] !== undefined) return { value: kept[key]!, note: `early-stopped, epoch ${es.bestEpoch + 1} kept` };
+    if (kept?.[key] !== undefined) return { value: kept[key]!, note: `early-stopped, epoch ${es.bestEpoch + 1} of ${metrics.epochs?.length ?? '?'} kept${lrNote(metrics)}` };
   }
   const value = metrics.final?.[key];
-  return { value: value ?? null, note: `${metrics.epochs?.length ?? '?'} epochs` };
+  return { value: value ?? null, note: `${metrics.epochs?.length ?? '?'} epochs${lrNote(metrics)}` };
 }
 
 async function readJson<T>(file: string): Promise<T | null> {
@@ -348,7 +352,7 @@ async function runJob(job: Job, dataDir: string, work: string, repeat: number, p
     const f = metrics?.forecast;
     if (f && !ours.failure) {
       ours.quality = f.model_val_mae;
-      oursText = `MAE ${fmt(f.model_val_mae)} (naive ${fmt(f.baseline_val_mae)}; ${f.val_windows} windows)`;
+      oursText = `MAE ${fmt(f.model_val_mae)} (naive ${fmt(f.baseline_val_mae)}; ${f.val_windows} windows${metrics ? lrNote(metrics) : ''})`;
     } else if (!ours.failure) oursText = 'no forecast in metrics.json';
     const e = peer.extra;
     if (e && !peer.failure) {
@@ -444,6 +448,12 @@ async function main(): Promise<void> {
     printTable(results, repeat);
     if (Math.max(...loads) > os.cpus().length) {
       process.stdout.write(`The machine was busy (load average up to ${Math.max(...loads).toFixed(1)} on ${os.cpus().length} CPUs during the run): wall times swing with other work; CPU times are steadier.\n`);
+    }
+    if (args.json) {
+      const side = (s: Side | null) => s && { seconds: s.seconds, cpu_seconds: s.cpuSeconds, peak_mb: s.peakMb, quality: s.quality, failure: s.failure ?? null, ...(s.extra ? { output: s.extra } : {}) };
+      const payload = results.map((r) => ({ job: r.job.name, kind: r.job.kind, title: r.job.title, layerlab: side(r.ours), peer: side(r.peer), layerlab_quality: r.oursText, peer_quality: r.peerText, target: r.target }));
+      await writeFile(args.json, `${JSON.stringify({ date: new Date().toISOString(), repeat, cpus: os.cpus().length, loads, jobs: payload }, null, 2)}\n`);
+      process.stdout.write(`Wrote ${args.json}.\n`);
     }
     process.stdout.write(`Whole bench: ${((performance.now() - started) / 1000 / 60).toFixed(1)} min; load average (1 min) now ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs.\n`);
   } finally {
