@@ -5,6 +5,7 @@ import { formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { TimeSeriesForecast } from '../dataset/TimeSeriesForecast';
 import { useRunView } from '../train/run-view';
 import { VerdictCard } from './VerdictCard';
+import { keptEpoch } from '../../../../app/project/kept-epoch';
 import './diagnosis.css';
 
 /** The verdicts on the run being shown, live while it trains, with the naive baseline beside its scores. */
@@ -15,13 +16,15 @@ export function DiagnosisPanel() {
   const verdicts = useMemo(() => (run && epochs ? diagnoseRun(run, epochs) : []), [run, epochs]);
   if (!view || !run) return null;
   const running = run.status === 'running';
+  // Beside the baseline: the model's scores (its kept epoch's once it ended), as everywhere else.
+  const shown = running ? view.epochs.at(-1) : (keptEpoch({ epochs: view.epochs, earlyStopped: run.earlyStopped })?.logs ?? view.epochs.at(-1));
   return (
     <section className="card diagnosis-panel" data-testid="diagnosis-panel" aria-label="Diagnosis">
       <h2>Diagnosis</h2>
       {run.headBaselines && run.headBaselines.length > 0 ? (
-        <HeadBaselineTable heads={run.headBaselines} last={view.epochs.at(-1)} />
+        <HeadBaselineTable heads={run.headBaselines} last={shown} />
       ) : (
-        <BaselineTable baseline={run.baseline ?? null} last={view.epochs.at(-1)} metric={view.metric} />
+        <BaselineTable baseline={run.baseline ?? null} last={shown} metric={view.metric} />
       )}
       {run.forecast && <TimeSeriesForecast forecast={run.forecast} target={run.taskSpec.target} />}
       {verdicts.length === 0 ? (

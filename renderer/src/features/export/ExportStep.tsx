@@ -6,16 +6,36 @@ import { useActions, useProject } from '../../app/context';
 import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { PlaygroundPanel } from '../playground/PlaygroundPanel';
 import { ExportResultCard } from './ExportResultCard';
+import { keptEpoch } from '../../../../app/project/kept-epoch';
 import './export.css';
 
 const NO_RUNS: RunSummary[] = [];
 
 function runLabel(run: RunSummary): string {
-  const last = run.epochs.at(-1);
+  // The model's own scores: its kept epoch's (the restored best one, else the last).
+  const last = keptEpoch(run)?.logs;
   const metric = metricFor(run.task);
   const v = last?.[`val_${metric}`];
   const score = metric === 'accuracy' ? `val acc ${formatPercent(v)}` : `val MAE ${formatStat(v)}`;
   return `${formatDateTime(run.startedAt)} · ${run.status} · val loss ${formatLoss(last?.val_loss)} · ${score}`;
+}
+
+/**
+ * The run an export starts from unless the user picks another: the completed run whose model
+ * scores best on validation (accuracy, else the lowest MAE, else the lowest validation loss), not
+ * merely the latest, which may be a cancelled or worse one.
+ */
+export function bestRun(runs: readonly RunSummary[]): RunSummary | undefined {
+  const score = (run: RunSummary): number => {
+    const logs = keptEpoch(run)?.logs;
+    const metric = metricFor(run.task);
+    const v = logs?.[`val_${metric}`];
+    if (v !== undefined && v !== null && Number.isFinite(v)) return metric === 'accuracy' ? v : -v;
+    const loss = logs?.val_loss;
+    return loss !== undefined && loss !== null && Number.isFinite(loss) ? -loss : Number.NEGATIVE_INFINITY;
+  };
+  const completed = runs.filter((r) => r.status === 'completed' && r.hasModel);
+  return completed.reduce<RunSummary | undefined>((best, r) => (best === undefined || score(r) > score(best) ? r : best), undefined);
 }
 
 export function ExportStep() {
@@ -33,7 +53,8 @@ export function ExportStep() {
   const result = useProject((s) => s.exportResult);
   const error = useProject((s) => s.exportError);
 
-  const chosen = exportable.find((r) => r.id === runId) ?? exportable[0];
+  const best = bestRun(exportable);
+  const chosen = exportable.find((r) => r.id === runId) ?? best ?? exportable[0];
   const defaultDir = chosen ? `${projectPath || '<project>'}/exports/${chosen.id}` : '';
 
   const submit = async (e: FormEvent) => {
@@ -64,11 +85,17 @@ export function ExportStep() {
             <select className="select" data-testid="export-run-select" value={chosen?.id ?? ''} onChange={(e) => setRunId(e.target.value)}>
               {exportable.map((r, i) => (
                 <option key={r.id} value={r.id}>
-                  {i === 0 ? 'Latest: ' : ''}
+                  {[r.id === best?.id ? 'Best' : '', i === 0 ? 'Latest' : ''].filter(Boolean).join(', ')}
+                  {r.id === best?.id || i === 0 ? ': ' : ''}
                   {runLabel(r)}
                 </option>
               ))}
             </select>
+            {runId === null && best && (
+              <span className="field-hint muted" data-testid="export-run-why">
+                The completed run whose model scores best on validation{best.id === exportable[0]?.id ? ' (also the latest)' : ''}.
+              </span>
+            )}
           </label>
           <label className="field">
             <span className="field-label">Format</span>

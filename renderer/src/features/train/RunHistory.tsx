@@ -4,6 +4,7 @@ import { useProject, useRuns, useWorkbench } from '../../app/context';
 import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { runEpochs } from './run-store';
 import { newest } from './run-view';
+import { keptEpoch } from '../../../../app/project/kept-epoch';
 
 const NO_RUNS: RunSummary[] = [];
 
@@ -27,7 +28,9 @@ export function RunHistory() {
       ) : (
         <ul className="run-history" data-testid="run-history">
           {sorted.map((run) => {
-            const last = runEpochs(run, live[run.id]).at(-1);
+            const epochs = runEpochs(run, live[run.id]);
+            // A finished run shows its model's scores (the kept epoch's); a running one its latest.
+            const last = run.status === 'running' ? epochs.at(-1) : (keptEpoch({ epochs, earlyStopped: run.earlyStopped })?.logs ?? epochs.at(-1));
             const metric = metricFor(run.task);
             const value = last?.[`val_${metric}`];
             return (
@@ -45,7 +48,7 @@ export function RunHistory() {
                     <span className={`status-badge small status-${run.status}`}>{run.status}</span>
                   </span>
                   <span className="run-item-bottom muted">
-                    {run.trainConfig.epochs} epochs · {run.trainConfig.optimizer} ·{' '}
+                    {run.status === 'running' ? `${epochs.length}/${run.trainConfig.epochs}` : epochs.length} epochs · {run.trainConfig.optimizer} ·{' '}
                     {run.status === 'running' && !last
                       ? 'starting…'
                       : `val loss ${formatLoss(last?.val_loss)} · val ${metric === 'accuracy' ? 'acc' : 'MAE'} ${metric === 'accuracy' ? formatPercent(value) : formatStat(value)}`}

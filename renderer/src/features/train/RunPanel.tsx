@@ -1,10 +1,12 @@
 import { useDeferredValue } from 'react';
 import type { BackendReport, EpochLogs, RunSummary } from '../../../../app/project/schema';
-import { useProject, useRuns } from '../../app/context';
+import { formatRate, type LrFinderResult } from '../../../../app/training/lr-finder';
+import { useActions, useProject, useRuns } from '../../app/context';
 import { formatDuration, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { LossChart, MetricChart } from './charts';
 import { LrFinderChart } from './LrFinderChart';
 import type { BatchPoint } from './run-store';
+import { describeKept, keptEpoch } from '../../../../app/project/kept-epoch';
 import { useRunView } from './run-view';
 
 /**
@@ -55,9 +57,13 @@ export function RunPanel() {
   }
 
   const { run, epochs, live, metric, epochNow } = view;
-  const total = run.trainConfig.epochs;
+  const planned = run.trainConfig.epochs;
   const running = run.status === 'running';
-  const progress = running && live?.lastBatch ? (live.lastBatch.epoch + (live.lastBatch.batch + 1) / Math.max(1, live.lastBatch.batches)) / total : epochs.length / total;
+  const progress = running && live?.lastBatch ? (live.lastBatch.epoch + (live.lastBatch.batch + 1) / Math.max(1, live.lastBatch.batches)) / planned : running ? epochs.length / planned : 1;
+  const kept = keptEpoch(run);
+  // The charts span the epochs run once it ended (a 14-epoch run fills its axis, not 5% of 0–300),
+  // and grow ahead of the curve while it trains.
+  const chartEpochs = running ? Math.min(planned, Math.max(10, Math.ceil(epochs.length * 1.25))) : Math.max(1, epochs.length);
 
   return (
     <section className="card run-panel">
@@ -71,7 +77,7 @@ export function RunPanel() {
           </span>
         )}
         <span className="epoch-counter" data-testid="epoch-counter">
-          Epoch {epochNow} / {total}
+          {running || epochs.length === planned ? `Epoch ${epochNow} / ${running && run.trainConfig.earlyStopping ? `up to ${planned}` : planned}` : `${epochs.length} epochs run (of up to ${planned})`}
         </span>
         <span className="run-meta muted">
           {new Date(run.startedAt).toLocaleTimeString()}
@@ -92,14 +98,19 @@ export function RunPanel() {
           {startError}
         </div>
       )}
-      <FinalMetrics run={run} last={epochs.at(-1)} metric={metric} />
-      <LiveCharts epochs={epochs} batches={live?.batches} total={total} metric={severalHeads(run) ? null : metric} />
+      <FinalMetrics run={run} last={running ? epochs.at(-1) : kept?.logs} metric={metric} />
+      {!running && kept?.restored && (
+        <p className="muted" data-testid="kept-epoch-note">
+          These are the scores of the model you get: {describeKept(kept)}.
+        </p>
+      )}
+      <LiveCharts epochs={epochs} batches={live?.batches} total={chartEpochs} metric={severalHeads(run) ? null : metric} />
       {running && run.trainConfig.learningRate === 'auto' && !run.lrFinder && (
         <p className="muted" data-testid="lr-finder-running">
           Finding the learning rate (LR range test) before the first epoch…
         </p>
       )}
-      {run.lrFinder && <LrFinderChart found={run.lrFinder} />}
+      {run.lrFinder && <LrFinderResultView run={run} found={run.lrFinder} />}
       <BackendInfo backend={run.backend ?? engineBackend} note={run.backend ? 'was used' : 'is in use'} />
     </section>
   );
@@ -142,7 +153,8 @@ const EXTRA_METRICS: { key: 'precision' | 'recall' | 'auc' | 'rmse' | 'r2' | 'ma
 function FinalMetrics({ run, last, metric }: { run: RunSummary; last: EpochLogs | undefined; metric: 'accuracy' | 'mae' }) {
   const fmt = metric === 'accuracy' ? formatPercent : formatStat;
   const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
-  const word = run.status === 'running' ? 'Latest' : 'Final';
+  // Once it ended, the kept epoch's scores (the restored best one's, else the last's): the model's own.
+  const word = run.status === 'running' ? 'Latest' : 'Model';
   const tiles = [
     { label: 'Training loss', value: formatLoss(last?.loss) },
     { label: 'Validation loss', value: formatLoss(last?.val_loss), key: true },
@@ -201,5 +213,24 @@ function BackendInfo({ backend, note }: { backend: BackendReport | null; note: s
         </span>
       )}
     </span>
+  );
+}
+
+/** A run's LR range test: the curve, and for a test run alone (Find learning rate) a button to train with its rate. */
+function LrFinderResultView({ run, found }: { run: RunSummary; found: LrFinderResult }) {
+  const { adoptLearningRate } = useActions();
+  const alone = !run.hasModel && run.epochs.length === 0 && run.status === 'completed';
+  return (
+    <>
+      {alone && (
+        <div className="run-notice" data-testid="lr-finder-only">
+          LR range test only: no model was trained.{' '}
+          <button type="button" className="btn btn-secondary" data-testid="use-found-rate" onClick={() => adoptLearningRate(found.suggestion)}>
+            Train with {formatRate(found.suggestion)}
+          </button>
+        </div>
+      )}
+      <LrFinderChart found={found} />
+    </>
   );
 }
