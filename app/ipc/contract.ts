@@ -127,6 +127,18 @@ export type LearningCurve = z.infer<typeof LearningCurve>;
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
+/** A run's setup: what run.start trains with (and run.findLearningRate tests rates on). */
+const RunStartInput = z
+  .object({
+    projectId: ProjectId,
+    taskSpec: TaskSpec,
+    graph: ModelGraph,
+    trainConfig: TrainConfig,
+    /** Image datasets: how training batches are augmented (off when absent). */
+    augmentation: Augmentation.optional(),
+  })
+  .strict();
+
 export const channels = {
   'app.info': channel(z.object({}).strict(), AppInfo),
   'project.list': channel(z.object({}).strict(), z.array(ProjectListItem)),
@@ -175,17 +187,12 @@ export const channels = {
   'dataset.images': channel(imageChannelInputs.images, DatasetImages),
   /** Import a TF.js / Keras model file as the project's graph, its weights stored in the project. */
   'model.import': channel(ModelImportInput, z.object({ state: ProjectState, summary: ModelImportSummary })),
-  'run.start': channel(
-    z.object({
-      projectId: ProjectId,
-      taskSpec: TaskSpec,
-      graph: ModelGraph,
-      trainConfig: TrainConfig,
-      /** Image datasets: how training batches are augmented (off when absent). */
-      augmentation: Augmentation.optional(),
-    }).strict(),
-    RunSummary,
-  ),
+  'run.start': channel(RunStartInput, RunSummary),
+  /**
+   * The LR range test alone, on demand: started as a run of these settings that trains nothing
+   * and records lrFinder (its curve and suggested rate) when it ends (run.ended), no model.
+   */
+  'run.findLearningRate': channel(RunStartInput, RunSummary),
   'run.cancel': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),
   /** Hold a training run after its current batch; false when that run is not training. */
   'run.pause': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),

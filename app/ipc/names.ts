@@ -19,6 +19,7 @@ export const CHANNEL_NAMES = [
   'dataset.images',
   'model.import',
   'run.start',
+  'run.findLearningRate',
   'run.cancel',
   'run.pause',
   'run.resume',

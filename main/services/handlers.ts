@@ -76,6 +76,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...createImageHandlers({ projects, imports, ...(deps.bus ? { bus: deps.bus } : {}) }),
     'model.import': async (input) => importModelIntoProject(projects, input),
     'run.start': async (input) => runs.start(input),
+    'run.findLearningRate': async (input) => runs.start({ ...input, lrFinderOnly: true }),
     'run.cancel': async ({ projectId, runId }) => ({ cancelled: runs.cancel(projectId, runId) }),
     'run.pause': async ({ projectId, runId }) => ({ accepted: runs.pause(projectId, runId) }),
     'run.resume': async ({ projectId, runId }) => ({ accepted: runs.resume(projectId, runId) }),

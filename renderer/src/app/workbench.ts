@@ -154,6 +154,28 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     }
   };
 
+  /** Start a run (run.start) or an LR range test alone (run.findLearningRate) on the current settings. */
+  async function launchRun(channel: 'run.start' | 'run.findLearningRate'): Promise<void> {
+    const current = project.getState().current;
+    const config = trainForm.getState().config;
+    const parsedGraph = ModelGraph.safeParse(graph.getState().graph);
+    const taskSpec = current?.project.taskSpec;
+    if (!current || !config || !taskSpec || !parsedGraph.success || runs.getState().starting) return;
+    flushSaves();
+    runs.setState({ starting: true, startError: null, selectedRunId: null });
+    try {
+      // An image dataset's runs augment their training batches as the data step set it.
+      const augmentation = current.imageDataset ? current.project.augmentation : undefined;
+      const run = await api.invoke(channel, { projectId: current.id, taskSpec, graph: parsedGraph.data, trainConfig: config, ...(augmentation ? { augmentation } : {}) });
+      upsertRun(run);
+      runs.setState({ activeRunId: run.status === 'running' ? run.id : null });
+    } catch (error) {
+      runs.setState({ startError: messageOf(error) });
+    } finally {
+      runs.setState({ starting: false });
+    }
+  }
+
   const actions = {
     async loadAppInfo() {
       try {
@@ -294,25 +316,18 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       await reportSave(api.invoke('project.save', { projectId, taskSpec: spec }));
     },
 
-    async startRun() {
-      const current = project.getState().current;
-      const config = trainForm.getState().config;
-      const parsedGraph = ModelGraph.safeParse(graph.getState().graph);
-      const taskSpec = current?.project.taskSpec;
-      if (!current || !config || !taskSpec || !parsedGraph.success || runs.getState().starting) return;
-      flushSaves();
-      runs.setState({ starting: true, startError: null, selectedRunId: null });
-      try {
-        // An image dataset's runs augment their training batches as the data step set it.
-        const augmentation = current.imageDataset ? current.project.augmentation : undefined;
-        const run = await api.invoke('run.start', { projectId: current.id, taskSpec, graph: parsedGraph.data, trainConfig: config, ...(augmentation ? { augmentation } : {}) });
-        upsertRun(run);
-        runs.setState({ activeRunId: run.status === 'running' ? run.id : null });
-      } catch (error) {
-        runs.setState({ startError: messageOf(error) });
-      } finally {
-        runs.setState({ starting: false });
-      }
+    startRun() {
+      return launchRun('run.start');
+    },
+
+    /** The LR range test alone on the current settings: a run that trains nothing and records its curve. */
+    findLearningRate() {
+      return launchRun('run.findLearningRate');
+    },
+
+    /** Train with a fixed rate from now on (the one an LR range test suggested). */
+    adoptLearningRate(rate: number) {
+      trainForm.getState().set('learningRate', String(Number(rate.toPrecision(2))));
     },
 
     async cancelRun() {

@@ -85,4 +85,27 @@ describe("a run with learningRate 'auto'", () => {
     const project = await api.invoke('project.open', { projectId: created.id });
     expect(project.project.trainConfig.learningRate).toBe('auto');
   }, 60_000);
+
+  it('run.findLearningRate runs the test alone: a run that records lrFinder and trains nothing', async () => {
+    const created = await api.invoke('project.create', { name: 'find-lr' });
+    const text = await readFile(path.join(ROOT, 'resources', 'house-prices.csv'), 'utf8');
+    const imported = await api.invoke('dataset.importText', { projectId: created.id, fileName: 'house-prices.csv', text });
+    const taskSpec = { target: 'price_keur', task: 'regression' as const };
+    const shape = taskShape(imported.dataset!, taskSpec);
+    const graph = templateGraph('mlp', shape.inputWidth, shape.head);
+    const ended = new Promise<EventPayload<'run.ended'>>((resolve) => {
+      const off = api.on('run.ended', (payload) => {
+        off();
+        resolve(payload);
+      });
+    });
+    const started = await api.invoke('run.findLearningRate', { projectId: created.id, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, learningRate: 0.01 } });
+    const { run } = await ended;
+    expect(run.id).toBe(started.id);
+    expect(run).toMatchObject({ status: 'completed', hasModel: false, epochs: [] });
+    expect(run.lrFinder!.suggestion).toBeGreaterThanOrEqual(1e-4);
+    expect(run.lrFinder!.suggestion).toBeLessThanOrEqual(1e-2);
+    expect(run.trainConfig.learningRate).toBe(run.lrFinder!.suggestion);
+    await expect(api.invoke('run.findLearningRate', { projectId: created.id, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, learningRate: 'fast' } } as never)).rejects.toThrow(/learning rate/i);
+  }, 60_000);
 });

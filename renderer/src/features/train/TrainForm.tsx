@@ -54,7 +54,7 @@ export function TrainForm() {
   const values = useTrainForm((s) => s.values);
   const errors = useTrainForm((s) => s.errors);
   const { stores } = useWorkbench();
-  const { startRun, cancelRun, pauseRun, resumeRun } = useActions();
+  const { startRun, cancelRun, pauseRun, resumeRun, findLearningRate } = useActions();
   const starting = useRuns((s) => s.starting);
   const cancelling = useRuns((s) => s.cancelling);
   const activeRunId = useRuns((s) => s.activeRunId);
@@ -108,6 +108,16 @@ export function TrainForm() {
         </button>
         <button type="button" className="btn btn-secondary" data-testid="cancel-button" disabled={!activeRunId || cancelling} onClick={() => void cancelRun()}>
           {cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-secondary field-wide"
+          data-testid="find-lr-button"
+          title="Run the LR range test alone on these settings: its curve and suggested rate, no training"
+          disabled={blockers.length > 0}
+          onClick={() => void findLearningRate()}
+        >
+          Find learning rate
         </button>
         {paused ? (
           <button type="button" className="btn btn-secondary field-wide" data-testid="resume-button" disabled={!activeRunId || pausing} onClick={() => void resumeRun()}>
