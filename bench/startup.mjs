@@ -9,6 +9,7 @@
 // both see the same load. No figure is asserted: this machine is shared, so the load average
 // is printed beside them.
 import { fork, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,8 +25,11 @@ const bin = path.join(root, 'bin', 'layerlab.mjs');
 const tsxUrl = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/index\.cjs$/, 'index.mjs');
 const sourceMain = pathToFileURL(path.join(root, 'main', 'cli', 'main.ts')).href;
-// The CLI as bin/layerlab.mjs ran it before: tsx registered, then the sources imported.
-const tsxCli = `const { register } = await import(${JSON.stringify(tsxApi)}); register(); const { main } = await import(${JSON.stringify(sourceMain)}); process.exitCode = await main(process.argv.slice(1));`;
+// The CLI as bin/layerlab.mjs ran it before: tsx registered, then the sources imported. A file,
+// not -e: `node -e CODE -- inspect …` would start Node's debugger.
+const tsxCli = path.join(os.tmpdir(), `layerlab-startup-tsx-${process.pid}.mjs`);
+writeFileSync(tsxCli, `const { register } = await import(${JSON.stringify(tsxApi)});\nregister();\nconst { main } = await import(${JSON.stringify(sourceMain)});\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+process.on('exit', () => rmSync(tsxCli, { force: true }));
 
 /** Wall time of a whole process, from spawn to exit, in seconds; throws if it fails. */
 function timeProcess(args) {
@@ -61,8 +65,8 @@ function timeEngineReady(entry, execArgv) {
 }
 
 const cases = [
-  { name: '--help', target: 0.3, compiled: () => timeProcess([bin, '--help']), tsx: () => timeProcess(['--input-type=module', '-e', tsxCli, '--', '--help']) },
-  { name: 'inspect resources/iris.csv', target: null, compiled: () => timeProcess([bin, 'inspect', 'resources/iris.csv']), tsx: () => timeProcess(['--input-type=module', '-e', tsxCli, '--', 'inspect', 'resources/iris.csv']) },
+  { name: '--help', target: 0.3, compiled: () => timeProcess([bin, '--help']), tsx: () => timeProcess([tsxCli, '--help']) },
+  { name: 'inspect resources/iris.csv', target: null, compiled: () => timeProcess([bin, 'inspect', 'resources/iris.csv']), tsx: () => timeProcess([tsxCli, 'inspect', 'resources/iris.csv']) },
   {
     name: 'engine ready',
     target: 1,
