@@ -29,7 +29,7 @@ const KERNELS = ['kernels-relaxed.wasm', 'kernels-simd.wasm'];
  * may still import an earlier chunk lazily; the automatic rebuild keeps them a day).
  */
 export async function buildNode({ root = path.resolve(here, '..'), pruneOlderThanMs = 0, logLevel = 'warning' } = {}) {
-  const { build } = await import('esbuild');
+  const esbuild = await import('esbuild');
   const startedMs = Date.now();
   const outdir = path.join(root, NODE_DIST);
   const common = {
@@ -45,7 +45,7 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
     external: ['@tensorflow/*', 'onnxruntime-node', 'sharp', 'h5wasm', 'h5wasm/*', 'esbuild', 'tsx', 'tsx/*'],
   };
   const [modules, engine] = await Promise.all([
-    build({
+    esbuild.build({
       ...common,
       entryPoints: { cli: 'main/cli/main.ts', 'csv-range-worker': 'main/data/csv-range-worker.ts' },
       outdir,
@@ -58,7 +58,7 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
     // The engine is CommonJS: TensorFlow.js is CommonJS, and an ES module importing it makes Node
     // scan every file of it for its export names first (cjs-module-lexer: ~250 ms of the
     // engine's start). As in scripts/build-electron.mjs, import.meta.url is the bundle's URL.
-    build({
+    esbuild.build({
       ...common,
       entryPoints: { engine: 'main/engine/engine-main.ts' },
       outdir,
@@ -67,7 +67,8 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
       define: { 'import.meta.url': '__layerlabImportMetaUrl' },
       banner: { js: "const __layerlabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     }),
-  ]);
+    // Else esbuild's service process would outlive the build in a CLI that rebuilt (a host runs for hours).
+  ]).finally(() => esbuild.stop());
   const result = { outputFiles: [...modules.outputFiles, ...engine.outputFiles], metafile: { inputs: { ...modules.metafile.inputs, ...engine.metafile.inputs } } };
   mkdirSync(outdir, { recursive: true });
   const outputs = [];
