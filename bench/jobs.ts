@@ -233,7 +233,7 @@ function finalScore(metrics: Metrics, key: 'val_accuracy' | 'val_mae'): { value:
   const es = metrics.early_stopped;
   if (es && es.restored && es.bestEpoch !== null) {
     const kept = metrics.epochs?.find((e) => e.epoch === es.bestEpoch);
-    if (kept?.[key] !== undefined) return { value: kept[key]!, note: `early-stopped, epoch ${es.bestEpoch + 1} of ${metrics.epochs?.length ?? '?'} kept${lrNote(metrics)}` };
+    if (kept?.[key] !== undefined) return { value: kept[key]!, note: `kept epoch ${es.bestEpoch + 1} of ${metrics.epochs?.length ?? '?'}${lrNote(metrics)}` };
   }
   const value = metrics.final?.[key];
   return { value: value ?? null, note: `${metrics.epochs?.length ?? '?'} epochs${lrNote(metrics)}` };
@@ -381,7 +381,7 @@ function fmt(x: number | null | undefined): string {
 
 function printTable(results: Result[], repeat: number): void {
   const secs = (xs: number[]) => (xs.length ? median(xs).toFixed(1) : '-');
-  const short = (text: string) => (text.length > 64 ? `${text.slice(0, 61)}...` : text);
+  const short = (text: string) => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
   const rows = results.map((r) => {
     const o = median(r.ours.seconds);
     const p = r.peer ? median(r.peer.seconds) : Number.NaN;
@@ -400,7 +400,7 @@ function printTable(results: Result[], repeat: number): void {
   process.stdout.write(
     `\nTimes: median of ${repeat} run(s) per side; whole processes by the wall clock (start-up, reading, training, writing the model), ` +
       `CPU time (user + system, all threads and waited-for children) and peak RSS by GNU time${HAS_GNU_TIME ? '' : ' (not installed here: -)'}. ` +
-      'Quality: validation accuracy (acc, higher is better) or MAE (lower is better) on a same-size split on each side; "baseline" is Layerlab\'s naive one.\n',
+      'Quality: validation accuracy (acc, higher is better) or MAE (lower is better) on a same-size split on each side; "kept epoch": early stopping kept that epoch\'s weights; "baseline" is Layerlab\'s naive one.\n',
   );
 }
 
