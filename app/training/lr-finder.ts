@@ -117,6 +117,9 @@ export interface Suggestion {
   rule: string;
 }
 
+/** The smoothed loss must fall at least this share below its starting level for the curve to be read. */
+export const MIN_DROP = 0.1;
+
 const clamp = (v: number, [lo, hi]: readonly [number, number]) => Math.min(hi, Math.max(lo, v));
 
 /**
@@ -159,6 +162,14 @@ export function suggestRate(rates: readonly number[], raw: readonly (number | nu
   const minimum = rates[minAt]!;
   const h = Math.max(2, Math.round(ys.length * 0.04));
   const from = Math.max(h, Math.floor(ys.length * 0.1));
+  // A curve that never clearly falls (a hard problem that learns nothing within the test's few
+  // steps) has no descent to read: its "steepest" point is noise (seen on a 3-class texture
+  // folder: flat at ln 3 ± 3%, noise picked 5e-5). The optimizer's usual rate is safer there.
+  const start = ys.slice(0, from).reduce((a, b) => a + b, 0) / from;
+  const drop = start !== 0 ? (start - ys[minAt]!) / Math.abs(start) : 0;
+  if (!(drop >= MIN_DROP)) {
+    return { suggestion: FALLBACK_RATE[optimizer], steepest: null, minimum, rule: `the default rate for ${optimizer} (the loss fell only ${(100 * Math.max(0, drop)).toFixed(0)}% during the test: no descent to read)` };
+  }
   let best: { slope: number; at: number } | null = null;
   for (let i = from; i <= minAt; i++) {
     const lo = Math.max(0, i - h);

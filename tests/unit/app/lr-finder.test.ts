@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../../../app/training/config';
-import { centeredLoss, finderRate, finderShouldStop, finderSteps, LR_FINDER, LossSmoother, RATE_RANGE, suggestRate } from '../../../app/training/lr-finder';
+import { centeredLoss, finderRate, finderShouldStop, finderSteps, LR_FINDER, FALLBACK_RATE, LossSmoother, RATE_RANGE, suggestRate } from '../../../app/training/lr-finder';
 
 describe('the LR range test, pure parts', () => {
   it('tests rates growing exponentially from start to end', () => {
@@ -54,6 +54,19 @@ describe('the LR range test, pure parts', () => {
     expect(suggestRate(rates, falling, 'adam').rule).toMatch(/clamped/);
     // Too few finite points: the optimizer's default rate.
     expect(suggestRate(rates.slice(0, 4), [1, 1, NaN, 1], 'adam').suggestion).toBe(1e-3);
+  });
+
+  it("falls back to the optimizer's usual rate when the loss never clearly falls (noise is not a descent)", () => {
+    // A hard 3-class problem within the test's few steps: ln 3 ± 3% noise, then blowing up.
+    const steps = 90;
+    const rates = Array.from({ length: steps }, (_, i) => finderRate(i, steps));
+    let state = 3;
+    const noise = () => ((state = (state * 16807) % 2147483647) / 2147483647 - 0.5) * 0.06;
+    const flat = rates.map((r) => Math.log(3) + noise() + (r > 2 ? (Math.log10(r) - 0.3) * 4 : 0));
+    const found = suggestRate(rates, flat, 'adam');
+    expect(found.suggestion).toBe(FALLBACK_RATE.adam);
+    expect(found.rule).toMatch(/no descent to read/);
+    expect(suggestRate(rates, flat, 'sgd').suggestion).toBe(FALLBACK_RATE.sgd);
   });
 });
 
