@@ -62,6 +62,10 @@ export const BackendReport = z.object({
   name: z.string(),
   /** Why each better backend was not used, in the order tried. */
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  /** The wasm backend's compute threads (XNNPACK's pool, the calling thread included). */
+  threads: z.number().int().positive().optional(),
+  /** Why the wasm backend runs fewer threads than chosen (the threaded build did not start). */
+  threadsNote: z.string().optional(),
 });
 export type BackendReport = z.infer<typeof BackendReport>;
 

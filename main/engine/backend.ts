@@ -5,6 +5,7 @@ import type { BackendReport } from '../../app/project/schema';
 import { installFusedLayerTraining } from './fused-layers';
 import { installLeanTapeSaves } from './lean-tape';
 import { installWasmKernelFixes } from './wasm-kernel-fixes';
+import { chooseWasmThreads, registerThreadedWasmBackend, restoreStockWasmBackend, wasmThreadsInUse } from './wasm-threads';
 
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
@@ -13,7 +14,7 @@ export function isBackendName(value: string): value is BackendName {
   return (BACKEND_ORDER as readonly string[]).includes(value);
 }
 
-type Attempt = { ok: true } | { ok: false; reason: string };
+type Attempt = { ok: true; threads?: number; threadsNote?: string } | { ok: false; reason: string };
 
 /** The first line of an error, without the stack: a reason that fits on one line of a report. */
 function firstLine(error: unknown): string {
@@ -133,7 +134,7 @@ function requireOptional(specifier: string): Attempt {
   }
 }
 
-async function tryBackend(name: BackendName): Promise<Attempt> {
+async function tryBackend(name: BackendName, wasmThreads: number): Promise<Attempt> {
   let tfName: string = name;
   if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
     const loaded = requireOptional(`@tensorflow/${name}`);
@@ -154,7 +155,29 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
     }
   }
 
-  const started = await setBackendCapturingWarnings(tfName);
+  let threadsNote: string | undefined;
+  let started: { ok: boolean; warnings: string[] };
+  if (name === 'wasm' && !tf.findBackend('wasm')) {
+    // More than one thread: tfjs' threaded build, started by the engine (wasm-threads.ts).
+    const threads = wasmThreads;
+    if (threads > 1) {
+      try {
+        registerThreadedWasmBackend(threads);
+      } catch (error) {
+        threadsNote = `one thread: the threaded build could not be set up (${firstLine(error)})`;
+      }
+    }
+    started = await setBackendCapturingWarnings(tfName);
+    if (!started.ok && threads > 1 && threadsNote === undefined) {
+      // The threaded build failed to start: the single-threaded one still may.
+      const why = started.warnings.filter((w) => !/^Initialization of backend/.test(w))[0] ?? 'no reason given';
+      threadsNote = `one thread: the threaded build failed to start (${firstLine(why)})`;
+      restoreStockWasmBackend();
+      started = await setBackendCapturingWarnings(tfName);
+    }
+  } else {
+    started = await setBackendCapturingWarnings(tfName);
+  }
   if (!started.ok) {
     const why = started.warnings.filter((w) => !/^Initialization of backend/.test(w))[0] ?? 'no reason given';
     return { ok: false, reason: `failed to initialise: ${firstLine(why)}` };
@@ -172,7 +195,8 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
   installFusedLayerTraining();
   const probe = probeBackend();
   if (probe !== null) return { ok: false, reason: `probe failed: ${probe}` };
-  return { ok: true };
+  if (name !== 'wasm') return { ok: true };
+  return { ok: true, threads: wasmThreadsInUse() ?? 1, ...(threadsNote === undefined ? {} : { threadsNote }) };
 }
 
 /**
@@ -186,14 +210,19 @@ export async function selectBackend(options: { force?: string | undefined } = {}
   if (force !== '' && !isBackendName(force)) {
     throw new Error(`LAYERLAB_BACKEND must be one of ${BACKEND_ORDER.join(', ')}, but it is "${force}". Unset it to choose automatically.`);
   }
+  // The wasm backend's threads: LAYERLAB_WASM_THREADS=N, else the default (checked up front:
+  // a bad value is refused like a bad LAYERLAB_BACKEND, whichever backend would have started).
+  const wasmThreads = chooseWasmThreads();
   const skipped: BackendReport['skipped'] = [];
   const start = force === '' ? 0 : BACKEND_ORDER.indexOf(force);
   for (const name of BACKEND_ORDER.slice(0, start)) {
     skipped.push({ name, reason: `not tried: LAYERLAB_BACKEND=${force} forces the ${force} backend` });
   }
   for (const name of BACKEND_ORDER.slice(start)) {
-    const attempt = await tryBackend(name);
-    if (attempt.ok) return { name, skipped };
+    const attempt = await tryBackend(name, wasmThreads);
+    if (attempt.ok) {
+      return { name, skipped, ...(attempt.threads === undefined ? {} : { threads: attempt.threads }), ...(attempt.threadsNote === undefined ? {} : { threadsNote: attempt.threadsNote }) };
+    }
     skipped.push({ name, reason: attempt.reason });
   }
   throw new Error(`No TensorFlow.js backend works on this machine: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}.`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import type * as tf from '@tensorflow/tfjs';
+import { withSharedMemoryImport } from './shared-memory-import';
 
 /**
  * The engine's own wasm kernels (kernels.wat, built by scripts/build-wasm-kernels.mjs), run on
@@ -12,7 +13,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 /** The part of tfjs-backend-wasm's backend object these kernels touch. */
 interface WasmBackendInternals {
-  wasm: { asm?: { memory?: unknown }; _malloc(bytes: number): number; _free(offset: number): void };
+  wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown; _malloc(bytes: number): number; _free(offset: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   refCount(dataId: object): number;
@@ -156,17 +157,19 @@ function chooseBuild(prefer: NativeVariant | undefined): { variant: NativeVarian
 export function loadNativeKernels(backendObject: object, options: { prefer?: NativeVariant } = {}): NativeKernels | { unavailable: string } {
   if (process.env['LAYERLAB_WASM_KERNELS'] === 'off') return { unavailable: 'LAYERLAB_WASM_KERNELS=off' };
   const backend = backendObject as WasmBackendInternals;
-  const memory = backend.wasm?.asm?.memory;
+  // The single-threaded builds export their memory; the threaded one imports it (Module.wasmMemory).
+  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
   if (!(memory instanceof Wasm.Memory)) return { unavailable: "tfjs-backend-wasm does not expose its heap's WebAssembly.Memory (a tfjs change?)" };
-  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
-    return { unavailable: 'the wasm backend runs threaded (shared memory); these kernels assume one thread' };
-  }
+  // The threaded build's heap is shared: the kernels then import it as shared memory. They still
+  // run on the calling thread only, between XNNPACK's calls (which return once its pool is done).
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   let variant: NativeVariant;
   let exports: Exports;
   try {
     const build = chooseBuild(options.prefer);
     variant = build.variant;
-    exports = new Wasm.Instance(new Wasm.Module(build.bytes), { env: { memory } }).exports as unknown as Exports;
+    const bytes = shared ? withSharedMemoryImport(build.bytes) : build.bytes;
+    exports = new Wasm.Instance(new Wasm.Module(bytes), { env: { memory } }).exports as unknown as Exports;
   } catch (error) {
     return { unavailable: `the engine's wasm kernels did not load: ${(error as Error).message}` };
   }

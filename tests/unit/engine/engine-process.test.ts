@@ -20,7 +20,7 @@ beforeAll(async () => {
   tmp = await tempDir('process');
   iris = await writeIris(tmp.dir);
   // Whatever the developer's shell says, these tests check the automatic choice.
-  client = new EngineClient({ env: { LAYERLAB_BACKEND: '' } });
+  client = new EngineClient({ env: { LAYERLAB_BACKEND: '', LAYERLAB_WASM_THREADS: '' } });
   backend = await client.start();
 });
 afterAll(async () => {
@@ -80,6 +80,7 @@ describe('the engine process, through EngineClient', () => {
           { name: 'tfjs-node-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
           { name: 'tfjs-node', reason: '@tensorflow/tfjs-node is not installed' },
         ],
+        threads: 1, // LAYERLAB_WASM_THREADS unset: one thread (wasm-threads.ts, defaultThreads)
       });
     }
   });

@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreparedData } from '../../../app/engine/protocol';
+import type { BackendReport, EpochLogs } from '../../../app/project/schema';
+import { EngineClient } from '../../../main/engine';
+import { selectBackend } from '../../../main/engine/backend';
+import { withSharedMemoryImport } from '../../../main/engine/native/shared-memory-import';
+import { mulberry32 } from '../../../main/engine/seeded-random';
+import { wasmNativeKernels } from '../../../main/engine/wasm-kernel-fixes';
+import { chooseWasmThreads, defaultThreads } from '../../../main/engine/wasm-threads';
+import { config, ROOT, tempDir } from './fixtures';
+import { smallConvGraph } from './image-train-fixtures';
+
+describe('the wasm backend thread count', () => {
+  it('is LAYERLAB_WASM_THREADS when set, else the default for the cores', () => {
+    expect(chooseWasmThreads({ LAYERLAB_WASM_THREADS: '1' }, 8)).toBe(1);
+    expect(chooseWasmThreads({ LAYERLAB_WASM_THREADS: ' 3 ' }, 2)).toBe(3);
+    expect(chooseWasmThreads({}, 1)).toBe(defaultThreads(1));
+    expect(chooseWasmThreads({ LAYERLAB_WASM_THREADS: '' }, 2)).toBe(defaultThreads(2));
+    expect(defaultThreads(1)).toBe(1);
+    for (const bad of ['0', 'two', '1.5', '-2', '65']) {
+      expect(() => chooseWasmThreads({ LAYERLAB_WASM_THREADS: bad }, 2)).toThrow(`LAYERLAB_WASM_THREADS must be a whole number from 1 to 64, but it is "${bad}"`);
+    }
+  });
+});
+
+describe("the engine's kernels on a shared heap", () => {
+  const wasm = (name: string) => new Uint8Array(readFileSync(path.join(ROOT, 'main/engine/native', name)));
+  // The engine's tsconfig has no DOM lib, which declares the WebAssembly API.
+  const Wasm = (
+    globalThis as unknown as {
+      WebAssembly: {
+        Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike };
+        Module: new (bytes: Uint8Array) => object;
+        Instance: new (module: object, imports: object) => { exports: unknown };
+      };
+    }
+  ).WebAssembly;
+
+  it('link to a shared memory once their import says so, and compute the same', () => {
+    const memory = new Wasm.Memory({ initial: 1, maximum: 65536, shared: true });
+    const plain = wasm('kernels-simd.wasm');
+    expect(() => new Wasm.Instance(new Wasm.Module(plain), { env: { memory } })).toThrow();
+    const shared = withSharedMemoryImport(plain);
+    expect(withSharedMemoryImport(shared)).toEqual(shared); // already shared: unchanged
+    const { exports } = new Wasm.Instance(new Wasm.Module(shared), { env: { memory } }) as {
+      exports: { sum_rows(x: number, out: number, rows: number, cols: number): void; gemm(...args: number[]): void; gemm_scratch_bytes(m: number, k: number, n: number): number };
+    };
+    const f = new Float32Array(memory.buffer);
+    // x: 3×5 at byte 0, x[r][c] = 5r + c - 4; its column sums into byte 1024.
+    for (let i = 0; i < 15; i++) f[i] = i - 4;
+    exports.sum_rows(0, 1024, 3, 5);
+    expect(Array.from(f.subarray(256, 261))).toEqual([3, 6, 9, 12, 15]);
+    // a (2×3, byte 2048) · b (3×2, byte 2112) into c (byte 2176); packing scratch at byte 4096.
+    f.set([1, 2, 3, 4, 5, 6], 512);
+    f.set([1, -1, 0, 2, 3, 0.5], 528);
+    exports.gemm(2, 3, 2, 2048, 0, 2112, 0, 2176, 0, 0, 4096);
+    expect(Array.from(f.subarray(544, 548))).toEqual([10, 4.5, 22, 9]);
+  });
+});
+
+describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
+  it("starts tfjs' threaded build with two threads and the engine's kernels on its shared heap, matching cpu", async () => {
+    tf.enableProdMode();
+    const saved = process.env['LAYERLAB_WASM_THREADS'];
+    process.env['LAYERLAB_WASM_THREADS'] = '2';
+    try {
+      expect(await selectBackend({ force: 'wasm' })).toMatchObject({ name: 'wasm', threads: 2 });
+    } finally {
+      if (saved === undefined) delete process.env['LAYERLAB_WASM_THREADS'];
+      else process.env['LAYERLAB_WASM_THREADS'] = saved;
+    }
+    expect(wasmNativeKernels()).toMatchObject({ variant: expect.stringMatching(/^(relaxed-simd|simd128)$/), reason: null });
+    const heap = (tf.findBackend('wasm') as unknown as { wasm: { wasmMemory: { buffer: unknown } } }).wasm.wasmMemory.buffer;
+    expect(heap).toBeInstanceOf(SharedArrayBuffer);
+    // A convolution (XNNPACK, threaded), its gradients and a dense layer's (the engine's GEMM).
+    const compute = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(Float32Array.from({ length: 4 * 10 * 10 * 3 }, (_, i) => Math.sin(i)), [4, 10, 10, 3]);
+        const f = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i) / 4), [3, 3, 3, 8]);
+        const w = tf.tensor2d(Float32Array.from({ length: 8 * 8 * 8 * 5 }, (_, i) => Math.sin(3 * i) / 8), [512, 5]);
+        const loss = (xt: tf.Tensor, ft: tf.Tensor, wt: tf.Tensor) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'valid').relu().reshape([4, 512]).matMul(wt as tf.Tensor2D).square().sum();
+        const [gx, gf, gw] = tf.grads(loss)([x, f, w]);
+        return [loss(x, f, w), gx!, gf!, gw!].map((t) => Array.from(t.dataSync()));
+      });
+    const threaded = compute();
+    await tf.setBackend('cpu');
+    const reference = compute();
+    await tf.setBackend('wasm');
+    for (const [i, values] of threaded.entries()) {
+      const expected = reference[i]!;
+      expect(values).toHaveLength(expected.length);
+      const worst = Math.max(...values.map((v, j) => Math.abs(v - expected[j]!) / Math.max(1, Math.abs(expected[j]!))));
+      expect(worst, `output ${i}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+});
+
+const ROWS = 96;
+const SIDE = 12;
+const CLASSES = 3;
+
+/** Random images and labels as the data layer writes them (12×12×1, 3 classes). */
+async function writeImages(dir: string): Promise<PreparedData> {
+  const random = mulberry32(11);
+  const width = SIDE * SIDE;
+  const write = (name: string, values: Float32Array) => writeFile(path.join(dir, name), Buffer.from(values.buffer));
+  const labels = (n: number) => {
+    const y = new Float32Array(n * CLASSES);
+    for (let i = 0; i < n; i++) y[i * CLASSES + Math.floor(random() * CLASSES)] = 1;
+    return y;
+  };
+  await mkdir(dir, { recursive: true });
+  await write('x_train.f32', Float32Array.from({ length: ROWS * width }, () => random() * 2 - 1));
+  await write('y_train.f32', labels(ROWS));
+  await write('x_val.f32', Float32Array.from({ length: 32 * width }, () => random() * 2 - 1));
+  await write('y_val.f32', labels(32));
+  const features = Array.from({ length: width }, (_, i) => `p${i}`);
+  return {
+    dir,
+    inputWidth: width,
+    outputWidth: CLASSES,
+    trainRows: ROWS,
+    valRows: 32,
+    preprocessing: {
+      format: 'layerlab-preprocessing',
+      version: 1,
+      task: 'classification',
+      target: 'label',
+      features: features.map((name) => ({ name, kind: 'numeric', mean: 0, std: 1, fill: 0 })),
+      inputOrder: features,
+      labels: Array.from({ length: CLASSES }, (_, i) => String(i)),
+    },
+  } as PreparedData;
+}
+
+describe('the engine process with LAYERLAB_WASM_THREADS', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let data: PreparedData;
+  beforeAll(async () => {
+    tmp = await tempDir('threads');
+    data = await writeImages(path.join(tmp.dir, 'data'));
+  });
+  afterAll(async () => {
+    await tmp.cleanup();
+  });
+
+  /** The backend report and the loss curve of a small CNN trained in an engine run with `threads`. */
+  async function trainWith(threads: number): Promise<{ backend: BackendReport; epochs: EpochLogs[] }> {
+    const client = new EngineClient({ env: { LAYERLAB_BACKEND: 'wasm', LAYERLAB_WASM_THREADS: String(threads) } });
+    try {
+      const backend = await client.start();
+      const epochs: EpochLogs[] = [];
+      const runId = `threads-${threads}`;
+      const done = await client.train(
+        { runId, runDir: path.join(tmp.dir, 'runs', runId), data, graph: smallConvGraph(CLASSES, SIDE, 1), config: config({ epochs: 4, batchSize: 32, learningRate: 0.01, seed: 5 }) },
+        (event) => event.type === 'epoch' && epochs.push(event.logs),
+      );
+      expect(done.status, done.error ?? '').toBe('completed');
+      return { backend, epochs };
+    } finally {
+      client.dispose();
+    }
+  }
+
+  it('starts with two threads when asked and trains as one thread does (within 1e-4)', async () => {
+    const two = await trainWith(2);
+    const one = await trainWith(1);
+    expect(two.backend).toMatchObject({ name: 'wasm', threads: 2 });
+    expect(two.backend.threadsNote).toBeUndefined();
+    expect(one.backend).toMatchObject({ name: 'wasm', threads: 1 });
+    expect(two.epochs).toHaveLength(4);
+    expect(one.epochs).toHaveLength(4);
+    for (const [i, e] of two.epochs.entries()) {
+      for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
+        const a = e[key]!;
+        const b = one.epochs[i]![key]!;
+        expect(Math.abs(a - b), `epoch ${i} ${key}: ${a} with 2 threads, ${b} with 1`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b)));
+      }
+    }
+  }, 120_000);
+});
