@@ -14,13 +14,13 @@ import { useRunView } from './run-view';
  * slices it can interrupt, so a redraw never holds the main thread while the status line, the
  * buttons or the user's input need it (bench/renderer-events.ts measures the long tasks).
  */
-function LiveCharts(props: { epochs: readonly EpochLogs[]; batches: readonly BatchPoint[] | undefined; total: number; metric: 'accuracy' | 'mae' | null }) {
+function LiveCharts(props: { epochs: readonly EpochLogs[]; batches: readonly BatchPoint[] | undefined; total: number; metric: 'accuracy' | 'mae' | null; keptEpoch: number | null }) {
   const epochs = useDeferredValue(props.epochs);
   const batches = useDeferredValue(props.batches);
   return (
     <div className="charts">
-      <LossChart epochs={epochs} totalEpochs={props.total} batches={batches} />
-      {props.metric && <MetricChart epochs={epochs} totalEpochs={props.total} metric={props.metric} />}
+      <LossChart epochs={epochs} totalEpochs={props.total} batches={batches} keptEpoch={props.keptEpoch} />
+      {props.metric && <MetricChart epochs={epochs} totalEpochs={props.total} metric={props.metric} keptEpoch={props.keptEpoch} />}
     </div>
   );
 }
@@ -104,7 +104,7 @@ export function RunPanel() {
           These are the scores of the model you get: {describeKept(kept)}.
         </p>
       )}
-      <LiveCharts epochs={epochs} batches={live?.batches} total={chartEpochs} metric={severalHeads(run) ? null : metric} />
+      <LiveCharts epochs={epochs} batches={live?.batches} total={chartEpochs} metric={severalHeads(run) ? null : metric} keptEpoch={!running && kept?.restored ? kept.epoch : null} />
       {running && run.trainConfig.learningRate === 'auto' && !run.lrFinder && (
         <p className="muted" data-testid="lr-finder-running">
           Finding the learning rate (LR range test) before the first epoch…

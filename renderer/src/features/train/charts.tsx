@@ -71,6 +71,8 @@ interface ChartProps {
   /** Scale the axis to the settled values, not the first epoch's. */
   robust?: boolean;
   batches?: readonly BatchPoint[];
+  /** 0-based epoch whose weights the model kept (early stopping restored it): marked on the validation curve. */
+  keptEpoch?: number | null;
 }
 
 /**
@@ -106,6 +108,11 @@ function EpochChart(props: ChartProps) {
     return out;
   }, [batch, train, val, props.trainName, props.valName]);
   const x = useMemo(() => ({ domain: [0, total] as const, ticks: epochTicks(total), format: String, label: 'epoch' }), [total]);
+  const kept = props.keptEpoch ?? null;
+  const markers = useMemo(() => {
+    const at = kept === null ? undefined : val.find((p) => p.x === kept + 1);
+    return at ? [{ ...at, color: COLORS.val }] : [];
+  }, [kept, val]);
   const format = props.format;
   const tooltip = useMemo(() => ({ label: (at: number) => `epoch ${Number(at.toFixed(2))}`, format, snap: (at: number) => Math.min(total, Math.max(0, Math.round(at))) }), [format, total]);
   return (
@@ -114,11 +121,12 @@ function EpochChart(props: ChartProps) {
         {props.title}
         {clipAt !== null && <span className="chart-note">first epoch above the scale</span>}
       </figcaption>
-      <Plot height={266} margin={MARGIN} yAxisWidth={56} xAxisHeight={34} grid lines={lines} x={x} y={{ ...y, format: props.tickFormat ?? props.format }} tooltip={tooltip} />
+      <Plot height={266} margin={MARGIN} yAxisWidth={56} xAxisHeight={34} grid lines={lines} x={x} y={{ ...y, format: props.tickFormat ?? props.format }} tooltip={tooltip} markers={markers} />
       <ul className="chart-legend">
         {batch.length > 0 && <LegendItem color={COLORS.batch} name="Per batch (smoothed)" thin />}
         <LegendItem color={COLORS.train} name={props.trainName} />
         <LegendItem color={COLORS.val} name={props.valName} />
+        {markers.length > 0 && <li data-testid="kept-marker-legend">● the model's epoch ({kept! + 1}, the best; its weights were kept)</li>}
       </ul>
     </figure>
   );
@@ -136,14 +144,14 @@ function LegendItem({ color, name, thin }: { color: string; name: string; thin?:
 /** Same epochs: the store copies the array on every update, but keeps unchanged entries. */
 const sameEpochs = (a: readonly EpochLogs[], b: readonly EpochLogs[]) => a.length === b.length && a.every((e, i) => e === b[i]);
 
-type LossChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; batches: readonly BatchPoint[] | undefined };
-type MetricChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; metric: 'accuracy' | 'mae' };
+type LossChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; batches: readonly BatchPoint[] | undefined; keptEpoch?: number | null };
+type MetricChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; metric: 'accuracy' | 'mae'; keptEpoch?: number | null };
 
 // Memoised: a batch-only update (most of them while training) redraws the loss chart alone.
-export const LossChart = memo(LossChartView, (a: LossChartProps, b: LossChartProps) => a.batches === b.batches && a.totalEpochs === b.totalEpochs && sameEpochs(a.epochs, b.epochs));
-export const MetricChart = memo(MetricChartView, (a: MetricChartProps, b: MetricChartProps) => a.metric === b.metric && a.totalEpochs === b.totalEpochs && sameEpochs(a.epochs, b.epochs));
+export const LossChart = memo(LossChartView, (a: LossChartProps, b: LossChartProps) => a.batches === b.batches && a.totalEpochs === b.totalEpochs && a.keptEpoch === b.keptEpoch && sameEpochs(a.epochs, b.epochs));
+export const MetricChart = memo(MetricChartView, (a: MetricChartProps, b: MetricChartProps) => a.metric === b.metric && a.totalEpochs === b.totalEpochs && a.keptEpoch === b.keptEpoch && sameEpochs(a.epochs, b.epochs));
 
-function LossChartView({ epochs, totalEpochs, batches }: LossChartProps) {
+function LossChartView({ epochs, totalEpochs, batches, keptEpoch }: LossChartProps) {
   return (
     <EpochChart
       testId="loss-chart"
@@ -159,11 +167,12 @@ function LossChartView({ epochs, totalEpochs, batches }: LossChartProps) {
       yDomain={[0, 'auto']}
       robust
       batches={batches}
+      keptEpoch={keptEpoch ?? null}
     />
   );
 }
 
-function MetricChartView({ epochs, totalEpochs, metric }: MetricChartProps) {
+function MetricChartView({ epochs, totalEpochs, metric, keptEpoch }: MetricChartProps) {
   const accuracy = metric === 'accuracy';
   return (
     <EpochChart
@@ -172,6 +181,7 @@ function MetricChartView({ epochs, totalEpochs, metric }: MetricChartProps) {
       epochs={epochs}
       totalEpochs={totalEpochs}
       trainKey={accuracy ? 'accuracy' : 'mae'}
+      keptEpoch={keptEpoch ?? null}
       valKey={accuracy ? 'val_accuracy' : 'val_mae'}
       trainName={accuracy ? 'Training accuracy' : 'Training MAE'}
       valName={accuracy ? 'Validation accuracy' : 'Validation MAE'}
