@@ -171,11 +171,11 @@ export function chooseWasmThreads(env: NodeJS.ProcessEnv = process.env, cores: n
 
 /**
  * The automatic choice: one thread, on any number of cores. Measured on 2 cores (README,
- * Benchmarks): two XNNPACK threads bought the small CNN at batch 32 about 1.04× and at batch 128
- * about 1.15× while the second core was free, and cost it about 0.75× while the machine was busy,
- * because the engine's own kernels (the convolution gradients, MaxPoolGrad, every GEMM) run on
- * the calling thread only and XNNPACK's idle workers spin between its calls. Not a clear enough
- * margin to change the default; LAYERLAB_WASM_THREADS=2 asks for it.
+ * Benchmarks): with the machine otherwise quiet, two XNNPACK threads bought the small CNN about
+ * 1.0× at batch 32 and about 1.2× at batch 128, the MLP nothing, at 35-50% more CPU per sample;
+ * on a busy machine they cost the CNN about 0.7×. The engine's own kernels (the convolution
+ * gradients, MaxPoolGrad, every GEMM) run on the calling thread only, and XNNPACK's idle workers
+ * spin between its calls. Not a margin to change the default for; LAYERLAB_WASM_THREADS=2 asks.
  */
 export function defaultThreads(_cores: number): number {
   return 1;
