@@ -1,31 +1,33 @@
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ClassificationEvaluation, ClassCurves } from '../../../../app/diagnostics/evaluation';
+import { CURVE_PALETTE, curvesToDraw } from './curve-choice';
 
-const PALETTE = ['#2563eb', '#ea580c', '#15803d', '#9333ea', '#db2777', '#0891b2', '#ca8a04', '#4b5563'];
-/** More curves than this make the charts unreadable; the per-class table still has every class. */
-const MAX_CURVES = 8;
 
 const auc = (n: number | null) => (n === null ? 'n/a' : n.toFixed(3));
 const axis = { tick: { fontSize: 11, fill: '#64748b' }, tickLine: false } as const;
 
 function CurveChart({ title, curves, testId, kind }: { title: string; curves: readonly ClassCurves[]; testId: string; kind: 'roc' | 'pr' }) {
   const binary = curves.length === 1;
+  const { drawn, left } = curvesToDraw(curves, kind);
   return (
-    <figure className="chart eval-chart" data-testid={testId}>
-      <figcaption className="chart-title">{title}</figcaption>
+    <figure className="chart eval-chart" data-testid={testId} data-curves={drawn.length}>
+      <figcaption className="chart-title">
+        {title}
+        {left > 0 && <span className="chart-note">{`the ${Math.ceil(drawn.length / 2)} weakest and ${Math.floor(drawn.length / 2)} strongest classes; ${left} more in the table`}</span>}
+      </figcaption>
       <LineChart responsive style={{ width: '100%', height: 260 }} margin={{ top: 8, right: 16, bottom: 4, left: 4 }}>
         <CartesianGrid stroke="#eef1f5" />
         <XAxis type="number" dataKey="x" domain={[0, 1]} {...axis} height={34} label={{ value: kind === 'roc' ? 'false positive rate' : 'recall', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: '#64748b' }} />
         <YAxis type="number" domain={[0, 1]} {...axis} width={58} label={{ value: kind === 'roc' ? 'true positive rate' : 'precision', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' }, fontSize: 11, fill: '#64748b' }} />
         {kind === 'roc' && <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#cbd5e1" strokeDasharray="4 4" />}
         <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} labelFormatter={(x) => `${kind === 'roc' ? 'FPR' : 'recall'} ${typeof x === 'number' ? x.toFixed(3) : String(x)}`} contentStyle={{ fontSize: 12 }} isAnimationActive={false} />
-        {curves.slice(0, MAX_CURVES).map((c, i) => (
+        {drawn.map((c) => (
           <Line
             key={c.label}
             data={kind === 'roc' ? c.roc.map((p) => ({ x: p.fpr, y: p.tpr })) : c.pr.map((p) => ({ x: p.recall, y: p.precision }))}
             dataKey="y"
             name={`${binary ? `positive: ${c.label}` : c.label} (AUC ${auc(kind === 'roc' ? c.rocAuc : c.prAuc)})`}
-            stroke={PALETTE[i % PALETTE.length]}
+            stroke={CURVE_PALETTE[curves.indexOf(c) % CURVE_PALETTE.length]}
             dot={false}
             strokeWidth={2}
             type={kind === 'roc' ? 'linear' : 'stepAfter'}
