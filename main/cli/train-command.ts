@@ -410,6 +410,8 @@ async function writeMultiHeadResults(run: RunSummary, runDir: string, data: Prep
   const metrics = {
     backend: run.backend?.name ?? null,
     backend_skipped: run.backend?.skipped ?? [],
+    // wasm: the engine threads it ran on (LAYERLAB_WASM_THREADS; one by default).
+    backend_threads: run.backend?.threads ?? null,
     inputs: (data.inputs ?? []).map((i) => ({ node: i.node, values: i.indices.length })),
     heads: (data.heads ?? []).map((h) => ({ node: h.node, target: h.target, task: h.task, labels: h.labels ?? null })),
     status: run.status,
@@ -459,6 +461,8 @@ function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: numbe
   return {
     backend: run.backend?.name ?? null,
     backend_skipped: run.backend?.skipped ?? [],
+    // wasm: the engine threads it ran on (LAYERLAB_WASM_THREADS; one by default).
+    backend_threads: run.backend?.threads ?? null,
     task: run.task,
     target: run.taskSpec.target,
     labels,
