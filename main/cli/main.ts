@@ -1,7 +1,7 @@
 import { UserError } from '../../app/ipc/errors';
 import { appVersion } from '../package-root';
 import { UsageError } from './cli-error';
-import { USAGE } from './usage';
+import { commandUsage, USAGE } from './usage';
 
 /**
  * The CLI's front door: exit 0 on success, 2 for a usage mistake, 1 for bad data or a failed
@@ -16,6 +16,14 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   };
   const [command, ...rest] = argv;
+  // `layerlab COMMAND --help` (or -h): that command's usage, exit 0, nothing run.
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const usage = commandUsage(command);
+    if (usage) {
+      out(usage);
+      return 0;
+    }
+  }
   try {
     switch (command) {
       case 'train':

@@ -91,3 +91,21 @@ Usage:
 
   layerlab --version | --help
 `;
+
+/**
+ * `layerlab COMMAND --help`: the blocks of USAGE for that command (train has two: tables and
+ * image folders), or undefined for a command USAGE does not describe.
+ */
+export function commandUsage(command: string): string | undefined {
+  const blocks: string[][] = [];
+  let current: string[] | null = null;
+  for (const line of USAGE.split('\n')) {
+    if (/^ {2}layerlab /.test(line)) {
+      current = line.startsWith(`  layerlab ${command} `) || line === `  layerlab ${command}` ? [] : null;
+      if (current) blocks.push(current);
+    }
+    current?.push(line);
+  }
+  if (blocks.length === 0) return undefined;
+  return `Usage:\n${blocks.map((b) => b.join('\n').trimEnd()).join('\n\n')}\n\nEvery command: layerlab --help`;
+}

@@ -92,3 +92,16 @@ describe('layerlab train', () => {
     });
   });
 });
+
+describe('layerlab COMMAND --help', () => {
+  it("prints that command's usage and exits 0 without running it", async () => {
+    for (const command of ['train', 'host', 'inspect', 'export', 'lr-find', 'graph']) {
+      const run = await cli(command, '--help');
+      expect(run.code, command).toBe(0);
+      expect(run.stderr, command).toBe('');
+      expect(run.stdout, command).toMatch(new RegExp(`^Usage:\\n {2}layerlab ${command} `));
+    }
+    // train documents both its table and its image-folder forms.
+    expect((await cli('train', '-h')).stdout).toMatch(/--image-size[\s\S]*--learning-rate|--learning-rate[\s\S]*--image-size/);
+  });
+});
