@@ -47,3 +47,17 @@ export function plannedEpochs(c: Curves): number {
   const epochs: unknown = c.input.trainConfig.epochs;
   return typeof epochs === 'number' ? epochs : c.n;
 }
+
+/**
+ * The entry quoted as "the lowest validation loss" in words and on charts: the best epoch early
+ * stopping reported (so the verdict and the early-stopping banner name the same epoch), else the
+ * epoch with the lowest raw validation loss. Rules that judge a trend use the smoothed curve.
+ */
+export function lowestValIndex(c: Curves): number {
+  const best = c.input.earlyStopped?.bestEpoch;
+  const at = best === null || best === undefined ? -1 : c.epochOf.indexOf(best);
+  if (at >= 0) return at;
+  let low = 0;
+  for (let i = 1; i < c.n; i++) if (c.val[i]! < c.val[low]!) low = i;
+  return low;
+}

@@ -1,10 +1,10 @@
-import { curvesOf } from './curves';
+import { curvesOf, lowestValIndex } from './curves';
 import { presentVerdicts } from './present';
 import { diverging } from './rules/diverging';
 import { lrTooHigh, lrTooLow } from './rules/learning-rate';
 import { overfitting } from './rules/overfitting';
 import { underfitting } from './rules/underfitting';
-import { argMin, fmt, pct } from './series';
+import { fmt, pct } from './series';
 import { THRESHOLDS } from './thresholds';
 import type { DiagnosisInput, Verdict } from './types';
 
@@ -38,7 +38,7 @@ export function diagnose(input: DiagnosisInput): Verdict[] {
 }
 
 function healthy(input: DiagnosisInput, c: NonNullable<ReturnType<typeof curvesOf>>): Verdict {
-  const best = argMin(c.sVal);
+  const best = lowestValIndex(c);
   const last = c.n - 1;
   const baseline = input.baseline;
   const vsBaseline = baseline && baseline.val_loss > 0 ? ` The naive baseline's validation loss is ${fmt(baseline.val_loss)}; this model's is ${pct(c.val[last]! / baseline.val_loss)} of it.` : '';

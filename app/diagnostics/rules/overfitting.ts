@@ -1,4 +1,4 @@
-import { plannedEpochs, type Curves } from '../curves';
+import { lowestValIndex, plannedEpochs, type Curves } from '../curves';
 import { addDropoutFix, addL2Fix, augmentFix, resizeFix } from '../fixes';
 import { argMin, fmt, noiseLevel, pct, smooth, tailMean } from '../series';
 import { THRESHOLDS as T } from '../thresholds';
@@ -151,6 +151,7 @@ function risingValidation(c: Curves): Verdict | null {
   const trainEnd = tailMean(c.loss, END);
   if (!(trainEnd <= (1 - T.trainStillFalling) * trainAtBest)) return null;
   const last = c.n - 1;
+  const low = lowestValIndex(c);
   return calibrated(c, {
     kind: 'overfitting',
     title: 'Overfitting',
@@ -158,12 +159,13 @@ function risingValidation(c: Curves): Verdict | null {
       'The model is memorising the training rows instead of learning patterns that carry over to new data: its error on the training data keeps falling, but its error on the validation rows (data it never trains on) has turned back up. Every epoch after the best one makes the model worse for real use.',
     evidence: {
       // The rule compares smoothed levels; the sentence quotes the epochs' own values, as the chart shows them.
-      summary: `Validation loss was lowest around epoch ${c.epochOf[best]! + 1} (${fmt(c.val[best]!)}), then rose for ${after} epochs to ${fmt(c.val[last]!)} at epoch ${c.epochOf[last]! + 1} (${pct(rise / bestVal)} above its lowest level), while the training loss fell from ${fmt(c.loss[best]!)} to ${fmt(c.loss[last]!)}.`,
-      span: { from: c.epochOf[best]!, to: c.epochOf[last]! },
+      // The epoch named is the one early stopping and the charts name (lowestValIndex).
+      summary: `Validation loss was lowest at epoch ${c.epochOf[low]! + 1} (${fmt(c.val[low]!)}), then rose for ${c.n - 1 - low} epochs to ${fmt(c.val[last]!)} at epoch ${c.epochOf[last]! + 1} (${pct(rise / bestVal)} above its lowest level), while the training loss fell from ${fmt(c.loss[low]!)} to ${fmt(c.loss[last]!)}.`,
+      span: { from: c.epochOf[low]!, to: c.epochOf[last]! },
       points: [
-        { epoch: c.epochOf[best]!, series: 'val_loss', value: c.val[best]!, label: 'lowest validation loss' },
+        { epoch: c.epochOf[low]!, series: 'val_loss', value: c.val[low]!, label: 'lowest validation loss' },
         { epoch: c.epochOf[last]!, series: 'val_loss', value: c.val[last]!, label: 'final validation loss' },
-        { epoch: c.epochOf[best]!, series: 'loss', value: c.loss[best]!, label: 'training loss at the best epoch' },
+        { epoch: c.epochOf[low]!, series: 'loss', value: c.loss[low]!, label: 'training loss at the best epoch' },
         { epoch: c.epochOf[last]!, series: 'loss', value: c.loss[last]!, label: 'final training loss' },
       ],
     },

@@ -85,7 +85,7 @@ describe('overfitting', () => {
     expect(v.evidence.span!.from).toBeLessThanOrEqual(13);
     expect(v.evidence.span!.to).toBe(39);
     expect(v.evidence.points.map((p) => p.label)).toContain('lowest validation loss');
-    expect(v.evidence.summary).toMatch(/Validation loss was lowest around epoch \d+ \([\d.]+\), then rose for \d+ epochs/);
+    expect(v.evidence.summary).toMatch(/Validation loss was lowest at epoch \d+ \([\d.]+\), then rose for \d+ epochs/);
     // What it costs: the final weights gave up half of the best epoch's gain over the baseline.
     expect(v.evidence.summary).toMatch(/The model you get \(the final weights\) has validation loss [\d.]+ vs [\d.]+ at its best and 1\.05 for the naive baseline \([\d.]+% of the improvement given up\)/);
     // Three fixes, best first: stopping at the best epoch wins the loss back; then Dropout after
@@ -254,5 +254,21 @@ describe('learning rate', () => {
   it('a fast drop that is still creeping down at the end is not a too-low rate', () => {
     const h = history({ epochs: 30, loss: (t) => decay(1, 0.2, 4)(t) - 0.002 * t, val: (t) => decay(1.05, 0.25, 4)(t) - 0.002 * t, lossNoise: 0.01, valNoise: 0.03, seed: 4 });
     expect(kinds(diagnose(input(h)))).toEqual(['healthy']);
+  });
+});
+
+describe('one epoch named as the lowest validation loss', () => {
+  it("names early stopping's best epoch when the run reports one, else the raw lowest epoch, never a smoothed neighbour", () => {
+    // Noisy falling-then-rising validation loss: its raw minimum sits away from the smoothed one's.
+    const val = [1.0, 0.8, 0.62, 0.55, 0.41, 0.5, 0.44, 0.47, 0.52, 0.58, 0.64, 0.7, 0.78, 0.86, 0.95, 1.05];
+    const epochs = val.map((v, epoch) => ({ epoch, loss: 1 / (epoch + 1), val_loss: v }));
+    const rawLowest = val.indexOf(Math.min(...val));
+    const quoted = (vs: Verdict[]) => vs.flatMap((v) => v.evidence.points.filter((p) => p.label === 'lowest validation loss').map((p) => p.epoch));
+    const plain = diagnose(input(epochs));
+    expect(quoted(plain).length).toBeGreaterThan(0);
+    for (const e of quoted(plain)) expect(e).toBe(rawLowest);
+    const stopped = diagnose(input(epochs, { earlyStopped: { bestEpoch: 6, restored: true } }));
+    expect(quoted(stopped).length).toBeGreaterThan(0);
+    for (const e of quoted(stopped)) expect(e).toBe(6);
   });
 });
