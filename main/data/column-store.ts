@@ -7,6 +7,7 @@ import { writeFileSynced } from './atomic-write';
 import { littleEndianBytes, readFloat64, readInt32 } from './binary';
 import { numberText } from './cell';
 import { errorCode, readError } from './fs-errors';
+import { forEachLimited } from './pool';
 
 /**
  * A stored column: numbers as float64 (NaN = missing), anything else as int32 codes into a
@@ -47,30 +48,38 @@ async function readOptional(path: string): Promise<Buffer | null> {
 
 /** Every column of a stored dataset, in meta.columns order. */
 export async function loadColumns(datasetDir: string, meta: DatasetMeta): Promise<StoredColumn[]> {
-  return Promise.all(
-    meta.columns.map(async (column, i): Promise<StoredColumn> => {
-      const numbers = await readOptional(join(datasetDir, numbersFile(i)));
-      if (numbers) {
-        if (numbers.byteLength !== meta.rows * 8) throw damaged(datasetDir, `${numbersFile(i)} (column "${column.name}") has the wrong size`);
-        return readFloat64(numbers);
-      }
-      const codeBytes = await readOptional(join(datasetDir, codesFile(i)));
-      const dictText = await readOptional(join(datasetDir, dictFile(i)));
-      if (!codeBytes || dictText === null) throw damaged(datasetDir, `the data of column "${column.name}" is missing`);
-      if (codeBytes.byteLength !== meta.rows * 4) throw damaged(datasetDir, `${codesFile(i)} (column "${column.name}") has the wrong size`);
-      let dict: string[];
-      try {
-        dict = Dict.parse(JSON.parse(dictText.toString('utf8')));
-      } catch {
-        throw damaged(datasetDir, `${dictFile(i)} (column "${column.name}") is not a list of texts`);
-      }
-      const codes = readInt32(codeBytes);
-      for (const code of codes) {
-        if (code < -1 || code >= dict.length) throw damaged(datasetDir, `${codesFile(i)} (column "${column.name}") refers past its dictionary`);
-      }
-      return { codes, dict };
-    }),
-  );
+  const loaded: StoredColumn[] = new Array<StoredColumn>(meta.columns.length);
+  // A few at once, not all: each read holds a file open (see READS_AT_ONCE).
+  await forEachLimited(meta.columns, READS_AT_ONCE, async (column, i) => {
+    loaded[i] = await loadColumn(datasetDir, meta, column.name, i);
+  });
+  return loaded;
+}
+
+/** Column files read at once: a dataset of 2,000 columns read all at once ran out of file handles. */
+const READS_AT_ONCE = 32;
+
+async function loadColumn(datasetDir: string, meta: DatasetMeta, name: string, i: number): Promise<StoredColumn> {
+  const numbers = await readOptional(join(datasetDir, numbersFile(i)));
+  if (numbers) {
+    if (numbers.byteLength !== meta.rows * 8) throw damaged(datasetDir, `${numbersFile(i)} (column "${name}") has the wrong size`);
+    return readFloat64(numbers);
+  }
+  const codeBytes = await readOptional(join(datasetDir, codesFile(i)));
+  const dictText = await readOptional(join(datasetDir, dictFile(i)));
+  if (!codeBytes || dictText === null) throw damaged(datasetDir, `the data of column "${name}" is missing`);
+  if (codeBytes.byteLength !== meta.rows * 4) throw damaged(datasetDir, `${codesFile(i)} (column "${name}") has the wrong size`);
+  let dict: string[];
+  try {
+    dict = Dict.parse(JSON.parse(dictText.toString('utf8')));
+  } catch {
+    throw damaged(datasetDir, `${dictFile(i)} (column "${name}") is not a list of texts`);
+  }
+  const codes = readInt32(codeBytes);
+  for (const code of codes) {
+    if (code < -1 || code >= dict.length) throw damaged(datasetDir, `${codesFile(i)} (column "${name}") refers past its dictionary`);
+  }
+  return { codes, dict };
 }
 
 /**

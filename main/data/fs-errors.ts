@@ -23,6 +23,9 @@ function reasonFor(code: string | undefined): string {
       return 'something with that name is already there';
     case 'ENAMETOOLONG':
       return 'the path is too long';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many files are open at once';
     default:
       return code ?? 'unknown error';
   }
@@ -35,7 +38,10 @@ export function errorCode(error: unknown): string | undefined {
 /** "Cannot write /x/y: permission denied. Choose another folder." A UserError passes through. */
 export function writeError(path: string, error: unknown): Error {
   if (error instanceof UserError) return error;
-  return new UserError(`Cannot write ${path}: ${reasonFor(errorCode(error))}. Choose another folder.`);
+  const code = errorCode(error);
+  // Running out of file handles is no fault of the folder: another folder would fail the same.
+  const advice = code === 'EMFILE' || code === 'ENFILE' ? 'Close other programs or raise the open-file limit, then try again.' : 'Choose another folder.';
+  return new UserError(`Cannot write ${path}: ${reasonFor(code)}. ${advice}`);
 }
 
 /** "Cannot read /x/y: the folder does not exist." */
