@@ -44,6 +44,16 @@ export interface ExportOptions {
   float16Weights: boolean;
 }
 
+/**
+ * The default export folder's last part: one per format and precision ("tfjs", "tfjs-uint8",
+ * "onnx-float16", "keras"), so exporting a run in several formats never mixes one format's
+ * files, predict.mjs and model card with another's.
+ */
+export function exportFolderName(options: ExportOptions): string {
+  const precision = options.quantize ?? (options.float16Weights ? 'float16' : null);
+  return precision ? `${options.format}-${precision}` : options.format;
+}
+
 /** Why these options cannot be exported (one sentence naming the option), or null when they can. */
 export function exportOptionsProblem(options: ExportOptions): string | null {
   // Read once: the availability guard below must not narrow the format checked after it.

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ExportOptions, ModelCardContext } from '../../app/engine/export-options';
+import { exportFolderName, type ExportOptions, type ModelCardContext } from '../../app/engine/export-options';
 import type { ExportResult } from '../../app/engine/protocol';
 import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { UserError } from '../../app/ipc/errors';
@@ -28,7 +28,7 @@ export function cardContextFor(run: RunSummary, source: string, dataset: { name:
 
 /**
  * The export channel's main side: the run must have a trained model; the folder defaults to
- * <project>/exports/<run id>; the engine writes and proves the files.
+ * <project>/exports/<run id>/<format> (exportFolderName); the engine writes and proves the files.
  */
 export async function exportRun(
   deps: { projects: ProjectService; engine: EngineClient },
@@ -39,7 +39,7 @@ export async function exportRun(
   const run = await projects.readRun(projectId, runId);
   if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to export (it ${run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);
   if (outDir !== null && !path.isAbsolute(outDir)) throw new UserError(`Export folder "${outDir}" must be an absolute path.`);
-  const target = outDir ?? path.join(projects.projectDir(projectId), 'exports', runId);
+  const target = outDir ?? path.join(projects.projectDir(projectId), 'exports', runId, exportFolderName(input));
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');
   if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);

@@ -66,9 +66,15 @@ describe('the main-side services through the contract', () => {
     expect(run.epochs.at(-1)!.val_accuracy).toBeGreaterThanOrEqual(0.9);
 
     const exported = await api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: null });
-    expect(exported.outDir).toBe(path.join(tmp, 'projects', created.id, 'exports', run.id));
+    // One default folder per format, so a second format never mixes its files with the first's.
+    expect(exported.outDir).toBe(path.join(tmp, 'projects', created.id, 'exports', run.id, 'tfjs'));
     expect(exported.maxAbsDiff).toBeLessThanOrEqual(1e-5);
     for (const f of ['model.json', 'weights.bin', 'preprocessing.json']) expect(existsSync(path.join(exported.outDir, f))).toBe(true);
+    const onnx = await api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: null, format: 'onnx' });
+    expect(onnx.outDir).toBe(path.join(tmp, 'projects', created.id, 'exports', run.id, 'onnx'));
+    expect(existsSync(path.join(onnx.outDir, 'model.onnx'))).toBe(true);
+    expect(existsSync(path.join(onnx.outDir, 'model.json'))).toBe(false);
+    expect(existsSync(path.join(exported.outDir, 'model.onnx'))).toBe(false);
     await expect(api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: '/etc/hostname/export' })).rejects.toThrow(/\/etc\/hostname/);
     await expect(api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: 'relative/dir' })).rejects.toThrow(/absolute/);
 

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { AVAILABLE_EXPORT_FORMATS, FORMAT_LABELS, type AvailableFormat, type Quantize } from '../../../../app/engine/export-options';
+import { AVAILABLE_EXPORT_FORMATS, exportFolderName, FORMAT_LABELS, type AvailableFormat, type Quantize } from '../../../../app/engine/export-options';
 import type { RunSummary } from '../../../../app/project/schema';
 import { metricFor } from '../../../../app/training/config';
 import { useActions, useProject } from '../../app/context';
@@ -55,7 +55,7 @@ export function ExportStep() {
 
   const best = bestRun(exportable);
   const chosen = exportable.find((r) => r.id === runId) ?? best ?? exportable[0];
-  const defaultDir = chosen ? `${projectPath || '<project>'}/exports/${chosen.id}` : '';
+  const defaultDir = chosen ? `${projectPath || '<project>'}/exports/${chosen.id}/${exportFolderName({ format, quantize: format === 'tfjs' ? quantize : null, float16Weights: format === 'onnx' && float16Weights })}` : '';
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
