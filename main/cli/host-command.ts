@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startHost } from '../host/server';
+import { isLoopback, startHost, tokenProblem, type RunningHost } from '../host/server';
 import { createServices, ROOT } from '../services/create-services';
 import { UsageError } from './cli-error';
 
@@ -11,8 +11,18 @@ export function defaultWorkspace(): string {
   return process.env.LAYERLAB_WORKSPACE ?? path.join(os.homedir(), 'Layerlab');
 }
 
-/** `layerlab host`: the app's services and UI for a browser, until interrupted. */
-export async function hostCommand(args: string[], out: (line: string) => void): Promise<number> {
+export interface HostFlags {
+  port: number;
+  /** Whether --port was given (then a taken port is an error, not a reason to pick another). */
+  portGiven: boolean;
+  host?: string;
+  workspace?: string;
+  token?: string;
+  reason?: string;
+}
+
+/** Reads `layerlab host`'s flags; a UsageError naming the flag for anything it can't use. */
+export function parseHostFlags(args: string[]): HostFlags {
   let values: { port?: string; host?: string; workspace?: string; token?: string; reason?: string };
   try {
     ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, token: { type: 'string' }, reason: { type: 'string' } }, strict: true }));
@@ -20,7 +30,46 @@ export async function hostCommand(args: string[], out: (line: string) => void): 
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
   const port = values.port === undefined ? 5179 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}".`);
+  if (values.port?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}".`);
+  if (values.host !== undefined && values.host.trim() === '') throw new UsageError('--host needs an address, such as 127.0.0.1.');
+  if (values.token !== undefined) {
+    const problem = tokenProblem(values.token);
+    if (problem) throw new UsageError(`--token ${problem}.`);
+  }
+  return {
+    port,
+    portGiven: values.port !== undefined,
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.workspace !== undefined ? { workspace: values.workspace } : {}),
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    ...(values.reason !== undefined ? { reason: values.reason } : {}),
+  };
+}
+
+/**
+ * What the host prints once listening: the URL to open and, when the server listens on more than
+ * this machine's loopback, the real address and a warning saying so.
+ */
+export function hostStartLines(host: Pick<RunningHost, 'url' | 'address' | 'port' | 'token'>, workspace: string): string[] {
+  const lines = [`Layerlab is running in host mode. Workspace: ${workspace}`, `Open ${host.url}`];
+  if (!isLoopback(host.address)) {
+    const wildcard = host.address === '0.0.0.0' || host.address === '::';
+    const shown = host.address.includes(':') ? `[${host.address}]` : host.address;
+    lines.push(
+      `WARNING: listening on ${shown}:${host.port}${wildcard ? ' (every network interface)' : ''}, not only on this machine: ` +
+        'anyone who can reach this address over the network can reach the server, and the token is all that keeps them out. ' +
+        'Traffic is plain HTTP (unencrypted). Use --host 127.0.0.1 with an SSH tunnel instead unless you trust the network.',
+    );
+    if (!wildcard) lines.push(`From another machine: http://${shown}:${host.port}/?token=${host.token}`);
+  }
+  lines.push('Press Ctrl+C to stop.');
+  return lines;
+}
+
+/** `layerlab host`: the app's services and UI for a browser, until interrupted. */
+export async function hostCommand(args: string[], out: (line: string) => void): Promise<number> {
+  const values = parseHostFlags(args);
+  const port = values.port;
   const workspace = path.resolve(values.workspace ?? defaultWorkspace());
   await mkdir(workspace, { recursive: true });
   const staticDir = path.join(ROOT, 'dist', 'renderer');
@@ -32,13 +81,11 @@ export async function hostCommand(args: string[], out: (line: string) => void): 
   const host = await startHost({ ...options, port }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
     // The usual port is taken (another Layerlab, say): any free one will do unless one was asked for.
-    if (values.port !== undefined) throw new UsageError(`Port ${port} is already in use; choose another with --port.`);
+    if (values.portGiven) throw new UsageError(`Port ${port} is already in use; choose another with --port.`);
     return startHost({ ...options, port: 0 });
   });
   if (values.reason) out(values.reason);
-  out(`Layerlab is running in host mode. Workspace: ${workspace}`);
-  out(`Open ${host.url}`);
-  out('Press Ctrl+C to stop.');
+  for (const line of hostStartLines(host, workspace)) out(line);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

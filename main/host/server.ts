@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_IMPORT_TEXT } from '../../app/ipc/contract';
@@ -20,8 +21,10 @@ export interface HostOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Per-launch secret; random when not given. */
+  /** Per-launch secret; random when not given. A given one must pass tokenProblem. */
   token?: string;
+  /** Where the host reports what it refused or dropped (a bad WebSocket frame, say); stderr by default. */
+  log?: (line: string) => void;
 }
 
 export interface RunningHost {
@@ -30,10 +33,50 @@ export interface RunningHost {
   origin: string;
   token: string;
   port: number;
+  /** The address the server listens on, as bound (0.0.0.0 when every interface). */
+  address: string;
   close(): Promise<void>;
 }
 
-const COOKIE = 'layerlab_token';
+/** Shortest token a user may choose with --token: the token is the only lock on the host. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** Why a chosen token is not good enough, or null. It travels in a URL and a cookie, so only URL-safe characters. */
+export function tokenProblem(token: string): string | null {
+  if (token.length < MIN_TOKEN_LENGTH) return `must be at least ${MIN_TOKEN_LENGTH} characters long (it is the only thing that keeps others out); leave it out to get a random one`;
+  if (!/^[A-Za-z0-9._~-]+$/.test(token)) return 'may only contain letters, digits and . _ ~ -';
+  return null;
+}
+
+/**
+ * The cookie's name carries the port: browsers send cookies to every port of a host, so with one
+ * name a second host on 127.0.0.1 would overwrite the first one's cookie and log it out.
+ */
+export function cookieName(port: number): string {
+  return `layerlab_token_${port}`;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || /^::ffff:127\./.test(bare);
+}
+
+/** Where a redirect may go: a path on this origin with exactly one leading '/', never '//host' or a scheme. */
+export function sameOriginPath(pathname: string): string {
+  return `/${pathname.replace(/^[/\\]+/, '')}`;
+}
+
+/** The request's URL, or null when it can't be parsed ("//[" throws, and must not end the process). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+const hostPart = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -41,36 +84,53 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieToken(header: string | undefined): string | null {
+function cookieToken(header: string | undefined, cookie: string): string | null {
   for (const part of (header ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return value.join('=');
+    if (name === cookie) return value.join('=');
   }
   return null;
 }
 
 /**
  * Host mode: the same main-side services Electron runs, served to a browser over HTTP and a
- * WebSocket. Every request needs the per-launch token (from the URL once, then a cookie);
- * the WebSocket also checks its Origin so another site open in the browser can't drive it.
+ * WebSocket. Every request needs the per-launch token (from the URL once, then a cookie named
+ * for the port); the WebSocket also checks its Origin so another site open in the browser can't
+ * drive it. A browser always sends Origin on a WebSocket upgrade, so one that is present must be
+ * this host's own (http://127.0.0.1:PORT, http://localhost:PORT, or the bound address). An
+ * upgrade without Origin comes from a non-browser client (the CLI, tests, scripts): those are
+ * let in on the token alone, which they can only have been given by whoever started the host.
+ * A malformed WebSocket frame closes that one socket (with the code the protocol asks for)
+ * and is logged; the host keeps serving.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
+  if (options.token !== undefined) {
+    const problem = tokenProblem(options.token);
+    if (problem) throw new Error(`The host token ${problem}.`);
+  }
   const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? ((line: string) => console.error(line));
   const staticDir = path.resolve(options.staticDir);
   if (!existsSync(path.join(staticDir, 'index.html'))) {
     throw new Error(`The UI is not built (${path.join(staticDir, 'index.html')} is missing). Run "npm run build" first.`);
   }
   const bindHost = options.host ?? '127.0.0.1';
   const allowedOrigins = new Set<string>();
+  // Set once listening; no request is handled before that.
+  let cookie = cookieName(0);
 
   const authorized = (req: http.IncomingMessage, url: URL) => {
-    const given = url.searchParams.get('token') ?? cookieToken(req.headers.cookie);
+    const given = url.searchParams.get('token') ?? cookieToken(req.headers.cookie, cookie);
     return given !== null && safeEqual(given, token);
   };
 
   const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const common = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+    if (!url) {
+      res.writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request.\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed.\n');
       return;
@@ -83,8 +143,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       // Trade the token in the address bar for a cookie, then drop it from the URL.
       res.writeHead(303, {
         ...common,
-        'Set-Cookie': `${COOKIE}=${url.searchParams.get('token')}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname,
+        'Set-Cookie': `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: sameOriginPath(url.pathname),
       }).end();
       return;
     }
@@ -110,19 +170,29 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  server.on('upgrade', (req, socket: Socket, head) => {
+    // A peer that resets mid-handshake must not take the process down.
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
     const origin = req.headers.origin;
-    if (url.pathname !== '/ws' || !authorized(req, url) || (origin !== undefined && !allowedOrigins.has(origin))) {
+    if (!url || url.pathname !== '/ws' || !authorized(req, url) || (origin !== undefined && !allowedOrigins.has(origin))) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  wss.on('connection', (ws) => {
+  wss.on('error', (error) => log(`Layerlab host: WebSocket server error: ${error.message}`));
+  wss.on('connection', (ws, req: http.IncomingMessage) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
+    // ws reports a malformed frame (bad UTF-8, reserved bits, an unmasked frame, an unknown
+    // opcode, a bad close code, too large a payload) here and has already started closing the
+    // socket with the matching code (1002, 1007, 1009): it sends the close frame, then ends the
+    // connection. Without a listener the error would be thrown and end the process.
+    ws.on('error', (error: Error & { code?: string }) => {
+      log(`Layerlab host: closed a WebSocket from ${req.socket.remoteAddress ?? '?'}: ${error.message}${error.code ? ` (${error.code})` : ''}`);
+    });
     ws.on('message', async (data) => {
       let request: Partial<WireRequest>;
       try {
@@ -131,8 +201,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         return; // not JSON: nothing to answer to
       }
       if (request?.type !== 'invoke' || typeof request.id !== 'number') return;
-      const result = await options.dispatch(request.channel, request.input);
-      send(ws, { type: 'result', id: request.id, result });
+      try {
+        const result = await options.dispatch(request.channel, request.input);
+        send(ws, { type: 'result', id: request.id, result });
+      } catch (error) {
+        log(`Layerlab host: ${String(request.channel)} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
     });
   });
   const unsubscribe = options.bus.subscribe((event, payload) => {
@@ -143,18 +217,28 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     server.once('error', reject);
     server.listen(options.port ?? 0, bindHost, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
-  const origin = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  const { port, address } = server.address() as AddressInfo;
+  cookie = cookieName(port);
+  const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
+  const shownHost = wildcard ? '127.0.0.1' : bindHost;
+  const origin = `http://${hostPart(shownHost)}:${port}`;
   allowedOrigins.add(origin);
   allowedOrigins.add(`http://localhost:${port}`);
   allowedOrigins.add(`http://127.0.0.1:${port}`);
+  allowedOrigins.add(`http://[::1]:${port}`);
+  if (wildcard) {
+    // Reachable on every interface: a browser on another machine comes in by one of their addresses.
+    for (const entries of Object.values(os.networkInterfaces())) {
+      for (const entry of entries ?? []) allowedOrigins.add(`http://${hostPart(entry.address)}:${port}`);
+    }
+  }
 
   return {
     url: `${origin}/?token=${token}`,
     origin,
     token,
     port,
+    address,
     close: async () => {
       unsubscribe();
       for (const ws of sockets) ws.terminate();

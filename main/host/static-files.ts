@@ -13,8 +13,13 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
   '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
 };
+
+/**
+ * Never served: source maps carry the whole source (sourcesContent), which a browser on the
+ * network has no business reading. The bundles' sourceMappingURL comments then find nothing.
+ */
+const HIDDEN_EXTENSIONS = new Set(['.map']);
 
 /**
  * Resolves a URL path to a file inside root, or null. Decoding happens once and the result must
@@ -31,6 +36,8 @@ export async function resolveStatic(root: string, urlPath: string): Promise<{ fi
   const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
   const file = path.resolve(root, relative);
   if (file !== root && !file.startsWith(root + path.sep)) return null;
+  // (Windows ignores trailing dots and spaces: "app.js.map." opens app.js.map.)
+  if (HIDDEN_EXTENSIONS.has(path.extname(file.replace(/[. ]+$/, '')).toLowerCase())) return null;
   try {
     const info = await stat(file);
     if (!info.isFile()) return null;

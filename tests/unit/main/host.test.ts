@@ -1,23 +1,29 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startHost, type RunningHost } from '../../../main/host/server';
+import { cookieName, startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 
 let tmp: string;
 let services: Services;
 let host: RunningHost;
+let staticDir: string;
+const logged: string[] = [];
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-host-test-'));
-  const staticDir = path.join(tmp, 'static');
+  staticDir = path.join(tmp, 'static');
   await mkdir(staticDir);
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Layerlab</title>');
+  await writeFile(path.join(staticDir, 'app.js'), 'console.log(1);\n//# sourceMappingURL=app.js.map\n');
+  await writeFile(path.join(staticDir, 'app.js.map'), JSON.stringify({ version: 3, sources: ['app.ts'], sourcesContent: ['secret source'], mappings: '' }));
   await writeFile(path.join(tmp, 'secret.txt'), 'outside the static folder');
   services = createServices({ workspace: path.join(tmp, 'ws'), mode: 'host' });
-  host = await startHost({ dispatch: services.dispatch, bus: services.bus, staticDir });
+  host = await startHost({ dispatch: services.dispatch, bus: services.bus, staticDir, log: (line) => logged.push(line) });
 });
 
 afterAll(async () => {
@@ -28,9 +34,9 @@ afterAll(async () => {
 
 const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers, redirect: 'manual' });
 
-function connect(headers: Record<string, string>): Promise<WebSocket> {
+function connect(headers: Record<string, string>, to: RunningHost = host): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/ws`, { headers });
+    const ws = new WebSocket(`${to.origin.replace('http', 'ws')}/ws`, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -51,6 +57,75 @@ function invoke(ws: WebSocket, id: number, channel: string, input: unknown): Pro
   });
 }
 
+/** A GET with the path sent exactly as written (fetch would normalize "/./" and "//"). */
+function rawGet(port: number, rawPath: string): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: rawPath, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+    });
+    req.once('timeout', () => req.destroy(new Error('timed out')));
+    req.once('error', reject);
+  });
+}
+
+const mask = (payload: number[], key = [0x11, 0x22, 0x33, 0x44]) => [...key, ...payload.map((b, i) => b ^ key[i % 4]!)];
+const text = (s: string) => [...Buffer.from(s)];
+
+/** The six frames of issue 13, each with the close code the protocol asks for. */
+const BAD_FRAMES: Array<[string, Buffer, number]> = [
+  ['invalid UTF-8 in a text frame', Buffer.from([0x81, 0x80 | 2, ...mask([0xff, 0xfe])]), 1007],
+  ['RSV1 set without an extension', Buffer.from([0xc1, 0x80 | 2, ...mask(text('hi'))]), 1002],
+  ['an unmasked client frame', Buffer.from([0x81, 2, ...text('hi')]), 1002],
+  ['a reserved opcode', Buffer.from([0x83, 0x80 | 2, ...mask(text('hi'))]), 1002],
+  ['close code 999', Buffer.from([0x88, 0x80 | 2, ...mask([0x03, 0xe7])]), 1002],
+  ['a length header over the max payload', Buffer.from([0x82, 0x80 | 127, 0, 0, 0, 1, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44]), 1009],
+];
+
+/**
+ * Upgrades a raw TCP connection with the token, sends one frame, and returns the close code of
+ * the close frame the host answers with (null if none) once the host ends the connection.
+ */
+function sendRawFrame(port: number, cookie: string, frame: Buffer): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the host did not close the connection within 5 s'));
+    }, 5000);
+    let received = Buffer.alloc(0);
+    let upgraded = false;
+    socket.once('connect', () => {
+      socket.write(
+        'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n\r\n`,
+      );
+    });
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      if (!upgraded) {
+        const end = received.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        if (!received.subarray(0, end).toString().startsWith('HTTP/1.1 101')) {
+          clearTimeout(timer);
+          socket.destroy();
+          reject(new Error(`upgrade refused: ${received.subarray(0, end).toString()}`));
+          return;
+        }
+        upgraded = true;
+        received = received.subarray(end + 4);
+        socket.write(frame);
+      }
+    });
+    socket.once('error', () => undefined); // the host may reset after its close frame
+    socket.once('close', () => {
+      clearTimeout(timer);
+      if (!upgraded) return reject(new Error('closed before the upgrade'));
+      resolve(received.length >= 4 && received[0] === 0x88 ? received.readUInt16BE(2) : null);
+    });
+  });
+}
+
 describe('host mode server', () => {
   it('binds to loopback and prints a URL carrying the token', () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
@@ -60,7 +135,7 @@ describe('host mode server', () => {
     expect((await get(`${host.origin}/`)).status).toBe(403);
     expect((await get(`${host.origin}/index.html`)).status).toBe(403);
     expect((await get(`${host.origin}/?token=wrong`)).status).toBe(403);
-    expect((await get(`${host.origin}/`, { cookie: 'layerlab_token=wrong' })).status).toBe(403);
+    expect((await get(`${host.origin}/`, { cookie: `${cookieName(host.port)}=wrong` })).status).toBe(403);
   });
 
   it('trades the token for a cookie and serves the UI with a CSP', async () => {
@@ -78,8 +153,8 @@ describe('host mode server', () => {
 
   it('accepts the WebSocket only with the token and from its own origin', async () => {
     await expect(connect({})).rejects.toThrow(/403/);
-    await expect(connect({ cookie: `layerlab_token=${host.token}`, origin: 'http://evil.example' })).rejects.toThrow(/403/);
-    const ws = await connect({ cookie: `layerlab_token=${host.token}`, origin: host.origin });
+    await expect(connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    const ws = await connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: host.origin });
     const info = await invoke(ws, 1, 'app.info', {});
     expect(info.ok).toBe(true);
     expect(info.value).toMatchObject({ mode: 'host' });
@@ -87,7 +162,7 @@ describe('host mode server', () => {
   });
 
   it('answers malformed requests with a message naming the field, and keeps serving', async () => {
-    const ws = await connect({ cookie: `layerlab_token=${host.token}`, origin: host.origin });
+    const ws = await connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: host.origin });
     ws.send('this is not json');
     const cases: Array<[string, unknown, RegExp]> = [
       ['project.create', { name: 42 }, /name/],
@@ -106,5 +181,96 @@ describe('host mode server', () => {
     const created = await invoke(ws, id, 'project.create', { name: 'Still works' });
     expect(created.ok).toBe(true);
     ws.close();
+  });
+
+  it('survives each malformed WebSocket frame: closes that socket with the right code, logs one line, keeps serving', async () => {
+    const cookie = `${cookieName(host.port)}=${host.token}`;
+    const before = logged.length;
+    for (const [what, frame, code] of BAD_FRAMES) {
+      expect(await sendRawFrame(host.port, cookie, frame), what).toBe(code);
+    }
+    expect(logged.length - before).toBe(BAD_FRAMES.length);
+    expect(logged.slice(before).every((line) => line.startsWith('Layerlab host: closed a WebSocket'))).toBe(true);
+    // Still serving: HTTP and a fresh WebSocket both answer.
+    expect((await get(`${host.origin}/`, { cookie })).status).toBe(200);
+    const ws = await connect({ cookie, origin: host.origin });
+    const listed = await invoke(ws, 100, 'project.list', {});
+    expect(listed.ok).toBe(true);
+    ws.close();
+  });
+
+  it('gives each port its own session cookie, so a second host does not log the first out', async () => {
+    const second = await startHost({ dispatch: services.dispatch, bus: services.bus, staticDir, log: (line) => logged.push(line) });
+    try {
+      expect(second.port).not.toBe(host.port);
+      // A browser's jar for 127.0.0.1: cookies ignore the port, so each host receives all of them.
+      const jar = new Map<string, string>();
+      const login = async (h: RunningHost) => {
+        const res = await get(h.url);
+        expect(res.status).toBe(303);
+        const setCookie = res.headers.get('set-cookie')!;
+        expect(setCookie).toMatch(/; HttpOnly; SameSite=Strict; Path=\//);
+        const [name, value] = setCookie.split(';')[0]!.split('=') as [string, string];
+        expect(name).toBe(cookieName(h.port));
+        jar.set(name, value);
+      };
+      const cookieHeader = () => [...jar].map(([n, v]) => `${n}=${v}`).join('; ');
+      await login(host);
+      await login(second);
+      expect(jar.size).toBe(2);
+      expect((await get(`${host.origin}/`, { cookie: cookieHeader() })).status).toBe(200);
+      expect((await get(`${second.origin}/`, { cookie: cookieHeader() })).status).toBe(200);
+      // One host's cookie opens nothing on the other.
+      expect((await get(`${second.origin}/`, { cookie: `${cookieName(host.port)}=${host.token}` })).status).toBe(403);
+      const ws = await connect({ cookie: cookieHeader(), origin: second.origin }, second);
+      expect((await invoke(ws, 1, 'project.list', {})).ok).toBe(true);
+      ws.close();
+      // The first host's page is a foreign origin to the second host's WebSocket.
+      await expect(connect({ cookie: cookieHeader(), origin: host.origin }, second)).rejects.toThrow(/403/);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a WebSocket upgrade from a foreign Origin with 403, and takes a missing Origin on the token alone', async () => {
+    const cookie = `${cookieName(host.port)}=${host.token}`;
+    for (const origin of ['http://evil.example', `http://127.0.0.1:${host.port + 1}`, `https://127.0.0.1:${host.port}`, 'null']) {
+      await expect(connect({ cookie, origin }), origin).rejects.toThrow(/403/);
+    }
+    const local = await connect({ cookie, origin: `http://localhost:${host.port}` });
+    local.close();
+    const noOrigin = await connect({ cookie });
+    noOrigin.close();
+  });
+
+  it('redirects the token exchange only to a path on its own origin', async () => {
+    const cases: Array<[string, string]> = [
+      ['/.//evil.example/', '/evil.example/'],
+      ['/.//evil.example/x/', '/evil.example/x/'],
+      // These parse as a host: what is left is the path, never the host.
+      ['//evil.example/', '/'],
+      ['/\\evil.example/', '/'],
+      ['/\\/\\evil.example/x', '/x'],
+      ['/', '/'],
+      ['/index.html', '/index.html'],
+    ];
+    for (const [rawPath, location] of cases) {
+      const res = await rawGet(host.port, `${rawPath}?token=${host.token}`);
+      expect(res.status, rawPath).toBe(303);
+      expect(res.location, rawPath).toBe(location);
+      expect(res.location).not.toMatch(/^\/\/|^[a-z][a-z0-9+.-]*:/i);
+    }
+  });
+
+  it('answers a request target it cannot parse with 400, and keeps serving', async () => {
+    expect((await rawGet(host.port, '//[')).status).toBe(400);
+    expect((await rawGet(host.port, `//[?token=${host.token}`)).status).toBe(400);
+    expect((await rawGet(host.port, `/?token=${host.token}`)).status).toBe(303);
+  });
+
+  it('does not serve source maps', async () => {
+    const cookie = `${cookieName(host.port)}=${host.token}`;
+    expect((await get(`${host.origin}/app.js`, { cookie })).status).toBe(200);
+    for (const p of ['/app.js.map', '/APP.JS.MAP', '/app.js%2emap', '/app.js.map.']) expect((await get(`${host.origin}${p}`, { cookie })).status, p).toBe(404);
   });
 });
