@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
 import { mkdir, open as openFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { CsvDialect, CsvOptions } from '../../app/dataset/csv-options';
@@ -136,12 +137,31 @@ export async function importCsvText({ text, fileName, datasetsDir, ...rest }: Im
 /** Bytes per read: big enough that per-chunk work is noise, small enough to show progress. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** What a path that is not a regular file is, in words. */
+function kindOf(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isDirectory()) return 'a folder';
+  return 'a special file';
+}
+
+/**
+ * Only regular files are imported: reading a named pipe, a socket or a device may wait forever
+ * (for a writer, or for ever more bytes) in one of libuv's four threads, and a few such
+ * imports stopped every later request that needs one.
+ */
+function notRegular(path: string, info: Stats): UserError {
+  return new UserError(`Cannot import ${path}: it is ${kindOf(info)}, not a regular file. Choose a CSV file.`);
+}
+
 /** A file's size and a reader of its bytes in chunks, for readCsv. */
 async function fileSource(path: string): Promise<Pick<ReadCsvInput, 'open' | 'totalBytes' | 'fileName' | 'path'>> {
   let size: number;
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new UserError(`${path} is a folder, not a CSV file.`);
+    if (!info.isFile()) throw notRegular(path, info);
     size = info.size;
   } catch (error) {
     if (error instanceof UserError) throw error;
@@ -154,7 +174,11 @@ async function fileSource(path: string): Promise<Pick<ReadCsvInput, 'open' | 'to
   const open = async function* (): AsyncGenerator<Buffer> {
     let handle: FileHandle | null = null;
     try {
-      handle = await openFile(path, 'r');
+      // Non-blocking, and checked again once open: a path swapped for a named pipe since the
+      // stat above would otherwise hold one of libuv's threads in open() until a writer comes.
+      handle = await openFile(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      const opened = await handle.stat();
+      if (!opened.isFile()) throw notRegular(path, opened);
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
       for (;;) {
         const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
-import { importCsvFile, importCsvText, type ImportOptions } from '../data';
+import { importCsvFile, importCsvText, Limiter, type ImportOptions } from '../data';
 import type { EngineClient } from '../engine';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
@@ -24,12 +24,17 @@ export interface HandlerDeps {
   bus?: EventBus;
 }
 
+/** Dataset imports (CSV or images) that run at once; later ones wait their turn. */
+export const IMPORTS_AT_ONCE = 2;
+
 /** The main side's answer to every channel of the contract. Inputs arrive already validated. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { projects, engine, runs } = deps;
 
   /** Imports in progress by the caller's id, so that dataset.cancelImport can stop them. */
   const imports = new Map<string, AbortController>();
+  /** Imports run in turn, a few at once (shared with the image import). */
+  const importQueue = new Limiter(IMPORTS_AT_ONCE);
 
   const importDataset = async (projectId: string, importId: string | undefined, load: (datasetsDir: string, tracking: ImportOptions) => ReturnType<typeof importCsvText>) => {
     await projects.open(projectId); // fails clearly for an unknown project before any work
@@ -44,7 +49,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     };
     let meta: Awaited<ReturnType<typeof importCsvText>>;
     try {
-      meta = await load(projects.datasetsDir(projectId), tracking);
+      // In turn, IMPORTS_AT_ONCE at a time: each import keeps libuv's threads busy reading and
+      // writing, and a slow one must not leave none for every other request.
+      meta = await importQueue.run(() => load(projects.datasetsDir(projectId), tracking), controller.signal);
+    } catch (error) {
+      // Cancelled while it waited its turn: nothing was read or written.
+      if (controller.signal.aborted && !(error instanceof UserError)) throw new UserError('The import was cancelled before it started; the project is as it was.');
+      throw error;
     } finally {
       if (importId !== undefined) imports.delete(importId);
     }
@@ -73,7 +84,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    ...createImageHandlers({ projects, imports, ...(deps.bus ? { bus: deps.bus } : {}) }),
+    ...createImageHandlers({ projects, imports, importQueue, ...(deps.bus ? { bus: deps.bus } : {}) }),
     'model.import': async (input) => importModelIntoProject(projects, input),
     'run.start': async (input) => runs.start(input),
     'run.findLearningRate': async (input) => runs.start({ ...input, lrFinderOnly: true }),

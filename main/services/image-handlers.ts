@@ -2,7 +2,7 @@ import path from 'node:path';
 import { IMAGE_TASK_SPEC } from '../../app/dataset/image-task';
 import type { ImageImportProgress } from '../../app/dataset/images';
 import { UserError } from '../../app/ipc/errors';
-import type { ProjectService } from '../data';
+import type { Limiter, ProjectService } from '../data';
 import { augmentedPreview, importImages, loadImageDataset, readStoredImages, readThumbnails, UploadStore, type StoredImageDataset } from '../data/images';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
@@ -14,6 +14,8 @@ export interface ImageHandlerDeps {
   bus?: EventBus;
   /** Imports in progress by id, shared with the CSV import so dataset.cancelImport stops either. */
   imports: Map<string, AbortController>;
+  /** Imports run in turn through this queue, shared with the CSV import; none: no queue. */
+  importQueue?: Limiter;
   uploads?: UploadStore;
   /** Progress events at most this often (the last one of each phase always goes). */
   progressIntervalMs?: number;
@@ -68,7 +70,9 @@ export function createImageHandlers(deps: ImageHandlerDeps): Pick<Handlers, Imag
       try {
         from ??= await uploads.importRoot(datasetsDir, source.kind === 'upload' ? source.uploadId : '');
         const onProgress = progressEmitter(importId);
-        const meta = await importImages({ path: from, datasetsDir, signal: controller.signal, ...(options ? { options } : {}), ...(onProgress ? { onProgress } : {}) });
+        const folder = from;
+        const load = () => importImages({ path: folder, datasetsDir, signal: controller.signal, ...(options ? { options } : {}), ...(onProgress ? { onProgress } : {}) });
+        const meta = deps.importQueue ? await deps.importQueue.run(load, controller.signal) : await load();
         await projects.save(projectId, { datasetId: meta.id, taskSpec: IMAGE_TASK_SPEC });
       } catch (error) {
         if (controller.signal.aborted) throw new UserError(`The import of ${from ? path.basename(from) : 'the images'} was cancelled; the project is as it was.`);

@@ -47,7 +47,9 @@ export async function folderSource(root: string): Promise<ImageSource> {
       if (entry.isDirectory()) {
         dirs.push(childRelative);
         if (depth < MAX_DEPTH) await walk(childAbsolute, childRelative, depth + 1);
-      } else if (entry.isFile() || entry.isSymbolicLink()) {
+      } else {
+        // Named pipes, sockets and devices are listed too, and skipped as "not a regular file"
+        // when read (below), never read.
         if (entry.isSymbolicLink()) {
           const info = await stat(childAbsolute).catch(() => null);
           if (info?.isDirectory()) continue;
@@ -71,6 +73,8 @@ export async function folderSource(root: string): Promise<ImageSource> {
       try {
         const info = await stat(absolute);
         if (info.isDirectory()) return { reason: 'cannot be read (a folder that could not be opened)' };
+        // A named pipe, socket or device (here through a link): reading it may never end.
+        if (!info.isFile()) return { reason: 'not a regular file' };
         if (info.size > MAX_FILE_BYTES) return { reason: `the file is ${(info.size / 2 ** 20).toFixed(0)} MiB; files over ${MAX_FILE_BYTES / 2 ** 20} MiB are skipped` };
         return await readFile(absolute);
       } catch (error) {

@@ -62,7 +62,10 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 async function openSource(path: string): Promise<ImageSource> {
   let isDirectory: boolean;
   try {
-    isDirectory = (await stat(path)).isDirectory();
+    const info = await stat(path);
+    isDirectory = info.isDirectory();
+    // A named pipe, socket or device: reading it may wait forever in one of libuv's threads.
+    if (!isDirectory && !info.isFile()) throw new UserError(`Cannot import ${path}: it is not a regular file or a folder. Choose a folder of images or a .zip of one.`);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') throw new UserError(`Cannot import ${path}: no such file or folder.`);
     throw readError(path, error);
