@@ -4,6 +4,7 @@ import type { WireMessage, WireRequest } from '../../../app/ipc/bridge';
 import type { ConnectionStore } from './connection-store';
 
 export const LOST_CONNECTION = 'Lost connection to the Layerlab host';
+export const TOKEN_EXPIRED = 'Layerlab was restarted and this tab’s access has expired: open the new URL it printed (…/?token=…)';
 
 interface Pending {
   channel: string;
@@ -20,6 +21,21 @@ export interface WebSocketTransportOptions {
   maxBackoffMs?: number;
   /** For tests: a WebSocket constructor. */
   WebSocketImpl?: typeof WebSocket;
+  /**
+   * After a failed reconnect: 'refused' when the host is up but refuses this page's token (it was
+   * restarted with a new one), 'down' when nothing answers. Default: a HEAD request for the page.
+   */
+  probeHost?: () => Promise<'refused' | 'down' | 'ok'>;
+}
+
+/** Ask the page's own origin whether it still lets this tab in (the WebSocket hides the 403). */
+export async function probePageOrigin(): Promise<'refused' | 'down' | 'ok'> {
+  try {
+    const response = await fetch('/', { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
+    return response.status === 403 ? 'refused' : 'ok';
+  } catch {
+    return 'down';
+  }
 }
 
 /** The page's own host: ws://host/ws, or wss:// when the page came over https. */
@@ -37,6 +53,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
   const connectTimeoutMs = options.connectTimeoutMs ?? 8000;
   const maxBackoffMs = options.maxBackoffMs ?? 8000;
   const Impl = options.WebSocketImpl ?? WebSocket;
+  const probeHost = options.probeHost ?? probePageOrigin;
 
   const pending = new Map<number, Pending>();
   const listeners = new Set<(event: EventName, payload: unknown) => void>();
@@ -45,6 +62,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
   let nextId = 1;
   let attempt = 0;
   let everOpened = false;
+  let opened = false;
   let closedByUs = false;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let countdown: ReturnType<typeof setInterval> | null = null;
@@ -58,6 +76,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
+      opened = true;
       const wasReconnect = everOpened;
       everOpened = true;
       setState((s) => ({ status: 'open', retryInSeconds: null, reconnects: s.reconnects + (wasReconnect ? 1 : 0) }));
@@ -79,12 +98,25 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
         for (const listener of [...listeners]) listener(wire.event, wire.payload);
       }
     };
+    opened = false;
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
       for (const [id, request] of pending) {
         pending.delete(id);
-        request.reject(new Error(`${LOST_CONNECTION} before it answered (${request.channel}). Try again once it reconnects.`));
+        request.reject(new Error(`${LOST_CONNECTION} before it answered. Try again once it reconnects.`));
+      }
+      // A reconnect that never opened may be a host that restarted with a new token: ask it.
+      if (everOpened && !opened) {
+        void probeHost().then((answer) => {
+          if (closedByUs) return;
+          if (answer === 'refused') {
+            if (countdown) clearInterval(countdown);
+            setState({ status: 'token-expired', retryInSeconds: null });
+            for (const wake of [...waitingForOpen]) wake();
+          } else scheduleReconnect();
+        });
+        return;
       }
       scheduleReconnect();
     };
@@ -110,14 +142,22 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
     }, delay);
   }
 
-  function whenOpen(channel: string): Promise<WebSocket> {
+  function whenOpen(): Promise<WebSocket> {
     if (socket && socket.readyState === Impl.OPEN) return Promise.resolve(socket);
+    if (connection.getState().status === 'token-expired') return Promise.reject(new Error(TOKEN_EXPIRED));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waitingForOpen.delete(wake);
-        reject(new Error(`${LOST_CONNECTION}: could not send ${channel}. Check that Layerlab is still running, then try again.`));
+        // The channel's internal name ("project.open") means nothing to a user: it stays out of the message.
+        reject(new Error(`${LOST_CONNECTION}: the request could not be sent. Check that Layerlab is still running, then try again.`));
       }, connectTimeoutMs);
       const wake = () => {
+        if (connection.getState().status === 'token-expired') {
+          clearTimeout(timer);
+          waitingForOpen.delete(wake);
+          reject(new Error(TOKEN_EXPIRED));
+          return;
+        }
         if (!socket || socket.readyState !== Impl.OPEN) return;
         clearTimeout(timer);
         waitingForOpen.delete(wake);
@@ -131,7 +171,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
 
   return {
     async invoke(channel, input) {
-      const ws = await whenOpen(channel);
+      const ws = await whenOpen();
       const id = nextId++;
       const request: WireRequest = { type: 'invoke', id, channel, input };
       return new Promise<Result<unknown>>((resolve, reject) => {

@@ -22,6 +22,14 @@ function ConnectionBanner() {
     return () => clearTimeout(t);
   }, [status]);
   if (status === 'open' || (status === 'connecting' && !slow && retry === null)) return null;
+  if (status === 'token-expired') {
+    return (
+      <div className="banner banner-error" role="alert" data-testid="connection-banner">
+        <strong>Layerlab was restarted, so this tab can no longer reach it.</strong> Each start makes a new access token: open the URL
+        it printed in the terminal (http://127.0.0.1:…/?token=…) in this tab. Your work is saved on the host.
+      </div>
+    );
+  }
   const when = retry === null || retry === 0 ? 'Reconnecting…' : `Reconnecting in ${retry} s…`;
   return (
     <div className="banner banner-warn" role="alert" data-testid="connection-banner">
