@@ -31,7 +31,7 @@ export interface WebSocketTransportOptions {
 /** Ask the page's own origin whether it still lets this tab in (the WebSocket hides the 403). */
 export async function probePageOrigin(): Promise<'refused' | 'down' | 'ok'> {
   try {
-    const response = await fetch('/', { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
+    const response = await fetch('/', { method: 'HEAD', credentials: 'same-origin', headers: { 'Cache-Control': 'no-store' } });
     return response.status === 403 ? 'refused' : 'ok';
   } catch {
     return 'down';
@@ -39,7 +39,8 @@ export async function probePageOrigin(): Promise<'refused' | 'down' | 'ok'> {
 }
 
 /** The page's own host: ws://host/ws, or wss:// when the page came over https. */
-export function hostSocketUrl(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
+// Typed without the DOM's Location so that Node-side tests can import this module too.
+export function hostSocketUrl(loc: { protocol: string; host: string } = (globalThis as unknown as { location: { protocol: string; host: string } }).location): string {
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
 }
 
