@@ -113,6 +113,12 @@ describe('graph editor store', () => {
     s().connect({ source: 'dense_2', target: 'subtract_1', sourceHandle: null, targetHandle: null });
     expect(s().isValidConnection({ source: 'dense_3', target: 'subtract_1' })).toBe(false);
     expect(LAYERS.Subtract.inputs.max).toBe(2);
+    // A connection that would close a cycle (dense_3 is computed from dense_1) is refused, and connect() ignores it.
+    expect(s().isValidConnection({ source: 'dense_3', target: 'dense_1' })).toBe(false);
+    expect(s().isValidConnection({ source: 'concatenate_1', target: 'dense_2' })).toBe(false);
+    const before = s().edges.length;
+    s().connect({ source: 'dense_3', target: 'dense_1', sourceHandle: null, targetHandle: null });
+    expect(s().edges).toHaveLength(before);
   });
 
   it('auto-layout stacks the model top to bottom and puts branches side by side', () => {

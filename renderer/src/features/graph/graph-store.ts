@@ -100,6 +100,25 @@ function fromGraph(graph: ModelGraph | null) {
 }
 
 /** One editor's state. A factory, so each project (and each test) gets a fresh store. */
+
+/** Whether `to` can be reached from `from` along the edges (so an edge to → from would close a cycle). */
+function reaches(edges: readonly { source: string; target: string }[], from: string, to: string): boolean {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
+  const seen = new Set<string>([from]);
+  const stack = [from];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    if (at === to) return true;
+    for (const n of next.get(at) ?? []) {
+      if (seen.has(n)) continue;
+      seen.add(n);
+      stack.push(n);
+    }
+  }
+  return false;
+}
+
 export function createGraphStore(initial: ModelGraph | null = null) {
   return createStore<GraphState & GraphActions>()((set, get) => {
     let table: TableContext | null = null;
@@ -225,6 +244,9 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const to = nodes.find((n) => n.id === target);
         if (!from || !to || from.data.type === 'Output' || to.data.type === 'Input') return false;
         if (edges.some((e) => e.source === source && e.target === target)) return false;
+        // A layer cannot feed one of the layers it is computed from: refused while dragging, so a
+        // cycle never lands on the canvas (it used to, and its errors grew the nodes until they overlapped).
+        if (reaches(edges, target, source)) return false;
         // A merge's ports fill up; other layers may be over-connected and say so on the node.
         const spec = LAYERS[to.data.type];
         return spec.inputs.max === 1 || edges.filter((e) => e.target === target).length < spec.inputs.max;
