@@ -108,9 +108,9 @@ export function fixLabel(fix: Fix): string {
     case 'scale_lr':
       return fix.factor === 0.5 ? 'Halve the learning rate' : fix.factor === 2 ? 'Double the learning rate' : `Learning rate × ${fix.factor}`;
     case 'train_longer':
-      return `Train longer (${fix.epochs} epochs)`;
+      return `Train longer (${fix.epochs} ${fix.epochs === 1 ? 'epoch' : 'epochs'})`;
     case 'fewer_epochs':
-      return `Stop at the best epoch (${fix.epochs} epochs)`;
+      return fix.epochs === 1 ? 'Stop after the first epoch (the best one)' : `Stop at the best epoch (${fix.epochs} epochs)`;
     case 'early_stopping':
       return `Turn on early stopping (patience ${fix.patience}, keep best weights)`;
     case 'augment':

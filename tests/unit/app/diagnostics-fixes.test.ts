@@ -51,6 +51,9 @@ describe('one-click fixes', () => {
     expect(applyFix({ kind: 'more_data' }, setup)).toBeNull();
     expect(fixLabel({ kind: 'scale_lr', factor: 0.5 })).toBe('Halve the learning rate');
     expect(fixLabel({ kind: 'resize_model', factor: 0.5 })).toBe('Make the model half as wide');
+    expect(fixLabel({ kind: 'fewer_epochs', epochs: 1 })).toBe('Stop after the first epoch (the best one)');
+    expect(fixLabel({ kind: 'fewer_epochs', epochs: 4 })).toBe('Stop at the best epoch (4 epochs)');
+    expect(fixLabel({ kind: 'train_longer', epochs: 1 })).toBe('Train longer (1 epoch)');
   });
 });
 
