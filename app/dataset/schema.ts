@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CsvDialect } from './csv-options';
+import { CsvDelimiter, CsvDialect, CsvEncoding } from './csv-options';
 import { WindowEncoding, WindowSpec } from './windows';
 
 /**
@@ -208,6 +208,25 @@ export function featureWidth(f: FeatureEncoding): number {
   return f.categories.length + (f.other ? 1 : 0);
 }
 
+/** The CSV dialect a run's dataset was imported with, as preprocessing.json records it. */
+export const PreprocessingCsv = z.object({
+  delimiter: CsvDelimiter,
+  decimal: z.enum(['.', ',']),
+  /** Absent: UTF-8 (a BOM is skipped). */
+  encoding: CsvEncoding.optional(),
+  /** Absent: '"'; "" reads quotes as ordinary text. */
+  quoteChar: z.enum(['"', "'", '']).optional(),
+  /** false: the file has no header line and its columns are column_1..column_n. Absent: a header line. */
+  header: z.boolean().optional(),
+});
+export type PreprocessingCsv = z.infer<typeof PreprocessingCsv>;
+
+/** The recorded dialect of a dataset's import, or undefined when the import did not record one. */
+export function preprocessingCsvOf(dialect: CsvDialect | undefined): PreprocessingCsv | undefined {
+  if (!dialect) return undefined;
+  return { delimiter: dialect.delimiter, decimal: dialect.decimalComma ? ',' : '.', encoding: dialect.encoding, quoteChar: dialect.quoteChar, header: dialect.header };
+}
+
 export const Preprocessing = z.object({
   format: z.literal('layerlab-preprocessing'),
   /** 2 when an encoding uses a field added after version 1 (an older reader must refuse it, not misread it). */
@@ -239,6 +258,13 @@ export const Preprocessing = z.object({
     .optional(),
   /** Time series: each sample is `lookback` rows of the inputs (inputOrder), differenced as stated. */
   windows: WindowEncoding.optional(),
+  /**
+   * How the training CSV was written, so new rows in the same file format read alike (predict.mjs,
+   * predict.py, the playground): cells split on `delimiter`, numbers with `decimal` as the decimal
+   * mark ("14,23" is 14.23 when it is ","; thousands separators are never guessed). Absent in runs
+   * prepared before it was recorded and in data not read from a CSV: then "." and a sniffed delimiter.
+   */
+  csv: PreprocessingCsv.optional(),
 });
 export type Preprocessing = z.infer<typeof Preprocessing>;
 

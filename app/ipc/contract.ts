@@ -97,6 +97,8 @@ export const PredictInputs = z.object({
   fields: z.array(PredictField),
   /** Set for an image model: the playground shows a drop zone (run.predictImages) and `fields` is empty. */
   image: PredictImageShape.nullable().optional(),
+  /** How the training CSV spells a row (its delimiter and decimal mark); numeric fields take this spelling. Absent/null: "," and ".". */
+  csv: z.object({ delimiter: z.string(), decimal: z.enum(['.', ',']) }).nullable().optional(),
 });
 export type PredictInputs = z.infer<typeof PredictInputs>;
 /** Classification: label + probabilities (in `labels` order); regression: value in the target's units. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { planFeatures } from '../../app/dataset/column-plan';
-import { encodedWidth, type DatasetMeta, type Preprocessing, type TaskSpec } from '../../app/dataset/schema';
+import { encodedWidth, preprocessingCsvOf, type DatasetMeta, type Preprocessing, type TaskSpec } from '../../app/dataset/schema';
 import { taskShape } from '../../app/dataset/task';
 import { PreparedData, type PreparedHead, type PreparedInput } from '../../app/engine/protocol';
 import type { GraphBinding } from '../../app/graph/data-binding';
@@ -258,6 +258,9 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     ...(labels ? { labels } : {}),
     ...(targetScaling ? { targetScaling } : {}),
   };
+  // The file's dialect travels with the model: new rows in the same format (decimal comma, ";") must read alike.
+  const csv = preprocessingCsvOf(meta.csv);
+  if (csv) preprocessing.csv = csv;
 
   await ensureDir(outDir);
   await writeFileAtomic(join(outDir, 'x_train.f32'), littleEndianBytes(encodeX(trainRows)));

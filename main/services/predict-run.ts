@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodedWidth, featureWidth, Preprocessing, type DatePart, type FeatureEncoding } from '../../app/dataset/schema';
+import { encodedWidth, featureWidth, Preprocessing, type DatePart } from '../../app/dataset/schema';
 import type { PredictField, PredictInputs, PredictResult, Prediction } from '../../app/ipc/contract';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
+import { isMissing } from '../data/cell';
 import { encodeRawRows } from '../data/encode';
 import type { EngineClient } from '../engine';
 import { readMatrix } from '../engine/prepared-data';
@@ -45,15 +46,47 @@ export async function loadRunModel(projects: ProjectService, projectId: string, 
   return { runDir, modelDir, preprocessing: parsed.data };
 }
 
+/** A number as the dataset's CSV spells it: "13,2" where the import read a decimal comma. */
+function spellNumber(preprocessing: Preprocessing, value: number): string {
+  const text = String(value);
+  return preprocessing.csv?.decimal === ',' ? text.replace('.', ',') : text;
+}
+
+/** A cell with a decimal comma ("14,23", "-,5", "1,5e3"): the "." spelling is plain decimal notation. */
+const DECIMAL_COMMA = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Typed rows in the dataset's own spelling → the spelling encodeRawRows reads. Where the import
+ * read a decimal comma, a numeric feature's "13,2" is 13.2, and "13.2" is refused as the import
+ * would have read it (text: a "." may be a thousands separator there, which is never guessed).
+ */
+export function rowsInDialect(preprocessing: Preprocessing, rows: readonly Record<string, string>[]): Record<string, string>[] {
+  if (preprocessing.csv?.decimal !== ',') return [...rows];
+  const numeric = preprocessing.features.filter((f) => f.kind === 'numeric').map((f) => f.name);
+  return rows.map((row, r) => {
+    const out = { ...row };
+    for (const name of numeric) {
+      const raw = Object.hasOwn(row, name) ? row[name] : undefined;
+      if (typeof raw !== 'string' || isMissing(raw)) continue;
+      const text = raw.trim();
+      if (!DECIMAL_COMMA.test(text)) {
+        throw new UserError(`Row ${r + 1}, column "${name}": "${text}" is not a number as the training CSV writes numbers (with a decimal comma, like 13,2; no thousands separators).`);
+      }
+      out[name] = text.replace(',', '.');
+    }
+    return out;
+  });
+}
+
 /** Undo the encoding of one encoded row, feature by feature: the raw text a user would type. */
-function decodeRow(features: readonly FeatureEncoding[], x: Float32Array, offset: number): string[] {
+function decodeRow(preprocessing: Preprocessing, x: Float32Array, offset: number): string[] {
   let at = offset;
-  return features.map((feature) => {
+  return preprocessing.features.map((feature) => {
     if (feature.kind === 'numeric') {
       const value = x[at]! * feature.std + feature.mean;
       at += 1;
       // float32 round trip: 6 significant digits give back what the CSV held (5.1, not 5.0999999).
-      return String(Number(value.toPrecision(6)));
+      return spellNumber(preprocessing, Number(value.toPrecision(6)));
     }
     if (feature.kind === 'datetime') {
       // Year, month and day (and hour) back into a date the form shows and encodeRawRows reads.
@@ -85,19 +118,21 @@ export async function predictInputs(projects: ProjectService, projectId: string,
   let prefill: string[] | null = null;
   try {
     const data = await readPreparedData(runDir);
-    if (encodedWidth(data.preprocessing.features) === encodedWidth(preprocessing.features)) prefill = decodeRow(preprocessing.features, await readMatrix(data, 'x_val'), 0);
+    if (encodedWidth(data.preprocessing.features) === encodedWidth(preprocessing.features)) prefill = decodeRow(preprocessing, await readMatrix(data, 'x_val'), 0);
   } catch {
     // No prepared data left (a copied project, say): fall back to training means and first categories.
   }
   const fields: PredictField[] = preprocessing.features.map((feature, i) =>
     feature.kind === 'numeric'
-      ? { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? String(Number(feature.mean.toPrecision(6))) }
+      ? { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? spellNumber(preprocessing, Number(feature.mean.toPrecision(6))) }
       : feature.kind === 'datetime'
         ? // A free-text field: encodeRawRows parses the date.
           { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? '' }
       : { name: feature.name, kind: 'categorical', categories: feature.categories, value: prefill?.[i] ?? feature.categories[0] ?? '' },
   );
-  return { task: preprocessing.task, target: preprocessing.target, labels: preprocessing.labels ?? null, fields };
+  // The dataset's own spelling of a row (its delimiter and decimal mark), for the form's hint and a pasted row.
+  const csv = preprocessing.csv ? { delimiter: preprocessing.csv.delimiter, decimal: preprocessing.csv.decimal } : null;
+  return { task: preprocessing.task, target: preprocessing.target, labels: preprocessing.labels ?? null, fields, csv };
 }
 
 /** One raw model output → label and probabilities (or a value); `row` names it in the error. */
@@ -123,7 +158,7 @@ export async function predictRun(deps: { projects: ProjectService; engine: Engin
   const { modelDir, preprocessing } = await loadRunModel(deps.projects, projectId, runId);
   if (preprocessing.image) throw new UserError(`Run ${runId} classifies ${preprocessing.image.width}×${preprocessing.image.height} images, not typed rows: send image files with run.predictImages (the playground's drop zone).`);
   const inputWidth = encodedWidth(preprocessing.features);
-  const x = encodeRawRows(preprocessing, rows);
+  const x = encodeRawRows(preprocessing, rowsInDialect(preprocessing, rows));
   const outputs = await deps.engine.predict({ modelDir, inputWidth, x });
   if (outputs.length !== rows.length) throw new UserError(`The engine returned ${outputs.length} predictions for ${rows.length} rows.`);
   return {

@@ -1,5 +1,5 @@
 import type { ExportFormat } from '../../../../app/engine/export-options';
-import { DATE_PATTERNS, MISSING_MARKERS_SNIPPET, NUMBER_PATTERN_SNIPPET } from './raw-cells';
+import { DATE_PATTERNS, DECIMAL_COMMA_PATTERN_SNIPPET, MISSING_MARKERS_SNIPPET, NUMBER_PATTERN_SNIPPET } from './raw-cells';
 
 /**
  * predict.mjs, written beside a TF.js or ONNX export: loads the model from its own folder, turns
@@ -16,6 +16,14 @@ function preprocessingSource(): string {
 const MISSING = new Set(${MISSING_MARKERS_SNIPPET});
 const NUMBER = ${NUMBER_PATTERN_SNIPPET};
 const isMissing = (cell) => MISSING.has(cell.trim().toLowerCase());
+// How the training CSV was written (absent in older exports: "." decimals, a sniffed delimiter, UTF-8).
+const CSV = PRE.csv ?? {};
+// A decimal comma reads "14,23" as 14.23; thousands separators are never guessed.
+const DECIMAL_COMMA = ${DECIMAL_COMMA_PATTERN_SNIPPET};
+function parseNumber(text) {
+  if (CSV.decimal === ',') return DECIMAL_COMMA.test(text) ? Number(text.replace(',', '.')) : Number.NaN;
+  return NUMBER.test(text) ? Number(text) : Number.NaN;
+}
 
 // Dates as the app reads them (ISO, y/m/d, then d.m.y or m/d/y by the column's order).
 const ISO = ${DATE_PATTERNS.iso};
@@ -75,7 +83,7 @@ export function encodeRows(rows) {
       if (missing && f.missing === 'drop') throw new Error('Row ' + (r + 1) + ', column "' + f.name + '" is empty: the model was trained without rows missing it.');
       const text = raw.trim();
       if (f.kind === 'numeric') {
-        const v = missing ? f.fill : NUMBER.test(text) ? Number(text) : Number.NaN;
+        const v = missing ? f.fill : parseNumber(text);
         if (!Number.isFinite(v)) throw new Error('Row ' + (r + 1) + ', column "' + f.name + '": "' + text + '" is not a number.');
         // Missing values take the fill (fitted on the training split); then scale with training statistics.
         x[at] = (v - f.mean) / f.std;
@@ -113,11 +121,16 @@ export function decodeOutput(output) {
   return { label: labels[best] ?? null, probabilities: Object.fromEntries(labels.map((l, i) => [l, p[i]])) };
 }
 
-/** A small RFC 4180 reader: a header line, quoted fields with "" escapes, , ; tab or | delimited. */
+/**
+ * A small RFC 4180 reader in the training file's dialect (preprocessing.json's csv: delimiter,
+ * quote, header line); without one, a header line, " quotes and the delimiter , ; tab or | that
+ * splits the first line most.
+ */
 export function parseCsv(text) {
   const body = text.replace(/^\uFEFF/, '');
   const firstLine = body.slice(0, body.search(/\r?\n|$/));
-  const delimiter = [',', ';', '\t', '|'].reduce((a, b) => (firstLine.split(b).length > firstLine.split(a).length ? b : a));
+  const delimiter = CSV.delimiter ?? [',', ';', '\t', '|'].reduce((a, b) => (firstLine.split(b).length > firstLine.split(a).length ? b : a));
+  const quote = CSV.quoteChar ?? '"';
   const records = [];
   let record = [];
   let cell = '';
@@ -125,10 +138,10 @@ export function parseCsv(text) {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (quoted) {
-      if (c === '"' && body[i + 1] === '"') { cell += '"'; i++; }
-      else if (c === '"') quoted = false;
+      if (c === quote && body[i + 1] === quote) { cell += quote; i++; }
+      else if (c === quote) quoted = false;
       else cell += c;
-    } else if (c === '"') quoted = true;
+    } else if (quote !== '' && c === quote) quoted = true;
     else if (c === delimiter) { record.push(cell); cell = ''; }
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && body[i + 1] === '\n') i++;
@@ -139,8 +152,14 @@ export function parseCsv(text) {
   }
   record.push(cell);
   if (record.length > 1 || record[0] !== '') records.push(record);
-  const [header = [], ...rows] = records;
-  return rows.map((cells) => Object.fromEntries(header.map((h, j) => [h.trim(), cells[j] ?? ''])));
+  // No header line in the training file: its columns were named column_1..column_n.
+  const header = CSV.header === false ? (records[0] ?? []).map((_, j) => 'column_' + (j + 1)) : records.shift() ?? [];
+  return records.map((cells) => Object.fromEntries(header.map((h, j) => [h.trim(), cells[j] ?? ''])));
+}
+
+/** A CSV file's text, in the training file's encoding (UTF-8 when preprocessing.json names none). */
+export async function readCsvText(file) {
+  return new TextDecoder(CSV.encoding ?? 'utf-8').decode(await readFile(file));
 }`;
 }
 
@@ -153,7 +172,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   try {
-    const rows = PRE.image ? process.argv.slice(2) : parseCsv(await readFile(file, 'utf8'));
+    const rows = PRE.image ? process.argv.slice(2) : parseCsv(await readCsvText(file));
     for (const prediction of await predict(rows)) process.stdout.write(JSON.stringify(prediction) + '\n');
   } catch (error) {
     console.error('predict.mjs: ' + (error instanceof Error ? error.message : String(error)));

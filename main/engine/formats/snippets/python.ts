@@ -1,5 +1,5 @@
 import type { ExportFormat } from '../../../../app/engine/export-options';
-import { DATE_PATTERNS, MISSING_MARKERS, NUMBER_PATTERN_SOURCE } from './raw-cells';
+import { DATE_PATTERNS, DECIMAL_COMMA_PATTERN_SOURCE, MISSING_MARKERS, NUMBER_PATTERN_SOURCE } from './raw-cells';
 
 /** A JavaScript regex literal's body, for Python's re (the syntax used is common to both). */
 const pyPattern = (literal: string) => literal.slice(1, -1).replace(/\\\//g, '/');
@@ -27,6 +27,18 @@ NUMBER = re.compile(r"${NUMBER_PATTERN_SOURCE}")
 
 def is_missing(cell):
     return cell.strip().lower() in MISSING
+
+
+# How the training CSV was written (absent in older exports: "." decimals, a sniffed delimiter, UTF-8).
+CSV = PRE.get("csv") or {}
+# A decimal comma reads "14,23" as 14.23; thousands separators are never guessed.
+DECIMAL_COMMA = re.compile(r"${DECIMAL_COMMA_PATTERN_SOURCE}")
+
+
+def parse_number(text):
+    if CSV.get("decimal") == ",":
+        return float(text.replace(",", ".", 1)) if DECIMAL_COMMA.fullmatch(text) else math.nan
+    return float(text) if NUMBER.fullmatch(text) else math.nan
 
 
 ISO = re.compile(r"${pyPattern(DATE_PATTERNS.iso)}")
@@ -88,7 +100,7 @@ def encode_rows(rows):
                 raise ValueError(f'Row {r + 1}, column "{f["name"]}" is empty: the model was trained without rows missing it.')
             text = raw.strip()
             if f["kind"] == "numeric":
-                value = f["fill"] if missing else (float(text) if NUMBER.fullmatch(text) else math.nan)
+                value = f["fill"] if missing else parse_number(text)
                 if not math.isfinite(value):
                     raise ValueError(f'Row {r + 1}, column "{f["name"]}": "{text}" is not a number.')
                 # Missing values take the fill (fitted on the training split); then scale with training statistics.
@@ -128,11 +140,24 @@ def decode_output(output):
 
 
 def read_csv(file):
-    with open(file, newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(65536)
-        handle.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\\t|") if sample else csv.excel
-        return list(csv.DictReader(handle, dialect=dialect))`;
+    """Rows ({column: cell text}) of a CSV file in the training file's dialect (preprocessing.json's csv), else sniffed."""
+    codec = {"utf-8": "utf-8-sig", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be", "windows-1252": "cp1252"}.get(CSV.get("encoding", "utf-8"), "utf-8-sig")
+    with open(file, newline="", encoding=codec) as handle:
+        text = handle.read()
+    text = text[1:] if text.startswith("\\ufeff") else text
+    if "delimiter" in CSV:
+        quote = CSV.get("quoteChar", '"')
+        reader = csv.reader(io.StringIO(text), delimiter=CSV["delimiter"], quotechar=quote or None, quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
+    else:
+        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\\t|") if text else csv.excel
+        reader = csv.reader(io.StringIO(text), dialect=dialect)
+    records = [cells for cells in reader if cells and cells != [""]]
+    if CSV.get("header", True):
+        header = [h.strip() for h in records.pop(0)] if records else []
+    else:
+        # No header line in the training file: its columns were named column_1..column_n.
+        header = [f"column_{j + 1}" for j in range(len(records[0]) if records else 0)]
+    return [{h: (cells[j] if j < len(cells) else "") for j, h in enumerate(header)} for cells in records]`;
 }
 
 function mainSource(): string {
@@ -146,6 +171,7 @@ function mainSource(): string {
 
 const IMPORTS = `import csv
 import datetime
+import io
 import json
 import math
 import re
