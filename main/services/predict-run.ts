@@ -4,7 +4,7 @@ import { encodedWidth, featureWidth, Preprocessing, type DatePart } from '../../
 import type { PredictField, PredictInputs, PredictResult, Prediction } from '../../app/ipc/contract';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
-import { isMissing } from '../data/cell';
+import { isMissing, numberText, parseNumber } from '../data/cell';
 import { encodeRawRows } from '../data/encode';
 import type { EngineClient } from '../engine';
 import { readMatrix } from '../engine/prepared-data';
@@ -52,27 +52,22 @@ function spellNumber(preprocessing: Preprocessing, value: number): string {
   return preprocessing.csv?.decimal === ',' ? text.replace('.', ',') : text;
 }
 
-/** A cell with a decimal comma ("14,23", "-,5", "1,5e3"): the "." spelling is plain decimal notation. */
-const DECIMAL_COMMA = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
-
 /**
- * Typed rows in the dataset's own spelling → the spelling encodeRawRows reads. Where the import
- * read a decimal comma, a numeric feature's "13,2" is 13.2, and "13.2" is refused as the import
- * would have read it (text: a "." may be a thousands separator there, which is never guessed).
+ * Typed rows in the dataset's own spelling → the spelling encodeRawRows reads, as the import read
+ * the file (main/data/column-builder.ts): with a decimal comma, a cell's first "," is the point
+ * ("13,2" is 13.2; "1.234,5" stays text: thousands separators are never guessed), and a number
+ * in a text column is the category of the number it means ("1,5" is "1.5"). A cell that is
+ * still not a number reaches encodeRawRows unchanged, which names its row and column.
  */
 export function rowsInDialect(preprocessing: Preprocessing, rows: readonly Record<string, string>[]): Record<string, string>[] {
   if (preprocessing.csv?.decimal !== ',') return [...rows];
-  const numeric = preprocessing.features.filter((f) => f.kind === 'numeric').map((f) => f.name);
-  return rows.map((row, r) => {
+  return rows.map((row) => {
     const out = { ...row };
-    for (const name of numeric) {
-      const raw = Object.hasOwn(row, name) ? row[name] : undefined;
-      if (typeof raw !== 'string' || isMissing(raw)) continue;
-      const text = raw.trim();
-      if (!DECIMAL_COMMA.test(text)) {
-        throw new UserError(`Row ${r + 1}, column "${name}": "${text}" is not a number as the training CSV writes numbers (with a decimal comma, like 13,2; no thousands separators).`);
-      }
-      out[name] = text.replace(',', '.');
+    for (const feature of preprocessing.features) {
+      const raw = Object.hasOwn(row, feature.name) ? row[feature.name] : undefined;
+      if (typeof raw !== 'string' || isMissing(raw) || feature.kind === 'datetime') continue;
+      const value = parseNumber(raw.trim().replace(',', '.'));
+      if (value !== null) out[feature.name] = numberText(value);
     }
     return out;
   });

@@ -1,5 +1,5 @@
 import type { ExportFormat } from '../../../../app/engine/export-options';
-import { DATE_PATTERNS, DECIMAL_COMMA_PATTERN_SNIPPET, MISSING_MARKERS_SNIPPET, NUMBER_PATTERN_SNIPPET } from './raw-cells';
+import { DATE_PATTERNS, MISSING_MARKERS_SNIPPET, NUMBER_PATTERN_SNIPPET } from './raw-cells';
 
 /**
  * predict.mjs, written beside a TF.js or ONNX export: loads the model from its own folder, turns
@@ -18,11 +18,14 @@ const NUMBER = ${NUMBER_PATTERN_SNIPPET};
 const isMissing = (cell) => MISSING.has(cell.trim().toLowerCase());
 // How the training CSV was written (absent in older exports: "." decimals, a sniffed delimiter, UTF-8).
 const CSV = PRE.csv ?? {};
-// A decimal comma reads "14,23" as 14.23; thousands separators are never guessed.
-const DECIMAL_COMMA = ${DECIMAL_COMMA_PATTERN_SNIPPET};
-function parseNumber(text) {
-  if (CSV.decimal === ',') return DECIMAL_COMMA.test(text) ? Number(text.replace(',', '.')) : Number.NaN;
-  return NUMBER.test(text) ? Number(text) : Number.NaN;
+// With a decimal comma, the import read a cell's first "," as the point ("14,23" is 14.23, "1.234,5"
+// is not a number: thousands separators are never guessed) and kept number-like text in a text
+// column as the number it means ("1,5" is the category "1.5").
+const pointed = (text) => (CSV.decimal === ',' ? text.replace(',', '.') : text);
+const parseNumber = (text) => (NUMBER.test(pointed(text)) ? Number(pointed(text)) : Number.NaN);
+function categoryText(text) {
+  const v = parseNumber(text);
+  return CSV.decimal === ',' && Number.isFinite(v) ? String(v) : text;
 }
 
 // Dates as the app reads them (ISO, y/m/d, then d.m.y or m/d/y by the column's order).
@@ -95,7 +98,7 @@ export function encodeRows(rows) {
         });
       } else {
         // The category's index; missing takes the fill if any; unseen is "other" when the column has one.
-        const value = missing ? (f.fill ?? null) : text;
+        const value = missing ? (f.fill ?? null) : categoryText(text);
         let code = value === null ? -1 : f.categories.indexOf(value);
         if (code < 0 && value !== null && f.other) code = f.categories.length;
         if (f.encoding === 'ordinal') x[at] = ((code >= 0 ? code : f.categories.length) - (f.mean ?? 0)) / (f.std ?? 1);

@@ -1,5 +1,5 @@
 import type { ExportFormat } from '../../../../app/engine/export-options';
-import { DATE_PATTERNS, DECIMAL_COMMA_PATTERN_SOURCE, MISSING_MARKERS, NUMBER_PATTERN_SOURCE } from './raw-cells';
+import { DATE_PATTERNS, MISSING_MARKERS, NUMBER_PATTERN_SOURCE } from './raw-cells';
 
 /** A JavaScript regex literal's body, for Python's re (the syntax used is common to both). */
 const pyPattern = (literal: string) => literal.slice(1, -1).replace(/\\\//g, '/');
@@ -31,15 +31,37 @@ def is_missing(cell):
 
 # How the training CSV was written (absent in older exports: "." decimals, a sniffed delimiter, UTF-8).
 CSV = PRE.get("csv") or {}
-# A decimal comma reads "14,23" as 14.23; thousands separators are never guessed.
-DECIMAL_COMMA = re.compile(r"${DECIMAL_COMMA_PATTERN_SOURCE}")
+# With a decimal comma, the import read a cell's first "," as the point ("14,23" is 14.23, "1.234,5"
+# is not a number: thousands separators are never guessed) and kept number-like text in a text
+# column as the number it means ("1,5" is the category "1.5", as JavaScript writes numbers).
 
 
 def parse_number(text):
-    if CSV.get("decimal") == ",":
-        return float(text.replace(",", ".", 1)) if DECIMAL_COMMA.fullmatch(text) else math.nan
+    text = text.replace(",", ".", 1) if CSV.get("decimal") == "," else text
     return float(text) if NUMBER.fullmatch(text) else math.nan
 
+
+def js_number_text(value):
+    """String(value) as JavaScript writes a finite number: how the app names a number-like category."""
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    _, digits, exponent = decimal.Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(map(str, digits))
+    k, n = len(digits), exponent + len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if e > 0 else "-") + str(abs(e))
+
+
+def category_text(text):
+    value = parse_number(text)
+    return js_number_text(value) if CSV.get("decimal") == "," and math.isfinite(value) else text
 
 ISO = re.compile(r"${pyPattern(DATE_PATTERNS.iso)}")
 YMD = re.compile(r"${pyPattern(DATE_PATTERNS.ymd)}")
@@ -114,7 +136,7 @@ def encode_rows(rows):
             else:
                 # The category's index; missing takes the fill if any; unseen is "other" when the column has one.
                 cats = f["categories"]
-                value = f.get("fill") if missing else text
+                value = f.get("fill") if missing else category_text(text)
                 code = cats.index(value) if value in cats else -1
                 if code < 0 and value is not None and f.get("other"):
                     code = len(cats)
@@ -171,6 +193,7 @@ function mainSource(): string {
 
 const IMPORTS = `import csv
 import datetime
+import decimal
 import io
 import json
 import math

@@ -5,13 +5,10 @@
  */
 export const MISSING_MARKERS = ['', 'na', 'n/a', 'nan', 'null', '?', '-'] as const;
 export const NUMBER_PATTERN_SOURCE = String.raw`^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$`;
-/** NUMBER_PATTERN_SOURCE with "," as the decimal mark, for a file whose dialect has a decimal comma ("14,23"). */
-export const DECIMAL_COMMA_PATTERN_SOURCE = String.raw`^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$`;
 
 /** JavaScript literals for the snippets. */
 export const MISSING_MARKERS_SNIPPET = JSON.stringify(MISSING_MARKERS);
 export const NUMBER_PATTERN_SNIPPET = `/${NUMBER_PATTERN_SOURCE}/`;
-export const DECIMAL_COMMA_PATTERN_SNIPPET = `/${DECIMAL_COMMA_PATTERN_SOURCE}/`;
 
 /** main/data/dates.ts's patterns (ISO with optional time, y/m/d, d.m.y or m/d/y), as regex literals. */
 export const DATE_PATTERNS = {
