@@ -5,41 +5,8 @@ import { messageOf } from '../../lib/errors';
 import { formatStat } from '../../lib/format';
 import { ImagePlayground } from './ImagePlayground';
 import { ProbabilityChart } from './ProbabilityChart';
+import { fieldList, readTypedRow, rowHint, rowPlaceholder } from './typed-row';
 import './playground.css';
-
-/** One CSV line's cells split on `delimiter`, with "…" quotes ("" inside is a quote). */
-function splitCsvLine(line: string, delimiter: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === delimiter) {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
-}
-
-const delimiterName = (d: string) => (d === '\t' ? 'a tab' : `"${d}"`);
-
-/** The hint: one row spelled as the training CSV spells it ("13,2;5,1;…" for a decimal-comma file). */
-function rowHint(inputs: PredictInputs): string {
-  const delimiter = inputs.csv?.delimiter ?? ',';
-  const shown = inputs.fields.slice(0, 3).map((f) => f.value);
-  const example = shown.join(delimiter === '\t' ? '⇥' : delimiter) + (inputs.fields.length > shown.length ? `${delimiter === '\t' ? '⇥' : delimiter}…` : '');
-  const spelling = inputs.csv?.decimal === ',' ? ` (decimal comma, ${delimiterName(delimiter)} between cells)` : inputs.csv ? ` (${delimiterName(delimiter)} between cells)` : '';
-  return `Enter one row as it would appear in the CSV: ${example}${spelling}; the model sees it through the same preprocessing as in training.`;
-}
 
 /**
  * "Try it": one field per raw input column of a trained run, prefilled with its first
@@ -81,18 +48,10 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
   /** A whole row pasted in the CSV's spelling fills the fields in their order. */
   const paste = (line: string) => {
     setPasted(line);
-    if (!inputs || line.trim() === '') {
-      setPasteError(null);
-      return;
-    }
-    const delimiter = inputs.csv?.delimiter ?? ',';
-    const cells = splitCsvLine(line.replace(/[\r\n]+$/, ''), delimiter);
-    if (cells.length !== inputs.fields.length) {
-      setPasteError(`That row has ${cells.length} cell${cells.length === 1 ? '' : 's'} split on ${delimiterName(delimiter)}; the model reads ${inputs.fields.length}: ${inputs.fields.map((f) => f.name).join(delimiter === '\t' ? ', ' : delimiter)}.`);
-      return;
-    }
-    setPasteError(null);
-    setValues(Object.fromEntries(inputs.fields.map((f, i) => [f.name, cells[i]!.trim()])));
+    if (!inputs) return;
+    const read = readTypedRow(inputs, line);
+    setPasteError(read.error);
+    if (read.values) setValues(read.values);
   };
 
   const submit = async (e: FormEvent) => {
@@ -132,8 +91,8 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
       {inputs && !image && (
         <form onSubmit={submit}>
           <label className="field">
-            <span className="field-label">Paste a row ({inputs.fields.map((f) => f.name).join(inputs.csv?.delimiter === '\t' ? ', ' : (inputs.csv?.delimiter ?? ','))})</span>
-            <input className="input mono" data-testid="playground-row" value={pasted} placeholder={inputs.fields.map((f) => f.value).join(inputs.csv?.delimiter ?? ',')} onChange={(e) => paste(e.target.value)} spellCheck={false} />
+            <span className="field-label">Paste a row ({fieldList(inputs)})</span>
+            <input className="input mono" data-testid="playground-row" value={pasted} placeholder={rowPlaceholder(inputs)} onChange={(e) => paste(e.target.value)} spellCheck={false} />
           </label>
           {pasteError && (
             <p className="muted" role="alert" data-testid="playground-row-error">
