@@ -11,6 +11,7 @@ import { EpochLogs, RunSummary } from '../../app/project/schema';
 import { ProjectService } from '../data';
 import { isMissing, parseNumber } from '../data/cell';
 import { parseCsv } from '../data/csv-parse';
+import { rowsInDialect } from '../services/predict-run';
 import { encodeRawRows } from '../data/encode';
 import { EngineClient } from '../engine';
 import { cardContextFor } from '../services/export-run';
@@ -99,14 +100,19 @@ async function trainOutFolder(dir: string): Promise<RunSource> {
  * (a train --out folder keeps no split). Rows whose target is missing or an unknown label are left out.
  */
 async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: string): Promise<PreparedData> {
+  // Read in the dialect the model's training file was imported with (preprocessing.json's csv):
+  // a decimal-comma, ';'-separated file checks the export as it trained it.
+  const dialect = preprocessing.csv;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const bytes = await readFile(file);
+    text = new TextDecoder(dialect?.encoding ?? 'utf-8').decode(bytes);
   } catch {
     throw new UserError(`Cannot read --data ${file}.`);
   }
   const name = path.basename(file);
-  const csv = parseCsv(text, name);
+  const csv = parseCsv(text, name, dialect ? { delimiter: dialect.delimiter, ...(dialect.quoteChar !== undefined ? { quoteChar: dialect.quoteChar } : {}), ...(dialect.header !== undefined ? { header: dialect.header } : {}), decimalComma: dialect.decimal === ',' } : {});
+  const decimalComma = dialect?.decimal === ',';
   const targetAt = csv.headers.indexOf(preprocessing.target);
   if (targetAt < 0) throw new UserError(`${name} has no "${preprocessing.target}" column (the model's target); it has ${csv.headers.join(', ')}.`);
   const labels = preprocessing.labels ?? [];
@@ -118,7 +124,7 @@ async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: str
     if (isMissing(raw)) return;
     const y = new Array<number>(outputWidth).fill(0);
     if (preprocessing.task === 'regression') {
-      const value = parseNumber(raw);
+      const value = parseNumber(decimalComma ? raw.trim().replace(',', '.') : raw);
       if (value === null) throw new UserError(`${name} line ${csv.lines[r]}, column "${preprocessing.target}": "${raw.trim()}" is not a number.`);
       const s = preprocessing.targetScaling ?? { mean: 0, std: 1 };
       y[0] = (value - s.mean) / s.std;
@@ -134,7 +140,7 @@ async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: str
   if (records.length === 0) throw new UserError(`${name} has no rows with a known "${preprocessing.target}" value to check the export on.`);
   let x: Float32Array;
   try {
-    x = encodeRawRows(preprocessing, records);
+    x = encodeRawRows(preprocessing, rowsInDialect(preprocessing, records));
   } catch (error) {
     throw new UserError(`${name}: ${(error as Error).message}`);
   }

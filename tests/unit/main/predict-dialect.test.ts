@@ -184,4 +184,17 @@ describe('a decimal-comma, ";"-delimited CSV: the import dialect travels with th
     expect(pointed!.value).toBe(result.predictions[0]!.value);
     await expect(api.invoke('run.predict', { projectId, runId, rows: [{ ...typed, size_m2: '1.234,5' }] })).rejects.toThrow('Row 1, column "size_m2": "1.234,5" is not a number.');
   });
+
+  it('layerlab train --out, then export --data with the same decimal-comma file: the check reads it in its dialect', async () => {
+    const out = path.join(tmp, 'exports', 'train-out');
+    const trained = await layerlab(['train', '--data', dataFile, '--target', 'price_keur', '--out', out, '--epochs', '3', '--learning-rate', '0.01']);
+    expect(trained.stderr).toBe('');
+    expect(trained.code).toBe(0);
+    const again = path.join(tmp, 'exports', 'from-train-out');
+    const exported = await layerlab(['export', '--run', out, '--data', dataFile, '--format', 'tfjs', '--out', again]);
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/max difference/);
+  }, 120_000);
 });
+
