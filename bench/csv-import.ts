@@ -8,35 +8,16 @@
  * Targets: ≥ 1.0× pandas' rows/s; peak RSS ≤ 2 × final column bytes + 200 MB.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { NUMERIC_COLUMNS, writeNumericCsv } from './numeric-csv';
 
-const COLUMNS = 21;
-
-async function writeCsv(file: string, rows: number): Promise<void> {
-  const out = createWriteStream(file);
-  let seed = 1;
-  const random = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  out.write(`${Array.from({ length: COLUMNS }, (_, i) => `c${i}`).join(',')}\n`);
-  let buffer = '';
-  for (let r = 0; r < rows; r += 1) {
-    const cells: string[] = [];
-    for (let c = 0; c < COLUMNS; c += 1) cells.push((random() * 100).toFixed(4));
-    buffer += `${cells.join(',')}\n`;
-    if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      buffer = '';
-    }
-  }
-  await new Promise<void>((resolve, reject) => out.end(buffer, () => resolve()).once('error', reject));
-}
+const COLUMNS = NUMERIC_COLUMNS;
+const writeCsv = writeNumericCsv;
 
 async function dirBytes(dir: string): Promise<number> {
   let total = 0;

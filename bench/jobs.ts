@@ -34,13 +34,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_WINDOW_SPEC } from '../app/dataset/windows';
+import { writeNumericCsv } from './numeric-csv';
 import { DEFAULT_TRAIN_CONFIG } from '../app/training/config';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -146,29 +147,6 @@ function timed(command: string, argv: string[], env: NodeJS.ProcessEnv = process
       resolve({ code, seconds, cpuSeconds, peakMb, stdout, stderr });
     });
   });
-}
-
-/** bench/csv-import.ts' file: ROWS × 21 numbers from the same generator, so both benches read the same bytes. */
-async function writeNumericCsv(file: string, rows: number): Promise<void> {
-  const columns = 21;
-  const out = createWriteStream(file);
-  let seed = 1;
-  const random = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  out.write(`${Array.from({ length: columns }, (_, i) => `c${i}`).join(',')}\n`);
-  let buffer = '';
-  for (let r = 0; r < rows; r += 1) {
-    const cells: string[] = [];
-    for (let c = 0; c < columns; c += 1) cells.push((random() * 100).toFixed(4));
-    buffer += `${cells.join(',')}\n`;
-    if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      buffer = '';
-    }
-  }
-  await new Promise<void>((resolve, reject) => out.end(buffer, () => resolve()).once('error', reject));
 }
 
 function pythonHas(python: string, modules: string[]): string | null {
