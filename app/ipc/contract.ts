@@ -199,6 +199,8 @@ export const channels = {
   /** Hold a training run after its current batch; false when that run is not training. */
   'run.pause': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
   'run.resume': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
+  /** Continue an 'interrupted' run (its host died) from its last checkpoint to its planned epochs; it trains again ('running'). */
+  'run.continue': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
   'run.get': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
   /** Evaluate a finished run's model on its validation split, or (on request, once tuning is done) its test split. */
   'run.evaluate': channel(z.object({ projectId: ProjectId, runId: RunId, split: z.enum(['validation', 'test']).optional() }).strict(), RunEvaluation),

@@ -23,6 +23,7 @@ export const CHANNEL_NAMES = [
   'run.cancel',
   'run.pause',
   'run.resume',
+  'run.continue',
   'run.get',
   'run.evaluate',
   'run.predictInputs',

@@ -55,7 +55,11 @@ export const EpochLogs = z.object({
 }).catchall(z.number().nullable().optional());
 export type EpochLogs = z.infer<typeof EpochLogs>;
 
-export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed']);
+/**
+ * 'interrupted': the process training the run stopped (the host or app died) while run.json
+ * said 'running'; found at the next start-up, it keeps its checkpoint and can be resumed.
+ */
+export const RunStatus = z.enum(['running', 'completed', 'cancelled', 'failed', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const BackendReport = z.object({
@@ -119,6 +123,8 @@ export const RunSummary = z.object({
   hasModel: z.boolean(),
   /** True while the user has paused the run (status stays 'running'). */
   paused: z.boolean().optional(),
+  /** The process that trains the run while it is 'running' (absent in older runs): a live one elsewhere keeps it 'running' at start-up. */
+  pid: z.number().int().positive().optional(),
   /** Each time the engine process died and the run resumed from its last checkpoint. */
   recoveries: z.array(RunRecovery).optional(),
   /** Set when early stopping ended the run before its last epoch. */

@@ -15,6 +15,11 @@ export interface Services {
   projects: ProjectService;
   engine: EngineClient;
   runs: RunManager;
+  /**
+   * Start-up's reconciliation: runs left 'running' by a process that died become 'interrupted'
+   * (RunManager.reconcileInterrupted). Every request through dispatch waits for it.
+   */
+  ready: Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -28,13 +33,22 @@ export function createServices(options: { workspace: string; mode: 'electron' | 
   const engine = options.engine ?? new EngineClient();
   engine.onStatus((status) => bus.emit('engine.status', status));
   const runs = new RunManager({ projects, engine, bus });
-  const dispatch = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs, bus }));
+  const ready = runs.reconcileInterrupted().then(
+    () => undefined,
+    (error: unknown) => console.warn(`[layerlab] Could not check for interrupted runs: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  const handle = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs, bus }));
+  const dispatch: Dispatch = async (channel, input) => {
+    await ready;
+    return handle(channel, input);
+  };
   return {
     dispatch,
     bus,
     projects,
     engine,
     runs,
+    ready,
     dispose: async () => {
       engine.dispose();
     },

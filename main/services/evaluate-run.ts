@@ -11,7 +11,7 @@ import type { RunSummary, TestScore } from '../../app/project/schema';
 import { headFor, type LossName } from '../../app/training/config';
 import { TEST_ROWS_FILE, VALIDATION_ROWS_FILE } from '../data/prepare';
 import type { EngineClient } from '../engine';
-import { readPreparedData, refuseSeveralInputsOrHeads } from './runs';
+import { modelFromCheckpoint, readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 import { IMAGE_EXAMPLE_COLUMNS, imageExampleValues } from './image-examples';
 
 /** More rows make the charts slow to draw and say nothing more about the model. */
@@ -122,9 +122,10 @@ export async function evaluateRun(deps: { projects: ProjectService; engine: Engi
   const { projects, engine } = deps;
   const run = await projects.readRun(projectId, runId);
   if (run.status === 'running') throw new UserError(`Run ${runId} is still training; evaluate it when it has finished.`);
-  if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to evaluate (it ${run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);
+  if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to evaluate (it ${whyNoModel(run)}).`);
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');
+  await modelFromCheckpoint(deps, projectId, run);
   if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
   const prepared = await readPreparedData(runDir);
   refuseSeveralInputsOrHeads(prepared, 'evaluation supports');

@@ -7,7 +7,7 @@ import { UserError } from '../../app/ipc/errors';
 import type { RunSummary } from '../../app/project/schema';
 import type { ProjectService } from '../data';
 import type { EngineClient } from '../engine';
-import { readPreparedData, refuseSeveralInputsOrHeads } from './runs';
+import { modelFromCheckpoint, readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 
 /** What MODEL_CARD.md says about a project's run: its data, graph, settings, history and verdicts. */
 export function cardContextFor(run: RunSummary, source: string, dataset: { name: string; rows: number } | null): ModelCardContext {
@@ -37,11 +37,12 @@ export async function exportRun(
   const { projects, engine } = deps;
   const { projectId, runId, outDir } = input;
   const run = await projects.readRun(projectId, runId);
-  if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to export (it ${run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);
+  if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to export (it ${whyNoModel(run)}).`);
   if (outDir !== null && !path.isAbsolute(outDir)) throw new UserError(`Export folder "${outDir}" must be an absolute path.`);
   const target = outDir ?? path.join(projects.projectDir(projectId), 'exports', runId, exportFolderName(input));
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');
+  await modelFromCheckpoint(deps, projectId, run);
   if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
   const state = await projects.open(projectId);
   const dataset = state.dataset ? { name: state.dataset.name, rows: state.dataset.rows } : null;

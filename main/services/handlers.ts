@@ -91,6 +91,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.cancel': async ({ projectId, runId }) => ({ cancelled: runs.cancel(projectId, runId) }),
     'run.pause': async ({ projectId, runId }) => ({ accepted: runs.pause(projectId, runId) }),
     'run.resume': async ({ projectId, runId }) => ({ accepted: runs.resume(projectId, runId) }),
+    'run.continue': async ({ projectId, runId }) => runs.continueRun(projectId, runId),
     'run.get': async ({ projectId, runId }) => projects.readRun(projectId, runId),
     'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
     'run.predictInputs': async ({ projectId, runId }) => predictInputs(projects, projectId, runId),

@@ -8,7 +8,7 @@ import { isMissing, numberText, parseNumber } from '../data/cell';
 import { encodeRawRows } from '../data/encode';
 import type { EngineClient } from '../engine';
 import { readMatrix } from '../engine/prepared-data';
-import { readPreparedData, refuseSeveralInputsOrHeads } from './runs';
+import { readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 
 /**
  * The inference playground's main side: raw rows → the run's own preprocessing.json (the copy
@@ -19,7 +19,7 @@ import { readPreparedData, refuseSeveralInputsOrHeads } from './runs';
 /** A trained run's model folder and its preprocessing.json, checked; shared with the image playground (predict-images.ts). */
 export async function loadRunModel(projects: ProjectService, projectId: string, runId: string): Promise<{ runDir: string; modelDir: string; preprocessing: Preprocessing }> {
   const run = await projects.readRun(projectId, runId);
-  if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to predict with (it ${run.status === 'running' ? 'is still training' : run.status === 'failed' ? 'failed' : 'ended before its first batch'}).`);
+  if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to predict with (it ${whyNoModel(run)}).`);
   refuseSeveralInputsOrHeads(run.graph, 'the playground and predictions support');
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');

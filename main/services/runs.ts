@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -172,6 +173,7 @@ export class RunManager {
       backend,
       epochs: [],
       hasModel: false,
+      pid: process.pid,
       baseline,
       ...(heads && perHead ? { headBaselines: heads.map((h) => ({ node: h.node, target: h.target, task: h.task, baseline: perHead[h.node] ?? null })) } : {}),
       ...(data.images ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null } : {}),
@@ -245,11 +247,100 @@ export class RunManager {
     return true;
   }
 
+  /**
+   * Start-up: every run whose run.json says 'running' but that no process trains (not this
+   * manager's active run, and not one of a live process elsewhere on the same workspace) was
+   * interrupted by its host's death. It becomes 'interrupted' with the epochs its last
+   * checkpoint holds (the truth: an epoch's checkpoint is written before it is reported), and
+   * a model when that checkpoint has weights. Returns the runs changed, as "project/run".
+   */
+  async reconcileInterrupted(): Promise<string[]> {
+    const { projects } = this.deps;
+    const changed: string[] = [];
+    const { projects: list } = await projects.scan();
+    for (const item of list) {
+      let runs: RunSummary[];
+      try {
+        runs = (await projects.open(item.id)).runs;
+      } catch {
+        continue;
+      }
+      for (const run of runs) {
+        if (run.status !== 'running' || this.isActive(item.id, run.id) || trainedElsewhere(run)) continue;
+        try {
+          await this.markInterrupted(item.id, run);
+          changed.push(`${item.id}/${run.id}`);
+        } catch (error) {
+          console.warn(`[layerlab] Could not mark run ${run.id} of project ${item.id} interrupted: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+    return changed;
+  }
+
+  private async markInterrupted(projectId: string, run: RunSummary): Promise<void> {
+    const { projects } = this.deps;
+    const runDir = projects.runDir(projectId, run.id);
+    const checkpoint = await readCheckpointState(runDir).catch(() => null);
+    const epochs = checkpoint?.state.history ?? [];
+    await writeFileAtomicText(path.join(runDir, 'metrics.jsonl'), epochs.map((logs) => `${JSON.stringify(logs)}\n`).join(''));
+    const { pid: _pid, ...rest } = run;
+    const interrupted: RunSummary = {
+      ...rest,
+      status: 'interrupted',
+      epochs,
+      hasModel: checkpoint !== null || existsSync(path.join(runDir, 'model', 'model.json')),
+      paused: false,
+      endedAt: new Date().toISOString(),
+      earlyStopped: null,
+      error:
+        checkpoint !== null
+          ? `Layerlab stopped while this run was training, after epoch ${epochs.length} of ${run.trainConfig.epochs}. Its last checkpoint is kept: resume the run to continue, or use the model of epoch ${epochs.length}.`
+          : `Layerlab stopped while this run was training, before its first epoch ended; there is no checkpoint to continue from. Train it again.`,
+    };
+    await projects.writeRun(projectId, interrupted);
+  }
+
+  /**
+   * Continue an interrupted run (its host died) from its last checkpoint to its planned epochs,
+   * as a run that recovers from an engine crash does. Resolves with the run, training again.
+   */
+  async continueRun(projectId: string, runId: string): Promise<RunSummary> {
+    const { projects, bus } = this.deps;
+    if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
+    if (this.curve) throw new UserError(`A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`);
+    const run = await projects.readRun(projectId, runId);
+    if (run.status !== 'interrupted') throw new UserError(`Run ${runId} was not interrupted (it is ${run.status}); only an interrupted run can be resumed from its checkpoint.`);
+    const runDir = projects.runDir(projectId, runId);
+    const checkpoint = await readCheckpointState(runDir).catch((error: Error) => {
+      throw new UserError(`Run ${runId} cannot resume: ${error.message}`);
+    });
+    if (!checkpoint) throw new UserError(`Run ${runId} stopped before its first epoch ended and has no checkpoint to resume from; train it again.`);
+    const data = await readPreparedData(runDir);
+    const initialWeights = path.join(runDir, INITIAL_WEIGHTS_FILE);
+    const summary: RunSummary = {
+      ...run,
+      status: 'running',
+      endedAt: null,
+      error: null,
+      paused: false,
+      hasModel: false,
+      pid: process.pid,
+      epochs: checkpoint.state.history,
+      recoveries: [...(run.recoveries ?? []), { at: new Date().toISOString(), fromEpoch: checkpoint.state.epochsDone, reason: 'Layerlab stopped while the run was training; resumed from its last checkpoint.' }],
+    };
+    await projects.writeRun(projectId, summary);
+    bus.emit('run.updated', { projectId, run: structuredClone(summary) });
+    const done = this.execute(projectId, runDir, summary, data, existsSync(initialWeights) ? initialWeights : undefined, false, true);
+    this.active = { projectId, runId, done };
+    return structuredClone(summary);
+  }
+
   private isActive(projectId: string, runId: string): boolean {
     return this.active !== null && this.active.runId === runId && this.active.projectId === projectId;
   }
 
-  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData, initialWeights?: string, lrFinderOnly = false): Promise<RunSummary> {
+  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData, initialWeights?: string, lrFinderOnly = false, fromCheckpoint = false): Promise<RunSummary> {
     const { projects, engine, bus } = this.deps;
     const metricsFile = path.join(runDir, 'metrics.jsonl');
     // Epoch events are written in order, each after the one before, so a crash loses at most one line.
@@ -262,7 +353,7 @@ export class RunManager {
     try {
       for (let attempt = 0; ; attempt++) {
         // After the LR range test, trainConfig holds the rate it found: a resumed run reuses it.
-        const request = { runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: attempt > 0, ...(initialWeights ? { initialWeights } : {}), ...(lrFinderOnly ? { lrFinderOnly } : {}) };
+        const request = { runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: fromCheckpoint || attempt > 0, ...(initialWeights ? { initialWeights } : {}), ...(lrFinderOnly ? { lrFinderOnly } : {}) };
         const done = await engine.train(request, (event) => {
           if (event.type === 'batch') {
             // The engine spaces batch events 50 ms apart, but a busy machine delivers them in
@@ -317,6 +408,7 @@ export class RunManager {
       summary.error = error instanceof Error ? error.message : String(error);
     }
     summary.paused = false;
+    delete summary.pid;
     summary.endedAt = new Date().toISOString();
     summary.backend = engine.status.backend ?? summary.backend;
     await writes.catch(() => undefined);
@@ -334,6 +426,53 @@ export class RunManager {
     await writeFileAtomicText(metricsFile, history.map((logs) => `${JSON.stringify(logs)}\n`).join(''));
     return checkpoint?.state.epochsDone ?? 0;
   }
+}
+
+/** Why a run has no model, for "Run … has no trained model to … (it …)". */
+export function whyNoModel(run: RunSummary): string {
+  if (run.status === 'running') return 'is still training';
+  if (run.status === 'failed') return 'failed';
+  if (run.status === 'interrupted') return 'was interrupted before its first epoch ended';
+  return 'ended before its first batch';
+}
+
+/** A run whose run.json names another process that is still alive: that process trains it. */
+function trainedElsewhere(run: RunSummary): boolean {
+  if (run.pid === undefined || run.pid === process.pid) return false;
+  try {
+    process.kill(run.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An interrupted run keeps its last checkpoint but may have no model/ folder (that is written
+ * when training ends): write it from the checkpoint's weights, the last finished epoch's, by
+ * resuming the run in the engine with no epoch left to train. Other runs: nothing to do.
+ */
+export async function modelFromCheckpoint(deps: { projects: ProjectService; engine: EngineClient }, projectId: string, run: RunSummary): Promise<void> {
+  const { projects, engine } = deps;
+  const runDir = projects.runDir(projectId, run.id);
+  if (existsSync(path.join(runDir, 'model', 'model.json')) || run.status !== 'interrupted') return;
+  const resumeFirst = `Resume run ${run.id} to get its model`;
+  const checkpoint = await readCheckpointState(runDir).catch(() => null);
+  if (!checkpoint || checkpoint.state.epochsDone === 0) throw new UserError(`Run ${run.id} was interrupted before its first epoch ended: it has no model. Train it again.`);
+  if (run.trainConfig.learningRate === 'auto') throw new UserError(`${resumeFirst}: its learning rate was never chosen.`);
+  const data = await readPreparedData(runDir);
+  const initialWeights = path.join(runDir, INITIAL_WEIGHTS_FILE);
+  const request = {
+    runId: run.id,
+    runDir,
+    data,
+    graph: run.graph,
+    config: { ...run.trainConfig, epochs: checkpoint.state.epochsDone },
+    resume: true,
+    ...(existsSync(initialWeights) ? { initialWeights } : {}),
+  };
+  const done = await engine.train(request, () => undefined);
+  if (!done.hasModel) throw new UserError(`${resumeFirst}: its model could not be written from the checkpoint (${done.error ?? 'no reason given'}).`);
 }
 
 async function writeFileAtomicText(file: string, text: string): Promise<void> {

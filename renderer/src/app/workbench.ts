@@ -353,6 +353,22 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       await setPaused('run.resume', 'resume');
     },
 
+    /** Continue an interrupted run (Layerlab stopped while it trained) from its last checkpoint. */
+    async continueRun(runId: string) {
+      const projectId = currentId();
+      if (!projectId || runs.getState().starting) return;
+      runs.setState({ starting: true, startError: null });
+      try {
+        const run = await api.invoke('run.continue', { projectId, runId });
+        upsertRun(run);
+        runs.setState({ activeRunId: run.status === 'running' ? run.id : null });
+      } catch (error) {
+        runs.setState({ startError: `Could not resume the run: ${messageOf(error)}` });
+      } finally {
+        runs.setState({ starting: false });
+      }
+    },
+
     async exportRun(runId: string, outDir: string | null, options: ExportOptions = { format: 'tfjs', quantize: null, float16Weights: false }) {
       const projectId = currentId();
       if (!projectId || project.getState().exporting) return;

@@ -35,7 +35,9 @@ export function DiagnosisPanel() {
               : 'Watching the curves: nothing wrong so far. The full verdict comes when training ends.'
             : run.status === 'failed'
               ? 'No diagnosis: the run failed before the curves could say anything.'
-              : run.status === 'cancelled'
+              : run.status === 'interrupted'
+                ? 'The run was interrupted (Layerlab stopped): nothing wrong in the epochs it trained; resume it for the full verdict.'
+                : run.status === 'cancelled'
                 ? 'The run was cancelled: nothing wrong in the epochs it trained, but too short to call it healthy.'
                 : `Too few epochs to diagnose (at least ${THRESHOLDS.minEpochs} are needed).`}
         </p>

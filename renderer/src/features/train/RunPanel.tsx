@@ -33,6 +33,8 @@ export function RunPanel() {
   const view = useRunView();
   const startError = useRuns((s) => s.startError);
   const engineBackend = useProject((s) => s.engine?.backend ?? null);
+  const starting = useRuns((s) => s.starting);
+  const { continueRun } = useActions();
 
   if (!view) {
     return (
@@ -59,7 +61,7 @@ export function RunPanel() {
   const { run, epochs, live, metric, epochNow } = view;
   const planned = run.trainConfig.epochs;
   const running = run.status === 'running';
-  const progress = running && live?.lastBatch ? (live.lastBatch.epoch + (live.lastBatch.batch + 1) / Math.max(1, live.lastBatch.batches)) / planned : running ? epochs.length / planned : 1;
+  const progress = running && live?.lastBatch ? (live.lastBatch.epoch + (live.lastBatch.batch + 1) / Math.max(1, live.lastBatch.batches)) / planned : running || run.status === 'interrupted' ? epochs.length / planned : 1;
   const kept = keptEpoch(run);
   // The charts span the epochs run once it ended (a 14-epoch run fills its axis, not 5% of 0–300),
   // and grow ahead of the curve while it trains.
@@ -88,6 +90,16 @@ export function RunPanel() {
         <div className={`progress-bar status-${run.status}`} style={{ width: `${Math.min(100, Math.max(0, progress * 100)).toFixed(1)}%` }} />
       </div>
       <RunNotices run={run} />
+      {run.status === 'interrupted' && (
+        <div className="run-notice" role="status" data-testid="interrupted-notice">
+          {run.error ?? 'Layerlab stopped while this run was training.'}{' '}
+          {epochs.length > 0 && (
+            <button type="button" className="btn btn-secondary" data-testid="continue-run-button" disabled={starting} onClick={() => void continueRun(run.id)}>
+              Resume
+            </button>
+          )}
+        </div>
+      )}
       {run.status === 'failed' && (
         <div className="error-box" role="alert">
           <strong>Training failed.</strong> {run.error ?? 'The engine gave no reason.'}
