@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,13 +19,19 @@ export interface HostFlags {
   workspace?: string;
   token?: string;
   reason?: string;
+  /** --data-root, repeatable: absolute folders besides the workspace whose files a browser may name by path. */
+  dataRoots: string[];
 }
 
 /** Reads `layerlab host`'s flags; a UsageError naming the flag for anything it can't use. */
 export function parseHostFlags(args: string[]): HostFlags {
-  let values: { port?: string; host?: string; workspace?: string; token?: string; reason?: string };
+  let values: { port?: string; host?: string; workspace?: string; token?: string; reason?: string; 'data-root'?: string[] };
   try {
-    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, token: { type: 'string' }, reason: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args,
+      options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, token: { type: 'string' }, reason: { type: 'string' }, 'data-root': { type: 'string', multiple: true } },
+      strict: true,
+    }));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
@@ -36,9 +42,17 @@ export function parseHostFlags(args: string[]): HostFlags {
     const problem = tokenProblem(values.token);
     if (problem) throw new UsageError(`--token ${problem}.`);
   }
+  const dataRoots = (values['data-root'] ?? []).map((dir) => {
+    if (dir.trim() === '') throw new UsageError('--data-root needs a folder.');
+    const resolved = path.resolve(dir);
+    const info = statSync(resolved, { throwIfNoEntry: false });
+    if (!info?.isDirectory()) throw new UsageError(`--data-root ${dir}: ${info ? 'not a folder' : 'no such folder'}.`);
+    return resolved;
+  });
   return {
     port,
     portGiven: values.port !== undefined,
+    dataRoots,
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.workspace !== undefined ? { workspace: values.workspace } : {}),
     ...(values.token !== undefined ? { token: values.token } : {}),
@@ -50,8 +64,10 @@ export function parseHostFlags(args: string[]): HostFlags {
  * What the host prints once listening: the URL to open and, when the server listens on more than
  * this machine's loopback, the real address and a warning saying so.
  */
-export function hostStartLines(host: Pick<RunningHost, 'url' | 'address' | 'port' | 'token'>, workspace: string): string[] {
-  const lines = [`Layerlab is running in host mode. Workspace: ${workspace}`, `Open ${host.url}`];
+export function hostStartLines(host: Pick<RunningHost, 'url' | 'address' | 'port' | 'token'>, workspace: string, dataRoots: readonly string[] = []): string[] {
+  const lines = [`Layerlab is running in host mode. Workspace: ${workspace}`];
+  if (dataRoots.length > 0) lines.push(`Data folders a browser may name by path: ${dataRoots.join(', ')}`);
+  lines.push(`Open ${host.url}`);
   if (!isLoopback(host.address)) {
     const wildcard = host.address === '0.0.0.0' || host.address === '::';
     const shown = host.address.includes(':') ? `[${host.address}]` : host.address;
@@ -75,7 +91,7 @@ export async function hostCommand(args: string[], out: (line: string) => void): 
   const staticDir = path.join(ROOT, 'dist', 'renderer');
   if (!existsSync(path.join(staticDir, 'index.html'))) throw new UsageError('The UI is not built yet: run "npm run build" (npm start does it for you).');
 
-  const services = createServices({ workspace, mode: 'host' });
+  const services = createServices({ workspace, mode: 'host', dataRoots: values.dataRoots });
   services.engine.start().catch((error: unknown) => out(`Training engine failed to start: ${error instanceof Error ? error.message : String(error)}`));
   const options = { dispatch: services.dispatch, bus: services.bus, staticDir, ...(values.host ? { host: values.host } : {}), ...(values.token ? { token: values.token } : {}) };
   const host = await startHost({ ...options, port }).catch(async (error: NodeJS.ErrnoException) => {
@@ -85,7 +101,7 @@ export async function hostCommand(args: string[], out: (line: string) => void): 
     return startHost({ ...options, port: 0 });
   });
   if (values.reason) out(values.reason);
-  for (const line of hostStartLines(host, workspace)) out(line);
+  for (const line of hostStartLines(host, workspace, values.dataRoots)) out(line);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

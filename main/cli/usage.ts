@@ -1,8 +1,10 @@
 export const USAGE = `Layerlab: build, train and export machine-learning models.
 
 Usage:
-  layerlab host [--port N] [--host ADDR] [--workspace DIR] [--token T]
+  layerlab host [--port N] [--host ADDR] [--workspace DIR] [--token T] [--data-root DIR]...
       Serve the app to a browser on this machine (host mode). Prints a URL with a token.
+      A path the browser names (import a CSV, images or a model by path, export to a folder)
+      must be inside the workspace or a --data-root folder (repeatable); others are refused.
 
   layerlab inspect FILE.csv [CSV options]
       Read the whole file and print what an import finds as JSON: rows, delimiter, encoding

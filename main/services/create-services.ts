@@ -27,7 +27,13 @@ export interface Services {
  * Everything the main side runs, wired once, for host mode, Electron and the CLI alike. The
  * engine starts in the background; callers that need it await engine.start().
  */
-export function createServices(options: { workspace: string; mode: 'electron' | 'host'; engine?: EngineClient }): Services {
+export function createServices(options: {
+  workspace: string;
+  mode: 'electron' | 'host';
+  engine?: EngineClient;
+  /** Host mode: folders besides the workspace that a request's path may name (`layerlab host --data-root`). */
+  dataRoots?: readonly string[];
+}): Services {
   const bus = new EventBus();
   const projects = new ProjectService(options.workspace);
   const engine = options.engine ?? new EngineClient();
@@ -37,7 +43,7 @@ export function createServices(options: { workspace: string; mode: 'electron' | 
     () => undefined,
     (error: unknown) => console.warn(`[layerlab] Could not check for interrupted runs: ${error instanceof Error ? error.message : String(error)}`),
   );
-  const handle = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs, bus }));
+  const handle = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs, bus, ...(options.dataRoots ? { dataRoots: options.dataRoots } : {}) }));
   const dispatch: Dispatch = async (channel, input) => {
     await ready;
     return handle(channel, input);

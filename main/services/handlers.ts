@@ -11,6 +11,7 @@ import { evaluateRun } from './evaluate-run';
 import { exportRun } from './export-run';
 import { createImageHandlers } from './image-handlers';
 import { importModelIntoProject } from './model-import';
+import { anyPath, pathsInside } from './path-policy';
 import type { RunManager } from './runs';
 
 export interface HandlerDeps {
@@ -22,6 +23,8 @@ export interface HandlerDeps {
   runs: RunManager;
   /** Where import progress goes (dataset.importProgress); optional for callers without events. */
   bus?: EventBus;
+  /** Host mode: folders besides the workspace whose files a path in a request may name (`layerlab host --data-root`). */
+  dataRoots?: readonly string[];
 }
 
 /** Dataset imports (CSV or images) that run at once; later ones wait their turn. */
@@ -30,6 +33,8 @@ export const IMPORTS_AT_ONCE = 2;
 /** The main side's answer to every channel of the contract. Inputs arrive already validated. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { projects, engine, runs } = deps;
+  /** Paths in requests: any in Electron (the user's own dialogs), only the workspace and --data-root folders in host mode. */
+  const paths = deps.mode === 'host' ? pathsInside([deps.workspace, ...(deps.dataRoots ?? [])]) : anyPath;
 
   /** Imports in progress by the caller's id, so that dataset.cancelImport can stop them. */
   const imports = new Map<string, AbortController>();
@@ -75,8 +80,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'dataset.importText': async ({ projectId, fileName, text, options, importId }) =>
       importDataset(projectId, importId, (datasetsDir, tracking) => importCsvText({ text, fileName: path.basename(fileName), datasetsDir, ...tracking, ...(options ? { options } : {}) })),
-    'dataset.importPath': async ({ projectId, path: file, options, importId }) => {
-      if (!path.isAbsolute(file)) throw new UserError(`"${file}" is not an absolute path.`);
+    'dataset.importPath': async ({ projectId, path: given, options, importId }) => {
+      const file = await paths.check(given, 'The CSV file');
       return importDataset(projectId, importId, (datasetsDir, tracking) => importCsvFile({ path: file, datasetsDir, ...tracking, ...(options ? { options } : {}) }));
     },
     'dataset.cancelImport': async ({ importId }) => {
@@ -84,8 +89,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    ...createImageHandlers({ projects, imports, importQueue, ...(deps.bus ? { bus: deps.bus } : {}) }),
-    'model.import': async (input) => importModelIntoProject(projects, input),
+    ...createImageHandlers({ projects, imports, importQueue, paths, ...(deps.bus ? { bus: deps.bus } : {}) }),
+    'model.import': async (input) => importModelIntoProject(projects, input.path === undefined ? input : { ...input, path: await paths.check(input.path, 'The model file') }),
     'run.start': async (input) => runs.start(input),
     'run.findLearningRate': async (input) => runs.start({ ...input, lrFinderOnly: true }),
     'run.cancel': async ({ projectId, runId }) => ({ cancelled: runs.cancel(projectId, runId) }),
@@ -99,6 +104,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.predictImages': async ({ projectId, runId, images }) => predictImages({ projects, engine }, projectId, runId, images),
     'run.learningCurve': async ({ projectId, runId }) => runs.learningCurve(projectId, runId),
     'run.cancelLearningCurve': async ({ projectId, runId }) => ({ cancelled: runs.cancelLearningCurve(projectId, runId) }),
-    'export.model': async (input) => exportRun({ projects, engine }, input),
+    'export.model': async (input) => exportRun({ projects, engine }, { ...input, outDir: input.outDir === null ? null : await paths.check(input.outDir, 'The export folder') }),
   };
 }

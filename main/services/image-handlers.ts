@@ -6,6 +6,7 @@ import type { Limiter, ProjectService } from '../data';
 import { augmentedPreview, importImages, loadImageDataset, readStoredImages, readThumbnails, UploadStore, type StoredImageDataset } from '../data/images';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
+import { anyPath, type PathPolicy } from './path-policy';
 
 type ImageChannel = 'dataset.uploadChunk' | 'dataset.discardUpload' | 'dataset.importImages' | 'dataset.imageThumbnails' | 'dataset.augmentedPreview' | 'dataset.images';
 
@@ -19,6 +20,8 @@ export interface ImageHandlerDeps {
   uploads?: UploadStore;
   /** Progress events at most this often (the last one of each phase always goes). */
   progressIntervalMs?: number;
+  /** Which folders a path source may name (host mode: the workspace and --data-root); none: any absolute path. */
+  paths?: PathPolicy;
 }
 
 const dataUrl = (png: Uint8Array) => `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
@@ -60,13 +63,14 @@ export function createImageHandlers(deps: ImageHandlerDeps): Pick<Handlers, Imag
     'dataset.importImages': async ({ projectId, source, options, importId }) => {
       await projects.open(projectId);
       const datasetsDir = projects.datasetsDir(projectId);
-      if (source.kind === 'path' && !path.isAbsolute(source.path)) throw new UserError(`"${source.path}" is not an absolute path.`);
+      // Checked before anything is opened: host mode reads only inside the workspace and --data-root folders.
+      const sourcePath = source.kind === 'path' ? await (deps.paths ?? anyPath).check(source.path, 'The image folder') : null;
       const controller = new AbortController();
       if (importId !== undefined) {
         if (imports.has(importId)) throw new UserError(`An import with id ${importId} is already running.`);
         imports.set(importId, controller);
       }
-      let from = source.kind === 'path' ? source.path : null;
+      let from = sourcePath;
       try {
         from ??= await uploads.importRoot(datasetsDir, source.kind === 'upload' ? source.uploadId : '');
         const onProgress = progressEmitter(importId);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../app/ipc/errors';
@@ -73,7 +73,7 @@ describe('only regular files are imported (issue 13.2)', () => {
 
   it.skipIf(mkfifo === null)('dataset.importPath refuses a named pipe and every later request still answers', async () => {
     const projects = new ProjectService(join(tmp(), 'workspace'), { warn: () => undefined });
-    const handlers = createHandlers({ mode: 'host', version: 'test', workspace: join(tmp(), 'workspace'), projects, engine: {} as EngineClient, runs: {} as RunManager });
+    const handlers = createHandlers({ mode: 'host', version: 'test', workspace: join(tmp(), 'workspace'), dataRoots: [tmp(), dirname(IRIS)], projects, engine: {} as EngineClient, runs: {} as RunManager });
     const project = await handlers['project.create']({ name: 'Pipes' });
     const fifos = [0, 1, 2, 3, 4, 5].map((i) => makeFifo(join(tmp(), `pipe-${i}.csv`)));
     try {

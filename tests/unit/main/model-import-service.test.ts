@@ -24,7 +24,7 @@ let projectId: string;
 beforeAll(async () => {
   await selectBackend({ force: 'wasm' });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-model-import-service-'));
-  services = createServices({ workspace: path.join(tmp, 'workspace'), mode: 'host' });
+  services = createServices({ workspace: path.join(tmp, 'workspace'), mode: 'host', dataRoots: [tmp] });
   api = createApi(createMemoryTransport(services.dispatch, services.bus));
   projectId = (await api.invoke('project.create', { name: 'Transfer' })).id;
   const text = await readFile(path.join(ROOT, 'resources', 'iris.csv'), 'utf8');

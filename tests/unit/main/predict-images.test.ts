@@ -39,7 +39,7 @@ beforeAll(async () => {
   for (let x = 0; x < 24; x += 1) for (const y of [7, 8]) wide.fill(220, (y * 24 + x) * 3, (y * 24 + x) * 3 + 3);
   await writeFile(path.join(folder(), SIDEWAYS), await sharp(wide, { raw: { width: 24, height: 16, channels: 3 } }).withMetadata({ orientation: 6 }).png().toBuffer());
 
-  services = createServices({ workspace: path.join(tmp, 'workspace'), mode: 'host', engine: new EngineClient({ backend: 'wasm', startTimeoutMs: 120_000 }) });
+  services = createServices({ workspace: path.join(tmp, 'workspace'), mode: 'host', dataRoots: [tmp], engine: new EngineClient({ backend: 'wasm', startTimeoutMs: 120_000 }) });
   api = createApi(createMemoryTransport(services.dispatch, services.bus));
   projectId = (await api.invoke('project.create', { name: 'Shapes playground' })).id;
   const state = await api.invoke('dataset.importImages', { projectId, source: { kind: 'path', path: folder() }, options: { width: SIDE, height: SIDE, color: 'grayscale', fit: 'crop' } });
