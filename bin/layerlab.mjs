@@ -3,7 +3,7 @@
 // checkout whose sources changed since that build is rebuilt first, which takes a second or two:
 // the build's manifest holds the size and mtime of every file it read, and checking them costs a
 // few milliseconds. Without esbuild (a production install, where nothing is edited) the build is
-// trusted as it is. Nothing is transpiled at run time: no tsx here, nor in the engine process or
+// trusted as it is. Nothing is transpiled at run time: no TypeScript loader here, nor in the engine process or
 // the CSV reader's worker, which run from the same build.
 import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
