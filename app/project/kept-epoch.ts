@@ -34,3 +34,13 @@ export function keptEpoch(run: RunLike): KeptEpoch | undefined {
 export function describeKept(kept: KeptEpoch): string {
   return `epoch ${kept.epoch + 1} of ${kept.epochsRun} ${kept.restored ? '(the best; its weights were kept)' : '(the last)'}`;
 }
+
+/**
+ * The epoch a view shows for a run: the latest while it trains, the kept one once it ended (the
+ * run panel, the runs list and the diagnosis all read this). `epochs` may be live ones the
+ * renderer has and the run record does not yet.
+ */
+export function shownEpoch(run: RunLike & { status: string }, epochs: readonly EpochLogs[] = run.epochs): EpochLogs | undefined {
+  if (run.status === 'running') return epochs.at(-1);
+  return keptEpoch({ epochs, earlyStopped: run.earlyStopped })?.logs ?? epochs.at(-1);
+}

@@ -44,12 +44,6 @@ export function autoEarlyStopping(kind: DataKind): EarlyStopping {
   return { monitor: 'val_loss', patience: kind === 'images' ? 5 : 10, minDelta: 0, restoreBestWeights: true };
 }
 
-/** What each auto setting resolves to for this data, in words for the settings form's hints. */
-export function describeAuto(facts: DataFacts): { batchSize: number; epochs: number; earlyStopping: EarlyStopping } {
-  const batchSize = autoBatchSize(facts);
-  return { batchSize, epochs: autoEpochs(facts, batchSize), earlyStopping: autoEarlyStopping(facts.kind) };
-}
-
 /** The fields of a run's settings that were left to Layerlab, as the run records them. */
 export type AutoField = 'epochs' | 'batchSize' | 'earlyStopping' | 'learningRate';
 

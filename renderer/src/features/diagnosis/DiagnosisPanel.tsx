@@ -5,7 +5,7 @@ import { formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { TimeSeriesForecast } from '../dataset/TimeSeriesForecast';
 import { useRunView } from '../train/run-view';
 import { VerdictCard } from './VerdictCard';
-import { keptEpoch } from '../../../../app/project/kept-epoch';
+import { shownEpoch } from '../../../../app/project/kept-epoch';
 import './diagnosis.css';
 
 /** The verdicts on the run being shown, live while it trains, with the naive baseline beside its scores. */
@@ -17,7 +17,7 @@ export function DiagnosisPanel() {
   if (!view || !run) return null;
   const running = run.status === 'running';
   // Beside the baseline: the model's scores (its kept epoch's once it ended), as everywhere else.
-  const shown = running ? view.epochs.at(-1) : (keptEpoch({ epochs: view.epochs, earlyStopped: run.earlyStopped })?.logs ?? view.epochs.at(-1));
+  const shown = shownEpoch(run, view.epochs);
   return (
     <section className="card diagnosis-panel" data-testid="diagnosis-panel" aria-label="Diagnosis">
       <h2>Diagnosis</h2>

@@ -4,7 +4,7 @@ import { useProject, useRuns, useWorkbench } from '../../app/context';
 import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { runEpochs } from './run-store';
 import { newest } from './run-view';
-import { keptEpoch } from '../../../../app/project/kept-epoch';
+import { shownEpoch } from '../../../../app/project/kept-epoch';
 
 const NO_RUNS: RunSummary[] = [];
 
@@ -30,7 +30,7 @@ export function RunHistory() {
           {sorted.map((run) => {
             const epochs = runEpochs(run, live[run.id]);
             // A finished run shows its model's scores (the kept epoch's); a running one its latest.
-            const last = run.status === 'running' ? epochs.at(-1) : (keptEpoch({ epochs, earlyStopped: run.earlyStopped })?.logs ?? epochs.at(-1));
+            const last = shownEpoch(run, epochs);
             const metric = metricFor(run.task);
             const value = last?.[`val_${metric}`];
             return (

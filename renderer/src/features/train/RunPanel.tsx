@@ -6,7 +6,7 @@ import { formatDuration, formatLoss, formatPercent, formatStat } from '../../lib
 import { LossChart, MetricChart } from './charts';
 import { LrFinderChart } from './LrFinderChart';
 import type { BatchPoint } from './run-store';
-import { describeKept, keptEpoch } from '../../../../app/project/kept-epoch';
+import { describeKept, keptEpoch, shownEpoch } from '../../../../app/project/kept-epoch';
 import { useRunView } from './run-view';
 
 /**
@@ -110,7 +110,7 @@ export function RunPanel() {
           {startError}
         </div>
       )}
-      <FinalMetrics run={run} last={running ? epochs.at(-1) : kept?.logs} metric={metric} />
+      <FinalMetrics run={run} last={shownEpoch(run, epochs)} metric={metric} />
       {!running && kept?.restored && (
         <p className="muted" data-testid="kept-epoch-note">
           These are the scores of the model you get: {describeKept(kept)}.

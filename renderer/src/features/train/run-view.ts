@@ -36,7 +36,3 @@ export function useRunView(): RunView | null {
 export function newest(runs: readonly RunSummary[]): RunSummary | undefined {
   return [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
 }
-
-export function lastEpoch(epochs: readonly EpochLogs[]): EpochLogs | undefined {
-  return epochs.at(-1);
-}
