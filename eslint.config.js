@@ -2,7 +2,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'url', 'util', 'worker_threads', 'stream'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'url',
+  'util',
+  'worker_threads',
+  'stream',
+];
 const restrict = (patterns, message) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
 });
@@ -20,7 +35,20 @@ export default tseslint.config(
   {
     files: ['app/**/*.ts'],
     rules: restrict(
-      [...nodeBuiltins, 'electron', 'react', 'react-dom', '@xyflow/*', 'recharts', 'zustand', '@tensorflow/*', 'ws', 'papaparse', '**/main/**', '**/renderer/**'],
+      [
+        ...nodeBuiltins,
+        'electron',
+        'react',
+        'react-dom',
+        '@xyflow/*',
+        'recharts',
+        'zustand',
+        '@tensorflow/*',
+        'ws',
+        'papaparse',
+        '**/main/**',
+        '**/renderer/**',
+      ],
       'app/ is the shared core: no Node, DOM, Electron, React or engine imports (ARCHITECTURE.md).',
     ),
   },
@@ -34,7 +62,10 @@ export default tseslint.config(
   {
     files: ['main/**/*.ts'],
     ignores: ['main/electron/**'],
-    rules: restrict(['electron', 'react', 'react-dom', '@xyflow/*', 'recharts', 'zustand', '**/renderer/**'], 'Only main/electron/ may import electron; main/ never imports UI code.'),
+    rules: restrict(
+      ['electron', 'react', 'react-dom', '@xyflow/*', 'recharts', 'zustand', '**/renderer/**'],
+      'Only main/electron/ may import electron; main/ never imports UI code.',
+    ),
   },
   {
     files: ['main/**/*.ts'],
@@ -46,7 +77,10 @@ export default tseslint.config(
   },
   {
     files: ['main/electron/**/*.ts'],
-    rules: restrict(['react', 'react-dom', '@xyflow/*', 'recharts', 'zustand', '**/renderer/**', '@tensorflow/*'], 'The Electron shell is a window, a preload and an IPC adapter.'),
+    rules: restrict(
+      ['react', 'react-dom', '@xyflow/*', 'recharts', 'zustand', '**/renderer/**', '@tensorflow/*'],
+      'The Electron shell is a window, a preload and an IPC adapter.',
+    ),
   },
   {
     files: ['scripts/**/*.mjs', 'bin/**/*.mjs', 'bench/**/*.mjs'],

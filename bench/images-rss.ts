@@ -64,13 +64,14 @@ async function writeDataset(dir: string): Promise<void> {
     const count = Math.min(perShard, COUNT - first);
     const file = shardFileName(shards.length);
     const handle = await open(path.join(dir, file), 'w');
-    for (let written = 0; written < count; ) {
+    for (let written = 0; written < count;) {
       const n = Math.min(chunkImages, count - written);
       randomFillSync(chunk);
       for (let k = 0; k < n; k++) {
         const label = labels[first + written + k]!;
         // Noise in 0..127 plus the class's tint on one channel: a model can tell classes apart.
-        for (let p = k * BYTES; p < (k + 1) * BYTES; p++) chunk[p] = (chunk[p]! >> 1) + ((p % 3) === label % 3 ? 12 * label : 0);
+        for (let p = k * BYTES; p < (k + 1) * BYTES; p++)
+          chunk[p] = (chunk[p]! >> 1) + (p % 3 === label % 3 ? 12 * label : 0);
       }
       await handle.write(chunk, 0, n * BYTES);
       written += n;
@@ -84,7 +85,15 @@ async function writeDataset(dir: string): Promise<void> {
     emptyClasses: [], skipped: [], skippedCount: 0, warnings: [], imagesPerShard: perShard, shards, importedAt: new Date().toISOString(),
   }); // prettier-ignore
   await writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
-  await writeFile(path.join(dir, 'index.json'), JSON.stringify({ labels, widths: labels.map(() => SIDE), heights: labels.map(() => SIDE), sources: labels.map((l, i) => `class_${l}/${i}.png`) }));
+  await writeFile(
+    path.join(dir, 'index.json'),
+    JSON.stringify({
+      labels,
+      widths: labels.map(() => SIDE),
+      heights: labels.map(() => SIDE),
+      sources: labels.map((l, i) => `class_${l}/${i}.png`),
+    }),
+  );
 }
 
 function smallGraph(classes: number): ModelGraph {
@@ -93,7 +102,12 @@ function smallGraph(classes: number): ModelGraph {
     version: 2,
     nodes: [
       node('input', 'Input', { shape: [SIDE, SIDE, 3] }, 0),
-      node('conv', 'Conv2D', { filters: 8, kernel_size: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu' }, 100),
+      node(
+        'conv',
+        'Conv2D',
+        { filters: 8, kernel_size: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu' },
+        100,
+      ),
       node('gap', 'GlobalAveragePooling2D', {}, 200),
       node('output', 'Output', { units: classes, activation: 'softmax' }, 300),
     ],
@@ -122,20 +136,42 @@ try {
   const datasetDir = path.join(work, 'dataset');
   let started = performance.now();
   await writeDataset(datasetDir);
-  console.log(`Dataset: ${COUNT.toLocaleString('en')} images of ${SIDE}×${SIDE}×3 in ${CLASSES} classes, ${mb(COUNT * BYTES).toFixed(0)} MB of uint8 shards (as float32: ${mb(COUNT * BYTES * 4).toFixed(0)} MB), written in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  console.log(
+    `Dataset: ${COUNT.toLocaleString('en')} images of ${SIDE}×${SIDE}×3 in ${CLASSES} classes, ${mb(COUNT * BYTES).toFixed(0)} MB of uint8 shards (as float32: ${mb(COUNT * BYTES * 4).toFixed(0)} MB), written in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+  );
 
   const augmentation = imageOptionsFrom({ augment: args.augment }, 'bench', true)!.augmentation;
   const runDir = path.join(work, 'run');
-  const data = await prepareImageData({ datasetDir, validationSplit: 0.2, seed: 1, augmentation, outDir: path.join(runDir, 'data') });
-  const shape = imageTaskShape({ width: SIDE, height: SIDE, channels: 3, classes: data.images!.labels.map((name) => ({ name, count: 1, thumbnails: [] })) });
+  const data = await prepareImageData({
+    datasetDir,
+    validationSplit: 0.2,
+    seed: 1,
+    augmentation,
+    outDir: path.join(runDir, 'data'),
+  });
+  const shape = imageTaskShape({
+    width: SIDE,
+    height: SIDE,
+    channels: 3,
+    classes: data.images!.labels.map((name) => ({ name, count: 1, thumbnails: [] })),
+  });
   const graph = args.model === 'cnn' ? templateGraph('cnn', shape.inputShape, shape.head) : smallGraph(CLASSES);
-  const config = RunTrainConfig.parse({ epochs: Number(args.epochs), batchSize: Number(args['batch-size']), optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2, seed: 1 });
+  const config = RunTrainConfig.parse({
+    epochs: Number(args.epochs),
+    batchSize: Number(args['batch-size']),
+    optimizer: 'adam',
+    learningRate: 0.001,
+    validationSplit: 0.2,
+    seed: 1,
+  });
 
   const backend = await engine.start();
   const pid = engine.pid!;
   const idle = procMemory(pid);
   if (idle) console.log(`Engine peak RSS before training (start-up, backend probe): ${mb(idle.peak).toFixed(0)} MB.`);
-  console.log(`Engine: pid ${pid}, backend ${backend.name}, RSS ${idle ? mb(idle.rss).toFixed(0) : '?'} MB before training. Model: ${args.model}; ${data.trainRows} training and ${data.valRows} validation images; batch ${config.batchSize}; augmentation ${JSON.stringify(data.images!.augmentation)}.`);
+  console.log(
+    `Engine: pid ${pid}, backend ${backend.name}, RSS ${idle ? mb(idle.rss).toFixed(0) : '?'} MB before training. Model: ${args.model}; ${data.trainRows} training and ${data.valRows} validation images; batch ${config.batchSize}; augmentation ${JSON.stringify(data.images!.augmentation)}.`,
+  );
   let peakSampled = 0;
   const sampler = setInterval(() => {
     const m = procMemory(pid);
@@ -147,20 +183,42 @@ try {
     const now = performance.now();
     if (event.type === 'epoch') {
       const m = procMemory(pid);
-      console.log(`epoch ${event.logs.epoch + 1}: loss ${event.logs.loss?.toFixed(4)} val_loss ${event.logs.val_loss?.toFixed(4)} val_accuracy ${String(event.logs['val_accuracy'])}; RSS ${m ? mb(m.rss).toFixed(0) : '?'} MB`);
+      console.log(
+        `epoch ${event.logs.epoch + 1}: loss ${event.logs.loss?.toFixed(4)} val_loss ${event.logs.val_loss?.toFixed(4)} val_accuracy ${String(event.logs['val_accuracy'])}; RSS ${m ? mb(m.rss).toFixed(0) : '?'} MB`,
+      );
     } else if (now - lastReport > 15_000) {
       lastReport = now;
       const m = procMemory(pid);
-      console.log(`  epoch ${event.logs.epoch + 1}, batch ${event.logs.batch + 1}/${event.logs.batches}: RSS ${m ? mb(m.rss).toFixed(0) : '?'} MB, ${(((event.logs.batch + 1) * config.batchSize) / ((now - started) / 1000)).toFixed(0)} images/s`);
+      console.log(
+        `  epoch ${event.logs.epoch + 1}, batch ${event.logs.batch + 1}/${event.logs.batches}: RSS ${m ? mb(m.rss).toFixed(0) : '?'} MB, ${(((event.logs.batch + 1) * config.batchSize) / ((now - started) / 1000)).toFixed(0)} images/s`,
+      );
     }
   });
   clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
   const end = procMemory(pid);
   const peak = Math.max(peakSampled, end?.peak ?? 0);
-  console.log(`Training ${done.status}${done.error ? `: ${done.error}` : ''} in ${seconds.toFixed(1)} s (${((data.trainRows * config.epochs) / seconds).toFixed(0)} training images/s including validation).`);
-  console.log(`Engine peak RSS (VmHWM, the whole process life): ${mb(peak).toFixed(0)} MB — bound ${BOUND_MB} MB: ${peak <= BOUND_MB * 2 ** 20 ? 'within' : 'EXCEEDED'}. Highest sampled while training: ${mb(peakSampled).toFixed(0)} MB.`);
-  console.log(JSON.stringify({ images: COUNT, side: SIDE, model: args.model, epochs: config.epochs, status: done.status, seconds: Number(seconds.toFixed(1)), engineIdleMB: idle ? Math.round(mb(idle.rss)) : null, enginePeakMB: Math.round(mb(peak)), trainingSampledPeakMB: Math.round(mb(peakSampled)), boundMB: BOUND_MB, float32WouldBeMB: Math.round(mb(COUNT * BYTES * 4)) }));
+  console.log(
+    `Training ${done.status}${done.error ? `: ${done.error}` : ''} in ${seconds.toFixed(1)} s (${((data.trainRows * config.epochs) / seconds).toFixed(0)} training images/s including validation).`,
+  );
+  console.log(
+    `Engine peak RSS (VmHWM, the whole process life): ${mb(peak).toFixed(0)} MB — bound ${BOUND_MB} MB: ${peak <= BOUND_MB * 2 ** 20 ? 'within' : 'EXCEEDED'}. Highest sampled while training: ${mb(peakSampled).toFixed(0)} MB.`,
+  );
+  console.log(
+    JSON.stringify({
+      images: COUNT,
+      side: SIDE,
+      model: args.model,
+      epochs: config.epochs,
+      status: done.status,
+      seconds: Number(seconds.toFixed(1)),
+      engineIdleMB: idle ? Math.round(mb(idle.rss)) : null,
+      enginePeakMB: Math.round(mb(peak)),
+      trainingSampledPeakMB: Math.round(mb(peakSampled)),
+      boundMB: BOUND_MB,
+      float32WouldBeMB: Math.round(mb(COUNT * BYTES * 4)),
+    }),
+  );
 } finally {
   engine.dispose();
   await rm(work, { recursive: true, force: true });

@@ -70,12 +70,22 @@ interface BrowserSocket {
 interface PageGlobals {
   __probe: Probe;
   WebSocket: new (...args: unknown[]) => BrowserSocket;
-  PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => { observe(options: { type: string; buffered: boolean }): void };
+  PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => {
+    observe(options: { type: string; buffered: boolean }): void;
+  };
 }
 
 function installProbe(): void {
   const page = globalThis as unknown as PageGlobals; // runs in the page: no closures over bench code
-  const probe: Probe = { recording: false, batchTimes: [], epochTimes: [], longTasks: [], maxLag: 0, lags: [], since: 0 };
+  const probe: Probe = {
+    recording: false,
+    batchTimes: [],
+    epochTimes: [],
+    longTasks: [],
+    maxLag: 0,
+    lags: [],
+    since: 0,
+  };
   page.__probe = probe;
   new page.PerformanceObserver((list) => {
     if (probe.recording) for (const entry of list.getEntries()) probe.longTasks.push(entry.duration);
@@ -146,7 +156,8 @@ function printProfile(profile: CpuProfile): void {
     byName.set(key, (byName.get(key) ?? 0) + (self.get(node.id) ?? 0));
   }
   console.log('heaviest functions by self time (ms):');
-  for (const [name, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(0).padStart(6)}  ${name}`);
+  for (const [name, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`  ${ms.toFixed(0).padStart(6)}  ${name}`);
 }
 
 interface TraceEvent {
@@ -159,7 +170,16 @@ interface TraceEvent {
   pid: number;
   tid: number;
   id?: string;
-  args?: { name?: string; src_file?: string; src_func?: string; data?: Record<string, unknown> & { cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] }; timeDeltas?: number[]; startTime?: number } };
+  args?: {
+    name?: string;
+    src_file?: string;
+    src_func?: string;
+    data?: Record<string, unknown> & {
+      cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] };
+      timeDeltas?: number[];
+      startTime?: number;
+    };
+  };
 }
 interface ProfileNode {
   id: number;
@@ -174,8 +194,14 @@ function frameLabel(name: string, url: string, line: number, column: number): st
 
 /** The page's main-thread slices from `since` (µs, trace clock), in start order, outer before inner. */
 function mainThreadSlices(events: TraceEvent[], since: number): TraceEvent[] {
-  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  const onMain = events.filter((e) => mains.has(`${e.pid}:${e.tid}`) && e.ph === 'X' && e.dur !== undefined && e.ts >= since);
+  const mains = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const onMain = events.filter(
+    (e) => mains.has(`${e.pid}:${e.tid}`) && e.ph === 'X' && e.dur !== undefined && e.ts >= since,
+  );
   return onMain.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
 }
 
@@ -184,7 +210,12 @@ function longTasks(slices: TraceEvent[]): TraceEvent[] {
   const tasks: TraceEvent[] = [];
   for (const e of slices) {
     const last = tasks.at(-1);
-    if ((e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && e.dur! > LONG_TASK_MS * 1000 && !(last && e.ts < last.ts + last.dur!)) tasks.push(e);
+    if (
+      (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') &&
+      e.dur! > LONG_TASK_MS * 1000 &&
+      !(last && e.ts < last.ts + last.dur!)
+    )
+      tasks.push(e);
   }
   return tasks;
 }
@@ -210,7 +241,11 @@ function describeLongTasks(events: TraceEvent[], since: number): string[] {
     const data = e.args?.data;
     if (e.name === 'Profile' && data?.startTime !== undefined) clock.set(`${e.pid}:${e.id}`, data.startTime);
     if (e.name !== 'ProfileChunk' || !data) continue;
-    for (const n of data.cpuProfile?.nodes ?? []) frames.set(n.id, { parent: n.parent, label: frameLabel(n.callFrame.functionName, n.callFrame.url, n.callFrame.lineNumber, n.callFrame.columnNumber) });
+    for (const n of data.cpuProfile?.nodes ?? [])
+      frames.set(n.id, {
+        parent: n.parent,
+        label: frameLabel(n.callFrame.functionName, n.callFrame.url, n.callFrame.lineNumber, n.callFrame.columnNumber),
+      });
     let t = clock.get(`${e.pid}:${e.id}`) ?? 0;
     (data.cpuProfile?.samples ?? []).forEach((node, i) => {
       t += data.timeDeltas?.[i] ?? 0;
@@ -235,7 +270,12 @@ function describeLongTasks(events: TraceEvent[], since: number): string[] {
     for (const e of inside) {
       pop(e.ts);
       const data = e.args?.data;
-      const label = e.name === 'FunctionCall' && data ? `JS ${frameLabel(String(data.functionName ?? ''), String(data.url ?? ''), Number(data.lineNumber ?? 1) - 1, Number(data.columnNumber ?? 1) - 1)}` : e.name === 'EventDispatch' && data ? `EventDispatch ${String(data.type)}` : e.name;
+      const label =
+        e.name === 'FunctionCall' && data
+          ? `JS ${frameLabel(String(data.functionName ?? ''), String(data.url ?? ''), Number(data.lineNumber ?? 1) - 1, Number(data.columnNumber ?? 1) - 1)}`
+          : e.name === 'EventDispatch' && data
+            ? `EventDispatch ${String(data.type)}`
+            : e.name;
       if (stack.length > 0) stack.at(-1)!.self -= e.dur!;
       stack.push({ end: e.ts + e.dur!, label, self: e.dur! });
     }
@@ -247,22 +287,36 @@ function describeLongTasks(events: TraceEvent[], since: number): string[] {
       if (label === '(idle)' || label === '(program)' || label === '(root)') continue;
       js.set(label, (js.get(label) ?? 0) + 1);
     }
-    const top = (m: Map<string, number>, n: number, unit: (v: number) => string) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).filter(([, v]) => v > 0).map(([k, v]) => `${unit(v)} ${k}`).join('; ');
+    const top = (m: Map<string, number>, n: number, unit: (v: number) => string) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${unit(v)} ${k}`)
+        .join('; ');
     const cpu = task.tdur === undefined ? '' : ` (${(task.tdur / 1000).toFixed(0)} ms on the CPU)`;
     // Who posted the task (a timer, the WebSocket, Blink's garbage collector's sweeper...): Chromium's own tasks have no slices inside.
     const fn = task.args?.src_func ?? '';
-    const poster = task.args?.src_file ? `, posted by ${path.basename(task.args.src_file)} ${/([\w:~]+)\(/.exec(fn)?.[1]?.split('::').slice(-2).join('::') ?? fn}` : '';
-    lines.push(`  +${((task.ts - since) / 1e6).toFixed(2)} s, ${(task.dur! / 1000).toFixed(0)} ms${cpu}${poster}: ${top(self, 6, (v) => `${(v / 1000).toFixed(0)} ms`)}`);
+    const poster = task.args?.src_file
+      ? `, posted by ${path.basename(task.args.src_file)} ${/([\w:~]+)\(/.exec(fn)?.[1]?.split('::').slice(-2).join('::') ?? fn}`
+      : '';
+    lines.push(
+      `  +${((task.ts - since) / 1e6).toFixed(2)} s, ${(task.dur! / 1000).toFixed(0)} ms${cpu}${poster}: ${top(self, 6, (v) => `${(v / 1000).toFixed(0)} ms`)}`,
+    );
     if (js.size > 0) lines.push(`      JS samples: ${top(js, 6, (v) => `${v}×`)}`);
   }
   return lines;
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) throw new Error('No built renderer: run `npx vite build --config renderer/vite.config.ts` first.');
+  if (!existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html')))
+    throw new Error('No built renderer: run `npx vite build --config renderer/vite.config.ts` first.');
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-bench-events-'));
   // The same host start-up the end-to-end tests use: `layerlab host` on a free port, its URL read from its output.
-  const { child, fixture: { url } } = await startHostProcess(workspace);
+  const {
+    child,
+    fixture: { url },
+  } = await startHostProcess(workspace);
   const browser = await chromium.launch({ executablePath: args.chromium, args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -270,9 +324,12 @@ async function main(): Promise<void> {
     // Frames as the browser's network layer sees them, timed outside the page's main thread: a
     // blocked main thread delivers messages in bursts, which would overstate the engine's rate.
     const frameTimes: number[] = [];
-    page.on('websocket', (ws) => ws.on('framereceived', (frame) => {
-      if (typeof frame.payload === 'string' && frame.payload.includes('"run.batch"')) frameTimes.push(performance.now());
-    }));
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (frame) => {
+        if (typeof frame.payload === 'string' && frame.payload.includes('"run.batch"'))
+          frameTimes.push(performance.now());
+      }),
+    );
     await prepareRun(page, url);
     // The same page, idle, for as long as IDLE_MS: on a shared machine the scheduler alone makes long tasks.
     await page.evaluate(() => ((globalThis as unknown as PageGlobals).__probe.recording = true));
@@ -290,17 +347,35 @@ async function main(): Promise<void> {
     }
     // Always a light trace of every task's wall and CPU time: on a shared machine a task can take
     // over 50 ms of wall-clock time only because the OS ran another process meanwhile.
-    const detail = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'blink_gc', 'cppgc', 'v8.gc'];
+    const detail = [
+      'devtools.timeline',
+      'disabled-by-default-devtools.timeline',
+      'v8.execute',
+      'disabled-by-default-v8.cpu_profiler',
+      'blink_gc',
+      'cppgc',
+      'v8.gc',
+    ];
     await browser.startTracing(page, { categories: ['toplevel', 'blink.user_timing', ...(args.trace ? detail : [])] });
     // Starting the tracer or profiler can itself block the page: those tasks are not the app's.
     await page.waitForTimeout(500);
     await page.evaluate(() => {
-      Object.assign((globalThis as unknown as PageGlobals).__probe, { longTasks: [], maxLag: 0, batchTimes: [], epochTimes: [], lags: [], since: performance.now() });
+      Object.assign((globalThis as unknown as PageGlobals).__probe, {
+        longTasks: [],
+        maxLag: 0,
+        batchTimes: [],
+        epochTimes: [],
+        lags: [],
+        since: performance.now(),
+      });
       performance.mark('bench-train-clicked');
     });
     const started = Date.now();
     await page.getByTestId('train-button').click();
-    await page.getByTestId('run-status').filter({ hasText: /completed|failed|cancelled/ }).waitFor({ timeout: 600_000 });
+    await page
+      .getByTestId('run-status')
+      .filter({ hasText: /completed|failed|cancelled/ })
+      .waitFor({ timeout: 600_000 });
     const seconds = (Date.now() - started) / 1000;
     // The end of a run counts too: the summary, the final diagnosis and the evaluation panel render just after.
     await page.waitForTimeout(SETTLE_MS);
@@ -322,19 +397,53 @@ async function main(): Promise<void> {
     const rate = frameTimes.length / seconds;
     const peak = densest(frameTimes, 1000);
     const pagePeak = densest(probe.batchTimes, 1000);
-    const allPeak = densest([...probe.batchTimes, ...probe.epochTimes].sort((a, b) => a - b), 1000);
-    console.log(`house-prices (320 training rows), ${args.template} template, batch ${args.batch}, ${args.epochs} epochs: ${status} (${counter}) in ${seconds.toFixed(1)} s (load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-    console.log(`per-batch points: ${probe.batchTimes.length} reached the page (the store thins the older half beyond 1,500); the loss chart draws ${drawn ?? '?'} of them`);
-    console.log(`run.batch events: ${frameTimes.length} frames (${rate.toFixed(1)}/s on average, at most ${peak} in any 1 s); seen by the page's main thread: ${probe.batchTimes.length}, at most ${pagePeak} in any 1 s (${allPeak} with run.epoch)`);
-    console.log(`main-thread long tasks (> ${LONG_TASK_MS} ms) while training: ${probe.longTasks.length}; longest ${longest.toFixed(0)} ms (the ten longest: ${[...probe.longTasks].sort((x, y) => y - x).slice(0, 10).map((d) => d.toFixed(0)).join(', ')}); worst 10 ms-timer lag ${probe.maxLag.toFixed(0)} ms`);
-    if (probe.lags.length > 0) console.log(`10 ms-timer lags over 50 ms: ${probe.lags.length} (at s after the Train click, ms late: ${probe.lags.slice(0, 12).map(([t, lag]) => `${(t / 1000).toFixed(1)}: ${lag.toFixed(0)}`).join(', ')})`);
+    const allPeak = densest(
+      [...probe.batchTimes, ...probe.epochTimes].sort((a, b) => a - b),
+      1000,
+    );
+    console.log(
+      `house-prices (320 training rows), ${args.template} template, batch ${args.batch}, ${args.epochs} epochs: ${status} (${counter}) in ${seconds.toFixed(1)} s (load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
+    console.log(
+      `per-batch points: ${probe.batchTimes.length} reached the page (the store thins the older half beyond 1,500); the loss chart draws ${drawn ?? '?'} of them`,
+    );
+    console.log(
+      `run.batch events: ${frameTimes.length} frames (${rate.toFixed(1)}/s on average, at most ${peak} in any 1 s); seen by the page's main thread: ${probe.batchTimes.length}, at most ${pagePeak} in any 1 s (${allPeak} with run.epoch)`,
+    );
+    console.log(
+      `main-thread long tasks (> ${LONG_TASK_MS} ms) while training: ${probe.longTasks.length}; longest ${longest.toFixed(0)} ms (the ten longest: ${[
+        ...probe.longTasks,
+      ]
+        .sort((x, y) => y - x)
+        .slice(0, 10)
+        .map((d) => d.toFixed(0))
+        .join(', ')}); worst 10 ms-timer lag ${probe.maxLag.toFixed(0)} ms`,
+    );
+    if (probe.lags.length > 0)
+      console.log(
+        `10 ms-timer lags over 50 ms: ${probe.lags.length} (at s after the Train click, ms late: ${probe.lags
+          .slice(0, 12)
+          .map(([t, lag]) => `${(t / 1000).toFixed(1)}: ${lag.toFixed(0)}`)
+          .join(', ')})`,
+      );
     const idleLongest = idle.longTasks.length > 0 ? Math.max(...idle.longTasks) : 0;
-    console.log(`the same page idle for ${IDLE_MS / 1000} s before: ${idle.longTasks.length} long tasks, longest ${idleLongest.toFixed(0)} ms; worst timer lag ${idle.maxLag.toFixed(0)} ms`);
-    console.log(`the same long tasks by CPU time (Chromium trace): ${traced.busy} ran over ${LONG_TASK_MS} ms on the CPU; the most CPU one task used: ${traced.maxCpu.toFixed(0)} ms (the rest of their wall-clock time the main thread waited for a core)`);
-    console.log(`targets: batch events ≤ ${EVENTS_PER_SECOND}/s ${peak <= EVENTS_PER_SECOND ? 'met' : 'NOT met'}; no main-thread task over ${LONG_TASK_MS} ms ${probe.longTasks.length === 0 ? 'met' : 'NOT met'} by wall clock, ${traced.busy === 0 ? 'met' : 'NOT met'} by CPU time`);
+    console.log(
+      `the same page idle for ${IDLE_MS / 1000} s before: ${idle.longTasks.length} long tasks, longest ${idleLongest.toFixed(0)} ms; worst timer lag ${idle.maxLag.toFixed(0)} ms`,
+    );
+    console.log(
+      `the same long tasks by CPU time (Chromium trace): ${traced.busy} ran over ${LONG_TASK_MS} ms on the CPU; the most CPU one task used: ${traced.maxCpu.toFixed(0)} ms (the rest of their wall-clock time the main thread waited for a core)`,
+    );
+    console.log(
+      `targets: batch events ≤ ${EVENTS_PER_SECOND}/s ${peak <= EVENTS_PER_SECOND ? 'met' : 'NOT met'}; no main-thread task over ${LONG_TASK_MS} ms ${probe.longTasks.length === 0 ? 'met' : 'NOT met'} by wall clock, ${traced.busy === 0 ? 'met' : 'NOT met'} by CPU time`,
+    );
     if (args.trace) {
       await writeFile(args.trace, trace);
-      console.log(`what the long tasks ran (trace in ${args.trace}; this detailed tracing itself slows the page; times from the Train click; self time by slice, then JS samples at 1 per ~0.1 ms):`);
+      console.log(
+        `what the long tasks ran (trace in ${args.trace}; this detailed tracing itself slows the page; times from the Train click; self time by slice, then JS samples at 1 per ~0.1 ms):`,
+      );
       for (const line of describeLongTasks(events, clicked)) console.log(line);
     }
     if (!/completed/.test(status)) process.exitCode = 1;

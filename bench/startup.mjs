@@ -23,23 +23,37 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }
 const runs = Math.max(1, Number(values.runs) || 7);
 const bin = path.join(root, 'bin', 'layerlab.mjs');
 const tsxUrl = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/index\.cjs$/, 'index.mjs');
+const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
+  /index\.cjs$/,
+  'index.mjs',
+);
 const sourceMain = pathToFileURL(path.join(root, 'main', 'cli', 'main.ts')).href;
 // The CLI as bin/layerlab.mjs ran it before: tsx registered, then the sources imported. A file,
 // not -e: `node -e CODE -- inspect …` would start Node's debugger.
 const tsxCli = path.join(os.tmpdir(), `layerlab-startup-tsx-${process.pid}.mjs`);
-writeFileSync(tsxCli, `const { register } = await import(${JSON.stringify(tsxApi)});\nregister();\nconst { main } = await import(${JSON.stringify(sourceMain)});\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+writeFileSync(
+  tsxCli,
+  `const { register } = await import(${JSON.stringify(tsxApi)});\nregister();\nconst { main } = await import(${JSON.stringify(sourceMain)});\nprocess.exitCode = await main(process.argv.slice(2));\n`,
+);
 process.on('exit', () => rmSync(tsxCli, { force: true }));
 
 /** Wall time of a whole process, from spawn to exit, in seconds; throws if it fails. */
 function timeProcess(args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LAYERLAB_DEBUG: '' } });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LAYERLAB_DEBUG: '' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.trim()}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve((performance.now() - started) / 1000)
+        : reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -47,7 +61,12 @@ function timeProcess(args) {
 function timeEngineReady(entry, execArgv) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = fork(entry, [], { cwd: root, execArgv, serialization: 'json', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(entry, [], {
+      cwd: root,
+      execArgv,
+      serialization: 'json',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     let ready = null;
@@ -60,18 +79,35 @@ function timeEngineReady(entry, execArgv) {
         reject(new Error(`the engine failed to start: ${message.error}`));
       }
     });
-    child.on('exit', (code) => (ready ? resolve(ready) : reject(new Error(`the engine exited (${code}) before it was ready: ${stderr.trim().split('\n').pop() ?? ''}`))));
+    child.on('exit', (code) =>
+      ready
+        ? resolve(ready)
+        : reject(
+            new Error(`the engine exited (${code}) before it was ready: ${stderr.trim().split('\n').pop() ?? ''}`),
+          ),
+    );
   });
 }
 
 const cases = [
-  { name: '--help', target: 0.3, compiled: () => timeProcess([bin, '--help']), tsx: () => timeProcess([tsxCli, '--help']) },
-  { name: 'inspect resources/iris.csv', target: null, compiled: () => timeProcess([bin, 'inspect', 'resources/iris.csv']), tsx: () => timeProcess([tsxCli, 'inspect', 'resources/iris.csv']) },
+  {
+    name: '--help',
+    target: 0.3,
+    compiled: () => timeProcess([bin, '--help']),
+    tsx: () => timeProcess([tsxCli, '--help']),
+  },
+  {
+    name: 'inspect resources/iris.csv',
+    target: null,
+    compiled: () => timeProcess([bin, 'inspect', 'resources/iris.csv']),
+    tsx: () => timeProcess([tsxCli, 'inspect', 'resources/iris.csv']),
+  },
   {
     name: 'engine ready',
     target: 1,
     compiled: async () => (await timeEngineReady(path.join(root, 'dist', 'node', 'engine.cjs'), [])).seconds,
-    tsx: async () => (await timeEngineReady(path.join(root, 'main', 'engine', 'engine-main.ts'), ['--import', tsxUrl])).seconds,
+    tsx: async () =>
+      (await timeEngineReady(path.join(root, 'main', 'engine', 'engine-main.ts'), ['--import', tsxUrl])).seconds,
   },
 ];
 
@@ -79,8 +115,15 @@ const cases = [
 const before = checkNodeBuild(root);
 await timeProcess([bin, '--version']);
 const { backend } = await timeEngineReady(path.join(root, 'dist', 'node', 'engine.cjs'), []);
-console.log(`Startup, ${runs} runs each (min / median), Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`dist/node ${before.fresh ? 'was current' : `was rebuilt first (${before.reason})`}; the engine chose the ${backend} backend.\n`);
+console.log(
+  `Startup, ${runs} runs each (min / median), Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `dist/node ${before.fresh ? 'was current' : `was rebuilt first (${before.reason})`}; the engine chose the ${backend} backend.\n`,
+);
 
 const fmt = (s) => `${s.toFixed(3)} s`;
 const stats = (xs) => {
@@ -99,9 +142,27 @@ for (const c of cases) {
   const a = stats(compiled);
   const b = stats(tsx);
   const verdict = c.target === null ? '' : a.median <= c.target ? `≤ ${c.target} s: met` : `> ${c.target} s: missed`;
-  rows.push([c.name, `${fmt(a.min)} / ${fmt(a.median)}`, c.target === null ? '—' : `≤ ${c.target} s`, verdict, `${fmt(b.min)} / ${fmt(b.median)}`, `${(b.median / a.median).toFixed(1)}×`]);
+  rows.push([
+    c.name,
+    `${fmt(a.min)} / ${fmt(a.median)}`,
+    c.target === null ? '—' : `≤ ${c.target} s`,
+    verdict,
+    `${fmt(b.min)} / ${fmt(b.median)}`,
+    `${(b.median / a.median).toFixed(1)}×`,
+  ]);
 }
 const header = ['', 'compiled (dist/node)', 'target', 'median', 'tsx (sources)', 'tsx / compiled'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
-console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+for (const row of [header, ...rows])
+  console.log(
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
+console.log(
+  `\nload average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

@@ -78,7 +78,12 @@ function graphFor(inputShape: number[], layers: unknown[]): ModelGraph {
   const nodes = [
     { id: 'input', type: 'Input', position: { x: 0, y: 0 }, config: { shape: inputShape } },
     ...layers.map((layer, i) => ({ id: `l${i + 1}`, position: { x: 0, y: 100 * (i + 1) }, ...(layer as object) })),
-    { id: 'output', type: 'Output', position: { x: 0, y: 100 * (layers.length + 1) }, config: { units: CLASSES, activation: 'softmax' } },
+    {
+      id: 'output',
+      type: 'Output',
+      position: { x: 0, y: 100 * (layers.length + 1) },
+      config: { units: CLASSES, activation: 'softmax' },
+    },
   ];
   const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id }));
   return ModelGraph.parse({ version: 2, nodes, edges });
@@ -138,14 +143,26 @@ async function engineRates(workload: Workload, epochs: number, rows: number): Pr
   const w = WORKLOADS[workload];
   const root = await mkdtemp(path.join(os.tmpdir(), `layerlab-bench-${workload}-`));
   try {
-    const data = await writeData(path.join(root, 'data'), w.inputShape.reduce((a, b) => a * b, 1), rows);
-    const config = RunTrainConfig.parse({ epochs: epochs + 1, batchSize: BATCH, optimizer: 'adam', learningRate: 1e-3, validationSplit: 0.2, seed: 1 });
+    const data = await writeData(
+      path.join(root, 'data'),
+      w.inputShape.reduce((a, b) => a * b, 1),
+      rows,
+    );
+    const config = RunTrainConfig.parse({
+      epochs: epochs + 1,
+      batchSize: BATCH,
+      optimizer: 'adam',
+      learningRate: 1e-3,
+      validationSplit: 0.2,
+      seed: 1,
+    });
     const ends: Array<{ wall: number; cpu: number }> = [];
     const outcome = await train(
       { runId: 'bench', runDir: path.join(root, 'run'), data, graph: graphFor(w.inputShape, w.layers), config },
       { onEpoch: () => ends.push({ wall: performance.now() / 1000, cpu: cpuSeconds() }) },
     );
-    if (outcome.status !== 'completed') throw new Error(`the ${workload} run ended ${outcome.status}: ${outcome.error ?? 'no reason given'}`);
+    if (outcome.status !== 'completed')
+      throw new Error(`the ${workload} run ended ${outcome.status}: ${outcome.error ?? 'no reason given'}`);
     const rate = (key: 'wall' | 'cpu') => ends.slice(1).map((end, i) => rows / (end[key] - ends[i]![key]));
     return { wall: rate('wall'), cpu: rate('cpu') };
   } finally {
@@ -160,21 +177,46 @@ async function engineRates(workload: Workload, epochs: number, rows: number): Pr
  * CPU tuning guide recommends jemalloc/tcmalloc for this). The engine's wasm heap never returns
  * memory, so it needs no such help; comparing against the handicapped peer would flatter us.
  */
-const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296', MALLOC_TOP_PAD_: '536870912' };
+const TUNED_MALLOC = {
+  MALLOC_MMAP_THRESHOLD_: '4294967296',
+  MALLOC_TRIM_THRESHOLD_: '4294967296',
+  MALLOC_TOP_PAD_: '536870912',
+};
 
 type TorchResult = ({ ok: true; version: string } & Rates) | { ok: false; reason: string };
 
 function torchRates(workload: Workload, epochs: number, rows: number): TorchResult {
-  const run = spawnSync(args.python!, [path.join(HERE, 'torch-reference.py'), workload, '1', String(BATCH), String(rows), String(epochs), String(VAL_ROWS)], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...TUNED_MALLOC },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    args.python!,
+    [
+      path.join(HERE, 'torch-reference.py'),
+      workload,
+      '1',
+      String(BATCH),
+      String(rows),
+      String(epochs),
+      String(VAL_ROWS),
+    ],
+    {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...TUNED_MALLOC },
+      encoding: 'utf8',
+    },
+  );
   if (run.error) return { ok: false, reason: `${args.python} could not be started (${run.error.message})` };
   if (run.status !== 0) {
     const why = (run.stderr.trim().split('\n').at(-1) ?? '').trim();
-    return { ok: false, reason: /No module named 'torch'/.test(why) ? `${args.python} has no torch (apt-get install python3-torch)` : `the PyTorch run failed: ${why}` };
+    return {
+      ok: false,
+      reason: /No module named 'torch'/.test(why)
+        ? `${args.python} has no torch (apt-get install python3-torch)`
+        : `the PyTorch run failed: ${why}`,
+    };
   }
-  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { torch: string; samples_per_s: number[]; samples_per_cpu_s: number[] };
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    torch: string;
+    samples_per_s: number[];
+    samples_per_cpu_s: number[];
+  };
   return { ok: true, version: result.torch, wall: result.samples_per_s, cpu: result.samples_per_cpu_s };
 }
 
@@ -207,27 +249,42 @@ function printKernels(steps: number): void {
   const rows = [...kernelTimes].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((n, [, e]) => n + e.ms, 0);
   const calls = rows.reduce((n, [, e]) => n + e.calls, 0);
-  console.log(`  kernels: ${(calls / steps).toFixed(0)} calls and ${(total / steps).toFixed(2)} ms per step (validation included); the heaviest:`);
-  for (const [key, e] of rows.slice(0, 15)) console.log(`  ${(e.ms / steps).toFixed(3).padStart(8)} ms ${(e.calls / steps).toFixed(1).padStart(5)}×  ${key}`);
+  console.log(
+    `  kernels: ${(calls / steps).toFixed(0)} calls and ${(total / steps).toFixed(2)} ms per step (validation included); the heaviest:`,
+  );
+  for (const [key, e] of rows.slice(0, 15))
+    console.log(`  ${(e.ms / steps).toFixed(3).padStart(8)} ms ${(e.calls / steps).toFixed(1).padStart(5)}×  ${key}`);
   kernelTimes.clear();
 }
 
 async function main(): Promise<void> {
   const epochs = Number(args.epochs);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a whole number ≥ 1, got "${args.epochs}"`);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new Error(`--epochs must be a whole number ≥ 1, got "${args.epochs}"`);
   const chosen: Workload[] = args.workload === 'all' ? ['mlp', 'cnn'] : [args.workload as Workload];
-  if (!chosen.every((w) => w in WORKLOADS)) throw new Error(`--workload must be mlp, cnn or all, got "${args.workload}"`);
+  if (!chosen.every((w) => w in WORKLOADS))
+    throw new Error(`--workload must be mlp, cnn or all, got "${args.workload}"`);
   // As the engine process runs it (engine-main.ts): without tfjs' debug checks.
   tf.enableProdMode();
   if (tf.getBackend() !== args.backend) {
     const report = await selectBackend({ force: args.backend });
-    if (report.name !== args.backend) throw new Error(`the ${args.backend} backend did not start: ${report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+    if (report.name !== args.backend)
+      throw new Error(
+        `the ${args.backend} backend did not start: ${report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+      );
   }
   const threads = args.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
   // Which of the engine's own wasm kernel builds ran (LAYERLAB_WASM_KERNELS=simd128|off compares them).
   const own = wasmNativeKernels();
-  const kernels = args.backend !== 'wasm' ? '' : own.variant ? `, engine kernels: ${own.variant}` : `, engine kernels off (${own.reason ?? 'unknown reason'})`;
-  console.log(`engine: tfjs ${tf.version.tfjs} on ${args.backend} (${threads} thread${threads === 1 ? '' : 's'}${kernels}), batch ${BATCH}, Adam; median of ${epochs} epoch(s) after 1 warm-up`);
+  const kernels =
+    args.backend !== 'wasm'
+      ? ''
+      : own.variant
+        ? `, engine kernels: ${own.variant}`
+        : `, engine kernels off (${own.reason ?? 'unknown reason'})`;
+  console.log(
+    `engine: tfjs ${tf.version.tfjs} on ${args.backend} (${threads} thread${threads === 1 ? '' : 's'}${kernels}), batch ${BATCH}, Adam; median of ${epochs} epoch(s) after 1 warm-up`,
+  );
   if (args.kernels) timeKernels(args.backend!);
   console.log('samples/s by the wall clock [per CPU-second in brackets]');
   for (const workload of chosen) {
@@ -239,7 +296,9 @@ async function main(): Promise<void> {
     const line = `${WORKLOADS[workload].title}, ${rows} rows: engine ${figures(ours)}`;
     if (torch.ok) {
       const ratio = (key: keyof Rates) => (median(ours[key]) / median(torch[key])).toFixed(2);
-      console.log(`${line}; PyTorch ${torch.version} 1 thread ${figures(torch)}; engine/PyTorch ${ratio('wall')}× [${ratio('cpu')}×]`);
+      console.log(
+        `${line}; PyTorch ${torch.version} 1 thread ${figures(torch)}; engine/PyTorch ${ratio('wall')}× [${ratio('cpu')}×]`,
+      );
     } else {
       console.log(`${line} (no PyTorch figure: ${torch.reason})`);
     }

@@ -67,10 +67,14 @@ if (!check.fresh) {
     } catch (error) {
       const first = error?.errors?.[0];
       const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
-      fail(`building the CLI failed (node scripts/build-node.mjs shows why): ${where}${first?.text ?? (error instanceof Error ? error.message : String(error))}`);
+      fail(
+        `building the CLI failed (node scripts/build-node.mjs shows why): ${where}${first?.text ?? (error instanceof Error ? error.message : String(error))}`,
+      );
     }
   } else if (!existsSync(cli)) {
-    fail(`the CLI is not built (${NODE_DIST}/cli.mjs is missing) and esbuild is not installed to build it: run "npm install" in ${root}.`);
+    fail(
+      `the CLI is not built (${NODE_DIST}/cli.mjs is missing) and esbuild is not installed to build it: run "npm install" in ${root}.`,
+    );
   }
 }
 const { main } = await import(pathToFileURL(cli).href);

@@ -13,7 +13,8 @@ export function findPackageRoot(from: string): string {
   const start = path.dirname(fileURLToPath(from));
   for (let dir = start; ; dir = path.dirname(dir)) {
     try {
-      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'layerlab') return dir;
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'layerlab')
+        return dir;
     } catch {
       // No package.json here (or not JSON): keep walking up.
     }

@@ -23,11 +23,29 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: [path.join(root, 'main/electron/main.ts')], outfile: path.join(root, 'dist/electron/main.cjs') }),
-  build({ ...common, entryPoints: [path.join(root, 'main/electron/preload.ts')], outfile: path.join(root, 'dist/electron/preload.cjs'), define: {}, banner: {} }),
-  build({ ...common, entryPoints: [path.join(root, 'main/engine/engine-main.ts')], outfile: path.join(root, 'dist/electron/engine.cjs') }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'main/electron/main.ts')],
+    outfile: path.join(root, 'dist/electron/main.cjs'),
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'main/electron/preload.ts')],
+    outfile: path.join(root, 'dist/electron/preload.cjs'),
+    define: {},
+    banner: {},
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'main/engine/engine-main.ts')],
+    outfile: path.join(root, 'dist/electron/engine.cjs'),
+  }),
   // The second thread of a large CSV import (main/data/csv-range-thread.ts looks for it here).
-  build({ ...common, entryPoints: [path.join(root, 'main/data/csv-range-worker.ts')], outfile: path.join(root, 'dist/electron/csv-range-worker.cjs') }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, 'main/data/csv-range-worker.ts')],
+    outfile: path.join(root, 'dist/electron/csv-range-worker.cjs'),
+  }),
 ]);
 // The engine's own wasm kernels are read from beside the engine's code (import.meta.url).
 for (const name of ['kernels-relaxed.wasm', 'kernels-simd.wasm']) {

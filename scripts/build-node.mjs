@@ -53,7 +53,9 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
       splitting: true,
       format: 'esm',
       // Packages bundled from CommonJS (ws, papaparse, protobufjs) require Node's built-ins.
-      banner: { js: "import { createRequire as __layerlabCreateRequire } from 'node:module';\nconst require = __layerlabCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __layerlabCreateRequire } from 'node:module';\nconst require = __layerlabCreateRequire(import.meta.url);",
+      },
     }),
     // The engine is CommonJS: TensorFlow.js is CommonJS, and an ES module importing it makes Node
     // scan every file of it for its export names first (cjs-module-lexer: ~250 ms of the
@@ -69,7 +71,10 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
     }),
     // Else esbuild's service process would outlive the build in a CLI that rebuilt (a host runs for hours).
   ]).finally(() => esbuild.stop());
-  const result = { outputFiles: [...modules.outputFiles, ...engine.outputFiles], metafile: { inputs: { ...modules.metafile.inputs, ...engine.metafile.inputs } } };
+  const result = {
+    outputFiles: [...modules.outputFiles, ...engine.outputFiles],
+    metafile: { inputs: { ...modules.metafile.inputs, ...engine.metafile.inputs } },
+  };
   mkdirSync(outdir, { recursive: true });
   const outputs = [];
   const write = (file, contents) => {
@@ -80,7 +85,8 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
   };
   // Chunks first, entries after them: an entry never names a chunk that is not there yet.
   const isEntry = (file) => /^(cli\.mjs|engine\.cjs|csv-range-worker\.mjs)(\.map)?$/.test(path.basename(file));
-  for (const file of [...result.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)))) write(file.path, file.contents);
+  for (const file of [...result.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path))))
+    write(file.path, file.contents);
   for (const name of KERNELS) write(path.join(outdir, name), readFileSync(path.join(root, 'main/engine/native', name)));
 
   const inputs = new Set(Object.keys(result.metafile.inputs).filter((file) => !file.includes(':')));
@@ -93,7 +99,11 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
     if (keep.has(name)) continue;
     const file = path.join(outdir, name);
     const stat = statSync(file, { throwIfNoEntry: false });
-    if (stat && (name.endsWith('.tmp') ? startedMs - stat.mtimeMs > 600_000 : startedMs - stat.mtimeMs >= pruneOlderThanMs)) rmSync(file, { recursive: true, force: true });
+    if (
+      stat &&
+      (name.endsWith('.tmp') ? startedMs - stat.mtimeMs > 600_000 : startedMs - stat.mtimeMs >= pruneOlderThanMs)
+    )
+      rmSync(file, { recursive: true, force: true });
   }
   return { outputs, inputs: inputs.size, ms: Date.now() - startedMs };
 }
@@ -104,10 +114,15 @@ async function main() {
   if ((prepare || process.argv.includes('--if-stale')) && checkNodeBuild(root).fresh) return;
   try {
     const { outputs, inputs, ms } = await buildNode({ root });
-    console.log(`Built ${NODE_DIST} (${outputs.filter((f) => !f.endsWith('.map')).length} files from ${inputs} inputs, ${ms} ms).`);
+    console.log(
+      `Built ${NODE_DIST} (${outputs.filter((f) => !f.endsWith('.map')).length} files from ${inputs} inputs, ${ms} ms).`,
+    );
   } catch (error) {
     if (!prepare) throw error;
-    const why = error?.code === 'ERR_MODULE_NOT_FOUND' ? 'esbuild is not installed (a production install: the build in dist/node is used as it is)' : `the build failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    const why =
+      error?.code === 'ERR_MODULE_NOT_FOUND'
+        ? 'esbuild is not installed (a production install: the build in dist/node is used as it is)'
+        : `the build failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
     console.warn(`layerlab: ${NODE_DIST} was not built: ${why}.`);
   }
 }

@@ -24,7 +24,10 @@ const MADD = /\(f32x4\.relaxed_madd (\(local\.get \$\w+\)) (\(local\.get \$\w+\)
 /** The plain-SIMD128 text: every relaxed multiply-add as a separate multiply and add. */
 export function withoutRelaxedSimd(text) {
   const plain = text.replace(MADD, '(f32x4.add (f32x4.mul $1 $2) $3)');
-  if (/relaxed_/.test(plain.replace(/;;.*$/gm, ''))) throw new Error(`${SOURCE}: a relaxed-SIMD instruction is not in the form "(f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $c))"`);
+  if (/relaxed_/.test(plain.replace(/;;.*$/gm, '')))
+    throw new Error(
+      `${SOURCE}: a relaxed-SIMD instruction is not in the form "(f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $c))"`,
+    );
   return plain;
 }
 
@@ -34,7 +37,9 @@ function assemble(text, relaxed) {
     const input = path.join(dir, 'kernels.wat');
     const output = path.join(dir, 'kernels.wasm');
     writeFileSync(input, text);
-    execFileSync('wat2wasm', [...(relaxed ? ['--enable-relaxed-simd'] : []), input, '-o', output], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('wat2wasm', [...(relaxed ? ['--enable-relaxed-simd'] : []), input, '-o', output], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     return readFileSync(output);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -44,7 +49,10 @@ function assemble(text, relaxed) {
 /** Both builds from the source, as bytes, keyed by their file names. */
 export function buildKernels() {
   const text = readFileSync(SOURCE, 'utf8');
-  return { 'kernels-relaxed.wasm': assemble(text, true), 'kernels-simd.wasm': assemble(withoutRelaxedSimd(text), false) };
+  return {
+    'kernels-relaxed.wasm': assemble(text, true),
+    'kernels-simd.wasm': assemble(withoutRelaxedSimd(text), false),
+  };
 }
 
 function main() {
@@ -54,7 +62,11 @@ function main() {
     built = buildKernels();
   } catch (error) {
     const missing = error && error.code === 'ENOENT';
-    console.error(missing ? 'wat2wasm was not found: install wabt (apt-get install wabt) to build the wasm kernels.' : `building the wasm kernels failed: ${error.message}`);
+    console.error(
+      missing
+        ? 'wat2wasm was not found: install wabt (apt-get install wabt) to build the wasm kernels.'
+        : `building the wasm kernels failed: ${error.message}`,
+    );
     process.exit(2);
   }
   let stale = 0;

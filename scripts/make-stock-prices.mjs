@@ -39,7 +39,7 @@ const lines = ['Date,Open,High,Low,Close,Volume'];
 const day = new Date(Date.UTC(2021, 0, 4));
 let close = 100;
 let previousReturn = 0;
-for (let n = 0; n < DAYS; ) {
+for (let n = 0; n < DAYS;) {
   const weekday = day.getUTCDay();
   if (weekday !== 0 && weekday !== 6) {
     const r = 0.0003 + 0.3 * previousReturn + 0.012 * normal();
@@ -49,7 +49,11 @@ for (let n = 0; n < DAYS; ) {
     const high = Math.max(open, next) * (1 + Math.abs(0.006 * normal()));
     const low = Math.min(open, next) * (1 - Math.abs(0.006 * normal()));
     const volume = Math.round(1_000_000 * (1 + 25 * Math.abs(r)) * Math.exp(0.25 * normal()));
-    lines.push([day.toISOString().slice(0, 10), open.toFixed(2), high.toFixed(2), low.toFixed(2), next.toFixed(2), volume].join(','));
+    lines.push(
+      [day.toISOString().slice(0, 10), open.toFixed(2), high.toFixed(2), low.toFixed(2), next.toFixed(2), volume].join(
+        ',',
+      ),
+    );
     close = next;
     previousReturn = r;
     n += 1;

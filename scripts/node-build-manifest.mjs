@@ -35,14 +35,17 @@ export function checkNodeBuild(root) {
   } catch {
     return { fresh: false, reason: 'no build yet' };
   }
-  if (manifest?.version !== VERSION || typeof manifest.inputs !== 'object' || !Array.isArray(manifest.outputs)) return { fresh: false, reason: 'an unreadable build manifest' };
+  if (manifest?.version !== VERSION || typeof manifest.inputs !== 'object' || !Array.isArray(manifest.outputs))
+    return { fresh: false, reason: 'an unreadable build manifest' };
   for (const [file, recorded] of Object.entries(manifest.inputs)) {
     const now = fingerprint(path.join(root, file));
     if (now === null) return { fresh: false, reason: `${file} is gone` };
-    if (!Array.isArray(recorded) || now[0] !== recorded[0] || now[1] !== recorded[1]) return { fresh: false, reason: `${file} changed` };
+    if (!Array.isArray(recorded) || now[0] !== recorded[0] || now[1] !== recorded[1])
+      return { fresh: false, reason: `${file} changed` };
   }
   for (const file of manifest.outputs) {
-    if (fingerprint(path.join(root, NODE_DIST, file)) === null) return { fresh: false, reason: `${NODE_DIST}/${file} is missing` };
+    if (fingerprint(path.join(root, NODE_DIST, file)) === null)
+      return { fresh: false, reason: `${NODE_DIST}/${file} is missing` };
   }
   return { fresh: true };
 }
@@ -60,6 +63,9 @@ export function writeManifest(root, { inputs, outputs, startedMs }) {
   }
   const target = manifestPath(root);
   const temp = `${target}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ version: VERSION, inputs: fingerprints, outputs: [...outputs].sort() }, null, 1)}\n`);
+  writeFileSync(
+    temp,
+    `${JSON.stringify({ version: VERSION, inputs: fingerprints, outputs: [...outputs].sort() }, null, 1)}\n`,
+  );
   renameSync(temp, target);
 }

@@ -35,11 +35,19 @@ if (!hostOnly) {
     console.log("layerlab: the Electron binary is not installed yet; trying Electron's own installer once...");
     const env = { ...process.env };
     delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
-    const install = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron', 'install.js')], { cwd: root, env, encoding: 'utf8', timeout: 180_000 });
+    const install = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron', 'install.js')], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     electron = findElectron();
     if (!electron.path) {
       // The installer prints a stack trace; its first line is the reason (e.g. "getaddrinfo ENOTFOUND github.com").
-      const output = `${install.stderr ?? ''}${install.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+      const output = `${install.stderr ?? ''}${install.stdout ?? ''}`
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       const why = install.error?.message ?? output[0] ?? `exit code ${install.status}`;
       electron = { path: null, reason: `the Electron binary is not installed and could not be downloaded (${why})` };
     }
@@ -61,7 +69,11 @@ if (hostOnly || reason) {
   // Host mode runs the compiled CLI (dist/node); bin/layerlab.mjs would rebuild a stale one
   // too, silently: here the build says so. Without esbuild, the build there is used as it is.
   if (!checkNodeBuild(root).fresh) run(process.execPath, [path.join(root, 'scripts', 'build-node.mjs'), '--prepare']);
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'layerlab.mjs'), 'host', ...(reason ? ['--reason', reason] : []), ...passThrough], { cwd: root, stdio: 'inherit' });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'layerlab.mjs'), 'host', ...(reason ? ['--reason', reason] : []), ...passThrough],
+    { cwd: root, stdio: 'inherit' },
+  );
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

@@ -1,5 +1,15 @@
 import { UserError } from '../ipc/errors';
-import { DATE_PARTS, type CategoryEncoding, type ColumnChoice, type ColumnProfile, type DatasetMeta, type DatePart, type MissingStrategy, type Scaling, type TaskSpec } from './schema';
+import {
+  DATE_PARTS,
+  type CategoryEncoding,
+  type ColumnChoice,
+  type ColumnProfile,
+  type DatasetMeta,
+  type DatePart,
+  type MissingStrategy,
+  type Scaling,
+  type TaskSpec,
+} from './schema';
 
 /**
  * How each feature column becomes model inputs, decided from the profile and the user's choices
@@ -38,14 +48,20 @@ const TIME_OF_DAY = /\d{1,2}:\d{2}/;
 /** A date column gets an hour part when any value the profile kept (top values, preview) has a time of day. */
 export function dateParts(meta: DatasetMeta, profile: ColumnProfile): DatePart[] {
   const index = meta.columns.indexOf(profile);
-  const samples = [...(profile.histogram?.kind === 'top' ? profile.histogram.values.map((v) => v.value) : []), ...meta.preview.map((row) => row[index] ?? '')];
+  const samples = [
+    ...(profile.histogram?.kind === 'top' ? profile.histogram.values.map((v) => v.value) : []),
+    ...meta.preview.map((row) => row[index] ?? ''),
+  ];
   const hour = samples.some((v) => TIME_OF_DAY.test(v));
   return DATE_PARTS.filter((p) => p !== 'hour' || hour);
 }
 
 /** Stored as numbers: a numeric column, or an ignored one the profile gave numeric statistics (ids, constants). */
 function storedAsNumbers(profile: ColumnProfile): boolean {
-  return profile.kind === 'numeric' || (profile.kind === 'ignored' && profile.type !== 'datetime' && profile.mean !== undefined);
+  return (
+    profile.kind === 'numeric' ||
+    (profile.kind === 'ignored' && profile.type !== 'datetime' && profile.mean !== undefined)
+  );
 }
 
 /**
@@ -55,10 +71,19 @@ function storedAsNumbers(profile: ColumnProfile): boolean {
  */
 export function featureColumns(meta: DatasetMeta, spec: TaskSpec): ColumnProfile[] {
   const chosen = spec.features ? new Set(spec.features) : null;
-  return meta.columns.filter((c) => c.name !== spec.target && (chosen === null ? c.kind !== 'ignored' : chosen.has(c.name)));
+  return meta.columns.filter(
+    (c) => c.name !== spec.target && (chosen === null ? c.kind !== 'ignored' : chosen.has(c.name)),
+  );
 }
 
-const MISSING_WORDS: Record<MissingStrategy | 'none', string> = { drop: 'drop row', mean: 'mean', median: 'median', mostFrequent: 'most frequent', constant: 'constant', none: 'none' };
+const MISSING_WORDS: Record<MissingStrategy | 'none', string> = {
+  drop: 'drop row',
+  mean: 'mean',
+  median: 'median',
+  mostFrequent: 'most frequent',
+  constant: 'constant',
+  none: 'none',
+};
 
 function refuse(column: string, what: string): UserError {
   return new UserError(`Column "${column}": ${what}`);
@@ -72,22 +97,30 @@ export function inputKind(profile: ColumnProfile): 'numeric' | 'categorical' | '
 /** One column's encoding and width under a choice; throws a UserError naming it when the choice does not apply. */
 export function planColumn(meta: DatasetMeta, profile: ColumnProfile, choice: ColumnChoice): PlannedFeature {
   const name = profile.name;
-  if (profile.missing === meta.rows && meta.rows > 0) throw refuse(name, 'every value is missing, so it cannot be an input; set it to ignore.');
+  if (profile.missing === meta.rows && meta.rows > 0)
+    throw refuse(name, 'every value is missing, so it cannot be an input; set it to ignore.');
   const kind = inputKind(profile);
   const missing = choice.missing ?? null;
   if (missing !== null && !(MISSING_FOR[kind] as readonly string[]).includes(missing)) {
-    throw refuse(name, `missing values cannot be filled with the ${MISSING_WORDS[missing]} of a ${kind === 'categorical' ? 'text' : kind} column (choose ${MISSING_FOR[kind].map((m) => MISSING_WORDS[m]).join(', ')}).`);
+    throw refuse(
+      name,
+      `missing values cannot be filled with the ${MISSING_WORDS[missing]} of a ${kind === 'categorical' ? 'text' : kind} column (choose ${MISSING_FOR[kind].map((m) => MISSING_WORDS[m]).join(', ')}).`,
+    );
   }
-  if (missing === 'constant' && (choice.constant === undefined || choice.constant.trim() === '')) throw refuse(name, 'missing values are filled with a constant, but no constant is given.');
-  if (missing !== 'constant' && choice.constant !== undefined) throw refuse(name, 'a constant is given but missing values are not filled with a constant.');
+  if (missing === 'constant' && (choice.constant === undefined || choice.constant.trim() === ''))
+    throw refuse(name, 'missing values are filled with a constant, but no constant is given.');
+  if (missing !== 'constant' && choice.constant !== undefined)
+    throw refuse(name, 'a constant is given but missing values are not filled with a constant.');
   const constant = missing === 'constant' ? (choice.constant ?? '').trim() : null;
   if (kind !== 'categorical') {
-    if (choice.encoding !== undefined) throw refuse(name, `the encoding (${choice.encoding}) applies to text columns only.`);
+    if (choice.encoding !== undefined)
+      throw refuse(name, `the encoding (${choice.encoding}) applies to text columns only.`);
     if (choice.maxCategories !== undefined) throw refuse(name, 'the category cap applies to text columns only.');
   }
   const scaling = choice.scaling ?? 'standardize';
   if (kind === 'numeric') {
-    if (constant !== null && !Number.isFinite(Number(constant))) throw refuse(name, `the constant fill "${constant}" is not a number.`);
+    if (constant !== null && !Number.isFinite(Number(constant)))
+      throw refuse(name, `the constant fill "${constant}" is not a number.`);
     return { profile, kind, missing, constant, width: 1, scaling };
   }
   if (kind === 'datetime') {
@@ -95,17 +128,30 @@ export function planColumn(meta: DatasetMeta, profile: ColumnProfile, choice: Co
     return { profile, kind, missing, constant, width: parts.length, scaling, parts };
   }
   const encoding = choice.encoding ?? 'onehot';
-  if (encoding === 'onehot' && choice.scaling !== undefined && choice.scaling !== 'none') throw refuse(name, 'one-hot inputs are 0 or 1 and are not scaled; scaling applies to ordinal encoding.');
+  if (encoding === 'onehot' && choice.scaling !== undefined && choice.scaling !== 'none')
+    throw refuse(name, 'one-hot inputs are 0 or 1 and are not scaled; scaling applies to ordinal encoding.');
   const known = profile.categories?.length ?? null;
   const cap = choice.maxCategories ?? null;
   if (known === null && cap === null) {
-    throw refuse(name, `${profile.unique} distinct values are too many to be categories; set a category cap (say 20) to keep the most frequent and fold the rest into "other".`);
+    throw refuse(
+      name,
+      `${profile.unique} distinct values are too many to be categories; set a category cap (say 20) to keep the most frequent and fold the rest into "other".`,
+    );
   }
   // A cap at or above the number of categories changes nothing: no "other" input.
   const folded = cap !== null && (known === null || cap < known) ? Math.min(cap, profile.unique) : null;
   const categories = folded ?? known ?? 0;
   const width = encoding === 'ordinal' ? 1 : categories + (folded !== null ? 1 : 0);
-  return { profile, kind, missing, constant, width, scaling: encoding === 'ordinal' ? scaling : 'none', encoding, cap: folded };
+  return {
+    profile,
+    kind,
+    missing,
+    constant,
+    width,
+    scaling: encoding === 'ordinal' ? scaling : 'none',
+    encoding,
+    cap: folded,
+  };
 }
 
 /**
@@ -114,7 +160,10 @@ export function planColumn(meta: DatasetMeta, profile: ColumnProfile, choice: Co
  */
 export function planFeatures(meta: DatasetMeta, spec: TaskSpec): PlannedFeature[] {
   for (const name of Object.keys(spec.columns ?? {})) {
-    if (!meta.columns.some((c) => c.name === name)) throw new UserError(`Choices are set for a column "${name}" that is not in ${meta.sourceFile}; choose the target again to clear them.`);
+    if (!meta.columns.some((c) => c.name === name))
+      throw new UserError(
+        `Choices are set for a column "${name}" that is not in ${meta.sourceFile}; choose the target again to clear them.`,
+      );
   }
   return featureColumns(meta, spec).map((profile) => planColumn(meta, profile, choiceOf(spec, profile.name)));
 }

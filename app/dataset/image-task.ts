@@ -19,7 +19,9 @@ export interface ImageTaskShape {
 }
 
 /** The model's input and output for an image dataset: the stored size and one output per class. */
-export function imageTaskShape(meta: Pick<ImageDatasetMeta, 'width' | 'height' | 'channels' | 'classes'>): ImageTaskShape {
+export function imageTaskShape(
+  meta: Pick<ImageDatasetMeta, 'width' | 'height' | 'channels' | 'classes'>,
+): ImageTaskShape {
   const labels = meta.classes.map((c) => c.name);
   return {
     inputShape: [meta.height, meta.width, meta.channels],

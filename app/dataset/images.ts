@@ -126,7 +126,8 @@ export function imageBytes(meta: Pick<ImageDatasetMeta, 'width' | 'height' | 'ch
   return meta.width * meta.height * meta.channels;
 }
 
-const strength = (max: number, what: string) => z.number().min(0, `${what} cannot be negative`).max(max, `${what} is at most ${max}`).default(0);
+const strength = (max: number, what: string) =>
+  z.number().min(0, `${what} cannot be negative`).max(max, `${what} is at most ${max}`).default(0);
 
 /**
  * On-the-fly augmentation, each a strength where 0 turns it off (Keras' preprocessing layers):

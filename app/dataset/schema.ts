@@ -16,7 +16,16 @@ export type ColumnKind = z.infer<typeof ColumnKind>;
  * What a column holds, finer than its kind (how a model can use it): shown as a badge. id and
  * constant columns are useless as features; datetime can be expanded into parts.
  */
-export const ColumnType = z.enum(['numeric', 'integer', 'boolean', 'categorical', 'datetime', 'text', 'id', 'constant']);
+export const ColumnType = z.enum([
+  'numeric',
+  'integer',
+  'boolean',
+  'categorical',
+  'datetime',
+  'text',
+  'id',
+  'constant',
+]);
 export type ColumnType = z.infer<typeof ColumnType>;
 
 /**
@@ -24,7 +33,12 @@ export type ColumnType = z.infer<typeof ColumnType>;
  * values (most first, the rest summed as `other`) for everything else.
  */
 export const Histogram = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('bins'), min: z.number(), max: z.number(), counts: z.array(z.number().int().nonnegative()) }),
+  z.object({
+    kind: z.literal('bins'),
+    min: z.number(),
+    max: z.number(),
+    counts: z.array(z.number().int().nonnegative()),
+  }),
   z.object({
     kind: z.literal('top'),
     values: z.array(z.object({ value: z.string(), count: z.number().int().nonnegative() })),
@@ -104,7 +118,12 @@ export const ColumnChoice = z
     scaling: Scaling.optional(),
     encoding: CategoryEncoding.optional(),
     /** Keep the most frequent categories (in the training split); the rest fold into "other". */
-    maxCategories: z.number().int().min(1, 'the category cap must be at least 1').max(MAX_CATEGORY_CAP, `the category cap must be at most ${MAX_CATEGORY_CAP}`).optional(),
+    maxCategories: z
+      .number()
+      .int()
+      .min(1, 'the category cap must be at least 1')
+      .max(MAX_CATEGORY_CAP, `the category cap must be at most ${MAX_CATEGORY_CAP}`)
+      .optional(),
   })
   .strict();
 export type ColumnChoice = z.infer<typeof ColumnChoice>;
@@ -124,7 +143,11 @@ export const SplitSpec = z
     /** time: the column rows are ordered by. */
     column: z.string().min(1).optional(),
     /** Its own seed, so that changing the training seed never moves rows into or out of the test split. */
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
   })
   .strict();
 export type SplitSpec = z.infer<typeof SplitSpec>;
@@ -224,7 +247,13 @@ export type PreprocessingCsv = z.infer<typeof PreprocessingCsv>;
 /** The recorded dialect of a dataset's import, or undefined when the import did not record one. */
 export function preprocessingCsvOf(dialect: CsvDialect | undefined): PreprocessingCsv | undefined {
   if (!dialect) return undefined;
-  return { delimiter: dialect.delimiter, decimal: dialect.decimalComma ? ',' : '.', encoding: dialect.encoding, quoteChar: dialect.quoteChar, header: dialect.header };
+  return {
+    delimiter: dialect.delimiter,
+    decimal: dialect.decimalComma ? ',' : '.',
+    encoding: dialect.encoding,
+    quoteChar: dialect.quoteChar,
+    header: dialect.header,
+  };
 }
 
 export const Preprocessing = z.object({

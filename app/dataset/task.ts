@@ -44,24 +44,32 @@ export function taskShape(meta: DatasetMeta, spec: TaskSpec): TaskShape {
   const target = meta.columns.find((c) => c.name === spec.target);
   if (!target) throw new UserError(`The target column "${spec.target}" is not in ${meta.sourceFile}.`);
   const features = featureColumns(meta, spec);
-  if (features.length === 0) throw new UserError(`No usable feature columns in ${meta.sourceFile} besides the target "${spec.target}".`);
+  if (features.length === 0)
+    throw new UserError(`No usable feature columns in ${meta.sourceFile} besides the target "${spec.target}".`);
   for (const name of spec.features ?? []) {
-    if (!meta.columns.some((c) => c.name === name)) throw new UserError(`The feature column "${name}" is not in ${meta.sourceFile}.`);
+    if (!meta.columns.some((c) => c.name === name))
+      throw new UserError(`The feature column "${name}" is not in ${meta.sourceFile}.`);
   }
   // The same plan prepare.ts encodes with, so the widths agree by construction.
   const inputWidth = planFeatures(meta, spec).reduce((n, f) => n + f.width, 0);
   if (spec.task === 'regression') {
     if (target.kind !== 'numeric') {
-      throw new UserError(`Column "${target.name}" holds text, so it cannot be a regression target; choose classification or another column.`);
+      throw new UserError(
+        `Column "${target.name}" holds text, so it cannot be a regression target; choose classification or another column.`,
+      );
     }
     return { inputWidth, labels: null, head: headFor('regression', 1) };
   }
   const labels = target.categories;
   if (!labels) {
-    throw new UserError(`Column "${target.name}" has ${target.unique} distinct values, too many to be classes (at most 50); choose regression or another column.`);
+    throw new UserError(
+      `Column "${target.name}" has ${target.unique} distinct values, too many to be classes (at most 50); choose regression or another column.`,
+    );
   }
   if (labels.length < 2) {
-    throw new UserError(`Column "${target.name}" has a single class ("${labels[0] ?? ''}"): a classifier needs at least two. Choose another target.`);
+    throw new UserError(
+      `Column "${target.name}" has a single class ("${labels[0] ?? ''}"): a classifier needs at least two. Choose another target.`,
+    );
   }
   return { inputWidth, labels, head: headFor('classification', labels.length) };
 }

@@ -29,8 +29,16 @@ export type Differencing = z.infer<typeof Differencing>;
 export const WindowSpec = z.object({
   /** The column rows are sorted by (dates or numbers); never a model input. */
   timeColumn: z.string().min(1, 'pick the time column'),
-  lookback: z.number().int().min(1, 'lookback must be at least 1 row').max(MAX_LOOKBACK, `lookback must be at most ${MAX_LOOKBACK} rows`),
-  horizon: z.number().int().min(1, 'horizon must be at least 1 row').max(MAX_HORIZON, `horizon must be at most ${MAX_HORIZON} rows`),
+  lookback: z
+    .number()
+    .int()
+    .min(1, 'lookback must be at least 1 row')
+    .max(MAX_LOOKBACK, `lookback must be at most ${MAX_LOOKBACK} rows`),
+  horizon: z
+    .number()
+    .int()
+    .min(1, 'horizon must be at least 1 row')
+    .max(MAX_HORIZON, `horizon must be at most ${MAX_HORIZON} rows`),
   differencing: Differencing,
 });
 export type WindowSpec = z.infer<typeof WindowSpec>;
@@ -116,8 +124,12 @@ export function rowsPerWindow(spec: Pick<WindowSpec, 'lookback' | 'horizon' | 'd
  * before it for validation, the rest for training. Each must hold at least one window.
  */
 export function timeSegments(rows: number, spec: WindowSpec, validationShare: number, testShare = 0): Segment[] {
-  if (!(validationShare > 0 && validationShare < 1)) throw new UserError(`The validation share must be between 0 and 1 (got ${validationShare}).`);
-  if (!(testShare >= 0 && validationShare + testShare < 1)) throw new UserError(`The test share must be at least 0 and leave rows for training (validation ${validationShare} + test ${testShare} must be below 1).`);
+  if (!(validationShare > 0 && validationShare < 1))
+    throw new UserError(`The validation share must be between 0 and 1 (got ${validationShare}).`);
+  if (!(testShare >= 0 && validationShare + testShare < 1))
+    throw new UserError(
+      `The test share must be at least 0 and leave rows for training (validation ${validationShare} + test ${testShare} must be below 1).`,
+    );
   const testRows = testShare > 0 ? Math.round(rows * testShare) : 0;
   const valRows = Math.round(rows * validationShare);
   const segments: Segment[] = [{ name: 'training', start: 0, end: rows - valRows - testRows }];
@@ -136,13 +148,21 @@ export function timeSegments(rows: number, spec: WindowSpec, validationShare: nu
 }
 
 /** The differenced value of row `r` (r > start), naming the row when a relative change divides by zero. */
-function change(values: Float64Array, r: number, differencing: Differencing, column: string, times: readonly string[]): number {
+function change(
+  values: Float64Array,
+  r: number,
+  differencing: Differencing,
+  column: string,
+  times: readonly string[],
+): number {
   const v = values[r]!;
   if (differencing === 'none') return v;
   const before = values[r - 1]!;
   if (differencing === 'diff') return v - before;
   if (before === 0) {
-    throw new UserError(`Percent change of "${column}" at ${times[r] ?? `row ${r + 1}`} divides by zero: the row before holds 0. Use plain differencing (diff) instead.`);
+    throw new UserError(
+      `Percent change of "${column}" at ${times[r] ?? `row ${r + 1}`} divides by zero: the row before holds 0. Use plain differencing (diff) instead.`,
+    );
   }
   return (v - before) / before;
 }
@@ -171,16 +191,30 @@ export function windowsOf(series: Series, spec: WindowSpec, segment: Pick<Segmen
   const changed = new Float64Array(rows * features);
   const from = segment.start + (differencing === 'none' ? 0 : 1);
   for (let r = from; r < segment.end; r++) {
-    series.inputs.forEach((input, f) => void (changed[(r - segment.start) * features + f] = change(input.values, r, differencing, input.name, series.times)));
+    series.inputs.forEach(
+      (input, f) =>
+        void (changed[(r - segment.start) * features + f] = change(
+          input.values,
+          r,
+          differencing,
+          input.name,
+          series.times,
+        )),
+    );
   }
   const target = series.target.values;
   for (let w = 0; w < count; w++) {
     const t = first + w;
-    set.x.set(changed.subarray((t - lookback + 1 - segment.start) * features, (t + 1 - segment.start) * features), w * lookback * features);
+    set.x.set(
+      changed.subarray((t - lookback + 1 - segment.start) * features, (t + 1 - segment.start) * features),
+      w * lookback * features,
+    );
     const last = target[t]!;
     const actual = target[t + horizon]!;
     if (differencing === 'pct' && last === 0) {
-      throw new UserError(`Percent change of the target "${series.target.name}" from ${series.times[t] ?? `row ${t + 1}`} divides by zero: it holds 0. Use plain differencing (diff) instead.`);
+      throw new UserError(
+        `Percent change of the target "${series.target.name}" from ${series.times[t] ?? `row ${t + 1}`} divides by zero: it holds 0. Use plain differencing (diff) instead.`,
+      );
     }
     set.y[w] = differencing === 'none' ? actual : differencing === 'diff' ? actual - last : (actual - last) / last;
     set.last[w] = last;
@@ -191,7 +225,11 @@ export function windowsOf(series: Series, spec: WindowSpec, segment: Pick<Segmen
 }
 
 /** Mean and population std per feature over the segment's differenced rows (std 1 when flat). */
-export function inputStats(series: Series, spec: WindowSpec, segment: Pick<Segment, 'start' | 'end'>): { mean: number; std: number }[] {
+export function inputStats(
+  series: Series,
+  spec: WindowSpec,
+  segment: Pick<Segment, 'start' | 'end'>,
+): { mean: number; std: number }[] {
   const from = segment.start + (spec.differencing === 'none' ? 0 : 1);
   return series.inputs.map((input) => {
     let n = 0;
@@ -262,21 +300,33 @@ export function windowInputColumns(meta: DatasetMeta, spec: TaskSpec, windows: W
   const byName = new Map(meta.columns.map((c) => [c.name, c]));
   const time = byName.get(windows.timeColumn);
   if (!time) throw new UserError(`The time column "${windows.timeColumn}" is not in ${meta.sourceFile}.`);
-  if (windows.timeColumn === spec.target) throw new UserError(`"${spec.target}" cannot be both the time column and the target; choose another target.`);
+  if (windows.timeColumn === spec.target)
+    throw new UserError(`"${spec.target}" cannot be both the time column and the target; choose another target.`);
   if (time.kind !== 'numeric' && time.type !== 'datetime') {
-    throw new UserError(`The time column "${time.name}" holds neither dates nor numbers, so rows cannot be put in time order; choose a date or number column.`);
+    throw new UserError(
+      `The time column "${time.name}" holds neither dates nor numbers, so rows cannot be put in time order; choose a date or number column.`,
+    );
   }
-  if (spec.task !== 'regression') throw new UserError('Time-series windows forecast a number: set the task to regression.');
+  if (spec.task !== 'regression')
+    throw new UserError('Time-series windows forecast a number: set the task to regression.');
   const target = byName.get(spec.target);
   if (!target) throw new UserError(`The target column "${spec.target}" is not in ${meta.sourceFile}.`);
-  if (target.kind !== 'numeric') throw new UserError(`The target "${target.name}" is not numeric, so it cannot be forecast; choose a number column.`);
+  if (target.kind !== 'numeric')
+    throw new UserError(
+      `The target "${target.name}" is not numeric, so it cannot be forecast; choose a number column.`,
+    );
   const others = spec.features
     ? spec.features.filter((name) => name !== spec.target && name !== windows.timeColumn)
-    : meta.columns.filter((c) => c.kind === 'numeric' && c.name !== spec.target && c.name !== windows.timeColumn).map((c) => c.name);
+    : meta.columns
+        .filter((c) => c.kind === 'numeric' && c.name !== spec.target && c.name !== windows.timeColumn)
+        .map((c) => c.name);
   for (const name of others) {
     const column = byName.get(name);
     if (!column) throw new UserError(`The feature column "${name}" is not in ${meta.sourceFile}.`);
-    if (column.kind !== 'numeric') throw new UserError(`The feature "${name}" is not numeric; time-series windows read number columns only. Leave it out of the features.`);
+    if (column.kind !== 'numeric')
+      throw new UserError(
+        `The feature "${name}" is not numeric; time-series windows read number columns only. Leave it out of the features.`,
+      );
   }
   return [target.name, ...others];
 }

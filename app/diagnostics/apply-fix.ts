@@ -35,7 +35,9 @@ function insertDropout(graph: ModelGraph, after: string, rate: number): ModelGra
   const outgoing = graph.edges.filter((e) => e.source === after);
   const below = graph.nodes.find((n) => n.id === outgoing[0]?.target);
   const gap = below && below.position.y > anchor.position.y ? below.position.y - anchor.position.y : DEFAULT_ROW_GAP;
-  const nodes: GraphNode[] = graph.nodes.map((n) => (n.position.y > anchor.position.y ? { ...n, position: { x: n.position.x, y: n.position.y + gap } } : n));
+  const nodes: GraphNode[] = graph.nodes.map((n) =>
+    n.position.y > anchor.position.y ? { ...n, position: { x: n.position.x, y: n.position.y + gap } } : n,
+  );
   nodes.push({ id, type: 'Dropout', position: { x: anchor.position.x, y: anchor.position.y + gap }, config: { rate } });
   const edgeIds = new Set(graph.edges.map((e) => e.id));
   const edge = (source: string, target: string): GraphEdge => {
@@ -66,7 +68,8 @@ export function applyFix(fix: Fix, setup: Setup): Setup | null {
       if (ids.size === 0) return null;
       const nodes = graph.nodes.map((n): GraphNode => {
         if (!ids.has(n.id)) return n;
-        const current = (n.config as { kernel_regularizer?: { l1: number; l2: number } | null }).kernel_regularizer ?? null;
+        const current =
+          (n.config as { kernel_regularizer?: { l1: number; l2: number } | null }).kernel_regularizer ?? null;
         const kernel_regularizer = { l1: current?.l1 ?? 0, l2: Math.max(current?.l2 ?? 0, fix.l2) };
         return { ...n, config: { ...n.config, kernel_regularizer } } as GraphNode;
       });
@@ -74,7 +77,12 @@ export function applyFix(fix: Fix, setup: Setup): Setup | null {
     }
     case 'resize_model':
       return {
-        graph: { ...graph, nodes: graph.nodes.map((n) => (n.type === 'Dense' ? { ...n, config: { ...n.config, units: resizedUnits(n.config.units, fix.factor) } } : n)) },
+        graph: {
+          ...graph,
+          nodes: graph.nodes.map((n) =>
+            n.type === 'Dense' ? { ...n, config: { ...n.config, units: resizedUnits(n.config.units, fix.factor) } } : n,
+          ),
+        },
         trainConfig,
       };
     case 'scale_lr': {
@@ -87,7 +95,13 @@ export function applyFix(fix: Fix, setup: Setup): Setup | null {
     case 'fewer_epochs':
       return { graph, trainConfig: { ...trainConfig, epochs: Math.max(1, Math.min(10_000, Math.round(fix.epochs))) } };
     case 'early_stopping':
-      return { graph, trainConfig: { ...trainConfig, earlyStopping: { monitor: 'val_loss', patience: fix.patience, minDelta: 0, restoreBestWeights: true } } };
+      return {
+        graph,
+        trainConfig: {
+          ...trainConfig,
+          earlyStopping: { monitor: 'val_loss', patience: fix.patience, minDelta: 0, restoreBestWeights: true },
+        },
+      };
     case 'more_data':
     case 'augment':
       // Not part of the graph or the training settings: augmentation is a dataset setting that
@@ -104,13 +118,21 @@ export function fixLabel(fix: Fix): string {
     case 'add_l2':
       return `Add an L2 weight penalty (${fix.l2}) to every layer's weights`;
     case 'resize_model':
-      return fix.factor > 1 ? `Make the model ${fix.factor}× wider` : `Make the model ${fix.factor === 0.5 ? 'half as wide' : `${fix.factor}× as wide`}`;
+      return fix.factor > 1
+        ? `Make the model ${fix.factor}× wider`
+        : `Make the model ${fix.factor === 0.5 ? 'half as wide' : `${fix.factor}× as wide`}`;
     case 'scale_lr':
-      return fix.factor === 0.5 ? 'Halve the learning rate' : fix.factor === 2 ? 'Double the learning rate' : `Learning rate × ${fix.factor}`;
+      return fix.factor === 0.5
+        ? 'Halve the learning rate'
+        : fix.factor === 2
+          ? 'Double the learning rate'
+          : `Learning rate × ${fix.factor}`;
     case 'train_longer':
       return `Train longer (${fix.epochs} ${fix.epochs === 1 ? 'epoch' : 'epochs'})`;
     case 'fewer_epochs':
-      return fix.epochs === 1 ? 'Stop after the first epoch (the best one)' : `Stop at the best epoch (${fix.epochs} epochs)`;
+      return fix.epochs === 1
+        ? 'Stop after the first epoch (the best one)'
+        : `Stop at the best epoch (${fix.epochs} epochs)`;
     case 'early_stopping':
       return `Turn on early stopping (patience ${fix.patience}, keep best weights)`;
     case 'augment':

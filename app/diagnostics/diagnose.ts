@@ -41,7 +41,10 @@ function healthy(input: DiagnosisInput, c: NonNullable<ReturnType<typeof curvesO
   const best = lowestValIndex(c);
   const last = c.n - 1;
   const baseline = input.baseline;
-  const vsBaseline = baseline && baseline.val_loss > 0 ? ` The naive baseline's validation loss is ${fmt(baseline.val_loss)}; this model's is ${pct(c.val[last]! / baseline.val_loss)} of it.` : '';
+  const vsBaseline =
+    baseline && baseline.val_loss > 0
+      ? ` The naive baseline's validation loss is ${fmt(baseline.val_loss)}; this model's is ${pct(c.val[last]! / baseline.val_loss)} of it.`
+      : '';
   return {
     kind: 'healthy',
     severity: 'info',

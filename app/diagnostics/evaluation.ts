@@ -108,7 +108,9 @@ export function classProbabilities(outputs: readonly (readonly number[])[], clas
       const p = row[0] ?? 0;
       return [1 - p, p];
     }
-    throw new Error(`Row ${i + 1} has ${row.length} outputs; a ${classes}-class model needs ${classes === 2 ? '1 or 2' : classes}.`);
+    throw new Error(
+      `Row ${i + 1} has ${row.length} outputs; a ${classes}-class model needs ${classes === 2 ? '1 or 2' : classes}.`,
+    );
   });
 }
 
@@ -128,7 +130,7 @@ export function binaryCurves(scores: readonly number[], positive: readonly boole
   let fp = 0;
   let rocAuc = 0;
   let prAuc = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     const s = scores[order[i]!];
     while (i < order.length && scores[order[i]!] === s) {
       if (positive[order[i]!]) tp += 1;
@@ -163,16 +165,19 @@ export function evaluateClassification(
   options: ClassificationOptions = {},
 ): ClassificationEvaluation {
   const k = labels.length;
-  if (outputs.length !== targets.length) throw new Error(`${outputs.length} predictions but ${targets.length} targets.`);
+  if (outputs.length !== targets.length)
+    throw new Error(`${outputs.length} predictions but ${targets.length} targets.`);
   const probs = classProbabilities(outputs, k);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const predicted = probs.map(argmax);
   const wrong: WrongExample[] = [];
   targets.forEach((actual, i) => {
-    if (!Number.isInteger(actual) || actual < 0 || actual >= k) throw new Error(`Row ${i + 1} has target ${actual}, not a class index below ${k}.`);
+    if (!Number.isInteger(actual) || actual < 0 || actual >= k)
+      throw new Error(`Row ${i + 1} has target ${actual}, not a class index below ${k}.`);
     const p = predicted[i]!;
     confusion[actual]![p]! += 1;
-    if (p !== actual) wrong.push({ index: i, actual, predicted: p, confidence: probs[i]![p]!, actualProbability: probs[i]![actual]! });
+    if (p !== actual)
+      wrong.push({ index: i, actual, predicted: p, confidence: probs[i]![p]!, actualProbability: probs[i]![actual]! });
   });
   const n = targets.length;
   const perClass: ClassScores[] = labels.map((label, c) => {
@@ -185,7 +190,11 @@ export function evaluateClassification(
   });
   const average = (weight: (s: ClassScores) => number): AveragedScores => {
     const total = perClass.reduce((a, s) => a + weight(s), 0);
-    const avg = (f: (s: ClassScores) => number) => safeDiv(perClass.reduce((a, s) => a + weight(s) * f(s), 0), total);
+    const avg = (f: (s: ClassScores) => number) =>
+      safeDiv(
+        perClass.reduce((a, s) => a + weight(s) * f(s), 0),
+        total,
+      );
     return { precision: avg((s) => s.precision), recall: avg((s) => s.recall), f1: avg((s) => s.f1) };
   };
   const correct = confusion.reduce((a, row, c) => a + row[c]!, 0);
@@ -219,16 +228,31 @@ export function histogram(values: readonly number[], bins = 20): HistogramBin[] 
   const max = Math.max(...values);
   if (min === max) return [{ from: min, to: max, count: values.length }];
   const width = (max - min) / bins;
-  const out = Array.from({ length: bins }, (_, b) => ({ from: min + b * width, to: b === bins - 1 ? max : min + (b + 1) * width, count: 0 }));
+  const out = Array.from({ length: bins }, (_, b) => ({
+    from: min + b * width,
+    to: b === bins - 1 ? max : min + (b + 1) * width,
+    count: 0,
+  }));
   for (const v of values) out[Math.min(bins - 1, Math.floor((v - min) / width))]!.count += 1;
   return out;
 }
 
 /** MAE, RMSE, R², the points of both scatter plots and a residual histogram. */
-export function evaluateRegression(predicted: readonly number[], actual: readonly number[], bins = 20, errorLimit = 10): RegressionEvaluation {
-  if (predicted.length !== actual.length) throw new Error(`${predicted.length} predictions but ${actual.length} targets.`);
+export function evaluateRegression(
+  predicted: readonly number[],
+  actual: readonly number[],
+  bins = 20,
+  errorLimit = 10,
+): RegressionEvaluation {
+  if (predicted.length !== actual.length)
+    throw new Error(`${predicted.length} predictions but ${actual.length} targets.`);
   const n = actual.length;
-  const points = actual.map((a, index) => ({ index, actual: a, predicted: predicted[index]!, residual: a - predicted[index]! }));
+  const points = actual.map((a, index) => ({
+    index,
+    actual: a,
+    predicted: predicted[index]!,
+    residual: a - predicted[index]!,
+  }));
   const mean = actual.reduce((s, a) => s + a, 0) / Math.max(1, n);
   let abs = 0;
   let sq = 0;
@@ -245,7 +269,9 @@ export function evaluateRegression(predicted: readonly number[], actual: readonl
     rmse: Math.sqrt(safeDiv(sq, n)),
     r2: tot === 0 ? null : 1 - sq / tot,
     points,
-    largestErrors: [...points].sort((a, b) => Math.abs(b.residual) - Math.abs(a.residual) || a.index - b.index).slice(0, errorLimit),
+    largestErrors: [...points]
+      .sort((a, b) => Math.abs(b.residual) - Math.abs(a.residual) || a.index - b.index)
+      .slice(0, errorLimit),
     residualHistogram: histogram(
       points.map((p) => p.residual),
       bins,

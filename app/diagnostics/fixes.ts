@@ -51,12 +51,20 @@ export function addL2Fix(graph: ModelGraph | null | undefined): Fix[] {
  * light changes — what Keras' augmentation tutorial starts from; the user tunes them on the
  * Data step with the preview.
  */
-export const SUGGESTED_AUGMENTATION: Augmentation = { flip: 1, rotation: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1 };
+export const SUGGESTED_AUGMENTATION: Augmentation = {
+  flip: 1,
+  rotation: 0.1,
+  zoom: 0.1,
+  brightness: 0.1,
+  contrast: 0.1,
+};
 
 /** Offered on image runs that trained without augmentation. */
 export function augmentFix(augmentation: Augmentation | null | undefined): Fix[] {
   if (augmentation === undefined) return [];
-  return augmentation === null || !isAugmenting(augmentation) ? [{ kind: 'augment', augmentation: SUGGESTED_AUGMENTATION }] : [];
+  return augmentation === null || !isAugmenting(augmentation)
+    ? [{ kind: 'augment', augmentation: SUGGESTED_AUGMENTATION }]
+    : [];
 }
 
 /** Halving a model with layers of 4 units or fewer leaves too little to learn with. */

@@ -4,7 +4,14 @@ import type { EpochLogs, RunStatus } from '../project/schema';
 import type { RunTrainConfig } from '../training/config';
 import type { Baseline } from './baseline';
 
-export const VERDICT_KINDS = ['overfitting', 'underfitting', 'diverging', 'lr_too_high', 'lr_too_low', 'healthy'] as const;
+export const VERDICT_KINDS = [
+  'overfitting',
+  'underfitting',
+  'diverging',
+  'lr_too_high',
+  'lr_too_low',
+  'healthy',
+] as const;
 export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
 /** info: worth knowing; warning: the model is worse than it could be; critical: the result is not usable. */

@@ -1,4 +1,13 @@
-import { metricFor, metricsFor, resolveTrainConfig, TrainConfigError, type MetricName, type ResolvedTrainConfig, type TaskKind, type TrainConfig } from '../training/config';
+import {
+  metricFor,
+  metricsFor,
+  resolveTrainConfig,
+  TrainConfigError,
+  type MetricName,
+  type ResolvedTrainConfig,
+  type TaskKind,
+  type TrainConfig,
+} from '../training/config';
 import type { PreparedData, PreparedHead } from './protocol';
 
 /**
@@ -8,12 +17,24 @@ import type { PreparedData, PreparedHead } from './protocol';
 export function headsOf(data: PreparedData): PreparedHead[] {
   if (data.heads) return data.heads;
   const p = data.preprocessing;
-  return [{ node: '', target: p.target, task: p.task, offset: 0, width: data.outputWidth, ...(p.labels ? { labels: p.labels } : {}), ...(p.targetScaling ? { scaling: p.targetScaling } : {}) }];
+  return [
+    {
+      node: '',
+      target: p.target,
+      task: p.task,
+      offset: 0,
+      width: data.outputWidth,
+      ...(p.labels ? { labels: p.labels } : {}),
+      ...(p.targetScaling ? { scaling: p.targetScaling } : {}),
+    },
+  ];
 }
 
 /** One output column is a two-class (sigmoid) head, more is one-hot over classes (headFor's rule). */
 export function headKind(head: Pick<PreparedHead, 'task' | 'width'>): TaskKind {
-  return head.task === 'regression' ? { task: 'regression', classes: 1 } : { task: 'classification', classes: head.width === 1 ? 2 : head.width };
+  return head.task === 'regression'
+    ? { task: 'regression', classes: 1 }
+    : { task: 'classification', classes: head.width === 1 ? 2 : head.width };
 }
 
 /**
@@ -36,7 +57,10 @@ export interface HeadsConfig {
  * trains with its task's default loss and reports the asked-for metrics that make sense for it
  * (its task's own metric when none does); settings that speak of one task are refused by name.
  */
-export function resolveHeadsConfig(config: TrainConfig, heads: readonly Pick<PreparedHead, 'node' | 'target' | 'task' | 'width'>[]): HeadsConfig {
+export function resolveHeadsConfig(
+  config: TrainConfig,
+  heads: readonly Pick<PreparedHead, 'node' | 'target' | 'task' | 'width'>[],
+): HeadsConfig {
   const first = heads[0];
   if (!first) throw new TrainConfigError('heads', 'the model has no Output head.');
   if (heads.length === 1) {
@@ -44,11 +68,22 @@ export function resolveHeadsConfig(config: TrainConfig, heads: readonly Pick<Pre
     return { config: resolved, metrics: [resolved.metrics] };
   }
   const names = heads.map((h) => `"${h.target}"`).join(', ');
-  if (config.loss !== undefined) throw new TrainConfigError('loss', `loss: this model has ${heads.length} heads (${names}), and each trains with its own task's loss; leave the loss unset.`);
-  if (config.classWeights != null) throw new TrainConfigError('classWeights', `classWeights: this model has ${heads.length} heads (${names}); class weights apply to a single classification head so far.`);
+  if (config.loss !== undefined)
+    throw new TrainConfigError(
+      'loss',
+      `loss: this model has ${heads.length} heads (${names}), and each trains with its own task's loss; leave the loss unset.`,
+    );
+  if (config.classWeights != null)
+    throw new TrainConfigError(
+      'classWeights',
+      `classWeights: this model has ${heads.length} heads (${names}); class weights apply to a single classification head so far.`,
+    );
   const monitor = config.earlyStopping?.monitor;
   if (monitor !== undefined && monitor !== 'val_loss' && monitor !== 'loss') {
-    throw new TrainConfigError('earlyStopping', `earlyStopping.monitor: this model has ${heads.length} heads; early stopping watches their total loss, so monitor val_loss.`);
+    throw new TrainConfigError(
+      'earlyStopping',
+      `earlyStopping.monitor: this model has ${heads.length} heads; early stopping watches their total loss, so monitor val_loss.`,
+    );
   }
   const { metrics: asked, ...rest } = config;
   const resolved = resolveTrainConfig(rest, headKind(first));

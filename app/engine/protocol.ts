@@ -148,7 +148,13 @@ export type EngineRequest = z.infer<typeof EngineRequest>;
 /** A train request without its tag: what EngineClient takes and the engine's train() runs. */
 export type TrainRequest = Omit<Extract<EngineRequest, { type: 'train' }>, 'type'>;
 
-export const BatchLogs = z.object({ epoch: z.number().int(), batch: z.number().int(), batches: z.number().int(), loss: z.number().nullable(), metric: z.number().nullable() });
+export const BatchLogs = z.object({
+  epoch: z.number().int(),
+  batch: z.number().int(),
+  batches: z.number().int(),
+  loss: z.number().nullable(),
+  metric: z.number().nullable(),
+});
 export type BatchLogs = z.infer<typeof BatchLogs>;
 
 export const ExportResult = z.object({

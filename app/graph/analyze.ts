@@ -72,7 +72,8 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
     }
     const parsed = (CONFIG_SCHEMAS[node.type] as z.ZodType).safeParse(node.config);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) nodeError(node, issue.path.length > 1 ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
+      for (const issue of parsed.error.issues)
+        nodeError(node, issue.path.length > 1 ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
     } else {
       configs[node.id] = parsed.data;
     }
@@ -84,7 +85,10 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
   const validEdges: ModelGraph['edges'] = [];
   for (const edge of graph.edges) {
     if (!byId.has(edge.source) || !byId.has(edge.target)) {
-      issues.push({ edgeId: edge.id, message: `A connection points to a node that does not exist (${edge.source} → ${edge.target}).` });
+      issues.push({
+        edgeId: edge.id,
+        message: `A connection points to a node that does not exist (${edge.source} → ${edge.target}).`,
+      });
       continue;
     }
     if (edge.source === edge.target) {
@@ -115,19 +119,29 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
   }
   const ordered = new Set(order);
   for (const [id, node] of byId) {
-    if (!ordered.has(id)) nodeError(node, 'it is part of a cycle (or fed by one). Data must flow one way, from Input to Output: remove a connection that loops back.');
+    if (!ordered.has(id))
+      nodeError(
+        node,
+        'it is part of a cycle (or fed by one). Data must flow one way, from Input to Output: remove a connection that loops back.',
+      );
   }
 
   const inputs = [...byId.values()].filter((n) => n.type === 'Input').map((n) => n.id);
   const outputs = [...byId.values()].filter((n) => n.type === 'Output').map((n) => n.id);
   if (inputs.length === 0) issues.push({ message: 'The model has no Input node.' });
-  if (outputs.length === 0) issues.push({ message: 'The model has no Output node: add one and connect the last layer to it.' });
+  if (outputs.length === 0)
+    issues.push({ message: 'The model has no Output node: add one and connect the last layer to it.' });
 
   // Reachability: a node that no Input feeds, or that feeds no Output, would not be trained.
   const reach = (starts: string[], next: Map<string, string[]>) => {
     const seen = new Set(starts);
     const stack = [...starts];
-    while (stack.length) for (const n of next.get(stack.pop()!) ?? []) if (!seen.has(n)) { seen.add(n); stack.push(n); }
+    while (stack.length)
+      for (const n of next.get(stack.pop()!) ?? [])
+        if (!seen.has(n)) {
+          seen.add(n);
+          stack.push(n);
+        }
     return seen;
   };
   const fromInput = reach(inputs, outgoing);
@@ -138,11 +152,22 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
     const info = nodes[id]!;
     const spec = LAYERS[node.type];
     const sources = incoming.get(id) ?? [];
-    if (node.type === 'Output' && (outgoing.get(id)?.length ?? 0) > 0) nodeError(node, 'an Output is the end of the model; nothing can follow it.');
+    if (node.type === 'Output' && (outgoing.get(id)?.length ?? 0) > 0)
+      nodeError(node, 'an Output is the end of the model; nothing can follow it.');
     if (sources.length < spec.inputs.min) {
-      nodeError(node, spec.inputs.min === 1 ? 'it has no input: connect a layer to it.' : `it joins branches: connect at least ${spec.inputs.min} layers to it (${sources.length} connected).`);
+      nodeError(
+        node,
+        spec.inputs.min === 1
+          ? 'it has no input: connect a layer to it.'
+          : `it joins branches: connect at least ${spec.inputs.min} layers to it (${sources.length} connected).`,
+      );
     } else if (sources.length > spec.inputs.max) {
-      nodeError(node, spec.inputs.max === 0 ? 'an Input cannot receive connections.' : `it takes ${spec.inputs.max === 1 ? 'one input' : `at most ${spec.inputs.max} inputs`}, but ${sources.length} are connected. Remove the extra connections.`);
+      nodeError(
+        node,
+        spec.inputs.max === 0
+          ? 'an Input cannot receive connections.'
+          : `it takes ${spec.inputs.max === 1 ? 'one input' : `at most ${spec.inputs.max} inputs`}, but ${sources.length} are connected. Remove the extra connections.`,
+      );
     } else if (!fromInput.has(id)) {
       nodeError(node, 'it is not connected to an Input.');
     } else if (!toOutput.has(id)) {
@@ -153,7 +178,10 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
     if (inputShapes.some((s) => s === undefined)) continue; // upstream already reported
     const shapes = inputShapes as SampleShape[];
     // The catalogue is keyed on type, so spec and config agree; TypeScript can't see through the union.
-    const result = (spec.infer as (i: readonly SampleShape[], c: unknown) => ReturnType<typeof spec.infer>)(shapes, configs[id]);
+    const result = (spec.infer as (i: readonly SampleShape[], c: unknown) => ReturnType<typeof spec.infer>)(
+      shapes,
+      configs[id],
+    );
     if ('error' in result) {
       nodeError(node, result.error);
       continue;
@@ -168,5 +196,18 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
   for (const edge of validEdges) edgeShapes[edge.id] = nodes[edge.source]?.outputShape;
   const totalParams = Object.values(nodes).reduce((sum, n) => sum + n.params, 0);
   const nonTrainableParams = Object.values(nodes).reduce((sum, n) => sum + n.nonTrainableParams, 0);
-  return { ok: issues.length === 0, nodes, edgeShapes, totalParams, trainableParams: totalParams - nonTrainableParams, nonTrainableParams, issues, order, inputs, outputs, configs, sources: Object.fromEntries(incoming) };
+  return {
+    ok: issues.length === 0,
+    nodes,
+    edgeShapes,
+    totalParams,
+    trainableParams: totalParams - nonTrainableParams,
+    nonTrainableParams,
+    issues,
+    order,
+    inputs,
+    outputs,
+    configs,
+    sources: Object.fromEntries(incoming),
+  };
 }

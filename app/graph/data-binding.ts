@@ -45,7 +45,12 @@ const label = (node: GraphNode) => `${node.type} "${node.name ?? node.id}"`;
 export function usesColumnBinding(graph: ModelGraph): boolean {
   const inputs = graph.nodes.filter((n) => n.type === 'Input');
   const outputs = graph.nodes.filter((n) => n.type === 'Output');
-  return inputs.length > 1 || outputs.length > 1 || inputs.some((n) => n.type === 'Input' && n.config.columns !== undefined) || outputs.some((n) => n.type === 'Output' && n.config.target !== undefined);
+  return (
+    inputs.length > 1 ||
+    outputs.length > 1 ||
+    inputs.some((n) => n.type === 'Input' && n.config.columns !== undefined) ||
+    outputs.some((n) => n.type === 'Output' && n.config.target !== undefined)
+  );
 }
 
 /**
@@ -57,7 +62,8 @@ export function usesColumnBinding(graph: ModelGraph): boolean {
  */
 export function bindGraphToData(graph: ModelGraph, meta: DatasetMeta, spec: TaskSpec): GraphBinding {
   const issues: GraphIssue[] = [];
-  const problem = (node: GraphNode, message: string) => issues.push({ nodeId: node.id, message: `${label(node)}: ${message}` });
+  const problem = (node: GraphNode, message: string) =>
+    issues.push({ nodeId: node.id, message: `${label(node)}: ${message}` });
   const profileOf = new Map(meta.columns.map((c) => [c.name, c]));
   const fileOrder = new Map(meta.columns.map((c, i) => [c.name, i]));
   const inputNodes = graph.nodes.filter((n): n is Extract<GraphNode, { type: 'Input' }> => n.type === 'Input');
@@ -74,7 +80,10 @@ export function bindGraphToData(graph: ModelGraph, meta: DatasetMeta, spec: Task
     }
     const other = predictedBy.get(target);
     if (other) {
-      problem(node, `it predicts "${target}", which ${label(other)} already predicts; give each head its own target column.`);
+      problem(
+        node,
+        `it predicts "${target}", which ${label(other)} already predicts; give each head its own target column.`,
+      );
       continue;
     }
     predictedBy.set(target, node);
@@ -89,34 +98,59 @@ export function bindGraphToData(graph: ModelGraph, meta: DatasetMeta, spec: Task
     }
     const labels = profile.categories ?? null;
     if (!labels || labels.length < 2) {
-      problem(node, labels ? `its target "${target}" has a single class ("${labels[0] ?? ''}"); a classifier needs at least two.` : `its target "${target}" has ${profile.unique} distinct values, too many to be classes (at most 50).`);
+      problem(
+        node,
+        labels
+          ? `its target "${target}" has a single class ("${labels[0] ?? ''}"); a classifier needs at least two.`
+          : `its target "${target}" has ${profile.unique} distinct values, too many to be classes (at most 50).`,
+      );
       continue;
     }
     heads.push({ node: node.id, target, task, labels, head: headFor('classification', labels.length) });
   }
 
   // The columns an Input may take by default: the task's features, less every head's target.
-  const available = featureColumns(meta, spec).filter((c) => !predictedBy.has(c.name)).map((c) => c.name);
+  const available = featureColumns(meta, spec)
+    .filter((c) => !predictedBy.has(c.name))
+    .map((c) => c.name);
   const claimedBy = new Map<string, GraphNode>();
   for (const node of inputNodes) {
     for (const name of new Set(node.config.columns ?? [])) {
       if (!profileOf.has(name)) problem(node, `the column "${name}" is not in ${meta.sourceFile}.`);
-      else if (predictedBy.has(name)) problem(node, `the column "${name}" is the target of ${label(predictedBy.get(name)!)}; a model cannot take what it predicts as an input.`);
-      else if (claimedBy.has(name)) problem(node, `the column "${name}" already feeds ${label(claimedBy.get(name)!)}; each column feeds one Input.`);
+      else if (predictedBy.has(name))
+        problem(
+          node,
+          `the column "${name}" is the target of ${label(predictedBy.get(name)!)}; a model cannot take what it predicts as an input.`,
+        );
+      else if (claimedBy.has(name))
+        problem(
+          node,
+          `the column "${name}" already feeds ${label(claimedBy.get(name)!)}; each column feeds one Input.`,
+        );
       else claimedBy.set(name, node);
     }
   }
   const rest = available.filter((name) => !claimedBy.has(name));
   const implicit = inputNodes.filter((n) => n.config.columns === undefined);
-  for (const node of implicit.slice(1)) problem(node, `no columns are chosen for it, nor for ${label(implicit[0]!)}; choose the columns of each Input but one.`);
+  for (const node of implicit.slice(1))
+    problem(
+      node,
+      `no columns are chosen for it, nor for ${label(implicit[0]!)}; choose the columns of each Input but one.`,
+    );
 
   const planned = new Map<string, PlannedFeature>();
   const inputs: BoundInput[] = [];
   for (const node of inputNodes) {
-    const wanted = node.config.columns === undefined ? (node === implicit[0] ? rest : []) : node.config.columns.filter((name) => claimedBy.get(name) === node);
+    const wanted =
+      node.config.columns === undefined
+        ? node === implicit[0]
+          ? rest
+          : []
+        : node.config.columns.filter((name) => claimedBy.get(name) === node);
     const columns = [...new Set(wanted)].sort((a, b) => fileOrder.get(a)! - fileOrder.get(b)!);
     if (columns.length === 0) {
-      if (node.config.columns === undefined && node === implicit[0]) problem(node, 'it takes every column no other Input takes, but none is left; choose its columns or delete it.');
+      if (node.config.columns === undefined && node === implicit[0])
+        problem(node, 'it takes every column no other Input takes, but none is left; choose its columns or delete it.');
       continue;
     }
     let width = 0;
@@ -132,7 +166,9 @@ export function bindGraphToData(graph: ModelGraph, meta: DatasetMeta, spec: Task
     }
     inputs.push({ node: node.id, columns, width });
   }
-  const features = [...planned.values()].sort((a, b) => fileOrder.get(a.profile.name)! - fileOrder.get(b.profile.name)!);
+  const features = [...planned.values()].sort(
+    (a, b) => fileOrder.get(a.profile.name)! - fileOrder.get(b.profile.name)!,
+  );
   return { inputs, heads, features, issues };
 }
 
@@ -148,13 +184,20 @@ export function bindingSizeIssues(graph: ModelGraph, binding: GraphBinding): Gra
     const node = byId.get(input.node);
     if (node?.type !== 'Input') continue;
     const values = node.config.shape.reduce((a, b) => a * b, 1);
-    if (values !== input.width) issues.push({ nodeId: node.id, message: `${label(node)}: its shape (${node.config.shape.join(', ')}) holds ${values} values, but its columns (${input.columns.join(', ')}) encode to ${input.width}. Set its shape to (${input.width}).` });
+    if (values !== input.width)
+      issues.push({
+        nodeId: node.id,
+        message: `${label(node)}: its shape (${node.config.shape.join(', ')}) holds ${values} values, but its columns (${input.columns.join(', ')}) encode to ${input.width}. Set its shape to (${input.width}).`,
+      });
   }
   for (const head of binding.heads) {
     const node = byId.get(head.node);
     if (node?.type !== 'Output') continue;
     if (node.config.units !== head.head.units || node.config.activation !== head.head.activation) {
-      issues.push({ nodeId: node.id, message: `${label(node)}: it has ${node.config.units} units (${node.config.activation}), but predicting "${head.target}" (${head.task}${head.labels ? `, ${head.labels.length} classes` : ''}) needs ${head.head.units} (${head.head.activation}).` });
+      issues.push({
+        nodeId: node.id,
+        message: `${label(node)}: it has ${node.config.units} units (${node.config.activation}), but predicting "${head.target}" (${head.task}${head.labels ? `, ${head.labels.length} classes` : ''}) needs ${head.head.units} (${head.head.activation}).`,
+      });
     }
   }
   return issues;
@@ -168,9 +211,11 @@ export function fitGraphToBinding(graph: ModelGraph, binding: GraphBinding): Mod
     ...graph,
     nodes: graph.nodes.map((n): GraphNode => {
       const width = widths.get(n.id);
-      if (n.type === 'Input' && width !== undefined && width > 0) return { ...n, config: { ...n.config, shape: [width] } };
+      if (n.type === 'Input' && width !== undefined && width > 0)
+        return { ...n, config: { ...n.config, shape: [width] } };
       const head = heads.get(n.id);
-      if (n.type === 'Output' && head) return { ...n, config: { ...n.config, units: head.units, activation: head.activation } };
+      if (n.type === 'Output' && head)
+        return { ...n, config: { ...n.config, units: head.units, activation: head.activation } };
       return n;
     }),
   };
@@ -181,7 +226,10 @@ export function fitGraphToBinding(graph: ModelGraph, binding: GraphBinding): Mod
  * Outputs and the table's columns, on the node it concerns: what the editor shows and what keeps
  * Train disabled. A graph analyzeGraph already rejects is returned as it is.
  */
-export function analyzeGraphWithData(graph: ModelGraph, table: { meta: DatasetMeta; spec: TaskSpec } | null): GraphAnalysis {
+export function analyzeGraphWithData(
+  graph: ModelGraph,
+  table: { meta: DatasetMeta; spec: TaskSpec } | null,
+): GraphAnalysis {
   const analysis = analyzeGraph(graph);
   if (!table || !usesColumnBinding(graph)) return analysis;
   const binding = bindGraphToData(graph, table.meta, table.spec);
@@ -191,7 +239,8 @@ export function analyzeGraphWithData(graph: ModelGraph, table: { meta: DatasetMe
   for (const issue of extra) {
     const info = issue.nodeId ? nodes[issue.nodeId] : undefined;
     // The node's own list holds the message without the "Input "x": " its panel already shows.
-    if (info && issue.nodeId) nodes[issue.nodeId] = { ...info, errors: [...info.errors, issue.message.replace(/^\w+ "[^"]*": /, '')] };
+    if (info && issue.nodeId)
+      nodes[issue.nodeId] = { ...info, errors: [...info.errors, issue.message.replace(/^\w+ "[^"]*": /, '')] };
   }
   return { ...analysis, ok: false, nodes, issues: [...analysis.issues, ...extra] };
 }

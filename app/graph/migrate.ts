@@ -17,10 +17,17 @@ function v1ToV2(graph: Json): Json {
     version: 2,
     nodes: Array.isArray(nodes)
       ? nodes.map((node: unknown) => {
-          if (!isObject(node) || !isObject(node.config) || (node.type !== 'Dense' && node.type !== 'Output')) return node;
+          if (!isObject(node) || !isObject(node.config) || (node.type !== 'Dense' && node.type !== 'Output'))
+            return node;
           return {
             ...node,
-            config: { kernel_initializer: 'glorot_uniform', bias_initializer: 'zeros', kernel_regularizer: null, bias_regularizer: null, ...node.config },
+            config: {
+              kernel_initializer: 'glorot_uniform',
+              bias_initializer: 'zeros',
+              kernel_regularizer: null,
+              bias_regularizer: null,
+              ...node.config,
+            },
           };
         })
       : nodes,

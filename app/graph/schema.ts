@@ -1,12 +1,26 @@
 import { z } from 'zod';
-import { Conv1DConfig, Conv2DConfig, Conv2DTransposeConfig, DepthwiseConv2DConfig, SeparableConv2DConfig } from './layers/convolution';
+import {
+  Conv1DConfig,
+  Conv2DConfig,
+  Conv2DTransposeConfig,
+  DepthwiseConv2DConfig,
+  SeparableConv2DConfig,
+} from './layers/convolution';
 import { ActivationConfig, DenseConfig, DropoutConfig, InputConfig, OutputConfig } from './layers/core';
 import { EmbeddingConfig } from './layers/embedding';
 import { ConcatenateConfig, MergeConfig } from './layers/merge';
 import { BatchNormalizationConfig, LayerNormalizationConfig } from './layers/normalization';
 import { GlobalPoolingConfig, Pooling1DConfig, Pooling2DConfig } from './layers/pooling';
 import { GatedRNNConfig, SimpleRNNConfig } from './layers/recurrent';
-import { Cropping2DConfig, FlattenConfig, PermuteConfig, RepeatVectorConfig, ReshapeConfig, UpSampling2DConfig, ZeroPadding2DConfig } from './layers/reshaping';
+import {
+  Cropping2DConfig,
+  FlattenConfig,
+  PermuteConfig,
+  RepeatVectorConfig,
+  ReshapeConfig,
+  UpSampling2DConfig,
+  ZeroPadding2DConfig,
+} from './layers/reshaping';
 import { BidirectionalConfig, TimeDistributedConfig } from './layers/wrappers';
 import { migrateGraph } from './migrate';
 
@@ -70,7 +84,11 @@ export type LayerType = keyof Schemas;
 export const LAYER_TYPES = Object.keys(CONFIG_SCHEMAS) as LayerType[];
 
 const position = z.object({ x: z.number().finite(), y: z.number().finite() });
-const nodeId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'node ids are letters, digits, - and _');
+const nodeId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'node ids are letters, digits, - and _');
 const base = {
   id: nodeId,
   position,
@@ -79,14 +97,18 @@ const base = {
   trainable: z.boolean().optional(),
 };
 
-const nodeSchema = <T extends LayerType>(type: T) => z.object({ ...base, type: z.literal(type), config: CONFIG_SCHEMAS[type] as Schemas[T] });
+const nodeSchema = <T extends LayerType>(type: T) =>
+  z.object({ ...base, type: z.literal(type), config: CONFIG_SCHEMAS[type] as Schemas[T] });
 type NodeSchema<T extends LayerType> = ReturnType<typeof nodeSchema<T>>;
 type NodeSchemas = { [T in LayerType]: NodeSchema<T> }[LayerType];
 
 export const GraphNode = z.discriminatedUnion(
   'type',
   LAYER_TYPES.map((t) => nodeSchema(t)) as unknown as [NodeSchemas, ...NodeSchemas[]],
-  { error: (issue) => (issue.code === 'invalid_union' ? `unknown layer type; known types are ${LAYER_TYPES.join(', ')}` : undefined) },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `unknown layer type; known types are ${LAYER_TYPES.join(', ')}` : undefined,
+  },
 );
 /**
  * A node as written (settings with a Keras default may be left out: a version-1 Dense has no
@@ -106,7 +128,9 @@ export const GraphEdge = z.object({
 export type GraphEdge = z.infer<typeof GraphEdge>;
 
 export const CurrentModelGraph = z.object({
-  version: z.literal(GRAPH_SCHEMA_VERSION, { error: `graph version must be ${GRAPH_SCHEMA_VERSION} (or 1, which is migrated)` }),
+  version: z.literal(GRAPH_SCHEMA_VERSION, {
+    error: `graph version must be ${GRAPH_SCHEMA_VERSION} (or 1, which is migrated)`,
+  }),
   nodes: z.array(GraphNode).max(2000),
   edges: z.array(GraphEdge).max(4000),
   /**
@@ -116,10 +140,18 @@ export const CurrentModelGraph = z.object({
    */
   weights: z.string().min(1).max(500).optional(),
 });
-export type ModelGraph = { version: typeof GRAPH_SCHEMA_VERSION; nodes: GraphNode[]; edges: GraphEdge[]; weights?: string };
+export type ModelGraph = {
+  version: typeof GRAPH_SCHEMA_VERSION;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  weights?: string;
+};
 
 /**
  * Every path that reads a graph (project.json, IPC, a graph file) parses with this, so a graph
  * saved by an older schema version is migrated before it is validated.
  */
-export const ModelGraph: z.ZodType<ModelGraph, ModelGraph> = z.preprocess(migrateGraph, CurrentModelGraph) as unknown as z.ZodType<ModelGraph, ModelGraph>;
+export const ModelGraph: z.ZodType<ModelGraph, ModelGraph> = z.preprocess(
+  migrateGraph,
+  CurrentModelGraph,
+) as unknown as z.ZodType<ModelGraph, ModelGraph>;

@@ -53,12 +53,16 @@ function describe(dims: readonly number[]): string {
  */
 export function templateProblem(name: TemplateName, shape: InputShape): string | undefined {
   const dims = inputDims(shape);
-  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) return `The dataset's sample shape ${describe(dims)} is not a list of positive whole numbers.`;
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1))
+    return `The dataset's sample shape ${describe(dims)} is not a list of positive whole numbers.`;
   if (name === 'cnn' || name === 'residual_cnn') {
-    if (dims.length !== 3) return `CNN templates need an image dataset (height, width, channels per sample), but this dataset gives ${describe(dims)} per sample.`;
+    if (dims.length !== 3)
+      return `CNN templates need an image dataset (height, width, channels per sample), but this dataset gives ${describe(dims)} per sample.`;
     const [h, w] = dims as [number, number, number];
-    if (name === 'cnn' && (h < MIN_CNN_SIDE || w < MIN_CNN_SIDE)) return `The CNN template pools twice, so images need at least ${MIN_CNN_SIDE}×${MIN_CNN_SIDE} pixels; these are ${h}×${w}.`;
-    if (h < 2 || w < 2) return `The residual CNN template pools once, so images need at least 2×2 pixels; these are ${h}×${w}.`;
+    if (name === 'cnn' && (h < MIN_CNN_SIDE || w < MIN_CNN_SIDE))
+      return `The CNN template pools twice, so images need at least ${MIN_CNN_SIDE}×${MIN_CNN_SIDE} pixels; these are ${h}×${w}.`;
+    if (h < 2 || w < 2)
+      return `The residual CNN template pools once, so images need at least 2×2 pixels; these are ${h}×${w}.`;
   }
   if (name === 'lstm' && dims.length !== 2) {
     return `The LSTM template needs time-series windows (steps, features per sample), but this dataset gives ${describe(dims)} per sample. Turn on windows for a time-ordered table first.`;
@@ -85,7 +89,10 @@ interface Builder {
   nodes: GraphNode[];
   edges: GraphEdge[];
   /** Appends a node below `after` (default: the last one added) and connects it. */
-  add(node: Omit<GraphNode, 'position'> & { position?: GraphNode['position'] }, after?: string | readonly string[]): string;
+  add(
+    node: Omit<GraphNode, 'position'> & { position?: GraphNode['position'] },
+    after?: string | readonly string[],
+  ): string;
 }
 
 function builder(): Builder {
@@ -95,8 +102,10 @@ function builder(): Builder {
     nodes,
     edges,
     add(node, after) {
-      const sources = after === undefined ? (nodes.length ? [nodes.at(-1)!.id] : []) : typeof after === 'string' ? [after] : after;
-      const row = Math.max(-1, ...sources.map((s) => Math.round((nodes.find((n) => n.id === s)?.position.y ?? -ROW) / ROW))) + 1;
+      const sources =
+        after === undefined ? (nodes.length ? [nodes.at(-1)!.id] : []) : typeof after === 'string' ? [after] : after;
+      const row =
+        Math.max(-1, ...sources.map((s) => Math.round((nodes.find((n) => n.id === s)?.position.y ?? -ROW) / ROW))) + 1;
       nodes.push({ position: { x: 0, y: row * ROW }, ...node } as GraphNode);
       for (const s of sources) edges.push({ id: `e_${s}_${node.id}`, source: s, target: node.id });
       return node.id;
@@ -105,7 +114,13 @@ function builder(): Builder {
 }
 
 const dense = (units: number) => ({ ...LAYERS.Dense.defaults(), units });
-const conv = (filters: number, activation: 'relu' | 'linear' = 'relu') => ({ ...LAYERS.Conv2D.defaults(), filters, kernel_size: [3, 3], padding: 'same' as const, activation });
+const conv = (filters: number, activation: 'relu' | 'linear' = 'relu') => ({
+  ...LAYERS.Conv2D.defaults(),
+  filters,
+  kernel_size: [3, 3],
+  padding: 'same' as const,
+  activation,
+});
 
 /**
  * Starting graphs that fit the dataset: the Input takes the dataset's per-sample shape, the
@@ -161,7 +176,12 @@ export function templateGraph(name: TemplateName, shape: InputShape, head: Head)
       const stem = b.add({ id: 'conv2d_1', type: 'Conv2D', config: conv(16) });
       // The branch sits beside the identity path so the skip connection reads as one on the canvas.
       b.add({ id: 'conv2d_2', type: 'Conv2D', config: conv(16), position: { x: COLUMN, y: 2 * ROW } }, stem);
-      const branch = b.add({ id: 'conv2d_3', type: 'Conv2D', config: conv(16, 'linear'), position: { x: COLUMN, y: 3 * ROW } });
+      const branch = b.add({
+        id: 'conv2d_3',
+        type: 'Conv2D',
+        config: conv(16, 'linear'),
+        position: { x: COLUMN, y: 3 * ROW },
+      });
       // 'same' padding and equal filters keep the stem's shape, so the identity needs no 1×1 projection.
       b.add({ id: 'add_1', type: 'Add', config: {} }, [stem, branch]);
       b.add({ id: 'activation_1', type: 'Activation', config: { activation: 'relu' } });
@@ -174,7 +194,11 @@ export function templateGraph(name: TemplateName, shape: InputShape, head: Head)
       b.add({ id: 'lstm_1', type: 'LSTM', config: { ...LAYERS.LSTM.defaults(), units: 32 } });
       break;
   }
-  b.add({ id: 'output', type: 'Output', config: { ...LAYERS.Output.defaults(), units: head.units, activation: head.activation } });
+  b.add({
+    id: 'output',
+    type: 'Output',
+    config: { ...LAYERS.Output.defaults(), units: head.units, activation: head.activation },
+  });
   return { version: GRAPH_SCHEMA_VERSION, nodes: b.nodes, edges: b.edges };
 }
 

@@ -15,5 +15,4 @@ export type ElectronBridge = {
  */
 export type WireRequest = { type: 'invoke'; id: number; channel: string; input: unknown };
 export type WireMessage =
-  | { type: 'result'; id: number; result: Result<unknown> }
-  | { type: 'event'; event: EventName; payload: unknown };
+  { type: 'result'; id: number; result: Result<unknown> } | { type: 'event'; event: EventName; payload: unknown };

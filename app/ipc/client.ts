@@ -1,4 +1,12 @@
-import { channels, type ChannelInput, type ChannelName, type ChannelOutput, type EventName, type EventPayload, type Result } from './contract';
+import {
+  channels,
+  type ChannelInput,
+  type ChannelName,
+  type ChannelOutput,
+  type EventName,
+  type EventPayload,
+  type Result,
+} from './contract';
 
 /**
  * How a client reaches the main side: Electron's preload, a WebSocket to the host, or memory.
@@ -11,7 +19,10 @@ export interface Transport {
 
 export class ApiError extends Error {
   override name = 'ApiError';
-  constructor(readonly channel: ChannelName, message: string) {
+  constructor(
+    readonly channel: ChannelName,
+    message: string,
+  ) {
     super(message);
   }
 }

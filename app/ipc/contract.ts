@@ -8,7 +8,14 @@ import { ExportFormat, exportOptionsProblem, Quantize } from '../engine/export-o
 import { ModelGraph } from '../graph/schema';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
-import { AugmentedPreview, DatasetImages, imageChannelInputs, ImageImportProgressEvent, ImageThumbnails, UploadStatus } from './image-contract';
+import {
+  AugmentedPreview,
+  DatasetImages,
+  imageChannelInputs,
+  ImageImportProgressEvent,
+  ImageThumbnails,
+  UploadStatus,
+} from './image-contract';
 import { ModelImportInput, ModelImportSummary } from './model-import-contract';
 import { PredictImageShape, PredictImagesInput, PredictImagesResult } from './predict-images-contract';
 import { CHANNEL_NAMES, EVENT_NAMES } from './names';
@@ -43,7 +50,11 @@ export const AppInfo = z.object({
   mode: z.enum(['electron', 'host']),
   version: z.string(),
   workspace: z.string(),
-  engine: z.object({ state: z.enum(['starting', 'ready', 'crashed']), backend: BackendReport.nullable(), message: z.string().nullable() }),
+  engine: z.object({
+    state: z.enum(['starting', 'ready', 'crashed']),
+    backend: BackendReport.nullable(),
+    message: z.string().nullable(),
+  }),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
@@ -73,7 +84,14 @@ export const RunEvaluation = z.object({
   // Computed on the main side from engine predictions (app/diagnostics/evaluation.ts).
   evaluation: z.custom<Evaluation>((v) => typeof v === 'object' && v !== null && 'kind' in v),
   /** Classification: example rows of each non-empty confusion cell (up to a limit; total is the count). */
-  cells: z.array(z.object({ actual: z.number().int(), predicted: z.number().int(), total: z.number().int(), examples: z.array(RawExample) })),
+  cells: z.array(
+    z.object({
+      actual: z.number().int(),
+      predicted: z.number().int(),
+      total: z.number().int(),
+      examples: z.array(RawExample),
+    }),
+  ),
   /** Classification: the confidently wrong rows; regression: the largest errors (same order as the evaluation's list). */
   worst: z.array(RawExample),
 });
@@ -98,13 +116,25 @@ export const PredictInputs = z.object({
   /** Set for an image model: the playground shows a drop zone (run.predictImages) and `fields` is empty. */
   image: PredictImageShape.nullable().optional(),
   /** How the training CSV spells a row (its delimiter and decimal mark); numeric fields take this spelling. Absent/null: "," and ".". */
-  csv: z.object({ delimiter: z.string(), decimal: z.enum(['.', ',']) }).nullable().optional(),
+  csv: z
+    .object({ delimiter: z.string(), decimal: z.enum(['.', ',']) })
+    .nullable()
+    .optional(),
 });
 export type PredictInputs = z.infer<typeof PredictInputs>;
 /** Classification: label + probabilities (in `labels` order); regression: value in the target's units. */
-export const Prediction = z.object({ label: z.string().nullable(), probabilities: z.array(z.number()).nullable(), value: z.number().nullable() });
+export const Prediction = z.object({
+  label: z.string().nullable(),
+  probabilities: z.array(z.number()).nullable(),
+  value: z.number().nullable(),
+});
 export type Prediction = z.infer<typeof Prediction>;
-export const PredictResult = z.object({ task: z.enum(['classification', 'regression']), target: z.string(), labels: z.array(z.string()).nullable(), predictions: z.array(Prediction) });
+export const PredictResult = z.object({
+  task: z.enum(['classification', 'regression']),
+  target: z.string(),
+  labels: z.array(z.string()).nullable(),
+  predictions: z.array(Prediction),
+});
 export type PredictResult = z.infer<typeof PredictResult>;
 
 /** One retraining of a learning curve: the last epoch's scores on the subset and on the full validation split. */
@@ -144,33 +174,51 @@ const RunStartInput = z
 export const channels = {
   'app.info': channel(z.object({}).strict(), AppInfo),
   'project.list': channel(z.object({}).strict(), z.array(ProjectListItem)),
-  'project.create': channel(z.object({ name: z.string().trim().min(1, 'a project needs a name').max(120, 'a project name is at most 120 characters') }).strict(), ProjectState),
+  'project.create': channel(
+    z
+      .object({
+        name: z.string().trim().min(1, 'a project needs a name').max(120, 'a project name is at most 120 characters'),
+      })
+      .strict(),
+    ProjectState,
+  ),
   'project.open': channel(z.object({ projectId: ProjectId }).strict(), ProjectState),
   'project.save': channel(
-    z.object({
-      projectId: ProjectId,
-      taskSpec: TaskSpec.nullable().optional(),
-      graph: ModelGraph.nullable().optional(),
-      trainConfig: TrainConfig.optional(),
-      /** Image datasets: the augmentation of training batches. */
-      augmentation: Augmentation.optional(),
-    }).strict(),
+    z
+      .object({
+        projectId: ProjectId,
+        taskSpec: TaskSpec.nullable().optional(),
+        graph: ModelGraph.nullable().optional(),
+        trainConfig: TrainConfig.optional(),
+        /** Image datasets: the augmentation of training batches. */
+        augmentation: Augmentation.optional(),
+      })
+      .strict(),
     ProjectState,
   ),
   'dataset.importText': channel(
-    z.object({
-      projectId: ProjectId,
-      fileName: z.string().min(1).max(255),
-      text: z.string().max(MAX_IMPORT_TEXT, `the file is larger than ${MAX_IMPORT_TEXT / 1024 / 1024} MiB`),
-      /** The user's overrides of the detected CSV dialect (a re-import). */
-      options: CsvOptions.optional(),
-      /** Chosen by the caller: names this import in dataset.importProgress and dataset.cancelImport. */
-      importId: ImportId.optional(),
-    }).strict(),
+    z
+      .object({
+        projectId: ProjectId,
+        fileName: z.string().min(1).max(255),
+        text: z.string().max(MAX_IMPORT_TEXT, `the file is larger than ${MAX_IMPORT_TEXT / 1024 / 1024} MiB`),
+        /** The user's overrides of the detected CSV dialect (a re-import). */
+        options: CsvOptions.optional(),
+        /** Chosen by the caller: names this import in dataset.importProgress and dataset.cancelImport. */
+        importId: ImportId.optional(),
+      })
+      .strict(),
     ProjectState,
   ),
   'dataset.importPath': channel(
-    z.object({ projectId: ProjectId, path: z.string().min(1).max(4096), options: CsvOptions.optional(), importId: ImportId.optional() }).strict(),
+    z
+      .object({
+        projectId: ProjectId,
+        path: z.string().min(1).max(4096),
+        options: CsvOptions.optional(),
+        importId: ImportId.optional(),
+      })
+      .strict(),
     ProjectState,
   ),
   /** Stop an import in progress; it leaves the project as it was. False when none runs by that id. */
@@ -195,7 +243,10 @@ export const channels = {
    * and records lrFinder (its curve and suggested rate) when it ends (run.ended), no model.
    */
   'run.findLearningRate': channel(RunStartInput, RunSummary),
-  'run.cancel': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),
+  'run.cancel': channel(
+    z.object({ projectId: ProjectId, runId: RunId }).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
   /** Hold a training run after its current batch; false when that run is not training. */
   'run.pause': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
   'run.resume': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ accepted: z.boolean() })),
@@ -203,26 +254,34 @@ export const channels = {
   'run.continue': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
   'run.get': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
   /** Evaluate a finished run's model on its validation split, or (on request, once tuning is done) its test split. */
-  'run.evaluate': channel(z.object({ projectId: ProjectId, runId: RunId, split: z.enum(['validation', 'test']).optional() }).strict(), RunEvaluation),
+  'run.evaluate': channel(
+    z.object({ projectId: ProjectId, runId: RunId, split: z.enum(['validation', 'test']).optional() }).strict(),
+    RunEvaluation,
+  ),
   /** The raw input columns a run's model reads, prefilled with the first validation row. */
   'run.predictInputs': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), PredictInputs),
   /** Predict raw rows (column name → cell text, as in the CSV) with a run's trained model. */
   'run.predict': channel(
-    z.object({
-      projectId: ProjectId,
-      runId: RunId,
-      rows: z
-        .array(z.record(z.string().max(200), z.string().max(1000)))
-        .min(1, 'give at least one row to predict')
-        .max(MAX_PREDICT_ROWS, `at most ${MAX_PREDICT_ROWS} rows can be predicted at once`),
-    }).strict(),
+    z
+      .object({
+        projectId: ProjectId,
+        runId: RunId,
+        rows: z
+          .array(z.record(z.string().max(200), z.string().max(1000)))
+          .min(1, 'give at least one row to predict')
+          .max(MAX_PREDICT_ROWS, `at most ${MAX_PREDICT_ROWS} rows can be predicted at once`),
+      })
+      .strict(),
     PredictResult,
   ),
   /** Predict dropped image files with an image run's model, each decoded as the run's import did; a bad file gets its own message. */
   'run.predictImages': channel(PredictImagesInput, PredictImagesResult),
   /** Retrain a run's graph and settings on 10/25/50/100% of its training split (same validation split). */
   'run.learningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), LearningCurve),
-  'run.cancelLearningCurve': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), z.object({ cancelled: z.boolean() })),
+  'run.cancelLearningCurve': channel(
+    z.object({ projectId: ProjectId, runId: RunId }).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
   /** Export a run's model in one format, proven equal to the in-app model (or, quantized, with its accuracy change). */
   'export.model': channel(
     z
@@ -238,7 +297,14 @@ export const channels = {
       .strict()
       .superRefine((options, ctx) => {
         const problem = exportOptionsProblem(options);
-        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: [problem.startsWith('quantize') ? 'quantize' : problem.startsWith('float16') ? 'float16Weights' : 'format'] });
+        if (problem !== null)
+          ctx.addIssue({
+            code: 'custom',
+            message: problem,
+            path: [
+              problem.startsWith('quantize') ? 'quantize' : problem.startsWith('float16') ? 'float16Weights' : 'format',
+            ],
+          });
       }),
     ExportResult,
   ),
@@ -265,7 +331,12 @@ export const events = {
     point: LearningCurvePoint.optional(),
   }),
   /** A CSV import's progress, after each chunk read. */
-  'dataset.importProgress': z.object({ importId: ImportId, bytesRead: z.number(), totalBytes: z.number(), rows: z.number() }),
+  'dataset.importProgress': z.object({
+    importId: ImportId,
+    bytesRead: z.number(),
+    totalBytes: z.number(),
+    rows: z.number(),
+  }),
   /** An image import's progress, after each file decoded. */
   'dataset.imageImportProgress': ImageImportProgressEvent,
 } as const;
@@ -280,7 +351,8 @@ export type EventPayload<E extends EventName> = z.infer<Events[E]>;
 
 // The zod-free name lists must list exactly the contract's keys, no more and no fewer.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const namesMatch: Same<(typeof CHANNEL_NAMES)[number], ChannelName> & Same<(typeof EVENT_NAMES)[number], EventName> = true;
+const namesMatch: Same<(typeof CHANNEL_NAMES)[number], ChannelName> & Same<(typeof EVENT_NAMES)[number], EventName> =
+  true;
 void namesMatch;
 export { CHANNEL_NAMES, EVENT_NAMES };
 

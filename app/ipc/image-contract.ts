@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { Augmentation, ImageColor, ImageFit, ImageImportProgress, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE } from '../dataset/images';
+import {
+  Augmentation,
+  ImageColor,
+  ImageFit,
+  ImageImportProgress,
+  MAX_IMAGE_SIDE,
+  MIN_IMAGE_SIDE,
+} from '../dataset/images';
 import { ProjectId } from '../project/schema';
 import { base64Bytes, base64Length, mib } from './base64';
 
@@ -33,10 +40,16 @@ export const UploadPath = z
   // eslint-disable-next-line no-control-regex
   .refine((p) => !/[\\\u0000-\u001f\u007f]/.test(p), 'a file path cannot contain backslashes or control characters')
   .refine((p) => !p.startsWith('/') && !/^[a-zA-Z]:/.test(p), 'a file path must be relative')
-  .refine((p) => p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), 'a file path cannot have empty, "." or ".." parts')
+  .refine(
+    (p) => p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'),
+    'a file path cannot have empty, "." or ".." parts',
+  )
   .refine((p) => p.split('/').length <= 32, 'a file path is at most 32 folders deep');
 
-const base64 = base64Bytes(MAX_UPLOAD_REQUEST_BYTES, `an upload request carries at most ${mib(MAX_UPLOAD_REQUEST_BYTES)}`);
+const base64 = base64Bytes(
+  MAX_UPLOAD_REQUEST_BYTES,
+  `an upload request carries at most ${mib(MAX_UPLOAD_REQUEST_BYTES)}`,
+);
 
 export const UploadPart = z
   .object({
@@ -56,7 +69,10 @@ export const UploadChunkInput = z
       .array(UploadPart)
       .min(1, 'send at least one piece of a file')
       .max(2000, 'at most 2000 pieces per request')
-      .refine((parts) => parts.reduce((n, p) => n + p.data.length, 0) <= base64Length(MAX_UPLOAD_REQUEST_BYTES), `an upload request carries at most ${mib(MAX_UPLOAD_REQUEST_BYTES)}`),
+      .refine(
+        (parts) => parts.reduce((n, p) => n + p.data.length, 0) <= base64Length(MAX_UPLOAD_REQUEST_BYTES),
+        `an upload request carries at most ${mib(MAX_UPLOAD_REQUEST_BYTES)}`,
+      ),
   })
   .strict();
 
@@ -89,31 +105,52 @@ export const ImageThumbnails = z.object({ datasetId: z.string(), classes: z.arra
 export type ImageThumbnails = z.infer<typeof ImageThumbnails>;
 
 export const AugmentedPreview = z.object({
-  samples: z.array(z.object({ index: z.number().int(), className: z.string(), original: z.string(), augmented: z.array(z.string()) })),
+  samples: z.array(
+    z.object({ index: z.number().int(), className: z.string(), original: z.string(), augmented: z.array(z.string()) }),
+  ),
 });
 export type AugmentedPreview = z.infer<typeof AugmentedPreview>;
 
 /** Stored images by dataset index, as small PNG data URLs read from the shard cache (never re-decoded from the source files). */
-export const DatasetImages = z.object({ images: z.array(z.object({ index: z.number().int(), src: z.string(), source: z.string() })) });
+export const DatasetImages = z.object({
+  images: z.array(z.object({ index: z.number().int(), src: z.string(), source: z.string() })),
+});
 export type DatasetImages = z.infer<typeof DatasetImages>;
 
 export const imageChannelInputs = {
   upload: UploadChunkInput,
   discardUpload: z.object({ projectId: ProjectId, uploadId: UploadId }).strict(),
-  importImages: z.object({ projectId: ProjectId, source: ImageImportSource, options: ImageImportChoice.optional(), importId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an import id is 1 to 64 letters, digits, - or _').optional() }).strict(),
+  importImages: z
+    .object({
+      projectId: ProjectId,
+      source: ImageImportSource,
+      options: ImageImportChoice.optional(),
+      importId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an import id is 1 to 64 letters, digits, - or _')
+        .optional(),
+    })
+    .strict(),
   thumbnails: z.object({ projectId: ProjectId }).strict(),
   preview: z
     .object({
       projectId: ProjectId,
       augmentation: Augmentation.partial().strict(),
-      seed: z.number().int().min(0).max(2 ** 32 - 1),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1),
       variants: z.number().int().min(1).max(8).optional(),
     })
     .strict(),
   images: z
     .object({
       projectId: ProjectId,
-      indices: z.array(z.number().int().nonnegative()).min(1).max(MAX_IMAGE_REQUEST, `at most ${MAX_IMAGE_REQUEST} images per request`),
+      indices: z
+        .array(z.number().int().nonnegative())
+        .min(1)
+        .max(MAX_IMAGE_REQUEST, `at most ${MAX_IMAGE_REQUEST} images per request`),
     })
     .strict(),
 };

@@ -18,7 +18,10 @@ const FileName = z
   .string()
   .min(1)
   .max(255)
-  .refine((name) => !/[/\\\0]/.test(name) && name !== '.' && name !== '..', 'a model file name must be a plain name, without folders');
+  .refine(
+    (name) => !/[/\\\0]/.test(name) && name !== '.' && name !== '..',
+    'a model file name must be a plain name, without folders',
+  );
 
 export const ModelImportFile = z.object({
   name: FileName,
@@ -30,7 +33,11 @@ export const ModelImportInput = z
   .object({
     projectId: ProjectId,
     /** The bytes of the chosen files: one model.json with the weight files it names, or one .h5 / .keras. */
-    files: z.array(ModelImportFile).min(1, 'choose a model file').max(MAX_MODEL_IMPORT_FILES, `at most ${MAX_MODEL_IMPORT_FILES} files make one model`).optional(),
+    files: z
+      .array(ModelImportFile)
+      .min(1, 'choose a model file')
+      .max(MAX_MODEL_IMPORT_FILES, `at most ${MAX_MODEL_IMPORT_FILES} files make one model`)
+      .optional(),
     /** An absolute path on the main side's machine (model.json finds its shards beside it). */
     path: z.string().min(1).max(4096).optional(),
   })

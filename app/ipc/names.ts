@@ -34,4 +34,13 @@ export const CHANNEL_NAMES = [
   'export.model',
 ] as const;
 
-export const EVENT_NAMES = ['run.batch', 'run.epoch', 'run.ended', 'run.updated', 'engine.status', 'run.learningCurveProgress', 'dataset.importProgress', 'dataset.imageImportProgress'] as const;
+export const EVENT_NAMES = [
+  'run.batch',
+  'run.epoch',
+  'run.ended',
+  'run.updated',
+  'engine.status',
+  'run.learningCurveProgress',
+  'dataset.importProgress',
+  'dataset.imageImportProgress',
+] as const;

@@ -15,7 +15,6 @@ export const MAX_PREDICT_IMAGES = 16;
 /** All files of one request together (about 1.34× this crosses the socket as base64). */
 export const MAX_PREDICT_IMAGES_REQUEST_BYTES = 32 * 1024 * 1024;
 
-
 export const PredictImageFile = z
   .object({
     /** The file's name as dropped, for the messages and the result list: "cat.jpg". */
@@ -38,7 +37,10 @@ export const PredictImagesInput = z
       .array(PredictImageFile)
       .min(1, 'give at least one image to predict')
       .max(MAX_PREDICT_IMAGES, `at most ${MAX_PREDICT_IMAGES} images can be predicted at once`)
-      .refine((files) => files.reduce((n, f) => n + f.data.length, 0) <= base64Length(MAX_PREDICT_IMAGES_REQUEST_BYTES), `the images of one request are at most ${mib(MAX_PREDICT_IMAGES_REQUEST_BYTES)} together`),
+      .refine(
+        (files) => files.reduce((n, f) => n + f.data.length, 0) <= base64Length(MAX_PREDICT_IMAGES_REQUEST_BYTES),
+        `the images of one request are at most ${mib(MAX_PREDICT_IMAGES_REQUEST_BYTES)} together`,
+      ),
   })
   .strict();
 export type PredictImagesInput = z.infer<typeof PredictImagesInput>;

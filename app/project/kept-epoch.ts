@@ -40,7 +40,10 @@ export function describeKept(kept: KeptEpoch): string {
  * run panel, the runs list and the diagnosis all read this). `epochs` may be live ones the
  * renderer has and the run record does not yet.
  */
-export function shownEpoch(run: RunLike & { status: string }, epochs: readonly EpochLogs[] = run.epochs): EpochLogs | undefined {
+export function shownEpoch(
+  run: RunLike & { status: string },
+  epochs: readonly EpochLogs[] = run.epochs,
+): EpochLogs | undefined {
   if (run.status === 'running') return epochs.at(-1);
   return keptEpoch({ epochs, earlyStopped: run.earlyStopped })?.logs ?? epochs.at(-1);
 }

@@ -10,9 +10,22 @@ import { LrFinderResult } from '../training/lr-finder';
 export const PROJECT_FORMAT_VERSION = 1 as const;
 
 /** A project id is the folder's name inside the workspace: safe in a path, readable by a person. */
-export const ProjectId = z.string().min(1).max(80).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a project id is letters, digits, ".", "-" and "_"').refine((s) => !s.includes('..'), 'a project id cannot contain ".."');
-export const RunId = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/, 'a run id is letters, digits, "-" and "_"');
-export const DatasetId = z.string().min(1).max(80).regex(/^[A-Za-z0-9_-]+$/, 'a dataset id is letters, digits, "-" and "_"');
+export const ProjectId = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a project id is letters, digits, ".", "-" and "_"')
+  .refine((s) => !s.includes('..'), 'a project id cannot contain ".."');
+export const RunId = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z0-9_-]+$/, 'a run id is letters, digits, "-" and "_"');
+export const DatasetId = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z0-9_-]+$/, 'a dataset id is letters, digits, "-" and "_"');
 
 /** project.json: everything a user set up, so reopening shows it as it was. */
 export const ProjectFile = z.object({
@@ -30,29 +43,31 @@ export const ProjectFile = z.object({
 });
 export type ProjectFile = z.infer<typeof ProjectFile>;
 
-export const EpochLogs = z.object({
-  epoch: z.number().int().nonnegative(),
-  loss: z.number().nullable(),
-  val_loss: z.number().nullable(),
-  accuracy: z.number().nullable().optional(),
-  val_accuracy: z.number().nullable().optional(),
-  mae: z.number().nullable().optional(),
-  val_mae: z.number().nullable().optional(),
-  // Added with selectable metrics (config.metrics); absent from runs that did not ask for them.
-  precision: z.number().nullable().optional(),
-  val_precision: z.number().nullable().optional(),
-  recall: z.number().nullable().optional(),
-  val_recall: z.number().nullable().optional(),
-  auc: z.number().nullable().optional(),
-  val_auc: z.number().nullable().optional(),
-  rmse: z.number().nullable().optional(),
-  val_rmse: z.number().nullable().optional(),
-  r2: z.number().nullable().optional(),
-  val_r2: z.number().nullable().optional(),
-  /** The learning rate this epoch trained with (schedules and warm-up change it). */
-  lr: z.number().nullable().optional(),
-  // A model with several heads adds each head's loss and metrics under Keras' names: "<output>_loss", "val_<output>_mae".
-}).catchall(z.number().nullable().optional());
+export const EpochLogs = z
+  .object({
+    epoch: z.number().int().nonnegative(),
+    loss: z.number().nullable(),
+    val_loss: z.number().nullable(),
+    accuracy: z.number().nullable().optional(),
+    val_accuracy: z.number().nullable().optional(),
+    mae: z.number().nullable().optional(),
+    val_mae: z.number().nullable().optional(),
+    // Added with selectable metrics (config.metrics); absent from runs that did not ask for them.
+    precision: z.number().nullable().optional(),
+    val_precision: z.number().nullable().optional(),
+    recall: z.number().nullable().optional(),
+    val_recall: z.number().nullable().optional(),
+    auc: z.number().nullable().optional(),
+    val_auc: z.number().nullable().optional(),
+    rmse: z.number().nullable().optional(),
+    val_rmse: z.number().nullable().optional(),
+    r2: z.number().nullable().optional(),
+    val_r2: z.number().nullable().optional(),
+    /** The learning rate this epoch trained with (schedules and warm-up change it). */
+    lr: z.number().nullable().optional(),
+    // A model with several heads adds each head's loss and metrics under Keras' names: "<output>_loss", "val_<output>_mae".
+  })
+  .catchall(z.number().nullable().optional());
 export type EpochLogs = z.infer<typeof EpochLogs>;
 
 /**
@@ -136,7 +151,14 @@ export const RunSummary = z.object({
    * the epoch logs are prefixed with the head's node id, Keras-style); `baseline` is null then.
    */
   headBaselines: z
-    .array(z.object({ node: z.string(), target: z.string(), task: z.enum(['classification', 'regression']), baseline: Baseline.nullable() }))
+    .array(
+      z.object({
+        node: z.string(),
+        target: z.string(),
+        task: z.enum(['classification', 'regression']),
+        baseline: Baseline.nullable(),
+      }),
+    )
     .optional(),
   /** Set when the user evaluated the run on its test split (absent: never, as for every older run). */
   testScore: TestScore.optional(),

@@ -66,14 +66,22 @@ export function autoFields(config: TrainConfig): AutoField[] {
  * Epochs, batch size and early stopping left to Layerlab, chosen for the data; the learning rate
  * stays 'auto' (the engine's LR range test picks it, with the model in hand).
  */
-export function resolveAutoSettings<C extends TrainConfig>(config: C, facts: DataFacts): C & { epochs: number; batchSize: number } {
+export function resolveAutoSettings<C extends TrainConfig>(
+  config: C,
+  facts: DataFacts,
+): C & { epochs: number; batchSize: number } {
   const batchSize = config.batchSize === 'auto' ? autoBatchSize(facts) : config.batchSize;
   // Auto epochs always leave room after a warm-up (which must be shorter than the run).
-  const epochs = config.epochs === 'auto' ? Math.max(autoEpochs(facts, batchSize), (config.warmupEpochs ?? 0) + 10) : config.epochs;
+  const epochs =
+    config.epochs === 'auto' ? Math.max(autoEpochs(facts, batchSize), (config.warmupEpochs ?? 0) + 10) : config.epochs;
   return { ...withAutoEarlyStopping(config, facts.kind), epochs, batchSize };
 }
 
 /** For checks made before the data is prepared: any valid numbers stand in for 'auto' sizes. */
 export function withPlaceholderSizes<C extends TrainConfig>(config: C): C & { epochs: number; batchSize: number } {
-  return { ...config, epochs: config.epochs === 'auto' ? 10 : config.epochs, batchSize: config.batchSize === 'auto' ? 32 : config.batchSize };
+  return {
+    ...config,
+    epochs: config.epochs === 'auto' ? 10 : config.epochs,
+    batchSize: config.batchSize === 'auto' ? 32 : config.batchSize,
+  };
 }

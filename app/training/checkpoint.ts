@@ -16,7 +16,11 @@ export const CheckpointState = z.object({
   epochsDone: z.number().int().nonnegative(),
   history: z.array(EpochLogs),
   schedule: z.object({ plateauRate: z.number(), best: z.number().nullable(), wait: z.number().int() }),
-  earlyStopping: z.object({ best: z.number().nullable(), bestEpoch: z.number().int().nullable(), wait: z.number().int() }),
+  earlyStopping: z.object({
+    best: z.number().nullable(),
+    bestEpoch: z.number().int().nullable(),
+    wait: z.number().int(),
+  }),
   /** Model weights in weights.bin, in model.getWeights() order. */
   weights: z.array(TensorSpec),
   /** Optimizer slots in optimizer.bin, in the optimizer's own order. */

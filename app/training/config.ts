@@ -5,7 +5,14 @@ export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamax', 'adagrad', 'adad
 export const OptimizerName = z.enum(OPTIMIZERS);
 export type OptimizerName = z.infer<typeof OptimizerName>;
 
-export const LOSSES = ['meanSquaredError', 'meanAbsoluteError', 'huber', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const;
+export const LOSSES = [
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'huber',
+  'binaryCrossentropy',
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+] as const;
 export const LossName = z.enum(LOSSES);
 export type LossName = z.infer<typeof LossName>;
 
@@ -31,11 +38,18 @@ const factor = z.number().gt(0, 'the factor must be above 0').lt(1, 'the factor 
 export const LrSchedule = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
   /** lr × factor every `every` epochs. */
-  z.object({ type: z.literal('step'), every: z.number().int('step every must be a whole number of epochs').min(1, 'step every must be at least 1 epoch'), factor }),
+  z.object({
+    type: z.literal('step'),
+    every: z.number().int('step every must be a whole number of epochs').min(1, 'step every must be at least 1 epoch'),
+    factor,
+  }),
   /** lr × rate^epoch. */
   z.object({ type: z.literal('exponential'), rate: factor }),
   /** Half a cosine from lr down to minLearningRate over the epochs after warm-up. */
-  z.object({ type: z.literal('cosine'), minLearningRate: z.number().min(0, 'the minimum learning rate must be 0 or more').default(0) }),
+  z.object({
+    type: z.literal('cosine'),
+    minLearningRate: z.number().min(0, 'the minimum learning rate must be 0 or more').default(0),
+  }),
   /** lr × factor when val_loss has not improved for `patience` epochs (Keras ReduceLROnPlateau). */
   z.object({
     type: z.literal('plateau'),
@@ -47,16 +61,34 @@ export const LrSchedule = z.discriminatedUnion('type', [
 ]);
 export type LrSchedule = z.infer<typeof LrSchedule>;
 
-export const ClassWeights = z.union([z.literal('balanced'), z.array(z.number().min(0, 'a class weight must be 0 or more').max(1e6)).min(2, 'class weights need one number per class')]);
+export const ClassWeights = z.union([
+  z.literal('balanced'),
+  z
+    .array(z.number().min(0, 'a class weight must be 0 or more').max(1e6))
+    .min(2, 'class weights need one number per class'),
+]);
 export type ClassWeights = z.infer<typeof ClassWeights>;
 
-export const Epochs = z.number({ message: 'epochs must be a whole number or "auto"' }).int('epochs must be a whole number').min(1, 'epochs must be at least 1').max(10_000, 'epochs must be at most 10,000');
-export const BatchSize = z.number({ message: 'batch size must be a whole number or "auto"' }).int('batch size must be a whole number').min(1, 'batch size must be at least 1').max(65_536, 'batch size must be at most 65,536');
+export const Epochs = z
+  .number({ message: 'epochs must be a whole number or "auto"' })
+  .int('epochs must be a whole number')
+  .min(1, 'epochs must be at least 1')
+  .max(10_000, 'epochs must be at most 10,000');
+export const BatchSize = z
+  .number({ message: 'batch size must be a whole number or "auto"' })
+  .int('batch size must be a whole number')
+  .min(1, 'batch size must be at least 1')
+  .max(65_536, 'batch size must be at most 65,536');
 
 /** A fixed learning rate. */
-export const LearningRate = z.number({ message: 'learning rate must be a number or "auto"' }).gt(0, 'learning rate must be above 0').max(10, 'learning rate must be at most 10');
+export const LearningRate = z
+  .number({ message: 'learning rate must be a number or "auto"' })
+  .gt(0, 'learning rate must be above 0')
+  .max(10, 'learning rate must be at most 10');
 /** 'auto': found by the LR range test before the first epoch; the run records the rate it found. */
-export const LearningRateSetting = z.union([z.literal('auto'), LearningRate], { message: 'learning rate must be a number or "auto"' });
+export const LearningRateSetting = z.union([z.literal('auto'), LearningRate], {
+  message: 'learning rate must be a number or "auto"',
+});
 export type LearningRateSetting = z.infer<typeof LearningRateSetting>;
 
 /**
@@ -73,8 +105,15 @@ export const TrainConfig = z
     optimizer: OptimizerName,
     /** A number, or 'auto': the engine picks it with an LR range test before epoch 1 (app/training/lr-finder.ts). */
     learningRate: LearningRateSetting,
-    validationSplit: z.number().min(0.05, 'validation split must be at least 0.05').max(0.5, 'validation split must be at most 0.5'),
-    seed: z.number().int('seed must be a whole number').min(0).max(2 ** 31 - 1),
+    validationSplit: z
+      .number()
+      .min(0.05, 'validation split must be at least 0.05')
+      .max(0.5, 'validation split must be at most 0.5'),
+    seed: z
+      .number()
+      .int('seed must be a whole number')
+      .min(0)
+      .max(2 ** 31 - 1),
     /** Default: the task's loss (headFor). */
     loss: LossName.optional(),
     /** Reported every epoch beside the loss. Default: accuracy for classes, MAE for numbers. */
@@ -85,15 +124,31 @@ export const TrainConfig = z
     earlyStopping: EarlyStopping.nullable().optional(),
     lrSchedule: LrSchedule.optional(),
     /** Epochs over which the learning rate ramps up linearly before the schedule starts. */
-    warmupEpochs: z.number().int('warm-up epochs must be a whole number').min(0, 'warm-up epochs must be 0 or more').max(10_000).optional(),
+    warmupEpochs: z
+      .number()
+      .int('warm-up epochs must be a whole number')
+      .min(0, 'warm-up epochs must be 0 or more')
+      .max(10_000)
+      .optional(),
     classWeights: ClassWeights.nullable().optional(),
     /** Gradients are scaled down so their global L2 norm is at most this. */
     clipNorm: z.number().gt(0, 'clip norm must be above 0').nullable().optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.nesterov && c.optimizer !== 'momentum') ctx.addIssue({ code: 'custom', path: ['nesterov'], message: `Nesterov applies to the momentum optimizer only, not ${c.optimizer}` });
-    if (c.warmupEpochs !== undefined && typeof c.epochs === 'number' && c.warmupEpochs >= c.epochs) ctx.addIssue({ code: 'custom', path: ['warmupEpochs'], message: `warm-up epochs (${c.warmupEpochs}) must be fewer than epochs (${c.epochs})` });
-    if (c.metrics && new Set(c.metrics).size !== c.metrics.length) ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'metrics lists a metric twice' });
+    if (c.nesterov && c.optimizer !== 'momentum')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nesterov'],
+        message: `Nesterov applies to the momentum optimizer only, not ${c.optimizer}`,
+      });
+    if (c.warmupEpochs !== undefined && typeof c.epochs === 'number' && c.warmupEpochs >= c.epochs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warmupEpochs'],
+        message: `warm-up epochs (${c.warmupEpochs}) must be fewer than epochs (${c.epochs})`,
+      });
+    if (c.metrics && new Set(c.metrics).size !== c.metrics.length)
+      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'metrics lists a metric twice' });
   });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 
@@ -117,7 +172,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 export type DefaultLoss = Extract<LossName, 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError'>;
 
 /** The output head and default loss that fit a task: the editor and the engine both use this. */
-export function headFor(task: Task, classes: number): { units: number; activation: 'softmax' | 'sigmoid' | 'linear'; loss: DefaultLoss } {
+export function headFor(
+  task: Task,
+  classes: number,
+): { units: number; activation: 'softmax' | 'sigmoid' | 'linear'; loss: DefaultLoss } {
   if (task === 'regression') return { units: 1, activation: 'linear', loss: 'meanSquaredError' };
   if (classes <= 2) return { units: 1, activation: 'sigmoid', loss: 'binaryCrossentropy' };
   return { units: classes, activation: 'softmax', loss: 'categoricalCrossentropy' };
@@ -168,7 +226,11 @@ export class TrainConfigError extends Error {
 
 function lossProblem(loss: LossName, kind: TaskKind): string | null {
   if (kind.task === 'regression') {
-    if (loss === 'binaryCrossentropy' || loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') {
+    if (
+      loss === 'binaryCrossentropy' ||
+      loss === 'categoricalCrossentropy' ||
+      loss === 'sparseCategoricalCrossentropy'
+    ) {
       return `${loss} compares class probabilities, but this is a regression task (numbers); use meanSquaredError, meanAbsoluteError or huber`;
     }
     return null;
@@ -184,13 +246,20 @@ function lossProblem(loss: LossName, kind: TaskKind): string | null {
 }
 
 function metricProblem(metric: MetricName, kind: TaskKind): string | null {
-  if (kind.task === 'regression' && (metric === 'accuracy' || metric === 'precision' || metric === 'recall' || metric === 'auc')) {
+  if (
+    kind.task === 'regression' &&
+    (metric === 'accuracy' || metric === 'precision' || metric === 'recall' || metric === 'auc')
+  ) {
     return `${metric} counts right and wrong classes, but this is a regression task; use mae, rmse or r2`;
   }
   if (kind.task === 'classification' && (metric === 'mae' || metric === 'rmse' || metric === 'r2')) {
     return `${metric} measures numeric error, but this is a classification task; use accuracy${kind.classes <= 2 ? ', precision, recall or auc' : ''}`;
   }
-  if (kind.task === 'classification' && kind.classes > 2 && (metric === 'precision' || metric === 'recall' || metric === 'auc')) {
+  if (
+    kind.task === 'classification' &&
+    kind.classes > 2 &&
+    (metric === 'precision' || metric === 'recall' || metric === 'auc')
+  ) {
     return `${metric} is defined for two classes (one positive class), but this task has ${kind.classes} classes; use accuracy`;
   }
   return null;
@@ -213,7 +282,10 @@ export function resolveTrainConfig(config: TrainConfig, kind: TaskKind): Resolve
   const { epochs, batchSize } = config;
   if (epochs === 'auto' || batchSize === 'auto') {
     const field = epochs === 'auto' ? 'epochs' : 'batchSize';
-    throw new TrainConfigError(field, `${field}: "auto" is chosen from the training rows when the run starts, and was not resolved here.`);
+    throw new TrainConfigError(
+      field,
+      `${field}: "auto" is chosen from the training rows when the run starts, and was not resolved here.`,
+    );
   }
   const loss = config.loss ?? headFor(kind.task, kind.classes).loss;
   const lossWhy = lossProblem(loss, kind);
@@ -229,16 +301,27 @@ export function resolveTrainConfig(config: TrainConfig, kind: TaskKind): Resolve
     if (monitor === undefined) continue;
     const name = monitor.replace(/^val_/, '');
     if (name !== 'loss' && !metrics.includes(name as MetricName)) {
-      throw new TrainConfigError(field, `${field}.monitor: "${monitor}" is not reported by this run; add "${name}" to metrics or monitor val_loss.`);
+      throw new TrainConfigError(
+        field,
+        `${field}.monitor: "${monitor}" is not reported by this run; add "${name}" to metrics or monitor val_loss.`,
+      );
     }
   }
   const classWeights = config.classWeights ?? null;
   if (classWeights !== null) {
-    if (kind.task === 'regression') throw new TrainConfigError('classWeights', 'classWeights: class weights apply to classification only; this is a regression task.');
+    if (kind.task === 'regression')
+      throw new TrainConfigError(
+        'classWeights',
+        'classWeights: class weights apply to classification only; this is a regression task.',
+      );
     if (Array.isArray(classWeights) && classWeights.length !== kind.classes) {
-      throw new TrainConfigError('classWeights', `classWeights: ${classWeights.length} weights given, but this task has ${kind.classes} classes (one weight per class, in label order).`);
+      throw new TrainConfigError(
+        'classWeights',
+        `classWeights: ${classWeights.length} weights given, but this task has ${kind.classes} classes (one weight per class, in label order).`,
+      );
     }
-    if (Array.isArray(classWeights) && classWeights.every((w) => w === 0)) throw new TrainConfigError('classWeights', 'classWeights: at least one class weight must be above 0.');
+    if (Array.isArray(classWeights) && classWeights.every((w) => w === 0))
+      throw new TrainConfigError('classWeights', 'classWeights: at least one class weight must be above 0.');
   }
   return {
     ...config,

@@ -23,7 +23,9 @@ export function observeForEarlyStopping(
   // A missing value (NaN metric) never counts as an improvement.
   const finite = value !== null && Number.isFinite(value);
   const down = lowerIsBetter(settings.monitor);
-  const improved = finite && (state.best === null || (down ? value < state.best - settings.minDelta : value > state.best + settings.minDelta));
+  const improved =
+    finite &&
+    (state.best === null || (down ? value < state.best - settings.minDelta : value > state.best + settings.minDelta));
   if (improved) return { state: { best: value, bestEpoch: epoch, wait: 0 }, improved, stop: false };
   const wait = state.wait + 1;
   return { state: { ...state, wait }, improved, stop: wait >= settings.patience };

@@ -146,7 +146,11 @@ export function centeredLoss(raw: readonly number[]): number[] {
  * blowing up). Falls back to the minimum's rate / 10 when no slope there is negative, and to
  * FALLBACK_RATE when the test gave fewer than 8 finite losses. Clamped to RATE_RANGE.
  */
-export function suggestRate(rates: readonly number[], raw: readonly (number | null)[], optimizer: OptimizerName): Suggestion {
+export function suggestRate(
+  rates: readonly number[],
+  raw: readonly (number | null)[],
+  optimizer: OptimizerName,
+): Suggestion {
   const range = RATE_RANGE[optimizer];
   const finite: number[] = [];
   for (let i = 0; i < rates.length; i++) {
@@ -154,7 +158,13 @@ export function suggestRate(rates: readonly number[], raw: readonly (number | nu
     if (y === null || y === undefined || !Number.isFinite(y)) break;
     finite.push(y);
   }
-  if (finite.length < 8) return { suggestion: FALLBACK_RATE[optimizer], steepest: null, minimum: null, rule: `the default rate for ${optimizer} (the test gave too few points)` };
+  if (finite.length < 8)
+    return {
+      suggestion: FALLBACK_RATE[optimizer],
+      steepest: null,
+      minimum: null,
+      rule: `the default rate for ${optimizer} (the test gave too few points)`,
+    };
   const ys = centeredLoss(finite);
   const xs = ys.map((_, i) => Math.log10(rates[i]!));
   let minAt = 0;
@@ -168,7 +178,12 @@ export function suggestRate(rates: readonly number[], raw: readonly (number | nu
   const start = ys.slice(0, from).reduce((a, b) => a + b, 0) / from;
   const drop = start !== 0 ? (start - ys[minAt]!) / Math.abs(start) : 0;
   if (!(drop >= MIN_DROP)) {
-    return { suggestion: FALLBACK_RATE[optimizer], steepest: null, minimum, rule: `the default rate for ${optimizer} (the loss fell only ${(100 * Math.max(0, drop)).toFixed(0)}% during the test: no descent to read)` };
+    return {
+      suggestion: FALLBACK_RATE[optimizer],
+      steepest: null,
+      minimum,
+      rule: `the default rate for ${optimizer} (the loss fell only ${(100 * Math.max(0, drop)).toFixed(0)}% during the test: no descent to read)`,
+    };
   }
   let best: { slope: number; at: number } | null = null;
   for (let i = from; i <= minAt; i++) {
@@ -195,8 +210,12 @@ export function suggestRate(rates: readonly number[], raw: readonly (number | nu
   // a rate that trains badly on one of iris, house prices and a small CNN (README.md).
   const picked = steepest !== null ? Math.min(steepest, minimum / 10) : minimum / 10;
   const suggestion = clamp(picked, range);
-  const what = steepest !== null && steepest < minimum / 10 ? 'the steepest descent of the loss' : "the loss minimum's rate / 10";
-  const rule = suggestion !== picked ? `${what} (${formatRate(picked)}), clamped to ${formatRate(range[0])}–${formatRate(range[1])} for ${optimizer}` : what;
+  const what =
+    steepest !== null && steepest < minimum / 10 ? 'the steepest descent of the loss' : "the loss minimum's rate / 10";
+  const rule =
+    suggestion !== picked
+      ? `${what} (${formatRate(picked)}), clamped to ${formatRate(range[0])}–${formatRate(range[1])} for ${optimizer}`
+      : what;
   return { suggestion, steepest, minimum, rule };
 }
 

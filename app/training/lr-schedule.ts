@@ -52,9 +52,15 @@ export function learningRateAt(settings: ScheduleSettings, epoch: number, state:
  * Keras ReduceLROnPlateau: better means below best − minDelta; after `patience` epochs without
  * it the rate is multiplied by factor (not below minLearningRate) and the count starts again.
  */
-export function observeEpoch(settings: ScheduleSettings, epoch: number, value: number | null, state: ScheduleState): ScheduleState {
+export function observeEpoch(
+  settings: ScheduleSettings,
+  epoch: number,
+  value: number | null,
+  state: ScheduleState,
+): ScheduleState {
   const schedule = settings.schedule;
-  if (schedule.type !== 'plateau' || epoch < settings.warmupEpochs || value === null || !Number.isFinite(value)) return state;
+  if (schedule.type !== 'plateau' || epoch < settings.warmupEpochs || value === null || !Number.isFinite(value))
+    return state;
   if (state.best === null || value < state.best - schedule.minDelta) return { ...state, best: value, wait: 0 };
   const wait = state.wait + 1;
   if (wait < schedule.patience) return { ...state, wait };

@@ -122,7 +122,7 @@ export function rocAuc(scores: readonly number[], labels: readonly number[]): nu
   if (positives === 0 || negatives === 0) return null;
   const order = scores.map((s, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     const averageRank = (i + j) / 2 + 1;

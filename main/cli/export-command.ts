@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodedWidth, Preprocessing } from '../../app/dataset/schema';
-import { EXPORT_FORMATS, ExportFormat, exportOptionsProblem, QUANTIZE_MODES, Quantize, type ModelCardContext } from '../../app/engine/export-options';
+import {
+  EXPORT_FORMATS,
+  ExportFormat,
+  exportOptionsProblem,
+  QUANTIZE_MODES,
+  Quantize,
+  type ModelCardContext,
+} from '../../app/engine/export-options';
 import type { ExportResult, PreparedData } from '../../app/engine/protocol';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import { EpochLogs, RunSummary } from '../../app/project/schema';
@@ -39,7 +46,9 @@ async function readJson(file: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new UserError(`${file} is ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'not valid JSON'}.`);
+    throw new UserError(
+      `${file} is ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'not valid JSON'}.`,
+    );
   }
 }
 
@@ -62,16 +71,27 @@ async function projectRun(runDir: string): Promise<RunSource> {
   }
   const data = existsSync(path.join(runDir, 'data', 'prepared.json')) ? await readPreparedData(runDir) : null;
   if (data) refuseSeveralInputsOrHeads(data, 'export supports');
-  return { modelDir: path.join(runDir, 'model'), data, card: cardContextFor(run, source, dataset), label: `run ${run.id}` };
+  return {
+    modelDir: path.join(runDir, 'model'),
+    data,
+    card: cardContextFor(run, source, dataset),
+    label: `run ${run.id}`,
+  };
 }
 
 /** What `layerlab train --out` writes: model.json, weights.bin, preprocessing.json, metrics.json, config.json. */
 async function trainOutFolder(dir: string): Promise<RunSource> {
-  const metrics = existsSync(path.join(dir, 'metrics.json')) ? ((await readJson(path.join(dir, 'metrics.json'))) as Record<string, unknown>) : {};
-  const config = existsSync(path.join(dir, 'config.json')) ? ((await readJson(path.join(dir, 'config.json'))) as Record<string, unknown>) : null;
+  const metrics = existsSync(path.join(dir, 'metrics.json'))
+    ? ((await readJson(path.join(dir, 'metrics.json'))) as Record<string, unknown>)
+    : {};
+  const config = existsSync(path.join(dir, 'config.json'))
+    ? ((await readJson(path.join(dir, 'config.json'))) as Record<string, unknown>)
+    : null;
   const epochs = EpochLogs.array().safeParse(metrics['epochs']);
   const final = (metrics['final'] ?? {}) as Record<string, number | undefined>;
-  const diagnosis = Array.isArray(metrics['diagnosis']) ? (metrics['diagnosis'] as { severity?: unknown; title?: unknown; explanation?: unknown }[]) : [];
+  const diagnosis = Array.isArray(metrics['diagnosis'])
+    ? (metrics['diagnosis'] as { severity?: unknown; title?: unknown; explanation?: unknown }[])
+    : [];
   const regression = metrics['task'] === 'regression';
   const card: ModelCardContext = {
     source: `layerlab train output ${dir}`,
@@ -88,7 +108,11 @@ async function trainOutFolder(dir: string): Promise<RunSource> {
             ...(final['baseline_val_mae'] !== undefined ? { val_mae: final['baseline_val_mae'] } : {}),
           }
         : null,
-    verdicts: diagnosis.map((v) => ({ severity: String(v.severity ?? ''), title: String(v.title ?? ''), explanation: String(v.explanation ?? '') })),
+    verdicts: diagnosis.map((v) => ({
+      severity: String(v.severity ?? ''),
+      title: String(v.title ?? ''),
+      explanation: String(v.explanation ?? ''),
+    })),
     backend: typeof metrics['backend'] === 'string' ? metrics['backend'] : null,
     trainedAt: null,
   };
@@ -111,10 +135,24 @@ async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: str
     throw new UserError(`Cannot read --data ${file}.`);
   }
   const name = path.basename(file);
-  const csv = parseCsv(text, name, dialect ? { delimiter: dialect.delimiter, ...(dialect.quoteChar !== undefined ? { quoteChar: dialect.quoteChar } : {}), ...(dialect.header !== undefined ? { header: dialect.header } : {}), decimalComma: dialect.decimal === ',' } : {});
+  const csv = parseCsv(
+    text,
+    name,
+    dialect
+      ? {
+          delimiter: dialect.delimiter,
+          ...(dialect.quoteChar !== undefined ? { quoteChar: dialect.quoteChar } : {}),
+          ...(dialect.header !== undefined ? { header: dialect.header } : {}),
+          decimalComma: dialect.decimal === ',',
+        }
+      : {},
+  );
   const decimalComma = dialect?.decimal === ',';
   const targetAt = csv.headers.indexOf(preprocessing.target);
-  if (targetAt < 0) throw new UserError(`${name} has no "${preprocessing.target}" column (the model's target); it has ${csv.headers.join(', ')}.`);
+  if (targetAt < 0)
+    throw new UserError(
+      `${name} has no "${preprocessing.target}" column (the model's target); it has ${csv.headers.join(', ')}.`,
+    );
   const labels = preprocessing.labels ?? [];
   const outputWidth = preprocessing.task === 'regression' ? 1 : labels.length === 2 ? 1 : labels.length;
   const records: Record<string, string>[] = [];
@@ -125,7 +163,10 @@ async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: str
     const y = new Array<number>(outputWidth).fill(0);
     if (preprocessing.task === 'regression') {
       const value = parseNumber(decimalComma ? raw.trim().replace(',', '.') : raw);
-      if (value === null) throw new UserError(`${name} line ${csv.lines[r]}, column "${preprocessing.target}": "${raw.trim()}" is not a number.`);
+      if (value === null)
+        throw new UserError(
+          `${name} line ${csv.lines[r]}, column "${preprocessing.target}": "${raw.trim()}" is not a number.`,
+        );
       const s = preprocessing.targetScaling ?? { mean: 0, std: 1 };
       y[0] = (value - s.mean) / s.std;
     } else {
@@ -137,7 +178,8 @@ async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: str
     records.push(Object.fromEntries(csv.headers.map((h, j) => [h, cells[j] ?? ''])));
     ys.push(...y);
   });
-  if (records.length === 0) throw new UserError(`${name} has no rows with a known "${preprocessing.target}" value to check the export on.`);
+  if (records.length === 0)
+    throw new UserError(`${name} has no rows with a known "${preprocessing.target}" value to check the export on.`);
   let x: Float32Array;
   try {
     x = encodeRawRows(preprocessing, rowsInDialect(preprocessing, records));
@@ -148,12 +190,21 @@ async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: str
   await writeFile(path.join(into, 'x_val.f32'), le(x));
   await writeFile(path.join(into, 'y_val.f32'), le(Float32Array.from(ys)));
   // The export reads only the validation split; trainRows just has to be a valid count.
-  return { dir: into, inputWidth: encodedWidth(preprocessing.features), outputWidth, trainRows: records.length, valRows: records.length, preprocessing };
+  return {
+    dir: into,
+    inputWidth: encodedWidth(preprocessing.features),
+    outputWidth,
+    trainRows: records.length,
+    valRows: records.length,
+    preprocessing,
+  };
 }
 
 function summary(result: ExportResult, label: string, rowsName: string): string[] {
   const what = `${result.format}${result.quantize ? ` (${result.quantize} weights)` : result.float16Weights ? ' (float16 weights)' : ''}`;
-  const lines = [`Exported ${label} as ${what} to ${result.outDir}: ${result.files.map((f) => path.basename(f)).join(', ')}.`];
+  const lines = [
+    `Exported ${label} as ${what} to ${result.outDir}: ${result.files.map((f) => path.basename(f)).join(', ')}.`,
+  ];
   const diff = result.maxAbsDiff.toExponential(1);
   lines.push(
     result.tolerance === null
@@ -169,7 +220,9 @@ function summary(result: ExportResult, label: string, rowsName: string): string[
     );
   }
   const { weights, float32Tfjs } = result.sizes;
-  lines.push(`Size: ${weights} bytes of ${result.format === 'tfjs' ? 'weights' : 'model file'} (float32 TF.js weights: ${float32Tfjs} bytes${weights < float32Tfjs ? `, ${((1 - weights / float32Tfjs) * 100).toFixed(0)}% smaller` : ''}).`);
+  lines.push(
+    `Size: ${weights} bytes of ${result.format === 'tfjs' ? 'weights' : 'model file'} (float32 TF.js weights: ${float32Tfjs} bytes${weights < float32Tfjs ? `, ${((1 - weights / float32Tfjs) * 100).toFixed(0)}% smaller` : ''}).`,
+  );
   return lines;
 }
 
@@ -179,32 +232,48 @@ function summary(result: ExportResult, label: string, rowsName: string): string[
  * snippets and model card as the app's Export step.
  */
 export async function exportCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let values: { run?: string; format?: string; quantize?: string; 'float16-weights'?: boolean; out?: string; data?: string };
+  let values: {
+    run?: string;
+    format?: string;
+    quantize?: string;
+    'float16-weights'?: boolean;
+    out?: string;
+    data?: string;
+  };
   try {
     ({ values } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
-  if (!values.run) throw new UsageError('export needs --run RUN_DIR (a project\'s runs/<id> folder or a layerlab train --out folder).');
+  if (!values.run)
+    throw new UsageError("export needs --run RUN_DIR (a project's runs/<id> folder or a layerlab train --out folder).");
   if (!values.out) throw new UsageError('export needs --out DIR.');
   const format = ExportFormat.safeParse(values.format ?? 'tfjs');
-  if (!format.success) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, not "${values.format}".`);
+  if (!format.success)
+    throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, not "${values.format}".`);
   let quantize: Quantize | null = null;
   if (values.quantize !== undefined) {
     const parsed = Quantize.safeParse(values.quantize);
-    if (!parsed.success) throw new UsageError(`--quantize must be one of ${QUANTIZE_MODES.join(', ')}, not "${values.quantize}".`);
+    if (!parsed.success)
+      throw new UsageError(`--quantize must be one of ${QUANTIZE_MODES.join(', ')}, not "${values.quantize}".`);
     quantize = parsed.data;
   }
   const options = { format: format.data, quantize, float16Weights: values['float16-weights'] ?? false };
   const problem = exportOptionsProblem(options);
-  if (problem !== null) throw new UsageError(`Cannot export: ${problem.replace('float16 weights', '--float16-weights').replace(/^quantize/, '--quantize')}`);
+  if (problem !== null)
+    throw new UsageError(
+      `Cannot export: ${problem.replace('float16 weights', '--float16-weights').replace(/^quantize/, '--quantize')}`,
+    );
 
   const runDir = path.resolve(values.run);
   const outDir = path.resolve(values.out);
   let source: RunSource;
   if (existsSync(path.join(runDir, 'run.json'))) source = await projectRun(runDir);
   else if (existsSync(path.join(runDir, 'model.json'))) source = await trainOutFolder(runDir);
-  else throw new UserError(`${runDir} is not a run folder: it has neither run.json (a project's runs/<id>) nor model.json (a layerlab train --out folder).`);
+  else
+    throw new UserError(
+      `${runDir} is not a run folder: it has neither run.json (a project's runs/<id>) nor model.json (a layerlab train --out folder).`,
+    );
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'layerlab-export-'));
   const engine = new EngineClient();
@@ -212,12 +281,18 @@ export async function exportCommand(args: string[], out: (line: string) => void)
     let data = source.data;
     if (values.data !== undefined) {
       const pre = Preprocessing.safeParse(await readJson(path.join(source.modelDir, 'preprocessing.json')));
-      if (!pre.success) throw new UserError(formatZodError(pre.error, `${path.join(source.modelDir, 'preprocessing.json')} is damaged`));
+      if (!pre.success)
+        throw new UserError(
+          formatZodError(pre.error, `${path.join(source.modelDir, 'preprocessing.json')} is damaged`),
+        );
       data = await rowsFromCsv(path.resolve(values.data), pre.data, scratch);
       source.card.dataset ??= { name: path.basename(values.data), rows: data.valRows };
       source.card.comparedOn = `rows of ${path.basename(values.data)}`;
     }
-    if (data === null) throw new UserError(`${runDir} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.`);
+    if (data === null)
+      throw new UserError(
+        `${runDir} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.`,
+      );
     const result = await engine.exportModel({ modelDir: source.modelDir, data, outDir, ...options, card: source.card });
     for (const line of summary(result, source.label, source.card.comparedOn ?? 'validation rows')) out(line);
     return 0;

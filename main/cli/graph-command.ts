@@ -21,13 +21,20 @@ export function weightsFileFor(graphFile: string): string {
 export async function graphCommand(args: string[], out: (line: string) => void): Promise<number> {
   let values: { from?: string; out?: string };
   try {
-    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, out: { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args,
+      options: { from: { type: 'string' }, out: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (!values.from) throw new UsageError('graph needs --from MODEL_FILE (a TF.js model.json, a Keras .h5 or .keras file).');
+  if (!values.from)
+    throw new UsageError('graph needs --from MODEL_FILE (a TF.js model.json, a Keras .h5 or .keras file).');
   if (!values.out) throw new UsageError('graph needs --out GRAPH.json.');
-  if (!values.out.toLowerCase().endsWith('.json')) throw new UsageError(`--out must name a .json file, not "${values.out}".`);
+  if (!values.out.toLowerCase().endsWith('.json'))
+    throw new UsageError(`--out must name a .json file, not "${values.out}".`);
   const from = path.resolve(values.from);
   const outFile = path.resolve(values.out);
   let imported;
@@ -44,8 +51,12 @@ export async function graphCommand(args: string[], out: (line: string) => void):
   await writeJsonAtomic(outFile, graph);
   const analysis = analyzeGraph(graph);
   const frozen = graph.nodes.filter((n) => n.trainable === false).length;
-  out(`Imported ${path.basename(from)}: ${graph.nodes.length} layers, ${analysis.totalParams.toLocaleString('en-US')} parameters${frozen ? `, ${frozen} frozen` : ''}.`);
-  out(`Wrote ${outFile}${imported.weights.size ? ` and ${path.basename(weightsFile)} (weights of ${imported.weights.size} layers)` : ' (the model has no weights)'}.`);
+  out(
+    `Imported ${path.basename(from)}: ${graph.nodes.length} layers, ${analysis.totalParams.toLocaleString('en-US')} parameters${frozen ? `, ${frozen} frozen` : ''}.`,
+  );
+  out(
+    `Wrote ${outFile}${imported.weights.size ? ` and ${path.basename(weightsFile)} (weights of ${imported.weights.size} layers)` : ' (the model has no weights)'}.`,
+  );
   if (!analysis.ok) out(`Note: the graph needs fixing before it trains: ${analysis.issues[0]?.message ?? ''}`);
   return 0;
 }

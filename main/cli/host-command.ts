@@ -25,19 +25,35 @@ export interface HostFlags {
 
 /** Reads `layerlab host`'s flags; a UsageError naming the flag for anything it can't use. */
 export function parseHostFlags(args: string[]): HostFlags {
-  let values: { port?: string; host?: string; workspace?: string; token?: string; reason?: string; 'data-root'?: string[] };
+  let values: {
+    port?: string;
+    host?: string;
+    workspace?: string;
+    token?: string;
+    reason?: string;
+    'data-root'?: string[];
+  };
   try {
     ({ values } = parseArgs({
       args,
-      options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, token: { type: 'string' }, reason: { type: 'string' }, 'data-root': { type: 'string', multiple: true } },
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        workspace: { type: 'string' },
+        token: { type: 'string' },
+        reason: { type: 'string' },
+        'data-root': { type: 'string', multiple: true },
+      },
       strict: true,
     }));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
   const port = values.port === undefined ? 5179 : Number(values.port);
-  if (values.port?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}".`);
-  if (values.host !== undefined && values.host.trim() === '') throw new UsageError('--host needs an address, such as 127.0.0.1.');
+  if (values.port?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number, not "${values.port}".`);
+  if (values.host !== undefined && values.host.trim() === '')
+    throw new UsageError('--host needs an address, such as 127.0.0.1.');
   if (values.token !== undefined) {
     const problem = tokenProblem(values.token);
     if (problem) throw new UsageError(`--token ${problem}.`);
@@ -64,7 +80,11 @@ export function parseHostFlags(args: string[]): HostFlags {
  * What the host prints once listening: the URL to open and, when the server listens on more than
  * this machine's loopback, the real address and a warning saying so.
  */
-export function hostStartLines(host: Pick<RunningHost, 'url' | 'address' | 'port' | 'token'>, workspace: string, dataRoots: readonly string[] = []): string[] {
+export function hostStartLines(
+  host: Pick<RunningHost, 'url' | 'address' | 'port' | 'token'>,
+  workspace: string,
+  dataRoots: readonly string[] = [],
+): string[] {
   const lines = [`Layerlab is running in host mode. Workspace: ${workspace}`];
   if (dataRoots.length > 0) lines.push(`Data folders a browser may name by path: ${dataRoots.join(', ')}`);
   lines.push(`Open ${host.url}`);
@@ -89,11 +109,22 @@ export async function hostCommand(args: string[], out: (line: string) => void): 
   const workspace = path.resolve(values.workspace ?? defaultWorkspace());
   await mkdir(workspace, { recursive: true });
   const staticDir = path.join(ROOT, 'dist', 'renderer');
-  if (!existsSync(path.join(staticDir, 'index.html'))) throw new UsageError('The UI is not built yet: run "npm run build" (npm start does it for you).');
+  if (!existsSync(path.join(staticDir, 'index.html')))
+    throw new UsageError('The UI is not built yet: run "npm run build" (npm start does it for you).');
 
   const services = createServices({ workspace, mode: 'host', dataRoots: values.dataRoots });
-  services.engine.start().catch((error: unknown) => out(`Training engine failed to start: ${error instanceof Error ? error.message : String(error)}`));
-  const options = { dispatch: services.dispatch, bus: services.bus, staticDir, ...(values.host ? { host: values.host } : {}), ...(values.token ? { token: values.token } : {}) };
+  services.engine
+    .start()
+    .catch((error: unknown) =>
+      out(`Training engine failed to start: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  const options = {
+    dispatch: services.dispatch,
+    bus: services.bus,
+    staticDir,
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.token ? { token: values.token } : {}),
+  };
   const host = await startHost({ ...options, port }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
     // The usual port is taken (another Layerlab, say): any free one will do unless one was asked for.

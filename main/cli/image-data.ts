@@ -1,6 +1,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Augmentation, ImageImportOptions, type ImageDatasetMeta, type ImageImportProgress } from '../../app/dataset/images';
+import {
+  Augmentation,
+  ImageImportOptions,
+  type ImageDatasetMeta,
+  type ImageImportProgress,
+} from '../../app/dataset/images';
 import { importImages } from '../data/images/import-images';
 import { UsageError } from './cli-error';
 
@@ -18,7 +23,19 @@ type ImageFlagValues = Partial<Record<keyof typeof IMAGE_FLAGS, string>> & Recor
  * Flags that shape how a table is read, split or windowed: meaningless for images, so giving one
  * with an image folder is a usage mistake rather than something silently ignored.
  */
-const TABLE_ONLY_FLAGS = ['time-column', 'lookback', 'horizon', 'differencing', 'delimiter', 'quote', 'header', 'no-header', 'encoding', 'decimal-comma', 'no-decimal-comma'];
+const TABLE_ONLY_FLAGS = [
+  'time-column',
+  'lookback',
+  'horizon',
+  'differencing',
+  'delimiter',
+  'quote',
+  'header',
+  'no-header',
+  'encoding',
+  'decimal-comma',
+  'no-decimal-comma',
+];
 /** Images are always split stratified by class, seeded (--validation-split, --seed); no test split yet. */
 const SPLIT_FLAGS = ['split', 'test-split', 'split-column', 'evaluate-test'];
 
@@ -45,14 +62,20 @@ export async function isImageDataPath(file: string): Promise<boolean> {
 /** --augment flip,rotation=0.1,...: each name alone takes its usual strength. */
 function augmentationFrom(value: string): Partial<Augmentation> {
   const out: Partial<Augmentation> = {};
-  for (const item of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const item of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const [name, strength, extra] = item.split('=').map((s) => s.trim());
     if (!AUGMENTATIONS.includes(name as keyof Augmentation) || extra !== undefined) {
-      throw new UsageError(`--augment: "${item}" is not one of ${AUGMENTATIONS.join(', ')} (each optionally =STRENGTH, e.g. rotation=0.1).`);
+      throw new UsageError(
+        `--augment: "${item}" is not one of ${AUGMENTATIONS.join(', ')} (each optionally =STRENGTH, e.g. rotation=0.1).`,
+      );
     }
     const key = name as keyof Augmentation;
     const n = strength === undefined ? DEFAULT_STRENGTH[key] : Number(strength);
-    if (strength !== undefined && (strength === '' || !Number.isFinite(n))) throw new UsageError(`--augment: the strength of ${key} must be a number, not "${strength}".`);
+    if (strength !== undefined && (strength === '' || !Number.isFinite(n)))
+      throw new UsageError(`--augment: the strength of ${key} must be a number, not "${strength}".`);
     out[key] = n;
   }
   const parsed = Augmentation.partial().safeParse(out);
@@ -67,13 +90,17 @@ function augmentationFrom(value: string): Partial<Augmentation> {
 export function imageOptionsFrom(values: ImageFlagValues, dataFile: string, isImages: boolean): ImageCliOptions | null {
   if (!isImages) {
     const stray = (Object.keys(IMAGE_FLAGS) as (keyof typeof IMAGE_FLAGS)[]).find((f) => values[f] !== undefined);
-    if (stray) throw new UsageError(`--${stray} applies to an image folder or .zip; ${shown(dataFile)} is read as a table.`);
+    if (stray)
+      throw new UsageError(`--${stray} applies to an image folder or .zip; ${shown(dataFile)} is read as a table.`);
     return null;
   }
   const tableFlag = TABLE_ONLY_FLAGS.find((f) => values[f] !== undefined);
   if (tableFlag) throw new UsageError(`--${tableFlag} applies to a CSV file; ${shown(dataFile)} is an image folder.`);
   const splitFlag = SPLIT_FLAGS.find((f) => values[f] !== undefined);
-  if (splitFlag) throw new UsageError(`--${splitFlag} is not available for an image folder: its images are split by class, stratified and seeded (--validation-split, --seed), with no test split.`);
+  if (splitFlag)
+    throw new UsageError(
+      `--${splitFlag} is not available for an image folder: its images are split by class, stratified and seeded (--validation-split, --seed), with no test split.`,
+    );
   const options: Record<string, unknown> = {};
   const size = values['image-size'];
   if (size !== undefined) {
@@ -103,7 +130,9 @@ function progressLine(name: string): (p: ImageImportProgress) => void {
     const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
     if (percent === shown) return;
     shown = percent;
-    process.stderr.write(`\rDecoding ${name}: ${percent}% (${done.toLocaleString('en')} of ${total.toLocaleString('en')} files)${percent === 100 ? '\n' : ''}`);
+    process.stderr.write(
+      `\rDecoding ${name}: ${percent}% (${done.toLocaleString('en')} of ${total.toLocaleString('en')} files)${percent === 100 ? '\n' : ''}`,
+    );
   };
 }
 
@@ -111,9 +140,21 @@ function progressLine(name: string): (p: ImageImportProgress) => void {
 const LISTED = 20;
 
 /** Import the image folder or zip into the workspace's datasets, saying what was kept and skipped. */
-export async function importImageData(file: string, datasetsDir: string, options: ImageCliOptions, out: (line: string) => void): Promise<ImageDatasetMeta> {
-  const meta = await importImages({ path: file, datasetsDir, options: options.import, onProgress: progressLine(shown(file)) });
-  out(`Imported ${meta.count} images of ${meta.width}×${meta.height} ${meta.color} (${meta.fit}) in ${meta.classes.length} classes: ${meta.classes.map((c) => `${c.name} ${c.count}`).join(', ')}.`);
+export async function importImageData(
+  file: string,
+  datasetsDir: string,
+  options: ImageCliOptions,
+  out: (line: string) => void,
+): Promise<ImageDatasetMeta> {
+  const meta = await importImages({
+    path: file,
+    datasetsDir,
+    options: options.import,
+    onProgress: progressLine(shown(file)),
+  });
+  out(
+    `Imported ${meta.count} images of ${meta.width}×${meta.height} ${meta.color} (${meta.fit}) in ${meta.classes.length} classes: ${meta.classes.map((c) => `${c.name} ${c.count}`).join(', ')}.`,
+  );
   if (meta.chosen) out(`Image ${meta.chosen} (--image-size and --color override).`);
   if (meta.skippedCount > 0) {
     out(`Skipped ${meta.skippedCount} ${meta.skippedCount === 1 ? 'file' : 'files'}:`);

@@ -21,23 +21,36 @@ export function csvOptionsFrom(values: Partial<Record<keyof typeof CSV_FLAGS, st
   const options: CsvOptions = {};
   if (typeof values.delimiter === 'string') {
     const delimiter = DELIMITER_NAMES[values.delimiter] ?? CsvDelimiter.safeParse(values.delimiter).data;
-    if (!delimiter) throw new UsageError(`--delimiter must be one of , ; | tab (or comma, semicolon, pipe), not "${values.delimiter}".`);
+    if (!delimiter)
+      throw new UsageError(
+        `--delimiter must be one of , ; | tab (or comma, semicolon, pipe), not "${values.delimiter}".`,
+      );
     options.delimiter = delimiter;
   }
   if (typeof values.quote === 'string') {
     const quote = values.quote === 'none' ? '' : values.quote;
-    if (quote !== '"' && quote !== "'" && quote !== '') throw new UsageError(`--quote must be " or ' or none, not "${values.quote}".`);
+    if (quote !== '"' && quote !== "'" && quote !== '')
+      throw new UsageError(`--quote must be " or ' or none, not "${values.quote}".`);
     options.quoteChar = quote;
   }
   if (values.header && values['no-header']) throw new UsageError('Give --header or --no-header, not both.');
   if (values.header) options.header = true;
   if (values['no-header']) options.header = false;
   if (typeof values.encoding === 'string') {
-    const encoding = CsvEncoding.safeParse(values.encoding.toLowerCase().replace(/^(latin-?1|iso-8859-1|cp1252)$/, 'windows-1252').replace(/^utf8$/, 'utf-8'));
-    if (!encoding.success) throw new UsageError(`--encoding must be one of ${CsvEncoding.options.join(', ')} (or latin1), not "${values.encoding}".`);
+    const encoding = CsvEncoding.safeParse(
+      values.encoding
+        .toLowerCase()
+        .replace(/^(latin-?1|iso-8859-1|cp1252)$/, 'windows-1252')
+        .replace(/^utf8$/, 'utf-8'),
+    );
+    if (!encoding.success)
+      throw new UsageError(
+        `--encoding must be one of ${CsvEncoding.options.join(', ')} (or latin1), not "${values.encoding}".`,
+      );
     options.encoding = encoding.data;
   }
-  if (values['decimal-comma'] && values['no-decimal-comma']) throw new UsageError('Give --decimal-comma or --no-decimal-comma, not both.');
+  if (values['decimal-comma'] && values['no-decimal-comma'])
+    throw new UsageError('Give --decimal-comma or --no-decimal-comma, not both.');
   if (values['decimal-comma']) options.decimalComma = true;
   if (values['no-decimal-comma']) options.decimalComma = false;
   return options;
@@ -51,7 +64,9 @@ export function progressLine(fileName: string): (p: ImportProgress) => void {
     const percent = totalBytes > 0 ? Math.floor((100 * bytesRead) / totalBytes) : 100;
     if (percent === shown) return;
     shown = percent;
-    process.stderr.write(`\rReading ${fileName}: ${percent}% (${rows.toLocaleString('en')} rows)${percent === 100 ? '\n' : ''}`);
+    process.stderr.write(
+      `\rReading ${fileName}: ${percent}% (${rows.toLocaleString('en')} rows)${percent === 100 ? '\n' : ''}`,
+    );
   };
 }
 
@@ -60,7 +75,9 @@ export function progressLine(fileName: string): (p: ImportProgress) => void {
  * JSON: the dialect, the row count and every column's profile.
  */
 export async function inspectCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof CSV_FLAGS; allowPositionals: true; strict: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof CSV_FLAGS; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args, options: CSV_FLAGS, allowPositionals: true, strict: true });
   } catch (error) {

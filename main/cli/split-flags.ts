@@ -25,22 +25,34 @@ interface SplitFlagValues {
 export function splitSpecFrom(values: SplitFlagValues, seed: number): SplitSpec | undefined {
   const { split, 'split-column': column } = values;
   const share = values['test-split'];
-  if (values['evaluate-test'] && share === undefined) throw new UsageError('--evaluate-test needs --test-split SHARE (the rows held out to evaluate on).');
+  if (values['evaluate-test'] && share === undefined)
+    throw new UsageError('--evaluate-test needs --test-split SHARE (the rows held out to evaluate on).');
   if (split === undefined && share === undefined) {
     if (column !== undefined) throw new UsageError('--split-column needs --split time.');
     return undefined;
   }
   const method = SplitMethod.safeParse(split ?? 'random');
-  if (!method.success) throw new UsageError(`--split must be one of ${SplitMethod.options.join(', ')}, not "${split}".`);
-  if (method.data === 'time' && column === undefined) throw new UsageError('--split time needs --split-column COLUMN (a date or numeric column that orders the rows).');
-  if (method.data !== 'time' && column !== undefined) throw new UsageError(`--split-column applies to --split time only, not ${method.data}.`);
+  if (!method.success)
+    throw new UsageError(`--split must be one of ${SplitMethod.options.join(', ')}, not "${split}".`);
+  if (method.data === 'time' && column === undefined)
+    throw new UsageError('--split time needs --split-column COLUMN (a date or numeric column that orders the rows).');
+  if (method.data !== 'time' && column !== undefined)
+    throw new UsageError(`--split-column applies to --split time only, not ${method.data}.`);
   const testShare = share === undefined ? 0 : Number(share);
-  if (share !== undefined && (share.trim() === '' || !Number.isFinite(testShare))) throw new UsageError(`--test-split must be a number, not "${share}".`);
+  if (share !== undefined && (share.trim() === '' || !Number.isFinite(testShare)))
+    throw new UsageError(`--test-split must be a number, not "${share}".`);
   if (values['evaluate-test'] && testShare <= 0) throw new UsageError('--evaluate-test needs a --test-split above 0.');
-  const parsed = SplitSpec.safeParse({ method: method.data, testShare, seed, ...(column !== undefined ? { column } : {}) });
+  const parsed = SplitSpec.safeParse({
+    method: method.data,
+    testShare,
+    seed,
+    ...(column !== undefined ? { column } : {}),
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${issue?.path[0] === 'testShare' ? '--test-split' : '--seed'}: ${issue?.message ?? 'invalid'}.`);
+    throw new UsageError(
+      `${issue?.path[0] === 'testShare' ? '--test-split' : '--seed'}: ${issue?.message ?? 'invalid'}.`,
+    );
   }
   return parsed.data;
 }

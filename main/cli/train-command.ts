@@ -6,19 +6,41 @@ import { suggestTask, taskShape, type TaskShape } from '../../app/dataset/task';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
 import { DEFAULT_WINDOW_SPEC, Differencing, WindowSpec, type ForecastReport } from '../../app/dataset/windows';
 import { analyzeGraph } from '../../app/graph/analyze';
-import { bindGraphToData, bindingSizeIssues, fitGraphToBinding, usesColumnBinding, type GraphBinding } from '../../app/graph/data-binding';
+import {
+  bindGraphToData,
+  bindingSizeIssues,
+  fitGraphToBinding,
+  usesColumnBinding,
+  type GraphBinding,
+} from '../../app/graph/data-binding';
 import { resolveHeadsConfig } from '../../app/engine/heads';
 import { headBaselines } from '../services/baseline';
 import { ModelGraph } from '../../app/graph/schema';
 import { readWeightsFile } from '../engine/import/weights-file';
 import { nodesWithStaleWeights } from '../engine/import/weights-fit';
-import { defaultTemplate, fitGraphToData, templateGraph, TEMPLATES, type TemplateName } from '../../app/graph/templates';
+import {
+  defaultTemplate,
+  fitGraphToData,
+  templateGraph,
+  TEMPLATES,
+  type TemplateName,
+} from '../../app/graph/templates';
 import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import { describeKept, keptEpoch, type KeptEpoch } from '../../app/project/kept-epoch';
 import { withPlaceholderSizes } from '../../app/training/auto-settings';
-import { DEFAULT_TRAIN_CONFIG, LOSSES, METRICS, MONITORS, resolveTrainConfig, TrainConfig, TrainConfigError, type LrSchedule, type MetricName } from '../../app/training/config';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  LOSSES,
+  METRICS,
+  MONITORS,
+  resolveTrainConfig,
+  TrainConfig,
+  TrainConfigError,
+  type LrSchedule,
+  type MetricName,
+} from '../../app/training/config';
 import { importCsvFile, writeJsonAtomic } from '../data';
 import { cardContextFor } from '../services/export-run';
 import { readPreparedData } from '../services/runs';
@@ -72,7 +94,6 @@ const FLAGS = {
   ...IMAGE_FLAGS,
 } as const;
 
-
 function numberFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -107,7 +128,10 @@ const FLAG_OF: Record<string, string> = {
   classWeights: '--class-weights',
   clipNorm: '--clip-norm',
 };
-const flagOf = (field: string) => FLAG_OF[field] ?? FLAG_OF[field.replace(/\.\d+$/, '')] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const flagOf = (field: string) =>
+  FLAG_OF[field] ??
+  FLAG_OF[field.replace(/\.\d+$/, '')] ??
+  `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 const SCHEDULE_FLAGS = ['lr-step-every', 'lr-factor', 'lr-decay-rate', 'lr-min', 'lr-patience'] as const;
 type ScheduleFlag = (typeof SCHEDULE_FLAGS)[number];
@@ -126,10 +150,14 @@ function scheduleFrom(values: FlagValues): LrSchedule | undefined {
     if (stray) throw new UsageError(`--${stray} needs --lr-schedule.`);
     return undefined;
   }
-  if (!Object.hasOwn(SCHEDULE_PARAMS, type)) throw new UsageError(`--lr-schedule must be one of ${Object.keys(SCHEDULE_PARAMS).join(', ')}, not "${type}".`);
+  if (!Object.hasOwn(SCHEDULE_PARAMS, type))
+    throw new UsageError(`--lr-schedule must be one of ${Object.keys(SCHEDULE_PARAMS).join(', ')}, not "${type}".`);
   const kind = type as keyof typeof SCHEDULE_PARAMS;
   const stray = SCHEDULE_FLAGS.find((f) => values[f] !== undefined && !SCHEDULE_PARAMS[kind].includes(f));
-  if (stray) throw new UsageError(`--${stray} does not apply to --lr-schedule ${kind} (it takes ${SCHEDULE_PARAMS[kind].map((f) => `--${f}`).join(', ')}).`);
+  if (stray)
+    throw new UsageError(
+      `--${stray} does not apply to --lr-schedule ${kind} (it takes ${SCHEDULE_PARAMS[kind].map((f) => `--${f}`).join(', ')}).`,
+    );
   const num = (flag: ScheduleFlag, fallback: number) => numberFlag(flag, values[flag], fallback);
   switch (kind) {
     case 'step':
@@ -139,13 +167,23 @@ function scheduleFrom(values: FlagValues): LrSchedule | undefined {
     case 'cosine':
       return { type: 'cosine', minLearningRate: num('lr-min', 0) };
     case 'plateau':
-      return { type: 'plateau', factor: num('lr-factor', 0.1), patience: num('lr-patience', 10), minDelta: 0, minLearningRate: num('lr-min', 0) };
+      return {
+        type: 'plateau',
+        factor: num('lr-factor', 0.1),
+        patience: num('lr-patience', 10),
+        minDelta: 0,
+        minLearningRate: num('lr-min', 0),
+      };
   }
 }
 
 function listFlag<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const item of items) if (!allowed.includes(item as T)) throw new UsageError(`--${name}: "${item}" is not one of ${allowed.join(', ')}.`);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const item of items)
+    if (!allowed.includes(item as T)) throw new UsageError(`--${name}: "${item}" is not one of ${allowed.join(', ')}.`);
   return items as T[];
 }
 
@@ -153,7 +191,10 @@ function classWeightsFlag(value: string): 'balanced' | number[] {
   if (value === 'balanced') return 'balanced';
   return value.split(',').map((w) => {
     const n = Number(w);
-    if (w.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--class-weights must be "balanced" or numbers separated by commas (one per class, in label order), not "${value}".`);
+    if (w.trim() === '' || !Number.isFinite(n))
+      throw new UsageError(
+        `--class-weights must be "balanced" or numbers separated by commas (one per class, in label order), not "${value}".`,
+      );
     return n;
   });
 }
@@ -162,21 +203,42 @@ function classWeightsFlag(value: string): 'balanced' | number[] {
 function configInputFrom(values: FlagValues): Record<string, unknown> {
   const patience = values['early-stopping-patience'];
   if (values['no-early-stopping']) {
-    const stray = (['early-stopping-patience', 'early-stopping-min-delta', 'early-stopping-monitor', 'restore-best', 'no-restore-best'] as const).find((f) => values[f] !== undefined);
+    const stray = (
+      [
+        'early-stopping-patience',
+        'early-stopping-min-delta',
+        'early-stopping-monitor',
+        'restore-best',
+        'no-restore-best',
+      ] as const
+    ).find((f) => values[f] !== undefined);
     if (stray) throw new UsageError(`--${stray} and --no-early-stopping contradict each other.`);
   } else if (patience === undefined) {
-    const stray = (['early-stopping-min-delta', 'early-stopping-monitor', 'restore-best', 'no-restore-best'] as const).find((f) => values[f] !== undefined);
-    if (stray) throw new UsageError(`--${stray} needs --early-stopping-patience N (without it, early stopping is chosen for the data: val_loss, best weights restored).`);
+    const stray = (
+      ['early-stopping-min-delta', 'early-stopping-monitor', 'restore-best', 'no-restore-best'] as const
+    ).find((f) => values[f] !== undefined);
+    if (stray)
+      throw new UsageError(
+        `--${stray} needs --early-stopping-patience N (without it, early stopping is chosen for the data: val_loss, best weights restored).`,
+      );
   }
-  if (values['restore-best'] && values['no-restore-best']) throw new UsageError('--restore-best and --no-restore-best contradict each other.');
+  if (values['restore-best'] && values['no-restore-best'])
+    throw new UsageError('--restore-best and --no-restore-best contradict each other.');
   const monitor = values['early-stopping-monitor'];
-  if (monitor !== undefined && !(MONITORS as readonly string[]).includes(monitor)) throw new UsageError(`--early-stopping-monitor must be one of ${MONITORS.join(', ')}, not "${monitor}".`);
-  if (values.loss !== undefined && !(LOSSES as readonly string[]).includes(values.loss)) throw new UsageError(`--loss must be one of ${LOSSES.join(', ')}, not "${values.loss}".`);
+  if (monitor !== undefined && !(MONITORS as readonly string[]).includes(monitor))
+    throw new UsageError(`--early-stopping-monitor must be one of ${MONITORS.join(', ')}, not "${monitor}".`);
+  if (values.loss !== undefined && !(LOSSES as readonly string[]).includes(values.loss))
+    throw new UsageError(`--loss must be one of ${LOSSES.join(', ')}, not "${values.loss}".`);
   const input: Record<string, unknown> = {
     epochs: autoOrNumber('epochs', values.epochs, DEFAULT_TRAIN_CONFIG.epochs),
     batchSize: autoOrNumber('batch-size', values['batch-size'], DEFAULT_TRAIN_CONFIG.batchSize),
     optimizer: values.optimizer ?? DEFAULT_TRAIN_CONFIG.optimizer,
-    learningRate: values['learning-rate'] === undefined ? DEFAULT_TRAIN_CONFIG.learningRate : values['learning-rate'].trim() === 'auto' ? 'auto' : numberFlag('learning-rate', values['learning-rate'], 0),
+    learningRate:
+      values['learning-rate'] === undefined
+        ? DEFAULT_TRAIN_CONFIG.learningRate
+        : values['learning-rate'].trim() === 'auto'
+          ? 'auto'
+          : numberFlag('learning-rate', values['learning-rate'], 0),
     validationSplit: numberFlag('validation-split', values['validation-split'], DEFAULT_TRAIN_CONFIG.validationSplit),
     seed: numberFlag('seed', values.seed, DEFAULT_TRAIN_CONFIG.seed),
   };
@@ -195,13 +257,15 @@ function configInputFrom(values: FlagValues): Record<string, unknown> {
   if (values['no-early-stopping']) input['earlyStopping'] = null;
   const schedule = scheduleFrom(values);
   if (schedule) input['lrSchedule'] = schedule;
-  if (values['warmup-epochs'] !== undefined) input['warmupEpochs'] = numberFlag('warmup-epochs', values['warmup-epochs'], 0);
+  if (values['warmup-epochs'] !== undefined)
+    input['warmupEpochs'] = numberFlag('warmup-epochs', values['warmup-epochs'], 0);
   if (values['class-weights'] !== undefined) input['classWeights'] = classWeightsFlag(values['class-weights']);
   if (values['clip-norm'] !== undefined) input['clipNorm'] = numberFlag('clip-norm', values['clip-norm'], 0);
   return input;
 }
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '   -   ' : v.toPrecision(4).padStart(7));
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined ? '   -   ' : v.toPrecision(4).padStart(7);
 
 export function formatEpoch(logs: EpochLogs, epochs: number): string {
   const record = logs as Record<string, number | null | undefined>;
@@ -209,7 +273,9 @@ export function formatEpoch(logs: EpochLogs, epochs: number): string {
   // Several heads: each head's loss and metrics under its Output's name ("out_price_mae").
   const known = new Set<string>(['epoch', 'loss', 'val_loss', 'lr', ...METRICS, ...METRICS.map((m) => `val_${m}`)]);
   const perHead = Object.keys(record).filter((k) => !known.has(k) && !k.startsWith('val_'));
-  const metrics = [...shown, ...perHead].map((m) => `  ${m} ${fmt(record[m])}  val_${m} ${fmt(record[`val_${m}`])}`).join('');
+  const metrics = [...shown, ...perHead]
+    .map((m) => `  ${m} ${fmt(record[m])}  val_${m} ${fmt(record[`val_${m}`])}`)
+    .join('');
   const lr = logs.lr !== undefined && logs.lr !== null ? `  lr ${logs.lr.toPrecision(3)}` : '';
   return `epoch ${String(logs.epoch + 1).padStart(String(epochs).length)}/${epochs}  loss ${fmt(logs.loss)}  val_loss ${fmt(logs.val_loss)}${metrics}${lr}`;
 }
@@ -218,7 +284,11 @@ export function formatEpoch(logs: EpochLogs, epochs: number): string {
  * `layerlab train`: the same services the app uses (import, prepare, engine process, export
  * with its parity check), on a throwaway workspace, writing only the results to --out.
  */
-export async function trainCommand(args: string[], out: (line: string) => void, mode: 'train' | 'lr-find' = 'train'): Promise<number> {
+export async function trainCommand(
+  args: string[],
+  out: (line: string) => void,
+  mode: 'train' | 'lr-find' = 'train',
+): Promise<number> {
   let values: FlagValues;
   try {
     ({ values } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }));
@@ -228,13 +298,18 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
   if (!values.data) throw new UsageError('--data FILE.csv is required.');
   // A folder whose subfolders are the classes (or a .zip of one) trains an image classifier.
   const imageOptions = imageOptionsFrom(values, values.data, await isImageDataPath(path.resolve(values.data)));
-  if (imageOptions && values.target) throw new UsageError(`--target does not apply to an image folder: each subfolder of ${path.basename(values.data)} is a class.`);
-  if (imageOptions && values.task !== undefined && values.task !== 'classification') throw new UsageError(`--task: an image folder is classified by its subfolders; ${values.task} does not apply.`);
+  if (imageOptions && values.target)
+    throw new UsageError(
+      `--target does not apply to an image folder: each subfolder of ${path.basename(values.data)} is a class.`,
+    );
+  if (imageOptions && values.task !== undefined && values.task !== 'classification')
+    throw new UsageError(`--task: an image folder is classified by its subfolders; ${values.task} does not apply.`);
   // lr-find: the same setup, then the LR range test alone (lr-find-command.ts); nothing is written.
   if (!values.out && mode === 'train') throw new UsageError('--out DIR is required.');
   if (values.graph && values.template) throw new UsageError('Give --graph or --template, not both.');
   const template = values.template as TemplateName | undefined;
-  if (template !== undefined && !TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}, not "${values.template}".`);
+  if (template !== undefined && !TEMPLATES.includes(template))
+    throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}, not "${values.template}".`);
   let task: Task | undefined;
   if (values.task !== undefined) {
     const parsed = Task.safeParse(values.task);
@@ -246,7 +321,9 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
   if (!config.success) {
     const issue = config.error.issues[0]!;
     const field = issue.path.join('.');
-    throw new UsageError(`${flagOf(field)}: ${issue.message}${issue.code === 'invalid_value' && field === 'optimizer' ? ` (got "${values.optimizer}")` : ''}.`);
+    throw new UsageError(
+      `${flagOf(field)}: ${issue.message}${issue.code === 'invalid_value' && field === 'optimizer' ? ` (got "${values.optimizer}")` : ''}.`,
+    );
   }
   // Usage errors before any work; the split is seeded with --seed like the rest of the run.
   const splitSpec = splitSpecFrom(values, config.data.seed);
@@ -256,11 +333,20 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
   const userGraph = values.graph ? await readGraphFile(path.resolve(values.graph)) : null;
   // A graph whose every head names its target needs no --target: the first head's is the task's.
   const outputs = userGraph?.nodes.filter((n) => n.type === 'Output') ?? [];
-  const headTargets = outputs.length > 0 && outputs.every((n) => n.type === 'Output' && n.config.target !== undefined) ? outputs.map((n) => (n.type === 'Output' ? n.config.target! : '')) : null;
+  const headTargets =
+    outputs.length > 0 && outputs.every((n) => n.type === 'Output' && n.config.target !== undefined)
+      ? outputs.map((n) => (n.type === 'Output' ? n.config.target! : ''))
+      : null;
   const target = values.target ?? (imageOptions ? undefined : headTargets?.[0]);
-  if (!target && !imageOptions) throw new UsageError(`--target COLUMN is required${userGraph ? ' (or give every Output of the graph a target)' : ''}.`);
+  if (!target && !imageOptions)
+    throw new UsageError(
+      `--target COLUMN is required${userGraph ? ' (or give every Output of the graph a target)' : ''}.`,
+    );
   // An imported graph names its weights file, relative to the graph file.
-  const initialWeights = values.graph && userGraph?.weights ? path.resolve(path.dirname(path.resolve(values.graph)), userGraph.weights) : undefined;
+  const initialWeights =
+    values.graph && userGraph?.weights
+      ? path.resolve(path.dirname(path.resolve(values.graph)), userGraph.weights)
+      : undefined;
 
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-cli-'));
   const services = createServices({ workspace, mode: 'host' });
@@ -274,8 +360,17 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
   process.on('SIGINT', stopOnSignal);
   try {
     const project = await services.projects.create('cli');
-    const images = imageOptions ? await importImageData(dataFile, services.projects.datasetsDir(project.id), imageOptions, out) : null;
-    const meta = images ? null : await importCsvFile({ path: dataFile, datasetsDir: services.projects.datasetsDir(project.id), options: csvOptions, onProgress: progressLine(path.basename(dataFile)) });
+    const images = imageOptions
+      ? await importImageData(dataFile, services.projects.datasetsDir(project.id), imageOptions, out)
+      : null;
+    const meta = images
+      ? null
+      : await importCsvFile({
+          path: dataFile,
+          datasetsDir: services.projects.datasetsDir(project.id),
+          options: csvOptions,
+          onProgress: progressLine(path.basename(dataFile)),
+        });
     await services.projects.save(project.id, { datasetId: (images ?? meta)!.id });
     let taskSpec: TaskSpec;
     let shape: TaskShape;
@@ -284,42 +379,78 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
       shape = imageTaskShape(images);
     } else {
       const column = meta!.columns.find((c) => c.name === target);
-      if (!column) throw new UserError(`${path.basename(dataFile)} has no column "${target}". Columns: ${meta!.columns.map((c) => c.name).join(', ')}.`);
+      if (!column)
+        throw new UserError(
+          `${path.basename(dataFile)} has no column "${target}". Columns: ${meta!.columns.map((c) => c.name).join(', ')}.`,
+        );
       // A forecast is a regression; windowInputColumns names the problem if the columns cannot make one.
-      taskSpec = { target: column.name, task: task ?? (windowSpec ? 'regression' : suggestTask(column)), ...(windowSpec ? { timeSeries: windowSpec } : {}), ...(splitSpec ? { split: splitSpec } : {}) };
+      taskSpec = {
+        target: column.name,
+        task: task ?? (windowSpec ? 'regression' : suggestTask(column)),
+        ...(windowSpec ? { timeSeries: windowSpec } : {}),
+        ...(splitSpec ? { split: splitSpec } : {}),
+      };
       shape = taskShape(meta!, taskSpec);
     }
     // Several Inputs or heads (or columns chosen on them): each node's columns and target come from the graph.
     let binding: GraphBinding | null = null;
     if (userGraph && usesColumnBinding(userGraph)) {
-      if (!meta || taskSpec.timeSeries) throw new UserError(`${path.basename(values.graph!)} has several Inputs or heads, or columns chosen on them; that works with table datasets only so far, not ${meta ? 'time-series windows' : 'image folders'}.`);
+      if (!meta || taskSpec.timeSeries)
+        throw new UserError(
+          `${path.basename(values.graph!)} has several Inputs or heads, or columns chosen on them; that works with table datasets only so far, not ${meta ? 'time-series windows' : 'image folders'}.`,
+        );
       binding = bindGraphToData(userGraph, meta, taskSpec);
       const issue = binding.issues[0];
-      if (issue) throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${issue.message}`);
+      if (issue)
+        throw new UserError(
+          `${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${issue.message}`,
+        );
     }
     try {
       // 'auto' sizes are chosen from the training rows when the run starts; stand-ins let the rest be checked now.
       const sized = withPlaceholderSizes(config.data);
-      if (binding) resolveHeadsConfig(sized, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })));
-      else resolveTrainConfig(sized, { task: taskSpec.task, classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+      if (binding)
+        resolveHeadsConfig(
+          sized,
+          binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })),
+        );
+      else
+        resolveTrainConfig(sized, {
+          task: taskSpec.task,
+          classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2),
+        });
     } catch (error) {
-      if (error instanceof TrainConfigError) throw new UsageError(`${flagOf(error.field)}: ${error.message.replace(/^[\w.]+: /, '')}`);
+      if (error instanceof TrainConfigError)
+        throw new UsageError(`${flagOf(error.field)}: ${error.message.replace(/^[\w.]+: /, '')}`);
       throw error;
     }
     // Without --template, the template made for this kind of data (a table: mlp); one that cannot fit says why.
     const input = shape.inputShape ?? shape.inputWidth;
-    const graph = binding && userGraph ? fitGraphToBinding(userGraph, binding) : userGraph ? fitGraphToData(userGraph, input, shape.head) : templateGraph(template ?? defaultTemplate(input), input, shape.head);
+    const graph =
+      binding && userGraph
+        ? fitGraphToBinding(userGraph, binding)
+        : userGraph
+          ? fitGraphToData(userGraph, input, shape.head)
+          : templateGraph(template ?? defaultTemplate(input), input, shape.head);
     const sizeIssue = binding ? bindingSizeIssues(graph, binding)[0] : undefined;
-    if (sizeIssue) throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${sizeIssue.message}`);
-    if (mode === 'train') await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      throw new UserError(`Cannot create the output folder ${outDir}: ${error.code === 'EACCES' ? 'permission denied' : (error.code ?? error.message)}.`);
-    });
+    if (sizeIssue)
+      throw new UserError(
+        `${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${sizeIssue.message}`,
+      );
+    if (mode === 'train')
+      await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new UserError(
+          `Cannot create the output folder ${outDir}: ${error.code === 'EACCES' ? 'permission denied' : (error.code ?? error.message)}.`,
+        );
+      });
 
     const backend = await services.engine.start();
     const what = binding
       ? `${binding.inputs.map((i) => `Input "${i.node}" (${i.columns.length} columns, ${i.width} values)`).join(', ')} → ${binding.heads.map((h) => `${h.task} of "${h.target}"${h.labels ? ` (${h.labels.length} classes)` : ''}`).join(', ')}`
       : `${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs`;
-    out(`Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backend.name}.`);
+    out(
+      `Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backend.name}.`,
+    );
     let recoveriesSeen = 0;
     // The epochs the run plans (chosen from the data when 'auto'), known once it has started.
     let plannedEpochs = typeof config.data.epochs === 'number' ? config.data.epochs : 0;
@@ -331,7 +462,10 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
         if (found && !lrPrinted) out(learningRateLine(found));
         lrPrinted ||= found !== undefined;
         const recoveries = (payload as { run: RunSummary }).run.recoveries ?? [];
-        for (const r of recoveries.slice(recoveriesSeen)) out(`The engine stopped unexpectedly (${r.reason.replace(/^The training engine stopped unexpectedly \(([^)]*)\).*$/s, '$1')}); a fresh engine resumes from epoch ${r.fromEpoch + 1}.`);
+        for (const r of recoveries.slice(recoveriesSeen))
+          out(
+            `The engine stopped unexpectedly (${r.reason.replace(/^The training engine stopped unexpectedly \(([^)]*)\).*$/s, '$1')}); a fresh engine resumes from epoch ${r.fromEpoch + 1}.`,
+          );
         recoveriesSeen = recoveries.length;
       }
     });
@@ -341,10 +475,20 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
       });
       const stale = nodesWithStaleWeights(analyzeGraph(graph), weights);
       const frozen = graph.nodes.filter((n) => n.trainable === false).length;
-      out(`Starting from the imported weights of ${weights.size - stale.length} layers${frozen ? `; ${frozen} frozen layers stay as they are` : ''}.`);
+      out(
+        `Starting from the imported weights of ${weights.size - stale.length} layers${frozen ? `; ${frozen} frozen layers stay as they are` : ''}.`,
+      );
       if (stale.length) out(`No longer the imported size, so trained from fresh weights: ${stale.join(', ')}.`);
     }
-    const started = await services.runs.start({ projectId: project.id, taskSpec, graph, trainConfig: config.data, ...(initialWeights ? { initialWeights } : {}), ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}), ...(mode === 'lr-find' ? { lrFinderOnly: true } : {}) });
+    const started = await services.runs.start({
+      projectId: project.id,
+      taskSpec,
+      graph,
+      trainConfig: config.data,
+      ...(initialWeights ? { initialWeights } : {}),
+      ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}),
+      ...(mode === 'lr-find' ? { lrFinderOnly: true } : {}),
+    });
     plannedEpochs = started.trainConfig.epochs;
     const chosen = autoSettingsLine(started);
     if (chosen) out(chosen);
@@ -355,30 +499,56 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
 
     if (run.earlyStopped) {
       const es = run.earlyStopped;
-      out(`Early stopping: ${es.monitor} stopped improving; stopped after epoch ${es.stoppedAt + 1}${es.bestEpoch !== null ? `, best epoch ${es.bestEpoch + 1}${es.restored ? ' (its weights were kept)' : ''}` : ''}.`);
+      out(
+        `Early stopping: ${es.monitor} stopped improving; stopped after epoch ${es.stoppedAt + 1}${es.bestEpoch !== null ? `, best epoch ${es.bestEpoch + 1}${es.restored ? ' (its weights were kept)' : ''}` : ''}.`,
+      );
     }
     const kept = keptEpoch(run);
     if (kept) out(resultLine(run, kept));
     const runDir = services.projects.runDir(project.id, run.id);
     const prepared = await readPreparedData(runDir);
-    if ((prepared.inputs?.length ?? 1) > 1 || (prepared.heads?.length ?? 1) > 1) return await writeMultiHeadResults(run, runDir, prepared, outDir, out);
+    if ((prepared.inputs?.length ?? 1) > 1 || (prepared.heads?.length ?? 1) > 1)
+      return await writeMultiHeadResults(run, runDir, prepared, outDir, out);
     // MODEL_CARD.md gets the run's settings, history and verdicts, as an export from the app does.
-    const card = cardContextFor(run, `layerlab train on ${path.basename(dataFile)}`, meta ? { name: meta.name, rows: meta.rows } : null);
-    const exported = await services.engine.exportModel({ modelDir: path.join(runDir, 'model'), data: prepared, outDir, card });
+    const card = cardContextFor(
+      run,
+      `layerlab train on ${path.basename(dataFile)}`,
+      meta ? { name: meta.name, rows: meta.rows } : null,
+    );
+    const exported = await services.engine.exportModel({
+      modelDir: path.join(runDir, 'model'),
+      data: prepared,
+      outDir,
+      card,
+    });
     // RunManager scored the forecaster in the target's units when the run ended.
     const forecast = run.forecast ?? null;
     // The test split is scored only when asked for (--evaluate-test): once, after training, and kept with the run.
-    const scored = values['evaluate-test'] ? (await evaluateRun(services, project.id, run.id, 'test'), await services.projects.readRun(project.id, run.id)) : run;
-    if (scored.testScore) out(`Test split (${scored.testScore.rows} rows, held out of training): loss ${scored.testScore.loss?.toPrecision(4) ?? '-'}${scored.testScore.accuracy !== undefined ? `, accuracy ${scored.testScore.accuracy.toPrecision(4)}` : ''}${scored.testScore.mae !== undefined ? `, MAE ${scored.testScore.mae.toPrecision(4)}` : ''}.`);
+    const scored = values['evaluate-test']
+      ? (await evaluateRun(services, project.id, run.id, 'test'), await services.projects.readRun(project.id, run.id))
+      : run;
+    if (scored.testScore)
+      out(
+        `Test split (${scored.testScore.rows} rows, held out of training): loss ${scored.testScore.loss?.toPrecision(4) ?? '-'}${scored.testScore.accuracy !== undefined ? `, accuracy ${scored.testScore.accuracy.toPrecision(4)}` : ''}${scored.testScore.mae !== undefined ? `, MAE ${scored.testScore.mae.toPrecision(4)}` : ''}.`,
+      );
     const metrics = metricsJson(scored, shape.labels, exported.maxAbsDiff, exported.rowsCompared, forecast);
-    await writeJsonAtomic(path.join(outDir, 'metrics.json'), images && imageOptions ? { ...metrics, images: imageDatasetSummary(images, imageOptions.augmentation) } : metrics);
+    await writeJsonAtomic(
+      path.join(outDir, 'metrics.json'),
+      images && imageOptions ? { ...metrics, images: imageDatasetSummary(images, imageOptions.augmentation) } : metrics,
+    );
     // Every setting the run used, defaults filled in: enough to train it again.
     await writeJsonAtomic(path.join(outDir, 'config.json'), run.trainConfig);
-    out(`Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json'].join(', ')}.`);
-    out(`Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${exported.rowsCompared} validation rows.`);
+    out(
+      `Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json'].join(', ')}.`,
+    );
+    out(
+      `Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${exported.rowsCompared} validation rows.`,
+    );
     if (forecast) {
       const verdict = forecast.model_val_mae < forecast.baseline_val_mae ? 'beats' : 'does not beat';
-      out(`Forecast ${forecast.horizon} step(s) ahead on ${forecast.val_windows} validation windows: MAE ${forecast.model_val_mae.toPrecision(4)} ${verdict} the naive last value's ${forecast.baseline_val_mae.toPrecision(4)} ("${taskSpec.target}" units).`);
+      out(
+        `Forecast ${forecast.horizon} step(s) ahead on ${forecast.val_windows} validation windows: MAE ${forecast.model_val_mae.toPrecision(4)} ${verdict} the naive last value's ${forecast.baseline_val_mae.toPrecision(4)} ("${taskSpec.target}" units).`,
+      );
     }
     return run.status === 'cancelled' ? 130 : 0;
   } finally {
@@ -393,7 +563,13 @@ export async function trainCommand(args: string[], out: (line: string) => void, 
  * target so far, so --out gets the trained TF.js model as the run saved it, with metrics.json
  * (each head's naive baseline beside its scores) and config.json.
  */
-async function writeMultiHeadResults(run: RunSummary, runDir: string, data: PreparedData, outDir: string, out: (line: string) => void): Promise<number> {
+async function writeMultiHeadResults(
+  run: RunSummary,
+  runDir: string,
+  data: PreparedData,
+  outDir: string,
+  out: (line: string) => void,
+): Promise<number> {
   const modelDir = path.join(runDir, 'model');
   const files = await readdir(modelDir);
   for (const file of files) await cp(path.join(modelDir, file), path.join(outDir, file), { recursive: true });
@@ -433,9 +609,13 @@ async function writeMultiHeadResults(run: RunSummary, runDir: string, data: Prep
     const metric = head.task === 'regression' ? 'mae' : 'accuracy';
     const value = final?.[`val_${head.node}_${metric}`];
     const base = b?.[metric === 'mae' ? 'val_mae' : 'val_accuracy'];
-    out(`Head "${head.node}" (${head.task} of "${head.target}"): val_${metric} ${value?.toPrecision(4) ?? '-'}, naive baseline ${base?.toPrecision(4) ?? '-'}.`);
+    out(
+      `Head "${head.node}" (${head.task} of "${head.target}"): val_${metric} ${value?.toPrecision(4) ?? '-'}, naive baseline ${base?.toPrecision(4) ?? '-'}.`,
+    );
   }
-  out(`Not exported: this run has ${data.inputs?.length ?? 1} inputs and ${data.heads?.length ?? 1} output heads, and export supports single-input, single-head models so far; model.json is the trained TF.js model.`);
+  out(
+    `Not exported: this run has ${data.inputs?.length ?? 1} inputs and ${data.heads?.length ?? 1} output heads, and export supports single-input, single-head models so far; model.json is the trained TF.js model.`,
+  );
   return run.status === 'cancelled' ? 130 : 0;
 }
 
@@ -445,16 +625,27 @@ async function readGraphFile(file: string): Promise<ModelGraph> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `Graph file ${file} does not exist.` : `Graph file ${file} is not valid JSON.`);
+    throw new UserError(
+      code === 'ENOENT' ? `Graph file ${file} does not exist.` : `Graph file ${file} is not valid JSON.`,
+    );
   }
   // A project.json holds the graph under "graph"; accept either.
-  const candidate = raw !== null && typeof raw === 'object' && 'graph' in raw && !('nodes' in raw) ? (raw as { graph: unknown }).graph : raw;
+  const candidate =
+    raw !== null && typeof raw === 'object' && 'graph' in raw && !('nodes' in raw)
+      ? (raw as { graph: unknown }).graph
+      : raw;
   const parsed = ModelGraph.safeParse(candidate);
   if (!parsed.success) throw new UserError(formatZodError(parsed.error, `Graph file ${file}`));
   return parsed.data;
 }
 
-function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: number, rowsCompared: number, forecast: ForecastReport | null = null) {
+function metricsJson(
+  run: RunSummary,
+  labels: string[] | null,
+  maxAbsDiff: number,
+  rowsCompared: number,
+  forecast: ForecastReport | null = null,
+) {
   // The model's scores: the kept epoch's (early stopping's restored best, else the last).
   const kept = keptEpoch(run);
   const final = kept?.logs ?? null;
@@ -482,11 +673,24 @@ function metricsJson(run: RunSummary, labels: string[] | null, maxAbsDiff: numbe
     final: final && {
       ...Object.fromEntries(Object.entries(final).filter(([k]) => k !== 'epoch')),
       ...baselineFinal(run),
-      ...(forecast ? { val_mae: forecast.model_val_mae, val_mae_differenced: final.val_mae ?? null, baseline_val_mae: forecast.baseline_val_mae } : {}),
+      ...(forecast
+        ? {
+            val_mae: forecast.model_val_mae,
+            val_mae_differenced: final.val_mae ?? null,
+            baseline_val_mae: forecast.baseline_val_mae,
+          }
+        : {}),
       ...testFinal(run),
     },
     ...(forecast ? { forecast } : {}),
-    diagnosis: diagnoseRun(run).map(({ kind, severity, title, explanation, evidence, fixes }) => ({ kind, severity, title, explanation, evidence, fixes })),
+    diagnosis: diagnoseRun(run).map(({ kind, severity, title, explanation, evidence, fixes }) => ({
+      kind,
+      severity,
+      title,
+      explanation,
+      evidence,
+      fixes,
+    })),
     export: { format: 'tfjs-layers', max_abs_diff: maxAbsDiff, rows_compared: rowsCompared },
   };
 }
@@ -498,7 +702,10 @@ function resultLine(run: RunSummary, kept: KeptEpoch): string {
   const value = logs[`val_${metric}`];
   const base = run.baseline?.[metric === 'accuracy' ? 'val_accuracy' : 'val_mae'];
   // A forecaster's scores in the target's units come on the Forecast line (differencing undone).
-  const score = value == null || run.taskSpec.timeSeries ? '' : `, val_${metric} ${value.toPrecision(4)}${base != null ? ` (naive baseline ${base.toPrecision(4)})` : ''}`;
+  const score =
+    value == null || run.taskSpec.timeSeries
+      ? ''
+      : `, val_${metric} ${value.toPrecision(4)}${base != null ? ` (naive baseline ${base.toPrecision(4)})` : ''}`;
   return `Model: ${describeKept(kept)}: val_loss ${logs['val_loss']?.toPrecision(4) ?? '-'}${score}.`;
 }
 
@@ -509,7 +716,10 @@ export function autoSettingsLine(run: RunSummary): string | null {
   const parts: string[] = [];
   if (auto.includes('batchSize')) parts.push(`batch size ${c.batchSize}`);
   if (auto.includes('epochs')) parts.push(`up to ${c.epochs} epochs`);
-  if (auto.includes('earlyStopping') && c.earlyStopping) parts.push(`early stopping on ${c.earlyStopping.monitor} (patience ${c.earlyStopping.patience}, the best epoch's weights kept)`);
+  if (auto.includes('earlyStopping') && c.earlyStopping)
+    parts.push(
+      `early stopping on ${c.earlyStopping.monitor} (patience ${c.earlyStopping.patience}, the best epoch's weights kept)`,
+    );
   if (parts.length === 0) return null;
   return `Chosen for ${run.taskSpec.timeSeries ? 'these windows' : 'this data'}: ${parts.join(', ')} (--batch-size, --epochs, --early-stopping-patience or --no-early-stopping override).`;
 }
@@ -533,9 +743,13 @@ function windowSpecFrom(values: FlagValues, task: Task | undefined): WindowSpec 
     if (stray) throw new UsageError(`--${stray} needs --time-column COLUMN (the column rows are ordered by).`);
     return undefined;
   }
-  if (task === 'classification') throw new UsageError('--time-column trains a forecaster, which is a regression; leave out --task classification.');
+  if (task === 'classification')
+    throw new UsageError('--time-column trains a forecaster, which is a regression; leave out --task classification.');
   const differencing = Differencing.safeParse(values.differencing ?? DEFAULT_WINDOW_SPEC.differencing);
-  if (!differencing.success) throw new UsageError(`--differencing must be one of ${Differencing.options.join(', ')}, not "${values.differencing}".`);
+  if (!differencing.success)
+    throw new UsageError(
+      `--differencing must be one of ${Differencing.options.join(', ')}, not "${values.differencing}".`,
+    );
   const parsed = WindowSpec.safeParse({
     timeColumn,
     lookback: numberFlag('lookback', values.lookback, DEFAULT_WINDOW_SPEC.lookback),
@@ -544,7 +758,9 @@ function windowSpecFrom(values: FlagValues, task: Task | undefined): WindowSpec 
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`--${String(issue.path[0] ?? 'time-column').replace('timeColumn', 'time-column')}: ${issue.message}.`);
+    throw new UsageError(
+      `--${String(issue.path[0] ?? 'time-column').replace('timeColumn', 'time-column')}: ${issue.message}.`,
+    );
   }
   return parsed.data;
 }

@@ -77,7 +77,7 @@ function statsOf(sorted: Float64Array): Stats {
   const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   let mode = sorted[0]!;
   let best = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j < n && sorted[j] === sorted[i]) j += 1;
     if (j - i > best) {
@@ -111,13 +111,28 @@ function fillOf(plan: PlannedFeature, stats: Stats): number {
 
 /** The fields a default choice leaves out, so a default encoding is byte-for-byte version 1. */
 function optionalFields(plan: PlannedFeature): { scaling?: Scaling; missing?: NonNullable<PlannedFeature['missing']> } {
-  return { ...(plan.scaling !== 'standardize' && plan.kind !== 'categorical' ? { scaling: plan.scaling } : {}), ...(plan.missing ? { missing: plan.missing } : {}) };
+  return {
+    ...(plan.scaling !== 'standardize' && plan.kind !== 'categorical' ? { scaling: plan.scaling } : {}),
+    ...(plan.missing ? { missing: plan.missing } : {}),
+  };
 }
 
-function fitNumeric(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind: 'numeric' }>, column: StoredColumn, trainRows: readonly number[]): FittedFeature {
-  if (!(column instanceof Float64Array)) throw damaged(meta, `column "${plan.profile.name}" is numeric but stored as text`);
+function fitNumeric(
+  meta: DatasetMeta,
+  plan: Extract<PlannedFeature, { kind: 'numeric' }>,
+  column: StoredColumn,
+  trainRows: readonly number[],
+): FittedFeature {
+  if (!(column instanceof Float64Array))
+    throw damaged(meta, `column "${plan.profile.name}" is numeric but stored as text`);
   const stats = statsOf(sortedPresent((r) => column[r] ?? Number.NaN, trainRows));
-  const encoding = { name: plan.profile.name, kind: 'numeric' as const, ...scaleOf(plan.scaling, stats), fill: fillOf(plan, stats), ...optionalFields(plan) };
+  const encoding = {
+    name: plan.profile.name,
+    kind: 'numeric' as const,
+    ...scaleOf(plan.scaling, stats),
+    fill: fillOf(plan, stats),
+    ...optionalFields(plan),
+  };
   return {
     encoding,
     width: 1,
@@ -125,8 +140,14 @@ function fitNumeric(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind: 'nu
   };
 }
 
-function fitDatetime(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind: 'datetime' }>, column: StoredColumn, trainRows: readonly number[]): FittedFeature {
-  if (column instanceof Float64Array) throw damaged(meta, `column "${plan.profile.name}" holds dates but is stored as numbers`);
+function fitDatetime(
+  meta: DatasetMeta,
+  plan: Extract<PlannedFeature, { kind: 'datetime' }>,
+  column: StoredColumn,
+  trainRows: readonly number[],
+): FittedFeature {
+  if (column instanceof Float64Array)
+    throw damaged(meta, `column "${plan.profile.name}" holds dates but is stored as numbers`);
   const read = dateReader(column);
   const scales: { mean: number; std: number }[] = [];
   const fills: number[] = [];
@@ -153,7 +174,12 @@ function fitDatetime(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind: 'd
   return { encoding, width: plan.width, write: (row, out, offset) => writeDate(encoding, read(row), out, offset) };
 }
 
-function fitCategorical(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind: 'categorical' }>, column: StoredColumn, trainRows: readonly number[]): FittedFeature {
+function fitCategorical(
+  meta: DatasetMeta,
+  plan: Extract<PlannedFeature, { kind: 'categorical' }>,
+  column: StoredColumn,
+  trainRows: readonly number[],
+): FittedFeature {
   const name = plan.profile.name;
   // Per distinct text: its count in the training rows and in the whole column.
   const trainCount = new Map<string, number>();
@@ -170,7 +196,12 @@ function fitCategorical(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind:
     for (let r = 0; r < meta.rows; r += 1) tally(allCount, r);
     // Most frequent in training first; a category training never saw can only fill a slot training left empty.
     categories = [...allCount.keys()]
-      .sort((a, b) => (trainCount.get(b) ?? 0) - (trainCount.get(a) ?? 0) || (allCount.get(b) ?? 0) - (allCount.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0))
+      .sort(
+        (a, b) =>
+          (trainCount.get(b) ?? 0) - (trainCount.get(a) ?? 0) ||
+          (allCount.get(b) ?? 0) - (allCount.get(a) ?? 0) ||
+          (a < b ? -1 : a > b ? 1 : 0),
+      )
       .slice(0, plan.cap);
     // Pad when the whole column has fewer values than the cap allows: the width is fixed by the plan.
     for (let k = 1; categories.length < plan.cap; k += 1) categories.push(`(unused ${k})`);
@@ -178,7 +209,8 @@ function fitCategorical(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind:
   let fill: string | undefined;
   if (plan.missing === 'mostFrequent') {
     let best = -1;
-    for (const [text, n] of trainCount) if (n > best || (n === best && fill !== undefined && text < fill)) [fill, best] = [text, n];
+    for (const [text, n] of trainCount)
+      if (n > best || (n === best && fill !== undefined && text < fill)) [fill, best] = [text, n];
   } else if (plan.missing === 'constant') fill = plan.constant ?? undefined;
   const encoding: Extract<FeatureEncoding, { kind: 'categorical' }> = {
     name,
@@ -210,10 +242,19 @@ function fitCategorical(meta: DatasetMeta, plan: Extract<PlannedFeature, { kind:
     encoding.std = scale.std;
     if (plan.scaling !== 'standardize') encoding.scaling = plan.scaling;
   }
-  return { encoding, width: plan.width, write: (row, out, offset) => writeCategory(encoding, codeOf(row), out, offset) };
+  return {
+    encoding,
+    width: plan.width,
+    write: (row, out, offset) => writeCategory(encoding, codeOf(row), out, offset),
+  };
 }
 
-export function fitFeature(meta: DatasetMeta, plan: PlannedFeature, column: StoredColumn, trainRows: readonly number[]): FittedFeature {
+export function fitFeature(
+  meta: DatasetMeta,
+  plan: PlannedFeature,
+  column: StoredColumn,
+  trainRows: readonly number[],
+): FittedFeature {
   if (plan.kind === 'numeric') return fitNumeric(meta, plan, column, trainRows);
   if (plan.kind === 'datetime') return fitDatetime(meta, plan, column, trainRows);
   return fitCategorical(meta, plan, column, trainRows);

@@ -62,13 +62,15 @@ const READS_AT_ONCE = 32;
 async function loadColumn(datasetDir: string, meta: DatasetMeta, name: string, i: number): Promise<StoredColumn> {
   const numbers = await readOptional(join(datasetDir, numbersFile(i)));
   if (numbers) {
-    if (numbers.byteLength !== meta.rows * 8) throw damaged(datasetDir, `${numbersFile(i)} (column "${name}") has the wrong size`);
+    if (numbers.byteLength !== meta.rows * 8)
+      throw damaged(datasetDir, `${numbersFile(i)} (column "${name}") has the wrong size`);
     return readFloat64(numbers);
   }
   const codeBytes = await readOptional(join(datasetDir, codesFile(i)));
   const dictText = await readOptional(join(datasetDir, dictFile(i)));
   if (!codeBytes || dictText === null) throw damaged(datasetDir, `the data of column "${name}" is missing`);
-  if (codeBytes.byteLength !== meta.rows * 4) throw damaged(datasetDir, `${codesFile(i)} (column "${name}") has the wrong size`);
+  if (codeBytes.byteLength !== meta.rows * 4)
+    throw damaged(datasetDir, `${codesFile(i)} (column "${name}") has the wrong size`);
   let dict: string[];
   try {
     dict = Dict.parse(JSON.parse(dictText.toString('utf8')));
@@ -77,7 +79,8 @@ async function loadColumn(datasetDir: string, meta: DatasetMeta, name: string, i
   }
   const codes = readInt32(codeBytes);
   for (const code of codes) {
-    if (code < -1 || code >= dict.length) throw damaged(datasetDir, `${codesFile(i)} (column "${name}") refers past its dictionary`);
+    if (code < -1 || code >= dict.length)
+      throw damaged(datasetDir, `${codesFile(i)} (column "${name}") refers past its dictionary`);
   }
   return { codes, dict };
 }

@@ -13,7 +13,12 @@ const SAMPLE_ROWS = 50;
 export function guessDelimiter(sample: string, quoteChar: string): CsvDelimiter {
   let best: { delimiter: CsvDelimiter; consistent: number; fields: number } | null = null;
   for (const delimiter of DELIMITERS) {
-    const preview = Papa.parse<string[]>(sample, { delimiter, quoteChar: quoteChar || '\u0000', preview: 20, skipEmptyLines: 'greedy' }).data;
+    const preview = Papa.parse<string[]>(sample, {
+      delimiter,
+      quoteChar: quoteChar || '\u0000',
+      preview: 20,
+      skipEmptyLines: 'greedy',
+    }).data;
     const fields = preview[0]?.length ?? 0;
     if (fields < 2) continue;
     const consistent = preview.filter((row) => row.length === fields).length / preview.length;
@@ -78,7 +83,12 @@ export interface DetectedDialect {
 export function detectDialect(sample: string, options: CsvOptions): DetectedDialect {
   const quoteChar = options.quoteChar ?? '"';
   const delimiter = options.delimiter ?? guessDelimiter(sample, quoteChar);
-  const rows = Papa.parse<string[]>(sample, { delimiter, quoteChar: quoteChar || '\u0000', preview: SAMPLE_ROWS, skipEmptyLines: 'greedy' }).data;
+  const rows = Papa.parse<string[]>(sample, {
+    delimiter,
+    quoteChar: quoteChar || '\u0000',
+    preview: SAMPLE_ROWS,
+    skipEmptyLines: 'greedy',
+  }).data;
   const decimalComma = options.decimalComma ?? guessDecimalComma(rows, delimiter);
   const header = options.header ?? guessHeader(rows, decimalComma);
   const lf = sample.indexOf('\n');

@@ -26,7 +26,9 @@ export interface ParsedCsv {
  */
 export function parseCsv(text: string, fileName: string, options: CsvOptions = {}): ParsedCsv {
   if (text.includes('\u0000')) {
-    throw new UserError(`${fileName} is a binary file, not CSV text (it contains NUL bytes). Save it as CSV and import that.`);
+    throw new UserError(
+      `${fileName} is a binary file, not CSV text (it contains NUL bytes). Save it as CSV and import that.`,
+    );
   }
   const bom = text.charCodeAt(0) === 0xfeff;
   const body = bom ? text.slice(1) : text;
@@ -36,29 +38,39 @@ export function parseCsv(text: string, fileName: string, options: CsvOptions = {
   let headers: string[] | null = null;
   const rows: string[][] = [];
   const lines: number[] = [];
-  const scanner = new CsvScanner(found.delimiter, quote, {
-    record(bytes, starts, ends, flags, count, line) {
-      const cells = Array.from({ length: count }, (_, k) => {
-        const raw = bytes.toString('utf8', starts[k], ends[k]);
-        if (flags[k] === PLAIN) return raw.trim();
-        return flags[k] === ESCAPED ? raw.split(quote + quote).join(quote) : raw;
-      });
-      if (cells.every((cell, k) => cell === '' && flags[k] === PLAIN)) return;
-      if (headers === null) {
-        if (found.header) {
-          headers = checkHeaders(cells.map((c) => c.trim()), fileName);
-          return;
+  const scanner = new CsvScanner(
+    found.delimiter,
+    quote,
+    {
+      record(bytes, starts, ends, flags, count, line) {
+        const cells = Array.from({ length: count }, (_, k) => {
+          const raw = bytes.toString('utf8', starts[k], ends[k]);
+          if (flags[k] === PLAIN) return raw.trim();
+          return flags[k] === ESCAPED ? raw.split(quote + quote).join(quote) : raw;
+        });
+        if (cells.every((cell, k) => cell === '' && flags[k] === PLAIN)) return;
+        if (headers === null) {
+          if (found.header) {
+            headers = checkHeaders(
+              cells.map((c) => c.trim()),
+              fileName,
+            );
+            return;
+          }
+          headers = cells.map((_, k) => `column_${k + 1}`);
         }
-        headers = cells.map((_, k) => `column_${k + 1}`);
-      }
-      if (cells.length !== headers.length) {
-        const fields = (n: number) => (n === 1 ? '1 field' : `${n} fields`);
-        throw new UserError(`${fileName}, row ${line}: expected ${fields(headers.length)} but found ${cells.length}. Check the delimiters and quotes on that line.`);
-      }
-      rows.push(cells);
-      lines.push(line);
+        if (cells.length !== headers.length) {
+          const fields = (n: number) => (n === 1 ? '1 field' : `${n} fields`);
+          throw new UserError(
+            `${fileName}, row ${line}: expected ${fields(headers.length)} but found ${cells.length}. Check the delimiters and quotes on that line.`,
+          );
+        }
+        rows.push(cells);
+        lines.push(line);
+      },
     },
-  }, fileName);
+    fileName,
+  );
   scanner.push(Buffer.from(body, 'utf8'));
   scanner.end();
   if (headers === null) throw new UserError(`${fileName} is empty.`);

@@ -39,10 +39,17 @@ async function upToDate(cacheDir: string): Promise<string | null> {
   }
   const files = Object.entries(manifest.inputs);
   if (files.length === 0) return null;
-  const same = await Promise.all(files.map(async ([file, hash]) => sha256(await readFile(join(ROOT, file)).catch(() => '')) === hash));
+  const same = await Promise.all(
+    files.map(async ([file, hash]) => sha256(await readFile(join(ROOT, file)).catch(() => '')) === hash),
+  );
   if (!same.every(Boolean)) return null;
   const bundle = join(cacheDir, manifest.bundle);
-  return (await access(bundle).then(() => true, () => false)) ? bundle : null;
+  return (await access(bundle).then(
+    () => true,
+    () => false,
+  ))
+    ? bundle
+    : null;
 }
 
 /** Writes through a temporary name: a concurrent import reads a whole file or none. */
@@ -87,11 +94,15 @@ async function build(cacheDir: string): Promise<string> {
   const name = `${PREFIX}${sha256(JSON.stringify(Object.entries(inputs).sort())).slice(0, 16)}.cjs`;
   await mkdir(cacheDir, { recursive: true });
   await writeAtomic(join(cacheDir, name), code.text);
-  await writeAtomic(join(cacheDir, MANIFEST_FILE), JSON.stringify({ bundle: name, inputs } satisfies Manifest, null, 2));
+  await writeAtomic(
+    join(cacheDir, MANIFEST_FILE),
+    JSON.stringify({ bundle: name, inputs } satisfies Manifest, null, 2),
+  );
   // Earlier versions: an import that chose one a moment ago and fails to start it reads on one
   // thread, as on any failed start.
   for (const file of await readdir(cacheDir)) {
-    if (file.startsWith(PREFIX) && file.endsWith('.cjs') && file !== name) await rm(join(cacheDir, file), { force: true });
+    if (file.startsWith(PREFIX) && file.endsWith('.cjs') && file !== name)
+      await rm(join(cacheDir, file), { force: true });
   }
   return join(cacheDir, name);
 }

@@ -50,7 +50,9 @@ export async function rangeWorkerEntry(here: string = import.meta.url): Promise<
   }
   // Packaged, a worker thread cannot load its script from inside app.asar: electron-builder
   // unpacks this one beside it (asarUnpack in electron-builder.yml).
-  const bundled = fileURLToPath(new URL(here.endsWith('.cjs') ? './csv-range-worker.cjs' : './csv-range-worker.mjs', here)).replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
+  const bundled = fileURLToPath(
+    new URL(here.endsWith('.cjs') ? './csv-range-worker.cjs' : './csv-range-worker.mjs', here),
+  ).replace(/app\.asar(?=[\\/])/, 'app.asar.unpacked');
   return existsSync(bundled) ? { url: pathToFileURL(bundled), bundled: true } : null;
 }
 
@@ -61,7 +63,12 @@ export function startRangeThread(task: RangeTask, entry: WorkerEntry | null): Ra
   try {
     // A bundle needs none of the parent's flags; inheriting `--import tsx` would load tsx in the
     // thread for nothing (~0.3 s of CPU).
-    worker = new Worker(entry.url, { workerData: task, stdout: false, stderr: false, ...(entry.bundled ? { execArgv: [] } : {}) });
+    worker = new Worker(entry.url, {
+      workerData: task,
+      stdout: false,
+      stderr: false,
+      ...(entry.bundled ? { execArgv: [] } : {}),
+    });
   } catch {
     return null;
   }

@@ -13,7 +13,9 @@ const profiling = import('./profile');
 parentPort?.postMessage(readNumberRange(task));
 parentPort?.on('message', (request: ProfileRequest) => {
   void profiling.then(({ profileStoredColumn }) => {
-    const profiles = request.columns.map(({ index, name }) => profileStoredColumn(name, (task.columns[index] as Float64Array).subarray(0, request.rows), null));
+    const profiles = request.columns.map(({ index, name }) =>
+      profileStoredColumn(name, (task.columns[index] as Float64Array).subarray(0, request.rows), null),
+    );
     parentPort?.postMessage(profiles);
   });
 });

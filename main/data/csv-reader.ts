@@ -146,7 +146,11 @@ function bomOf(bytes: Uint8Array): { encoding: CsvEncoding; length: number } | n
  * The file as UTF-8 or windows-1252 bytes (what the scanner reads), with the BOM removed:
  * UTF-16 is transcoded chunk by chunk.
  */
-async function* bytesOf(source: AsyncIterable<Buffer>, encoding: CsvEncoding, bomLength: number): AsyncGenerator<Buffer> {
+async function* bytesOf(
+  source: AsyncIterable<Buffer>,
+  encoding: CsvEncoding,
+  bomLength: number,
+): AsyncGenerator<Buffer> {
   let first = true;
   const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be' ? new TextDecoder(encoding) : null;
   for await (const raw of source) {
@@ -201,11 +205,14 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
   const rawSource = input.open()[Symbol.asyncIterator]();
   const { head: rawHead, done: rawDone } = await peek(rawSource, SAMPLE_BYTES);
   const bom = bomOf(rawHead);
-  const encoding: CsvEncoding = forced ?? bom?.encoding ?? (looksUtf8(rawHead.subarray(0, SAMPLE_BYTES)) ? 'utf-8' : 'windows-1252');
+  const encoding: CsvEncoding =
+    forced ?? bom?.encoding ?? (looksUtf8(rawHead.subarray(0, SAMPLE_BYTES)) ? 'utf-8' : 'windows-1252');
   const bomLength = bom && bom.encoding === encoding ? bom.length : 0;
   const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be';
   if (!utf16 && rawHead.includes(0)) {
-    throw new UserError(`${fileName} is a binary file, not CSV text (it contains NUL bytes). Save it as CSV and import that.`);
+    throw new UserError(
+      `${fileName} is a binary file, not CSV text (it contains NUL bytes). Save it as CSV and import that.`,
+    );
   }
   async function* replay(): AsyncGenerator<Buffer> {
     yield rawHead;
@@ -215,8 +222,13 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
   const source = bytesOf(replay(), encoding, bomLength)[Symbol.asyncIterator]();
   const { head, done } = await peek(source, 1);
   const latin = encoding === 'windows-1252' ? new TextDecoder('windows-1252') : null;
-  const sampleText = latin ? latin.decode(head.subarray(0, SAMPLE_BYTES)) : head.subarray(0, SAMPLE_BYTES).toString('utf8');
-  if (utf16 && sampleText.includes('\u0000')) throw new UserError(`${fileName} is a binary file, not CSV text (it contains NUL bytes). Save it as CSV and import that.`);
+  const sampleText = latin
+    ? latin.decode(head.subarray(0, SAMPLE_BYTES))
+    : head.subarray(0, SAMPLE_BYTES).toString('utf8');
+  if (utf16 && sampleText.includes('\u0000'))
+    throw new UserError(
+      `${fileName} is a binary file, not CSV text (it contains NUL bytes). Save it as CSV and import that.`,
+    );
   if (sampleText.trim() === '') throw new UserError(`${fileName} is empty.`);
   const sample = done ? sampleText : sampleText.slice(0, Math.max(sampleText.lastIndexOf('\n'), 1));
   const found = detectDialect(sample, options);
@@ -224,7 +236,9 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
   const quote = dialect.quoteChar;
   // Looked up (and, from the sources, bundled if need be) while the first chunks are read.
   const canSplit = input.path !== undefined && !utf16 && (input.split ?? input.totalBytes >= SPLIT_MIN_BYTES);
-  const workerEntry: Promise<WorkerEntry | null> = canSplit ? rangeWorkerEntry().catch(() => null) : Promise.resolve(null);
+  const workerEntry: Promise<WorkerEntry | null> = canSplit
+    ? rangeWorkerEntry().catch(() => null)
+    : Promise.resolve(null);
 
   const decode = (bytes: Buffer, start: number, end: number): string => {
     if (latin) return latin.decode(bytes.subarray(start, end));
@@ -291,12 +305,16 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       let empty = true;
       for (let k = 0; k < count && empty; k += 1) {
         if (flags[k] !== PLAIN) empty = false;
-        for (let i = starts[k] as number; i < (ends[k] as number) && empty; i += 1) empty = bytes[i] === 0x20 || bytes[i] === 0x09;
+        for (let i = starts[k] as number; i < (ends[k] as number) && empty; i += 1)
+          empty = bytes[i] === 0x20 || bytes[i] === 0x09;
       }
       if (empty) return;
       if (headers === null) {
         if (dialect.header) {
-          headers = checkHeaders(Array.from({ length: count }, (_, k) => textAt(k).trim()), fileName);
+          headers = checkHeaders(
+            Array.from({ length: count }, (_, k) => textAt(k).trim()),
+            fileName,
+          );
           builders = headers.map(() => new ColumnBuilder(capacity));
           return;
         }
@@ -305,7 +323,9 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       }
       if (count !== headers.length) {
         const fields = (n: number) => (n === 1 ? '1 field' : `${n} fields`);
-        throw new UserError(`${fileName}, row ${line}: expected ${fields(headers.length)} but found ${count}. Check the delimiters and quotes on that line.`);
+        throw new UserError(
+          `${fileName}, row ${line}: expected ${fields(headers.length)} but found ${count}. Check the delimiters and quotes on that line.`,
+        );
       }
       if (preview.length < PREVIEW_ROWS) preview.push(Array.from({ length: count }, (_, k) => textAt(k)));
       for (let k = 0; k < count; k += 1) {
@@ -313,7 +333,8 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
         const flag = flags[k] as number;
         const start = starts[k] as number;
         const end = ends[k] as number;
-        if (flag === ESCAPED || !builder.addBytes(bytes, start, end, decimalComma)) builder.addText(cellText(bytes, start, end, flag), line, decimalComma);
+        if (flag === ESCAPED || !builder.addBytes(bytes, start, end, decimalComma))
+          builder.addText(cellText(bytes, start, end, flag), line, decimalComma);
       }
       rows += 1;
       refreshFast();
@@ -335,7 +356,11 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     scanner.push(chunk);
     bytesRead += chunk.length;
     catchUp();
-    input.onProgress?.({ bytesRead: Math.min(bytesRead + elsewhere(), input.totalBytes), totalBytes: input.totalBytes, rows });
+    input.onProgress?.({
+      bytesRead: Math.min(bytesRead + elsewhere(), input.totalBytes),
+      totalBytes: input.totalBytes,
+      rows,
+    });
   };
 
   /**
@@ -357,7 +382,20 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     catchUp();
     let thread: RangeThread | null = null;
     if (shared.every((a): a is Float64Array => a !== null)) {
-      thread = startRangeThread({ path, mainFrom: from, mainRows: rows, start: splitAt, end: input.totalBytes, delimiter: dialect.delimiter, decimalComma, columns: shared, progress }, await workerEntry);
+      thread = startRangeThread(
+        {
+          path,
+          mainFrom: from,
+          mainRows: rows,
+          start: splitAt,
+          end: input.totalBytes,
+          delimiter: dialect.delimiter,
+          decimalComma,
+          columns: shared,
+          progress,
+        },
+        await workerEntry,
+      );
     }
     let goOnFrom = splitAt;
     let keep = false;
@@ -369,7 +407,8 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       const result = thread && intact ? await waitFor(thread) : null;
       if (result) {
         // Fewer records in the first half than line breaks: close the gap.
-        if (result.row > rows && result.rows > 0) for (const column of shared) column?.copyWithin(rows, result.row, result.row + result.rows);
+        if (result.row > rows && result.rows > 0)
+          for (const column of shared) column?.copyWithin(rows, result.row, result.row + result.rows);
         rows += result.rows;
         rowsElsewhere = result.rows;
         for (const builder of builders) builder.length = rows;
@@ -398,7 +437,11 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     while (!settled) {
       signal?.throwIfAborted();
       await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 50))]);
-      input.onProgress?.({ bytesRead: Math.min(bytesRead + elsewhere(), input.totalBytes), totalBytes: input.totalBytes, rows });
+      input.onProgress?.({
+        bytesRead: Math.min(bytesRead + elsewhere(), input.totalBytes),
+        totalBytes: input.totalBytes,
+        rows,
+      });
     }
     signal?.throwIfAborted();
     return result;
@@ -426,9 +469,15 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     if (!ended) {
       // File offset of the main thread's next byte (UTF-8 and windows-1252 bytes are the file's).
       const position = bomLength + bytesRead;
-      const split = path !== undefined && !utf16 && fast !== null && wantSplit(input.split, input.totalBytes - position, lookedIdle);
+      const split =
+        path !== undefined &&
+        !utf16 &&
+        fast !== null &&
+        wantSplit(input.split, input.totalBytes - position, lookedIdle);
       const share = split && (await workerEntry)?.bundled === false ? MAIN_SHARE.tsx : MAIN_SHARE.bundled;
-      const splitAt = split ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * share), input.totalBytes) : -1;
+      const splitAt = split
+        ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * share), input.totalBytes)
+        : -1;
       if (path !== undefined && splitAt > 0) {
         // The rest is read by ranges: close the stream from the start.
         await source.return?.(undefined);
@@ -451,10 +500,15 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     const profiles: (ColumnProfile | null)[] = names.map(() => null);
     // Half of the columns of numbers still in the arrays the helper shares are profiled there.
     const { helper } = kept;
-    const asked = helper ? names.flatMap((name, index) => (builders[index]?.numberArray === helper.columns[index] ? [{ index, name }] : [])).filter((_, k) => k % 2 === 1) : [];
+    const asked = helper
+      ? names
+          .flatMap((name, index) => (builders[index]?.numberArray === helper.columns[index] ? [{ index, name }] : []))
+          .filter((_, k) => k % 2 === 1)
+      : [];
     const pending = helper && asked.length > 0 ? helper.thread.profile({ rows, columns: asked }) : null;
     for (let j = 0; j < names.length; j += 1) {
-      if (!asked.some((a) => a.index === j)) profiles[j] = profileStoredColumn(names[j] as string, columns[j] as StoredColumn, firstTexts[j] ?? null);
+      if (!asked.some((a) => a.index === j))
+        profiles[j] = profileStoredColumn(names[j] as string, columns[j] as StoredColumn, firstTexts[j] ?? null);
     }
     const theirs = pending ? await pending : null;
     asked.forEach(({ index, name }, k) => {

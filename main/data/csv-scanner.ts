@@ -71,7 +71,10 @@ export class CsvScanner {
       const lf = chunk.indexOf(LF);
       const small = lf === -1 ? null : Buffer.concat([this.carry, chunk.subarray(0, lf + 1)]);
       const done = small ? this.scan(small, false) : -1;
-      bytes = small && done === small.length ? chunk.subarray(lf + 1) : Buffer.concat([this.carry.subarray(Math.max(0, done)), chunk]);
+      bytes =
+        small && done === small.length
+          ? chunk.subarray(lf + 1)
+          : Buffer.concat([this.carry.subarray(Math.max(0, done)), chunk]);
       // (done < small.length: a quoted field spans the line break; scan carry + chunk whole.)
       if (small && done !== small.length) bytes = Buffer.concat([small.subarray(done), chunk.subarray(lf + 1)]);
     }
@@ -175,7 +178,8 @@ export class CsvScanner {
         let close: number;
         for (;;) {
           close = bytes.indexOf(quote, q);
-          if (close - p - 1 > MAX_FIELD_BYTES || (close === -1 && length - p - 1 > MAX_FIELD_BYTES)) this.tooLong(count);
+          if (close - p - 1 > MAX_FIELD_BYTES || (close === -1 && length - p - 1 > MAX_FIELD_BYTES))
+            this.tooLong(count);
           if (close === -1) {
             if (!final) return -1;
             this.fail('a quoted field is never closed');

@@ -119,7 +119,12 @@ async function importCsv(read: ReadCsvInput, datasetsDir: string): Promise<Datas
 }
 
 /** A CSV given as text (a dropped file's contents). */
-export async function importCsvText({ text, fileName, datasetsDir, ...rest }: ImportCsvTextInput): Promise<DatasetMeta> {
+export async function importCsvText({
+  text,
+  fileName,
+  datasetsDir,
+  ...rest
+}: ImportCsvTextInput): Promise<DatasetMeta> {
   // A string is UTF-16 already: the encoding is settled, only a BOM may remain.
   const bytes = Buffer.from(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'utf8');
   // In chunks, with a turn of the event loop between them, so that progress is reported and a
@@ -131,7 +136,10 @@ export async function importCsvText({ text, fileName, datasetsDir, ...rest }: Im
     }
   };
   const options: CsvOptions = { ...rest.options, encoding: 'utf-8' };
-  return importCsv({ open: chunks, totalBytes: bytes.length, fileName: basename(fileName), ...rest, options }, datasetsDir);
+  return importCsv(
+    { open: chunks, totalBytes: bytes.length, fileName: basename(fileName), ...rest, options },
+    datasetsDir,
+  );
 }
 
 /** Bytes per read: big enough that per-chunk work is noise, small enough to show progress. */
@@ -198,7 +206,11 @@ async function fileSource(path: string): Promise<Pick<ReadCsvInput, 'open' | 'to
  * A CSV file on the main side's disk (a dialog, a dropped path or a CLI argument), streamed in
  * chunks: the file is never held whole in memory, only its typed columns.
  */
-export async function importCsvFile({ path, datasetsDir, ...rest }: { path: string; datasetsDir: string } & ImportOptions): Promise<DatasetMeta> {
+export async function importCsvFile({
+  path,
+  datasetsDir,
+  ...rest
+}: { path: string; datasetsDir: string } & ImportOptions): Promise<DatasetMeta> {
   return importCsv({ ...(await fileSource(path)), ...rest }, datasetsDir);
 }
 
@@ -221,6 +233,7 @@ export async function loadDatasetMeta(datasetDir: string): Promise<DatasetMeta> 
   const file = join(datasetDir, META_FILE);
   const read = await readJsonFile(file, DatasetMeta);
   if (read.ok) return read.value;
-  if (read.missing) throw new UserError(`No dataset in ${datasetDir} (${META_FILE} is missing). Import the data again.`);
+  if (read.missing)
+    throw new UserError(`No dataset in ${datasetDir} (${META_FILE} is missing). Import the data again.`);
   throw new UserError(`${file} is damaged: ${read.reason}. Import the data again.`);
 }

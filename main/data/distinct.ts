@@ -37,7 +37,12 @@ let last: WeakRef<Scratch> | null = null;
 function scratch(): Scratch {
   const cached = last?.deref();
   if (cached) return cached;
-  const fresh: Scratch = { grouped: new Float64Array(0), bucketOf: new Uint16Array(0), table: new Float64Array(0), used: new Uint8Array(0) };
+  const fresh: Scratch = {
+    grouped: new Float64Array(0),
+    bucketOf: new Uint16Array(0),
+    table: new Float64Array(0),
+    used: new Uint8Array(0),
+  };
   last = new WeakRef(fresh);
   return fresh;
 }
@@ -71,7 +76,14 @@ function powerOfTwoAtLeast(n: number): number {
 }
 
 /** Distinct values of values[start, end) (no NaN among them), with a table of `size` slots. */
-function countIn(values: Float64Array, start: number, end: number, table: Float64Array, used: Uint8Array, size: number): number {
+function countIn(
+  values: Float64Array,
+  start: number,
+  end: number,
+  table: Float64Array,
+  used: Uint8Array,
+  size: number,
+): number {
   const mask = size - 1;
   used.fill(0, 0, size);
   let distinct = 0;

@@ -1,4 +1,10 @@
-import { encodedWidth, featureWidth, type DatePart, type FeatureEncoding, type Preprocessing } from '../../app/dataset/schema';
+import {
+  encodedWidth,
+  featureWidth,
+  type DatePart,
+  type FeatureEncoding,
+  type Preprocessing,
+} from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
 import { isMissing, parseNumber } from './cell';
 import { parseDate, type DateParts } from './dates';
@@ -30,7 +36,11 @@ type DatetimeEncoding = Extract<FeatureEncoding, { kind: 'datetime' }>;
  * is one; a value not among the categories is "other" (index categories.length) when the column
  * folds rare values, else -1 (no evidence), as are missing cells without a fill.
  */
-export function categoryCode(encoding: CategoricalEncoding, text: string | null, lookup: ReadonlyMap<string, number>): number {
+export function categoryCode(
+  encoding: CategoricalEncoding,
+  text: string | null,
+  lookup: ReadonlyMap<string, number>,
+): number {
   const value = text ?? encoding.fill ?? null;
   if (value === null) return -1;
   const index = lookup.get(value);
@@ -44,7 +54,8 @@ export function ordinalValue(encoding: CategoricalEncoding, code: number): numbe
 }
 
 export function writeCategory(encoding: CategoricalEncoding, code: number, out: Float32Array, offset: number): void {
-  if (encoding.encoding === 'ordinal') out[offset] = (ordinalValue(encoding, code) - (encoding.mean ?? 0)) / (encoding.std ?? 1);
+  if (encoding.encoding === 'ordinal')
+    out[offset] = (ordinalValue(encoding, code) - (encoding.mean ?? 0)) / (encoding.std ?? 1);
   else encodeCategory(code, out, offset);
 }
 
@@ -80,31 +91,47 @@ export function inputNames(features: readonly FeatureEncoding[]): string[] {
 export function encodeRawRows(preprocessing: Preprocessing, rows: readonly Record<string, string>[]): Float32Array {
   const width = encodedWidth(preprocessing.features);
   const out = new Float32Array(rows.length * width);
-  const lookups = preprocessing.features.map((f) => (f.kind === 'categorical' ? new Map(f.categories.map((c, i) => [c, i])) : null));
+  const lookups = preprocessing.features.map((f) =>
+    f.kind === 'categorical' ? new Map(f.categories.map((c, i) => [c, i])) : null,
+  );
   rows.forEach((row, r) => {
     let offset = r * width;
     preprocessing.features.forEach((feature, k) => {
       // hasOwn, not row[name]: a column named "constructor" must not read Object.prototype.
       const raw = Object.hasOwn(row, feature.name) ? row[feature.name] : undefined;
-      if (typeof raw !== 'string') throw new UserError(`Row ${r + 1} has no "${feature.name}" value; the model reads ${preprocessing.features.map((f) => `"${f.name}"`).join(', ')}.`);
+      if (typeof raw !== 'string')
+        throw new UserError(
+          `Row ${r + 1} has no "${feature.name}" value; the model reads ${preprocessing.features.map((f) => `"${f.name}"`).join(', ')}.`,
+        );
       const missing = isMissing(raw);
       if (missing && feature.missing === 'drop') {
-        throw new UserError(`Row ${r + 1}, column "${feature.name}" is empty: the model was trained without rows missing "${feature.name}" (missing values: drop row), so it needs a value.`);
+        throw new UserError(
+          `Row ${r + 1}, column "${feature.name}" is empty: the model was trained without rows missing "${feature.name}" (missing values: drop row), so it needs a value.`,
+        );
       }
       if (feature.kind === 'numeric') {
         let value = Number.NaN;
         if (!missing) {
           const parsed = parseNumber(raw);
-          if (parsed === null) throw new UserError(`Row ${r + 1}, column "${feature.name}": "${raw.trim()}" is not a number.`);
+          if (parsed === null)
+            throw new UserError(`Row ${r + 1}, column "${feature.name}": "${raw.trim()}" is not a number.`);
           value = parsed;
         }
         out[offset] = encodeNumber(feature, value);
       } else if (feature.kind === 'datetime') {
         const date = missing ? null : parseDate(raw, feature.order);
-        if (!missing && date === null) throw new UserError(`Row ${r + 1}, column "${feature.name}": "${raw.trim()}" is not a date (write it as 2024-03-01, optionally with a time).`);
+        if (!missing && date === null)
+          throw new UserError(
+            `Row ${r + 1}, column "${feature.name}": "${raw.trim()}" is not a date (write it as 2024-03-01, optionally with a time).`,
+          );
         writeDate(feature, date, out, offset);
       } else {
-        writeCategory(feature, categoryCode(feature, missing ? null : raw.trim(), lookups[k] ?? new Map()), out, offset);
+        writeCategory(
+          feature,
+          categoryCode(feature, missing ? null : raw.trim(), lookups[k] ?? new Map()),
+          out,
+          offset,
+        );
       }
       offset += featureWidth(feature);
     });

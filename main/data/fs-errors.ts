@@ -32,7 +32,9 @@ function reasonFor(code: string | undefined): string {
 }
 
 export function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }
 
 /** "Cannot write /x/y: permission denied. Choose another folder." A UserError passes through. */
@@ -40,7 +42,10 @@ export function writeError(path: string, error: unknown): Error {
   if (error instanceof UserError) return error;
   const code = errorCode(error);
   // Running out of file handles is no fault of the folder: another folder would fail the same.
-  const advice = code === 'EMFILE' || code === 'ENFILE' ? 'Close other programs or raise the open-file limit, then try again.' : 'Choose another folder.';
+  const advice =
+    code === 'EMFILE' || code === 'ENFILE'
+      ? 'Close other programs or raise the open-file limit, then try again.'
+      : 'Choose another folder.';
   return new UserError(`Cannot write ${path}: ${reasonFor(code)}. ${advice}`);
 }
 

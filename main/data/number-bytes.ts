@@ -25,7 +25,14 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number, 
  * 22 take Clinger's fast path (both operands exact, so one IEEE division or multiplication is
  * correctly rounded, the same double Number() gives); anything longer goes through Number().
  */
-export function parseNumberInto(bytes: Uint8Array, start: number, end: number, decimalComma: boolean, out: Float64Array, index: number): boolean {
+export function parseNumberInto(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  decimalComma: boolean,
+  out: Float64Array,
+  index: number,
+): boolean {
   while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start += 1;
   while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end -= 1;
   if (start === end) return false;

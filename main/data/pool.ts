@@ -4,7 +4,11 @@
  * first failure is thrown. (Promise.all over the items would open every file at once: a CSV of
  * 785 columns then ran into the open-file limit, 256 on macOS.)
  */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | null = null;
   const worker = async (): Promise<void> => {

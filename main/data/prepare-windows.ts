@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { DatasetMeta, Preprocessing, TaskSpec } from '../../app/dataset/schema';
 import { taskShape } from '../../app/dataset/task';
-import { inputStats, scaleInputs, timeSegments, valueStats, windowInputColumns, windowsOf, type Series, type WindowSet, type WindowSpec } from '../../app/dataset/windows';
+import {
+  inputStats,
+  scaleInputs,
+  timeSegments,
+  valueStats,
+  windowInputColumns,
+  windowsOf,
+  type Series,
+  type WindowSet,
+  type WindowSpec,
+} from '../../app/dataset/windows';
 import { PreparedData } from '../../app/engine/protocol';
 import { UserError } from '../../app/ipc/errors';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
@@ -63,7 +73,13 @@ export function timeKey(text: string, order: DateOrder): number | null {
  * must be split first). A missing input or target value takes the value of the row before
  * (only the past is used); rows before every column has had a value are left out.
  */
-function seriesOf(meta: DatasetMeta, columns: StoredColumn[], spec: TaskSpec, windows: WindowSpec, inputNames: string[]): { series: Series; datasetRows: Int32Array } {
+function seriesOf(
+  meta: DatasetMeta,
+  columns: StoredColumn[],
+  spec: TaskSpec,
+  windows: WindowSpec,
+  inputNames: string[],
+): { series: Series; datasetRows: Int32Array } {
   const indexOf = (name: string) => {
     const i = meta.columns.findIndex((c) => c.name === name);
     if (i < 0) throw new UserError(`The column "${name}" is not in ${meta.sourceFile}.`);
@@ -83,7 +99,9 @@ function seriesOf(meta: DatasetMeta, columns: StoredColumn[], spec: TaskSpec, wi
       if (code < 0) return;
       const key = keys[code] ?? null;
       if (key === null) {
-        throw new UserError(`Row ${row + 1} of ${meta.sourceFile} has "${timeColumn.dict[code] ?? ''}" in the time column "${windows.timeColumn}", which is not a date or time. Fix the row or choose another time column.`);
+        throw new UserError(
+          `Row ${row + 1} of ${meta.sourceFile} has "${timeColumn.dict[code] ?? ''}" in the time column "${windows.timeColumn}", which is not a date or time. Fix the row or choose another time column.`,
+        );
       }
       keyed.push({ row, key });
     });
@@ -117,7 +135,10 @@ function seriesOf(meta: DatasetMeta, columns: StoredColumn[], spec: TaskSpec, wi
     if (start < 0 && carried.every((v) => !Number.isNaN(v))) start = position;
     inputs.forEach((input, f) => void (input.values[position] = carried[f]!));
   });
-  if (start < 0) throw new UserError(`${meta.sourceFile} has no row where every input column (${inputNames.join(', ')}) has had a value.`);
+  if (start < 0)
+    throw new UserError(
+      `${meta.sourceFile} has no row where every input column (${inputNames.join(', ')}) has had a value.`,
+    );
   const datasetRows = Int32Array.from(keyed.slice(start), (k) => k.row);
   return {
     series: {
@@ -141,7 +162,9 @@ export async function prepareWindowedData(input: PrepareWindowsInput): Promise<P
   const windows = taskSpec.timeSeries;
   if (!windows) throw new Error('prepareWindowedData needs a task spec with timeSeries.');
   if (taskSpec.split && taskSpec.split.method !== 'time') {
-    throw new UserError(`Time-series windows are split in time order (training, then validation, then test), so a ${taskSpec.split.method} split does not apply; choose the time split.`);
+    throw new UserError(
+      `Time-series windows are split in time order (training, then validation, then test), so a ${taskSpec.split.method} split does not apply; choose the time split.`,
+    );
   }
   const shape = taskShape(meta, taskSpec);
   const inputNames = windowInputColumns(meta, taskSpec, windows);
@@ -155,17 +178,30 @@ export async function prepareWindowedData(input: PrepareWindowsInput): Promise<P
   const targetScaling = valueStats(train.y);
   const encodeY = (set: WindowSet) => Float32Array.from(set.y, (y) => (y - targetScaling.mean) / targetScaling.std);
   const inputShape = [windows.lookback, inputNames.length];
-  if (inputShape[0]! * inputShape[1]! !== shape.inputWidth) throw new Error(`Window width ${inputShape.join('×')} differs from taskShape's ${shape.inputWidth}.`);
+  if (inputShape[0]! * inputShape[1]! !== shape.inputWidth)
+    throw new Error(`Window width ${inputShape.join('×')} differs from taskShape's ${shape.inputWidth}.`);
 
   const preprocessing: Preprocessing = {
     format: 'layerlab-preprocessing',
     version: 1,
     task: 'regression',
     target: taskSpec.target,
-    features: inputNames.map((name, f) => ({ name, kind: 'numeric' as const, mean: stats[f]!.mean, std: stats[f]!.std, fill: stats[f]!.mean })),
+    features: inputNames.map((name, f) => ({
+      name,
+      kind: 'numeric' as const,
+      mean: stats[f]!.mean,
+      std: stats[f]!.std,
+      fill: stats[f]!.mean,
+    })),
     inputOrder: inputNames,
     targetScaling,
-    windows: { timeColumn: windows.timeColumn, lookback: windows.lookback, horizon: windows.horizon, differencing: windows.differencing, inputs: inputNames },
+    windows: {
+      timeColumn: windows.timeColumn,
+      lookback: windows.lookback,
+      horizon: windows.horizon,
+      differencing: windows.differencing,
+      inputs: inputNames,
+    },
   };
   const anchors = (set: WindowSet) => ({ last: Array.from(set.last), actual: Array.from(set.actual) });
 
@@ -177,12 +213,22 @@ export async function prepareWindowedData(input: PrepareWindowsInput): Promise<P
   if (test) {
     await writeFileAtomic(join(outDir, 'x_test.f32'), littleEndianBytes(scaleInputs(test.x, stats)));
     await writeFileAtomic(join(outDir, 'y_test.f32'), littleEndianBytes(encodeY(test)));
-    await writeJsonAtomic(join(outDir, TEST_ROWS_FILE), { datasetId: meta.id, rows: Array.from(test.targetRow, (p) => datasetRows[p]!) });
+    await writeJsonAtomic(join(outDir, TEST_ROWS_FILE), {
+      datasetId: meta.id,
+      rows: Array.from(test.targetRow, (p) => datasetRows[p]!),
+    });
   }
   await writeJsonAtomic(join(outDir, 'preprocessing.json'), preprocessing);
-  await writeJsonAtomic(join(outDir, WINDOWS_FILE), { train: anchors(train), validation: anchors(validation), ...(test ? { test: anchors(test) } : {}) } satisfies WindowAnchors);
+  await writeJsonAtomic(join(outDir, WINDOWS_FILE), {
+    train: anchors(train),
+    validation: anchors(validation),
+    ...(test ? { test: anchors(test) } : {}),
+  } satisfies WindowAnchors);
   // The dataset row each validation window forecasts, so evaluation can show the raw row.
-  await writeJsonAtomic(join(outDir, VALIDATION_ROWS_FILE), { datasetId: meta.id, rows: Array.from(validation.targetRow, (p) => datasetRows[p]!) });
+  await writeJsonAtomic(join(outDir, VALIDATION_ROWS_FILE), {
+    datasetId: meta.id,
+    rows: Array.from(validation.targetRow, (p) => datasetRows[p]!),
+  });
 
   return PreparedData.parse({
     dir: outDir,

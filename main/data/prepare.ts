@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { planFeatures } from '../../app/dataset/column-plan';
-import { encodedWidth, preprocessingCsvOf, type DatasetMeta, type Preprocessing, type TaskSpec } from '../../app/dataset/schema';
+import {
+  encodedWidth,
+  preprocessingCsvOf,
+  type DatasetMeta,
+  type Preprocessing,
+  type TaskSpec,
+} from '../../app/dataset/schema';
 import { taskShape } from '../../app/dataset/task';
 import { PreparedData, type PreparedHead, type PreparedInput } from '../../app/engine/protocol';
 import type { GraphBinding } from '../../app/graph/data-binding';
@@ -93,18 +99,38 @@ function categoryIndexer(column: StoredColumn, categories: readonly string[]): (
  * existed), read from or written to the dataset's split.json so every run with the same
  * settings uses the same rows.
  */
-async function splitFor(input: PrepareInput, columns: StoredColumn[], indexOf: (name: string) => number, rows: number[], classOf: ((row: number) => number) | null, targets: readonly string[]): Promise<SplitRows> {
+async function splitFor(
+  input: PrepareInput,
+  columns: StoredColumn[],
+  indexOf: (name: string) => number,
+  rows: number[],
+  classOf: ((row: number) => number) | null,
+  targets: readonly string[],
+): Promise<SplitRows> {
   const { meta, taskSpec, validationSplit, seed } = input;
   const spec = taskSpec.split ?? { method: 'random' as const, testShare: 0, seed };
   const shares = { validation: validationSplit, test: spec.testShare };
   // Several targets drop the rows missing any of them: another row set, so another stored split.
-  const key: SplitKey = { method: spec.method, validationShare: validationSplit, testShare: spec.testShare, seed: spec.seed, column: spec.column ?? null, target: targets.join(', '), rows: meta.rows, importedAt: meta.importedAt };
+  const key: SplitKey = {
+    method: spec.method,
+    validationShare: validationSplit,
+    testShare: spec.testShare,
+    seed: spec.seed,
+    column: spec.column ?? null,
+    target: targets.join(', '),
+    rows: meta.rows,
+    importedAt: meta.importedAt,
+  };
   if (spec.method === 'stratified') {
-    if (!classOf) throw new UserError(`A stratified split keeps each class's share in every split, so it needs a classification task; "${taskSpec.target}" is a regression target. Choose a random or time-ordered split.`);
+    if (!classOf)
+      throw new UserError(
+        `A stratified split keeps each class's share in every split, so it needs a classification task; "${taskSpec.target}" is a regression target. Choose a random or time-ordered split.`,
+      );
     return storedSplit(input.datasetDir, key, () => stratifiedSplit(rows, classOf, shares, spec.seed));
   }
   if (spec.method === 'random') return storedSplit(input.datasetDir, key, () => randomSplit(rows, shares, spec.seed));
-  if (!spec.column) throw new UserError('A time-ordered split needs the column that orders the rows (a date or a number).');
+  if (!spec.column)
+    throw new UserError('A time-ordered split needs the column that orders the rows (a date or a number).');
   const name = spec.column;
   const profile = meta.columns.find((c) => c.name === name);
   if (!profile) throw new UserError(`The time column "${name}" is not in ${meta.sourceFile}.`);
@@ -119,7 +145,10 @@ async function splitFor(input: PrepareInput, columns: StoredColumn[], indexOf: (
       return d ? Date.UTC(d.year, d.month - 1, d.day, d.hour ?? 0) : Number.NaN;
     });
     keyOf = (row) => times[column.codes[row] ?? -1] ?? Number.NaN;
-  } else throw new UserError(`Column "${name}" holds text, so it cannot order the rows in time; choose a date or numeric column.`);
+  } else
+    throw new UserError(
+      `Column "${name}" holds text, so it cannot order the rows in time; choose a date or numeric column.`,
+    );
   const describe = (row: number) => `Row ${row + 1} of ${meta.sourceFile} has no readable time in "${name}"`;
   return storedSplit(input.datasetDir, key, () => timeSplit(rows, keyOf, shares, describe));
 }
@@ -132,13 +161,21 @@ async function splitFor(input: PrepareInput, columns: StoredColumn[], indexOf: (
  */
 export async function prepareTrainingData(input: PrepareInput): Promise<PreparedData> {
   const { datasetDir, meta, taskSpec, validationSplit, outDir, binding } = input;
-  if (!(validationSplit > 0 && validationSplit < 1)) throw new UserError(`The validation split must be between 0 and 1 (got ${validationSplit}).`);
-  if (binding && binding.issues.length > 0) throw new UserError(`The model's Inputs and Outputs do not fit ${meta.sourceFile}: ${binding.issues[0]!.message}`);
+  if (!(validationSplit > 0 && validationSplit < 1))
+    throw new UserError(`The validation split must be between 0 and 1 (got ${validationSplit}).`);
+  if (binding && binding.issues.length > 0)
+    throw new UserError(`The model's Inputs and Outputs do not fit ${meta.sourceFile}: ${binding.issues[0]!.message}`);
   // taskShape is what the editor sized the model with; its UserErrors name the problem column.
   const shape = binding ? null : taskShape(meta, taskSpec);
   const plans = binding ? binding.features : planFeatures(meta, taskSpec);
   const heads: TargetPlan[] = binding
-    ? binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, labels: h.labels, width: h.head.units }))
+    ? binding.heads.map((h) => ({
+        node: h.node,
+        target: h.target,
+        task: h.task,
+        labels: h.labels,
+        width: h.head.units,
+      }))
     : [{ node: null, target: taskSpec.target, task: taskSpec.task, labels: shape!.labels, width: shape!.head.units }];
   const columns = await loadColumns(datasetDir, meta);
   const columnIndex = new Map(meta.columns.map((c, i) => [c.name, i]));
@@ -184,23 +221,35 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   }
   const targetNames = heads.map((h) => `"${h.target}"`).join(' and ');
   if (kept.length < 2) {
-    throw new UserError(`${meta.sourceFile} needs at least 2 rows with a target to train and validate; it has ${kept.length} with a value in ${targetNames}.`);
+    throw new UserError(
+      `${meta.sourceFile} needs at least 2 rows with a target to train and validate; it has ${kept.length} with a value in ${targetNames}.`,
+    );
   }
 
   // A stratified split keeps the classes of the task's target (or the first head's) in every split.
   const stratifyBy = heads.findIndex((h) => h.target === taskSpec.target);
   const strata = heads[Math.max(0, stratifyBy)]!;
   const strataValues = targetsOf[Math.max(0, stratifyBy)]!;
-  const split = await splitFor(input, columns, indexOf, kept, strata.labels ? (row) => strataValues[row] ?? 0 : null, heads.map((h) => h.target));
+  const split = await splitFor(
+    input,
+    columns,
+    indexOf,
+    kept,
+    strata.labels ? (row) => strataValues[row] ?? 0 : null,
+    heads.map((h) => h.target),
+  );
   // Dropping after the split keeps the test rows fixed when a user changes how missing values are handled.
   const dropped = plans.filter((p) => p.missing === 'drop');
   const missingIn = dropped.map((p) => missingTest(p, columnOf(p.profile.name)));
-  const complete = (rows: number[]) => (missingIn.length === 0 ? rows : rows.filter((r) => !missingIn.some((isMissing) => isMissing(r))));
+  const complete = (rows: number[]) =>
+    missingIn.length === 0 ? rows : rows.filter((r) => !missingIn.some((isMissing) => isMissing(r)));
   const trainRows = complete(split.train);
   const valRows = complete(split.validation);
   const testRows = complete(split.test);
   if (trainRows.length === 0 || valRows.length === 0) {
-    throw new UserError(`Dropping rows with a missing value in ${dropped.map((p) => `"${p.profile.name}"`).join(', ')} leaves ${trainRows.length} training and ${valRows.length} validation rows; fill the missing values instead (mean, median, most frequent or a constant).`);
+    throw new UserError(
+      `Dropping rows with a missing value in ${dropped.map((p) => `"${p.profile.name}"`).join(', ')} leaves ${trainRows.length} training and ${valRows.length} validation rows; fill the missing values instead (mean, median, most frequent or a constant).`,
+    );
   }
 
   // Feature encodings, fitted on the training rows only.
@@ -208,7 +257,8 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const features = fitted.map((f) => f.encoding);
   const inputWidth = encodedWidth(features);
   // The editor sized the Input node with taskShape; a mismatch here would be a bug, not a user error.
-  if (shape && inputWidth !== shape.inputWidth) throw new Error(`Encoded width ${inputWidth} differs from taskShape's ${shape.inputWidth}.`);
+  if (shape && inputWidth !== shape.inputWidth)
+    throw new Error(`Encoded width ${inputWidth} differs from taskShape's ${shape.inputWidth}.`);
   const outputWidth = heads.reduce((n, h) => n + h.width, 0);
 
   // Each regression target is standardized with its training rows' statistics alone.
@@ -234,7 +284,8 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
         const t = targets[row] ?? 0;
         const at = n * outputWidth + offset;
         if (scaling) out[at] = (t - scaling.mean) / scaling.std;
-        else if (head.width === 1) out[at] = t; // two classes: one sigmoid output, 0/1 = label index
+        else if (head.width === 1)
+          out[at] = t; // two classes: one sigmoid output, 0/1 = label index
         else out[at + t] = 1;
       });
       offset += head.width;
@@ -247,7 +298,11 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const targetScaling = scalings[primary];
 
   // Version 1 readers know only the default encodings; anything newer must be refused by them, not misread.
-  const plain = features.every((f) => f.kind === 'numeric' ? f.scaling === undefined && f.missing === undefined : f.kind === 'categorical' && Object.keys(f).length === 3);
+  const plain = features.every((f) =>
+    f.kind === 'numeric'
+      ? f.scaling === undefined && f.missing === undefined
+      : f.kind === 'categorical' && Object.keys(f).length === 3,
+  );
   const preprocessing: Preprocessing = {
     format: 'layerlab-preprocessing',
     version: plain ? 1 : 2,
@@ -284,25 +339,51 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     valRows: valRows.length,
     ...(testRows.length > 0 ? { testRows: testRows.length } : {}),
     preprocessing,
-    ...(binding ? layoutOf(binding, fitted.map((f) => f.width), heads, scalings) : {}),
+    ...(binding
+      ? layoutOf(
+          binding,
+          fitted.map((f) => f.width),
+          heads,
+          scalings,
+        )
+      : {}),
   });
 }
 
 /** Each Input's columns of x (by the encoded widths of x's features, in order) and each head's slice of y. */
-function layoutOf(binding: GraphBinding, widths: readonly number[], heads: readonly TargetPlan[], scalings: readonly ({ mean: number; std: number } | undefined)[]): { inputs: PreparedInput[]; heads: PreparedHead[] } {
+function layoutOf(
+  binding: GraphBinding,
+  widths: readonly number[],
+  heads: readonly TargetPlan[],
+  scalings: readonly ({ mean: number; std: number } | undefined)[],
+): { inputs: PreparedInput[]; heads: PreparedHead[] } {
   const range = new Map<string, number[]>();
   let at = 0;
   binding.features.forEach((f, i) => {
     const width = widths[i] ?? 0;
-    range.set(f.profile.name, Array.from({ length: width }, (_, k) => at + k));
+    range.set(
+      f.profile.name,
+      Array.from({ length: width }, (_, k) => at + k),
+    );
     at += width;
   });
   let offset = 0;
   return {
-    inputs: binding.inputs.map((input) => ({ node: input.node, indices: input.columns.flatMap((name) => range.get(name) ?? []) })),
+    inputs: binding.inputs.map((input) => ({
+      node: input.node,
+      indices: input.columns.flatMap((name) => range.get(name) ?? []),
+    })),
     heads: heads.map((h, i) => {
       const scaling = scalings[i];
-      const head: PreparedHead = { node: h.node ?? '', target: h.target, task: h.task, offset, width: h.width, ...(h.labels ? { labels: h.labels } : {}), ...(scaling ? { scaling } : {}) };
+      const head: PreparedHead = {
+        node: h.node ?? '',
+        target: h.target,
+        task: h.task,
+        offset,
+        width: h.width,
+        ...(h.labels ? { labels: h.labels } : {}),
+        ...(scaling ? { scaling } : {}),
+      };
       offset += h.width;
       return head;
     }),

@@ -35,7 +35,12 @@ function looksLikeIdName(name: string): boolean {
  * the deviations, which corrects for a mean that is off by a rounding error (the "corrected
  * two-pass" algorithm: Chan, Golub and LeVeque, 1983).
  */
-function binsAndSquares(values: Float64Array, min: number, max: number, mean: number): { histogram: Histogram; m2: number } {
+function binsAndSquares(
+  values: Float64Array,
+  min: number,
+  max: number,
+  mean: number,
+): { histogram: Histogram; m2: number } {
   const counts = new Float64Array(BINS);
   const width = (max - min) / BINS;
   let sum = 0;
@@ -51,7 +56,10 @@ function binsAndSquares(values: Float64Array, min: number, max: number, mean: nu
     const k = width > 0 ? Math.min(BINS - 1, Math.floor((v - min) / width)) : 0;
     counts[k] = (counts[k] as number) + 1;
   }
-  return { histogram: { kind: 'bins', min, max, counts: Array.from(counts) }, m2: n > 0 ? squares - (sum * sum) / n : 0 };
+  return {
+    histogram: { kind: 'bins', min, max, counts: Array.from(counts) },
+    m2: n > 0 ? squares - (sum * sum) / n : 0,
+  };
 }
 
 /** The sum of squared deviations from `mean`, corrected as in binsAndSquares. */
@@ -72,7 +80,8 @@ function squaresAbout(values: Float64Array, mean: number): number {
 
 /** The TOP_VALUES most frequent values in one pass: sorting 1e5 distinct ids would cost seconds. */
 function top(entries: { value: string; count: number }[], present: number): Histogram {
-  const before = (a: { value: string; count: number }, b: { value: string; count: number }) => a.count > b.count || (a.count === b.count && compareText(a.value, b.value) < 0);
+  const before = (a: { value: string; count: number }, b: { value: string; count: number }) =>
+    a.count > b.count || (a.count === b.count && compareText(a.value, b.value) < 0);
   const values: { value: string; count: number }[] = [];
   for (const e of entries) {
     const last = values[values.length - 1];
@@ -133,7 +142,11 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
   if (unique <= BINS) {
     const counts = new Map<number, number>();
     for (const v of values) if (v === v) counts.set(v, (counts.get(v) ?? 0) + 1);
-    histogram = { kind: 'top', values: distinct.map((v) => ({ value: numberText(v), count: counts.get(v) ?? 0 })), other: 0 };
+    histogram = {
+      kind: 'top',
+      values: distinct.map((v) => ({ value: numberText(v), count: counts.get(v) ?? 0 })),
+      other: 0,
+    };
     m2 = squaresAbout(values, mean);
   } else {
     ({ histogram, m2 } = binsAndSquares(values, min, max, mean));
@@ -150,16 +163,34 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
   };
   const categories = unique <= MAX_CATEGORIES ? { categories: distinct.map(numberText) } : {};
   const described = { ...base, ...stats, ...categories, histogram };
-  if (unique === 1) return { ...described, kind: 'ignored', type: 'constant', useless: true, reason: `has a single value ("${numberText(min)}")` };
+  if (unique === 1)
+    return {
+      ...described,
+      kind: 'ignored',
+      type: 'constant',
+      useless: true,
+      reason: `has a single value ("${numberText(min)}")`,
+    };
   if (integer && unique === n && (looksLikeIdName(name) || (counting && n >= ROW_NUMBER_MIN_ROWS))) {
-    return { ...described, kind: 'ignored', type: 'id', useless: true, reason: 'looks like an identifier: every value is unique' };
+    return {
+      ...described,
+      kind: 'ignored',
+      type: 'id',
+      useless: true,
+      reason: 'looks like an identifier: every value is unique',
+    };
   }
   const type: ColumnType = unique === 2 && min === 0 && max === 1 ? 'boolean' : integer ? 'integer' : 'numeric';
   // Continuous values that are all distinct are ordinary features or regression targets.
   return { ...described, kind: 'numeric', type };
 }
 
-function profileTexts(name: string, codes: Int32Array, dict: readonly string[], firstText: FirstText | null): ColumnProfile {
+function profileTexts(
+  name: string,
+  codes: Int32Array,
+  dict: readonly string[],
+  firstText: FirstText | null,
+): ColumnProfile {
   const counts = new Int32Array(dict.length);
   let missing = 0;
   for (let i = 0; i < codes.length; i += 1) {
@@ -181,11 +212,27 @@ function profileTexts(name: string, codes: Int32Array, dict: readonly string[], 
     if (parseNumber(e.value) !== null) numeric += e.count;
     else if (maybeDates && parseDate(e.value, order)) dates += e.count;
   }
-  const categories = unique > 0 && unique <= MAX_CATEGORIES ? { categories: entries.map((e) => e.value).sort(compareText) } : {};
+  const categories =
+    unique > 0 && unique <= MAX_CATEGORIES ? { categories: entries.map((e) => e.value).sort(compareText) } : {};
   const base = { name, missing, unique, ...categories, histogram: top(entries, present) };
-  const ignored = (type: ColumnType, reason: string, useless = false): ColumnProfile => ({ ...base, kind: 'ignored', type, reason, ...(useless ? { useless } : {}) });
+  const ignored = (type: ColumnType, reason: string, useless = false): ColumnProfile => ({
+    ...base,
+    kind: 'ignored',
+    type,
+    reason,
+    ...(useless ? { useless } : {}),
+  });
 
-  if (present === 0) return { name, missing, unique: 0, kind: 'ignored', type: 'constant', useless: true, reason: 'every value is missing' };
+  if (present === 0)
+    return {
+      name,
+      missing,
+      unique: 0,
+      kind: 'ignored',
+      type: 'constant',
+      useless: true,
+      reason: 'every value is missing',
+    };
   if (unique === 1) return ignored('constant', `has a single value ("${entries[0]?.value ?? ''}")`, true);
   if (dates >= MOSTLY * present && dates > 0) {
     return ignored('datetime', 'dates and times: not used as a model input');
@@ -196,8 +243,13 @@ function profileTexts(name: string, codes: Int32Array, dict: readonly string[], 
     return ignored('text', `mixes numbers and text: row ${firstText.line} has "${firstText.value}"`);
   }
   if (unique === present) return ignored('id', 'looks like an identifier: every value is unique', true);
-  if (unique > MAX_CATEGORIES) return ignored('text', `free text or an identifier: ${unique} distinct values (at most ${MAX_CATEGORIES} can be categories)`);
-  const type: ColumnType = unique === 2 && entries.every((e) => BOOLEAN_WORDS.has(e.value.toLowerCase())) ? 'boolean' : 'categorical';
+  if (unique > MAX_CATEGORIES)
+    return ignored(
+      'text',
+      `free text or an identifier: ${unique} distinct values (at most ${MAX_CATEGORIES} can be categories)`,
+    );
+  const type: ColumnType =
+    unique === 2 && entries.every((e) => BOOLEAN_WORDS.has(e.value.toLowerCase())) ? 'boolean' : 'categorical';
   return { ...base, kind: 'categorical', type };
 }
 
@@ -206,14 +258,20 @@ function profileTexts(name: string, codes: Int32Array, dict: readonly string[], 
  * so a million-row column profiles in a fraction of a second.
  */
 export function profileStoredColumn(name: string, column: StoredColumn, firstText: FirstText | null): ColumnProfile {
-  return column instanceof Float64Array ? profileNumbers(name, column) : profileTexts(name, column.codes, column.dict, firstText);
+  return column instanceof Float64Array
+    ? profileNumbers(name, column)
+    : profileTexts(name, column.codes, column.dict, firstText);
 }
 
 /**
  * Profile rows of text (from parseCsv). `lines` (the file line of each row) lets reasons point
  * at the line a user sees in an editor.
  */
-export function profileColumns(headers: readonly string[], rows: readonly (readonly string[])[], lines?: readonly number[]): ColumnProfile[] {
+export function profileColumns(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  lines?: readonly number[],
+): ColumnProfile[] {
   return headers.map((name, j) => {
     const builder = new ColumnBuilder(rows.length);
     rows.forEach((row, i) => builder.addText(row[j] ?? '', lines?.[i] ?? i + 2));

@@ -106,7 +106,9 @@ export class ProjectService {
       if (read.ok) projects.push({ id: name, name: read.value.name, updatedAt: read.value.updatedAt });
       else broken.push({ id: name, path, reason: `${PROJECT_FILE}: ${read.reason}` });
     }
-    projects.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id.localeCompare(b.id)));
+    projects.sort((a, b) =>
+      a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id.localeCompare(b.id),
+    );
     return { projects, broken };
   }
 
@@ -138,7 +140,8 @@ export class ProjectService {
         if (errorCode(error) !== 'EEXIST') throw writeError(this.projectsDir, error);
       }
     }
-    if (id === null) throw new UserError(`Too many projects named "${title}" in ${this.projectsDir}. Choose another name.`);
+    if (id === null)
+      throw new UserError(`Too many projects named "${title}" in ${this.projectsDir}. Choose another name.`);
     const dir = this.projectDir(id);
     const timestamp = this.now().toISOString();
     const project: ProjectFile = {
@@ -242,15 +245,24 @@ export class ProjectService {
     for (const name of await this.subfolders(this.runsDir(id))) {
       const read = await readJsonFile(join(this.runsDir(id), name, RUN_FILE), RunSummary);
       if (read.ok && read.value.id === name) runs.push(read.value);
-      else if (read.ok) problems.push(`runs/${name}/${RUN_FILE} belongs to run "${read.value.id}", not "${name}"; the run is left out.`);
-      else if (!read.missing) problems.push(`runs/${name}/${RUN_FILE} is damaged (${read.reason}); the run is left out.`);
+      else if (read.ok)
+        problems.push(
+          `runs/${name}/${RUN_FILE} belongs to run "${read.value.id}", not "${name}"; the run is left out.`,
+        );
+      else if (!read.missing)
+        problems.push(`runs/${name}/${RUN_FILE} is damaged (${read.reason}); the run is left out.`);
     }
-    return runs.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id.localeCompare(b.id)));
+    return runs.sort((a, b) =>
+      a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id.localeCompare(b.id),
+    );
   }
 
   private async requireProjectDir(id: string): Promise<void> {
     const dir = this.projectDir(id);
-    const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+    const isDir = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!isDir) throw new UserError(`There is no project "${id}" in ${this.projectsDir}.`);
   }
 
@@ -261,7 +273,10 @@ export class ProjectService {
   private async subfolders(dir: string): Promise<string[]> {
     try {
       const entries = await readdir(dir, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+      return entries
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+        .sort();
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return [];
       throw new UserError(`Cannot read ${dir}: ${errorMessage(error)}`);

@@ -28,7 +28,14 @@ export const SplitKey = z.object({
 export type SplitKey = z.infer<typeof SplitKey>;
 
 const Rows = z.array(z.number().int().nonnegative());
-const SplitFile = z.object({ format: z.literal('layerlab-split'), version: z.literal(1), key: SplitKey, train: Rows, validation: Rows, test: Rows });
+const SplitFile = z.object({
+  format: z.literal('layerlab-split'),
+  version: z.literal(1),
+  key: SplitKey,
+  train: Rows,
+  validation: Rows,
+  test: Rows,
+});
 
 const sameKey = (a: SplitKey, b: SplitKey) => (Object.keys(a) as (keyof SplitKey)[]).every((k) => a[k] === b[k]);
 
@@ -44,6 +51,8 @@ export async function storedSplit(datasetDir: string, key: SplitKey, compute: ()
     if ([train, validation, test].every((rows) => rows.every((r) => r < key.rows))) return { train, validation, test };
   }
   const split = compute();
-  await writeJsonAtomic(file, { format: 'layerlab-split', version: 1, key, ...split } satisfies z.infer<typeof SplitFile>);
+  await writeJsonAtomic(file, { format: 'layerlab-split', version: 1, key, ...split } satisfies z.infer<
+    typeof SplitFile
+  >);
   return split;
 }

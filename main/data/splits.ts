@@ -21,9 +21,14 @@ export interface SplitShares {
 }
 
 function checkShares(shares: SplitShares): void {
-  if (!(shares.validation > 0 && shares.validation < 1)) throw new UserError(`The validation split must be between 0 and 1 (got ${shares.validation}).`);
-  if (!(shares.test >= 0 && shares.test <= 0.5)) throw new UserError(`The test split must be between 0 and 0.5 (got ${shares.test}).`);
-  if (shares.validation + shares.test >= 0.9) throw new UserError(`The validation (${shares.validation}) and test (${shares.test}) splits leave less than 10% of the rows to train on.`);
+  if (!(shares.validation > 0 && shares.validation < 1))
+    throw new UserError(`The validation split must be between 0 and 1 (got ${shares.validation}).`);
+  if (!(shares.test >= 0 && shares.test <= 0.5))
+    throw new UserError(`The test split must be between 0 and 0.5 (got ${shares.test}).`);
+  if (shares.validation + shares.test >= 0.9)
+    throw new UserError(
+      `The validation (${shares.validation}) and test (${shares.test}) splits leave less than 10% of the rows to train on.`,
+    );
 }
 
 /**
@@ -35,7 +40,8 @@ export function splitCounts(n: number, shares: SplitShares): { validation: numbe
   checkShares(shares);
   const test = shares.test > 0 ? Math.max(1, Math.round(n * shares.test)) : 0;
   const validation = Math.min(n - 1, Math.max(1, Math.round(n * shares.validation)));
-  if (n - validation - test < 1) throw new UserError(`${n} rows are too few to split into training, validation${test > 0 ? ' and test' : ''} rows.`);
+  if (n - validation - test < 1)
+    throw new UserError(`${n} rows are too few to split into training, validation${test > 0 ? ' and test' : ''} rows.`);
   return { validation, test };
 }
 
@@ -63,7 +69,12 @@ export function randomSplit(rows: readonly number[], shares: SplitShares, seed: 
  * proportion in every split within one row. Rows keep the seeded shuffle's order within each
  * split, so classes stay interleaved in batches.
  */
-export function stratifiedSplit(rows: readonly number[], classOf: (row: number) => number, shares: SplitShares, seed: number): SplitRows {
+export function stratifiedSplit(
+  rows: readonly number[],
+  classOf: (row: number) => number,
+  shares: SplitShares,
+  seed: number,
+): SplitRows {
   checkShares(shares);
   const shuffled = seededShuffle([...rows], seed);
   const byClass = new Map<number, number[]>();
@@ -85,7 +96,9 @@ export function stratifiedSplit(rows: readonly number[], classOf: (row: number) 
   const split: SplitRows = { train: [], validation: [], test: [] };
   for (const row of shuffled) split[where.get(row) ?? 'train'].push(row);
   if (split.validation.length === 0 || split.train.length === 0 || (shares.test > 0 && split.test.length === 0)) {
-    throw new UserError(`${rows.length} rows in ${byClass.size} classes are too few to stratify into training, validation${shares.test > 0 ? ' and test' : ''} rows; use a random split or larger shares.`);
+    throw new UserError(
+      `${rows.length} rows in ${byClass.size} classes are too few to stratify into training, validation${shares.test > 0 ? ' and test' : ''} rows; use a random split or larger shares.`,
+    );
   }
   return split;
 }
@@ -95,11 +108,19 @@ export function stratifiedSplit(rows: readonly number[], classOf: (row: number) 
  * held-out row comes after every training row, as when a model is used on the future.
  * `keyOf` returns NaN for a row without a time; `describeMissing` names it for the message.
  */
-export function timeSplit(rows: readonly number[], keyOf: (row: number) => number, shares: SplitShares, describeMissing: (row: number) => string): SplitRows {
+export function timeSplit(
+  rows: readonly number[],
+  keyOf: (row: number) => number,
+  shares: SplitShares,
+  describeMissing: (row: number) => string,
+): SplitRows {
   const keys = new Float64Array(rows.length);
   rows.forEach((row, i) => {
     const key = keyOf(row);
-    if (Number.isNaN(key)) throw new UserError(`${describeMissing(row)}: a time-ordered split needs a time in every row. Fill it in, or choose a random split.`);
+    if (Number.isNaN(key))
+      throw new UserError(
+        `${describeMissing(row)}: a time-ordered split needs a time in every row. Fill it in, or choose a random split.`,
+      );
     keys[i] = key;
   });
   const order = rows.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]! || rows[a]! - rows[b]!);

@@ -8,10 +8,16 @@ import { EVENT_CHANNEL } from './channels';
  * ipcMain ↔ the contract. Every request is checked for its sender (only our own page, in our
  * own window, may call) and then goes through the same validating dispatch as host mode.
  */
-export function attachIpc(options: { dispatch: Dispatch; bus: EventBus; isTrustedSender: (event: IpcMainInvokeEvent) => boolean; targets: () => WebContents[] }): () => void {
+export function attachIpc(options: {
+  dispatch: Dispatch;
+  bus: EventBus;
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
+  targets: () => WebContents[];
+}): () => void {
   for (const channel of CHANNEL_NAMES) {
     ipcMain.handle(channel, async (event, input: unknown) => {
-      if (!options.isTrustedSender(event)) return { ok: false, error: 'Refused: this request did not come from the Layerlab window.' };
+      if (!options.isTrustedSender(event))
+        return { ok: false, error: 'Refused: this request did not come from the Layerlab window.' };
       return options.dispatch(channel, input);
     });
   }

@@ -58,7 +58,11 @@ async function main(): Promise<void> {
   const workspace = defaultWorkspace();
   const engine = new EngineClient({ spawn: utilityProcessSpawner(path.join(__dirname, 'engine.cjs')) });
   const services = createServices({ workspace, mode: 'electron', engine });
-  engine.start().catch((error: unknown) => dialog.showErrorBox('Layerlab', `The training engine failed to start: ${String(error)}`));
+  engine
+    .start()
+    .catch((error: unknown) =>
+      dialog.showErrorBox('Layerlab', `The training engine failed to start: ${String(error)}`),
+    );
   const detach = attachIpc({
     dispatch: services.dispatch,
     bus: services.bus,

@@ -7,7 +7,10 @@ import type { ElectronBridge } from '../../app/ipc/bridge';
 import { EVENT_CHANNEL } from './channels';
 
 const api = Object.fromEntries(
-  CHANNEL_NAMES.map((channel) => [channel, (input: unknown) => ipcRenderer.invoke(channel, input) as Promise<Result<unknown>>]),
+  CHANNEL_NAMES.map((channel) => [
+    channel,
+    (input: unknown) => ipcRenderer.invoke(channel, input) as Promise<Result<unknown>>,
+  ]),
 ) as ElectronBridge['api'];
 
 const bridge: ElectronBridge = {

@@ -7,7 +7,11 @@ import type { EngineChannel, EngineSpawner } from '../engine/engine-channel';
  */
 export function utilityProcessSpawner(entry: string): EngineSpawner {
   return (env) => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Layerlab engine', stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = utilityProcess.fork(entry, [], {
+      serviceName: 'Layerlab engine',
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     const channel: EngineChannel = {
       get pid() {
         return child.pid;

@@ -64,7 +64,9 @@ export async function stageFolder(target: string): Promise<StagedFolder> {
     throw new FolderWriteError(describeWriteError(folder, error));
   }
   if (existing && !existing.isDirectory()) {
-    throw new FolderWriteError(`Cannot write to the folder ${folder}: it is a file, not a folder. Choose another folder.`);
+    throw new FolderWriteError(
+      `Cannot write to the folder ${folder}: it is a file, not a folder. Choose another folder.`,
+    );
   }
   const intoExisting = existing !== null;
   const parent = path.dirname(folder);

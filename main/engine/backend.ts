@@ -5,7 +5,12 @@ import type { BackendReport } from '../../app/project/schema';
 import { installFusedLayerTraining } from './fused-layers';
 import { installLeanTapeSaves } from './lean-tape';
 import { installWasmKernelFixes } from './wasm-kernel-fixes';
-import { chooseWasmThreads, registerThreadedWasmBackend, restoreStockWasmBackend, wasmThreadsInUse } from './wasm-threads';
+import {
+  chooseWasmThreads,
+  registerThreadedWasmBackend,
+  restoreStockWasmBackend,
+  wasmThreadsInUse,
+} from './wasm-threads';
 
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
@@ -52,7 +57,8 @@ async function setBackendCapturingWarnings(name: string): Promise<{ ok: boolean;
 }
 
 const near = (actual: ArrayLike<number>, expected: readonly number[]): boolean =>
-  actual.length === expected.length && expected.every((e, i) => Math.abs((actual[i] ?? NaN) - e) <= 1e-4 * Math.max(1, Math.abs(e)));
+  actual.length === expected.length &&
+  expected.every((e, i) => Math.abs((actual[i] ?? NaN) - e) <= 1e-4 * Math.max(1, Math.abs(e)));
 
 /**
  * A tiny forward and backward pass whose answer is known: a backend that loads but computes
@@ -86,22 +92,31 @@ export function probeBackend(): string | null {
       const x = tf.tensor2d(xv, [3, 2]);
       const w = tf.tensor2d(wv, [2, 2]);
       const b = tf.tensor1d(bv);
-      const forward = (wt: tf.Tensor, bt: tf.Tensor) => tf.fused.matMul({ a: x, b: wt as tf.Tensor2D, transposeB: true, bias: bt });
+      const forward = (wt: tf.Tensor, bt: tf.Tensor) =>
+        tf.fused.matMul({ a: x, b: wt as tf.Tensor2D, transposeB: true, bias: bt });
       const out = forward(w, b);
       const [gw, gb] = tf.grads((wt: tf.Tensor, bt: tf.Tensor) => forward(wt, bt).square().sum())([w, b]);
       const plain = tf.matMul(x, w); // untransposed path, no bias
       // A batch of two: the path where stock wasm's fused bias is wrong even without transposes.
-      const batched = tf.fused.matMul({ a: tf.stack([x, x]) as tf.Tensor3D, b: tf.stack([w, w]) as tf.Tensor3D, transposeB: true, bias: b });
+      const batched = tf.fused.matMul({
+        a: tf.stack([x, x]) as tf.Tensor3D,
+        b: tf.stack([w, w]) as tf.Tensor3D,
+        transposeB: true,
+        bias: b,
+      });
       return [out, gw!, gb!, plain, batched];
     });
     const [out, gw, gb, plain, batched] = tensors.map((t) => t.dataSync());
     const plainExpected: number[] = [];
-    for (let r = 0; r < 3; r++) for (let c = 0; c < 2; c++) plainExpected.push(xv[r * 2]! * wv[c]! + xv[r * 2 + 1]! * wv[2 + c]!);
-    if (!near(plain!, plainExpected)) return `matMul gave ${Array.from(plain!).join(', ')}, expected ${plainExpected.join(', ')}`;
+    for (let r = 0; r < 3; r++)
+      for (let c = 0; c < 2; c++) plainExpected.push(xv[r * 2]! * wv[c]! + xv[r * 2 + 1]! * wv[2 + c]!);
+    if (!near(plain!, plainExpected))
+      return `matMul gave ${Array.from(plain!).join(', ')}, expected ${plainExpected.join(', ')}`;
     if (!near(out!, y)) return `fused matMul with bias gave ${Array.from(out!).join(', ')}, expected ${y.join(', ')}`;
     if (!near(gw!, dW)) return `the kernel gradient was ${Array.from(gw!).join(', ')}, expected ${dW.join(', ')}`;
     if (!near(gb!, dB)) return `the bias gradient was ${Array.from(gb!).join(', ')}, expected ${dB.join(', ')}`;
-    if (!near(batched!, [...y, ...y])) return `batched fused matMul with bias gave ${Array.from(batched!).join(', ')}, expected ${[...y, ...y].join(', ')}`;
+    if (!near(batched!, [...y, ...y]))
+      return `batched fused matMul with bias gave ${Array.from(batched!).join(', ')}, expected ${[...y, ...y].join(', ')}`;
     return null;
   } catch (error) {
     return firstLine(error);
@@ -141,7 +156,10 @@ async function tryBackend(name: BackendName, wasmThreads: number): Promise<Attem
     if (!loaded.ok) return loaded;
     tfName = 'tensorflow';
     if (!tf.findBackendFactory(tfName)) {
-      return { ok: false, reason: `failed to load: it registered no "tensorflow" backend with this copy of TensorFlow.js (a version mismatch with @tensorflow/tfjs ${tf.version.tfjs}?)` };
+      return {
+        ok: false,
+        reason: `failed to load: it registered no "tensorflow" backend with this copy of TensorFlow.js (a version mismatch with @tensorflow/tfjs ${tf.version.tfjs}?)`,
+      };
     }
   } else if (name === 'wasm') {
     const specifier = '@tensorflow/tfjs-backend-wasm';
@@ -208,7 +226,9 @@ async function tryBackend(name: BackendName, wasmThreads: number): Promise<Attem
 export async function selectBackend(options: { force?: string | undefined } = {}): Promise<BackendReport> {
   const force = (options.force ?? process.env['LAYERLAB_BACKEND'] ?? '').trim();
   if (force !== '' && !isBackendName(force)) {
-    throw new Error(`LAYERLAB_BACKEND must be one of ${BACKEND_ORDER.join(', ')}, but it is "${force}". Unset it to choose automatically.`);
+    throw new Error(
+      `LAYERLAB_BACKEND must be one of ${BACKEND_ORDER.join(', ')}, but it is "${force}". Unset it to choose automatically.`,
+    );
   }
   // The wasm backend's threads: LAYERLAB_WASM_THREADS=N, else the default (checked up front:
   // a bad value is refused like a bad LAYERLAB_BACKEND, whichever backend would have started).
@@ -221,9 +241,16 @@ export async function selectBackend(options: { force?: string | undefined } = {}
   for (const name of BACKEND_ORDER.slice(start)) {
     const attempt = await tryBackend(name, wasmThreads);
     if (attempt.ok) {
-      return { name, skipped, ...(attempt.threads === undefined ? {} : { threads: attempt.threads }), ...(attempt.threadsNote === undefined ? {} : { threadsNote: attempt.threadsNote }) };
+      return {
+        name,
+        skipped,
+        ...(attempt.threads === undefined ? {} : { threads: attempt.threads }),
+        ...(attempt.threadsNote === undefined ? {} : { threadsNote: attempt.threadsNote }),
+      };
     }
     skipped.push({ name, reason: attempt.reason });
   }
-  throw new Error(`No TensorFlow.js backend works on this machine: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}.`);
+  throw new Error(
+    `No TensorFlow.js backend works on this machine: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}.`,
+  );
 }

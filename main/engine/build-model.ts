@@ -71,7 +71,8 @@ export function buildModel(graph: ModelGraph, seed: number, initialWeights?: Nod
     }
     // A merge takes its inputs in edge order; analyzeGraph ruled out missing and extra ones.
     const sources = (analysis.sources[id] ?? []).map((s) => outputsOf.get(s));
-    if (sources.length === 0 || sources.some((s) => s === undefined)) throw new GraphBuildError(`${node.type} "${id}" has no input.`, id);
+    if (sources.length === 0 || sources.some((s) => s === undefined))
+      throw new GraphBuildError(`${node.type} "${id}" has no input.`, id);
     const layer = buildLayer(node.type, config, name, random);
     if (node.type === 'Dropout') dropoutLayers.push(layer);
     // A frozen layer has no trainable weights, so the training loop never takes its gradients.
@@ -81,20 +82,28 @@ export function buildModel(graph: ModelGraph, seed: number, initialWeights?: Nod
   }
 
   const inputs = analysis.inputs.map((id) => outputsOf.get(id)).filter((t): t is tf.SymbolicTensor => t !== undefined);
-  const outputs = analysis.outputs.map((id) => outputsOf.get(id)).filter((t): t is tf.SymbolicTensor => t !== undefined);
+  const outputs = analysis.outputs
+    .map((id) => outputsOf.get(id))
+    .filter((t): t is tf.SymbolicTensor => t !== undefined);
   const model = tf.model({ inputs, outputs });
   const freshNodes = initialWeights ? setInitialWeights(model, layerNames, initialWeights) : [];
   return { model, analysis, layerNames, dropoutLayers, freshNodes };
 }
 
 /** Imported weights replace the seeded initial values of every node whose layer they still fit. */
-function setInitialWeights(model: tf.LayersModel, layerNames: Map<string, string>, initialWeights: NodeWeights): string[] {
+function setInitialWeights(
+  model: tf.LayersModel,
+  layerNames: Map<string, string>,
+  initialWeights: NodeWeights,
+): string[] {
   const fresh: string[] = [];
   for (const [id, name] of layerNames) {
     const values = initialWeights.get(id);
     if (!values) continue;
     const layer = model.getLayer(name);
-    const fits = layer.weights.length === values.length && layer.weights.every((w, i) => w.shape.join(',') === values[i]!.shape.join(','));
+    const fits =
+      layer.weights.length === values.length &&
+      layer.weights.every((w, i) => w.shape.join(',') === values[i]!.shape.join(','));
     if (!fits) {
       fresh.push(id);
       continue;

@@ -104,7 +104,10 @@ async function readInto(t: tf.Tensor, view: Float32Array): Promise<void> {
 function split(buffer: Buffer, shapes: ReadonlyArray<readonly number[]>, file: string): Float32Array[] {
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
   const expected = sizes.reduce((a, b) => a + b, 0) * 4;
-  if (buffer.byteLength !== expected) throw new Error(`${file} holds ${buffer.byteLength} bytes, but state.json describes ${expected}; the checkpoint is damaged.`);
+  if (buffer.byteLength !== expected)
+    throw new Error(
+      `${file} holds ${buffer.byteLength} bytes, but state.json describes ${expected}; the checkpoint is damaged.`,
+    );
   const all = new Float32Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
   let offset = 0;
   return sizes.map((n) => {
@@ -144,7 +147,12 @@ export async function readCheckpoint(runDir: string): Promise<CheckpointData | n
   const found = await readCheckpointState(runDir);
   if (!found) return null;
   const { dir, state } = found;
-  const read = async (name: string, specs: CheckpointState['weights']) => split(await fs.readFile(path.join(dir, name)), specs.map((s) => s.shape), path.join(dir, name));
+  const read = async (name: string, specs: CheckpointState['weights']) =>
+    split(
+      await fs.readFile(path.join(dir, name)),
+      specs.map((s) => s.shape),
+      path.join(dir, name),
+    );
   return {
     state,
     weights: await read('weights.bin', state.weights),
@@ -154,7 +162,10 @@ export async function readCheckpoint(runDir: string): Promise<CheckpointData | n
 }
 
 /** The model's weights in getWeights order: names and shapes, and their values taken into `into`. */
-export async function readWeights(model: tf.LayersModel, into: SnapshotBuffer): Promise<{ specs: CheckpointState['weights']; values: Float32Array[] }> {
+export async function readWeights(
+  model: tf.LayersModel,
+  into: SnapshotBuffer,
+): Promise<{ specs: CheckpointState['weights']; values: Float32Array[] }> {
   const weights = model.weights;
   const values = await into.take(weights.map((w) => w.read()));
   return { specs: weights.map((w) => ({ name: w.originalName, shape: [...w.shape] as number[] })), values };
@@ -163,7 +174,10 @@ export async function readWeights(model: tf.LayersModel, into: SnapshotBuffer): 
 /** Put snapshot values back into the model. */
 export function writeWeights(model: tf.LayersModel, values: readonly Float32Array[]): void {
   const weights = model.weights;
-  if (weights.length !== values.length) throw new Error(`The checkpoint holds ${values.length} weight tensors, but the model has ${weights.length}; it belongs to another graph.`);
+  if (weights.length !== values.length)
+    throw new Error(
+      `The checkpoint holds ${values.length} weight tensors, but the model has ${weights.length}; it belongs to another graph.`,
+    );
   const tensors = weights.map((w, i) => tf.tensor(values[i]!, w.shape as number[]));
   try {
     model.setWeights(tensors);

@@ -59,17 +59,36 @@ function denseChain(model: tf.LayersModel): DenseLayer[] | null {
     const last = i === layers.length - 1;
     const activation = config['activation'];
     if (last ? activation !== 'softmax' : activation !== 'relu' && activation !== 'linear') return null;
-    if (config['useBias'] !== true || config['kernelRegularizer'] || config['biasRegularizer'] || config['activityRegularizer'] || config['kernelConstraint'] || config['biasConstraint']) return null;
+    if (
+      config['useBias'] !== true ||
+      config['kernelRegularizer'] ||
+      config['biasRegularizer'] ||
+      config['activityRegularizer'] ||
+      config['kernelConstraint'] ||
+      config['biasConstraint']
+    )
+      return null;
     const kernel = layer.kernel?.read();
     const bias = layer.bias?.read();
-    if (!(kernel instanceof tf.Variable) || !(bias instanceof tf.Variable) || kernel.rank !== 2 || kernel.dtype !== 'float32' || bias.dtype !== 'float32') return null;
+    if (
+      !(kernel instanceof tf.Variable) ||
+      !(bias instanceof tf.Variable) ||
+      kernel.rank !== 2 ||
+      kernel.dtype !== 'float32' ||
+      bias.dtype !== 'float32'
+    )
+      return null;
     chain.push({ kernel, bias, relu: activation === 'relu', inputs: kernel.shape[0]!, units: kernel.shape[1]! });
   }
   return chain;
 }
 
 /** The fast step for this run, or null when the run needs the general path. */
-export function denseFastPath(model: tf.LayersModel, fit: ModelFit, options: { classWeights: readonly number[] | null }): DenseFastPath | null {
+export function denseFastPath(
+  model: tf.LayersModel,
+  fit: ModelFit,
+  options: { classWeights: readonly number[] | null },
+): DenseFastPath | null {
   if (process.env['LAYERLAB_DENSE_FAST_PATH'] === 'off') return null;
   const native = engineNativeKernels();
   if (!native || tf.getBackend() !== 'wasm' || options.classWeights !== null) return null;
@@ -84,7 +103,14 @@ export function denseFastPath(model: tf.LayersModel, fit: ModelFit, options: { c
   return { step: (x, y, rows) => denseStep(native, chain, x, y, rows, loss === 'sparseCategoricalCrossentropy') };
 }
 
-function denseStep(native: NativeKernels, chain: DenseLayer[], x: tf.Tensor, y: Float32Array, rows: number, sparse: boolean): DenseStep {
+function denseStep(
+  native: NativeKernels,
+  chain: DenseLayer[],
+  x: tf.Tensor,
+  y: Float32Array,
+  rows: number,
+  sparse: boolean,
+): DenseStep {
   const temps: tf.TensorInfo[] = [];
   const temp = (shape: number[]) => {
     const t = native.output(shape);
@@ -96,7 +122,17 @@ function denseStep(native: NativeKernels, chain: DenseLayer[], x: tf.Tensor, y: 
     const activations: tf.TensorInfo[] = [x];
     for (const layer of chain) {
       const out = temp([rows, layer.units]);
-      native.gemm(out, { m: rows, k: layer.inputs, n: layer.units, a: activations[activations.length - 1]!, transposeA: false, b: layer.kernel, transposeB: false, bias: layer.bias, relu: layer.relu });
+      native.gemm(out, {
+        m: rows,
+        k: layer.inputs,
+        n: layer.units,
+        a: activations[activations.length - 1]!,
+        transposeA: false,
+        b: layer.kernel,
+        transposeB: false,
+        bias: layer.bias,
+        relu: layer.relu,
+      });
       activations.push(out);
     }
     const classes = chain[chain.length - 1]!.units;
@@ -111,13 +147,29 @@ function denseStep(native: NativeKernels, chain: DenseLayer[], x: tf.Tensor, y: 
       const layer = chain[i]!;
       const input = activations[i]!;
       const dKernel = native.output([layer.inputs, layer.units]);
-      native.gemm(dKernel, { m: layer.inputs, k: rows, n: layer.units, a: input, transposeA: true, b: dz, transposeB: false });
+      native.gemm(dKernel, {
+        m: layer.inputs,
+        k: rows,
+        n: layer.units,
+        a: input,
+        transposeA: true,
+        b: dz,
+        transposeB: false,
+      });
       const dBias = native.output([layer.units]);
       native.sumRows(dBias, dz, rows, layer.units);
       layerGrads[i] = [tf.engine().makeTensorFromTensorInfo(dKernel), tf.engine().makeTensorFromTensorInfo(dBias)];
       if (i === 0) break;
       const dInput = temp([rows, layer.inputs]);
-      native.gemm(dInput, { m: rows, k: layer.units, n: layer.inputs, a: dz, transposeA: false, b: layer.kernel, transposeB: true });
+      native.gemm(dInput, {
+        m: rows,
+        k: layer.units,
+        n: layer.inputs,
+        a: dz,
+        transposeA: false,
+        b: layer.kernel,
+        transposeB: true,
+      });
       // Through the previous layer's relu: dy·step(y), from its output.
       if (chain[i - 1]!.relu) {
         const dPre = temp([rows, layer.inputs]);
@@ -145,7 +197,13 @@ function denseStep(native: NativeKernels, chain: DenseLayer[], x: tf.Tensor, y: 
  * respect to the logits: through the clip (zero where it clipped), the rescaling and softmax.
  * Sparse: each row's target is the one-hot of its largest entry, as the general path reads it.
  */
-function softmaxCrossEntropy(logits: Float32Array, y: Float32Array, rows: number, classes: number, sparse: boolean): { values: Float32Array; dLogits: Float32Array } {
+function softmaxCrossEntropy(
+  logits: Float32Array,
+  y: Float32Array,
+  rows: number,
+  classes: number,
+  sparse: boolean,
+): { values: Float32Array; dLogits: Float32Array } {
   const epsilon = tf.backend().epsilon();
   const values = new Float32Array(2 + rows * classes);
   const dLogits = new Float32Array(rows * classes);

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { EngineEvent, EngineRequest, type TrainRequest, type EvaluateResult, type ExportResult, type PreparedData } from '../../app/engine/protocol';
+import {
+  EngineEvent,
+  EngineRequest,
+  type TrainRequest,
+  type EvaluateResult,
+  type ExportResult,
+  type PreparedData,
+} from '../../app/engine/protocol';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { BackendReport } from '../../app/project/schema';
 import { forkSpawner, type EngineChannel, type EngineSpawner } from './engine-channel';
@@ -116,7 +123,8 @@ export class EngineClient {
 
   /** Start the engine (or return the running one's backend). Rejects if it exits first or is not ready in time. */
   start(): Promise<BackendReport> {
-    if (this.channel && this.current.state === 'ready' && this.current.backend) return Promise.resolve(this.current.backend);
+    if (this.channel && this.current.state === 'ready' && this.current.backend)
+      return Promise.resolve(this.current.backend);
     if (this.starting) return this.starting;
     const starting = this.launch().finally(() => {
       if (this.starting === starting) this.starting = null;
@@ -130,8 +138,19 @@ export class EngineClient {
    * 'failed' with the reason, and `crashed`). Progress events go to onEvent; onPaused hears
    * when a pause or resume has taken effect; onLrFinder gets the LR range test's result ('auto').
    */
-  async train(request: TrainRequest, onEvent: (event: ProgressEvent) => void, onPaused?: (paused: boolean) => void, onLrFinder?: (result: LrFinderEvent['result']) => void): Promise<DoneEvent> {
-    const failed = (error: string): DoneEvent => ({ type: 'done', runId: request.runId, status: 'failed', error, hasModel: false });
+  async train(
+    request: TrainRequest,
+    onEvent: (event: ProgressEvent) => void,
+    onPaused?: (paused: boolean) => void,
+    onLrFinder?: (result: LrFinderEvent['result']) => void,
+  ): Promise<DoneEvent> {
+    const failed = (error: string): DoneEvent => ({
+      type: 'done',
+      runId: request.runId,
+      status: 'failed',
+      error,
+      hasModel: false,
+    });
     const message = { type: 'train' as const, ...request };
     const parsed = EngineRequest.safeParse(message);
     if (!parsed.success) return failed(formatZodError(parsed.error, 'The training request is not valid'));
@@ -176,7 +195,13 @@ export class EngineClient {
   /** The model's raw outputs for encoded rows, one array per row; rejects with the engine's message. */
   async predict(request: PredictRequest): Promise<number[][]> {
     const requestId = randomUUID();
-    const parsed = EngineRequest.safeParse({ type: 'predict', requestId, modelDir: request.modelDir, inputWidth: request.inputWidth, x: Array.from(request.x) });
+    const parsed = EngineRequest.safeParse({
+      type: 'predict',
+      requestId,
+      modelDir: request.modelDir,
+      inputWidth: request.inputWidth,
+      x: Array.from(request.x),
+    });
     if (!parsed.success) throw new Error(formatZodError(parsed.error, 'The prediction request is not valid'));
     await this.start();
     return new Promise<number[][]>((resolve, reject) => {
@@ -220,7 +245,15 @@ export class EngineClient {
   }
 
   private settleAll(reason: string, crashed = false): void {
-    for (const [runId, run] of this.runs) run.resolve({ type: 'done', runId, status: 'failed', error: reason, hasModel: false, ...(crashed ? { crashed } : {}) });
+    for (const [runId, run] of this.runs)
+      run.resolve({
+        type: 'done',
+        runId,
+        status: 'failed',
+        error: reason,
+        hasModel: false,
+        ...(crashed ? { crashed } : {}),
+      });
     this.runs.clear();
     for (const pending of this.exports.values()) pending.reject(new Error(reason));
     this.exports.clear();

@@ -24,7 +24,10 @@ interface Link {
 function parentLink(): Link {
   const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
   if (port) {
-    return { send: (event) => port.postMessage(event), onMessage: (listener) => port.on('message', (e) => listener(e.data)) };
+    return {
+      send: (event) => port.postMessage(event),
+      onMessage: (listener) => port.on('message', (e) => listener(e.data)),
+    };
   }
   if (!process.send) {
     console.error('engine-main.ts runs as a child process (EngineClient starts it); it has no parent to talk to.');
@@ -46,7 +49,9 @@ function parentLink(): Link {
 
 /** Infinity and NaN don't survive JSON and fail the protocol's number checks: send null. */
 function finiteNumbers<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as T;
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)),
+  ) as T;
 }
 
 function main(): void {
@@ -55,14 +60,25 @@ function main(): void {
   // client, so report it as what it is (an engine bug) instead.
   const send = (event: EngineEvent) => {
     const checked = EngineEvent.safeParse(finiteNumbers(event));
-    link.send(checked.success ? checked.data : { type: 'error', error: formatZodError(checked.error, `The engine produced an invalid "${event.type}" event`) });
+    link.send(
+      checked.success
+        ? checked.data
+        : {
+            type: 'error',
+            error: formatZodError(checked.error, `The engine produced an invalid "${event.type}" event`),
+          },
+    );
   };
   let service: EngineService | null = null;
   const early: unknown[] = [];
   // Listen before the backend is chosen so nothing sent meanwhile is lost.
   link.onMessage((message) => (service ? service.handle(message) : early.push(message)));
 
-  const report = (error: unknown) => send({ type: 'error', error: `The training engine hit an unexpected error: ${error instanceof Error ? error.message : String(error)}` });
+  const report = (error: unknown) =>
+    send({
+      type: 'error',
+      error: `The training engine hit an unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+    });
   process.on('uncaughtException', report);
   process.on('unhandledRejection', report);
 

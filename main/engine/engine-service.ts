@@ -82,7 +82,13 @@ export class EngineService {
 
   private async train(job: TrainJob): Promise<void> {
     if (this.active) {
-      this.send({ type: 'done', runId: job.runId, status: 'failed', error: `The engine is busy with run ${this.active.runId}; wait for it to finish or cancel it.`, hasModel: false });
+      this.send({
+        type: 'done',
+        runId: job.runId,
+        status: 'failed',
+        error: `The engine is busy with run ${this.active.runId}; wait for it to finish or cancel it.`,
+        hasModel: false,
+      });
       return;
     }
     const run: ActiveRun = { runId: job.runId, cancelled: false, paused: false, wake: null };
@@ -107,9 +113,22 @@ export class EngineService {
           this.send({ type: 'paused', runId: job.runId, paused: false });
         },
       });
-      this.send({ type: 'done', runId: job.runId, status: outcome.status, error: outcome.error, hasModel: outcome.hasModel, ...(outcome.earlyStopped ? { earlyStopped: outcome.earlyStopped } : {}) });
+      this.send({
+        type: 'done',
+        runId: job.runId,
+        status: outcome.status,
+        error: outcome.error,
+        hasModel: outcome.hasModel,
+        ...(outcome.earlyStopped ? { earlyStopped: outcome.earlyStopped } : {}),
+      });
     } catch (error) {
-      this.send({ type: 'done', runId: job.runId, status: 'failed', error: `Training failed unexpectedly: ${messageOf(error)}`, hasModel: false });
+      this.send({
+        type: 'done',
+        runId: job.runId,
+        status: 'failed',
+        error: `Training failed unexpectedly: ${messageOf(error)}`,
+        hasModel: false,
+      });
     } finally {
       this.active = null;
     }

@@ -31,13 +31,16 @@ export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
   try {
     model = await loadModel(path.resolve(job.modelDir));
   } catch (error) {
-    if (error instanceof ModelReadError) throw new EvaluateError(`${error.message} Train the model before evaluating it.`);
+    if (error instanceof ModelReadError)
+      throw new EvaluateError(`${error.message} Train the model before evaluating it.`);
     throw error;
   }
   try {
     // Evaluation reads one x and one target per row; the services refuse such runs first, by name.
     if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-      throw new EvaluateError(`This model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; evaluation supports single-input, single-head models so far.`);
+      throw new EvaluateError(
+        `This model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; evaluation supports single-input, single-head models so far.`,
+      );
     }
     const n = Math.min(data.valRows, job.maxRows);
     const xVal = await readValidationX(data, n);
@@ -45,7 +48,10 @@ export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
     const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [data.inputWidth];
     const predicted = await predictInChunks(model, xVal, n, inputShape, data.inputWidth);
     const width = predicted.length / n;
-    if (width !== data.outputWidth) throw new EvaluateError(`The model gives ${width} outputs per row but the run's data has ${data.outputWidth}; train the run again.`);
+    if (width !== data.outputWidth)
+      throw new EvaluateError(
+        `The model gives ${width} outputs per row but the run's data has ${data.outputWidth}; train the run again.`,
+      );
 
     const scaling = data.preprocessing.targetScaling;
     const unscale = (v: number) => (scaling ? v * scaling.std + scaling.mean : v);
@@ -63,19 +69,36 @@ export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
         targets.push(width === 1 ? Math.round(target[0]!) : target.indexOf(1));
       }
     }
-    return { outputs, targets, rows: Array.from({ length: n }, (_, r) => r), valRows: data.valRows, capped: n < data.valRows };
+    return {
+      outputs,
+      targets,
+      rows: Array.from({ length: n }, (_, r) => r),
+      valRows: data.valRows,
+      capped: n < data.valRows,
+    };
   } finally {
     model.dispose();
   }
 }
 
 /** Predictions for `rows` rows, a bounded chunk at a time: a thousand images at once would need gigabytes of activations. */
-async function predictInChunks(model: tf.LayersModel, x: Float32Array, rows: number, inputShape: number[], inputWidth: number): Promise<Float32Array> {
+async function predictInChunks(
+  model: tf.LayersModel,
+  x: Float32Array,
+  rows: number,
+  inputShape: number[],
+  inputWidth: number,
+): Promise<Float32Array> {
   const chunk = evalChunkRows(inputWidth);
   const parts: Float32Array[] = [];
   for (let start = 0; start < rows; start += chunk) {
     const end = Math.min(rows, start + chunk);
-    const y = tf.tidy(() => model.predict(tf.tensor(x.subarray(start * inputWidth, end * inputWidth), [end - start, ...inputShape])) as tf.Tensor);
+    const y = tf.tidy(
+      () =>
+        model.predict(
+          tf.tensor(x.subarray(start * inputWidth, end * inputWidth), [end - start, ...inputShape]),
+        ) as tf.Tensor,
+    );
     try {
       parts.push((await y.data()) as Float32Array);
     } finally {

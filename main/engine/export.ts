@@ -2,7 +2,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ExportAccuracy, ExportFormat, ModelCardContext, Quantize } from '../../app/engine/export-options';
-import { exportOptionsProblem, FLOAT32_TOLERANCE, isAvailableFormat, TFJS_FLOAT32_TOLERANCE } from '../../app/engine/export-options';
+import {
+  exportOptionsProblem,
+  FLOAT32_TOLERANCE,
+  isAvailableFormat,
+  TFJS_FLOAT32_TOLERANCE,
+} from '../../app/engine/export-options';
 import type { ExportResult, PreparedData } from '../../app/engine/protocol';
 import { Preprocessing } from '../../app/dataset/schema';
 import { stageFolder } from './atomic-folder';
@@ -60,7 +65,12 @@ function parsePreprocessing(text: string, fallback: Preprocessing): Preprocessin
 }
 
 /** Accuracy (classification) or MAE in the target's units (regression) of row-major outputs. */
-export function validationScore(outputs: Float32Array, y: Float32Array, rows: number, preprocessing: Preprocessing): { metric: 'accuracy' | 'mae'; value: number } {
+export function validationScore(
+  outputs: Float32Array,
+  y: Float32Array,
+  rows: number,
+  preprocessing: Preprocessing,
+): { metric: 'accuracy' | 'mae'; value: number } {
   const width = y.length / rows;
   if (preprocessing.task === 'regression') {
     const std = preprocessing.targetScaling?.std ?? 1;
@@ -88,8 +98,16 @@ export function validationScore(outputs: Float32Array, y: Float32Array, rows: nu
 function layerRows(model: tf.LayersModel): LayerRow[] {
   return model.layers.map((layer) => {
     const shape = layer.outputShape;
-    const first = Array.isArray(shape[0]) || shape[0] === undefined ? (shape[0] as (number | null)[] | undefined) : (shape as (number | null)[]);
-    return { name: layer.name, type: layer.getClassName(), outputShape: first ? `(${first.map((d) => d ?? 'None').join(', ')})` : '?', params: layer.countParams() };
+    const first =
+      Array.isArray(shape[0]) || shape[0] === undefined
+        ? (shape[0] as (number | null)[] | undefined)
+        : (shape as (number | null)[]);
+    return {
+      name: layer.name,
+      type: layer.getClassName(),
+      outputShape: first ? `(${first.map((d) => d ?? 'None').join(', ')})` : '?',
+      params: layer.countParams(),
+    };
   });
 }
 
@@ -109,7 +127,8 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
   const quantize = job.quantize ?? null;
   const float16Weights = job.float16Weights ?? false;
   const problem = exportOptionsProblem({ format, quantize, float16Weights });
-  if (problem !== null || !isAvailableFormat(format)) throw new ExportError(`Cannot export: ${problem ?? `format ${format} is not available.`}`);
+  if (problem !== null || !isAvailableFormat(format))
+    throw new ExportError(`Cannot export: ${problem ?? `format ${format} is not available.`}`);
   const lossy = quantize !== null || float16Weights;
 
   const modelDir = path.resolve(job.modelDir);
@@ -134,7 +153,13 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
     const staged = await stageFolder(outDir);
     try {
       const write = await writerFor(format, quantize);
-      const outcome = await write({ model, dir: staged.dir, x, expected, ...(float16Weights ? { float16: true } : {}) });
+      const outcome = await write({
+        model,
+        dir: staged.dir,
+        x,
+        expected,
+        ...(float16Weights ? { float16: true } : {}),
+      });
       const diff = outcome.maxAbsDiff;
       const tolerance = lossy ? null : format === 'tfjs' ? TFJS_FLOAT32_TOLERANCE : FLOAT32_TOLERANCE;
       if (tolerance !== null && !(diff <= tolerance)) {
@@ -143,7 +168,9 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
         );
       }
       if (!Number.isFinite(diff)) {
-        throw new ExportError(`The ${format} export gives no usable predictions (checked with ${outcome.checkedWith}: the difference is ${diff}). Nothing was written to ${outDir}.`);
+        throw new ExportError(
+          `The ${format} export gives no usable predictions (checked with ${outcome.checkedWith}: the difference is ${diff}). Nothing was written to ${outDir}.`,
+        );
       }
 
       let accuracy: ExportAccuracy | null = null;
@@ -151,21 +178,51 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
         const y = await readMatrix(job.data, 'y_val');
         const before = validationScore(expected, y, rows, preprocessing);
         const after = validationScore(outcome.predictions, y, rows, preprocessing);
-        accuracy = { metric: before.metric, inApp: before.value, exported: after.value, change: after.value - before.value };
+        accuracy = {
+          metric: before.metric,
+          inApp: before.value,
+          exported: after.value,
+          change: after.value - before.value,
+        };
       }
       const weightFiles = outcome.files.filter((f) => f.endsWith('.bin'));
       const sizes = {
-        weights: (await Promise.all((weightFiles.length ? weightFiles : outcome.files).map((f) => fileSize(path.join(staged.dir, f))))).reduce((a, b) => a + b, 0),
+        weights: (
+          await Promise.all(
+            (weightFiles.length ? weightFiles : outcome.files).map((f) => fileSize(path.join(staged.dir, f))),
+          )
+        ).reduce((a, b) => a + b, 0),
         float32Tfjs: model.weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) * 4, 0),
       };
 
       const modelFile = outcome.files.find((f) => /\.(onnx|keras|h5)$/.test(f)) ?? outcome.files[0] ?? '';
-      const extra: Record<string, string> = { [PREPROCESSING_JSON]: preText, 'predict.py': predictPy(format, inputShape, modelFile) };
+      const extra: Record<string, string> = {
+        [PREPROCESSING_JSON]: preText,
+        'predict.py': predictPy(format, inputShape, modelFile),
+      };
       const mjs = predictMjs(format, inputShape, modelFile);
       if (mjs !== null) extra['predict.mjs'] = mjs;
       const names = [...outcome.files, ...Object.keys(extra), MODEL_CARD_MD].sort();
-      const summary: Omit<ExportResult, 'outDir'> = { files: names, rowsCompared: rows, maxAbsDiff: diff, format, quantize, float16Weights, checkedWith: outcome.checkedWith, tolerance, sizes, accuracy };
-      extra[MODEL_CARD_MD] = renderModelCard({ context: job.card ?? null, preprocessing, builtLayers: layerRows(model), exported: summary, exportBackend: tf.getBackend(), date: job.now ?? new Date() });
+      const summary: Omit<ExportResult, 'outDir'> = {
+        files: names,
+        rowsCompared: rows,
+        maxAbsDiff: diff,
+        format,
+        quantize,
+        float16Weights,
+        checkedWith: outcome.checkedWith,
+        tolerance,
+        sizes,
+        accuracy,
+      };
+      extra[MODEL_CARD_MD] = renderModelCard({
+        context: job.card ?? null,
+        preprocessing,
+        builtLayers: layerRows(model),
+        exported: summary,
+        exportBackend: tf.getBackend(),
+        date: job.now ?? new Date(),
+      });
       for (const [name, text] of Object.entries(extra)) await fs.writeFile(path.join(staged.dir, name), text);
 
       const files = await staged.commit();

@@ -41,8 +41,14 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name]!;
       // The slots, created as the stock optimizer creates them (index i, zeros, not trainable).
-      state.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-      state.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      state.accumulatedFirstMoment[i] ??= {
+        originalName: `${name}/m`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+      state.accumulatedSecondMoment[i] ??= {
+        originalName: `${name}/v`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
       const gradient = list ? variableGradients[i]!.tensor : variableGradients[name];
       if (gradient == null) return;
       const m = state.accumulatedFirstMoment[i].variable;

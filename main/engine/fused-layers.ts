@@ -30,7 +30,8 @@ interface EngineInternals {
 const engine = () => tf.engine() as unknown as EngineInternals;
 const recording = () => engine().state.gradientDepth > 0;
 const isTensor = (t: unknown): t is tf.Tensor => t instanceof tf.Tensor;
-const ones = (v: number | [number, number] | undefined) => v === undefined || (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
+const ones = (v: number | [number, number] | undefined) =>
+  v === undefined || (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
 
 /**
  * One recorded op with a gradient per input that is computed only when asked for. (tf.customGrad
@@ -39,7 +40,12 @@ const ones = (v: number | [number, number] | undefined) => v === undefined || (A
  * weight.) `backward` gets dy — through relu's gradient, dy·step(y), when `relu` — and the saved
  * [input, weights, output], and returns the input, weight and (when given) bias gradients.
  */
-function fusedOp(inputs: tf.Tensor[], relu: boolean, forward: () => tf.Tensor, backward: Array<(dyAct: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor>): tf.Tensor {
+function fusedOp(
+  inputs: tf.Tensor[],
+  relu: boolean,
+  forward: () => tf.Tensor,
+  backward: Array<(dyAct: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor>,
+): tf.Tensor {
   return engine().runKernelFunc({
     forwardFunc: (_backend, save) => {
       const y = forward();
@@ -48,7 +54,11 @@ function fusedOp(inputs: tf.Tensor[], relu: boolean, forward: () => tf.Tensor, b
     },
     backwardsFunc: (dy, saved) => {
       const y = saved[2];
-      const dyAct = !y ? dy : tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) ? (engine().runKernel(RELU_GRAD_KERNEL, { dy, y }, {}) as tf.Tensor) : tf.mul(dy, tf.step(y));
+      const dyAct = !y
+        ? dy
+        : tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend())
+          ? (engine().runKernel(RELU_GRAD_KERNEL, { dy, y }, {}) as tf.Tensor)
+          : tf.mul(dy, tf.step(y));
       return Object.fromEntries(inputs.map((_, i) => [String(i), () => backward[i]!(dyAct, saved)]));
     },
     inputs: Object.fromEntries(inputs.map((t, i) => [String(i), t])),
@@ -70,9 +80,20 @@ function fusedDense(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | null, re
     () => {
       if (nativeGemm()) return engine().runKernel('_FusedMatMul', operands, attrs) as tf.Tensor;
       // tfjs' kernels take batched (3-D) operands, as tfjs' fused matMul gives them.
-      return tf.reshape(engine().runKernel('_FusedMatMul', { ...operands, a: tf.reshape(a, [1, m, k]), b: tf.reshape(b, [1, k, n]) }, attrs) as tf.Tensor, [m, n]);
+      return tf.reshape(
+        engine().runKernel(
+          '_FusedMatMul',
+          { ...operands, a: tf.reshape(a, [1, m, k]), b: tf.reshape(b, [1, k, n]) },
+          attrs,
+        ) as tf.Tensor,
+        [m, n],
+      );
     },
-    [(dyAct, [, w]) => tf.matMul(dyAct as tf.Tensor2D, w as tf.Tensor2D, false, true), (dyAct, [x]) => tf.matMul(x as tf.Tensor2D, dyAct as tf.Tensor2D, true, false), (dyAct) => tf.sum(dyAct, 0)],
+    [
+      (dyAct, [, w]) => tf.matMul(dyAct as tf.Tensor2D, w as tf.Tensor2D, false, true),
+      (dyAct, [x]) => tf.matMul(x as tf.Tensor2D, dyAct as tf.Tensor2D, true, false),
+      (dyAct) => tf.sum(dyAct, 0),
+    ],
   ) as tf.Tensor2D;
 }
 
@@ -84,10 +105,25 @@ function reluConv(args: FusedConv2dArgs & { x: tf.Tensor4D; filter: tf.Tensor4D;
   return fusedOp(
     [x, filter, bias],
     true,
-    () => engine().runKernel('FusedConv2D', { x, filter, bias }, { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode, activation: 'relu' }) as tf.Tensor,
+    () =>
+      engine().runKernel(
+        'FusedConv2D',
+        { x, filter, bias },
+        { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode, activation: 'relu' },
+      ) as tf.Tensor,
     [
-      (dyRelu, [xs, fs]) => engine().runKernel('Conv2DBackpropInput', { dy: dyRelu, filter: fs! }, { ...geometry, inputShape: xs!.shape }) as tf.Tensor,
-      (dyRelu, [xs, fs]) => engine().runKernel('Conv2DBackpropFilter', { x: xs!, dy: dyRelu }, { ...geometry, filterShape: fs!.shape }) as tf.Tensor,
+      (dyRelu, [xs, fs]) =>
+        engine().runKernel(
+          'Conv2DBackpropInput',
+          { dy: dyRelu, filter: fs! },
+          { ...geometry, inputShape: xs!.shape },
+        ) as tf.Tensor,
+      (dyRelu, [xs, fs]) =>
+        engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x: xs!, dy: dyRelu },
+          { ...geometry, filterShape: fs!.shape },
+        ) as tf.Tensor,
       (dyRelu) => tf.sum(dyRelu, [0, 1, 2]),
     ],
   ) as tf.Tensor4D;
@@ -118,8 +154,10 @@ export function installFusedLayerTraining(): void {
       (bias == null || (isTensor(bias) && bias.rank === 1 && bias.shape[0] === b.shape[1] && bias.dtype === 'float32'));
     // relu with a bias everywhere; a linear layer (tfjs fuses those itself) where skipping its
     // three Reshapes and eager input gradient pays: on the engine's own GEMM.
-    if (dense && activation === 'relu' && bias != null) return fusedDense(a as tf.Tensor2D, b as tf.Tensor2D, bias as tf.Tensor1D, true);
-    if (dense && activation === 'linear' && nativeGemm()) return fusedDense(a as tf.Tensor2D, b as tf.Tensor2D, (bias ?? null) as tf.Tensor1D | null, false);
+    if (dense && activation === 'relu' && bias != null)
+      return fusedDense(a as tf.Tensor2D, b as tf.Tensor2D, bias as tf.Tensor1D, true);
+    if (dense && activation === 'linear' && nativeGemm())
+      return fusedDense(a as tf.Tensor2D, b as tf.Tensor2D, (bias ?? null) as tf.Tensor1D | null, false);
     return stockMatMul(args);
   }) as typeof tf.fused.matMul;
   fused.conv2d = ((args: FusedConv2dArgs) => {
@@ -141,7 +179,12 @@ export function installFusedLayerTraining(): void {
       filter.dtype === 'float32' &&
       bias.dtype === 'float32'
     ) {
-      return reluConv({ ...args, x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, bias: bias as tf.Tensor1D }) as never;
+      return reluConv({
+        ...args,
+        x: x as tf.Tensor4D,
+        filter: filter as tf.Tensor4D,
+        bias: bias as tf.Tensor1D,
+      }) as never;
     }
     return stockConv2d(args);
   }) as typeof tf.fused.conv2d;

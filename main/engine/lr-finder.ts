@@ -1,6 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from '../../app/training/config';
-import { finderRate, finderShouldStop, LossSmoother, suggestRate, type LrFinderResult } from '../../app/training/lr-finder';
+import {
+  finderRate,
+  finderShouldStop,
+  LossSmoother,
+  suggestRate,
+  type LrFinderResult,
+} from '../../app/training/lr-finder';
 import { readWeights, SnapshotBuffer, writeWeights } from './checkpoint';
 import { createOptimizer, setLearningRate } from './optimizers';
 import type { ModelBatch } from './prepared-data';
@@ -75,5 +81,15 @@ export async function findLearningRate(job: LrFinderJob): Promise<LrFinderResult
   }
   if (cancelled) return null;
   const { suggestion, steepest, minimum, rule } = suggestRate(rates, raw, job.optimizer);
-  return { rates, losses, suggestion, steps: rates.length, plannedSteps: job.steps, seconds: (performance.now() - started) / 1000, steepest, minimum, rule };
+  return {
+    rates,
+    losses,
+    suggestion,
+    steps: rates.length,
+    plannedSteps: job.steps,
+    seconds: (performance.now() - started) / 1000,
+    steepest,
+    minimum,
+    rule,
+  };
 }

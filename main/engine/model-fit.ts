@@ -33,11 +33,20 @@ const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
  * The model's Inputs and Outputs checked against the prepared data: each Input's shape holds the
  * values of its columns, each Output gives its head's width with the activation its task needs.
  */
-export function fitModelToData(built: BuiltModel, data: PreparedData, graph: ModelGraph, config: Pick<ResolvedTrainConfig, 'loss'>, metrics: readonly MetricName[][]): ModelFit {
+export function fitModelToData(
+  built: BuiltModel,
+  data: PreparedData,
+  graph: ModelGraph,
+  config: Pick<ResolvedTrainConfig, 'loss'>,
+  metrics: readonly MetricName[][],
+): ModelFit {
   const { analysis } = built;
   const nodeOf = (id: string | undefined) => graph.nodes.find((n) => n.id === id);
   const layout = data.inputs !== undefined || data.heads !== undefined;
-  if (layout && (!data.inputs || !data.heads)) throw new ModelFitError(`The prepared data in ${data.dir} lists its ${data.inputs ? 'Inputs' : 'heads'} but not its ${data.inputs ? 'heads' : 'Inputs'}. Prepare the dataset again.`);
+  if (layout && (!data.inputs || !data.heads))
+    throw new ModelFitError(
+      `The prepared data in ${data.dir} lists its ${data.inputs ? 'Inputs' : 'heads'} but not its ${data.inputs ? 'heads' : 'Inputs'}. Prepare the dataset again.`,
+    );
   if (!layout && (analysis.inputs.length !== 1 || analysis.outputs.length !== 1)) {
     throw new ModelFitError(
       `This graph has ${analysis.inputs.length} Input(s) and ${analysis.outputs.length} Output(s), but its data was prepared for one of each. Train it again so the data is prepared for its Inputs and heads.`,
@@ -51,11 +60,16 @@ export function fitModelToData(built: BuiltModel, data: PreparedData, graph: Mod
     if (node?.type !== 'Input') throw new ModelFitError('The graph has no usable Input node.');
     const shape = [...node.config.shape];
     const at = data.inputs ? data.inputs.findIndex((i) => i.node === id) : 0;
-    if (at < 0) throw new ModelFitError(`The Input "${id}" has no columns in the prepared data (it lists ${data.inputs!.map((i) => `"${i.node}"`).join(', ')}). Train again so the data is prepared for this graph.`);
+    if (at < 0)
+      throw new ModelFitError(
+        `The Input "${id}" has no columns in the prepared data (it lists ${data.inputs!.map((i) => `"${i.node}"`).join(', ')}). Train again so the data is prepared for this graph.`,
+      );
     const width = data.inputs ? data.inputs[at]!.indices.length : data.inputWidth;
     if (product(shape) !== width) {
       const fix = data.inputs ? `(${width})` : `(${(data.inputShape ?? [data.inputWidth]).join(', ')})`;
-      throw new ModelFitError(`The Input "${id}" takes ${formatSampleShape(sampleShape(shape))} per sample, but the data has ${width} input values per row for it. Set the Input's shape to ${fix}.`);
+      throw new ModelFitError(
+        `The Input "${id}" takes ${formatSampleShape(sampleShape(shape))} per sample, but the data has ${width} input values per row for it. Set the Input's shape to ${fix}.`,
+      );
     }
     inputShapes.push(shape);
     inputOrder.push(at);
@@ -68,7 +82,10 @@ export function fitModelToData(built: BuiltModel, data: PreparedData, graph: Mod
     if (node?.type !== 'Output') throw new ModelFitError('The graph has no usable Output node.');
     const index = data.heads ? data.heads.findIndex((h) => h.node === id) : 0;
     const head = prepared[index];
-    if (!head) throw new ModelFitError(`The Output "${id}" has no target in the prepared data (it lists ${prepared.map((h) => `"${h.node}"`).join(', ')}). Train again so the data is prepared for this graph.`);
+    if (!head)
+      throw new ModelFitError(
+        `The Output "${id}" has no target in the prepared data (it lists ${prepared.map((h) => `"${h.node}"`).join(', ')}). Train again so the data is prepared for this graph.`,
+      );
     const outShape = analysis.nodes[id]?.outputShape;
     if (!outShape || outShape.length !== 1 || outShape[0] !== head.width) {
       throw new ModelFitError(
@@ -76,7 +93,11 @@ export function fitModelToData(built: BuiltModel, data: PreparedData, graph: Mod
       );
     }
     // Several heads: each trains with its task's own loss; one head with the run's (maybe chosen) loss.
-    const objective = objectiveFor({ task: head.task, ...(head.scaling ? { targetScaling: head.scaling } : {}) }, head.width, data.heads && prepared.length > 1 ? { loss: defaultLoss(head) } : config);
+    const objective = objectiveFor(
+      { task: head.task, ...(head.scaling ? { targetScaling: head.scaling } : {}) },
+      head.width,
+      data.heads && prepared.length > 1 ? { loss: defaultLoss(head) } : config,
+    );
     // Class probabilities need the head's activation whatever the loss; regression accepts any.
     if (head.task === 'classification' && node.config.activation !== objective.head.activation) {
       throw new ModelFitError(
@@ -84,7 +105,13 @@ export function fitModelToData(built: BuiltModel, data: PreparedData, graph: Mod
       );
     }
     const several = prepared.length > 1;
-    heads.push({ ...head, objective, metrics: [...(metrics[index] ?? [])], prefix: headPrefix(head, prepared.length), columns: several ? Array.from({ length: head.width }, (_, k) => head.offset + k) : null });
+    heads.push({
+      ...head,
+      objective,
+      metrics: [...(metrics[index] ?? [])],
+      prefix: headPrefix(head, prepared.length),
+      columns: several ? Array.from({ length: head.width }, (_, k) => head.offset + k) : null,
+    });
   }
   return { inputShapes, inputOrder: data.inputs ? inputOrder : null, heads };
 }

@@ -48,13 +48,16 @@ async function readJson(file: string, dir: string): Promise<unknown> {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ModelReadError(`There is no model in ${dir}: ${MODEL_JSON} is missing.`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new ModelReadError(`There is no model in ${dir}: ${MODEL_JSON} is missing.`);
     throw new ModelReadError(`Cannot read ${file}: ${(error as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new ModelReadError(`${file} is not valid JSON; the model folder is damaged. Train or export the model again.`);
+    throw new ModelReadError(
+      `${file} is not valid JSON; the model folder is damaged. Train or export the model again.`,
+    );
   }
 }
 
@@ -81,7 +84,12 @@ export function dirHandler(dir: string): tf.io.IOHandler {
     load: async (): Promise<tf.io.ModelArtifacts> => {
       const file = path.join(folder, MODEL_JSON);
       const json = (await readJson(file, folder)) as Partial<tf.io.ModelJSON> | null;
-      if (json === null || typeof json !== 'object' || json.modelTopology == null || !Array.isArray(json.weightsManifest)) {
+      if (
+        json === null ||
+        typeof json !== 'object' ||
+        json.modelTopology == null ||
+        !Array.isArray(json.weightsManifest)
+      ) {
         throw new ModelReadError(`${file} is not a TF.js Layers model (it has no modelTopology or weightsManifest).`);
       }
       return tf.io.getModelArtifactsForJSON(json as tf.io.ModelJSON, async (manifest) => {
@@ -98,7 +106,9 @@ export function dirHandler(dir: string): tf.io.IOHandler {
             try {
               bytes = await fs.readFile(shard);
             } catch {
-              throw new ModelReadError(`The model in ${folder} is incomplete: its weights file ${p} is missing or unreadable.`);
+              throw new ModelReadError(
+                `The model in ${folder} is incomplete: its weights file ${p} is missing or unreadable.`,
+              );
             }
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }

@@ -38,7 +38,8 @@ function perSampleLossFor(loss: LossName, outputWidth: number): (y: tf.Tensor, p
     case 'sparseCategoricalCrossentropy':
       // The prepared targets are one-hot rows; sparse cross-entropy reads each row's class
       // index and takes −log of the probability predicted for that class alone.
-      return (y, p) => tf.tidy(() => categoricalCrossentropy(tf.oneHot(tf.argMax(y, -1), outputWidth).cast('float32'), p));
+      return (y, p) =>
+        tf.tidy(() => categoricalCrossentropy(tf.oneHot(tf.argMax(y, -1), outputWidth).cast('float32'), p));
   }
 }
 
@@ -51,7 +52,11 @@ export function taskKindOf(preprocessing: HeadTarget, outputWidth: number): Task
   return { task: 'classification', classes: outputWidth === 1 ? 2 : outputWidth };
 }
 
-export function objectiveFor(preprocessing: HeadTarget, outputWidth: number, config: Pick<ResolvedTrainConfig, 'loss'>): Objective {
+export function objectiveFor(
+  preprocessing: HeadTarget,
+  outputWidth: number,
+  config: Pick<ResolvedTrainConfig, 'loss'>,
+): Objective {
   const kind = taskKindOf(preprocessing, outputWidth);
   const head = headFor(kind.task, kind.classes);
   const perSampleLoss = perSampleLossFor(config.loss, outputWidth);
@@ -60,7 +65,23 @@ export function objectiveFor(preprocessing: HeadTarget, outputWidth: number, con
     // Users think in their own units, so losses and errors are reported in the target's units:
     // MSE and Huber (with δ = std) scale by std², MAE by std.
     const std = preprocessing.targetScaling?.std ?? 1;
-    return { loss: config.loss, kind, primaryMetric: metricFor('regression'), head, perSampleLoss, lossScale: config.loss === 'meanAbsoluteError' ? std : std * std, metricScale: std };
+    return {
+      loss: config.loss,
+      kind,
+      primaryMetric: metricFor('regression'),
+      head,
+      perSampleLoss,
+      lossScale: config.loss === 'meanAbsoluteError' ? std : std * std,
+      metricScale: std,
+    };
   }
-  return { loss: config.loss, kind, primaryMetric: metricFor('classification'), head, perSampleLoss, lossScale: 1, metricScale: 1 };
+  return {
+    loss: config.loss,
+    kind,
+    primaryMetric: metricFor('classification'),
+    head,
+    perSampleLoss,
+    lossScale: 1,
+    metricScale: 1,
+  };
 }

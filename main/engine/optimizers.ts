@@ -10,7 +10,11 @@ export const MOMENTUM = 0.9;
  * A fresh optimizer (its slot variables belong to one run; dispose it with the run). On the
  * wasm backend with the engine's own kernels, Adam updates each variable with one kernel.
  */
-export function createOptimizer(name: OptimizerName, learningRate: number, options: { nesterov?: boolean } = {}): tf.Optimizer {
+export function createOptimizer(
+  name: OptimizerName,
+  learningRate: number,
+  options: { nesterov?: boolean } = {},
+): tf.Optimizer {
   switch (name) {
     case 'sgd':
       return tf.train.sgd(learningRate);
@@ -86,7 +90,8 @@ export async function setOptimizerWeights(optimizer: tf.Optimizer, weights: Name
   if (isAdamax(optimizer)) {
     const a = optimizer as unknown as AdamaxInternals;
     const [iteration, accBeta1, ...slots] = weights;
-    if (!iteration || !accBeta1 || slots.length % 2 !== 0) throw new Error('The checkpoint holds an incomplete Adamax state.');
+    if (!iteration || !accBeta1 || slots.length % 2 !== 0)
+      throw new Error('The checkpoint holds an incomplete Adamax state.');
     a.iteration.assign(iteration.tensor);
     a.accBeta1.assign(accBeta1.tensor);
     const half = slots.length / 2;

@@ -24,7 +24,9 @@ export interface PredictJob {
  */
 export async function predictRows(job: PredictJob): Promise<number[][]> {
   if (job.x.length % job.inputWidth !== 0) {
-    throw new PredictError(`The inputs hold ${job.x.length} values, which is not a whole number of rows of ${job.inputWidth}.`);
+    throw new PredictError(
+      `The inputs hold ${job.x.length} values, which is not a whole number of rows of ${job.inputWidth}.`,
+    );
   }
   const rows = job.x.length / job.inputWidth;
   if (rows === 0) return [];
@@ -32,7 +34,8 @@ export async function predictRows(job: PredictJob): Promise<number[][]> {
   try {
     model = await loadModel(path.resolve(job.modelDir));
   } catch (error) {
-    if (error instanceof ModelReadError) throw new PredictError(`${error.message} Train the model before predicting with it.`);
+    if (error instanceof ModelReadError)
+      throw new PredictError(`${error.message} Train the model before predicting with it.`);
     throw error;
   }
   try {
@@ -40,7 +43,9 @@ export async function predictRows(job: PredictJob): Promise<number[][]> {
     const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [job.inputWidth];
     const width = inputShape.reduce((a, b) => a * b, 1);
     if (width !== job.inputWidth) {
-      throw new PredictError(`The model in ${job.modelDir} reads ${width} values per row, but the encoded rows have ${job.inputWidth}; the preprocessing does not belong to this model.`);
+      throw new PredictError(
+        `The model in ${job.modelDir} reads ${width} values per row, but the encoded rows have ${job.inputWidth}; the preprocessing does not belong to this model.`,
+      );
     }
     const values = tf.tidy(() => {
       const y = model.predict(tf.tensor(Float32Array.from(job.x), [rows, ...inputShape])) as tf.Tensor;
@@ -53,7 +58,10 @@ export async function predictRows(job: PredictJob): Promise<number[][]> {
       values.dispose();
     }
     const bad = out.findIndex((row) => row.some((v) => !Number.isFinite(v)));
-    if (bad >= 0) throw new PredictError(`The model produced a missing or infinite output for row ${bad + 1}; its weights may have diverged during training.`);
+    if (bad >= 0)
+      throw new PredictError(
+        `The model produced a missing or infinite output for row ${bad + 1}; its weights may have diverged during training.`,
+      );
     return out;
   } finally {
     model.dispose();

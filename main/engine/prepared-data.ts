@@ -64,7 +64,9 @@ export async function readMatrix(data: PreparedData, split: SplitName): Promise<
 
 /** Tables only: every split in memory (images stream through openBatchSource instead). */
 export async function readSplits(data: PreparedData): Promise<LoadedSplits> {
-  const settled = await Promise.allSettled((['x_train', 'y_train', 'x_val', 'y_val'] as const).map((split) => readMatrix(data, split)));
+  const settled = await Promise.allSettled(
+    (['x_train', 'y_train', 'x_val', 'y_val'] as const).map((split) => readMatrix(data, split)),
+  );
   // Report the first problem in file order, not whichever read happened to fail first.
   const values = settled.map((r) => {
     if (r.status === 'rejected') throw r.reason;
@@ -111,7 +113,14 @@ export function evalChunkRows(inputWidth: number): number {
  * Copy the rows `order[start..end)` of a row-major matrix into `into` (a batch). Returns the
  * filled part: a full batch is `into` itself, the last, shorter one a view of its start.
  */
-function gatherRows(source: Float32Array, width: number, order: Uint32Array, start: number, end: number, into: Float32Array): Float32Array {
+function gatherRows(
+  source: Float32Array,
+  width: number,
+  order: Uint32Array,
+  start: number,
+  end: number,
+  into: Float32Array,
+): Float32Array {
   for (let i = start; i < end; i++) {
     const row = order[i]!;
     into.set(source.subarray(row * width, row * width + width), (i - start) * width);
@@ -157,7 +166,11 @@ class TableBatchSource implements BatchSource {
     this.yTrain = splits.yTrain;
     this.order = new Uint32Array(data.trainRows);
     this.parts = data.inputs
-      ? data.inputs.map((input) => ({ width: input.indices.length, train: selectColumns(splits.xTrain, data.inputWidth, input.indices), val: selectColumns(splits.xVal, data.inputWidth, input.indices) }))
+      ? data.inputs.map((input) => ({
+          width: input.indices.length,
+          train: selectColumns(splits.xTrain, data.inputWidth, input.indices),
+          val: selectColumns(splits.xVal, data.inputWidth, input.indices),
+        }))
       : null;
   }
 
@@ -177,7 +190,13 @@ class TableBatchSource implements BatchSource {
     for (let start = 0; start < trainRows; start += this.options.batchSize) {
       const end = Math.min(start + this.options.batchSize, trainRows);
       const y = gatherRows(this.splits.yTrain, outputWidth, this.order, start, end, yInto);
-      if (this.parts) yield { x: NO_X, inputs: this.parts.map((p, i) => gatherRows(p.train, p.width, this.order, start, end, partsInto[i]!)), y, size: end - start };
+      if (this.parts)
+        yield {
+          x: NO_X,
+          inputs: this.parts.map((p, i) => gatherRows(p.train, p.width, this.order, start, end, partsInto[i]!)),
+          y,
+          size: end - start,
+        };
       else yield { x: gatherRows(this.splits.xTrain, inputWidth, this.order, start, end, xInto), y, size: end - start };
     }
   }
@@ -188,7 +207,13 @@ class TableBatchSource implements BatchSource {
     for (let start = 0; start < valRows; start += chunk) {
       const end = Math.min(start + chunk, valRows);
       const y = this.splits.yVal.subarray(start * outputWidth, end * outputWidth);
-      if (this.parts) yield { x: NO_X, inputs: this.parts.map((p) => p.val.subarray(start * p.width, end * p.width)), y, size: end - start };
+      if (this.parts)
+        yield {
+          x: NO_X,
+          inputs: this.parts.map((p) => p.val.subarray(start * p.width, end * p.width)),
+          y,
+          size: end - start,
+        };
       else yield { x: this.splits.xVal.subarray(start * inputWidth, end * inputWidth), y, size: end - start };
     }
   }
@@ -228,10 +253,14 @@ function checkImages(data: PreparedData): NonNullable<PreparedData['images']> {
   const images = data.images!;
   const where = `The prepared data in ${data.dir}`;
   if (images.train.length !== data.trainRows || images.validation.length !== data.valRows) {
-    throw new PreparedDataError(`${where} lists ${images.train.length} training and ${images.validation.length} validation images but says ${data.trainRows} and ${data.valRows}. Prepare the dataset again.`);
+    throw new PreparedDataError(
+      `${where} lists ${images.train.length} training and ${images.validation.length} validation images but says ${data.trainRows} and ${data.valRows}. Prepare the dataset again.`,
+    );
   }
   if (images.height * images.width * images.channels !== data.inputWidth) {
-    throw new PreparedDataError(`${where} has images of ${images.height}×${images.width}×${images.channels} but an input width of ${data.inputWidth}. Prepare the dataset again.`);
+    throw new PreparedDataError(
+      `${where} has images of ${images.height}×${images.width}×${images.channels} but an input width of ${data.inputWidth}. Prepare the dataset again.`,
+    );
   }
   return images;
 }
@@ -239,18 +268,30 @@ function checkImages(data: PreparedData): NonNullable<PreparedData['images']> {
 /** Each Input's columns inside x and each head's slice of y, checked against the widths. */
 function checkLayout(data: PreparedData): void {
   const where = `The prepared data in ${data.dir}`;
-  if (data.images && data.inputs) throw new PreparedDataError(`${where} splits an image dataset between several Inputs; only tables can be. Prepare the dataset again.`);
+  if (data.images && data.inputs)
+    throw new PreparedDataError(
+      `${where} splits an image dataset between several Inputs; only tables can be. Prepare the dataset again.`,
+    );
   for (const input of data.inputs ?? []) {
     const bad = input.indices.find((i) => i >= data.inputWidth);
-    if (bad !== undefined) throw new PreparedDataError(`${where} gives the Input "${input.node}" column ${bad + 1} of x, which has ${data.inputWidth}. Prepare the dataset again.`);
+    if (bad !== undefined)
+      throw new PreparedDataError(
+        `${where} gives the Input "${input.node}" column ${bad + 1} of x, which has ${data.inputWidth}. Prepare the dataset again.`,
+      );
   }
   if (data.heads) {
     let offset = 0;
     for (const head of data.heads) {
-      if (head.offset !== offset) throw new PreparedDataError(`${where} puts the head "${head.node}" at column ${head.offset + 1} of y instead of ${offset + 1}. Prepare the dataset again.`);
+      if (head.offset !== offset)
+        throw new PreparedDataError(
+          `${where} puts the head "${head.node}" at column ${head.offset + 1} of y instead of ${offset + 1}. Prepare the dataset again.`,
+        );
       offset += head.width;
     }
-    if (offset !== data.outputWidth) throw new PreparedDataError(`${where} has heads ${offset} values wide in all, but y rows of ${data.outputWidth}. Prepare the dataset again.`);
+    if (offset !== data.outputWidth)
+      throw new PreparedDataError(
+        `${where} has heads ${offset} values wide in all, but y rows of ${data.outputWidth}. Prepare the dataset again.`,
+      );
   }
 }
 
@@ -258,13 +299,20 @@ function checkLayout(data: PreparedData): void {
  * Open a run's data for training. Tables are read whole (as before); images stream from their
  * shards. Problems with the files come back as a PreparedDataError naming the file.
  */
-export async function openBatchSource(data: PreparedData, options: { batchSize: number; seed: number }): Promise<BatchSource> {
+export async function openBatchSource(
+  data: PreparedData,
+  options: { batchSize: number; seed: number },
+): Promise<BatchSource> {
   checkLayout(data);
   if (!data.images) return new TableBatchSource(data, await readSplits(data), options);
   const images = checkImages(data);
   const yTrain = await readMatrix(data, 'y_train');
   try {
-    return new StreamedBatchSource(yTrain, await ImageBatchSource.open(images, { ...options, evalChunk: evalChunkRows(data.inputWidth) }), data);
+    return new StreamedBatchSource(
+      yTrain,
+      await ImageBatchSource.open(images, { ...options, evalChunk: evalChunkRows(data.inputWidth) }),
+      data,
+    );
   } catch (error) {
     if (error instanceof UserError) throw new PreparedDataError(error.message);
     throw error;

@@ -7,8 +7,18 @@ import type { EarlyStopInfo, EpochLogs } from '../../app/project/schema';
 import type { CheckpointState } from '../../app/training/checkpoint';
 import { classCounts, classOfRow, classWeightsFor } from '../../app/training/class-weights';
 import { TrainConfigError, type MetricName, type ResolvedTrainConfig } from '../../app/training/config';
-import { initialEarlyStoppingState, observeForEarlyStopping, type EarlyStoppingState } from '../../app/training/early-stopping';
-import { initialScheduleState, learningRateAt, observeEpoch, type ScheduleSettings, type ScheduleState } from '../../app/training/lr-schedule';
+import {
+  initialEarlyStoppingState,
+  observeForEarlyStopping,
+  type EarlyStoppingState,
+} from '../../app/training/early-stopping';
+import {
+  initialScheduleState,
+  learningRateAt,
+  observeEpoch,
+  type ScheduleSettings,
+  type ScheduleState,
+} from '../../app/training/lr-schedule';
 import { finderSteps, type LrFinderResult } from '../../app/training/lr-finder';
 import { MetricAccumulator } from '../../app/training/metrics';
 import { stageFolder } from './atomic-folder';
@@ -19,7 +29,13 @@ import { PREPROCESSING_JSON, saveModel } from './model-io';
 import { fitModelToData, ModelFitError, type ModelFit, type TrainedHead } from './model-fit';
 import { denseFastPath } from './dense-fast-path';
 import { findLearningRate } from './lr-finder';
-import { createOptimizer, optimizerWeights, type NamedTensor, setLearningRate, setOptimizerWeights } from './optimizers';
+import {
+  createOptimizer,
+  optimizerWeights,
+  type NamedTensor,
+  setLearningRate,
+  setOptimizerWeights,
+} from './optimizers';
 import { openBatchSource, PreparedDataError, selectColumns, type BatchSource, type ModelBatch } from './prepared-data';
 import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
 
@@ -67,7 +83,8 @@ function feeds(batch: ModelBatch, fit: ModelFit): tf.Tensor[] {
   if (!fit.inputOrder) return [tf.tensor(batch.x, [batch.size, ...fit.inputShapes[0]!])];
   return fit.inputOrder.map((at, i) => {
     const values = batch.inputs?.[at];
-    if (!values) throw new PreparedDataError(`A batch has no values for the model's Input ${i + 1}. Prepare the dataset again.`);
+    if (!values)
+      throw new PreparedDataError(`A batch has no values for the model's Input ${i + 1}. Prepare the dataset again.`);
     return tf.tensor(values, [batch.size, ...fit.inputShapes[i]!]);
   });
 }
@@ -79,7 +96,9 @@ function outputsOf(result: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.Symb
 
 /** Each head's per-sample loss on its own columns of y. */
 function headLosses(fit: ModelFit, y: tf.Tensor2D, predictions: readonly tf.Tensor[]): tf.Tensor[] {
-  return fit.heads.map((h, i) => h.objective.perSampleLoss(h.columns ? y.slice([0, h.offset], [-1, h.width]) : y, predictions[i]!));
+  return fit.heads.map((h, i) =>
+    h.objective.perSampleLoss(h.columns ? y.slice([0, h.offset], [-1, h.width]) : y, predictions[i]!),
+  );
 }
 
 /**
@@ -100,14 +119,25 @@ interface HeadScores {
 }
 
 function headScores(fit: ModelFit, metrics: (head: TrainedHead) => readonly MetricName[]): HeadScores[] {
-  return fit.heads.map((h) => ({ lossSum: 0, metrics: new MetricAccumulator(h.objective.kind, metrics(h), h.width, h.objective.metricScale) }));
+  return fit.heads.map((h) => ({
+    lossSum: 0,
+    metrics: new MetricAccumulator(h.objective.kind, metrics(h), h.width, h.objective.metricScale),
+  }));
 }
 
 /**
  * Add one read-back's per-head losses (× lossWeight: the rows for a batch mean, 1 for a sum) and
  * predictions (`values` after its header) to the scores, each head compared with its columns of y.
  */
-function scoreBatch(fit: ModelFit, scores: HeadScores[], values: Float32Array, y: Float32Array, rows: number, width: number, lossWeight: number): void {
+function scoreBatch(
+  fit: ModelFit,
+  scores: HeadScores[],
+  values: Float32Array,
+  y: Float32Array,
+  rows: number,
+  width: number,
+  lossWeight: number,
+): void {
   const several = fit.heads.length > 1;
   let at = 2 + (several ? fit.heads.length : 0);
   fit.heads.forEach((head, h) => {
@@ -123,7 +153,13 @@ function scoreBatch(fit: ModelFit, scores: HeadScores[], values: Float32Array, y
  * Mean loss and the metrics over the whole validation split, chunk by chunk as the source
  * gives them (a table's rows in memory or images from disk), leaving no tensors behind.
  */
-async function evaluate(model: tf.LayersModel, source: BatchSource, fit: ModelFit, outputWidth: number, scores: HeadScores[]): Promise<{ loss: number; outputsFinite: boolean }> {
+async function evaluate(
+  model: tf.LayersModel,
+  source: BatchSource,
+  fit: ModelFit,
+  outputWidth: number,
+  scores: HeadScores[],
+): Promise<{ loss: number; outputsFinite: boolean }> {
   let rows = 0;
   let outputSum = 0;
   let lossSum = 0;
@@ -180,7 +216,16 @@ function sampleWeights(y: Float32Array, width: number, weights: readonly number[
 }
 
 /** Epoch logs with every asked-for metric on both splits; lr only when it changes. */
-function epochLogs(epoch: number, loss: number | null, valLoss: number | null, fit: ModelFit, train: HeadScores[], trainRows: number, val: HeadScores[], lr: number | null): EpochLogs {
+function epochLogs(
+  epoch: number,
+  loss: number | null,
+  valLoss: number | null,
+  fit: ModelFit,
+  train: HeadScores[],
+  trainRows: number,
+  val: HeadScores[],
+  lr: number | null,
+): EpochLogs {
   const logs: EpochLogs = { epoch, loss, val_loss: valLoss };
   const record = logs as Record<string, number | null>;
   fit.heads.forEach((head, h) => {
@@ -211,7 +256,14 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   let history: EpochLogs[] = [];
   let batchesRun = 0;
   let earlyStopped: EarlyStopInfo | null = null;
-  const failed = (error: string, hasModel = false): TrainOutcome => ({ status: 'failed', error, hasModel, history, batchesRun, earlyStopped });
+  const failed = (error: string, hasModel = false): TrainOutcome => ({
+    status: 'failed',
+    error,
+    hasModel,
+    history,
+    batchesRun,
+    earlyStopped,
+  });
 
   let built: BuiltModel | null = null;
   let optimizer: tf.Optimizer | null = null;
@@ -222,7 +274,8 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     try {
       ({ config, metrics: headMetrics } = resolveHeadsConfig(job.config, headsOf(data)));
     } catch (error) {
-      if (error instanceof TrainConfigError) return failed(`The training settings cannot work for this data: ${error.message}`);
+      if (error instanceof TrainConfigError)
+        return failed(`The training settings cannot work for this data: ${error.message}`);
       throw error;
     }
     let initialWeights: NodeWeights | undefined;
@@ -248,7 +301,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
 
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
 
-    const classWeights = config.classWeights === null ? null : classWeightsFor(config.classWeights, classCounts(source.yTrain, data.outputWidth, objective.kind.classes));
+    const classWeights =
+      config.classWeights === null
+        ? null
+        : classWeightsFor(config.classWeights, classCounts(source.yTrain, data.outputWidth, objective.kind.classes));
     // A plain MLP with cross-entropy steps on the engine's own kernels directly (same arithmetic).
     const fastPath = denseFastPath(model, fit, { classWeights });
     const batches = Math.ceil(data.trainRows / config.batchSize);
@@ -275,12 +331,18 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       });
       if (!found) return { status: 'cancelled', error: null, hasModel: false, history, batchesRun, earlyStopped };
       hooks.onLrFinder?.(found);
-      if (job.lrFinderOnly) return { status: 'completed', error: null, hasModel: false, history, batchesRun, earlyStopped };
+      if (job.lrFinderOnly)
+        return { status: 'completed', error: null, hasModel: false, history, batchesRun, earlyStopped };
       learningRate = found.suggestion;
     } else learningRate = config.learningRate;
 
     optimizer = createOptimizer(config.optimizer, learningRate, { nesterov: config.nesterov });
-    const scheduleSettings: ScheduleSettings = { learningRate, epochs: config.epochs, warmupEpochs: config.warmupEpochs, schedule: config.lrSchedule };
+    const scheduleSettings: ScheduleSettings = {
+      learningRate,
+      epochs: config.epochs,
+      warmupEpochs: config.warmupEpochs,
+      schedule: config.lrSchedule,
+    };
     const lrVaries = config.warmupEpochs > 0 || config.lrSchedule.type !== 'none';
 
     /**
@@ -288,7 +350,12 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
      * Returns the read-back [loss, outputs' sum, predictions]. Training and the LR range test
      * both step with this, so the test sees exactly the arithmetic the run trains with.
      */
-    async function step(opt: tf.Optimizer, next: ModelBatch, dropoutRandom: () => number, at: { epoch: number; batch: number } | null): Promise<Float32Array> {
+    async function step(
+      opt: tf.Optimizer,
+      next: ModelBatch,
+      dropoutRandom: () => number,
+      at: { epoch: number; batch: number } | null,
+    ): Promise<Float32Array> {
       const n = next.size;
       const yRows = next.y;
       const xs = feeds(next, fit);
@@ -305,7 +372,9 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           const computed = opt.computeGradients(() => {
             const predictions = outputsOf(model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }));
             // Several heads: the total loss is the sum of the heads' mean losses (one loss each).
-            const losses = headLosses(fit, yb!, predictions).map((perSample) => (wb ? tf.mul(perSample, wb) : perSample).mean());
+            const losses = headLosses(fit, yb!, predictions).map((perSample) =>
+              (wb ? tf.mul(perSample, wb) : perSample).mean(),
+            );
             const dataLoss = (losses.length === 1 ? losses[0]! : tf.addN(losses)) as tf.Scalar;
             // One read-back per step (packStats); the batch's metrics are computed from it.
             stats = tf.keep(packStats(dataLoss, losses, predictions));
@@ -349,9 +418,15 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         throw new RunSetupError(`The run cannot resume: ${error.message}`);
       });
       if (checkpoint) {
-        if (checkpoint.state.optimizer.name !== config.optimizer) throw new RunSetupError(`The run cannot resume: its checkpoint was written by the ${checkpoint.state.optimizer.name} optimizer, not ${config.optimizer}.`);
+        if (checkpoint.state.optimizer.name !== config.optimizer)
+          throw new RunSetupError(
+            `The run cannot resume: its checkpoint was written by the ${checkpoint.state.optimizer.name} optimizer, not ${config.optimizer}.`,
+          );
         writeWeights(model, checkpoint.weights);
-        const slots = checkpoint.state.optimizer.weights.map((spec, i) => ({ name: spec.name, tensor: tf.tensor(checkpoint.optimizer[i]!, spec.shape) }));
+        const slots = checkpoint.state.optimizer.weights.map((spec, i) => ({
+          name: spec.name,
+          tensor: tf.tensor(checkpoint.optimizer[i]!, spec.shape),
+        }));
         try {
           await setOptimizerWeights(optimizer, slots);
         } finally {
@@ -384,7 +459,11 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         const outputSum = values[1]!;
         batchesRun++;
 
-        const bad = !Number.isFinite(lossValue) ? { what: 'loss', value: lossValue } : !Number.isFinite(outputSum) ? { what: "model's outputs", value: outputSum } : null;
+        const bad = !Number.isFinite(lossValue)
+          ? { what: 'loss', value: lossValue }
+          : !Number.isFinite(outputSum)
+            ? { what: "model's outputs", value: outputSum }
+            : null;
         if (bad) {
           return await divergedOutcome(
             `Training stopped at epoch ${epoch + 1}, batch ${batch + 1}: the ${bad.what} became ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'}. The model diverged: lower the learning rate (it is ${lr}) or check the data for extreme values.`,
@@ -396,11 +475,22 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         // The batch's second curve: the one head's main metric (several heads have one each, in the epoch logs).
         let metric: number | null = null;
         if (!several) {
-          const batchMetric = new MetricAccumulator(objective.kind, [objective.primaryMetric], data.outputWidth, objective.metricScale);
+          const batchMetric = new MetricAccumulator(
+            objective.kind,
+            [objective.primaryMetric],
+            data.outputWidth,
+            objective.metricScale,
+          );
           batchMetric.add(yRows, values.subarray(2));
           metric = batchMetric.results()[objective.primaryMetric] ?? null;
         }
-        hooks.onBatch?.({ epoch, batch, batches, loss: finiteOrNull(lossValue * (several ? 1 : objective.lossScale)), metric });
+        hooks.onBatch?.({
+          epoch,
+          batch,
+          batches,
+          loss: finiteOrNull(lossValue * (several ? 1 : objective.lossScale)),
+          metric,
+        });
         // Let IPC messages (pause, cancel) in between batches; a tight loop would starve them.
         if (await stopped()) {
           cancelled = true;
@@ -418,7 +508,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }
       // One head: losses in its target's units. Several: the total, the sum of standardized losses each head trains on.
       const lossScale = several ? 1 : objective.lossScale;
-      const logs = epochLogs(epoch, finiteOrNull((lossSum / rowsSeen) * lossScale), finiteOrNull(val.loss * lossScale), fit, trainScores, rowsSeen, valScores, lrVaries ? lr : null);
+      const logs = epochLogs(
+        epoch,
+        finiteOrNull((lossSum / rowsSeen) * lossScale),
+        finiteOrNull(val.loss * lossScale),
+        fit,
+        trainScores,
+        rowsSeen,
+        valScores,
+        lrVaries ? lr : null,
+      );
       history.push(logs);
       scheduleState = observeEpoch(scheduleSettings, epoch, logs.val_loss, scheduleState);
       const snapshot = await readWeights(model, weightSnapshot);
@@ -432,7 +531,17 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }
       const slots = await optimizerSnapshot();
       await writeCheckpoint(job.runDir, {
-        state: checkpointState(job.runId, epoch + 1, history, scheduleState, stopState, snapshot.specs, config.optimizer, slots.specs, bestWeights !== null),
+        state: checkpointState(
+          job.runId,
+          epoch + 1,
+          history,
+          scheduleState,
+          stopState,
+          snapshot.specs,
+          config.optimizer,
+          slots.specs,
+          bestWeights !== null,
+        ),
         weights: snapshot.values,
         optimizer: slots.values,
         best: bestWeights,
@@ -441,18 +550,31 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       if (stop && config.earlyStopping) {
         const restored = config.earlyStopping.restoreBestWeights && bestWeights !== null;
         if (restored) writeWeights(model, bestWeights!);
-        earlyStopped = { stoppedAt: epoch, bestEpoch: stopState.bestEpoch, monitor: config.earlyStopping.monitor, restored };
+        earlyStopped = {
+          stoppedAt: epoch,
+          bestEpoch: stopState.bestEpoch,
+          monitor: config.earlyStopping.monitor,
+          restored,
+        };
         break;
       }
       if (await stopped()) cancelled = true;
     }
 
     const status = cancelled ? 'cancelled' : 'completed';
-    if (batchesRun === 0 && history.length === 0) return { status, error: null, hasModel: false, history, batchesRun, earlyStopped };
+    if (batchesRun === 0 && history.length === 0)
+      return { status, error: null, hasModel: false, history, batchesRun, earlyStopped };
     try {
       await saveRunModel(model, job);
     } catch (error) {
-      return { status: 'failed', error: `The model was trained but could not be saved: ${(error as Error).message}`, hasModel: false, history, batchesRun, earlyStopped };
+      return {
+        status: 'failed',
+        error: `The model was trained but could not be saved: ${(error as Error).message}`,
+        hasModel: false,
+        history,
+        batchesRun,
+        earlyStopped,
+      };
     }
     return { status, error: null, hasModel: true, history, batchesRun, earlyStopped };
 
@@ -470,16 +592,23 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       return failed(`${message} The model keeps the weights from the end of epoch ${history.length}.`, true);
     }
     /** The optimizer's slots for the checkpoint: their names and shapes, and a snapshot of their values. */
-    async function optimizerSnapshot(): Promise<{ specs: CheckpointState['optimizer']['weights']; values: Float32Array[] }> {
+    async function optimizerSnapshot(): Promise<{
+      specs: CheckpointState['optimizer']['weights'];
+      values: Float32Array[];
+    }> {
       const weights = await optimizerWeights(optimizer!);
       try {
-        return { specs: weights.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })), values: await slotSnapshot.take(weights.map((w) => w.tensor)) };
+        return {
+          specs: weights.map((w) => ({ name: w.name, shape: [...w.tensor.shape] })),
+          values: await slotSnapshot.take(weights.map((w) => w.tensor)),
+        };
       } finally {
         disposeFresh(weights);
       }
     }
   } catch (error) {
-    if (error instanceof RunSetupError || error instanceof PreparedDataError || error instanceof ModelFitError) return failed(error.message);
+    if (error instanceof RunSetupError || error instanceof PreparedDataError || error instanceof ModelFitError)
+      return failed(error.message);
     throw error;
   } finally {
     await source?.close();
@@ -504,5 +633,16 @@ function checkpointState(
   optimizerSpecs: CheckpointState['optimizer']['weights'],
   hasBest: boolean,
 ): CheckpointState {
-  return { format: 'layerlab-checkpoint', version: 1, runId, epochsDone, history, schedule, earlyStopping, weights, optimizer: { name: optimizer, weights: optimizerSpecs }, hasBest };
+  return {
+    format: 'layerlab-checkpoint',
+    version: 1,
+    runId,
+    epochsDone,
+    history,
+    schedule,
+    earlyStopping,
+    weights,
+    optimizer: { name: optimizer, weights: optimizerSpecs },
+    hasBest,
+  };
 }

@@ -41,7 +41,9 @@ export function engineNativeKernels(): NativeKernels | null {
 
 /** Which of the engine's own wasm kernel builds runs, or why none does (benchmarks report it). */
 export function wasmNativeKernels(): { variant: NativeVariant | null; reason: string | null } {
-  return installed ? { variant: installed.native?.variant ?? null, reason: installed.reason } : { variant: null, reason: 'the wasm kernel fixes are not installed' };
+  return installed
+    ? { variant: installed.native?.variant ?? null, reason: installed.reason }
+    : { variant: null, reason: 'the wasm kernel fixes are not installed' };
 }
 
 /** Registers the replacements on 'wasm'; call once the wasm backend is initialised. */
@@ -67,7 +69,13 @@ export function installWasmKernelFixes(): void {
   if (native) {
     kernels['Sum'] = createSum(native, wasmKernel('Sum'));
     kernels[RELU_GRAD_KERNEL] = createReluGrad(native);
-    Object.assign(kernels, createNativeConvKernels(native, { Conv2DBackpropFilter: conv2dBackpropFilter, Conv2DBackpropInput: conv2dBackpropInput }));
+    Object.assign(
+      kernels,
+      createNativeConvKernels(native, {
+        Conv2DBackpropFilter: conv2dBackpropFilter,
+        Conv2DBackpropInput: conv2dBackpropInput,
+      }),
+    );
   }
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const stock = tf.getKernel(kernelName, 'wasm');

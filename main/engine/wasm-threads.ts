@@ -33,7 +33,10 @@ interface EmscriptenModule {
   tfjs?: unknown;
 }
 
-type ThreadedFactory = (config: { locateFile(file: string, prefix: string): string; mainScriptUrlOrBlob: string }) => Promise<EmscriptenModule>;
+type ThreadedFactory = (config: {
+  locateFile(file: string, prefix: string): string;
+  mainScriptUrlOrBlob: string;
+}) => Promise<EmscriptenModule>;
 
 /** `contents` as a file in the temp folder, named by its hash (worker_threads load scripts from files). */
 function tempScript(stem: string, contents: string): string {
@@ -50,7 +53,9 @@ function tempScript(stem: string, contents: string): string {
 
 /** The pthread worker script; the package ships it as a CommonJS module exporting its text. */
 function workerScript(wasmOut: string): string {
-  const { wasmWorkerContents: text } = requireHere(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
+  const { wasmWorkerContents: text } = requireHere(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+    wasmWorkerContents: string;
+  };
   // The text holds a raw newline where the script means the escape "\\n" inside a string literal
   // (the template literal undid it); tfjs' init() re-escapes every newline the same way.
   return tempScript('tfjs-wasm-threaded-worker', text.replace(/\n/g, '\\n'));
@@ -116,7 +121,8 @@ export function wasmThreadsInUse(): number | null {
  * (XNNPACK's pool; the calling thread is one of them). Call before the wasm backend starts.
  */
 export function registerThreadedWasmBackend(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`a thread count must be a whole number ≥ 1, not ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`a thread count must be a whole number ≥ 1, not ${threads}`);
   if (tf.findBackend('wasm')) throw new Error('the wasm backend has already started');
   const wasmPackage = requireHere(PACKAGE) as WasmPackage;
   const wasmOut = path.join(path.dirname(requireHere.resolve(`${PACKAGE}/package.json`)), 'wasm-out');
@@ -159,11 +165,17 @@ export function registerThreadedWasmBackend(threads: number): void {
  * How many threads the wasm backend should run, and why: LAYERLAB_WASM_THREADS=N forces N
  * (1 = the single-threaded build); otherwise `defaultThreads(cores)`.
  */
-export function chooseWasmThreads(env: NodeJS.ProcessEnv = process.env, cores: number = os.availableParallelism()): number {
+export function chooseWasmThreads(
+  env: NodeJS.ProcessEnv = process.env,
+  cores: number = os.availableParallelism(),
+): number {
   const forced = (env['LAYERLAB_WASM_THREADS'] ?? '').trim();
   if (forced !== '') {
     const n = Number(forced);
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`LAYERLAB_WASM_THREADS must be a whole number from 1 to 64, but it is "${forced}". Unset it to choose automatically.`);
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new Error(
+        `LAYERLAB_WASM_THREADS must be a whole number from 1 to 64, but it is "${forced}". Unset it to choose automatically.`,
+      );
     return n;
   }
   return defaultThreads(cores);

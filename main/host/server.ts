@@ -43,7 +43,8 @@ export const MIN_TOKEN_LENGTH = 16;
 
 /** Why a chosen token is not good enough, or null. It travels in a URL and a cookie, so only URL-safe characters. */
 export function tokenProblem(token: string): string | null {
-  if (token.length < MIN_TOKEN_LENGTH) return `must be at least ${MIN_TOKEN_LENGTH} characters long (it is the only thing that keeps others out); leave it out to get a random one`;
+  if (token.length < MIN_TOKEN_LENGTH)
+    return `must be at least ${MIN_TOKEN_LENGTH} characters long (it is the only thing that keeps others out); leave it out to get a random one`;
   if (!/^[A-Za-z0-9._~-]+$/.test(token)) return 'may only contain letters, digits and . _ ~ -';
   return null;
 }
@@ -59,7 +60,12 @@ export function cookieName(port: number): string {
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || /^::ffff:127\./.test(bare);
+  return (
+    bare === 'localhost' ||
+    bare === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) ||
+    /^::ffff:127\./.test(bare)
+  );
 }
 
 /** Where a redirect may go: a path on this origin with exactly one leading '/', never '//host' or a scheme. */
@@ -112,7 +118,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const log = options.log ?? ((line: string) => console.error(line));
   const staticDir = path.resolve(options.staticDir);
   if (!existsSync(path.join(staticDir, 'index.html'))) {
-    throw new Error(`The UI is not built (${path.join(staticDir, 'index.html')} is missing). Run "npm run build" first.`);
+    throw new Error(
+      `The UI is not built (${path.join(staticDir, 'index.html')} is missing). Run "npm run build" first.`,
+    );
   }
   const bindHost = options.host ?? '127.0.0.1';
   const allowedOrigins = new Set<string>();
@@ -136,16 +144,22 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     if (!authorized(req, url)) {
-      res.writeHead(403, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Layerlab: this address needs the token printed when the host started. Open the full URL from the terminal.\n');
+      res
+        .writeHead(403, { ...common, 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(
+          'Layerlab: this address needs the token printed when the host started. Open the full URL from the terminal.\n',
+        );
       return;
     }
     if (url.searchParams.has('token')) {
       // Trade the token in the address bar for a cookie, then drop it from the URL.
-      res.writeHead(303, {
-        ...common,
-        'Set-Cookie': `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: sameOriginPath(url.pathname),
-      }).end();
+      res
+        .writeHead(303, {
+          ...common,
+          'Set-Cookie': `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          Location: sameOriginPath(url.pathname),
+        })
+        .end();
       return;
     }
     const found = await resolveStatic(staticDir, url.pathname);
@@ -175,7 +189,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     socket.on('error', () => socket.destroy());
     const url = requestUrl(req);
     const origin = req.headers.origin;
-    if (!url || url.pathname !== '/ws' || !authorized(req, url) || (origin !== undefined && !allowedOrigins.has(origin))) {
+    if (
+      !url ||
+      url.pathname !== '/ws' ||
+      !authorized(req, url) ||
+      (origin !== undefined && !allowedOrigins.has(origin))
+    ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -191,7 +210,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     // socket with the matching code (1002, 1007, 1009): it sends the close frame, then ends the
     // connection. Without a listener the error would be thrown and end the process.
     ws.on('error', (error: Error & { code?: string }) => {
-      log(`Layerlab host: closed a WebSocket from ${req.socket.remoteAddress ?? '?'}: ${error.message}${error.code ? ` (${error.code})` : ''}`);
+      log(
+        `Layerlab host: closed a WebSocket from ${req.socket.remoteAddress ?? '?'}: ${error.message}${error.code ? ` (${error.code})` : ''}`,
+      );
     });
     ws.on('message', async (data) => {
       let request: Partial<WireRequest>;
@@ -205,7 +226,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         const result = await options.dispatch(request.channel, request.input);
         send(ws, { type: 'result', id: request.id, result });
       } catch (error) {
-        log(`Layerlab host: ${String(request.channel)} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(
+          `Layerlab host: ${String(request.channel)} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     });
   });

@@ -25,7 +25,10 @@ const HIDDEN_EXTENSIONS = new Set(['.map']);
  * Resolves a URL path to a file inside root, or null. Decoding happens once and the result must
  * stay inside root, so "/../" and "%2e%2e" tricks find nothing.
  */
-export async function resolveStatic(root: string, urlPath: string): Promise<{ file: string; type: string; size: number } | null> {
+export async function resolveStatic(
+  root: string,
+  urlPath: string,
+): Promise<{ file: string; type: string; size: number } | null> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);

@@ -3,7 +3,9 @@ import { channels, type ChannelName, type ChannelOutput, type Result } from '../
 import { errorMessage, formatZodError, UserError } from '../../app/ipc/errors';
 
 /** Handlers are plain async functions of validated input; their dependencies come from a closure. */
-export type Handlers = { [C in ChannelName]: (input: z.infer<(typeof channels)[C]['input']>) => Promise<ChannelOutput<C>> };
+export type Handlers = {
+  [C in ChannelName]: (input: z.infer<(typeof channels)[C]['input']>) => Promise<ChannelOutput<C>>;
+};
 
 export type Dispatch = (channel: unknown, input: unknown) => Promise<Result<unknown>>;
 
@@ -26,7 +28,8 @@ export function createDispatch(handlers: Handlers, log: (message: string) => voi
       const value = await handler(parsed.data);
       return { ok: true, value };
     } catch (error) {
-      if (!(error instanceof UserError)) log(`[layerlab] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!(error instanceof UserError))
+        log(`[layerlab] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return { ok: false, error: errorMessage(error) };
     }
   };

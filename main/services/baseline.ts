@@ -37,7 +37,9 @@ export async function computeBaseline(data: PreparedData, loss?: LossName): Prom
   const width = data.outputWidth;
   const lossName = loss ?? headFor(task, task === 'classification' && width === 1 ? 2 : width).loss;
   if (data.preprocessing.windows) return lastValueBaseline(yTrain, yVal, data, lossName);
-  return task === 'regression' ? regressionBaseline(yTrain, yVal, data, lossName) : classificationBaseline(yTrain, yVal, width, lossName);
+  return task === 'regression'
+    ? regressionBaseline(yTrain, yVal, data, lossName)
+    : classificationBaseline(yTrain, yVal, width, lossName);
 }
 
 /**
@@ -55,7 +57,15 @@ export async function headBaselines(data: PreparedData): Promise<Record<string, 
     const loss = headFor(kind.task, kind.classes).loss;
     out[head.node] =
       head.task === 'regression'
-        ? regressionBaseline(train, val, { ...data, preprocessing: { ...data.preprocessing, ...(head.scaling ? { targetScaling: head.scaling } : {}) } }, loss)
+        ? regressionBaseline(
+            train,
+            val,
+            {
+              ...data,
+              preprocessing: { ...data.preprocessing, ...(head.scaling ? { targetScaling: head.scaling } : {}) },
+            },
+            loss,
+          )
         : classificationBaseline(train, val, head.width, loss);
   }
   return out;
@@ -66,7 +76,10 @@ function regressionLoss(loss: LossName, std: number): { f: (e: number) => number
   const perSample: Partial<Record<LossName, { f: (e: number) => number; scale: number }>> = {
     meanSquaredError: { f: (e) => e * e, scale: std * std },
     meanAbsoluteError: { f: (e) => Math.abs(e), scale: std },
-    huber: { f: (e) => (Math.abs(e) <= HUBER_DELTA ? 0.5 * e * e : HUBER_DELTA * (Math.abs(e) - 0.5 * HUBER_DELTA)), scale: std * std },
+    huber: {
+      f: (e) => (Math.abs(e) <= HUBER_DELTA ? 0.5 * e * e : HUBER_DELTA * (Math.abs(e) - 0.5 * HUBER_DELTA)),
+      scale: std * std,
+    },
   };
   return perSample[loss];
 }
@@ -76,7 +89,12 @@ function regressionLoss(loss: LossName, std: number): { f: (e: number) => number
  * with differencing, a change of 0), in the units the engine reports for the run: the target's
  * own units, or the relative change with percent-change differencing.
  */
-async function lastValueBaseline(yTrain: Float32Array, yVal: Float32Array, data: PreparedData, loss: LossName): Promise<Baseline | null> {
+async function lastValueBaseline(
+  yTrain: Float32Array,
+  yVal: Float32Array,
+  data: PreparedData,
+  loss: LossName,
+): Promise<Baseline | null> {
   const windows = data.preprocessing.windows!;
   const { mean, std } = data.preprocessing.targetScaling ?? { mean: 0, std: 1 };
   const chosen = regressionLoss(loss, std);
@@ -100,7 +118,12 @@ async function lastValueBaseline(yTrain: Float32Array, yVal: Float32Array, data:
   };
 }
 
-function regressionBaseline(yTrain: Float32Array, yVal: Float32Array, data: PreparedData, loss: LossName): Baseline | null {
+function regressionBaseline(
+  yTrain: Float32Array,
+  yVal: Float32Array,
+  data: PreparedData,
+  loss: LossName,
+): Baseline | null {
   const std = data.preprocessing.targetScaling?.std ?? 1;
   let mean = 0;
   for (const y of yTrain) mean += y;
@@ -117,7 +140,12 @@ function regressionBaseline(yTrain: Float32Array, yVal: Float32Array, data: Prep
   };
 }
 
-function classificationBaseline(yTrain: Float32Array, yVal: Float32Array, width: number, loss: LossName): Baseline | null {
+function classificationBaseline(
+  yTrain: Float32Array,
+  yVal: Float32Array,
+  width: number,
+  loss: LossName,
+): Baseline | null {
   if (width === 1) {
     if (loss !== 'binaryCrossentropy') return null;
     let positives = 0;
@@ -136,7 +164,13 @@ function classificationBaseline(yTrain: Float32Array, yVal: Float32Array, width:
     };
     const train = score(yTrain);
     const val = score(yVal);
-    return { kind: 'majority_class', loss: train.loss, val_loss: val.loss, accuracy: train.accuracy, val_accuracy: val.accuracy };
+    return {
+      kind: 'majority_class',
+      loss: train.loss,
+      val_loss: val.loss,
+      accuracy: train.accuracy,
+      val_accuracy: val.accuracy,
+    };
   }
   if (loss !== 'categoricalCrossentropy' && loss !== 'sparseCategoricalCrossentropy') return null;
   const labelOf = (ys: Float32Array, row: number) => {
@@ -162,7 +196,13 @@ function classificationBaseline(yTrain: Float32Array, yVal: Float32Array, width:
   };
   const train = score(yTrain);
   const val = score(yVal);
-  return { kind: 'majority_class', loss: train.loss, val_loss: val.loss, accuracy: train.accuracy, val_accuracy: val.accuracy };
+  return {
+    kind: 'majority_class',
+    loss: train.loss,
+    val_loss: val.loss,
+    accuracy: train.accuracy,
+    val_accuracy: val.accuracy,
+  };
 }
 
 /**
@@ -170,12 +210,19 @@ function classificationBaseline(yTrain: Float32Array, yVal: Float32Array, width:
  * target's own units: the engine's epoch MAE is in the model's units, which for percent change
  * are relative changes, so the comparison a user reads is made here from the windows' anchors.
  */
-export async function forecastReport(engine: Pick<EngineClient, 'evaluate'>, modelDir: string, data: PreparedData): Promise<ForecastReport | null> {
+export async function forecastReport(
+  engine: Pick<EngineClient, 'evaluate'>,
+  modelDir: string,
+  data: PreparedData,
+): Promise<ForecastReport | null> {
   const windows = data.preprocessing.windows;
   if (!windows) return null;
   const { validation } = await readWindowAnchors(data.dir);
   const result = await engine.evaluate({ modelDir, data, maxRows: data.valRows });
-  if (result.outputs.length !== validation.last.length) throw new Error(`The evaluation gave ${result.outputs.length} forecasts for ${validation.last.length} validation windows.`);
+  if (result.outputs.length !== validation.last.length)
+    throw new Error(
+      `The evaluation gave ${result.outputs.length} forecasts for ${validation.last.length} validation windows.`,
+    );
   let model = 0;
   let naive = 0;
   result.outputs.forEach((output, w) => {

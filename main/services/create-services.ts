@@ -41,9 +41,23 @@ export function createServices(options: {
   const runs = new RunManager({ projects, engine, bus });
   const ready = runs.reconcileInterrupted().then(
     () => undefined,
-    (error: unknown) => console.warn(`[layerlab] Could not check for interrupted runs: ${error instanceof Error ? error.message : String(error)}`),
+    (error: unknown) =>
+      console.warn(
+        `[layerlab] Could not check for interrupted runs: ${error instanceof Error ? error.message : String(error)}`,
+      ),
   );
-  const handle = createDispatch(createHandlers({ mode: options.mode, version: appVersion(), workspace: options.workspace, projects, engine, runs, bus, ...(options.dataRoots ? { dataRoots: options.dataRoots } : {}) }));
+  const handle = createDispatch(
+    createHandlers({
+      mode: options.mode,
+      version: appVersion(),
+      workspace: options.workspace,
+      projects,
+      engine,
+      runs,
+      bus,
+      ...(options.dataRoots ? { dataRoots: options.dataRoots } : {}),
+    }),
+  );
   const dispatch: Dispatch = async (channel, input) => {
     await ready;
     return handle(channel, input);

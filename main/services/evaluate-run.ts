@@ -29,7 +29,9 @@ async function readValidationRows(runDir: string, split: EvaluatedSplit): Promis
   try {
     raw = await readFile(file, 'utf8');
   } catch {
-    throw new UserError(`This run does not record which dataset rows it validated on (${file} is missing): it was trained before evaluation existed. Train it again to evaluate it.`);
+    throw new UserError(
+      `This run does not record which dataset rows it validated on (${file} is missing): it was trained before evaluation existed. Train it again to evaluate it.`,
+    );
   }
   let json: unknown;
   try {
@@ -51,7 +53,10 @@ async function testSplitView(data: PreparedData): Promise<PreparedData> {
   const dir = path.join(data.dir, 'test-split');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  for (const [from, to] of [['x_test', 'x_val'], ['y_test', 'y_val']] as const) {
+  for (const [from, to] of [
+    ['x_test', 'x_val'],
+    ['y_test', 'y_val'],
+  ] as const) {
     const source = path.join(data.dir, `${from}.f32`);
     await link(source, path.join(dir, `${to}.f32`)).catch(() => copyFile(source, path.join(dir, `${to}.f32`)));
   }
@@ -118,24 +123,36 @@ function testScoreOf(run: RunSummary, data: PreparedData, result: EvaluateResult
  * confusion cell and each worst example, so a user can look at what the model got wrong. A test
  * evaluation is also kept with the run (RunSummary.testScore).
  */
-export async function evaluateRun(deps: { projects: ProjectService; engine: EngineClient }, projectId: string, runId: string, split: EvaluatedSplit = 'validation'): Promise<RunEvaluation> {
+export async function evaluateRun(
+  deps: { projects: ProjectService; engine: EngineClient },
+  projectId: string,
+  runId: string,
+  split: EvaluatedSplit = 'validation',
+): Promise<RunEvaluation> {
   const { projects, engine } = deps;
   const run = await projects.readRun(projectId, runId);
-  if (run.status === 'running') throw new UserError(`Run ${runId} is still training; evaluate it when it has finished.`);
+  if (run.status === 'running')
+    throw new UserError(`Run ${runId} is still training; evaluate it when it has finished.`);
   if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to evaluate (it ${whyNoModel(run)}).`);
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');
   await modelFromCheckpoint(deps, projectId, run);
-  if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
+  if (!existsSync(path.join(modelDir, 'model.json')))
+    throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
   const prepared = await readPreparedData(runDir);
   refuseSeveralInputsOrHeads(prepared, 'evaluation supports');
   if (split === 'test' && !prepared.testRows) {
-    throw new UserError(`Run ${runId} has no test split: set a test share under "Split" in the dataset step, then train a run to evaluate on it.`);
+    throw new UserError(
+      `Run ${runId} has no test split: set a test share under "Split" in the dataset step, then train a run to evaluate on it.`,
+    );
   }
   const data = split === 'test' ? await testSplitView(prepared) : prepared;
   const validation = await readValidationRows(runDir, split);
   const rowsFile = path.join(runDir, 'data', split === 'test' ? TEST_ROWS_FILE : VALIDATION_ROWS_FILE);
-  if (validation.rows.length !== data.valRows) throw new UserError(`${rowsFile} lists ${validation.rows.length} rows but the run has ${data.valRows} ${split} rows. Train the run again.`);
+  if (validation.rows.length !== data.valRows)
+    throw new UserError(
+      `${rowsFile} lists ${validation.rows.length} rows but the run has ${data.valRows} ${split} rows. Train the run again.`,
+    );
 
   const state = await projects.open(projectId);
   // An image dataset's examples are pictures: file and class stand in for cells, and the renderer shows each by its index.
@@ -147,10 +164,15 @@ export async function evaluateRun(deps: { projects: ProjectService; engine: Engi
     exampleValues = imageExampleValues(projects, projectId, images);
   } else {
     const meta = state.dataset;
-    if (!meta || meta.id !== validation.datasetId) throw new UserError(`The dataset run ${runId} was trained on has been replaced by another import, so its rows cannot be shown. Train a new run to evaluate it.`);
+    if (!meta || meta.id !== validation.datasetId)
+      throw new UserError(
+        `The dataset run ${runId} was trained on has been replaced by another import, so its rows cannot be shown. Train a new run to evaluate it.`,
+      );
     const datasetDir = path.join(projects.datasetsDir(projectId), meta.id);
     columnNames = meta.columns.map((c) => c.name);
-    exampleValues = loadColumns(datasetDir, meta).then((columns) => (datasetRow: number) => columns.map((c) => cellText(c, datasetRow)));
+    exampleValues = loadColumns(datasetDir, meta).then(
+      (columns) => (datasetRow: number) => columns.map((c) => cellText(c, datasetRow)),
+    );
   }
   // The test split is scored whole: a capped score would not be the test score.
   const maxRows = split === 'test' ? Math.max(1, data.valRows) : MAX_EVALUATION_ROWS;
@@ -161,9 +183,18 @@ export async function evaluateRun(deps: { projects: ProjectService; engine: Engi
     const datasetRow = validation.rows[valPosition] ?? -1;
     return { index, datasetRow, values: valuesOf(datasetRow) };
   };
-  const base = { runId, split, target: data.preprocessing.target, valRows: result.valRows, capped: result.capped, columns: columnNames, ...(images ? { images: true } : {}) };
+  const base = {
+    runId,
+    split,
+    target: data.preprocessing.target,
+    valRows: result.valRows,
+    capped: result.capped,
+    columns: columnNames,
+    ...(images ? { images: true } : {}),
+  };
   const keepTestScore = async (evaluation: Evaluation) => {
-    if (split === 'test') await projects.writeRun(projectId, { ...run, testScore: testScoreOf(run, data, result, evaluation) });
+    if (split === 'test')
+      await projects.writeRun(projectId, { ...run, testScore: testScoreOf(run, data, result, evaluation) });
   };
 
   const labels = data.preprocessing.labels;

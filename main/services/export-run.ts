@@ -10,7 +10,11 @@ import type { EngineClient } from '../engine';
 import { modelFromCheckpoint, readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 
 /** What MODEL_CARD.md says about a project's run: its data, graph, settings, history and verdicts. */
-export function cardContextFor(run: RunSummary, source: string, dataset: { name: string; rows: number } | null): ModelCardContext {
+export function cardContextFor(
+  run: RunSummary,
+  source: string,
+  dataset: { name: string; rows: number } | null,
+): ModelCardContext {
   return {
     source,
     dataset,
@@ -38,12 +42,14 @@ export async function exportRun(
   const { projectId, runId, outDir } = input;
   const run = await projects.readRun(projectId, runId);
   if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to export (it ${whyNoModel(run)}).`);
-  if (outDir !== null && !path.isAbsolute(outDir)) throw new UserError(`Export folder "${outDir}" must be an absolute path.`);
+  if (outDir !== null && !path.isAbsolute(outDir))
+    throw new UserError(`Export folder "${outDir}" must be an absolute path.`);
   const target = outDir ?? path.join(projects.projectDir(projectId), 'exports', runId, exportFolderName(input));
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');
   await modelFromCheckpoint(deps, projectId, run);
-  if (!existsSync(path.join(modelDir, 'model.json'))) throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
+  if (!existsSync(path.join(modelDir, 'model.json')))
+    throw new UserError(`Run ${runId} has no saved model (${modelDir} is missing).`);
   const state = await projects.open(projectId);
   const dataset = state.dataset ? { name: state.dataset.name, rows: state.dataset.rows } : null;
   const data = await readPreparedData(runDir);

@@ -41,7 +41,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   /** Imports run in turn, a few at once (shared with the image import). */
   const importQueue = new Limiter(IMPORTS_AT_ONCE);
 
-  const importDataset = async (projectId: string, importId: string | undefined, load: (datasetsDir: string, tracking: ImportOptions) => ReturnType<typeof importCsvText>) => {
+  const importDataset = async (
+    projectId: string,
+    importId: string | undefined,
+    load: (datasetsDir: string, tracking: ImportOptions) => ReturnType<typeof importCsvText>,
+  ) => {
     await projects.open(projectId); // fails clearly for an unknown project before any work
     const controller = new AbortController();
     if (importId !== undefined) {
@@ -50,7 +54,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     }
     const tracking: ImportOptions = {
       signal: controller.signal,
-      ...(importId !== undefined && deps.bus ? { onProgress: (p) => deps.bus?.emit('dataset.importProgress', { importId, ...p }) } : {}),
+      ...(importId !== undefined && deps.bus
+        ? { onProgress: (p) => deps.bus?.emit('dataset.importProgress', { importId, ...p }) }
+        : {}),
     };
     let meta: Awaited<ReturnType<typeof importCsvText>>;
     try {
@@ -59,7 +65,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       meta = await importQueue.run(() => load(projects.datasetsDir(projectId), tracking), controller.signal);
     } catch (error) {
       // Cancelled while it waited its turn: nothing was read or written.
-      if (controller.signal.aborted && !(error instanceof UserError)) throw new UserError('The import was cancelled before it started; the project is as it was.');
+      if (controller.signal.aborted && !(error instanceof UserError))
+        throw new UserError('The import was cancelled before it started; the project is as it was.');
       throw error;
     } finally {
       if (importId !== undefined) imports.delete(importId);
@@ -70,7 +77,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   };
 
   return {
-    'app.info': async () => ({ mode: deps.mode, version: deps.version, workspace: deps.workspace, engine: engine.status }),
+    'app.info': async () => ({
+      mode: deps.mode,
+      version: deps.version,
+      workspace: deps.workspace,
+      engine: engine.status,
+    }),
     'project.list': async () => projects.list(),
     'project.create': async ({ name }) => projects.create(name),
     'project.open': async ({ projectId }) => projects.open(projectId),
@@ -79,10 +91,20 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return projects.open(projectId);
     },
     'dataset.importText': async ({ projectId, fileName, text, options, importId }) =>
-      importDataset(projectId, importId, (datasetsDir, tracking) => importCsvText({ text, fileName: path.basename(fileName), datasetsDir, ...tracking, ...(options ? { options } : {}) })),
+      importDataset(projectId, importId, (datasetsDir, tracking) =>
+        importCsvText({
+          text,
+          fileName: path.basename(fileName),
+          datasetsDir,
+          ...tracking,
+          ...(options ? { options } : {}),
+        }),
+      ),
     'dataset.importPath': async ({ projectId, path: given, options, importId }) => {
       const file = await paths.check(given, 'The CSV file');
-      return importDataset(projectId, importId, (datasetsDir, tracking) => importCsvFile({ path: file, datasetsDir, ...tracking, ...(options ? { options } : {}) }));
+      return importDataset(projectId, importId, (datasetsDir, tracking) =>
+        importCsvFile({ path: file, datasetsDir, ...tracking, ...(options ? { options } : {}) }),
+      );
     },
     'dataset.cancelImport': async ({ importId }) => {
       const controller = imports.get(importId);
@@ -90,7 +112,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { cancelled: controller !== undefined };
     },
     ...createImageHandlers({ projects, imports, importQueue, paths, ...(deps.bus ? { bus: deps.bus } : {}) }),
-    'model.import': async (input) => importModelIntoProject(projects, input.path === undefined ? input : { ...input, path: await paths.check(input.path, 'The model file') }),
+    'model.import': async (input) =>
+      importModelIntoProject(
+        projects,
+        input.path === undefined ? input : { ...input, path: await paths.check(input.path, 'The model file') },
+      ),
     'run.start': async (input) => runs.start(input),
     'run.findLearningRate': async (input) => runs.start({ ...input, lrFinderOnly: true }),
     'run.cancel': async ({ projectId, runId }) => ({ cancelled: runs.cancel(projectId, runId) }),
@@ -101,9 +127,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
     'run.predictInputs': async ({ projectId, runId }) => predictInputs(projects, projectId, runId),
     'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),
-    'run.predictImages': async ({ projectId, runId, images }) => predictImages({ projects, engine }, projectId, runId, images),
+    'run.predictImages': async ({ projectId, runId, images }) =>
+      predictImages({ projects, engine }, projectId, runId, images),
     'run.learningCurve': async ({ projectId, runId }) => runs.learningCurve(projectId, runId),
-    'run.cancelLearningCurve': async ({ projectId, runId }) => ({ cancelled: runs.cancelLearningCurve(projectId, runId) }),
-    'export.model': async (input) => exportRun({ projects, engine }, { ...input, outDir: input.outDir === null ? null : await paths.check(input.outDir, 'The export folder') }),
+    'run.cancelLearningCurve': async ({ projectId, runId }) => ({
+      cancelled: runs.cancelLearningCurve(projectId, runId),
+    }),
+    'export.model': async (input) =>
+      exportRun(
+        { projects, engine },
+        { ...input, outDir: input.outDir === null ? null : await paths.check(input.outDir, 'The export folder') },
+      ),
   };
 }

@@ -11,7 +11,11 @@ export const IMAGE_EXAMPLE_COLUMNS = ['file', 'class'];
  * source file and true class, and its datasetRow is the image's index, which the renderer
  * turns into a thumbnail read from the shard cache (dataset.images).
  */
-export async function imageExampleValues(projects: ProjectService, projectId: string, meta: ImageDatasetMeta): Promise<(row: number) => Array<string | null>> {
+export async function imageExampleValues(
+  projects: ProjectService,
+  projectId: string,
+  meta: ImageDatasetMeta,
+): Promise<(row: number) => Array<string | null>> {
   const { index } = await loadImageDataset(path.join(projects.datasetsDir(projectId), meta.id));
   return (row) => [index.sources[row] ?? null, meta.classes[index.labels[row] ?? -1]?.name ?? null];
 }

@@ -3,12 +3,26 @@ import { IMAGE_TASK_SPEC } from '../../app/dataset/image-task';
 import type { ImageImportProgress } from '../../app/dataset/images';
 import { UserError } from '../../app/ipc/errors';
 import type { Limiter, ProjectService } from '../data';
-import { augmentedPreview, importImages, loadImageDataset, readStoredImages, readThumbnails, UploadStore, type StoredImageDataset } from '../data/images';
+import {
+  augmentedPreview,
+  importImages,
+  loadImageDataset,
+  readStoredImages,
+  readThumbnails,
+  UploadStore,
+  type StoredImageDataset,
+} from '../data/images';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
 import { anyPath, type PathPolicy } from './path-policy';
 
-type ImageChannel = 'dataset.uploadChunk' | 'dataset.discardUpload' | 'dataset.importImages' | 'dataset.imageThumbnails' | 'dataset.augmentedPreview' | 'dataset.images';
+type ImageChannel =
+  | 'dataset.uploadChunk'
+  | 'dataset.discardUpload'
+  | 'dataset.importImages'
+  | 'dataset.imageThumbnails'
+  | 'dataset.augmentedPreview'
+  | 'dataset.images';
 
 export interface ImageHandlerDeps {
   projects: ProjectService;
@@ -35,7 +49,8 @@ export function createImageHandlers(deps: ImageHandlerDeps): Pick<Handlers, Imag
   /** The project's image dataset, checked and ready to read, or a message saying there is none. */
   const currentDataset = async (projectId: string): Promise<StoredImageDataset> => {
     const state = await projects.open(projectId);
-    if (!state.imageDataset || state.project.datasetId === null) throw new UserError(`Project "${projectId}" has no image dataset; import a folder of images first.`);
+    if (!state.imageDataset || state.project.datasetId === null)
+      throw new UserError(`Project "${projectId}" has no image dataset; import a folder of images first.`);
     return loadImageDataset(path.join(projects.datasetsDir(projectId), state.project.datasetId));
   };
 
@@ -59,12 +74,15 @@ export function createImageHandlers(deps: ImageHandlerDeps): Pick<Handlers, Imag
       await projects.open(projectId); // an unknown project fails before anything is written
       return uploads.append(projects.datasetsDir(projectId), uploadId, parts);
     },
-    'dataset.discardUpload': async ({ projectId, uploadId }) => ({ discarded: await uploads.discard(projects.datasetsDir(projectId), uploadId) }),
+    'dataset.discardUpload': async ({ projectId, uploadId }) => ({
+      discarded: await uploads.discard(projects.datasetsDir(projectId), uploadId),
+    }),
     'dataset.importImages': async ({ projectId, source, options, importId }) => {
       await projects.open(projectId);
       const datasetsDir = projects.datasetsDir(projectId);
       // Checked before anything is opened: host mode reads only inside the workspace and --data-root folders.
-      const sourcePath = source.kind === 'path' ? await (deps.paths ?? anyPath).check(source.path, 'The image folder') : null;
+      const sourcePath =
+        source.kind === 'path' ? await (deps.paths ?? anyPath).check(source.path, 'The image folder') : null;
       const controller = new AbortController();
       if (importId !== undefined) {
         if (imports.has(importId)) throw new UserError(`An import with id ${importId} is already running.`);
@@ -75,11 +93,21 @@ export function createImageHandlers(deps: ImageHandlerDeps): Pick<Handlers, Imag
         from ??= await uploads.importRoot(datasetsDir, source.kind === 'upload' ? source.uploadId : '');
         const onProgress = progressEmitter(importId);
         const folder = from;
-        const load = () => importImages({ path: folder, datasetsDir, signal: controller.signal, ...(options ? { options } : {}), ...(onProgress ? { onProgress } : {}) });
+        const load = () =>
+          importImages({
+            path: folder,
+            datasetsDir,
+            signal: controller.signal,
+            ...(options ? { options } : {}),
+            ...(onProgress ? { onProgress } : {}),
+          });
         const meta = deps.importQueue ? await deps.importQueue.run(load, controller.signal) : await load();
         await projects.save(projectId, { datasetId: meta.id, taskSpec: IMAGE_TASK_SPEC });
       } catch (error) {
-        if (controller.signal.aborted) throw new UserError(`The import of ${from ? path.basename(from) : 'the images'} was cancelled; the project is as it was.`);
+        if (controller.signal.aborted)
+          throw new UserError(
+            `The import of ${from ? path.basename(from) : 'the images'} was cancelled; the project is as it was.`,
+          );
         throw error;
       } finally {
         if (importId !== undefined) imports.delete(importId);
@@ -94,9 +122,22 @@ export function createImageHandlers(deps: ImageHandlerDeps): Pick<Handlers, Imag
     },
     'dataset.augmentedPreview': async ({ projectId, augmentation, seed, variants }) => {
       const dataset = await currentDataset(projectId);
-      const samples = await augmentedPreview(dataset, { augmentation, seed, ...(variants !== undefined ? { variants } : {}) });
-      return { samples: samples.map((s) => ({ index: s.index, className: s.className, original: dataUrl(s.original), augmented: s.augmented.map(dataUrl) })) };
+      const samples = await augmentedPreview(dataset, {
+        augmentation,
+        seed,
+        ...(variants !== undefined ? { variants } : {}),
+      });
+      return {
+        samples: samples.map((s) => ({
+          index: s.index,
+          className: s.className,
+          original: dataUrl(s.original),
+          augmented: s.augmented.map(dataUrl),
+        })),
+      };
     },
-    'dataset.images': async ({ projectId, indices }) => ({ images: await readStoredImages(await currentDataset(projectId), indices) }),
+    'dataset.images': async ({ projectId, indices }) => ({
+      images: await readStoredImages(await currentDataset(projectId), indices),
+    }),
   };
 }

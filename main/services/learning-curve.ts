@@ -36,7 +36,10 @@ export function subsetSizes(trainRows: number, fractions: readonly number[] = LE
  * rows include the 10% rows) and the curve shows what adding data does, not a new random draw.
  */
 export function subsetOrder(trainRows: number, seed: number): number[] {
-  return seededShuffle(Array.from({ length: trainRows }, (_, i) => i), seed);
+  return seededShuffle(
+    Array.from({ length: trainRows }, (_, i) => i),
+    seed,
+  );
 }
 
 function pick(matrix: Float32Array, width: number, rows: readonly number[]): Float32Array {
@@ -46,19 +49,35 @@ function pick(matrix: Float32Array, width: number, rows: readonly number[]): Flo
 }
 
 /** A PreparedData folder whose training split is `rows` of the full one; validation files are copied as they are. */
-async function writeSubset(data: PreparedData, train: { x: Float32Array; y: Float32Array }, rows: readonly number[], dir: string): Promise<PreparedData> {
+async function writeSubset(
+  data: PreparedData,
+  train: { x: Float32Array; y: Float32Array },
+  rows: readonly number[],
+  dir: string,
+): Promise<PreparedData> {
   await mkdir(dir, { recursive: true });
   // Plain writes: the folder is scratch, deleted when the curve ends, and rebuilt if it is left over.
   await writeFile(path.join(dir, 'y_train.f32'), littleEndianBytes(pick(train.y, data.outputWidth, rows)));
   await copyFile(path.join(data.dir, 'y_val.f32'), path.join(dir, 'y_val.f32'));
   // Images stay in their shards: an image subset is a list of image indices (and their labels).
-  if (data.images) return { ...data, dir, trainRows: rows.length, images: { ...data.images, train: rows.map((r) => data.images!.train[r]!) } };
+  if (data.images)
+    return {
+      ...data,
+      dir,
+      trainRows: rows.length,
+      images: { ...data.images, train: rows.map((r) => data.images!.train[r]!) },
+    };
   await writeFile(path.join(dir, 'x_train.f32'), littleEndianBytes(pick(train.x, data.inputWidth, rows)));
   await copyFile(path.join(data.dir, 'x_val.f32'), path.join(dir, 'x_val.f32'));
   return { ...data, dir, trainRows: rows.length };
 }
 
-function pointOf(fraction: number, trainRows: number, last: EpochLogs | undefined, metric: 'accuracy' | 'mae'): LearningCurvePoint {
+function pointOf(
+  fraction: number,
+  trainRows: number,
+  last: EpochLogs | undefined,
+  metric: 'accuracy' | 'mae',
+): LearningCurvePoint {
   return {
     fraction,
     trainRows,
@@ -88,7 +107,10 @@ export async function runLearningCurve(options: {
   const { engine, run, data } = options;
   const fractions = options.fractions ?? LEARNING_CURVE_FRACTIONS;
   const metric = metricFor(run.task);
-  const [x, y] = await Promise.all([data.images ? new Float32Array(0) : readMatrix(data, 'x_train'), readMatrix(data, 'y_train')]);
+  const [x, y] = await Promise.all([
+    data.images ? new Float32Array(0) : readMatrix(data, 'x_train'),
+    readMatrix(data, 'y_train'),
+  ]);
   const order = subsetOrder(data.trainRows, run.trainConfig.seed);
   const sizes = subsetSizes(data.trainRows, fractions);
   const workDir = path.join(options.runDir, LEARNING_CURVE_DIR);
@@ -106,20 +128,50 @@ export async function runLearningCurve(options: {
       const engineRunId = `${run.id}-curve-${Math.round(fraction * 100)}`;
       options.onTraining(engineRunId);
       // A run that started from an imported model's weights retrains from them too (its own copy).
-      const initialWeights = existsSync(path.join(options.runDir, 'initial-weights.bin')) ? { initialWeights: path.join(options.runDir, 'initial-weights.bin') } : {};
-      const done = await engine.train({ runId: engineRunId, runDir: stepDir, data: subset, graph: run.graph, config: run.trainConfig, ...initialWeights }, (event) => {
-        // A cancel that came while the engine was still starting this retraining missed it; repeat it.
-        if (options.isCancelled()) engine.cancel(engineRunId);
-        if (event.type !== 'epoch') return;
-        epochs.push(event.logs);
-        options.onProgress({ step, steps: fractions.length, fraction, trainRows, epoch: event.logs.epoch, epochs: run.trainConfig.epochs });
-      });
+      const initialWeights = existsSync(path.join(options.runDir, 'initial-weights.bin'))
+        ? { initialWeights: path.join(options.runDir, 'initial-weights.bin') }
+        : {};
+      const done = await engine.train(
+        {
+          runId: engineRunId,
+          runDir: stepDir,
+          data: subset,
+          graph: run.graph,
+          config: run.trainConfig,
+          ...initialWeights,
+        },
+        (event) => {
+          // A cancel that came while the engine was still starting this retraining missed it; repeat it.
+          if (options.isCancelled()) engine.cancel(engineRunId);
+          if (event.type !== 'epoch') return;
+          epochs.push(event.logs);
+          options.onProgress({
+            step,
+            steps: fractions.length,
+            fraction,
+            trainRows,
+            epoch: event.logs.epoch,
+            epochs: run.trainConfig.epochs,
+          });
+        },
+      );
       options.onTraining(null);
       if (done.status === 'cancelled') return { runId: run.id, metric, status: 'cancelled', points };
-      if (done.status === 'failed') throw new UserError(`The learning curve stopped: retraining on ${Math.round(fraction * 100)}% of the training rows (${trainRows}) failed: ${done.error ?? 'no reason given'}`);
+      if (done.status === 'failed')
+        throw new UserError(
+          `The learning curve stopped: retraining on ${Math.round(fraction * 100)}% of the training rows (${trainRows}) failed: ${done.error ?? 'no reason given'}`,
+        );
       const point = pointOf(fraction, trainRows, epochs.at(-1), metric);
       points.push(point);
-      options.onProgress({ step, steps: fractions.length, fraction, trainRows, epoch: epochs.at(-1)?.epoch ?? 0, epochs: run.trainConfig.epochs, point });
+      options.onProgress({
+        step,
+        steps: fractions.length,
+        fraction,
+        trainRows,
+        epoch: epochs.at(-1)?.epoch ?? 0,
+        epochs: run.trainConfig.epochs,
+        point,
+      });
     }
     return { runId: run.id, metric, status: 'completed', points };
   } finally {

@@ -5,7 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { analyzeGraph } from '../../app/graph/analyze';
 import type { ModelGraph } from '../../app/graph/schema';
 import { UserError } from '../../app/ipc/errors';
-import { MAX_MODEL_IMPORT_BYTES, type ModelImportFile, type ModelImportSummary } from '../../app/ipc/model-import-contract';
+import {
+  MAX_MODEL_IMPORT_BYTES,
+  type ModelImportFile,
+  type ModelImportSummary,
+} from '../../app/ipc/model-import-contract';
 import type { ProjectState } from '../../app/ipc/contract';
 import { writeFileAtomic, type ProjectService } from '../data';
 import { importModelFile, type ImportedModel } from '../engine/import/import-model';
@@ -25,7 +29,9 @@ function modelFileOf(names: readonly string[]): string {
   const models = names.filter((n) => MODEL_EXTENSIONS.includes(path.extname(n).toLowerCase()));
   if (models.length === 1) return models[0]!;
   if (models.length === 0) {
-    throw new UserError(`None of the chosen files (${names.join(', ')}) is a model: choose a TF.js model.json together with its weight files, a Keras .h5 or a Keras .keras file.`);
+    throw new UserError(
+      `None of the chosen files (${names.join(', ')}) is a model: choose a TF.js model.json together with its weight files, a Keras .h5 or a Keras .keras file.`,
+    );
   }
   throw new UserError(`Choose one model at a time: ${models.join(' and ')} are both model files.`);
 }
@@ -42,7 +48,9 @@ async function stageFiles(files: readonly ModelImportFile[]): Promise<{ dir: str
     return { name: f.name, bytes };
   });
   if (total > MAX_MODEL_IMPORT_BYTES) {
-    throw new UserError(`The model files are ${(total / 1024 / 1024).toFixed(0)} MiB together; up to ${MAX_MODEL_IMPORT_BYTES / 1024 / 1024} MiB can be imported here. Convert larger models with \`layerlab graph --from MODEL --out GRAPH.json\`.`);
+    throw new UserError(
+      `The model files are ${(total / 1024 / 1024).toFixed(0)} MiB together; up to ${MAX_MODEL_IMPORT_BYTES / 1024 / 1024} MiB can be imported here. Convert larger models with \`layerlab graph --from MODEL --out GRAPH.json\`.`,
+    );
   }
   const main = modelFileOf(decoded.map((f) => f.name));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'layerlab-model-import-'));
@@ -87,7 +95,11 @@ export async function importModelIntoProject(
 
   let graph: ModelGraph = imported.graph;
   if (imported.weights.size > 0) {
-    const stem = path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60) || 'model';
+    const stem =
+      path
+        .basename(file, path.extname(file))
+        .replace(/[^A-Za-z0-9_-]+/g, '_')
+        .slice(0, 60) || 'model';
     // A fresh name per import: a run that started from an earlier import keeps reading its own copy.
     const relative = `${MODELS_FOLDER}/${stem}-${randomBytes(3).toString('hex')}.weights.bin`;
     const target = path.join(projects.projectDir(input.projectId), relative);
@@ -117,7 +129,9 @@ export function projectWeightsFile(projectDir: string, reference: string): strin
   const file = path.resolve(projectDir, reference);
   const rel = path.relative(projectDir, file);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw new UserError(`The model's weights file "${reference}" must be inside the project folder; import the model again.`);
+    throw new UserError(
+      `The model's weights file "${reference}" must be inside the project folder; import the model again.`,
+    );
   }
   return file;
 }

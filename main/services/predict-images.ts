@@ -19,14 +19,26 @@ interface Decoded {
   pixels: Uint8Array;
 }
 
-export async function predictImages(deps: { projects: ProjectService; engine: EngineClient }, projectId: string, runId: string, files: readonly PredictImageFile[]): Promise<PredictImagesResult> {
+export async function predictImages(
+  deps: { projects: ProjectService; engine: EngineClient },
+  projectId: string,
+  runId: string,
+  files: readonly PredictImageFile[],
+): Promise<PredictImagesResult> {
   const { modelDir, preprocessing } = await loadRunModel(deps.projects, projectId, runId);
   const image = preprocessing.image;
-  if (!image) throw new UserError(`Run ${runId} reads table rows, not images: type a row into the playground's form instead.`);
+  if (!image)
+    throw new UserError(`Run ${runId} reads table rows, not images: type a row into the playground's form instead.`);
   const options = { width: image.width, height: image.height, color: image.color, fit: image.fit };
   const size = image.width * image.height * image.channels;
 
-  const results: ImagePrediction[] = files.map((f) => ({ name: f.name, thumbnail: null, label: null, probabilities: null, error: null }));
+  const results: ImagePrediction[] = files.map((f) => ({
+    name: f.name,
+    thumbnail: null,
+    label: null,
+    probabilities: null,
+    error: null,
+  }));
   const decoded: Decoded[] = [];
   // One at a time: sharp already spreads a decode over its threads, and 16 full-size photos at once would hold gigabytes.
   for (const [at, file] of files.entries()) {
@@ -49,7 +61,8 @@ export async function predictImages(deps: { projects: ProjectService; engine: En
       for (let k = 0; k < size; k += 1) x[g * size + k] = pixels[k]! * image.scale;
     });
     const outputs = await deps.engine.predict({ modelDir, inputWidth: size, x });
-    if (outputs.length !== group.length) throw new UserError(`The engine returned ${outputs.length} predictions for ${group.length} images.`);
+    if (outputs.length !== group.length)
+      throw new UserError(`The engine returned ${outputs.length} predictions for ${group.length} images.`);
     group.forEach(({ at }, g) => {
       const prediction = toPrediction(preprocessing, outputs[g]!, at);
       Object.assign(results[at]!, { label: prediction.label, probabilities: prediction.probabilities });

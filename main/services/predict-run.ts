@@ -17,7 +17,11 @@ import { readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs
  */
 
 /** A trained run's model folder and its preprocessing.json, checked; shared with the image playground (predict-images.ts). */
-export async function loadRunModel(projects: ProjectService, projectId: string, runId: string): Promise<{ runDir: string; modelDir: string; preprocessing: Preprocessing }> {
+export async function loadRunModel(
+  projects: ProjectService,
+  projectId: string,
+  runId: string,
+): Promise<{ runDir: string; modelDir: string; preprocessing: Preprocessing }> {
   const run = await projects.readRun(projectId, runId);
   if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to predict with (it ${whyNoModel(run)}).`);
   refuseSeveralInputsOrHeads(run.graph, 'the playground and predictions support');
@@ -41,7 +45,9 @@ export async function loadRunModel(projects: ProjectService, projectId: string, 
   const windows = parsed.data.windows;
   if (windows) {
     // One typed row is not a forecaster's input: it reads the last `lookback` rows of the series.
-    throw new UserError(`This run forecasts from windows of ${windows.lookback} rows of ${windows.inputs.join(', ')}, so it cannot predict from one typed row; see its evaluation on the validation windows instead.`);
+    throw new UserError(
+      `This run forecasts from windows of ${windows.lookback} rows of ${windows.inputs.join(', ')}, so it cannot predict from one typed row; see its evaluation on the validation windows instead.`,
+    );
   }
   return { runDir, modelDir, preprocessing: parsed.data };
 }
@@ -59,7 +65,10 @@ function spellNumber(preprocessing: Preprocessing, value: number): string {
  * in a text column is the category of the number it means ("1,5" is "1.5"). A cell that is
  * still not a number reaches encodeRawRows unchanged, which names its row and column.
  */
-export function rowsInDialect(preprocessing: Preprocessing, rows: readonly Record<string, string>[]): Record<string, string>[] {
+export function rowsInDialect(
+  preprocessing: Preprocessing,
+  rows: readonly Record<string, string>[],
+): Record<string, string>[] {
   if (preprocessing.csv?.decimal !== ',') return [...rows];
   return rows.map((row) => {
     const out = { ...row };
@@ -97,33 +106,56 @@ function decodeRow(preprocessing: Preprocessing, x: Float32Array, offset: number
     const width = featureWidth(feature);
     const slice = x.subarray(at, at + width);
     at += width;
-    const hot = feature.encoding === 'ordinal' ? Math.round(slice[0]! * (feature.std ?? 1) + (feature.mean ?? 0)) : slice.indexOf(1);
+    const hot =
+      feature.encoding === 'ordinal'
+        ? Math.round(slice[0]! * (feature.std ?? 1) + (feature.mean ?? 0))
+        : slice.indexOf(1);
     return hot >= 0 ? (feature.categories[hot] ?? '') : '';
   });
 }
 
-export async function predictInputs(projects: ProjectService, projectId: string, runId: string): Promise<PredictInputs> {
+export async function predictInputs(
+  projects: ProjectService,
+  projectId: string,
+  runId: string,
+): Promise<PredictInputs> {
   const { runDir, preprocessing } = await loadRunModel(projects, projectId, runId);
   const image = preprocessing.image;
   if (image) {
     // No typed fields: the playground shows a drop zone and sends files to run.predictImages.
     const { width, height, channels, color, fit } = image;
-    return { task: preprocessing.task, target: preprocessing.target, labels: preprocessing.labels ?? null, fields: [], image: { width, height, channels, color, fit } };
+    return {
+      task: preprocessing.task,
+      target: preprocessing.target,
+      labels: preprocessing.labels ?? null,
+      fields: [],
+      image: { width, height, channels, color, fit },
+    };
   }
   let prefill: string[] | null = null;
   try {
     const data = await readPreparedData(runDir);
-    if (encodedWidth(data.preprocessing.features) === encodedWidth(preprocessing.features)) prefill = decodeRow(preprocessing, await readMatrix(data, 'x_val'), 0);
+    if (encodedWidth(data.preprocessing.features) === encodedWidth(preprocessing.features))
+      prefill = decodeRow(preprocessing, await readMatrix(data, 'x_val'), 0);
   } catch {
     // No prepared data left (a copied project, say): fall back to training means and first categories.
   }
   const fields: PredictField[] = preprocessing.features.map((feature, i) =>
     feature.kind === 'numeric'
-      ? { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? spellNumber(preprocessing, Number(feature.mean.toPrecision(6))) }
+      ? {
+          name: feature.name,
+          kind: 'numeric',
+          value: prefill?.[i] ?? spellNumber(preprocessing, Number(feature.mean.toPrecision(6))),
+        }
       : feature.kind === 'datetime'
         ? // A free-text field: encodeRawRows parses the date.
           { name: feature.name, kind: 'numeric', value: prefill?.[i] ?? '' }
-      : { name: feature.name, kind: 'categorical', categories: feature.categories, value: prefill?.[i] ?? feature.categories[0] ?? '' },
+        : {
+            name: feature.name,
+            kind: 'categorical',
+            categories: feature.categories,
+            value: prefill?.[i] ?? feature.categories[0] ?? '',
+          },
   );
   // The dataset's own spelling of a row (its delimiter and decimal mark), for the form's hint and a pasted row.
   const csv = preprocessing.csv ? { delimiter: preprocessing.csv.delimiter, decimal: preprocessing.csv.decimal } : null;
@@ -140,7 +172,9 @@ export function toPrediction(preprocessing: Preprocessing, output: readonly numb
   // A binary model has one sigmoid unit: the probability of the second label.
   const probabilities = output.length === 1 && labels.length <= 2 ? [1 - output[0]!, output[0]!] : [...output];
   if (labels.length !== probabilities.length) {
-    throw new UserError(`Row ${row + 1}: the model gives ${probabilities.length} class probabilities but preprocessing.json lists ${labels.length} labels; train the run again.`);
+    throw new UserError(
+      `Row ${row + 1}: the model gives ${probabilities.length} class probabilities but preprocessing.json lists ${labels.length} labels; train the run again.`,
+    );
   }
   let best = 0;
   probabilities.forEach((p, i) => {
@@ -149,13 +183,22 @@ export function toPrediction(preprocessing: Preprocessing, output: readonly numb
   return { label: labels[best] ?? null, probabilities, value: null };
 }
 
-export async function predictRun(deps: { projects: ProjectService; engine: EngineClient }, projectId: string, runId: string, rows: Record<string, string>[]): Promise<PredictResult> {
+export async function predictRun(
+  deps: { projects: ProjectService; engine: EngineClient },
+  projectId: string,
+  runId: string,
+  rows: Record<string, string>[],
+): Promise<PredictResult> {
   const { modelDir, preprocessing } = await loadRunModel(deps.projects, projectId, runId);
-  if (preprocessing.image) throw new UserError(`Run ${runId} classifies ${preprocessing.image.width}×${preprocessing.image.height} images, not typed rows: send image files with run.predictImages (the playground's drop zone).`);
+  if (preprocessing.image)
+    throw new UserError(
+      `Run ${runId} classifies ${preprocessing.image.width}×${preprocessing.image.height} images, not typed rows: send image files with run.predictImages (the playground's drop zone).`,
+    );
   const inputWidth = encodedWidth(preprocessing.features);
   const x = encodeRawRows(preprocessing, rowsInDialect(preprocessing, rows));
   const outputs = await deps.engine.predict({ modelDir, inputWidth, x });
-  if (outputs.length !== rows.length) throw new UserError(`The engine returned ${outputs.length} predictions for ${rows.length} rows.`);
+  if (outputs.length !== rows.length)
+    throw new UserError(`The engine returned ${outputs.length} predictions for ${rows.length} rows.`);
   return {
     task: preprocessing.task,
     target: preprocessing.target,

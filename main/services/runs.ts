@@ -15,7 +15,13 @@ import type { ModelGraph } from '../../app/graph/schema';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import { resolveTrainConfig, TrainConfigError, type RunTrainConfig, type TrainConfig } from '../../app/training/config';
-import { autoFields, resolveAutoSettings, withAutoEarlyStopping, withPlaceholderSizes, type DataKind } from '../../app/training/auto-settings';
+import {
+  autoFields,
+  resolveAutoSettings,
+  withAutoEarlyStopping,
+  withPlaceholderSizes,
+  type DataKind,
+} from '../../app/training/auto-settings';
 import { prepareTrainingData, writeJsonAtomic, type ProjectService } from '../data';
 import { prepareImageData } from '../data/images/prepare-images';
 import { prepareWindowedData } from '../data/prepare-windows';
@@ -55,28 +61,46 @@ function newRunId(now: Date): string {
 /** The graph must fit the data: the editor keeps them in step, but a stale or hand-written graph may not. */
 function checkGraphFitsData(graph: ModelGraph, inputWidth: number, head: { units: number; activation: string }): void {
   const analysis = analyzeGraph(graph);
-  if (!analysis.ok) throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
+  if (!analysis.ok)
+    throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
   if (analysis.inputs.length !== 1 || analysis.outputs.length !== 1) {
-    throw new UserError(`A model trained on a table needs exactly one Input and one Output node; this graph has ${analysis.inputs.length} and ${analysis.outputs.length}.`);
+    throw new UserError(
+      `A model trained on a table needs exactly one Input and one Output node; this graph has ${analysis.inputs.length} and ${analysis.outputs.length}.`,
+    );
   }
   const input = graph.nodes.find((n) => n.type === 'Input');
   const output = graph.nodes.find((n) => n.type === 'Output');
   // Any Input shape holding one row's values works (e.g. (28, 28, 1) for 784 pixels): the engine reshapes each row.
   if (input?.type === 'Input' && input.config.shape.reduce((a, b) => a * b, 1) !== inputWidth) {
-    throw new UserError(`The Input node expects shape (${input.config.shape.join(', ')}) but the dataset gives ${inputWidth} features per row. Re-select the target or apply a template to resize it.`);
+    throw new UserError(
+      `The Input node expects shape (${input.config.shape.join(', ')}) but the dataset gives ${inputWidth} features per row. Re-select the target or apply a template to resize it.`,
+    );
   }
-  if (output?.type === 'Output' && (output.config.units !== head.units || output.config.activation !== head.activation)) {
-    throw new UserError(`The Output node has ${output.config.units} units (${output.config.activation}) but this task needs ${head.units} (${head.activation}).`);
+  if (
+    output?.type === 'Output' &&
+    (output.config.units !== head.units || output.config.activation !== head.activation)
+  ) {
+    throw new UserError(
+      `The Output node has ${output.config.units} units (${output.config.activation}) but this task needs ${head.units} (${head.activation}).`,
+    );
   }
 }
 
 /** A graph with several Inputs or heads (or column choices on them) bound to a table, or why it cannot be. */
-function bindTableGraph(graph: ModelGraph, state: { dataset?: Parameters<typeof bindGraphToData>[1] | null }, spec: TaskSpec, images: boolean): GraphBinding | null {
+function bindTableGraph(
+  graph: ModelGraph,
+  state: { dataset?: Parameters<typeof bindGraphToData>[1] | null },
+  spec: TaskSpec,
+  images: boolean,
+): GraphBinding | null {
   if (!usesColumnBinding(graph)) return null;
   const analysis = analyzeGraph(graph);
-  if (!analysis.ok) throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
+  if (!analysis.ok)
+    throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
   if (images || spec.timeSeries || !state.dataset) {
-    throw new UserError(`This graph has ${analysis.inputs.length} Input(s) and ${analysis.outputs.length} Output(s) or columns chosen on them; that works with table datasets only so far, not ${images ? 'image folders' : 'time-series windows'}.`);
+    throw new UserError(
+      `This graph has ${analysis.inputs.length} Input(s) and ${analysis.outputs.length} Output(s) or columns chosen on them; that works with table datasets only so far, not ${images ? 'image folders' : 'time-series windows'}.`,
+    );
   }
   const binding = bindGraphToData(graph, state.dataset, spec);
   const issue = [...binding.issues, ...bindingSizeIssues(graph, binding)][0];
@@ -101,14 +125,21 @@ export class RunManager {
 
   async start(input: StartRunInput): Promise<RunSummary> {
     const { projects, engine } = this.deps;
-    if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
-    if (this.curve) throw new UserError(`A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`);
+    if (this.active)
+      throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
+    if (this.curve)
+      throw new UserError(
+        `A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`,
+      );
     const state = await projects.open(input.projectId);
     const datasetId = state.project.datasetId;
     // An image dataset has one task, classifying by class folder, and streams from its shards.
     const images = state.imageDataset ?? null;
     if (!datasetId || (!state.dataset && !images)) throw new UserError('Import a dataset before training.');
-    if (images && input.taskSpec.task !== 'classification') throw new UserError(`An image dataset is classified by its class folders; ${input.taskSpec.task} does not apply to it.`);
+    if (images && input.taskSpec.task !== 'classification')
+      throw new UserError(
+        `An image dataset is classified by its class folders; ${input.taskSpec.task} does not apply to it.`,
+      );
     const shape = images ? imageTaskShape(images) : taskShape(state.dataset!, input.taskSpec);
     const binding = bindTableGraph(input.graph, state, input.taskSpec, images !== null);
     if (!binding) checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
@@ -120,39 +151,79 @@ export class RunManager {
       try {
         if (binding && binding.heads.length > 1) {
           // Each head trains with its own task's loss: the run records no single one.
-          const { loss: _perHead, ...resolved } = resolveHeadsConfig(config, binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units }))).config;
+          const { loss: _perHead, ...resolved } = resolveHeadsConfig(
+            config,
+            binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })),
+          ).config;
           return resolved;
         }
-        return resolveTrainConfig(config, { task: binding?.heads[0]?.task ?? input.taskSpec.task, classes: binding ? (binding.heads[0]?.labels?.length ?? 1) : input.taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2) });
+        return resolveTrainConfig(config, {
+          task: binding?.heads[0]?.task ?? input.taskSpec.task,
+          classes: binding
+            ? (binding.heads[0]?.labels?.length ?? 1)
+            : input.taskSpec.task === 'regression'
+              ? 1
+              : (shape.labels?.length ?? 2),
+        });
       } catch (error) {
         if (error instanceof TrainConfigError) throw new UserError(`Training settings: ${error.message}`);
         throw error;
       }
     };
     resolveFor(withPlaceholderSizes(withAutoEarlyStopping(input.trainConfig, dataKind)));
-    await projects.save(input.projectId, { taskSpec: input.taskSpec, graph: input.graph, trainConfig: input.trainConfig });
+    await projects.save(input.projectId, {
+      taskSpec: input.taskSpec,
+      graph: input.graph,
+      trainConfig: input.trainConfig,
+    });
 
     const runId = newRunId(new Date());
     const runDir = projects.runDir(input.projectId, runId);
     await mkdir(runDir, { recursive: true });
     const datasetDir = path.join(projects.datasetsDir(input.projectId), datasetId);
-    const split = { validationSplit: input.trainConfig.validationSplit, seed: input.trainConfig.seed, outDir: path.join(runDir, 'data') };
+    const split = {
+      validationSplit: input.trainConfig.validationSplit,
+      seed: input.trainConfig.seed,
+      outDir: path.join(runDir, 'data'),
+    };
     const data = images
-      ? await prepareImageData({ datasetDir, ...split, ...(input.augmentation ? { augmentation: input.augmentation } : {}) })
+      ? await prepareImageData({
+          datasetDir,
+          ...split,
+          ...(input.augmentation ? { augmentation: input.augmentation } : {}),
+        })
       : input.taskSpec.timeSeries
         ? // Time series: windows in time order; the test share (if any) is the series' latest rows.
-          await prepareWindowedData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, validationSplit: split.validationSplit, outDir: split.outDir })
-        : await prepareTrainingData({ datasetDir, meta: state.dataset!, taskSpec: input.taskSpec, ...split, ...(binding ? { binding } : {}) });
+          await prepareWindowedData({
+            datasetDir,
+            meta: state.dataset!,
+            taskSpec: input.taskSpec,
+            validationSplit: split.validationSplit,
+            outDir: split.outDir,
+          })
+        : await prepareTrainingData({
+            datasetDir,
+            meta: state.dataset!,
+            taskSpec: input.taskSpec,
+            ...split,
+            ...(binding ? { binding } : {}),
+          });
     await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
-    const trainConfig = resolveFor(resolveAutoSettings(input.trainConfig, { kind: dataKind, trainRows: data.trainRows }));
+    const trainConfig = resolveFor(
+      resolveAutoSettings(input.trainConfig, { kind: dataKind, trainRows: data.trainRows }),
+    );
     await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
     // The run keeps its own copy, so it can resume (and be retrained) even if the original moves.
     // An imported model's weights: named by the caller (the CLI), or by the graph, relative to the project (the editor).
-    const weightsSource = input.initialWeights ?? (input.graph.weights ? projectWeightsFile(projects.projectDir(input.projectId), input.graph.weights) : undefined);
+    const weightsSource =
+      input.initialWeights ??
+      (input.graph.weights ? projectWeightsFile(projects.projectDir(input.projectId), input.graph.weights) : undefined);
     const initialWeights = weightsSource ? path.join(runDir, INITIAL_WEIGHTS_FILE) : undefined;
     if (weightsSource && initialWeights) {
       await copyFile(weightsSource, initialWeights).catch((error: NodeJS.ErrnoException) => {
-        throw new UserError(`Cannot read the model's weights file ${input.initialWeights ?? input.graph.weights}: ${error.code === 'ENOENT' ? 'it does not exist' : (error.code ?? error.message)}.`);
+        throw new UserError(
+          `Cannot read the model's weights file ${input.initialWeights ?? input.graph.weights}: ${error.code === 'ENOENT' ? 'it does not exist' : (error.code ?? error.message)}.`,
+        );
       });
     }
     const baseline = await computeBaseline(data, input.trainConfig.loss);
@@ -175,8 +246,19 @@ export class RunManager {
       hasModel: false,
       pid: process.pid,
       baseline,
-      ...(heads && perHead ? { headBaselines: heads.map((h) => ({ node: h.node, target: h.target, task: h.task, baseline: perHead[h.node] ?? null })) } : {}),
-      ...(data.images ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null } : {}),
+      ...(heads && perHead
+        ? {
+            headBaselines: heads.map((h) => ({
+              node: h.node,
+              target: h.target,
+              task: h.task,
+              baseline: perHead[h.node] ?? null,
+            })),
+          }
+        : {}),
+      ...(data.images
+        ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null }
+        : {}),
     };
     await projects.writeRun(input.projectId, summary);
     const done = this.execute(input.projectId, runDir, summary, data, initialWeights, input.lrFinderOnly ?? false);
@@ -196,7 +278,10 @@ export class RunManager {
    */
   async learningCurve(projectId: string, runId: string): Promise<LearningCurve> {
     const { projects, engine, bus } = this.deps;
-    if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Wait for it to finish before computing a learning curve.`);
+    if (this.active)
+      throw new UserError(
+        `Run ${this.active.runId} is still training. Wait for it to finish before computing a learning curve.`,
+      );
     if (this.curve) throw new UserError(`A learning curve for run ${this.curve.runId} is already being computed.`);
     const curve = { projectId, runId, cancelled: false, engineRunId: null as string | null };
     this.curve = curve;
@@ -271,7 +356,9 @@ export class RunManager {
           await this.markInterrupted(item.id, run);
           changed.push(`${item.id}/${run.id}`);
         } catch (error) {
-          console.warn(`[layerlab] Could not mark run ${run.id} of project ${item.id} interrupted: ${error instanceof Error ? error.message : String(error)}`);
+          console.warn(
+            `[layerlab] Could not mark run ${run.id} of project ${item.id} interrupted: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     }
@@ -283,7 +370,10 @@ export class RunManager {
     const runDir = projects.runDir(projectId, run.id);
     const checkpoint = await readCheckpointState(runDir).catch(() => null);
     const epochs = checkpoint?.state.history ?? [];
-    await writeFileAtomicText(path.join(runDir, 'metrics.jsonl'), epochs.map((logs) => `${JSON.stringify(logs)}\n`).join(''));
+    await writeFileAtomicText(
+      path.join(runDir, 'metrics.jsonl'),
+      epochs.map((logs) => `${JSON.stringify(logs)}\n`).join(''),
+    );
     const { pid: _pid, ...rest } = run;
     const interrupted: RunSummary = {
       ...rest,
@@ -307,15 +397,25 @@ export class RunManager {
    */
   async continueRun(projectId: string, runId: string): Promise<RunSummary> {
     const { projects, bus } = this.deps;
-    if (this.active) throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
-    if (this.curve) throw new UserError(`A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`);
+    if (this.active)
+      throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
+    if (this.curve)
+      throw new UserError(
+        `A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`,
+      );
     const run = await projects.readRun(projectId, runId);
-    if (run.status !== 'interrupted') throw new UserError(`Run ${runId} was not interrupted (it is ${run.status}); only an interrupted run can be resumed from its checkpoint.`);
+    if (run.status !== 'interrupted')
+      throw new UserError(
+        `Run ${runId} was not interrupted (it is ${run.status}); only an interrupted run can be resumed from its checkpoint.`,
+      );
     const runDir = projects.runDir(projectId, runId);
     const checkpoint = await readCheckpointState(runDir).catch((error: Error) => {
       throw new UserError(`Run ${runId} cannot resume: ${error.message}`);
     });
-    if (!checkpoint) throw new UserError(`Run ${runId} stopped before its first epoch ended and has no checkpoint to resume from; train it again.`);
+    if (!checkpoint)
+      throw new UserError(
+        `Run ${runId} stopped before its first epoch ended and has no checkpoint to resume from; train it again.`,
+      );
     const data = await readPreparedData(runDir);
     const initialWeights = path.join(runDir, INITIAL_WEIGHTS_FILE);
     const summary: RunSummary = {
@@ -327,11 +427,26 @@ export class RunManager {
       hasModel: false,
       pid: process.pid,
       epochs: checkpoint.state.history,
-      recoveries: [...(run.recoveries ?? []), { at: new Date().toISOString(), fromEpoch: checkpoint.state.epochsDone, reason: 'Layerlab stopped while the run was training; resumed from its last checkpoint.' }],
+      recoveries: [
+        ...(run.recoveries ?? []),
+        {
+          at: new Date().toISOString(),
+          fromEpoch: checkpoint.state.epochsDone,
+          reason: 'Layerlab stopped while the run was training; resumed from its last checkpoint.',
+        },
+      ],
     };
     await projects.writeRun(projectId, summary);
     bus.emit('run.updated', { projectId, run: structuredClone(summary) });
-    const done = this.execute(projectId, runDir, summary, data, existsSync(initialWeights) ? initialWeights : undefined, false, true);
+    const done = this.execute(
+      projectId,
+      runDir,
+      summary,
+      data,
+      existsSync(initialWeights) ? initialWeights : undefined,
+      false,
+      true,
+    );
     this.active = { projectId, runId, done };
     return structuredClone(summary);
   }
@@ -340,7 +455,15 @@ export class RunManager {
     return this.active !== null && this.active.runId === runId && this.active.projectId === projectId;
   }
 
-  private async execute(projectId: string, runDir: string, summary: RunSummary, data: PreparedData, initialWeights?: string, lrFinderOnly = false, fromCheckpoint = false): Promise<RunSummary> {
+  private async execute(
+    projectId: string,
+    runDir: string,
+    summary: RunSummary,
+    data: PreparedData,
+    initialWeights?: string,
+    lrFinderOnly = false,
+    fromCheckpoint = false,
+  ): Promise<RunSummary> {
     const { projects, engine, bus } = this.deps;
     const metricsFile = path.join(runDir, 'metrics.jsonl');
     // Epoch events are written in order, each after the one before, so a crash loses at most one line.
@@ -353,34 +476,50 @@ export class RunManager {
     try {
       for (let attempt = 0; ; attempt++) {
         // After the LR range test, trainConfig holds the rate it found: a resumed run reuses it.
-        const request = { runId: summary.id, runDir, data, graph: summary.graph, config: summary.trainConfig, resume: fromCheckpoint || attempt > 0, ...(initialWeights ? { initialWeights } : {}), ...(lrFinderOnly ? { lrFinderOnly } : {}) };
-        const done = await engine.train(request, (event) => {
-          if (event.type === 'batch') {
-            // The engine spaces batch events 50 ms apart, but a busy machine delivers them in
-            // bursts; spacing them again here keeps the renderer at ≤ 20 a second.
-            const now = performance.now();
-            if (now - lastBatchSent < BATCH_EVENT_INTERVAL_MS) return;
-            lastBatchSent = now;
-            bus.emit('run.batch', { projectId, runId: summary.id, logs: event.logs });
-          } else {
-            summary.epochs.push(event.logs);
-            const snapshot = structuredClone(summary);
-            writes = writes.then(() => appendFile(metricsFile, `${JSON.stringify(event.logs)}\n`)).then(() => projects.writeRun(projectId, snapshot));
-            bus.emit('run.epoch', { projectId, runId: summary.id, logs: event.logs });
-          }
-        }, (paused) => {
-          summary.paused = paused;
-          saveSnapshot();
-          bus.emit('run.updated', { projectId, run: structuredClone(summary) });
-        }, (result) => {
-          // 'auto' resolved: the run records the curve, and the rate it trains with as its rate.
-          summary.lrFinder = result;
-          summary.trainConfig = { ...summary.trainConfig, learningRate: result.suggestion };
-          const config = structuredClone(summary.trainConfig);
-          writes = writes.then(() => writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), config));
-          saveSnapshot();
-          bus.emit('run.updated', { projectId, run: structuredClone(summary) });
-        });
+        const request = {
+          runId: summary.id,
+          runDir,
+          data,
+          graph: summary.graph,
+          config: summary.trainConfig,
+          resume: fromCheckpoint || attempt > 0,
+          ...(initialWeights ? { initialWeights } : {}),
+          ...(lrFinderOnly ? { lrFinderOnly } : {}),
+        };
+        const done = await engine.train(
+          request,
+          (event) => {
+            if (event.type === 'batch') {
+              // The engine spaces batch events 50 ms apart, but a busy machine delivers them in
+              // bursts; spacing them again here keeps the renderer at ≤ 20 a second.
+              const now = performance.now();
+              if (now - lastBatchSent < BATCH_EVENT_INTERVAL_MS) return;
+              lastBatchSent = now;
+              bus.emit('run.batch', { projectId, runId: summary.id, logs: event.logs });
+            } else {
+              summary.epochs.push(event.logs);
+              const snapshot = structuredClone(summary);
+              writes = writes
+                .then(() => appendFile(metricsFile, `${JSON.stringify(event.logs)}\n`))
+                .then(() => projects.writeRun(projectId, snapshot));
+              bus.emit('run.epoch', { projectId, runId: summary.id, logs: event.logs });
+            }
+          },
+          (paused) => {
+            summary.paused = paused;
+            saveSnapshot();
+            bus.emit('run.updated', { projectId, run: structuredClone(summary) });
+          },
+          (result) => {
+            // 'auto' resolved: the run records the curve, and the rate it trains with as its rate.
+            summary.lrFinder = result;
+            summary.trainConfig = { ...summary.trainConfig, learningRate: result.suggestion };
+            const config = structuredClone(summary.trainConfig);
+            writes = writes.then(() => writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), config));
+            saveSnapshot();
+            bus.emit('run.updated', { projectId, run: structuredClone(summary) });
+          },
+        );
         const recoveries = summary.recoveries ?? [];
         if (done.crashed && recoveries.length < MAX_RECOVERIES) {
           // The engine died: a fresh one (EngineClient starts it on the next request) continues
@@ -388,13 +527,22 @@ export class RunManager {
           await writes.catch(() => undefined);
           const fromEpoch = await this.restoreHistory(summary, runDir, metricsFile);
           summary.paused = false;
-          summary.recoveries = [...recoveries, { at: new Date().toISOString(), fromEpoch, reason: done.error ?? 'The training engine stopped unexpectedly.' }];
+          summary.recoveries = [
+            ...recoveries,
+            {
+              at: new Date().toISOString(),
+              fromEpoch,
+              reason: done.error ?? 'The training engine stopped unexpectedly.',
+            },
+          ];
           saveSnapshot();
           bus.emit('run.updated', { projectId, run: structuredClone(summary) });
           continue;
         }
         summary.status = done.status;
-        summary.error = done.crashed ? `${done.error ?? 'The training engine stopped unexpectedly.'} It stopped ${MAX_RECOVERIES + 1} times during this run, so the run was not resumed again.` : done.error;
+        summary.error = done.crashed
+          ? `${done.error ?? 'The training engine stopped unexpectedly.'} It stopped ${MAX_RECOVERIES + 1} times during this run, so the run was not resumed again.`
+          : done.error;
         summary.hasModel = done.hasModel;
         summary.earlyStopped = done.earlyStopped ?? null;
         if (done.hasModel && data.preprocessing.windows) {
@@ -452,14 +600,20 @@ function trainedElsewhere(run: RunSummary): boolean {
  * when training ends): write it from the checkpoint's weights, the last finished epoch's, by
  * resuming the run in the engine with no epoch left to train. Other runs: nothing to do.
  */
-export async function modelFromCheckpoint(deps: { projects: ProjectService; engine: EngineClient }, projectId: string, run: RunSummary): Promise<void> {
+export async function modelFromCheckpoint(
+  deps: { projects: ProjectService; engine: EngineClient },
+  projectId: string,
+  run: RunSummary,
+): Promise<void> {
   const { projects, engine } = deps;
   const runDir = projects.runDir(projectId, run.id);
   if (existsSync(path.join(runDir, 'model', 'model.json')) || run.status !== 'interrupted') return;
   const resumeFirst = `Resume run ${run.id} to get its model`;
   const checkpoint = await readCheckpointState(runDir).catch(() => null);
-  if (!checkpoint || checkpoint.state.epochsDone === 0) throw new UserError(`Run ${run.id} was interrupted before its first epoch ended: it has no model. Train it again.`);
-  if (run.trainConfig.learningRate === 'auto') throw new UserError(`${resumeFirst}: its learning rate was never chosen.`);
+  if (!checkpoint || checkpoint.state.epochsDone === 0)
+    throw new UserError(`Run ${run.id} was interrupted before its first epoch ended: it has no model. Train it again.`);
+  if (run.trainConfig.learningRate === 'auto')
+    throw new UserError(`${resumeFirst}: its learning rate was never chosen.`);
   const data = await readPreparedData(runDir);
   const initialWeights = path.join(runDir, INITIAL_WEIGHTS_FILE);
   const request = {
@@ -472,7 +626,10 @@ export async function modelFromCheckpoint(deps: { projects: ProjectService; engi
     ...(existsSync(initialWeights) ? { initialWeights } : {}),
   };
   const done = await engine.train(request, () => undefined);
-  if (!done.hasModel) throw new UserError(`${resumeFirst}: its model could not be written from the checkpoint (${done.error ?? 'no reason given'}).`);
+  if (!done.hasModel)
+    throw new UserError(
+      `${resumeFirst}: its model could not be written from the checkpoint (${done.error ?? 'no reason given'}).`,
+    );
 }
 
 async function writeFileAtomicText(file: string, text: string): Promise<void> {
@@ -503,6 +660,8 @@ export function refuseSeveralInputsOrHeads(of: PreparedData | ModelGraph, what: 
   const inputs = 'nodes' in of ? of.nodes.filter((n) => n.type === 'Input').length : (of.inputs?.length ?? 1);
   const heads = 'nodes' in of ? of.nodes.filter((n) => n.type === 'Output').length : (of.heads?.length ?? 1);
   if (inputs <= 1 && heads <= 1) return;
-  const parts = [inputs > 1 ? `${inputs} inputs` : null, heads > 1 ? `${heads} output heads` : null].filter((p) => p !== null).join(' and ');
+  const parts = [inputs > 1 ? `${inputs} inputs` : null, heads > 1 ? `${heads} output heads` : null]
+    .filter((p) => p !== null)
+    .join(' and ');
   throw new UserError(`This run has ${parts}; ${what} single-input, single-head models so far.`);
 }

@@ -20,7 +20,10 @@ const binary = electronBinary();
 const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 
 test.describe('desktop app (Electron)', () => {
-  test.skip(!binary.path, `The Electron binary is not installed on this machine (${binary.reason}); it cannot be downloaded offline, so the desktop shell is only type-checked and bundled here.`);
+  test.skip(
+    !binary.path,
+    `The Electron binary is not installed on this machine (${binary.reason}); it cannot be downloaded offline, so the desktop shell is only type-checked and bundled here.`,
+  );
   test.skip(noDisplay, 'No display (DISPLAY/WAYLAND_DISPLAY unset) to open an Electron window on; run under xvfb-run.');
 
   test('opens a secure window whose preload exposes exactly the contract', async () => {

@@ -18,11 +18,15 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Starts `layerlab host` exactly as a user would (the CLI, a fresh workspace, a free port). */
 export async function startHostProcess(workspace: string): Promise<{ child: ChildProcess; fixture: HostFixture }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'layerlab.mjs'), 'host', '--port', '0', '--workspace', workspace], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env },
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'layerlab.mjs'), 'host', '--port', '0', '--workspace', workspace],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env },
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not print its URL in 60 s:\n${output}`)), 60_000);
@@ -42,7 +46,16 @@ export async function startHostProcess(workspace: string): Promise<{ child: Chil
     });
   });
   const parsed = new URL(url);
-  return { child, fixture: { url, origin: parsed.origin, token: parsed.searchParams.get('token') ?? '', workspace, output: () => output } };
+  return {
+    child,
+    fixture: {
+      url,
+      origin: parsed.origin,
+      token: parsed.searchParams.get('token') ?? '',
+      workspace,
+      output: () => output,
+    },
+  };
 }
 
 export const test = base.extend<{ host: HostFixture }>({

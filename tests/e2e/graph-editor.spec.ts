@@ -9,12 +9,16 @@ import { dragBetween, projectWithIris } from './helpers';
  */
 
 const node = (page: Page, id: string) => page.locator(`[data-testid="graph-node"][data-node-id="${id}"]`);
-const edge = (page: Page, source: string, target: string) => page.locator(`[data-testid="edge-shape"][data-source="${source}"][data-target="${target}"]`);
+const edge = (page: Page, source: string, target: string) =>
+  page.locator(`[data-testid="edge-shape"][data-source="${source}"][data-target="${target}"]`);
 
 /** Click a node on its title, away from its handles. */
 const pick = (page: Page, id: string) => node(page, id).locator('.layer-node-head').click();
 
-test('build a branching model with the mouse, undo and redo through it, and train it on iris', async ({ page, host }) => {
+test('build a branching model with the mouse, undo and redo through it, and train it on iris', async ({
+  page,
+  host,
+}) => {
   test.setTimeout(180_000);
   await projectWithIris(page, host.url, 'Branches');
 
@@ -42,11 +46,21 @@ test('build a branching model with the mouse, undo and redo through it, and trai
   // Drag a second Dense onto free canvas, then wire it: dense_1 → dense_3 → Concatenate's port 2.
   const canvas = page.getByTestId('graph-canvas');
   const box = (await canvas.boundingBox())!;
-  await page.getByTestId('palette-Dense').dragTo(canvas, { targetPosition: { x: box.width * 0.85, y: box.height * 0.45 } });
+  await page
+    .getByTestId('palette-Dense')
+    .dragTo(canvas, { targetPosition: { x: box.width * 0.85, y: box.height * 0.45 } });
   await expect(node(page, 'dense_3')).toBeVisible();
-  await dragBetween(page, node(page, 'dense_1').locator('.react-flow__handle.source'), node(page, 'dense_3').locator('.react-flow__handle.target'));
+  await dragBetween(
+    page,
+    node(page, 'dense_1').locator('.react-flow__handle.source'),
+    node(page, 'dense_3').locator('.react-flow__handle.target'),
+  );
   await expect(edge(page, 'dense_1', 'dense_3')).toHaveText('(None, 16)');
-  await dragBetween(page, node(page, 'dense_3').locator('.react-flow__handle.source'), node(page, 'concatenate_1').locator('[data-testid="merge-port"][data-port="1"]'));
+  await dragBetween(
+    page,
+    node(page, 'dense_3').locator('.react-flow__handle.source'),
+    node(page, 'concatenate_1').locator('[data-testid="merge-port"][data-port="1"]'),
+  );
   await expect(edge(page, 'dense_3', 'concatenate_1')).toHaveText('(None, 16)');
   await expect(edge(page, 'concatenate_1', 'output')).toHaveText('(None, 32)');
   await expect(page.getByTestId('node-error')).toHaveCount(0);

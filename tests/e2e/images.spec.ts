@@ -35,7 +35,12 @@ function picture(kind: keyof typeof CLASSES, n: number): Buffer {
   const cy = 6 + ((n >> 2) % 5);
   for (let y = 0; y < SIDE; y += 1) {
     for (let x = 0; x < SIDE; x += 1) {
-      const inside = kind === 'circle' ? (x - cx) ** 2 + (y - cy) ** 2 <= 16 : kind === 'square' ? Math.abs(x - cx) <= 3 && Math.abs(y - cy) <= 3 : x % 4 < 2;
+      const inside =
+        kind === 'circle'
+          ? (x - cx) ** 2 + (y - cy) ** 2 <= 16
+          : kind === 'square'
+            ? Math.abs(x - cx) <= 3 && Math.abs(y - cy) <= 3
+            : x % 4 < 2;
       const p = (y * SIDE + x) * 3;
       pixels[p] = inside ? r : noise();
       pixels[p + 1] = inside ? g : noise();
@@ -49,17 +54,24 @@ async function writeShapes(root: string): Promise<void> {
   for (const kind of Object.keys(CLASSES) as Array<keyof typeof CLASSES>) {
     await mkdir(path.join(root, kind), { recursive: true });
     for (let n = 0; n < PER_CLASS; n += 1) {
-      const png = await sharp(picture(kind, n), { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer();
+      const png = await sharp(picture(kind, n), { raw: { width: SIDE, height: SIDE, channels: 3 } })
+        .png()
+        .toBuffer();
       await writeFile(path.join(root, kind, `${kind}-${String(n).padStart(2, '0')}.png`), png);
     }
   }
   // A PNG cut short and a note: listed as skipped with their reasons, never fatal.
-  const whole = await sharp(picture('circle', 99), { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer();
+  const whole = await sharp(picture('circle', 99), { raw: { width: SIDE, height: SIDE, channels: 3 } })
+    .png()
+    .toBuffer();
   await writeFile(path.join(root, 'circle', 'broken.png'), whole.subarray(0, 60));
   await writeFile(path.join(root, 'square', 'notes.txt'), 'these are squares\n');
 }
 
-test('an image folder: thumbnails, skipped files, augmentation preview, and a CNN trained above chance', async ({ page, host }) => {
+test('an image folder: thumbnails, skipped files, augmentation preview, and a CNN trained above chance', async ({
+  page,
+  host,
+}) => {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-shapes-'));
   const shapes = path.join(tmp, 'shapes');
   await writeShapes(shapes);
@@ -90,7 +102,14 @@ test('an image folder: thumbnails, skipped files, augmentation preview, and a CN
       await expect(row.getByTestId('class-thumbnail')).toHaveCount(8);
     }
     // A thumbnail is a real picture, decoded by the browser.
-    await expect.poll(() => page.getByTestId('class-thumbnail').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('class-thumbnail')
+          .first()
+          .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBeGreaterThan(0);
     const skipped = page.getByTestId('skipped-list');
     await expect(skipped).toContainText('circle/broken.png');
     await expect(skipped).toContainText('square/notes.txt');
@@ -127,7 +146,9 @@ test('an image folder: thumbnails, skipped files, augmentation preview, and a CN
     // Above chance (1/3) by a clear margin, read from the run as the host stored it.
     const runsDir = path.join(host.workspace, 'projects', 'shapes', 'runs');
     const [runId] = await readdir(runsDir);
-    const run = JSON.parse(await readFile(path.join(runsDir, runId!, 'run.json'), 'utf8')) as { epochs: Array<{ val_accuracy?: number | null }> };
+    const run = JSON.parse(await readFile(path.join(runsDir, runId!, 'run.json'), 'utf8')) as {
+      epochs: Array<{ val_accuracy?: number | null }>;
+    };
     expect(run.epochs).toHaveLength(12);
     expect(run.epochs.at(-1)!.val_accuracy).toBeGreaterThan(0.6);
 
@@ -153,12 +174,18 @@ test('an image folder: thumbnails, skipped files, augmentation preview, and a CN
     await page.getByTestId('nav-export').click();
     const playground = page.getByTestId('playground');
     const zone = playground.getByTestId('playground-image-drop');
-    const circle = await sharp(picture('circle', 3), { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer();
+    const circle = await sharp(picture('circle', 3), { raw: { width: SIDE, height: SIDE, channels: 3 } })
+      .png()
+      .toBuffer();
     const dataTransfer = await page.evaluateHandle(
       ([png]) => {
         const browser = globalThis as unknown as BrowserGlobals;
         const dt = new browser.DataTransfer();
-        dt.items.add(new browser.File([Uint8Array.from(browser.atob(png), (c) => c.charCodeAt(0))], 'red-circle.png', { type: 'image/png' }));
+        dt.items.add(
+          new browser.File([Uint8Array.from(browser.atob(png), (c) => c.charCodeAt(0))], 'red-circle.png', {
+            type: 'image/png',
+          }),
+        );
         dt.items.add(new browser.File(['not a picture'], 'notes.txt', { type: 'text/plain' }));
         return dt;
       },
@@ -171,8 +198,16 @@ test('an image folder: thumbnails, skipped files, augmentation preview, and a CN
     await expect(picked.getByTestId('image-prediction-label')).toHaveText('circle');
     for (const kind of Object.keys(CLASSES)) await expect(picked).toContainText(kind);
     await expect(picked).toContainText('%');
-    await expect.poll(() => picked.getByTestId('image-prediction-thumbnail').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
-    await expect(note.getByTestId('image-prediction-error')).toHaveText('notes.txt: not an image (PNG, JPEG, WebP, GIF, BMP or TIFF)');
+    await expect
+      .poll(() =>
+        picked
+          .getByTestId('image-prediction-thumbnail')
+          .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBeGreaterThan(0);
+    await expect(note.getByTestId('image-prediction-error')).toHaveText(
+      'notes.txt: not an image (PNG, JPEG, WebP, GIF, BMP or TIFF)',
+    );
     await expect(page.getByTestId('import-error')).toHaveCount(0);
     mark('playground predicted');
     await playground.screenshot({ path: test.info().outputPath('image-playground.png') });

@@ -25,7 +25,10 @@ async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<void> 
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: artifacts.modelTopology, format: 'layers-model', weightsManifest: manifest }));
+      await writeFile(
+        path.join(dir, 'model.json'),
+        JSON.stringify({ modelTopology: artifacts.modelTopology, format: 'layers-model', weightsManifest: manifest }),
+      );
       await writeFile(path.join(dir, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
@@ -34,28 +37,42 @@ async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<void> 
 
 /** Each weight's float32 values by name ("backbone/kernel"), read from a model.json's single shard. */
 async function weightsIn(dir: string): Promise<Map<string, number[]>> {
-  const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[]; weights: WeightSpec[] }[] };
+  const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as {
+    weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+  };
   const out = new Map<string, number[]>();
   for (const group of json.weightsManifest) {
     const bytes = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(path.join(dir, p)))));
     let offset = 0;
     for (const spec of group.weights) {
       const n = spec.shape.reduce((a, b) => a * b, 1);
-      out.set(spec.name, Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + n * 4))));
+      out.set(
+        spec.name,
+        Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + n * 4))),
+      );
       offset += n * 4;
     }
   }
   return out;
 }
 
-test('import a TF.js model, freeze its backbone, train the head on iris: the frozen weights are unchanged', async ({ page, host }) => {
+test('import a TF.js model, freeze its backbone, train the head on iris: the frozen weights are unchanged', async ({
+  page,
+  host,
+}) => {
   test.setTimeout(180_000);
   const source = await mkdtemp(path.join(os.tmpdir(), 'layerlab-e2e-model-'));
   try {
     await tf.setBackend('cpu');
     const model = tf.sequential({
       layers: [
-        tf.layers.dense({ name: 'backbone', units: 8, activation: 'relu', inputShape: [4], biasInitializer: 'randomNormal' }),
+        tf.layers.dense({
+          name: 'backbone',
+          units: 8,
+          activation: 'relu',
+          inputShape: [4],
+          biasInitializer: 'randomNormal',
+        }),
         tf.layers.dense({ name: 'head', units: 3, activation: 'softmax' }),
       ],
     });
@@ -65,8 +82,12 @@ test('import a TF.js model, freeze its backbone, train the head on iris: the fro
 
     await projectWithIris(page, host.url, 'Transfer');
     await page.getByTestId('nav-model').click();
-    await page.getByTestId('import-model-input').setInputFiles([path.join(source, 'model.json'), path.join(source, 'weights.bin')]);
-    await expect(page.getByTestId('import-model-result')).toContainText('Imported model.json: 3 layers, 67 parameters, weights of 2 layers');
+    await page
+      .getByTestId('import-model-input')
+      .setInputFiles([path.join(source, 'model.json'), path.join(source, 'weights.bin')]);
+    await expect(page.getByTestId('import-model-result')).toContainText(
+      'Imported model.json: 3 layers, 67 parameters, weights of 2 layers',
+    );
     await expect(node(page, 'backbone')).toBeVisible();
     await expect(page.getByTestId('graph-issues')).toContainText('67 trainable parameters');
 

@@ -6,7 +6,10 @@ import { projectWithIris, trainMlp } from './helpers';
  * curve with the rate it found, and "Find learning rate" runs the test alone, whose rate one
  * click puts into the settings as a fixed rate.
  */
-test('auto learning rate: the run shows its LR range test; Find learning rate, then train with its rate', async ({ page, host }) => {
+test('auto learning rate: the run shows its LR range test; Find learning rate, then train with its rate', async ({
+  page,
+  host,
+}) => {
   test.setTimeout(180_000);
   await projectWithIris(page, host.url, 'LR finder');
   await page.getByTestId('nav-model').click();

@@ -15,7 +15,10 @@ import { dragBetween } from './helpers';
 const node = (page: Page, id: string) => page.locator(`[data-testid="graph-node"][data-node-id="${id}"]`);
 const pick = (page: Page, id: string) => node(page, id).locator('.layer-node-head').click();
 
-test('pick each Input’s columns and a second head’s target, then train the two-input, two-head model', async ({ page, host }) => {
+test('pick each Input’s columns and a second head’s target, then train the two-input, two-head model', async ({
+  page,
+  host,
+}) => {
   test.setTimeout(180_000);
   const csv = path.join(os.tmpdir(), `layerlab-two-heads-${process.pid}.csv`);
   await writeFile(csv, multiHeadCsv());
@@ -36,10 +39,22 @@ test('pick each Input’s columns and a second head’s target, then train the t
   await page.getByTestId('palette-Concatenate').click();
   const canvas = page.getByTestId('graph-canvas');
   const box = (await canvas.boundingBox())!;
-  await page.getByTestId('palette-Input').dragTo(canvas, { targetPosition: { x: box.width * 0.8, y: box.height * 0.15 } });
-  await page.getByTestId('palette-Output').dragTo(canvas, { targetPosition: { x: box.width * 0.8, y: box.height * 0.75 } });
-  await dragBetween(page, node(page, 'input_1').locator('.react-flow__handle.source'), node(page, 'concatenate_1').locator('[data-testid="merge-port"][data-port="1"]'));
-  await dragBetween(page, node(page, 'concatenate_1').locator('.react-flow__handle.source'), node(page, 'output_1').locator('.react-flow__handle.target'));
+  await page
+    .getByTestId('palette-Input')
+    .dragTo(canvas, { targetPosition: { x: box.width * 0.8, y: box.height * 0.15 } });
+  await page
+    .getByTestId('palette-Output')
+    .dragTo(canvas, { targetPosition: { x: box.width * 0.8, y: box.height * 0.75 } });
+  await dragBetween(
+    page,
+    node(page, 'input_1').locator('.react-flow__handle.source'),
+    node(page, 'concatenate_1').locator('[data-testid="merge-port"][data-port="1"]'),
+  );
+  await dragBetween(
+    page,
+    node(page, 'concatenate_1').locator('.react-flow__handle.source'),
+    node(page, 'output_1').locator('.react-flow__handle.target'),
+  );
 
   // Both Inputs take every column: the second is told to pick its own.
   await expect(page.getByTestId('graph-issues')).toContainText('no columns are chosen for it');

@@ -6,7 +6,10 @@ import { projectWithIris, trainMlp } from './helpers';
  * Export step's "Try it" panel and read the prediction and its probability bars.
  */
 
-test('a trained iris model predicts a typed setosa row, a bad cell is named, and its learning curve is read', async ({ page, host }, testInfo) => {
+test('a trained iris model predicts a typed setosa row, a bad cell is named, and its learning curve is read', async ({
+  page,
+  host,
+}, testInfo) => {
   test.setTimeout(150_000);
   await projectWithIris(page, host.url, 'Playground');
   await trainMlp(page, 25);
@@ -17,7 +20,12 @@ test('a trained iris model predicts a typed setosa row, a bad cell is named, and
   // Prefilled with the first validation row: a number from the CSV.
   expect(Number(await panel.getByTestId('playground-field-petal_width').inputValue())).toBeGreaterThanOrEqual(0.1);
 
-  for (const [name, value] of Object.entries({ sepal_length: '5.1', sepal_width: '3.5', petal_length: '1.4', petal_width: '0.2' })) {
+  for (const [name, value] of Object.entries({
+    sepal_length: '5.1',
+    sepal_width: '3.5',
+    petal_length: '1.4',
+    petal_width: '0.2',
+  })) {
     await panel.getByTestId(`playground-field-${name}`).fill(value);
   }
   await panel.getByTestId('predict-button').click();
@@ -38,7 +46,9 @@ test('a trained iris model predicts a typed setosa row, a bad cell is named, and
   await expect(curve.getByTestId('learning-curve-progress')).toBeVisible();
   await expect(curve.getByTestId('learning-curve-chart')).toHaveAttribute('data-points', '4', { timeout: 90_000 });
   await expect(curve.getByTestId('learning-curve-chart')).toContainText('Validation accuracy');
-  await expect(curve.getByTestId('learning-curve-reading')).toContainText(/more data likely helps|more capacity or better features|nothing left for more data/);
+  await expect(curve.getByTestId('learning-curve-reading')).toContainText(
+    /more data likely helps|more capacity or better features|nothing left for more data/,
+  );
   await expect(curve.getByTestId('learning-curve-reading')).toContainText('on 120');
   await curve.screenshot({ path: testInfo.outputPath('learning-curve.png') });
 });

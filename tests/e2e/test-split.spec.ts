@@ -6,7 +6,10 @@ import { projectWithIris, trainMlp } from './helpers';
  * model's input width follows), hold out a stratified 20% test split, train, then evaluate the
  * test split through its confirm, labelled as such and kept with the run.
  */
-test('iris: column choices size the inputs; the test split is evaluated once, on request, and labelled', async ({ page, host }) => {
+test('iris: column choices size the inputs; the test split is evaluated once, on request, and labelled', async ({
+  page,
+  host,
+}) => {
   test.setTimeout(180_000);
   await projectWithIris(page, host.url, 'Test split');
 

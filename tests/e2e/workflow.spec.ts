@@ -9,7 +9,6 @@ import { dragBetween, IRIS } from './helpers';
  * table, a model built with the mouse on the canvas, a short training run, a verified export.
  */
 
-
 /** The two browser classes the drop test builds a DataTransfer from. */
 interface BrowserGlobals {
   DataTransfer: new () => { items: { add(file: unknown): void } };
@@ -17,7 +16,8 @@ interface BrowserGlobals {
 }
 
 const node = (page: Page, type: string) => page.locator(`[data-testid="graph-node"][data-node-type="${type}"]`);
-const edgeLabel = (page: Page, source: string, target: string) => page.locator(`[data-testid="edge-shape"][data-source="${source}"][data-target="${target}"]`);
+const edgeLabel = (page: Page, source: string, target: string) =>
+  page.locator(`[data-testid="edge-shape"][data-source="${source}"][data-target="${target}"]`);
 
 async function createProject(page: Page, url: string, name: string): Promise<void> {
   await page.goto(url);
@@ -27,7 +27,10 @@ async function createProject(page: Page, url: string, name: string): Promise<voi
   await expect(page.getByTestId('nav-model')).toBeDisabled();
 }
 
-test('import iris, build a model with the mouse, train 5 epochs, export and verify', async ({ page, host }, testInfo) => {
+test('import iris, build a model with the mouse, train 5 epochs, export and verify', async ({
+  page,
+  host,
+}, testInfo) => {
   test.setTimeout(120_000);
   await createProject(page, host.url, 'Iris end to end');
 
@@ -42,7 +45,9 @@ test('import iris, build a model with the mouse, train 5 epochs, export and veri
   await expect(page.getByTestId('preview-table').locator('tbody tr').first()).toContainText('setosa');
   await page.getByTestId('target-select').selectOption('species');
   await expect(page.getByTestId('task-select')).toHaveValue('classification');
-  await expect(page.getByTestId('task-summary')).toContainText('3 classes: setosa, versicolor, virginica → softmax output');
+  await expect(page.getByTestId('task-summary')).toContainText(
+    '3 classes: setosa, versicolor, virginica → softmax output',
+  );
   await expect(page.getByTestId('target-select').locator('option')).toHaveCount(5);
 
   // Model: the Linear template, then Input → Dense → Output built with the mouse.
@@ -54,16 +59,26 @@ test('import iris, build a model with the mouse, train 5 epochs, export and veri
 
   const canvas = page.getByTestId('graph-canvas');
   const box = (await canvas.boundingBox())!;
-  await page.getByTestId('palette-Dense').dragTo(canvas, { targetPosition: { x: box.width * 0.78, y: box.height * 0.45 } });
+  await page
+    .getByTestId('palette-Dense')
+    .dragTo(canvas, { targetPosition: { x: box.width * 0.78, y: box.height * 0.45 } });
   await expect(node(page, 'Dense')).toHaveCount(1);
   const dense = node(page, 'Dense');
   // A fresh layer is not connected yet, and says so on the node.
   await expect(dense.getByTestId('node-error')).toContainText('no input');
   await expect(page.getByTestId('graph-issues')).toContainText('to fix before training');
 
-  await dragBetween(page, node(page, 'Input').locator('.react-flow__handle.source'), dense.locator('.react-flow__handle.target'));
+  await dragBetween(
+    page,
+    node(page, 'Input').locator('.react-flow__handle.source'),
+    dense.locator('.react-flow__handle.target'),
+  );
   await expect(edgeLabel(page, 'input', 'dense_1')).toHaveText('(None, 4)');
-  await dragBetween(page, dense.locator('.react-flow__handle.source'), node(page, 'Output').locator('.react-flow__handle.target'));
+  await dragBetween(
+    page,
+    dense.locator('.react-flow__handle.source'),
+    node(page, 'Output').locator('.react-flow__handle.target'),
+  );
   await expect(edgeLabel(page, 'dense_1', 'output')).toHaveText('(None, 16)');
   // The Output now has two inputs: the problem shows on the node until the old edge goes.
   await expect(node(page, 'Output').getByTestId('node-error')).toContainText('one input');
@@ -113,15 +128,30 @@ test('import iris, build a model with the mouse, train 5 epochs, export and veri
   await page.getByTestId('nav-export').click();
   await page.getByTestId('export-dir-input').fill(outDir);
   await page.getByTestId('export-button').click();
-  await expect(page.getByTestId('export-parity')).toContainText('Verified with tf.loadLayersModel', { timeout: 60_000 });
+  await expect(page.getByTestId('export-parity')).toContainText('Verified with tf.loadLayersModel', {
+    timeout: 60_000,
+  });
   await expect(page.getByTestId('export-result')).toContainText(outDir);
-  for (const file of ['model.json', 'weights.bin', 'preprocessing.json', 'predict.mjs', 'predict.py', 'MODEL_CARD.md']) {
+  for (const file of [
+    'model.json',
+    'weights.bin',
+    'preprocessing.json',
+    'predict.mjs',
+    'predict.py',
+    'MODEL_CARD.md',
+  ]) {
     expect((await stat(path.join(outDir, file))).size, file).toBeGreaterThan(0);
   }
-  const model = JSON.parse(await readFile(path.join(outDir, 'model.json'), 'utf8')) as { modelTopology?: unknown; weightsManifest?: unknown };
+  const model = JSON.parse(await readFile(path.join(outDir, 'model.json'), 'utf8')) as {
+    modelTopology?: unknown;
+    weightsManifest?: unknown;
+  };
   expect(model.modelTopology).toBeTruthy();
   expect(model.weightsManifest).toBeTruthy();
-  const prep = JSON.parse(await readFile(path.join(outDir, 'preprocessing.json'), 'utf8')) as { target: string; labels: string[] };
+  const prep = JSON.parse(await readFile(path.join(outDir, 'preprocessing.json'), 'utf8')) as {
+    target: string;
+    labels: string[];
+  };
   expect(prep.target).toBe('species');
   expect(prep.labels).toEqual(['setosa', 'versicolor', 'virginica']);
 
@@ -133,8 +163,12 @@ test('import iris, build a model with the mouse, train 5 epochs, export and veri
   await expect(page.getByTestId('export-result')).toContainText(quantizedDir, { timeout: 60_000 });
   await expect(page.getByTestId('export-parity')).toContainText('Checked with tf.loadLayersModel');
   await expect(page.getByTestId('export-size')).toContainText('75% smaller');
-  await expect(page.getByTestId('export-accuracy')).toContainText(/% in the app → [\d.]+% exported \([+-][\d.]+ points\)/);
-  const quantized = JSON.parse(await readFile(path.join(quantizedDir, 'model.json'), 'utf8')) as { weightsManifest: { weights: { quantization?: { dtype: string } }[] }[] };
+  await expect(page.getByTestId('export-accuracy')).toContainText(
+    /% in the app → [\d.]+% exported \([+-][\d.]+ points\)/,
+  );
+  const quantized = JSON.parse(await readFile(path.join(quantizedDir, 'model.json'), 'utf8')) as {
+    weightsManifest: { weights: { quantization?: { dtype: string } }[] }[];
+  };
   expect(quantized.weightsManifest[0]!.weights.every((w) => w.quantization?.dtype === 'uint8')).toBe(true);
 
   // Reopening restores the project as it was.

@@ -19,11 +19,17 @@ function fixes(): Verdict['fixes'] {
 /** NaN/Inf in the history or the engine's NaN stop, or a training loss that explodes by orders of magnitude. */
 export function diverging(input: DiagnosisInput): Verdict | null {
   const epochs = input.epochs;
-  const bad = epochs.find((e) => !(typeof e.loss === 'number' && Number.isFinite(e.loss)) || !(typeof e.val_loss === 'number' && Number.isFinite(e.val_loss)));
+  const bad = epochs.find(
+    (e) =>
+      !(typeof e.loss === 'number' && Number.isFinite(e.loss)) ||
+      !(typeof e.val_loss === 'number' && Number.isFinite(e.val_loss)),
+  );
   const lastGood = [...epochs].reverse().find((e) => typeof e.loss === 'number' && Number.isFinite(e.loss));
   if (bad || (input.status === 'failed' && input.error && NON_FINITE_STOP.test(input.error))) {
     const at = bad ? bad.epoch : (epochs.at(-1)?.epoch ?? -1) + 1;
-    const points: Verdict['evidence']['points'] = lastGood ? [{ epoch: lastGood.epoch, series: 'loss', value: lastGood.loss ?? null, label: 'last finite training loss' }] : [];
+    const points: Verdict['evidence']['points'] = lastGood
+      ? [{ epoch: lastGood.epoch, series: 'loss', value: lastGood.loss ?? null, label: 'last finite training loss' }]
+      : [];
     return {
       kind: 'diverging',
       severity: 'critical',
@@ -54,7 +60,12 @@ export function diverging(input: DiagnosisInput): Verdict | null {
         span: { from: epochs[low]!.epoch, to: epochs[peak]!.epoch },
         points: [
           { epoch: epochs[low]!.epoch, series: 'loss', value: min, label: 'lowest training loss' },
-          { epoch: epochs[peak]!.epoch, series: 'loss', value: loss[peak]!, label: 'training loss after the explosion' },
+          {
+            epoch: epochs[peak]!.epoch,
+            series: 'loss',
+            value: loss[peak]!,
+            label: 'training loss after the explosion',
+          },
         ],
       },
       fixes: fixes(),

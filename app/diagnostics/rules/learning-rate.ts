@@ -19,7 +19,8 @@ const tidy = (n: number) => Number(n.toPrecision(3));
 /** What to do about it, in words, with the numbers the scale_lr fix sets. */
 export function lowerRateAdvice(input: DiagnosisInput, factor: number): string {
   const lr = fixedRate(input);
-  if (lr === null) return ` The learning-rate finder picked this rate; set a fixed one ${factor === 0.1 ? 'about ten times smaller' : 'about half as large'}.`;
+  if (lr === null)
+    return ` The learning-rate finder picked this rate; set a fixed one ${factor === 0.1 ? 'about ten times smaller' : 'about half as large'}.`;
   return ` Lower the learning rate from ${lr} to about ${tidy(lr * factor)}, or let the learning-rate finder pick one (learning rate: auto).`;
 }
 
@@ -98,7 +99,11 @@ function oscillationOf(c: Curves, negligible: number): Oscillation | null {
   return null;
 }
 
-const SERIES_WORDS: Partial<Record<SeriesKey, string>> = { val_accuracy: 'validation accuracy', val_loss: 'validation loss', loss: 'training loss' };
+const SERIES_WORDS: Partial<Record<SeriesKey, string>> = {
+  val_accuracy: 'validation accuracy',
+  val_loss: 'validation loss',
+  loss: 'training loss',
+};
 
 function oscillationSummary(c: Curves, o: Oscillation): string {
   const xs = o.series === 'val_accuracy' ? c.valAcc! : o.series === 'val_loss' ? c.val : c.loss;
@@ -135,7 +140,12 @@ export function lrTooHigh(c: Curves): Verdict | null {
   const noise = level > negligible && secondHalf.length >= T.swingMinEpochs ? noiseLevel(secondHalf) / level : 0;
   const jumping = jumps.length >= T.jumpsToFlag || biggest >= T.bigJumpFactor;
   const swinging = oscillationOf(c, negligible);
-  const overshoot = c.input.task === 'classification' && baseline !== null && baseline !== undefined && baseline.loss > 0 && c.loss[0]! >= T.overshootFactor * baseline.loss;
+  const overshoot =
+    c.input.task === 'classification' &&
+    baseline !== null &&
+    baseline !== undefined &&
+    baseline.loss > 0 &&
+    c.loss[0]! >= T.overshootFactor * baseline.loss;
   const near = complete ? nearBaseline(c) : null;
   const learnedNothing = near?.near === true;
   if (!jumping && noise < T.oscillation && !swinging && !(learnedNothing && overshoot)) return null;
@@ -153,18 +163,38 @@ export function lrTooHigh(c: Curves): Verdict | null {
     );
     span = { from: c.epochOf[Math.max(0, jumps[0]! - 1)]!, to: c.epochOf[jumps.at(-1)!]! };
     // The biggest jumps, in epoch order: a chart with a marker on every epoch says nothing.
-    const shown = [...jumps].sort((a, b) => ratios.get(b)! - ratios.get(a)!).slice(0, T.maxEvidencePoints).sort((a, b) => a - b);
-    points = shown.map((i) => ({ epoch: c.epochOf[i]!, series: 'loss' as const, value: c.loss[i]!, label: 'training loss jumped up' }));
+    const shown = [...jumps]
+      .sort((a, b) => ratios.get(b)! - ratios.get(a)!)
+      .slice(0, T.maxEvidencePoints)
+      .sort((a, b) => a - b);
+    points = shown.map((i) => ({
+      epoch: c.epochOf[i]!,
+      series: 'loss' as const,
+      value: c.loss[i]!,
+      label: 'training loss jumped up',
+    }));
   } else if (swinging) {
     sentences.push(oscillationSummary(c, swinging));
     span = { from: c.epochOf[swinging.from]!, to: c.epochOf[last]! };
     const xs = swinging.series === 'val_accuracy' ? c.valAcc! : swinging.series === 'val_loss' ? c.val : c.loss;
     points = [
-      { epoch: c.epochOf[swinging.low]!, series: swinging.series, value: xs[swinging.low]!, label: 'low point of the swings' },
-      { epoch: c.epochOf[swinging.high]!, series: swinging.series, value: xs[swinging.high]!, label: 'high point of the swings' },
+      {
+        epoch: c.epochOf[swinging.low]!,
+        series: swinging.series,
+        value: xs[swinging.low]!,
+        label: 'low point of the swings',
+      },
+      {
+        epoch: c.epochOf[swinging.high]!,
+        series: swinging.series,
+        value: xs[swinging.high]!,
+        label: 'high point of the swings',
+      },
     ].sort((a, b) => a.epoch - b.epoch);
   } else if (noise >= T.oscillation) {
-    sentences.push(`In the second half the training loss swings by about ${pct(noise)} of its level from one epoch to the next, instead of settling, at learning rate ${lr}.`);
+    sentences.push(
+      `In the second half the training loss swings by about ${pct(noise)} of its level from one epoch to the next, instead of settling, at learning rate ${lr}.`,
+    );
     span = { from: c.epochOf[Math.floor(c.n / 2)]!, to: c.epochOf[last]! };
     points = [{ epoch: c.epochOf[last]!, series: 'loss', value: c.loss[last]!, label: 'final training loss' }];
   } else {
@@ -172,12 +202,28 @@ export function lrTooHigh(c: Curves): Verdict | null {
     points = [];
   }
   if (overshoot && learnedNothing) {
-    sentences.push(`The first epoch's training loss, ${fmt(c.loss[0]!)}, was ${fmt(c.loss[0]! / baseline!.loss)}× the naive baseline's ${fmt(baseline!.loss)}: the first steps overshot${jumping || swinging ? '' : `, at learning rate ${lr}`}.`);
-    if (points.length === 0) points.push({ epoch: c.epochOf[0]!, series: 'loss', value: c.loss[0]!, label: 'first training loss, far above the baseline' });
+    sentences.push(
+      `The first epoch's training loss, ${fmt(c.loss[0]!)}, was ${fmt(c.loss[0]! / baseline!.loss)}× the naive baseline's ${fmt(baseline!.loss)}: the first steps overshot${jumping || swinging ? '' : `, at learning rate ${lr}`}.`,
+    );
+    if (points.length === 0)
+      points.push({
+        epoch: c.epochOf[0]!,
+        series: 'loss',
+        value: c.loss[0]!,
+        label: 'first training loss, far above the baseline',
+      });
   }
   if (learnedNothing) {
-    sentences.push(`The best training loss stays at ${pct(near.share)} of the naive baseline's${near.accuracyNearMajority && near.bestAcc !== null ? ` and the best training accuracy at ${pct(near.bestAcc)}` : ''}: the model learned almost nothing.`);
-    if (points.length < T.maxEvidencePoints) points.push({ epoch: c.epochOf[near.bestIdx]!, series: 'loss', value: c.loss[near.bestIdx]!, label: 'best training loss, near the baseline' });
+    sentences.push(
+      `The best training loss stays at ${pct(near.share)} of the naive baseline's${near.accuracyNearMajority && near.bestAcc !== null ? ` and the best training accuracy at ${pct(near.bestAcc)}` : ''}: the model learned almost nothing.`,
+    );
+    if (points.length < T.maxEvidencePoints)
+      points.push({
+        epoch: c.epochOf[near.bestIdx]!,
+        series: 'loss',
+        value: c.loss[near.bestIdx]!,
+        label: 'best training loss, near the baseline',
+      });
   }
   return {
     kind: 'lr_too_high',
@@ -206,7 +252,8 @@ export function lrTooLow(c: Curves): Verdict | null {
   for (let i = 1; i < c.n; i++) if (s[i]! < s[i - 1]!) falling++;
   const steady = falling / last >= T.steadyShare;
   const valFalling = c.sVal[last]! < c.sVal[last - w]!;
-  if (!(tailDrop / drop >= T.tailShare * proportional && tailDrop / s[last]! >= T.tailGain && steady && valFalling)) return null;
+  if (!(tailDrop / drop >= T.tailShare * proportional && tailDrop / s[last]! >= T.tailGain && steady && valFalling))
+    return null;
   const epochs = plannedEpochs(c);
   const longer: Fix = { kind: 'train_longer', epochs: Math.min(10_000, Math.max(epochs, c.n) * 2) };
   // A short run that is still improving ran out of epochs; nothing says yet that the rate is wrong.
@@ -223,7 +270,12 @@ export function lrTooLow(c: Curves): Verdict | null {
       span: { from: c.epochOf[last - w]!, to: c.epochOf[last]! },
       points: [
         { epoch: c.epochOf[0]!, series: 'loss', value: c.loss[0]!, label: 'first training loss' },
-        { epoch: c.epochOf[last - w]!, series: 'loss', value: c.loss[last - w]!, label: `training loss ${w} epochs before the end` },
+        {
+          epoch: c.epochOf[last - w]!,
+          series: 'loss',
+          value: c.loss[last - w]!,
+          label: `training loss ${w} epochs before the end`,
+        },
         { epoch: c.epochOf[last]!, series: 'loss', value: c.loss[last]!, label: 'final training loss, still falling' },
       ],
     },

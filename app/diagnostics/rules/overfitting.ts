@@ -35,7 +35,8 @@ export interface OverfitCost {
   lossAboveBaseline: boolean;
 }
 
-const shareOf = (lost: number, gained: number) => (lost <= 0 ? 0 : gained > 0 ? lost / gained : Number.POSITIVE_INFINITY);
+const shareOf = (lost: number, gained: number) =>
+  lost <= 0 ? 0 : gained > 0 ? lost / gained : Number.POSITIVE_INFINITY;
 
 export function overfitCost(c: Curves): OverfitCost {
   const last = c.n - 1;
@@ -47,7 +48,8 @@ export function overfitCost(c: Curves): OverfitCost {
     const at = stopped.bestEpoch === null ? -1 : c.epochOf.indexOf(stopped.bestEpoch);
     kept = at >= 0 ? at : bestIdx;
   }
-  const level = (xs: readonly number[], smoothed: readonly number[]) => (kept === last ? tailMean(xs, END) : smoothed[kept]!);
+  const level = (xs: readonly number[], smoothed: readonly number[]) =>
+    kept === last ? tailMean(xs, END) : smoothed[kept]!;
   const baseline = c.input.baseline;
   const bestVal = c.sVal[bestIdx]!;
   const keptVal = level(c.val, c.sVal);
@@ -84,7 +86,8 @@ export function overfitSeverity(cost: OverfitCost): Severity {
 function costSentence(c: Curves, cost: OverfitCost): string {
   const which = cost.restored ? `the restored weights of epoch ${c.epochOf[cost.kept]! + 1}` : 'the final weights';
   const ref = c.input.baseline ? 'the naive baseline' : 'the first epoch';
-  const lost = (share: number) => (share === Number.POSITIVE_INFINITY ? 'it never beat it' : `${pct(share)} of the improvement given up`);
+  const lost = (share: number) =>
+    share === Number.POSITIVE_INFINITY ? 'it never beat it' : `${pct(share)} of the improvement given up`;
   const loss = `validation loss ${fmt(cost.keptVal)} vs ${fmt(cost.bestVal)} at its best and ${fmt(cost.refVal)} for ${ref} (${lost(cost.lossShare)})`;
   if (!cost.acc) return `The model you get (${which}) has ${loss}.`;
   const a = cost.acc;
@@ -106,7 +109,11 @@ function overfitFixes(c: Curves, best: number, severity: Severity): Fix[] {
     // Seeded runs repeat exactly, so stopping after the best epoch keeps the best model.
     else if (best + 1 < planned) stop.push({ kind: 'fewer_epochs', epochs: best + 1 });
   }
-  const regularise: Fix[] = [...augmentFix(c.input.augmentation), ...addDropoutFix(c.input.graph), ...addL2Fix(c.input.graph)];
+  const regularise: Fix[] = [
+    ...augmentFix(c.input.augmentation),
+    ...addDropoutFix(c.input.graph),
+    ...addL2Fix(c.input.graph),
+  ];
   const rest: Fix[] = [...resizeFix(c.input.graph, 0.5), { kind: 'more_data' }];
   const ordered = severity === 'info' ? [...regularise, ...stop, ...rest] : [...stop, ...regularise, ...rest];
   return ordered.slice(0, T.maxFixes);
@@ -124,7 +131,8 @@ function calibrated(c: Curves, verdict: Omit<Verdict, 'severity' | 'fixes'>, bes
     explanation += ' Here it costs little: the model you get is nearly as good as the best one the run had.';
   }
   if (cost.lossAboveBaseline && cost.acc && !cost.nearBaseline) {
-    explanation += ' Its validation loss is now above the naive baseline’s although its accuracy holds up: its predicted probabilities have become overconfident.';
+    explanation +=
+      ' Its validation loss is now above the naive baseline’s although its accuracy holds up: its predicted probabilities have become overconfident.';
   } else if (cost.lossAboveBaseline) {
     explanation += ' It now does worse on new data than simply predicting the average answer.';
   }
@@ -152,24 +160,28 @@ function risingValidation(c: Curves): Verdict | null {
   if (!(trainEnd <= (1 - T.trainStillFalling) * trainAtBest)) return null;
   const last = c.n - 1;
   const low = lowestValIndex(c);
-  return calibrated(c, {
-    kind: 'overfitting',
-    title: 'Overfitting',
-    explanation:
-      'The model is memorising the training rows instead of learning patterns that carry over to new data: its error on the training data keeps falling, but its error on the validation rows (data it never trains on) has turned back up. Every epoch after the best one makes the model worse for real use.',
-    evidence: {
-      // The rule compares smoothed levels; the sentence quotes the epochs' own values, as the chart shows them.
-      // The epoch named is the one early stopping and the charts name (lowestValIndex).
-      summary: `Validation loss was lowest at epoch ${c.epochOf[low]! + 1} (${fmt(c.val[low]!)}), then rose for ${c.n - 1 - low} epochs to ${fmt(c.val[last]!)} at epoch ${c.epochOf[last]! + 1} (${pct(rise / bestVal)} above its lowest level), while the training loss fell from ${fmt(c.loss[low]!)} to ${fmt(c.loss[last]!)}.`,
-      span: { from: c.epochOf[low]!, to: c.epochOf[last]! },
-      points: [
-        { epoch: c.epochOf[low]!, series: 'val_loss', value: c.val[low]!, label: 'lowest validation loss' },
-        { epoch: c.epochOf[last]!, series: 'val_loss', value: c.val[last]!, label: 'final validation loss' },
-        { epoch: c.epochOf[low]!, series: 'loss', value: c.loss[low]!, label: 'training loss at the best epoch' },
-        { epoch: c.epochOf[last]!, series: 'loss', value: c.loss[last]!, label: 'final training loss' },
-      ],
+  return calibrated(
+    c,
+    {
+      kind: 'overfitting',
+      title: 'Overfitting',
+      explanation:
+        'The model is memorising the training rows instead of learning patterns that carry over to new data: its error on the training data keeps falling, but its error on the validation rows (data it never trains on) has turned back up. Every epoch after the best one makes the model worse for real use.',
+      evidence: {
+        // The rule compares smoothed levels; the sentence quotes the epochs' own values, as the chart shows them.
+        // The epoch named is the one early stopping and the charts name (lowestValIndex).
+        summary: `Validation loss was lowest at epoch ${c.epochOf[low]! + 1} (${fmt(c.val[low]!)}), then rose for ${c.n - 1 - low} epochs to ${fmt(c.val[last]!)} at epoch ${c.epochOf[last]! + 1} (${pct(rise / bestVal)} above its lowest level), while the training loss fell from ${fmt(c.loss[low]!)} to ${fmt(c.loss[last]!)}.`,
+        span: { from: c.epochOf[low]!, to: c.epochOf[last]! },
+        points: [
+          { epoch: c.epochOf[low]!, series: 'val_loss', value: c.val[low]!, label: 'lowest validation loss' },
+          { epoch: c.epochOf[last]!, series: 'val_loss', value: c.val[last]!, label: 'final validation loss' },
+          { epoch: c.epochOf[low]!, series: 'loss', value: c.loss[low]!, label: 'training loss at the best epoch' },
+          { epoch: c.epochOf[last]!, series: 'loss', value: c.loss[last]!, label: 'final training loss' },
+        ],
+      },
     },
-  }, best);
+    best,
+  );
 }
 
 /** Rule 2: no rise yet, but a gap between training and validation loss that keeps widening. */
@@ -188,25 +200,28 @@ function growingGap(c: Curves): Verdict | null {
   if (!(ratioEnd >= T.gapRatio && ratioEnd >= T.gapGrowth * ratioMid && stalled && trainFalling)) return null;
   if (c.acc && c.valAcc && !(tailMean(c.acc, END) - tailMean(c.valAcc, END) >= T.gapAccuracyPoints)) return null;
   const best = argMin(c.sVal);
-  return calibrated(c, {
-    kind: 'overfitting',
-    title: 'Overfitting',
-    explanation:
-      'The model keeps getting better on its training rows but no longer on the validation rows: the gap between the two keeps widening. It is starting to memorise the training data; more epochs will not help it on new data.',
-    evidence: {
-      summary: `Validation loss is ${fmt(ratioEnd)}× the training loss at the end (${fmt(valEnd)} vs ${fmt(trainEnd)}), up from ${fmt(ratioMid)}× at epoch ${c.epochOf[mid]! + 1}; over the second half the training loss fell ${pct(1 - trainEnd / c.sLoss[mid]!)} while the validation loss did not improve.`,
-      span: { from: c.epochOf[mid]!, to: c.epochOf[last]! },
-      points: [
-        { epoch: c.epochOf[mid]!, series: 'val_loss', value: c.val[mid]!, label: 'validation loss at mid-run' },
-        { epoch: c.epochOf[last]!, series: 'val_loss', value: c.val[last]!, label: 'final validation loss' },
-        { epoch: c.epochOf[mid]!, series: 'loss', value: c.loss[mid]!, label: 'training loss at mid-run' },
-        { epoch: c.epochOf[last]!, series: 'loss', value: c.loss[last]!, label: 'final training loss' },
-      ],
+  return calibrated(
+    c,
+    {
+      kind: 'overfitting',
+      title: 'Overfitting',
+      explanation:
+        'The model keeps getting better on its training rows but no longer on the validation rows: the gap between the two keeps widening. It is starting to memorise the training data; more epochs will not help it on new data.',
+      evidence: {
+        summary: `Validation loss is ${fmt(ratioEnd)}× the training loss at the end (${fmt(valEnd)} vs ${fmt(trainEnd)}), up from ${fmt(ratioMid)}× at epoch ${c.epochOf[mid]! + 1}; over the second half the training loss fell ${pct(1 - trainEnd / c.sLoss[mid]!)} while the validation loss did not improve.`,
+        span: { from: c.epochOf[mid]!, to: c.epochOf[last]! },
+        points: [
+          { epoch: c.epochOf[mid]!, series: 'val_loss', value: c.val[mid]!, label: 'validation loss at mid-run' },
+          { epoch: c.epochOf[last]!, series: 'val_loss', value: c.val[last]!, label: 'final validation loss' },
+          { epoch: c.epochOf[mid]!, series: 'loss', value: c.loss[mid]!, label: 'training loss at mid-run' },
+          { epoch: c.epochOf[last]!, series: 'loss', value: c.loss[last]!, label: 'final training loss' },
+        ],
+      },
     },
-  }, best);
+    best,
+  );
 }
 
 export function overfitting(c: Curves): Verdict | null {
   return risingValidation(c) ?? growingGap(c);
 }
-

@@ -23,15 +23,32 @@ function underfitFixes(c: Curves): Fix[] {
  * training loss is within 10% of the baseline's or its best training accuracy barely clears the
  * majority rate. Null without a baseline.
  */
-export function nearBaseline(c: Curves): { near: boolean; share: number; best: number; bestIdx: number; bestAcc: number | null; accuracyNearMajority: boolean } | null {
+export function nearBaseline(
+  c: Curves,
+): {
+  near: boolean;
+  share: number;
+  best: number;
+  bestIdx: number;
+  bestAcc: number | null;
+  accuracyNearMajority: boolean;
+} | null {
   const baseline = c.input.baseline;
   if (!baseline || !(baseline.loss > 0)) return null;
   const best = Math.min(...c.sLoss);
   const share = best / baseline.loss;
   const bestAcc = c.acc ? Math.max(...smooth(c.acc)) : null;
   const majority = baseline.accuracy;
-  const accuracyNearMajority = bestAcc !== null && majority !== undefined && bestAcc < majority + T.accuracyLift * (1 - majority);
-  return { near: share >= T.nearBaseline || accuracyNearMajority, share, best, bestIdx: c.sLoss.indexOf(best), bestAcc, accuracyNearMajority };
+  const accuracyNearMajority =
+    bestAcc !== null && majority !== undefined && bestAcc < majority + T.accuracyLift * (1 - majority);
+  return {
+    near: share >= T.nearBaseline || accuracyNearMajority,
+    share,
+    best,
+    bestIdx: c.sLoss.indexOf(best),
+    bestAcc,
+    accuracyNearMajority,
+  };
 }
 
 export function underfitting(c: Curves): Verdict | null {
@@ -43,13 +60,15 @@ export function underfitting(c: Curves): Verdict | null {
   const last = c.n - 1;
 
   if (level.near) {
-    const accText = accuracyNearMajority ? ` Its best training accuracy, ${pct(bestAcc!)}, is barely above the ${pct(majority!)} of always answering the most common class.` : '';
+    const accText = accuracyNearMajority
+      ? ` Its best training accuracy, ${pct(bestAcc!)}, is barely above the ${pct(majority!)} of always answering the most common class.`
+      : '';
     return {
       kind: 'underfitting',
       severity: 'critical',
       title: 'Underfitting: the model learned almost nothing',
       explanation:
-        "The model does hardly better than a guess that ignores the inputs altogether, even on the rows it trains on. It is too simple for the pattern, was not trained long enough, or cannot learn at this learning rate. (If the inputs truly say nothing about the target, no model can do better.)",
+        'The model does hardly better than a guess that ignores the inputs altogether, even on the rows it trains on. It is too simple for the pattern, was not trained long enough, or cannot learn at this learning rate. (If the inputs truly say nothing about the target, no model can do better.)',
       evidence: {
         summary: `The best training loss, ${fmt(best)} (epoch ${c.epochOf[bestIdx]! + 1}), is ${pct(share)} of the naive baseline's ${fmt(baseline.loss)} (${baseline.kind === 'training_mean' ? 'always predicting the training mean' : baseline.kind === 'last_value' ? 'always predicting the last value' : 'always predicting the class frequencies'}).${accText}`,
         span: { from: c.epochOf[0]!, to: c.epochOf[last]! },

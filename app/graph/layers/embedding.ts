@@ -16,9 +16,20 @@ export const embeddingLayer: LayerSpec<'Embedding'> = {
   family: 'Core',
   help: 'Turns whole-number ids (words, categories, 0 to input_dim - 1) into learned vectors of output_dim numbers. Use it first for text or high-cardinality categories.',
   inputs: { min: 1, max: 1 },
-  defaults: () => ({ input_dim: 100, output_dim: 8, embeddings_initializer: 'random_uniform', embeddings_regularizer: null }),
+  defaults: () => ({
+    input_dim: 100,
+    output_dim: 8,
+    embeddings_initializer: 'random_uniform',
+    embeddings_regularizer: null,
+  }),
   fields: [
-    { path: ['input_dim'], label: 'Input dim (vocabulary size)', kind: 'int', min: 1, hint: 'How many distinct ids; the largest id plus one.' },
+    {
+      path: ['input_dim'],
+      label: 'Input dim (vocabulary size)',
+      kind: 'int',
+      min: 1,
+      hint: 'How many distinct ids; the largest id plus one.',
+    },
     { path: ['output_dim'], label: 'Output dim', kind: 'int', min: 1, hint: 'Numbers per id.' },
     initializerField('embeddings_initializer', 'Embeddings initializer'),
     regularizerField('embeddings_regularizer', 'Embeddings regularizer'),

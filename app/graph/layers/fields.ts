@@ -42,7 +42,12 @@ export const activationField = (key: string | readonly string[] = 'activation', 
   kind: 'enum',
   options: ACTIVATIONS,
 });
-export const initializerField = (key: string | readonly string[], label: string): FieldSpec => ({ path: f(key), label, kind: 'enum', options: INITIALIZERS });
+export const initializerField = (key: string | readonly string[], label: string): FieldSpec => ({
+  path: f(key),
+  label,
+  kind: 'enum',
+  options: INITIALIZERS,
+});
 export const regularizerField = (key: string | readonly string[], label: string): FieldSpec => ({
   path: f(key),
   label,
@@ -61,7 +66,8 @@ const hasBias = (c: Record<string, unknown>) => c.use_bias !== false;
 /** use_bias, initializers and L1/L2 regularizers of a layer with a kernel (Keras' keys). */
 export function kernelFields(prefix: readonly string[] = [], kernel = 'kernel'): FieldSpec[] {
   const at = (k: string) => [...prefix, k];
-  const biasOn = (c: Record<string, unknown>) => hasBias(prefix.reduce<Record<string, unknown>>((o, k) => (o[k] ?? {}) as Record<string, unknown>, c));
+  const biasOn = (c: Record<string, unknown>) =>
+    hasBias(prefix.reduce<Record<string, unknown>>((o, k) => (o[k] ?? {}) as Record<string, unknown>, c));
   return [
     { path: at('use_bias'), label: 'Use bias', kind: 'bool' },
     initializerField(at(`${kernel}_initializer`), `${cap(kernel)} initializer`),

@@ -1,5 +1,11 @@
 import type { LayerType } from '../schema';
-import { conv1DLayer, conv2DLayer, conv2DTransposeLayer, depthwiseConv2DLayer, separableConv2DLayer } from './convolution';
+import {
+  conv1DLayer,
+  conv2DLayer,
+  conv2DTransposeLayer,
+  depthwiseConv2DLayer,
+  separableConv2DLayer,
+} from './convolution';
 import { activationLayer, denseLayer, dropoutLayer, inputLayer, outputLayer } from './core';
 import { embeddingLayer } from './embedding';
 import { addLayer, averageLayer, concatenateLayer, maximumLayer, multiplyLayer, subtractLayer } from './merge';
@@ -15,7 +21,15 @@ import {
   maxPooling2DLayer,
 } from './pooling';
 import { gruLayer, lstmLayer, simpleRNNLayer } from './recurrent';
-import { cropping2DLayer, flattenLayer, permuteLayer, repeatVectorLayer, reshapeLayer, upSampling2DLayer, zeroPadding2DLayer } from './reshaping';
+import {
+  cropping2DLayer,
+  flattenLayer,
+  permuteLayer,
+  repeatVectorLayer,
+  reshapeLayer,
+  upSampling2DLayer,
+  zeroPadding2DLayer,
+} from './reshaping';
 import { bidirectionalLayer, timeDistributedLayer } from './wrappers';
 import type { LayerSpec } from './layer-spec';
 

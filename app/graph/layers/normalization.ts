@@ -4,21 +4,52 @@ import { noInput } from './common';
 import type { FieldSpec } from './fields';
 import type { InferResult, LayerSpec } from './layer-spec';
 
-const axis = z.number({ error: 'axis must be a number' }).int('axis must be a whole number').min(-4, 'axis must be at least -4').max(4, 'axis must be at most 4');
-const epsilon = z.number({ error: 'epsilon must be a number' }).positive('epsilon must be above 0').max(1, 'epsilon must be at most 1');
+const axis = z
+  .number({ error: 'axis must be a number' })
+  .int('axis must be a whole number')
+  .min(-4, 'axis must be at least -4')
+  .max(4, 'axis must be at most 4');
+const epsilon = z
+  .number({ error: 'epsilon must be a number' })
+  .positive('epsilon must be above 0')
+  .max(1, 'epsilon must be at most 1');
 export const BatchNormalizationConfig = z.object({
   axis: axis.default(-1),
-  momentum: z.number({ error: 'momentum must be a number' }).min(0, 'momentum must be at least 0').lt(1, 'momentum must be below 1').default(0.99),
+  momentum: z
+    .number({ error: 'momentum must be a number' })
+    .min(0, 'momentum must be at least 0')
+    .lt(1, 'momentum must be below 1')
+    .default(0.99),
   epsilon: epsilon.default(0.001),
   center: z.boolean().default(true),
   scale: z.boolean().default(true),
 });
-export const LayerNormalizationConfig = z.object({ axis: axis.default(-1), epsilon: epsilon.default(0.001), center: z.boolean().default(true), scale: z.boolean().default(true) });
+export const LayerNormalizationConfig = z.object({
+  axis: axis.default(-1),
+  epsilon: epsilon.default(0.001),
+  center: z.boolean().default(true),
+  scale: z.boolean().default(true),
+});
 
-const axisField: FieldSpec = { path: ['axis'], label: 'Axis', kind: 'int', min: -4, max: 4, hint: '-1: the last axis (features or channels). Counts from 1 otherwise; the batch is 0.' };
+const axisField: FieldSpec = {
+  path: ['axis'],
+  label: 'Axis',
+  kind: 'int',
+  min: -4,
+  max: 4,
+  hint: '-1: the last axis (features or channels). Counts from 1 otherwise; the batch is 0.',
+};
 const shared: FieldSpec[] = [
   axisField,
-  { path: ['epsilon'], label: 'Epsilon', kind: 'float', min: 0, max: 1, step: 0.001, hint: 'Added to the variance so it never divides by zero.' },
+  {
+    path: ['epsilon'],
+    label: 'Epsilon',
+    kind: 'float',
+    min: 0,
+    max: 1,
+    step: 0.001,
+    hint: 'Added to the variance so it never divides by zero.',
+  },
   { path: ['center'], label: 'Center (learn an offset, beta)', kind: 'bool' },
   { path: ['scale'], label: 'Scale (learn a factor, gamma)', kind: 'bool' },
 ];
@@ -26,7 +57,10 @@ const shared: FieldSpec[] = [
 /** The size of the normalised axis (Keras counts the batch as axis 0), or a plain error. */
 function axisSize(layer: string, input: SampleShape, a: number): number | { error: string } {
   const index = a < 0 ? input.length + a : a - 1;
-  if (a === 0 || index < 0 || index >= input.length) return { error: `${layer}'s axis ${a} does not exist for its input ${formatSampleShape(input)}. Use -1 for the last axis.` };
+  if (a === 0 || index < 0 || index >= input.length)
+    return {
+      error: `${layer}'s axis ${a} does not exist for its input ${formatSampleShape(input)}. Use -1 for the last axis.`,
+    };
   return input[index]!;
 }
 
@@ -49,7 +83,19 @@ export const batchNormalizationLayer: LayerSpec<'BatchNormalization'> = {
   help: 'Rescales each feature to mean 0 and variance 1 over the batch, then learns a scale and offset. Trains deep nets faster and more stably. Its moving mean and variance are counted as (non-trainable) parameters.',
   inputs: { min: 1, max: 1 },
   defaults: () => ({ axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true }),
-  fields: [shared[0]!, { path: ['momentum'], label: 'Momentum', kind: 'float', min: 0, max: 0.999, step: 0.01, hint: 'How slowly the moving statistics used at prediction time follow the batches.' }, ...shared.slice(1)],
+  fields: [
+    shared[0]!,
+    {
+      path: ['momentum'],
+      label: 'Momentum',
+      kind: 'float',
+      min: 0,
+      max: 0.999,
+      step: 0.01,
+      hint: 'How slowly the moving statistics used at prediction time follow the batches.',
+    },
+    ...shared.slice(1),
+  ],
   infer: infer('BatchNormalization'),
   // gamma and beta (when on) plus the moving mean and variance, as tfjs' countParams counts them.
   params: (inputs, c) => size(inputs, c.axis) * (2 + (c.center ? 1 : 0) + (c.scale ? 1 : 0)),

@@ -44,16 +44,41 @@ export const rnnDefaults = (units = 32): GatedRNNConfig => ({
   bias_regularizer: null,
 });
 
-export function rnnFields(prefix: readonly string[] = [], gated: (c: Record<string, unknown>) => boolean = () => true): FieldSpec[] {
+export function rnnFields(
+  prefix: readonly string[] = [],
+  gated: (c: Record<string, unknown>) => boolean = () => true,
+): FieldSpec[] {
   const at = (k: string) => [...prefix, k];
-  const inner = (c: Record<string, unknown>) => prefix.reduce<Record<string, unknown>>((o, k) => (o[k] ?? {}) as Record<string, unknown>, c);
+  const inner = (c: Record<string, unknown>) =>
+    prefix.reduce<Record<string, unknown>>((o, k) => (o[k] ?? {}) as Record<string, unknown>, c);
   return [
     { path: at('units'), label: 'Units', kind: 'int', min: 1, hint: 'Size of the memory carried from step to step.' },
     activationField(at('activation')),
     { ...activationField(at('recurrent_activation'), 'Recurrent activation'), when: gated },
-    { path: at('return_sequences'), label: 'Return sequences', kind: 'bool', hint: 'On: one output per step (to stack another recurrent layer). Off: only the last step.' },
-    { path: at('dropout'), label: 'Dropout', kind: 'float', min: 0, max: 0.95, step: 0.05, hint: 'Fraction of inputs dropped during training.' },
-    { path: at('recurrent_dropout'), label: 'Recurrent dropout', kind: 'float', min: 0, max: 0.95, step: 0.05, hint: 'Fraction of the carried state dropped during training.' },
+    {
+      path: at('return_sequences'),
+      label: 'Return sequences',
+      kind: 'bool',
+      hint: 'On: one output per step (to stack another recurrent layer). Off: only the last step.',
+    },
+    {
+      path: at('dropout'),
+      label: 'Dropout',
+      kind: 'float',
+      min: 0,
+      max: 0.95,
+      step: 0.05,
+      hint: 'Fraction of inputs dropped during training.',
+    },
+    {
+      path: at('recurrent_dropout'),
+      label: 'Recurrent dropout',
+      kind: 'float',
+      min: 0,
+      max: 0.95,
+      step: 0.05,
+      hint: 'Fraction of the carried state dropped during training.',
+    },
     { path: at('use_bias'), label: 'Use bias', kind: 'bool' },
     initializerField(at('kernel_initializer'), 'Kernel initializer'),
     initializerField(at('recurrent_initializer'), 'Recurrent initializer'),
@@ -64,15 +89,30 @@ export function rnnFields(prefix: readonly string[] = [], gated: (c: Record<stri
   ];
 }
 
-export function rnnInfer(layer: string, inputs: readonly SampleShape[], c: { units: number; return_sequences: boolean }, width = c.units): InferResult {
+export function rnnInfer(
+  layer: string,
+  inputs: readonly SampleShape[],
+  c: { units: number; return_sequences: boolean },
+  width = c.units,
+): InferResult {
   const input = inputs[0];
   if (!input) return noInput(layer);
-  const bad = needsRank(layer, 2, '(steps, features)', input, 'Insert a Reshape (e.g. (12) → (12, 1)), an Embedding, or a RepeatVector before it.');
+  const bad = needsRank(
+    layer,
+    2,
+    '(steps, features)',
+    input,
+    'Insert a Reshape (e.g. (12) → (12, 1)), an Embedding, or a RepeatVector before it.',
+  );
   if (bad) return bad;
   return { shape: sampleShape(c.return_sequences ? [input[0]!, width] : [width]) };
 }
 
-export function rnnParams(type: RnnType, inputs: readonly SampleShape[], c: { units: number; use_bias: boolean }): number {
+export function rnnParams(
+  type: RnnType,
+  inputs: readonly SampleShape[],
+  c: { units: number; use_bias: boolean },
+): number {
   const features = inputs[0]?.at(-1) ?? 0;
   return GATES[type] * c.units * (features + c.units + (c.use_bias ? 1 : 0));
 }

@@ -5,15 +5,26 @@ import type { LayerSpec } from './layer-spec';
 
 export const FlattenConfig = z.object({});
 export const ReshapeConfig = z.object({
-  target_shape: z.array(positiveInt('target_shape'), { error: 'target_shape must be a list of whole numbers' }).min(1, 'target_shape needs at least one dimension').max(4, 'target_shape has at most 4 dimensions'),
+  target_shape: z
+    .array(positiveInt('target_shape'), { error: 'target_shape must be a list of whole numbers' })
+    .min(1, 'target_shape needs at least one dimension')
+    .max(4, 'target_shape has at most 4 dimensions'),
 });
 export const PermuteConfig = z.object({
-  dims: z.array(positiveInt('dims', 4), { error: 'dims must be a list of whole numbers' }).min(1, 'dims needs at least one entry').max(4, 'dims has at most 4 entries'),
+  dims: z
+    .array(positiveInt('dims', 4), { error: 'dims must be a list of whole numbers' })
+    .min(1, 'dims needs at least one entry')
+    .max(4, 'dims has at most 4 entries'),
 });
 export const RepeatVectorConfig = z.object({ n: positiveInt('n', 100_000) });
-export const UpSampling2DConfig = z.object({ size: pair('size'), interpolation: z.enum(['nearest', 'bilinear']).default('nearest') });
-const sides = (field: string) => z.tuple([nonNegativeInt(field), nonNegativeInt(field)], { error: `${field} must be two whole numbers` });
-const Sides2D = (field: string) => z.tuple([sides(field), sides(field)], { error: `${field} must be ((top, bottom), (left, right))` });
+export const UpSampling2DConfig = z.object({
+  size: pair('size'),
+  interpolation: z.enum(['nearest', 'bilinear']).default('nearest'),
+});
+const sides = (field: string) =>
+  z.tuple([nonNegativeInt(field), nonNegativeInt(field)], { error: `${field} must be two whole numbers` });
+const Sides2D = (field: string) =>
+  z.tuple([sides(field), sides(field)], { error: `${field} must be ((top, bottom), (left, right))` });
 export const ZeroPadding2DConfig = z.object({ padding: Sides2D('padding') });
 export const Cropping2DConfig = z.object({ cropping: Sides2D('cropping') });
 
@@ -37,12 +48,22 @@ export const reshapeLayer: LayerSpec<'Reshape'> = {
   help: 'Rearranges the values of a sample into a new shape with the same number of values, e.g. (784) → (28, 28, 1) to feed a Conv2D, or (12) → (12, 1) to feed an LSTM.',
   inputs: { min: 1, max: 1 },
   defaults: () => ({ target_shape: [1, 1] }),
-  fields: [{ path: ['target_shape'], label: 'Target shape', kind: 'ints', min: 1, hint: 'Per sample; the product must equal the input size.' }],
+  fields: [
+    {
+      path: ['target_shape'],
+      label: 'Target shape',
+      kind: 'ints',
+      min: 1,
+      hint: 'Per sample; the product must equal the input size.',
+    },
+  ],
   infer: (inputs, c) => {
     const input = inputs[0];
     if (!input) return noInput('Reshape');
     if (product(input) !== product(c.target_shape)) {
-      return { error: `Reshape cannot turn ${formatSampleShape(input)} (${product(input)} values) into (${c.target_shape.join(', ')}) (${product(c.target_shape)} values): the number of values must stay the same.` };
+      return {
+        error: `Reshape cannot turn ${formatSampleShape(input)} (${product(input)} values) into (${c.target_shape.join(', ')}) (${product(c.target_shape)} values): the number of values must stay the same.`,
+      };
     }
     return { shape: sampleShape(c.target_shape) };
   },
@@ -61,7 +82,9 @@ export const permuteLayer: LayerSpec<'Permute'> = {
     if (!input) return noInput('Permute');
     const sorted = [...c.dims].sort((a, b) => a - b);
     if (c.dims.length !== input.length || sorted.some((d, i) => d !== i + 1)) {
-      return { error: `Permute dims (${c.dims.join(', ')}) must list each of 1..${input.length} once for its input ${formatSampleShape(input)}.` };
+      return {
+        error: `Permute dims (${c.dims.join(', ')}) must list each of 1..${input.length} once for its input ${formatSampleShape(input)}.`,
+      };
     }
     return { shape: sampleShape(c.dims.map((d) => input[d - 1]!)) };
   },
@@ -108,7 +131,12 @@ export const zeroPadding2DLayer: LayerSpec<'ZeroPadding2D'> = {
   family: 'Reshaping',
   help: 'Adds rows and columns of zeros around an image, so a following convolution keeps the border. No weights.',
   inputs: { min: 1, max: 1 },
-  defaults: () => ({ padding: [[1, 1], [1, 1]] }),
+  defaults: () => ({
+    padding: [
+      [1, 1],
+      [1, 1],
+    ],
+  }),
   fields: [{ path: ['padding'], label: 'Padding ((top, bottom), (left, right))', kind: 'pairs' }],
   infer: (inputs, c) => {
     const input = inputs[0];
@@ -125,7 +153,12 @@ export const cropping2DLayer: LayerSpec<'Cropping2D'> = {
   family: 'Reshaping',
   help: 'Cuts rows and columns off the edges of an image, e.g. to match the size of another branch before a merge. No weights.',
   inputs: { min: 1, max: 1 },
-  defaults: () => ({ cropping: [[1, 1], [1, 1]] }),
+  defaults: () => ({
+    cropping: [
+      [1, 1],
+      [1, 1],
+    ],
+  }),
   fields: [{ path: ['cropping'], label: 'Cropping ((top, bottom), (left, right))', kind: 'pairs' }],
   infer: (inputs, c) => {
     const input = inputs[0];
@@ -135,7 +168,10 @@ export const cropping2DLayer: LayerSpec<'Cropping2D'> = {
     const [[t, b], [l, r]] = c.cropping;
     const h = input[0]! - t - b;
     const w = input[1]! - l - r;
-    if (h < 1 || w < 1) return { error: `Cropping2D crops ${t + b} rows and ${l + r} columns from ${formatSampleShape(input)}: nothing would be left. Crop less.` };
+    if (h < 1 || w < 1)
+      return {
+        error: `Cropping2D crops ${t + b} rows and ${l + r} columns from ${formatSampleShape(input)}: nothing would be left. Crop less.`,
+      };
     return { shape: sampleShape([h, w, input[2]!]) };
   },
   params: () => 0,

@@ -7,11 +7,17 @@ import { GatedRNNConfig, RNN_TYPES, rnnDefaults, rnnFields, rnnInfer, rnnParams 
 
 /** Keras' wrapper config: the wrapped layer as { class_name, config }. */
 export const BidirectionalConfig = z.object({
-  layer: z.object({ class_name: z.enum(RNN_TYPES, { error: 'Bidirectional wraps a SimpleRNN, LSTM or GRU' }), config: GatedRNNConfig }),
+  layer: z.object({
+    class_name: z.enum(RNN_TYPES, { error: 'Bidirectional wraps a SimpleRNN, LSTM or GRU' }),
+    config: GatedRNNConfig,
+  }),
   merge_mode: z.enum(['concat', 'sum', 'mul', 'ave']).default('concat'),
 });
 export const TimeDistributedConfig = z.object({
-  layer: z.object({ class_name: z.literal('Dense', { error: 'TimeDistributed wraps a Dense layer' }), config: DenseConfig }),
+  layer: z.object({
+    class_name: z.literal('Dense', { error: 'TimeDistributed wraps a Dense layer' }),
+    config: DenseConfig,
+  }),
 });
 
 export const bidirectionalLayer: LayerSpec<'Bidirectional'> = {
@@ -22,10 +28,25 @@ export const bidirectionalLayer: LayerSpec<'Bidirectional'> = {
   defaults: () => ({ layer: { class_name: 'LSTM', config: rnnDefaults(16) }, merge_mode: 'concat' }),
   fields: [
     { path: ['layer', 'class_name'], label: 'Wrapped layer', kind: 'enum', options: RNN_TYPES },
-    { path: ['merge_mode'], label: 'Merge mode', kind: 'enum', options: ['concat', 'sum', 'mul', 'ave'], hint: 'concat doubles the width; the others keep it.' },
-    ...rnnFields(['layer', 'config'], (c) => (c.layer as { class_name?: string } | undefined)?.class_name !== 'SimpleRNN'),
+    {
+      path: ['merge_mode'],
+      label: 'Merge mode',
+      kind: 'enum',
+      options: ['concat', 'sum', 'mul', 'ave'],
+      hint: 'concat doubles the width; the others keep it.',
+    },
+    ...rnnFields(
+      ['layer', 'config'],
+      (c) => (c.layer as { class_name?: string } | undefined)?.class_name !== 'SimpleRNN',
+    ),
   ],
-  infer: (inputs, c) => rnnInfer('Bidirectional', inputs, c.layer.config, c.merge_mode === 'concat' ? 2 * c.layer.config.units : c.layer.config.units),
+  infer: (inputs, c) =>
+    rnnInfer(
+      'Bidirectional',
+      inputs,
+      c.layer.config,
+      c.merge_mode === 'concat' ? 2 * c.layer.config.units : c.layer.config.units,
+    ),
   params: (inputs, c) => 2 * rnnParams(c.layer.class_name, inputs, c.layer.config),
 };
 
@@ -43,7 +64,14 @@ export const timeDistributedLayer: LayerSpec<'TimeDistributed'> = {
   infer: (inputs, c) => {
     const input = inputs[0];
     if (!input) return noInput('TimeDistributed');
-    if (input.length < 2) return needsRank('TimeDistributed', 2, '(steps, features)', input, 'Insert a Reshape or a RepeatVector before it.')!;
+    if (input.length < 2)
+      return needsRank(
+        'TimeDistributed',
+        2,
+        '(steps, features)',
+        input,
+        'Insert a Reshape or a RepeatVector before it.',
+      )!;
     return denseInfer('TimeDistributed', inputs, c.layer.config.units);
   },
   params: (inputs, c) => denseParams(inputs, c.layer.config.units, c.layer.config.use_bias),

@@ -37,14 +37,23 @@ export function flipHorizontal(image: Float32Array, { height, width, channels }:
  * Rotate by `angle` radians and scale by `zoom` (> 1 zooms in) about the centre shifted by
  * (shiftX, shiftY) pixels, with bilinear sampling; `scratch` must hold one image.
  */
-export function affine(image: Float32Array, shape: ImageShape, angle: number, zoom: number, shiftX: number, shiftY: number, scratch: Float32Array): void {
+export function affine(
+  image: Float32Array,
+  shape: ImageShape,
+  angle: number,
+  zoom: number,
+  shiftX: number,
+  shiftY: number,
+  scratch: Float32Array,
+): void {
   const { height, width, channels } = shape;
   scratch.set(image.subarray(0, height * width * channels));
   const cos = Math.cos(angle) / zoom;
   const sin = Math.sin(angle) / zoom;
   const cx = width / 2 + shiftX;
   const cy = height / 2 + shiftY;
-  const at = (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : (scratch[(y * width + x) * channels + c] ?? 0));
+  const at = (x: number, y: number, c: number) =>
+    x < 0 || y < 0 || x >= width || y >= height ? 0 : (scratch[(y * width + x) * channels + c] ?? 0);
   for (let y = 0; y < height; y += 1) {
     const v = y + 0.5 - height / 2;
     for (let x = 0; x < width; x += 1) {
@@ -83,7 +92,13 @@ export function adjustContrast(image: Float32Array, { channels }: ImageShape, fa
 }
 
 /** Augment `count` images of `batch` in place. */
-export function augmentBatch(batch: Float32Array, count: number, shape: ImageShape, augmentation: Augmentation, random: () => number): void {
+export function augmentBatch(
+  batch: Float32Array,
+  count: number,
+  shape: ImageShape,
+  augmentation: Augmentation,
+  random: () => number,
+): void {
   const size = shape.height * shape.width * shape.channels;
   const scratch = new Float32Array(size);
   const { flip, rotation, zoom, brightness, contrast } = augmentation;

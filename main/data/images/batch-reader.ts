@@ -55,9 +55,11 @@ export class ImageBatchReader {
     this.labels = stored.index.labels;
     this.indices = options.indices ? [...options.indices] : Array.from({ length: stored.meta.count }, (_, i) => i);
     for (const i of this.indices) {
-      if (!Number.isInteger(i) || i < 0 || i >= stored.meta.count) throw new RangeError(`ImageBatchReader: index ${i} is not in a dataset of ${stored.meta.count} images`);
+      if (!Number.isInteger(i) || i < 0 || i >= stored.meta.count)
+        throw new RangeError(`ImageBatchReader: index ${i} is not in a dataset of ${stored.meta.count} images`);
     }
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new UserError(`The batch size must be a whole number of at least 1 (got ${options.batchSize}).`);
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+      throw new UserError(`The batch size must be a whole number of at least 1 (got ${options.batchSize}).`);
     this.batchSize = options.batchSize;
     this.handles = stored.meta.shards.map(() => null);
     this.augmentation = Augmentation.parse(options.augmentation ?? {});
@@ -97,7 +99,10 @@ export class ImageBatchReader {
         const { shard, offset } = locateImage(this.meta, i);
         const handle = await this.handle(shard);
         const { bytesRead } = await handle.read(raw, n * bytes, bytes, offset);
-        if (bytesRead !== bytes) throw new UserError(`The image dataset in ${this.stored.dir} is damaged: ${this.meta.shards[shard]?.file} ends early. Import the images again.`);
+        if (bytesRead !== bytes)
+          throw new UserError(
+            `The image dataset in ${this.stored.dir} is damaged: ${this.meta.shards[shard]?.file} ends early. Import the images again.`,
+          );
       }),
     );
     const x = new Float32Array(raw.length);

@@ -24,10 +24,24 @@ export class ImageBatchSource {
   ) {}
 
   /** Open the shards a run's PreparedImages points at (checked by loadRunImages). Throws a UserError. */
-  static async open(images: PreparedImages, options: { batchSize: number; seed: number; evalChunk: number }): Promise<ImageBatchSource> {
+  static async open(
+    images: PreparedImages,
+    options: { batchSize: number; seed: number; evalChunk: number },
+  ): Promise<ImageBatchSource> {
     const stored = await loadRunImages(images);
-    const trainReader = await ImageBatchReader.open(stored, { indices: images.train, batchSize: options.batchSize, seed: options.seed, shuffle: true, augmentation: images.augmentation });
-    const valReader = await ImageBatchReader.open(stored, { indices: images.validation, batchSize: options.evalChunk, seed: options.seed, shuffle: false });
+    const trainReader = await ImageBatchReader.open(stored, {
+      indices: images.train,
+      batchSize: options.batchSize,
+      seed: options.seed,
+      shuffle: true,
+      augmentation: images.augmentation,
+    });
+    const valReader = await ImageBatchReader.open(stored, {
+      indices: images.validation,
+      batchSize: options.evalChunk,
+      seed: options.seed,
+      shuffle: false,
+    });
     return new ImageBatchSource(images, trainReader, valReader);
   }
 
@@ -58,9 +72,14 @@ export class ImageBatchSource {
 export async function loadRunImages(images: PreparedImages): Promise<StoredImageDataset> {
   const stored = await loadImageDataset(images.datasetDir);
   const { meta } = stored;
-  const mismatch = (what: string) => new UserError(`The image dataset in ${images.datasetDir} no longer matches this run (${what}). Train the run again to prepare it from the dataset as it is now.`);
+  const mismatch = (what: string) =>
+    new UserError(
+      `The image dataset in ${images.datasetDir} no longer matches this run (${what}). Train the run again to prepare it from the dataset as it is now.`,
+    );
   if (meta.height !== images.height || meta.width !== images.width || meta.channels !== images.channels) {
-    throw mismatch(`its images are ${meta.width}×${meta.height}×${meta.channels}, the run was prepared for ${images.width}×${images.height}×${images.channels}`);
+    throw mismatch(
+      `its images are ${meta.width}×${meta.height}×${meta.channels}, the run was prepared for ${images.width}×${images.height}×${images.channels}`,
+    );
   }
   const names = meta.classes.map((c) => c.name);
   if (names.length !== images.labels.length || names.some((n, k) => n !== images.labels[k])) {
@@ -73,7 +92,12 @@ export async function loadRunImages(images: PreparedImages): Promise<StoredImage
 
 /** The first `rows` validation images as float32 in [0, 1], NHWC, unaugmented (export parity, evaluation). */
 export async function readValidationImages(images: PreparedImages, rows: number): Promise<Float32Array> {
-  const reader = await ImageBatchReader.open(await loadRunImages(images), { indices: images.validation, batchSize: Math.max(1, rows), seed: 0, shuffle: false });
+  const reader = await ImageBatchReader.open(await loadRunImages(images), {
+    indices: images.validation,
+    batchSize: Math.max(1, rows),
+    seed: 0,
+    shuffle: false,
+  });
   try {
     return (await reader.read(images.validation.slice(0, rows))).x;
   } finally {

@@ -56,19 +56,25 @@ export function decodeBmp(bytes: Uint8Array): DecodedBmp {
   const height = Math.abs(rawHeight);
   if (width <= 0 || height === 0) throw new BmpError(`damaged BMP header (size ${width}×${rawHeight})`);
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new BmpError(`the image is ${width}×${height} (${(width * height / 1e6).toFixed(0)} megapixels); at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are read`);
+    throw new BmpError(
+      `the image is ${width}×${height} (${((width * height) / 1e6).toFixed(0)} megapixels); at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are read`,
+    );
   }
-  if (compression === BI_RLE8 || compression === BI_RLE4) throw new BmpError('run-length compressed BMP is not supported; save it as PNG or uncompressed BMP');
-  if (compression === BI_JPEG || compression === BI_PNG) throw new BmpError('BMP holding a JPEG or PNG is not supported; save it as PNG');
+  if (compression === BI_RLE8 || compression === BI_RLE4)
+    throw new BmpError('run-length compressed BMP is not supported; save it as PNG or uncompressed BMP');
+  if (compression === BI_JPEG || compression === BI_PNG)
+    throw new BmpError('BMP holding a JPEG or PNG is not supported; save it as PNG');
 
   // Where red, green and blue sit in a 32-bit pixel (bytes from the low end: B=0, G=1, R=2).
   let channelBytes = [2, 1, 0];
   if (compression === BI_BITFIELDS || compression === BI_ALPHABITFIELDS) {
-    if (bitsPerPixel !== 32) throw new BmpError(`${bitsPerPixel}-bit BMP with bit-field masks is not supported; save it as PNG`);
+    if (bitsPerPixel !== 32)
+      throw new BmpError(`${bitsPerPixel}-bit BMP with bit-field masks is not supported; save it as PNG`);
     // The masks follow a 40-byte header, or sit inside a V2+ header at the same place.
     if (14 + 40 + 12 > bytes.length) throw new BmpError('damaged BMP header (masks missing)');
     channelBytes = [0, 4, 8].map((at) => maskByte(view.getUint32(14 + 40 + at, true)));
-    if (channelBytes.some((k) => k < 0)) throw new BmpError('BMP with masks that are not whole bytes is not supported; save it as PNG');
+    if (channelBytes.some((k) => k < 0))
+      throw new BmpError('BMP with masks that are not whole bytes is not supported; save it as PNG');
   } else if (compression !== BI_RGB) {
     throw new BmpError(`BMP compression type ${compression} is not supported; save it as PNG`);
   }

@@ -6,7 +6,9 @@
 
 /** Files no person put there on purpose: never listed as skipped. */
 export function isIgnoredPath(path: string): boolean {
-  return path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX' || /^(thumbs\.db|desktop\.ini)$/i.test(part));
+  return path
+    .split('/')
+    .some((part) => part.startsWith('.') || part === '__MACOSX' || /^(thumbs\.db|desktop\.ini)$/i.test(part));
 }
 
 export interface ClassLayout<F extends { path: string }> {
@@ -28,7 +30,10 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * folders, that folder is stepped into. `dirs` are folder paths known to exist (so an empty
  * class folder is still reported); paths use "/" and have no leading "/".
  */
-export function layoutClasses<F extends { path: string }>(files: readonly F[], dirs: readonly string[]): ClassLayout<F> {
+export function layoutClasses<F extends { path: string }>(
+  files: readonly F[],
+  dirs: readonly string[],
+): ClassLayout<F> {
   const kept = files.filter((f) => !isIgnoredPath(f.path));
   const keptDirs = dirs.map((d) => d.replace(/\/+$/, '')).filter((d) => d !== '' && !isIgnoredPath(d));
   let prefix = '';
@@ -47,7 +52,9 @@ export function layoutClasses<F extends { path: string }>(files: readonly F[], d
     if (looseHere || tops.size !== 1) break;
     const only = `${prefix}${[...tops][0] ?? ''}/`;
     // Step in only when the single folder holds folders: otherwise it is the one class itself.
-    const hasSubfolders = kept.some((f) => f.path.startsWith(only) && f.path.slice(only.length).includes('/')) || keptDirs.some((d) => d.startsWith(only) && d.length > only.length);
+    const hasSubfolders =
+      kept.some((f) => f.path.startsWith(only) && f.path.slice(only.length).includes('/')) ||
+      keptDirs.some((d) => d.startsWith(only) && d.length > only.length);
     if (!hasSubfolders) break;
     prefix = only;
   }

@@ -39,7 +39,12 @@ function resizeTo(pipeline: Sharp, width: number, height: number, fit: ImageImpo
  * Decode one file's bytes into stored pixels. Never throws for bad input: a damaged, too large
  * or unsupported file comes back as a reason, so one bad file cannot stop an import.
  */
-export async function decodeImage(bytes: Uint8Array, extension: string, options: ImageImportOptions, withThumbnail = false): Promise<DecodedImage> {
+export async function decodeImage(
+  bytes: Uint8Array,
+  extension: string,
+  options: ImageImportOptions,
+  withThumbnail = false,
+): Promise<DecodedImage> {
   const format = sniffImage(bytes);
   if (!format) return { ok: false, reason: notAnImageReason(bytes, extension) };
   try {
@@ -71,9 +76,19 @@ export async function decodeImage(bytes: Uint8Array, extension: string, options:
     base = options.color === 'grayscale' ? base.toColourspace('b-w') : base.toColourspace('srgb');
     const channels = channelsOf(options.color);
 
-    const { data, info } = await resizeTo(base.clone(), options.width, options.height, options.fit).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.width !== options.width || info.height !== options.height || info.channels !== channels || data.length !== options.width * options.height * channels) {
-      return { ok: false, reason: `decoded to ${info.width}×${info.height}×${info.channels} instead of ${options.width}×${options.height}×${channels}` };
+    const { data, info } = await resizeTo(base.clone(), options.width, options.height, options.fit)
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (
+      info.width !== options.width ||
+      info.height !== options.height ||
+      info.channels !== channels ||
+      data.length !== options.width * options.height * channels
+    ) {
+      return {
+        ok: false,
+        reason: `decoded to ${info.width}×${info.height}×${info.channels} instead of ${options.width}×${options.height}×${channels}`,
+      };
     }
     let thumbnail: Uint8Array | undefined;
     if (withThumbnail) {

@@ -55,7 +55,10 @@ export async function folderSource(root: string): Promise<ImageSource> {
           if (info?.isDirectory()) continue;
         }
         files.push({ path: childRelative, absolute: childAbsolute });
-        if (files.length > MAX_SOURCE_FILES) throw new UserError(`${root} holds more than ${MAX_SOURCE_FILES.toLocaleString('en')} files; import a smaller folder.`);
+        if (files.length > MAX_SOURCE_FILES)
+          throw new UserError(
+            `${root} holds more than ${MAX_SOURCE_FILES.toLocaleString('en')} files; import a smaller folder.`,
+          );
       }
     }
   };
@@ -75,7 +78,10 @@ export async function folderSource(root: string): Promise<ImageSource> {
         if (info.isDirectory()) return { reason: 'cannot be read (a folder that could not be opened)' };
         // A named pipe, socket or device (here through a link): reading it may never end.
         if (!info.isFile()) return { reason: 'not a regular file' };
-        if (info.size > MAX_FILE_BYTES) return { reason: `the file is ${(info.size / 2 ** 20).toFixed(0)} MiB; files over ${MAX_FILE_BYTES / 2 ** 20} MiB are skipped` };
+        if (info.size > MAX_FILE_BYTES)
+          return {
+            reason: `the file is ${(info.size / 2 ** 20).toFixed(0)} MiB; files over ${MAX_FILE_BYTES / 2 ** 20} MiB are skipped`,
+          };
         return await readFile(absolute);
       } catch (error) {
         return { reason: readReason(error) };

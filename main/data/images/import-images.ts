@@ -52,7 +52,8 @@ const CONCURRENCY = 8;
 /** What was chosen for the user, in words: only the parts they left to us. */
 function choiceNote(choice: ImageChoice, sizeGiven: boolean, colorGiven: boolean): string | undefined {
   if (!sizeGiven && !colorGiven) return choice.reason;
-  if (!colorGiven) return `colour chosen from the images: ${choice.color === 'grayscale' ? 'all grayscale' : 'in colour'}`;
+  if (!colorGiven)
+    return `colour chosen from the images: ${choice.color === 'grayscale' ? 'all grayscale' : 'in colour'}`;
   if (!sizeGiven) return `size chosen from the images: ${choice.width}×${choice.height}`;
   return undefined;
 }
@@ -65,17 +66,26 @@ async function openSource(path: string): Promise<ImageSource> {
     const info = await stat(path);
     isDirectory = info.isDirectory();
     // A named pipe, socket or device: reading it may wait forever in one of libuv's threads.
-    if (!isDirectory && !info.isFile()) throw new UserError(`Cannot import ${path}: it is not a regular file or a folder. Choose a folder of images or a .zip of one.`);
+    if (!isDirectory && !info.isFile())
+      throw new UserError(
+        `Cannot import ${path}: it is not a regular file or a folder. Choose a folder of images or a .zip of one.`,
+      );
   } catch (error) {
     if (errorCode(error) === 'ENOENT') throw new UserError(`Cannot import ${path}: no such file or folder.`);
     throw readError(path, error);
   }
   if (isDirectory) return folderSource(path);
   if (extname(path).toLowerCase() === '.zip') return zipSource(path);
-  throw new UserError(`${basename(path)} is neither a folder nor a .zip. Choose a folder whose subfolders are the classes (pets/cats/…, pets/dogs/…), or a .zip of one.`);
+  throw new UserError(
+    `${basename(path)} is neither a folder nor a .zip. Choose a folder whose subfolders are the classes (pets/cats/…, pets/dogs/…), or a .zip of one.`,
+  );
 }
 
-function warningsFor(classes: readonly ImageClass[], emptyClasses: readonly { name: string; skipped: number }[], skippedCount: number): string[] {
+function warningsFor(
+  classes: readonly ImageClass[],
+  emptyClasses: readonly { name: string; skipped: number }[],
+  skippedCount: number,
+): string[] {
   const warnings: string[] = [];
   const sorted = [...classes].sort((a, b) => b.count - a.count);
   const most = sorted[0];
@@ -87,9 +97,14 @@ function warningsFor(classes: readonly ImageClass[], emptyClasses: readonly { na
     );
   }
   for (const empty of emptyClasses) {
-    warnings.push(`The class folder "${empty.name}" has no images that can be read${empty.skipped > 0 ? ` (${plural(empty.skipped, 'file')} skipped)` : ''}; it is left out of the classes.`);
+    warnings.push(
+      `The class folder "${empty.name}" has no images that can be read${empty.skipped > 0 ? ` (${plural(empty.skipped, 'file')} skipped)` : ''}; it is left out of the classes.`,
+    );
   }
-  if (skippedCount > 0) warnings.push(`${plural(skippedCount, 'file was', 'files were')} skipped because ${skippedCount === 1 ? 'it is' : 'they are'} not readable images; see the list of skipped files.`);
+  if (skippedCount > 0)
+    warnings.push(
+      `${plural(skippedCount, 'file was', 'files were')} skipped because ${skippedCount === 1 ? 'it is' : 'they are'} not readable images; see the list of skipped files.`,
+    );
   return warnings;
 }
 
@@ -114,18 +129,30 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
   const layout = layoutClasses(source.files, source.dirs);
   const where = `${source.name}${layout.prefix ? `/${layout.prefix.replace(/\/$/, '')}` : ''}`;
   if (layout.classes.length === 0) {
-    throw new UserError(`${where} has no class folders. Put each class's images in a subfolder named after the class (${where}/cats/…, ${where}/dogs/…).`);
+    throw new UserError(
+      `${where} has no class folders. Put each class's images in a subfolder named after the class (${where}/cats/…, ${where}/dogs/…).`,
+    );
   }
   if (layout.classes.length < 2) {
-    throw new UserError(`${where} has only one class folder ("${layout.classes[0] ?? ''}"). A classifier needs at least two: add a subfolder per class.`);
+    throw new UserError(
+      `${where} has only one class folder ("${layout.classes[0] ?? ''}"). A classifier needs at least two: add a subfolder per class.`,
+    );
   }
 
   // Size and colour left to us: chosen from a sample of the images (the user's choice wins).
   const sizeGiven = given.width !== undefined || given.height !== undefined;
-  const choice = sizeGiven && given.color !== undefined ? undefined : await probeImages(source, layout.classes.flatMap((name) => layout.files.get(name) ?? []));
+  const choice =
+    sizeGiven && given.color !== undefined
+      ? undefined
+      : await probeImages(
+          source,
+          layout.classes.flatMap((name) => layout.files.get(name) ?? []),
+        );
   signal?.throwIfAborted();
   const options: ImageImportOptions = ImageImportOptions.parse({
-    ...(sizeGiven ? { width: given.width ?? given.height, height: given.height ?? given.width } : { width: choice?.width ?? FALLBACK_IMAGE_SIDE, height: choice?.height ?? FALLBACK_IMAGE_SIDE }),
+    ...(sizeGiven
+      ? { width: given.width ?? given.height, height: given.height ?? given.width }
+      : { width: choice?.width ?? FALLBACK_IMAGE_SIDE, height: choice?.height ?? FALLBACK_IMAGE_SIDE }),
     color: given.color ?? choice?.color ?? 'rgb',
     fit: given.fit,
   });
@@ -176,7 +203,13 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
       // first files are damaged still gets its thumbnails; the few extra are dropped.
       const withThumbnail = (thumbs[item.folder]?.length ?? 0) < thumbnailsPerClass;
       inFlight.push(
-        source.read(item.file).then((bytes) => ('reason' in bytes ? { ok: false as const, reason: bytes.reason } : decodeImage(bytes, extname(item.file.path), options, withThumbnail))),
+        source
+          .read(item.file)
+          .then((bytes) =>
+            'reason' in bytes
+              ? { ok: false as const, reason: bytes.reason }
+              : decodeImage(bytes, extname(item.file.path), options, withThumbnail),
+          ),
       );
     };
     for (let k = 0; k < CONCURRENCY; k += 1) startNext();
@@ -227,7 +260,9 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
       const first = skipped[0];
       throw new UserError(
         `${where} has ${classes.length === 0 ? 'no images that can be read' : `images in only one class folder ("${classes[0]?.name ?? ''}")`}; a classifier needs at least two classes with images.` +
-          (first ? ` ${plural(skippedCount, 'file was', 'files were')} skipped, e.g. ${first.path}: ${first.reason}.` : ''),
+          (first
+            ? ` ${plural(skippedCount, 'file was', 'files were')} skipped, e.g. ${first.path}: ${first.reason}.`
+            : ''),
       );
     }
     index.labels = folderLabels.map((folder) => labelOf.get(folder) ?? 0);

@@ -3,7 +3,16 @@ export { adjustBrightness, adjustContrast, affine, augmentBatch, flipHorizontal,
 export { ImageBatchReader, encodeLabels, type BatchReaderOptions, type ImageBatch } from './batch-reader';
 export { decodeBmp, type DecodedBmp } from './bmp';
 export { decodeImage, THUMBNAIL_SIDE, type DecodedImage } from './decode-image';
-export { IMAGE_INDEX_FILE, IMAGE_META_FILE, isImageDatasetDir, loadImageDataset, loadImageMeta, locateImage, THUMBS_DIR, type StoredImageDataset } from './image-store';
+export {
+  IMAGE_INDEX_FILE,
+  IMAGE_META_FILE,
+  isImageDatasetDir,
+  loadImageDataset,
+  loadImageMeta,
+  locateImage,
+  THUMBS_DIR,
+  type StoredImageDataset,
+} from './image-store';
 export { importImages, type ImportImagesInput } from './import-images';
 export { augmentedPreview, type AugmentedSample, type PreviewInput } from './preview';
 export { stratifiedSplit, type ImageSplit } from './split';

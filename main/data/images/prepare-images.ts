@@ -37,7 +37,14 @@ export function imagePreprocessing(meta: ImageDatasetMeta): Preprocessing {
     features: [],
     inputOrder: [],
     labels: meta.classes.map((c) => c.name),
-    image: { height: meta.height, width: meta.width, channels: meta.channels, color: meta.color, fit: meta.fit, scale: PIXEL_SCALE },
+    image: {
+      height: meta.height,
+      width: meta.width,
+      channels: meta.channels,
+      color: meta.color,
+      fit: meta.fit,
+      scale: PIXEL_SCALE,
+    },
   };
 }
 
@@ -55,7 +62,11 @@ export async function prepareImageData(input: PrepareImagesInput): Promise<Prepa
   const { meta, index } = stored;
   const { train, validation } = stratifiedSplit(index.labels, validationSplit, seed);
   const labels = meta.classes.map((c) => c.name);
-  const encode = (which: readonly number[]) => encodeLabels(Int32Array.from(which, (i) => index.labels[i] ?? 0), labels.length);
+  const encode = (which: readonly number[]) =>
+    encodeLabels(
+      Int32Array.from(which, (i) => index.labels[i] ?? 0),
+      labels.length,
+    );
   const preprocessing = imagePreprocessing(meta);
 
   await ensureDir(outDir);
@@ -72,6 +83,15 @@ export async function prepareImageData(input: PrepareImagesInput): Promise<Prepa
     trainRows: train.length,
     valRows: validation.length,
     preprocessing,
-    images: { datasetDir, train, validation, height: meta.height, width: meta.width, channels: meta.channels, labels, augmentation: augmentation.data },
+    images: {
+      datasetDir,
+      train,
+      validation,
+      height: meta.height,
+      width: meta.width,
+      channels: meta.channels,
+      labels,
+      augmentation: augmentation.data,
+    },
   });
 }

@@ -37,9 +37,19 @@ async function png(x: Float32Array, from: number, meta: StoredImageDataset['meta
 export async function augmentedPreview(dataset: StoredImageDataset, input: PreviewInput): Promise<AugmentedSample[]> {
   const { meta, index } = dataset;
   const variants = Math.max(1, Math.min(16, input.variants ?? 4));
-  const samples = input.samples ?? meta.classes.slice(0, 4).map((_, k) => index.labels.indexOf(k)).filter((i) => i >= 0);
+  const samples =
+    input.samples ??
+    meta.classes
+      .slice(0, 4)
+      .map((_, k) => index.labels.indexOf(k))
+      .filter((i) => i >= 0);
   const augmentation = Augmentation.parse(input.augmentation);
-  const reader = await ImageBatchReader.open(dataset, { indices: samples, batchSize: Math.max(1, samples.length), seed: input.seed, shuffle: false });
+  const reader = await ImageBatchReader.open(dataset, {
+    indices: samples,
+    batchSize: Math.max(1, samples.length),
+    seed: input.seed,
+    shuffle: false,
+  });
   try {
     const { x, labels } = await reader.read(samples);
     const size = meta.width * meta.height * meta.channels;
@@ -51,7 +61,12 @@ export async function augmentedPreview(dataset: StoredImageDataset, input: Previ
       augmentBatch(copies, variants, reader.shape, augmentation, random);
       const augmented: Uint8Array[] = [];
       for (let v = 0; v < variants; v += 1) augmented.push(await png(copies, v * size, meta));
-      out.push({ index: samples[n] ?? 0, className: meta.classes[labels[n] ?? 0]?.name ?? '', original: await png(x, n * size, meta), augmented });
+      out.push({
+        index: samples[n] ?? 0,
+        className: meta.classes[labels[n] ?? 0]?.name ?? '',
+        original: await png(x, n * size, meta),
+        augmented,
+      });
     }
     return out;
   } finally {

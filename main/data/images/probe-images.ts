@@ -72,7 +72,8 @@ function rgbIsGray(data: Uint8Array, channels: number): boolean {
     const r = data[i]!;
     const g = data[i + 1]!;
     const b = data[i + 2]!;
-    if (Math.abs(r - g) > GRAY_TOLERANCE || Math.abs(g - b) > GRAY_TOLERANCE || Math.abs(r - b) > GRAY_TOLERANCE) return false;
+    if (Math.abs(r - g) > GRAY_TOLERANCE || Math.abs(g - b) > GRAY_TOLERANCE || Math.abs(r - b) > GRAY_TOLERANCE)
+      return false;
   }
   return true;
 }
@@ -104,7 +105,10 @@ export function chooseImageOptions(seen: readonly Seen[]): ImageChoice | undefin
     const scale = Math.min(1, AUTO_SIDE_CAP / Math.max(first.width, first.height));
     width = clampSide(first.width * scale);
     height = clampSide(first.height * scale);
-    sizeReason = scale < 1 ? `all ${first.width}×${first.height}, scaled down to ${width}×${height}` : `all ${first.width}×${first.height}, kept`;
+    sizeReason =
+      scale < 1
+        ? `all ${first.width}×${first.height}, scaled down to ${width}×${height}`
+        : `all ${first.width}×${first.height}, kept`;
   } else {
     const side = clampSide(Math.min(AUTO_SIDE_CAP, median(seen.map((s) => Math.sqrt(s.width * s.height)))));
     width = side;
@@ -114,7 +118,12 @@ export function chooseImageOptions(seen: readonly Seen[]): ImageChoice | undefin
   const gray = seen.every((s) => s.gray);
   const color: ImageColor = gray ? 'grayscale' : 'rgb';
   const colorReason = gray ? 'all grayscale' : 'in colour';
-  return { width, height, color, reason: `size and colour chosen from ${seen.length} of the images: ${sizeReason}; ${colorReason}` };
+  return {
+    width,
+    height,
+    color,
+    reason: `size and colour chosen from ${seen.length} of the images: ${sizeReason}; ${colorReason}`,
+  };
 }
 
 /** Reads a spread-out sample of the files (planned on the source first, as a zip needs). */

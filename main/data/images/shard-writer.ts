@@ -35,7 +35,8 @@ export class ShardWriter {
   }
 
   async append(pixels: Uint8Array): Promise<void> {
-    if (pixels.length !== this.imageBytes) throw new Error(`ShardWriter: an image of ${pixels.length} bytes, expected ${this.imageBytes}`);
+    if (pixels.length !== this.imageBytes)
+      throw new Error(`ShardWriter: an image of ${pixels.length} bytes, expected ${this.imageBytes}`);
     if (!this.handle) {
       const file = shardFileName(this.shards.length);
       this.handle = await open(join(this.dir, file), 'wx');
@@ -45,7 +46,12 @@ export class ShardWriter {
     }
     let written = 0;
     while (written < pixels.length) {
-      const { bytesWritten } = await this.handle.write(pixels, written, pixels.length - written, this.position + written);
+      const { bytesWritten } = await this.handle.write(
+        pixels,
+        written,
+        pixels.length - written,
+        this.position + written,
+      );
       written += bytesWritten;
     }
     this.position += pixels.length;

@@ -4,7 +4,8 @@
  */
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'bmp' | 'tiff';
 
-const startsWith = (bytes: Uint8Array, prefix: readonly number[], at = 0): boolean => prefix.every((b, i) => bytes[at + i] === b);
+const startsWith = (bytes: Uint8Array, prefix: readonly number[], at = 0): boolean =>
+  prefix.every((b, i) => bytes[at + i] === b);
 
 export function sniffImage(bytes: Uint8Array): ImageFormat | null {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
@@ -17,12 +18,26 @@ export function sniffImage(bytes: Uint8Array): ImageFormat | null {
 }
 
 /** Extensions that are images in some format we do not read: worth a specific reason. */
-const OTHER_IMAGE_EXTENSIONS = new Set(['.heic', '.heif', '.avif', '.svg', '.ico', '.psd', '.jxl', '.jp2', '.raw', '.cr2', '.nef', '.dng']);
+const OTHER_IMAGE_EXTENSIONS = new Set([
+  '.heic',
+  '.heif',
+  '.avif',
+  '.svg',
+  '.ico',
+  '.psd',
+  '.jxl',
+  '.jp2',
+  '.raw',
+  '.cr2',
+  '.nef',
+  '.dng',
+]);
 
 /** Why bytes that sniffImage does not recognise are skipped. */
 export function notAnImageReason(bytes: Uint8Array, extension: string): string {
   const ext = extension.toLowerCase();
   if (bytes.length === 0) return 'empty file';
-  if (OTHER_IMAGE_EXTENSIONS.has(ext)) return `${ext.slice(1).toUpperCase()} images are not supported (PNG, JPEG, WebP, GIF, BMP and TIFF are); convert it`;
+  if (OTHER_IMAGE_EXTENSIONS.has(ext))
+    return `${ext.slice(1).toUpperCase()} images are not supported (PNG, JPEG, WebP, GIF, BMP and TIFF are); convert it`;
   return 'not an image (PNG, JPEG, WebP, GIF, BMP or TIFF)';
 }

@@ -13,7 +13,8 @@ export interface ImageSplit {
  * batch reader shuffles anyway).
  */
 export function stratifiedSplit(labels: readonly number[], validationSplit: number, seed: number): ImageSplit {
-  if (!(validationSplit > 0 && validationSplit < 1)) throw new UserError(`The validation split must be between 0 and 1 (got ${validationSplit}).`);
+  if (!(validationSplit > 0 && validationSplit < 1))
+    throw new UserError(`The validation split must be between 0 and 1 (got ${validationSplit}).`);
   const byClass = new Map<number, number[]>();
   labels.forEach((label, i) => {
     const list = byClass.get(label) ?? [];
@@ -25,10 +26,12 @@ export function stratifiedSplit(labels: readonly number[], validationSplit: numb
   for (const [label, members] of [...byClass.entries()].sort((a, b) => a[0] - b[0])) {
     // A different stream per class, so adding images to one class does not reshuffle the others.
     seededShuffle(members, (seed ^ Math.imul(label + 1, 0x27d4eb2f)) >>> 0);
-    const take = members.length < 2 ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(members.length * validationSplit)));
+    const take =
+      members.length < 2 ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(members.length * validationSplit)));
     validation.push(...members.slice(0, take));
     train.push(...members.slice(take));
   }
-  if (train.length === 0 || validation.length === 0) throw new UserError(`${labels.length} images are too few to split into training and validation.`);
+  if (train.length === 0 || validation.length === 0)
+    throw new UserError(`${labels.length} images are too few to split into training and validation.`);
   return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
 }

@@ -22,11 +22,17 @@ export interface StoredImage {
  * confusion matrix and the galleries show what the model was given, without decoding the
  * source files again (they may be gone; the project keeps only the cache).
  */
-export async function readStoredImages(dataset: StoredImageDataset, indices: readonly number[]): Promise<StoredImage[]> {
+export async function readStoredImages(
+  dataset: StoredImageDataset,
+  indices: readonly number[],
+): Promise<StoredImage[]> {
   const { dir, meta, index } = dataset;
   const size = imageBytes(meta);
   for (const i of indices) {
-    if (!Number.isInteger(i) || i < 0 || i >= meta.count) throw new UserError(`Image ${i} is not in the dataset ${meta.name} (it holds ${meta.count} images, 0 to ${meta.count - 1}).`);
+    if (!Number.isInteger(i) || i < 0 || i >= meta.count)
+      throw new UserError(
+        `Image ${i} is not in the dataset ${meta.name} (it holds ${meta.count} images, 0 to ${meta.count - 1}).`,
+      );
   }
   const byShard = new Map<string, number[]>();
   for (const i of indices) {
@@ -46,7 +52,10 @@ export async function readStoredImages(dataset: StoredImageDataset, indices: rea
       for (const i of members) {
         const buffer = Buffer.alloc(size);
         const { bytesRead } = await handle.read(buffer, 0, size, locateImage(meta, i).offset);
-        if (bytesRead !== size) throw new UserError(`The image dataset in ${dir} is damaged: ${file} ends before image ${i}. Import the images again.`);
+        if (bytesRead !== size)
+          throw new UserError(
+            `The image dataset in ${dir} is damaged: ${file} ends before image ${i}. Import the images again.`,
+          );
         pixels.set(i, buffer);
       }
     } finally {
@@ -56,8 +65,11 @@ export async function readStoredImages(dataset: StoredImageDataset, indices: rea
   const scale = Math.min(1, STORED_THUMBNAIL_SIDE / Math.max(meta.width, meta.height));
   return Promise.all(
     indices.map(async (i) => {
-      let image = sharp(pixels.get(i) as Buffer, { raw: { width: meta.width, height: meta.height, channels: meta.channels } });
-      if (scale < 1) image = image.resize(Math.max(1, Math.round(meta.width * scale)), Math.max(1, Math.round(meta.height * scale)));
+      let image = sharp(pixels.get(i) as Buffer, {
+        raw: { width: meta.width, height: meta.height, channels: meta.channels },
+      });
+      if (scale < 1)
+        image = image.resize(Math.max(1, Math.round(meta.width * scale)), Math.max(1, Math.round(meta.height * scale)));
       // Without this a one-channel image would be written as RGB.
       if (meta.channels === 1) image = image.toColourspace('b-w');
       const png = await image.png().toBuffer();

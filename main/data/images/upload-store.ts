@@ -1,6 +1,12 @@
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UploadPath, type UploadPart, type UploadStatus } from '../../../app/ipc/image-contract';
+import {
+  MAX_UPLOAD_BYTES,
+  MAX_UPLOAD_FILES,
+  UploadPath,
+  type UploadPart,
+  type UploadStatus,
+} from '../../../app/ipc/image-contract';
 import { UserError } from '../../../app/ipc/errors';
 import { ensureDir, writeError } from '../fs-errors';
 
@@ -80,10 +86,20 @@ export class UploadStore {
       }
       const bytes = Buffer.from(part.data, 'base64');
       const have = upload.sizes.get(path);
-      if (have === undefined && part.offset !== 0) throw new UserError(`The upload of "${path}" starts at byte ${part.offset}, not 0; send the file again from its start.`);
-      if (have !== undefined && part.offset !== have) throw new UserError(`The upload of "${path}" jumps to byte ${part.offset} after ${have} bytes; send the file again from its start.`);
-      if (have === undefined && upload.sizes.size >= MAX_UPLOAD_FILES) throw new UserError(`An upload holds at most ${MAX_UPLOAD_FILES.toLocaleString('en')} files; import a smaller folder or a zip.`);
-      if (upload.bytes + bytes.length > MAX_UPLOAD_BYTES) throw new UserError(`The upload is over ${gib(MAX_UPLOAD_BYTES)}; import a smaller folder.`);
+      if (have === undefined && part.offset !== 0)
+        throw new UserError(
+          `The upload of "${path}" starts at byte ${part.offset}, not 0; send the file again from its start.`,
+        );
+      if (have !== undefined && part.offset !== have)
+        throw new UserError(
+          `The upload of "${path}" jumps to byte ${part.offset} after ${have} bytes; send the file again from its start.`,
+        );
+      if (have === undefined && upload.sizes.size >= MAX_UPLOAD_FILES)
+        throw new UserError(
+          `An upload holds at most ${MAX_UPLOAD_FILES.toLocaleString('en')} files; import a smaller folder or a zip.`,
+        );
+      if (upload.bytes + bytes.length > MAX_UPLOAD_BYTES)
+        throw new UserError(`The upload is over ${gib(MAX_UPLOAD_BYTES)}; import a smaller folder.`);
       try {
         if (have === undefined) await mkdir(dirname(target), { recursive: true });
         // 'wx' for a new file refuses a path that is already there (a folder named like a file).
@@ -113,7 +129,8 @@ export class UploadStore {
    */
   async importRoot(datasetsDir: string, uploadId: string): Promise<string> {
     const upload = this.uploads.get(this.key(datasetsDir, uploadId));
-    if (!upload) throw new UserError(`No upload "${uploadId}" is waiting in this project; drop the folder or zip again.`);
+    if (!upload)
+      throw new UserError(`No upload "${uploadId}" is waiting in this project; drop the folder or zip again.`);
     await upload.queue;
     const entries = await readdir(upload.dir);
     const only = entries.length === 1 ? entries[0] : undefined;
@@ -141,7 +158,8 @@ export class UploadStore {
     const names = await readdir(datasetsDir).catch(() => [] as string[]);
     for (const name of names) {
       const dir = join(datasetsDir, name);
-      if (name.startsWith(UPLOAD_PREFIX) && !live.has(dir)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      if (name.startsWith(UPLOAD_PREFIX) && !live.has(dir))
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 }

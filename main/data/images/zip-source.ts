@@ -49,7 +49,10 @@ export async function zipSource(path: string): Promise<ImageSource> {
   let data: Uint8Array;
   try {
     const info = await stat(path);
-    if (info.size > MAX_ZIP_BYTES) throw new UserError(`${zipName} is ${MiB(info.size)}; zips up to 2 GiB can be imported. Unzip it and import the folder instead.`);
+    if (info.size > MAX_ZIP_BYTES)
+      throw new UserError(
+        `${zipName} is ${MiB(info.size)}; zips up to 2 GiB can be imported. Unzip it and import the folder instead.`,
+      );
     data = await readFile(path);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') throw new UserError(`Cannot import ${path}: no such file.`);
@@ -64,7 +67,9 @@ export async function zipSource(path: string): Promise<ImageSource> {
     unzipSync(data, {
       filter(entry) {
         if (escapesRoot(entry.name)) {
-          throw new UserError(`${zipName} is refused: its entry "${entry.name}" points outside the archive (path traversal). Make the zip again from the dataset folder itself.`);
+          throw new UserError(
+            `${zipName} is refused: its entry "${entry.name}" points outside the archive (path traversal). Make the zip again from the dataset folder itself.`,
+          );
         }
         const name = entry.name.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
         if (isIgnoredPath(name)) return false;
@@ -73,21 +78,39 @@ export async function zipSource(path: string): Promise<ImageSource> {
           return false;
         }
         if (entry.originalSize > MAX_FILE_BYTES) {
-          throw new UserError(`${zipName} is refused: "${name}" would unpack to ${MiB(entry.originalSize)} (at most ${MiB(MAX_FILE_BYTES)} a file).`);
+          throw new UserError(
+            `${zipName} is refused: "${name}" would unpack to ${MiB(entry.originalSize)} (at most ${MiB(MAX_FILE_BYTES)} a file).`,
+          );
         }
         if (entry.originalSize > 1024 * 1024 && entry.originalSize > entry.size * MAX_RATIO) {
-          throw new UserError(`${zipName} is refused: "${name}" would unpack ${Math.round(entry.originalSize / Math.max(1, entry.size))} times larger than it is stored (a zip bomb?).`);
+          throw new UserError(
+            `${zipName} is refused: "${name}" would unpack ${Math.round(entry.originalSize / Math.max(1, entry.size))} times larger than it is stored (a zip bomb?).`,
+          );
         }
         expanded += entry.originalSize;
-        if (expanded > MAX_ZIP_EXPANDED) throw new UserError(`${zipName} is refused: it would unpack to more than ${MAX_ZIP_EXPANDED / 1024 ** 3} GiB.`);
-        files.push({ path: name, entry: entry.name, size: entry.size, originalSize: entry.originalSize, compression: entry.compression });
-        if (files.length > MAX_SOURCE_FILES) throw new UserError(`${zipName} holds more than ${MAX_SOURCE_FILES.toLocaleString('en')} files; import a smaller set.`);
+        if (expanded > MAX_ZIP_EXPANDED)
+          throw new UserError(
+            `${zipName} is refused: it would unpack to more than ${MAX_ZIP_EXPANDED / 1024 ** 3} GiB.`,
+          );
+        files.push({
+          path: name,
+          entry: entry.name,
+          size: entry.size,
+          originalSize: entry.originalSize,
+          compression: entry.compression,
+        });
+        if (files.length > MAX_SOURCE_FILES)
+          throw new UserError(
+            `${zipName} holds more than ${MAX_SOURCE_FILES.toLocaleString('en')} files; import a smaller set.`,
+          );
         return false;
       },
     });
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`${zipName} is not a readable zip file (${error instanceof Error ? error.message : String(error)}).`);
+    throw new UserError(
+      `${zipName} is not a readable zip file (${error instanceof Error ? error.message : String(error)}).`,
+    );
   }
 
   // The read order (planned by the importer) drives read-ahead and eviction.
@@ -100,7 +123,8 @@ export async function zipSource(path: string): Promise<ImageSource> {
     try {
       const out = unzipSync(data, { filter: (e) => e.name === file.entry })[file.entry];
       if (!out) return { reason: 'missing from the zip directory' };
-      if (out.length !== file.originalSize) return { reason: 'damaged inside the zip (its size does not match the zip directory)' };
+      if (out.length !== file.originalSize)
+        return { reason: 'damaged inside the zip (its size does not match the zip directory)' };
       return out;
     } catch (error) {
       return { reason: `damaged inside the zip (${error instanceof Error ? error.message : String(error)})` };
@@ -112,11 +136,19 @@ export async function zipSource(path: string): Promise<ImageSource> {
     const start = order.get(file) ?? 0;
     const batch = new Set<string>();
     let bytes = 0;
-    for (let i = start; i < planned.length && batch.size < BATCH_FILES && (batch.size === 0 || bytes + (planned[i]?.originalSize ?? 0) <= BATCH_BYTES); i += 1) {
+    for (
+      let i = start;
+      i < planned.length &&
+      batch.size < BATCH_FILES &&
+      (batch.size === 0 || bytes + (planned[i]?.originalSize ?? 0) <= BATCH_BYTES);
+      i += 1
+    ) {
       const next = planned[i] as ZipFile;
       if (inflated.has(next.entry)) continue;
       if (next.compression !== 0 && next.compression !== 8) {
-        inflated.set(next.entry, { reason: `stored with zip compression method ${next.compression}, which cannot be read; re-zip it with the usual (deflate) method` });
+        inflated.set(next.entry, {
+          reason: `stored with zip compression method ${next.compression}, which cannot be read; re-zip it with the usual (deflate) method`,
+        });
         continue;
       }
       batch.add(next.entry);
@@ -129,7 +161,8 @@ export async function zipSource(path: string): Promise<ImageSource> {
         const f = byEntry.get(entry);
         const bytesOut = out[entry];
         if (!f || !bytesOut) inflated.set(entry, { reason: 'missing from the zip directory' });
-        else if (bytesOut.length !== f.originalSize) inflated.set(entry, { reason: 'damaged inside the zip (its size does not match the zip directory)' });
+        else if (bytesOut.length !== f.originalSize)
+          inflated.set(entry, { reason: 'damaged inside the zip (its size does not match the zip directory)' });
         else inflated.set(entry, bytesOut);
       }
     } catch {
@@ -157,7 +190,8 @@ export async function zipSource(path: string): Promise<ImageSource> {
       // Drop it once handed out, and anything before it that was never asked for (a file
       // outside the class folders), so the cache stays at about one batch.
       const at = order.get(file) ?? 0;
-      for (const entry of inflated.keys()) if ((order.get(byEntry.get(entry) as ZipFile) ?? -1) <= at) inflated.delete(entry);
+      for (const entry of inflated.keys())
+        if ((order.get(byEntry.get(entry) as ZipFile) ?? -1) <= at) inflated.delete(entry);
       return out;
     },
   };

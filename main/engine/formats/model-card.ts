@@ -32,12 +32,18 @@ export interface ModelCardFacts {
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toString());
+const num = (v: number | null | undefined, digits = 4) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toString();
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`);
+const bytes = (n: number) =>
+  n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`;
 
 function table(headers: string[], rows: string[][]): string {
-  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
 }
 
 function layersFromGraph(context: ModelCardContext | null): LayerRow[] | null {
@@ -49,19 +55,27 @@ function layersFromGraph(context: ModelCardContext | null): LayerRow[] | null {
   return analysis.order.map((id) => {
     const node = byId.get(id)!;
     const info = analysis.nodes[id];
-    return { name: node.name ?? node.id, type: node.type, outputShape: formatShape(info?.outputShape), params: info?.params ?? 0 };
+    return {
+      name: node.name ?? node.id,
+      type: node.type,
+      outputShape: formatShape(info?.outputShape),
+      params: info?.params ?? 0,
+    };
   });
 }
 
 type Feature = Preprocessing['features'][number];
 
 function encodingText(f: Feature): string {
-  const missing = (fill: string) => (f.missing === 'drop' ? 'missing → the row was dropped in training (a value is required)' : `missing → ${fill}`);
+  const missing = (fill: string) =>
+    f.missing === 'drop' ? 'missing → the row was dropped in training (a value is required)' : `missing → ${fill}`;
   if (f.kind === 'numeric') return `(x − ${num(f.mean, 6)}) / ${num(f.std, 6)}; ${missing(num(f.fill, 6))}`;
-  if (f.kind === 'datetime') return `parts ${f.parts.join(', ')} (${f.order} dates), each (part − mean) / std; ${missing('each part\'s fill')}`;
+  if (f.kind === 'datetime')
+    return `parts ${f.parts.join(', ')} (${f.order} dates), each (part − mean) / std; ${missing("each part's fill")}`;
   const shown = `${f.categories.slice(0, 8).join(', ')}${f.categories.length > 8 ? ', …' : ''}`;
   const fill = missing(f.fill !== undefined ? `"${f.fill}"` : 'no evidence');
-  if (f.encoding === 'ordinal') return `ordinal index over ${f.categories.length} (${shown}), (index − ${num(f.mean ?? 0)}) / ${num(f.std ?? 1)}; ${fill}`;
+  if (f.encoding === 'ordinal')
+    return `ordinal index over ${f.categories.length} (${shown}), (index − ${num(f.mean ?? 0)}) / ${num(f.std ?? 1)}; ${fill}`;
   return `one-hot over ${f.categories.length}${f.other ? ' + other' : ''}: ${shown}; unseen → ${f.other ? '"other"' : 'all zeros'}; ${fill}`;
 }
 
@@ -84,15 +98,34 @@ function dataSection(facts: ModelCardFacts): string {
       p.features.map((f) => [f.name, f.kind, encodingText(f)]),
     ),
   ];
-  if (p.targetScaling) lines.push('', `The model predicts the standardized target; prediction × ${num(p.targetScaling.std, 6)} + ${num(p.targetScaling.mean, 6)} is \`${p.target}\` in its own units.`);
-  if (p.labels) lines.push('', p.labels.length === 2 ? `The model's one output is the probability of \`${p.labels[1]}\`.` : 'The model outputs one probability per class, in the label order above.');
+  if (p.targetScaling)
+    lines.push(
+      '',
+      `The model predicts the standardized target; prediction × ${num(p.targetScaling.std, 6)} + ${num(p.targetScaling.mean, 6)} is \`${p.target}\` in its own units.`,
+    );
+  if (p.labels)
+    lines.push(
+      '',
+      p.labels.length === 2
+        ? `The model's one output is the probability of \`${p.labels[1]}\`.`
+        : 'The model outputs one probability per class, in the label order above.',
+    );
   return lines.join('\n');
 }
 
 function modelSection(facts: ModelCardFacts): string {
   const rows = layersFromGraph(facts.context) ?? facts.builtLayers;
   const total = rows.reduce((n, r) => n + r.params, 0);
-  return ['## Model', '', table(['Layer', 'Type', 'Output shape', 'Params'], rows.map((r) => [r.name, r.type, r.outputShape, r.params.toLocaleString('en-US')])), '', `Total parameters: ${total.toLocaleString('en-US')}.`].join('\n');
+  return [
+    '## Model',
+    '',
+    table(
+      ['Layer', 'Type', 'Output shape', 'Params'],
+      rows.map((r) => [r.name, r.type, r.outputShape, r.params.toLocaleString('en-US')]),
+    ),
+    '',
+    `Total parameters: ${total.toLocaleString('en-US')}.`,
+  ].join('\n');
 }
 
 function trainingSection(context: ModelCardContext | null): string {
@@ -102,9 +135,17 @@ function trainingSection(context: ModelCardContext | null): string {
   if (context.trainedAt) lines.push(`- Trained: ${context.trainedAt}`);
   lines.push(`- Backend: ${context.backend ?? 'not recorded'}`);
   const kept = keptEpoch(context);
-  lines.push(`- Epochs trained: ${context.epochs.length}${kept?.restored ? `; the model keeps epoch ${kept.epoch + 1}'s weights (the best by ${context.earlyStopped?.monitor ?? 'validation loss'})` : ''}`);
+  lines.push(
+    `- Epochs trained: ${context.epochs.length}${kept?.restored ? `; the model keeps epoch ${kept.epoch + 1}'s weights (the best by ${context.earlyStopped?.monitor ?? 'validation loss'})` : ''}`,
+  );
   if (context.hyperparameters) {
-    lines.push('', table(['Setting', 'Value'], Object.entries(context.hyperparameters).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
+    lines.push(
+      '',
+      table(
+        ['Setting', 'Value'],
+        Object.entries(context.hyperparameters).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+      ),
+    );
   }
   return lines.join('\n');
 }
@@ -127,16 +168,34 @@ function resultsSection(context: ModelCardContext | null): string {
   if (!context || !last) return [...lines, 'No training history was recorded with this model.'].join('\n');
   const record = last as Record<string, number | null | undefined>;
   const baseline = (context.baseline ?? {}) as Record<string, number | undefined>;
-  const rows = SCORES.filter((s) => record[`val_${String(s.key)}`] != null || record[String(s.key)] != null).map((s) => {
-    const show = (v: number | null | undefined) => (v == null ? '–' : s.percent ? pct(v) : num(v));
-    return [s.label, show(record[String(s.key)]), show(record[`val_${String(s.key)}`]), show(baseline[`val_${String(s.key)}`])];
-  });
-  lines.push(`After epoch ${last.epoch + 1}. The baseline is the naive guess (${context.baseline?.kind === 'training_mean' ? 'the training mean' : 'the most frequent class'}) scored on the same validation rows.`, '');
+  const rows = SCORES.filter((s) => record[`val_${String(s.key)}`] != null || record[String(s.key)] != null).map(
+    (s) => {
+      const show = (v: number | null | undefined) => (v == null ? '–' : s.percent ? pct(v) : num(v));
+      return [
+        s.label,
+        show(record[String(s.key)]),
+        show(record[`val_${String(s.key)}`]),
+        show(baseline[`val_${String(s.key)}`]),
+      ];
+    },
+  );
+  lines.push(
+    `After epoch ${last.epoch + 1}. The baseline is the naive guess (${context.baseline?.kind === 'training_mean' ? 'the training mean' : 'the most frequent class'}) scored on the same validation rows.`,
+    '',
+  );
   lines.push(table(['Metric', 'Training', 'Validation', 'Baseline (validation)'], rows));
   const test = context.testScore;
   if (test) {
-    const score = test.accuracy !== undefined ? `accuracy ${pct(test.accuracy)}` : test.mae !== undefined ? `MAE ${num(test.mae)}` : null;
-    lines.push('', `Test split (held out, evaluated once on ${test.evaluatedAt}, ${test.rows} rows): loss ${num(test.loss)}${score ? `, ${score}` : ''}.`);
+    const score =
+      test.accuracy !== undefined
+        ? `accuracy ${pct(test.accuracy)}`
+        : test.mae !== undefined
+          ? `MAE ${num(test.mae)}`
+          : null;
+    lines.push(
+      '',
+      `Test split (held out, evaluated once on ${test.evaluatedAt}, ${test.rows} rows): loss ${num(test.loss)}${score ? `, ${score}` : ''}.`,
+    );
   } else {
     lines.push('', 'Test split: not evaluated (no held-out test rows were evaluated for this run).');
   }
@@ -145,7 +204,8 @@ function resultsSection(context: ModelCardContext | null): string {
 
 function diagnosisSection(context: ModelCardContext | null): string {
   const lines = ['## Diagnosis', ''];
-  if (!context || context.verdicts.length === 0) return [...lines, context ? 'No verdicts.' : 'Not recorded with this model.'].join('\n');
+  if (!context || context.verdicts.length === 0)
+    return [...lines, context ? 'No verdicts.' : 'Not recorded with this model.'].join('\n');
   for (const v of context.verdicts) lines.push(`- **${v.title}** (${v.severity}): ${v.explanation}`);
   return lines.join('\n');
 }

@@ -72,7 +72,11 @@ export function encodeUint8(values: Float32Array): { data: Uint8Array; scale: nu
 }
 
 /** Quantize every float32 weight of a model's saved artifacts; other dtypes are kept as they are. */
-export function quantizeWeights(specs: readonly tf.io.WeightsManifestEntry[], data: ArrayBuffer, mode: Quantize): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+export function quantizeWeights(
+  specs: readonly tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+  mode: Quantize,
+): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const out: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   let offset = 0;
@@ -81,7 +85,8 @@ export function quantizeWeights(specs: readonly tf.io.WeightsManifestEntry[], da
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const bytes = size * (spec.dtype === 'float32' || spec.dtype === 'int32' ? 4 : 1);
     if (spec.dtype !== 'float32') {
-      if (spec.dtype !== 'int32' && spec.dtype !== 'bool') throw new Error(`Weight ${spec.name} has dtype ${spec.dtype}, which cannot be exported.`);
+      if (spec.dtype !== 'int32' && spec.dtype !== 'bool')
+        throw new Error(`Weight ${spec.name} has dtype ${spec.dtype}, which cannot be exported.`);
       parts.push(new Uint8Array(data, offset, bytes));
       out.push({ ...spec });
       offset += bytes;
@@ -99,7 +104,8 @@ export function quantizeWeights(specs: readonly tf.io.WeightsManifestEntry[], da
       out.push({ ...spec, quantization: { dtype: 'uint8', scale: q.scale, min: q.min } });
     }
   }
-  if (offset !== data.byteLength) throw new Error(`The model's weights hold ${data.byteLength} bytes but its manifest describes ${offset}.`);
+  if (offset !== data.byteLength)
+    throw new Error(`The model's weights hold ${data.byteLength} bytes but its manifest describes ${offset}.`);
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
   const joined = new Uint8Array(total);
   let at = 0;

@@ -30,7 +30,13 @@ export function tfjsWriter(quantize: Quantize | null): FormatWriter {
       await job.model.save(dirHandler(job.dir));
     } else {
       const artifacts = await artifactsOf(job.model);
-      const weights = tf.io.concatenateArrayBuffers(artifacts.weightData === undefined ? [] : Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]);
+      const weights = tf.io.concatenateArrayBuffers(
+        artifacts.weightData === undefined
+          ? []
+          : Array.isArray(artifacts.weightData)
+            ? artifacts.weightData
+            : [artifacts.weightData],
+      );
       const quantized = quantizeWeights(artifacts.weightSpecs ?? [], weights, mode);
       const { save } = dirHandler(job.dir);
       if (!save) throw new Error('The folder handler cannot save.');
@@ -40,7 +46,12 @@ export function tfjsWriter(quantize: Quantize | null): FormatWriter {
     const reloaded = await tf.loadLayersModel(dirHandler(job.dir));
     try {
       const predictions = await predictAll(reloaded, job.x);
-      return { files: [MODEL_JSON, WEIGHTS_BIN], maxAbsDiff: maxAbsDiff(job.expected, predictions), checkedWith: `tf.loadLayersModel (tfjs ${tf.version.tfjs})`, predictions };
+      return {
+        files: [MODEL_JSON, WEIGHTS_BIN],
+        maxAbsDiff: maxAbsDiff(job.expected, predictions),
+        checkedWith: `tf.loadLayersModel (tfjs ${tf.version.tfjs})`,
+        predictions,
+      };
     } finally {
       reloaded.dispose();
     }

@@ -28,7 +28,8 @@ function weightsByNode(byLayer: Map<string, NamedWeight[]>, imported: KerasGraph
   const out: NodeWeights = new Map();
   for (const [layer, list] of byLayer) {
     const id = imported.nodeOf.get(layer);
-    if (!id) throw new ModelImportError(`${source} holds weights for a layer "${layer}" that the model config does not have.`);
+    if (!id)
+      throw new ModelImportError(`${source} holds weights for a layer "${layer}" that the model config does not have.`);
     out.set(id, list);
   }
   return out;
@@ -37,17 +38,22 @@ function weightsByNode(byLayer: Map<string, NamedWeight[]>, imported: KerasGraph
 /** A TF.js Layers model.json and the weight shards its manifest names (beside it). */
 async function importTfjs(file: string): Promise<ImportedModel> {
   const json = parseJson(await fs.readFile(file, 'utf8'), file);
-  if (!isObject(json) || !isObject(json.modelTopology)) throw new ModelImportError(`${file} has no modelTopology: it is not a TF.js Layers model (graph models from the TF.js converter cannot be edited).`);
+  if (!isObject(json) || !isObject(json.modelTopology))
+    throw new ModelImportError(
+      `${file} has no modelTopology: it is not a TF.js Layers model (graph models from the TF.js converter cannot be edited).`,
+    );
   const topology = json.modelTopology;
   const imported = kerasConfigToGraph(isObject(topology.model_config) ? topology.model_config : topology, file);
   const byLayer = new Map<string, NamedWeight[]>();
   const dir = path.dirname(file);
   for (const group of Array.isArray(json.weightsManifest) ? json.weightsManifest : []) {
-    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new ModelImportError(`${file}: weightsManifest is malformed.`);
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+      throw new ModelImportError(`${file}: weightsManifest is malformed.`);
     const shards = await Promise.all(
       group.paths.map(async (p: unknown) => {
         const shard = path.resolve(dir, String(p));
-        if (path.relative(dir, shard).startsWith('..')) throw new ModelImportError(`${file} names a weights file outside its folder (${String(p)}).`);
+        if (path.relative(dir, shard).startsWith('..'))
+          throw new ModelImportError(`${file} names a weights file outside its folder (${String(p)}).`);
         return fs.readFile(shard).catch(() => {
           throw new ModelImportError(`${file} needs the weights file ${String(p)} beside it, but it is missing.`);
         });
@@ -57,10 +63,14 @@ async function importTfjs(file: string): Promise<ImportedModel> {
     let offset = 0;
     for (const spec of group.weights as Json[]) {
       const name = String(spec.name);
-      if (spec.dtype !== 'float32' || spec.quantization) throw new ModelImportError(`${file}: weight ${name} is ${spec.quantization ? 'quantized' : String(spec.dtype)}; only float32 weights can be imported.`);
+      if (spec.dtype !== 'float32' || spec.quantization)
+        throw new ModelImportError(
+          `${file}: weight ${name} is ${spec.quantization ? 'quantized' : String(spec.dtype)}; only float32 weights can be imported.`,
+        );
       const shape = (spec.shape as number[]) ?? [];
       const n = shape.reduce((a, b) => a * b, 1);
-      if (offset + n * 4 > bytes.length) throw new ModelImportError(`${file}: the weights files are shorter than the manifest says (at ${name}).`);
+      if (offset + n * 4 > bytes.length)
+        throw new ModelImportError(`${file}: the weights files are shorter than the manifest says (at ${name}).`);
       const values = new Float32Array(n);
       new Uint8Array(values.buffer).set(bytes.subarray(offset, offset + n * 4));
       offset += n * 4;
@@ -80,14 +90,16 @@ type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
 function datasetWeight(ds: H5Dataset, name: string, source: string): NamedWeight {
   const value = ds.value;
-  if (!(value instanceof Float32Array)) throw new ModelImportError(`${source}: weight ${name} is ${ds.dtype}; only float32 weights can be imported.`);
+  if (!(value instanceof Float32Array))
+    throw new ModelImportError(`${source}: weight ${name} is ${ds.dtype}; only float32 weights can be imported.`);
   return { name, shape: [...(ds.shape ?? [])], values: new Float32Array(value) };
 }
 
 /** Keras 2 HDF5: attrs model_config; model_weights/<layer> lists weight_names, each a dataset under that group. */
 function readKeras2Weights(root: H5Group, imported: KerasGraph, source: string): NodeWeights {
   const weights = root.get('model_weights');
-  if (!(weights instanceof h5wasm.Group)) throw new ModelImportError(`${source} has no model_weights group: it holds a config without weights.`);
+  if (!(weights instanceof h5wasm.Group))
+    throw new ModelImportError(`${source} has no model_weights group: it holds a config without weights.`);
   const byLayer = new Map<string, NamedWeight[]>();
   for (const layer of weights.keys()) {
     const group = weights.get(layer);
@@ -95,7 +107,8 @@ function readKeras2Weights(root: H5Group, imported: KerasGraph, source: string):
     const names = group.attrs.weight_names?.json_value;
     const list = (Array.isArray(names) ? names : []).map((n) => {
       const ds = group.get(String(n));
-      if (!(ds instanceof h5wasm.Dataset)) throw new ModelImportError(`${source}: weight ${String(n)} of layer "${layer}" is missing.`);
+      if (!(ds instanceof h5wasm.Dataset))
+        throw new ModelImportError(`${source}: weight ${String(n)} of layer "${layer}" is missing.`);
       return datasetWeight(ds, String(n), source);
     });
     if (list.length) byLayer.set(layer, list);
@@ -120,7 +133,8 @@ function readKeras3Weights(root: H5Group, configLayers: unknown[], imported: Ker
         .sort((a, b) => a - b)
         .map((i) => {
           const ds = vars.get(String(i));
-          if (!(ds instanceof h5wasm.Dataset)) throw new ModelImportError(`${source}: weight ${groupPath}/${i} of layer "${name}" is not a dataset.`);
+          if (!(ds instanceof h5wasm.Dataset))
+            throw new ModelImportError(`${source}: weight ${groupPath}/${i} of layer "${name}" is not a dataset.`);
           return datasetWeight(ds, `${groupPath}/${i}`, source);
         });
     });
@@ -151,7 +165,9 @@ async function withH5<T>(bytesOrFile: Uint8Array | string, read: (root: H5Group)
     return read(h5);
   } catch (error) {
     if (error instanceof ModelImportError) throw error;
-    throw new ModelImportError(`${typeof bytesOrFile === 'string' ? bytesOrFile : 'model.weights.h5'} is not a readable HDF5 file: ${(error as Error).message}`);
+    throw new ModelImportError(
+      `${typeof bytesOrFile === 'string' ? bytesOrFile : 'model.weights.h5'} is not a readable HDF5 file: ${(error as Error).message}`,
+    );
   } finally {
     h5?.close();
     if (temp) await fs.rm(temp, { recursive: true, force: true });
@@ -164,7 +180,10 @@ async function importH5(file: string): Promise<ImportedModel> {
   });
   return withH5(file, (root) => {
     const raw = root.attrs.model_config?.json_value;
-    if (typeof raw !== 'string') throw new ModelImportError(`${file} has no model_config attribute: it holds weights only (save the whole model with model.save, not save_weights).`);
+    if (typeof raw !== 'string')
+      throw new ModelImportError(
+        `${file} has no model_config attribute: it holds weights only (save the whole model with model.save, not save_weights).`,
+      );
     const imported = kerasConfigToGraph(parseJson(raw, `${file}: model_config`), file);
     return { ...imported, weights: readKeras2Weights(root, imported, file) };
   });
@@ -181,10 +200,18 @@ async function importKeras(file: string): Promise<ImportedModel> {
   if (!config) throw new ModelImportError(`${file} has no config.json; it is not a Keras 3 .keras file.`);
   const modelConfig = parseJson(new TextDecoder().decode(config), `${file}: config.json`);
   const imported = kerasConfigToGraph(modelConfig, file);
-  const configLayers = isObject(modelConfig) && isObject(modelConfig.config) && Array.isArray(modelConfig.config.layers) ? modelConfig.config.layers : [];
+  const configLayers =
+    isObject(modelConfig) && isObject(modelConfig.config) && Array.isArray(modelConfig.config.layers)
+      ? modelConfig.config.layers
+      : [];
   const weights = entries['model.weights.h5'];
   if (!weights) throw new ModelImportError(`${file} has no model.weights.h5.`);
-  return { ...imported, weights: await withH5(weights, (root) => readKeras3Weights(root, configLayers, imported, `${file}: model.weights.h5`)) };
+  return {
+    ...imported,
+    weights: await withH5(weights, (root) =>
+      readKeras3Weights(root, configLayers, imported, `${file}: model.weights.h5`),
+    ),
+  };
 }
 
 /** model.json (TF.js Layers), .h5 (Keras 2 HDF5) or .keras (Keras 3 zip) → graph + weights. */
@@ -198,5 +225,7 @@ export async function importModelFile(file: string): Promise<ImportedModel> {
   }
   if (ext === '.h5' || ext === '.hdf5') return importH5(file);
   if (ext === '.keras') return importKeras(file);
-  throw new ModelImportError(`${file}: Layerlab imports a TF.js model.json, a Keras .h5 or a Keras .keras file, not "${ext || 'a file without extension'}".`);
+  throw new ModelImportError(
+    `${file}: Layerlab imports a TF.js model.json, a Keras .h5 or a Keras .keras file, not "${ext || 'a file without extension'}".`,
+  );
 }

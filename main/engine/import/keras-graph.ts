@@ -1,4 +1,11 @@
-import { CONFIG_SCHEMAS, GRAPH_SCHEMA_VERSION, ModelGraph, type GraphEdge, type GraphNode, type LayerType } from '../../../app/graph/schema';
+import {
+  CONFIG_SCHEMAS,
+  GRAPH_SCHEMA_VERSION,
+  ModelGraph,
+  type GraphEdge,
+  type GraphNode,
+  type LayerType,
+} from '../../../app/graph/schema';
 
 /**
  * A Keras model config (Sequential or Functional, as written by Keras 2/3 and TF.js in
@@ -27,13 +34,45 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * (a list of that value counts too: Keras writes dilation_rate [1, 1]). tfjs' GRU is Keras'
  * reset_after=False GRU (bias 3 × units); it refuses reset_after=True.
  */
-const FIXED_SETTINGS: Record<string, unknown> = { data_format: 'channels_last', groups: 1, unroll: false, stateful: false, go_backwards: false, time_major: false, reset_after: false, return_state: false, zero_output_for_mask: false, dilation_rate: 1, sparse: false, ragged: false, mask_zero: false, input_length: null };
+const FIXED_SETTINGS: Record<string, unknown> = {
+  data_format: 'channels_last',
+  groups: 1,
+  unroll: false,
+  stateful: false,
+  go_backwards: false,
+  time_major: false,
+  reset_after: false,
+  return_state: false,
+  zero_output_for_mask: false,
+  dilation_rate: 1,
+  sparse: false,
+  ragged: false,
+  mask_zero: false,
+  input_length: null,
+};
 const holdsFixed = (fixed: unknown, value: unknown) => {
   const text = JSON.stringify(fixed);
-  return JSON.stringify(value ?? null) === text || (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === text));
+  return (
+    JSON.stringify(value ?? null) === text ||
+    (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === text))
+  );
 };
 /** Bookkeeping that does not change what the layer computes (unit_forget_bias only sets the initial forget bias, which imported weights replace). */
-const IGNORED_SETTINGS = new Set(['name', 'trainable', 'dtype', 'dtype_policy', 'batch_input_shape', 'batch_shape', 'batch_size', 'input_dim', 'seed', 'autocast', 'build_config', 'unit_forget_bias', 'implementation']);
+const IGNORED_SETTINGS = new Set([
+  'name',
+  'trainable',
+  'dtype',
+  'dtype_policy',
+  'batch_input_shape',
+  'batch_shape',
+  'batch_size',
+  'input_dim',
+  'seed',
+  'autocast',
+  'build_config',
+  'unit_forget_bias',
+  'implementation',
+]);
 /** One-dimensional settings Keras writes as a one-element list ([3]) where Layerlab has a number. */
 const SINGLE_LISTS = new Set(['kernel_size', 'strides', 'dilation_rate', 'pool_size', 'axis']);
 
@@ -45,12 +84,28 @@ function initializerName(value: unknown): string | null {
   if (!isObject(value) || typeof value.class_name !== 'string') return null;
   if (value.class_name === 'VarianceScaling' && isObject(value.config)) {
     const { scale, mode, distribution } = value.config;
-    const family = scale === 1 && mode === 'fan_avg' ? 'glorot' : scale === 2 && mode === 'fan_in' ? 'he' : scale === 1 && mode === 'fan_in' ? 'lecun' : null;
-    const kind = distribution === 'uniform' ? 'uniform' : distribution === 'normal' || distribution === 'truncated_normal' ? 'normal' : null;
+    const family =
+      scale === 1 && mode === 'fan_avg'
+        ? 'glorot'
+        : scale === 2 && mode === 'fan_in'
+          ? 'he'
+          : scale === 1 && mode === 'fan_in'
+            ? 'lecun'
+            : null;
+    const kind =
+      distribution === 'uniform'
+        ? 'uniform'
+        : distribution === 'normal' || distribution === 'truncated_normal'
+          ? 'normal'
+          : null;
     return family && kind ? `${family}_${kind}` : null;
   }
   const name = CAMEL_TO_SNAKE(value.class_name);
-  return name === 'lecun_uniform' || name === 'le_cun_uniform' ? 'lecun_uniform' : name === 'le_cun_normal' ? 'lecun_normal' : name;
+  return name === 'lecun_uniform' || name === 'le_cun_uniform'
+    ? 'lecun_uniform'
+    : name === 'le_cun_normal'
+      ? 'lecun_normal'
+      : name;
 }
 
 function regularizerValue(value: unknown): unknown {
@@ -73,19 +128,40 @@ function acceptsList(field: unknown): boolean {
 
 /** A backward_layer that is the forward layer run backwards (what Keras builds when none is given). */
 function isMirroredBackwardLayer(forward: unknown, backward: unknown): boolean {
-  if (!isObject(forward) || !isObject(backward) || forward.class_name !== backward.class_name || !isObject(forward.config) || !isObject(backward.config)) return false;
+  if (
+    !isObject(forward) ||
+    !isObject(backward) ||
+    forward.class_name !== backward.class_name ||
+    !isObject(forward.config) ||
+    !isObject(backward.config)
+  )
+    return false;
   const strip = ({ name: _name, go_backwards: _backwards, ...rest }: Json) => JSON.stringify(rest);
   return backward.config.go_backwards === true && strip(forward.config) === strip(backward.config);
 }
 
 /** One layer's Keras config → our config; problems are pushed to `problems`, naming the layer and setting. */
 function convertConfig(type: LayerType, layer: string, keras: Json, problems: string[]): unknown {
-  const schema = CONFIG_SCHEMAS[type] as unknown as { shape: Record<string, unknown>; safeParse: (v: unknown) => { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
+  const schema = CONFIG_SCHEMAS[type] as unknown as {
+    shape: Record<string, unknown>;
+    safeParse: (v: unknown) => {
+      success: boolean;
+      data?: unknown;
+      error?: { issues: { path: PropertyKey[]; message: string }[] };
+    };
+  };
   const known = new Set(Object.keys(schema.shape));
   const out: Json = {};
   for (const [key, raw] of Object.entries(keras)) {
     if (IGNORED_SETTINGS.has(key) && !known.has(key)) continue;
-    const value = SINGLE_LISTS.has(key) && Array.isArray(raw) && raw.length === 1 && typeof schema.shape[key] === 'object' && !acceptsList(schema.shape[key]) ? raw[0] : raw;
+    const value =
+      SINGLE_LISTS.has(key) &&
+      Array.isArray(raw) &&
+      raw.length === 1 &&
+      typeof schema.shape[key] === 'object' &&
+      !acceptsList(schema.shape[key])
+        ? raw[0]
+        : raw;
     if (key === 'layer' && isObject(value) && known.has('layer')) {
       // Bidirectional / TimeDistributed wrap one layer, written the same way.
       const innerType = String(value.class_name);
@@ -93,7 +169,15 @@ function convertConfig(type: LayerType, layer: string, keras: Json, problems: st
         problems.push(`layer "${layer}" wraps an unsupported layer ${innerType}`);
         continue;
       }
-      out.layer = { class_name: innerType, config: convertConfig(innerType as LayerType, `${layer}/${innerType}`, isObject(value.config) ? value.config : {}, problems) };
+      out.layer = {
+        class_name: innerType,
+        config: convertConfig(
+          innerType as LayerType,
+          `${layer}/${innerType}`,
+          isObject(value.config) ? value.config : {},
+          problems,
+        ),
+      };
       continue;
     }
     if (key.endsWith('_initializer')) {
@@ -122,7 +206,10 @@ function convertConfig(type: LayerType, layer: string, keras: Json, problems: st
   }
   const parsed = schema.safeParse(out);
   if (!parsed.success) {
-    for (const issue of parsed.error!.issues) problems.push(`layer "${layer}" (${type}): ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
+    for (const issue of parsed.error!.issues)
+      problems.push(
+        `layer "${layer}" (${type}): ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
+      );
     return out;
   }
   return out;
@@ -139,7 +226,8 @@ interface KerasLayer {
 /** Keras 2 / TF.js: [[["dense", 0, 0, {}], ...]]; Keras 3: [{args: [{config: {keras_history: ["dense", 0, 0]}}]}]. */
 function inboundNames(layer: string, nodes: unknown, problems: string[]): string[] {
   if (!Array.isArray(nodes) || nodes.length === 0) return [];
-  if (nodes.length > 1) problems.push(`layer "${layer}" is shared (called ${nodes.length} times); shared layers are not supported`);
+  if (nodes.length > 1)
+    problems.push(`layer "${layer}" is shared (called ${nodes.length} times); shared layers are not supported`);
   const names: string[] = [];
   const walk = (v: unknown) => {
     if (Array.isArray(v)) {
@@ -170,7 +258,9 @@ function shapeOf(config: Json): unknown[] | null {
 /** A model config as found in model.json's modelTopology.model_config, an .h5's model_config or a .keras config.json. */
 export function kerasConfigToGraph(modelConfig: unknown, source: string): KerasGraph {
   if (!isObject(modelConfig) || typeof modelConfig.class_name !== 'string' || !isObject(modelConfig.config)) {
-    throw new ModelImportError(`${source} has no Keras model config (class_name and config); it is not a Keras or TF.js Layers model.`);
+    throw new ModelImportError(
+      `${source} has no Keras model config (class_name and config); it is not a Keras or TF.js Layers model.`,
+    );
   }
   const { class_name: kind, config } = modelConfig;
   const problems: string[] = [];
@@ -180,7 +270,12 @@ export function kerasConfigToGraph(modelConfig: unknown, source: string): KerasG
     const l = isObject(raw) ? raw : {};
     const cfg = isObject(l.config) ? l.config : {};
     const name = String(l.name ?? cfg.name ?? `layer_${i}`);
-    return { className: String(l.class_name), name, config: cfg, inbound: inboundNames(name, l.inbound_nodes, problems) };
+    return {
+      className: String(l.class_name),
+      name,
+      config: cfg,
+      inbound: inboundNames(name, l.inbound_nodes, problems),
+    };
   });
 
   let outputNames: string[];
@@ -189,8 +284,16 @@ export function kerasConfigToGraph(modelConfig: unknown, source: string): KerasG
     const chain: KerasLayer[] = [];
     if (layers[0]!.className !== 'InputLayer') {
       const shape = shapeOf(layers[0]!.config);
-      if (!shape) throw new ModelImportError(`${source}: the first layer "${layers[0]!.name}" has no input shape; build the model with an input shape before saving it.`);
-      chain.push({ className: 'InputLayer', name: 'input', config: { batch_input_shape: [null, ...shape] }, inbound: [] });
+      if (!shape)
+        throw new ModelImportError(
+          `${source}: the first layer "${layers[0]!.name}" has no input shape; build the model with an input shape before saving it.`,
+        );
+      chain.push({
+        className: 'InputLayer',
+        name: 'input',
+        config: { batch_input_shape: [null, ...shape] },
+        inbound: [],
+      });
     }
     for (const l of layers) chain.push({ ...l, inbound: chain.length ? [chain[chain.length - 1]!.name] : [] });
     layers.splice(0, layers.length, ...chain);
@@ -198,10 +301,16 @@ export function kerasConfigToGraph(modelConfig: unknown, source: string): KerasG
   } else if (kind === 'Functional' || kind === 'Model') {
     // [["head", 0, 0], ...], or Keras 3's flat ["head", 0, 0] for a single output.
     const outputs: unknown[] = Array.isArray(config.output_layers) ? config.output_layers : [];
-    outputNames = typeof outputs[0] === 'string' ? [outputs[0]] : outputs.flatMap((o) => (Array.isArray(o) && typeof o[0] === 'string' ? [o[0]] : []));
-    if (outputNames.length === 0) throw new ModelImportError(`${source}: the Functional model config names no output layers.`);
+    outputNames =
+      typeof outputs[0] === 'string'
+        ? [outputs[0]]
+        : outputs.flatMap((o) => (Array.isArray(o) && typeof o[0] === 'string' ? [o[0]] : []));
+    if (outputNames.length === 0)
+      throw new ModelImportError(`${source}: the Functional model config names no output layers.`);
   } else {
-    throw new ModelImportError(`${source}: ${kind} models are not supported; Layerlab imports Sequential and Functional models.`);
+    throw new ModelImportError(
+      `${source}: ${kind} models are not supported; Layerlab imports Sequential and Functional models.`,
+    );
   }
 
   const taken = new Set<string>();
@@ -219,13 +328,18 @@ export function kerasConfigToGraph(modelConfig: unknown, source: string): KerasG
     let nodeConfig: unknown;
     if (l.className === 'InputLayer') {
       const shape = shapeOf(l.config);
-      if (!shape || shape.some((d) => typeof d !== 'number')) problems.push(`input "${l.name}" has shape ${describe(shape)}; every dimension except the batch must be fixed`);
+      if (!shape || shape.some((d) => typeof d !== 'number'))
+        problems.push(`input "${l.name}" has shape ${describe(shape)}; every dimension except the batch must be fixed`);
       type = 'Input';
       nodeConfig = { shape: shape ?? [] };
     } else if (outputs.has(l.name)) {
       // Our Output node is the prediction head: a Dense layer with a bias.
-      if (l.className !== 'Dense') problems.push(`output layer "${l.name}" is a ${l.className}; Layerlab's Output is a Dense layer, so the model must end in Dense`);
-      else if (l.config.use_bias === false) problems.push(`output layer "${l.name}" has no bias (use_bias false); Layerlab's Output always has one`);
+      if (l.className !== 'Dense')
+        problems.push(
+          `output layer "${l.name}" is a ${l.className}; Layerlab's Output is a Dense layer, so the model must end in Dense`,
+        );
+      else if (l.config.use_bias === false)
+        problems.push(`output layer "${l.name}" has no bias (use_bias false); Layerlab's Output always has one`);
       type = 'Output';
       const { use_bias: _useBias, ...rest } = l.config;
       nodeConfig = convertConfig('Output', l.name, rest, problems);
@@ -236,7 +350,14 @@ export function kerasConfigToGraph(modelConfig: unknown, source: string): KerasG
       problems.push(`layer "${l.name}" is a ${l.className}, which Layerlab does not have`);
       return;
     }
-    nodes.push({ id, type, position, ...(l.name !== id ? { name: l.name } : {}), ...trainable, config: nodeConfig } as GraphNode);
+    nodes.push({
+      id,
+      type,
+      position,
+      ...(l.name !== id ? { name: l.name } : {}),
+      ...trainable,
+      config: nodeConfig,
+    } as GraphNode);
     l.inbound.forEach((from, k) => {
       const source = nodeOf.get(from);
       if (!source) problems.push(`layer "${l.name}" takes its input from "${from}", which is not in the model`);
@@ -244,9 +365,14 @@ export function kerasConfigToGraph(modelConfig: unknown, source: string): KerasG
     });
   });
   if (problems.length) {
-    throw new ModelImportError(`${source} cannot be imported as it is: ${problems.join('; ')}. Nothing was dropped: rebuild the model without these, or build it in the editor.`);
+    throw new ModelImportError(
+      `${source} cannot be imported as it is: ${problems.join('; ')}. Nothing was dropped: rebuild the model without these, or build it in the editor.`,
+    );
   }
   const graph = ModelGraph.safeParse({ version: GRAPH_SCHEMA_VERSION, nodes, edges });
-  if (!graph.success) throw new ModelImportError(`${source}: the imported graph is not valid: ${graph.error.issues[0]?.message ?? 'unknown problem'}`);
+  if (!graph.success)
+    throw new ModelImportError(
+      `${source}: the imported graph is not valid: ${graph.error.issues[0]?.message ?? 'unknown problem'}`,
+    );
   return { graph: graph.data, nodeOf };
 }

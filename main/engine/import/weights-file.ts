@@ -37,7 +37,10 @@ export function encodeWeights(weights: NodeWeights): Uint8Array {
   let floats = 0;
   for (const [id, list] of weights) {
     header.nodes[id] = list.map((w) => {
-      if (w.values.length !== sizeOf(w.shape)) throw new WeightsFileError(`Weight ${w.name} of node "${id}" has ${w.values.length} values but shape [${w.shape.join(', ')}].`);
+      if (w.values.length !== sizeOf(w.shape))
+        throw new WeightsFileError(
+          `Weight ${w.name} of node "${id}" has ${w.values.length} values but shape [${w.shape.join(', ')}].`,
+        );
       floats += w.values.length;
       return { name: w.name, shape: w.shape };
     });
@@ -60,7 +63,8 @@ export function encodeWeights(weights: NodeWeights): Uint8Array {
 }
 
 export function decodeWeights(bytes: Uint8Array, file: string): NodeWeights {
-  const damaged = (why: string) => new WeightsFileError(`${file} is not a Layerlab weights file (${why}). Import the model again.`);
+  const damaged = (why: string) =>
+    new WeightsFileError(`${file} is not a Layerlab weights file (${why}). Import the model again.`);
   if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) throw damaged('wrong signature');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (8 + headerLength > bytes.length) throw damaged('header runs past the end');
@@ -96,7 +100,11 @@ export async function readWeightsFile(file: string): Promise<NodeWeights> {
     bytes = await fs.readFile(file);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new WeightsFileError(code === 'ENOENT' ? `The graph's weights file ${file} does not exist; keep it beside the graph file.` : `Cannot read the weights file ${file}: ${(error as Error).message}`);
+    throw new WeightsFileError(
+      code === 'ENOENT'
+        ? `The graph's weights file ${file} does not exist; keep it beside the graph file.`
+        : `Cannot read the weights file ${file}: ${(error as Error).message}`,
+    );
   }
   return decodeWeights(bytes, file);
 }

@@ -14,7 +14,11 @@ type BatchNormFields = { beta?: Readable; gamma?: Readable; movingMean?: Readabl
  * no weight (nothing trains it, nothing saves it): the layer saves and exports exactly as Keras'
  * `center=False` / `scale=False` layer does, and computes the same thing.
  */
-export function trainableWithoutCenterOrScale(layer: tf.layers.Layer, center: boolean, scale: boolean): tf.layers.Layer {
+export function trainableWithoutCenterOrScale(
+  layer: tf.layers.Layer,
+  center: boolean,
+  scale: boolean,
+): tf.layers.Layer {
   const fields = layer as unknown as BatchNormFields;
   const constant = (fill: 0 | 1): Readable => ({
     // Read inside the layer's call (a tidy), which disposes the tensor after the step.

@@ -12,7 +12,12 @@ type RnnConfig = Config<'LSTM'>;
  * One palette node → one tfjs layer, with Keras' config translated to tfjs' argument names.
  * `random` is the model's seeded stream: initializers and dropout masks draw from it in node order.
  */
-export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, name: string, random: () => number): tf.layers.Layer {
+export function buildLayer(
+  type: Exclude<LayerType, 'Input'>,
+  config: unknown,
+  name: string,
+  random: () => number,
+): tf.layers.Layer {
   switch (type) {
     case 'Dense': {
       const c = config as Config<'Dense'>;
@@ -20,7 +25,12 @@ export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, n
     }
     case 'Output': {
       const c = config as Config<'Output'>;
-      return tf.layers.dense({ name, units: c.units, activation: c.activation, ...kernelArgs({ ...c, use_bias: true }, random) });
+      return tf.layers.dense({
+        name,
+        units: c.units,
+        activation: c.activation,
+        ...kernelArgs({ ...c, use_bias: true }, random),
+      });
     }
     case 'Activation':
       return tf.layers.activation({ name, activation: (config as Config<'Activation'>).activation });
@@ -36,7 +46,14 @@ export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, n
       return tf.layers.repeatVector({ name, n: (config as Config<'RepeatVector'>).n });
     case 'BatchNormalization': {
       const c = config as Config<'BatchNormalization'>;
-      const layer = tf.layers.batchNormalization({ name, axis: c.axis, momentum: c.momentum, epsilon: c.epsilon, center: c.center, scale: c.scale });
+      const layer = tf.layers.batchNormalization({
+        name,
+        axis: c.axis,
+        momentum: c.momentum,
+        epsilon: c.epsilon,
+        center: c.center,
+        scale: c.scale,
+      });
       return trainableWithoutCenterOrScale(layer, c.center, c.scale);
     }
     case 'LayerNormalization': {
@@ -45,15 +62,41 @@ export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, n
     }
     case 'Conv1D': {
       const c = config as Config<'Conv1D'>;
-      return tf.layers.conv1d({ name, filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate, activation: c.activation, ...kernelArgs(c, random) });
+      return tf.layers.conv1d({
+        name,
+        filters: c.filters,
+        kernelSize: c.kernel_size,
+        strides: c.strides,
+        padding: c.padding,
+        dilationRate: c.dilation_rate,
+        activation: c.activation,
+        ...kernelArgs(c, random),
+      });
     }
     case 'Conv2D': {
       const c = config as Config<'Conv2D'>;
-      return tf.layers.conv2d({ name, filters: c.filters, kernelSize: [...c.kernel_size], strides: [...c.strides], padding: c.padding, dilationRate: [...c.dilation_rate], activation: c.activation, ...kernelArgs(c, random) });
+      return tf.layers.conv2d({
+        name,
+        filters: c.filters,
+        kernelSize: [...c.kernel_size],
+        strides: [...c.strides],
+        padding: c.padding,
+        dilationRate: [...c.dilation_rate],
+        activation: c.activation,
+        ...kernelArgs(c, random),
+      });
     }
     case 'Conv2DTranspose': {
       const c = config as Config<'Conv2DTranspose'>;
-      return tf.layers.conv2dTranspose({ name, filters: c.filters, kernelSize: [...c.kernel_size], strides: [...c.strides], padding: c.padding, activation: c.activation, ...kernelArgs(c, random) });
+      return tf.layers.conv2dTranspose({
+        name,
+        filters: c.filters,
+        kernelSize: [...c.kernel_size],
+        strides: [...c.strides],
+        padding: c.padding,
+        activation: c.activation,
+        ...kernelArgs(c, random),
+      });
     }
     case 'DepthwiseConv2D': {
       const c = config as Config<'DepthwiseConv2D'>;
@@ -99,7 +142,12 @@ export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, n
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       const c = config as Config<'MaxPooling2D'>;
-      const args = { name, poolSize: [...c.pool_size] as [number, number], strides: [...(c.strides ?? c.pool_size)] as [number, number], padding: c.padding };
+      const args = {
+        name,
+        poolSize: [...c.pool_size] as [number, number],
+        strides: [...(c.strides ?? c.pool_size)] as [number, number],
+        padding: c.padding,
+      };
       return type === 'MaxPooling2D' ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args);
     }
     case 'GlobalAveragePooling1D':
@@ -116,11 +164,23 @@ export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, n
     }
     case 'ZeroPadding2D': {
       const [[t, b], [l, r]] = (config as Config<'ZeroPadding2D'>).padding;
-      return tf.layers.zeroPadding2d({ name, padding: [[t, b], [l, r]] });
+      return tf.layers.zeroPadding2d({
+        name,
+        padding: [
+          [t, b],
+          [l, r],
+        ],
+      });
     }
     case 'Cropping2D': {
       const [[t, b], [l, r]] = (config as Config<'Cropping2D'>).cropping;
-      return tf.layers.cropping2D({ name, cropping: [[t, b], [l, r]] });
+      return tf.layers.cropping2D({
+        name,
+        cropping: [
+          [t, b],
+          [l, r],
+        ],
+      });
     }
     case 'Embedding': {
       const c = config as Config<'Embedding'>;
@@ -138,11 +198,23 @@ export function buildLayer(type: Exclude<LayerType, 'Input'>, config: unknown, n
       return rnn(type, config as RnnConfig, name, random);
     case 'Bidirectional': {
       const c = config as Config<'Bidirectional'>;
-      return tf.layers.bidirectional({ name, layer: rnn(c.layer.class_name, c.layer.config, `${name}_rnn`, random) as tf.RNN, mergeMode: c.merge_mode });
+      return tf.layers.bidirectional({
+        name,
+        layer: rnn(c.layer.class_name, c.layer.config, `${name}_rnn`, random) as tf.RNN,
+        mergeMode: c.merge_mode,
+      });
     }
     case 'TimeDistributed': {
       const c = (config as Config<'TimeDistributed'>).layer.config;
-      return tf.layers.timeDistributed({ name, layer: tf.layers.dense({ name: `${name}_dense`, units: c.units, activation: c.activation, ...kernelArgs(c, random) }) });
+      return tf.layers.timeDistributed({
+        name,
+        layer: tf.layers.dense({
+          name: `${name}_dense`,
+          units: c.units,
+          activation: c.activation,
+          ...kernelArgs(c, random),
+        }),
+      });
     }
     case 'Concatenate':
       return tf.layers.concatenate({ name, axis: (config as Config<'Concatenate'>).axis });

@@ -45,7 +45,13 @@ export function regularizer(setting: Regularizer | undefined): ReturnType<typeof
 
 /** useBias, initializers and regularizers of a layer with a kernel, in tfjs' argument names. */
 export function kernelArgs(
-  c: { use_bias: boolean; kernel_initializer: Initializer; bias_initializer: Initializer; kernel_regularizer: Regularizer; bias_regularizer: Regularizer },
+  c: {
+    use_bias: boolean;
+    kernel_initializer: Initializer;
+    bias_initializer: Initializer;
+    kernel_regularizer: Regularizer;
+    bias_regularizer: Regularizer;
+  },
   random: () => number,
 ) {
   return {

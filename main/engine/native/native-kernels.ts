@@ -13,7 +13,12 @@ import { withSharedMemoryImport } from './shared-memory-import';
 
 /** The part of tfjs-backend-wasm's backend object these kernels touch. */
 interface WasmBackendInternals {
-  wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown; _malloc(bytes: number): number; _free(offset: number): void };
+  wasm: {
+    asm?: { memory?: unknown };
+    wasmMemory?: unknown;
+    _malloc(bytes: number): number;
+    _free(offset: number): void;
+  };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   refCount(dataId: object): number;
@@ -60,7 +65,15 @@ export interface NativeKernels {
   /** Whether `t` is the only tensor on its buffer, so an in-place update changes nothing else. */
   ownsBuffer(t: tf.TensorInfo): boolean;
   /** One Adam step from the gradient g: m and v in place, the new weights into xOut (n floats each); see kernels.wat. */
-  adam(x: tf.TensorInfo, xOut: tf.TensorInfo, m: tf.TensorInfo, v: tf.TensorInfo, g: tf.TensorInfo, n: number, step: AdamStep): void;
+  adam(
+    x: tf.TensorInfo,
+    xOut: tf.TensorInfo,
+    m: tf.TensorInfo,
+    v: tf.TensorInfo,
+    g: tf.TensorInfo,
+    n: number,
+    step: AdamStep,
+  ): void;
   /** A tensor's floats where they lie on the heap (valid until the heap next grows: copy or use at once). */
   floats(t: tf.TensorInfo, size: number): Float32Array;
   /** The first float of a tensor, read or written in place (an optimizer's scalar state). */
@@ -107,17 +120,103 @@ interface WasmApi {
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const windowArgs = (g: WindowGeometry) =>
-  [g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padInfo.top, g.padInfo.left] as const;
+  [
+    g.batchSize,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padInfo.top,
+    g.padInfo.left,
+  ] as const;
 
 interface Exports {
   gemm_scratch_bytes(m: number, k: number, n: number): number;
-  gemm(m: number, k: number, n: number, a: number, ta: number, b: number, tb: number, c: number, bias: number, relu: number, scratch: number): void;
-  adam(x: number, xout: number, m: number, v: number, g: number, n: number, b1: number, omb1: number, b2: number, omb2: number, omab1: number, omab2: number, eps: number, neglr: number): void;
-  im2col(x: number, cols: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
-  col2im(cols: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  gemm(
+    m: number,
+    k: number,
+    n: number,
+    a: number,
+    ta: number,
+    b: number,
+    tb: number,
+    c: number,
+    bias: number,
+    relu: number,
+    scratch: number,
+  ): void;
+  adam(
+    x: number,
+    xout: number,
+    m: number,
+    v: number,
+    g: number,
+    n: number,
+    b1: number,
+    omb1: number,
+    b2: number,
+    omb2: number,
+    omab1: number,
+    omab2: number,
+    eps: number,
+    neglr: number,
+  ): void;
+  im2col(
+    x: number,
+    cols: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
+  col2im(
+    cols: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   relu_grad(dy: number, y: number, out: number, n: number): void;
-  max_pool_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, ch: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  max_pool_grad(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    ch: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
 }
 
 const wasmFile = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
@@ -154,12 +253,16 @@ function chooseBuild(prefer: NativeVariant | undefined): { variant: NativeVarian
  * XNNPACK and the composed kernels). LAYERLAB_WASM_KERNELS=off turns them off. Relaxed SIMD is
  * used where available unless `prefer` asks for the plain build.
  */
-export function loadNativeKernels(backendObject: object, options: { prefer?: NativeVariant } = {}): NativeKernels | { unavailable: string } {
+export function loadNativeKernels(
+  backendObject: object,
+  options: { prefer?: NativeVariant } = {},
+): NativeKernels | { unavailable: string } {
   if (process.env['LAYERLAB_WASM_KERNELS'] === 'off') return { unavailable: 'LAYERLAB_WASM_KERNELS=off' };
   const backend = backendObject as WasmBackendInternals;
   // The single-threaded builds export their memory; the threaded one imports it (Module.wasmMemory).
   const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
-  if (!(memory instanceof Wasm.Memory)) return { unavailable: "tfjs-backend-wasm does not expose its heap's WebAssembly.Memory (a tfjs change?)" };
+  if (!(memory instanceof Wasm.Memory))
+    return { unavailable: "tfjs-backend-wasm does not expose its heap's WebAssembly.Memory (a tfjs change?)" };
   // The threaded build's heap is shared: the kernels then import it as shared memory. They still
   // run on the calling thread only, between XNNPACK's calls (which return once its pool is done).
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -197,7 +300,19 @@ export function loadNativeKernels(backendObject: object, options: { prefer?: Nat
     output: (shape) => backend.makeOutput(shape, 'float32'),
     gemm(out, { m, k, n, a, transposeA, b, transposeB, bias, relu, aAt = 0, bAt = 0, outAt = 0 }) {
       const work = scratchOf(exports.gemm_scratch_bytes(m, k, n));
-      exports.gemm(m, k, n, offset(a) + 4 * aAt, transposeA ? 1 : 0, offset(b) + 4 * bAt, transposeB ? 1 : 0, offset(out) + 4 * outAt, bias ? offset(bias) : 0, relu ? 1 : 0, work);
+      exports.gemm(
+        m,
+        k,
+        n,
+        offset(a) + 4 * aAt,
+        transposeA ? 1 : 0,
+        offset(b) + 4 * bAt,
+        transposeB ? 1 : 0,
+        offset(out) + 4 * outAt,
+        bias ? offset(bias) : 0,
+        relu ? 1 : 0,
+        work,
+      );
     },
     sumRows(out, x, rows, cols) {
       exports.sum_rows(offset(x), offset(out), rows, cols);
@@ -217,7 +332,22 @@ export function loadNativeKernels(backendObject: object, options: { prefer?: Nat
     ownsBuffer: (t) => backend.refCount(t.dataId) === 1,
     adam(x, xOut, m, v, g, n, h) {
       // 1 - β is formed in double and rounded once, exactly as tfjs passes `1 - this.beta1` to mul.
-      exports.adam(offset(x), offset(xOut), offset(m), offset(v), offset(g), n, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.oneMinusAccBeta1, h.oneMinusAccBeta2, h.epsilon, -h.learningRate);
+      exports.adam(
+        offset(x),
+        offset(xOut),
+        offset(m),
+        offset(v),
+        offset(g),
+        n,
+        h.beta1,
+        1 - h.beta1,
+        h.beta2,
+        1 - h.beta2,
+        h.oneMinusAccBeta1,
+        h.oneMinusAccBeta2,
+        h.epsilon,
+        -h.learningRate,
+      );
     },
     floats: (t, size) => new Float32Array(memory.buffer, offset(t), size),
     scalar: (t) => new Float32Array(memory.buffer, offset(t), 1)[0]!,

@@ -42,7 +42,8 @@ function skipLimits(bytes: Uint8Array, at: number): number {
 
 /** The binary with its memory import made shared, with `maxPages` pages at most (65536 = 4 GiB). */
 export function withSharedMemoryImport(binary: Uint8Array, maxPages = 65536): Uint8Array {
-  if (binary[0] !== 0 || binary[1] !== 0x61 || binary[2] !== 0x73 || binary[3] !== 0x6d) throw new Error('not a wasm binary');
+  if (binary[0] !== 0 || binary[1] !== 0x61 || binary[2] !== 0x73 || binary[3] !== 0x6d)
+    throw new Error('not a wasm binary');
   const out: number[] = Array.from(binary.subarray(0, 8));
   let pos = 8;
   let found = false;

@@ -4,9 +4,17 @@ import { KernelScope, type KernelArgs } from './kernel-scope';
 const { backend_util } = tf;
 
 /** The forward convolution's geometry, NHWC only (tfjs-layers transposes NCHW before convolving). */
-export function conv2dInfo(xShape: readonly number[], filterShape: readonly number[], attrs: Record<string, unknown>, kernel: string) {
-  const dataFormat = backend_util.convertConv2DDataFormat((attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
-  if (dataFormat !== 'channelsLast') throw new Error(`${kernel} on wasm supports NHWC (channels last) only, got ${String(attrs['dataFormat'])}`);
+export function conv2dInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Record<string, unknown>,
+  kernel: string,
+) {
+  const dataFormat = backend_util.convertConv2DDataFormat(
+    (attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
+  );
+  if (dataFormat !== 'channelsLast')
+    throw new Error(`${kernel} on wasm supports NHWC (channels last) only, got ${String(attrs['dataFormat'])}`);
   return backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -32,7 +40,16 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const attrs = (args.attrs ?? {}) as Record<string, unknown>;
   const filterShape = attrs['filterShape'] as [number, number, number, number];
   const info = conv2dInfo(x.shape, filterShape, attrs, 'Conv2DBackpropFilter');
-  const { outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW, inHeight: H, inWidth: W } = info;
+  const {
+    outHeight: oH,
+    outWidth: oW,
+    strideHeight: sH,
+    strideWidth: sW,
+    filterHeight: fH,
+    filterWidth: fW,
+    inHeight: H,
+    inWidth: W,
+  } = info;
   const { top, left } = info.padInfo;
   return KernelScope.compose(args.backend, (s) => {
     const image = s.transpose(x, [3, 1, 2, 0]);
@@ -43,7 +60,18 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
     const full = s.run(
       'Conv2D',
       { x: image, filter },
-      { strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', dilations: [sH, sW], dimRoundingMode: undefined },
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dilations: [sH, sW],
+        dimRoundingMode: undefined,
+      },
     );
     const taps = s.slice(full, [0, 0, 0, 0], [full.shape[0]!, fH, fW, full.shape[3]!]);
     return s.transpose(taps, [1, 2, 0, 3]);

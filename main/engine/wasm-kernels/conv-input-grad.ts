@@ -18,6 +18,10 @@ export function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
     const { spread, pad } = spreadForInputGrad(s, dy, info);
     const reversed = s.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = s.transpose(reversed, [0, 1, 3, 2]);
-    return s.run('Conv2D', { x: spread, filter: swapped }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined });
+    return s.run(
+      'Conv2D',
+      { x: spread, filter: swapped },
+      { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+    );
   });
 }

@@ -4,7 +4,12 @@ import { KernelScope, type KernelArgs } from './kernel-scope';
 
 const { backend_util } = tf;
 
-function depthwiseInfo(xShape: readonly number[], filterShape: readonly number[], attrs: Record<string, unknown>, kernel: string) {
+function depthwiseInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Record<string, unknown>,
+  kernel: string,
+) {
   const info = backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -15,7 +20,8 @@ function depthwiseInfo(xShape: readonly number[], filterShape: readonly number[]
     true,
   );
   // tfjs' own gradient refuses dilations > 1 before reaching here; a direct call gets a reason.
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Error(`${kernel} on wasm supports dilation 1 only, got [${info.dilationHeight}, ${info.dilationWidth}]`);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1)
+    throw new Error(`${kernel} on wasm supports dilation 1 only, got [${info.dilationHeight}, ${info.dilationWidth}]`);
   return info;
 }
 
@@ -32,7 +38,18 @@ export function depthwiseBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const attrs = (args.attrs ?? {}) as Record<string, unknown>;
   const filterShape = attrs['filterShape'] as [number, number, number, number];
   const info = depthwiseInfo(x.shape, filterShape, attrs, 'DepthwiseConv2dNativeBackpropFilter');
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW, filterHeight: fH, filterWidth: fW } = info;
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: oH,
+    outWidth: oW,
+    strideHeight: sH,
+    strideWidth: sW,
+    filterHeight: fH,
+    filterWidth: fW,
+  } = info;
   const M = filterShape[3];
   const { top, left } = info.padInfo;
   return KernelScope.compose(args.backend, (s) => {
@@ -40,7 +57,21 @@ export function depthwiseBackpropFilter(args: KernelArgs): tf.TensorInfo {
     const filter = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [oH, oW, N * C, M]);
     const bottom = Math.max(0, fH - 1 + (oH - 1) * sH + 1 - top - H);
     const right = Math.max(0, fW - 1 + (oW - 1) * sW + 1 - left - W);
-    const full = s.run('DepthwiseConv2dNative', { x: image, filter }, { strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dilations: [sH, sW], dimRoundingMode: undefined });
+    const full = s.run(
+      'DepthwiseConv2dNative',
+      { x: image, filter },
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        dilations: [sH, sW],
+        dimRoundingMode: undefined,
+      },
+    );
     const taps = s.reshape(s.slice(full, [0, 0, 0, 0], [1, fH, fW, N * C * M]), [fH, fW, N, C * M]);
     const summed = s.run('Sum', { x: taps }, { axis: [2], keepDims: false });
     return s.reshape(summed, filterShape);
@@ -63,7 +94,11 @@ export function depthwiseBackpropInput(args: KernelArgs): tf.TensorInfo {
   return KernelScope.compose(args.backend, (s) => {
     const { spread, pad } = spreadForInputGrad(s, dy, info);
     const reversed = s.reshape(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [fH, fW, C * M, 1]);
-    const perChannel = s.run('DepthwiseConv2dNative', { x: spread, filter: reversed }, { strides: [1, 1], pad, dilations: [1, 1], dimRoundingMode: undefined });
+    const perChannel = s.run(
+      'DepthwiseConv2dNative',
+      { x: spread, filter: reversed },
+      { strides: [1, 1], pad, dilations: [1, 1], dimRoundingMode: undefined },
+    );
     if (M === 1) return perChannel;
     return s.run('Sum', { x: s.reshape(perChannel, [N, H, W, C, M]) }, { axis: [4], keepDims: false });
   });

@@ -20,7 +20,9 @@ export function withExplicitSamePadding(kernelName: string, stock: tf.KernelFunc
     if (attrs['pad'] !== 'same') return stock(args);
     const x = args.inputs['x']!;
     const filter = args.inputs['filter']!;
-    const dataFormat = backend_util.convertConv2DDataFormat((attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
+    const dataFormat = backend_util.convertConv2DDataFormat(
+      (attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
+    );
     const info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -32,7 +34,12 @@ export function withExplicitSamePadding(kernelName: string, stock: tf.KernelFunc
       dataFormat,
     );
     const { top, bottom, left, right } = info.padInfo;
-    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    const pad = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ];
     return stock({ ...args, attrs: { ...attrs, pad } as tf.NamedAttrMap });
   };
 }

@@ -34,19 +34,34 @@ function side(length: number, meaningful: number, inSize: number, filter: number
  * 6-d view) and the explicit padding that makes a VALID correlation with the reversed
  * fH×fW filter return exactly H×W. Used by Conv2DBackpropInput and its depthwise twin.
  */
-export function spreadForInputGrad(s: KernelScope, dy: tf.TensorInfo, g: ConvGeometry): { spread: tf.TensorInfo; pad: [[0, 0], [number, number], [number, number], [0, 0]] } {
+export function spreadForInputGrad(
+  s: KernelScope,
+  dy: tf.TensorInfo,
+  g: ConvGeometry,
+): { spread: tf.TensorInfo; pad: [[0, 0], [number, number], [number, number], [0, 0]] } {
   const { batchSize: N, outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW } = g;
   const C = dy.shape[3]!;
   let spread = dy;
   if (sH > 1 || sW > 1) {
     const view = s.reshape(dy, [N, oH, 1, oW, 1, C]);
-    const padded = s.pad(view, [[0, 0], [0, 0], [0, sH - 1], [0, 0], [0, sW - 1], [0, 0]]);
+    const padded = s.pad(view, [
+      [0, 0],
+      [0, 0],
+      [0, sH - 1],
+      [0, 0],
+      [0, sW - 1],
+      [0, 0],
+    ]);
     spread = s.reshape(padded, [N, oH * sH, oW * sW, C]);
   }
   const rows = side(oH * sH, (oH - 1) * sH + 1, g.inHeight, g.filterHeight, g.padInfo.top);
   const cols = side(oW * sW, (oW - 1) * sW + 1, g.inWidth, g.filterWidth, g.padInfo.left);
   const h = spread.shape[1]!;
   const w = spread.shape[2]!;
-  spread = s.slice(spread, [0, rows.crop[0], cols.crop[0], 0], [N, h - rows.crop[0] - rows.crop[1], w - cols.crop[0] - cols.crop[1], C]);
+  spread = s.slice(
+    spread,
+    [0, rows.crop[0], cols.crop[0], 0],
+    [N, h - rows.crop[0] - rows.crop[1], w - cols.crop[0] - cols.crop[1], C],
+  );
   return { spread, pad: [[0, 0], rows.pad, cols.pad, [0, 0]] };
 }

@@ -91,6 +91,7 @@ export const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b,
 /** A 2-number attribute given as one number or a pair, as tfjs accepts for strides. */
 export function pair(value: unknown, what: string): [number, number] {
   if (typeof value === 'number') return [value, value];
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) return [value[0] as number, value[1] as number];
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number'))
+    return [value[0] as number, value[1] as number];
   throw new Error(`expected ${what} as a number or two numbers, got ${JSON.stringify(value)}`);
 }

@@ -58,17 +58,42 @@ function nativeProduct(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, 
 }
 
 /** Runs op(a)·op(b) (+ bias) (relu) with the native GEMM, one product per batch entry. */
-function nativeMatMul(native: NativeKernels, p: Product, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, bias?: tf.TensorInfo, relu = false): tf.TensorInfo {
+function nativeMatMul(
+  native: NativeKernels,
+  p: Product,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias?: tf.TensorInfo,
+  relu = false,
+): tf.TensorInfo {
   const out = native.output(p.outShape);
   const { m, k, n } = p;
   for (let i = 0; i < Math.max(p.batchA, p.batchB); i++) {
-    native.gemm(out, { m, k, n, a, transposeA, b, transposeB, bias, relu, aAt: p.batchA === 1 ? 0 : i * m * k, bAt: p.batchB === 1 ? 0 : i * k * n, outAt: i * m * n });
+    native.gemm(out, {
+      m,
+      k,
+      n,
+      a,
+      transposeA,
+      b,
+      transposeB,
+      bias,
+      relu,
+      aAt: p.batchA === 1 ? 0 : i * m * k,
+      bAt: p.batchB === 1 ? 0 : i * k * n,
+      outAt: i * m * n,
+    });
   }
   return out;
 }
 
 /** Replacements for BatchMatMul and _FusedMatMul built on the stock kernels (read them first). */
-export function createMatMulKernels(native: NativeKernels | null = null): { BatchMatMul: tf.KernelFunc; _FusedMatMul: tf.KernelFunc } {
+export function createMatMulKernels(native: NativeKernels | null = null): {
+  BatchMatMul: tf.KernelFunc;
+  _FusedMatMul: tf.KernelFunc;
+} {
   const transpose = wasmKernel('Transpose');
   const stockMatMul = wasmKernel('BatchMatMul');
   const stockFused = wasmKernel('_FusedMatMul');
@@ -91,7 +116,10 @@ export function createMatMulKernels(native: NativeKernels | null = null): { Batc
   };
 
   /** Runs `body` on untransposed operands; frees the temporary transposed copies afterwards. */
-  const untransposed = (args: Parameters<tf.KernelFunc>[0], body: (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo): tf.TensorInfo => {
+  const untransposed = (
+    args: Parameters<tf.KernelFunc>[0],
+    body: (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo,
+  ): tf.TensorInfo => {
     const attrs = args.attrs ?? {};
     const a = args.inputs['a']!;
     const b = args.inputs['b']!;
@@ -108,7 +136,8 @@ export function createMatMulKernels(native: NativeKernels | null = null): { Batc
   };
   const plain = { transposeA: false, transposeB: false };
 
-  const transposes = (args: Parameters<tf.KernelFunc>[0]) => [Boolean(args.attrs?.['transposeA']), Boolean(args.attrs?.['transposeB'])] as const;
+  const transposes = (args: Parameters<tf.KernelFunc>[0]) =>
+    [Boolean(args.attrs?.['transposeA']), Boolean(args.attrs?.['transposeB'])] as const;
 
   const batchMatMul: tf.KernelFunc = (args) => {
     const a = args.inputs['a']!;
@@ -116,11 +145,19 @@ export function createMatMulKernels(native: NativeKernels | null = null): { Batc
     const [ta, tb] = transposes(args);
     const p = native ? nativeProduct(a, b, ta, tb) : null;
     if (native && p) return nativeMatMul(native, p, a, b, ta, tb);
-    return untransposed(args, (a, b) => stockMatMul({ inputs: { a, b }, attrs: { ...args.attrs, ...plain }, backend: args.backend }) as tf.TensorInfo);
+    return untransposed(
+      args,
+      (a, b) =>
+        stockMatMul({ inputs: { a, b }, attrs: { ...args.attrs, ...plain }, backend: args.backend }) as tf.TensorInfo,
+    );
   };
 
   /** The bias and activation after a product `out` that had neither; frees what it replaces. */
-  const finishFused = (args: Parameters<tf.KernelFunc>[0], product: tf.TensorInfo, withBias: boolean): tf.TensorInfo => {
+  const finishFused = (
+    args: Parameters<tf.KernelFunc>[0],
+    product: tf.TensorInfo,
+    withBias: boolean,
+  ): tf.TensorInfo => {
     const attrs = args.attrs ?? {};
     const { backend } = args;
     const free = (x: tf.TensorInfo) => (backend as WasmBackendLike).disposeData(x.dataId);
@@ -135,7 +172,8 @@ export function createMatMulKernels(native: NativeKernels | null = null): { Batc
     const act = activations[activation];
     if (act) {
       const inputs: tf.NamedTensorInfoMap = { x: out };
-      if (activation === 'prelu' && args.inputs['preluActivationWeights']) inputs['alpha'] = args.inputs['preluActivationWeights'];
+      if (activation === 'prelu' && args.inputs['preluActivationWeights'])
+        inputs['alpha'] = args.inputs['preluActivationWeights'];
       const activated = act({ inputs, attrs: { alpha: attrs['leakyreluAlpha'] ?? 0.2 }, backend }) as tf.TensorInfo;
       free(out);
       out = activated;
@@ -154,20 +192,29 @@ export function createMatMulKernels(native: NativeKernels | null = null): { Batc
     if (native && p) {
       const bias = args.inputs['bias'];
       // A bias of n values (shape [n], [1, n], …) is added inside the GEMM; any other shape broadcasts after it.
-      const inGemm = bias !== undefined && bias.dtype === 'float32' && product(bias.shape) === p.n && bias.shape.at(-1) === p.n;
+      const inGemm =
+        bias !== undefined && bias.dtype === 'float32' && product(bias.shape) === p.n && bias.shape.at(-1) === p.n;
       const activation = String(args.attrs?.['activation'] ?? 'linear');
       const biasAfter = bias !== undefined && !inGemm;
       // relu goes inside the GEMM too, unless a bias still has to be added before it.
       const reluInGemm = activation === 'relu' && !biasAfter;
       const out = nativeMatMul(native, p, a, b, ta, tb, inGemm ? bias : undefined, reluInGemm);
       if (!biasAfter && (reluInGemm || activation === 'linear')) return out;
-      return finishFused(reluInGemm ? { ...args, attrs: { ...args.attrs, activation: 'linear' } } : args, out, biasAfter);
+      return finishFused(
+        reluInGemm ? { ...args, attrs: { ...args.attrs, activation: 'linear' } } : args,
+        out,
+        biasAfter,
+      );
     }
     return untransposed(args, (a, b) => {
       const attrs = args.attrs ?? {};
       const { backend } = args;
       if (batchOf(a) <= 1 && batchOf(b) <= 1) {
-        return stockFused({ inputs: { ...args.inputs, a, b }, attrs: { ...attrs, ...plain }, backend }) as tf.TensorInfo;
+        return stockFused({
+          inputs: { ...args.inputs, a, b },
+          attrs: { ...attrs, ...plain },
+          backend,
+        }) as tf.TensorInfo;
       }
       return finishFused(args, stockMatMul({ inputs: { a, b }, attrs: plain, backend }) as tf.TensorInfo, true);
     });

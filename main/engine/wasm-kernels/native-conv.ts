@@ -3,29 +3,45 @@ import type { NativeKernels, WindowGeometry } from '../native/native-kernels';
 import { conv2dInfo } from './conv-filter-grad';
 import { product, type KernelArgs } from './kernel-scope';
 
-
 type Attrs = Record<string, unknown>;
 
 /**
  * The geometry of a convolution the native kernels take (NHWC, no dilation, float32), or null
  * to leave it to the other path. computeConv2DInfo resolves every padding tfjs accepts.
  */
-function geometry(xShape: readonly number[], filterShape: readonly number[], attrs: Attrs, tensors: tf.TensorInfo[]): (WindowGeometry & { outChannels: number }) | null {
+function geometry(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Attrs,
+  tensors: tf.TensorInfo[],
+): (WindowGeometry & { outChannels: number }) | null {
   if (tensors.some((t) => t.dtype !== 'float32')) return null;
   const format = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
   const dilations = attrs['dilations'] ?? 1;
-  if (format !== 'NHWC' || !(dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)))) return null;
-  if (xShape.length !== 4 || filterShape.length !== 4 || product(xShape) === 0 || product(filterShape) === 0) return null;
+  if (format !== 'NHWC' || !(dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1))))
+    return null;
+  if (xShape.length !== 4 || filterShape.length !== 4 || product(xShape) === 0 || product(filterShape) === 0)
+    return null;
   const info = conv2dInfo(xShape, filterShape, attrs, 'Conv2D');
   if (info.outHeight <= 0 || info.outWidth <= 0) return null;
   return { ...info, padInfo: { top: info.padInfo.top, left: info.padInfo.left } };
 }
 
 /** A 1×1 stride-1 convolution without padding reads x itself as its columns. */
-const isPointwise = (g: WindowGeometry) => g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padInfo.top === 0 && g.padInfo.left === 0;
+const isPointwise = (g: WindowGeometry) =>
+  g.filterHeight === 1 &&
+  g.filterWidth === 1 &&
+  g.strideHeight === 1 &&
+  g.strideWidth === 1 &&
+  g.padInfo.top === 0 &&
+  g.padInfo.left === 0;
 
 /** x laid out as [pixels, taps] (a temporary unless pointwise); `done` frees it. */
-function columns(native: NativeKernels, x: tf.TensorInfo, g: WindowGeometry): { cols: tf.TensorInfo; rows: number; taps: number; done: () => void } {
+function columns(
+  native: NativeKernels,
+  x: tf.TensorInfo,
+  g: WindowGeometry,
+): { cols: tf.TensorInfo; rows: number; taps: number; done: () => void } {
   const rows = g.batchSize * g.outHeight * g.outWidth;
   const taps = g.filterHeight * g.filterWidth * g.inChannels;
   if (isPointwise(g)) return { cols: x, rows, taps, done: () => undefined };
@@ -41,7 +57,10 @@ function columns(native: NativeKernels, x: tf.TensorInfo, g: WindowGeometry): { 
  * (dilation, other dtypes, empty tensors). The forward convolution stays with XNNPACK: its
  * indirect GEMM needs no im2col copy and measured faster (conv 3×3×1→16: 1.5 vs 2.7 ms).
  */
-export function createNativeConvKernels(native: NativeKernels, fallback: Record<'Conv2DBackpropFilter' | 'Conv2DBackpropInput', tf.KernelFunc>): Record<string, tf.KernelFunc> {
+export function createNativeConvKernels(
+  native: NativeKernels,
+  fallback: Record<'Conv2DBackpropFilter' | 'Conv2DBackpropInput', tf.KernelFunc>,
+): Record<string, tf.KernelFunc> {
   const backpropFilter = (args: KernelArgs): tf.TensorInfo | null => {
     const x = args.inputs['x']!;
     const dy = args.inputs['dy']!;
@@ -75,7 +94,15 @@ export function createNativeConvKernels(native: NativeKernels, fallback: Record<
     }
     const dcols = native.output([rows, taps]);
     try {
-      native.gemm(dcols, { m: rows, k: filter.shape[3]!, n: taps, a: dy, transposeA: false, b: filter, transposeB: true });
+      native.gemm(dcols, {
+        m: rows,
+        k: filter.shape[3]!,
+        n: taps,
+        a: dy,
+        transposeA: false,
+        b: filter,
+        transposeB: true,
+      });
       native.col2im(dx, dcols, g);
       return dx;
     } finally {

@@ -29,5 +29,6 @@ export function createSum(native: NativeKernels, stock: tf.KernelFunc): tf.Kerne
  * of copying it: tfjs' relu gradient casts its float32 step mask to float32 on every step.
  */
 export function createCast(stock: tf.KernelFunc): tf.KernelFunc {
-  return (args: KernelArgs) => (args.inputs['x']!.dtype === (args.attrs ?? {})['dtype'] ? shareIdentity(args) : stock(args));
+  return (args: KernelArgs) =>
+    args.inputs['x']!.dtype === (args.attrs ?? {})['dtype'] ? shareIdentity(args) : stock(args);
 }

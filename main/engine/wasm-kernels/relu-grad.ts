@@ -18,7 +18,9 @@ export function createReluGrad(native: NativeKernels): tf.KernelFunc {
     const y = args.inputs['y']!;
     const n = product(y.shape);
     if (dy.dtype !== 'float32' || y.dtype !== 'float32' || product(dy.shape) !== n) {
-      throw new Error(`relu's gradient needs float32 dy and y of one size, got ${dy.dtype} [${dy.shape.join(', ')}] and ${y.dtype} [${y.shape.join(', ')}]`);
+      throw new Error(
+        `relu's gradient needs float32 dy and y of one size, got ${dy.dtype} [${dy.shape.join(', ')}] and ${y.dtype} [${y.shape.join(', ')}]`,
+      );
     }
     const out = native.output([...y.shape]);
     native.reluGrad(out, dy, y, n);

@@ -15,6 +15,10 @@ export function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   const rowShape = x.shape.slice(idRank);
   return KernelScope.compose(args.backend, (s) => {
     const ids = segmentIds.dtype === 'int32' ? segmentIds : s.run('Cast', { x: segmentIds }, { dtype: 'int32' });
-    return s.run('ScatterNd', { indices: s.reshape(ids, [rows, 1]), updates: s.reshape(x, [rows, ...rowShape]) }, { shape: [numSegments, ...rowShape] });
+    return s.run(
+      'ScatterNd',
+      { indices: s.reshape(ids, [rows, 1]), updates: s.reshape(x, [rows, ...rowShape]) },
+      { shape: [numSegments, ...rowShape] },
+    );
   });
 }

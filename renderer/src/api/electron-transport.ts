@@ -7,7 +7,10 @@ export function createElectronTransport(bridge: ElectronBridge): Transport {
     invoke(channel, input) {
       const method = bridge.api[channel];
       if (typeof method !== 'function') {
-        return Promise.resolve({ ok: false, error: `This version of Layerlab does not know the request "${channel}".` });
+        return Promise.resolve({
+          ok: false,
+          error: `This version of Layerlab does not know the request "${channel}".`,
+        });
       }
       return method(input);
     },

@@ -23,7 +23,11 @@ export interface ApiClient {
 /** Electron's bridge when the preload put one on window, else host mode's WebSocket. */
 export function createDefaultClient(): ApiClient {
   if (window.layerlab) {
-    return { api: createApi(createElectronTransport(window.layerlab)), connection: createConnectionStore('open'), mode: 'electron' };
+    return {
+      api: createApi(createElectronTransport(window.layerlab)),
+      connection: createConnectionStore('open'),
+      mode: 'electron',
+    };
   }
   const connection = createConnectionStore('connecting');
   const transport = createWebSocketTransport({ url: hostSocketUrl(), connection });

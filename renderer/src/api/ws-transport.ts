@@ -4,7 +4,8 @@ import type { WireMessage, WireRequest } from '../../../app/ipc/bridge';
 import type { ConnectionStore } from './connection-store';
 
 export const LOST_CONNECTION = 'Lost connection to the Layerlab host';
-export const TOKEN_EXPIRED = 'Layerlab was restarted and this tab’s access has expired: open the new URL it printed (…/?token=…)';
+export const TOKEN_EXPIRED =
+  'Layerlab was restarted and this tab’s access has expired: open the new URL it printed (…/?token=…)';
 
 interface Pending {
   channel: string;
@@ -31,7 +32,11 @@ export interface WebSocketTransportOptions {
 /** Ask the page's own origin whether it still lets this tab in (the WebSocket hides the 403). */
 export async function probePageOrigin(): Promise<'refused' | 'down' | 'ok'> {
   try {
-    const response = await fetch('/', { method: 'HEAD', credentials: 'same-origin', headers: { 'Cache-Control': 'no-store' } });
+    const response = await fetch('/', {
+      method: 'HEAD',
+      credentials: 'same-origin',
+      headers: { 'Cache-Control': 'no-store' },
+    });
     return response.status === 403 ? 'refused' : 'ok';
   } catch {
     return 'down';
@@ -40,7 +45,10 @@ export async function probePageOrigin(): Promise<'refused' | 'down' | 'ok'> {
 
 /** The page's own host: ws://host/ws, or wss:// when the page came over https. */
 // Typed without the DOM's Location so that Node-side tests can import this module too.
-export function hostSocketUrl(loc: { protocol: string; host: string } = (globalThis as unknown as { location: { protocol: string; host: string } }).location): string {
+export function hostSocketUrl(
+  loc: { protocol: string; host: string } = (globalThis as unknown as { location: { protocol: string; host: string } })
+    .location,
+): string {
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
 }
 
@@ -150,7 +158,11 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       const timer = setTimeout(() => {
         waitingForOpen.delete(wake);
         // The channel's internal name ("project.open") means nothing to a user: it stays out of the message.
-        reject(new Error(`${LOST_CONNECTION}: the request could not be sent. Check that Layerlab is still running, then try again.`));
+        reject(
+          new Error(
+            `${LOST_CONNECTION}: the request could not be sent. Check that Layerlab is still running, then try again.`,
+          ),
+        );
       }, connectTimeoutMs);
       const wake = () => {
         if (connection.getState().status === 'token-expired') {

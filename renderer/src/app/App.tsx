@@ -27,7 +27,9 @@ export function App() {
             {step === 'export' && <ExportStep />}
           </>
         ) : opening ? (
-          <div className="app-loading" role="status">Opening project…</div>
+          <div className="app-loading" role="status">
+            Opening project…
+          </div>
         ) : (
           <ProjectsScreen />
         )}

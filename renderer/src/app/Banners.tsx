@@ -25,16 +25,17 @@ function ConnectionBanner() {
   if (status === 'token-expired') {
     return (
       <div className="banner banner-error" role="alert" data-testid="connection-banner">
-        <strong>Layerlab was restarted, so this tab can no longer reach it.</strong> Each start makes a new access token: open the URL
-        it printed in the terminal (http://127.0.0.1:…/?token=…) in this tab. Your work is saved on the host.
+        <strong>Layerlab was restarted, so this tab can no longer reach it.</strong> Each start makes a new access
+        token: open the URL it printed in the terminal (http://127.0.0.1:…/?token=…) in this tab. Your work is saved on
+        the host.
       </div>
     );
   }
   const when = retry === null || retry === 0 ? 'Reconnecting…' : `Reconnecting in ${retry} s…`;
   return (
     <div className="banner banner-warn" role="alert" data-testid="connection-banner">
-      <strong>Lost connection to the Layerlab host.</strong> {when} Your work is saved on the host; check that
-      Layerlab is still running.
+      <strong>Lost connection to the Layerlab host.</strong> {when} Your work is saved on the host; check that Layerlab
+      is still running.
     </div>
   );
 }
@@ -49,11 +50,15 @@ function EngineBanner() {
   }, [engine?.state]);
   if (!engine || engine.state === 'ready' || (engine.state === 'starting' && !restarting)) return null;
   return (
-    <div className={`banner ${engine.state === 'crashed' ? 'banner-error' : 'banner-info'}`} role="alert" data-testid="engine-banner">
+    <div
+      className={`banner ${engine.state === 'crashed' ? 'banner-error' : 'banner-info'}`}
+      role="alert"
+      data-testid="engine-banner"
+    >
       {engine.state === 'crashed' ? (
         <>
-          <strong>The training engine stopped.</strong> {engine.message ?? 'It exited unexpectedly.'} Layerlab restarts it
-          automatically; a run in progress continues from its last checkpoint.
+          <strong>The training engine stopped.</strong> {engine.message ?? 'It exited unexpectedly.'} Layerlab restarts
+          it automatically; a run in progress continues from its last checkpoint.
         </>
       ) : (
         <>

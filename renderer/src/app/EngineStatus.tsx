@@ -19,7 +19,11 @@ export function EngineStatus() {
           : 'Engine: unknown';
   const skipped = engine?.backend?.skipped ?? [];
   const title = [
-    mode === 'host' ? 'Host mode: training runs on the machine serving this page.' : mode === 'electron' ? 'Desktop app' : null,
+    mode === 'host'
+      ? 'Host mode: training runs on the machine serving this page.'
+      : mode === 'electron'
+        ? 'Desktop app'
+        : null,
     engine?.backend ? `Backend: ${engine.backend.name}` : null,
     ...skipped.map((s) => `${s.name} skipped: ${s.reason}`),
     engine?.message ?? null,

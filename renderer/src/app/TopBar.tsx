@@ -19,11 +19,18 @@ export function TopBar() {
         </div>
         {name !== null && (
           <>
-            <span className="topbar-sep" aria-hidden="true">/</span>
+            <span className="topbar-sep" aria-hidden="true">
+              /
+            </span>
             <span className="topbar-project" data-testid="current-project" title={name}>
               {name}
             </span>
-            <button type="button" className="btn btn-ghost btn-small" onClick={closeProject} title="Close this project and see all projects">
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              onClick={closeProject}
+              title="Close this project and see all projects"
+            >
               All projects
             </button>
           </>

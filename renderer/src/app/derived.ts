@@ -36,7 +36,11 @@ export function useStepStatus(): Record<Step, StepStatus> {
   const exported = useProject((s) => s.exportResult !== null);
 
   const dataReady = !!dataset && !!task.shape;
-  const dataBlocked = !dataset ? 'Import a CSV file first (step 1, Data).' : !task.shape ? 'Choose a target and task that work (step 1, Data).' : null;
+  const dataBlocked = !dataset
+    ? 'Import a CSV file first (step 1, Data).'
+    : !task.shape
+      ? 'Choose a target and task that work (step 1, Data).'
+      : null;
   const trained = runs.filter((r) => r.hasModel);
   const lastDone = [...runs].reverse().find((r) => r.status === 'completed');
   const running = runs.some((r) => r.status === 'running');
@@ -72,7 +76,11 @@ export function useStepStatus(): Record<Step, StepStatus> {
       enabled: trained.length > 0,
       blocked: trained.length > 0 ? null : 'Train a model first (step 3, Train).',
       done: exported,
-      detail: exported ? 'Exported' : trained.length > 0 ? `${plural(trained.length, 'model')} ready` : 'Needs a trained model',
+      detail: exported
+        ? 'Exported'
+        : trained.length > 0
+          ? `${plural(trained.length, 'model')} ready`
+          : 'Needs a trained model',
     },
   };
 }

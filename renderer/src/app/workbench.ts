@@ -29,7 +29,10 @@ export type Workbench = ReturnType<typeof createWorkbench>;
  * The app's state and the actions that talk to the main side. Views read the stores and call
  * these actions; nothing else calls the API. A factory, so every window (and test) has its own.
  */
-export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = safeStorage()) {
+export function createWorkbench(
+  client: ApiClient,
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = safeStorage(),
+) {
   const { api, connection } = client;
   const project = createProjectStore();
   const graph = createGraphStore();
@@ -51,7 +54,9 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
 
   const upsertRun = (run: RunSummary) =>
     patchCurrent((s) => {
-      const runs = s.runs.some((r) => r.id === run.id) ? s.runs.map((r) => (r.id === run.id ? run : r)) : [...s.runs, run];
+      const runs = s.runs.some((r) => r.id === run.id)
+        ? s.runs.map((r) => (r.id === run.id ? run : r))
+        : [...s.runs, run];
       return { ...s, runs };
     });
 
@@ -101,10 +106,17 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     const info = deriveProjectTask(current, current.project.taskSpec);
     // Inputs' columns and heads' targets are chosen from a plain table's columns (not images or windows).
     const spec = current.project.taskSpec;
-    graph.getState().setTable(current.dataset && !current.imageDataset && spec && !spec.timeSeries && info.shape ? { meta: current.dataset, spec } : null);
+    graph
+      .getState()
+      .setTable(
+        current.dataset && !current.imageDataset && spec && !spec.timeSeries && info.shape
+          ? { meta: current.dataset, spec }
+          : null,
+      );
     if (!info.shape) return;
     const input = taskInput(info.shape);
-    if (graph.getState().nodes.length === 0) graph.getState().replace(laidOutTemplate(defaultTemplate(input), input, info.shape.head));
+    if (graph.getState().nodes.length === 0)
+      graph.getState().replace(laidOutTemplate(defaultTemplate(input), input, info.shape.head));
     else graph.getState().fitToData(input, info.shape.head);
   };
 
@@ -114,7 +126,12 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     project,
     onImported: (state) => {
       const wasImages = !!project.getState().current?.imageDataset;
-      patchCurrent((s) => ({ ...s, dataset: null, imageDataset: state.imageDataset ?? null, project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec } }));
+      patchCurrent((s) => ({
+        ...s,
+        dataset: null,
+        imageDataset: state.imageDataset ?? null,
+        project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec },
+      }));
       // A table's model cannot read images: start from the template made for them.
       if (!wasImages) graph.getState().load(null);
       syncGraphToTask();
@@ -128,7 +145,15 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     saveTrainConfig.cancel();
     pending = [];
     runs.getState().reset();
-    project.setState({ current: state, importError: null, saveError: null, openError: null, createError: null, exportResult: null, exportError: null });
+    project.setState({
+      current: state,
+      importError: null,
+      saveError: null,
+      openError: null,
+      createError: null,
+      exportResult: null,
+      exportError: null,
+    });
     graph.getState().load(state.project.graph);
     trainForm.getState().load(state.project.trainConfig);
     adopting = false;
@@ -166,7 +191,13 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     try {
       // An image dataset's runs augment their training batches as the data step set it.
       const augmentation = current.imageDataset ? current.project.augmentation : undefined;
-      const run = await api.invoke(channel, { projectId: current.id, taskSpec, graph: parsedGraph.data, trainConfig: config, ...(augmentation ? { augmentation } : {}) });
+      const run = await api.invoke(channel, {
+        projectId: current.id,
+        taskSpec,
+        graph: parsedGraph.data,
+        trainConfig: config,
+        ...(augmentation ? { augmentation } : {}),
+      });
       upsertRun(run);
       runs.setState({ activeRunId: run.status === 'running' ? run.id : null });
     } catch (error) {
@@ -196,7 +227,11 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
 
     async init() {
       const last = storage?.getItem(LAST_PROJECT_KEY);
-      await Promise.all([actions.loadAppInfo(), actions.loadProjects(), last ? actions.openProject(last, { quiet: true }) : null]);
+      await Promise.all([
+        actions.loadAppInfo(),
+        actions.loadProjects(),
+        last ? actions.openProject(last, { quiet: true }) : null,
+      ]);
     },
 
     async openProject(projectId: string, options: { quiet?: boolean } = {}) {
@@ -245,11 +280,17 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
     async importFile(file: File, options?: CsvOptions) {
       const lower = file.name.toLowerCase();
       if (!lower.endsWith('.csv') && file.type !== 'text/csv') {
-        project.setState({ importError: `${file.name} is not a CSV file. Choose a .csv file with a header row.`, step: 'data' });
+        project.setState({
+          importError: `${file.name} is not a CSV file. Choose a .csv file with a header row.`,
+          step: 'data',
+        });
         return;
       }
       if (file.size > MAX_IMPORT_TEXT) {
-        project.setState({ importError: `${file.name} is ${(file.size / 1024 / 1024).toFixed(0)} MiB; files up to ${MAX_IMPORT_TEXT / 1024 / 1024} MiB can be imported.`, step: 'data' });
+        project.setState({
+          importError: `${file.name} is ${(file.size / 1024 / 1024).toFixed(0)} MiB; files up to ${MAX_IMPORT_TEXT / 1024 / 1024} MiB can be imported.`,
+          step: 'data',
+        });
         return;
       }
       let text: string;
@@ -269,11 +310,22 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       try {
         // The id names this import's progress events and lets the data step cancel it.
         const importId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-        const state = await api.invoke('dataset.importText', { projectId, fileName, text, importId, ...(options ? { options } : {}) });
+        const state = await api.invoke('dataset.importText', {
+          projectId,
+          fileName,
+          text,
+          importId,
+          ...(options ? { options } : {}),
+        });
         if (projectId !== currentId()) return;
         // An image model cannot read a table: the table's own template replaces it.
         if (project.getState().current?.imageDataset) graph.getState().load(null);
-        patchCurrent((s) => ({ ...s, dataset: state.dataset, imageDataset: null, project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec } }));
+        patchCurrent((s) => ({
+          ...s,
+          dataset: state.dataset,
+          imageDataset: null,
+          project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec },
+        }));
         const info = deriveTask(state.dataset, state.project.taskSpec);
         const targetKnown = state.dataset?.columns.some((c) => c.name === info.spec?.target && c.kind !== 'ignored');
         if (state.dataset && (!info.spec || !targetKnown)) {
@@ -291,7 +343,9 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
      * Import a TF.js / Keras model (its files' bytes) as the project's graph, then fit its Input and
      * head to the dataset. Throws the host's message (unsupported layers named) for the caller to show.
      */
-    async importModel(files: readonly { name: string; data: string }[]): Promise<ModelImportSummary & { refitted: string[] }> {
+    async importModel(
+      files: readonly { name: string; data: string }[],
+    ): Promise<ModelImportSummary & { refitted: string[] }> {
       const projectId = currentId();
       if (!projectId) throw new Error('Open a project first.');
       // Saved first, so that a pending save of the old graph cannot land after the import.
@@ -369,7 +423,11 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       }
     },
 
-    async exportRun(runId: string, outDir: string | null, options: ExportOptions = { format: 'tfjs', quantize: null, float16Weights: false }) {
+    async exportRun(
+      runId: string,
+      outDir: string | null,
+      options: ExportOptions = { format: 'tfjs', quantize: null, float16Weights: false },
+    ) {
       const projectId = currentId();
       if (!projectId || project.getState().exporting) return;
       project.setState({ exporting: true, exportResult: null, exportError: null });
@@ -400,8 +458,15 @@ export function createWorkbench(client: ApiClient, storage: Pick<Storage, 'getIt
       const projectRuns = project.getState().current?.runs ?? [];
       const shownRun = projectRuns.find((r) => r.id === runs.getState().selectedRunId) ?? projectRuns.at(-1);
       const used = shownRun?.trainConfig.learningRate;
-      const next = applyFix(fix, { graph: parsed.data, trainConfig: config, ...(typeof used === 'number' ? { learningRateUsed: used } : {}) });
-      if (!next) return fix.kind === 'add_dropout' ? `The layer "${fix.after}" is no longer in the model.` : 'This one is advice: there is nothing to change in the app.';
+      const next = applyFix(fix, {
+        graph: parsed.data,
+        trainConfig: config,
+        ...(typeof used === 'number' ? { learningRateUsed: used } : {}),
+      });
+      if (!next)
+        return fix.kind === 'add_dropout'
+          ? `The layer "${fix.after}" is no longer in the model.`
+          : 'This one is advice: there is nothing to change in the app.';
       if (next.graph !== parsed.data) graph.getState().replace(next.graph);
       if (next.trainConfig !== config) trainForm.getState().load(next.trainConfig);
       return null;

@@ -5,13 +5,22 @@ import { fitGraphToData, templateGraph } from '../../../app/graph/templates';
 
 const at = { x: 0, y: 0 };
 const input = (width: number): GraphNode => ({ id: 'in', type: 'Input', position: at, config: { shape: [width] } });
-const dense = (id: string, units: number, extra: Partial<{ activation: 'relu' | 'linear'; use_bias: boolean }> = {}): GraphNode => ({
+const dense = (
+  id: string,
+  units: number,
+  extra: Partial<{ activation: 'relu' | 'linear'; use_bias: boolean }> = {},
+): GraphNode => ({
   id,
   type: 'Dense',
   position: at,
   config: { units, activation: extra.activation ?? 'relu', use_bias: extra.use_bias ?? true },
 });
-const output = (units: number): GraphNode => ({ id: 'out', type: 'Output', position: at, config: { units, activation: 'softmax' } });
+const output = (units: number): GraphNode => ({
+  id: 'out',
+  type: 'Output',
+  position: at,
+  config: { units, activation: 'softmax' },
+});
 const chain = (...nodes: GraphNode[]): ModelGraph => ({
   version: GRAPH_SCHEMA_VERSION,
   nodes,
@@ -20,7 +29,13 @@ const chain = (...nodes: GraphNode[]): ModelGraph => ({
 
 describe('analyzeGraph', () => {
   it('infers shapes and Keras parameter counts along a chain', () => {
-    const graph = chain(input(4), dense('d1', 16), { id: 'drop', type: 'Dropout', position: at, config: { rate: 0.3 } }, dense('d2', 8, { use_bias: false }), output(3));
+    const graph = chain(
+      input(4),
+      dense('d1', 16),
+      { id: 'drop', type: 'Dropout', position: at, config: { rate: 0.3 } },
+      dense('d2', 8, { use_bias: false }),
+      output(3),
+    );
     const a = analyzeGraph(graph);
     expect(a.ok).toBe(true);
     expect(a.nodes.d1).toMatchObject({ outputShape: [16], params: 4 * 16 + 16 });

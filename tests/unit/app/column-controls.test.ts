@@ -3,7 +3,17 @@ import type { ColumnProfile, DatasetMeta, TaskSpec } from '../../../app/dataset/
 import { taskShape } from '../../../app/dataset/task';
 import { choicesOf, roleOf, withChoice, withRole } from '../../../renderer/src/features/dataset/column-controls';
 
-const column = (name: string, extra: Partial<ColumnProfile>): ColumnProfile => ({ name, kind: 'numeric', missing: 0, unique: 10, mean: 1, std: 1, min: 0, max: 2, ...extra });
+const column = (name: string, extra: Partial<ColumnProfile>): ColumnProfile => ({
+  name,
+  kind: 'numeric',
+  missing: 0,
+  unique: 10,
+  mean: 1,
+  std: 1,
+  min: 0,
+  max: 2,
+  ...extra,
+});
 const META: DatasetMeta = {
   id: 'd',
   name: 'd',
@@ -11,7 +21,13 @@ const META: DatasetMeta = {
   rows: 10,
   columns: [
     column('a', {}),
-    column('when', { kind: 'ignored', type: 'datetime', mean: undefined, unique: 10, histogram: { kind: 'top', values: [{ value: '2024-01-02', count: 1 }], other: 9 } }),
+    column('when', {
+      kind: 'ignored',
+      type: 'datetime',
+      mean: undefined,
+      unique: 10,
+      histogram: { kind: 'top', values: [{ value: '2024-01-02', count: 1 }], other: 9 },
+    }),
     column('color', { kind: 'categorical', categories: ['blue', 'red'], unique: 2, mean: undefined }),
     column('y', {}),
   ],
@@ -33,7 +49,10 @@ describe('the column table’s choices', () => {
   });
 
   it('sets and clears one column’s choice; the default removes it, and a constant goes with its strategy', () => {
-    const capped = withChoice(withChoice(SPEC, 'color', { encoding: 'ordinal' }), 'a', { missing: 'constant', constant: '0' });
+    const capped = withChoice(withChoice(SPEC, 'color', { encoding: 'ordinal' }), 'a', {
+      missing: 'constant',
+      constant: '0',
+    });
     expect(capped.columns).toEqual({ color: { encoding: 'ordinal' }, a: { missing: 'constant', constant: '0' } });
     expect(taskShape(META, capped).inputWidth).toBe(1 + 1);
     const back = withChoice(withChoice(capped, 'color', { encoding: undefined }), 'a', { missing: 'median' });
@@ -42,7 +61,12 @@ describe('the column table’s choices', () => {
   });
 
   it('keeps the choices when the target changes, less those naming columns the dataset lacks', () => {
-    const spec: TaskSpec = { ...SPEC, features: ['a', 'gone'], columns: { a: { scaling: 'none' }, gone: { scaling: 'none' } }, split: { method: 'time', testShare: 0.1, column: 'gone', seed: 1 } };
+    const spec: TaskSpec = {
+      ...SPEC,
+      features: ['a', 'gone'],
+      columns: { a: { scaling: 'none' }, gone: { scaling: 'none' } },
+      split: { method: 'time', testShare: 0.1, column: 'gone', seed: 1 },
+    };
     expect(choicesOf(META, spec)).toEqual({ features: ['a'], columns: { a: { scaling: 'none' } } });
     expect(choicesOf(META, null)).toEqual({});
   });

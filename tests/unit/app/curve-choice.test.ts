@@ -19,6 +19,8 @@ describe('which classes a ROC/PR chart draws', () => {
     // The weakest class (c17, the last but two) is among the drawn ones.
     expect(drawn.map((c) => c.label)).toContain('c17');
     // Label order is kept.
-    expect(drawn.map((c) => Number(c.label.slice(1)))).toEqual([...drawn.map((c) => Number(c.label.slice(1)))].sort((a, b) => a - b));
+    expect(drawn.map((c) => Number(c.label.slice(1)))).toEqual(
+      [...drawn.map((c) => Number(c.label.slice(1)))].sort((a, b) => a - b),
+    );
   });
 });

@@ -49,7 +49,13 @@ export function history(spec: CurveSpec): EpochLogs[] {
 }
 
 export const REG_BASELINE: Baseline = { kind: 'training_mean', loss: 1, val_loss: 1.05, mae: 0.8, val_mae: 0.82 };
-export const CLS_BASELINE: Baseline = { kind: 'majority_class', loss: 1.0986, val_loss: 1.1, accuracy: 0.3333, val_accuracy: 0.3 };
+export const CLS_BASELINE: Baseline = {
+  kind: 'majority_class',
+  loss: 1.0986,
+  val_loss: 1.1,
+  accuracy: 0.3333,
+  val_accuracy: 0.3,
+};
 
 export const MLP = templateGraph('mlp', 4, { units: 1, activation: 'linear' });
 

@@ -4,7 +4,14 @@ import { MLP } from './diagnostics-fixtures';
 import * as real from './diagnostics-real-runs';
 
 const judge = (run: real.RealRun) =>
-  diagnose({ task: run.task, status: 'completed', epochs: real.epochsOf(run), trainConfig: { epochs: run.rows.length, learningRate: run.learningRate }, graph: MLP, baseline: run.baseline });
+  diagnose({
+    task: run.task,
+    status: 'completed',
+    epochs: real.epochsOf(run),
+    trainConfig: { epochs: run.rows.length, learningRate: run.learningRate },
+    graph: MLP,
+    baseline: run.baseline,
+  });
 
 describe('histories recorded from real engine runs', () => {
   it.each([

@@ -8,12 +8,26 @@ const decay = (start: number, end: number, tau: number) => (t: number) => end + 
 describe('healthy runs get no false alarm', () => {
   // Regression: both losses fall fast and settle, validation a little above training.
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('noisy regression, seed %i', (seed) => {
-    const h = history({ epochs: 40, loss: decay(1, 0.1, 5), val: decay(1.05, 0.13, 5), lossNoise: 0.03, valNoise: 0.08, seed });
+    const h = history({
+      epochs: 40,
+      loss: decay(1, 0.1, 5),
+      val: decay(1.05, 0.13, 5),
+      lossNoise: 0.03,
+      valNoise: 0.08,
+      seed,
+    });
     expect(kinds(diagnose(input(h)))).toEqual(['healthy']);
   });
 
   it.each([21, 22, 23, 24, 25, 26, 27, 28])('very noisy small validation split (15%%), seed %i', (seed) => {
-    const h = history({ epochs: 30, loss: decay(1, 0.15, 4), val: decay(1.1, 0.2, 4), lossNoise: 0.04, valNoise: 0.15, seed });
+    const h = history({
+      epochs: 30,
+      loss: decay(1, 0.15, 4),
+      val: decay(1.1, 0.2, 4),
+      lossNoise: 0.04,
+      valNoise: 0.15,
+      seed,
+    });
     expect(kinds(diagnose(input(h)))).toEqual(['healthy']);
   });
 
@@ -47,14 +61,28 @@ describe('healthy runs get no false alarm', () => {
 
   it('losses in the target’s own units (thousands squared) behave the same', () => {
     const scale = 2.5e5;
-    const h = history({ epochs: 40, loss: (t) => scale * decay(1, 0.1, 5)(t), val: (t) => scale * decay(1.05, 0.13, 5)(t), lossNoise: 0.03, valNoise: 0.08, seed: 5 });
+    const h = history({
+      epochs: 40,
+      loss: (t) => scale * decay(1, 0.1, 5)(t),
+      val: (t) => scale * decay(1.05, 0.13, 5)(t),
+      lossNoise: 0.03,
+      valNoise: 0.08,
+      seed: 5,
+    });
     const vs = diagnose(input(h, { baseline: { kind: 'training_mean', loss: scale, val_loss: 1.05 * scale } }));
     expect(kinds(vs)).toEqual(['healthy']);
     expect(vs[0]!.evidence.summary).toMatch(/baseline's validation loss is 2\.625e\+5|262500/);
   });
 
   it('a run that is still training and fine says nothing yet', () => {
-    const h = history({ epochs: 12, loss: decay(1, 0.1, 5), val: decay(1.05, 0.13, 5), lossNoise: 0.03, valNoise: 0.08, seed: 2 });
+    const h = history({
+      epochs: 12,
+      loss: decay(1, 0.1, 5),
+      val: decay(1.05, 0.13, 5),
+      lossNoise: 0.03,
+      valNoise: 0.08,
+      seed: 2,
+    });
     expect(diagnose(input(h, { status: 'running', trainConfig: { epochs: 40, learningRate: 0.01 } }))).toEqual([]);
   });
 
@@ -87,7 +115,9 @@ describe('overfitting', () => {
     expect(v.evidence.points.map((p) => p.label)).toContain('lowest validation loss');
     expect(v.evidence.summary).toMatch(/Validation loss was lowest at epoch \d+ \([\d.]+\), then rose for \d+ epochs/);
     // What it costs: the final weights gave up half of the best epoch's gain over the baseline.
-    expect(v.evidence.summary).toMatch(/The model you get \(the final weights\) has validation loss [\d.]+ vs [\d.]+ at its best and 1\.05 for the naive baseline \([\d.]+% of the improvement given up\)/);
+    expect(v.evidence.summary).toMatch(
+      /The model you get \(the final weights\) has validation loss [\d.]+ vs [\d.]+ at its best and 1\.05 for the naive baseline \([\d.]+% of the improvement given up\)/,
+    );
     // Three fixes, best first: stopping at the best epoch wins the loss back; then Dropout after
     // the widest Dense (dense_1: 32 units) and an L2 penalty.
     expect(v.fixes).toEqual([
@@ -101,13 +131,29 @@ describe('overfitting', () => {
 
   it('is caught live, while the run is still training', () => {
     const h = overfit(7).slice(0, 25);
-    expect(kinds(diagnose(input(h, { status: 'running', trainConfig: { epochs: 40, learningRate: 0.01 } })))).toEqual(['overfitting']);
+    expect(kinds(diagnose(input(h, { status: 'running', trainConfig: { epochs: 40, learningRate: 0.01 } })))).toEqual([
+      'overfitting',
+    ]);
   });
 
   it('a mild rise is a warning; ending above the baseline is critical', () => {
-    const mild = history({ epochs: 40, loss: decay(1, 0.05, 6), val: (t) => decay(1.05, 0.3, 3)(t) + 0.003 * Math.max(0, t - 10), lossNoise: 0.02, valNoise: 0.02, seed: 4 });
+    const mild = history({
+      epochs: 40,
+      loss: decay(1, 0.05, 6),
+      val: (t) => decay(1.05, 0.3, 3)(t) + 0.003 * Math.max(0, t - 10),
+      lossNoise: 0.02,
+      valNoise: 0.02,
+      seed: 4,
+    });
     expect(diagnose(input(mild)).find((v) => v.kind === 'overfitting')?.severity).toBe('warning');
-    const bad = history({ epochs: 40, loss: decay(1, 0.05, 6), val: (t) => decay(1.05, 0.9, 3)(t) + 0.01 * Math.max(0, t - 8), lossNoise: 0.02, valNoise: 0.02, seed: 4 });
+    const bad = history({
+      epochs: 40,
+      loss: decay(1, 0.05, 6),
+      val: (t) => decay(1.05, 0.9, 3)(t) + 0.01 * Math.max(0, t - 8),
+      lossNoise: 0.02,
+      valNoise: 0.02,
+      seed: 4,
+    });
     const v = diagnose(input(bad)).find((x) => x.kind === 'overfitting')!;
     expect(v.severity).toBe('critical');
     expect(v.explanation).toMatch(/worse on new data than simply predicting the average/);
@@ -115,19 +161,38 @@ describe('overfitting', () => {
 
   it('on an image run without augmentation, turning it on is the first regularising fix; with augmentation on, or on a table, it is not offered', () => {
     const h = overfit(7);
-    const fixesOf = (extra: Parameters<typeof input>[1]) => diagnose(input(h, extra)).find((v) => v.kind === 'overfitting')!.fixes;
+    const fixesOf = (extra: Parameters<typeof input>[1]) =>
+      diagnose(input(h, extra)).find((v) => v.kind === 'overfitting')!.fixes;
     const off = fixesOf({ augmentation: null });
     // Stopping at the best epoch first (the final model is clearly worse than the best), then augmentation.
     expect(off[0]).toEqual({ kind: 'early_stopping', patience: 4 });
-    expect(off[1]).toEqual({ kind: 'augment', augmentation: { flip: 1, rotation: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1 } });
-    expect(fixesOf({ augmentation: { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } })[1]?.kind).toBe('augment');
-    expect(fixesOf({ augmentation: { flip: 1, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } }).some((f) => f.kind === 'augment')).toBe(false);
+    expect(off[1]).toEqual({
+      kind: 'augment',
+      augmentation: { flip: 1, rotation: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1 },
+    });
+    expect(fixesOf({ augmentation: { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } })[1]?.kind).toBe(
+      'augment',
+    );
+    expect(
+      fixesOf({ augmentation: { flip: 1, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } }).some(
+        (f) => f.kind === 'augment',
+      ),
+    ).toBe(false);
     expect(fixesOf({}).some((f) => f.kind === 'augment')).toBe(false);
   });
 
   it('is only worth knowing when early stopping already kept the best weights', () => {
     const h = overfit(2).slice(0, 18);
-    const v = diagnose(input(h, { trainConfig: { epochs: 40, learningRate: 0.01, earlyStopping: { monitor: 'val_loss', patience: 5, minDelta: 0, restoreBestWeights: true } }, earlyStopped: { bestEpoch: 11, restored: true } })).find((x) => x.kind === 'overfitting')!;
+    const v = diagnose(
+      input(h, {
+        trainConfig: {
+          epochs: 40,
+          learningRate: 0.01,
+          earlyStopping: { monitor: 'val_loss', patience: 5, minDelta: 0, restoreBestWeights: true },
+        },
+        earlyStopped: { bestEpoch: 11, restored: true },
+      }),
+    ).find((x) => x.kind === 'overfitting')!;
     expect(v.severity).toBe('info');
     expect(v.explanation).toMatch(/kept the weights of epoch 12/);
     // At most three fixes; nothing about stopping, which already happened.
@@ -135,7 +200,14 @@ describe('overfitting', () => {
   });
 
   it('a gap that keeps growing while validation stalls is caught', () => {
-    const h = history({ epochs: 40, loss: decay(1, 0.01, 12), val: decay(1.05, 0.3, 4), lossNoise: 0.02, valNoise: 0.03, seed: 9 });
+    const h = history({
+      epochs: 40,
+      loss: decay(1, 0.01, 12),
+      val: decay(1.05, 0.3, 4),
+      lossNoise: 0.02,
+      valNoise: 0.03,
+      seed: 9,
+    });
     const v = diagnose(input(h)).find((x) => x.kind === 'overfitting');
     expect(v?.title).toBe('Overfitting');
     expect(v?.evidence.summary).toMatch(/× the training loss at the end/);
@@ -144,8 +216,16 @@ describe('overfitting', () => {
   it('no Dropout fix where every Dense already has one', () => {
     const graph = {
       ...MLP,
-      nodes: [...MLP.nodes, { id: 'drop_a', type: 'Dropout' as const, position: { x: 0, y: 0 }, config: { rate: 0.2 } }, { id: 'drop_b', type: 'Dropout' as const, position: { x: 0, y: 0 }, config: { rate: 0.2 } }],
-      edges: [...MLP.edges, { id: 'x1', source: 'dense_1', target: 'drop_a' }, { id: 'x2', source: 'dense_2', target: 'drop_b' }],
+      nodes: [
+        ...MLP.nodes,
+        { id: 'drop_a', type: 'Dropout' as const, position: { x: 0, y: 0 }, config: { rate: 0.2 } },
+        { id: 'drop_b', type: 'Dropout' as const, position: { x: 0, y: 0 }, config: { rate: 0.2 } },
+      ],
+      edges: [
+        ...MLP.edges,
+        { id: 'x1', source: 'dense_1', target: 'drop_a' },
+        { id: 'x2', source: 'dense_2', target: 'drop_b' },
+      ],
     };
     const v = diagnose(input(overfit(1), { graph })).find((x) => x.kind === 'overfitting')!;
     expect(v.fixes.map((f) => f.kind)).not.toContain('add_dropout');
@@ -154,7 +234,14 @@ describe('overfitting', () => {
 
 describe('underfitting', () => {
   it('a training loss that stays at the baseline', () => {
-    const h = history({ epochs: 30, loss: (t) => 0.99 - 0.002 * Math.min(t, 5), val: () => 1.04, lossNoise: 0.01, valNoise: 0.02, seed: 3 });
+    const h = history({
+      epochs: 30,
+      loss: (t) => 0.99 - 0.002 * Math.min(t, 5),
+      val: () => 1.04,
+      lossNoise: 0.01,
+      valNoise: 0.02,
+      seed: 3,
+    });
     const vs = diagnose(input(h));
     expect(kinds(vs)).toEqual(['underfitting']);
     expect(vs[0]!.severity).toBe('critical');
@@ -163,14 +250,31 @@ describe('underfitting', () => {
   });
 
   it('training accuracy stuck at the majority-class rate', () => {
-    const h = history({ epochs: 30, loss: decay(1.1, 0.75, 3), val: decay(1.1, 0.78, 3), acc: () => 0.35, valAcc: () => 0.3, accNoise: 0.01, lossNoise: 0.01, valNoise: 0.01, seed: 2 });
+    const h = history({
+      epochs: 30,
+      loss: decay(1.1, 0.75, 3),
+      val: decay(1.1, 0.78, 3),
+      acc: () => 0.35,
+      valAcc: () => 0.3,
+      accNoise: 0.01,
+      lossNoise: 0.01,
+      valNoise: 0.01,
+      seed: 2,
+    });
     const v = diagnose(input(h)).find((x) => x.kind === 'underfitting')!;
     expect(v.severity).toBe('critical');
     expect(v.evidence.summary).toMatch(/barely above the 33\.3% of always answering the most common class/);
   });
 
   it('an early plateau at a poor level', () => {
-    const h = history({ epochs: 40, loss: decay(1, 0.72, 2), val: decay(1.05, 0.76, 2), lossNoise: 0.01, valNoise: 0.03, seed: 6 });
+    const h = history({
+      epochs: 40,
+      loss: decay(1, 0.72, 2),
+      val: decay(1.05, 0.76, 2),
+      lossNoise: 0.01,
+      valNoise: 0.03,
+      seed: 6,
+    });
     const vs = diagnose(input(h));
     expect(kinds(vs)).toEqual(['underfitting']);
     expect(vs[0]!.severity).toBe('warning');
@@ -197,7 +301,8 @@ describe('diverging', () => {
 
   it("the engine's NaN stop, with only finite epochs logged", () => {
     const h = history({ epochs: 3, loss: decay(1, 0.1, 3), val: decay(1, 0.1, 3) });
-    const error = 'Training stopped at epoch 4, batch 2: the loss became NaN. The model diverged: lower the learning rate (it is 5) or check the data for extreme values.';
+    const error =
+      'Training stopped at epoch 4, batch 2: the loss became NaN. The model diverged: lower the learning rate (it is 5) or check the data for extreme values.';
     const vs = diagnose(input(h, { status: 'failed', error }));
     expect(kinds(vs)).toEqual(['diverging']);
     expect(vs[0]!.evidence.span).toEqual({ from: 2, to: 3 });
@@ -225,7 +330,13 @@ describe('diverging', () => {
 
 describe('learning rate', () => {
   it('an oscillating loss is too high a learning rate', () => {
-    const h = history({ epochs: 30, loss: (t) => 0.5 + 0.3 * (t % 2 === 0 ? 1 : -1) * (t > 2 ? 1 : 0) + 0.4 * Math.exp(-t), val: (t) => 0.55 + 0.3 * (t % 2 === 0 ? 1 : -1) * (t > 2 ? 1 : 0), lossNoise: 0.02, seed: 1 });
+    const h = history({
+      epochs: 30,
+      loss: (t) => 0.5 + 0.3 * (t % 2 === 0 ? 1 : -1) * (t > 2 ? 1 : 0) + 0.4 * Math.exp(-t),
+      val: (t) => 0.55 + 0.3 * (t % 2 === 0 ? 1 : -1) * (t > 2 ? 1 : 0),
+      lossNoise: 0.02,
+      seed: 1,
+    });
     const vs = diagnose(input(h));
     expect(kinds(vs)).toContain('lr_too_high');
     const v = vs.find((x) => x.kind === 'lr_too_high')!;
@@ -235,13 +346,27 @@ describe('learning rate', () => {
 
   it('a loss that jumps now and then is too high a learning rate', () => {
     const base = decay(1, 0.2, 4);
-    const h = history({ epochs: 30, loss: (t) => base(t) * (t === 9 || t === 17 || t === 24 ? 1.9 : 1), val: (t) => base(t) * 1.1 * (t === 9 || t === 17 || t === 24 ? 1.9 : 1), lossNoise: 0.02, valNoise: 0.03, seed: 2 });
+    const h = history({
+      epochs: 30,
+      loss: (t) => base(t) * (t === 9 || t === 17 || t === 24 ? 1.9 : 1),
+      val: (t) => base(t) * 1.1 * (t === 9 || t === 17 || t === 24 ? 1.9 : 1),
+      lossNoise: 0.02,
+      valNoise: 0.03,
+      seed: 2,
+    });
     const v = diagnose(input(h)).find((x) => x.kind === 'lr_too_high')!;
     expect(v.evidence.summary).toMatch(/jumped up 3 times .* at epochs 10, 18, 25/);
   });
 
   it('a slow, steady, straight decline is too low a learning rate', () => {
-    const h = history({ epochs: 30, loss: (t) => 1 - 0.012 * t, val: (t) => 1.05 - 0.012 * t, lossNoise: 0.003, valNoise: 0.01, seed: 4 });
+    const h = history({
+      epochs: 30,
+      loss: (t) => 1 - 0.012 * t,
+      val: (t) => 1.05 - 0.012 * t,
+      lossNoise: 0.003,
+      valNoise: 0.01,
+      seed: 4,
+    });
     const vs = diagnose(input(h, { trainConfig: { epochs: 30, learningRate: 0.0001 } }));
     expect(kinds(vs)).toEqual(['lr_too_low']);
     expect(vs[0]!.fixes).toEqual([
@@ -252,7 +377,14 @@ describe('learning rate', () => {
   });
 
   it('a fast drop that is still creeping down at the end is not a too-low rate', () => {
-    const h = history({ epochs: 30, loss: (t) => decay(1, 0.2, 4)(t) - 0.002 * t, val: (t) => decay(1.05, 0.25, 4)(t) - 0.002 * t, lossNoise: 0.01, valNoise: 0.03, seed: 4 });
+    const h = history({
+      epochs: 30,
+      loss: (t) => decay(1, 0.2, 4)(t) - 0.002 * t,
+      val: (t) => decay(1.05, 0.25, 4)(t) - 0.002 * t,
+      lossNoise: 0.01,
+      valNoise: 0.03,
+      seed: 4,
+    });
     expect(kinds(diagnose(input(h)))).toEqual(['healthy']);
   });
 });
@@ -263,7 +395,8 @@ describe('one epoch named as the lowest validation loss', () => {
     const val = [1.0, 0.8, 0.62, 0.55, 0.41, 0.5, 0.44, 0.47, 0.52, 0.58, 0.64, 0.7, 0.78, 0.86, 0.95, 1.05];
     const epochs = val.map((v, epoch) => ({ epoch, loss: 1 / (epoch + 1), val_loss: v }));
     const rawLowest = val.indexOf(Math.min(...val));
-    const quoted = (vs: Verdict[]) => vs.flatMap((v) => v.evidence.points.filter((p) => p.label === 'lowest validation loss').map((p) => p.epoch));
+    const quoted = (vs: Verdict[]) =>
+      vs.flatMap((v) => v.evidence.points.filter((p) => p.label === 'lowest validation loss').map((p) => p.epoch));
     const plain = diagnose(input(epochs));
     expect(quoted(plain).length).toBeGreaterThan(0);
     for (const e of quoted(plain)) expect(e).toBe(rawLowest);

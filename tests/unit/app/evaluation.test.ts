@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { binaryCurves, classProbabilities, evaluateClassification, evaluateRegression, histogram } from '../../../app/diagnostics/evaluation';
+import {
+  binaryCurves,
+  classProbabilities,
+  evaluateClassification,
+  evaluateRegression,
+  histogram,
+} from '../../../app/diagnostics/evaluation';
 
 // Every expected number below is worked out by hand in the comment beside it.
 

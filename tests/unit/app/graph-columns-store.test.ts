@@ -6,11 +6,13 @@ import { useTempDir } from '../data/temp-dir';
 import { multiHeadCsv, twoInputTwoHeadGraph } from '../main/multi-head-fixtures';
 
 const SPEC: TaskSpec = { target: 'price', task: 'regression' };
-const configOf = (store: ReturnType<typeof createGraphStore>, id: string) => store.getState().nodes.find((n) => n.id === id)?.data.config as Record<string, unknown>;
+const configOf = (store: ReturnType<typeof createGraphStore>, id: string) =>
+  store.getState().nodes.find((n) => n.id === id)?.data.config as Record<string, unknown>;
 
 describe('graph editor: choosing an Input’s columns and an Output’s target', () => {
   const tmp = useTempDir();
-  const meta = async (): Promise<DatasetMeta> => importCsvText({ text: multiHeadCsv(40), fileName: 'two-heads.csv', datasetsDir: tmp() });
+  const meta = async (): Promise<DatasetMeta> =>
+    importCsvText({ text: multiHeadCsv(40), fileName: 'two-heads.csv', datasetsDir: tmp() });
 
   it('sizes every Input and head from the table, reports choices that cannot work on their node, and undoes a choice with its resizing', async () => {
     const store = createGraphStore(twoInputTwoHeadGraph());
@@ -34,10 +36,14 @@ describe('graph editor: choosing an Input’s columns and an Output’s target',
     store.getState().updateConfig('out_kind', { target: 'a1' });
     const { analysis } = store.getState();
     expect(analysis.ok).toBe(false);
-    expect(analysis.nodes['in_a']?.errors).toEqual(['the column "a1" is the target of Output "out_kind"; a model cannot take what it predicts as an input.']);
+    expect(analysis.nodes['in_a']?.errors).toEqual([
+      'the column "a1" is the target of Output "out_kind"; a model cannot take what it predicts as an input.',
+    ]);
     // Clearing the choice (undefined) removes the key: the head predicts the task's target, which another head already does.
     store.getState().updateConfig('out_kind', { target: undefined });
     expect('target' in configOf(store, 'out_kind')).toBe(false);
-    expect(store.getState().analysis.issues.map((i) => i.message)).toContain('Output "out_kind": it predicts "price", which Output "out_price" already predicts; give each head its own target column.');
+    expect(store.getState().analysis.issues.map((i) => i.message)).toContain(
+      'Output "out_kind": it predicts "price", which Output "out_price" already predicts; give each head its own target column.',
+    );
   });
 });

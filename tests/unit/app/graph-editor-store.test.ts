@@ -7,7 +7,8 @@ import { shortcutFor } from '../../../renderer/src/features/graph/shortcuts';
 
 const linear = () => templateGraph('linear', 4, headFor('classification', 3));
 const ids = (store: ReturnType<typeof createGraphStore>) => store.getState().nodes.map((n) => n.id);
-const edgePairs = (store: ReturnType<typeof createGraphStore>) => store.getState().edges.map((e) => `${e.source}>${e.target}`);
+const edgePairs = (store: ReturnType<typeof createGraphStore>) =>
+  store.getState().edges.map((e) => `${e.source}>${e.target}`);
 
 /** Dense → two Dense branches → Concatenate → Output, built with the store's own actions. */
 function branching() {
@@ -77,7 +78,11 @@ describe('graph editor store', () => {
     s().paste();
     expect(ids(store)).toEqual(expect.arrayContaining(['dense_4', 'concatenate_2']));
     expect(edgePairs(store)).toContain('dense_4>concatenate_2');
-    expect(s().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['dense_4', 'concatenate_2']);
+    expect(
+      s()
+        .nodes.filter((n) => n.selected)
+        .map((n) => n.id),
+    ).toEqual(['dense_4', 'concatenate_2']);
     s().duplicate();
     expect(ids(store)).toEqual(expect.arrayContaining(['dense_5', 'concatenate_3']));
     s().deleteSelected();
@@ -136,7 +141,8 @@ describe('graph editor store', () => {
   });
 
   it('maps keys to actions, Ctrl and Cmd alike', () => {
-    const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean }> = {}) => shortcutFor({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+    const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean }> = {}) =>
+      shortcutFor({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
     expect(key('z', { ctrlKey: true })).toBe('undo');
     expect(key('Z', { metaKey: true, shiftKey: true })).toBe('redo');
     expect(key('y', { ctrlKey: true })).toBe('redo');

@@ -18,7 +18,12 @@ const V1_PROJECT = {
     version: 1,
     nodes: [
       { id: 'input', type: 'Input', position: { x: 0, y: 0 }, config: { shape: [4] } },
-      { id: 'dense_1', type: 'Dense', position: { x: 0, y: 160 }, config: { units: 16, activation: 'relu', use_bias: false } },
+      {
+        id: 'dense_1',
+        type: 'Dense',
+        position: { x: 0, y: 160 },
+        config: { units: 16, activation: 'relu', use_bias: false },
+      },
       { id: 'dropout_1', type: 'Dropout', position: { x: 0, y: 320 }, config: { rate: 0.25 } },
       { id: 'output', type: 'Output', position: { x: 0, y: 480 }, config: { units: 3, activation: 'softmax' } },
     ],
@@ -45,13 +50,20 @@ describe('a project saved with graph schema 1', () => {
     const graph = opened.project.graph!;
     expect(graph.version).toBe(GRAPH_SCHEMA_VERSION);
     expect(graph.nodes.map((n) => n.type)).toEqual(['Input', 'Dense', 'Dropout', 'Output']);
-    expect(graph.nodes[1]!.config).toMatchObject({ units: 16, use_bias: false, kernel_initializer: 'glorot_uniform', kernel_regularizer: null });
+    expect(graph.nodes[1]!.config).toMatchObject({
+      units: 16,
+      use_bias: false,
+      kernel_initializer: 'glorot_uniform',
+      kernel_regularizer: null,
+    });
     const analysis = analyzeGraph(graph);
     expect(analysis.ok).toBe(true);
     expect(analysis.totalParams).toBe(4 * 16 + 16 * 3 + 3);
 
     await projects.save('old-iris', { graph });
-    const saved = JSON.parse(await readFile(join(projectDir, 'project.json'), 'utf8')) as { graph: { version: number } };
+    const saved = JSON.parse(await readFile(join(projectDir, 'project.json'), 'utf8')) as {
+      graph: { version: number };
+    };
     expect(saved.graph.version).toBe(GRAPH_SCHEMA_VERSION);
   });
 

@@ -4,7 +4,10 @@ import { headFor } from '../../../app/training/config';
 import { resizedLayers } from '../../../renderer/src/features/graph/graph-model';
 import { createGraphStore } from '../../../renderer/src/features/graph/graph-store';
 
-const imported = (): ModelGraph => ({ ...templateGraph('mlp', 4, headFor('classification', 3)), weights: 'models/model-abc123.weights.bin' });
+const imported = (): ModelGraph => ({
+  ...templateGraph('mlp', 4, headFor('classification', 3)),
+  weights: 'models/model-abc123.weights.bin',
+});
 
 describe("the editor keeps an imported graph's weights reference", () => {
   it('through loading, edits, fitting to the data and saving', () => {
@@ -30,7 +33,9 @@ describe("the editor keeps an imported graph's weights reference", () => {
 
   it('names the layers that fitting an imported graph to the dataset resized (they start fresh)', () => {
     const store = createGraphStore();
-    store.getState().load({ ...templateGraph('mlp', 6, headFor('classification', 3)), weights: 'models/m.weights.bin' });
+    store
+      .getState()
+      .load({ ...templateGraph('mlp', 6, headFor('classification', 3)), weights: 'models/m.weights.bin' });
     const before = store.getState().analysis.nodes;
     store.getState().fitToData(4, headFor('classification', 2));
     expect(resizedLayers(before, store.getState().analysis.nodes)).toEqual(['dense_1', 'output']);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { LearningCurve, LearningCurvePoint } from '../../../app/ipc/contract';
 import { readCurve } from '../../../renderer/src/features/learning-curve/reading';
 
-const point = (fraction: number, trainRows: number, val_score: number | null): LearningCurvePoint => ({ fraction, trainRows, loss: 0.5, val_loss: 0.6, score: 0.9, val_score });
+const point = (fraction: number, trainRows: number, val_score: number | null): LearningCurvePoint => ({
+  fraction,
+  trainRows,
+  loss: 0.5,
+  val_loss: 0.6,
+  score: 0.9,
+  val_score,
+});
 const curve = (metric: 'accuracy' | 'mae', scores: Array<number | null>): LearningCurve => ({
   runId: 'run-1',
   metric,

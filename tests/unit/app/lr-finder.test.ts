@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../../../app/training/config';
-import { centeredLoss, finderRate, finderShouldStop, finderSteps, LR_FINDER, FALLBACK_RATE, LossSmoother, RATE_RANGE, suggestRate } from '../../../app/training/lr-finder';
+import {
+  centeredLoss,
+  finderRate,
+  finderShouldStop,
+  finderSteps,
+  LR_FINDER,
+  FALLBACK_RATE,
+  LossSmoother,
+  RATE_RANGE,
+  suggestRate,
+} from '../../../app/training/lr-finder';
 
 describe('the LR range test, pure parts', () => {
   it('tests rates growing exponentially from start to end', () => {
@@ -12,7 +22,7 @@ describe('the LR range test, pure parts', () => {
     for (let i = 1; i < steps; i++) expect(finderRate(i, steps) / finderRate(i - 1, steps)).toBeCloseTo(ratio, 9);
   });
 
-  it('takes a tenth of the run\'s planned steps, at most three epochs\' worth, within bounds', () => {
+  it("takes a tenth of the run's planned steps, at most three epochs' worth, within bounds", () => {
     expect(finderSteps(30, 4)).toBe(LR_FINDER.minSteps);
     expect(finderSteps(30, 50)).toBe(150);
     expect(finderSteps(30, 200)).toBe(LR_FINDER.maxSteps);
@@ -30,7 +40,7 @@ describe('the LR range test, pure parts', () => {
     expect(centeredLoss([1, 1, 1, 1, 1, 1])).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
-  it('suggests a rate on the falling part of the curve, clamped to the optimizer\'s range', () => {
+  it("suggests a rate on the falling part of the curve, clamped to the optimizer's range", () => {
     // A typical curve: flat, falling fastest around 1e-3 (in log rate), a minimum near 3e-2, then blowing up.
     const steps = 100;
     const rates = Array.from({ length: steps }, (_, i) => finderRate(i, steps));

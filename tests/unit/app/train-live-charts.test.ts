@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { EpochLogs, RunSummary } from '../../../app/project/schema';
-import { minMaxDownsample, nearestIndex, niceTicks, ticksWithin, type Point } from '../../../renderer/src/features/train/plot-scale';
+import {
+  minMaxDownsample,
+  nearestIndex,
+  niceTicks,
+  ticksWithin,
+  type Point,
+} from '../../../renderer/src/features/train/plot-scale';
 import { applyEvents, runEpochs, type RunEvent } from '../../../renderer/src/features/train/run-store';
 
-const batch = (epoch: number, b: number, loss: number): RunEvent => ({ kind: 'batch', runId: 'r', logs: { epoch, batch: b, batches: 10, loss, metric: null } });
-const epoch = (e: number, loss: number): RunEvent => ({ kind: 'epoch', runId: 'r', logs: { epoch: e, loss, val_loss: loss * 1.1 } });
+const batch = (epoch: number, b: number, loss: number): RunEvent => ({
+  kind: 'batch',
+  runId: 'r',
+  logs: { epoch, batch: b, batches: 10, loss, metric: null },
+});
+const epoch = (e: number, loss: number): RunEvent => ({
+  kind: 'epoch',
+  runId: 'r',
+  logs: { epoch: e, loss, val_loss: loss * 1.1 },
+});
 
 describe('axis ticks', () => {
   it('ends an auto axis on a round tick at or above the largest value', () => {
@@ -29,7 +43,10 @@ describe('axis ticks', () => {
 });
 
 describe('per-batch line downsampling', () => {
-  const wave = Array.from({ length: 5000 }, (_, i): Point => ({ x: i / 100, y: Math.sin(i / 50) + (i === 2345 ? 5 : 0) + (i === 3456 ? -5 : 0) }));
+  const wave = Array.from({ length: 5000 }, (_, i): Point => ({
+    x: i / 100,
+    y: Math.sin(i / 50) + (i === 2345 ? 5 : 0) + (i === 3456 ? -5 : 0),
+  }));
 
   it('draws at most the bound, in x order, with the first and last points', () => {
     const drawn = minMaxDownsample(wave, 500);
@@ -51,7 +68,11 @@ describe('per-batch line downsampling', () => {
   });
 
   it('finds the nearest point for the tooltip', () => {
-    const pts = [{ x: 1, y: 0 }, { x: 2, y: 0 }, { x: 4, y: 0 }];
+    const pts = [
+      { x: 1, y: 0 },
+      { x: 2, y: 0 },
+      { x: 4, y: 0 },
+    ];
     expect(nearestIndex(pts, 2.9)).toBe(1);
     expect(nearestIndex(pts, 3.1)).toBe(2);
     expect(nearestIndex(pts, -5)).toBe(0);

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetMeta, TaskSpec } from '../../../app/dataset/schema';
 import { taskShape } from '../../../app/dataset/task';
-import { inputStats, naiveForecast, naiveMae, rowsPerWindow, scaleInputs, timeSegments, undoDifferencing, windowInputColumns, windowsOf, type Series, type WindowSpec } from '../../../app/dataset/windows';
+import {
+  inputStats,
+  naiveForecast,
+  naiveMae,
+  rowsPerWindow,
+  scaleInputs,
+  timeSegments,
+  undoDifferencing,
+  windowInputColumns,
+  windowsOf,
+  type Series,
+  type WindowSpec,
+} from '../../../app/dataset/windows';
 import { UserError } from '../../../app/ipc/errors';
 
 /** Eight days of a price and a volume, the tiny series every window below is checked against by hand. */
@@ -17,7 +29,12 @@ function tiny(price = PRICE, volume = VOLUME): Series {
     target: { name: 'price', values: Float64Array.from(price) },
   };
 }
-const spec = (differencing: WindowSpec['differencing'], lookback = 3, horizon = 1): WindowSpec => ({ timeColumn: 'date', lookback, horizon, differencing });
+const spec = (differencing: WindowSpec['differencing'], lookback = 3, horizon = 1): WindowSpec => ({
+  timeColumn: 'date',
+  lookback,
+  horizon,
+  differencing,
+});
 const whole = { start: 0, end: 8 };
 
 function windowsAsRows(x: Float64Array, lookback: number, features: number): number[][] {
@@ -96,7 +113,10 @@ describe('time-ordered splits', () => {
       { name: 'validation', start: 11, end: 16 },
       { name: 'test', start: 16, end: 20 },
     ]);
-    const series = tiny(Array.from({ length: 20 }, (_, i) => 100 + i), Array.from({ length: 20 }, (_, i) => i));
+    const series = tiny(
+      Array.from({ length: 20 }, (_, i) => 100 + i),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     series.times = Array.from({ length: 20 }, (_, i) => `t${i}`);
     for (const segment of segments) {
       const set = windowsOf(series, s, segment);
@@ -104,14 +124,17 @@ describe('time-ordered splits', () => {
       // Every input row and every target row of the segment's windows lies inside it.
       for (let w = 0; w < set.count; w++) {
         const rows = [0, 1, 2].map((k) => set.x[w * 6 + k * 2 + 1]!); // the volume column is the row index
-        for (const r of [...rows, set.targetRow[w]!]) expect(r >= segment.start && r < segment.end, `${segment.name} window ${w} row ${r}`).toBe(true);
+        for (const r of [...rows, set.targetRow[w]!])
+          expect(r >= segment.start && r < segment.end, `${segment.name} window ${w} row ${r}`).toBe(true);
       }
     }
   });
 
   it('refuses a part too short for one window, saying what to change', () => {
     expect(() => timeSegments(20, spec('diff', 5, 1), 0.2)).toThrow(UserError);
-    expect(() => timeSegments(20, spec('diff', 5, 1), 0.2)).toThrow(/validation part of the series has 4 rows, but one window of lookback 5 and horizon 1 with differencing needs 7/);
+    expect(() => timeSegments(20, spec('diff', 5, 1), 0.2)).toThrow(
+      /validation part of the series has 4 rows, but one window of lookback 5 and horizon 1 with differencing needs 7/,
+    );
     expect(() => timeSegments(20, spec('none'), 0.5, 0.5)).toThrow(/test share/);
   });
 
@@ -127,34 +150,68 @@ describe('time-ordered splits', () => {
     const mean = changes.reduce((x, y) => x + y, 0) / changes.length;
     expect(a[0]!.mean).toBeCloseTo(mean, 12);
     expect(a[0]!.std).toBeCloseTo(Math.sqrt(changes.reduce((x, c) => x + (c - mean) ** 2, 0) / changes.length), 12);
-    expect(Array.from(scaleInputs(Float64Array.from([a[0]!.mean + a[0]!.std, 3]), [a[0]!, { mean: 1, std: 2 }]))).toEqual([1, 1]);
+    expect(
+      Array.from(scaleInputs(Float64Array.from([a[0]!.mean + a[0]!.std, 3]), [a[0]!, { mean: 1, std: 2 }])),
+    ).toEqual([1, 1]);
   });
 });
 
 describe('window columns and the task shape', () => {
-  const column = (name: string, kind: 'numeric' | 'categorical' | 'ignored', type?: 'datetime') => ({ name, kind, ...(type ? { type } : {}), missing: 0, unique: 5, ...(kind === 'categorical' ? { categories: ['a', 'b'] } : {}) });
+  const column = (name: string, kind: 'numeric' | 'categorical' | 'ignored', type?: 'datetime') => ({
+    name,
+    kind,
+    ...(type ? { type } : {}),
+    missing: 0,
+    unique: 5,
+    ...(kind === 'categorical' ? { categories: ['a', 'b'] } : {}),
+  });
   const meta: DatasetMeta = {
     id: 'd',
     name: 'prices',
     sourceFile: 'prices.csv',
     rows: 100,
-    columns: [column('date', 'ignored', 'datetime'), column('close', 'numeric'), column('volume', 'numeric'), column('sector', 'categorical')],
+    columns: [
+      column('date', 'ignored', 'datetime'),
+      column('close', 'numeric'),
+      column('volume', 'numeric'),
+      column('sector', 'categorical'),
+    ],
     preview: [],
     importedAt: '2024-01-01T00:00:00Z',
   };
-  const taskSpec = (extra: Partial<TaskSpec> = {}): TaskSpec => ({ target: 'close', task: 'regression', timeSeries: { timeColumn: 'date', lookback: 30, horizon: 5, differencing: 'diff' }, ...extra });
+  const taskSpec = (extra: Partial<TaskSpec> = {}): TaskSpec => ({
+    target: 'close',
+    task: 'regression',
+    timeSeries: { timeColumn: 'date', lookback: 30, horizon: 5, differencing: 'diff' },
+    ...extra,
+  });
 
   it('the target first, then the other numeric columns; the Input is [lookback, features]', () => {
     expect(windowInputColumns(meta, taskSpec(), taskSpec().timeSeries!)).toEqual(['close', 'volume']);
-    expect(taskShape(meta, taskSpec())).toMatchObject({ inputWidth: 60, inputShape: [30, 2], labels: null, head: { units: 1, activation: 'linear' } });
+    expect(taskShape(meta, taskSpec())).toMatchObject({
+      inputWidth: 60,
+      inputShape: [30, 2],
+      labels: null,
+      head: { units: 1, activation: 'linear' },
+    });
   });
 
   it('names the column when the choice cannot work', () => {
     const ts = taskSpec().timeSeries!;
-    expect(() => windowInputColumns(meta, taskSpec({ features: ['sector'] }), ts)).toThrow(/feature "sector" is not numeric/);
-    expect(() => windowInputColumns(meta, taskSpec({ task: 'classification' }), ts)).toThrow(/set the task to regression/);
-    expect(() => windowInputColumns(meta, taskSpec(), { ...ts, timeColumn: 'sector' })).toThrow(/time column "sector" holds neither dates nor numbers/);
-    expect(() => windowInputColumns(meta, taskSpec(), { ...ts, timeColumn: 'when' })).toThrow(/time column "when" is not in prices.csv/);
-    expect(() => windowInputColumns(meta, taskSpec({ target: 'date' }), ts)).toThrow(/both the time column and the target/);
+    expect(() => windowInputColumns(meta, taskSpec({ features: ['sector'] }), ts)).toThrow(
+      /feature "sector" is not numeric/,
+    );
+    expect(() => windowInputColumns(meta, taskSpec({ task: 'classification' }), ts)).toThrow(
+      /set the task to regression/,
+    );
+    expect(() => windowInputColumns(meta, taskSpec(), { ...ts, timeColumn: 'sector' })).toThrow(
+      /time column "sector" holds neither dates nor numbers/,
+    );
+    expect(() => windowInputColumns(meta, taskSpec(), { ...ts, timeColumn: 'when' })).toThrow(
+      /time column "when" is not in prices.csv/,
+    );
+    expect(() => windowInputColumns(meta, taskSpec({ target: 'date' }), ts)).toThrow(
+      /both the time column and the target/,
+    );
   });
 });

@@ -27,7 +27,9 @@ describe('limits on a field and on the columns (issue 13.3)', () => {
     const started = performance.now();
     const error = await rejection(importCsvFile({ path: file, datasetsDir: join(tmp(), 'datasets') }));
     expect(error).toBeInstanceOf(UserError);
-    expect(error.message).toBe('one-field.csv, row 2, column 2: a field is longer than 1 MiB, the most one field may hold. Check that this is a CSV file and that no quote mark is left open.');
+    expect(error.message).toBe(
+      'one-field.csv, row 2, column 2: a field is longer than 1 MiB, the most one field may hold. Check that this is a CSV file and that no quote mark is left open.',
+    );
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
@@ -41,9 +43,13 @@ describe('limits on a field and on the columns (issue 13.3)', () => {
   it('a quote mark left open is refused once the field passes the limit, not at the end of the file', async () => {
     // 10 MiB in chunks of 512 KiB: the quoted field opened on row 3 never closes.
     const line = 'a,b\n1,2\n3,"never closed\n';
-    const { read, input } = countingSource(20, 2 ** 19, (i) => Buffer.from(i === 0 ? line + 'z\n'.repeat(2 ** 18) : 'z\n'.repeat(2 ** 18)));
+    const { read, input } = countingSource(20, 2 ** 19, (i) =>
+      Buffer.from(i === 0 ? line + 'z\n'.repeat(2 ** 18) : 'z\n'.repeat(2 ** 18)),
+    );
     const error = await rejection(readCsv(input));
-    expect(error.message).toBe('huge.csv, row 3, column 2: a field is longer than 1 MiB, the most one field may hold. Check that this is a CSV file and that no quote mark is left open.');
+    expect(error.message).toBe(
+      'huge.csv, row 3, column 2: a field is longer than 1 MiB, the most one field may hold. Check that this is a CSV file and that no quote mark is left open.',
+    );
     expect(read.chunks).toBeLessThanOrEqual(4);
   });
 
@@ -58,7 +64,9 @@ describe('limits on a field and on the columns (issue 13.3)', () => {
     const { read, input } = countingSource(16, 2 ** 20, () => fields(2 ** 20));
     const started = performance.now();
     const error = await rejection(readCsv(input));
-    expect(error.message).toBe(`huge.csv, the header row: more than ${MAX_COLUMNS.toLocaleString('en')} columns, the most an import takes. Check the delimiter (",") and that this is a CSV file.`);
+    expect(error.message).toBe(
+      `huge.csv, the header row: more than ${MAX_COLUMNS.toLocaleString('en')} columns, the most an import takes. Check the delimiter (",") and that this is a CSV file.`,
+    );
     expect(read.chunks).toBeLessThanOrEqual(2);
     expect(performance.now() - started).toBeLessThan(5000);
   });
@@ -66,11 +74,21 @@ describe('limits on a field and on the columns (issue 13.3)', () => {
   it('a field of exactly 1 MiB and a row of exactly 10,000 columns are still read', async () => {
     expect(MAX_FIELD_BYTES).toBe(2 ** 20);
     const big = 'q'.repeat(MAX_FIELD_BYTES);
-    const meta = await importCsvText({ text: `id,text\n1,${big}\n2,"${big}"\n`, fileName: 'big.csv', datasetsDir: join(tmp(), 'datasets') });
+    const meta = await importCsvText({
+      text: `id,text\n1,${big}\n2,"${big}"\n`,
+      fileName: 'big.csv',
+      datasetsDir: join(tmp(), 'datasets'),
+    });
     expect(meta.rows).toBe(2);
     const header = Array.from({ length: MAX_COLUMNS }, (_, k) => `c${k}`).join(',');
     const row = Array.from({ length: MAX_COLUMNS }, (_, k) => String(k)).join(',');
-    const wide = await readCsv({ open: async function* () { yield Buffer.from(`${header}\n${row}\n`); }, totalBytes: header.length + row.length + 2, fileName: 'wide.csv' });
+    const wide = await readCsv({
+      open: async function* () {
+        yield Buffer.from(`${header}\n${row}\n`);
+      },
+      totalBytes: header.length + row.length + 2,
+      fileName: 'wide.csv',
+    });
     expect(wide.headers).toHaveLength(MAX_COLUMNS);
     expect(wide.rows).toBe(1);
   });

@@ -7,7 +7,11 @@ import { UserError } from '../../../app/ipc/errors';
 import { importCsvFile, importCsvText, loadColumns, parseCsv, type ImportProgress } from '../../../main/data';
 import { rejection, useTempDir } from './temp-dir';
 
-const numbersOf = async (dir: string, meta: Awaited<ReturnType<typeof importCsvFile>>, j: number): Promise<number[]> => {
+const numbersOf = async (
+  dir: string,
+  meta: Awaited<ReturnType<typeof importCsvFile>>,
+  j: number,
+): Promise<number[]> => {
   const column = (await loadColumns(join(dir, meta.id), meta))[j];
   if (!(column instanceof Float64Array)) throw new Error(`column ${j} is not stored as numbers`);
   return [...column];
@@ -65,7 +69,11 @@ describe('CSV import: dialects, encodings and overrides', () => {
     const meta = await importCsvFile({ path: await file('u16.csv', utf16), datasetsDir: tmp() });
     expect(meta.csv).toMatchObject({ encoding: 'utf-16le', delimiter: ';', bom: true });
     expect(meta.columns[0]?.categories).toEqual(['rome', 'zürich']);
-    const forced = await importCsvFile({ path: await file('u8.csv', 'name,v\nzürich,1\nrome,2\n'), datasetsDir: tmp(), options: { encoding: 'windows-1252' } });
+    const forced = await importCsvFile({
+      path: await file('u8.csv', 'name,v\nzürich,1\nrome,2\n'),
+      datasetsDir: tmp(),
+      options: { encoding: 'windows-1252' },
+    });
     expect(forced.columns[0]?.categories).toEqual(['rome', 'zÃ¼rich']);
   });
 
@@ -87,7 +95,11 @@ describe('CSV import: dialects, encodings and overrides', () => {
       ['x|y', '1'],
       ['z', '2'],
     ]);
-    const one = await importCsvFile({ path: await file('c.csv', 'a,b\n1,2\n3,4\n'), datasetsDir: tmp(), options: { delimiter: ';' } });
+    const one = await importCsvFile({
+      path: await file('c.csv', 'a,b\n1,2\n3,4\n'),
+      datasetsDir: tmp(),
+      options: { delimiter: ';' },
+    });
     expect(one.columns.map((c) => c.name)).toEqual(['a,b']);
   });
 
@@ -97,14 +109,22 @@ describe('CSV import: dialects, encodings and overrides', () => {
       const path = join(root, 'csvs', name);
       const meta = await importCsvFile({ path, datasetsDir: tmp() });
       const parsed = parseCsv(readFileSync(path, 'utf8'), name);
-      expect(meta.columns.map((c) => c.name), name).toEqual(parsed.headers);
+      expect(
+        meta.columns.map((c) => c.name),
+        name,
+      ).toEqual(parsed.headers);
       expect(meta.preview, name).toEqual(parsed.rows);
     }
   });
 
   it('refuses a header-only file and a binary file with the file name', async () => {
-    expect((await rejection(importCsvFile({ path: await file('h.csv', 'a,b\n'), datasetsDir: tmp() }))).message).toBe('h.csv has a header row but no data rows.');
-    expect((await rejection(importCsvFile({ path: await file('b.csv', Buffer.from([1, 2, 0, 3, 10])), datasetsDir: tmp() }))).message).toContain('b.csv is a binary file');
+    expect((await rejection(importCsvFile({ path: await file('h.csv', 'a,b\n'), datasetsDir: tmp() }))).message).toBe(
+      'h.csv has a header row but no data rows.',
+    );
+    expect(
+      (await rejection(importCsvFile({ path: await file('b.csv', Buffer.from([1, 2, 0, 3, 10])), datasetsDir: tmp() })))
+        .message,
+    ).toContain('b.csv is a binary file');
   });
 });
 

@@ -22,28 +22,43 @@ const bash = bashPath();
 describe('wide CSVs and the open-file limit (issue 13)', () => {
   const tmp = useTempDir();
 
-  it.skipIf(bash === null)('imports a 2,000-column CSV under an open-file limit of 256 and reads every value back', async () => {
-    const columns = 2000;
-    // Numbers and texts alternate: a column of texts writes two files (codes and dictionary).
-    const cell = (row: number, col: number) => (col % 2 === 0 ? String(row * 10_000 + col) : `t${row}_${col}`);
-    const header = Array.from({ length: columns }, (_, col) => `c${col}`).join(',');
-    const lines = [header, ...[0, 1, 2].map((row) => Array.from({ length: columns }, (_, col) => cell(row, col)).join(','))];
-    const file = join(tmp(), 'wide.csv');
-    await writeFile(file, `${lines.join('\n')}\n`);
-    const datasetsDir = join(tmp(), 'datasets');
+  it.skipIf(bash === null)(
+    'imports a 2,000-column CSV under an open-file limit of 256 and reads every value back',
+    async () => {
+      const columns = 2000;
+      // Numbers and texts alternate: a column of texts writes two files (codes and dictionary).
+      const cell = (row: number, col: number) => (col % 2 === 0 ? String(row * 10_000 + col) : `t${row}_${col}`);
+      const header = Array.from({ length: columns }, (_, col) => `c${col}`).join(',');
+      const lines = [
+        header,
+        ...[0, 1, 2].map((row) => Array.from({ length: columns }, (_, col) => cell(row, col)).join(',')),
+      ];
+      const file = join(tmp(), 'wide.csv');
+      await writeFile(file, `${lines.join('\n')}\n`);
+      const datasetsDir = join(tmp(), 'datasets');
 
-    // Before the fix every column file was opened at once: "Cannot write …: EMFILE. Choose another folder."
-    const run = spawnSync(bash as string, ['-c', 'ulimit -n 256 && exec "$0" --import tsx "$@"', process.execPath, CHILD, file, datasetsDir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-    expect(run.stderr).toBe('');
-    const result = JSON.parse(run.stdout) as { error?: string; rows: number; names: string[]; cells: (string | null)[][] };
-    expect(result.error).toBeUndefined();
-    expect(result.rows).toBe(3);
-    expect(result.names).toHaveLength(columns);
-    expect(result.names[1999]).toBe('c1999');
-    for (let col = 0; col < columns; col += 1) {
-      expect(result.cells[col]).toEqual([0, 1, 2].map((row) => cell(row, col)));
-    }
-  });
+      // Before the fix every column file was opened at once: "Cannot write …: EMFILE. Choose another folder."
+      const run = spawnSync(
+        bash as string,
+        ['-c', 'ulimit -n 256 && exec "$0" --import tsx "$@"', process.execPath, CHILD, file, datasetsDir],
+        { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
+      );
+      expect(run.stderr).toBe('');
+      const result = JSON.parse(run.stdout) as {
+        error?: string;
+        rows: number;
+        names: string[];
+        cells: (string | null)[][];
+      };
+      expect(result.error).toBeUndefined();
+      expect(result.rows).toBe(3);
+      expect(result.names).toHaveLength(columns);
+      expect(result.names[1999]).toBe('c1999');
+      for (let col = 0; col < columns; col += 1) {
+        expect(result.cells[col]).toEqual([0, 1, 2].map((row) => cell(row, col)));
+      }
+    },
+  );
 
   it('forEachLimited keeps at most `limit` calls running and every item is visited once', async () => {
     let running = 0;

@@ -14,10 +14,14 @@ interface Manifest {
   inputs: Record<string, string>;
 }
 
-const readManifest = async (dir: string) => JSON.parse(await readFile(join(dir, 'csv-range-worker.json'), 'utf8')) as Manifest;
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(join(ROOT, file))).digest('hex');
+const readManifest = async (dir: string) =>
+  JSON.parse(await readFile(join(dir, 'csv-range-worker.json'), 'utf8')) as Manifest;
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(join(ROOT, file)))
+    .digest('hex');
 
-describe('the CSV reader\'s worker bundle (running from the sources)', () => {
+describe("the CSV reader's worker bundle (running from the sources)", () => {
   const tmp = useTempDir();
 
   it('bundles the worker once, with the hash of every source it holds, and reuses it while they are unchanged', async () => {
@@ -26,7 +30,12 @@ describe('the CSV reader\'s worker bundle (running from the sources)', () => {
     const manifest = await readManifest(tmp());
     expect(basename(bundle as string)).toBe(manifest.bundle);
     // Its own sources and what they import (the profile, the fast path), each with its hash.
-    for (const file of ['main/data/csv-range-worker.ts', 'main/data/csv-range.ts', 'main/data/csv-number-rows.ts', 'main/data/profile.ts']) {
+    for (const file of [
+      'main/data/csv-range-worker.ts',
+      'main/data/csv-range.ts',
+      'main/data/csv-number-rows.ts',
+      'main/data/profile.ts',
+    ]) {
       expect(manifest.inputs[file]).toBe(await sha256(file));
     }
     expect(Object.keys(manifest.inputs).some((file) => file.includes('node_modules'))).toBe(false);
@@ -61,8 +70,24 @@ describe('the CSV reader\'s worker bundle (running from the sources)', () => {
     const lines = Array.from({ length: 2000 }, (_, i) => `${i},${i / 4}`);
     await writeFile(path, `a,b\n${lines.join('\n')}\n`);
     const start = `a,b\n${lines.slice(0, 1000).join('\n')}\n`.length;
-    const columns = [new Float64Array(new SharedArrayBuffer(8 * 2000)), new Float64Array(new SharedArrayBuffer(8 * 2000))];
-    const thread = startRangeThread({ path, mainFrom: 4, mainRows: 0, start, end: (await stat(path)).size, delimiter: ',', decimalComma: false, columns, progress: new Float64Array(1) }, entry);
+    const columns = [
+      new Float64Array(new SharedArrayBuffer(8 * 2000)),
+      new Float64Array(new SharedArrayBuffer(8 * 2000)),
+    ];
+    const thread = startRangeThread(
+      {
+        path,
+        mainFrom: 4,
+        mainRows: 0,
+        start,
+        end: (await stat(path)).size,
+        delimiter: ',',
+        decimalComma: false,
+        columns,
+        progress: new Float64Array(1),
+      },
+      entry,
+    );
     try {
       expect(await thread?.result).toEqual({ row: 1000, rows: 1000, stoppedAt: (await stat(path)).size });
       expect([columns[0]?.[1999], columns[1]?.[1999]]).toEqual([1999, 1999 / 4]);

@@ -13,7 +13,10 @@ describe('csv-spectrum', () => {
 
   it.each(names)('%s parses exactly as its expected JSON', (name) => {
     const text = readFileSync(join(root, 'csvs', name), 'utf8');
-    let expected = JSON.parse(readFileSync(join(root, 'json', name.replace(/\.csv$/, '.json')), 'utf8')) as Record<string, string>[];
+    let expected = JSON.parse(readFileSync(join(root, 'json', name.replace(/\.csv$/, '.json')), 'utf8')) as Record<
+      string,
+      string
+    >[];
     if (name === 'location_coordinates.csv') {
       // The corpus's own slip: this JSON is a bare object, not a list of rows, and its phone
       // number (1234567890) is not the one in the CSV (2095257564). Every other byte must match.

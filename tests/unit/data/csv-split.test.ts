@@ -10,7 +10,11 @@ import { rejection, useTempDir } from './temp-dir';
  * readCsv of a file on disk: split between two threads (path given, any size splits), or on one
  * (no path). Chunks of 16 KiB, so the sniffed head (64 KiB) leaves most of the file to split.
  */
-async function readFileCsv(path: string, split: boolean, more: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void } = {}): Promise<ReadCsv> {
+async function readFileCsv(
+  path: string,
+  split: boolean,
+  more: { signal?: AbortSignal; onProgress?: (p: ImportProgress) => void } = {},
+): Promise<ReadCsv> {
   const bytes = await readFile(path);
   return readCsv({
     fileName: 'split.csv',
@@ -50,7 +54,8 @@ function expectSame(split: ReadCsv, single: ReadCsv): void {
     const other = single.columns[j];
     if (column instanceof Float64Array && other instanceof Float64Array) {
       expect(column.length).toBe(other.length);
-      for (let i = 0; i < column.length; i += 1) if (!Object.is(column[i], other[i])) expect({ j, i, value: column[i] }).toEqual({ j, i, value: other[i] });
+      for (let i = 0; i < column.length; i += 1)
+        if (!Object.is(column[i], other[i])) expect({ j, i, value: column[i] }).toEqual({ j, i, value: other[i] });
     } else {
       expect(column).toEqual(other);
     }
@@ -119,7 +124,9 @@ describe('CSV import on two threads', () => {
     lines[15_000] = '1,2';
     const path = await write(`x,y,z\n${lines.join('\n')}\n`);
     const error = await rejection(readFileCsv(path, true));
-    expect(error.message).toBe('split.csv, row 15003: expected 3 fields but found 2. Check the delimiters and quotes on that line.');
+    expect(error.message).toBe(
+      'split.csv, row 15003: expected 3 fields but found 2. Check the delimiters and quotes on that line.',
+    );
   });
 
   it('reports progress to the end and stops when cancelled', async () => {
@@ -128,11 +135,13 @@ describe('CSV import on two threads', () => {
     await readFileCsv(path, true, { onProgress: (p) => seen.push(p.bytesRead / p.totalBytes) });
     expect(seen.at(-1)).toBe(1);
     const controller = new AbortController();
-    const error = await rejection(readFileCsv(path, true, { signal: controller.signal, onProgress: () => controller.abort() }));
+    const error = await rejection(
+      readFileCsv(path, true, { signal: controller.signal, onProgress: () => controller.abort() }),
+    );
     expect(error.name).toBe('AbortError');
   });
 
-  it('bounds the second half\'s first row by the line breaks before it (LF, lone CR, not CRLF)', async () => {
+  it("bounds the second half's first row by the line breaks before it (LF, lone CR, not CRLF)", async () => {
     const path = await write('1\n2\r3\r\n4\n"5\n"\n');
     const fd = openSync(path, 'r');
     try {
@@ -141,7 +150,17 @@ describe('CSV import on two threads', () => {
       closeSync(fd);
     }
     const column = new Float64Array(16);
-    const result = readNumberRange({ path, mainFrom: 0, mainRows: 10, start: 7, end: 14, delimiter: ',', decimalComma: false, columns: [column], progress: new Float64Array(1) });
+    const result = readNumberRange({
+      path,
+      mainFrom: 0,
+      mainRows: 10,
+      start: 7,
+      end: 14,
+      delimiter: ',',
+      decimalComma: false,
+      columns: [column],
+      progress: new Float64Array(1),
+    });
     expect(result).toEqual({ row: 13, rows: 1, stoppedAt: 9 });
     expect(column[13]).toBe(4);
   });

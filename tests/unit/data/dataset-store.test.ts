@@ -15,8 +15,15 @@ describe('dataset import and storage', () => {
 
   it('stores meta.json and binary columns in <datasetsDir>/<id>/ and reads them back', async () => {
     const datasetsDir = join(tmp(), 'datasets');
-    const rows = Array.from({ length: 25 }, (_, i) => `${i === 3 ? 'NA' : i * 1.5},${['red', 'blue', ''][i % 3]},${i % 2 ? 'yes' : 'no'}`);
-    const meta = await importCsvText({ text: ['x,color,label', ...rows].join('\n'), fileName: 'My Data (v2).csv', datasetsDir });
+    const rows = Array.from(
+      { length: 25 },
+      (_, i) => `${i === 3 ? 'NA' : i * 1.5},${['red', 'blue', ''][i % 3]},${i % 2 ? 'yes' : 'no'}`,
+    );
+    const meta = await importCsvText({
+      text: ['x,color,label', ...rows].join('\n'),
+      fileName: 'My Data (v2).csv',
+      datasetsDir,
+    });
 
     expect(DatasetId.safeParse(meta.id).success).toBe(true);
     expect(meta.id).toMatch(/^my-data-v2-[a-z0-9]+$/);
@@ -26,7 +33,14 @@ describe('dataset import and storage', () => {
     expect(await readdir(datasetsDir)).toEqual([meta.id]);
 
     const dir = join(datasetsDir, meta.id);
-    expect((await readdir(dir)).sort()).toEqual(['col-0.f64', 'col-1.i32', 'col-2.i32', 'dict-1.json', 'dict-2.json', 'meta.json']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'col-0.f64',
+      'col-1.i32',
+      'col-2.i32',
+      'dict-1.json',
+      'dict-2.json',
+      'meta.json',
+    ]);
     expect(await loadDatasetMeta(dir)).toEqual(meta);
     expect(DatasetMeta.parse(JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')))).toEqual(meta);
 
@@ -59,7 +73,9 @@ describe('dataset import and storage', () => {
   it('refuses a binary file from disk', async () => {
     const file = join(tmp(), 'photo.csv');
     await writeFile(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
-    expect((await rejection(importCsvFile({ path: file, datasetsDir: join(tmp(), 'd') }))).message).toContain('photo.csv is a binary file');
+    expect((await rejection(importCsvFile({ path: file, datasetsDir: join(tmp(), 'd') }))).message).toContain(
+      'photo.csv is a binary file',
+    );
   });
 
   it('reads windows-1252 and UTF-16 files', async () => {
@@ -67,7 +83,10 @@ describe('dataset import and storage', () => {
     await writeFile(latin, Buffer.from('city,n\ncaf\xe9,1\ncaf\xe9,2\nbar,3\n', 'latin1'));
     expect((await importCsvFile({ path: latin, datasetsDir: tmp() })).columns[0]?.categories).toEqual(['bar', 'café']);
     const utf16 = join(tmp(), 'u16.csv');
-    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('city,n\r\nrome,1\r\nrome,2\r\noslo,3\r\n', 'utf16le')]));
+    await writeFile(
+      utf16,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('city,n\r\nrome,1\r\nrome,2\r\noslo,3\r\n', 'utf16le')]),
+    );
     expect((await importCsvFile({ path: utf16, datasetsDir: tmp() })).columns[0]?.categories).toEqual(['oslo', 'rome']);
   });
 
@@ -78,7 +97,9 @@ describe('dataset import and storage', () => {
     const datasetsDir = join(blocker, 'sub');
     const error = await rejection(importCsvText({ text: 'a,b\n1,2\n3,4\n', fileName: 'x.csv', datasetsDir }));
     expect(error).toBeInstanceOf(UserError);
-    expect(error.message).toBe(`Cannot write ${datasetsDir}: part of the path is a file, not a folder. Choose another folder.`);
+    expect(error.message).toBe(
+      `Cannot write ${datasetsDir}: part of the path is a file, not a folder. Choose another folder.`,
+    );
   });
 
   it('leaves nothing behind when an import fails', async () => {

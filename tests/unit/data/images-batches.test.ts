@@ -36,10 +36,20 @@ async function writeDataset(root: string, datasetsDir: string) {
       const level = 20 * i + 10;
       const pixels = Buffer.alloc(64, level);
       for (let y = 0; y < 8; y += 1) for (let x = 0; x < 4; x += 1) pixels[y * 8 + x] = level - 5;
-      await writeFile(join(root, name, `${String(k).padStart(2, '0')}.png`), await sharp(pixels, { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer());
+      await writeFile(
+        join(root, name, `${String(k).padStart(2, '0')}.png`),
+        await sharp(pixels, { raw: { width: 8, height: 8, channels: 1 } })
+          .png()
+          .toBuffer(),
+      );
     }
   }
-  const meta = await importImages({ path: root, datasetsDir, options: { width: 8, height: 8, color: 'grayscale' }, imagesPerShard: 5 });
+  const meta = await importImages({
+    path: root,
+    datasetsDir,
+    options: { width: 8, height: 8, color: 'grayscale' },
+    imagesPerShard: 5,
+  });
   return join(datasetsDir, meta.id);
 }
 
@@ -114,7 +124,9 @@ describe('ImageBatchReader', () => {
   it('names a damaged shard before reading it', async () => {
     const dir = await writeDataset(join(tmp(), 'src'), join(tmp(), 'datasets'));
     await truncate(join(dir, 'shard-0001.u8'), 100);
-    expect((await rejection(loadImageDataset(dir))).message).toBe(`The image dataset in ${dir} is damaged: shard-0001.u8 is 100 bytes, expected 320. Import the images again.`);
+    expect((await rejection(loadImageDataset(dir))).message).toBe(
+      `The image dataset in ${dir} is damaged: shard-0001.u8 is 100 bytes, expected 320. Import the images again.`,
+    );
   });
 
   it('previews augmented samples as PNGs of the stored size', async () => {
@@ -186,7 +198,13 @@ describe('augmentation functions', () => {
     augmentBatch(b, 2, shape(4, 4, 3), full, mulberry32(5));
     expect(Array.from(a)).toEqual(Array.from(b));
     const untouched = batch();
-    augmentBatch(untouched, 2, shape(4, 4, 3), { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 }, mulberry32(5));
+    augmentBatch(
+      untouched,
+      2,
+      shape(4, 4, 3),
+      { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 },
+      mulberry32(5),
+    );
     expect(Array.from(untouched)).toEqual(Array.from(batch()));
   });
 });
@@ -200,7 +218,9 @@ describe('stratifiedSplit and encodeLabels', () => {
     expect([...split.train, ...split.validation].sort((a, b) => a - b)).toEqual(labels.map((_, i) => i));
     expect(stratifiedSplit(labels, 0.2, 11)).toEqual(split);
     expect(stratifiedSplit(labels, 0.2, 12)).not.toEqual(split);
-    expect(thrown(() => stratifiedSplit(labels, 1, 1)).message).toBe('The validation split must be between 0 and 1 (got 1).');
+    expect(thrown(() => stratifiedSplit(labels, 1, 1)).message).toBe(
+      'The validation split must be between 0 and 1 (got 1).',
+    );
   });
 
   it('encodes two classes as one 0/1 output and more as one-hot', () => {

@@ -5,7 +5,14 @@ import { zipSync } from 'fflate';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { ImageImportProgress } from '../../../app/dataset/images';
-import { decodeBmp, decodeImage, ImageBatchReader, importImages, loadImageDataset, readThumbnails } from '../../../main/data/images';
+import {
+  decodeBmp,
+  decodeImage,
+  ImageBatchReader,
+  importImages,
+  loadImageDataset,
+  readThumbnails,
+} from '../../../main/data/images';
 import { escapesRoot } from '../../../main/data/images/zip-source';
 import { rejection, thrown, useTempDir } from './temp-dir';
 
@@ -13,7 +20,8 @@ type Rgb = [number, number, number];
 const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
 
-const solid = (width: number, height: number, [r, g, b]: Rgb) => sharp({ create: { width, height, channels: 3, background: { r, g, b } } });
+const solid = (width: number, height: number, [r, g, b]: Rgb) =>
+  sharp({ create: { width, height, channels: 3, background: { r, g, b } } });
 
 /**
  * A BMP written by hand (sharp cannot write one): 24-bit bottom-up or 32-bit top-down BGRX,
@@ -60,7 +68,12 @@ function hugePngHeader(): Buffer {
   ihdr.writeUInt32BE(20000, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /**
@@ -75,11 +88,23 @@ async function writeFixture(root: string): Promise<Record<string, Buffer>> {
     'cats/a.png': red,
     'cats/b.jpg': await solid(30, 40, RED).jpeg({ quality: 95 }).toBuffer(),
     'cats/c.webp': await solid(32, 32, RED).webp({ lossless: true }).toBuffer(),
-    'cats/d.gif': await sharp([red, blueFrame], { join: { animated: true } }).gif().toBuffer(),
+    'cats/d.gif': await sharp([red, blueFrame], { join: { animated: true } })
+      .gif()
+      .toBuffer(),
     'cats/.DS_Store': Buffer.from('junk'),
     'dogs/e.tiff': await solid(20, 20, BLUE).tiff().toBuffer(),
-    'dogs/f.bmp': bmp(5, 3, Array.from({ length: 15 }, () => BLUE)),
-    'dogs/g.bmp': bmp(4, 4, Array.from({ length: 16 }, () => BLUE), 32, true),
+    'dogs/f.bmp': bmp(
+      5,
+      3,
+      Array.from({ length: 15 }, () => BLUE),
+    ),
+    'dogs/g.bmp': bmp(
+      4,
+      4,
+      Array.from({ length: 16 }, () => BLUE),
+      32,
+      true,
+    ),
     'dogs/broken.png': Buffer.concat([red.subarray(0, 40), Buffer.from('this is not the rest of a PNG')]),
     'dogs/notes.txt': Buffer.from('these are my dogs\n'),
     'dogs/huge.png': hugePngHeader(),
@@ -93,7 +118,8 @@ async function writeFixture(root: string): Promise<Record<string, Buffer>> {
   return files;
 }
 
-const reasonOf = (meta: { skipped: { path: string; reason: string }[] }, path: string) => meta.skipped.find((s) => s.path === path)?.reason;
+const reasonOf = (meta: { skipped: { path: string; reason: string }[] }, path: string) =>
+  meta.skipped.find((s) => s.path === path)?.reason;
 
 describe('importImages from a folder', () => {
   const tmp = useTempDir();
@@ -103,7 +129,13 @@ describe('importImages from a folder', () => {
     await writeFixture(root);
     const datasetsDir = join(tmp(), 'datasets');
     const progress: ImageImportProgress[] = [];
-    const meta = await importImages({ path: root, datasetsDir, options: { width: 8, height: 8 }, imagesPerShard: 3, onProgress: (p) => progress.push(p) });
+    const meta = await importImages({
+      path: root,
+      datasetsDir,
+      options: { width: 8, height: 8 },
+      imagesPerShard: 3,
+      onProgress: (p) => progress.push(p),
+    });
 
     expect(meta.classes.map((c) => [c.name, c.count])).toEqual([
       ['cats', 4],
@@ -114,10 +146,14 @@ describe('importImages from a folder', () => {
     expect(meta.skippedCount).toBe(4);
     expect(reasonOf(meta, 'dogs/broken.png')).toMatch(/^damaged: /);
     expect(reasonOf(meta, 'dogs/notes.txt')).toBe('not an image (PNG, JPEG, WebP, GIF, BMP or TIFF)');
-    expect(reasonOf(meta, 'dogs/huge.png')).toBe('the image is 20000×20000 (400 megapixels); at most 100 megapixels are read, so shrink it first');
+    expect(reasonOf(meta, 'dogs/huge.png')).toBe(
+      'the image is 20000×20000 (400 megapixels); at most 100 megapixels are read, so shrink it first',
+    );
     expect(reasonOf(meta, 'readme.md')).toMatch(/not inside a class folder/);
     expect(reasonOf(meta, 'cats/.DS_Store')).toBeUndefined();
-    expect(meta.warnings.join('\n')).toContain('The class folder "birds" has no images that can be read; it is left out of the classes.');
+    expect(meta.warnings.join('\n')).toContain(
+      'The class folder "birds" has no images that can be read; it is left out of the classes.',
+    );
     expect(meta.warnings.join('\n')).toContain('4 files were skipped');
 
     // Three images a shard: 3 + 3 + 1, each file exactly its images' bytes.
@@ -132,15 +168,25 @@ describe('importImages from a folder', () => {
 
     // Decoded colours: cats are red (the GIF's first frame too), dogs blue (TIFF and both BMPs).
     const stored = await loadImageDataset(dir);
-    expect(stored.index.sources).toEqual(['cats/a.png', 'cats/b.jpg', 'cats/c.webp', 'cats/d.gif', 'dogs/e.tiff', 'dogs/f.bmp', 'dogs/g.bmp']);
+    expect(stored.index.sources).toEqual([
+      'cats/a.png',
+      'cats/b.jpg',
+      'cats/c.webp',
+      'cats/d.gif',
+      'dogs/e.tiff',
+      'dogs/f.bmp',
+      'dogs/g.bmp',
+    ]);
     expect(stored.index.labels).toEqual([0, 0, 0, 0, 1, 1, 1]);
     expect([stored.index.widths[5], stored.index.heights[5]]).toEqual([5, 3]);
     const reader = await ImageBatchReader.open(stored, { batchSize: 7, seed: 1, shuffle: false });
     try {
       const { x } = await reader.read([0, 1, 2, 3, 4, 5, 6]);
-      const centre = (n: number) => Array.from(x.subarray(n * 192 + (4 * 8 + 4) * 3, n * 192 + (4 * 8 + 4) * 3 + 3), (v) => Math.round(v * 255));
+      const centre = (n: number) =>
+        Array.from(x.subarray(n * 192 + (4 * 8 + 4) * 3, n * 192 + (4 * 8 + 4) * 3 + 3), (v) => Math.round(v * 255));
       // Resampling and JPEG move a channel by a step or two, never a colour into another.
-      const near = (got: number[], want: Rgb, tolerance: number) => got.every((v, c) => Math.abs(v - want[c]!) <= tolerance);
+      const near = (got: number[], want: Rgb, tolerance: number) =>
+        got.every((v, c) => Math.abs(v - want[c]!) <= tolerance);
       for (const n of [0, 2, 3]) expect(near(centre(n), RED, 2), `image ${n}: ${centre(n).join(',')}`).toBe(true);
       expect(near(centre(1), RED, 12), `the JPEG: ${centre(1).join(',')}`).toBe(true);
       for (const n of [4, 5, 6]) expect(near(centre(n), BLUE, 2), `image ${n}: ${centre(n).join(',')}`).toBe(true);
@@ -167,8 +213,12 @@ describe('importImages from a folder', () => {
     const root = join(tmp(), 'shapes');
     await mkdir(join(root, 'wide'), { recursive: true });
     await mkdir(join(root, 'other'), { recursive: true });
-    await solid(40, 20, [255, 255, 255]).png().toFile(join(root, 'wide', 'w.png'));
-    await solid(10, 10, [0, 255, 0]).png().toFile(join(root, 'other', 'o.png'));
+    await solid(40, 20, [255, 255, 255])
+      .png()
+      .toFile(join(root, 'wide', 'w.png'));
+    await solid(10, 10, [0, 255, 0])
+      .png()
+      .toFile(join(root, 'other', 'o.png'));
     const datasetsDir = join(tmp(), 'datasets');
     const pixelsOf = async (fit: 'pad' | 'crop' | 'stretch', color: 'rgb' | 'grayscale') => {
       const meta = await importImages({ path: root, datasetsDir, options: { width: 8, height: 8, fit, color } });
@@ -193,13 +243,21 @@ describe('importImages from a folder', () => {
     await mkdir(flat);
     await solid(8, 8, RED).png().toFile(join(flat, 'a.png'));
     expect((await rejection(importImages({ path: flat, datasetsDir }))).message).toBe(
-      'flat has no class folders. Put each class\'s images in a subfolder named after the class (flat/cats/…, flat/dogs/…).',
+      "flat has no class folders. Put each class's images in a subfolder named after the class (flat/cats/…, flat/dogs/…).",
     );
     await mkdir(join(flat, 'only'));
-    await solid(8, 8, RED).png().toFile(join(flat, 'only', 'b.png'));
-    expect((await rejection(importImages({ path: join(tmp(), 'flat'), datasetsDir }))).message).toMatch(/^flat has only one class folder \("only"\)/);
-    expect((await rejection(importImages({ path: join(tmp(), 'nope'), datasetsDir }))).message).toBe(`Cannot import ${join(tmp(), 'nope')}: no such file or folder.`);
-    expect((await rejection(importImages({ path: flat, datasetsDir, options: { width: 2 } }))).message).toBe('Image import options: width: width must be at least 4 pixels');
+    await solid(8, 8, RED)
+      .png()
+      .toFile(join(flat, 'only', 'b.png'));
+    expect((await rejection(importImages({ path: join(tmp(), 'flat'), datasetsDir }))).message).toMatch(
+      /^flat has only one class folder \("only"\)/,
+    );
+    expect((await rejection(importImages({ path: join(tmp(), 'nope'), datasetsDir }))).message).toBe(
+      `Cannot import ${join(tmp(), 'nope')}: no such file or folder.`,
+    );
+    expect((await rejection(importImages({ path: flat, datasetsDir, options: { width: 2 } }))).message).toBe(
+      'Image import options: width: width must be at least 4 pixels',
+    );
 
     // Two class folders, but nothing in them is an image.
     const junk = join(tmp(), 'junk');
@@ -239,7 +297,11 @@ describe('importImages from a folder', () => {
     for (let i = 0; i < 7; i += 1) await writeFile(join(root, 'many', `${i}.png`), png);
     await writeFile(join(root, 'few', '0.png'), png);
     await writeFile(join(root, 'few', '1.png'), png);
-    const meta = await importImages({ path: root, datasetsDir: join(tmp(), 'datasets'), options: { width: 4, height: 4 } });
+    const meta = await importImages({
+      path: root,
+      datasetsDir: join(tmp(), 'datasets'),
+      options: { width: 4, height: 4 },
+    });
     expect(meta.warnings).toEqual([
       'The classes are imbalanced: "many" has 7 images and "few" 2 images (3.5 to 1). A model can score well by mostly answering "many"; add "few" images or judge accuracy with that in mind.',
     ]);
@@ -259,9 +321,17 @@ describe('importImages from a zip', () => {
         .map(([path, bytes]) => [`pets/${path}`, new Uint8Array(bytes)]),
     );
     const zip = join(tmp(), 'pets.zip');
-    await writeFile(zip, zipSync({ ...entries, 'pets/birds/': new Uint8Array(0), '__MACOSX/pets/._a.png': new Uint8Array([1, 2]) }));
+    await writeFile(
+      zip,
+      zipSync({ ...entries, 'pets/birds/': new Uint8Array(0), '__MACOSX/pets/._a.png': new Uint8Array([1, 2]) }),
+    );
     const datasetsDir = join(tmp(), 'datasets');
-    const meta = await importImages({ path: zip, datasetsDir, options: { width: 8, height: 8 }, thumbnailsPerClass: 1 });
+    const meta = await importImages({
+      path: zip,
+      datasetsDir,
+      options: { width: 8, height: 8 },
+      thumbnailsPerClass: 1,
+    });
     expect(meta.sourceFile).toBe('pets.zip');
     expect(meta.name).toBe('pets');
     expect(meta.classes.map((c) => [c.name, c.count])).toEqual([
@@ -270,7 +340,12 @@ describe('importImages from a zip', () => {
     ]);
     expect(meta.emptyClasses).toEqual(['birds']);
     // Paths as they are inside the zip, so the user can find them.
-    expect(meta.skipped.map((s) => s.path).sort()).toEqual(['pets/dogs/broken.png', 'pets/dogs/huge.png', 'pets/dogs/notes.txt', 'pets/readme.md']);
+    expect(meta.skipped.map((s) => s.path).sort()).toEqual([
+      'pets/dogs/broken.png',
+      'pets/dogs/huge.png',
+      'pets/dogs/notes.txt',
+      'pets/readme.md',
+    ]);
     // dogs/broken.png comes first and fails: the thumbnail goes to the next readable one.
     expect(meta.classes.map((c) => c.thumbnails.length)).toEqual([1, 1]);
     const stored = await loadImageDataset(join(datasetsDir, meta.id));
@@ -293,7 +368,9 @@ describe('importImages from a zip', () => {
   it('refuses a file that is not a zip and names it', async () => {
     const zip = join(tmp(), 'fake.zip');
     await writeFile(zip, 'hello');
-    expect((await rejection(importImages({ path: zip, datasetsDir: join(tmp(), 'datasets') }))).message).toMatch(/^fake\.zip is not a readable zip file/);
+    expect((await rejection(importImages({ path: zip, datasetsDir: join(tmp(), 'datasets') }))).message).toMatch(
+      /^fake\.zip is not a readable zip file/,
+    );
   });
 });
 
@@ -329,7 +406,9 @@ describe('the BMP reader', () => {
 
     const rle = Buffer.from(image);
     rle.writeUInt32LE(1, 30);
-    expect(thrown(() => decodeBmp(rle)).message).toBe('run-length compressed BMP is not supported; save it as PNG or uncompressed BMP');
+    expect(thrown(() => decodeBmp(rle)).message).toBe(
+      'run-length compressed BMP is not supported; save it as PNG or uncompressed BMP',
+    );
     const truncated = bmp(4, 4, []).subarray(0, 60);
     expect(thrown(() => decodeBmp(truncated)).message).toBe('the BMP file is truncated');
     const sixteen = bmp(2, 2, []);

@@ -32,7 +32,7 @@ async function writeSyntheticDataset(dir: string): Promise<void> {
     const file = shardFileName(shards.length);
     const handle = await open(join(dir, file), 'w');
     const chunk = new Uint8Array(BYTES * Math.min(count, 256));
-    for (let written = 0; written < count; ) {
+    for (let written = 0; written < count;) {
       const n = Math.min(256, count - written);
       randomFillSync(chunk);
       await handle.write(chunk, 0, n * BYTES);
@@ -54,7 +54,11 @@ async function writeSyntheticDataset(dir: string): Promise<void> {
     channels: 3,
     fit: 'pad',
     count: COUNT,
-    classes: Array.from({ length: 10 }, (_, k) => ({ name: `c${k}`, count: labels.filter((l) => l === k).length, thumbnails: [] })),
+    classes: Array.from({ length: 10 }, (_, k) => ({
+      name: `c${k}`,
+      count: labels.filter((l) => l === k).length,
+      thumbnails: [],
+    })),
     emptyClasses: [],
     skipped: [],
     skippedCount: 0,
@@ -66,7 +70,12 @@ async function writeSyntheticDataset(dir: string): Promise<void> {
   await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
   await writeFile(
     join(dir, 'index.json'),
-    JSON.stringify({ labels, widths: labels.map(() => SIDE), heights: labels.map(() => SIDE), sources: labels.map((_, i) => `c${i % 10}/${i}.png`) }),
+    JSON.stringify({
+      labels,
+      widths: labels.map(() => SIDE),
+      heights: labels.map(() => SIDE),
+      sources: labels.map((_, i) => `c${i % 10}/${i}.png`),
+    }),
   );
 }
 
@@ -94,11 +103,20 @@ describe('ImageBatchReader memory', () => {
 
   it(`streams ${COUNT} images of 64×64×3 with the process RSS growing by less than ${BOUND_MB} MB`, async () => {
     await writeSyntheticDataset(tmp());
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
-      env: { ...process.env, DATASET_DIR: tmp(), READER_MODULE: resolve('main/data/images/batch-reader.ts') },
-      maxBuffer: 1 << 20,
-    });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { images: number; baselineMB: number; peakMB: number; seconds: number };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', CHILD],
+      {
+        env: { ...process.env, DATASET_DIR: tmp(), READER_MODULE: resolve('main/data/images/batch-reader.ts') },
+        maxBuffer: 1 << 20,
+      },
+    );
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+      images: number;
+      baselineMB: number;
+      peakMB: number;
+      seconds: number;
+    };
     const datasetMB = (COUNT * BYTES) / 2 ** 20;
     console.log(
       `image batches: ${result.images} images (${datasetMB.toFixed(0)} MB uint8, ${(datasetMB * 4).toFixed(0)} MB float32) in ${result.seconds.toFixed(1)} s; ` +

@@ -8,7 +8,12 @@ import { AUTO_SIDE_CAP, chooseImageOptions, spreadSample } from '../../../main/d
 import { useTempDir } from './temp-dir';
 
 /** A PNG of random-ish pixels: gray (one channel), gray written as RGB, or colour. */
-async function png(width: number, height: number, kind: 'gray' | 'gray-as-rgb' | 'colour', seed: number): Promise<Buffer> {
+async function png(
+  width: number,
+  height: number,
+  kind: 'gray' | 'gray-as-rgb' | 'colour',
+  seed: number,
+): Promise<Buffer> {
   const channels = kind === 'gray' ? 1 : 3;
   const data = Buffer.alloc(width * height * channels);
   for (let p = 0; p < width * height; p += 1) {
@@ -60,7 +65,10 @@ describe('image size and colour chosen from the images', () => {
   });
 
   it('scales a shared large size down to the cap keeping its aspect, and gives varied sizes a square of the median side', () => {
-    const big = chooseImageOptions([{ width: 640, height: 480, gray: false }, { width: 640, height: 480, gray: false }])!;
+    const big = chooseImageOptions([
+      { width: 640, height: 480, gray: false },
+      { width: 640, height: 480, gray: false },
+    ])!;
     expect([big.width, big.height, big.color]).toEqual([AUTO_SIDE_CAP, 48, 'rgb']);
     const varied = chooseImageOptions([
       { width: 30, height: 30, gray: true },
@@ -86,7 +94,11 @@ describe('image size and colour chosen from the images', () => {
     const sized = await importImages({ path: zip, datasetsDir: join(tmp(), 'd2'), options: { width: 8, height: 8 } });
     expect([sized.width, sized.height, sized.color]).toEqual([8, 8, 'rgb']);
     expect(sized.chosen).toMatch(/colour chosen from the images/);
-    const given = await importImages({ path: zip, datasetsDir: join(tmp(), 'd3'), options: { width: 8, height: 8, color: 'grayscale' } });
+    const given = await importImages({
+      path: zip,
+      datasetsDir: join(tmp(), 'd3'),
+      options: { width: 8, height: 8, color: 'grayscale' },
+    });
     expect([given.color, given.chosen]).toEqual(['grayscale', undefined]);
   });
 

@@ -29,7 +29,19 @@ describe('layerlab inspect', () => {
     expect(report.columns).toEqual([
       { name: 'preis', type: 'numeric', usable: true, missing: 1, unique: 2, min: 1.5, max: 2.5, mean: 2, std: 0.5 },
       { name: 'farbe', type: 'categorical', usable: true, missing: 0, unique: 2 },
-      { name: 'id', type: 'id', usable: false, useless: true, reason: 'looks like an identifier: every value is unique', missing: 0, unique: 3, min: 1, max: 3, mean: 2, std: Math.sqrt(2 / 3) },
+      {
+        name: 'id',
+        type: 'id',
+        usable: false,
+        useless: true,
+        reason: 'looks like an identifier: every value is unique',
+        missing: 0,
+        unique: 3,
+        min: 1,
+        max: 3,
+        mean: 2,
+        std: Math.sqrt(2 / 3),
+      },
     ]);
   });
 

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatasetMeta, TaskSpec } from '../../../app/dataset/schema';
-import { bindGraphToData, bindingSizeIssues, fitGraphToBinding, usesColumnBinding } from '../../../app/graph/data-binding';
+import {
+  bindGraphToData,
+  bindingSizeIssues,
+  fitGraphToBinding,
+  usesColumnBinding,
+} from '../../../app/graph/data-binding';
 import { GRAPH_SCHEMA_VERSION, type GraphNode, type ModelGraph } from '../../../app/graph/schema';
 import { importCsvText, prepareTrainingData } from '../../../main/data';
 import { readF32, useTempDir } from './temp-dir';
@@ -22,15 +27,26 @@ const ROWS = [
 const CSV = ['a,b,color,price,kind', ...ROWS.map((r) => r.join(','))].join('\n');
 const SPEC: TaskSpec = { target: 'price', task: 'regression' };
 
-const node = (id: string, type: 'Input' | 'Output' | 'Concatenate' | 'Dense', config: Record<string, unknown>): GraphNode => ({ id, type, position: { x: 0, y: 0 }, config }) as GraphNode;
+const node = (
+  id: string,
+  type: 'Input' | 'Output' | 'Concatenate' | 'Dense',
+  config: Record<string, unknown>,
+): GraphNode => ({ id, type, position: { x: 0, y: 0 }, config }) as GraphNode;
 const dense = { units: 4, activation: 'relu' };
-const output = (id: string, target?: string) => node(id, 'Output', { units: 1, activation: 'linear', ...(target ? { target } : {}) });
+const output = (id: string, target?: string) =>
+  node(id, 'Output', { units: 1, activation: 'linear', ...(target ? { target } : {}) });
 
 /** Two Inputs → Concatenate → Dense → the given heads. */
 function twoInputs(a: Record<string, unknown>, b: Record<string, unknown>, heads: GraphNode[]): ModelGraph {
   return {
     version: GRAPH_SCHEMA_VERSION,
-    nodes: [node('in_a', 'Input', { shape: [1], ...a }), node('in_b', 'Input', { shape: [1], ...b }), node('merge', 'Concatenate', { axis: -1 }), node('hidden', 'Dense', dense), ...heads],
+    nodes: [
+      node('in_a', 'Input', { shape: [1], ...a }),
+      node('in_b', 'Input', { shape: [1], ...b }),
+      node('merge', 'Concatenate', { axis: -1 }),
+      node('hidden', 'Dense', dense),
+      ...heads,
+    ],
     edges: [
       { id: 'e1', source: 'in_a', target: 'merge' },
       { id: 'e2', source: 'in_b', target: 'merge' },
@@ -48,7 +64,11 @@ describe('binding a graph with several Inputs and heads to a table', () => {
   };
 
   it('a graph with one Input and one Output and no choices is not bound: it trains as always', () => {
-    const single: ModelGraph = { version: GRAPH_SCHEMA_VERSION, nodes: [node('in', 'Input', { shape: [3] }), output('out')], edges: [{ id: 'e', source: 'in', target: 'out' }] };
+    const single: ModelGraph = {
+      version: GRAPH_SCHEMA_VERSION,
+      nodes: [node('in', 'Input', { shape: [3] }), output('out')],
+      edges: [{ id: 'e', source: 'in', target: 'out' }],
+    };
     expect(usesColumnBinding(single)).toBe(false);
     expect(usesColumnBinding(twoInputs({ columns: ['a'] }, {}, [output('out')]))).toBe(true);
   });
@@ -77,14 +97,24 @@ describe('binding a graph with several Inputs and heads to a table', () => {
   it('names the node and the column for every choice that cannot work', async () => {
     const { meta } = await importText();
     const messages = (graph: ModelGraph) => bindGraphToData(graph, meta, SPEC).issues.map((i) => i.message);
-    expect(messages(twoInputs({ columns: ['a', 'weight'] }, {}, [output('out')]))).toEqual(['Input "in_a": the column "weight" is not in multi.csv.']);
-    expect(messages(twoInputs({ columns: ['a'] }, { columns: ['a', 'b'] }, [output('out')]))).toEqual(['Input "in_b": the column "a" already feeds Input "in_a"; each column feeds one Input.']);
+    expect(messages(twoInputs({ columns: ['a', 'weight'] }, {}, [output('out')]))).toEqual([
+      'Input "in_a": the column "weight" is not in multi.csv.',
+    ]);
+    expect(messages(twoInputs({ columns: ['a'] }, { columns: ['a', 'b'] }, [output('out')]))).toEqual([
+      'Input "in_b": the column "a" already feeds Input "in_a"; each column feeds one Input.',
+    ]);
     expect(messages(twoInputs({ columns: ['a', 'kind'] }, {}, [output('out'), output('out_kind', 'kind')]))).toEqual([
       'Input "in_a": the column "kind" is the target of Output "out_kind"; a model cannot take what it predicts as an input.',
     ]);
-    expect(messages(twoInputs({ columns: ['a'] }, {}, [output('out'), output('out_2', 'price')]))).toEqual(['Output "out_2": it predicts "price", which Output "out" already predicts; give each head its own target column.']);
-    expect(messages(twoInputs({}, {}, [output('out')]))).toEqual(['Input "in_b": no columns are chosen for it, nor for Input "in_a"; choose the columns of each Input but one.']);
-    expect(messages(twoInputs({ columns: ['a'] }, {}, [output('out', 'colour')]))).toEqual(['Output "out": its target column "colour" is not in multi.csv.']);
+    expect(messages(twoInputs({ columns: ['a'] }, {}, [output('out'), output('out_2', 'price')]))).toEqual([
+      'Output "out_2": it predicts "price", which Output "out" already predicts; give each head its own target column.',
+    ]);
+    expect(messages(twoInputs({}, {}, [output('out')]))).toEqual([
+      'Input "in_b": no columns are chosen for it, nor for Input "in_a"; choose the columns of each Input but one.',
+    ]);
+    expect(messages(twoInputs({ columns: ['a'] }, {}, [output('out', 'colour')]))).toEqual([
+      'Output "out": its target column "colour" is not in multi.csv.',
+    ]);
     expect(messages(twoInputs({ columns: ['a', 'b', 'color', 'kind'] }, {}, [output('out')]))).toEqual([
       'Input "in_b": it takes every column no other Input takes, but none is left; choose its columns or delete it.',
     ]);
@@ -95,7 +125,15 @@ describe('binding a graph with several Inputs and heads to a table', () => {
     const graph = twoInputs({ columns: ['b'] }, {}, [output('out_price'), output('out_kind', 'kind')]);
     const binding = bindGraphToData(graph, meta, SPEC);
     const outDir = join(tmp(), 'out');
-    const data = await prepareTrainingData({ datasetDir, meta, taskSpec: SPEC, validationSplit: 0.25, seed: 3, outDir, binding });
+    const data = await prepareTrainingData({
+      datasetDir,
+      meta,
+      taskSpec: SPEC,
+      validationSplit: 0.25,
+      seed: 3,
+      outDir,
+      binding,
+    });
     // Rows 4 (no price) and 6 (no kind) are dropped: 8 rows, 6 train + 2 validation.
     expect(data.trainRows + data.valRows).toBe(8);
     // x in file order: a, b, color(3); in_a takes b, in_b the rest.
@@ -106,7 +144,14 @@ describe('binding a graph with several Inputs and heads to a table', () => {
     ]);
     expect(data.outputWidth).toBe(2);
     const [price, kind] = data.heads!;
-    expect(kind).toEqual({ node: 'out_kind', target: 'kind', task: 'classification', offset: 1, width: 1, labels: ['x', 'y'] });
+    expect(kind).toEqual({
+      node: 'out_kind',
+      target: 'kind',
+      task: 'classification',
+      offset: 1,
+      width: 1,
+      labels: ['x', 'y'],
+    });
     expect(price).toMatchObject({ node: 'out_price', target: 'price', task: 'regression', offset: 0, width: 1 });
     expect(data.preprocessing.target).toBe('price');
     expect(data.preprocessing.features.map((f) => f.name)).toEqual(['a', 'b', 'color']);

@@ -38,7 +38,15 @@ describe('prepareTrainingData', () => {
     const outDir = join(tmp(), 'out', String(seed));
     const data = await prepareTrainingData({ datasetDir, meta, taskSpec, validationSplit, seed, outDir });
     const read = async (name: string) => readF32(join(outDir, name));
-    return { meta, data, outDir, xTrain: await read('x_train.f32'), yTrain: await read('y_train.f32'), xVal: await read('x_val.f32'), yVal: await read('y_val.f32') };
+    return {
+      meta,
+      data,
+      outDir,
+      xTrain: await read('x_train.f32'),
+      yTrain: await read('y_train.f32'),
+      xVal: await read('x_val.f32'),
+      yVal: await read('y_val.f32'),
+    };
   }
 
   // Rows 0-5 have a label, row 6 has none and is dropped. x is powers of two so every split differs.
@@ -62,7 +70,12 @@ describe('prepareTrainingData', () => {
   });
 
   it('encodes a tiny CSV exactly as computed by hand, with statistics from the training rows only', async () => {
-    const { data, xTrain, yTrain, xVal, yVal, outDir } = await prepare(TINY, { target: 'label', task: 'classification' }, 0.34, 42);
+    const { data, xTrain, yTrain, xVal, yVal, outDir } = await prepare(
+      TINY,
+      { target: 'label', task: 'classification' },
+      0.34,
+      42,
+    );
     // 6 labelled rows, round(6 * 0.34) = 2 validation rows. Seed 42 orders them [1, 0, 4, 5 | 2, 3].
     expect(data).toMatchObject({ dir: outDir, inputWidth: 5, outputWidth: 3, trainRows: 4, valRows: 2 });
     const pre = data.preprocessing;
@@ -120,15 +133,27 @@ describe('prepareTrainingData', () => {
       { x: '12.75', size: '', color: ' green ', extra: 'ignored' },
     ]);
     expectClose([...encoded], [...[0, 0, 0, 0, 0], ...[0, 0, 0, 1, 0]]);
-    expect(thrown(() => encodeRawRows(pre, [{ x: 'abc', size: '1', color: 'red' }])).message).toBe('Row 1, column "x": "abc" is not a number.');
-    const missingColumn = thrown(() => encodeRawRows(pre, [{ x: '1', size: '1', color: 'red' }, { x: '1', color: 'red' }]));
+    expect(thrown(() => encodeRawRows(pre, [{ x: 'abc', size: '1', color: 'red' }])).message).toBe(
+      'Row 1, column "x": "abc" is not a number.',
+    );
+    const missingColumn = thrown(() =>
+      encodeRawRows(pre, [
+        { x: '1', size: '1', color: 'red' },
+        { x: '1', color: 'red' },
+      ]),
+    );
     expect(missingColumn).toBeInstanceOf(UserError);
     expect(missingColumn.message).toContain('Row 2 has no "size" value');
   });
 
   it('encodes a two-class target as one 0/1 column in label order', async () => {
     const text = 'f,smoker\n1,yes\n2,no\n3,no\n4,yes\n5,no\n';
-    const { data, yTrain, yVal, xTrain, xVal } = await prepare(text, { target: 'smoker', task: 'classification' }, 0.2, 3);
+    const { data, yTrain, yVal, xTrain, xVal } = await prepare(
+      text,
+      { target: 'smoker', task: 'classification' },
+      0.2,
+      3,
+    );
     expect(data.outputWidth).toBe(1);
     expect(data.preprocessing.labels).toEqual(['no', 'yes']);
     const pre = data.preprocessing.features[0];
@@ -153,7 +178,10 @@ describe('prepareTrainingData', () => {
     expect(scaling.std).toBeCloseTo(stats(trainY).std, 5);
     expect(stats(yTrain).mean).toBeCloseTo(0, 5);
     expect(stats(yTrain).std).toBeCloseTo(1, 5);
-    expectClose(yVal, xVal.map((z) => (10 * aOf(z) - scaling.mean) / scaling.std));
+    expectClose(
+      yVal,
+      xVal.map((z) => (10 * aOf(z) - scaling.mean) / scaling.std),
+    );
     // The row without a target (a = 3) is dropped.
     expect([...xTrain, ...xVal].map((z) => Math.round(aOf(z))).sort()).toEqual([1, 2, 4, 5, 6]);
   });
@@ -162,8 +190,21 @@ describe('prepareTrainingData', () => {
     async function prepareIris(seed: number, taskSpec: TaskSpec = { target: 'species', task: 'classification' }) {
       const meta = await importCsvFile({ path: IRIS, datasetsDir: tmp() });
       const outDir = join(tmp(), `out-${seed}-${taskSpec.features?.join('+') ?? 'all'}`);
-      const data = await prepareTrainingData({ datasetDir: join(tmp(), meta.id), meta, taskSpec, validationSplit: 0.2, seed, outDir });
-      return { meta, data, xTrain: await readF32(join(outDir, 'x_train.f32')), xVal: await readF32(join(outDir, 'x_val.f32')), outDir };
+      const data = await prepareTrainingData({
+        datasetDir: join(tmp(), meta.id),
+        meta,
+        taskSpec,
+        validationSplit: 0.2,
+        seed,
+        outDir,
+      });
+      return {
+        meta,
+        data,
+        xTrain: await readF32(join(outDir, 'x_train.f32')),
+        xVal: await readF32(join(outDir, 'x_val.f32')),
+        outDir,
+      };
     }
 
     it('splits the same way for the same seed and differently for another', async () => {
@@ -199,14 +240,31 @@ describe('prepareTrainingData', () => {
       const lines = (await readFile(IRIS, 'utf8')).trim().split('\n');
       const header = (lines[0] ?? '').split(',');
       const records = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i] ?? '', v])));
-      const valIndex = seededShuffle(records.map((_, i) => i), 9).slice(-30);
-      expect([...encodeRawRows(data.preprocessing, valIndex.map((i) => records[i] ?? {}))]).toEqual(xVal);
+      const valIndex = seededShuffle(
+        records.map((_, i) => i),
+        9,
+      ).slice(-30);
+      expect([
+        ...encodeRawRows(
+          data.preprocessing,
+          valIndex.map((i) => records[i] ?? {}),
+        ),
+      ]).toEqual(xVal);
     });
   });
 
   it('passes taskShape errors through', async () => {
     const { meta, datasetDir } = await importText('x,color\n1,red\n2,blue\n3,red\n');
-    const error = await rejection(prepareTrainingData({ datasetDir, meta, taskSpec: { target: 'color', task: 'regression' }, validationSplit: 0.2, seed: 1, outDir: join(tmp(), 'o') }));
+    const error = await rejection(
+      prepareTrainingData({
+        datasetDir,
+        meta,
+        taskSpec: { target: 'color', task: 'regression' },
+        validationSplit: 0.2,
+        seed: 1,
+        outDir: join(tmp(), 'o'),
+      }),
+    );
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toContain('Column "color" holds text');
   });
@@ -214,8 +272,20 @@ describe('prepareTrainingData', () => {
   it('needs at least two rows with a target', async () => {
     const { meta, datasetDir } = await importText('x,y\n1,5\n2,NA\n3,\n');
     // A profile claiming y is usable (say, from an older import): the rows still decide.
-    const claimed: DatasetMeta = { ...meta, columns: meta.columns.map((c) => (c.name === 'y' ? { ...c, kind: 'numeric' as const } : c)) };
-    const error = await rejection(prepareTrainingData({ datasetDir, meta: claimed, taskSpec: { target: 'y', task: 'regression' }, validationSplit: 0.2, seed: 1, outDir: join(tmp(), 'o') }));
+    const claimed: DatasetMeta = {
+      ...meta,
+      columns: meta.columns.map((c) => (c.name === 'y' ? { ...c, kind: 'numeric' as const } : c)),
+    };
+    const error = await rejection(
+      prepareTrainingData({
+        datasetDir,
+        meta: claimed,
+        taskSpec: { target: 'y', task: 'regression' },
+        validationSplit: 0.2,
+        seed: 1,
+        outDir: join(tmp(), 'o'),
+      }),
+    );
     expect(error.message).toContain('tiny.csv needs at least 2 rows with a target');
   });
 });

@@ -9,7 +9,17 @@ function profile(text: string): Map<string, ColumnProfile> {
 
 describe('column types and histograms', () => {
   const rows = Array.from({ length: 40 }, (_, i) =>
-    [i + 1, i % 3 === 0 ? 'yes' : 'no', i % 2, `2024-03-${String((i % 28) + 1).padStart(2, '0')}`, (i * 0.37).toFixed(2), i % 4, 'same', ['a', 'b', 'c'][i % 3], `note ${i % 45}`].join(','),
+    [
+      i + 1,
+      i % 3 === 0 ? 'yes' : 'no',
+      i % 2,
+      `2024-03-${String((i % 28) + 1).padStart(2, '0')}`,
+      (i * 0.37).toFixed(2),
+      i % 4,
+      'same',
+      ['a', 'b', 'c'][i % 3],
+      `note ${i % 45}`,
+    ].join(','),
   );
   const p = profile(['row,flag,bit,day,value,count,constant,cat,text', ...rows].join('\n'));
   const col = (name: string) => p.get(name) as ColumnProfile;
@@ -35,14 +45,28 @@ describe('column types and histograms', () => {
   });
 
   it('draws one bar per value for few numbers and the most frequent texts', () => {
-    expect(col('count').histogram).toEqual({ kind: 'top', other: 0, values: [0, 1, 2, 3].map((v) => ({ value: String(v), count: 10 })) });
-    expect(col('cat').histogram).toEqual({ kind: 'top', other: 0, values: [{ value: 'a', count: 14 }, { value: 'b', count: 13 }, { value: 'c', count: 13 }] });
+    expect(col('count').histogram).toEqual({
+      kind: 'top',
+      other: 0,
+      values: [0, 1, 2, 3].map((v) => ({ value: String(v), count: 10 })),
+    });
+    expect(col('cat').histogram).toEqual({
+      kind: 'top',
+      other: 0,
+      values: [
+        { value: 'a', count: 14 },
+        { value: 'b', count: 13 },
+        { value: 'c', count: 13 },
+      ],
+    });
     const many = profile(['w', ...Array.from({ length: 60 }, (_, i) => `w${i % 15}`)].join('\n')).get('w');
     expect(many?.histogram).toMatchObject({ kind: 'top', other: 60 - 10 * 4 });
   });
 
   it('reads day-first dates and free text', () => {
-    const q = profile('d,t\n31.12.2023,the quick fox\n01.01.2024,jumps over\n15/02/2024,a lazy\n13/03/2024,the quick fox\n');
+    const q = profile(
+      'd,t\n31.12.2023,the quick fox\n01.01.2024,jumps over\n15/02/2024,a lazy\n13/03/2024,the quick fox\n',
+    );
     expect(q.get('d')?.type).toBe('datetime');
     expect(q.get('t')?.type).toBe('categorical');
   });

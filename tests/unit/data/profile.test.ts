@@ -61,19 +61,33 @@ describe('profileColumns', () => {
   });
 
   it('types text with few values as categorical with sorted categories', () => {
-    expect(column(profiles, 'color')).toMatchObject({ kind: 'categorical', unique: 3, missing: 0, categories: ['blue', 'green', 'red'] });
+    expect(column(profiles, 'color')).toMatchObject({
+      kind: 'categorical',
+      unique: 3,
+      missing: 0,
+      categories: ['blue', 'green', 'red'],
+    });
   });
 
   it('ignores an all-unique integer column named like an id', () => {
-    expect(column(profiles, 'user_id')).toMatchObject({ kind: 'ignored', reason: 'looks like an identifier: every value is unique' });
+    expect(column(profiles, 'user_id')).toMatchObject({
+      kind: 'ignored',
+      reason: 'looks like an identifier: every value is unique',
+    });
   });
 
   it('ignores a consecutive row number (1, 2, 3, ...) whatever its name', () => {
-    expect(column(profiles, 'n')).toMatchObject({ kind: 'ignored', reason: 'looks like an identifier: every value is unique' });
+    expect(column(profiles, 'n')).toMatchObject({
+      kind: 'ignored',
+      reason: 'looks like an identifier: every value is unique',
+    });
   });
 
   it('ignores all-unique text as an identifier', () => {
-    expect(column(profiles, 'name')).toMatchObject({ kind: 'ignored', reason: 'looks like an identifier: every value is unique' });
+    expect(column(profiles, 'name')).toMatchObject({
+      kind: 'ignored',
+      reason: 'looks like an identifier: every value is unique',
+    });
   });
 
   it('keeps an all-unique continuous column as a numeric feature', () => {
@@ -88,15 +102,28 @@ describe('profileColumns', () => {
 
   it('points at the file row of text in a numeric column', () => {
     // Header is line 1, so the 9th data row is line 10.
-    expect(column(profiles, 'mixed')).toMatchObject({ kind: 'ignored', reason: 'mixes numbers and text: row 10 has "abc"' });
+    expect(column(profiles, 'mixed')).toMatchObject({
+      kind: 'ignored',
+      reason: 'mixes numbers and text: row 10 has "abc"',
+    });
   });
 
   it('treats every missing-value spelling as missing, case-insensitively', () => {
-    expect(column(profiles, 'empty')).toMatchObject({ kind: 'ignored', reason: 'every value is missing', missing: 12, unique: 0 });
+    expect(column(profiles, 'empty')).toMatchObject({
+      kind: 'ignored',
+      reason: 'every value is missing',
+      missing: 12,
+      unique: 0,
+    });
   });
 
   it('sorts numeric categories numerically and marks whole numbers', () => {
-    expect(column(profiles, 'rating')).toMatchObject({ kind: 'numeric', integer: true, unique: 3, categories: ['1', '2', '10'] });
+    expect(column(profiles, 'rating')).toMatchObject({
+      kind: 'numeric',
+      integer: true,
+      unique: 3,
+      categories: ['1', '2', '10'],
+    });
   });
 
   it('counts "1" and "1.0" as one value', () => {
@@ -124,7 +151,12 @@ describe('profileColumns', () => {
 
   // Speed is measured by bench/csv-import.ts, never asserted here; this checks a large table profiles right.
   it('profiles 100,000 rows', () => {
-    const rows = Array.from({ length: 100_000 }, (_, i) => [String(i * 0.5), i % 3 === 0 ? 'a' : 'b', String(i), `t${i}`]);
+    const rows = Array.from({ length: 100_000 }, (_, i) => [
+      String(i * 0.5),
+      i % 3 === 0 ? 'a' : 'b',
+      String(i),
+      `t${i}`,
+    ]);
     const result = profileColumns(['f', 'c', 'index', 'text'], rows);
     expect(result.map((c) => c.kind)).toEqual(['numeric', 'categorical', 'ignored', 'ignored']);
     expect(result[0]).toMatchObject({ min: 0, max: 49_999.5, missing: 0, unique: 100_000 });
@@ -137,12 +169,18 @@ describe('profileColumns', () => {
     // steps of 0.001 = sqrt((1000^2 - 1) / 12) / 1000.
     const values = Array.from({ length: 50_000 }, (_, i) => String(1e9 + (i % 1000) / 1000));
     values.splice(7, 0, '');
-    const [profile] = profileColumns(['big'], values.map((v) => [v]));
+    const [profile] = profileColumns(
+      ['big'],
+      values.map((v) => [v]),
+    );
     expect(profile).toMatchObject({ kind: 'numeric', missing: 1, unique: 1000, min: 1e9, max: 1e9 + 0.999 });
     expect(Math.abs((profile?.mean ?? 0) - (1e9 + 0.4995))).toBeLessThan(1e-6);
     expect(Math.abs((profile?.std ?? 0) - Math.sqrt((1000 ** 2 - 1) / 12) / 1000)).toBeLessThan(1e-9);
     // A constant column of such values: std exactly 0, never NaN from a negative rounding.
-    const [constant] = profileColumns(['c'], Array.from({ length: 1000 }, () => [String(1e9 + 0.3)]));
+    const [constant] = profileColumns(
+      ['c'],
+      Array.from({ length: 1000 }, () => [String(1e9 + 0.3)]),
+    );
     expect(constant).toMatchObject({ type: 'constant', mean: 1e9 + 0.3, std: 0 });
   });
 });

@@ -48,10 +48,22 @@ describe('ProjectService', () => {
   it('creates a project folder with project.json, datasets/ and runs/ and default settings', async () => {
     const projects = service(tmp());
     const state = await projects.create('  Iris Flowers ');
-    expect(state).toMatchObject({ id: 'iris-flowers', path: join(tmp(), 'projects', 'iris-flowers'), dataset: null, runs: [], problems: [] });
+    expect(state).toMatchObject({
+      id: 'iris-flowers',
+      path: join(tmp(), 'projects', 'iris-flowers'),
+      dataset: null,
+      runs: [],
+      problems: [],
+    });
     expect((await readdir(state.path)).sort()).toEqual(['datasets', 'project.json', 'runs']);
     const file = ProjectFile.parse(JSON.parse(await readFile(join(state.path, 'project.json'), 'utf8')));
-    expect(file).toMatchObject({ name: 'Iris Flowers', datasetId: null, taskSpec: null, graph: null, trainConfig: DEFAULT_TRAIN_CONFIG });
+    expect(file).toMatchObject({
+      name: 'Iris Flowers',
+      datasetId: null,
+      taskSpec: null,
+      graph: null,
+      trainConfig: DEFAULT_TRAIN_CONFIG,
+    });
     expect(file).toEqual(state.project);
   });
 
@@ -119,7 +131,11 @@ describe('ProjectService', () => {
   it('serializes concurrent saves so neither is lost', async () => {
     const projects = service(tmp());
     const { id } = await projects.create('Busy');
-    await Promise.all([projects.save(id, { taskSpec }), projects.save(id, { graph }), projects.save(id, { datasetId: 'iris-abc' })]);
+    await Promise.all([
+      projects.save(id, { taskSpec }),
+      projects.save(id, { graph }),
+      projects.save(id, { datasetId: 'iris-abc' }),
+    ]);
     expect((await projects.open(id)).project).toMatchObject({ taskSpec, graph, datasetId: 'iris-abc' });
   });
 
@@ -152,10 +168,14 @@ describe('ProjectService', () => {
 
   it('explains a missing project, a missing run and a damaged project.json', async () => {
     const projects = service(tmp());
-    await expect(projects.open('nothing-here')).rejects.toThrow(`There is no project "nothing-here" in ${join(tmp(), 'projects')}.`);
+    await expect(projects.open('nothing-here')).rejects.toThrow(
+      `There is no project "nothing-here" in ${join(tmp(), 'projects')}.`,
+    );
     const { id } = await projects.create('P');
     await expect(projects.readRun(id, 'r1')).rejects.toThrow('Project "p" has no run "r1".');
-    await expect(projects.writeRun('ghost', run('r1', '2025-01-01T00:00:00.000Z'))).rejects.toThrow('There is no project "ghost"');
+    await expect(projects.writeRun('ghost', run('r1', '2025-01-01T00:00:00.000Z'))).rejects.toThrow(
+      'There is no project "ghost"',
+    );
     await writeFile(join(projects.projectDir(id), 'project.json'), '{"format":"layerlab-project"}');
     await expect(projects.open(id)).rejects.toThrow(/project\.json is damaged: version: /);
   });
@@ -163,7 +183,10 @@ describe('ProjectService', () => {
   it('never resolves an id outside the workspace', () => {
     const projects = service(tmp());
     for (const bad of ['..', '../etc', 'a/b', 'a\\b', '/abs', '.hidden', 'x..y', '']) {
-      expect(thrown(() => projects.projectDir(bad)), bad).toBeInstanceOf(UserError);
+      expect(
+        thrown(() => projects.projectDir(bad)),
+        bad,
+      ).toBeInstanceOf(UserError);
     }
     expect(projects.projectDir('ok.v2_x-1')).toBe(join(tmp(), 'projects', 'ok.v2_x-1'));
     expect(thrown(() => projects.runDir('ok', '../x')).message).toContain('not a valid run id');

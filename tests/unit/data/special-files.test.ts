@@ -61,9 +61,14 @@ describe('only regular files are imported (issue 13.2)', () => {
   it.skipIf(mkfifo === null)('importCsvFile and inspectCsvFile refuse a named pipe at once, naming it', async () => {
     const fifo = makeFifo(join(tmp(), 'data.csv'));
     try {
-      const imported = await within(5000, rejection(importCsvFile({ path: fifo, datasetsDir: join(tmp(), 'datasets') })));
+      const imported = await within(
+        5000,
+        rejection(importCsvFile({ path: fifo, datasetsDir: join(tmp(), 'datasets') })),
+      );
       expect(imported).toBeInstanceOf(UserError);
-      expect((imported as Error).message).toBe(`Cannot import ${fifo}: it is a named pipe (FIFO), not a regular file. Choose a CSV file.`);
+      expect((imported as Error).message).toBe(
+        `Cannot import ${fifo}: it is a named pipe (FIFO), not a regular file. Choose a CSV file.`,
+      );
       const inspected = await within(5000, rejection(inspectCsvFile({ path: fifo })));
       expect((inspected as Error).message).toContain('named pipe');
     } finally {
@@ -71,40 +76,57 @@ describe('only regular files are imported (issue 13.2)', () => {
     }
   });
 
-  it.skipIf(mkfifo === null)('dataset.importPath refuses a named pipe and every later request still answers', async () => {
-    const projects = new ProjectService(join(tmp(), 'workspace'), { warn: () => undefined });
-    const handlers = createHandlers({ mode: 'host', version: 'test', workspace: join(tmp(), 'workspace'), dataRoots: [tmp(), dirname(IRIS)], projects, engine: {} as EngineClient, runs: {} as RunManager });
-    const project = await handlers['project.create']({ name: 'Pipes' });
-    const fifos = [0, 1, 2, 3, 4, 5].map((i) => makeFifo(join(tmp(), `pipe-${i}.csv`)));
-    try {
-      // Five such calls used to hold all four of libuv's threads in open() for good.
-      for (const fifo of fifos) {
-        const refused = await within(5000, rejection(handlers['dataset.importPath']({ projectId: project.id, path: fifo })));
-        expect(refused).toBeInstanceOf(Error);
-        expect((refused as Error).message).toContain(`Cannot import ${fifo}: it is a named pipe`);
+  it.skipIf(mkfifo === null)(
+    'dataset.importPath refuses a named pipe and every later request still answers',
+    async () => {
+      const projects = new ProjectService(join(tmp(), 'workspace'), { warn: () => undefined });
+      const handlers = createHandlers({
+        mode: 'host',
+        version: 'test',
+        workspace: join(tmp(), 'workspace'),
+        dataRoots: [tmp(), dirname(IRIS)],
+        projects,
+        engine: {} as EngineClient,
+        runs: {} as RunManager,
+      });
+      const project = await handlers['project.create']({ name: 'Pipes' });
+      const fifos = [0, 1, 2, 3, 4, 5].map((i) => makeFifo(join(tmp(), `pipe-${i}.csv`)));
+      try {
+        // Five such calls used to hold all four of libuv's threads in open() for good.
+        for (const fifo of fifos) {
+          const refused = await within(
+            5000,
+            rejection(handlers['dataset.importPath']({ projectId: project.id, path: fifo })),
+          );
+          expect(refused).toBeInstanceOf(Error);
+          expect((refused as Error).message).toContain(`Cannot import ${fifo}: it is a named pipe`);
+        }
+        const imported = await within(20_000, handlers['dataset.importPath']({ projectId: project.id, path: IRIS }));
+        expect(imported).not.toBe('still waiting');
+        expect((imported as Awaited<ReturnType<(typeof handlers)['project.open']>>).dataset?.rows).toBe(150);
+      } finally {
+        fifos.forEach(unblock);
       }
-      const imported = await within(20_000, handlers['dataset.importPath']({ projectId: project.id, path: IRIS }));
-      expect(imported).not.toBe('still waiting');
-      expect((imported as Awaited<ReturnType<(typeof handlers)['project.open']>>).dataset?.rows).toBe(150);
-    } finally {
-      fifos.forEach(unblock);
-    }
-  });
+    },
+  );
 
-  it.skipIf(mkfifo === null)('a named pipe among the images of a folder is skipped as "not a regular file", never read', async () => {
-    const root = join(tmp(), 'pets');
-    await mkdir(join(root, 'cats'), { recursive: true });
-    await writeFile(join(root, 'cats', 'a.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
-    const fifo = makeFifo(join(root, 'cats', 'b.png'));
-    try {
-      const source = await folderSource(root);
-      const piped = source.files.find((file) => file.path === 'cats/b.png');
-      expect(piped).toBeDefined();
-      expect(await within(5000, source.read(piped!))).toEqual({ reason: 'not a regular file' });
-    } finally {
-      unblock(fifo);
-    }
-  });
+  it.skipIf(mkfifo === null)(
+    'a named pipe among the images of a folder is skipped as "not a regular file", never read',
+    async () => {
+      const root = join(tmp(), 'pets');
+      await mkdir(join(root, 'cats'), { recursive: true });
+      await writeFile(join(root, 'cats', 'a.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+      const fifo = makeFifo(join(root, 'cats', 'b.png'));
+      try {
+        const source = await folderSource(root);
+        const piped = source.files.find((file) => file.path === 'cats/b.png');
+        expect(piped).toBeDefined();
+        expect(await within(5000, source.read(piped!))).toEqual({ reason: 'not a regular file' });
+      } finally {
+        unblock(fifo);
+      }
+    },
+  );
 });
 
 describe('imports run in turn (Limiter)', () => {

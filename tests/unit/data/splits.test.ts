@@ -46,7 +46,9 @@ describe('splits', () => {
     sizes.forEach((size, k) => {
       const count = (list: number[]) => list.filter((r) => classOf.get(r) === k).length;
       expect(Math.abs(count(split.test) - size * shares.test), `class ${k} test`).toBeLessThanOrEqual(1);
-      expect(Math.abs(count(split.validation) - size * shares.validation), `class ${k} validation`).toBeLessThanOrEqual(1);
+      expect(Math.abs(count(split.validation) - size * shares.validation), `class ${k} validation`).toBeLessThanOrEqual(
+        1,
+      );
     });
     expect(stratifiedSplit(rows, (r) => classOf.get(r) ?? -1, shares, 11)).toEqual(split);
   });
@@ -54,7 +56,12 @@ describe('splits', () => {
   it('time: every test row comes after every validation row, which come after every training row', () => {
     const rows = range(97);
     const time = new Map(rows.map((r) => [r, (r * 37) % 97] as const)); // a permutation: file order is not time order
-    const split = timeSplit(rows, (r) => time.get(r) ?? Number.NaN, { validation: 0.2, test: 0.1 }, (r) => `row ${r}`);
+    const split = timeSplit(
+      rows,
+      (r) => time.get(r) ?? Number.NaN,
+      { validation: 0.2, test: 0.1 },
+      (r) => `row ${r}`,
+    );
     expectPartition(split, rows);
     const times = (list: number[]) => list.map((r) => time.get(r) ?? Number.NaN);
     expect(Math.max(...times(split.train))).toBeLessThan(Math.min(...times(split.validation)));
@@ -63,7 +70,14 @@ describe('splits', () => {
   });
 
   it('time: a row without a time is named', () => {
-    const error = thrown(() => timeSplit([0, 1, 2, 3], (r) => (r === 2 ? Number.NaN : r), { validation: 0.25, test: 0 }, (r) => `Row ${r + 1} of t.csv has no time in "date"`));
+    const error = thrown(() =>
+      timeSplit(
+        [0, 1, 2, 3],
+        (r) => (r === 2 ? Number.NaN : r),
+        { validation: 0.25, test: 0 },
+        (r) => `Row ${r + 1} of t.csv has no time in "date"`,
+      ),
+    );
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toContain('Row 3 of t.csv has no time in "date"');
   });

@@ -27,7 +27,11 @@ const DAYS: [string, number, number][] = [
   ['2024-01-12', 25, 12],
 ];
 const csv = (days = DAYS) => `date,price,volume\n${days.map((d) => d.join(',')).join('\n')}\n`;
-const spec = (differencing: 'none' | 'diff', lookback = 2): TaskSpec => ({ target: 'price', task: 'regression', timeSeries: { timeColumn: 'date', lookback, horizon: 1, differencing } });
+const spec = (differencing: 'none' | 'diff', lookback = 2): TaskSpec => ({
+  target: 'price',
+  task: 'regression',
+  timeSeries: { timeColumn: 'date', lookback, horizon: 1, differencing },
+});
 
 describe('prepareWindowedData', () => {
   const tmp = useTempDir();
@@ -35,26 +39,47 @@ describe('prepareWindowedData', () => {
   async function prepare(text: string, taskSpec: TaskSpec, name = 'out') {
     const meta = await importCsvText({ text, fileName: 'prices.csv', datasetsDir: tmp() });
     const outDir = join(tmp(), name);
-    const data = await prepareWindowedData({ datasetDir: join(tmp(), meta.id), meta, taskSpec, validationSplit: 0.25, outDir });
+    const data = await prepareWindowedData({
+      datasetDir: join(tmp(), meta.id),
+      meta,
+      taskSpec,
+      validationSplit: 0.25,
+      outDir,
+    });
     return { data, outDir, meta };
   }
 
   it('sorts by the time column, splits in time order and writes [windows, lookback, features] scaled with training statistics', async () => {
     const { data, outDir } = await prepare(csv(), spec('none'));
     expect(data).toMatchObject({ inputWidth: 4, inputShape: [2, 2], outputWidth: 1, trainRows: 7, valRows: 1 });
-    expect(data.preprocessing.windows).toEqual({ timeColumn: 'date', lookback: 2, horizon: 1, differencing: 'none', inputs: ['price', 'volume'] });
+    expect(data.preprocessing.windows).toEqual({
+      timeColumn: 'date',
+      lookback: 2,
+      horizon: 1,
+      differencing: 'none',
+      inputs: ['price', 'volume'],
+    });
     // Training rows are days 1..9 (prices 10 12 11 15 14 18 20 19 17, volume 1..9): their own mean and std.
     const trainPrices = [10, 12, 11, 15, 14, 18, 20, 19, 17];
     const mean = trainPrices.reduce((a, b) => a + b, 0) / 9;
     const std = Math.sqrt(trainPrices.reduce((a, p) => a + (p - mean) ** 2, 0) / 9);
-    const [price, volume] = data.preprocessing.features as unknown as [{ mean: number; std: number }, { mean: number; std: number }];
+    const [price, volume] = data.preprocessing.features as unknown as [
+      { mean: number; std: number },
+      { mean: number; std: number },
+    ];
     expect(price.mean).toBeCloseTo(mean, 10);
     expect(price.std).toBeCloseTo(std, 10);
     expect(volume.mean).toBeCloseTo(5, 10);
     // Training windows end on days 2..8 and predict days 3..9; the one validation window reads days 10, 11 and predicts day 12.
     const xTrain = await readF32(join(outDir, 'x_train.f32'));
-    expect(xTrain.slice(0, 4).map((v, i) => v * (i % 2 === 0 ? price.std : volume.std) + (i % 2 === 0 ? price.mean : volume.mean))).toEqual([10, 1, 12, 2].map((v) => expect.closeTo(v, 4)));
-    const yTrain = (await readF32(join(outDir, 'y_train.f32'))).map((y) => y * data.preprocessing.targetScaling!.std + data.preprocessing.targetScaling!.mean);
+    expect(
+      xTrain
+        .slice(0, 4)
+        .map((v, i) => v * (i % 2 === 0 ? price.std : volume.std) + (i % 2 === 0 ? price.mean : volume.mean)),
+    ).toEqual([10, 1, 12, 2].map((v) => expect.closeTo(v, 4)));
+    const yTrain = (await readF32(join(outDir, 'y_train.f32'))).map(
+      (y) => y * data.preprocessing.targetScaling!.std + data.preprocessing.targetScaling!.mean,
+    );
     [11, 15, 14, 18, 20, 19, 17].forEach((v, i) => expect(yTrain[i]).toBeCloseTo(v, 4));
     const xVal = await readF32(join(outDir, 'x_val.f32'));
     expect(xVal[0]! * price.std + price.mean).toBeCloseTo(21, 4);
@@ -93,10 +118,16 @@ describe('prepareWindowedData', () => {
 
   it('scores a forecaster in the target’s units, percent change undone with each window’s last value', async () => {
     // lookback 1, pct: the validation windows are day 11 → 12 only (day 10's change needs day 9): last 22, actual 25.
-    const { data, outDir } = await prepare(csv(), { ...spec('diff', 1), timeSeries: { timeColumn: 'date', lookback: 1, horizon: 1, differencing: 'pct' } }, 'pct');
+    const { data, outDir } = await prepare(
+      csv(),
+      { ...spec('diff', 1), timeSeries: { timeColumn: 'date', lookback: 1, horizon: 1, differencing: 'pct' } },
+      'pct',
+    );
     expect(await readWindowAnchors(outDir)).toMatchObject({ validation: { last: [22], actual: [25] } });
     // An engine whose model predicts +10% (in the target's relative units, as evaluate returns them): 22 × 1.1 = 24.2.
-    const engine = { evaluate: async () => ({ outputs: [[0.1]], targets: [25 / 22 - 1], rows: [0], valRows: 1, capped: false }) };
+    const engine = {
+      evaluate: async () => ({ outputs: [[0.1]], targets: [25 / 22 - 1], rows: [0], valRows: 1, capped: false }),
+    };
     const report = await forecastReport(engine, join(outDir, 'model'), data);
     expect(report).toMatchObject({ time_column: 'date', lookback: 1, horizon: 1, differencing: 'pct', val_windows: 1 });
     expect(report?.model_val_mae).toBeCloseTo(25 - 24.2, 10);
@@ -108,18 +139,29 @@ describe('prepareWindowedData', () => {
     // 12 days: training 1..6, validation 7..9, test 10..12; lookback 1 gives 2 windows in each held-out part.
     const { data, outDir } = await prepare(csv(), { ...spec('none', 1), split }, 'test');
     expect(data).toMatchObject({ trainRows: 5, valRows: 2, testRows: 2 });
-    expect(await readWindowAnchors(outDir)).toMatchObject({ validation: { last: [20, 19], actual: [19, 17] }, test: { last: [21, 22], actual: [22, 25] } });
+    expect(await readWindowAnchors(outDir)).toMatchObject({
+      validation: { last: [20, 19], actual: [19, 17] },
+      test: { last: [21, 22], actual: [22, 25] },
+    });
     expect(await readF32(join(outDir, 'y_test.f32'))).toHaveLength(2);
-    const refused = await rejection(prepare(csv(), { ...spec('none', 1), split: { ...split, method: 'random' } }, 'random'));
-    expect(refused.message).toBe('Time-series windows are split in time order (training, then validation, then test), so a random split does not apply; choose the time split.');
+    const refused = await rejection(
+      prepare(csv(), { ...spec('none', 1), split: { ...split, method: 'random' } }, 'random'),
+    );
+    expect(refused.message).toBe(
+      'Time-series windows are split in time order (training, then validation, then test), so a random split does not apply; choose the time split.',
+    );
   });
 
   it('names the row when the time column has a duplicate or a value that is not a date', async () => {
     const duplicate = [...DAYS.slice(0, 11), ['2024-01-03', 30, 13] as [string, number, number]];
-    expect((await rejection(prepare(csv(duplicate), spec('none')))).message).toMatch(/^Rows 1 and 12 of prices.csv have the same time "2024-01-03" in "date"\. A time series needs one row per time/);
+    expect((await rejection(prepare(csv(duplicate), spec('none')))).message).toMatch(
+      /^Rows 1 and 12 of prices.csv have the same time "2024-01-03" in "date"\. A time series needs one row per time/,
+    );
     const longest = `date,price,volume\n${DAYS.map((d, i) => (i === 4 ? ['someday', d[1], d[2]] : d).join(',')).join('\n')}\n`;
     const error = await rejection(prepare(longest, spec('none')));
     // One stray text makes the column text, not dates: refused before any row is read.
-    expect(error.message).toMatch(/time column "date" holds neither dates nor numbers|"someday" in the time column "date"/);
+    expect(error.message).toMatch(
+      /time column "date" holds neither dates nor numbers|"someday" in the time column "date"/,
+    );
   });
 });

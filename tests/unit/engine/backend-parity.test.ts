@@ -41,15 +41,27 @@ async function prepare(inputWidth: number, task: Task, integers: boolean): Promi
   await mkdir(dir, { recursive: true });
   const outputWidth = task === 'classes3' ? 3 : 1;
   const rows = (n: number, seed: number) => {
-    const x = values(n * inputWidth, seed, integers ? 0 : -1, integers ? 20 : 1).map((v) => (integers ? Math.floor(v) : v));
+    const x = values(n * inputWidth, seed, integers ? 0 : -1, integers ? 20 : 1).map((v) =>
+      integers ? Math.floor(v) : v,
+    );
     const classes = values(n, seed + 1, 0, task === 'binary' ? 2 : 3).map(Math.floor);
-    const y = task === 'regression' ? values(n, seed + 2, -2, 2) : task === 'binary' ? classes : Float32Array.from({ length: n * 3 }, (_, i) => (classes[Math.floor(i / 3)] === i % 3 ? 1 : 0));
+    const y =
+      task === 'regression'
+        ? values(n, seed + 2, -2, 2)
+        : task === 'binary'
+          ? classes
+          : Float32Array.from({ length: n * 3 }, (_, i) => (classes[Math.floor(i / 3)] === i % 3 ? 1 : 0));
     return { x, y };
   };
   const train = rows(TRAIN_ROWS, 11);
   const val = rows(VAL_ROWS, 23);
   const write = (name: string, data: Float32Array) => writeFile(path.join(dir, name), Buffer.from(data.buffer));
-  await Promise.all([write('x_train.f32', train.x), write('y_train.f32', train.y), write('x_val.f32', val.x), write('y_val.f32', val.y)]);
+  await Promise.all([
+    write('x_train.f32', train.x),
+    write('y_train.f32', train.y),
+    write('x_val.f32', val.x),
+    write('y_val.f32', val.y),
+  ]);
   const features = Array.from({ length: inputWidth }, (_, j) => `f${j}`);
   const preprocessing: PreparedData['preprocessing'] = {
     format: 'layerlab-preprocessing',
@@ -58,7 +70,9 @@ async function prepare(inputWidth: number, task: Task, integers: boolean): Promi
     target: 'y',
     features: features.map((name) => ({ name, kind: 'numeric', mean: 0, std: 1, fill: 0 })),
     inputOrder: features,
-    ...(task === 'regression' ? { targetScaling: { mean: 0, std: 1 } } : { labels: task === 'binary' ? ['a', 'b'] : ['a', 'b', 'c'] }),
+    ...(task === 'regression'
+      ? { targetScaling: { mean: 0, std: 1 } }
+      : { labels: task === 'binary' ? ['a', 'b'] : ['a', 'b', 'c'] }),
   };
   return { dir, inputWidth, outputWidth, trainRows: TRAIN_ROWS, valRows: VAL_ROWS, preprocessing };
 }
@@ -71,7 +85,12 @@ interface Trained {
 }
 
 /** One epoch through train() on `backend`; the first batch's gradients and the final weights. */
-async function trainOn(backend: 'cpu' | 'wasm', graph: ModelGraph, data: PreparedData, config: RunTrainConfig): Promise<Trained> {
+async function trainOn(
+  backend: 'cpu' | 'wasm',
+  graph: ModelGraph,
+  data: PreparedData,
+  config: RunTrainConfig,
+): Promise<Trained> {
   expect(await tf.setBackend(backend)).toBe(true);
   const runDir = path.join(work.dir, `run-${runs++}-${backend}`);
   const grads: Trained['grads'] = [];
@@ -81,7 +100,8 @@ async function trainOn(backend: 'cpu' | 'wasm', graph: ModelGraph, data: Prepare
       onGradients: (at, step) => {
         if (at.epoch !== 0 || at.batch !== 0) return;
         // tfjs makes variable names unique per process ("l1/kernel_12"): the suffix differs between the two runs.
-        for (const [name, g] of Object.entries(step)) grads.push({ name: name.replace(/_\d+$/, ''), values: Float32Array.from(g.dataSync()) });
+        for (const [name, g] of Object.entries(step))
+          grads.push({ name: name.replace(/_\d+$/, ''), values: Float32Array.from(g.dataSync()) });
       },
     },
   );
@@ -119,7 +139,15 @@ const inputWidthOf = (graph: ModelGraph) => {
 };
 
 /** SGD: each weight's change is its gradient times the rate, so the epoch shows kernel errors unblurred by an adaptive step. */
-const config = (overrides: Partial<RunTrainConfig> = {}): RunTrainConfig => ({ epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.1, validationSplit: 0.2, seed: 5, ...overrides });
+const config = (overrides: Partial<RunTrainConfig> = {}): RunTrainConfig => ({
+  epochs: 1,
+  batchSize: BATCH,
+  optimizer: 'sgd',
+  learningRate: 0.1,
+  validationSplit: 0.2,
+  seed: 5,
+  ...overrides,
+});
 
 /**
  * Documented exception: tfjs has no gradient for dilated convolutions on any backend (its
@@ -138,7 +166,10 @@ describe('backend parity through the engine: every palette layer, cpu vs wasm', 
       if (refused) {
         for (const backend of ['cpu', 'wasm'] as const) {
           expect(await tf.setBackend(backend)).toBe(true);
-          await expect(train({ runId: 'parity', runDir: path.join(work.dir, `run-${runs++}`), data, graph, config: config() }), backend).rejects.toThrow(refused);
+          await expect(
+            train({ runId: 'parity', runDir: path.join(work.dir, `run-${runs++}`), data, graph, config: config() }),
+            backend,
+          ).rejects.toThrow(refused);
         }
         return;
       }
@@ -148,9 +179,20 @@ describe('backend parity through the engine: every palette layer, cpu vs wasm', 
   }
 
   // tfjs' BatchNormalization could not train with center or scale off (build-layer.ts's fix).
-  for (const [name, off] of [['no scale', { scale: false }], ['neither center nor scale', { center: false, scale: false }]] as const) {
+  for (const [name, off] of [
+    ['no scale', { scale: false }],
+    ['neither center nor scale', { center: false, scale: false }],
+  ] as const) {
     it(`BatchNormalization (${name}) after a Conv2D`, async () => {
-      const graph = chain([48], [{ type: 'Reshape', config: { target_shape: [4, 4, 3] } }, { type: 'Conv2D', config: { filters: 2 } }, { type: 'BatchNormalization', config: off }, { type: 'Flatten' }]);
+      const graph = chain(
+        [48],
+        [
+          { type: 'Reshape', config: { target_shape: [4, 4, 3] } },
+          { type: 'Conv2D', config: { filters: 2 } },
+          { type: 'BatchNormalization', config: off },
+          { type: 'Flatten' },
+        ],
+      );
       await expectParity(graph, await prepare(48, 'classes3', false), config());
     });
   }
@@ -165,12 +207,24 @@ describe('backend parity through the engine: every palette layer, cpu vs wasm', 
     const graph = residual();
     // residual() ends in a two-class softmax; three classes here, like every other graph (2 would need a sigmoid head).
     const data = await prepare(64, 'classes3', false);
-    const twoClass = { ...graph, nodes: graph.nodes.map((n) => (n.type === 'Output' ? { ...n, config: { ...n.config, units: 3 } } : n)) } as ModelGraph;
+    const twoClass = {
+      ...graph,
+      nodes: graph.nodes.map((n) => (n.type === 'Output' ? { ...n, config: { ...n.config, units: 3 } } : n)),
+    } as ModelGraph;
     await expectParity(twoClass, data, config());
   });
 
   it('covers every layer type of the palette', () => {
-    const covered = new Set<string>(['Input', 'Output', 'Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum']);
+    const covered = new Set<string>([
+      'Input',
+      'Output',
+      'Concatenate',
+      'Add',
+      'Subtract',
+      'Multiply',
+      'Average',
+      'Maximum',
+    ]);
     for (const graph of Object.values(PALETTE_CHAINS)) for (const n of graph.nodes) covered.add(n.type);
     expect(LAYER_TYPES.filter((t) => !covered.has(t))).toEqual([]);
   });
@@ -184,16 +238,26 @@ describe('backend parity through the engine: every optimizer, cpu vs wasm', () =
     });
   }
   it('momentum with Nesterov', async () => {
-    await expectParity(graph, await prepare(5, 'classes3', false), config({ optimizer: 'momentum', nesterov: true, learningRate: 0.05 }));
+    await expectParity(
+      graph,
+      await prepare(5, 'classes3', false),
+      config({ optimizer: 'momentum', nesterov: true, learningRate: 0.05 }),
+    );
   });
 });
 
 describe('backend parity through the engine: every loss, cpu vs wasm', () => {
-  const taskOf = (loss: LossName): Task => (loss === 'binaryCrossentropy' ? 'binary' : loss.endsWith('ategoricalCrossentropy') ? 'classes3' : 'regression');
+  const taskOf = (loss: LossName): Task =>
+    loss === 'binaryCrossentropy' ? 'binary' : loss.endsWith('ategoricalCrossentropy') ? 'classes3' : 'regression';
   for (const loss of LOSSES) {
     it(loss, async () => {
       const task = taskOf(loss);
-      const head = task === 'classes3' ? { units: 3, activation: 'softmax' as const } : task === 'binary' ? { units: 1, activation: 'sigmoid' as const } : { units: 1, activation: 'linear' as const };
+      const head =
+        task === 'classes3'
+          ? { units: 3, activation: 'softmax' as const }
+          : task === 'binary'
+            ? { units: 1, activation: 'sigmoid' as const }
+            : { units: 1, activation: 'linear' as const };
       const graph = chainGraph([5], [{ type: 'Dense', units: 6, activation: 'relu' }], head);
       await expectParity(graph, await prepare(5, task, false), config({ loss }));
     });

@@ -8,18 +8,33 @@ tf.enableProdMode(); // the cpu comparisons below would print tfjs' "install tfj
 
 describe('backend selection', () => {
   it('classifies load failures: absent package vs a package that fails to load', () => {
-    const absent = Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node-gpu'\nRequire stack:\n- /x.js"), { code: 'MODULE_NOT_FOUND' });
+    const absent = Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node-gpu'\nRequire stack:\n- /x.js"), {
+      code: 'MODULE_NOT_FOUND',
+    });
     expect(describeLoadFailure(absent, '@tensorflow/tfjs-node-gpu')).toBe('@tensorflow/tfjs-node-gpu is not installed');
-    const esmAbsent = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from /x.ts"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const esmAbsent = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from /x.ts"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
     expect(describeLoadFailure(esmAbsent, '@tensorflow/tfjs-node')).toBe('@tensorflow/tfjs-node is not installed');
-    const native = new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory\n    at Module._extensions..node');
-    expect(describeLoadFailure(native, '@tensorflow/tfjs-node-gpu')).toBe('failed to load: libcudart.so.11.0: cannot open shared object file: No such file or directory');
-    const binding = Object.assign(new Error("Cannot find module '/n/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'"), { code: 'MODULE_NOT_FOUND' });
-    expect(describeLoadFailure(binding, '@tensorflow/tfjs-node')).toMatch(/^failed to load: Cannot find module .*tfjs_binding\.node/);
+    const native = new Error(
+      'libcudart.so.11.0: cannot open shared object file: No such file or directory\n    at Module._extensions..node',
+    );
+    expect(describeLoadFailure(native, '@tensorflow/tfjs-node-gpu')).toBe(
+      'failed to load: libcudart.so.11.0: cannot open shared object file: No such file or directory',
+    );
+    const binding = Object.assign(
+      new Error("Cannot find module '/n/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'"),
+      { code: 'MODULE_NOT_FOUND' },
+    );
+    expect(describeLoadFailure(binding, '@tensorflow/tfjs-node')).toMatch(
+      /^failed to load: Cannot find module .*tfjs_binding\.node/,
+    );
   });
 
   it('refuses an unknown LAYERLAB_BACKEND value', async () => {
-    await expect(selectBackend({ force: 'tpu' })).rejects.toThrow('LAYERLAB_BACKEND must be one of tfjs-node-gpu, tfjs-node, wasm, cpu, but it is "tpu"');
+    await expect(selectBackend({ force: 'tpu' })).rejects.toThrow(
+      'LAYERLAB_BACKEND must be one of tfjs-node-gpu, tfjs-node, wasm, cpu, but it is "tpu"',
+    );
   });
 
   // Order matters below: stock wasm kernels first, then the fixes.
@@ -45,9 +60,22 @@ describe('backend selection', () => {
         const b = tf.randomUniform(c.b, -1, 1, 'float32', 2);
         if (!fused) return tf.matMul(a, b, c.transposeA, c.transposeB);
         const bias = fused.bias ? tf.randomUniform([4], -1, 1, 'float32', 3) : undefined;
-        return tf.fused.matMul({ a, b, transposeA: c.transposeA, transposeB: c.transposeB, bias, activation: fused.activation });
+        return tf.fused.matMul({
+          a,
+          b,
+          transposeA: c.transposeA,
+          transposeB: c.transposeB,
+          bias,
+          activation: fused.activation,
+        });
       });
-    const variants: Fused[] = [null, { bias: true, activation: 'relu' }, { bias: true, activation: 'linear' }, { bias: false, activation: 'sigmoid' }, { bias: true, activation: 'elu' }];
+    const variants: Fused[] = [
+      null,
+      { bias: true, activation: 'relu' },
+      { bias: true, activation: 'linear' },
+      { bias: false, activation: 'sigmoid' },
+      { bias: true, activation: 'elu' },
+    ];
     for (const c of cases) {
       for (const fused of variants) {
         await tf.setBackend('wasm');
@@ -60,7 +88,9 @@ describe('backend selection', () => {
         const cpu = run(c, fused);
         const cpuValues = Array.from(await cpu.data());
         cpu.dispose();
-        wasmValues.forEach((v, i) => expect(v, `${JSON.stringify(c)} fused=${JSON.stringify(fused)} [${i}]`).toBeCloseTo(cpuValues[i]!, 5));
+        wasmValues.forEach((v, i) =>
+          expect(v, `${JSON.stringify(c)} fused=${JSON.stringify(fused)} [${i}]`).toBeCloseTo(cpuValues[i]!, 5),
+        );
       }
     }
   });
@@ -68,7 +98,10 @@ describe('backend selection', () => {
   it('forced choices still report what was not tried', async () => {
     expect(await selectBackend({ force: 'cpu' })).toEqual({
       name: 'cpu',
-      skipped: ['tfjs-node-gpu', 'tfjs-node', 'wasm'].map((name) => ({ name, reason: 'not tried: LAYERLAB_BACKEND=cpu forces the cpu backend' })),
+      skipped: ['tfjs-node-gpu', 'tfjs-node', 'wasm'].map((name) => ({
+        name,
+        reason: 'not tried: LAYERLAB_BACKEND=cpu forces the cpu backend',
+      })),
     });
     expect(tf.getBackend()).toBe('cpu');
     const wasm = await selectBackend({ force: 'wasm' });

@@ -21,9 +21,22 @@ const graphs: Record<string, ModelGraph> = {
     ],
     { units: 3, activation: 'softmax' },
   ),
-  'wide then narrow': chainGraph([7], [{ type: 'Dense', units: 128 }, { type: 'Dense', units: 2 }], { units: 5, activation: 'softmax' }),
-  'Dense on a 1-feature input': chainGraph([1], [{ type: 'Dense', units: 1, activation: 'linear' }], { units: 1, activation: 'linear' }),
-  'Dense on a rank-2 input (acts on the last axis)': chainGraph([3, 6], [{ type: 'Dense', units: 4 }], { units: 2, activation: 'linear' }),
+  'wide then narrow': chainGraph(
+    [7],
+    [
+      { type: 'Dense', units: 128 },
+      { type: 'Dense', units: 2 },
+    ],
+    { units: 5, activation: 'softmax' },
+  ),
+  'Dense on a 1-feature input': chainGraph([1], [{ type: 'Dense', units: 1, activation: 'linear' }], {
+    units: 1,
+    activation: 'linear',
+  }),
+  'Dense on a rank-2 input (acts on the last axis)': chainGraph([3, 6], [{ type: 'Dense', units: 4 }], {
+    units: 2,
+    activation: 'linear',
+  }),
 };
 
 describe('buildModel agrees with analyzeGraph', () => {
@@ -60,7 +73,11 @@ describe('buildModel agrees with analyzeGraph', () => {
     const renamed: ModelGraph = {
       ...graph,
       nodes: graph.nodes.map((n) => (n.id === 'l1' ? { ...n, id: '_hidden' } : n)),
-      edges: graph.edges.map((e) => ({ ...e, source: e.source === 'l1' ? '_hidden' : e.source, target: e.target === 'l1' ? '_hidden' : e.target })),
+      edges: graph.edges.map((e) => ({
+        ...e,
+        source: e.source === 'l1' ? '_hidden' : e.source,
+        target: e.target === 'l1' ? '_hidden' : e.target,
+      })),
     };
     const { model, layerNames } = buildModel(renamed, 1);
     expect(layerNames.get('_hidden')).toBe('n_hidden');

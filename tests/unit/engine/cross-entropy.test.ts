@@ -28,7 +28,9 @@ describe('categorical cross-entropy with a written-out gradient', () => {
     const ours = valueAndGrad(categoricalCrossentropy, y, p, w);
     expect(ours.value).toBe(stock.value);
     let worst = 0;
-    stock.grad.forEach((row, i) => row.forEach((g, j) => (worst = Math.max(worst, Math.abs(g - ours.grad[i]![j]!) / Math.max(1, Math.abs(g))))));
+    stock.grad.forEach((row, i) =>
+      row.forEach((g, j) => (worst = Math.max(worst, Math.abs(g - ours.grad[i]![j]!) / Math.max(1, Math.abs(g))))),
+    );
     expect(worst).toBeLessThan(1e-6);
     // The clipped one-hot row: no gradient through the clipped entries, as clipByValue's.
     expect(ours.grad[40]).toEqual(stock.grad[40]);
@@ -47,8 +49,10 @@ describe('categorical cross-entropy with a written-out gradient', () => {
   it('keeps y for the backward pass when the caller made it in a tidy that has ended (sparse targets)', () => {
     const p = tf.tidy(() => tf.softmax(tf.randomNormal([6, 3], 0, 1, 'float32', 2)));
     const classes = tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32');
-    const sparse = (pp: tf.Tensor) => tf.mean(tf.tidy(() => categoricalCrossentropy(tf.oneHot(classes, 3).cast('float32'), pp))) as tf.Scalar;
-    const stock = (pp: tf.Tensor) => tf.mean(tf.metrics.categoricalCrossentropy(tf.oneHot(classes, 3).cast('float32'), pp)) as tf.Scalar;
+    const sparse = (pp: tf.Tensor) =>
+      tf.mean(tf.tidy(() => categoricalCrossentropy(tf.oneHot(classes, 3).cast('float32'), pp))) as tf.Scalar;
+    const stock = (pp: tf.Tensor) =>
+      tf.mean(tf.metrics.categoricalCrossentropy(tf.oneHot(classes, 3).cast('float32'), pp)) as tf.Scalar;
     const [ours, theirs] = [tf.grad(sparse)(p), tf.grad(stock)(p)];
     expect(tf.max(tf.abs(tf.sub(ours, theirs))).dataSync()[0]).toBeLessThan(1e-6);
     tf.dispose([p, classes, ours, theirs]);

@@ -11,7 +11,10 @@ class FakeEngine implements EngineChannel {
   killed = false;
   private messageListener: ((m: unknown) => void) | null = null;
   private exitListener: ((code: number | null, signal: string | null) => void) | null = null;
-  constructor(private readonly onSend: (engine: FakeEngine, m: { type: string; [key: string]: unknown }) => void = () => undefined) {}
+  constructor(
+    private readonly onSend: (engine: FakeEngine, m: { type: string; [key: string]: unknown }) => void = () =>
+      undefined,
+  ) {}
   send(message: unknown) {
     const m = message as { type: string };
     this.sent.push(m);
@@ -38,8 +41,28 @@ class FakeEngine implements EngineChannel {
 }
 
 const BACKEND = { name: 'wasm', skipped: [] };
-const data = { dir: '/d', inputWidth: 4, outputWidth: 3, trainRows: 120, valRows: 30, preprocessing: { format: 'layerlab-preprocessing' as const, version: 1 as const, task: 'classification' as const, target: 's', features: [], inputOrder: [] } };
-const trainRequest = (runId: string) => ({ runId, runDir: `/runs/${runId}`, data, graph: irisGraph(), config: config() });
+const data = {
+  dir: '/d',
+  inputWidth: 4,
+  outputWidth: 3,
+  trainRows: 120,
+  valRows: 30,
+  preprocessing: {
+    format: 'layerlab-preprocessing' as const,
+    version: 1 as const,
+    task: 'classification' as const,
+    target: 's',
+    features: [],
+    inputOrder: [],
+  },
+};
+const trainRequest = (runId: string) => ({
+  runId,
+  runDir: `/runs/${runId}`,
+  data,
+  graph: irisGraph(),
+  config: config(),
+});
 
 function readyEngines(onSend?: ConstructorParameters<typeof FakeEngine>[0]) {
   const engines: FakeEngine[] = [];
@@ -72,18 +95,23 @@ describe('EngineClient (with a stand-in engine)', () => {
     expect(engines[0]!.killed).toBe(true);
   });
 
-  it('rejects start with the engine\'s reason when it exits before it is ready', async () => {
+  it("rejects start with the engine's reason when it exits before it is ready", async () => {
     const client = new EngineClient({
       spawn: () => {
         const engine = new FakeEngine();
         setTimeout(() => {
-          engine.emit({ type: 'error', error: 'LAYERLAB_BACKEND must be one of tfjs-node-gpu, tfjs-node, wasm, cpu, but it is "tpu".' });
+          engine.emit({
+            type: 'error',
+            error: 'LAYERLAB_BACKEND must be one of tfjs-node-gpu, tfjs-node, wasm, cpu, but it is "tpu".',
+          });
           engine.exit(1, null);
         }, 1);
         return engine;
       },
     });
-    await expect(client.start()).rejects.toThrow('The training engine exited before it was ready (exit code 1): LAYERLAB_BACKEND must be one of');
+    await expect(client.start()).rejects.toThrow(
+      'The training engine exited before it was ready (exit code 1): LAYERLAB_BACKEND must be one of',
+    );
     expect(client.status.state).toBe('crashed');
   });
 
@@ -99,9 +127,17 @@ describe('EngineClient (with a stand-in engine)', () => {
       if (m.type !== 'train') return;
       const runId = m['runId'] as string;
       engine.emit({ type: 'batch', runId, logs: { epoch: 0, batch: 0, batches: 8, loss: 1, metric: 0.5 } });
-      engine.emit({ type: 'batch', runId: 'someone-else', logs: { epoch: 0, batch: 0, batches: 8, loss: 1, metric: 0.5 } });
+      engine.emit({
+        type: 'batch',
+        runId: 'someone-else',
+        logs: { epoch: 0, batch: 0, batches: 8, loss: 1, metric: 0.5 },
+      });
       engine.emit({ type: 'epoch', runId, logs: { epoch: 'zero' } }); // malformed: dropped
-      engine.emit({ type: 'epoch', runId, logs: { epoch: 0, loss: 1, val_loss: 1.2, accuracy: 0.5, val_accuracy: 0.4 } });
+      engine.emit({
+        type: 'epoch',
+        runId,
+        logs: { epoch: 0, loss: 1, val_loss: 1.2, accuracy: 0.5, val_accuracy: 0.4 },
+      });
       engine.emit({ type: 'done', runId, status: 'completed', error: null, hasModel: true });
     });
     const client = new EngineClient({ spawn });
@@ -122,21 +158,33 @@ describe('EngineClient (with a stand-in engine)', () => {
     const pending = client.exportModel({ modelDir: '/m', data, outDir: '/o' }).catch((e: Error) => e);
     const done = await client.train(trainRequest('r1'), () => undefined);
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/^The training engine stopped unexpectedly \(signal SIGKILL\); the run was stopped\. .*train again/);
+    expect(done.error).toMatch(
+      /^The training engine stopped unexpectedly \(signal SIGKILL\); the run was stopped\. .*train again/,
+    );
     expect(((await pending) as Error).message).toMatch(/stopped unexpectedly/);
-    expect(client.status).toMatchObject({ state: 'crashed', message: expect.stringMatching(/stopped unexpectedly \(signal SIGKILL\)/) });
+    expect(client.status).toMatchObject({
+      state: 'crashed',
+      message: expect.stringMatching(/stopped unexpectedly \(signal SIGKILL\)/),
+    });
     expect((await client.train(trainRequest('r2'), () => undefined)).status).toBe('completed');
     expect(engines).toHaveLength(2);
     expect(client.status.state).toBe('ready');
     client.dispose();
   });
 
-  it('rejects an export with the engine\'s message', async () => {
+  it("rejects an export with the engine's message", async () => {
     const { spawn } = readyEngines((engine, m) => {
-      if (m.type === 'export') engine.emit({ type: 'exportFailed', requestId: m['requestId'] as string, error: 'Cannot write to the folder /o: permission denied.' });
+      if (m.type === 'export')
+        engine.emit({
+          type: 'exportFailed',
+          requestId: m['requestId'] as string,
+          error: 'Cannot write to the folder /o: permission denied.',
+        });
     });
     const client = new EngineClient({ spawn });
-    await expect(client.exportModel({ modelDir: '/m', data, outDir: '/o' })).rejects.toThrow('Cannot write to the folder /o: permission denied.');
+    await expect(client.exportModel({ modelDir: '/m', data, outDir: '/o' })).rejects.toThrow(
+      'Cannot write to the folder /o: permission denied.',
+    );
     client.dispose();
   });
 
@@ -144,8 +192,13 @@ describe('EngineClient (with a stand-in engine)', () => {
     const { engines, spawn } = readyEngines();
     const client = new EngineClient({ spawn });
     const done = await client.train({ ...trainRequest('r1'), config: config({ batchSize: 0 }) }, () => undefined);
-    expect(done).toMatchObject({ status: 'failed', error: expect.stringContaining('config.batchSize: batch size must be at least 1') });
-    await expect(client.exportModel({ modelDir: '/m', data: { ...data, valRows: 0 }, outDir: '/o' })).rejects.toThrow(/data\.valRows/);
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('config.batchSize: batch size must be at least 1'),
+    });
+    await expect(client.exportModel({ modelDir: '/m', data: { ...data, valRows: 0 }, outDir: '/o' })).rejects.toThrow(
+      /data\.valRows/,
+    );
     expect(engines.flatMap((e) => e.sent)).toEqual([]);
     client.dispose();
   });
@@ -163,7 +216,10 @@ describe('EngineClient (with a stand-in engine)', () => {
     const done = client.train(trainRequest('r1'), () => undefined);
     await new Promise((r) => setTimeout(r, 10));
     client.dispose();
-    expect(await done).toMatchObject({ status: 'failed', error: 'The training engine was shut down; the run was stopped.' });
+    expect(await done).toMatchObject({
+      status: 'failed',
+      error: 'The training engine was shut down; the run was stopped.',
+    });
     await new Promise((r) => setTimeout(r, 5));
     expect(client.status).toEqual({ state: 'starting', backend: null, message: null });
   });
@@ -172,7 +228,9 @@ describe('EngineClient (with a stand-in engine)', () => {
 describe('EngineClient (real engine process)', () => {
   it('refuses an unknown LAYERLAB_BACKEND with a message naming it', async () => {
     const client = new EngineClient({ backend: 'tpu' });
-    await expect(client.start()).rejects.toThrow(/exited before it was ready \(exit code 1\): LAYERLAB_BACKEND must be one of tfjs-node-gpu, tfjs-node, wasm, cpu, but it is "tpu"/);
+    await expect(client.start()).rejects.toThrow(
+      /exited before it was ready \(exit code 1\): LAYERLAB_BACKEND must be one of tfjs-node-gpu, tfjs-node, wasm, cpu, but it is "tpu"/,
+    );
     client.dispose();
   });
 });

@@ -58,7 +58,10 @@ async function loadIndependently(dir: string): Promise<tf.LayersModel> {
 
 async function predictVal(model: tf.LayersModel, data: PreparedData): Promise<Float32Array> {
   const bytes = await readFile(path.join(data.dir, 'x_val.f32'));
-  const x = tf.tensor2d(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), [data.valRows, data.inputWidth]);
+  const x = tf.tensor2d(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), [
+    data.valRows,
+    data.inputWidth,
+  ]);
   const y = model.predict(x) as tf.Tensor;
   const values = (await y.data()) as Float32Array;
   tf.dispose([x, y]);
@@ -90,17 +93,26 @@ describe('the engine process, through EngineClient', () => {
     const batches: Array<Extract<ProgressEvent, { type: 'batch' }>['logs']> = [];
     const epochTimes: number[] = [];
     let last = performance.now();
-    const done = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 50, batchSize: 16, learningRate: 0.01, seed: 7 }) }, (event) => {
-      if (event.type === 'epoch') {
-        epochs.push(event.logs);
-        const now = performance.now();
-        epochTimes.push(now - last);
-        last = now;
-      } else batches.push(event.logs);
-    });
+    const done = await client.train(
+      {
+        ...runDir(),
+        data: iris,
+        graph: irisGraph(),
+        config: config({ epochs: 50, batchSize: 16, learningRate: 0.01, seed: 7 }),
+      },
+      (event) => {
+        if (event.type === 'epoch') {
+          epochs.push(event.logs);
+          const now = performance.now();
+          epochTimes.push(now - last);
+          last = now;
+        } else batches.push(event.logs);
+      },
+    );
     expect(done).toEqual({ type: 'done', runId: expect.any(String), status: 'completed', error: null, hasModel: true });
     expect(epochs.map((e) => e.epoch)).toEqual([...Array(50).keys()]);
-    for (const e of epochs) expect(Object.keys(e).sort()).toEqual(['accuracy', 'epoch', 'loss', 'val_accuracy', 'val_loss']);
+    for (const e of epochs)
+      expect(Object.keys(e).sort()).toEqual(['accuracy', 'epoch', 'loss', 'val_accuracy', 'val_loss']);
     const final = epochs.at(-1)!;
     expect(final.val_accuracy).toBeGreaterThanOrEqual(0.9);
     expect(final.loss).toBeLessThan(epochs[0]!.loss!);
@@ -109,13 +121,18 @@ describe('the engine process, through EngineClient', () => {
     expect(batches.length).toBeGreaterThan(0);
     expect(batches.length).toBeLessThanOrEqual(400);
     const sorted = [...epochTimes].sort((a, b) => a - b);
-    console.info(`[engine] backend ${backend.name}; iris val_accuracy ${final.val_accuracy}; median epoch ${sorted[25]!.toFixed(1)} ms; ${batches.length} batch events for 400 batches`);
+    console.info(
+      `[engine] backend ${backend.name}; iris val_accuracy ${final.val_accuracy}; median epoch ${sorted[25]!.toFixed(1)} ms; ${batches.length} batch events for 400 batches`,
+    );
   });
 
   it('gives the identical loss curve for the same seed on the same backend', async () => {
     const curve = async () => {
       const epochs: EpochLogs[] = [];
-      await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 8, seed: 123 }) }, (e) => e.type === 'epoch' && epochs.push(e.logs));
+      await client.train(
+        { ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 8, seed: 123 }) },
+        (e) => e.type === 'epoch' && epochs.push(e.logs),
+      );
       return epochs;
     };
     const first = await curve();
@@ -131,15 +148,18 @@ describe('the engine process, through EngineClient', () => {
     // batch size 1: 120 batches an epoch, so "before the next epoch completes" is a real bound.
     // Cancelled on the first epoch's event (epoch events are never throttled; a fast epoch's
     // batch events may all be): the cancel then lands early in epoch 1.
-    const done = await client.train({ ...run, data: iris, graph: irisGraph(), config: config({ epochs: 100, batchSize: 1 }) }, (event) => {
-      if (event.type === 'epoch') {
-        epochs.push(event.logs);
-        if (!cancelled) {
-          cancelled = true;
-          client.cancel(run.runId);
-        }
-      } else if (cancelled) after.push(event.logs);
-    });
+    const done = await client.train(
+      { ...run, data: iris, graph: irisGraph(), config: config({ epochs: 100, batchSize: 1 }) },
+      (event) => {
+        if (event.type === 'epoch') {
+          epochs.push(event.logs);
+          if (!cancelled) {
+            cancelled = true;
+            client.cancel(run.runId);
+          }
+        } else if (cancelled) after.push(event.logs);
+      },
+    );
     expect(done.status).toBe('cancelled');
     expect(done.error).toBeNull();
     expect(done.hasModel).toBe(true);
@@ -148,7 +168,10 @@ describe('the engine process, through EngineClient', () => {
     // first; the next never does. (In process, training-pause.test.ts holds a pause to one batch;
     // a cancel is checked at the same point between batches.)
     expect([[0], [0, 1]]).toContainEqual(epochs.map((e) => e.epoch));
-    expect(after.every((b) => b.epoch <= epochs.length), JSON.stringify(after)).toBe(true);
+    expect(
+      after.every((b) => b.epoch <= epochs.length),
+      JSON.stringify(after),
+    ).toBe(true);
     const modelDir = path.join(run.runDir, 'model');
     expect((await readdir(modelDir)).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
     expect(JSON.parse(await readFile(path.join(modelDir, 'preprocessing.json'), 'utf8'))).toEqual(iris.preprocessing);
@@ -158,20 +181,30 @@ describe('the engine process, through EngineClient', () => {
     const first = runDir();
     const second = runDir();
     let secondDone: Promise<unknown> | null = null;
-    const firstDone = client.train({ ...first, data: iris, graph: irisGraph(), config: config({ epochs: 1000 }) }, () => {
-      if (secondDone) return;
-      secondDone = client.train({ ...second, data: iris, graph: irisGraph(), config: config() }, () => undefined);
-      void secondDone.then(() => client.cancel(first.runId));
-    });
+    const firstDone = client.train(
+      { ...first, data: iris, graph: irisGraph(), config: config({ epochs: 1000 }) },
+      () => {
+        if (secondDone) return;
+        secondDone = client.train({ ...second, data: iris, graph: irisGraph(), config: config() }, () => undefined);
+        void secondDone.then(() => client.cancel(first.runId));
+      },
+    );
     expect((await firstDone).status).toBe('cancelled');
-    expect(await secondDone).toMatchObject({ status: 'failed', error: expect.stringContaining(`busy with run ${first.runId}`), hasModel: false });
+    expect(await secondDone).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(`busy with run ${first.runId}`),
+      hasModel: false,
+    });
   });
 
   describe('export', () => {
     let trained: { runId: string; runDir: string };
     beforeAll(async () => {
       trained = runDir();
-      const done = await client.train({ ...trained, data: iris, graph: irisGraph(), config: config({ epochs: 5 }) }, () => undefined);
+      const done = await client.train(
+        { ...trained, data: iris, graph: irisGraph(), config: config({ epochs: 5 }) },
+        () => undefined,
+      );
       expect(done.status).toBe('completed');
     });
 
@@ -180,7 +213,14 @@ describe('the engine process, through EngineClient', () => {
       const modelDir = path.join(trained.runDir, 'model');
       const result = await client.exportModel({ modelDir, data: iris, outDir });
       expect(result.outDir).toBe(outDir);
-      expect(result.files.map((f) => path.basename(f)).sort()).toEqual(['MODEL_CARD.md', 'model.json', 'predict.mjs', 'predict.py', 'preprocessing.json', 'weights.bin']);
+      expect(result.files.map((f) => path.basename(f)).sort()).toEqual([
+        'MODEL_CARD.md',
+        'model.json',
+        'predict.mjs',
+        'predict.py',
+        'preprocessing.json',
+        'weights.bin',
+      ]);
       for (const f of result.files) expect(existsSync(f), f).toBe(true);
       expect(result.rowsCompared).toBe(30);
       expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-5);
@@ -206,23 +246,37 @@ describe('the engine process, through EngineClient', () => {
       await writeFile(path.join(outDir, 'notes.txt'), 'mine');
       await writeFile(path.join(outDir, 'model.json'), 'old');
       await client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir });
-      expect((await readdir(outDir)).sort()).toEqual(['MODEL_CARD.md', 'model.json', 'notes.txt', 'predict.mjs', 'predict.py', 'preprocessing.json', 'weights.bin']);
+      expect((await readdir(outDir)).sort()).toEqual([
+        'MODEL_CARD.md',
+        'model.json',
+        'notes.txt',
+        'predict.mjs',
+        'predict.py',
+        'preprocessing.json',
+        'weights.bin',
+      ]);
       expect(JSON.parse(await readFile(path.join(outDir, 'model.json'), 'utf8')).format).toBe('layers-model');
     });
 
     it('fails with a message naming a folder it cannot write, leaving nothing behind', async () => {
       const outDir = '/etc/hostname/x';
-      await expect(client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir })).rejects.toThrow(
+      await expect(
+        client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir }),
+      ).rejects.toThrow(
         'Cannot write to the folder /etc/hostname/x: part of that path is a file, not a folder. Choose another folder.',
       );
       const file = path.join(tmp.dir, 'a-file');
       await writeFile(file, 'x');
-      await expect(client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir: file })).rejects.toThrow(`${file}: it is a file, not a folder`);
+      await expect(
+        client.exportModel({ modelDir: path.join(trained.runDir, 'model'), data: iris, outDir: file }),
+      ).rejects.toThrow(`${file}: it is a file, not a folder`);
     });
 
     it('says so when there is no trained model to export', async () => {
       const modelDir = path.join(tmp.dir, 'never-trained', 'model');
-      await expect(client.exportModel({ modelDir, data: iris, outDir: path.join(tmp.dir, 'exports', 'none') })).rejects.toThrow(
+      await expect(
+        client.exportModel({ modelDir, data: iris, outDir: path.join(tmp.dir, 'exports', 'none') }),
+      ).rejects.toThrow(
         `There is no model in ${modelDir}: model.json is missing. Train the model before exporting it.`,
       );
       expect(existsSync(path.join(tmp.dir, 'exports', 'none'))).toBe(false);
@@ -248,7 +302,9 @@ describe('the engine process, through EngineClient', () => {
     try {
       await next('ready');
       channel.send({ type: 'train', runId: 42, runDir: tmp.dir });
-      expect((await next('error')) as { error: string }).toMatchObject({ error: expect.stringMatching(/malformed request: runId: .*string/) });
+      expect((await next('error')) as { error: string }).toMatchObject({
+        error: expect.stringMatching(/malformed request: runId: .*string/),
+      });
       channel.send({ type: 'export', requestId: 'e1', modelDir: '/x', outDir: '/y', data: { ...iris, trainRows: -3 } });
       expect(((await next('error')) as { error: string }).error).toMatch(/data\.trainRows/);
       channel.send({ type: 'launch' });
@@ -256,7 +312,14 @@ describe('the engine process, through EngineClient', () => {
       channel.send('not even an object');
       await next('error');
       const { runId, runDir: dir } = runDir();
-      channel.send({ type: 'train', runId, runDir: dir, data: iris, graph: irisGraph(), config: config({ epochs: 1 }) });
+      channel.send({
+        type: 'train',
+        runId,
+        runDir: dir,
+        data: iris,
+        graph: irisGraph(),
+        config: config({ epochs: 1 }),
+      });
       expect(await next('done')).toMatchObject({ runId, status: 'completed', hasModel: true });
     } finally {
       channel.kill();
@@ -264,8 +327,14 @@ describe('the engine process, through EngineClient', () => {
   });
 
   it('validates requests on the client side too, naming the field', async () => {
-    const done = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 0 }) }, () => undefined);
-    expect(done).toMatchObject({ status: 'failed', error: expect.stringMatching(/config\.epochs: epochs must be at least 1/) });
+    const done = await client.train(
+      { ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 0 }) },
+      () => undefined,
+    );
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/config\.epochs: epochs must be at least 1/),
+    });
   });
 
   it('survives the engine being killed mid-run: the run fails with the reason, the next run gets a fresh engine', async () => {
@@ -273,18 +342,24 @@ describe('the engine process, through EngineClient', () => {
     const statuses: string[] = [];
     const unsubscribe = client.onStatus((s) => statuses.push(s.state));
     let killed = false;
-    const done = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 1000 }) }, () => {
-      if (!killed) {
-        killed = true;
-        process.kill(pid, 'SIGKILL');
-      }
-    });
+    const done = await client.train(
+      { ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 1000 }) },
+      () => {
+        if (!killed) {
+          killed = true;
+          process.kill(pid, 'SIGKILL');
+        }
+      },
+    );
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/^The training engine stopped unexpectedly \(signal SIGKILL\); the run was stopped\./);
     expect(client.status.state).toBe('crashed');
     expect(client.status.message).toMatch(/stopped unexpectedly/);
 
-    const again = await client.train({ ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 2 }) }, () => undefined);
+    const again = await client.train(
+      { ...runDir(), data: iris, graph: irisGraph(), config: config({ epochs: 2 }) },
+      () => undefined,
+    );
     expect(again.status).toBe('completed');
     expect(client.pid).not.toBe(pid);
     expect(statuses).toEqual(['crashed', 'starting', 'ready']);

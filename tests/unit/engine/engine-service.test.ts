@@ -33,7 +33,14 @@ function harness(now: () => number) {
   return { service, events, done };
 }
 
-const trainMessage = (runId: string, epochs: number) => ({ type: 'train', runId, runDir: path.join(tmp.dir, runId), data: iris, graph: irisGraph(), config: config({ epochs, batchSize: 8 }) });
+const trainMessage = (runId: string, epochs: number) => ({
+  type: 'train',
+  runId,
+  runDir: path.join(tmp.dir, runId),
+  data: iris,
+  graph: irisGraph(),
+  config: config({ epochs, batchSize: 8 }),
+});
 
 describe('EngineService', () => {
   it('throttles batch events to at most one per 50 ms (≤ 20 a second) and sends every epoch', async () => {
@@ -44,7 +51,17 @@ describe('EngineService', () => {
     await finished;
     const batches = events.filter((e) => e.type === 'batch').map((e) => (e.type === 'batch' ? e.logs : null)!);
     // 15 batches an epoch at 10 ms each: one every 50 ms (every 5th batch), across epoch ends too.
-    expect(batches.map((b) => `${b.epoch}:${b.batch}`)).toEqual(['0:0', '0:5', '0:10', '1:0', '1:5', '1:10', '2:0', '2:5', '2:10']);
+    expect(batches.map((b) => `${b.epoch}:${b.batch}`)).toEqual([
+      '0:0',
+      '0:5',
+      '0:10',
+      '1:0',
+      '1:5',
+      '1:10',
+      '2:0',
+      '2:5',
+      '2:10',
+    ]);
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(3);
     expect(events.at(-1)).toMatchObject({ type: 'done', runId: 'throttle', status: 'completed', hasModel: true });
   });
@@ -72,7 +89,13 @@ describe('EngineService', () => {
     service.handle(trainMessage('long', 500));
     expect(service.busyWith).toBe('long');
     service.handle(trainMessage('second', 1));
-    expect(events.pop()).toEqual({ type: 'done', runId: 'second', status: 'failed', error: 'The engine is busy with run long; wait for it to finish or cancel it.', hasModel: false });
+    expect(events.pop()).toEqual({
+      type: 'done',
+      runId: 'second',
+      status: 'failed',
+      error: 'The engine is busy with run long; wait for it to finish or cancel it.',
+      hasModel: false,
+    });
     service.handle({ type: 'cancel', runId: 'not-running' });
     service.handle({ type: 'cancel', runId: 'long' });
     await finished;

@@ -78,7 +78,13 @@ export async function writeIris(dir: string, seed = 1): Promise<PreparedData> {
     version: 1,
     task: 'classification',
     target: 'species',
-    features: table.features.map((name, j) => ({ name, kind: 'numeric', mean: mean[j]!, std: std[j]!, fill: mean[j]! })),
+    features: table.features.map((name, j) => ({
+      name,
+      kind: 'numeric',
+      mean: mean[j]!,
+      std: std[j]!,
+      fill: mean[j]!,
+    })),
     inputOrder: table.features,
     labels,
   };
@@ -89,7 +95,11 @@ export async function writeIris(dir: string, seed = 1): Promise<PreparedData> {
  * A regression in "big" units: y = 300 + 40·x1 − 25·x2 + noise (σ = 5), target standardized
  * (so the model sees unit variance) with targetScaling recording the way back.
  */
-export async function writeRegression(dir: string, rows = 200, seed = 3): Promise<PreparedData & { rawYVal: number[] }> {
+export async function writeRegression(
+  dir: string,
+  rows = 200,
+  seed = 3,
+): Promise<PreparedData & { rawYVal: number[] }> {
   const random = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
   const xs = Array.from({ length: rows }, () => [gauss(), gauss()]);
@@ -127,15 +137,26 @@ export async function writeRegression(dir: string, rows = 200, seed = 3): Promis
   };
 }
 
-type Layer = { type: 'Dense'; units: number; activation?: 'relu' | 'tanh' | 'linear' } | { type: 'Dropout'; rate: number };
+type Layer =
+  { type: 'Dense'; units: number; activation?: 'relu' | 'tanh' | 'linear' } | { type: 'Dropout'; rate: number };
 
 /** Input → layers… → Output, chained, with node ids input, l1, l2, …, output. */
-export function chainGraph(inputShape: number[], layers: Layer[], output: { units: number; activation: 'softmax' | 'sigmoid' | 'linear' }): ModelGraph {
+export function chainGraph(
+  inputShape: number[],
+  layers: Layer[],
+  output: { units: number; activation: 'softmax' | 'sigmoid' | 'linear' },
+): ModelGraph {
   const nodes: GraphNode[] = [{ id: 'input', type: 'Input', position: { x: 0, y: 0 }, config: { shape: inputShape } }];
   layers.forEach((layer, i) => {
     const position = { x: 0, y: 100 * (i + 1) };
     const id = `l${i + 1}`;
-    if (layer.type === 'Dense') nodes.push({ id, type: 'Dense', position, config: { units: layer.units, activation: layer.activation ?? 'relu', use_bias: true } });
+    if (layer.type === 'Dense')
+      nodes.push({
+        id,
+        type: 'Dense',
+        position,
+        config: { units: layer.units, activation: layer.activation ?? 'relu', use_bias: true },
+      });
     else nodes.push({ id, type: 'Dropout', position, config: { rate: layer.rate } });
   });
   nodes.push({ id: 'output', type: 'Output', position: { x: 0, y: 100 * (layers.length + 1) }, config: output });
@@ -143,8 +164,17 @@ export function chainGraph(inputShape: number[], layers: Layer[], output: { unit
   return { version: 2, nodes, edges };
 }
 
-export const irisGraph = () => chainGraph([4], [{ type: 'Dense', units: 16, activation: 'relu' }], { units: 3, activation: 'softmax' });
+export const irisGraph = () =>
+  chainGraph([4], [{ type: 'Dense', units: 16, activation: 'relu' }], { units: 3, activation: 'softmax' });
 
 export function config(overrides: Partial<RunTrainConfig> = {}): RunTrainConfig {
-  return { epochs: 5, batchSize: 16, optimizer: 'adam', learningRate: 0.01, validationSplit: 0.2, seed: 7, ...overrides };
+  return {
+    epochs: 5,
+    batchSize: 16,
+    optimizer: 'adam',
+    learningRate: 0.01,
+    validationSplit: 0.2,
+    seed: 7,
+    ...overrides,
+  };
 }

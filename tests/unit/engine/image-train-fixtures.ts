@@ -31,24 +31,37 @@ function drawShape(kind: (typeof SHAPE_CLASSES)[number], rand: () => number): Bu
   const colour = kind === 'discs' ? [230, 40, 40] : kind === 'squares' ? [40, 220, 60] : [50, 70, 240];
   for (let y = 0; y < SIDE; y++) {
     for (let x = 0; x < SIDE; x++) {
-      const inside = kind === 'discs' ? (x - cx) ** 2 + (y - cy) ** 2 <= r * r : kind === 'squares' ? Math.abs(x - cx) <= r && Math.abs(y - cy) <= r : Math.abs(y - cy) <= 1;
+      const inside =
+        kind === 'discs'
+          ? (x - cx) ** 2 + (y - cy) ** 2 <= r * r
+          : kind === 'squares'
+            ? Math.abs(x - cx) <= r && Math.abs(y - cy) <= r
+            : Math.abs(y - cy) <= 1;
       if (inside) for (let c = 0; c < 3; c++) pixels[(y * SIDE + x) * 3 + c] = colour[c]!;
     }
   }
   return pixels;
 }
 
-export async function writeShapeFolder(root: string, perClass = 20, seed = 5): Promise<{ corrupt: string; notImage: string }> {
+export async function writeShapeFolder(
+  root: string,
+  perClass = 20,
+  seed = 5,
+): Promise<{ corrupt: string; notImage: string }> {
   const rand = random(seed);
   for (const kind of SHAPE_CLASSES) {
     await mkdir(path.join(root, kind), { recursive: true });
     for (let k = 0; k < perClass; k++) {
-      const png = await sharp(drawShape(kind, rand), { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer();
+      const png = await sharp(drawShape(kind, rand), { raw: { width: SIDE, height: SIDE, channels: 3 } })
+        .png()
+        .toBuffer();
       await writeFile(path.join(root, kind, `${kind}-${String(k).padStart(2, '0')}.png`), png);
     }
   }
   // A PNG cut short after its header, and notes that are not an image at all.
-  const good = await sharp(drawShape('discs', rand), { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer();
+  const good = await sharp(drawShape('discs', rand), { raw: { width: SIDE, height: SIDE, channels: 3 } })
+    .png()
+    .toBuffer();
   await writeFile(path.join(root, 'discs', 'broken.png'), good.subarray(0, 40));
   await writeFile(path.join(root, 'squares', 'notes.txt'), 'these are squares\n');
   return { corrupt: 'discs/broken.png', notImage: 'squares/notes.txt' };
@@ -60,10 +73,32 @@ export function smallConvGraph(classes: number, side = SIDE, channels = 3): Mode
     version: 2,
     nodes: [
       { id: 'input', type: 'Input', position: { x: 0, y: 0 }, config: { shape: [side, side, channels] } },
-      { id: 'conv', type: 'Conv2D', position: { x: 0, y: 100 }, config: { filters: 8, kernel_size: [3, 3], strides: [1, 1], padding: 'same', dilation_rate: [1, 1], activation: 'relu' } },
-      { id: 'pool', type: 'MaxPooling2D', position: { x: 0, y: 200 }, config: { pool_size: [2, 2], strides: null, padding: 'valid' } },
+      {
+        id: 'conv',
+        type: 'Conv2D',
+        position: { x: 0, y: 100 },
+        config: {
+          filters: 8,
+          kernel_size: [3, 3],
+          strides: [1, 1],
+          padding: 'same',
+          dilation_rate: [1, 1],
+          activation: 'relu',
+        },
+      },
+      {
+        id: 'pool',
+        type: 'MaxPooling2D',
+        position: { x: 0, y: 200 },
+        config: { pool_size: [2, 2], strides: null, padding: 'valid' },
+      },
       { id: 'flatten', type: 'Flatten', position: { x: 0, y: 300 }, config: {} },
-      { id: 'output', type: 'Output', position: { x: 0, y: 400 }, config: { units: classes <= 2 ? 1 : classes, activation: classes <= 2 ? 'sigmoid' : 'softmax' } },
+      {
+        id: 'output',
+        type: 'Output',
+        position: { x: 0, y: 400 },
+        config: { units: classes <= 2 ? 1 : classes, activation: classes <= 2 ? 'sigmoid' : 'softmax' },
+      },
     ],
     edges: [
       { id: 'e1', source: 'input', target: 'conv' },

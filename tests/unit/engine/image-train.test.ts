@@ -24,14 +24,26 @@ beforeAll(async () => {
   await selectBackend({ force: 'wasm' });
   tmp = await tempDir('image-train');
   await writeShapeFolder(path.join(tmp.dir, 'shapes'));
-  const meta = await importImages({ path: path.join(tmp.dir, 'shapes'), datasetsDir: path.join(tmp.dir, 'datasets'), options: { width: SIDE, height: SIDE, color: 'rgb' }, imagesPerShard: 16 });
+  const meta = await importImages({
+    path: path.join(tmp.dir, 'shapes'),
+    datasetsDir: path.join(tmp.dir, 'datasets'),
+    options: { width: SIDE, height: SIDE, color: 'rgb' },
+    imagesPerShard: 16,
+  });
   datasetDir = path.join(tmp.dir, 'datasets', meta.id);
 }, 30_000);
 afterAll(async () => {
   await tmp.cleanup();
 });
 
-const prepare = (name: string, augmentation = {}) => prepareImageData({ datasetDir, validationSplit: 0.25, seed: 3, augmentation, outDir: path.join(tmp.dir, name, 'data') });
+const prepare = (name: string, augmentation = {}) =>
+  prepareImageData({
+    datasetDir,
+    validationSplit: 0.25,
+    seed: 3,
+    augmentation,
+    outDir: path.join(tmp.dir, name, 'data'),
+  });
 
 async function f32(file: string): Promise<number[]> {
   const bytes = await readFile(file);
@@ -51,10 +63,17 @@ describe('image datasets: prepared for a run', () => {
     expect([0, 1, 2].map((k) => valClasses.filter((c) => c === k).length)).toEqual([5, 5, 5]);
     expect(new Set([...images.train, ...images.validation]).size).toBe(60);
     const yVal = await f32(path.join(data.dir, 'y_val.f32'));
-    images.validation.forEach((image, row) => expect(yVal.slice(row * 3, row * 3 + 3)).toEqual([0, 1, 2].map((k) => (k === index.labels[image] ? 1 : 0))));
+    images.validation.forEach((image, row) =>
+      expect(yVal.slice(row * 3, row * 3 + 3)).toEqual([0, 1, 2].map((k) => (k === index.labels[image] ? 1 : 0))),
+    );
     // The same seed gives the same split; another seed another.
     expect((await prepare('prepared-again')).images!.validation).toEqual(images.validation);
-    const other = await prepareImageData({ datasetDir, validationSplit: 0.25, seed: 4, outDir: path.join(tmp.dir, 'other', 'data') });
+    const other = await prepareImageData({
+      datasetDir,
+      validationSplit: 0.25,
+      seed: 4,
+      outDir: path.join(tmp.dir, 'other', 'data'),
+    });
     expect(other.images!.validation).not.toEqual(images.validation);
     const written = JSON.parse(await readFile(path.join(data.dir, 'preprocessing.json'), 'utf8'));
     expect(written.image).toEqual({ height: SIDE, width: SIDE, channels: 3, color: 'rgb', fit: 'pad', scale: 1 / 255 });
@@ -69,7 +88,10 @@ describe('image datasets: prepared for a run', () => {
   it('augments training batches only, the same way for the same (seed, epoch), and never validation', async () => {
     const data = await prepare('augment', { flip: 0.5, rotation: 0.1, brightness: 0.2 });
     const images = data.images!;
-    const plain = await ImageBatchSource.open({ ...images, augmentation: { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } }, { batchSize: 8, seed: 1, evalChunk: 4 });
+    const plain = await ImageBatchSource.open(
+      { ...images, augmentation: { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 } },
+      { batchSize: 8, seed: 1, evalChunk: 4 },
+    );
     const augmented = await ImageBatchSource.open(images, { batchSize: 8, seed: 1, evalChunk: 4 });
     const again = await ImageBatchSource.open(images, { batchSize: 8, seed: 1, evalChunk: 4 });
     const all = async (batches: AsyncIterable<{ x: Float32Array; y: Float32Array; size: number }>) => {
@@ -78,7 +100,12 @@ describe('image datasets: prepared for a run', () => {
       return out;
     };
     try {
-      const [p, a, a2, a3] = [await all(plain.trainBatches(0)), await all(augmented.trainBatches(0)), await all(again.trainBatches(0)), await all(augmented.trainBatches(1))];
+      const [p, a, a2, a3] = [
+        await all(plain.trainBatches(0)),
+        await all(augmented.trainBatches(0)),
+        await all(again.trainBatches(0)),
+        await all(augmented.trainBatches(1)),
+      ];
       expect(a.map((b) => b.y)).toEqual(p.map((b) => b.y)); // same order, same labels
       expect(a).toEqual(a2);
       expect(a.map((b) => b.x)).not.toEqual(p.map((b) => b.x));
@@ -93,7 +120,9 @@ describe('image datasets: prepared for a run', () => {
       const first = images.validation[0]!;
       expect(first).toBeLessThan(16);
       expect(index.labels[first]).toBe(val[0]!.y.indexOf(1));
-      expect(Array.from(x.subarray(0, SIDE * SIDE * 3))).toEqual(Array.from(shard.subarray(first * SIDE * SIDE * 3, (first + 1) * SIDE * SIDE * 3), (v) => Math.fround(v / 255)));
+      expect(Array.from(x.subarray(0, SIDE * SIDE * 3))).toEqual(
+        Array.from(shard.subarray(first * SIDE * SIDE * 3, (first + 1) * SIDE * SIDE * 3), (v) => Math.fround(v / 255)),
+      );
     } finally {
       await Promise.all([plain.close(), augmented.close(), again.close()]);
     }
@@ -108,7 +137,13 @@ describe('image datasets: training, evaluating and predicting in the engine', ()
     data = await prepare('train', { flip: 0.5 });
     const runDir = path.dirname(data.dir);
     const graph = smallConvGraph(3);
-    const job = (dir: string) => ({ runId: 'images', runDir: dir, data, graph, config: config({ epochs: 8, batchSize: 8, learningRate: 0.01, seed: 11 }) });
+    const job = (dir: string) => ({
+      runId: 'images',
+      runDir: dir,
+      data,
+      graph,
+      config: config({ epochs: 8, batchSize: 8, learningRate: 0.01, seed: 11 }),
+    });
     const before = tf.memory().numTensors;
     history = [];
     const outcome = await train(job(runDir), { onEpoch: (logs) => history.push(logs) });
@@ -154,13 +189,21 @@ describe('image datasets: training, evaluating and predicting in the engine', ()
     const { index } = await loadImageDataset(datasetDir);
     const rows = data.images!.validation.slice(0, 4);
     const files = rows.map((i) => path.join(tmp.dir, 'shapes', index.sources[i]!));
-    const child = spawnSync(process.execPath, [path.join(outDir, 'predict.mjs'), ...files], { cwd: outDir, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [path.join(outDir, 'predict.mjs'), ...files], {
+      cwd: outDir,
+      encoding: 'utf8',
+    });
     expect(child.status, child.stderr).toBe(0);
-    const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
+    const lines = child.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> });
     const inApp = await evaluateModel({ modelDir, data, maxRows: 4 });
     expect(lines).toHaveLength(4);
     lines.forEach((line, r) => {
-      SHAPE_CLASSES.forEach((label, k) => expect(Math.abs(line.probabilities[label]! - inApp.outputs[r]![k]!)).toBeLessThanOrEqual(1e-5));
+      SHAPE_CLASSES.forEach((label, k) =>
+        expect(Math.abs(line.probabilities[label]! - inApp.outputs[r]![k]!)).toBeLessThanOrEqual(1e-5),
+      );
       const best = inApp.outputs[r]!.indexOf(Math.max(...inApp.outputs[r]!));
       expect(line.label).toBe(SHAPE_CLASSES[best]);
     });
@@ -168,10 +211,24 @@ describe('image datasets: training, evaluating and predicting in the engine', ()
 
   it('names a dataset that no longer matches the run instead of training on it', async () => {
     const stale = { ...data, images: { ...data.images!, labels: ['a', 'b', 'c'] } };
-    const outcome = await train({ runId: 'stale', runDir: path.join(tmp.dir, 'stale'), data: stale, graph: smallConvGraph(3), config: config({ epochs: 1 }) });
+    const outcome = await train({
+      runId: 'stale',
+      runDir: path.join(tmp.dir, 'stale'),
+      data: stale,
+      graph: smallConvGraph(3),
+      config: config({ epochs: 1 }),
+    });
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/no longer matches this run \(its classes are bars, discs, squares; the run's are a, b, c\)/);
-    const wrongShape = await train({ runId: 'shape', runDir: path.join(tmp.dir, 'shape'), data, graph: smallConvGraph(3, 8), config: config({ epochs: 1 }) });
+    expect(outcome.error).toMatch(
+      /no longer matches this run \(its classes are bars, discs, squares; the run's are a, b, c\)/,
+    );
+    const wrongShape = await train({
+      runId: 'shape',
+      runDir: path.join(tmp.dir, 'shape'),
+      data,
+      graph: smallConvGraph(3, 8),
+      config: config({ epochs: 1 }),
+    });
     expect(wrongShape.error).toMatch(/takes \(8, 8, 3\) per sample, but the data has 768 input values per row/);
   });
 });

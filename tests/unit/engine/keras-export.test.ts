@@ -40,7 +40,9 @@ function fillWeights(model: tf.LayersModel, seed: number): void {
   for (const layer of model.layers) {
     const values = layer.weights.map((w) => {
       const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-      const data = Float32Array.from({ length: n }, () => (w.originalName.endsWith('moving_variance') ? 0.5 + Math.abs(next()) : next()));
+      const data = Float32Array.from({ length: n }, () =>
+        w.originalName.endsWith('moving_variance') ? 0.5 + Math.abs(next()) : next(),
+      );
       return tf.tensor(data, w.shape as number[]);
     });
     if (values.length) layer.setWeights(values);
@@ -51,10 +53,28 @@ function fillWeights(model: tf.LayersModel, seed: number): void {
 /** seq (6×3) → lstm → gru → bi(LSTM) → hidden → bn, concatenated with bi's output → head. */
 function sequenceModel(): tf.LayersModel {
   const input = tf.input({ shape: [6, 3], name: 'seq' });
-  const lstm = tf.layers.lstm({ name: 'lstm', units: 4, returnSequences: true, recurrentActivation: 'sigmoid' }).apply(input) as tf.SymbolicTensor;
-  const gru = tf.layers.gru({ name: 'gru', units: 3, returnSequences: true, recurrentActivation: 'sigmoid' }).apply(lstm) as tf.SymbolicTensor;
-  const bi = tf.layers.bidirectional({ name: 'bi', layer: tf.layers.lstm({ name: 'bi_rnn', units: 2, recurrentActivation: 'sigmoid' }) as tf.RNN, mergeMode: 'concat' }).apply(gru) as tf.SymbolicTensor;
-  const hidden = tf.layers.dense({ name: 'hidden', units: 5, activation: 'relu', kernelInitializer: 'glorotUniform', kernelRegularizer: tf.regularizers.l1l2({ l1: 0, l2: 0.01 }) }).apply(bi) as tf.SymbolicTensor;
+  const lstm = tf.layers
+    .lstm({ name: 'lstm', units: 4, returnSequences: true, recurrentActivation: 'sigmoid' })
+    .apply(input) as tf.SymbolicTensor;
+  const gru = tf.layers
+    .gru({ name: 'gru', units: 3, returnSequences: true, recurrentActivation: 'sigmoid' })
+    .apply(lstm) as tf.SymbolicTensor;
+  const bi = tf.layers
+    .bidirectional({
+      name: 'bi',
+      layer: tf.layers.lstm({ name: 'bi_rnn', units: 2, recurrentActivation: 'sigmoid' }) as tf.RNN,
+      mergeMode: 'concat',
+    })
+    .apply(gru) as tf.SymbolicTensor;
+  const hidden = tf.layers
+    .dense({
+      name: 'hidden',
+      units: 5,
+      activation: 'relu',
+      kernelInitializer: 'glorotUniform',
+      kernelRegularizer: tf.regularizers.l1l2({ l1: 0, l2: 0.01 }),
+    })
+    .apply(bi) as tf.SymbolicTensor;
   const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(hidden) as tf.SymbolicTensor;
   const join = tf.layers.concatenate({ name: 'join' }).apply([bi, bn]) as tf.SymbolicTensor;
   const head = tf.layers.dense({ name: 'head', units: 2, activation: 'softmax' }).apply(join) as tf.SymbolicTensor;
@@ -65,7 +85,9 @@ function sequenceModel(): tf.LayersModel {
 
 function convModel(): tf.LayersModel {
   const input = tf.input({ shape: [5, 5, 2], name: 'image' });
-  const conv = tf.layers.conv2d({ name: 'conv', filters: 3, kernelSize: [3, 2], padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+  const conv = tf.layers
+    .conv2d({ name: 'conv', filters: 3, kernelSize: [3, 2], padding: 'same', activation: 'relu' })
+    .apply(input) as tf.SymbolicTensor;
   const flat = tf.layers.flatten({ name: 'flat' }).apply(conv) as tf.SymbolicTensor;
   const head = tf.layers.dense({ name: 'head', units: 1 }).apply(flat) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: head });
@@ -87,7 +109,10 @@ function inputsFor(model: tf.LayersModel): tf.Tensor {
   const shape = model.inputs[0]!.shape.slice(1) as number[];
   const n = 7 * shape.reduce((a, b) => a * b, 1);
   const tokens = model.layers.some((l) => l.getClassName() === 'Embedding');
-  return tf.tensor(Array.from({ length: n }, (_, i) => (tokens ? (i * 7) % 10 : Math.sin(i * 1.7) * 2)), [7, ...shape]);
+  return tf.tensor(
+    Array.from({ length: n }, (_, i) => (tokens ? (i * 7) % 10 : Math.sin(i * 1.7) * 2)),
+    [7, ...shape],
+  );
 }
 
 async function jobFor(model: tf.LayersModel, name: string): Promise<FormatJob> {
@@ -120,7 +145,9 @@ function groupAt(h5: H5, at: string): InstanceType<typeof h5wasm.Group> {
 
 /** Bit-for-bit equal float32 arrays. */
 function expectSameBits(actual: Float32Array, expected: Float32Array, label: string): void {
-  expect(Array.from(new Uint32Array(actual.buffer, actual.byteOffset, actual.length)), label).toEqual(Array.from(new Uint32Array(expected.buffer, expected.byteOffset, expected.length)));
+  expect(Array.from(new Uint32Array(actual.buffer, actual.byteOffset, actual.length)), label).toEqual(
+    Array.from(new Uint32Array(expected.buffer, expected.byteOffset, expected.length)),
+  );
 }
 
 async function openKerasWeights(file: string): Promise<{ entries: Record<string, Uint8Array>; h5: H5 }> {
@@ -150,10 +177,22 @@ describe('Keras 3 .keras export', () => {
       expect(metadata.date_saved).toMatch(/^\d{4}-\d{2}-\d{2}@\d{2}:\d{2}:\d{2}$/);
 
       const config = JSON.parse(new TextDecoder().decode(entries['config.json']));
-      expect(config).toMatchObject({ module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional', compile_config: null });
+      expect(config).toMatchObject({
+        module: 'keras.src.models.functional',
+        class_name: 'Functional',
+        registered_name: 'Functional',
+        compile_config: null,
+      });
       expect(config.config.input_layers).toEqual(['seq', 0, 0]);
       expect(config.config.output_layers).toEqual(['head', 0, 0]);
-      const layers = config.config.layers as { module: string; class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: unknown[]; build_config?: unknown }[];
+      const layers = config.config.layers as {
+        module: string;
+        class_name: string;
+        name: string;
+        config: Record<string, unknown>;
+        inbound_nodes: unknown[];
+        build_config?: unknown;
+      }[];
       expect(layers.map((l) => [l.class_name, l.name])).toEqual([
         ['InputLayer', 'seq'],
         ['LSTM', 'lstm'],
@@ -166,19 +205,48 @@ describe('Keras 3 .keras export', () => {
       ]);
       expect(layers.every((l) => l.module === 'keras.layers')).toBe(true);
       const byName = new Map(layers.map((l) => [l.name, l]));
-      expect(byName.get('seq')!.config).toEqual({ batch_shape: [null, 6, 3], dtype: 'float32', sparse: false, name: 'seq' });
+      expect(byName.get('seq')!.config).toEqual({
+        batch_shape: [null, 6, 3],
+        dtype: 'float32',
+        sparse: false,
+        name: 'seq',
+      });
       // Keras' words, not tfjs': snake_case keys, Keras class names, a module on every object, no tfjs-only keys.
       const lstm = byName.get('lstm')!.config;
-      expect(lstm).toMatchObject({ units: 4, activation: 'tanh', recurrent_activation: 'sigmoid', return_sequences: true, unit_forget_bias: false });
+      expect(lstm).toMatchObject({
+        units: 4,
+        activation: 'tanh',
+        recurrent_activation: 'sigmoid',
+        return_sequences: true,
+        unit_forget_bias: false,
+      });
       // tfjs' RNN default, VarianceScaling(1, fan_avg, "normal"), is what Keras calls GlorotNormal.
-      expect(lstm.kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'GlorotNormal', config: { seed: null }, registered_name: null });
+      expect(lstm.kernel_initializer).toEqual({
+        module: 'keras.initializers',
+        class_name: 'GlorotNormal',
+        config: { seed: null },
+        registered_name: null,
+      });
       expect(lstm.recurrent_initializer).toMatchObject({ module: 'keras.initializers', class_name: 'Orthogonal' });
       expect(lstm).not.toHaveProperty('implementation');
       expect(byName.get('gru')!.config.reset_after).toBe(false);
-      expect(byName.get('hidden')!.config.kernel_regularizer).toEqual({ module: 'keras.regularizers', class_name: 'L1L2', config: { l1: 0, l2: 0.01 }, registered_name: null });
-      const bi = byName.get('bi')!.config as { merge_mode: string; layer: { class_name: string; config: Record<string, unknown> }; backward_layer: { config: Record<string, unknown> } };
+      expect(byName.get('hidden')!.config.kernel_regularizer).toEqual({
+        module: 'keras.regularizers',
+        class_name: 'L1L2',
+        config: { l1: 0, l2: 0.01 },
+        registered_name: null,
+      });
+      const bi = byName.get('bi')!.config as {
+        merge_mode: string;
+        layer: { class_name: string; config: Record<string, unknown> };
+        backward_layer: { config: Record<string, unknown> };
+      };
       expect(bi.merge_mode).toBe('concat');
-      expect([bi.layer.class_name, bi.layer.config.name, bi.layer.config.go_backwards]).toEqual(['LSTM', 'forward_bi_rnn', false]);
+      expect([bi.layer.class_name, bi.layer.config.name, bi.layer.config.go_backwards]).toEqual([
+        'LSTM',
+        'forward_bi_rnn',
+        false,
+      ]);
       expect([bi.backward_layer.config.name, bi.backward_layer.config.go_backwards]).toEqual(['backward_bi_rnn', true]);
       expect(byName.get('hidden')!.build_config).toEqual({ input_shape: [null, 4] });
       // Keras 3 inbound nodes: a merge takes one argument, the list of its input tensors.
@@ -186,14 +254,30 @@ describe('Keras 3 .keras export', () => {
         {
           args: [
             [
-              { class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: ['bi', 0, 0] } },
-              { class_name: '__keras_tensor__', config: { shape: [null, 5], dtype: 'float32', keras_history: ['bn', 0, 0] } },
+              {
+                class_name: '__keras_tensor__',
+                config: { shape: [null, 4], dtype: 'float32', keras_history: ['bi', 0, 0] },
+              },
+              {
+                class_name: '__keras_tensor__',
+                config: { shape: [null, 5], dtype: 'float32', keras_history: ['bn', 0, 0] },
+              },
             ],
           ],
           kwargs: {},
         },
       ]);
-      expect(byName.get('lstm')!.inbound_nodes).toEqual([{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 6, 3], dtype: 'float32', keras_history: ['seq', 0, 0] } }], kwargs: {} }]);
+      expect(byName.get('lstm')!.inbound_nodes).toEqual([
+        {
+          args: [
+            {
+              class_name: '__keras_tensor__',
+              config: { shape: [null, 6, 3], dtype: 'float32', keras_history: ['seq', 0, 0] },
+            },
+          ],
+          kwargs: {},
+        },
+      ]);
 
       // model.weights.h5: layers keyed by snake_cased class name (numbered when repeated), variables in the object that owns them.
       const expected: [string, string][] = [
@@ -225,7 +309,14 @@ describe('Keras 3 .keras export', () => {
       expect(dataset(h5, 'layers/lstm/cell/vars/0').shape).toEqual([3, 16]);
       expect(dataset(h5, 'layers/gru/cell/vars/2').shape).toEqual([9]);
       // Every object has its vars group (empty for those without variables), named as Keras names it.
-      for (const at of ['vars', 'layers/input_layer/vars', 'layers/lstm/vars', 'layers/concatenate/vars', 'layers/bidirectional/vars', 'layers/bidirectional/forward_layer/vars']) {
+      for (const at of [
+        'vars',
+        'layers/input_layer/vars',
+        'layers/lstm/vars',
+        'layers/concatenate/vars',
+        'layers/bidirectional/vars',
+        'layers/bidirectional/forward_layer/vars',
+      ]) {
         const group = h5.get(at);
         expect(group instanceof h5wasm.Group, at).toBe(true);
       }
@@ -243,8 +334,23 @@ describe('Keras 3 .keras export', () => {
 
   it('Conv2D and Embedding: kernels and embeddings at Keras 3 paths, bit for bit', async () => {
     for (const [name, build, paths] of [
-      ['conv-keras', convModel, [['layers/conv2d/vars/0', 'conv/kernel', [3, 2, 2, 3]], ['layers/conv2d/vars/1', 'conv/bias', [3]], ['layers/dense/vars/0', 'head/kernel', [75, 1]]]],
-      ['embedding-keras', embeddingModel, [['layers/embedding/vars/0', 'emb/embeddings', [10, 3]], ['layers/dense/vars/1', 'head/bias', [2]]]],
+      [
+        'conv-keras',
+        convModel,
+        [
+          ['layers/conv2d/vars/0', 'conv/kernel', [3, 2, 2, 3]],
+          ['layers/conv2d/vars/1', 'conv/bias', [3]],
+          ['layers/dense/vars/0', 'head/kernel', [75, 1]],
+        ],
+      ],
+      [
+        'embedding-keras',
+        embeddingModel,
+        [
+          ['layers/embedding/vars/0', 'emb/embeddings', [10, 3]],
+          ['layers/dense/vars/1', 'head/bias', [2]],
+        ],
+      ],
     ] as const) {
       const model = build();
       const job = await jobFor(model, name);
@@ -283,21 +389,56 @@ describe('legacy Keras .h5 export', () => {
       expect(modelConfig.class_name).toBe('Functional');
       expect(modelConfig.config.input_layers).toEqual([['seq', 0, 0]]);
       expect(modelConfig.config.output_layers).toEqual([['head', 0, 0]]);
-      const layers = modelConfig.config.layers as { class_name: string; name: string; config: Record<string, unknown>; inbound_nodes: unknown }[];
+      const layers = modelConfig.config.layers as {
+        class_name: string;
+        name: string;
+        config: Record<string, unknown>;
+        inbound_nodes: unknown;
+      }[];
       const byName = new Map(layers.map((l) => [l.name, l]));
-      expect(byName.get('seq')!.config).toEqual({ batch_input_shape: [null, 6, 3], dtype: 'float32', sparse: false, ragged: false, name: 'seq' });
-      expect(byName.get('join')!.inbound_nodes).toEqual([[['bi', 0, 0, {}], ['bn', 0, 0, {}]]]);
-      expect(byName.get('lstm')!.config.kernel_initializer).toEqual({ class_name: 'GlorotNormal', config: { seed: null } });
-      expect(byName.get('hidden')!.config.kernel_initializer).toEqual({ class_name: 'GlorotUniform', config: { seed: null } });
+      expect(byName.get('seq')!.config).toEqual({
+        batch_input_shape: [null, 6, 3],
+        dtype: 'float32',
+        sparse: false,
+        ragged: false,
+        name: 'seq',
+      });
+      expect(byName.get('join')!.inbound_nodes).toEqual([
+        [
+          ['bi', 0, 0, {}],
+          ['bn', 0, 0, {}],
+        ],
+      ]);
+      expect(byName.get('lstm')!.config.kernel_initializer).toEqual({
+        class_name: 'GlorotNormal',
+        config: { seed: null },
+      });
+      expect(byName.get('hidden')!.config.kernel_initializer).toEqual({
+        class_name: 'GlorotUniform',
+        config: { seed: null },
+      });
       expect(byName.get('gru')!.config.reset_after).toBe(false);
       const bi = byName.get('bi')!.config as { layer: { class_name: string; config: Record<string, unknown> } };
       expect([bi.layer.class_name, bi.layer.config.name]).toEqual(['LSTM', 'bi_rnn']);
 
       const weights = h5.get('model_weights') as InstanceType<typeof h5wasm.Group>;
-      expect(weights.attrs.layer_names?.json_value).toEqual(['seq', 'lstm', 'gru', 'bi', 'hidden', 'bn', 'join', 'head']);
+      expect(weights.attrs.layer_names?.json_value).toEqual([
+        'seq',
+        'lstm',
+        'gru',
+        'bi',
+        'hidden',
+        'bn',
+        'join',
+        'head',
+      ]);
       expect(weights.attrs.backend?.json_value).toBe('tensorflow');
       const names = (layer: string) => groupAt(h5, `model_weights/${layer}`).attrs.weight_names?.json_value;
-      expect(names('lstm')).toEqual(['lstm/lstm_cell/kernel:0', 'lstm/lstm_cell/recurrent_kernel:0', 'lstm/lstm_cell/bias:0']);
+      expect(names('lstm')).toEqual([
+        'lstm/lstm_cell/kernel:0',
+        'lstm/lstm_cell/recurrent_kernel:0',
+        'lstm/lstm_cell/bias:0',
+      ]);
       expect(names('gru')).toEqual(['gru/gru_cell/kernel:0', 'gru/gru_cell/recurrent_kernel:0', 'gru/gru_cell/bias:0']);
       expect(names('bi')).toEqual([
         'bi/forward_bi_rnn/lstm_cell/kernel:0',
@@ -341,7 +482,12 @@ describe('legacy Keras .h5 export', () => {
       const h5 = new h5wasm.File(path.join(job.dir, 'model.h5'), 'r');
       try {
         expect(groupAt(h5, `model_weights/${layer}`).attrs.weight_names?.json_value).toEqual(list);
-        for (const weightName of list) expectSameBits(dataset(h5, `model_weights/${layer}/${weightName}`).values, weightOf(model, weightName.replace(':0', '')).values, weightName);
+        for (const weightName of list)
+          expectSameBits(
+            dataset(h5, `model_weights/${layer}/${weightName}`).values,
+            weightOf(model, weightName.replace(':0', '')).values,
+            weightName,
+          );
       } finally {
         h5.close();
       }
@@ -367,8 +513,17 @@ describe('Keras export round trip and refusals', () => {
         const imported = await importModelFile(path.join(job.dir, file));
         const built = buildModel(imported.graph, 1, imported.weights);
         expect(built.freshNodes, `${name} ${file}`).toEqual([]);
-        expect(built.model.weights.map((w) => w.shape), `${name} ${file}`).toEqual(model.weights.map((w) => w.shape));
-        built.model.weights.forEach((w, i) => expectSameBits(w.read().dataSync() as Float32Array, model.weights[i]!.read().dataSync() as Float32Array, `${name} ${file} ${w.originalName}`));
+        expect(
+          built.model.weights.map((w) => w.shape),
+          `${name} ${file}`,
+        ).toEqual(model.weights.map((w) => w.shape));
+        built.model.weights.forEach((w, i) =>
+          expectSameBits(
+            w.read().dataSync() as Float32Array,
+            model.weights[i]!.read().dataSync() as Float32Array,
+            `${name} ${file} ${w.originalName}`,
+          ),
+        );
         expect(await predictAll(built.model, job.x)).toEqual(job.expected);
         graphs.push(JSON.stringify(imported.graph.nodes.map((n) => [n.id, n.type, n.config])));
         built.model.dispose();
@@ -379,21 +534,42 @@ describe('Keras export round trip and refusals', () => {
     }
   });
 
-  it('palette layers whose Keras config is spelled differently from Layerlab\'s also round-trip, with parity', async () => {
+  it("palette layers whose Keras config is spelled differently from Layerlab's also round-trip, with parity", async () => {
     // One-element lists (Conv1D, pooling 1D, LayerNormalization's axis), dilation_rate [1, 1] where
     // Layerlab has none, GRU's reset_after=False, Keras 3's backward_layer copy, nested cells.
-    const labels = ['Conv1D (same, dilated)', 'AveragePooling1D', 'LayerNormalization', 'SeparableConv2D', 'DepthwiseConv2D', 'SimpleRNN', 'Bidirectional (GRU, sum, sequences)', 'TimeDistributed'];
+    const labels = [
+      'Conv1D (same, dilated)',
+      'AveragePooling1D',
+      'LayerNormalization',
+      'SeparableConv2D',
+      'DepthwiseConv2D',
+      'SimpleRNN',
+      'Bidirectional (GRU, sum, sequences)',
+      'TimeDistributed',
+    ];
     for (const label of labels) {
       const graph = PALETTE_CHAINS[label]!;
       const model = buildModel(graph, 5).model;
       const job = await jobFor(model, `palette-${label.replace(/[^A-Za-z0-9]+/g, '-')}`);
-      for (const [file, writer] of [['model.keras', writeKeras], ['model.h5', writeH5]] as const) {
+      for (const [file, writer] of [
+        ['model.keras', writeKeras],
+        ['model.h5', writeH5],
+      ] as const) {
         expect((await writer(job)).maxAbsDiff, `${label} ${file}`).toBeLessThanOrEqual(1e-5);
         const imported = await importModelFile(path.join(job.dir, file));
-        expect(imported.graph.nodes.map((n) => n.type), `${label} ${file}`).toEqual(graph.nodes.map((n) => n.type));
+        expect(
+          imported.graph.nodes.map((n) => n.type),
+          `${label} ${file}`,
+        ).toEqual(graph.nodes.map((n) => n.type));
         const built = buildModel(imported.graph, 1, imported.weights);
         expect(built.freshNodes, `${label} ${file}`).toEqual([]);
-        built.model.weights.forEach((w, i) => expectSameBits(w.read().dataSync() as Float32Array, model.weights[i]!.read().dataSync() as Float32Array, `${label} ${file} ${w.originalName}`));
+        built.model.weights.forEach((w, i) =>
+          expectSameBits(
+            w.read().dataSync() as Float32Array,
+            model.weights[i]!.read().dataSync() as Float32Array,
+            `${label} ${file} ${w.originalName}`,
+          ),
+        );
         built.model.dispose();
       }
       job.x.dispose();
@@ -404,14 +580,19 @@ describe('Keras export round trip and refusals', () => {
   it('refuses float16, layers Keras export does not cover, and activations that mean something else in Keras 3, naming them', async () => {
     const model = convModel();
     const job = await jobFor(model, 'refusals');
-    await expect(writeKeras({ ...job, float16: true })).rejects.toThrow(/float32 weights; float16 weights apply to the ONNX and TF\.js exports/);
+    await expect(writeKeras({ ...job, float16: true })).rejects.toThrow(
+      /float32 weights; float16 weights apply to the ONNX and TF\.js exports/,
+    );
     await expect(writeH5({ ...job, float16: true })).rejects.toThrow(/float32 weights/);
     job.x.dispose();
     model.dispose();
 
     const input = tf.input({ shape: [3], name: 'x' });
     const leaky = tf.layers.leakyReLU({ name: 'leaky' }).apply(input) as tf.SymbolicTensor;
-    const withLeaky = tf.model({ inputs: input, outputs: tf.layers.dense({ name: 'out', units: 1 }).apply(leaky) as tf.SymbolicTensor });
+    const withLeaky = tf.model({
+      inputs: input,
+      outputs: tf.layers.dense({ name: 'out', units: 1 }).apply(leaky) as tf.SymbolicTensor,
+    });
     const leakyJob = await jobFor(withLeaky, 'refusals-leaky');
     await expect(writeKeras(leakyJob)).rejects.toThrow(/layer "leaky" is a LeakyReLU/);
     leakyJob.x.dispose();
@@ -420,9 +601,14 @@ describe('Keras export round trip and refusals', () => {
     // tfjs' default recurrent activation: Keras 3's hard_sigmoid is a different function.
     const seq = tf.input({ shape: [4, 2], name: 's' });
     const rnn = tf.layers.lstm({ name: 'rnn', units: 2 }).apply(seq) as tf.SymbolicTensor;
-    const hard = tf.model({ inputs: seq, outputs: tf.layers.dense({ name: 'out', units: 1 }).apply(rnn) as tf.SymbolicTensor });
+    const hard = tf.model({
+      inputs: seq,
+      outputs: tf.layers.dense({ name: 'out', units: 1 }).apply(rnn) as tf.SymbolicTensor,
+    });
     const hardJob = await jobFor(hard, 'refusals-hard');
-    await expect(writeKeras(hardJob)).rejects.toThrow(/layer "rnn": recurrent_activation "hard_sigmoid" cannot be written/);
+    await expect(writeKeras(hardJob)).rejects.toThrow(
+      /layer "rnn": recurrent_activation "hard_sigmoid" cannot be written/,
+    );
     hardJob.x.dispose();
     hard.dispose();
   });

@@ -18,12 +18,25 @@ afterAll(async () => {
 });
 
 /** One run with learningRate 'auto' (or a number): what the finder reported and the epochs. */
-async function run(name: string, data: PreparedData, graph: ModelGraph, learningRate: number | 'auto', extra: { lrFinderOnly?: boolean; dropout?: boolean } = {}) {
+async function run(
+  name: string,
+  data: PreparedData,
+  graph: ModelGraph,
+  learningRate: number | 'auto',
+  extra: { lrFinderOnly?: boolean; dropout?: boolean } = {},
+) {
   let found: LrFinderResult | null = null;
   const epochs: EpochLogs[] = [];
   const dir = path.join(tmp.dir, name);
   const outcome = await train(
-    { runId: name, runDir: dir, data, graph, config: config({ epochs: 2, learningRate }), ...(extra.lrFinderOnly ? { lrFinderOnly: true } : {}) },
+    {
+      runId: name,
+      runDir: dir,
+      data,
+      graph,
+      config: config({ epochs: 2, learningRate }),
+      ...(extra.lrFinderOnly ? { lrFinderOnly: true } : {}),
+    },
     { onLrFinder: (r) => (found = r), onEpoch: (logs) => epochs.push(logs) },
   );
   return { outcome, found: found as LrFinderResult | null, epochs };
@@ -34,7 +47,19 @@ const withoutTime = (r: LrFinderResult) => ({ ...r, seconds: 0 });
 describe.each([
   // A plain MLP into softmax takes the engine's dense fast path; a regression (MSE) the general tfjs path.
   { path: 'dense fast path (iris MLP)', make: (dir: string) => writeIris(dir), graph: () => irisGraph() },
-  { path: 'general path (regression with Dropout)', make: (dir: string) => writeRegression(dir), graph: () => chainGraph([2], [{ type: 'Dense', units: 8 }, { type: 'Dropout', rate: 0.1 }], { units: 1, activation: 'linear' }) },
+  {
+    path: 'general path (regression with Dropout)',
+    make: (dir: string) => writeRegression(dir),
+    graph: () =>
+      chainGraph(
+        [2],
+        [
+          { type: 'Dense', units: 8 },
+          { type: 'Dropout', rate: 0.1 },
+        ],
+        { units: 1, activation: 'linear' },
+      ),
+  },
 ])('the LR range test, $path', ({ path: which, make, graph }) => {
   it('grows the rate exponentially, suggests a rate inside the tested range, leaves the weights as they were, and repeats exactly for a seed', async () => {
     const data = await make(path.join(tmp.dir, `data-${which.length}`));

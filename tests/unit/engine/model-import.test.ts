@@ -52,7 +52,12 @@ const kerasConfig = (model: tf.LayersModel) => JSON.stringify(model.toJSON(null,
 /** Every weight by layer, in layer order, as [layer name, weight name, shape, values]. */
 function weightsOf(model: tf.LayersModel): { layer: string; name: string; shape: number[]; values: Float32Array }[] {
   return model.layers.flatMap((layer) =>
-    layer.weights.map((w) => ({ layer: layer.name, name: w.originalName.split('/').slice(1).join('/'), shape: [...w.shape] as number[], values: w.read().dataSync() as Float32Array })),
+    layer.weights.map((w) => ({
+      layer: layer.name,
+      name: w.originalName.split('/').slice(1).join('/'),
+      shape: [...w.shape] as number[],
+      values: w.read().dataSync() as Float32Array,
+    })),
   );
 }
 
@@ -74,7 +79,10 @@ function writeKeras2H5(model: tf.LayersModel, file: string): void {
   groupPath(h5, ['model_weights']);
   for (const [layer, list] of byLayer) {
     const group = groupPath(h5, ['model_weights', layer]);
-    group.create_attribute('weight_names', list.map((w) => `${layer}/${w.name}:0`));
+    group.create_attribute(
+      'weight_names',
+      list.map((w) => `${layer}/${w.name}:0`),
+    );
     const inner = groupPath(h5, ['model_weights', layer, layer]);
     for (const w of list) inner.create_dataset({ name: `${w.name}:0`, data: w.values, shape: w.shape, dtype: '<f' });
   }
@@ -103,7 +111,13 @@ async function writeKeras3(model: tf.LayersModel, file: string): Promise<void> {
   }
   h5.close();
   const { readFile } = await import('node:fs/promises');
-  await writeFile(file, zipSync({ 'config.json': new TextEncoder().encode(kerasConfig(model)), 'model.weights.h5': await readFile(h5file) }));
+  await writeFile(
+    file,
+    zipSync({
+      'config.json': new TextEncoder().encode(kerasConfig(model)),
+      'model.weights.h5': await readFile(h5file),
+    }),
+  );
 }
 
 /** Imported graph → built model: every weight bit-identical to the original's and predictions equal. */
@@ -112,13 +126,23 @@ function expectSameModel(original: tf.LayersModel, imported: ImportedModel): voi
   expect(built.freshNodes).toEqual([]);
   const originalWeights = weightsOf(original);
   const builtWeights = weightsOf(built.model);
-  expect(builtWeights.map((w) => [w.layer, w.name, w.shape])).toEqual(originalWeights.map((w) => [w.layer, w.name, w.shape]));
+  expect(builtWeights.map((w) => [w.layer, w.name, w.shape])).toEqual(
+    originalWeights.map((w) => [w.layer, w.name, w.shape]),
+  );
   builtWeights.forEach((w, i) => {
     const a = new Uint32Array(w.values.buffer, w.values.byteOffset, w.values.length);
-    const b = new Uint32Array(originalWeights[i]!.values.buffer, originalWeights[i]!.values.byteOffset, originalWeights[i]!.values.length);
+    const b = new Uint32Array(
+      originalWeights[i]!.values.buffer,
+      originalWeights[i]!.values.byteOffset,
+      originalWeights[i]!.values.length,
+    );
     expect(Array.from(a), `${w.layer}/${w.name}`).toEqual(Array.from(b));
   });
-  const x = tf.tensor2d([[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.7, 1.5], [-1, 0, 2, 9]]);
+  const x = tf.tensor2d([
+    [5.1, 3.5, 1.4, 0.2],
+    [6.7, 3.1, 4.7, 1.5],
+    [-1, 0, 2, 9],
+  ]);
   const expected = (original.predict(x) as tf.Tensor).arraySync();
   const actual = (built.model.predict(x) as tf.Tensor).arraySync();
   expect(actual).toEqual(expected);
@@ -137,7 +161,11 @@ describe('model import', () => {
       ['drop', 'Dropout'],
       ['head', 'Output'],
     ]);
-    expect(imported.graph.edges.map((e) => `${e.source}>${e.target}`)).toEqual(['input>hidden', 'hidden>drop', 'drop>head']);
+    expect(imported.graph.edges.map((e) => `${e.source}>${e.target}`)).toEqual([
+      'input>hidden',
+      'hidden>drop',
+      'drop>head',
+    ]);
     expectSameModel(model, imported);
   });
 
@@ -150,7 +178,10 @@ describe('model import', () => {
     for (const file of ['model.json', 'model.h5', 'model.keras']) {
       const imported = await importModelFile(path.join(dir, file));
       // The merge takes its inputs in edge order: branch_a first, as in the original.
-      expect(imported.graph.edges.filter((e) => e.target === 'joined').map((e) => e.source), file).toEqual(['branch_a', 'branch_b']);
+      expect(
+        imported.graph.edges.filter((e) => e.target === 'joined').map((e) => e.source),
+        file,
+      ).toEqual(['branch_a', 'branch_b']);
       expect(imported.graph.nodes.find((n) => n.id === 'head')?.type).toBe('Output');
       expectSameModel(model, imported);
     }
@@ -159,7 +190,12 @@ describe('model import', () => {
   it('names every unsupported layer and setting in one error, dropping nothing', async () => {
     const model = tf.sequential({
       layers: [
-        tf.layers.dense({ name: 'hidden', units: 4, inputShape: [3], kernelConstraint: tf.constraints.maxNorm({ maxValue: 2 }) }),
+        tf.layers.dense({
+          name: 'hidden',
+          units: 4,
+          inputShape: [3],
+          kernelConstraint: tf.constraints.maxNorm({ maxValue: 2 }),
+        }),
         tf.layers.leakyReLU({ name: 'leaky' }),
         tf.layers.dense({ name: 'head', units: 1 }),
       ],
@@ -176,23 +212,37 @@ describe('model import', () => {
     const file = path.join(tmp.dir, 'not-a-model.h5');
     await writeFile(file, 'hello');
     await expect(importModelFile(file)).rejects.toThrow(/not-a-model\.h5 is not a readable HDF5 file/);
-    await expect(importModelFile(path.join(tmp.dir, 'x.onnx'))).rejects.toThrow(/imports a TF\.js model\.json, a Keras \.h5 or a Keras \.keras file/);
+    await expect(importModelFile(path.join(tmp.dir, 'x.onnx'))).rejects.toThrow(
+      /imports a TF\.js model\.json, a Keras \.h5 or a Keras \.keras file/,
+    );
   });
 
-  it('trains a new head on a frozen imported backbone: frozen weights unchanged after an epoch, the head\'s changed', async () => {
+  it("trains a new head on a frozen imported backbone: frozen weights unchanged after an epoch, the head's changed", async () => {
     const model = sequentialModel();
     const dir = path.join(tmp.dir, 'frozen');
     await model.save(dirHandler(path.join(dir, 'source')));
     const imported = await importModelFile(path.join(dir, 'source', 'model.json'));
     const weightsFile = path.join(dir, 'graph.weights.bin');
     await writeFile(weightsFile, encodeWeights(imported.weights));
-    expect((await readWeightsFile(weightsFile)).get('hidden')?.[0]?.values).toEqual(imported.weights.get('hidden')?.[0]?.values);
-    const graph: ModelGraph = { ...imported.graph, nodes: imported.graph.nodes.map((n): GraphNode => (n.id === 'hidden' ? { ...n, trainable: false } : n)) };
+    expect((await readWeightsFile(weightsFile)).get('hidden')?.[0]?.values).toEqual(
+      imported.weights.get('hidden')?.[0]?.values,
+    );
+    const graph: ModelGraph = {
+      ...imported.graph,
+      nodes: imported.graph.nodes.map((n): GraphNode => (n.id === 'hidden' ? { ...n, trainable: false } : n)),
+    };
 
     const runDir = path.join(dir, 'run');
     await mkdir(runDir, { recursive: true });
     const data = await writeIris(path.join(dir, 'data'));
-    const outcome = await train({ runId: 'frozen', runDir, data, graph, config: config({ epochs: 1 }), initialWeights: weightsFile });
+    const outcome = await train({
+      runId: 'frozen',
+      runDir,
+      data,
+      graph,
+      config: config({ epochs: 1 }),
+      initialWeights: weightsFile,
+    });
     expect(outcome.status, outcome.error ?? '').toBe('completed');
     const trained = await loadModel(path.join(runDir, 'model'));
     const before = new Map(weightsOf(model).map((w) => [`${w.layer}/${w.name}`, w.values]));

@@ -19,7 +19,14 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-const graph = chainGraph([3], [{ type: 'Dense', units: 5 }, { type: 'Dropout', rate: 0.2 }], { units: 2, activation: 'softmax' });
+const graph = chainGraph(
+  [3],
+  [
+    { type: 'Dense', units: 5 },
+    { type: 'Dropout', rate: 0.2 },
+  ],
+  { units: 2, activation: 'softmax' },
+);
 const x = () => tf.tensor2d([0.1, -2, 3, 1, 1, 1, -0.5, 0.25, 8], [3, 3]);
 
 async function predict(model: tf.LayersModel): Promise<number[]> {
@@ -55,7 +62,12 @@ describe('dirHandler: the TF.js Layers format on disk', () => {
     expect(json.modelTopology.class_name).toBe('Model');
     expect(json.weightsManifest).toHaveLength(1);
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
-    expect(json.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual(['l1/kernel', 'l1/bias', 'output/kernel', 'output/bias']);
+    expect(json.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual([
+      'l1/kernel',
+      'l1/bias',
+      'output/kernel',
+      'output/bias',
+    ]);
     expect((await stat(path.join(dir, 'weights.bin'))).size).toBe(model.countParams() * 4);
 
     const loaded = await loadModel(dir);

@@ -2,7 +2,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, GRAPH_SCHEMA_VERSION, LAYER_TYPES, LAYERS, type GraphNode, type LayerType, type ModelGraph } from '../../../app/graph';
+import {
+  ACTIVATIONS,
+  GRAPH_SCHEMA_VERSION,
+  LAYER_TYPES,
+  LAYERS,
+  type GraphNode,
+  type LayerType,
+  type ModelGraph,
+} from '../../../app/graph';
 import { selectBackend } from '../../../main/engine/backend';
 import { mulberry32 } from '../../../main/engine/seeded-random';
 import { buildModel } from '../../../main/engine/build-model';
@@ -55,7 +63,9 @@ function inputsFor(model: tf.LayersModel, rows: number, seed: number): tf.Tensor
     const size = shape.reduce((a, b) => a * b, 1);
     // Embedding tables are indexed by the input: whole numbers below input_dim (20 in the chains).
     const embedded = model.layers.some((l) => l.getClassName() === 'Embedding');
-    const data = Float32Array.from({ length: size }, () => (embedded ? Math.floor(((random() + 1) / 2) * 20) : random() * 2));
+    const data = Float32Array.from({ length: size }, () =>
+      embedded ? Math.floor(((random() + 1) / 2) * 20) : random() * 2,
+    );
     return tf.tensor(data, shape);
   });
 }
@@ -106,43 +116,188 @@ async function expectParity(graph: ModelGraph, seed = 1): Promise<void> {
 
 const img = (shape: number[]): Step => ({ type: 'Reshape', config: { target_shape: shape } });
 const flat: Step = { type: 'Flatten' };
-const rnnConfig = (units: number, extra: Record<string, unknown> = {}) => ({ ...LAYERS.GRU.defaults(), units, ...extra });
+const rnnConfig = (units: number, extra: Record<string, unknown> = {}) => ({
+  ...LAYERS.GRU.defaults(),
+  units,
+  ...extra,
+});
 
 /** Settings beyond the palette chains: asymmetric 'same' padding, dilation, every activation, both return_sequences, every merge mode. */
 const SETTINGS: Record<string, ModelGraph> = {
-  'Conv2D same, odd input, stride 2, dilation': chain([75], [img([5, 5, 3]), { type: 'Conv2D', config: { filters: 3, kernel_size: [2, 3], strides: [1, 1], dilation_rate: [2, 1], padding: 'same', activation: 'elu' } }, flat]),
-  'Conv2D same, even kernels (odd padding, the extra at the end)': chain([108], [img([6, 6, 3]), { type: 'Conv2D', config: { filters: 2, kernel_size: [2, 4], padding: 'same' } }, flat]),
-  'Conv1D valid, no bias, linear': chain([24], [img([8, 3]), { type: 'Conv1D', config: { filters: 2, kernel_size: 4, use_bias: false, activation: 'linear' } }, flat]),
-  'DepthwiseConv2D valid, stride 2': chain([75], [img([5, 5, 3]), { type: 'DepthwiseConv2D', config: { kernel_size: [2, 2], strides: [2, 2], depth_multiplier: 3 } }, flat]),
-  'SeparableConv2D same, stride 2, no bias': chain([75], [img([5, 5, 3]), { type: 'SeparableConv2D', config: { filters: 4, strides: [2, 2], padding: 'same', use_bias: false } }, flat]),
-  'Conv2DTranspose same, kernel shorter than stride': chain([27], [img([3, 3, 3]), { type: 'Conv2DTranspose', config: { filters: 2, kernel_size: [2, 1], strides: [3, 2], padding: 'same' } }, flat]),
-  'Conv2DTranspose same, odd kernel, stride 1': chain([27], [img([3, 3, 3]), { type: 'Conv2DTranspose', config: { filters: 2, kernel_size: [3, 2], strides: [1, 1], padding: 'same', activation: 'sigmoid' } }, flat]),
-  'MaxPooling2D same, odd input': chain([75], [img([5, 5, 3]), { type: 'MaxPooling2D', config: { pool_size: [2, 2], padding: 'same' } }, flat]),
-  'AveragePooling2D valid, strides': chain([108], [img([6, 6, 3]), { type: 'AveragePooling2D', config: { pool_size: [3, 2], strides: [2, 1] } }, flat]),
-  'MaxPooling1D same, stride 2': chain([14], [img([7, 2]), { type: 'MaxPooling1D', config: { pool_size: 2, strides: 2, padding: 'same' } }, flat]),
-  'AveragePooling1D same, pool 3 (padding excluded)': chain([14], [img([7, 2]), { type: 'AveragePooling1D', config: { pool_size: 3, strides: 2, padding: 'same' } }, flat]),
-  'UpSampling2D bilinear': chain([12], [img([2, 2, 3]), { type: 'UpSampling2D', config: { size: [2, 3], interpolation: 'bilinear' } }, flat]),
-  'BatchNormalization on sequences (axis 2 = last), no scale': chain([12], [img([3, 4]), { type: 'BatchNormalization', config: { axis: 2, scale: false } }, flat]),
-  'LayerNormalization on a middle axis': chain([12], [img([3, 4]), { type: 'LayerNormalization', config: { axis: 1 } }, flat]),
-  'LayerNormalization on sequences, no center': chain([12], [img([3, 4]), { type: 'LayerNormalization', config: { center: false } }, flat]),
-  'SimpleRNN return_sequences, relu, no bias': chain([12], [img([4, 3]), { type: 'SimpleRNN', config: { units: 3, return_sequences: true, activation: 'relu', use_bias: false } }, flat]),
+  'Conv2D same, odd input, stride 2, dilation': chain(
+    [75],
+    [
+      img([5, 5, 3]),
+      {
+        type: 'Conv2D',
+        config: {
+          filters: 3,
+          kernel_size: [2, 3],
+          strides: [1, 1],
+          dilation_rate: [2, 1],
+          padding: 'same',
+          activation: 'elu',
+        },
+      },
+      flat,
+    ],
+  ),
+  'Conv2D same, even kernels (odd padding, the extra at the end)': chain(
+    [108],
+    [img([6, 6, 3]), { type: 'Conv2D', config: { filters: 2, kernel_size: [2, 4], padding: 'same' } }, flat],
+  ),
+  'Conv1D valid, no bias, linear': chain(
+    [24],
+    [
+      img([8, 3]),
+      { type: 'Conv1D', config: { filters: 2, kernel_size: 4, use_bias: false, activation: 'linear' } },
+      flat,
+    ],
+  ),
+  'DepthwiseConv2D valid, stride 2': chain(
+    [75],
+    [
+      img([5, 5, 3]),
+      { type: 'DepthwiseConv2D', config: { kernel_size: [2, 2], strides: [2, 2], depth_multiplier: 3 } },
+      flat,
+    ],
+  ),
+  'SeparableConv2D same, stride 2, no bias': chain(
+    [75],
+    [
+      img([5, 5, 3]),
+      { type: 'SeparableConv2D', config: { filters: 4, strides: [2, 2], padding: 'same', use_bias: false } },
+      flat,
+    ],
+  ),
+  'Conv2DTranspose same, kernel shorter than stride': chain(
+    [27],
+    [
+      img([3, 3, 3]),
+      { type: 'Conv2DTranspose', config: { filters: 2, kernel_size: [2, 1], strides: [3, 2], padding: 'same' } },
+      flat,
+    ],
+  ),
+  'Conv2DTranspose same, odd kernel, stride 1': chain(
+    [27],
+    [
+      img([3, 3, 3]),
+      {
+        type: 'Conv2DTranspose',
+        config: { filters: 2, kernel_size: [3, 2], strides: [1, 1], padding: 'same', activation: 'sigmoid' },
+      },
+      flat,
+    ],
+  ),
+  'MaxPooling2D same, odd input': chain(
+    [75],
+    [img([5, 5, 3]), { type: 'MaxPooling2D', config: { pool_size: [2, 2], padding: 'same' } }, flat],
+  ),
+  'AveragePooling2D valid, strides': chain(
+    [108],
+    [img([6, 6, 3]), { type: 'AveragePooling2D', config: { pool_size: [3, 2], strides: [2, 1] } }, flat],
+  ),
+  'MaxPooling1D same, stride 2': chain(
+    [14],
+    [img([7, 2]), { type: 'MaxPooling1D', config: { pool_size: 2, strides: 2, padding: 'same' } }, flat],
+  ),
+  'AveragePooling1D same, pool 3 (padding excluded)': chain(
+    [14],
+    [img([7, 2]), { type: 'AveragePooling1D', config: { pool_size: 3, strides: 2, padding: 'same' } }, flat],
+  ),
+  'UpSampling2D bilinear': chain(
+    [12],
+    [img([2, 2, 3]), { type: 'UpSampling2D', config: { size: [2, 3], interpolation: 'bilinear' } }, flat],
+  ),
+  'BatchNormalization on sequences (axis 2 = last), no scale': chain(
+    [12],
+    [img([3, 4]), { type: 'BatchNormalization', config: { axis: 2, scale: false } }, flat],
+  ),
+  'LayerNormalization on a middle axis': chain(
+    [12],
+    [img([3, 4]), { type: 'LayerNormalization', config: { axis: 1 } }, flat],
+  ),
+  'LayerNormalization on sequences, no center': chain(
+    [12],
+    [img([3, 4]), { type: 'LayerNormalization', config: { center: false } }, flat],
+  ),
+  'SimpleRNN return_sequences, relu, no bias': chain(
+    [12],
+    [
+      img([4, 3]),
+      { type: 'SimpleRNN', config: { units: 3, return_sequences: true, activation: 'relu', use_bias: false } },
+      flat,
+    ],
+  ),
   'LSTM last step only': chain([12], [img([4, 3]), { type: 'LSTM', config: { units: 3 } }]),
-  'GRU return_sequences, swish/sigmoid': chain([12], [img([4, 3]), { type: 'GRU', config: { units: 3, return_sequences: true, activation: 'swish' } }, flat]),
-  'stacked LSTM → GRU': chain([12], [img([4, 3]), { type: 'LSTM', config: { units: 4, return_sequences: true } }, { type: 'GRU', config: { units: 2 } }]),
-  'TimeDistributed after LSTM sequences': chain([12], [img([4, 3]), { type: 'LSTM', config: { units: 3, return_sequences: true } }, { type: 'TimeDistributed', config: { layer: { class_name: 'Dense', config: { ...LAYERS.Dense.defaults(), units: 2, activation: 'selu' } } } }, flat]),
-  'Dense on sequences (last axis), then Permute': chain([12], [img([4, 3]), { type: 'Dense', config: { units: 5, activation: 'softplus' } }, { type: 'Permute', config: { dims: [2, 1] } }, flat]),
-  'Embedding → LSTM': chain([5], [{ type: 'Embedding', config: { input_dim: 20, output_dim: 3 } }, { type: 'LSTM', config: { units: 2 } }]),
+  'GRU return_sequences, swish/sigmoid': chain(
+    [12],
+    [img([4, 3]), { type: 'GRU', config: { units: 3, return_sequences: true, activation: 'swish' } }, flat],
+  ),
+  'stacked LSTM → GRU': chain(
+    [12],
+    [
+      img([4, 3]),
+      { type: 'LSTM', config: { units: 4, return_sequences: true } },
+      { type: 'GRU', config: { units: 2 } },
+    ],
+  ),
+  'TimeDistributed after LSTM sequences': chain(
+    [12],
+    [
+      img([4, 3]),
+      { type: 'LSTM', config: { units: 3, return_sequences: true } },
+      {
+        type: 'TimeDistributed',
+        config: {
+          layer: { class_name: 'Dense', config: { ...LAYERS.Dense.defaults(), units: 2, activation: 'selu' } },
+        },
+      },
+      flat,
+    ],
+  ),
+  'Dense on sequences (last axis), then Permute': chain(
+    [12],
+    [
+      img([4, 3]),
+      { type: 'Dense', config: { units: 5, activation: 'softplus' } },
+      { type: 'Permute', config: { dims: [2, 1] } },
+      flat,
+    ],
+  ),
+  'Embedding → LSTM': chain(
+    [5],
+    [
+      { type: 'Embedding', config: { input_dim: 20, output_dim: 3 } },
+      { type: 'LSTM', config: { units: 2 } },
+    ],
+  ),
 };
 for (const cell of ['SimpleRNN', 'LSTM', 'GRU'] as const) {
-  for (const [mode, sequences] of [['concat', true], ['sum', false], ['mul', true], ['ave', false]] as const) {
-    SETTINGS[`Bidirectional ${cell} ${mode}${sequences ? ', sequences' : ''}`] = chain([12], [
-      img([4, 3]),
-      { type: 'Bidirectional', config: { merge_mode: mode, layer: { class_name: cell, config: rnnConfig(2, { return_sequences: sequences }) } } },
-      ...(sequences ? [flat] : []),
-    ]);
+  for (const [mode, sequences] of [
+    ['concat', true],
+    ['sum', false],
+    ['mul', true],
+    ['ave', false],
+  ] as const) {
+    SETTINGS[`Bidirectional ${cell} ${mode}${sequences ? ', sequences' : ''}`] = chain(
+      [12],
+      [
+        img([4, 3]),
+        {
+          type: 'Bidirectional',
+          config: {
+            merge_mode: mode,
+            layer: { class_name: cell, config: rnnConfig(2, { return_sequences: sequences }) },
+          },
+        },
+        ...(sequences ? [flat] : []),
+      ],
+    );
   }
 }
-for (const activation of ACTIVATIONS) SETTINGS[`Activation ${activation}`] = chain([6], [{ type: 'Activation', config: { activation } }]);
+for (const activation of ACTIVATIONS)
+  SETTINGS[`Activation ${activation}`] = chain([6], [{ type: 'Activation', config: { activation } }]);
 
 describe('ONNX export: every palette layer agrees with tfjs in onnxruntime-node within 1e-5', () => {
   for (const [name, graph] of Object.entries(PALETTE_CHAINS)) {
@@ -151,7 +306,8 @@ describe('ONNX export: every palette layer agrees with tfjs in onnxruntime-node 
 
   it('covers the whole palette', () => {
     const covered = new Set<LayerType>(['Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum']);
-    for (const graph of [...Object.values(PALETTE_CHAINS), ...Object.values(SETTINGS)]) for (const n of graph.nodes) covered.add(n.type);
+    for (const graph of [...Object.values(PALETTE_CHAINS), ...Object.values(SETTINGS)])
+      for (const n of graph.nodes) covered.add(n.type);
     expect(LAYER_TYPES.filter((t) => !covered.has(t))).toEqual([]);
   });
 });
@@ -168,8 +324,10 @@ describe('ONNX export: functional graphs', () => {
   }
 
   it('Concatenate along the steps axis of two sequence branches', () => {
-    const at = (id: string, type: LayerType, config: Record<string, unknown> = {}) => ({ id, type, position: { x: 0, y: 0 }, config: { ...LAYERS[type].defaults(), ...config } }) as GraphNode;
-    const edges = (...pairs: [string, string][]) => pairs.map(([source, target], i) => ({ id: `e${i}`, source, target }));
+    const at = (id: string, type: LayerType, config: Record<string, unknown> = {}) =>
+      ({ id, type, position: { x: 0, y: 0 }, config: { ...LAYERS[type].defaults(), ...config } }) as GraphNode;
+    const edges = (...pairs: [string, string][]) =>
+      pairs.map(([source, target], i) => ({ id: `e${i}`, source, target }));
     return expectParity({
       version: GRAPH_SCHEMA_VERSION,
       nodes: [
@@ -181,12 +339,25 @@ describe('ONNX export: functional graphs', () => {
         at('flat', 'Flatten'),
         at('output', 'Output', { units: 3, activation: 'softmax' }),
       ],
-      edges: edges(['input', 'seq'], ['seq', 'a'], ['seq', 'b'], ['a', 'join'], ['b', 'join'], ['join', 'flat'], ['flat', 'output']),
+      edges: edges(
+        ['input', 'seq'],
+        ['seq', 'a'],
+        ['seq', 'b'],
+        ['a', 'join'],
+        ['b', 'join'],
+        ['join', 'flat'],
+        ['flat', 'output'],
+      ),
     });
   });
 
   it('a tf.Sequential model (as TF.js imports may be)', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 4, inputShape: [3], activation: 'relu' }),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
     randomizeWeights(model, 4);
     const { maxAbsDiff } = await exportAndCompare(model);
     expect(maxAbsDiff).toBeLessThanOrEqual(1e-5);
@@ -204,7 +375,12 @@ describe('ONNX export: functional graphs', () => {
     expect(proto.opsetImport.map((o) => o.version)).toEqual([17]);
     expect(proto.graph.input.map((i) => i.name)).toEqual(['table', 'image']);
     expect(proto.graph.output.map((o) => o.name)).toEqual(['class_head', 'value_head']);
-    expect(proto.graph.input[1]!.type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 6 }, { dimValue: 6 }, { dimValue: 1 }]);
+    expect(proto.graph.input[1]!.type.tensorType.shape.dim).toEqual([
+      { dimParam: 'batch' },
+      { dimValue: 6 },
+      { dimValue: 6 },
+      { dimValue: 1 },
+    ]);
     // An attribute whose value is 0 is still in the file (proto3 would drop it, and readers
     // that check presence would then see no keepdims at all).
     const pooling = proto.graph.node.find((n) => n.opType === 'ReduceMean');
@@ -229,7 +405,16 @@ describe('ONNX export: functional graphs', () => {
 
 describe('ONNX export: float16 weights', () => {
   it('stores FLOAT16 initializers cast to float, about half the size, within 1e-2', async () => {
-    const graph = chain([48], [img([4, 4, 3]), { type: 'Conv2D', config: { filters: 8, padding: 'same' } }, { type: 'BatchNormalization' }, flat, { type: 'Dense', config: { units: 32 } }]);
+    const graph = chain(
+      [48],
+      [
+        img([4, 4, 3]),
+        { type: 'Conv2D', config: { filters: 8, padding: 'same' } },
+        { type: 'BatchNormalization' },
+        flat,
+        { type: 'Dense', config: { units: 32 } },
+      ],
+    );
     const { model } = buildModel(graph, 9);
     randomizeWeights(model, 9);
     const full = await exportAndCompare(model);
@@ -237,7 +422,9 @@ describe('ONNX export: float16 weights', () => {
     expect(full.maxAbsDiff).toBeLessThanOrEqual(1e-5);
     expect(half.maxAbsDiff).toBeGreaterThan(0);
     expect(half.maxAbsDiff).toBeLessThanOrEqual(1e-2);
-    const [fullSize, halfSize] = await Promise.all([readFile(full.file), readFile(half.file)]).then((b) => b.map((x) => x.byteLength));
+    const [fullSize, halfSize] = await Promise.all([readFile(full.file), readFile(half.file)]).then((b) =>
+      b.map((x) => x.byteLength),
+    );
     expect(halfSize!).toBeLessThan(fullSize! * 0.6);
     const proto = decodeModel(await readFile(half.file));
     const weights = proto.graph.initializer.filter((t) => t.name.includes('kernel'));
@@ -271,22 +458,42 @@ describe('ONNX export: what cannot be mapped is refused by name', () => {
   };
 
   it('an activation ONNX export has no mapping for', () => {
-    refuses(tf.layers.activation({ name: 'act', activation: 'mish' }), [3], /layer "act" \(Activation\).*activation = "mish"/);
+    refuses(
+      tf.layers.activation({ name: 'act', activation: 'mish' }),
+      [3],
+      /layer "act" \(Activation\).*activation = "mish"/,
+    );
   });
 
   it("Conv1D's causal padding", () => {
-    refuses(tf.layers.conv1d({ name: 'causal_conv', filters: 2, kernelSize: 2, padding: 'causal' }), [5, 2], /layer "causal_conv" \(Conv1D\).*padding = "causal"/);
+    refuses(
+      tf.layers.conv1d({ name: 'causal_conv', filters: 2, kernelSize: 2, padding: 'causal' }),
+      [5, 2],
+      /layer "causal_conv" \(Conv1D\).*padding = "causal"/,
+    );
   });
 
   it('channels-first data', () => {
-    refuses(tf.layers.maxPooling2d({ name: 'cf_pool', poolSize: 2, dataFormat: 'channelsFirst' }), [2, 4, 4], /layer "cf_pool" \(MaxPooling2D\).*data_format = "channelsFirst"/);
+    refuses(
+      tf.layers.maxPooling2d({ name: 'cf_pool', poolSize: 2, dataFormat: 'channelsFirst' }),
+      [2, 4, 4],
+      /layer "cf_pool" \(MaxPooling2D\).*data_format = "channelsFirst"/,
+    );
   });
 
   it('BatchNormalization on an axis tfjs does not normalise correctly', () => {
-    refuses(tf.layers.batchNormalization({ name: 'bn_mid', axis: 1 }), [3, 4], /layer "bn_mid" \(BatchNormalization\).*axis = 1.*use axis -1/);
+    refuses(
+      tf.layers.batchNormalization({ name: 'bn_mid', axis: 1 }),
+      [3, 4],
+      /layer "bn_mid" \(BatchNormalization\).*axis = 1.*use axis -1/,
+    );
   });
 
   it('a layer class outside the palette', () => {
-    refuses(tf.layers.gaussianNoise({ name: 'noise', stddev: 0.1 }), [3], /layer "noise" \(GaussianNoise\).*no mapping/);
+    refuses(
+      tf.layers.gaussianNoise({ name: 'noise', stddev: 0.1 }),
+      [3],
+      /layer "noise" \(GaussianNoise\).*no mapping/,
+    );
   });
 });

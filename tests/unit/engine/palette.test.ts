@@ -31,7 +31,9 @@ describe('every palette layer: graph → tfjs model agrees with analyzeGraph', (
       const model = expectAgreement(graph);
       // The model runs: one forward pass gives the shape the graph promised.
       const input = model.inputs[0]!;
-      const x = name.startsWith('Embedding') ? tf.zeros([2, ...(input.shape.slice(1) as number[])]) : tf.randomNormal([2, ...(input.shape.slice(1) as number[])], 0, 1, 'float32', 1);
+      const x = name.startsWith('Embedding')
+        ? tf.zeros([2, ...(input.shape.slice(1) as number[])])
+        : tf.randomNormal([2, ...(input.shape.slice(1) as number[])], 0, 1, 'float32', 1);
       const y = model.predict(x) as tf.Tensor;
       expect(y.shape).toEqual([2, 3]);
       expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
@@ -41,7 +43,16 @@ describe('every palette layer: graph → tfjs model agrees with analyzeGraph', (
   }
 
   it('covers the whole palette', () => {
-    const covered = new Set<string>(['Input', 'Output', 'Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum']);
+    const covered = new Set<string>([
+      'Input',
+      'Output',
+      'Concatenate',
+      'Add',
+      'Subtract',
+      'Multiply',
+      'Average',
+      'Maximum',
+    ]);
     for (const graph of Object.values(PALETTE_CHAINS)) for (const n of graph.nodes) covered.add(n.type);
     expect(LAYER_TYPES.filter((t) => !covered.has(t))).toEqual([]);
   });
@@ -66,7 +77,14 @@ describe('functional graphs: branches, merges, several inputs and heads', () => 
     const graph = branching('Subtract');
     const { model } = buildModel(graph, 3);
     const x = tf.randomNormal([4, 4], 0, 1, 'float32', 2);
-    const trunk = tf.model({ inputs: model.inputs, outputs: [model.getLayer('left').output as tf.SymbolicTensor, model.getLayer('right').output as tf.SymbolicTensor, model.getLayer('merge').output as tf.SymbolicTensor] });
+    const trunk = tf.model({
+      inputs: model.inputs,
+      outputs: [
+        model.getLayer('left').output as tf.SymbolicTensor,
+        model.getLayer('right').output as tf.SymbolicTensor,
+        model.getLayer('merge').output as tf.SymbolicTensor,
+      ],
+    });
     const [l, r, m] = trunk.predict(x) as tf.Tensor[];
     const expected = tf.sub(l!, r!);
     expect(Array.from(m!.dataSync())).toEqual(Array.from(expected.dataSync()));

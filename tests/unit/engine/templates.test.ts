@@ -3,7 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeGraph, defaultTemplate, fitGraphToData, templateGraph, templateProblem, templatesFor, TEMPLATES, type InputShape, type ModelGraph, type TemplateName } from '../../../app/graph';
+import {
+  analyzeGraph,
+  defaultTemplate,
+  fitGraphToData,
+  templateGraph,
+  templateProblem,
+  templatesFor,
+  TEMPLATES,
+  type InputShape,
+  type ModelGraph,
+  type TemplateName,
+} from '../../../app/graph';
 import { UserError } from '../../../app/ipc/errors';
 import { headFor } from '../../../app/training/config';
 import { selectBackend } from '../../../main/engine/backend';
@@ -56,7 +67,9 @@ describe('templates adapt to the dataset and agree with tfjs', () => {
     it(`${name} on ${JSON.stringify(input)}`, () => {
       const head = headFor('classification', 4);
       const graph = templateGraph(name, input, head);
-      expect(graph.nodes.find((n) => n.type === 'Input')!.config).toEqual({ shape: typeof input === 'number' ? [input] : input });
+      expect(graph.nodes.find((n) => n.type === 'Input')!.config).toEqual({
+        shape: typeof input === 'number' ? [input] : input,
+      });
       expect(graph.nodes.find((n) => n.type === 'Output')!.config).toMatchObject({ units: 4, activation: 'softmax' });
       expectAgreement(graph, input, 4);
     });
@@ -64,10 +77,21 @@ describe('templates adapt to the dataset and agree with tfjs', () => {
 
   it('cnn stacks conv/pool blocks until the image is about 8 pixels a side, then Flattens (a global average only past 4,096 values)', () => {
     const small = templateGraph('cnn', SMALL_IMAGE, headFor('classification', 10));
-    expect(small.nodes.map((n) => n.type)).toEqual(['Input', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Output']);
+    expect(small.nodes.map((n) => n.type)).toEqual([
+      'Input',
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Flatten',
+      'Dense',
+      'Output',
+    ]);
     expect(analyzeGraph(small).nodes.flatten!.outputShape).toEqual([7 * 7 * 32]);
     const medium = templateGraph('cnn', [64, 64, 3], headFor('classification', 10));
-    expect(medium.nodes.filter((n) => n.type === 'Conv2D').map((n) => (n.config as { filters: number }).filters)).toEqual([16, 32, 64]);
+    expect(
+      medium.nodes.filter((n) => n.type === 'Conv2D').map((n) => (n.config as { filters: number }).filters),
+    ).toEqual([16, 32, 64]);
     expect(analyzeGraph(medium).nodes.flatten!.outputShape).toEqual([8 * 8 * 64]);
     const large = templateGraph('cnn', LARGE_IMAGE, headFor('classification', 10));
     expect(large.nodes.filter((n) => n.type === 'MaxPooling2D')).toHaveLength(4);
@@ -98,9 +122,13 @@ describe('templates adapt to the dataset and agree with tfjs', () => {
 
 describe('a template that cannot fit the data says why', () => {
   it('CNN templates on a table', () => {
-    expect(templateProblem('cnn', TABLE)).toMatch(/^CNN templates need an image dataset \(height, width, channels per sample\), but this dataset gives \(7\) per sample/);
+    expect(templateProblem('cnn', TABLE)).toMatch(
+      /^CNN templates need an image dataset \(height, width, channels per sample\), but this dataset gives \(7\) per sample/,
+    );
     expect(() => templateGraph('residual_cnn', TABLE, headFor('regression', 1))).toThrow(UserError);
-    expect(() => templateGraph('cnn', WINDOW, headFor('regression', 1))).toThrow(/CNN templates need an image dataset.*\(12, 3\)/);
+    expect(() => templateGraph('cnn', WINDOW, headFor('regression', 1))).toThrow(
+      /CNN templates need an image dataset.*\(12, 3\)/,
+    );
   });
 
   it('images too small to pool twice', () => {
@@ -109,7 +137,9 @@ describe('a template that cannot fit the data says why', () => {
   });
 
   it('LSTM on a table or an image', () => {
-    expect(templateProblem('lstm', TABLE)).toMatch(/LSTM template needs time-series windows \(steps, features per sample\), but this dataset gives \(7\)/);
+    expect(templateProblem('lstm', TABLE)).toMatch(
+      /LSTM template needs time-series windows \(steps, features per sample\), but this dataset gives \(7\)/,
+    );
     expect(templateProblem('lstm', SMALL_IMAGE)).toMatch(/\(28, 28, 1\)/);
   });
 
@@ -125,7 +155,11 @@ describe('a template that cannot fit the data says why', () => {
 
 describe('fitGraphToData follows the dataset shape', () => {
   it('resizes the single Input to an image shape and the head to the task', () => {
-    const graph = fitGraphToData(templateGraph('cnn', SMALL_IMAGE, headFor('classification', 10)), [32, 32, 3], headFor('classification', 2));
+    const graph = fitGraphToData(
+      templateGraph('cnn', SMALL_IMAGE, headFor('classification', 10)),
+      [32, 32, 3],
+      headFor('classification', 2),
+    );
     expect(graph.nodes[0]!.config).toEqual({ shape: [32, 32, 3] });
     expect(graph.nodes.at(-1)!.config).toMatchObject({ units: 1, activation: 'sigmoid' });
     expect(analyzeGraph(graph).ok).toBe(true);
@@ -141,7 +175,19 @@ describe('layerlab train --template', () => {
   it('refuses a CNN template on a table with the reason (a UserError: exit 1)', async () => {
     const { trainCommand } = await import('../../../main/cli/train-command');
     const out = await mkdtemp(path.join(os.tmpdir(), 'layerlab-templates-'));
-    const run = trainCommand(['--data', path.resolve(import.meta.dirname, '../../../resources/iris.csv'), '--target', 'species', '--template', 'cnn', '--out', out], () => {});
+    const run = trainCommand(
+      [
+        '--data',
+        path.resolve(import.meta.dirname, '../../../resources/iris.csv'),
+        '--target',
+        'species',
+        '--template',
+        'cnn',
+        '--out',
+        out,
+      ],
+      () => {},
+    );
     await expect(run).rejects.toThrow(UserError);
     await expect(run).rejects.toThrow(/CNN templates need an image dataset .* but this dataset gives \(4\) per sample/);
   }, 30_000);
@@ -153,7 +199,14 @@ describe('trainable and non-trainable parameters, as Keras counts them', () => {
     // Freeze the first conv stage and put a BatchNormalization after the second conv.
     const nodes = base.nodes.map((n) => (n.id === 'conv2d_1' ? { ...n, trainable: false } : n));
     nodes.push({ id: 'bn', type: 'BatchNormalization', position: { x: 0, y: 0 }, config: {} } as never);
-    const edges = base.edges.flatMap((e) => (e.source === 'conv2d_2' ? [{ id: 'e1', source: 'conv2d_2', target: 'bn' }, { ...e, source: 'bn' }] : [e]));
+    const edges = base.edges.flatMap((e) =>
+      e.source === 'conv2d_2'
+        ? [
+            { id: 'e1', source: 'conv2d_2', target: 'bn' },
+            { ...e, source: 'bn' },
+          ]
+        : [e],
+    );
     const graph: ModelGraph = { ...base, nodes, edges };
     const analysis = expectAgreement(graph, SMALL_IMAGE, 3);
     expect(analysis.nodes.conv2d_1!.nonTrainableParams).toBe(3 * 3 * 1 * 16 + 16);
@@ -162,7 +215,8 @@ describe('trainable and non-trainable parameters, as Keras counts them', () => {
     expect(analysis.nonTrainableParams).toBe(160 + 64);
     expect(analysis.trainableParams).toBe(analysis.totalParams - 224);
     const { model } = buildModel(graph, 1);
-    const count = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
+    const count = (ws: tf.LayerVariable[]) =>
+      ws.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
     expect(count(model.trainableWeights)).toBe(analysis.trainableParams);
     expect(count(model.nonTrainableWeights)).toBe(analysis.nonTrainableParams);
     model.dispose();

@@ -23,17 +23,27 @@ describe('train (in process)', () => {
   it('leaves the tensor count unchanged from epoch to epoch, and releases everything at the end', async () => {
     const dir = path.join(tmp.dir, 'leak');
     const data = await writeIris(dir);
-    const graph = chainGraph([4], [{ type: 'Dense', units: 8 }, { type: 'Dropout', rate: 0.2 }], { units: 3, activation: 'softmax' });
+    const graph = chainGraph(
+      [4],
+      [
+        { type: 'Dense', units: 8 },
+        { type: 'Dropout', rate: 0.2 },
+      ],
+      { units: 3, activation: 'softmax' },
+    );
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const outcome = await train({ runId: 'leak', runDir: dir, data, graph, config: config({ epochs: 5 }) }, { onEpoch: () => counts.push(tf.memory().numTensors) });
+    const outcome = await train(
+      { runId: 'leak', runDir: dir, data, graph, config: config({ epochs: 5 }) },
+      { onEpoch: () => counts.push(tf.memory().numTensors) },
+    );
     expect(outcome.status).toBe('completed');
     expect(counts).toHaveLength(5);
     expect(new Set(counts).size, `tensors after each epoch: ${counts.join(', ')}`).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('reports regression loss and MAE in the target\'s own units', async () => {
+  it("reports regression loss and MAE in the target's own units", async () => {
     const dir = path.join(tmp.dir, 'regression');
     const data = await writeRegression(dir);
     const graph = chainGraph([2], [], { units: 1, activation: 'linear' });
@@ -69,7 +79,8 @@ describe('train (in process)', () => {
     const dir = path.join(tmp.dir, 'binary');
     const iris = await writeIris(dir);
     // setosa vs the rest: rewrite the targets as one 0/1 column.
-    const oneHot = async (file: string) => new Float32Array((await readFile(path.join(iris.dir, file))).buffer.slice(0));
+    const oneHot = async (file: string) =>
+      new Float32Array((await readFile(path.join(iris.dir, file))).buffer.slice(0));
     for (const split of ['train', 'val']) {
       const y = await oneHot(`y_${split}.f32`);
       const binary = new Float32Array(y.length / 3).map((_, i) => y[i * 3]!);
@@ -78,7 +89,10 @@ describe('train (in process)', () => {
     const data = { ...iris, outputWidth: 1, preprocessing: { ...iris.preprocessing, labels: ['other', 'setosa'] } };
     const graph = chainGraph([4], [{ type: 'Dense', units: 4 }], { units: 1, activation: 'sigmoid' });
     const epochs: EpochLogs[] = [];
-    const outcome = await train({ runId: 'bin', runDir: dir, data, graph, config: config({ epochs: 10 }) }, { onEpoch: (l) => epochs.push(l) });
+    const outcome = await train(
+      { runId: 'bin', runDir: dir, data, graph, config: config({ epochs: 10 }) },
+      { onEpoch: (l) => epochs.push(l) },
+    );
     expect(outcome.status).toBe('completed');
     expect(Object.keys(epochs[0]!).sort()).toEqual(['accuracy', 'epoch', 'loss', 'val_accuracy', 'val_loss']);
     expect(epochs.at(-1)!.val_accuracy).toBe(1); // setosa is linearly separable
@@ -88,10 +102,21 @@ describe('train (in process)', () => {
     const dir = path.join(tmp.dir, 'diverge');
     const data = await writeRegression(dir);
     // Plain SGD at the largest allowed learning rate overshoots further on every step.
-    const graph = chainGraph([2], [{ type: 'Dense', units: 8, activation: 'linear' }], { units: 1, activation: 'linear' });
-    const outcome = await train({ runId: 'nan', runDir: dir, data, graph, config: config({ epochs: 50, optimizer: 'sgd', learningRate: 10 }) });
+    const graph = chainGraph([2], [{ type: 'Dense', units: 8, activation: 'linear' }], {
+      units: 1,
+      activation: 'linear',
+    });
+    const outcome = await train({
+      runId: 'nan',
+      runDir: dir,
+      data,
+      graph,
+      config: config({ epochs: 50, optimizer: 'sgd', learningRate: 10 }),
+    });
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/^Training stopped at epoch \d+, batch \d+: the (loss|model's outputs) became (NaN|infinite)\. The model diverged: lower the learning rate \(it is 10\)/);
+    expect(outcome.error).toMatch(
+      /^Training stopped at epoch \d+, batch \d+: the (loss|model's outputs) became (NaN|infinite)\. The model diverged: lower the learning rate \(it is 10\)/,
+    );
     expect(outcome.hasModel).toBe(false);
     expect(existsSync(path.join(dir, 'model'))).toBe(false);
   });
@@ -118,7 +143,13 @@ describe('train (in process)', () => {
     await writeFile(path.join(data.dir, 'y_val.f32'), Buffer.alloc(12));
     const outcome = await train({ runId: 'bad', runDir: dir, data, graph: irisGraph(), config: config({ epochs: 1 }) });
     expect(outcome.error).toMatch(/y_val\.f32 has 12 bytes, but 30 rows × 3 values/);
-    const missing = await train({ runId: 'bad', runDir: dir, data: { ...data, dir: path.join(dir, 'nowhere') }, graph: irisGraph(), config: config({ epochs: 1 }) });
+    const missing = await train({
+      runId: 'bad',
+      runDir: dir,
+      data: { ...data, dir: path.join(dir, 'nowhere') },
+      graph: irisGraph(),
+      config: config({ epochs: 1 }),
+    });
     expect(missing.error).toMatch(/nowhere.*x_train\.f32.*does not exist/);
   });
 
@@ -128,7 +159,16 @@ describe('train (in process)', () => {
     for (const optimizer of OPTIMIZERS) {
       const runDir = path.join(dir, optimizer);
       const epochs: EpochLogs[] = [];
-      const outcome = await train({ runId: optimizer, runDir, data, graph: irisGraph(), config: config({ epochs: 3, optimizer, learningRate: 0.05 }) }, { onEpoch: (l) => epochs.push(l) });
+      const outcome = await train(
+        {
+          runId: optimizer,
+          runDir,
+          data,
+          graph: irisGraph(),
+          config: config({ epochs: 3, optimizer, learningRate: 0.05 }),
+        },
+        { onEpoch: (l) => epochs.push(l) },
+      );
       expect(outcome, optimizer).toMatchObject({ status: 'completed', hasModel: true });
       expect(epochs, optimizer).toHaveLength(3);
       expect(epochs.at(-1)!.loss!, optimizer).toBeLessThan(epochs[0]!.loss!);
@@ -141,10 +181,20 @@ describe('train (in process)', () => {
   it('is reproducible with Dropout: same seed, same curve; another seed, another curve', async () => {
     const dir = path.join(tmp.dir, 'seeded');
     const data = await writeIris(dir);
-    const graph = chainGraph([4], [{ type: 'Dense', units: 16 }, { type: 'Dropout', rate: 0.5 }], { units: 3, activation: 'softmax' });
+    const graph = chainGraph(
+      [4],
+      [
+        { type: 'Dense', units: 16 },
+        { type: 'Dropout', rate: 0.5 },
+      ],
+      { units: 3, activation: 'softmax' },
+    );
     const curve = async (seed: number) => {
       const losses: number[] = [];
-      await train({ runId: 's', runDir: dir, data, graph, config: config({ epochs: 4, seed }) }, { onBatch: (b) => losses.push(b.loss!) });
+      await train(
+        { runId: 's', runDir: dir, data, graph, config: config({ epochs: 4, seed }) },
+        { onBatch: (b) => losses.push(b.loss!) },
+      );
       return losses;
     };
     const a = await curve(11);

@@ -25,7 +25,10 @@ beforeAll(async () => {
   const bin = await writeIris(path.join(tmp.dir, 'binary'));
   for (const split of ['train', 'val']) {
     const y = new Float32Array((await readFile(path.join(bin.dir, `y_${split}.f32`))).buffer.slice(0));
-    await writeFile(path.join(bin.dir, `y_${split}.f32`), Buffer.from(new Float32Array(y.length / 3).map((_, i) => y[i * 3]!).buffer));
+    await writeFile(
+      path.join(bin.dir, `y_${split}.f32`),
+      Buffer.from(new Float32Array(y.length / 3).map((_, i) => y[i * 3]!).buffer),
+    );
   }
   binary = { ...bin, outputWidth: 1, preprocessing: { ...bin.preprocessing, labels: ['other', 'setosa'] } };
   regression = await writeRegression(path.join(tmp.dir, 'regression'));
@@ -38,20 +41,33 @@ const binaryGraph = () => chainGraph([4], [{ type: 'Dense', units: 4 }], { units
 const regressionGraph = () => chainGraph([2], [{ type: 'Dense', units: 8 }], { units: 1, activation: 'linear' });
 let runs = 0;
 
-async function run(data: PreparedData, graph: ModelGraph, overrides: Partial<RunTrainConfig>, hooks: TrainHooks = {}, runDir = path.join(tmp.dir, `run-${++runs}`)) {
+async function run(
+  data: PreparedData,
+  graph: ModelGraph,
+  overrides: Partial<RunTrainConfig>,
+  hooks: TrainHooks = {},
+  runDir = path.join(tmp.dir, `run-${++runs}`),
+) {
   const epochs: EpochLogs[] = [];
-  const outcome = await train({ runId: 'r', runDir, data, graph, config: config(overrides) }, { ...hooks, onEpoch: (l) => (epochs.push(l), hooks.onEpoch?.(l)) });
+  const outcome = await train(
+    { runId: 'r', runDir, data, graph, config: config(overrides) },
+    { ...hooks, onEpoch: (l) => (epochs.push(l), hooks.onEpoch?.(l)) },
+  );
   return { outcome, epochs, runDir };
 }
 
 async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
   return Promise.all(model.getWeights().map(async (w) => Float32Array.from(await w.data())));
 }
-const l2 = (a: Float32Array[], b: Float32Array[]) => Math.sqrt(a.reduce((s, w, i) => s + w.reduce((t, v, j) => t + (v - b[i]![j]!) ** 2, 0), 0));
+const l2 = (a: Float32Array[], b: Float32Array[]) =>
+  Math.sqrt(a.reduce((s, w, i) => s + w.reduce((t, v, j) => t + (v - b[i]![j]!) ** 2, 0), 0));
 
 describe('training features (in process, wasm)', () => {
   it('every optimizer, Nesterov included, brings the loss down', async () => {
-    const cases: Array<Partial<RunTrainConfig>> = [...OPTIMIZERS.map((optimizer) => ({ optimizer })), { optimizer: 'momentum', nesterov: true }];
+    const cases: Array<Partial<RunTrainConfig>> = [
+      ...OPTIMIZERS.map((optimizer) => ({ optimizer })),
+      { optimizer: 'momentum', nesterov: true },
+    ];
     for (const c of cases) {
       // Adadelta's rate is a multiplier on its own adaptive step; Keras' 1.0 is its natural setting.
       const learningRate = c.optimizer === 'adadelta' ? 1 : c.optimizer === 'sgd' ? 0.1 : 0.02;
@@ -86,12 +102,29 @@ describe('training features (in process, wasm)', () => {
   it('refuses an impossible loss for the task with a message naming the setting', async () => {
     const { outcome } = await run(regression, regressionGraph(), { loss: 'sparseCategoricalCrossentropy', epochs: 1 });
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/^The training settings cannot work for this data: loss: sparseCategoricalCrossentropy compares class probabilities, but this is a regression task/);
+    expect(outcome.error).toMatch(
+      /^The training settings cannot work for this data: loss: sparseCategoricalCrossentropy compares class probabilities, but this is a regression task/,
+    );
   });
 
   it('reports precision, recall and AUC (binary) and RMSE and R² (regression) matching the saved model', async () => {
-    const { epochs: bin, runDir: binDir } = await run(binary, binaryGraph(), { metrics: ['accuracy', 'precision', 'recall', 'auc'], epochs: 3 });
-    expect(Object.keys(bin[0]!).sort()).toEqual(['accuracy', 'auc', 'epoch', 'loss', 'precision', 'recall', 'val_accuracy', 'val_auc', 'val_loss', 'val_precision', 'val_recall']);
+    const { epochs: bin, runDir: binDir } = await run(binary, binaryGraph(), {
+      metrics: ['accuracy', 'precision', 'recall', 'auc'],
+      epochs: 3,
+    });
+    expect(Object.keys(bin[0]!).sort()).toEqual([
+      'accuracy',
+      'auc',
+      'epoch',
+      'loss',
+      'precision',
+      'recall',
+      'val_accuracy',
+      'val_auc',
+      'val_loss',
+      'val_precision',
+      'val_recall',
+    ]);
     const predict = async (dir: string, data: PreparedData) => {
       const model = await loadModel(path.join(dir, 'model'));
       const x = new Float32Array((await readFile(path.join(data.dir, 'x_val.f32'))).buffer.slice(0));
@@ -121,7 +154,11 @@ describe('training features (in process, wasm)', () => {
     expect(last.val_recall).toBeCloseTo(tp / (tp + fn), 6);
     expect(last.val_auc).toBeCloseTo(wins / pairs, 6);
 
-    const { epochs: reg, runDir: regDir } = await run(regression, regressionGraph(), { metrics: ['mae', 'rmse', 'r2'], epochs: 5, learningRate: 0.05 });
+    const { epochs: reg, runDir: regDir } = await run(regression, regressionGraph(), {
+      metrics: ['mae', 'rmse', 'r2'],
+      epochs: 5,
+      learningRate: 0.05,
+    });
     const r = await predict(regDir, regression);
     const { mean, std } = regression.preprocessing.targetScaling!;
     const errors = r.p.map((p, i) => p * std + mean - regression.rawYVal[i]!);
@@ -138,7 +175,12 @@ describe('training features (in process, wasm)', () => {
     // weights, which the same seed rebuilds here.
     const firstLoss = async (classWeights: RunTrainConfig['classWeights']) => {
       let loss = NaN;
-      await run(binary, binaryGraph(), { classWeights, epochs: 1, batchSize: 1000, optimizer: 'sgd' }, { onBatch: (b) => (loss = b.batch === 0 ? b.loss! : loss) });
+      await run(
+        binary,
+        binaryGraph(),
+        { classWeights, epochs: 1, batchSize: 1000, optimizer: 'sgd' },
+        { onBatch: (b) => (loss = b.batch === 0 ? b.loss! : loss) },
+      );
       return loss;
     };
     const { model } = buildModel(binaryGraph(), config().seed);
@@ -165,7 +207,13 @@ describe('training features (in process, wasm)', () => {
 
   it('gradient clipping bounds the size of an update', async () => {
     const step = async (clipNorm: number | null) => {
-      const { runDir } = await run(iris, irisGraph(), { clipNorm, optimizer: 'sgd', learningRate: 1, epochs: 1, batchSize: 1000 });
+      const { runDir } = await run(iris, irisGraph(), {
+        clipNorm,
+        optimizer: 'sgd',
+        learningRate: 1,
+        epochs: 1,
+        batchSize: 1000,
+      });
       const { model: start } = buildModel(irisGraph(), config().seed);
       const trained = await loadModel(path.join(runDir, 'model'));
       const moved = l2(await weightsOf(start), await weightsOf(trained));
@@ -181,7 +229,12 @@ describe('training features (in process, wasm)', () => {
   it("minimises the layers' L1/L2 penalties as well (the reported loss stays the data loss)", async () => {
     const withL2 = (l2: number): ModelGraph => {
       const g = irisGraph();
-      return { ...g, nodes: g.nodes.map((n) => (n.id === 'l1' ? ({ ...n, config: { ...n.config, kernel_regularizer: { l1: 0, l2 } } } as typeof n) : n)) };
+      return {
+        ...g,
+        nodes: g.nodes.map((n) =>
+          n.id === 'l1' ? ({ ...n, config: { ...n.config, kernel_regularizer: { l1: 0, l2 } } } as typeof n) : n,
+        ),
+      };
     };
     const kernelNorm = async (graph: ModelGraph) => {
       const { runDir } = await run(iris, graph, { epochs: 5, optimizer: 'sgd', learningRate: 0.1 });
@@ -194,15 +247,26 @@ describe('training features (in process, wasm)', () => {
   });
 
   it('applies the learning-rate schedule it logs', async () => {
-    const { epochs } = await run(iris, irisGraph(), { epochs: 5, optimizer: 'sgd', learningRate: 0.2, warmupEpochs: 2, lrSchedule: { type: 'step', every: 1, factor: 0.5 } });
+    const { epochs } = await run(iris, irisGraph(), {
+      epochs: 5,
+      optimizer: 'sgd',
+      learningRate: 0.2,
+      warmupEpochs: 2,
+      lrSchedule: { type: 'step', every: 1, factor: 0.5 },
+    });
     expect(epochs.map((e) => e.lr)).toEqual([0.1, 0.2, 0.2, 0.1, 0.05]);
     // ... and really trains with it: a zero-rate epoch would leave the weights as they are.
-    const frozen = await run(iris, irisGraph(), { epochs: 3, optimizer: 'sgd', learningRate: 0.2, lrSchedule: { type: 'exponential', rate: 1e-30 } });
+    const frozen = await run(iris, irisGraph(), {
+      epochs: 3,
+      optimizer: 'sgd',
+      learningRate: 0.2,
+      lrSchedule: { type: 'exponential', rate: 1e-30 },
+    });
     expect(frozen.epochs[2]!.loss).toBeCloseTo(frozen.epochs[1]!.loss!, 6);
     expect(frozen.epochs[1]!.loss).not.toBeCloseTo(frozen.epochs[0]!.loss!, 3);
   });
 
-  it('early stopping stops after patience epochs and keeps the best epoch\'s weights', async () => {
+  it("early stopping stops after patience epochs and keeps the best epoch's weights", async () => {
     // minDelta so large that only the first epoch counts as an improvement.
     const earlyStopping = { monitor: 'val_loss', patience: 2, minDelta: 100, restoreBestWeights: true };
     const { outcome, epochs, runDir } = await run(iris, irisGraph(), { epochs: 10, learningRate: 0.05, earlyStopping });
@@ -213,16 +277,33 @@ describe('training features (in process, wasm)', () => {
     const model = await loadModel(path.join(runDir, 'model'));
     const x = new Float32Array((await readFile(path.join(iris.dir, 'x_val.f32'))).buffer.slice(0));
     const y = new Float32Array((await readFile(path.join(iris.dir, 'y_val.f32'))).buffer.slice(0));
-    const loss = tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.tensor2d(y, [30, 3]), model.predict(tf.tensor2d(x, [30, 4])) as tf.Tensor).mean().dataSync()[0]!);
+    const loss = tf.tidy(
+      () =>
+        tf.metrics
+          .categoricalCrossentropy(tf.tensor2d(y, [30, 3]), model.predict(tf.tensor2d(x, [30, 4])) as tf.Tensor)
+          .mean()
+          .dataSync()[0]!,
+    );
     model.dispose();
     expect(loss).toBeCloseTo(epochs[0]!.val_loss!, 5);
     expect(epochs[2]!.val_loss).not.toBeCloseTo(epochs[0]!.val_loss!, 3);
   });
 
   it('a run resumed from its checkpoint follows the same curve as one never interrupted', async () => {
-    const graph = chainGraph([4], [{ type: 'Dense', units: 12 }, { type: 'Dropout', rate: 0.3 }], { units: 3, activation: 'softmax' });
+    const graph = chainGraph(
+      [4],
+      [
+        { type: 'Dense', units: 12 },
+        { type: 'Dropout', rate: 0.3 },
+      ],
+      { units: 3, activation: 'softmax' },
+    );
     for (const optimizer of ['adam', 'adamax', 'momentum'] as const) {
-      const settings = { epochs: 4, optimizer, lrSchedule: { type: 'plateau', factor: 0.5, patience: 1, minDelta: 0, minLearningRate: 0 } as const };
+      const settings = {
+        epochs: 4,
+        optimizer,
+        lrSchedule: { type: 'plateau', factor: 0.5, patience: 1, minDelta: 0, minLearningRate: 0 } as const,
+      };
       const whole = await run(iris, graph, settings);
       const runDir = path.join(tmp.dir, `resume-${optimizer}`);
       // Stop after epoch 2 (cancel lands after the epoch's checkpoint), then resume.
@@ -237,7 +318,14 @@ describe('training features (in process, wasm)', () => {
   });
 
   it('same seed, same curve (with every new setting on)', async () => {
-    const settings: Partial<RunTrainConfig> = { epochs: 3, classWeights: 'balanced', clipNorm: 1, warmupEpochs: 1, lrSchedule: { type: 'cosine', minLearningRate: 0 }, metrics: ['accuracy', 'auc'] };
+    const settings: Partial<RunTrainConfig> = {
+      epochs: 3,
+      classWeights: 'balanced',
+      clipNorm: 1,
+      warmupEpochs: 1,
+      lrSchedule: { type: 'cosine', minLearningRate: 0 },
+      metrics: ['accuracy', 'auc'],
+    };
     const curve = async () => (await run(binary, binaryGraph(), settings)).epochs;
     expect(await curve()).toEqual(await curve());
   });
@@ -245,13 +333,28 @@ describe('training features (in process, wasm)', () => {
   it('on a NaN loss after good epochs, keeps the last good weights', async () => {
     // Plain SGD on a deep linear net, its rate ramped up by a long warm-up: the first epochs
     // train, then the rate passes the point where every step overshoots further.
-    const graph = chainGraph([2], [{ type: 'Dense', units: 8, activation: 'linear' }, { type: 'Dense', units: 8, activation: 'linear' }], { units: 1, activation: 'linear' });
+    const graph = chainGraph(
+      [2],
+      [
+        { type: 'Dense', units: 8, activation: 'linear' },
+        { type: 'Dense', units: 8, activation: 'linear' },
+      ],
+      { units: 1, activation: 'linear' },
+    );
     const runDir = path.join(tmp.dir, 'diverge-late');
     let good = 0;
-    const diverged = await run(regression, graph, { epochs: 60, optimizer: 'sgd', learningRate: 10, warmupEpochs: 50 }, { onEpoch: () => good++ }, runDir);
+    const diverged = await run(
+      regression,
+      graph,
+      { epochs: 60, optimizer: 'sgd', learningRate: 10, warmupEpochs: 50 },
+      { onEpoch: () => good++ },
+      runDir,
+    );
     expect(diverged.outcome.status).toBe('failed');
     expect(good).toBeGreaterThan(0);
-    expect(diverged.outcome.error).toMatch(new RegExp(`became (NaN|infinite).*The model keeps the weights from the end of epoch ${good}\\.`));
+    expect(diverged.outcome.error).toMatch(
+      new RegExp(`became (NaN|infinite).*The model keeps the weights from the end of epoch ${good}\\.`),
+    );
     expect(diverged.outcome.hasModel).toBe(true);
     const model = await loadModel(path.join(runDir, 'model'));
     const weights = await weightsOf(model);

@@ -50,7 +50,11 @@ describe('the training settings form', () => {
     store.getState().set('batchSize', '');
     expect(store.getState().config).toMatchObject({ epochs: 12, batchSize: 'auto' });
     store.getState().set('esPatience', '3');
-    expect(store.getState().config?.earlyStopping).toMatchObject({ patience: 3, monitor: 'val_loss', restoreBestWeights: true });
+    expect(store.getState().config?.earlyStopping).toMatchObject({
+      patience: 3,
+      monitor: 'val_loss',
+      restoreBestWeights: true,
+    });
     store.getState().set('earlyStopping', false);
     expect(store.getState().config?.earlyStopping).toBeNull();
     // A saved config with early stopping off stays off when loaded again.
@@ -58,4 +62,3 @@ describe('the training settings form', () => {
     expect(store.getState().config?.earlyStopping).toBeNull();
   });
 });
-

@@ -23,10 +23,21 @@ describe('pause and resume (EngineService, in process)', () => {
     const events: EngineEvent[] = [];
     let t = 0;
     // A clock that moves 1 s per reading: the throttle lets every batch event through.
-    const service = new EngineService((event) => events.push(EngineEvent.parse(event)), { name: 'wasm', skipped: [] }, () => (t += 1000));
+    const service = new EngineService(
+      (event) => events.push(EngineEvent.parse(event)),
+      { name: 'wasm', skipped: [] },
+      () => (t += 1000),
+    );
     const batches = () => events.filter((e) => e.type === 'batch').length;
     const runId = 'p';
-    service.handle({ type: 'train', runId, runDir: path.join(tmp.dir, runId), data: iris, graph: irisGraph(), config: config({ epochs: 3, batchSize: 8 }) });
+    service.handle({
+      type: 'train',
+      runId,
+      runDir: path.join(tmp.dir, runId),
+      data: iris,
+      graph: irisGraph(),
+      config: config({ epochs: 3, batchSize: 8 }),
+    });
     while (batches() < 3) await sleep(1);
     service.handle({ type: 'pause', runId });
     const pausedAt = batches();
@@ -51,7 +62,14 @@ describe('pause and resume (EngineService, in process)', () => {
     const events: EngineEvent[] = [];
     const service = new EngineService((event) => events.push(EngineEvent.parse(event)), { name: 'wasm', skipped: [] });
     const runId = 'pc';
-    service.handle({ type: 'train', runId, runDir: path.join(tmp.dir, runId), data: iris, graph: irisGraph(), config: config({ epochs: 3, batchSize: 8 }) });
+    service.handle({
+      type: 'train',
+      runId,
+      runDir: path.join(tmp.dir, runId),
+      data: iris,
+      graph: irisGraph(),
+      config: config({ epochs: 3, batchSize: 8 }),
+    });
     service.handle({ type: 'pause', runId });
     while (!events.some((e) => e.type === 'paused')) await sleep(1);
     service.handle({ type: 'cancel', runId });

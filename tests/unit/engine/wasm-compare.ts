@@ -31,7 +31,10 @@ export function randomTensor(shape: number[], seed: number, lo = -1, hi = 1): tf
  * Runs `compute` on `backend` and reads its tensors back. Also checks that nothing it ran kept
  * backend memory: a composed kernel must free every intermediate it made.
  */
-export async function runOn(backend: 'cpu' | 'wasm', compute: () => tf.Tensor[]): Promise<{ shapes: number[][]; data: Float32Array[] }> {
+export async function runOn(
+  backend: 'cpu' | 'wasm',
+  compute: () => tf.Tensor[],
+): Promise<{ shapes: number[][]; data: Float32Array[] }> {
   expect(await tf.setBackend(backend)).toBe(true);
   const before = tf.engine().backend.numDataIds();
   const outs = tf.tidy(compute);
@@ -62,7 +65,8 @@ export async function expectWasmMatchesCpu(label: string, compute: () => tf.Tens
   cpu.data.forEach((reference, i) => {
     expect(reference.every(Number.isFinite), `${label}: cpu output ${i} is finite`).toBe(true);
     const error = relativeError(reference, wasm.data[i]!);
-    if (process.env['WASM_COMPARE_VERBOSE']) console.log(`${label}: output ${i} relative error ${error.toExponential(1)}`);
+    if (process.env['WASM_COMPARE_VERBOSE'])
+      console.log(`${label}: output ${i} relative error ${error.toExponential(1)}`);
     expect(error, `${label}: output ${i} (shape ${cpu.shapes[i]!.join('×')})`).toBeLessThanOrEqual(TOLERANCE);
     worst = Math.max(worst, error);
   });
@@ -76,6 +80,10 @@ export async function expectWasmMatchesCpu(label: string, compute: () => tf.Tens
 export function valueAndGrads(inputs: tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor, seed = 99): tf.Tensor[] {
   const y = f(...inputs);
   const r = randomTensor(y.shape, seed);
-  const grads = tf.grads((...xs: tf.Tensor[]) => f(...xs).mul(r).sum())(inputs);
+  const grads = tf.grads((...xs: tf.Tensor[]) =>
+    f(...xs)
+      .mul(r)
+      .sum(),
+  )(inputs);
   return [y, ...grads];
 }

@@ -64,7 +64,8 @@ describe('the native f32 GEMM matches the cpu backend (relative error ≤ 1e-4)'
     const found = builds();
     expect(found.map((b) => b.variant)).toContain('simd128');
     // Node 20 needs the V8 flag, which the loader sets; a runtime that refuses it runs the plain build only.
-    if (!found.some((b) => b.variant === 'relaxed-simd')) console.log('relaxed SIMD is not available in this runtime: only the SIMD128 build was checked');
+    if (!found.some((b) => b.variant === 'relaxed-simd'))
+      console.log('relaxed SIMD is not available in this runtime: only the SIMD128 build was checked');
     let checked = 0;
     for (const [m, k, n] of sizes) {
       for (const transposeA of [false, true]) {
@@ -86,7 +87,10 @@ describe('the native f32 GEMM matches the cpu backend (relative error ≤ 1e-4)'
               const out = kernels.output([m, n]);
               kernels.gemm(out, { m, k, n, a, transposeA, b, transposeB, bias: fused ? bias : undefined, relu: fused });
               const error = relativeError(expected, readOut(out));
-              expect(error, `${variant} ${m}×${k}×${n} transposeA=${transposeA} transposeB=${transposeB} fused=${fused}`).toBeLessThanOrEqual(TOLERANCE);
+              expect(
+                error,
+                `${variant} ${m}×${k}×${n} transposeA=${transposeA} transposeB=${transposeB} fused=${fused}`,
+              ).toBeLessThanOrEqual(TOLERANCE);
               tf.dispose([a, b, bias]);
               checked++;
             }
@@ -99,16 +103,43 @@ describe('the native f32 GEMM matches the cpu backend (relative error ≤ 1e-4)'
 
   it('the registered kernels take batched products, a broadcast batch and a bias of shape [1, n]', async () => {
     expect(wasmNativeKernels().variant).not.toBeNull();
-    await expectWasmMatchesCpu('batched', () => [tf.matMul(randomTensor([3, 5, 7], 1), randomTensor([3, 6, 7], 2), false, true)]);
-    await expectWasmMatchesCpu('broadcast batch', () => [tf.matMul(randomTensor([1, 9, 5], 3), randomTensor([4, 5, 6], 4)), tf.matMul(randomTensor([2, 2, 9, 5], 5), randomTensor([5, 3], 6))]);
+    await expectWasmMatchesCpu('batched', () => [
+      tf.matMul(randomTensor([3, 5, 7], 1), randomTensor([3, 6, 7], 2), false, true),
+    ]);
+    await expectWasmMatchesCpu('broadcast batch', () => [
+      tf.matMul(randomTensor([1, 9, 5], 3), randomTensor([4, 5, 6], 4)),
+      tf.matMul(randomTensor([2, 2, 9, 5], 5), randomTensor([5, 3], 6)),
+    ]);
     await expectWasmMatchesCpu('fused, bias [1, n], relu, transposed', () => [
-      tf.fused.matMul({ a: randomTensor([7, 13], 7) as tf.Tensor2D, b: randomTensor([11, 7], 8) as tf.Tensor2D, transposeA: true, transposeB: true, bias: randomTensor([1, 11], 9), activation: 'relu' }),
+      tf.fused.matMul({
+        a: randomTensor([7, 13], 7) as tf.Tensor2D,
+        b: randomTensor([11, 7], 8) as tf.Tensor2D,
+        transposeA: true,
+        transposeB: true,
+        bias: randomTensor([1, 11], 9),
+        activation: 'relu',
+      }),
     ]);
     // A bias that broadcasts over rows instead of columns is added after the GEMM.
     await expectWasmMatchesCpu('fused, per-row bias', () =>
-      (['elu', 'relu', 'linear'] as const).map((activation) => tf.fused.matMul({ a: randomTensor([6, 4], 10) as tf.Tensor2D, b: randomTensor([4, 5], 11) as tf.Tensor2D, bias: randomTensor([6, 1], 12), activation })),
+      (['elu', 'relu', 'linear'] as const).map((activation) =>
+        tf.fused.matMul({
+          a: randomTensor([6, 4], 10) as tf.Tensor2D,
+          b: randomTensor([4, 5], 11) as tf.Tensor2D,
+          bias: randomTensor([6, 1], 12),
+          activation,
+        }),
+      ),
     );
-    await expectWasmMatchesCpu('fused, no bias', () => (['elu', 'relu', 'linear'] as const).map((activation) => tf.fused.matMul({ a: randomTensor([6, 4], 13) as tf.Tensor2D, b: randomTensor([4, 5], 14) as tf.Tensor2D, activation })));
+    await expectWasmMatchesCpu('fused, no bias', () =>
+      (['elu', 'relu', 'linear'] as const).map((activation) =>
+        tf.fused.matMul({
+          a: randomTensor([6, 4], 13) as tf.Tensor2D,
+          b: randomTensor([4, 5], 14) as tf.Tensor2D,
+          activation,
+        }),
+      ),
+    );
   });
 
   it('without the native kernels the XNNPACK wrappers still match cpu (their fallback)', async () => {
@@ -117,12 +148,32 @@ describe('the native f32 GEMM matches the cpu backend (relative error ≤ 1e-4)'
     const b = randomTensor([2, 4, 6], 2);
     const bias = randomTensor([4], 3);
     const backend = tf.backend();
-    const plain = readOut(BatchMatMul({ inputs: { a, b }, attrs: { transposeA: true, transposeB: true }, backend }) as tf.TensorInfo);
-    const fused = readOut(_FusedMatMul({ inputs: { a, b, bias }, attrs: { transposeA: true, transposeB: true, activation: 'relu' }, backend }) as tf.TensorInfo);
+    const plain = readOut(
+      BatchMatMul({ inputs: { a, b }, attrs: { transposeA: true, transposeB: true }, backend }) as tf.TensorInfo,
+    );
+    const fused = readOut(
+      _FusedMatMul({
+        inputs: { a, b, bias },
+        attrs: { transposeA: true, transposeB: true, activation: 'relu' },
+        backend,
+      }) as tf.TensorInfo,
+    );
     const [av, bv, biasv] = [a.dataSync().slice(), b.dataSync().slice(), bias.dataSync().slice()];
     tf.dispose([a, b, bias]);
-    expect(relativeError(await onCpu(() => tf.matMul(tf.tensor(av, [2, 6, 5]), tf.tensor(bv, [2, 4, 6]), true, true)), plain)).toBeLessThanOrEqual(TOLERANCE);
-    expect(relativeError(await onCpu(() => tf.relu(tf.matMul(tf.tensor(av, [2, 6, 5]), tf.tensor(bv, [2, 4, 6]), true, true).add(tf.tensor(biasv)))), fused)).toBeLessThanOrEqual(TOLERANCE);
+    expect(
+      relativeError(
+        await onCpu(() => tf.matMul(tf.tensor(av, [2, 6, 5]), tf.tensor(bv, [2, 4, 6]), true, true)),
+        plain,
+      ),
+    ).toBeLessThanOrEqual(TOLERANCE);
+    expect(
+      relativeError(
+        await onCpu(() =>
+          tf.relu(tf.matMul(tf.tensor(av, [2, 6, 5]), tf.tensor(bv, [2, 4, 6]), true, true).add(tf.tensor(biasv))),
+        ),
+        fused,
+      ),
+    ).toBeLessThanOrEqual(TOLERANCE);
   });
 });
 
@@ -131,7 +182,17 @@ describe('native convolution gradients and MaxPoolGrad equal the composed kernel
     { x: [3, 9, 9, 2], f: [3, 3, 2, 4], strides: [1, 1], pad: 'valid' },
     { x: [2, 12, 11, 3], f: [3, 3, 3, 5], strides: [2, 2], pad: 'same' },
     { x: [2, 7, 7, 1], f: [1, 1, 1, 3], strides: [1, 1], pad: 'valid' },
-    { x: [2, 10, 9, 3], f: [3, 2, 3, 4], strides: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+    {
+      x: [2, 10, 9, 3],
+      f: [3, 2, 3, 4],
+      strides: [2, 3],
+      pad: [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+    },
   ];
   it.each(geometries)('conv2d x$x f$f strides $strides pad $pad', ({ x, f, strides, pad }) => {
     const backend = tf.backend();
@@ -139,12 +200,23 @@ describe('native convolution gradients and MaxPoolGrad equal the composed kernel
     const ft = randomTensor(f, 2);
     const y = tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, strides as [number, number], pad as 'same');
     const dy = randomTensor(y.shape, 3);
-    const attrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
-    const native = (name: string, inputs: tf.NamedTensorMap, extra: object) => readOut(tf.engine().runKernel(name, inputs, { ...attrs, ...extra }) as unknown as tf.TensorInfo);
+    const attrs = {
+      strides,
+      pad,
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+    } as unknown as tf.NamedAttrMap;
+    const native = (name: string, inputs: tf.NamedTensorMap, extra: object) =>
+      readOut(tf.engine().runKernel(name, inputs, { ...attrs, ...extra }) as unknown as tf.TensorInfo);
     const dwNative = native('Conv2DBackpropFilter', { x: xt, dy }, { filterShape: f });
     const dxNative = native('Conv2DBackpropInput', { dy, filter: ft }, { inputShape: x });
-    const dwComposed = readOut(conv2dBackpropFilter({ inputs: { x: xt, dy }, attrs: { ...attrs, filterShape: f }, backend }) as tf.TensorInfo);
-    const dxComposed = readOut(conv2dBackpropInput({ inputs: { dy, filter: ft }, attrs: { ...attrs, inputShape: x }, backend }) as tf.TensorInfo);
+    const dwComposed = readOut(
+      conv2dBackpropFilter({ inputs: { x: xt, dy }, attrs: { ...attrs, filterShape: f }, backend }) as tf.TensorInfo,
+    );
+    const dxComposed = readOut(
+      conv2dBackpropInput({ inputs: { dy, filter: ft }, attrs: { ...attrs, inputShape: x }, backend }) as tf.TensorInfo,
+    );
     expect(relativeError(dwComposed, dwNative)).toBeLessThanOrEqual(TOLERANCE);
     expect(relativeError(dxComposed, dxNative)).toBeLessThanOrEqual(TOLERANCE);
     tf.dispose([xt, ft, y, dy]);
@@ -160,8 +232,12 @@ describe('native convolution gradients and MaxPoolGrad equal the composed kernel
     const y = tf.maxPool(xt as tf.Tensor4D, size, stride, pad);
     const dy = randomTensor(y.shape, 5);
     const attrs = { filterSize: size, strides: stride, pad, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
-    const native = readOut(tf.engine().runKernel('MaxPoolGrad', { dy, input: xt, output: y }, attrs) as unknown as tf.TensorInfo);
-    const composed = readOut(createMaxPoolGrad(null)({ inputs: { dy, input: xt, output: y }, attrs, backend }) as tf.TensorInfo);
+    const native = readOut(
+      tf.engine().runKernel('MaxPoolGrad', { dy, input: xt, output: y }, attrs) as unknown as tf.TensorInfo,
+    );
+    const composed = readOut(
+      createMaxPoolGrad(null)({ inputs: { dy, input: xt, output: y }, attrs, backend }) as tf.TensorInfo,
+    );
     expect(relativeError(composed, native)).toBeLessThanOrEqual(TOLERANCE);
     tf.dispose([xt, y, dy]);
   });
@@ -171,7 +247,14 @@ describe('Sum over the leading axes and a same-dtype Cast', () => {
   it('sums match cpu: leading axes with and without keepDims, an odd width, and reductions left to the stock kernel', async () => {
     await expectWasmMatchesCpu('sum', () => {
       const x = randomTensor([3, 5, 4, 7], 1);
-      return [x.sum([0, 1, 2]), x.sum([2, 1, 0], true), x.sum([0, 2]), x.sum(-1), randomTensor([9, 6], 2).sum(0), x.sum()];
+      return [
+        x.sum([0, 1, 2]),
+        x.sum([2, 1, 0], true),
+        x.sum([0, 2]),
+        x.sum(-1),
+        randomTensor([9, 6], 2).sum(0),
+        x.sum(),
+      ];
     });
   });
 
@@ -196,8 +279,12 @@ describe("relu's gradient as one native pass", () => {
       for (const n of [1, 3, 4, 7, 64, 1001]) {
         // y: relu outputs and the odd ones out (−0, negatives, NaN); dy: finite, infinite and NaN.
         const special = [0, -0, -1, 2, NaN, 1e-30, -Infinity, Infinity];
-        const yValues = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? special[i % special.length]! : Math.sin(i) * 3));
-        const dyValues = Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? [Infinity, NaN, -Infinity, 0, 1][(i / 5) % 5]! : Math.cos(i)));
+        const yValues = Float32Array.from({ length: n }, (_, i) =>
+          i % 3 === 0 ? special[i % special.length]! : Math.sin(i) * 3,
+        );
+        const dyValues = Float32Array.from({ length: n }, (_, i) =>
+          i % 5 === 0 ? [Infinity, NaN, -Infinity, 0, 1][(i / 5) % 5]! : Math.cos(i),
+        );
         const y = tf.tensor1d(yValues);
         const dy = tf.tensor1d(dyValues);
         const out = kernels.output([n]);
@@ -205,7 +292,9 @@ describe("relu's gradient as one native pass", () => {
         const ours = readOut(out);
         const stock = tf.tidy(() => tf.mul(dy, tf.step(y)).dataSync());
         tf.dispose([y, dy]);
-        const same = Array.from(ours).every((v, i) => Object.is(v, stock[i]) || (Number.isNaN(v) && Number.isNaN(stock[i]!)));
+        const same = Array.from(ours).every(
+          (v, i) => Object.is(v, stock[i]) || (Number.isNaN(v) && Number.isNaN(stock[i]!)),
+        );
         expect(same, `${variant}, ${n} values`).toBe(true);
       }
     }
@@ -223,7 +312,9 @@ describe('Adam with one fused wasm kernel per variable', () => {
       optimizer.minimize(() => tf.losses.meanSquaredError(y, tf.matMul(x, w).add(b)) as tf.Scalar, false, [w, b]);
     }
     const slots = await optimizer.getWeights();
-    const out = await Promise.all([w, b, ...slots.map((s) => s.tensor)].map(async (t) => Float32Array.from(await t.data())));
+    const out = await Promise.all(
+      [w, b, ...slots.map((s) => s.tensor)].map(async (t) => Float32Array.from(await t.data())),
+    );
     tf.dispose([w, b, x, y, slots[0]!.tensor]);
     optimizer.dispose();
     return out;
@@ -241,7 +332,9 @@ describe('Adam with one fused wasm kernel per variable', () => {
     await tf.setBackend('cpu');
     const cpu = await adamSteps(tf.train.adam(0.01));
     await tf.setBackend('wasm');
-    fusedValues.forEach((v, i) => expect(relativeError(cpu[i]!, v), `tensor ${i} vs cpu`).toBeLessThanOrEqual(TOLERANCE));
+    fusedValues.forEach((v, i) =>
+      expect(relativeError(cpu[i]!, v), `tensor ${i} vs cpu`).toBeLessThanOrEqual(TOLERANCE),
+    );
   });
 
   it('runs no tfjs kernel for the update itself (the stock one runs ~12 per variable)', async () => {
@@ -290,7 +383,9 @@ describe('Adam with one fused wasm kernel per variable', () => {
 
 describe('the committed .wasm files are built from kernels.wat', () => {
   it('node scripts/build-wasm-kernels.mjs --check (needs wabt)', () => {
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-wasm-kernels.mjs'), '--check'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-wasm-kernels.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
     if (run.status === 2 && /wat2wasm was not found/.test(run.stderr)) {
       console.log(`skipped the rebuild check: ${run.stderr.trim()}`);
       return;

@@ -22,7 +22,9 @@ describe('the wasm backend thread count', () => {
     expect(chooseWasmThreads({ LAYERLAB_WASM_THREADS: '' }, 2)).toBe(defaultThreads(2));
     expect(defaultThreads(1)).toBe(1);
     for (const bad of ['0', 'two', '1.5', '-2', '65']) {
-      expect(() => chooseWasmThreads({ LAYERLAB_WASM_THREADS: bad }, 2)).toThrow(`LAYERLAB_WASM_THREADS must be a whole number from 1 to 64, but it is "${bad}"`);
+      expect(() => chooseWasmThreads({ LAYERLAB_WASM_THREADS: bad }, 2)).toThrow(
+        `LAYERLAB_WASM_THREADS must be a whole number from 1 to 64, but it is "${bad}"`,
+      );
     }
   });
 });
@@ -47,7 +49,11 @@ describe("the engine's kernels on a shared heap", () => {
     const shared = withSharedMemoryImport(plain);
     expect(withSharedMemoryImport(shared)).toEqual(shared); // already shared: unchanged
     const { exports } = new Wasm.Instance(new Wasm.Module(shared), { env: { memory } }) as {
-      exports: { sum_rows(x: number, out: number, rows: number, cols: number): void; gemm(...args: number[]): void; gemm_scratch_bytes(m: number, k: number, n: number): number };
+      exports: {
+        sum_rows(x: number, out: number, rows: number, cols: number): void;
+        gemm(...args: number[]): void;
+        gemm_scratch_bytes(m: number, k: number, n: number): number;
+      };
     };
     const f = new Float32Array(memory.buffer);
     // x: 3×5 at byte 0, x[r][c] = 5r + c - 4; its column sums into byte 1024.
@@ -73,16 +79,36 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
       if (saved === undefined) delete process.env['LAYERLAB_WASM_THREADS'];
       else process.env['LAYERLAB_WASM_THREADS'] = saved;
     }
-    expect(wasmNativeKernels()).toMatchObject({ variant: expect.stringMatching(/^(relaxed-simd|simd128)$/), reason: null });
-    const heap = (tf.findBackend('wasm') as unknown as { wasm: { wasmMemory: { buffer: unknown } } }).wasm.wasmMemory.buffer;
+    expect(wasmNativeKernels()).toMatchObject({
+      variant: expect.stringMatching(/^(relaxed-simd|simd128)$/),
+      reason: null,
+    });
+    const heap = (tf.findBackend('wasm') as unknown as { wasm: { wasmMemory: { buffer: unknown } } }).wasm.wasmMemory
+      .buffer;
     expect(heap).toBeInstanceOf(SharedArrayBuffer);
     // A convolution (XNNPACK, threaded), its gradients and a dense layer's (the engine's GEMM).
     const compute = () =>
       tf.tidy(() => {
-        const x = tf.tensor4d(Float32Array.from({ length: 4 * 10 * 10 * 3 }, (_, i) => Math.sin(i)), [4, 10, 10, 3]);
-        const f = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i) / 4), [3, 3, 3, 8]);
-        const w = tf.tensor2d(Float32Array.from({ length: 8 * 8 * 8 * 5 }, (_, i) => Math.sin(3 * i) / 8), [512, 5]);
-        const loss = (xt: tf.Tensor, ft: tf.Tensor, wt: tf.Tensor) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'valid').relu().reshape([4, 512]).matMul(wt as tf.Tensor2D).square().sum();
+        const x = tf.tensor4d(
+          Float32Array.from({ length: 4 * 10 * 10 * 3 }, (_, i) => Math.sin(i)),
+          [4, 10, 10, 3],
+        );
+        const f = tf.tensor4d(
+          Float32Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i) / 4),
+          [3, 3, 3, 8],
+        );
+        const w = tf.tensor2d(
+          Float32Array.from({ length: 8 * 8 * 8 * 5 }, (_, i) => Math.sin(3 * i) / 8),
+          [512, 5],
+        );
+        const loss = (xt: tf.Tensor, ft: tf.Tensor, wt: tf.Tensor) =>
+          tf
+            .conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'valid')
+            .relu()
+            .reshape([4, 512])
+            .matMul(wt as tf.Tensor2D)
+            .square()
+            .sum();
         const [gx, gf, gw] = tf.grads(loss)([x, f, w]);
         return [loss(x, f, w), gx!, gf!, gw!].map((t) => Array.from(t.dataSync()));
       });
@@ -114,9 +140,15 @@ async function writeImages(dir: string): Promise<PreparedData> {
     return y;
   };
   await mkdir(dir, { recursive: true });
-  await write('x_train.f32', Float32Array.from({ length: ROWS * width }, () => random() * 2 - 1));
+  await write(
+    'x_train.f32',
+    Float32Array.from({ length: ROWS * width }, () => random() * 2 - 1),
+  );
   await write('y_train.f32', labels(ROWS));
-  await write('x_val.f32', Float32Array.from({ length: 32 * width }, () => random() * 2 - 1));
+  await write(
+    'x_val.f32',
+    Float32Array.from({ length: 32 * width }, () => random() * 2 - 1),
+  );
   await write('y_val.f32', labels(32));
   const features = Array.from({ length: width }, (_, i) => `p${i}`);
   return {
@@ -156,7 +188,13 @@ describe('the engine process with LAYERLAB_WASM_THREADS', () => {
       const epochs: EpochLogs[] = [];
       const runId = `threads-${threads}`;
       const done = await client.train(
-        { runId, runDir: path.join(tmp.dir, 'runs', runId), data, graph: smallConvGraph(CLASSES, SIDE, 1), config: config({ epochs: 4, batchSize: 32, learningRate: 0.01, seed: 5 }) },
+        {
+          runId,
+          runDir: path.join(tmp.dir, 'runs', runId),
+          data,
+          graph: smallConvGraph(CLASSES, SIDE, 1),
+          config: config({ epochs: 4, batchSize: 32, learningRate: 0.01, seed: 5 }),
+        },
         (event) => event.type === 'epoch' && epochs.push(event.logs),
       );
       expect(done.status, done.error ?? '').toBe('completed');
@@ -178,7 +216,9 @@ describe('the engine process with LAYERLAB_WASM_THREADS', () => {
       for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const) {
         const a = e[key]!;
         const b = one.epochs[i]![key]!;
-        expect(Math.abs(a - b), `epoch ${i} ${key}: ${a} with 2 threads, ${b} with 1`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b)));
+        expect(Math.abs(a - b), `epoch ${i} ${key}: ${a} with 2 threads, ${b} with 1`).toBeLessThanOrEqual(
+          1e-4 * Math.max(1, Math.abs(b)),
+        );
       }
     }
   }, 120_000);

@@ -14,7 +14,13 @@ afterAll(async () => {
 });
 
 /** Prepared data holding only the targets the baseline reads (row-major float32, little-endian as the host). */
-async function prepared(name: string, yTrain: number[], yVal: number[], width: number, pre: Partial<PreparedData['preprocessing']>): Promise<PreparedData> {
+async function prepared(
+  name: string,
+  yTrain: number[],
+  yVal: number[],
+  width: number,
+  pre: Partial<PreparedData['preprocessing']>,
+): Promise<PreparedData> {
   const d = path.join(dir, name);
   await rm(d, { recursive: true, force: true });
   await mkdir(d, { recursive: true });
@@ -26,16 +32,33 @@ async function prepared(name: string, yTrain: number[], yVal: number[], width: n
     outputWidth: width,
     trainRows: yTrain.length / width,
     valRows: yVal.length / width,
-    preprocessing: { format: 'layerlab-preprocessing', version: 1, task: 'regression', target: 'y', features: [], inputOrder: [], ...pre },
+    preprocessing: {
+      format: 'layerlab-preprocessing',
+      version: 1,
+      task: 'regression',
+      target: 'y',
+      features: [],
+      inputOrder: [],
+      ...pre,
+    },
   };
 }
 
 describe('the naive baseline, checked by hand', () => {
   it('regression predicts the training mean, in the target’s own units', async () => {
     // Standardized targets; the training mean is 1 (not 0) to show it is really used. std 10.
-    const data = await prepared('reg', [0, 0, 1, 3], [1, 3, -1, 1.5], 1, { task: 'regression', targetScaling: { mean: 50, std: 10 } });
+    const data = await prepared('reg', [0, 0, 1, 3], [1, 3, -1, 1.5], 1, {
+      task: 'regression',
+      targetScaling: { mean: 50, std: 10 },
+    });
     // Errors from 1 — train: -1, -1, 0, 2 → MSE (1+1+0+4)/4 = 1.5, MAE 1; val: 0, 2, -2, 0.5 → MSE (0+4+4+0.25)/4 = 2.0625, MAE 4.5/4 = 1.125.
-    expect(await computeBaseline(data)).toEqual({ kind: 'training_mean', loss: 150, val_loss: 206.25, mae: 10, val_mae: 11.25 });
+    expect(await computeBaseline(data)).toEqual({
+      kind: 'training_mean',
+      loss: 150,
+      val_loss: 206.25,
+      mae: 10,
+      val_mae: 11.25,
+    });
     // MAE loss scales by std; Huber (δ = 1 standardized) by std²: val 0 + 1.5 + 1.5 + 0.125 = 3.125 / 4 = 0.78125.
     expect((await computeBaseline(data, 'meanAbsoluteError'))?.val_loss).toBeCloseTo(11.25, 10);
     expect((await computeBaseline(data, 'huber'))?.val_loss).toBeCloseTo(78.125, 10);
@@ -55,14 +78,20 @@ describe('the naive baseline, checked by hand', () => {
 
   it('several classes: class frequencies, one-hot rows', async () => {
     const oneHot = (labels: number[]) => labels.flatMap((l) => [0, 1, 2].map((k) => (k === l ? 1 : 0)));
-    const data = await prepared('multi', oneHot([0, 1, 1, 2, 1]), oneHot([1, 2, 0]), 3, { task: 'classification', labels: ['a', 'b', 'c'] });
+    const data = await prepared('multi', oneHot([0, 1, 1, 2, 1]), oneHot([1, 2, 0]), 3, {
+      task: 'classification',
+      labels: ['a', 'b', 'c'],
+    });
     const b = (await computeBaseline(data))!;
     // Priors .2 .6 .2; val: -(ln .6 + ln .2 + ln .2)/3 = 1.243234; majority "b" right on 1 of 3.
     expect(b.val_loss).toBeCloseTo(1.243234, 5);
     expect(b.val_accuracy).toBeCloseTo(1 / 3, 10);
     expect(b.accuracy).toBeCloseTo(0.6, 10);
     // A class never seen in training gets probability ε, as tfjs clips: −ln(1e-7) = 16.118.
-    const unseen = await prepared('unseen', oneHot([0, 0, 1]), oneHot([2]), 3, { task: 'classification', labels: ['a', 'b', 'c'] });
+    const unseen = await prepared('unseen', oneHot([0, 0, 1]), oneHot([2]), 3, {
+      task: 'classification',
+      labels: ['a', 'b', 'c'],
+    });
     expect((await computeBaseline(unseen))!.val_loss).toBeCloseTo(16.1181, 3);
   });
 

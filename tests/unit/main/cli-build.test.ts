@@ -13,7 +13,10 @@ import { layerlab, ROOT } from './run-layerlab';
 /** node bin/layerlab.mjs in another package folder (a copy), its exit code and both streams. */
 function runIn(root: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'layerlab.mjs'), ...args], { cwd: root, env: { ...process.env, LAYERLAB_DEBUG: '' } });
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'layerlab.mjs'), ...args], {
+      cwd: root,
+      env: { ...process.env, LAYERLAB_DEBUG: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -77,11 +80,29 @@ describe('the build manifest (scripts/node-build-manifest.mjs)', () => {
   });
 
   it('lists the sources, the packages bundled with them and the build scripts of the real build', async () => {
-    const manifest = JSON.parse(await readFile(manifestPath(ROOT), 'utf8')) as { inputs: Record<string, [number, number]>; outputs: string[] };
+    const manifest = JSON.parse(await readFile(manifestPath(ROOT), 'utf8')) as {
+      inputs: Record<string, [number, number]>;
+      outputs: string[];
+    };
     const inputs = Object.keys(manifest.inputs);
-    for (const file of ['main/cli/main.ts', 'main/engine/engine-main.ts', 'main/data/csv-range-worker.ts', 'main/engine/native/kernels-simd.wasm', 'scripts/build-node.mjs']) expect(inputs).toContain(file);
+    for (const file of [
+      'main/cli/main.ts',
+      'main/engine/engine-main.ts',
+      'main/data/csv-range-worker.ts',
+      'main/engine/native/kernels-simd.wasm',
+      'scripts/build-node.mjs',
+    ])
+      expect(inputs).toContain(file);
     expect(inputs.some((file) => file.startsWith('node_modules/zod/'))).toBe(true);
-    expect(manifest.outputs).toEqual(expect.arrayContaining(['cli.mjs', 'engine.cjs', 'csv-range-worker.mjs', 'kernels-relaxed.wasm', 'kernels-simd.wasm']));
+    expect(manifest.outputs).toEqual(
+      expect.arrayContaining([
+        'cli.mjs',
+        'engine.cjs',
+        'csv-range-worker.mjs',
+        'kernels-relaxed.wasm',
+        'kernels-simd.wasm',
+      ]),
+    );
     // TensorFlow.js stays in node_modules; nothing of tsx is compiled in.
     expect(inputs.some((file) => /node_modules\/(@tensorflow|tsx)\//.test(file))).toBe(false);
   });
@@ -91,22 +112,45 @@ describe('the compiled CLI (dist/node)', () => {
   it('finds the engine and the CSV worker of its own build, and the package root from any folder', () => {
     const chunk = pathToFileURL(path.join(ROOT, 'dist', 'node', 'chunk-ABC.mjs')).href;
     expect(defaultEngineEntry(chunk)).toBe(path.join(ROOT, 'dist', 'node', 'engine.cjs'));
-    expect(defaultEngineEntry(pathToFileURL(path.join(ROOT, 'dist', 'electron', 'main.cjs')).href)).toBe(path.join(ROOT, 'dist', 'electron', 'engine.cjs'));
-    expect(defaultEngineEntry(pathToFileURL(path.join(ROOT, 'main', 'engine', 'engine-channel.ts')).href)).toBe(path.join(ROOT, 'main', 'engine', 'engine-main.ts'));
+    expect(defaultEngineEntry(pathToFileURL(path.join(ROOT, 'dist', 'electron', 'main.cjs')).href)).toBe(
+      path.join(ROOT, 'dist', 'electron', 'engine.cjs'),
+    );
+    expect(defaultEngineEntry(pathToFileURL(path.join(ROOT, 'main', 'engine', 'engine-channel.ts')).href)).toBe(
+      path.join(ROOT, 'main', 'engine', 'engine-main.ts'),
+    );
     expect(findPackageRoot(chunk)).toBe(ROOT);
     expect(findPackageRoot(pathToFileURL(path.join(ROOT, 'main', 'services', 'create-services.ts')).href)).toBe(ROOT);
   });
 
   it('starts the compiled CSV worker, which reads its range into the shared columns', async () => {
     const entry = await rangeWorkerEntry(pathToFileURL(path.join(ROOT, 'dist', 'node', 'chunk-ABC.mjs')).href);
-    expect(entry).toEqual({ url: pathToFileURL(path.join(ROOT, 'dist', 'node', 'csv-range-worker.mjs')), bundled: true });
+    expect(entry).toEqual({
+      url: pathToFileURL(path.join(ROOT, 'dist', 'node', 'csv-range-worker.mjs')),
+      bundled: true,
+    });
     const file = path.join(tmp, 'range.csv');
     const lines = Array.from({ length: 2000 }, (_, i) => `${i},${i / 4}`);
     await writeFile(file, `a,b\n${lines.join('\n')}\n`);
     const start = `a,b\n${lines.slice(0, 1000).join('\n')}\n`.length;
-    const columns = [new Float64Array(new SharedArrayBuffer(8 * 2000)), new Float64Array(new SharedArrayBuffer(8 * 2000))];
+    const columns = [
+      new Float64Array(new SharedArrayBuffer(8 * 2000)),
+      new Float64Array(new SharedArrayBuffer(8 * 2000)),
+    ];
     const size = (await stat(file)).size;
-    const thread = startRangeThread({ path: file, mainFrom: 4, mainRows: 0, start, end: size, delimiter: ',', decimalComma: false, columns, progress: new Float64Array(1) }, entry);
+    const thread = startRangeThread(
+      {
+        path: file,
+        mainFrom: 4,
+        mainRows: 0,
+        start,
+        end: size,
+        delimiter: ',',
+        decimalComma: false,
+        columns,
+        progress: new Float64Array(1),
+      },
+      entry,
+    );
     try {
       expect(await thread?.result).toEqual({ row: 1000, rows: 1000, stoppedAt: size });
       expect([columns[0]?.[1999], columns[1]?.[1999]]).toEqual([1999, 1999 / 4]);
@@ -122,7 +166,8 @@ describe('the compiled CLI (dist/node)', () => {
     // esbuild (so nothing can be transpiled, and the build is trusted as it is).
     const pkg = path.join(tmp, 'installed');
     await mkdir(path.join(pkg, 'node_modules'), { recursive: true });
-    for (const part of ['package.json', 'bin', 'scripts/node-build-manifest.mjs', 'dist/node', 'resources/iris.csv']) await cp(path.join(ROOT, part), path.join(pkg, part), { recursive: true });
+    for (const part of ['package.json', 'bin', 'scripts/node-build-manifest.mjs', 'dist/node', 'resources/iris.csv'])
+      await cp(path.join(ROOT, part), path.join(pkg, part), { recursive: true });
     for (const name of await readdir(path.join(ROOT, 'node_modules'))) {
       if (['tsx', 'esbuild', '@esbuild', '.bin', '.cache'].includes(name)) continue;
       await symlink(path.join(ROOT, 'node_modules', name), path.join(pkg, 'node_modules', name));
@@ -141,7 +186,21 @@ describe('the compiled CLI (dist/node)', () => {
 
     // The engine process forks from the same build (engine.cjs), with no tsx to fall back on.
     const out = path.join(pkg, 'iris-model');
-    const train = await runIn(pkg, ['train', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--epochs', '2', '--learning-rate', '0.01', '--seed', '1']);
+    const train = await runIn(pkg, [
+      'train',
+      '--data',
+      'resources/iris.csv',
+      '--target',
+      'species',
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--learning-rate',
+      '0.01',
+      '--seed',
+      '1',
+    ]);
     expect(train.stderr).toBe('');
     expect(train.code).toBe(0);
     expect(train.stdout).toMatch(/^epoch +2\/2 /m);
@@ -151,7 +210,15 @@ describe('the compiled CLI (dist/node)', () => {
   it('rebuilds a stale build before it runs: a changed source takes effect on the next start', async () => {
     const pkg = path.join(tmp, 'checkout');
     await mkdir(pkg);
-    for (const part of ['package.json', 'bin', 'scripts/build-node.mjs', 'scripts/node-build-manifest.mjs', 'main', 'app']) await cp(path.join(ROOT, part), path.join(pkg, part), { recursive: true });
+    for (const part of [
+      'package.json',
+      'bin',
+      'scripts/build-node.mjs',
+      'scripts/node-build-manifest.mjs',
+      'main',
+      'app',
+    ])
+      await cp(path.join(ROOT, part), path.join(pkg, part), { recursive: true });
     await symlink(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
 
     const first = await runIn(pkg, ['--help']);

@@ -34,7 +34,11 @@ const RAW = ['68,2,74,riverside', '120,4,5,suburb', '55,NA,30,center', '90,3,,do
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-cli-export-'));
   // A generous start timeout: this file is one of many starting engines on a shared machine.
-  services = createServices({ workspace: path.join(tmp, 'ws'), mode: 'host', engine: new EngineClient({ startTimeoutMs: 180_000 }) });
+  services = createServices({
+    workspace: path.join(tmp, 'ws'),
+    mode: 'host',
+    engine: new EngineClient({ startTimeoutMs: 180_000 }),
+  });
   api = createApi(createMemoryTransport(services.dispatch, services.bus));
   const created = await api.invoke('project.create', { name: 'Houses' });
   projectId = created.id;
@@ -48,7 +52,12 @@ beforeAll(async () => {
       resolve(payload);
     });
   });
-  await api.invoke('run.start', { projectId, taskSpec, graph: templateGraph('mlp', shape.inputWidth, shape.head), trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 5 } });
+  await api.invoke('run.start', {
+    projectId,
+    taskSpec,
+    graph: templateGraph('mlp', shape.inputWidth, shape.head),
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 5 },
+  });
   const { run } = await ended;
   expect(run.status).toBe('completed');
   runId = run.id;
@@ -77,16 +86,25 @@ function node(script: string, args: string[]): Promise<{ code: number | null; st
 /** predict.mjs's values against run.predict's, in standardized units (the model's own output scale). */
 async function expectSnippetMatchesApp(outDir: string, tolerance: number): Promise<void> {
   const result = await node(path.join(outDir, 'predict.mjs'), [path.join(tmp, 'rows.csv')]);
-  expect(result.stderr.replace(/=+\nHi, looks like you are running TensorFlow\.js in Node\.js[^\n]*\n=+\n?/, '').trim()).toBe('');
+  expect(
+    result.stderr.replace(/=+\nHi, looks like you are running TensorFlow\.js in Node\.js[^\n]*\n=+\n?/, '').trim(),
+  ).toBe('');
   expect(result.code).toBe(0);
-  const values = result.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
+  const values = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { value: number }).value);
   const rows = RAW.map((line) => Object.fromEntries(HEADER.split(',').map((h, j) => [h, line.split(',')[j] ?? ''])));
   const app = await api.invoke('run.predict', { projectId, runId, rows });
-  const pre = JSON.parse(await readFile(path.join(outDir, 'preprocessing.json'), 'utf8')) as { targetScaling: { mean: number; std: number } };
+  const pre = JSON.parse(await readFile(path.join(outDir, 'preprocessing.json'), 'utf8')) as {
+    targetScaling: { mean: number; std: number };
+  };
   expect(values).toHaveLength(RAW.length);
   values.forEach((v, r) => {
     const inApp = app.predictions[r]!.value!;
-    expect(Math.abs(v - inApp) / pre.targetScaling.std, `row ${r + 1}: ${v} vs ${inApp}`).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs(v - inApp) / pre.targetScaling.std, `row ${r + 1}: ${v} vs ${inApp}`).toBeLessThanOrEqual(
+      tolerance,
+    );
   });
 }
 
@@ -97,8 +115,12 @@ describe('layerlab export', { timeout: 300_000 }, () => {
     const result = await layerlab(['export', '--run', runDir, '--format', 'tfjs', '--out', out]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`Exported run ${runId} as tfjs to ${out}: MODEL_CARD.md, model.json, predict.mjs, predict.py, preprocessing.json, weights.bin.`);
-    expect(result.stdout).toMatch(/Parity: max difference \S+ over 80 validation rows, checked with tf\.loadLayersModel \(tfjs [\d.]+\) \(allowed 1e-5\)\./);
+    expect(result.stdout).toContain(
+      `Exported run ${runId} as tfjs to ${out}: MODEL_CARD.md, model.json, predict.mjs, predict.py, preprocessing.json, weights.bin.`,
+    );
+    expect(result.stdout).toMatch(
+      /Parity: max difference \S+ over 80 validation rows, checked with tf\.loadLayersModel \(tfjs [\d.]+\) \(allowed 1e-5\)\./,
+    );
     const card = await readFile(path.join(out, 'MODEL_CARD.md'), 'utf8');
     expect(card).toContain('- Dataset: house-prices (400 rows)');
     expect(card).toContain(`- Source: run ${runId} of project "Houses"`);
@@ -130,12 +152,25 @@ describe('layerlab export', { timeout: 300_000 }, () => {
   it('exports a layerlab train --out folder when given --data rows, and asks for them otherwise', async () => {
     const trained = path.join(tmp, 'train-out');
     await mkdir(trained);
-    for (const f of ['model.json', 'weights.bin', 'preprocessing.json']) await copyFile(path.join(runDir, 'model', f), path.join(trained, f));
+    for (const f of ['model.json', 'weights.bin', 'preprocessing.json'])
+      await copyFile(path.join(runDir, 'model', f), path.join(trained, f));
     const out = path.join(tmp, 'exports', 'from-train-out');
     const missing = await layerlab(['export', '--run', trained, '--format', 'h5', '--out', out]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`layerlab: ${trained} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.\n`);
-    const ok = await layerlab(['export', '--run', trained, '--format', 'tfjs', '--data', path.join(ROOT, 'resources', 'house-prices.csv'), '--out', out]);
+    expect(missing.stderr).toBe(
+      `layerlab: ${trained} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.\n`,
+    );
+    const ok = await layerlab([
+      'export',
+      '--run',
+      trained,
+      '--format',
+      'tfjs',
+      '--data',
+      path.join(ROOT, 'resources', 'house-prices.csv'),
+      '--out',
+      out,
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/over 400 rows of house-prices\.csv, checked with tf\.loadLayersModel/);
     expect(await readFile(path.join(out, 'MODEL_CARD.md'), 'utf8')).toContain('- Dataset: house-prices.csv (400 rows)');
@@ -144,9 +179,21 @@ describe('layerlab export', { timeout: 300_000 }, () => {
   it('exits 2 with one line for usage mistakes and 1 for a folder that is not a run', async () => {
     const out = path.join(tmp, 'exports', 'never');
     const cases: [string[], number, string][] = [
-      [['export', '--format', 'tfjs', '--out', out], 2, "export needs --run RUN_DIR (a project's runs/<id> folder or a layerlab train --out folder)."],
-      [['export', '--run', runDir, '--format', 'onnx', '--quantize', 'uint8', '--out', out], 2, 'Cannot export: --quantize uint8 applies to the tfjs format only, not onnx.'],
-      [['export', '--run', tmp, '--out', out], 1, `${tmp} is not a run folder: it has neither run.json (a project's runs/<id>) nor model.json (a layerlab train --out folder).`],
+      [
+        ['export', '--format', 'tfjs', '--out', out],
+        2,
+        "export needs --run RUN_DIR (a project's runs/<id> folder or a layerlab train --out folder).",
+      ],
+      [
+        ['export', '--run', runDir, '--format', 'onnx', '--quantize', 'uint8', '--out', out],
+        2,
+        'Cannot export: --quantize uint8 applies to the tfjs format only, not onnx.',
+      ],
+      [
+        ['export', '--run', tmp, '--out', out],
+        1,
+        `${tmp} is not a run folder: it has neither run.json (a project's runs/<id>) nor model.json (a layerlab train --out folder).`,
+      ],
     ];
     for (const [args, code, line] of cases) {
       const result = await layerlab(args);

@@ -46,8 +46,14 @@ describe('layerlab train --time-column: a forecaster from the CLI', () => {
     expect(run.code).toBe(0);
     const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.forecast).toMatchObject({ differencing: 'diff', lookback: 10 });
-    expect(metrics.config).toMatchObject({ epochs: expect.any(Number), batchSize: 32, earlyStopping: { monitor: 'val_loss', restoreBestWeights: true } });
-    expect(JSON.stringify(JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8')).modelTopology)).not.toContain('LSTM');
+    expect(metrics.config).toMatchObject({
+      epochs: expect.any(Number),
+      batchSize: 32,
+      earlyStopping: { monitor: 'val_loss', restoreBestWeights: true },
+    });
+    expect(
+      JSON.stringify(JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8')).modelTopology),
+    ).not.toContain('LSTM');
     // Both MAEs in the target's units, side by side in final as in forecast.
     expect(metrics.final.val_mae).toBe(metrics.forecast.model_val_mae);
     expect(metrics.final.baseline_val_mae).toBe(metrics.forecast.baseline_val_mae);
@@ -69,30 +75,50 @@ describe('layerlab train --time-column: a forecaster from the CLI', () => {
     const naive = windows.reduce((sum, t) => sum + Math.abs(series[t + 1]! - series[t]!), 0) / windows.length;
     const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.final.baseline_val_mae).toBeCloseTo(naive, 9);
-    expect(metrics.forecast).toMatchObject({ time_column: 'day', lookback: 4, horizon: 1, differencing: 'diff', val_windows: 35 });
+    expect(metrics.forecast).toMatchObject({
+      time_column: 'day',
+      lookback: 4,
+      horizon: 1,
+      differencing: 'diff',
+      val_windows: 35,
+    });
     expect(metrics.forecast.baseline_val_mae).toBeCloseTo(naive, 9);
     // With plain differencing a change's error is the value's error: the epoch's val_mae is in the
     // target's units too, and the forecast's MAE (differencing undone) is the same number.
     expect(metrics.forecast.model_val_mae).toBeCloseTo(metrics.final.val_mae, 3);
     const verdict = metrics.forecast.model_val_mae < naive ? 'beats' : 'does not beat';
-    expect(run.stdout).toContain(`Forecast 1 step(s) ahead on 35 validation windows: MAE ${metrics.forecast.model_val_mae.toPrecision(4)} ${verdict} the naive last value's ${naive.toPrecision(4)} ("value" units).`);
+    expect(run.stdout).toContain(
+      `Forecast 1 step(s) ahead on 35 validation windows: MAE ${metrics.forecast.model_val_mae.toPrecision(4)} ${verdict} the naive last value's ${naive.toPrecision(4)} ("value" units).`,
+    );
     // The change carries over from day to day, which the naive forecast ignores and the LSTM learns.
     expect(metrics.forecast.model_val_mae).toBeLessThan(naive);
     // The exported model reads (lookback, features) windows, and preprocessing.json says how to build them.
     const model = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
     expect(JSON.stringify(model.modelTopology)).toContain('"batch_input_shape":[null,4,1]');
     const pre = JSON.parse(await readFile(path.join(out, 'preprocessing.json'), 'utf8'));
-    expect(pre.windows).toEqual({ timeColumn: 'day', lookback: 4, horizon: 1, differencing: 'diff', inputs: ['value'] });
+    expect(pre.windows).toEqual({
+      timeColumn: 'day',
+      lookback: 4,
+      horizon: 1,
+      differencing: 'diff',
+      inputs: ['value'],
+    });
   }, 180_000);
 
   it('refuses incomplete or impossible window flags with a message naming the flag', async () => {
     const base = ['--data', csvFile, '--target', 'value', '--out', path.join(tmp, 'x')];
     const cases: Array<[string[], RegExp]> = [
       [['--lookback', '5'], /^--lookback needs --time-column COLUMN/],
-      [['--time-column', 'day', '--differencing', 'log'], /^--differencing must be one of none, diff, pct, not "log"\./],
+      [
+        ['--time-column', 'day', '--differencing', 'log'],
+        /^--differencing must be one of none, diff, pct, not "log"\./,
+      ],
       [['--time-column', 'day', '--lookback', '0'], /^--lookback: lookback must be at least 1 row\./],
       [['--time-column', 'day', '--horizon', '2.5'], /^--horizon: /],
-      [['--time-column', 'day', '--task', 'classification'], /^--time-column trains a forecaster, which is a regression/],
+      [
+        ['--time-column', 'day', '--task', 'classification'],
+        /^--time-column trains a forecaster, which is a regression/,
+      ],
     ];
     for (const [flags, message] of cases) {
       const error = await trainCommand([...base, ...flags], () => {}).then(

@@ -42,7 +42,12 @@ function regressionCsv(): string {
 
 /** Far more weights (≈ 70k) than the 60 training rows can pin down. */
 function bigMlp(): ModelGraph {
-  const dense = (id: string, y: number) => ({ id, type: 'Dense' as const, position: { x: 0, y }, config: { units: 256, activation: 'relu' as const, use_bias: true } });
+  const dense = (id: string, y: number) => ({
+    id,
+    type: 'Dense' as const,
+    position: { x: 0, y },
+    config: { units: 256, activation: 'relu' as const, use_bias: true },
+  });
   return {
     version: GRAPH_SCHEMA_VERSION,
     nodes: [
@@ -79,7 +84,15 @@ describe('diagnosis end to end through the services', () => {
     const { id } = await api.invoke('project.create', { name: 'Overfit me' });
     await api.invoke('dataset.importText', { projectId: id, fileName: 'small.csv', text: regressionCsv() });
     // Early stopping off (it is on by default): this run is meant to overfit to its end.
-    const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 40, batchSize: 16, learningRate: 0.01, validationSplit: 0.25, seed: 7, earlyStopping: null };
+    const config: TrainConfig = {
+      ...DEFAULT_TRAIN_CONFIG,
+      epochs: 40,
+      batchSize: 16,
+      learningRate: 0.01,
+      validationSplit: 0.25,
+      seed: 7,
+      earlyStopping: null,
+    };
 
     const first = await train(id, bigMlp(), config);
     // The naive baseline is on the run, in the target's units (y has a std near 4, so MSE near 16).
@@ -110,14 +123,18 @@ describe('diagnosis end to end through the services', () => {
     if (second.earlyStopped) expect(second.earlyStopped.restored).toBe(true);
     const kept = second.earlyStopped?.bestEpoch ?? second.epochs.length - 1;
     expect(second.epochs[kept]!.val_loss!).toBeLessThan(first.epochs.at(-1)!.val_loss!);
-    const saved = JSON.parse(await readFile(path.join(tmp, 'projects', id, 'runs', second.id, 'run.json'), 'utf8')) as RunSummary;
+    const saved = JSON.parse(
+      await readFile(path.join(tmp, 'projects', id, 'runs', second.id, 'run.json'), 'utf8'),
+    ) as RunSummary;
     expect(saved.baseline).toEqual(second.baseline);
   });
 
   it('the CLI writes the diagnosis and the baseline into metrics.json', async () => {
     const out = path.join(tmp, 'cli-out');
     const iris = path.resolve(import.meta.dirname, '../../../resources/iris.csv');
-    expect(await trainCommand(['--data', iris, '--target', 'species', '--out', out, '--epochs', '8'], () => undefined)).toBe(0);
+    expect(
+      await trainCommand(['--data', iris, '--target', 'species', '--out', out, '--epochs', '8'], () => undefined),
+    ).toBe(0);
     const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8')) as {
       final: Record<string, number>;
       diagnosis: { kind: string; severity: string; evidence: { summary: string }; fixes: unknown[] }[];

@@ -26,13 +26,23 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function trained(name: string, file: string, taskSpec: TaskSpec, epochs: number): Promise<{ projectId: string; run: RunSummary }> {
+async function trained(
+  name: string,
+  file: string,
+  taskSpec: TaskSpec,
+  epochs: number,
+): Promise<{ projectId: string; run: RunSummary }> {
   const { id: projectId } = await api.invoke('project.create', { name });
   const text = await readFile(path.join(ROOT, 'resources', file), 'utf8');
   const imported = await api.invoke('dataset.importText', { projectId, fileName: file, text });
   const shape = taskShape(imported.dataset!, taskSpec);
   const graph = templateGraph('mlp', shape.inputWidth, shape.head);
-  const started = await api.invoke('run.start', { projectId, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs, batchSize: 16 } });
+  const started = await api.invoke('run.start', {
+    projectId,
+    taskSpec,
+    graph,
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs, batchSize: 16 },
+  });
   const run = await services.runs.whenDone(started.id);
   expect(run.status).toBe('completed');
   return { projectId, run };
@@ -40,7 +50,12 @@ async function trained(name: string, file: string, taskSpec: TaskSpec, epochs: n
 
 describe('run.evaluate: a finished run on its validation split', () => {
   it('classification: the confusion matrix covers every validation row, and each cell lists rows of its actual class', async () => {
-    const { projectId, run } = await trained('Iris eval', 'iris.csv', { target: 'species', task: 'classification' }, 10);
+    const { projectId, run } = await trained(
+      'Iris eval',
+      'iris.csv',
+      { target: 'species', task: 'classification' },
+      10,
+    );
     const result = await api.invoke('run.evaluate', { projectId, runId: run.id });
     expect(result.split).toBe('validation');
     expect(result.capped).toBe(false);
@@ -68,7 +83,12 @@ describe('run.evaluate: a finished run on its validation split', () => {
   }, 120_000);
 
   it('regression: errors in the target’s own units, and the worst rows carry their actual price', async () => {
-    const { projectId, run } = await trained('Houses eval', 'house-prices.csv', { target: 'price_keur', task: 'regression' }, 5);
+    const { projectId, run } = await trained(
+      'Houses eval',
+      'house-prices.csv',
+      { target: 'price_keur', task: 'regression' },
+      5,
+    );
     const result = await api.invoke('run.evaluate', { projectId, runId: run.id });
     const e = result.evaluation;
     if (e.kind !== 'regression') throw new Error('expected a regression evaluation');

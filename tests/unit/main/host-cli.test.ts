@@ -7,7 +7,14 @@ const TOKEN = 'k3Jd9-xQ_2mZp7Lw';
 
 describe('layerlab host flags', () => {
   it('refuses a weak --token with a usage error naming the flag', () => {
-    for (const token of ['x', '', 'short-token-15c', 'has space in it 1234', 'semi;colon-is-bad-here', 'ünïcödé-token-1234']) {
+    for (const token of [
+      'x',
+      '',
+      'short-token-15c',
+      'has space in it 1234',
+      'semi;colon-is-bad-here',
+      'ünïcödé-token-1234',
+    ]) {
       expect(() => parseHostFlags(['--token', token]), token).toThrow(UsageError);
       expect(() => parseHostFlags(['--token', token]), token).toThrow(/^--token /);
     }
@@ -19,13 +26,21 @@ describe('layerlab host flags', () => {
   it('checks --port and --host', () => {
     expect(parseHostFlags([])).toMatchObject({ port: 5179, portGiven: false });
     expect(parseHostFlags(['--port', '0'])).toMatchObject({ port: 0, portGiven: true });
-    for (const port of ['', 'http', '65536', '-1', '1.5']) expect(() => parseHostFlags([`--port=${port}`]), port).toThrow(/^--port must be a port number/);
+    for (const port of ['', 'http', '65536', '-1', '1.5'])
+      expect(() => parseHostFlags([`--port=${port}`]), port).toThrow(/^--port must be a port number/);
     expect(() => parseHostFlags(['--host', ''])).toThrow(/^--host /);
     expect(() => parseHostFlags(['--bogus'])).toThrow(UsageError);
   });
 
   it('the server itself refuses a weak token', async () => {
-    await expect(startHost({ dispatch: async () => ({ ok: true }), bus: { subscribe: () => () => undefined } as never, staticDir: '.', token: 'x' } as never)).rejects.toThrow(/token must be at least 16/);
+    await expect(
+      startHost({
+        dispatch: async () => ({ ok: true }),
+        bus: { subscribe: () => () => undefined } as never,
+        staticDir: '.',
+        token: 'x',
+      } as never),
+    ).rejects.toThrow(/token must be at least 16/);
   });
 });
 
@@ -54,8 +69,10 @@ describe('layerlab host start message', () => {
   });
 
   it('knows loopback addresses', () => {
-    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
-    for (const a of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'example.com', '127.0.0.1.example.com']) expect(isLoopback(a), a).toBe(false);
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopback(a), a).toBe(true);
+    for (const a of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'example.com', '127.0.0.1.example.com'])
+      expect(isLoopback(a), a).toBe(false);
   });
 
   it('redirect targets keep exactly one leading slash', () => {

@@ -74,7 +74,10 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
     const state = await api.invoke('dataset.importPath', { projectId: id, path: path.join(dataRoot, 'iris.csv') });
     expect(state.dataset?.rows).toBe(150);
     // `..` that stays inside is fine.
-    const again = await api.invoke('dataset.importPath', { projectId: id, path: path.join(dataRoot, 'sub', '..', 'iris.csv') });
+    const again = await api.invoke('dataset.importPath', {
+      projectId: id,
+      path: path.join(dataRoot, 'sub', '..', 'iris.csv'),
+    });
     expect(again.dataset?.rows).toBe(150);
   });
 
@@ -84,11 +87,20 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
     await refused(api.invoke('dataset.importPath', { projectId: id, path: '/etc/passwd' }), '/etc/passwd');
     const escape = `${dataRoot}/../outside/secret.csv`;
     await refused(api.invoke('dataset.importPath', { projectId: id, path: escape }), escape);
-    await refused(api.invoke('dataset.importPath', { projectId: id, path: path.join(dataRoot, 'link.csv') }), path.join(dataRoot, 'link.csv'));
-    await refused(api.invoke('dataset.importPath', { projectId: id, path: path.join(dataRoot, 'linked-folder', 'secret.csv') }), path.join(dataRoot, 'linked-folder', 'secret.csv'));
+    await refused(
+      api.invoke('dataset.importPath', { projectId: id, path: path.join(dataRoot, 'link.csv') }),
+      path.join(dataRoot, 'link.csv'),
+    );
+    await refused(
+      api.invoke('dataset.importPath', { projectId: id, path: path.join(dataRoot, 'linked-folder', 'secret.csv') }),
+      path.join(dataRoot, 'linked-folder', 'secret.csv'),
+    );
     // A file that does not exist outside is refused the same way: no hint whether it exists.
     await refused(api.invoke('dataset.importPath', { projectId: id, path: '/no/such/file.csv' }), '/no/such/file.csv');
-    const message = await refused(api.invoke('dataset.importImages', { projectId: id, source: { kind: 'path', path: outside } }), outside);
+    const message = await refused(
+      api.invoke('dataset.importImages', { projectId: id, source: { kind: 'path', path: outside } }),
+      outside,
+    );
     expect(message).toContain(dataRoot);
     const state = await api.invoke('project.open', { projectId: id });
     expect(state.project.datasetId).toBeNull();
@@ -98,9 +110,15 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
   it('refuses model.import by a path outside, before reading it', async () => {
     const { id } = await api.invoke('project.create', { name: 'Model' });
     await writeFile(path.join(outside, 'model.json'), '{"not": "read"}');
-    await refused(api.invoke('model.import', { projectId: id, path: path.join(outside, 'model.json') }), path.join(outside, 'model.json'));
+    await refused(
+      api.invoke('model.import', { projectId: id, path: path.join(outside, 'model.json') }),
+      path.join(outside, 'model.json'),
+    );
     await refused(api.invoke('model.import', { projectId: id, path: '/etc/passwd' }), '/etc/passwd');
-    await refused(api.invoke('model.import', { projectId: id, path: path.join(dataRoot, 'linked-folder', 'model.json') }), path.join(dataRoot, 'linked-folder', 'model.json'));
+    await refused(
+      api.invoke('model.import', { projectId: id, path: path.join(dataRoot, 'linked-folder', 'model.json') }),
+      path.join(dataRoot, 'linked-folder', 'model.json'),
+    );
   });
 
   it('exports into the workspace and refuses a folder outside it, writing nothing there', async () => {
@@ -108,7 +126,12 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
     const imported = await api.invoke('dataset.importPath', { projectId: id, path: path.join(dataRoot, 'iris.csv') });
     const taskSpec = { target: 'species', task: 'classification' as const };
     const shape = taskShape(imported.dataset!, taskSpec);
-    const started = await api.invoke('run.start', { projectId: id, taskSpec, graph: templateGraph('mlp', shape.inputWidth, shape.head), trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 32, learningRate: 0.01 } });
+    const started = await api.invoke('run.start', {
+      projectId: id,
+      taskSpec,
+      graph: templateGraph('mlp', shape.inputWidth, shape.head),
+      trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 32, learningRate: 0.01 },
+    });
     const run = await host.runs.whenDone(started.id);
     expect(run.status).toBe('completed');
 
@@ -116,7 +139,10 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
     await refused(api.invoke('export.model', { projectId: id, runId: run.id, outDir: refusedDir }), refusedDir);
     expect(existsSync(refusedDir)).toBe(false);
     await refused(api.invoke('export.model', { projectId: id, runId: run.id, outDir: outside }), outside);
-    await refused(api.invoke('export.model', { projectId: id, runId: run.id, outDir: '/etc/hostname/export' }), '/etc/hostname/export');
+    await refused(
+      api.invoke('export.model', { projectId: id, runId: run.id, outDir: '/etc/hostname/export' }),
+      '/etc/hostname/export',
+    );
     // A link inside the workspace that leads out, to a folder not yet made.
     const viaLink = path.join(workspace, 'out-link', 'model');
     await refused(api.invoke('export.model', { projectId: id, runId: run.id, outDir: viaLink }), viaLink);
@@ -132,9 +158,14 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
 
   it('electron mode still takes a path outside the workspace', async () => {
     const { id } = await electronApi.invoke('project.create', { name: 'Desktop' });
-    const state = await electronApi.invoke('dataset.importPath', { projectId: id, path: path.join(outside, 'secret.csv') });
+    const state = await electronApi.invoke('dataset.importPath', {
+      projectId: id,
+      path: path.join(outside, 'secret.csv'),
+    });
     expect(state.dataset?.columns.map((c) => c.name)).toEqual(SECRET_HEADER.split(','));
-    await expect(electronApi.invoke('dataset.importPath', { projectId: id, path: 'relative.csv' })).rejects.toThrow(/is not an absolute path/);
+    await expect(electronApi.invoke('dataset.importPath', { projectId: id, path: 'relative.csv' })).rejects.toThrow(
+      /is not an absolute path/,
+    );
   });
 });
 
@@ -142,10 +173,14 @@ describe('the path policy', () => {
   it('checks the path as written and after symlinks, and leaves Electron free', async () => {
     const policy = pathsInside([workspace, dataRoot]);
     expect(await policy.check(path.join(dataRoot, 'iris.csv'), 'The file')).toBe(path.join(dataRoot, 'iris.csv'));
-    expect(await policy.check(path.join(workspace, 'new', 'folder'), 'The folder')).toBe(path.join(workspace, 'new', 'folder'));
+    expect(await policy.check(path.join(workspace, 'new', 'folder'), 'The folder')).toBe(
+      path.join(workspace, 'new', 'folder'),
+    );
     await expect(policy.check(path.join(dataRoot, 'link.csv'), 'The file')).rejects.toThrow(REFUSAL);
     await expect(policy.check(`${dataRoot}-sibling/x.csv`, 'The file')).rejects.toThrow(REFUSAL);
-    await expect(policy.check('data/iris.csv', 'The file')).rejects.toThrow(/"data\/iris\.csv" is not an absolute path/);
+    await expect(policy.check('data/iris.csv', 'The file')).rejects.toThrow(
+      /"data\/iris\.csv" is not an absolute path/,
+    );
     expect(await anyPath.check('/etc/os-release', 'The file')).toBe('/etc/os-release');
   });
 });
@@ -156,7 +191,11 @@ describe('layerlab host --data-root', () => {
     expect(parseHostFlags(['--data-root', dataRoot, '--data-root', outside]).dataRoots).toEqual([dataRoot, outside]);
     expect(() => parseHostFlags(['--data-root', path.join(tmp, 'missing')])).toThrow(UsageError);
     expect(() => parseHostFlags(['--data-root', path.join(dataRoot, 'iris.csv')])).toThrow(/not a folder/);
-    const lines = hostStartLines({ port: 5179, token: 'k3Jd9-xQ_2mZp7Lw', url: 'http://127.0.0.1:5179/', address: '127.0.0.1' }, '/ws', [dataRoot]);
+    const lines = hostStartLines(
+      { port: 5179, token: 'k3Jd9-xQ_2mZp7Lw', url: 'http://127.0.0.1:5179/', address: '127.0.0.1' },
+      '/ws',
+      [dataRoot],
+    );
     expect(lines.join('\n')).toContain(dataRoot);
   });
 });

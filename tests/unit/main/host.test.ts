@@ -20,10 +20,18 @@ beforeAll(async () => {
   await mkdir(staticDir);
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Layerlab</title>');
   await writeFile(path.join(staticDir, 'app.js'), 'console.log(1);\n//# sourceMappingURL=app.js.map\n');
-  await writeFile(path.join(staticDir, 'app.js.map'), JSON.stringify({ version: 3, sources: ['app.ts'], sourcesContent: ['secret source'], mappings: '' }));
+  await writeFile(
+    path.join(staticDir, 'app.js.map'),
+    JSON.stringify({ version: 3, sources: ['app.ts'], sourcesContent: ['secret source'], mappings: '' }),
+  );
   await writeFile(path.join(tmp, 'secret.txt'), 'outside the static folder');
   services = createServices({ workspace: path.join(tmp, 'ws'), mode: 'host' });
-  host = await startHost({ dispatch: services.dispatch, bus: services.bus, staticDir, log: (line) => logged.push(line) });
+  host = await startHost({
+    dispatch: services.dispatch,
+    bus: services.bus,
+    staticDir,
+    log: (line) => logged.push(line),
+  });
 });
 
 afterAll(async () => {
@@ -43,7 +51,12 @@ function connect(headers: Record<string, string>, to: RunningHost = host): Promi
   });
 }
 
-function invoke(ws: WebSocket, id: number, channel: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: string }> {
+function invoke(
+  ws: WebSocket,
+  id: number,
+  channel: string,
+  input: unknown,
+): Promise<{ ok: boolean; value?: unknown; error?: string }> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
       const message = JSON.parse(data.toString());
@@ -79,7 +92,11 @@ const BAD_FRAMES: Array<[string, Buffer, number]> = [
   ['an unmasked client frame', Buffer.from([0x81, 2, ...text('hi')]), 1002],
   ['a reserved opcode', Buffer.from([0x83, 0x80 | 2, ...mask(text('hi'))]), 1002],
   ['close code 999', Buffer.from([0x88, 0x80 | 2, ...mask([0x03, 0xe7])]), 1002],
-  ['a length header over the max payload', Buffer.from([0x82, 0x80 | 127, 0, 0, 0, 1, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44]), 1009],
+  [
+    'a length header over the max payload',
+    Buffer.from([0x82, 0x80 | 127, 0, 0, 0, 1, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44]),
+    1009,
+  ],
 ];
 
 /**
@@ -148,12 +165,15 @@ describe('host mode server', () => {
     expect(await page.text()).toContain('<title>Layerlab</title>');
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     // No way out of the static folder, however the path is spelled.
-    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt']) expect((await get(`${host.origin}${p}`, { cookie })).status).toBe(404);
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt'])
+      expect((await get(`${host.origin}${p}`, { cookie })).status).toBe(404);
   });
 
   it('accepts the WebSocket only with the token and from its own origin', async () => {
     await expect(connect({})).rejects.toThrow(/403/);
-    await expect(connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(
+      connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: 'http://evil.example' }),
+    ).rejects.toThrow(/403/);
     const ws = await connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: host.origin });
     const info = await invoke(ws, 1, 'app.info', {});
     expect(info.ok).toBe(true);
@@ -168,7 +188,11 @@ describe('host mode server', () => {
       ['project.create', { name: 42 }, /name/],
       ['project.create', { name: 'ok', extra: true }, /extra/],
       ['project.open', { projectId: '../../etc' }, /projectId/],
-      ['run.start', { projectId: 'p', taskSpec: { target: 'y', task: 'magic' }, graph: {}, trainConfig: {} }, /taskSpec\.task/],
+      [
+        'run.start',
+        { projectId: 'p', taskSpec: { target: 'y', task: 'magic' }, graph: {}, trainConfig: {} },
+        /taskSpec\.task/,
+      ],
       ['dataset.importText', { projectId: 'p', fileName: 'a.csv' }, /text/],
       ['fs.readFile', { path: '/etc/passwd' }, /Unknown request/],
     ];
@@ -200,7 +224,12 @@ describe('host mode server', () => {
   });
 
   it('gives each port its own session cookie, so a second host does not log the first out', async () => {
-    const second = await startHost({ dispatch: services.dispatch, bus: services.bus, staticDir, log: (line) => logged.push(line) });
+    const second = await startHost({
+      dispatch: services.dispatch,
+      bus: services.bus,
+      staticDir,
+      log: (line) => logged.push(line),
+    });
     try {
       expect(second.port).not.toBe(host.port);
       // A browser's jar for 127.0.0.1: cookies ignore the port, so each host receives all of them.
@@ -234,7 +263,12 @@ describe('host mode server', () => {
 
   it('refuses a WebSocket upgrade from a foreign Origin with 403, and takes a missing Origin on the token alone', async () => {
     const cookie = `${cookieName(host.port)}=${host.token}`;
-    for (const origin of ['http://evil.example', `http://127.0.0.1:${host.port + 1}`, `https://127.0.0.1:${host.port}`, 'null']) {
+    for (const origin of [
+      'http://evil.example',
+      `http://127.0.0.1:${host.port + 1}`,
+      `https://127.0.0.1:${host.port}`,
+      'null',
+    ]) {
       await expect(connect({ cookie, origin }), origin).rejects.toThrow(/403/);
     }
     const local = await connect({ cookie, origin: `http://localhost:${host.port}` });
@@ -271,6 +305,7 @@ describe('host mode server', () => {
   it('does not serve source maps', async () => {
     const cookie = `${cookieName(host.port)}=${host.token}`;
     expect((await get(`${host.origin}/app.js`, { cookie })).status).toBe(200);
-    for (const p of ['/app.js.map', '/APP.JS.MAP', '/app.js%2emap', '/app.js.map.']) expect((await get(`${host.origin}${p}`, { cookie })).status, p).toBe(404);
+    for (const p of ['/app.js.map', '/APP.JS.MAP', '/app.js%2emap', '/app.js.map.'])
+      expect((await get(`${host.origin}${p}`, { cookie })).status, p).toBe(404);
   });
 });

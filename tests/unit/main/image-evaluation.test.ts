@@ -39,14 +39,29 @@ describe('evaluating a run on an image dataset', () => {
       ['light', { r: 230, g: 230, b: 230 }],
     ] as const) {
       await mkdir(path.join(source, name), { recursive: true });
-      for (let i = 0; i < 10; i += 1) await writeFile(path.join(source, name, `${name}-${i}.png`), await sharp({ create: { width: 8, height: 8, channels: 3, background: colour } }).png().toBuffer());
+      for (let i = 0; i < 10; i += 1)
+        await writeFile(
+          path.join(source, name, `${name}-${i}.png`),
+          await sharp({ create: { width: 8, height: 8, channels: 3, background: colour } })
+            .png()
+            .toBuffer(),
+        );
     }
-    const meta = await importImages({ path: source, datasetsDir: projects.datasetsDir(id), options: { width: 8, height: 8 } });
+    const meta = await importImages({
+      path: source,
+      datasetsDir: projects.datasetsDir(id),
+      options: { width: 8, height: 8 },
+    });
     await projects.save(id, { datasetId: meta.id, taskSpec: IMAGE_TASK_SPEC });
 
     const runId = 'run-1';
     const runDir = projects.runDir(id, runId);
-    const data = await prepareImageData({ datasetDir: path.join(projects.datasetsDir(id), meta.id), validationSplit: 0.3, seed: 3, outDir: path.join(runDir, 'data') });
+    const data = await prepareImageData({
+      datasetDir: path.join(projects.datasetsDir(id), meta.id),
+      validationSplit: 0.3,
+      seed: 3,
+      outDir: path.join(runDir, 'data'),
+    });
     await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
     await mkdir(path.join(runDir, 'model'), { recursive: true });
     await writeFile(path.join(runDir, 'model', 'model.json'), '{}');
@@ -70,7 +85,13 @@ describe('evaluating a run on an image dataset', () => {
     const validation = data.images!.validation;
     const targets = validation.map((i) => (i < 10 ? 0 : 1));
     const engine = {
-      evaluate: async (): Promise<EvaluateResult> => ({ outputs: validation.map((_, k) => [k === 0 ? 0.99 : 0.7]), targets, rows: validation.map((_, k) => k), valRows: validation.length, capped: false }),
+      evaluate: async (): Promise<EvaluateResult> => ({
+        outputs: validation.map((_, k) => [k === 0 ? 0.99 : 0.7]),
+        targets,
+        rows: validation.map((_, k) => k),
+        valRows: validation.length,
+        capped: false,
+      }),
     } as unknown as EngineClient;
 
     const result = await evaluateRun({ projects, engine }, id, runId);
@@ -82,6 +103,9 @@ describe('evaluating a run on an image dataset', () => {
       expect(validation).toContain(example.datasetRow);
       expect(example.values).toEqual([`dark/dark-${example.datasetRow}.png`, 'dark']);
     }
-    expect(result.worst[0]).toMatchObject({ datasetRow: validation[0], values: [`dark/dark-${validation[0]}.png`, 'dark'] });
+    expect(result.worst[0]).toMatchObject({
+      datasetRow: validation[0],
+      values: [`dark/dark-${validation[0]}.png`, 'dark'],
+    });
   });
 });

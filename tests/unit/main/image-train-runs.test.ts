@@ -24,9 +24,17 @@ let projectId: string;
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-image-runs-'));
   await writeShapeFolder(path.join(tmp, 'shapes'));
-  services = createServices({ workspace: path.join(tmp, 'workspace'), mode: 'host', engine: new EngineClient({ backend: 'wasm', startTimeoutMs: 120_000 }) });
+  services = createServices({
+    workspace: path.join(tmp, 'workspace'),
+    mode: 'host',
+    engine: new EngineClient({ backend: 'wasm', startTimeoutMs: 120_000 }),
+  });
   projectId = (await services.projects.create('Shapes')).id;
-  const meta = await importImages({ path: path.join(tmp, 'shapes'), datasetsDir: services.projects.datasetsDir(projectId), options: { width: SIDE, height: SIDE } });
+  const meta = await importImages({
+    path: path.join(tmp, 'shapes'),
+    datasetsDir: services.projects.datasetsDir(projectId),
+    options: { width: SIDE, height: SIDE },
+  });
   await services.projects.save(projectId, { datasetId: meta.id });
 }, 60_000);
 afterAll(async () => {
@@ -36,8 +44,21 @@ afterAll(async () => {
 
 describe('RunManager with an image dataset', () => {
   it('trains from the shards with augmentation, then evaluates and draws a learning curve from the same run', async () => {
-    const trainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 5, batchSize: 8, learningRate: 0.01, validationSplit: 0.25, seed: 2 };
-    const started = await services.runs.start({ projectId, taskSpec: IMAGE_TASK_SPEC, graph: smallConvGraph(3), trainConfig, augmentation: { flip: 0.5, contrast: 0.2 } });
+    const trainConfig = {
+      ...DEFAULT_TRAIN_CONFIG,
+      epochs: 5,
+      batchSize: 8,
+      learningRate: 0.01,
+      validationSplit: 0.25,
+      seed: 2,
+    };
+    const started = await services.runs.start({
+      projectId,
+      taskSpec: IMAGE_TASK_SPEC,
+      graph: smallConvGraph(3),
+      trainConfig,
+      augmentation: { flip: 0.5, contrast: 0.2 },
+    });
     const run = await services.runs.whenDone(started.id);
     expect(run.error).toBeNull();
     expect(run.status).toBe('completed');
@@ -47,7 +68,13 @@ describe('RunManager with an image dataset', () => {
 
     const runDir = services.projects.runDir(projectId, run.id);
     const data = await readPreparedData(runDir);
-    expect(data.images).toMatchObject({ height: SIDE, width: SIDE, channels: 3, labels: [...SHAPE_CLASSES], augmentation: { flip: 0.5, contrast: 0.2, rotation: 0 } });
+    expect(data.images).toMatchObject({
+      height: SIDE,
+      width: SIDE,
+      channels: 3,
+      labels: [...SHAPE_CLASSES],
+      augmentation: { flip: 0.5, contrast: 0.2, rotation: 0 },
+    });
     expect([data.trainRows, data.valRows]).toEqual([45, 15]);
     expect(existsSync(path.join(data.dir, 'x_train.f32'))).toBe(false);
 
@@ -62,12 +89,20 @@ describe('RunManager with an image dataset', () => {
     expect(curve.points.every((p) => p.val_score !== null)).toBe(true);
 
     // The playground shows an image drop zone (run.predictImages) instead of typed fields.
-    expect(await predictInputs(services.projects, projectId, run.id)).toMatchObject({ fields: [], image: { width: SIDE, height: SIDE, channels: 3 } });
+    expect(await predictInputs(services.projects, projectId, run.id)).toMatchObject({
+      fields: [],
+      image: { width: SIDE, height: SIDE, channels: 3 },
+    });
   }, 240_000);
 
   it('refuses a regression task on an image dataset', async () => {
-    await expect(services.runs.start({ projectId, taskSpec: { target: 'class', task: 'regression' }, graph: smallConvGraph(3), trainConfig: DEFAULT_TRAIN_CONFIG })).rejects.toThrow(
-      /An image dataset is classified by its class folders; regression does not apply to it\./,
-    );
+    await expect(
+      services.runs.start({
+        projectId,
+        taskSpec: { target: 'class', task: 'regression' },
+        graph: smallConvGraph(3),
+        trainConfig: DEFAULT_TRAIN_CONFIG,
+      }),
+    ).rejects.toThrow(/An image dataset is classified by its class folders; regression does not apply to it\./);
   });
 });

@@ -24,7 +24,11 @@ function open(workspace: string): { services: Services; api: Api } {
   return { services, api: createApi(createMemoryTransport(services.dispatch, services.bus)) };
 }
 
-function nextEvent<E extends 'run.ended' | 'run.updated'>(api: Api, name: E, when: (p: EventPayload<E>) => boolean = () => true): Promise<EventPayload<E>> {
+function nextEvent<E extends 'run.ended' | 'run.updated'>(
+  api: Api,
+  name: E,
+  when: (p: EventPayload<E>) => boolean = () => true,
+): Promise<EventPayload<E>> {
   return new Promise((resolve) => {
     const off = api.on(name, (payload) => {
       if (!when(payload)) return;
@@ -74,7 +78,9 @@ describe('a run whose host died while it trained', () => {
     const runDir = path.join(second, 'projects', created.id, 'runs', started.id);
     const left = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')) as RunSummary;
     expect(left.status).toBe('running');
-    const checkpoint = JSON.parse(await readFile(path.join(runDir, 'checkpoint', 'state.json'), 'utf8')) as { epochsDone: number };
+    const checkpoint = JSON.parse(await readFile(path.join(runDir, 'checkpoint', 'state.json'), 'utf8')) as {
+      epochsDone: number;
+    };
     expect(checkpoint.epochsDone).toBeGreaterThanOrEqual(2);
     // metrics.jsonl lags or leads the checkpoint: the checkpoint is the truth.
     await writeFile(path.join(runDir, 'metrics.jsonl'), '');
@@ -97,7 +103,14 @@ describe('a run whose host died while it trained', () => {
     const evaluation = await b.api.invoke('run.evaluate', { projectId: created.id, runId: started.id });
     expect(evaluation).toBeTruthy();
     expect(existsSync(path.join(runDir, 'model', 'model.json'))).toBe(true);
-    const exported = await b.api.invoke('export.model', { projectId: created.id, runId: started.id, outDir: null, format: 'tfjs', quantize: null, float16Weights: false });
+    const exported = await b.api.invoke('export.model', {
+      projectId: created.id,
+      runId: started.id,
+      outDir: null,
+      format: 'tfjs',
+      quantize: null,
+      float16Weights: false,
+    });
     expect(exported).toBeTruthy();
 
     // Resumed through the contract: it trains from its checkpoint to its planned 6 epochs.
@@ -111,7 +124,9 @@ describe('a run whose host died while it trained', () => {
     expect(finished.recoveries?.at(-1)).toMatchObject({ fromEpoch: checkpoint.epochsDone });
     expect(finished.pid).toBeUndefined();
     // An interrupted run resumed twice is refused plainly.
-    await expect(b.api.invoke('run.continue', { projectId: created.id, runId: started.id })).rejects.toThrow(/was not interrupted/);
+    await expect(b.api.invoke('run.continue', { projectId: created.id, runId: started.id })).rejects.toThrow(
+      /was not interrupted/,
+    );
 
     // The same settings, never interrupted: the same curve (per-epoch seeded streams).
     const endedC = nextEvent(b.api, 'run.ended');

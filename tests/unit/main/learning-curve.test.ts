@@ -30,7 +30,12 @@ beforeAll(async () => {
   const taskSpec = { target: 'species', task: 'classification' as const };
   const shape = taskShape(imported.dataset!, taskSpec);
   const graph = templateGraph('mlp', shape.inputWidth, shape.head);
-  const started = await api.invoke('run.start', { projectId, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 4, batchSize: 16 } });
+  const started = await api.invoke('run.start', {
+    projectId,
+    taskSpec,
+    graph,
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 4, batchSize: 16 },
+  });
   run = await services.runs.whenDone(started.id);
   expect(run.status).toBe('completed');
 }, 120_000);
@@ -88,7 +93,12 @@ describe('run.learningCurve through the services', () => {
     expect(curve.points.map((p) => p.trainRows)).toEqual([12]);
     expect(await api.invoke('run.cancelLearningCurve', { projectId, runId: run.id })).toEqual({ cancelled: false });
     await expect(api.invoke('run.learningCurve', { projectId, runId: 'run-nope' })).rejects.toThrow(/run-nope/);
-    const next = await api.invoke('run.start', { projectId, taskSpec: run.taskSpec, graph: run.graph, trainConfig: { ...run.trainConfig, epochs: 1 } });
+    const next = await api.invoke('run.start', {
+      projectId,
+      taskSpec: run.taskSpec,
+      graph: run.graph,
+      trainConfig: { ...run.trainConfig, epochs: 1 },
+    });
     expect((await services.runs.whenDone(next.id)).status).toBe('completed');
   }, 120_000);
 });

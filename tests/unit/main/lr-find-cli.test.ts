@@ -16,7 +16,17 @@ afterAll(async () => {
 
 describe('layerlab lr-find and --learning-rate auto', () => {
   it('lr-find prints the curve and a suggested rate', async () => {
-    const run = await cli('lr-find', '--data', 'resources/iris.csv', '--target', 'species', '--epochs', '5', '--batch-size', '16');
+    const run = await cli(
+      'lr-find',
+      '--data',
+      'resources/iris.csv',
+      '--target',
+      'species',
+      '--epochs',
+      '5',
+      '--batch-size',
+      '16',
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^LR range test \(adam, batch size 16, seed 42\): \d+ of \d+ steps, rate 1\.0e-7 → /m);
@@ -32,7 +42,19 @@ describe('layerlab lr-find and --learning-rate auto', () => {
 
   it('train uses auto by default: it prints the rate found, and metrics.json and config.json record it', async () => {
     const out = path.join(tmp, 'auto');
-    const run = await cli('train', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--epochs', '3', '--batch-size', '16');
+    const run = await cli(
+      'train',
+      '--data',
+      'resources/iris.csv',
+      '--target',
+      'species',
+      '--out',
+      out,
+      '--epochs',
+      '3',
+      '--batch-size',
+      '16',
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const line = /^Learning rate: auto → (\d\.\de-?\d+) \(LR range test, (\d+) steps, [\d.]+ s\)$/m.exec(run.stdout);
@@ -42,18 +64,44 @@ describe('layerlab lr-find and --learning-rate auto', () => {
     expect(metrics.lr_finder.suggestion).toBeCloseTo(Number(line![1]), 3);
     // The rate the run trained with, as a number, in both files.
     expect(metrics.config.learningRate).toBe(metrics.lr_finder.suggestion);
-    expect(JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8')).learningRate).toBe(metrics.lr_finder.suggestion);
+    expect(JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8')).learningRate).toBe(
+      metrics.lr_finder.suggestion,
+    );
   });
 
   it('a number still works (no test run), and anything else is a usage mistake', async () => {
     const out = path.join(tmp, 'fixed');
-    const fixed = await cli('train', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--epochs', '2', '--batch-size', '16', '--learning-rate', '0.003');
+    const fixed = await cli(
+      'train',
+      '--data',
+      'resources/iris.csv',
+      '--target',
+      'species',
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--batch-size',
+      '16',
+      '--learning-rate',
+      '0.003',
+    );
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).not.toMatch(/Learning rate: auto/);
     const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.config.learningRate).toBe(0.003);
     expect(metrics.lr_finder).toBeUndefined();
-    const bad = await cli('train', '--data', 'resources/iris.csv', '--target', 'species', '--out', path.join(tmp, 'bad'), '--learning-rate', 'fast');
+    const bad = await cli(
+      'train',
+      '--data',
+      'resources/iris.csv',
+      '--target',
+      'species',
+      '--out',
+      path.join(tmp, 'bad'),
+      '--learning-rate',
+      'fast',
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--learning-rate/);
   });

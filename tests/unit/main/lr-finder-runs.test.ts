@@ -40,8 +40,18 @@ describe("a run with learningRate 'auto'", () => {
     const text = await readFile(path.join(ROOT, 'resources', 'iris.csv'), 'utf8');
     const imported = await api.invoke('dataset.importText', { projectId: created.id, fileName: 'iris.csv', text });
     const taskSpec = { target: 'species', task: 'classification' as const };
-    const graph = templateGraph('mlp', taskShape(imported.dataset!, taskSpec).inputWidth, taskShape(imported.dataset!, taskSpec).head);
-    const trainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 5, batchSize: 16, earlyStopping: null, learningRate: 'auto' as const };
+    const graph = templateGraph(
+      'mlp',
+      taskShape(imported.dataset!, taskSpec).inputWidth,
+      taskShape(imported.dataset!, taskSpec).head,
+    );
+    const trainConfig = {
+      ...DEFAULT_TRAIN_CONFIG,
+      epochs: 5,
+      batchSize: 16,
+      earlyStopping: null,
+      learningRate: 'auto' as const,
+    };
 
     const updates: EventPayload<'run.updated'>[] = [];
     const offUpdated = api.on('run.updated', (u) => updates.push(u));
@@ -71,7 +81,9 @@ describe("a run with learningRate 'auto'", () => {
     expect(found.rates).toHaveLength(found.steps);
     // The run's settings hold the rate it trained with; the renderer heard of it while it ran.
     expect(run.trainConfig.learningRate).toBe(found.suggestion);
-    expect(updates.some((u) => u.run.status === 'running' && u.run.lrFinder?.suggestion === found.suggestion)).toBe(true);
+    expect(updates.some((u) => u.run.status === 'running' && u.run.lrFinder?.suggestion === found.suggestion)).toBe(
+      true,
+    );
     // The first request asked for 'auto'; the resumed one for the number found (no second test).
     const mine = requests.filter((r) => r.runId === run.id);
     expect(mine).toHaveLength(2);
@@ -89,7 +101,11 @@ describe("a run with learningRate 'auto'", () => {
   it('run.findLearningRate runs the test alone: a run that records lrFinder and trains nothing', async () => {
     const created = await api.invoke('project.create', { name: 'find-lr' });
     const text = await readFile(path.join(ROOT, 'resources', 'house-prices.csv'), 'utf8');
-    const imported = await api.invoke('dataset.importText', { projectId: created.id, fileName: 'house-prices.csv', text });
+    const imported = await api.invoke('dataset.importText', {
+      projectId: created.id,
+      fileName: 'house-prices.csv',
+      text,
+    });
     const taskSpec = { target: 'price_keur', task: 'regression' as const };
     const shape = taskShape(imported.dataset!, taskSpec);
     const graph = templateGraph('mlp', shape.inputWidth, shape.head);
@@ -99,13 +115,25 @@ describe("a run with learningRate 'auto'", () => {
         resolve(payload);
       });
     });
-    const started = await api.invoke('run.findLearningRate', { projectId: created.id, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, learningRate: 0.01 } });
+    const started = await api.invoke('run.findLearningRate', {
+      projectId: created.id,
+      taskSpec,
+      graph,
+      trainConfig: { ...DEFAULT_TRAIN_CONFIG, learningRate: 0.01 },
+    });
     const { run } = await ended;
     expect(run.id).toBe(started.id);
     expect(run).toMatchObject({ status: 'completed', hasModel: false, epochs: [] });
     expect(run.lrFinder!.suggestion).toBeGreaterThanOrEqual(1e-4);
     expect(run.lrFinder!.suggestion).toBeLessThanOrEqual(1e-2);
     expect(run.trainConfig.learningRate).toBe(run.lrFinder!.suggestion);
-    await expect(api.invoke('run.findLearningRate', { projectId: created.id, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, learningRate: 'fast' } } as never)).rejects.toThrow(/learning rate/i);
+    await expect(
+      api.invoke('run.findLearningRate', {
+        projectId: created.id,
+        taskSpec,
+        graph,
+        trainConfig: { ...DEFAULT_TRAIN_CONFIG, learningRate: 'fast' },
+      } as never),
+    ).rejects.toThrow(/learning rate/i);
   }, 60_000);
 });

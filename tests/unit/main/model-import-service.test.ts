@@ -40,7 +40,13 @@ afterAll(async () => {
 function irisModel(extra: tf.layers.Layer[] = []): tf.LayersModel {
   return tf.sequential({
     layers: [
-      tf.layers.dense({ name: 'backbone', units: 8, activation: 'relu', inputShape: [4], biasInitializer: 'randomNormal' }),
+      tf.layers.dense({
+        name: 'backbone',
+        units: 8,
+        activation: 'relu',
+        inputShape: [4],
+        biasInitializer: 'randomNormal',
+      }),
       ...extra,
       tf.layers.dense({ name: 'head', units: 3, activation: 'softmax' }),
     ],
@@ -52,17 +58,26 @@ async function modelFiles(model: tf.LayersModel, name: string): Promise<{ name: 
   const dir = path.join(tmp, name);
   await model.save(dirHandler(dir));
   const names = await readdir(dir);
-  return Promise.all(names.map(async (n) => ({ name: n, data: (await readFile(path.join(dir, n))).toString('base64') })));
+  return Promise.all(
+    names.map(async (n) => ({ name: n, data: (await readFile(path.join(dir, n))).toString('base64') })),
+  );
 }
 
-const kernelOf = (model: tf.LayersModel, layer: string) => Array.from(model.getLayer(layer).getWeights()[0]!.dataSync());
+const kernelOf = (model: tf.LayersModel, layer: string) =>
+  Array.from(model.getLayer(layer).getWeights()[0]!.dataSync());
 
 describe('model.import: a model file into the project', () => {
   it('stores the weights in the project, names them in the saved graph, and trains from them with a frozen backbone', async () => {
     const original = irisModel();
     const files = await modelFiles(original, 'pretrained');
     const { state, summary } = await api.invoke('model.import', { projectId, files });
-    expect(summary).toEqual({ file: 'model.json', layers: 3, params: 4 * 8 + 8 + 8 * 3 + 3, layersWithWeights: 2, frozen: 0 });
+    expect(summary).toEqual({
+      file: 'model.json',
+      layers: 3,
+      params: 4 * 8 + 8 + 8 * 3 + 3,
+      layersWithWeights: 2,
+      frozen: 0,
+    });
     const graph = state.project.graph!;
     expect(graph.weights).toMatch(/^models\/model-[0-9a-f]{6}\.weights\.bin$/);
     expect(existsSync(path.join(state.path, graph.weights!))).toBe(true);
@@ -71,19 +86,30 @@ describe('model.import: a model file into the project', () => {
     // The editor freezes the backbone; the graph keeps its weights reference through run.start.
     const taskSpec = { target: 'species', task: 'classification' as const };
     const shape = taskShape(state.dataset!, taskSpec);
-    const frozen: ModelGraph = fitGraphToData({ ...graph, nodes: graph.nodes.map((n): GraphNode => (n.id === 'backbone' ? { ...n, trainable: false } : n)) }, shape.inputWidth, shape.head);
+    const frozen: ModelGraph = fitGraphToData(
+      { ...graph, nodes: graph.nodes.map((n): GraphNode => (n.id === 'backbone' ? { ...n, trainable: false } : n)) },
+      shape.inputWidth,
+      shape.head,
+    );
     const ended = new Promise<EventPayload<'run.ended'>>((resolve) => {
       const off = api.on('run.ended', (p) => {
         off();
         resolve(p);
       });
     });
-    await api.invoke('run.start', { projectId, taskSpec, graph: frozen, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 16 } });
+    await api.invoke('run.start', {
+      projectId,
+      taskSpec,
+      graph: frozen,
+      trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 16 },
+    });
     const { run } = await ended;
     expect(run.status, run.error ?? '').toBe('completed');
     const trained = await loadModel(path.join(services.projects.runDir(projectId, run.id), 'model'));
     expect(kernelOf(trained, 'backbone')).toEqual(kernelOf(original, 'backbone'));
-    expect(Array.from(trained.getLayer('backbone').getWeights()[1]!.dataSync())).toEqual(Array.from(original.getLayer('backbone').getWeights()[1]!.dataSync()));
+    expect(Array.from(trained.getLayer('backbone').getWeights()[1]!.dataSync())).toEqual(
+      Array.from(original.getLayer('backbone').getWeights()[1]!.dataSync()),
+    );
     // The head started from the imported values and trained away from them.
     expect(kernelOf(trained, 'head')).not.toEqual(kernelOf(original, 'head'));
     trained.dispose();
@@ -92,30 +118,56 @@ describe('model.import: a model file into the project', () => {
 
   it('names unsupported layers and missing files, never the temporary folder', async () => {
     const unsupported = await modelFiles(irisModel([tf.layers.leakyReLU({ name: 'leaky' })]), 'unsupported');
-    await expect(api.invoke('model.import', { projectId, files: unsupported })).rejects.toThrow(/layer "leaky" is a LeakyReLU/);
+    await expect(api.invoke('model.import', { projectId, files: unsupported })).rejects.toThrow(
+      /layer "leaky" is a LeakyReLU/,
+    );
     const noShard = (await modelFiles(irisModel(), 'no-shard')).filter((f) => f.name === 'model.json');
     const error = await api.invoke('model.import', { projectId, files: noShard }).catch((e: Error) => e);
     expect(String(error)).toMatch(/model\.json needs the weights file weights\.bin beside it/);
     expect(String(error)).not.toMatch(/layerlab-model-import-/);
-    await expect(api.invoke('model.import', { projectId, files: [{ name: 'weights.bin', data: '' }] })).rejects.toThrow(/None of the chosen files \(weights\.bin\) is a model/);
-    await expect(api.invoke('model.import', { projectId, files: [{ name: '../model.json', data: '' }] })).rejects.toThrow(/plain name, without folders/);
-    await expect(api.invoke('model.import', { projectId, files: [{ name: 'a.h5', data: '' }, { name: 'b.keras', data: '' }] })).rejects.toThrow(/one model at a time: a\.h5 and b\.keras/);
-    await expect(api.invoke('model.import', { projectId, files: [{ name: 'bad.h5', data: Buffer.from('hello').toString('base64') }] })).rejects.toThrow(/^.*bad\.h5 is not a readable HDF5 file/);
+    await expect(api.invoke('model.import', { projectId, files: [{ name: 'weights.bin', data: '' }] })).rejects.toThrow(
+      /None of the chosen files \(weights\.bin\) is a model/,
+    );
+    await expect(
+      api.invoke('model.import', { projectId, files: [{ name: '../model.json', data: '' }] }),
+    ).rejects.toThrow(/plain name, without folders/);
+    await expect(
+      api.invoke('model.import', {
+        projectId,
+        files: [
+          { name: 'a.h5', data: '' },
+          { name: 'b.keras', data: '' },
+        ],
+      }),
+    ).rejects.toThrow(/one model at a time: a\.h5 and b\.keras/);
+    await expect(
+      api.invoke('model.import', {
+        projectId,
+        files: [{ name: 'bad.h5', data: Buffer.from('hello').toString('base64') }],
+      }),
+    ).rejects.toThrow(/^.*bad\.h5 is not a readable HDF5 file/);
   });
 
-  it('takes a path on the main side\'s machine too (absolute only)', async () => {
+  it("takes a path on the main side's machine too (absolute only)", async () => {
     await modelFiles(irisModel(), 'by-path');
     const { summary } = await api.invoke('model.import', { projectId, path: path.join(tmp, 'by-path', 'model.json') });
     expect(summary.layersWithWeights).toBe(2);
-    await expect(api.invoke('model.import', { projectId, path: 'by-path/model.json' })).rejects.toThrow(/is not an absolute path/);
+    await expect(api.invoke('model.import', { projectId, path: 'by-path/model.json' })).rejects.toThrow(
+      /is not an absolute path/,
+    );
     await expect(api.invoke('model.import', { projectId })).rejects.toThrow(/either the model files or a path/);
   });
 
   it('refuses a graph whose weights reference leaves the project folder', async () => {
     const state = await api.invoke('project.open', { projectId });
     const graph = { ...state.project.graph!, weights: '../../../etc/passwd' };
-    await expect(api.invoke('run.start', { projectId, taskSpec: { target: 'species', task: 'classification' }, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 1 } })).rejects.toThrow(
-      /weights file "\.\.\/\.\.\/\.\.\/etc\/passwd" must be inside the project folder/,
-    );
+    await expect(
+      api.invoke('run.start', {
+        projectId,
+        taskSpec: { target: 'species', task: 'classification' },
+        graph,
+        trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 1 },
+      }),
+    ).rejects.toThrow(/weights file "\.\.\/\.\.\/\.\.\/etc\/passwd" must be inside the project folder/);
   });
 });

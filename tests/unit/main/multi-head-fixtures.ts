@@ -22,7 +22,8 @@ export function multiHeadCsv(rows = 400, seed = 7): string {
   return lines.join('\n');
 }
 
-const node = (id: string, type: GraphNode['type'], config: Record<string, unknown>): GraphNode => ({ id, type, position: { x: 0, y: 0 }, config }) as GraphNode;
+const node = (id: string, type: GraphNode['type'], config: Record<string, unknown>): GraphNode =>
+  ({ id, type, position: { x: 0, y: 0 }, config }) as GraphNode;
 
 /** in_a (a1, a2) and in_b (the rest) → Concatenate → Dense 16 → out_price (the task's target) and out_kind (kind). */
 export function twoInputTwoHeadGraph(): ModelGraph {

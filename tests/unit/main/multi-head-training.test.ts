@@ -30,14 +30,23 @@ afterAll(async () => {
 });
 
 async function train(projectId: string, graph: ModelGraph): Promise<RunSummary> {
-  const started = await api.invoke('run.start', { projectId, taskSpec: TASK, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 12, batchSize: 32, seed: 5 } });
+  const started = await api.invoke('run.start', {
+    projectId,
+    taskSpec: TASK,
+    graph,
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 12, batchSize: 32, seed: 5 },
+  });
   return services.runs.whenDone(started.id);
 }
 
 describe('a graph with two Inputs and two heads trains on a CSV through the engine process', () => {
   it('both heads beat their baselines, the same seed gives the same curve, and export/evaluate/predict refuse it by name', async () => {
     const { id: projectId } = await api.invoke('project.create', { name: 'Two heads' });
-    const imported = await api.invoke('dataset.importText', { projectId, fileName: 'two-heads.csv', text: multiHeadCsv() });
+    const imported = await api.invoke('dataset.importText', {
+      projectId,
+      fileName: 'two-heads.csv',
+      text: multiHeadCsv(),
+    });
     const meta = imported.dataset!;
     const graph = twoInputTwoHeadGraph();
     const binding = bindGraphToData(graph, meta, TASK);
@@ -49,14 +58,27 @@ describe('a graph with two Inputs and two heads trains on a CSV through the engi
       { shape: [4] },
     ]);
     // Unfitted, the run is refused before any work, naming the node and what to set.
-    await expect(train(projectId, graph)).rejects.toThrow('Input "in_a": its shape (1) holds 1 values, but its columns (a1, a2) encode to 2. Set its shape to (2).');
+    await expect(train(projectId, graph)).rejects.toThrow(
+      'Input "in_a": its shape (1) holds 1 values, but its columns (a1, a2) encode to 2. Set its shape to (2).',
+    );
 
     const run = await train(projectId, fitted);
     expect(run.status, run.error ?? '').toBe('completed');
     expect(run.epochs).toHaveLength(12);
     const last = run.epochs.at(-1)!;
     // Keras' names for several outputs; the total is the sum the heads trained on.
-    for (const key of ['loss', 'val_loss', 'out_price_loss', 'val_out_price_loss', 'out_price_mae', 'val_out_price_mae', 'out_kind_loss', 'val_out_kind_loss', 'out_kind_accuracy', 'val_out_kind_accuracy']) {
+    for (const key of [
+      'loss',
+      'val_loss',
+      'out_price_loss',
+      'val_out_price_loss',
+      'out_price_mae',
+      'val_out_price_mae',
+      'out_kind_loss',
+      'val_out_kind_loss',
+      'out_kind_accuracy',
+      'val_out_kind_accuracy',
+    ]) {
       expect(typeof last[key], key).toBe('number');
     }
     expect(last.mae).toBeUndefined();
@@ -90,9 +112,17 @@ describe('a graph with two Inputs and two heads trains on a CSV through the engi
     const again = await train(projectId, fitted);
     expect(again.epochs).toEqual(run.epochs);
 
-    await expect(api.invoke('run.evaluate', { projectId, runId: run.id })).rejects.toThrow('This run has 2 inputs and 2 output heads; evaluation supports single-input, single-head models so far.');
-    await expect(api.invoke('run.predictInputs', { projectId, runId: run.id })).rejects.toThrow('This run has 2 inputs and 2 output heads; the playground and predictions support single-input, single-head models so far.');
-    await expect(api.invoke('export.model', { projectId, runId: run.id, outDir: null })).rejects.toThrow('This run has 2 inputs and 2 output heads; export supports single-input, single-head models so far.');
-    await expect(api.invoke('run.learningCurve', { projectId, runId: run.id })).rejects.toThrow('This run has 2 inputs and 2 output heads; the learning curve supports single-input, single-head models so far.');
+    await expect(api.invoke('run.evaluate', { projectId, runId: run.id })).rejects.toThrow(
+      'This run has 2 inputs and 2 output heads; evaluation supports single-input, single-head models so far.',
+    );
+    await expect(api.invoke('run.predictInputs', { projectId, runId: run.id })).rejects.toThrow(
+      'This run has 2 inputs and 2 output heads; the playground and predictions support single-input, single-head models so far.',
+    );
+    await expect(api.invoke('export.model', { projectId, runId: run.id, outDir: null })).rejects.toThrow(
+      'This run has 2 inputs and 2 output heads; export supports single-input, single-head models so far.',
+    );
+    await expect(api.invoke('run.learningCurve', { projectId, runId: run.id })).rejects.toThrow(
+      'This run has 2 inputs and 2 output heads; the learning curve supports single-input, single-head models so far.',
+    );
   }, 180_000);
 });

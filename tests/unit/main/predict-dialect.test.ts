@@ -45,7 +45,16 @@ function rowsText(): string[] {
     const region = regions[i % 3]!;
     const price = 2.5 * size + 10 * rooms - 0.8 * age + (region === 'zentrum' ? 40 : 0) + ((i * 7) % 11) / 10;
     const floor = i % 4 === 0 ? 'EG' : comma((i % 3) + 0.5, 1);
-    lines.push([comma(size, 2), String(rooms), i === 5 ? 'NA' : comma(age, 2), region, floor, comma(price + (floor === '1,5' ? 15 : 0), 3)].join(';'));
+    lines.push(
+      [
+        comma(size, 2),
+        String(rooms),
+        i === 5 ? 'NA' : comma(age, 2),
+        region,
+        floor,
+        comma(price + (floor === '1,5' ? 15 : 0), 3),
+      ].join(';'),
+    );
   }
   return lines;
 }
@@ -55,7 +64,11 @@ const ROWS = LINES.map((line) => Object.fromEntries(HEADER.map((h, j) => [h, lin
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-predict-dialect-'));
-  services = createServices({ workspace: path.join(tmp, 'ws'), mode: 'host', engine: new EngineClient({ startTimeoutMs: 180_000 }) });
+  services = createServices({
+    workspace: path.join(tmp, 'ws'),
+    mode: 'host',
+    engine: new EngineClient({ startTimeoutMs: 180_000 }),
+  });
   api = createApi(createMemoryTransport(services.dispatch, services.bus));
   projectId = (await api.invoke('project.create', { name: 'Kommas' })).id;
   const text = `${HEADER.join(';')}\r\n${LINES.join('\r\n')}\r\n`;
@@ -65,7 +78,10 @@ beforeAll(async () => {
   const imported = await api.invoke('dataset.importText', { projectId, fileName: 'preise.csv', text });
   expect(imported.dataset!.csv).toMatchObject({ delimiter: ';', decimalComma: true });
   // "1,5" in a text column is the number it means: the category "1.5".
-  expect(imported.dataset!.columns.find((c) => c.name === 'floor')).toMatchObject({ kind: 'categorical', categories: ['0.5', '1.5', '2.5', 'EG'] });
+  expect(imported.dataset!.columns.find((c) => c.name === 'floor')).toMatchObject({
+    kind: 'categorical',
+    categories: ['0.5', '1.5', '2.5', 'EG'],
+  });
   const taskSpec = { target: 'price_keur', task: 'regression' as const };
   const shape = taskShape(imported.dataset!, taskSpec);
   const ended = new Promise<EventPayload<'run.ended'>>((resolve) => {
@@ -74,7 +90,12 @@ beforeAll(async () => {
       resolve(payload);
     });
   });
-  await api.invoke('run.start', { projectId, taskSpec, graph: templateGraph('mlp', shape.inputWidth, shape.head), trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 5 } });
+  await api.invoke('run.start', {
+    projectId,
+    taskSpec,
+    graph: templateGraph('mlp', shape.inputWidth, shape.head),
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 5 },
+  });
   const { run } = await ended;
   expect(run.status).toBe('completed');
   runId = run.id;
@@ -87,7 +108,11 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function spawnRun(command: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnRun(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd });
     let stdout = '';
@@ -123,7 +148,10 @@ async function expectSnippetReadsTrainingFile(out: string): Promise<void> {
   const result = await spawnRun(process.execPath, [path.join(out, 'predict.mjs'), dataFile], out);
   expect(result.stderr.replace(TFJS_NOTICE, '').trim()).toBe('');
   expect(result.code).toBe(0);
-  const values = result.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
+  const values = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { value: number }).value);
   const app = await api.invoke('run.predict', { projectId, runId, rows: ROWS });
   const pre = Preprocessing.parse(JSON.parse(await readFile(path.join(out, 'preprocessing.json'), 'utf8')));
   expect(values).toHaveLength(ROWS.length);
@@ -138,7 +166,9 @@ describe('a decimal-comma, ";"-delimited CSV: the import dialect travels with th
     const out = await exportAs('tfjs');
     const pre = Preprocessing.parse(JSON.parse(await readFile(path.join(out, 'preprocessing.json'), 'utf8')));
     expect(pre.csv).toEqual({ delimiter: ';', decimal: ',', encoding: 'utf-8', quoteChar: '"', header: true });
-    const saved = Preprocessing.parse(JSON.parse(await readFile(path.join(runDir, 'model', 'preprocessing.json'), 'utf8')));
+    const saved = Preprocessing.parse(
+      JSON.parse(await readFile(path.join(runDir, 'model', 'preprocessing.json'), 'utf8')),
+    );
     expect(saved.csv).toEqual(pre.csv);
   });
 
@@ -160,15 +190,21 @@ describe('a decimal-comma, ";"-delimited CSV: the import dialect travels with th
   });
 
   // Skipped, with this line printed, where python3 has no numpy (Debian: apt-get install python3-numpy).
-  if (!hasNumpy()) console.info('[skip] predict.py dialect check: python3 has no numpy here (apt-get install python3-numpy)');
-  it.skipIf(!hasNumpy())("predict.py reads the training file in its dialect and encodes it as the app does", async () => {
-    const out = await exportAs('tfjs');
-    const script = `import json, sys\nsys.path.insert(0, ${JSON.stringify(out)})\nimport predict\nprint(json.dumps(predict.encode_rows(predict.read_csv(${JSON.stringify(dataFile)})).tolist()))`;
-    const { stdout, stderr } = await spawnRun('python3', ['-c', script], out);
-    expect(stderr).toBe('');
-    const pre = Preprocessing.parse(JSON.parse(await readFile(path.join(out, 'preprocessing.json'), 'utf8')));
-    expect((JSON.parse(stdout) as number[][]).flat()).toEqual(Array.from(encodeRawRows(pre, rowsInDialect(pre, ROWS))));
-  });
+  if (!hasNumpy())
+    console.info('[skip] predict.py dialect check: python3 has no numpy here (apt-get install python3-numpy)');
+  it.skipIf(!hasNumpy())(
+    'predict.py reads the training file in its dialect and encodes it as the app does',
+    async () => {
+      const out = await exportAs('tfjs');
+      const script = `import json, sys\nsys.path.insert(0, ${JSON.stringify(out)})\nimport predict\nprint(json.dumps(predict.encode_rows(predict.read_csv(${JSON.stringify(dataFile)})).tolist()))`;
+      const { stdout, stderr } = await spawnRun('python3', ['-c', script], out);
+      expect(stderr).toBe('');
+      const pre = Preprocessing.parse(JSON.parse(await readFile(path.join(out, 'preprocessing.json'), 'utf8')));
+      expect((JSON.parse(stdout) as number[][]).flat()).toEqual(
+        Array.from(encodeRawRows(pre, rowsInDialect(pre, ROWS))),
+      );
+    },
+  );
 
   it('the playground spells its fields and hint as the file does, and predicts a typed "13,2;…" row', async () => {
     const inputs = await api.invoke('run.predictInputs', { projectId, runId });
@@ -180,14 +216,29 @@ describe('a decimal-comma, ";"-delimited CSV: the import dialect travels with th
     const result = await api.invoke('run.predict', { projectId, runId, rows: [typed] });
     expect(Number.isFinite(result.predictions[0]!.value)).toBe(true);
     // As the import read the file: a cell's first "," is the point; a thousands separator is never guessed.
-    const [pointed] = (await api.invoke('run.predict', { projectId, runId, rows: [{ ...typed, size_m2: '13.2' }] })).predictions;
+    const [pointed] = (await api.invoke('run.predict', { projectId, runId, rows: [{ ...typed, size_m2: '13.2' }] }))
+      .predictions;
     expect(pointed!.value).toBe(result.predictions[0]!.value);
-    await expect(api.invoke('run.predict', { projectId, runId, rows: [{ ...typed, size_m2: '1.234,5' }] })).rejects.toThrow('Row 1, column "size_m2": "1.234,5" is not a number.');
+    await expect(
+      api.invoke('run.predict', { projectId, runId, rows: [{ ...typed, size_m2: '1.234,5' }] }),
+    ).rejects.toThrow('Row 1, column "size_m2": "1.234,5" is not a number.');
   });
 
   it('layerlab train --out, then export --data with the same decimal-comma file: the check reads it in its dialect', async () => {
     const out = path.join(tmp, 'exports', 'train-out');
-    const trained = await layerlab(['train', '--data', dataFile, '--target', 'price_keur', '--out', out, '--epochs', '3', '--learning-rate', '0.01']);
+    const trained = await layerlab([
+      'train',
+      '--data',
+      dataFile,
+      '--target',
+      'price_keur',
+      '--out',
+      out,
+      '--epochs',
+      '3',
+      '--learning-rate',
+      '0.01',
+    ]);
     expect(trained.stderr).toBe('');
     expect(trained.code).toBe(0);
     const again = path.join(tmp, 'exports', 'from-train-out');
@@ -197,4 +248,3 @@ describe('a decimal-comma, ";"-delimited CSV: the import dialect travels with th
     expect(exported.stdout).toMatch(/max difference/);
   }, 120_000);
 });
-

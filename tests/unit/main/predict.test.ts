@@ -36,7 +36,12 @@ beforeAll(async () => {
   const taskSpec = { target: 'species', task: 'classification' as const };
   const shape = taskShape(imported.dataset!, taskSpec);
   const graph = templateGraph('mlp', shape.inputWidth, shape.head);
-  const started = await api.invoke('run.start', { projectId, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 25, batchSize: 16 } });
+  const started = await api.invoke('run.start', {
+    projectId,
+    taskSpec,
+    graph,
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 25, batchSize: 16 },
+  });
   run = await services.runs.whenDone(started.id);
   expect(run.status).toBe('completed');
 }, 120_000);
@@ -58,13 +63,17 @@ describe('run.predict: the inference playground through the services', () => {
     expect(setosa?.value).toBeNull();
   });
 
-  it('gives the exported model\'s predictions on the same rows', async () => {
+  it("gives the exported model's predictions on the same rows", async () => {
     const rows = [SETOSA, VIRGINICA, VERSICOLOR];
     const exported = await api.invoke('export.model', { projectId, runId: run.id, outDir: null });
-    const preprocessing = Preprocessing.parse(JSON.parse(await readFile(path.join(exported.outDir, 'preprocessing.json'), 'utf8')));
+    const preprocessing = Preprocessing.parse(
+      JSON.parse(await readFile(path.join(exported.outDir, 'preprocessing.json'), 'utf8')),
+    );
     const model = await tf.loadLayersModel(dirHandler(exported.outDir));
     const x = encodeRawRows(preprocessing, rows);
-    const expected = tf.tidy(() => (model.predict(tf.tensor2d(x, [rows.length, x.length / rows.length])) as tf.Tensor).arraySync()) as number[][];
+    const expected = tf.tidy(() =>
+      (model.predict(tf.tensor2d(x, [rows.length, x.length / rows.length])) as tf.Tensor).arraySync(),
+    ) as number[][];
     model.dispose();
     const result = await api.invoke('run.predict', { projectId, runId: run.id, rows });
     result.predictions.forEach((p, r) => {
@@ -90,9 +99,17 @@ describe('run.predict: the inference playground through the services', () => {
   });
 
   it('names the row and column of a bad cell, and refuses too many rows', async () => {
-    await expect(api.invoke('run.predict', { projectId, runId: run.id, rows: [SETOSA, { ...SETOSA, petal_width: 'wide' }] })).rejects.toThrow(/Row 2, column "petal_width": "wide" is not a number/);
-    await expect(api.invoke('run.predict', { projectId, runId: run.id, rows: [{ sepal_length: '5' }] })).rejects.toThrow(/Row 1 has no "sepal_width" value/);
-    await expect(api.invoke('run.predict', { projectId, runId: run.id, rows: Array.from({ length: 1001 }, () => SETOSA) })).rejects.toThrow(/at most 1000 rows/);
-    await expect(api.invoke('run.predict', { projectId, runId: 'run-missing', rows: [SETOSA] })).rejects.toThrow(/run-missing/);
+    await expect(
+      api.invoke('run.predict', { projectId, runId: run.id, rows: [SETOSA, { ...SETOSA, petal_width: 'wide' }] }),
+    ).rejects.toThrow(/Row 2, column "petal_width": "wide" is not a number/);
+    await expect(
+      api.invoke('run.predict', { projectId, runId: run.id, rows: [{ sepal_length: '5' }] }),
+    ).rejects.toThrow(/Row 1 has no "sepal_width" value/);
+    await expect(
+      api.invoke('run.predict', { projectId, runId: run.id, rows: Array.from({ length: 1001 }, () => SETOSA) }),
+    ).rejects.toThrow(/at most 1000 rows/);
+    await expect(api.invoke('run.predict', { projectId, runId: 'run-missing', rows: [SETOSA] })).rejects.toThrow(
+      /run-missing/,
+    );
   });
 });

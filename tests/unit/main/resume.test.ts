@@ -71,12 +71,20 @@ describe('a run survives its engine process dying', () => {
     // The history is whole: every epoch once, in order, in run.json and metrics.jsonl alike.
     expect(run.epochs.map((e) => e.epoch)).toEqual([...Array(6).keys()]);
     const runDir = path.join(tmp, 'projects', created.id, 'runs', run.id);
-    const lines = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { epoch: number });
+    const lines = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { epoch: number });
     expect(lines.map((l) => l.epoch)).toEqual([...Array(6).keys()]);
     expect(run.hasModel).toBe(true);
     // Epochs before the crash are the ones seen live, unchanged.
     expect(epochEvents.slice(0, 2)).toEqual([0, 1]);
     const config = JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ epochs: 6, loss: 'categoricalCrossentropy', metrics: ['accuracy'], lrSchedule: { type: 'none' } });
+    expect(config).toMatchObject({
+      epochs: 6,
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+      lrSchedule: { type: 'none' },
+    });
   }, 60_000);
 });

@@ -56,7 +56,9 @@ describe('the main-side services through the contract', () => {
     const started = await api.invoke('run.start', { projectId: created.id, taskSpec, graph, trainConfig });
     expect(started.status).toBe('running');
     expect(started.backend?.name).toBeTruthy();
-    await expect(api.invoke('run.start', { projectId: created.id, taskSpec, graph, trainConfig })).rejects.toThrow(/still training/);
+    await expect(api.invoke('run.start', { projectId: created.id, taskSpec, graph, trainConfig })).rejects.toThrow(
+      /still training/,
+    );
     const { run } = await ended;
     offEpoch();
     offBatch();
@@ -69,14 +71,24 @@ describe('the main-side services through the contract', () => {
     // One default folder per format, so a second format never mixes its files with the first's.
     expect(exported.outDir).toBe(path.join(tmp, 'projects', created.id, 'exports', run.id, 'tfjs'));
     expect(exported.maxAbsDiff).toBeLessThanOrEqual(1e-5);
-    for (const f of ['model.json', 'weights.bin', 'preprocessing.json']) expect(existsSync(path.join(exported.outDir, f))).toBe(true);
-    const onnx = await api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: null, format: 'onnx' });
+    for (const f of ['model.json', 'weights.bin', 'preprocessing.json'])
+      expect(existsSync(path.join(exported.outDir, f))).toBe(true);
+    const onnx = await api.invoke('export.model', {
+      projectId: created.id,
+      runId: run.id,
+      outDir: null,
+      format: 'onnx',
+    });
     expect(onnx.outDir).toBe(path.join(tmp, 'projects', created.id, 'exports', run.id, 'onnx'));
     expect(existsSync(path.join(onnx.outDir, 'model.onnx'))).toBe(true);
     expect(existsSync(path.join(onnx.outDir, 'model.json'))).toBe(false);
     expect(existsSync(path.join(exported.outDir, 'model.onnx'))).toBe(false);
-    await expect(api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: '/etc/hostname/export' })).rejects.toThrow(/\/etc\/hostname/);
-    await expect(api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: 'relative/dir' })).rejects.toThrow(/absolute/);
+    await expect(
+      api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: '/etc/hostname/export' }),
+    ).rejects.toThrow(/\/etc\/hostname/);
+    await expect(
+      api.invoke('export.model', { projectId: created.id, runId: run.id, outDir: 'relative/dir' }),
+    ).rejects.toThrow(/absolute/);
 
     const reopened = await api.invoke('project.open', { projectId: created.id });
     expect(reopened.project.taskSpec).toEqual(taskSpec);
@@ -84,7 +96,11 @@ describe('the main-side services through the contract', () => {
     expect(reopened.project.trainConfig).toEqual(trainConfig);
     expect(reopened.dataset?.id).toBe(imported.dataset?.id);
     expect(reopened.runs.map((r) => [r.id, r.status, r.epochs.length])).toEqual([[run.id, 'completed', 25]]);
-    const metricsLines = (await readFile(path.join(tmp, 'projects', created.id, 'runs', run.id, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    const metricsLines = (
+      await readFile(path.join(tmp, 'projects', created.id, 'runs', run.id, 'metrics.jsonl'), 'utf8')
+    )
+      .trim()
+      .split('\n');
     expect(metricsLines).toHaveLength(25);
   });
 
@@ -104,7 +120,12 @@ describe('the main-side services through the contract', () => {
         void api.invoke('run.cancel', { projectId: id, runId: e.runId });
       }
     });
-    await api.invoke('run.start', { projectId: id, taskSpec, graph: templateGraph('mlp', shape.inputWidth, shape.head), trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 500, batchSize: 8 } });
+    await api.invoke('run.start', {
+      projectId: id,
+      taskSpec,
+      graph: templateGraph('mlp', shape.inputWidth, shape.head),
+      trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 500, batchSize: 8 },
+    });
     const { run } = await ended;
     off();
     expect(run.status).toBe('cancelled');
@@ -122,9 +143,13 @@ describe('the main-side services through the contract', () => {
     await api.invoke('dataset.importText', { projectId: id, fileName: 'iris.csv', text });
     const taskSpec = { target: 'species', task: 'classification' as const };
     const wrongWidth = templateGraph('linear', 9, { units: 3, activation: 'softmax' });
-    await expect(api.invoke('run.start', { projectId: id, taskSpec, graph: wrongWidth, trainConfig: DEFAULT_TRAIN_CONFIG })).rejects.toThrow(/Input node expects shape \(9\).*4 features/);
+    await expect(
+      api.invoke('run.start', { projectId: id, taskSpec, graph: wrongWidth, trainConfig: DEFAULT_TRAIN_CONFIG }),
+    ).rejects.toThrow(/Input node expects shape \(9\).*4 features/);
     const cyclic = templateGraph('mlp', 4, { units: 3, activation: 'softmax' });
     cyclic.edges.push({ id: 'loop', source: 'dense_2', target: 'dense_1' });
-    await expect(api.invoke('run.start', { projectId: id, taskSpec, graph: cyclic, trainConfig: DEFAULT_TRAIN_CONFIG })).rejects.toThrow(/cycle/);
+    await expect(
+      api.invoke('run.start', { projectId: id, taskSpec, graph: cyclic, trainConfig: DEFAULT_TRAIN_CONFIG }),
+    ).rejects.toThrow(/cycle/);
   });
 });

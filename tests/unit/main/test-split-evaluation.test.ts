@@ -35,7 +35,12 @@ async function trained(name: string, taskSpec: TaskSpec): Promise<{ projectId: s
   const imported = await api.invoke('dataset.importText', { projectId, fileName: 'iris.csv', text });
   const shape = taskShape(imported.dataset!, taskSpec);
   const graph = templateGraph('mlp', shape.inputWidth, shape.head);
-  const started = await api.invoke('run.start', { projectId, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 6, batchSize: 16 } });
+  const started = await api.invoke('run.start', {
+    projectId,
+    taskSpec,
+    graph,
+    trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 6, batchSize: 16 },
+  });
   const run = await services.runs.whenDone(started.id);
   expect(run.status).toBe('completed');
   return { projectId, run };
@@ -43,7 +48,11 @@ async function trained(name: string, taskSpec: TaskSpec): Promise<{ projectId: s
 
 describe('the test split, evaluated on request', () => {
   it('scores only held-out rows, labels the result "test" and keeps the score with the run', async () => {
-    const spec: TaskSpec = { target: 'species', task: 'classification', split: { method: 'stratified', testShare: 0.2, seed: 3 } };
+    const spec: TaskSpec = {
+      target: 'species',
+      task: 'classification',
+      split: { method: 'stratified', testShare: 0.2, seed: 3 },
+    };
     const { projectId, run } = await trained('Iris test split', spec);
     expect(run.testScore).toBeUndefined();
     const runDir = services.projects.runDir(projectId, run.id);
@@ -63,7 +72,16 @@ describe('the test split, evaluated on request', () => {
     expect(e.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([10, 10, 10]); // stratified: 10 per class
 
     // Every row shown is a stored test row, never a training or validation row.
-    const split = JSON.parse(await readFile(path.join(services.projects.datasetsDir(projectId), (await api.invoke('project.open', { projectId })).project.datasetId!, SPLIT_FILE), 'utf8')) as { train: number[]; validation: number[]; test: number[] };
+    const split = JSON.parse(
+      await readFile(
+        path.join(
+          services.projects.datasetsDir(projectId),
+          (await api.invoke('project.open', { projectId })).project.datasetId!,
+          SPLIT_FILE,
+        ),
+        'utf8',
+      ),
+    ) as { train: number[]; validation: number[]; test: number[] };
     const test = new Set(split.test);
     const shown = result.cells.flatMap((c) => c.examples.map((x) => x.datasetRow));
     expect(shown).toHaveLength(30);
@@ -79,21 +97,40 @@ describe('the test split, evaluated on request', () => {
 
   it('says how to get a test split when the run has none', async () => {
     const { projectId, run } = await trained('Iris no test', { target: 'species', task: 'classification' });
-    await expect(api.invoke('run.evaluate', { projectId, runId: run.id, split: 'test' })).rejects.toThrow(/has no test split: set a test share under "Split"/);
+    await expect(api.invoke('run.evaluate', { projectId, runId: run.id, split: 'test' })).rejects.toThrow(
+      /has no test split: set a test share under "Split"/,
+    );
   }, 120_000);
 
   it('CLI: --split stratified --test-split --evaluate-test writes final.test_loss and test_accuracy', async () => {
     const out = path.join(tmp, 'cli-out');
     // The two usage mistakes run beside the training (each is a process start, nothing more).
     const [{ code, stdout, stderr }, usage, time] = await Promise.all([
-      layerlab(['train', '--data', path.join(ROOT, 'resources', 'iris.csv'), '--target', 'species', '--out', out, '--epochs', '3', '--split', 'stratified', '--test-split', '0.2', '--evaluate-test']),
+      layerlab([
+        'train',
+        '--data',
+        path.join(ROOT, 'resources', 'iris.csv'),
+        '--target',
+        'species',
+        '--out',
+        out,
+        '--epochs',
+        '3',
+        '--split',
+        'stratified',
+        '--test-split',
+        '0.2',
+        '--evaluate-test',
+      ]),
       layerlab(['train', '--data', 'x.csv', '--target', 'y', '--out', out, '--evaluate-test']),
       layerlab(['train', '--data', 'x.csv', '--target', 'y', '--out', out, '--split', 'time']),
     ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/Test split \(30 rows, held out of training\): loss [\d.]+, accuracy [\d.]+/);
-    const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8')) as { final: Record<string, number> };
+    const metrics = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8')) as {
+      final: Record<string, number>;
+    };
     expect(metrics.final.test_loss).toBeGreaterThan(0);
     expect(metrics.final.test_accuracy).toBeGreaterThanOrEqual(0);
     expect(metrics.final.test_rows).toBe(30);

@@ -30,7 +30,9 @@ describe('layerlab train: the training flags', () => {
     expect(run.code).toBe(0);
     // minDelta 100: only epoch 1 counts as an improvement, so it stops after epoch 3.
     expect(run.stdout.match(/^epoch +\d+\/12 .* lr /gm)).toHaveLength(3);
-    expect(run.stdout).toMatch(/^Early stopping: val_loss stopped improving; stopped after epoch 3, best epoch 1 \(its weights were kept\)\.$/m);
+    expect(run.stdout).toMatch(
+      /^Early stopping: val_loss stopped improving; stopped after epoch 3, best epoch 1 \(its weights were kept\)\.$/m,
+    );
     const expected = {
       epochs: 12, batchSize: 16, optimizer: 'momentum', nesterov: true, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'],
       earlyStopping: { monitor: 'val_loss', patience: 2, minDelta: 100, restoreBestWeights: true },
@@ -47,7 +49,10 @@ describe('layerlab train: the training flags', () => {
     // In process: every case fails before an engine is needed.
     const base = ['--data', 'resources/iris.csv', '--target', 'species', '--out', path.join(tmp, 'x')];
     const cases: Array<[string[], RegExp]> = [
-      [['--loss', 'binaryCrossentropy'], /^--loss: binaryCrossentropy needs one sigmoid output \(2 classes\), but this task has 3 classes/],
+      [
+        ['--loss', 'binaryCrossentropy'],
+        /^--loss: binaryCrossentropy needs one sigmoid output \(2 classes\), but this task has 3 classes/,
+      ],
       [['--metrics', 'auc'], /^--metrics: auc is defined for two classes/],
       [['--metrics', 'f1'], /^--metrics: "f1" is not one of accuracy, precision/],
       [['--nesterov'], /^--nesterov: Nesterov applies to the momentum optimizer only, not adam/],
@@ -55,7 +60,10 @@ describe('layerlab train: the training flags', () => {
       [['--lr-schedule', 'cosine', '--lr-step-every', '3'], /^--lr-step-every does not apply to --lr-schedule cosine/],
       [['--lr-schedule', 'step', '--lr-factor', '2'], /^--lr-factor: the factor must be below 1\./],
       [['--restore-best'], /^--restore-best needs --early-stopping-patience N/],
-      [['--epochs', '30', '--warmup-epochs', '30'], /^--warmup-epochs: warm-up epochs \(30\) must be fewer than epochs \(30\)\./],
+      [
+        ['--epochs', '30', '--warmup-epochs', '30'],
+        /^--warmup-epochs: warm-up epochs \(30\) must be fewer than epochs \(30\)\./,
+      ],
       [['--clip-norm=-1'], /^--clip-norm: clip norm must be above 0\./],
       [['--class-weights', '1,x'], /^--class-weights must be "balanced" or numbers/],
       [['--class-weights', '1,2'], /^--class-weights: 2 weights given, but this task has 3 classes/],

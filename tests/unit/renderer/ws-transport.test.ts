@@ -27,7 +27,13 @@ afterAll(async () => {
 });
 
 const start = async (port = 0) => {
-  const host = await startHost({ dispatch: services.dispatch, bus: services.bus, staticDir, port, log: () => undefined });
+  const host = await startHost({
+    dispatch: services.dispatch,
+    bus: services.bus,
+    staticDir,
+    port,
+    log: () => undefined,
+  });
   hosts.push(host);
   return host;
 };
@@ -57,12 +63,20 @@ describe('the host-mode transport after the host restarts', () => {
     // The page's own probe is a HEAD request with its cookie; here the same request, by fetch.
     const probeHost = async () => {
       try {
-        return (await fetch(`${first.origin}/`, { method: 'HEAD', headers: { cookie } })).status === 403 ? ('refused' as const) : ('ok' as const);
+        return (await fetch(`${first.origin}/`, { method: 'HEAD', headers: { cookie } })).status === 403
+          ? ('refused' as const)
+          : ('ok' as const);
       } catch {
         return 'down' as const;
       }
     };
-    const transport = createWebSocketTransport({ url: `${first.origin.replace('http', 'ws')}/ws`, connection, WebSocketImpl: TabSocket as unknown as typeof globalThis.WebSocket, probeHost, maxBackoffMs: 500 });
+    const transport = createWebSocketTransport({
+      url: `${first.origin.replace('http', 'ws')}/ws`,
+      connection,
+      WebSocketImpl: TabSocket as unknown as typeof globalThis.WebSocket,
+      probeHost,
+      maxBackoffMs: 500,
+    });
     try {
       await until(() => connection.getState().status === 'open');
       expect((await transport.invoke('project.list', {})).ok).toBe(true);

@@ -46,7 +46,8 @@ export function readFloat32(root: H5Group, path: string, source: string): ReadWe
   const ds = root.get(path);
   if (!(ds instanceof h5wasm.Dataset)) throw new KerasExportError(`${source}: ${path} is missing or is not a dataset.`);
   const value = ds.value;
-  if (!(value instanceof Float32Array)) throw new KerasExportError(`${source}: ${path} holds ${ds.dtype}, not float32.`);
+  if (!(value instanceof Float32Array))
+    throw new KerasExportError(`${source}: ${path} holds ${ds.dtype}, not float32.`);
   return { path, shape: [...(ds.shape ?? [])], values: new Float32Array(value) };
 }
 
@@ -54,7 +55,10 @@ export function readFloat32(root: H5Group, path: string, source: string): ReadWe
 export function readVars(root: H5Group, groupPath: string, source: string): ReadWeight[] {
   const group = root.get(groupPath);
   if (!(group instanceof h5wasm.Group)) return [];
-  const indices = group.keys().map(Number).sort((a, b) => a - b);
+  const indices = group
+    .keys()
+    .map(Number)
+    .sort((a, b) => a - b);
   return indices.map((i) => readFloat32(root, `${groupPath}/${i}`, source));
 }
 

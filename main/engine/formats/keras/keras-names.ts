@@ -29,12 +29,27 @@ export function kerasSnakeCase(className: string): string {
  * tfjs and Keras 2 compute 0.2x + 0.5, Keras 3 relu6(x + 3) / 6, so a file naming it would
  * compute something else in Keras 3; it is refused rather than exported wrong.
  */
-const SAME_EVERYWHERE = new Set(['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'softplus', 'softsign', 'swish', 'gelu']);
+const SAME_EVERYWHERE = new Set([
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'tanh',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+  'gelu',
+]);
 
 export function kerasActivation(value: unknown, where: string): string {
   const name = typeof value === 'string' ? value.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() : String(value);
   if (!SAME_EVERYWHERE.has(name)) {
-    throw new KerasExportError(`${where} "${String(value)}" cannot be written to a Keras file with the same meaning in every Keras version; use one of ${[...SAME_EVERYWHERE].join(', ')}.`);
+    throw new KerasExportError(
+      `${where} "${String(value)}" cannot be written to a Keras file with the same meaning in every Keras version; use one of ${[...SAME_EVERYWHERE].join(', ')}.`,
+    );
   }
   return name;
 }
@@ -58,14 +73,23 @@ const INITIALIZER_CLASS: Record<string, string> = { LeCunUniform: 'LecunUniform'
  * VarianceScaling with tfjs' distribution "normal", so the name must be Keras'.
  */
 export function kerasInitializer(value: unknown, where: string): Json {
-  if (!isObject(value) || typeof value.class_name !== 'string') throw new KerasExportError(`${where}: initializer ${JSON.stringify(value)} is not a serialized initializer.`);
+  if (!isObject(value) || typeof value.class_name !== 'string')
+    throw new KerasExportError(`${where}: initializer ${JSON.stringify(value)} is not a serialized initializer.`);
   const config: Json = isObject(value.config) ? { ...value.config } : {};
   const seed = config.seed ?? null;
   if (value.class_name === 'VarianceScaling') {
-    const named = VARIANCE_SCALING_NAMES[`${String(config.scale)}|${String(config.mode)}|${String(config.distribution)}`];
+    const named =
+      VARIANCE_SCALING_NAMES[`${String(config.scale)}|${String(config.mode)}|${String(config.distribution)}`];
     if (named) return { class_name: named, config: { seed } };
     // tfjs' "normal" is a truncated normal, which Keras calls by that name.
-    return { class_name: 'VarianceScaling', config: { ...config, distribution: config.distribution === 'normal' ? 'truncated_normal' : config.distribution, seed } };
+    return {
+      class_name: 'VarianceScaling',
+      config: {
+        ...config,
+        distribution: config.distribution === 'normal' ? 'truncated_normal' : config.distribution,
+        seed,
+      },
+    };
   }
   return { class_name: INITIALIZER_CLASS[value.class_name] ?? value.class_name, config };
 }
@@ -73,7 +97,8 @@ export function kerasInitializer(value: unknown, where: string): Json {
 /** A regularizer or constraint: null stays null; tfjs' L1L2 / MaxNorm configs are Keras' already. */
 export function kerasRegularizer(value: unknown, where: string): Json | null {
   if (value === null || value === undefined) return null;
-  if (!isObject(value) || typeof value.class_name !== 'string') throw new KerasExportError(`${where}: ${JSON.stringify(value)} is not a serialized regularizer or constraint.`);
+  if (!isObject(value) || typeof value.class_name !== 'string')
+    throw new KerasExportError(`${where}: ${JSON.stringify(value)} is not a serialized regularizer or constraint.`);
   return { class_name: value.class_name, config: isObject(value.config) ? { ...value.config } : {} };
 }
 

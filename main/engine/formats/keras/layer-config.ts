@@ -1,5 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
-import { isObject, keras3Object, kerasActivation, KerasExportError, kerasInitializer, kerasRegularizer } from './keras-names';
+import {
+  isObject,
+  keras3Object,
+  kerasActivation,
+  KerasExportError,
+  kerasInitializer,
+  kerasRegularizer,
+} from './keras-names';
 
 /**
  * One tfjs layer's serialized config → the config Keras writes for that layer: tf.keras 2's
@@ -11,14 +18,52 @@ type Json = Record<string, unknown>;
 
 /** The palette's layers (tfjs' class names are Keras'); anything else is refused by name. */
 export const KERAS_LAYER_CLASSES = new Set([
-  'InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'Permute', 'RepeatVector', 'BatchNormalization', 'LayerNormalization',
-  'Conv1D', 'Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose', 'MaxPooling1D', 'AveragePooling1D', 'MaxPooling2D', 'AveragePooling2D',
-  'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'UpSampling2D', 'ZeroPadding2D', 'Cropping2D',
-  'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'TimeDistributed', 'Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum',
+  'InputLayer',
+  'Dense',
+  'Activation',
+  'Dropout',
+  'Flatten',
+  'Reshape',
+  'Permute',
+  'RepeatVector',
+  'BatchNormalization',
+  'LayerNormalization',
+  'Conv1D',
+  'Conv2D',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
+  'Conv2DTranspose',
+  'MaxPooling1D',
+  'AveragePooling1D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling1D',
+  'GlobalMaxPooling1D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'UpSampling2D',
+  'ZeroPadding2D',
+  'Cropping2D',
+  'Embedding',
+  'SimpleRNN',
+  'LSTM',
+  'GRU',
+  'Bidirectional',
+  'TimeDistributed',
+  'Concatenate',
+  'Add',
+  'Subtract',
+  'Multiply',
+  'Average',
+  'Maximum',
 ]);
 export const RNN_CLASSES = new Set(['SimpleRNN', 'LSTM', 'GRU']);
 
-const OBJECT_MODULES = { initializer: 'keras.initializers', regularizer: 'keras.regularizers', constraint: 'keras.constraints' } as const;
+const OBJECT_MODULES = {
+  initializer: 'keras.initializers',
+  regularizer: 'keras.regularizers',
+  constraint: 'keras.constraints',
+} as const;
 
 /** Keys and values of one (non-wrapper) layer config, translated. */
 function translate(className: string, config: Json, flavor: KerasFlavor, where: string): Json {
@@ -32,7 +77,10 @@ function translate(className: string, config: Json, flavor: KerasFlavor, where: 
     } else if (key.endsWith('_regularizer') || key.endsWith('_constraint')) {
       const legacy = kerasRegularizer(value, `${where}: ${key}`);
       if (flavor === 'keras3' && legacy === null && key === 'activity_regularizer') continue;
-      out[key] = flavor === 'keras3' ? keras3Object(legacy, key.endsWith('_regularizer') ? OBJECT_MODULES.regularizer : OBJECT_MODULES.constraint) : legacy;
+      out[key] =
+        flavor === 'keras3'
+          ? keras3Object(legacy, key.endsWith('_regularizer') ? OBJECT_MODULES.regularizer : OBJECT_MODULES.constraint)
+          : legacy;
     } else {
       out[key] = value;
     }
@@ -54,7 +102,8 @@ function translate(className: string, config: Json, flavor: KerasFlavor, where: 
 
 /** tfjs forgets depth_multiplier in SeparableConv2D's config; without it Keras builds the wrong kernel. */
 function fromLayerObject(className: string, layer: tf.layers.Layer | undefined): Json {
-  if (className === 'SeparableConv2D' && layer) return { depth_multiplier: (layer as unknown as { depthMultiplier: number }).depthMultiplier };
+  if (className === 'SeparableConv2D' && layer)
+    return { depth_multiplier: (layer as unknown as { depthMultiplier: number }).depthMultiplier };
   return {};
 }
 
@@ -63,8 +112,17 @@ function keras3Layer(className: string, config: Json): Json {
 }
 
 /** `layer` is the live tfjs layer when there is one (the model's), for what its config leaves out. */
-export function kerasLayerConfig(className: string, config: Json, flavor: KerasFlavor, where: string, layer?: tf.layers.Layer): Json {
-  if (!KERAS_LAYER_CLASSES.has(className)) throw new KerasExportError(`${where} is a ${className}, which has no Keras counterpart that Layerlab writes; Keras export covers the palette's layers.`);
+export function kerasLayerConfig(
+  className: string,
+  config: Json,
+  flavor: KerasFlavor,
+  where: string,
+  layer?: tf.layers.Layer,
+): Json {
+  if (!KERAS_LAYER_CLASSES.has(className))
+    throw new KerasExportError(
+      `${where} is a ${className}, which has no Keras counterpart that Layerlab writes; Keras export covers the palette's layers.`,
+    );
   if (className === 'InputLayer') {
     const shape = config.batch_input_shape;
     return flavor === 'keras3'
@@ -73,9 +131,13 @@ export function kerasLayerConfig(className: string, config: Json, flavor: KerasF
   }
   if (className === 'Bidirectional' || className === 'TimeDistributed') {
     const { layer: inner, ...rest } = config;
-    if (!isObject(inner) || typeof inner.class_name !== 'string' || !isObject(inner.config)) throw new KerasExportError(`${where}: the wrapped layer is missing from its config.`);
+    if (!isObject(inner) || typeof inner.class_name !== 'string' || !isObject(inner.config))
+      throw new KerasExportError(`${where}: the wrapped layer is missing from its config.`);
     const innerClass = inner.class_name;
-    if (className === 'Bidirectional' && !RNN_CLASSES.has(innerClass)) throw new KerasExportError(`${where}: Bidirectional wraps a ${innerClass}; Keras export covers SimpleRNN, LSTM and GRU there.`);
+    if (className === 'Bidirectional' && !RNN_CLASSES.has(innerClass))
+      throw new KerasExportError(
+        `${where}: Bidirectional wraps a ${innerClass}; Keras export covers SimpleRNN, LSTM and GRU there.`,
+      );
     const innerConfig = translate(innerClass, inner.config, flavor, `${where}/${innerClass}`);
     const outer = translate(className, rest, flavor, where);
     // tf.keras 2.13+ serializes a wrapped layer with its module (Keras 3's legacy loader needs it to find the class).

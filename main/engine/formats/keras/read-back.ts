@@ -87,10 +87,16 @@ export async function readLegacyH5(file: string): Promise<KerasFileContents & { 
       const names = root.get(`model_weights/${layer}`);
       if (!isGroup(names)) throw new KerasExportError(`${file}: model_weights/${layer} is missing.`);
       const list = names.attrs.weight_names?.json_value;
-      const read = (Array.isArray(list) ? list : []).map((n) => readFloat32(root, `model_weights/${layer}/${String(n)}`, file));
+      const read = (Array.isArray(list) ? list : []).map((n) =>
+        readFloat32(root, `model_weights/${layer}/${String(n)}`, file),
+      );
       if (read.length) weights.set(layer, read);
     }
-    return { config: parse(rawConfig, `${file}: model_config`), weights, attrs: { keras_version: attr('keras_version'), backend: attr('backend'), layer_names: layerNames } };
+    return {
+      config: parse(rawConfig, `${file}: model_config`),
+      weights,
+      attrs: { keras_version: attr('keras_version'), backend: attr('backend'), layer_names: layerNames },
+    };
   });
 }
 
@@ -99,20 +105,37 @@ function tfjsSpelling(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(tfjsSpelling);
   if (!isObject(value)) return value;
   const out: Json = {};
-  for (const [k, v] of Object.entries(value)) out[k] = k === 'class_name' && (v === 'LecunNormal' || v === 'LecunUniform') ? v.replace('Lecun', 'LeCun') : tfjsSpelling(v);
+  for (const [k, v] of Object.entries(value))
+    out[k] =
+      k === 'class_name' && (v === 'LecunNormal' || v === 'LecunUniform')
+        ? v.replace('Lecun', 'LeCun')
+        : tfjsSpelling(v);
   return out;
 }
 
 /** Build a fresh tfjs model from a Keras 2 style topology, load `weights` into it by layer name, predict `x` (row-major). */
-export async function predictWithWeights(topology: Json, weights: Map<string, ReadWeight[]>, x: tf.Tensor, source: string): Promise<Float32Array> {
-  const model = await tf.models.modelFromJSON({ modelTopology: tfjsSpelling(topology) as tf.io.ModelJSON['modelTopology'] } as tf.io.ModelJSON);
+export async function predictWithWeights(
+  topology: Json,
+  weights: Map<string, ReadWeight[]>,
+  x: tf.Tensor,
+  source: string,
+): Promise<Float32Array> {
+  const model = await tf.models.modelFromJSON({
+    modelTopology: tfjsSpelling(topology) as tf.io.ModelJSON['modelTopology'],
+  } as tf.io.ModelJSON);
   try {
     for (const layer of model.layers) {
       const read = weights.get(layer.name) ?? [];
-      if (read.length !== layer.weights.length) throw new KerasExportError(`${source}: layer "${layer.name}" has ${read.length} weights in the file but ${layer.weights.length} in the model.`);
+      if (read.length !== layer.weights.length)
+        throw new KerasExportError(
+          `${source}: layer "${layer.name}" has ${read.length} weights in the file but ${layer.weights.length} in the model.`,
+        );
       read.forEach((w, i) => {
         const expected = layer.weights[i]!.shape.join(',');
-        if (w.shape.join(',') !== expected) throw new KerasExportError(`${source}: ${w.path} has shape [${w.shape.join(', ')}], the model's weight [${expected}].`);
+        if (w.shape.join(',') !== expected)
+          throw new KerasExportError(
+            `${source}: ${w.path} has shape [${w.shape.join(', ')}], the model's weight [${expected}].`,
+          );
       });
       if (read.length === 0) continue;
       const tensors = read.map((w) => tf.tensor(w.values, w.shape, 'float32'));

@@ -18,7 +18,6 @@ import { RNN_CLASSES } from './layer-config';
  * the layer's group. Keras 2 loads these by position, so the order matters, not the names.
  */
 
-
 /** A layer as a model config lists it: enough to know where its weights are. */
 export interface ConfigLayer {
   className: string;
@@ -68,7 +67,8 @@ export function keras3LayerKeys(classNames: readonly string[]): string[] {
 export function keras3VarsGroups(key: string, layer: ConfigLayer): VarsGroup[] {
   const root = `layers/${key}`;
   const own: VarsGroup = { path: `${root}/vars`, objectName: layer.name, holdsWeights: false };
-  if (RNN_CLASSES.has(layer.className)) return [own, { path: `${root}/cell/vars`, objectName: cellName(layer.className), holdsWeights: true }];
+  if (RNN_CLASSES.has(layer.className))
+    return [own, { path: `${root}/cell/vars`, objectName: cellName(layer.className), holdsWeights: true }];
   if (layer.className === 'Bidirectional' && layer.inner) {
     const cell = cellName(layer.inner.className);
     return [
@@ -79,7 +79,8 @@ export function keras3VarsGroups(key: string, layer: ConfigLayer): VarsGroup[] {
       { path: `${root}/backward_layer/cell/vars`, objectName: cell, holdsWeights: true },
     ];
   }
-  if (layer.className === 'TimeDistributed' && layer.inner) return [own, { path: `${root}/layer/vars`, objectName: layer.inner.name, holdsWeights: true }];
+  if (layer.className === 'TimeDistributed' && layer.inner)
+    return [own, { path: `${root}/layer/vars`, objectName: layer.inner.name, holdsWeights: true }];
   return [{ ...own, holdsWeights: true }];
 }
 
@@ -122,7 +123,10 @@ export function kerasLayout(model: tf.LayersModel): LayerLayout[] {
     const holding = groups.filter((g) => g.holdsWeights);
     const weights = layer.weights;
     const perGroup = weights.length / holding.length;
-    if (!Number.isInteger(perGroup)) throw new KerasExportError(`layer "${layer.name}" has ${weights.length} weights, which do not split evenly between its ${holding.length} parts.`);
+    if (!Number.isInteger(perGroup))
+      throw new KerasExportError(
+        `layer "${layer.name}" has ${weights.length} weights, which do not split evenly between its ${holding.length} parts.`,
+      );
     const slots = weights.map((variable, w) => {
       const shortName = variable.originalName.split('/').at(-1) ?? variable.originalName;
       return {
@@ -140,5 +144,10 @@ export function kerasLayout(model: tf.LayersModel): LayerLayout[] {
 export function keras3WeightGroups(layers: readonly unknown[]): { name: string; groups: string[] }[] {
   const parsed = layers.map(configLayer);
   const keys = keras3LayerKeys(parsed.map((l) => l.className));
-  return parsed.map((l, i) => ({ name: l.name, groups: keras3VarsGroups(keys[i]!, l).filter((g) => g.holdsWeights).map((g) => g.path) }));
+  return parsed.map((l, i) => ({
+    name: l.name,
+    groups: keras3VarsGroups(keys[i]!, l)
+      .filter((g) => g.holdsWeights)
+      .map((g) => g.path),
+  }));
 }

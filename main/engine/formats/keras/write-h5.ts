@@ -31,17 +31,29 @@ export const writeH5: FormatWriter = async (job): Promise<FormatOutcome> => {
     h5.create_attribute('backend', BACKEND);
     h5.create_attribute('model_config', JSON.stringify(modelConfig));
     const weights = groupAt(h5, 'model_weights');
-    weights.create_attribute('layer_names', layout.map((l) => l.layer.name));
+    weights.create_attribute(
+      'layer_names',
+      layout.map((l) => l.layer.name),
+    );
     weights.create_attribute('backend', BACKEND);
     weights.create_attribute('keras_version', KERAS2_VERSION);
     for (const { layer, slots } of layout) {
       const group = groupAt(weights, layer.name);
       // Keras writes an empty float64 array for a layer without weights.
-      if (slots.length) group.create_attribute('weight_names', slots.map((s) => s.keras2Name));
+      if (slots.length)
+        group.create_attribute(
+          'weight_names',
+          slots.map((s) => s.keras2Name),
+        );
       else group.create_attribute('weight_names', new Float64Array(0), [0], '<d');
       for (const slot of slots) {
         const parts = slot.keras2Name.split('/');
-        writeFloat32(groupAt(group, parts.slice(0, -1).join('/')), parts.at(-1)!, slot.variable.read().dataSync() as Float32Array, slot.variable.shape as number[]);
+        writeFloat32(
+          groupAt(group, parts.slice(0, -1).join('/')),
+          parts.at(-1)!,
+          slot.variable.read().dataSync() as Float32Array,
+          slot.variable.shape as number[],
+        );
       }
     }
   } finally {
@@ -49,5 +61,10 @@ export const writeH5: FormatWriter = async (job): Promise<FormatOutcome> => {
   }
   const back = await readLegacyH5(file);
   const predictions = await predictWithWeights(back.config, back.weights, job.x, file);
-  return { files: [H5_FILE], maxAbsDiff: maxAbsDiff(job.expected, predictions), checkedWith: `h5wasm read-back + tfjs ${tf.version.tfjs}`, predictions };
+  return {
+    files: [H5_FILE],
+    maxAbsDiff: maxAbsDiff(job.expected, predictions),
+    checkedWith: `h5wasm read-back + tfjs ${tf.version.tfjs}`,
+    predictions,
+  };
 };

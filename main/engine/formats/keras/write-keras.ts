@@ -16,7 +16,10 @@ export const KERAS_FILE = 'model.keras';
 export const KERAS3_VERSION = '3.15.1';
 
 export function refuseFloat16(job: FormatJob, format: string): void {
-  if (job.float16) throw new KerasExportError(`${format} files are written with float32 weights; float16 weights apply to the ONNX and TF.js exports. Export again without float16.`);
+  if (job.float16)
+    throw new KerasExportError(
+      `${format} files are written with float32 weights; float16 weights apply to the ONNX and TF.js exports. Export again without float16.`,
+    );
 }
 
 /** Keras' date_saved: local time as "%Y-%m-%d@%H:%M:%S". */
@@ -35,7 +38,13 @@ async function writeWeightsH5(model: tf.LayersModel, file: string): Promise<void
     groupAt(h5, 'vars').create_attribute('name', model.name);
     for (const { groups, slots } of layout) {
       for (const g of groups) groupAt(h5, g.path).create_attribute('name', g.objectName);
-      for (const slot of slots) writeFloat32(groupAt(h5, slot.keras3Group), String(slot.keras3Index), slot.variable.read().dataSync() as Float32Array, slot.variable.shape as number[]);
+      for (const slot of slots)
+        writeFloat32(
+          groupAt(h5, slot.keras3Group),
+          String(slot.keras3Index),
+          slot.variable.read().dataSync() as Float32Array,
+          slot.variable.shape as number[],
+        );
     }
   } finally {
     h5.close();
@@ -71,5 +80,10 @@ export const writeKeras: FormatWriter = async (job): Promise<FormatOutcome> => {
   const back = await readKerasArchive(file);
   // Rebuilt from the model's own topology in Keras 2 form: tfjs' toJSON leaves out SeparableConv2D's depth_multiplier.
   const predictions = await predictWithWeights(keras2ModelConfig(job.model), back.weights, job.x, file);
-  return { files: [KERAS_FILE], maxAbsDiff: maxAbsDiff(job.expected, predictions), checkedWith: `h5wasm read-back + tfjs ${tf.version.tfjs}`, predictions };
+  return {
+    files: [KERAS_FILE],
+    maxAbsDiff: maxAbsDiff(job.expected, predictions),
+    checkedWith: `h5wasm read-back + tfjs ${tf.version.tfjs}`,
+    predictions,
+  };
 };

@@ -5,7 +5,13 @@ import { refuse, type LayerRef } from './unsupported';
  * tfjs activation names (as getConfig writes them) → ONNX ops computing the same function.
  * Each one was checked against tfjs by the ONNX tests; a name missing here is refused.
  */
-export function applyActivation(g: OnnxGraph, x: string, activation: unknown, ref: LayerRef, setting = 'activation'): string {
+export function applyActivation(
+  g: OnnxGraph,
+  x: string,
+  activation: unknown,
+  ref: LayerRef,
+  setting = 'activation',
+): string {
   const base = ref.name;
   switch (activation ?? 'linear') {
     case 'linear':
@@ -13,7 +19,12 @@ export function applyActivation(g: OnnxGraph, x: string, activation: unknown, re
     case 'relu':
       return g.node('Relu', [x], {}, base);
     case 'relu6':
-      return g.node('Clip', [x, g.floatConstant(`${base}/zero`, [0], []), g.floatConstant(`${base}/six`, [6], [])], {}, base);
+      return g.node(
+        'Clip',
+        [x, g.floatConstant(`${base}/zero`, [0], []), g.floatConstant(`${base}/six`, [6], [])],
+        {},
+        base,
+      );
     case 'elu':
       return g.node('Elu', [x], { alpha: { float: 1 } }, base);
     case 'selu':

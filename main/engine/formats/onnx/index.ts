@@ -30,11 +30,18 @@ function concatOutputs(outputs: readonly Float32Array[]): Float32Array {
  */
 export const writeOnnx: FormatWriter = async (job) => {
   if (job.model.inputs.length !== 1) {
-    throw new OnnxExportError(`Cannot check the ONNX export of model "${job.model.name}": it has ${job.model.inputs.length} inputs, and the export's validation rows feed one.`);
+    throw new OnnxExportError(
+      `Cannot check the ONNX export of model "${job.model.name}": it has ${job.model.inputs.length} inputs, and the export's validation rows feed one.`,
+    );
   }
   const bytes = modelToOnnxBytes(job.model, { float16: job.float16 === true });
   const file = path.join(job.dir, ONNX_FILE);
   await fs.writeFile(file, bytes);
   const predictions = concatOutputs(await runOnnxFile(file, [job.x]));
-  return { files: [ONNX_FILE], maxAbsDiff: maxAbsDiff(predictions, job.expected), checkedWith: ONNX_CHECKER, predictions };
+  return {
+    files: [ONNX_FILE],
+    maxAbsDiff: maxAbsDiff(predictions, job.expected),
+    checkedWith: ONNX_CHECKER,
+    predictions,
+  };
 };

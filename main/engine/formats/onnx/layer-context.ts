@@ -32,7 +32,11 @@ export function weightsOf(layer: tf.layers.Layer): Map<string, { values: Float32
   return out;
 }
 
-export function requireWeight(ctx: { ref: LayerRef; layer: tf.layers.Layer }, weights: Map<string, { values: Float32Array; shape: number[] }>, key: string): { values: Float32Array; shape: number[] } {
+export function requireWeight(
+  ctx: { ref: LayerRef; layer: tf.layers.Layer },
+  weights: Map<string, { values: Float32Array; shape: number[] }>,
+  key: string,
+): { values: Float32Array; shape: number[] } {
   const w = weights.get(key);
   if (!w) return refuse(ctx.ref, 'weights', [...weights.keys()], `it has no "${key}" weight`);
   return w;
@@ -47,7 +51,8 @@ export function staticDims(ref: LayerRef, shape: readonly (number | null)[]): nu
 
 /** tfjs writes kernel sizes, strides and dilations as a number or a tuple. */
 export function tuple(value: unknown, n: number): number[] {
-  if (Array.isArray(value)) return value.length === 1 && n > 1 ? Array<number>(n).fill(Number(value[0])) : value.map(Number);
+  if (Array.isArray(value))
+    return value.length === 1 && n > 1 ? Array<number>(n).fill(Number(value[0])) : value.map(Number);
   return Array<number>(n).fill(Number(value ?? 1));
 }
 
@@ -60,7 +65,11 @@ export function toChannelsLast(rank: number): number[] {
 }
 
 /** Float32 weights permuted (numpy's transpose) from `shape` by `perm`. */
-export function transposeValues(values: Float32Array, shape: readonly number[], perm: readonly number[]): { values: Float32Array; shape: number[] } {
+export function transposeValues(
+  values: Float32Array,
+  shape: readonly number[],
+  perm: readonly number[],
+): { values: Float32Array; shape: number[] } {
   const outShape = perm.map((p) => shape[p]!);
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const out = new Float32Array(values.length);

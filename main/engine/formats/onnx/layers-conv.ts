@@ -1,5 +1,15 @@
 import { applyActivation } from './activations';
-import { requireWeight, staticDims, toChannelsFirst, toChannelsLast, transposeValues, tuple, weightsOf, type LayerContext, type LayerConverter } from './layer-context';
+import {
+  requireWeight,
+  staticDims,
+  toChannelsFirst,
+  toChannelsLast,
+  transposeValues,
+  tuple,
+  weightsOf,
+  type LayerContext,
+  type LayerConverter,
+} from './layer-context';
 import { onnxPads } from './padding';
 import { refuse } from './unsupported';
 
@@ -14,8 +24,10 @@ interface ConvSettings {
 /** The settings every convolution shares, each refused by name when the export cannot honour it. */
 function convSettings(ctx: LayerContext, rank: number, kernelShape?: number[]): ConvSettings {
   const c = ctx.config;
-  if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast') refuse(ctx.ref, 'data_format', c.dataFormat, 'only channels_last models are exported');
-  if (c.padding !== 'same' && c.padding !== 'valid') refuse(ctx.ref, 'padding', c.padding, "only 'same' and 'valid' are exported");
+  if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast')
+    refuse(ctx.ref, 'data_format', c.dataFormat, 'only channels_last models are exported');
+  if (c.padding !== 'same' && c.padding !== 'valid')
+    refuse(ctx.ref, 'padding', c.padding, "only 'same' and 'valid' are exported");
   const dims = staticDims(ctx.ref, ctx.inputs[0]!.shape);
   return {
     spatial: dims.slice(0, rank),
@@ -42,9 +54,20 @@ function conv(rank: number): LayerConverter {
     const w = transposeValues(k.values, k.shape, [rank + 1, rank, ...Array.from({ length: rank }, (_, i) => i)]);
     const inputs = [ctx.g.weight(`${ctx.ref.name}/kernel`, w.values, w.shape)];
     const bias = weights.get('bias');
-    if (ctx.config.useBias !== false && bias) inputs.push(ctx.g.weight(`${ctx.ref.name}/bias`, bias.values, bias.shape));
+    if (ctx.config.useBias !== false && bias)
+      inputs.push(ctx.g.weight(`${ctx.ref.name}/bias`, bias.values, bias.shape));
     const y = channelsFirst(ctx, rank, (x) =>
-      ctx.g.node('Conv', [x, ...inputs], { kernel_shape: { ints: s.kernel }, strides: { ints: s.strides }, dilations: { ints: s.dilations }, pads: { ints: onnxPads(s.spatial, s.kernel, s.strides, s.dilations, s.padding) } }, ctx.ref.name),
+      ctx.g.node(
+        'Conv',
+        [x, ...inputs],
+        {
+          kernel_shape: { ints: s.kernel },
+          strides: { ints: s.strides },
+          dilations: { ints: s.dilations },
+          pads: { ints: onnxPads(s.spatial, s.kernel, s.strides, s.dilations, s.padding) },
+        },
+        ctx.ref.name,
+      ),
     );
     return applyActivation(ctx.g, y, ctx.config.activation, ctx.ref);
   };
@@ -60,16 +83,27 @@ function depthwiseWeights(values: Float32Array, shape: number[]): { values: Floa
   return { values: t.values, shape: [channels * multiplier, 1, kh, kw] };
 }
 
-function depthwiseNode(ctx: LayerContext, x: string, s: ConvSettings, kernel: { values: Float32Array; shape: number[] }, bias: string[]): string {
+function depthwiseNode(
+  ctx: LayerContext,
+  x: string,
+  s: ConvSettings,
+  kernel: { values: Float32Array; shape: number[] },
+  bias: string[],
+): string {
   const channels = kernel.shape[2]!;
   const w = depthwiseWeights(kernel.values, kernel.shape);
-  return ctx.g.node('Conv', [x, ctx.g.weight(`${ctx.ref.name}/depthwise_kernel`, w.values, w.shape), ...bias], {
-    group: { int: channels },
-    kernel_shape: { ints: s.kernel },
-    strides: { ints: s.strides },
-    dilations: { ints: s.dilations },
-    pads: { ints: onnxPads(s.spatial, s.kernel, s.strides, s.dilations, s.padding) },
-  }, ctx.ref.name);
+  return ctx.g.node(
+    'Conv',
+    [x, ctx.g.weight(`${ctx.ref.name}/depthwise_kernel`, w.values, w.shape), ...bias],
+    {
+      group: { int: channels },
+      kernel_shape: { ints: s.kernel },
+      strides: { ints: s.strides },
+      dilations: { ints: s.dilations },
+      pads: { ints: onnxPads(s.spatial, s.kernel, s.strides, s.dilations, s.padding) },
+    },
+    ctx.ref.name,
+  );
 }
 
 const depthwiseConv2D: LayerConverter = (ctx) => {
@@ -77,7 +111,8 @@ const depthwiseConv2D: LayerConverter = (ctx) => {
   const kernel = requireWeight(ctx, weights, 'depthwise_kernel');
   const s = convSettings(ctx, 2, kernel.shape.slice(0, 2));
   const bias = weights.get('bias');
-  const biasInput = ctx.config.useBias !== false && bias ? [ctx.g.weight(`${ctx.ref.name}/bias`, bias.values, bias.shape)] : [];
+  const biasInput =
+    ctx.config.useBias !== false && bias ? [ctx.g.weight(`${ctx.ref.name}/bias`, bias.values, bias.shape)] : [];
   const y = channelsFirst(ctx, 2, (x) => depthwiseNode(ctx, x, s, kernel, biasInput));
   return applyActivation(ctx.g, y, ctx.config.activation, ctx.ref);
 };
@@ -91,8 +126,16 @@ const separableConv2D: LayerConverter = (ctx) => {
   const p = transposeValues(pointwise.values, pointwise.shape, [3, 2, 0, 1]);
   const bias = weights.get('bias');
   const pointInputs = [ctx.g.weight(`${ctx.ref.name}/pointwise_kernel`, p.values, p.shape)];
-  if (ctx.config.useBias !== false && bias) pointInputs.push(ctx.g.weight(`${ctx.ref.name}/bias`, bias.values, bias.shape));
-  const y = channelsFirst(ctx, 2, (x) => ctx.g.node('Conv', [depthwiseNode(ctx, x, s, depthwise, []), ...pointInputs], { kernel_shape: { ints: [1, 1] } }, ctx.ref.name));
+  if (ctx.config.useBias !== false && bias)
+    pointInputs.push(ctx.g.weight(`${ctx.ref.name}/bias`, bias.values, bias.shape));
+  const y = channelsFirst(ctx, 2, (x) =>
+    ctx.g.node(
+      'Conv',
+      [depthwiseNode(ctx, x, s, depthwise, []), ...pointInputs],
+      { kernel_shape: { ints: [1, 1] } },
+      ctx.ref.name,
+    ),
+  );
   return applyActivation(ctx.g, y, ctx.config.activation, ctx.ref);
 };
 
@@ -104,7 +147,13 @@ const separableConv2D: LayerConverter = (ctx) => {
  */
 const conv2DTranspose: LayerConverter = (ctx) => {
   const s = convSettings(ctx, 2);
-  if (s.dilations.some((d) => d !== 1)) refuse(ctx.ref, 'dilation_rate', ctx.config.dilationRate, 'transposed convolutions are exported without dilation only');
+  if (s.dilations.some((d) => d !== 1))
+    refuse(
+      ctx.ref,
+      'dilation_rate',
+      ctx.config.dilationRate,
+      'transposed convolutions are exported without dilation only',
+    );
   const weights = weightsOf(ctx.layer);
   const k = requireWeight(ctx, weights, 'kernel');
   const w = transposeValues(k.values, k.shape, [3, 2, 0, 1]);
@@ -123,7 +172,17 @@ const conv2DTranspose: LayerConverter = (ctx) => {
     extra.push(s.padding === 'same' ? Math.max(stride - kernel, 0) : 0);
   });
   const y = channelsFirst(ctx, 2, (x) =>
-    ctx.g.node('ConvTranspose', [x, ...inputs], { kernel_shape: { ints: s.kernel }, strides: { ints: s.strides }, pads: { ints: [...begins, ...ends] }, output_padding: { ints: extra } }, ctx.ref.name),
+    ctx.g.node(
+      'ConvTranspose',
+      [x, ...inputs],
+      {
+        kernel_shape: { ints: s.kernel },
+        strides: { ints: s.strides },
+        pads: { ints: [...begins, ...ends] },
+        output_padding: { ints: extra },
+      },
+      ctx.ref.name,
+    ),
   );
   return applyActivation(ctx.g, y, ctx.config.activation, ctx.ref);
 };

@@ -5,12 +5,19 @@ import type { OnnxGraph } from './onnx-graph';
 import { refuse, type LayerRef } from './unsupported';
 
 /** x·kernel + bias on the last axis (MatMul broadcasts over batch and steps), then the activation. */
-export function dense(g: OnnxGraph, x: string, layer: tf.layers.Layer, ref: LayerRef, config: Record<string, unknown>): string {
+export function dense(
+  g: OnnxGraph,
+  x: string,
+  layer: tf.layers.Layer,
+  ref: LayerRef,
+  config: Record<string, unknown>,
+): string {
   const weights = weightsOf(layer);
   const kernel = requireWeight({ ref, layer }, weights, 'kernel');
   let y = g.node('MatMul', [x, g.weight(`${ref.name}/kernel`, kernel.values, kernel.shape)], {}, ref.name);
   const bias = weights.get('bias');
-  if (config.useBias !== false && bias) y = g.node('Add', [y, g.weight(`${ref.name}/bias`, bias.values, bias.shape)], {}, ref.name);
+  if (config.useBias !== false && bias)
+    y = g.node('Add', [y, g.weight(`${ref.name}/bias`, bias.values, bias.shape)], {}, ref.name);
   return applyActivation(g, y, config.activation, ref);
 }
 
@@ -41,18 +48,31 @@ export const coreConverters: Record<string, LayerConverter> = {
   },
   Embedding: (ctx) => {
     // A zero-masking Embedding changes what later recurrent layers compute; ONNX has no masks.
-    if (ctx.config.maskZero === true) refuse(ctx.ref, 'mask_zero', true, 'ONNX has no masking; turn it off before exporting');
+    if (ctx.config.maskZero === true)
+      refuse(ctx.ref, 'mask_zero', true, 'ONNX has no masking; turn it off before exporting');
     const weights = weightsOf(ctx.layer);
     const table = requireWeight(ctx, weights, 'embeddings');
     // tfjs casts float indices to int32 (truncation); Cast to int64 truncates the same way.
     const indices = ctx.g.node('Cast', [only(ctx)], { to: { int: 7 } }, ctx.ref.name);
-    return ctx.g.node('Gather', [ctx.g.weight(`${ctx.ref.name}/embeddings`, table.values, table.shape), indices], { axis: { int: 0 } }, ctx.ref.name);
+    return ctx.g.node(
+      'Gather',
+      [ctx.g.weight(`${ctx.ref.name}/embeddings`, table.values, table.shape), indices],
+      { axis: { int: 0 } },
+      ctx.ref.name,
+    );
   },
   TimeDistributed: (ctx) => {
     const inner = (ctx.layer as unknown as { layer: tf.layers.Layer }).layer;
     const className = inner.getClassName();
-    if (className !== 'Dense') refuse(ctx.ref, 'layer', className, 'TimeDistributed is exported around a Dense layer only');
+    if (className !== 'Dense')
+      refuse(ctx.ref, 'layer', className, 'TimeDistributed is exported around a Dense layer only');
     // Dense already acts on the last axis of a (batch, steps, features) tensor.
-    return dense(ctx.g, only(ctx), inner, { name: ctx.ref.name, className: 'TimeDistributed(Dense)' }, inner.getConfig() as Record<string, unknown>);
+    return dense(
+      ctx.g,
+      only(ctx),
+      inner,
+      { name: ctx.ref.name, className: 'TimeDistributed(Dense)' },
+      inner.getConfig() as Record<string, unknown>,
+    );
   },
 };

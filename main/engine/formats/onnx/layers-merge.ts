@@ -3,7 +3,8 @@ import { refuse } from './unsupported';
 
 /** Folds n inputs left to right with a binary op, in tfjs' order (so rounding matches). */
 function fold(op: 'Add' | 'Mul' | 'Max'): LayerConverter {
-  return (ctx) => ctx.inputs.slice(1).reduce((acc, v) => ctx.g.node(op, [acc, v.name], {}, ctx.ref.name), ctx.inputs[0]!.name);
+  return (ctx) =>
+    ctx.inputs.slice(1).reduce((acc, v) => ctx.g.node(op, [acc, v.name], {}, ctx.ref.name), ctx.inputs[0]!.name);
 }
 
 export const mergeConverters: Record<string, LayerConverter> = {
@@ -11,7 +12,12 @@ export const mergeConverters: Record<string, LayerConverter> = {
     // Keras counts the batch as axis 0; negative axes count from the end in both.
     const axis = Number(ctx.config.axis ?? -1);
     if (axis === 0) refuse(ctx.ref, 'axis', axis, 'joining along the batch axis cannot be exported');
-    return ctx.g.node('Concat', ctx.inputs.map((v) => v.name), { axis: { int: axis } }, ctx.ref.name);
+    return ctx.g.node(
+      'Concat',
+      ctx.inputs.map((v) => v.name),
+      { axis: { int: axis } },
+      ctx.ref.name,
+    );
   },
   Add: fold('Add'),
   Multiply: fold('Mul'),
@@ -21,5 +27,11 @@ export const mergeConverters: Record<string, LayerConverter> = {
     return ctx.g.node('Sub', [ctx.inputs[0]!.name, ctx.inputs[1]!.name], {}, ctx.ref.name);
   },
   // tfjs sums, then multiplies by 1/n.
-  Average: (ctx) => ctx.g.node('Mul', [fold('Add')(ctx), ctx.g.floatConstant(`${ctx.ref.name}/inverse_n`, [1 / ctx.inputs.length], [])], {}, ctx.ref.name),
+  Average: (ctx) =>
+    ctx.g.node(
+      'Mul',
+      [fold('Add')(ctx), ctx.g.floatConstant(`${ctx.ref.name}/inverse_n`, [1 / ctx.inputs.length], [])],
+      {},
+      ctx.ref.name,
+    ),
 };

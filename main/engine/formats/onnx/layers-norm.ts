@@ -6,7 +6,8 @@ function axesOf(ctx: LayerContext): number[] {
   const rank = ctx.inputs[0]!.shape.length;
   const raw = Array.isArray(ctx.config.axis) ? (ctx.config.axis as number[]) : [Number(ctx.config.axis ?? -1)];
   const axes = raw.map((a) => (a < 0 ? a + rank : a));
-  if (axes.some((a) => a <= 0 || a >= rank)) refuse(ctx.ref, 'axis', ctx.config.axis, `it must name a sample axis of a rank-${rank} input`);
+  if (axes.some((a) => a <= 0 || a >= rank))
+    refuse(ctx.ref, 'axis', ctx.config.axis, `it must name a sample axis of a rank-${rank} input`);
   return axes;
 }
 
@@ -27,7 +28,12 @@ const batchNormalization: LayerConverter = (ctx) => {
   // parameters, so on any axis but the last the in-app model applies channel k % C's statistics
   // to element k: not Keras' BatchNormalization, and nothing an honest ONNX graph should copy.
   if (axes[0] !== ctx.inputs[0]!.shape.length - 1) {
-    refuse(ctx.ref, 'axis', ctx.config.axis, "tfjs normalises any axis but the last one along the last axis instead, so the trained model is not Keras' BatchNormalization; use axis -1");
+    refuse(
+      ctx.ref,
+      'axis',
+      ctx.config.axis,
+      "tfjs normalises any axis but the last one along the last axis instead, so the trained model is not Keras' BatchNormalization; use axis -1",
+    );
   }
   const shape = broadcastShape(ctx, axes);
   const weights = weightsOf(ctx.layer);
@@ -39,7 +45,12 @@ const batchNormalization: LayerConverter = (ctx) => {
   };
   const epsilon = g.floatConstant(`${name}/epsilon`, [Number(ctx.config.epsilon ?? 1e-3)], []);
   const centred = g.node('Sub', [ctx.inputs[0]!.name, w('moving_mean')], {}, name);
-  let y = g.node('Div', [centred, g.node('Sqrt', [g.node('Add', [w('moving_variance'), epsilon], {}, name)], {}, name)], {}, name);
+  let y = g.node(
+    'Div',
+    [centred, g.node('Sqrt', [g.node('Add', [w('moving_variance'), epsilon], {}, name)], {}, name)],
+    {},
+    name,
+  );
   if (weights.has('gamma')) y = g.node('Mul', [y, w('gamma')], {}, name);
   if (weights.has('beta')) y = g.node('Add', [y, w('beta')], {}, name);
   return y;

@@ -19,16 +19,33 @@ function checkSettings(ref: LayerRef, config: Record<string, unknown>): void {
 
 /** Zeros shaped (batch, units), batch taken from the input at run time. */
 function zeroState(g: OnnxGraph, x: string, units: number, name: string): string {
-  const batch = g.node('Slice', [g.node('Shape', [x], {}, name), g.int64(`${name}/zero`, [0]), g.int64(`${name}/one`, [1])], {}, name);
+  const batch = g.node(
+    'Slice',
+    [g.node('Shape', [x], {}, name), g.int64(`${name}/zero`, [0]), g.int64(`${name}/one`, [1])],
+    {},
+    name,
+  );
   const shape = g.node('Concat', [batch, g.int64(`${name}/units`, [units])], { axis: { int: 0 } }, name);
-  return g.node('ConstantOfShape', [shape], { value: { tensor: { name: `${name}/zero_value`, dims: [1], dataType: 1, rawData: new Uint8Array(4) } } }, name);
+  return g.node(
+    'ConstantOfShape',
+    [shape],
+    { value: { tensor: { name: `${name}/zero_value`, dims: [1], dataType: 1, rawData: new Uint8Array(4) } } },
+    name,
+  );
 }
 
 /**
  * One recurrent layer over x (batch, steps, features): its outputs per step in the order the
  * steps were processed (reversed when going backwards), and the last one.
  */
-function unroll(g: OnnxGraph, cellType: Cell, rnn: tf.layers.Layer, ref: LayerRef, x: string, steps: number): { perStep: string[]; last: string } {
+function unroll(
+  g: OnnxGraph,
+  cellType: Cell,
+  rnn: tf.layers.Layer,
+  ref: LayerRef,
+  x: string,
+  steps: number,
+): { perStep: string[]; last: string } {
   const config = rnn.getConfig() as Record<string, unknown>;
   checkSettings(ref, config);
   const units = Number(config.units);
@@ -75,15 +92,25 @@ function unroll(g: OnnxGraph, cellType: Cell, rnn: tf.layers.Layer, ref: LayerRe
       // tfjs' (and Keras') gate order: input, forget, cell candidate, output.
       const z = g.node('Add', [xt, g.node('MatMul', [h, recurrentKernel], {}, name)], {}, name);
       const [zi, zf, zc, zo] = g.nodeN('Split', [z], 4, { axis: { int: 1 } }, name) as [string, string, string, string];
-      c = g.node('Add', [g.node('Mul', [recAct(zf), c], {}, name), g.node('Mul', [recAct(zi), act(zc)], {}, name)], {}, name);
+      c = g.node(
+        'Add',
+        [g.node('Mul', [recAct(zf), c], {}, name), g.node('Mul', [recAct(zi), act(zc)], {}, name)],
+        {},
+        name,
+      );
       h = g.node('Mul', [recAct(zo), act(c)], {}, name);
     } else {
       // tfjs' GRU is Keras' reset_after = false: the reset gate scales h before the candidate's matmul.
       const [xz, xr, xh] = g.nodeN('Split', [xt], 3, { axis: { int: 1 } }, name) as [string, string, string];
-      const [hz, hr] = g.nodeN('Split', [g.node('MatMul', [h, rk1], {}, name)], 2, { axis: { int: 1 } }, name) as [string, string];
+      const [hz, hr] = g.nodeN('Split', [g.node('MatMul', [h, rk1], {}, name)], 2, { axis: { int: 1 } }, name) as [
+        string,
+        string,
+      ];
       const zGate = recAct(g.node('Add', [xz, hz], {}, name));
       const rGate = recAct(g.node('Add', [xr, hr], {}, name));
-      const candidate = act(g.node('Add', [xh, g.node('MatMul', [g.node('Mul', [rGate, h], {}, name), rk2], {}, name)], {}, name));
+      const candidate = act(
+        g.node('Add', [xh, g.node('MatMul', [g.node('Mul', [rGate, h], {}, name), rk2], {}, name)], {}, name),
+      );
       const keep = g.node('Mul', [zGate, h], {}, name);
       h = g.node('Add', [keep, g.node('Mul', [g.node('Sub', [one, zGate], {}, name), candidate], {}, name)], {}, name);
     }
@@ -95,12 +122,18 @@ function unroll(g: OnnxGraph, cellType: Cell, rnn: tf.layers.Layer, ref: LayerRe
 /** Per-step states (batch, units) → a sequence (batch, steps, units). */
 function stack(g: OnnxGraph, states: string[], name: string): string {
   const axes = g.int64(`${name}/seq_axis`, [1]);
-  return g.node('Concat', states.map((s) => g.node('Unsqueeze', [s, axes], {}, name)), { axis: { int: 1 } }, name);
+  return g.node(
+    'Concat',
+    states.map((s) => g.node('Unsqueeze', [s, axes], {}, name)),
+    { axis: { int: 1 } },
+    name,
+  );
 }
 
 function stepsOf(ctx: LayerContext): number {
   const dims = staticDims(ctx.ref, ctx.inputs[0]!.shape);
-  if (dims.length !== 2) refuse(ctx.ref, 'input shape', ctx.inputs[0]!.shape, 'a recurrent layer needs (steps, features) per sample');
+  if (dims.length !== 2)
+    refuse(ctx.ref, 'input shape', ctx.inputs[0]!.shape, 'a recurrent layer needs (steps, features) per sample');
   return dims[0]!;
 }
 
@@ -117,14 +150,26 @@ function recurrent(cellType: Cell): LayerConverter {
  * back into time order before merging; merge modes concat/sum/mul/ave as tfjs computes them.
  */
 const bidirectional: LayerConverter = (ctx) => {
-  const wrapper = ctx.layer as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer; returnSequences: boolean };
+  const wrapper = ctx.layer as unknown as {
+    forwardLayer: tf.layers.Layer;
+    backwardLayer: tf.layers.Layer;
+    returnSequences: boolean;
+  };
   const cellType = wrapper.forwardLayer.getClassName();
-  if (cellType !== 'SimpleRNN' && cellType !== 'LSTM' && cellType !== 'GRU') return refuse(ctx.ref, 'layer', cellType, 'Bidirectional is exported around SimpleRNN, LSTM or GRU');
+  if (cellType !== 'SimpleRNN' && cellType !== 'LSTM' && cellType !== 'GRU')
+    return refuse(ctx.ref, 'layer', cellType, 'Bidirectional is exported around SimpleRNN, LSTM or GRU');
   const steps = stepsOf(ctx);
   const g = ctx.g;
   const x = ctx.inputs[0]!.name;
   const forward = unroll(g, cellType, wrapper.forwardLayer, { ...ctx.ref, name: `${ctx.ref.name}/forward` }, x, steps);
-  const backward = unroll(g, cellType, wrapper.backwardLayer, { ...ctx.ref, name: `${ctx.ref.name}/backward` }, x, steps);
+  const backward = unroll(
+    g,
+    cellType,
+    wrapper.backwardLayer,
+    { ...ctx.ref, name: `${ctx.ref.name}/backward` },
+    x,
+    steps,
+  );
   const sequences = (wrapper.forwardLayer.getConfig() as Record<string, unknown>).returnSequences === true;
   const y = sequences ? stack(g, forward.perStep, ctx.ref.name) : forward.last;
   const yRev = sequences ? stack(g, [...backward.perStep].reverse(), ctx.ref.name) : backward.last;

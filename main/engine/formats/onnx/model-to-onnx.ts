@@ -44,7 +44,16 @@ function valueInfo(name: string, shape: readonly (number | null)[]): ValueInfoPr
   return {
     name,
     // The batch is shared by every input and output; any other unknown length is its own.
-    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: shape.map((d, i) => (i === 0 ? { dimParam: 'batch' } : d === null ? { dimParam: `${name}_dim${i}` } : { dimValue: d })) } } },
+    type: {
+      tensorType: {
+        elemType: DataType.FLOAT,
+        shape: {
+          dim: shape.map((d, i) =>
+            i === 0 ? { dimParam: 'batch' } : d === null ? { dimParam: `${name}_dim${i}` } : { dimValue: d },
+          ),
+        },
+      },
+    },
   };
 }
 
@@ -69,11 +78,24 @@ export function modelToOnnx(model: tf.LayersModel, options: OnnxOptions = {}): M
     const layer = t.sourceLayer;
     const className = layer.getClassName();
     const ref = { name: layer.name, className };
-    if (className === 'InputLayer') throw new OnnxExportError(`Cannot export to ONNX: input "${layer.name}" is used by the model but is not one of its inputs.`);
+    if (className === 'InputLayer')
+      throw new OnnxExportError(
+        `Cannot export to ONNX: input "${layer.name}" is used by the model but is not one of its inputs.`,
+      );
     const converter = CONVERTERS[className];
-    if (!converter) throw new OnnxExportError(`Cannot export layer "${layer.name}" (${className}) to ONNX: the exporter has no mapping for ${className}.`);
+    if (!converter)
+      throw new OnnxExportError(
+        `Cannot export layer "${layer.name}" (${className}) to ONNX: the exporter has no mapping for ${className}.`,
+      );
     const ins: Value[] = t.inputs.map((i) => ({ name: visit(i), shape: i.shape }));
-    const out = converter({ g, layer, ref, config: layer.getConfig() as Record<string, unknown>, inputs: ins, outputShape: t.shape });
+    const out = converter({
+      g,
+      layer,
+      ref,
+      config: layer.getConfig() as Record<string, unknown>,
+      inputs: ins,
+      outputShape: t.shape,
+    });
     names.set(t.id, out);
     return out;
   };
@@ -88,7 +110,8 @@ export function modelToOnnx(model: tf.LayersModel, options: OnnxOptions = {}): M
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'Layerlab',
     producerVersion: `tfjs ${tf.version.tfjs}`,
-    docString: 'Exported by Layerlab from a TensorFlow.js Layers model. Inputs and outputs keep the Keras layout (channels last); apply preprocessing.json to raw inputs first.',
+    docString:
+      'Exported by Layerlab from a TensorFlow.js Layers model. Inputs and outputs keep the Keras layout (channels last); apply preprocessing.json to raw inputs first.',
     graph: {
       name: model.name,
       node: g.nodes,
@@ -104,7 +127,9 @@ export function modelToOnnxBytes(model: tf.LayersModel, options: OnnxOptions = {
   const proto = modelToOnnx(model, options);
   const weightBytes = proto.graph.initializer.reduce((sum, t) => sum + t.rawData.byteLength, 0);
   if (weightBytes > 2 ** 31 - 2 ** 24) {
-    throw new OnnxExportError(`Cannot export model "${model.name}" to ONNX: its weights take ${(weightBytes / 2 ** 30).toFixed(2)} GiB, over the 2 GiB a single .onnx file can hold. Try float16 weights.`);
+    throw new OnnxExportError(
+      `Cannot export model "${model.name}" to ONNX: its weights take ${(weightBytes / 2 ** 30).toFixed(2)} GiB, over the 2 GiB a single .onnx file can hold. Try float16 weights.`,
+    );
   }
   return encodeModel(proto);
 }

@@ -2,7 +2,13 @@ import { float16Bytes } from './float16';
 import { AttributeType, DataType, type AttributeProto, type NodeProto, type TensorProto } from './onnx-schema';
 
 /** An attribute value with its ONNX type spelled out (a JS number alone cannot say int or float). */
-export type Attr = { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] } | { string: string } | { tensor: TensorProto };
+export type Attr =
+  | { int: number }
+  | { float: number }
+  | { ints: readonly number[] }
+  | { floats: readonly number[] }
+  | { string: string }
+  | { tensor: TensorProto };
 
 function attribute(name: string, value: Attr): AttributeProto {
   if ('int' in value) return { name, type: AttributeType.INT, i: value.int };
@@ -13,9 +19,18 @@ function attribute(name: string, value: Attr): AttributeProto {
   return { name, type: AttributeType.TENSOR, t: value.tensor };
 }
 
-export function floatTensor(name: string, values: Float32Array | readonly number[], dims: readonly number[]): TensorProto {
+export function floatTensor(
+  name: string,
+  values: Float32Array | readonly number[],
+  dims: readonly number[],
+): TensorProto {
   const data = values instanceof Float32Array ? values : Float32Array.from(values);
-  return { name, dims: [...dims], dataType: DataType.FLOAT, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
+  return {
+    name,
+    dims: [...dims],
+    dataType: DataType.FLOAT,
+    rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+  };
 }
 
 function int64Tensor(name: string, values: readonly number[], dims: readonly number[]): TensorProto {
@@ -44,10 +59,25 @@ export class OnnxGraph {
   }
 
   /** Adds one node; returns its outputs' names (`outputs` of them, or the names given). */
-  nodeN(opType: string, inputs: readonly string[], outputs: number | readonly string[], attrs: Record<string, Attr> = {}, base = opType): string[] {
+  nodeN(
+    opType: string,
+    inputs: readonly string[],
+    outputs: number | readonly string[],
+    attrs: Record<string, Attr> = {},
+    base = opType,
+  ): string[] {
     const nodeName = this.unique(`${base}/${opType}`);
-    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => this.unique(`${nodeName}:${i}`)) : [...outputs];
-    this.nodes.push({ name: nodeName, opType, input: [...inputs], output: outs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    const outs =
+      typeof outputs === 'number'
+        ? Array.from({ length: outputs }, (_, i) => this.unique(`${nodeName}:${i}`))
+        : [...outputs];
+    this.nodes.push({
+      name: nodeName,
+      opType,
+      input: [...inputs],
+      output: outs,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
     return outs;
   }
 
@@ -60,7 +90,12 @@ export class OnnxGraph {
   weight(base: string, values: Float32Array, dims: readonly number[]): string {
     if (!this.float16) return this.floatConstant(base, values, dims);
     const stored = this.unique(`${base}_fp16`);
-    this.initializers.push({ name: stored, dims: [...dims], dataType: DataType.FLOAT16, rawData: float16Bytes(values) });
+    this.initializers.push({
+      name: stored,
+      dims: [...dims],
+      dataType: DataType.FLOAT16,
+      rawData: float16Bytes(values),
+    });
     return this.nodeN('Cast', [stored], [this.unique(base)], { to: { int: DataType.FLOAT } }, base)[0]!;
   }
 

@@ -149,7 +149,14 @@ export interface ModelProto {
   producerName: string;
   producerVersion: string;
   docString?: string;
-  graph: { name: string; node: NodeProto[]; initializer: TensorProto[]; input: ValueInfoProto[]; output: ValueInfoProto[]; docString?: string };
+  graph: {
+    name: string;
+    node: NodeProto[];
+    initializer: TensorProto[];
+    input: ValueInfoProto[];
+    output: ValueInfoProto[];
+    docString?: string;
+  };
 }
 
 let modelType: protobuf.Type | null = null;

@@ -11,7 +11,13 @@ export function samePadding(length: number, kernel: number, stride: number, dila
 }
 
 /** ONNX pads for every spatial axis: all the begins, then all the ends. */
-export function onnxPads(lengths: readonly number[], kernels: readonly number[], strides: readonly number[], dilations: readonly number[], padding: 'same' | 'valid'): number[] {
+export function onnxPads(
+  lengths: readonly number[],
+  kernels: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+  padding: 'same' | 'valid',
+): number[] {
   if (padding === 'valid') return Array<number>(lengths.length * 2).fill(0);
   const pairs = lengths.map((l, i) => samePadding(l, kernels[i]!, strides[i]!, dilations[i]!));
   return [...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])];

@@ -12,7 +12,8 @@ export const ONNX_CHECKER = `onnxruntime-node ${ort.env.versions.node}`;
 export async function runOnnxFile(file: string, inputs: readonly tf.Tensor[]): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(file);
   try {
-    if (inputs.length !== session.inputNames.length) throw new Error(`The ONNX model takes ${session.inputNames.length} inputs, but ${inputs.length} were given.`);
+    if (inputs.length !== session.inputNames.length)
+      throw new Error(`The ONNX model takes ${session.inputNames.length} inputs, but ${inputs.length} were given.`);
     const feeds: Record<string, ort.Tensor> = {};
     for (const [i, name] of session.inputNames.entries()) {
       const x = inputs[i]!;

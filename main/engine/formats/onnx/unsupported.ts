@@ -15,6 +15,13 @@ export interface LayerRef {
   className: string;
 }
 
-export function refuse(layer: LayerRef, setting: string, value: unknown, why = 'the ONNX export does not support it'): never {
-  throw new OnnxExportError(`Cannot export layer "${layer.name}" (${layer.className}) to ONNX: ${setting} = ${JSON.stringify(value)} — ${why}.`);
+export function refuse(
+  layer: LayerRef,
+  setting: string,
+  value: unknown,
+  why = 'the ONNX export does not support it',
+): never {
+  throw new OnnxExportError(
+    `Cannot export layer "${layer.name}" (${layer.className}) to ONNX: ${setting} = ${JSON.stringify(value)} — ${why}.`,
+  );
 }

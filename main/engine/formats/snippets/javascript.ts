@@ -184,7 +184,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 }`;
 }
 
-const HEADER = (format: string, install: string, browser: string) => String.raw`// predict.mjs: run this Layerlab ${format} export on raw rows, with the preprocessing it was trained with.
+const HEADER = (
+  format: string,
+  install: string,
+  browser: string,
+) => String.raw`// predict.mjs: run this Layerlab ${format} export on raw rows, with the preprocessing it was trained with.
 //   ${install}
 //   node predict.mjs rows.csv            one JSON line per row: {"label", "probabilities"} or {"value"}
 //   node predict.mjs a.png b.jpg         (image models; needs npm install sharp) one JSON line per image

@@ -1,17 +1,38 @@
 import { useEffect, useState } from 'react';
 import { choiceOf, inputKind, MISSING_FOR, planColumn } from '../../../../app/dataset/column-plan';
 import { suggestTask } from '../../../../app/dataset/task';
-import type { CategoryEncoding, ColumnProfile, DatasetMeta, MissingStrategy, Scaling, TaskSpec } from '../../../../app/dataset/schema';
+import type {
+  CategoryEncoding,
+  ColumnProfile,
+  DatasetMeta,
+  MissingStrategy,
+  Scaling,
+  TaskSpec,
+} from '../../../../app/dataset/schema';
 import { useActions } from '../../app/context';
 import { messageOf } from '../../lib/errors';
 import { roleOf, withChoice, withRole, type ColumnRole } from './column-controls';
 
-const MISSING_LABEL: Record<MissingStrategy | 'none', string> = { mean: 'Fill: mean', median: 'Fill: median', mostFrequent: 'Fill: most frequent', constant: 'Fill: constant', drop: 'Drop row', none: 'Missing: as unknown' };
+const MISSING_LABEL: Record<MissingStrategy | 'none', string> = {
+  mean: 'Fill: mean',
+  median: 'Fill: median',
+  mostFrequent: 'Fill: most frequent',
+  constant: 'Fill: constant',
+  drop: 'Drop row',
+  none: 'Missing: as unknown',
+};
 const SCALING_LABEL: Record<Scaling, string> = { standardize: 'Standardize', minmax: 'Min-max', none: 'No scaling' };
 const ENCODING_LABEL: Record<CategoryEncoding, string> = { onehot: 'One-hot', ordinal: 'Ordinal' };
 
 /** A text input that commits on blur or Enter (each commit saves the project). */
-function CommitInput({ value, onCommit, ...props }: { value: string; onCommit: (v: string) => void } & Omit<React.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+function CommitInput({
+  value,
+  onCommit,
+  ...props
+}: { value: string; onCommit: (v: string) => void } & Omit<
+  React.InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   return (
@@ -32,7 +53,15 @@ function CommitInput({ value, onCommit, ...props }: { value: string; onCommit: (
  * values, scaling, category encoding and cap, and the inputs it becomes. Controls that do not
  * apply to the column (a cap on numbers) or to its use are disabled.
  */
-export function ColumnChoiceControls({ dataset, spec, column }: { dataset: DatasetMeta; spec: TaskSpec | null; column: ColumnProfile }) {
+export function ColumnChoiceControls({
+  dataset,
+  spec,
+  column,
+}: {
+  dataset: DatasetMeta;
+  spec: TaskSpec | null;
+  column: ColumnProfile;
+}) {
   const { setTaskSpec } = useActions();
   const name = column.name;
   const role = roleOf(dataset, spec, name);
@@ -51,7 +80,13 @@ export function ColumnChoiceControls({ dataset, spec, column }: { dataset: Datas
   const set = (patch: Parameters<typeof withChoice>[2]) => spec && void setTaskSpec(withChoice(spec, name, patch));
   const setRole = (next: ColumnRole) => {
     if (!spec || next === role) return;
-    if (next === 'target') void setTaskSpec({ ...spec, target: name, task: suggestTask(column), ...(spec.features ? { features: spec.features.filter((f) => f !== name) } : {}) });
+    if (next === 'target')
+      void setTaskSpec({
+        ...spec,
+        target: name,
+        task: suggestTask(column),
+        ...(spec.features ? { features: spec.features.filter((f) => f !== name) } : {}),
+      });
     else void setTaskSpec(withRole(dataset, spec, name, next));
   };
   const missing = choice.missing ?? (kind === 'categorical' ? 'none' : 'mean');
@@ -60,14 +95,28 @@ export function ColumnChoiceControls({ dataset, spec, column }: { dataset: Datas
 
   return (
     <div className={`column-choices${problem ? ' has-problem' : ''}`} data-testid={`column-choices-${name}`}>
-      <select className="select select-compact" aria-label={`Use of ${name}`} data-testid={id('role')} value={role} disabled={!spec} onChange={(e) => setRole(e.target.value as ColumnRole)}>
+      <select
+        className="select select-compact"
+        aria-label={`Use of ${name}`}
+        data-testid={id('role')}
+        value={role}
+        disabled={!spec}
+        onChange={(e) => setRole(e.target.value as ColumnRole)}
+      >
         <option value="feature">Input</option>
         <option value="target" disabled={column.kind === 'ignored'}>
           Target
         </option>
         <option value="ignore">Ignore</option>
       </select>
-      <select className="select select-compact" aria-label={`Missing values of ${name}`} data-testid={id('missing')} value={missing} disabled={!isInput} onChange={(e) => set({ missing: e.target.value === 'none' ? undefined : (e.target.value as MissingStrategy) })}>
+      <select
+        className="select select-compact"
+        aria-label={`Missing values of ${name}`}
+        data-testid={id('missing')}
+        value={missing}
+        disabled={!isInput}
+        onChange={(e) => set({ missing: e.target.value === 'none' ? undefined : (e.target.value as MissingStrategy) })}
+      >
         {MISSING_FOR[kind].map((m) => (
           <option key={m} value={m}>
             {MISSING_LABEL[m]}
@@ -75,16 +124,43 @@ export function ColumnChoiceControls({ dataset, spec, column }: { dataset: Datas
         ))}
       </select>
       {isInput && missing === 'constant' && (
-        <CommitInput className="input input-compact" aria-label={`Constant fill of ${name}`} data-testid={id('constant')} placeholder={kind === 'numeric' ? '0' : 'value'} value={choice.constant ?? ''} onCommit={(v) => set({ constant: v.trim() === '' ? undefined : v })} />
+        <CommitInput
+          className="input input-compact"
+          aria-label={`Constant fill of ${name}`}
+          data-testid={id('constant')}
+          placeholder={kind === 'numeric' ? '0' : 'value'}
+          value={choice.constant ?? ''}
+          onCommit={(v) => set({ constant: v.trim() === '' ? undefined : v })}
+        />
       )}
-      <select className="select select-compact" aria-label={`Scaling of ${name}`} data-testid={id('scaling')} value={onehot ? 'none' : (choice.scaling ?? 'standardize')} disabled={!isInput || onehot} title={onehot ? 'One-hot inputs are 0 or 1: nothing to scale' : undefined} onChange={(e) => set({ scaling: e.target.value === 'standardize' ? undefined : (e.target.value as Scaling) })}>
+      <select
+        className="select select-compact"
+        aria-label={`Scaling of ${name}`}
+        data-testid={id('scaling')}
+        value={onehot ? 'none' : (choice.scaling ?? 'standardize')}
+        disabled={!isInput || onehot}
+        title={onehot ? 'One-hot inputs are 0 or 1: nothing to scale' : undefined}
+        onChange={(e) => set({ scaling: e.target.value === 'standardize' ? undefined : (e.target.value as Scaling) })}
+      >
         {(['standardize', 'minmax', 'none'] as const).map((s) => (
           <option key={s} value={s}>
             {SCALING_LABEL[s]}
           </option>
         ))}
       </select>
-      <select className="select select-compact" aria-label={`Encoding of ${name}`} data-testid={id('encoding')} value={kind === 'categorical' ? (choice.encoding ?? 'onehot') : 'onehot'} disabled={!isInput || kind !== 'categorical'} onChange={(e) => set({ encoding: e.target.value === 'onehot' ? undefined : (e.target.value as CategoryEncoding), ...(e.target.value === 'onehot' ? { scaling: undefined } : {}) })}>
+      <select
+        className="select select-compact"
+        aria-label={`Encoding of ${name}`}
+        data-testid={id('encoding')}
+        value={kind === 'categorical' ? (choice.encoding ?? 'onehot') : 'onehot'}
+        disabled={!isInput || kind !== 'categorical'}
+        onChange={(e) =>
+          set({
+            encoding: e.target.value === 'onehot' ? undefined : (e.target.value as CategoryEncoding),
+            ...(e.target.value === 'onehot' ? { scaling: undefined } : {}),
+          })
+        }
+      >
         {kind === 'categorical' ? (
           (['onehot', 'ordinal'] as const).map((k) => (
             <option key={k} value={k}>
@@ -110,7 +186,11 @@ export function ColumnChoiceControls({ dataset, spec, column }: { dataset: Datas
           set({ maxCategories: v.trim() === '' || !Number.isInteger(n) || n < 1 ? undefined : n });
         }}
       />
-      <span className="column-width" data-testid={id('width')} title={problem ?? (width !== null ? `${width} model input${width === 1 ? '' : 's'}` : 'Not a model input')}>
+      <span
+        className="column-width"
+        data-testid={id('width')}
+        title={problem ?? (width !== null ? `${width} model input${width === 1 ? '' : 's'}` : 'Not a model input')}
+      >
         {problem ? '!' : width !== null ? `→ ${width}` : ''}
       </span>
       {problem && (

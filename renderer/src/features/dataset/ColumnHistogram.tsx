@@ -14,11 +14,22 @@ export function ColumnHistogram({ histogram }: { histogram: Histogram | undefine
           const from = histogram.min + k * width;
           return { count, label: `${formatStat(from)} – ${formatStat(from + width)}` };
         })
-      : [...histogram.values.map((v) => ({ count: v.count, label: v.value })), ...(histogram.other > 0 ? [{ count: histogram.other, label: 'other values' }] : [])];
+      : [
+          ...histogram.values.map((v) => ({ count: v.count, label: v.value })),
+          ...(histogram.other > 0 ? [{ count: histogram.other, label: 'other values' }] : []),
+        ];
   const most = Math.max(1, ...bars.map((b) => b.count));
   const step = WIDTH / Math.max(bars.length, 1);
   return (
-    <svg className={`histogram histogram-${histogram.kind}`} width={WIDTH} height={HEIGHT} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={histogram.kind === 'bins' ? 'histogram' : 'most frequent values'} data-testid="column-histogram">
+    <svg
+      className={`histogram histogram-${histogram.kind}`}
+      width={WIDTH}
+      height={HEIGHT}
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      role="img"
+      aria-label={histogram.kind === 'bins' ? 'histogram' : 'most frequent values'}
+      data-testid="column-histogram"
+    >
       {bars.map((b, k) => {
         const h = b.count === 0 ? 0 : Math.max(1.5, (b.count / most) * (HEIGHT - 2));
         return (

@@ -24,7 +24,12 @@ const TYPE_HELP: Record<ColumnType, string> = {
 /** The badge: the finer type when the profile has one (datasets imported before types did not). */
 function TypeBadge({ c }: { c: ColumnProfile }) {
   const type = c.type;
-  const help = c.kind === 'ignored' ? (c.reason ?? KIND_HELP.ignored) : type ? `${TYPE_HELP[type]} ${KIND_HELP[c.kind]}` : KIND_HELP[c.kind];
+  const help =
+    c.kind === 'ignored'
+      ? (c.reason ?? KIND_HELP.ignored)
+      : type
+        ? `${TYPE_HELP[type]} ${KIND_HELP[c.kind]}`
+        : KIND_HELP[c.kind];
   return (
     <span className={`badge badge-${c.kind}${type ? ` badge-type-${type}` : ''}`} title={help} data-kind={c.kind}>
       {type ?? c.kind}
@@ -42,7 +47,9 @@ export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: Tas
             <th>Column</th>
             <th>Type</th>
             <th>Distribution</th>
-            <th title="Use · missing values · scaling · encoding · category cap → model inputs">Use and preprocessing</th>
+            <th title="Use · missing values · scaling · encoding · category cap → model inputs">
+              Use and preprocessing
+            </th>
             <th className="num">Missing</th>
             <th className="num">Unique</th>
             <th className="num">Min</th>
@@ -59,9 +66,17 @@ export function ColumnTable({ dataset, spec }: { dataset: DatasetMeta; spec: Tas
                 <td className="col-name">{c.name}</td>
                 <td>
                   <TypeBadge c={c} />
-                  {c.useless && <span className="useless-flag" title="Flagged as a useless feature">useless</span>}
-                  {c.kind === 'ignored' && c.reason && !(spec && roleOf(dataset, spec, c.name) === 'feature') && <span className="col-reason">{c.reason}</span>}
-                  {c.kind === 'categorical' && c.categories && <span className="col-reason">{c.categories.length} categories</span>}
+                  {c.useless && (
+                    <span className="useless-flag" title="Flagged as a useless feature">
+                      useless
+                    </span>
+                  )}
+                  {c.kind === 'ignored' && c.reason && !(spec && roleOf(dataset, spec, c.name) === 'feature') && (
+                    <span className="col-reason">{c.reason}</span>
+                  )}
+                  {c.kind === 'categorical' && c.categories && (
+                    <span className="col-reason">{c.categories.length} categories</span>
+                  )}
                 </td>
                 <td className="col-histogram">
                   <ColumnHistogram histogram={c.histogram} />

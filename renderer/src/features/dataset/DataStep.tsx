@@ -30,7 +30,9 @@ export function DataStep() {
       <div className="page-header">
         <div>
           <h1>Data</h1>
-          <p className="muted">Import a table and choose the column to predict, or a folder of images with one subfolder per class.</p>
+          <p className="muted">
+            Import a table and choose the column to predict, or a folder of images with one subfolder per class.
+          </p>
         </div>
       </div>
 
@@ -89,7 +91,10 @@ export function DataStep() {
           </section>
           <section className="card">
             <h2>
-              Preview <span className="muted count">first {plural(dataset.preview.length, 'row')} of {dataset.rows}</span>
+              Preview{' '}
+              <span className="muted count">
+                first {plural(dataset.preview.length, 'row')} of {dataset.rows}
+              </span>
             </h2>
             <PreviewTable dataset={dataset} />
           </section>

@@ -44,17 +44,29 @@ export function DropZone({ compact }: { compact: boolean }) {
       onDrop={() => setOver(false)}
     >
       <svg className="dropzone-icon" viewBox="0 0 24 24" aria-hidden="true">
-        <path d="M12 16V4m0 0-4 4m4-4 4 4M5 14v4a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
+        <path
+          d="M12 16V4m0 0-4 4m4-4 4 4M5 14v4a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-4"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.6"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
       </svg>
       <div className="dropzone-text">
         {importing ? (
           <strong role="status">Importing {importing}…</strong>
         ) : (
           <>
-            <strong>{compact ? 'Drop another CSV file, image folder or .zip here to replace the data, or choose one' : 'Drop a CSV file, an image folder or a .zip here, or choose one'}</strong>
+            <strong>
+              {compact
+                ? 'Drop another CSV file, image folder or .zip here to replace the data, or choose one'
+                : 'Drop a CSV file, an image folder or a .zip here, or choose one'}
+            </strong>
             {!compact && (
               <span className="muted">
-                A table, one example per line; delimiter, header row and encoding are detected. Up to 64 MiB. Or images: a folder with one subfolder per class (pets/cats/…, pets/dogs/…), or a .zip of one.
+                A table, one example per line; delimiter, header row and encoding are detected. Up to 64 MiB. Or images:
+                a folder with one subfolder per class (pets/cats/…, pets/dogs/…), or a .zip of one.
               </span>
             )}
           </>
@@ -62,12 +74,26 @@ export function DropZone({ compact }: { compact: boolean }) {
       </div>
       <label className="file-picker">
         <span className="visually-hidden">Choose a CSV file</span>
-        <input type="file" accept=".csv,text/csv,.zip,application/zip" data-testid="csv-file-input" onChange={onChange} disabled={!!importing} />
+        <input
+          type="file"
+          accept=".csv,text/csv,.zip,application/zip"
+          data-testid="csv-file-input"
+          onChange={onChange}
+          disabled={!!importing}
+        />
       </label>
       <label className="file-picker folder-picker">
         <span className="btn btn-small">Choose an image folder</span>
         {/* webkitdirectory: the browser hands over every file below the chosen folder, with its relative path. */}
-        <input type="file" className="visually-hidden" {...{ webkitdirectory: '', directory: '' }} multiple data-testid="image-folder-input" onChange={onFolder} disabled={!!importing} />
+        <input
+          type="file"
+          className="visually-hidden"
+          {...{ webkitdirectory: '', directory: '' }}
+          multiple
+          data-testid="image-folder-input"
+          onChange={onFolder}
+          disabled={!!importing}
+        />
       </label>
     </div>
   );

@@ -72,7 +72,11 @@ export function FileDropOverlay() {
   if (!visible) return null;
   return (
     <div className="file-drop-overlay" aria-hidden="true">
-      <div className="file-drop-card">{hasProject ? 'Drop the CSV file, image folder or .zip to import it' : 'Create or open a project first, then drop the file'}</div>
+      <div className="file-drop-card">
+        {hasProject
+          ? 'Drop the CSV file, image folder or .zip to import it'
+          : 'Create or open a project first, then drop the file'}
+      </div>
     </div>
   );
 }

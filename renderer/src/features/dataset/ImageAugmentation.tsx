@@ -8,12 +8,42 @@ import { useImageActions } from './use-image-import';
 const OFF: Augmentation = { flip: 0, rotation: 0, zoom: 0, brightness: 0, contrast: 0 };
 
 /** Each knob's range (the schema's bounds) and what its strength means, in words. */
-const KNOBS: Array<{ key: keyof Augmentation; label: string; max: number; step: number; explain: (v: number) => string }> = [
-  { key: 'flip', label: 'Horizontal flip', max: 1, step: 0.05, explain: (v) => `${Math.round(v * 100)}% of images mirrored` },
+const KNOBS: Array<{
+  key: keyof Augmentation;
+  label: string;
+  max: number;
+  step: number;
+  explain: (v: number) => string;
+}> = [
+  {
+    key: 'flip',
+    label: 'Horizontal flip',
+    max: 1,
+    step: 0.05,
+    explain: (v) => `${Math.round(v * 100)}% of images mirrored`,
+  },
   { key: 'rotation', label: 'Rotation', max: 0.5, step: 0.01, explain: (v) => `up to ±${Math.round(v * 360)}°` },
-  { key: 'zoom', label: 'Zoom / crop', max: 0.9, step: 0.05, explain: (v) => `${Math.round((1 - v) * 100)}% to ${Math.round((1 + v) * 100)}%` },
-  { key: 'brightness', label: 'Brightness', max: 1, step: 0.05, explain: (v) => `±${Math.round(v * 100)}% of full scale` },
-  { key: 'contrast', label: 'Contrast', max: 1, step: 0.05, explain: (v) => `×${(1 - v).toFixed(2)} to ×${(1 + v).toFixed(2)}` },
+  {
+    key: 'zoom',
+    label: 'Zoom / crop',
+    max: 0.9,
+    step: 0.05,
+    explain: (v) => `${Math.round((1 - v) * 100)}% to ${Math.round((1 + v) * 100)}%`,
+  },
+  {
+    key: 'brightness',
+    label: 'Brightness',
+    max: 1,
+    step: 0.05,
+    explain: (v) => `±${Math.round(v * 100)}% of full scale`,
+  },
+  {
+    key: 'contrast',
+    label: 'Contrast',
+    max: 1,
+    step: 0.05,
+    explain: (v) => `×${(1 - v).toFixed(2)} to ×${(1 + v).toFixed(2)}`,
+  },
 ];
 
 /**
@@ -52,9 +82,13 @@ export function ImageAugmentation({ meta }: { meta: ImageDatasetMeta }) {
   return (
     <section className="card" aria-labelledby="augment-title" data-testid="augmentation">
       <h2 id="augment-title">
-        Augmentation <span className="muted count">{on.length === 0 ? 'off' : on.map((k) => k.label.toLowerCase()).join(', ')}</span>
+        Augmentation{' '}
+        <span className="muted count">{on.length === 0 ? 'off' : on.map((k) => k.label.toLowerCase()).join(', ')}</span>
       </h2>
-      <p className="muted">Random changes to the training images each epoch, so the model learns what a class looks like rather than these exact pictures. Validation images are never changed.</p>
+      <p className="muted">
+        Random changes to the training images each epoch, so the model learns what a class looks like rather than these
+        exact pictures. Validation images are never changed.
+      </p>
       <div className="augment-knobs">
         {KNOBS.map((k) => (
           <label key={k.key} className="augment-knob">
@@ -76,7 +110,12 @@ export function ImageAugmentation({ meta }: { meta: ImageDatasetMeta }) {
       </div>
       <div className="augment-preview-head">
         <h3>Augmented preview</h3>
-        <button type="button" className="btn btn-small" onClick={() => setSeed((s) => s + 1)} data-testid="augment-reshuffle">
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setSeed((s) => s + 1)}
+          data-testid="augment-reshuffle"
+        >
           New draws
         </button>
       </div>
@@ -90,7 +129,12 @@ export function ImageAugmentation({ meta }: { meta: ImageDatasetMeta }) {
             </figure>
             {s.augmented.map((src, i) => (
               <figure key={i}>
-                <img className="thumb" src={src} alt={`${s.className}, augmented draw ${i + 1}`} data-testid="augmented-sample" />
+                <img
+                  className="thumb"
+                  src={src}
+                  alt={`${s.className}, augmented draw ${i + 1}`}
+                  data-testid="augmented-sample"
+                />
                 <figcaption className="muted">draw {i + 1}</figcaption>
               </figure>
             ))}

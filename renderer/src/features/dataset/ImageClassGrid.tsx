@@ -45,7 +45,13 @@ export function ImageClassGrid({ meta }: { meta: ImageDatasetMeta }) {
             <div className="thumbs">
               {classes === null && !error && c.thumbnails.map((t) => <span key={t} className="thumb thumb-loading" />)}
               {images.map((src, i) => (
-                <img key={i} className="thumb" src={src} alt={`${c.name} example ${i + 1}`} data-testid="class-thumbnail" />
+                <img
+                  key={i}
+                  className="thumb"
+                  src={src}
+                  alt={`${c.name} example ${i + 1}`}
+                  data-testid="class-thumbnail"
+                />
               ))}
             </div>
           </div>

@@ -8,7 +8,11 @@ import { ImageImportPanel } from './ImageImportPanel';
 import { ImageSkippedList } from './ImageSkippedList';
 import './images.css';
 
-const FIT_WORDS: Record<ImageDatasetMeta['fit'], string> = { pad: 'padded', crop: 'centre-cropped', stretch: 'stretched' };
+const FIT_WORDS: Record<ImageDatasetMeta['fit'], string> = {
+  pad: 'padded',
+  crop: 'centre-cropped',
+  stretch: 'stretched',
+};
 
 /** The data step for an image-folder dataset: what was imported, the classes, what was skipped, augmentation. */
 export function ImageDataStep({ meta }: { meta: ImageDatasetMeta }) {
@@ -37,10 +41,12 @@ export function ImageDataStep({ meta }: { meta: ImageDatasetMeta }) {
         <section className="card" aria-labelledby="image-task-title">
           <h2 id="image-task-title">Task</h2>
           <p className="task-summary" data-testid="image-task">
-            <strong>Classification</strong> into {plural(meta.classes.length, 'class', 'classes')}, one per folder: {meta.classes.map((c) => c.name).join(', ')}.
+            <strong>Classification</strong> into {plural(meta.classes.length, 'class', 'classes')}, one per folder:{' '}
+            {meta.classes.map((c) => c.name).join(', ')}.
           </p>
           <p className="muted">
-            The model reads {meta.height}×{meta.width}×{meta.channels} pixels scaled to 0..1. Start from the CNN template in the Model step.
+            The model reads {meta.height}×{meta.width}×{meta.channels} pixels scaled to 0..1. Start from the CNN
+            template in the Model step.
           </p>
         </section>
       </div>

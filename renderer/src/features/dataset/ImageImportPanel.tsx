@@ -9,13 +9,26 @@ const FITS: Record<ImageFit, string> = {
   stretch: 'Stretch to the size',
 };
 
-const mib = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+const mib = (bytes: number) =>
+  bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**
  * A side in pixels: typed freely, kept only when it is a whole number the importer takes (main
  * checks again). Left empty it is "auto": the import chooses it from the images.
  */
-function SideInput({ label, value, disabled, onChange, testId }: { label: string; value: number | undefined; disabled: boolean; onChange: (v: number | undefined) => void; testId: string }) {
+function SideInput({
+  label,
+  value,
+  disabled,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: number | undefined;
+  disabled: boolean;
+  onChange: (v: number | undefined) => void;
+  testId: string;
+}) {
   const [text, setText] = useState(value === undefined ? '' : String(value));
   const n = Number(text);
   const valid = text.trim() === '' || (Number.isInteger(n) && n >= MIN_IMAGE_SIDE && n <= MAX_IMAGE_SIDE);
@@ -30,7 +43,11 @@ function SideInput({ label, value, disabled, onChange, testId }: { label: string
         placeholder="auto"
         disabled={disabled}
         aria-invalid={!valid}
-        title={valid ? 'Empty: the images\' own size when they share one (at most 64 pixels a side), else their median size' : `${MIN_IMAGE_SIDE} to ${MAX_IMAGE_SIDE} pixels, or empty for auto`}
+        title={
+          valid
+            ? "Empty: the images' own size when they share one (at most 64 pixels a side), else their median size"
+            : `${MIN_IMAGE_SIDE} to ${MAX_IMAGE_SIDE} pixels, or empty for auto`
+        }
         onChange={(e) => {
           setText(e.target.value);
           if (e.target.value.trim() === '') return onChange(undefined);
@@ -59,7 +76,14 @@ export function ImageImportPanel() {
   const { setOptions, start, clear, cancel } = useImageActions();
   if (!pending) return null;
   const busy = phase !== 'idle';
-  const percent = phase === 'uploading' ? (total > 0 ? Math.round((100 * sent) / total) : 0) : progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
+  const percent =
+    phase === 'uploading'
+      ? total > 0
+        ? Math.round((100 * sent) / total)
+        : 0
+      : progress && progress.total > 0
+        ? Math.round((100 * progress.done) / progress.total)
+        : 0;
 
   return (
     <section className="card image-import" data-testid="image-import-panel" aria-labelledby="image-import-title">
@@ -67,14 +91,36 @@ export function ImageImportPanel() {
         Import images from <span className="file-name">{pending.name}</span>
       </h2>
       <p className="muted">
-        {pending.kind === 'zip' ? `A .zip of ${mib(pending.bytes)}` : `${plural(pending.files.length, 'file')}, ${mib(pending.bytes)}`}. Each subfolder is a class, named after it; files that are not images are listed and skipped.
+        {pending.kind === 'zip'
+          ? `A .zip of ${mib(pending.bytes)}`
+          : `${plural(pending.files.length, 'file')}, ${mib(pending.bytes)}`}
+        . Each subfolder is a class, named after it; files that are not images are listed and skipped.
       </p>
       <div className="import-options-form">
-        <SideInput label="Width" value={options.width} disabled={busy} onChange={(width) => setOptions({ width })} testId="image-width" />
-        <SideInput label="Height" value={options.height} disabled={busy} onChange={(height) => setOptions({ height })} testId="image-height" />
+        <SideInput
+          label="Width"
+          value={options.width}
+          disabled={busy}
+          onChange={(width) => setOptions({ width })}
+          testId="image-width"
+        />
+        <SideInput
+          label="Height"
+          value={options.height}
+          disabled={busy}
+          onChange={(height) => setOptions({ height })}
+          testId="image-height"
+        />
         <label>
           Colour
-          <select value={options.color ?? 'auto'} disabled={busy} onChange={(e) => setOptions({ color: e.target.value === 'auto' ? undefined : (e.target.value as ImageColor) })} data-testid="image-color">
+          <select
+            value={options.color ?? 'auto'}
+            disabled={busy}
+            onChange={(e) =>
+              setOptions({ color: e.target.value === 'auto' ? undefined : (e.target.value as ImageColor) })
+            }
+            data-testid="image-color"
+          >
             <option value="auto">Auto (grayscale when every image is gray)</option>
             <option value="rgb">RGB (3 channels)</option>
             <option value="grayscale">Grayscale (1 channel)</option>
@@ -82,7 +128,12 @@ export function ImageImportPanel() {
         </label>
         <label>
           Fit
-          <select value={options.fit} disabled={busy} onChange={(e) => setOptions({ fit: e.target.value as ImageFit })} data-testid="image-fit">
+          <select
+            value={options.fit}
+            disabled={busy}
+            onChange={(e) => setOptions({ fit: e.target.value as ImageFit })}
+            data-testid="image-fit"
+          >
             {(Object.keys(FITS) as ImageFit[]).map((fit) => (
               <option key={fit} value={fit}>
                 {FITS[fit]}
@@ -113,7 +164,13 @@ export function ImageImportPanel() {
                     ? 'Finishing…'
                     : 'Looking for class folders…'}
             </span>
-            <button type="button" className="btn" disabled={cancelling} onClick={() => void cancel()} data-testid="cancel-image-import">
+            <button
+              type="button"
+              className="btn"
+              disabled={cancelling}
+              onClick={() => void cancel()}
+              data-testid="cancel-image-import"
+            >
               {cancelling ? 'Cancelling…' : 'Cancel'}
             </button>
           </div>

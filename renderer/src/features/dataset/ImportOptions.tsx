@@ -49,7 +49,11 @@ export function ImportOptions({ dataset }: { dataset: DatasetMeta }) {
       <div className="import-options-form">
         <label>
           Delimiter
-          <select value={current.delimiter} onChange={(e) => set({ delimiter: e.target.value as CsvOptions['delimiter'] })} data-testid="option-delimiter">
+          <select
+            value={current.delimiter}
+            onChange={(e) => set({ delimiter: e.target.value as CsvOptions['delimiter'] })}
+            data-testid="option-delimiter"
+          >
             {DELIMITERS.map((d) => (
               <option key={d.value} value={d.value}>
                 {d.label}
@@ -59,14 +63,22 @@ export function ImportOptions({ dataset }: { dataset: DatasetMeta }) {
         </label>
         <label>
           First row
-          <select value={current.header ? 'header' : 'data'} onChange={(e) => set({ header: e.target.value === 'header' })} data-testid="option-header">
+          <select
+            value={current.header ? 'header' : 'data'}
+            onChange={(e) => set({ header: e.target.value === 'header' })}
+            data-testid="option-header"
+          >
             <option value="header">Column names</option>
             <option value="data">Data (name columns column_1…)</option>
           </select>
         </label>
         <label>
           Encoding
-          <select value={current.encoding} onChange={(e) => set({ encoding: e.target.value as CsvOptions['encoding'] })} data-testid="option-encoding">
+          <select
+            value={current.encoding}
+            onChange={(e) => set({ encoding: e.target.value as CsvOptions['encoding'] })}
+            data-testid="option-encoding"
+          >
             {ENCODINGS.map((d) => (
               <option key={d.value} value={d.value}>
                 {d.label}
@@ -75,7 +87,12 @@ export function ImportOptions({ dataset }: { dataset: DatasetMeta }) {
           </select>
         </label>
         <label className="check">
-          <input type="checkbox" checked={current.decimalComma} onChange={(e) => set({ decimalComma: e.target.checked })} data-testid="option-decimal-comma" />
+          <input
+            type="checkbox"
+            checked={current.decimalComma}
+            onChange={(e) => set({ decimalComma: e.target.checked })}
+            data-testid="option-decimal-comma"
+          />
           Decimal comma (3,14)
         </label>
         <button
@@ -89,7 +106,9 @@ export function ImportOptions({ dataset }: { dataset: DatasetMeta }) {
         >
           Re-import
         </button>
-        {!canReimport && <span className="muted">Choose {dataset.sourceFile} again to re-import it with other settings.</span>}
+        {!canReimport && (
+          <span className="muted">Choose {dataset.sourceFile} again to re-import it with other settings.</span>
+        )}
       </div>
     </details>
   );

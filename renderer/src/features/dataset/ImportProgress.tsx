@@ -25,7 +25,8 @@ export function ImportProgress() {
   }, [importing]);
   if (!importing) return null;
 
-  const percent = progress && progress.totalBytes > 0 ? Math.round((100 * progress.bytesRead) / progress.totalBytes) : 0;
+  const percent =
+    progress && progress.totalBytes > 0 ? Math.round((100 * progress.bytesRead) / progress.totalBytes) : 0;
   return (
     <div className="import-progress" data-testid="import-progress">
       <div className="import-progress-text">

@@ -21,7 +21,10 @@ export function PreviewTable({ dataset }: { dataset: DatasetMeta }) {
               {dataset.columns.map((c, j) => {
                 const value = row[j] ?? '';
                 return (
-                  <td key={c.name} className={`${c.kind === 'numeric' ? 'num' : ''}${value === '' ? ' is-missing' : ''}`}>
+                  <td
+                    key={c.name}
+                    className={`${c.kind === 'numeric' ? 'num' : ''}${value === '' ? ' is-missing' : ''}`}
+                  >
                     {value === '' ? 'missing' : value}
                   </td>
                 );

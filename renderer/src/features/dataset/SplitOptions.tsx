@@ -3,7 +3,11 @@ import { inputKind } from '../../../../app/dataset/column-plan';
 import type { DatasetMeta, SplitMethod, SplitSpec, TaskSpec } from '../../../../app/dataset/schema';
 import { useActions, useProject } from '../../app/context';
 
-const METHOD_LABEL: Record<SplitMethod, string> = { random: 'Random', stratified: 'Stratified by class', time: 'Time-ordered' };
+const METHOD_LABEL: Record<SplitMethod, string> = {
+  random: 'Random',
+  stratified: 'Stratified by class',
+  time: 'Time-ordered',
+};
 const DEFAULT_SPLIT_SEED = 42;
 
 /**
@@ -15,7 +19,9 @@ export function SplitOptions({ dataset, spec }: { dataset: DatasetMeta; spec: Ta
   const { setTaskSpec } = useActions();
   const validationShare = useProject((s) => s.current?.project.trainConfig.validationSplit ?? 0.2);
   const split: SplitSpec = spec.split ?? { method: 'random', testShare: 0, seed: DEFAULT_SPLIT_SEED };
-  const timeColumns = dataset.columns.filter((c) => c.name !== spec.target && (inputKind(c) === 'datetime' || inputKind(c) === 'numeric'));
+  const timeColumns = dataset.columns.filter(
+    (c) => c.name !== spec.target && (inputKind(c) === 'datetime' || inputKind(c) === 'numeric'),
+  );
   const [percent, setPercent] = useState(String(Math.round(split.testShare * 100)));
   useEffect(() => setPercent(String(Math.round(split.testShare * 100))), [split.testShare]);
 
@@ -42,7 +48,12 @@ export function SplitOptions({ dataset, spec }: { dataset: DatasetMeta; spec: Ta
       <div className="split-fields">
         <label className="field">
           <span className="field-label">Split</span>
-          <select className="select" data-testid="split-method" value={split.method} onChange={(e) => save({ method: e.target.value as SplitMethod })}>
+          <select
+            className="select"
+            data-testid="split-method"
+            value={split.method}
+            onChange={(e) => save({ method: e.target.value as SplitMethod })}
+          >
             {(['random', 'stratified', 'time'] as const).map((m) => (
               <option key={m} value={m} disabled={m === 'stratified' && spec.task !== 'classification'}>
                 {METHOD_LABEL[m]}
@@ -52,12 +63,28 @@ export function SplitOptions({ dataset, spec }: { dataset: DatasetMeta; spec: Ta
         </label>
         <label className="field">
           <span className="field-label">Test share (%)</span>
-          <input className="input" data-testid="split-test-share" type="number" min={0} max={50} step={5} value={percent} onChange={(e) => setPercent(e.target.value)} onBlur={commitPercent} onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()} />
+          <input
+            className="input"
+            data-testid="split-test-share"
+            type="number"
+            min={0}
+            max={50}
+            step={5}
+            value={percent}
+            onChange={(e) => setPercent(e.target.value)}
+            onBlur={commitPercent}
+            onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+          />
         </label>
         {split.method === 'time' && (
           <label className="field">
             <span className="field-label">Ordered by</span>
-            <select className="select" data-testid="split-column" value={split.column ?? ''} onChange={(e) => save({ column: e.target.value })}>
+            <select
+              className="select"
+              data-testid="split-column"
+              value={split.column ?? ''}
+              onChange={(e) => save({ column: e.target.value })}
+            >
               {timeColumns.map((c) => (
                 <option key={c.name} value={c.name}>
                   {c.name}
@@ -68,12 +95,25 @@ export function SplitOptions({ dataset, spec }: { dataset: DatasetMeta; spec: Ta
         )}
         <label className="field">
           <span className="field-label">Split seed</span>
-          <input className="input" data-testid="split-seed" type="number" min={0} value={split.seed} onChange={(e) => Number.isInteger(Number(e.target.value)) && e.target.value !== '' && save({ seed: Number(e.target.value) })} />
+          <input
+            className="input"
+            data-testid="split-seed"
+            type="number"
+            min={0}
+            value={split.seed}
+            onChange={(e) =>
+              Number.isInteger(Number(e.target.value)) &&
+              e.target.value !== '' &&
+              save({ seed: Number(e.target.value) })
+            }
+          />
         </label>
       </div>
       <p className="muted split-shares" data-testid="split-shares">
         Train {pct(train)} · validation {pct(validationShare)} (set under Train) · test {test > 0 ? pct(test) : 'none'}.
-        {test > 0 ? ' Test rows are never trained or early-stopped on; evaluate them once, when you are done tuning.' : ' Set a test share to hold rows back for a final, honest score.'}
+        {test > 0
+          ? ' Test rows are never trained or early-stopped on; evaluate them once, when you are done tuning.'
+          : ' Set a test share to hold rows back for a final, honest score.'}
       </p>
     </div>
   );

@@ -20,7 +20,12 @@ export function TaskPanel({ dataset, info }: { dataset: DatasetMeta; info: TaskI
   const chooseTarget = (name: string) => {
     const column = dataset.columns.find((c) => c.name === name);
     // A time-series choice stays on (a forecast is a regression); taskShape says if the new target cannot be one.
-    if (column) void setTaskSpec(spec?.timeSeries ? { target: name, task: 'regression', timeSeries: spec.timeSeries } : { ...choicesOf(dataset, spec), target: name, task: suggestTask(column) });
+    if (column)
+      void setTaskSpec(
+        spec?.timeSeries
+          ? { target: name, task: 'regression', timeSeries: spec.timeSeries }
+          : { ...choicesOf(dataset, spec), target: name, task: suggestTask(column) },
+      );
   };
   const chooseTask = (task: Task) => {
     if (spec) void setTaskSpec({ ...spec, task } satisfies TaskSpec);
@@ -34,7 +39,12 @@ export function TaskPanel({ dataset, info }: { dataset: DatasetMeta; info: TaskI
       <div className="task-fields">
         <label className="field">
           <span className="field-label">Target column</span>
-          <select className="select" data-testid="target-select" value={spec?.target ?? ''} onChange={(e) => chooseTarget(e.target.value)}>
+          <select
+            className="select"
+            data-testid="target-select"
+            value={spec?.target ?? ''}
+            onChange={(e) => chooseTarget(e.target.value)}
+          >
             {!spec && <option value="">Choose a column…</option>}
             {spec && !target && <option value={spec.target}>{spec.target} (not in this file)</option>}
             {candidates.map((c) => (
@@ -46,7 +56,13 @@ export function TaskPanel({ dataset, info }: { dataset: DatasetMeta; info: TaskI
         </label>
         <label className="field">
           <span className="field-label">Task</span>
-          <select className="select" data-testid="task-select" value={spec?.task ?? ''} disabled={!spec} onChange={(e) => chooseTask(e.target.value as Task)}>
+          <select
+            className="select"
+            data-testid="task-select"
+            value={spec?.task ?? ''}
+            disabled={!spec}
+            onChange={(e) => chooseTask(e.target.value as Task)}
+          >
             {!spec && <option value="">–</option>}
             {(['classification', 'regression'] as const).map((t) => (
               <option key={t} value={t}>
@@ -60,7 +76,11 @@ export function TaskPanel({ dataset, info }: { dataset: DatasetMeta; info: TaskI
       {spec && target && <TimeSeriesOptions dataset={dataset} spec={spec} />}
       {spec && target && !spec.timeSeries && <SplitOptions dataset={dataset} spec={spec} />}
 
-      <div className={`task-summary${info.error ? ' is-error' : ''}`} data-testid="task-summary" role={info.error ? 'alert' : undefined}>
+      <div
+        className={`task-summary${info.error ? ' is-error' : ''}`}
+        data-testid="task-summary"
+        role={info.error ? 'alert' : undefined}
+      >
         {info.error ? (
           <p>{info.error}</p>
         ) : info.shape && spec ? (

@@ -15,8 +15,12 @@ export function TimeSeriesForecast({ forecast, target }: { forecast: ForecastRep
   const beats = forecast.model_val_mae < forecast.baseline_val_mae;
   return (
     <p className="forecast-line" data-testid="forecast-report">
-      <strong>Forecast {forecast.horizon} step{forecast.horizon === 1 ? '' : 's'} ahead</strong>, in “{target}” units over {forecast.val_windows} validation windows: this model’s MAE{' '}
-      <strong>{formatStat(forecast.model_val_mae)}</strong> {beats ? 'beats' : 'does not beat'} the naive last value’s <strong>{formatStat(forecast.baseline_val_mae)}</strong>.
+      <strong>
+        Forecast {forecast.horizon} step{forecast.horizon === 1 ? '' : 's'} ahead
+      </strong>
+      , in “{target}” units over {forecast.val_windows} validation windows: this model’s MAE{' '}
+      <strong>{formatStat(forecast.model_val_mae)}</strong> {beats ? 'beats' : 'does not beat'} the naive last value’s{' '}
+      <strong>{formatStat(forecast.baseline_val_mae)}</strong>.
       <span className="muted">{CHANGE[forecast.differencing]}</span>
     </p>
   );

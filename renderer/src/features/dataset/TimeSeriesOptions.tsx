@@ -1,6 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { ColumnProfile, DatasetMeta, TaskSpec } from '../../../../app/dataset/schema';
-import { DEFAULT_WINDOW_SPEC, MAX_HORIZON, MAX_LOOKBACK, windowInputColumns, type Differencing, type WindowSpec } from '../../../../app/dataset/windows';
+import {
+  DEFAULT_WINDOW_SPEC,
+  MAX_HORIZON,
+  MAX_LOOKBACK,
+  windowInputColumns,
+  type Differencing,
+  type WindowSpec,
+} from '../../../../app/dataset/windows';
 import { useActions } from '../../app/context';
 import { plural } from '../../lib/format';
 
@@ -36,13 +43,18 @@ export function TimeSeriesOptions({ dataset, spec }: { dataset: DatasetMeta; spe
 
   return (
     <div className="time-series" data-testid="time-series">
-      <label className="checkbox" title={first ? undefined : 'This table has no date or number column to order its rows by.'}>
+      <label
+        className="checkbox"
+        title={first ? undefined : 'This table has no date or number column to order its rows by.'}
+      >
         <input
           type="checkbox"
           data-testid="time-series-toggle"
           checked={windows !== undefined}
           disabled={!first}
-          onChange={(e) => save(e.target.checked && first ? { timeColumn: first.name, ...DEFAULT_WINDOW_SPEC } : undefined)}
+          onChange={(e) =>
+            save(e.target.checked && first ? { timeColumn: first.name, ...DEFAULT_WINDOW_SPEC } : undefined)
+          }
         />
         Time series: forecast from the rows before
       </label>
@@ -51,8 +63,15 @@ export function TimeSeriesOptions({ dataset, spec }: { dataset: DatasetMeta; spe
           <div className="task-fields time-series-fields">
             <label className="field">
               <span className="field-label">Time column</span>
-              <select className="select" data-testid="time-column-select" value={windows.timeColumn} onChange={(e) => save({ ...windows, timeColumn: e.target.value })}>
-                {!candidates.some((c) => c.name === windows.timeColumn) && <option value={windows.timeColumn}>{windows.timeColumn} (not usable)</option>}
+              <select
+                className="select"
+                data-testid="time-column-select"
+                value={windows.timeColumn}
+                onChange={(e) => save({ ...windows, timeColumn: e.target.value })}
+              >
+                {!candidates.some((c) => c.name === windows.timeColumn) && (
+                  <option value={windows.timeColumn}>{windows.timeColumn} (not usable)</option>
+                )}
                 {candidates.map((c) => (
                   <option key={c.name} value={c.name}>
                     {c.name}
@@ -60,11 +79,28 @@ export function TimeSeriesOptions({ dataset, spec }: { dataset: DatasetMeta; spe
                 ))}
               </select>
             </label>
-            <WholeNumberField label="Lookback (rows in)" testId="lookback-input" value={windows.lookback} max={MAX_LOOKBACK} onCommit={(lookback) => save({ ...windows, lookback })} />
-            <WholeNumberField label="Horizon (rows ahead)" testId="horizon-input" value={windows.horizon} max={MAX_HORIZON} onCommit={(horizon) => save({ ...windows, horizon })} />
+            <WholeNumberField
+              label="Lookback (rows in)"
+              testId="lookback-input"
+              value={windows.lookback}
+              max={MAX_LOOKBACK}
+              onCommit={(lookback) => save({ ...windows, lookback })}
+            />
+            <WholeNumberField
+              label="Horizon (rows ahead)"
+              testId="horizon-input"
+              value={windows.horizon}
+              max={MAX_HORIZON}
+              onCommit={(horizon) => save({ ...windows, horizon })}
+            />
             <label className="field">
               <span className="field-label">Differencing</span>
-              <select className="select" data-testid="differencing-select" value={windows.differencing} onChange={(e) => save({ ...windows, differencing: e.target.value as Differencing })}>
+              <select
+                className="select"
+                data-testid="differencing-select"
+                value={windows.differencing}
+                onChange={(e) => save({ ...windows, differencing: e.target.value as Differencing })}
+              >
                 {(['none', 'diff', 'pct'] as const).map((d) => (
                   <option key={d} value={d}>
                     {DIFFERENCING_LABEL[d]}
@@ -88,28 +124,57 @@ function WindowSummary({ dataset, spec, windows }: { dataset: DatasetMeta; spec:
   } catch {
     return null; // TaskPanel shows taskShape's message for the same problem.
   }
-  const change = windows.differencing === 'none' ? '' : windows.differencing === 'diff' ? ' (as changes from the row before)' : ' (as percent changes from the row before)';
+  const change =
+    windows.differencing === 'none'
+      ? ''
+      : windows.differencing === 'diff'
+        ? ' (as changes from the row before)'
+        : ' (as percent changes from the row before)';
   return (
     <div className="muted time-series-summary" data-testid="time-series-summary">
       <p>
         Each sample: the last {plural(windows.lookback, 'row')} of {inputs.join(', ')}
-        {change} → “{spec.target}” {plural(windows.horizon, 'row')} later. Input shape ({windows.lookback}, {inputs.length}).
+        {change} → “{spec.target}” {plural(windows.horizon, 'row')} later. Input shape ({windows.lookback},{' '}
+        {inputs.length}).
       </p>
       <p>
-        Rows are sorted by “{windows.timeColumn}” and split in time order: training first, then validation; no window crosses the boundary, and scaling uses training rows only. The baseline to beat is
-        the naive forecast “{spec.target} stays at its last value”.
+        Rows are sorted by “{windows.timeColumn}” and split in time order: training first, then validation; no window
+        crosses the boundary, and scaling uses training rows only. The baseline to beat is the naive forecast “
+        {spec.target} stays at its last value”.
       </p>
-      <p>A missing value takes the value of the row before, and every input is standardized: the per-column missing and scaling choices below apply to tables, not windows.</p>
+      <p>
+        A missing value takes the value of the row before, and every input is standardized: the per-column missing and
+        scaling choices below apply to tables, not windows.
+      </p>
     </div>
   );
 }
 
 /** A whole-number field that saves only valid values and says why it did not. */
-function WholeNumberField({ label, testId, value, max, onCommit }: { label: string; testId: string; value: number; max: number; onCommit: (value: number) => void }) {
+function WholeNumberField({
+  label,
+  testId,
+  value,
+  max,
+  onCommit,
+}: {
+  label: string;
+  testId: string;
+  value: number;
+  max: number;
+  onCommit: (value: number) => void;
+}) {
   const [text, setText] = useState(String(value));
   useEffect(() => setText(String(value)), [value]);
   const n = Number(text);
-  const error = text.trim() === '' || !Number.isInteger(n) ? 'a whole number' : n < 1 ? 'at least 1' : n > max ? `at most ${max}` : null;
+  const error =
+    text.trim() === '' || !Number.isInteger(n)
+      ? 'a whole number'
+      : n < 1
+        ? 'at least 1'
+        : n > max
+          ? `at most ${max}`
+          : null;
   return (
     <label className="field">
       <span className="field-label">{label}</span>
@@ -122,7 +187,8 @@ function WholeNumberField({ label, testId, value, max, onCommit }: { label: stri
         onChange={(e) => {
           setText(e.target.value);
           const next = Number(e.target.value);
-          if (e.target.value.trim() !== '' && Number.isInteger(next) && next >= 1 && next <= max && next !== value) onCommit(next);
+          if (e.target.value.trim() !== '' && Number.isInteger(next) && next >= 1 && next <= max && next !== value)
+            onCommit(next);
         }}
       />
       {error && <span className="field-error">Must be {error}.</span>}

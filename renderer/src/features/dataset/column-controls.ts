@@ -21,7 +21,11 @@ export function withRole(dataset: DatasetMeta, spec: TaskSpec, name: string, rol
 }
 
 /** The spec with one column's choice changed; fields set to undefined go back to the default, and an empty choice is removed. */
-export function withChoice(spec: TaskSpec, name: string, patch: Partial<Record<keyof ColumnChoice, ColumnChoice[keyof ColumnChoice] | undefined>>): TaskSpec {
+export function withChoice(
+  spec: TaskSpec,
+  name: string,
+  patch: Partial<Record<keyof ColumnChoice, ColumnChoice[keyof ColumnChoice] | undefined>>,
+): TaskSpec {
   const columns = { ...(spec.columns ?? {}) };
   const merged: Record<string, unknown> = { ...(Object.hasOwn(columns, name) ? columns[name] : {}), ...patch };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
@@ -36,11 +40,15 @@ export function withChoice(spec: TaskSpec, name: string, patch: Partial<Record<k
  * The choices that do not depend on the target (features, per-column choices, split), kept when
  * the target changes; those naming a column this dataset lacks (after a re-import) are dropped.
  */
-export function choicesOf(dataset: DatasetMeta, spec: TaskSpec | null): Pick<TaskSpec, 'features' | 'columns' | 'split'> {
+export function choicesOf(
+  dataset: DatasetMeta,
+  spec: TaskSpec | null,
+): Pick<TaskSpec, 'features' | 'columns' | 'split'> {
   if (!spec) return {};
   const names = new Set(dataset.columns.map((c) => c.name));
   const columns = Object.fromEntries(Object.entries(spec.columns ?? {}).filter(([name]) => names.has(name)));
-  const split = spec.split && (spec.split.column === undefined || names.has(spec.split.column)) ? spec.split : undefined;
+  const split =
+    spec.split && (spec.split.column === undefined || names.has(spec.split.column)) ? spec.split : undefined;
   return {
     ...(spec.features ? { features: spec.features.filter((n) => names.has(n)) } : {}),
     ...(Object.keys(columns).length > 0 ? { columns } : {}),

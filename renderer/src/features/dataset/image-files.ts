@@ -19,7 +19,10 @@ export interface ImageSelection {
 export const isZipName = (name: string) => name.toLowerCase().endsWith('.zip');
 
 /** Files the operating system or a browser leaves in folders: never worth sending. */
-const isJunk = (path: string) => path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX' || /^(thumbs\.db|desktop\.ini)$/i.test(part));
+const isJunk = (path: string) =>
+  path
+    .split('/')
+    .some((part) => part.startsWith('.') || part === '__MACOSX' || /^(thumbs\.db|desktop\.ini)$/i.test(part));
 
 export function selectionOf(name: string, kind: ImageSelection['kind'], files: PickedFile[]): ImageSelection {
   const kept = files.filter((f) => !isJunk(f.path));
@@ -38,7 +41,8 @@ export function selectionFromZip(file: File): ImageSelection {
   return selectionOf(file.name.replace(/\.zip$/i, ''), 'zip', [{ path: file.name, file }]);
 }
 
-const readEntries = (reader: FileSystemDirectoryReader) => new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+const readEntries = (reader: FileSystemDirectoryReader) =>
+  new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
 const fileOf = (entry: FileSystemFileEntry) => new Promise<File>((resolve, reject) => entry.file(resolve, reject));
 
 async function walk(entry: FileSystemEntry, out: PickedFile[]): Promise<void> {

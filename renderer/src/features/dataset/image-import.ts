@@ -57,7 +57,15 @@ export type ImageImport = ReturnType<typeof createImageImport>;
  * Cancel; then the thumbnails, the augmentation settings and their preview.
  */
 export function createImageImport({ api, project, onImported }: ImageImportDeps) {
-  const store = createStore<ImageImportState>()(() => ({ pending: null, options: DEFAULT_IMAGE_OPTIONS, phase: 'idle', sent: 0, total: 0, progress: null, cancelling: false }));
+  const store = createStore<ImageImportState>()(() => ({
+    pending: null,
+    options: DEFAULT_IMAGE_OPTIONS,
+    phase: 'idle',
+    sent: 0,
+    total: 0,
+    progress: null,
+    cancelling: false,
+  }));
   let uploadId: string | null = null;
   let importId: string | null = null;
   let cancelled = false;
@@ -100,7 +108,10 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
     select(selection: ImageSelection) {
       if (store.getState().phase !== 'idle') return;
       if (selection.files.length === 0) {
-        project.setState({ importError: `${selection.name} holds no files. Choose a folder whose subfolders are the classes (pets/cats/…, pets/dogs/…), or a .zip of one.`, step: 'data' });
+        project.setState({
+          importError: `${selection.name} holds no files. Choose a folder whose subfolders are the classes (pets/cats/…, pets/dogs/…), or a .zip of one.`,
+          step: 'data',
+        });
         return;
       }
       project.setState({ importError: null, step: 'data' });
@@ -113,7 +124,8 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
       store.setState((s) => {
         const options = { ...s.options, ...patch };
         // undefined means "auto": dropped, so the contract sees the field left out.
-        for (const key of Object.keys(options) as (keyof typeof options)[]) if (options[key] === undefined) delete options[key];
+        for (const key of Object.keys(options) as (keyof typeof options)[])
+          if (options[key] === undefined) delete options[key];
         return { options };
       });
     },
@@ -134,7 +146,12 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
           return;
         }
         store.setState({ phase: 'importing' });
-        const state = await api.invoke('dataset.importImages', { projectId, source: { kind: 'upload', uploadId: thisUpload }, options, importId });
+        const state = await api.invoke('dataset.importImages', {
+          projectId,
+          source: { kind: 'upload', uploadId: thisUpload },
+          options,
+          importId,
+        });
         store.setState({ pending: null });
         if (projectId === currentId()) onImported(state);
       } catch (error) {
@@ -153,12 +170,15 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
       if (phase === 'idle') return;
       cancelled = true;
       store.setState({ cancelling: true });
-      if (phase === 'importing' && importId) await api.invoke('dataset.cancelImport', { importId }).catch(() => undefined);
+      if (phase === 'importing' && importId)
+        await api.invoke('dataset.cancelImport', { importId }).catch(() => undefined);
     },
     setAugmentation(augmentation: Augmentation) {
       const projectId = currentId();
       if (!projectId) return;
-      project.setState((s) => (s.current ? { current: { ...s.current, project: { ...s.current.project, augmentation } } } : {}));
+      project.setState((s) =>
+        s.current ? { current: { ...s.current, project: { ...s.current.project, augmentation } } } : {},
+      );
       saveAugmentation(projectId, augmentation);
     },
     async thumbnails() {

@@ -43,7 +43,10 @@ export function deriveImageTask(meta: ImageDatasetMeta): TaskInfo {
 }
 
 /** The task of whichever dataset the project has: a table's chosen target, or an image dataset's classes. */
-export function deriveProjectTask(state: { dataset: DatasetMeta | null; imageDataset?: ImageDatasetMeta | null | undefined }, spec: TaskSpec | null): TaskInfo {
+export function deriveProjectTask(
+  state: { dataset: DatasetMeta | null; imageDataset?: ImageDatasetMeta | null | undefined },
+  spec: TaskSpec | null,
+): TaskInfo {
   return state.imageDataset ? deriveImageTask(state.imageDataset) : deriveTask(state.dataset, spec);
 }
 

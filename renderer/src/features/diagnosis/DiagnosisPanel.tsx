@@ -38,8 +38,8 @@ export function DiagnosisPanel() {
               : run.status === 'interrupted'
                 ? 'The run was interrupted (Layerlab stopped): nothing wrong in the epochs it trained; resume it for the full verdict.'
                 : run.status === 'cancelled'
-                ? 'The run was cancelled: nothing wrong in the epochs it trained, but too short to call it healthy.'
-                : `Too few epochs to diagnose (at least ${THRESHOLDS.minEpochs} are needed).`}
+                  ? 'The run was cancelled: nothing wrong in the epochs it trained, but too short to call it healthy.'
+                  : `Too few epochs to diagnose (at least ${THRESHOLDS.minEpochs} are needed).`}
         </p>
       ) : (
         <div className="verdicts">
@@ -54,13 +54,23 @@ export function DiagnosisPanel() {
 }
 
 const baselineWhat = (kind: Baseline['kind']) =>
-  kind === 'majority_class' ? 'always the most common class' : kind === 'last_value' ? 'the last value: no change over the horizon' : 'always the training mean';
+  kind === 'majority_class'
+    ? 'always the most common class'
+    : kind === 'last_value'
+      ? 'the last value: no change over the horizon'
+      : 'always the training mean';
 
 /**
  * Several heads: each head's validation loss and metric beside its own naive baseline. The
  * heads' keys in the epoch logs carry the Output node's id (Keras' "val_<output>_mae").
  */
-function HeadBaselineTable({ heads, last }: { heads: NonNullable<RunSummary['headBaselines']>; last: EpochLogs | undefined }) {
+function HeadBaselineTable({
+  heads,
+  last,
+}: {
+  heads: NonNullable<RunSummary['headBaselines']>;
+  last: EpochLogs | undefined;
+}) {
   return (
     <table className="baseline-table" data-testid="head-baseline-table">
       <thead>
@@ -88,9 +98,7 @@ function HeadBaselineTable({ heads, last }: { heads: NonNullable<RunSummary['hea
               </td>
             </tr>,
             <tr key={`${node}-baseline`} className="baseline-row">
-              <th>
-                Naive baseline {baseline && <span className="muted">({baselineWhat(baseline.kind)})</span>}
-              </th>
+              <th>Naive baseline {baseline && <span className="muted">({baselineWhat(baseline.kind)})</span>}</th>
               <td data-testid={`head-baseline-val-loss-${node}`}>{baseline ? formatLoss(baseline.val_loss) : '–'}</td>
               <td>{baseline ? fmt(baseline[`val_${metric}`]) : '–'}</td>
             </tr>,
@@ -101,8 +109,22 @@ function HeadBaselineTable({ heads, last }: { heads: NonNullable<RunSummary['hea
   );
 }
 
-function BaselineTable({ baseline, last, metric }: { baseline: Baseline | null; last: EpochLogs | undefined; metric: 'accuracy' | 'mae' }) {
-  if (!baseline) return <p className="muted baseline-missing">No naive baseline for this run (it was trained before baselines were computed, or with a loss they have no formula for).</p>;
+function BaselineTable({
+  baseline,
+  last,
+  metric,
+}: {
+  baseline: Baseline | null;
+  last: EpochLogs | undefined;
+  metric: 'accuracy' | 'mae';
+}) {
+  if (!baseline)
+    return (
+      <p className="muted baseline-missing">
+        No naive baseline for this run (it was trained before baselines were computed, or with a loss they have no
+        formula for).
+      </p>
+    );
   const fmt = metric === 'accuracy' ? formatPercent : formatStat;
   const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
   const what = baselineWhat(baseline.kind);

@@ -13,12 +13,28 @@ const MARGIN = { top: 6, right: 10, bottom: 0, left: 0 };
  * its numbers as dots. Epoch e is drawn at x = e + 1, as on the main charts. Memoised: while a
  * run trains it only changes when an epoch ends.
  */
-export const EvidenceChart = memo(function EvidenceChart({ epochs, evidence }: { epochs: readonly EpochLogs[]; evidence: Evidence }) {
-  const dots = useMemo(() => evidence.points.filter((p) => (p.series === 'loss' || p.series === 'val_loss') && p.value !== null && Number.isFinite(p.value)), [evidence]);
+export const EvidenceChart = memo(function EvidenceChart({
+  epochs,
+  evidence,
+}: {
+  epochs: readonly EpochLogs[];
+  evidence: Evidence;
+}) {
+  const dots = useMemo(
+    () =>
+      evidence.points.filter(
+        (p) => (p.series === 'loss' || p.series === 'val_loss') && p.value !== null && Number.isFinite(p.value),
+      ),
+    [evidence],
+  );
   const chart = useMemo(() => {
     const loss = line(epochs, 'loss');
     const val = line(epochs, 'val_loss');
-    const markers = dots.map((p) => ({ x: p.epoch + 1, y: p.value!, color: p.series === 'loss' ? COLORS.train : COLORS.val }));
+    const markers = dots.map((p) => ({
+      x: p.epoch + 1,
+      y: p.value!,
+      color: p.series === 'loss' ? COLORS.train : COLORS.val,
+    }));
     // Scale to the epochs after the first: the first is often far above the rest (as on the main chart); evidence dots stay in view.
     const skip = epochs.length > 3 ? 1 : 0;
     const later = [...loss.slice(skip), ...val.slice(skip)].map((p) => p.y);
@@ -28,11 +44,21 @@ export const EvidenceChart = memo(function EvidenceChart({ epochs, evidence }: {
       { id: 'loss', name: 'Training loss', color: COLORS.train, width: 1.5, points: loss },
       { id: 'val', name: 'Validation loss', color: COLORS.val, width: 1.5, points: val },
     ];
-    return { lines, markers, x: { domain: [1, lastX] as const, ticks: ticksWithin(1, lastX, 4), format: String }, y: { domain: [0, top] as const, ticks: ticksWithin(0, top, 4), format: compactTick } };
+    return {
+      lines,
+      markers,
+      x: { domain: [1, lastX] as const, ticks: ticksWithin(1, lastX, 4), format: String },
+      y: { domain: [0, top] as const, ticks: ticksWithin(0, top, 4), format: compactTick },
+    };
   }, [epochs, dots]);
   const span = evidence.span;
   return (
-    <div className="evidence-chart" data-testid="evidence-chart" data-span={span ? `${span.from}-${span.to}` : ''} data-dots={dots.length}>
+    <div
+      className="evidence-chart"
+      data-testid="evidence-chart"
+      data-span={span ? `${span.from}-${span.to}` : ''}
+      data-dots={dots.length}
+    >
       <Plot
         height={130}
         margin={MARGIN}
@@ -50,7 +76,11 @@ export const EvidenceChart = memo(function EvidenceChart({ epochs, evidence }: {
   );
 });
 
-const TOOLTIP = { label: (x: number) => `epoch ${x}`, format: formatStat, snap: (x: number) => Math.max(1, Math.round(x)) };
+const TOOLTIP = {
+  label: (x: number) => `epoch ${x}`,
+  format: formatStat,
+  snap: (x: number) => Math.max(1, Math.round(x)),
+};
 
 function line(epochs: readonly EpochLogs[], key: 'loss' | 'val_loss'): Point[] {
   const out: Point[] = [];

@@ -17,9 +17,12 @@ const SERIES_NAMES: Record<string, string> = {
 
 /** Why a fix helps, shown as the button's tooltip. */
 const FIX_HINTS: Record<Fix['kind'], string> = {
-  add_dropout: 'Dropout switches off a random share of the units in each step, so the model cannot memorise individual rows.',
-  augment: 'Shows the model a slightly different version of each training image every epoch (mirrored, turned, zoomed, lighter or darker), so it learns the object rather than the pictures; tune the strengths on the Data step.',
-  add_l2: 'Penalises large weights (weight decay), which pulls the model towards smoother functions that generalise better.',
+  add_dropout:
+    'Dropout switches off a random share of the units in each step, so the model cannot memorise individual rows.',
+  augment:
+    'Shows the model a slightly different version of each training image every epoch (mirrored, turned, zoomed, lighter or darker), so it learns the object rather than the pictures; tune the strengths on the Data step.',
+  add_l2:
+    'Penalises large weights (weight decay), which pulls the model towards smoother functions that generalise better.',
   resize_model: 'Changes the units of every hidden Dense layer: more units can learn more, fewer overfit less.',
   scale_lr: 'Changes the step size of every weight update.',
   train_longer: 'More passes over the training data.',
@@ -29,7 +32,13 @@ const FIX_HINTS: Record<Fix['kind'], string> = {
 };
 
 /** Memoised: the panel redraws with every live update, a verdict only when the epochs change it. */
-export const VerdictCard = memo(function VerdictCard({ verdict, epochs }: { verdict: Verdict; epochs: readonly EpochLogs[] }) {
+export const VerdictCard = memo(function VerdictCard({
+  verdict,
+  epochs,
+}: {
+  verdict: Verdict;
+  epochs: readonly EpochLogs[];
+}) {
   const { applyDiagnosisFix } = useActions();
   const config = useTrainForm((s) => s.config);
   const [applied, setApplied] = useState<Record<number, string>>({});
@@ -45,9 +54,16 @@ export const VerdictCard = memo(function VerdictCard({ verdict, epochs }: { verd
   };
 
   return (
-    <article className={`verdict verdict-${verdict.severity}`} data-testid="verdict" data-kind={verdict.kind} data-severity={verdict.severity}>
+    <article
+      className={`verdict verdict-${verdict.severity}`}
+      data-testid="verdict"
+      data-kind={verdict.kind}
+      data-severity={verdict.severity}
+    >
       <header className="verdict-head">
-        <span className={`severity severity-${verdict.severity}`}>{verdict.severity === 'info' ? (verdict.kind === 'healthy' ? 'ok' : 'note') : verdict.severity}</span>
+        <span className={`severity severity-${verdict.severity}`}>
+          {verdict.severity === 'info' ? (verdict.kind === 'healthy' ? 'ok' : 'note') : verdict.severity}
+        </span>
         <h3>{verdict.title}</h3>
       </header>
       <p className="verdict-explanation">{verdict.explanation}</p>
@@ -74,7 +90,16 @@ export const VerdictCard = memo(function VerdictCard({ verdict, epochs }: { verd
                 Also: {fixLabel(fix).toLowerCase()}.
               </span>
             ) : (
-              <button key={i} type="button" className="btn btn-secondary btn-small" data-testid="fix-button" data-fix={fix.kind} disabled={applied[i] !== undefined} title={FIX_HINTS[fix.kind]} onClick={() => apply(fix, i)}>
+              <button
+                key={i}
+                type="button"
+                className="btn btn-secondary btn-small"
+                data-testid="fix-button"
+                data-fix={fix.kind}
+                disabled={applied[i] !== undefined}
+                title={FIX_HINTS[fix.kind]}
+                onClick={() => apply(fix, i)}
+              >
                 {applied[i] !== undefined ? `✓ ${applied[i]}` : fixLabel(fix)}
               </button>
             ),

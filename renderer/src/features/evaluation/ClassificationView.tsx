@@ -9,9 +9,17 @@ import { ImageExamples } from './ImageExamples';
 
 const score = (n: number) => n.toFixed(3);
 
-export function ClassificationView({ result, evaluation: e }: { result: RunEvaluation; evaluation: ClassificationEvaluation }) {
+export function ClassificationView({
+  result,
+  evaluation: e,
+}: {
+  result: RunEvaluation;
+  evaluation: ClassificationEvaluation;
+}) {
   const [cell, setCell] = useState<{ actual: number; predicted: number } | null>(null);
-  const selected = cell ? result.cells.find((c) => c.actual === cell.actual && c.predicted === cell.predicted) : undefined;
+  const selected = cell
+    ? result.cells.find((c) => c.actual === cell.actual && c.predicted === cell.predicted)
+    : undefined;
   const label = (k: number) => e.labels[k] ?? String(k);
   return (
     <div className="evaluation-body">
@@ -71,15 +79,23 @@ export function ClassificationView({ result, evaluation: e }: { result: RunEvalu
       {cell && (
         <div className="cell-examples" data-testid="cell-examples">
           <h3>
-            Actual <b>{label(cell.actual)}</b>, predicted <b>{label(cell.predicted)}</b>: {plural(selected?.total ?? 0, result.images ? 'image' : 'row')}
-            {selected && selected.examples.length < selected.total && <span className="muted"> (the first {selected.examples.length} shown)</span>}
+            Actual <b>{label(cell.actual)}</b>, predicted <b>{label(cell.predicted)}</b>:{' '}
+            {plural(selected?.total ?? 0, result.images ? 'image' : 'row')}
+            {selected && selected.examples.length < selected.total && (
+              <span className="muted"> (the first {selected.examples.length} shown)</span>
+            )}
           </h3>
           {!selected ? (
             <p className="muted">No validation row falls in this cell.</p>
           ) : result.images ? (
             <ImageExamples examples={selected.examples} testId="cell-example-images" />
           ) : (
-            <ExampleTable columns={result.columns} examples={selected.examples} extra={[]} testId="cell-example-table" />
+            <ExampleTable
+              columns={result.columns}
+              examples={selected.examples}
+              extra={[]}
+              testId="cell-example-table"
+            />
           )}
         </div>
       )}
@@ -92,7 +108,9 @@ export function ClassificationView({ result, evaluation: e }: { result: RunEvalu
           <ImageExamples
             examples={result.worst}
             testId="wrong-images"
-            caption={(_, k) => `${label(e.confidentlyWrong[k]?.predicted ?? -1)} · ${formatPercent(e.confidentlyWrong[k]?.confidence)}`}
+            caption={(_, k) =>
+              `${label(e.confidentlyWrong[k]?.predicted ?? -1)} · ${formatPercent(e.confidentlyWrong[k]?.confidence)}`
+            }
           />
         ) : (
           <ExampleTable

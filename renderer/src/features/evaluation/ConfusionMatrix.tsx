@@ -31,7 +31,12 @@ export function ConfusionMatrix({ evaluation: e, selected, onSelect }: Props) {
                   const share = total === 0 ? 0 : count / total;
                   const right = actual === predicted;
                   const isSelected = selected?.actual === actual && selected.predicted === predicted;
-                  const background = count === 0 ? undefined : right ? `rgba(37, 99, 235, ${0.12 + 0.6 * share})` : `rgba(220, 38, 38, ${0.12 + 0.6 * share})`;
+                  const background =
+                    count === 0
+                      ? undefined
+                      : right
+                        ? `rgba(37, 99, 235, ${0.12 + 0.6 * share})`
+                        : `rgba(220, 38, 38, ${0.12 + 0.6 * share})`;
                   return (
                     <td key={predicted} className={isSelected ? 'is-selected' : undefined}>
                       <button

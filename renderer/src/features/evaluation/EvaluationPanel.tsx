@@ -9,7 +9,10 @@ import { RegressionView } from './RegressionView';
 import { TestSplitSection } from './TestSplitSection';
 import './evaluation.css';
 
-type State = { runId: string; status: 'loading' } | { runId: string; status: 'error'; error: string } | { runId: string; status: 'done'; result: RunEvaluation };
+type State =
+  | { runId: string; status: 'loading' }
+  | { runId: string; status: 'error'; error: string }
+  | { runId: string; status: 'done'; result: RunEvaluation };
 
 /** Evaluation of the shown run's model on its validation split, on request (it runs the model); the test split below, once. */
 export function EvaluationPanel() {
@@ -25,7 +28,8 @@ export function EvaluationPanel() {
     setState({ runId, status: 'loading' });
     actions.evaluate(runId).then(
       (result) => setState((s) => (s?.runId === runId ? { runId, status: 'done', result } : s)),
-      (error: unknown) => setState((s) => (s?.runId === runId ? { runId, status: 'error', error: messageOf(error) } : s)),
+      (error: unknown) =>
+        setState((s) => (s?.runId === runId ? { runId, status: 'error', error: messageOf(error) } : s)),
     );
   };
 
@@ -35,11 +39,26 @@ export function EvaluationPanel() {
         <h2>
           Evaluation <span className="split-badge">validation split</span>
         </h2>
-        <button type="button" className="btn btn-primary btn-small" data-testid="evaluate-button" disabled={mine?.status === 'loading'} onClick={evaluate}>
-          {mine?.status === 'loading' ? 'Evaluating…' : mine?.status === 'done' ? 'Evaluate again' : 'Evaluate on validation rows'}
+        <button
+          type="button"
+          className="btn btn-primary btn-small"
+          data-testid="evaluate-button"
+          disabled={mine?.status === 'loading'}
+          onClick={evaluate}
+        >
+          {mine?.status === 'loading'
+            ? 'Evaluating…'
+            : mine?.status === 'done'
+              ? 'Evaluate again'
+              : 'Evaluate on validation rows'}
         </button>
       </div>
-      {!mine && <p className="muted">Runs this run’s model on the rows held out for validation and shows where it is right and wrong. Tune against these; keep the test split for the end.</p>}
+      {!mine && (
+        <p className="muted">
+          Runs this run’s model on the rows held out for validation and shows where it is right and wrong. Tune against
+          these; keep the test split for the end.
+        </p>
+      )}
       {mine?.status === 'error' && (
         <div className="error-box" role="alert">
           {mine.error}

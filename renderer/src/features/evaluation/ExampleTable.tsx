@@ -7,7 +7,17 @@ export interface ExtraColumn {
 }
 
 /** Raw dataset rows as they were imported, with the model's view of each beside them. */
-export function ExampleTable({ columns, examples, extra, testId }: { columns: readonly string[]; examples: readonly RawExample[]; extra: readonly ExtraColumn[]; testId: string }) {
+export function ExampleTable({
+  columns,
+  examples,
+  extra,
+  testId,
+}: {
+  columns: readonly string[];
+  examples: readonly RawExample[];
+  extra: readonly ExtraColumn[];
+  testId: string;
+}) {
   return (
     <div className="example-table-wrap">
       <table className="example-table" data-testid={testId}>

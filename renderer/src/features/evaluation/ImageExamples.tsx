@@ -8,7 +8,15 @@ import { messageOf } from '../../lib/errors';
  * cache by its index (what the model was given, not the original file), with its file name and
  * a caption (the model's view of it, for the confidently wrong ones).
  */
-export function ImageExamples({ examples, caption, testId }: { examples: readonly RawExample[]; caption?: (example: RawExample, k: number) => string; testId: string }) {
+export function ImageExamples({
+  examples,
+  caption,
+  testId,
+}: {
+  examples: readonly RawExample[];
+  caption?: (example: RawExample, k: number) => string;
+  testId: string;
+}) {
   const { images } = useWorkbench();
   const [sources, setSources] = useState<Map<number, string> | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -7,17 +7,27 @@ import { formatDateTime, formatInt, formatStat } from '../../lib/format';
 import { ClassificationView } from './ClassificationView';
 import { RegressionView } from './RegressionView';
 
-type State = { runId: string; status: 'confirm' } | { runId: string; status: 'loading' } | { runId: string; status: 'error'; error: string } | { runId: string; status: 'done'; result: RunEvaluation };
+type State =
+  | { runId: string; status: 'confirm' }
+  | { runId: string; status: 'loading' }
+  | { runId: string; status: 'error'; error: string }
+  | { runId: string; status: 'done'; result: RunEvaluation };
 
 /** The stored test score, one line: what the run scored when it was evaluated on the test split. */
 function TestScoreLine({ run }: { run: RunSummary }) {
   const score = run.testScore;
   if (!score) return null;
-  const metric = score.accuracy !== undefined ? `accuracy ${formatStat(score.accuracy)}` : score.mae !== undefined ? `MAE ${formatStat(score.mae)}` : '';
+  const metric =
+    score.accuracy !== undefined
+      ? `accuracy ${formatStat(score.accuracy)}`
+      : score.mae !== undefined
+        ? `MAE ${formatStat(score.mae)}`
+        : '';
   return (
     <p className="test-score" data-testid="test-score">
       <span className="split-badge split-badge-test">Test split</span> {metric}
-      {score.loss !== null ? ` · loss ${formatStat(score.loss)}` : ''} on {formatInt(score.rows)} rows, evaluated {formatDateTime(score.evaluatedAt)}.
+      {score.loss !== null ? ` · loss ${formatStat(score.loss)}` : ''} on {formatInt(score.rows)} rows, evaluated{' '}
+      {formatDateTime(score.evaluatedAt)}.
     </p>
   );
 }
@@ -35,7 +45,8 @@ export function TestSplitSection({ run }: { run: RunSummary }) {
   if (share <= 0) {
     return (
       <p className="muted test-split-none" data-testid="test-split-none">
-        This run has no test split. To keep a final, honest score, set a test share under “Split” in the Data step and train again.
+        This run has no test split. To keep a final, honest score, set a test share under “Split” in the Data step and
+        train again.
       </p>
     );
   }
@@ -44,7 +55,8 @@ export function TestSplitSection({ run }: { run: RunSummary }) {
     setState({ runId, status: 'loading' });
     actions.evaluate(runId, 'test').then(
       (result) => setState((s) => (s?.runId === runId ? { runId, status: 'done', result } : s)),
-      (error: unknown) => setState((s) => (s?.runId === runId ? { runId, status: 'error', error: messageOf(error) } : s)),
+      (error: unknown) =>
+        setState((s) => (s?.runId === runId ? { runId, status: 'error', error: messageOf(error) } : s)),
     );
   };
 
@@ -55,23 +67,41 @@ export function TestSplitSection({ run }: { run: RunSummary }) {
           Final check <span className="split-badge split-badge-test">Test split</span>
         </h3>
         {mine?.status !== 'confirm' && (
-          <button type="button" className="btn btn-small" data-testid="evaluate-test-button" disabled={mine?.status === 'loading'} onClick={() => setState({ runId: run.id, status: 'confirm' })}>
+          <button
+            type="button"
+            className="btn btn-small"
+            data-testid="evaluate-test-button"
+            disabled={mine?.status === 'loading'}
+            onClick={() => setState({ runId: run.id, status: 'confirm' })}
+          >
             {mine?.status === 'loading' ? 'Evaluating…' : 'Evaluate on test split…'}
           </button>
         )}
       </div>
       <TestScoreLine run={run} />
       {mine?.status === 'confirm' && (
-        <div className="test-confirm" role="alertdialog" aria-labelledby="test-confirm-title" data-testid="test-confirm">
+        <div
+          className="test-confirm"
+          role="alertdialog"
+          aria-labelledby="test-confirm-title"
+          data-testid="test-confirm"
+        >
           <p id="test-confirm-title">
             <strong>Evaluate on the test split?</strong>
           </p>
           <p>
-            The {Math.round(share * 100)}% of rows in the test split were never used for training, early stopping or the learning curve, so their score tells how the model will do on new data. Do it once, when you are done
-            tuning: if you change the model or settings after looking, you start fitting the test rows by hand and the score stops being honest.
+            The {Math.round(share * 100)}% of rows in the test split were never used for training, early stopping or the
+            learning curve, so their score tells how the model will do on new data. Do it once, when you are done
+            tuning: if you change the model or settings after looking, you start fitting the test rows by hand and the
+            score stops being honest.
           </p>
           <div className="card-actions">
-            <button type="button" className="btn btn-primary btn-small" data-testid="confirm-test-button" onClick={evaluate}>
+            <button
+              type="button"
+              className="btn btn-primary btn-small"
+              data-testid="confirm-test-button"
+              onClick={evaluate}
+            >
               Evaluate on test split
             </button>
             <button type="button" className="btn btn-small" onClick={() => setState(null)}>

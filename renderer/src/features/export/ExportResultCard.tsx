@@ -19,14 +19,15 @@ function Parity({ result }: { result: ExportResult }) {
   if (result.tolerance === null) {
     return (
       <p className="verified" data-testid="export-parity">
-        Checked with {result.checkedWith}: max difference on {result.rowsCompared} validation rows = {diffText(result.maxAbsDiff)} (reduced-precision weights: judged by the
-        accuracy change below)
+        Checked with {result.checkedWith}: max difference on {result.rowsCompared} validation rows ={' '}
+        {diffText(result.maxAbsDiff)} (reduced-precision weights: judged by the accuracy change below)
       </p>
     );
   }
   return (
     <p className="verified" data-testid="export-parity">
-      Verified with {result.checkedWith}: max difference on {result.rowsCompared} validation rows = {diffText(result.maxAbsDiff)} (allowed {result.tolerance.toExponential(0)})
+      Verified with {result.checkedWith}: max difference on {result.rowsCompared} validation rows ={' '}
+      {diffText(result.maxAbsDiff)} (allowed {result.tolerance.toExponential(0)})
     </p>
   );
 }
@@ -36,13 +37,15 @@ function howToLoad(result: ExportResult) {
     case 'tfjs':
       return (
         <>
-          In JavaScript: <code>tf.loadLayersModel('…/model.json')</code>, or <code>node predict.mjs rows.csv</code> beside it.
+          In JavaScript: <code>tf.loadLayersModel('…/model.json')</code>, or <code>node predict.mjs rows.csv</code>{' '}
+          beside it.
         </>
       );
     case 'onnx':
       return (
         <>
-          With onnxruntime (Node, web or Python): <code>node predict.mjs rows.csv</code> or <code>python predict.py rows.csv</code> beside it.
+          With onnxruntime (Node, web or Python): <code>node predict.mjs rows.csv</code> or{' '}
+          <code>python predict.py rows.csv</code> beside it.
         </>
       );
     case 'keras':
@@ -77,7 +80,8 @@ export function ExportResultCard({ result }: { result: ExportResult }) {
         </dd>
         <dt>Size</dt>
         <dd data-testid="export-size">
-          {formatBytes(weights)} {result.format === 'tfjs' ? 'of weights' : 'model file'} (float32 TF.js weights: {formatBytes(float32Tfjs)}
+          {formatBytes(weights)} {result.format === 'tfjs' ? 'of weights' : 'model file'} (float32 TF.js weights:{' '}
+          {formatBytes(float32Tfjs)}
           {weights < float32Tfjs && `, ${((1 - weights / float32Tfjs) * 100).toFixed(0)}% smaller`})
         </dd>
         {accuracy && (
@@ -102,8 +106,8 @@ export function ExportResultCard({ result }: { result: ExportResult }) {
         </dd>
       </dl>
       <p className="muted">
-        {howToLoad(result)} <code>preprocessing.json</code> turns a raw row into the model's input and its output back into a label or a number; <code>MODEL_CARD.md</code> describes
-        the data, the model, its training and this check.
+        {howToLoad(result)} <code>preprocessing.json</code> turns a raw row into the model's input and its output back
+        into a label or a number; <code>MODEL_CARD.md</code> describes the data, the model, its training and this check.
       </p>
     </section>
   );

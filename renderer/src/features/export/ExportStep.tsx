@@ -1,5 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { AVAILABLE_EXPORT_FORMATS, exportFolderName, FORMAT_LABELS, type AvailableFormat, type Quantize } from '../../../../app/engine/export-options';
+import {
+  AVAILABLE_EXPORT_FORMATS,
+  exportFolderName,
+  FORMAT_LABELS,
+  type AvailableFormat,
+  type Quantize,
+} from '../../../../app/engine/export-options';
 import type { RunSummary } from '../../../../app/project/schema';
 import { metricFor } from '../../../../app/training/config';
 import { useActions, useProject } from '../../app/context';
@@ -35,7 +41,10 @@ export function bestRun(runs: readonly RunSummary[]): RunSummary | undefined {
     return loss !== undefined && loss !== null && Number.isFinite(loss) ? -loss : Number.NEGATIVE_INFINITY;
   };
   const completed = runs.filter((r) => r.status === 'completed' && r.hasModel);
-  return completed.reduce<RunSummary | undefined>((best, r) => (best === undefined || score(r) > score(best) ? r : best), undefined);
+  return completed.reduce<RunSummary | undefined>(
+    (best, r) => (best === undefined || score(r) > score(best) ? r : best),
+    undefined,
+  );
 }
 
 export function ExportStep() {
@@ -55,13 +64,19 @@ export function ExportStep() {
 
   const best = bestRun(exportable);
   const chosen = exportable.find((r) => r.id === runId) ?? best ?? exportable[0];
-  const defaultDir = chosen ? `${projectPath || '<project>'}/exports/${chosen.id}/${exportFolderName({ format, quantize: format === 'tfjs' ? quantize : null, float16Weights: format === 'onnx' && float16Weights })}` : '';
+  const defaultDir = chosen
+    ? `${projectPath || '<project>'}/exports/${chosen.id}/${exportFolderName({ format, quantize: format === 'tfjs' ? quantize : null, float16Weights: format === 'onnx' && float16Weights })}`
+    : '';
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!chosen || busy) return;
     // Options that do not apply to the chosen format are hidden, and are not sent either.
-    await exportRun(chosen.id, dir.trim() === '' ? null : dir.trim(), { format, quantize: format === 'tfjs' ? quantize : null, float16Weights: format === 'onnx' && float16Weights });
+    await exportRun(chosen.id, dir.trim() === '' ? null : dir.trim(), {
+      format,
+      quantize: format === 'tfjs' ? quantize : null,
+      float16Weights: format === 'onnx' && float16Weights,
+    });
   };
 
   return (
@@ -70,8 +85,9 @@ export function ExportStep() {
         <div>
           <h1>Export</h1>
           <p className="muted">
-            Save a trained model as TensorFlow.js, Keras or ONNX, with the preprocessing it needs to work on raw rows, code that runs it, and a model card. Every export is
-            loaded back by an independent runtime and compared with the model here before it counts as done.
+            Save a trained model as TensorFlow.js, Keras or ONNX, with the preprocessing it needs to work on raw rows,
+            code that runs it, and a model card. Every export is loaded back by an independent runtime and compared with
+            the model here before it counts as done.
           </p>
         </div>
       </div>
@@ -82,7 +98,12 @@ export function ExportStep() {
         <form className="card export-form" onSubmit={submit}>
           <label className="field">
             <span className="field-label">Model</span>
-            <select className="select" data-testid="export-run-select" value={chosen?.id ?? ''} onChange={(e) => setRunId(e.target.value)}>
+            <select
+              className="select"
+              data-testid="export-run-select"
+              value={chosen?.id ?? ''}
+              onChange={(e) => setRunId(e.target.value)}
+            >
               {exportable.map((r, i) => (
                 <option key={r.id} value={r.id}>
                   {[r.id === best?.id ? 'Best' : '', i === 0 ? 'Latest' : ''].filter(Boolean).join(', ')}
@@ -93,13 +114,19 @@ export function ExportStep() {
             </select>
             {runId === null && best && (
               <span className="field-hint muted" data-testid="export-run-why">
-                The completed run whose model scores best on validation{best.id === exportable[0]?.id ? ' (also the latest)' : ''}.
+                The completed run whose model scores best on validation
+                {best.id === exportable[0]?.id ? ' (also the latest)' : ''}.
               </span>
             )}
           </label>
           <label className="field">
             <span className="field-label">Format</span>
-            <select className="select" data-testid="export-format-select" value={format} onChange={(e) => setFormat(e.target.value as AvailableFormat)}>
+            <select
+              className="select"
+              data-testid="export-format-select"
+              value={format}
+              onChange={(e) => setFormat(e.target.value as AvailableFormat)}
+            >
               {AVAILABLE_EXPORT_FORMATS.map((f) => (
                 <option key={f} value={f}>
                   {FORMAT_LABELS[f]}
@@ -110,26 +137,46 @@ export function ExportStep() {
           {format === 'tfjs' && (
             <label className="field">
               <span className="field-label">Weights</span>
-              <select className="select" data-testid="export-quantize-select" value={quantize ?? 'float32'} onChange={(e) => setQuantize(e.target.value === 'float32' ? null : (e.target.value as Quantize))}>
+              <select
+                className="select"
+                data-testid="export-quantize-select"
+                value={quantize ?? 'float32'}
+                onChange={(e) => setQuantize(e.target.value === 'float32' ? null : (e.target.value as Quantize))}
+              >
                 <option value="float32">float32 (exact)</option>
                 <option value="float16">float16 (half the size)</option>
                 <option value="uint8">uint8 (a quarter of the size)</option>
               </select>
-              <span className="field-hint muted">Quantized weights are smaller; the accuracy change on the validation split is measured and shown.</span>
+              <span className="field-hint muted">
+                Quantized weights are smaller; the accuracy change on the validation split is measured and shown.
+              </span>
             </label>
           )}
           {format === 'onnx' && (
             <label className="checkbox">
-              <input type="checkbox" data-testid="export-float16-checkbox" checked={float16Weights} onChange={(e) => setFloat16Weights(e.target.checked)} />
+              <input
+                type="checkbox"
+                data-testid="export-float16-checkbox"
+                checked={float16Weights}
+                onChange={(e) => setFloat16Weights(e.target.checked)}
+              />
               <span>float16 weights (smaller; the accuracy change on the validation split is measured and shown)</span>
             </label>
           )}
           <label className="field">
             <span className="field-label">Folder</span>
-            <input className="input mono" data-testid="export-dir-input" value={dir} placeholder={defaultDir} onChange={(e) => setDir(e.target.value)} spellCheck={false} />
+            <input
+              className="input mono"
+              data-testid="export-dir-input"
+              value={dir}
+              placeholder={defaultDir}
+              onChange={(e) => setDir(e.target.value)}
+              spellCheck={false}
+            />
             <span className="field-hint muted">
               An absolute path. Leave empty to use <code>{defaultDir}</code>.
-              {mode === 'host' && ' In host mode this folder is on the machine running Layerlab, which may not be this computer.'}
+              {mode === 'host' &&
+                ' In host mode this folder is on the machine running Layerlab, which may not be this computer.'}
             </span>
           </label>
           <div className="card-actions">

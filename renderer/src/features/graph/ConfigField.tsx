@@ -11,10 +11,17 @@ export function valueAt(config: unknown, path: readonly string[]): unknown {
 }
 
 /** The config with one (possibly nested) value replaced; only the top-level key changes identity. */
-export function withValue(config: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> {
+export function withValue(
+  config: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown,
+): Record<string, unknown> {
   const [head, ...rest] = path;
   if (head === undefined) return config;
-  return { ...config, [head]: rest.length === 0 ? value : withValue((config[head] ?? {}) as Record<string, unknown>, rest, value) };
+  return {
+    ...config,
+    [head]: rest.length === 0 ? value : withValue((config[head] ?? {}) as Record<string, unknown>, rest, value),
+  };
 }
 
 const asNumber = (text: string) => (text.trim() === '' ? NaN : Number(text));
@@ -24,7 +31,15 @@ const textOf = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? St
  * One field of a layer's config form, rendered from the catalogue's FieldSpec. Numbers are typed
  * freely: a value that is not a number reaches the graph as NaN and is reported on the node.
  */
-export function ConfigField({ field, value, onChange }: { field: FieldSpec; value: unknown; onChange: (v: unknown) => void }) {
+export function ConfigField({
+  field,
+  value,
+  onChange,
+}: {
+  field: FieldSpec;
+  value: unknown;
+  onChange: (v: unknown) => void;
+}) {
   const key = fieldKey(field);
   const hint = field.hint ? <span className="field-hint muted">{field.hint}</span> : null;
   switch (field.kind) {
@@ -33,7 +48,14 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
       return (
         <label className="field">
           <span className="field-label">{field.label}</span>
-          <NumberInput testId={`${key}-input`} value={value} step={field.kind === 'int' ? 1 : field.step} min={field.min} max={field.max} onChange={onChange} />
+          <NumberInput
+            testId={`${key}-input`}
+            value={value}
+            step={field.kind === 'int' ? 1 : field.step}
+            min={field.min}
+            max={field.max}
+            onChange={onChange}
+          />
           {hint}
         </label>
       );
@@ -41,7 +63,12 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
       return (
         <label className="field">
           <span className="field-label">{field.label}</span>
-          <select className="select" data-testid={`${key}-select`} value={String(value)} onChange={(e) => onChange(e.target.value)}>
+          <select
+            className="select"
+            data-testid={`${key}-select`}
+            value={String(value)}
+            onChange={(e) => onChange(e.target.value)}
+          >
             {field.options.map((o) => (
               <option key={o} value={o}>
                 {o}
@@ -54,12 +81,27 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
     case 'bool':
       return (
         <label className="checkbox" title={field.hint}>
-          <input type="checkbox" data-testid={`${key}-checkbox`} checked={value === true} onChange={(e) => onChange(e.target.checked)} />
+          <input
+            type="checkbox"
+            data-testid={`${key}-checkbox`}
+            checked={value === true}
+            onChange={(e) => onChange(e.target.checked)}
+          />
           <span>{field.label}</span>
         </label>
       );
     case 'ints':
-      return <IntsField field={field} testId={`${key}-input`} value={Array.isArray(value) ? (value as unknown[]) : []} onChange={onChange} labels={field.labels} fixed={field.length} hint={hint} />;
+      return (
+        <IntsField
+          field={field}
+          testId={`${key}-input`}
+          value={Array.isArray(value) ? (value as unknown[]) : []}
+          onChange={onChange}
+          labels={field.labels}
+          fixed={field.length}
+          hint={hint}
+        />
+      );
     case 'optional-ints': {
       const on = value !== null && value !== undefined;
       const list = Array.isArray(value) ? (value as unknown[]) : on ? [value] : [];
@@ -67,13 +109,29 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
         <fieldset className="field tuple-field">
           <legend className="field-label">{field.label}</legend>
           <label className="checkbox">
-            <input type="checkbox" data-testid={`${key}-default-checkbox`} checked={!on} onChange={(e) => onChange(e.target.checked ? null : field.length === 1 ? 1 : Array.from({ length: field.length }, () => 1))} />
+            <input
+              type="checkbox"
+              data-testid={`${key}-default-checkbox`}
+              checked={!on}
+              onChange={(e) =>
+                onChange(
+                  e.target.checked ? null : field.length === 1 ? 1 : Array.from({ length: field.length }, () => 1),
+                )
+              }
+            />
             <span>{field.nullLabel}</span>
           </label>
           {on && (
             <div className="tuple-inputs">
               {Array.from({ length: field.length }, (_, i) => (
-                <NumberInput key={i} testId={`${key}-input-${i}`} value={list[i]} step={1} min={field.min} onChange={(n) => onChange(field.length === 1 ? n : list.map((v, j) => (j === i ? n : v)))} />
+                <NumberInput
+                  key={i}
+                  testId={`${key}-input-${i}`}
+                  value={list[i]}
+                  step={1}
+                  min={field.min}
+                  onChange={(n) => onChange(field.length === 1 ? n : list.map((v, j) => (j === i ? n : v)))}
+                />
               ))}
             </div>
           )}
@@ -94,7 +152,15 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
               {[0, 1].map((c) => (
                 <label key={c} className="tuple-cell">
                   <span className="muted">{labels[r]![c]}</span>
-                  <NumberInput testId={`${key}-input-${r}-${c}`} value={rows[r]?.[c]} step={1} min={0} onChange={(n) => onChange([0, 1].map((i) => [0, 1].map((j) => (i === r && j === c ? n : rows[i]?.[j]))))} />
+                  <NumberInput
+                    testId={`${key}-input-${r}-${c}`}
+                    value={rows[r]?.[c]}
+                    step={1}
+                    min={0}
+                    onChange={(n) =>
+                      onChange([0, 1].map((i) => [0, 1].map((j) => (i === r && j === c ? n : rows[i]?.[j]))))
+                    }
+                  />
                 </label>
               ))}
             </div>
@@ -112,7 +178,12 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
         <fieldset className="field tuple-field">
           <legend className="field-label">{field.label}</legend>
           <label className="checkbox" title={field.hint}>
-            <input type="checkbox" data-testid={`${key}-checkbox`} checked={!!reg} onChange={(e) => onChange(e.target.checked ? { l1: 0, l2: 0.01 } : null)} />
+            <input
+              type="checkbox"
+              data-testid={`${key}-checkbox`}
+              checked={!!reg}
+              onChange={(e) => onChange(e.target.checked ? { l1: 0, l2: 0.01 } : null)}
+            />
             <span>L1/L2 penalty</span>
           </label>
           {reg && (
@@ -120,7 +191,13 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
               {(['l1', 'l2'] as const).map((k) => (
                 <label key={k} className="tuple-cell">
                   <span className="muted">{k.toUpperCase()}</span>
-                  <NumberInput testId={`${key}-${k}-input`} value={reg[k]} step={0.001} min={0} onChange={(n) => onChange({ ...reg, [k]: n })} />
+                  <NumberInput
+                    testId={`${key}-${k}-input`}
+                    value={reg[k]}
+                    step={0.001}
+                    min={0}
+                    onChange={(n) => onChange({ ...reg, [k]: n })}
+                  />
                 </label>
               ))}
             </div>
@@ -131,7 +208,14 @@ export function ConfigField({ field, value, onChange }: { field: FieldSpec; valu
   }
 }
 
-function NumberInput(props: { testId: string; value: unknown; step: number; min?: number | undefined; max?: number | undefined; onChange: (n: number) => void }) {
+function NumberInput(props: {
+  testId: string;
+  value: unknown;
+  step: number;
+  min?: number | undefined;
+  max?: number | undefined;
+  onChange: (n: number) => void;
+}) {
   const [text, setText] = useState(textOf(props.value));
   return (
     <input
@@ -152,7 +236,15 @@ function NumberInput(props: { testId: string; value: unknown; step: number; min?
 }
 
 /** A tuple such as kernel_size (2 numbers) or target_shape (1-4 numbers, typed as "28, 28, 1"). */
-function IntsField(props: { field: FieldSpec; testId: string; value: unknown[]; labels: readonly string[] | undefined; fixed: number | undefined; hint: React.ReactNode; onChange: (v: unknown) => void }) {
+function IntsField(props: {
+  field: FieldSpec;
+  testId: string;
+  value: unknown[];
+  labels: readonly string[] | undefined;
+  fixed: number | undefined;
+  hint: React.ReactNode;
+  onChange: (v: unknown) => void;
+}) {
   const { field, value, fixed } = props;
   const [text, setText] = useState(value.map(textOf).join(', '));
   if (fixed !== undefined) {
@@ -163,7 +255,13 @@ function IntsField(props: { field: FieldSpec; testId: string; value: unknown[]; 
           {Array.from({ length: fixed }, (_, i) => (
             <label key={i} className="tuple-cell">
               {props.labels?.[i] && <span className="muted">{props.labels[i]}</span>}
-              <NumberInput testId={`${props.testId}-${i}`} value={value[i]} step={1} min={1} onChange={(n) => props.onChange(Array.from({ length: fixed }, (_, j) => (j === i ? n : value[j])))} />
+              <NumberInput
+                testId={`${props.testId}-${i}`}
+                value={value[i]}
+                step={1}
+                min={1}
+                onChange={(n) => props.onChange(Array.from({ length: fixed }, (_, j) => (j === i ? n : value[j])))}
+              />
             </label>
           ))}
         </div>

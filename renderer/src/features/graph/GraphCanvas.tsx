@@ -19,7 +19,9 @@ const NODE_WIDTH = 220;
 
 const isLayerType = (t: string): t is LayerType => Object.hasOwn(LAYERS, t);
 /** Typing in a form field keeps its own meaning for Ctrl+Z, Ctrl+C, L and F. */
-const isTyping = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
+const isTyping = (target: EventTarget | null) =>
+  target instanceof HTMLElement &&
+  (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
 const minimapColor = (n: LayerNode) => (n.selected ? '#2563eb' : '#94a3b8');
 
 export function GraphCanvas() {
@@ -72,7 +74,10 @@ export function GraphCanvas() {
     return () => window.removeEventListener('keydown', onKey);
   }, [actions, fitView, help]);
 
-  const isValidConnection: IsValidConnection<ShapeEdge> = useCallback((c) => isValid({ source: c.source, target: c.target }), [isValid]);
+  const isValidConnection: IsValidConnection<ShapeEdge> = useCallback(
+    (c) => isValid({ source: c.source, target: c.target }),
+    [isValid],
+  );
 
   const onDragOver = (e: DragEvent) => {
     if (!e.dataTransfer.types.includes(LAYER_MIME)) return;
@@ -90,19 +95,52 @@ export function GraphCanvas() {
   return (
     <div className="graph-canvas" data-testid="graph-canvas" onDragOver={onDragOver} onDrop={onDrop}>
       <div className="graph-toolbar" role="toolbar" aria-label="Graph editing">
-        <button type="button" className="btn btn-small" data-testid="graph-undo" disabled={!canUndo} onClick={actions.undo} title="Undo (Ctrl+Z)">
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="graph-undo"
+          disabled={!canUndo}
+          onClick={actions.undo}
+          title="Undo (Ctrl+Z)"
+        >
           ↶ Undo
         </button>
-        <button type="button" className="btn btn-small" data-testid="graph-redo" disabled={!canRedo} onClick={actions.redo} title="Redo (Ctrl+Shift+Z)">
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="graph-redo"
+          disabled={!canRedo}
+          onClick={actions.redo}
+          title="Redo (Ctrl+Shift+Z)"
+        >
           ↷ Redo
         </button>
-        <button type="button" className="btn btn-small" data-testid="graph-auto-layout" onClick={actions.autoLayout} title="Auto-layout (L)">
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="graph-auto-layout"
+          onClick={actions.autoLayout}
+          title="Auto-layout (L)"
+        >
           Auto-layout
         </button>
-        <button type="button" className="btn btn-small" data-testid="graph-fit-view" onClick={() => void fitView({ ...fitViewOptions, duration: 200 })} title="Zoom to fit (F)">
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="graph-fit-view"
+          onClick={() => void fitView({ ...fitViewOptions, duration: 200 })}
+          title="Zoom to fit (F)"
+        >
           Fit
         </button>
-        <button type="button" className="btn btn-small" data-testid="graph-shortcuts" onClick={() => setHelp((h) => !h)} title="Keyboard shortcuts (?)" aria-expanded={help}>
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="graph-shortcuts"
+          onClick={() => setHelp((h) => !h)}
+          title="Keyboard shortcuts (?)"
+          aria-expanded={help}
+        >
           ?
         </button>
       </div>

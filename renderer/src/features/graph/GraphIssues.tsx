@@ -9,12 +9,23 @@ export function GraphIssues() {
     <div className={`graph-issues${ok ? ' is-ok' : ' has-issues'}`} data-testid="graph-issues" role="status">
       {ok ? (
         <span>
-          <span className="ok-mark" aria-hidden="true">✓</span> The model is valid: {plural(analysis.order.length, 'layer')}, {formatInt(analysis.trainableParams)} trainable parameters
-          {analysis.nonTrainableParams > 0 && <> and {formatInt(analysis.nonTrainableParams)} non-trainable (frozen layers, normalization statistics)</>}.
+          <span className="ok-mark" aria-hidden="true">
+            ✓
+          </span>{' '}
+          The model is valid: {plural(analysis.order.length, 'layer')}, {formatInt(analysis.trainableParams)} trainable
+          parameters
+          {analysis.nonTrainableParams > 0 && (
+            <> and {formatInt(analysis.nonTrainableParams)} non-trainable (frozen layers, normalization statistics)</>
+          )}
+          .
         </span>
       ) : (
         <>
-          <strong>{analysis.issues.length === 0 ? 'The model is empty.' : `${plural(analysis.issues.length, 'issue')} to fix before training:`}</strong>
+          <strong>
+            {analysis.issues.length === 0
+              ? 'The model is empty.'
+              : `${plural(analysis.issues.length, 'issue')} to fix before training:`}
+          </strong>
           <ul>
             {analysis.issues.map((issue, i) => (
               <li key={i}>{issue.message}</li>

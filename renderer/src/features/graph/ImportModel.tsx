@@ -1,6 +1,10 @@
 import { useRef, useState } from 'react';
 import type { TaskShape } from '../../../../app/dataset/task';
-import { MAX_MODEL_IMPORT_BYTES, MAX_MODEL_IMPORT_FILES, type ModelImportSummary } from '../../../../app/ipc/model-import-contract';
+import {
+  MAX_MODEL_IMPORT_BYTES,
+  MAX_MODEL_IMPORT_FILES,
+  type ModelImportSummary,
+} from '../../../../app/ipc/model-import-contract';
 import { useActions, useWorkbench } from '../../app/context';
 import { formatInt, plural } from '../../lib/format';
 import { messageOf } from '../../lib/errors';
@@ -13,7 +17,8 @@ function base64Of(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(new Error(`Could not read ${file.name}: ${reader.error?.message ?? 'unknown error'}`));
+    reader.onerror = () =>
+      reject(new Error(`Could not read ${file.name}: ${reader.error?.message ?? 'unknown error'}`));
     reader.readAsDataURL(file);
   });
 }
@@ -39,9 +44,14 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
     setDone(null);
     try {
       const total = files.reduce((n, f) => n + f.size, 0);
-      if (files.length > MAX_MODEL_IMPORT_FILES) throw new Error(`${files.length} files were chosen; one model is at most ${MAX_MODEL_IMPORT_FILES} files (model.json and its weight shards).`);
+      if (files.length > MAX_MODEL_IMPORT_FILES)
+        throw new Error(
+          `${files.length} files were chosen; one model is at most ${MAX_MODEL_IMPORT_FILES} files (model.json and its weight shards).`,
+        );
       if (total > MAX_MODEL_IMPORT_BYTES) {
-        throw new Error(`The chosen files are ${(total / 1024 / 1024).toFixed(0)} MiB together; up to ${MAX_MODEL_IMPORT_BYTES / 1024 / 1024} MiB can be imported here. Convert larger models with "layerlab graph --from MODEL --out GRAPH.json".`);
+        throw new Error(
+          `The chosen files are ${(total / 1024 / 1024).toFixed(0)} MiB together; up to ${MAX_MODEL_IMPORT_BYTES / 1024 / 1024} MiB can be imported here. Convert larger models with "layerlab graph --from MODEL --out GRAPH.json".`,
+        );
       }
       const payload = await Promise.all(files.map(async (f) => ({ name: f.name, data: await base64Of(f) })));
       setDone(await actions.importModel(payload));
@@ -76,14 +86,28 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
       >
         {busy ? 'Importing…' : 'Import model…'}
       </button>
-      <input ref={input} type="file" multiple accept={ACCEPT} hidden data-testid="import-model-input" onChange={(e) => chosen(e.target.files)} />
+      <input
+        ref={input}
+        type="file"
+        multiple
+        accept={ACCEPT}
+        hidden
+        data-testid="import-model-input"
+        onChange={(e) => chosen(e.target.files)}
+      />
       {pending && (
         <div className="confirm" role="alertdialog" aria-labelledby="import-confirm-text">
           <p id="import-confirm-text">
-            Replace your model with <strong>{pending.map((f) => f.name).join(', ')}</strong>? Your changes to the current model will be lost.
+            Replace your model with <strong>{pending.map((f) => f.name).join(', ')}</strong>? Your changes to the
+            current model will be lost.
           </p>
           <div className="confirm-actions">
-            <button type="button" className="btn btn-danger btn-small" data-testid="confirm-import" onClick={() => void run(pending)}>
+            <button
+              type="button"
+              className="btn btn-danger btn-small"
+              data-testid="confirm-import"
+              onClick={() => void run(pending)}
+            >
               Replace
             </button>
             <button type="button" className="btn btn-small" onClick={() => setPending(null)} autoFocus>
@@ -94,7 +118,8 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
       )}
       {done && (
         <p className="import-model-result" data-testid="import-model-result" role="status">
-          Imported {done.file}: {plural(done.layers, 'layer')}, {formatInt(done.params)} parameters, weights of {plural(done.layersWithWeights, 'layer')}
+          Imported {done.file}: {plural(done.layers, 'layer')}, {formatInt(done.params)} parameters, weights of{' '}
+          {plural(done.layersWithWeights, 'layer')}
           {done.frozen > 0 ? `, ${done.frozen} frozen` : ''}. Select a layer and untick Trainable to freeze it.
           {done.refitted.length > 0 && (
             <span data-testid="import-model-refitted">

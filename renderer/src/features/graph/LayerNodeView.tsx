@@ -54,12 +54,21 @@ export const LayerNodeView = memo(function LayerNodeView({ id, data, selected, d
       data-node-id={id}
       title={deletable === false ? `${type} follows the dataset and task; it cannot be deleted.` : spec.help}
     >
-      {type !== 'Input' && (isMerge(type) ? <MergePorts id={id} max={spec.inputs.max} /> : <Handle type="target" position={Position.Top} className="layer-handle" />)}
+      {type !== 'Input' &&
+        (isMerge(type) ? (
+          <MergePorts id={id} max={spec.inputs.max} />
+        ) : (
+          <Handle type="target" position={Position.Top} className="layer-handle" />
+        ))}
       <div className="layer-node-head">
         <span className="layer-type">{type}</span>
         <span className="layer-name">{data.name ?? id}</span>
         {data.trainable === false && (
-          <span className="layer-frozen" data-testid="frozen-badge" title="Frozen: training leaves this layer's weights as they are.">
+          <span
+            className="layer-frozen"
+            data-testid="frozen-badge"
+            title="Frozen: training leaves this layer's weights as they are."
+          >
             frozen
           </span>
         )}

@@ -21,7 +21,9 @@ export function ModelStep() {
       <div className="page">
         <div className="empty-state">
           <h1>Model</h1>
-          <p className="muted">{info.error ?? 'Import a dataset and choose a target column first; the model is sized from them.'}</p>
+          <p className="muted">
+            {info.error ?? 'Import a dataset and choose a target column first; the model is sized from them.'}
+          </p>
           <button type="button" className="btn btn-primary" onClick={() => setStep('data')}>
             Go to Data
           </button>

@@ -3,7 +3,10 @@ import { FAMILIES, LAYER_TYPES, LAYERS, type LayerFamily, type LayerType } from 
 import { useGraph } from '../../app/context';
 import { LAYER_MIME } from './layer-text';
 
-const GROUPS: { family: LayerFamily; types: LayerType[] }[] = FAMILIES.map((family) => ({ family, types: LAYER_TYPES.filter((t) => LAYERS[t].family === family) }));
+const GROUPS: { family: LayerFamily; types: LayerType[] }[] = FAMILIES.map((family) => ({
+  family,
+  types: LAYER_TYPES.filter((t) => LAYERS[t].family === family),
+}));
 
 /** Every layer, grouped by family. Click inserts after the selected layer (or before the Output); drag places freely. */
 export function Palette() {
@@ -19,9 +22,19 @@ export function Palette() {
       <h2 id="palette-title" className="side-title">
         Layers
       </h2>
-      <input className="input palette-filter" type="search" placeholder="Filter layers…" aria-label="Filter layers" data-testid="palette-filter" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      <input
+        className="input palette-filter"
+        type="search"
+        placeholder="Filter layers…"
+        aria-label="Filter layers"
+        data-testid="palette-filter"
+        value={filter}
+        onChange={(e) => setFilter(e.target.value)}
+      />
       {GROUPS.map(({ family, types }) => {
-        const shown = types.filter((t) => !needle || t.toLowerCase().includes(needle) || LAYERS[t].help.toLowerCase().includes(needle));
+        const shown = types.filter(
+          (t) => !needle || t.toLowerCase().includes(needle) || LAYERS[t].help.toLowerCase().includes(needle),
+        );
         if (shown.length === 0) return null;
         return (
           <details key={family} className="palette-group" data-testid={`palette-group-${family}`} open>

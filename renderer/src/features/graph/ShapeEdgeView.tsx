@@ -6,13 +6,31 @@ import type { ShapeEdge } from './graph-model';
 
 /** A connection, labelled with the tensor it carries ("(None, 16)"). Clicking the label selects it. */
 export const ShapeEdgeView = memo(function ShapeEdgeView(props: EdgeProps<ShapeEdge>) {
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected, markerEnd, source, target } = props;
+  const {
+    id,
+    sourceX,
+    sourceY,
+    targetX,
+    targetY,
+    sourcePosition,
+    targetPosition,
+    selected,
+    markerEnd,
+    source,
+    target,
+  } = props;
   const shape = useGraph((s) => s.analysis.edgeShapes[id]);
   const select = useGraph((s) => s.select);
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={selected ? 'shape-edge is-selected' : 'shape-edge'} interactionWidth={24} />
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        className={selected ? 'shape-edge is-selected' : 'shape-edge'}
+        interactionWidth={24}
+      />
       <EdgeLabelRenderer>
         <div
           className={`edge-label nodrag nopan${selected ? ' is-selected' : ''}${shape ? '' : ' is-unknown'}`}

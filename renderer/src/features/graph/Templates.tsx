@@ -7,8 +7,15 @@ import { hasEdits, laidOutTemplate, taskInput } from './graph-model';
 const NAMES: Record<TemplateName, { label: string; blurb: string }> = {
   linear: { label: 'Linear', blurb: 'Input → Output. Linear or logistic regression: a fast baseline.' },
   mlp: { label: 'MLP', blurb: 'Two hidden Dense layers (32 and 16 units, relu): learns non-linear patterns.' },
-  cnn: { label: 'CNN', blurb: 'Two Conv2D + MaxPooling stages (16 and 32 filters), then Dense 64: an image classifier.' },
-  residual_cnn: { label: 'Residual CNN', blurb: 'A stem Conv2D and a residual block (two convs added back to their input), pooled to Dense 64: trains deeper without losing the signal.' },
+  cnn: {
+    label: 'CNN',
+    blurb: 'Two Conv2D + MaxPooling stages (16 and 32 filters), then Dense 64: an image classifier.',
+  },
+  residual_cnn: {
+    label: 'Residual CNN',
+    blurb:
+      'A stem Conv2D and a residual block (two convs added back to their input), pooled to Dense 64: trains deeper without losing the signal.',
+  },
   lstm: { label: 'LSTM', blurb: 'An LSTM with 32 units over each window of past steps: a forecaster for time series.' },
 };
 
@@ -55,10 +62,16 @@ export function Templates({ shape }: { shape: TaskShape }) {
       {confirming && (
         <div className="confirm" role="alertdialog" aria-labelledby="confirm-text">
           <p id="confirm-text">
-            Replace your model with the <strong>{NAMES[confirming].label}</strong> template? Your changes to the current model will be lost.
+            Replace your model with the <strong>{NAMES[confirming].label}</strong> template? Your changes to the current
+            model will be lost.
           </p>
           <div className="confirm-actions">
-            <button type="button" className="btn btn-danger btn-small" data-testid="confirm-template" onClick={() => apply(confirming)}>
+            <button
+              type="button"
+              className="btn btn-danger btn-small"
+              data-testid="confirm-template"
+              onClick={() => apply(confirming)}
+            >
               Replace
             </button>
             <button type="button" className="btn btn-small" onClick={() => setConfirming(null)} autoFocus>

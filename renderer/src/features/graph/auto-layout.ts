@@ -11,7 +11,11 @@ export function autoLayout(nodes: readonly LayerNode[], edges: readonly ShapeEdg
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'TB', nodesep: 50, ranksep: 70, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const n of nodes) g.setNode(n.id, { width: n.measured?.width ?? DEFAULT_SIZE.width, height: n.measured?.height ?? DEFAULT_SIZE.height });
+  for (const n of nodes)
+    g.setNode(n.id, {
+      width: n.measured?.width ?? DEFAULT_SIZE.width,
+      height: n.measured?.height ?? DEFAULT_SIZE.height,
+    });
   for (const e of edges) g.setEdge(e.source, e.target);
   dagre.layout(g);
   return nodes.map((n) => {

@@ -46,7 +46,12 @@ export function toFlowNode(node: GraphNode, selected = false): LayerNode {
     id: node.id,
     type: 'layer',
     position: { ...node.position },
-    data: { type: node.type, config: node.config, ...(node.name ? { name: node.name } : {}), ...(node.trainable === false ? { trainable: false } : {}) },
+    data: {
+      type: node.type,
+      config: node.config,
+      ...(node.name ? { name: node.name } : {}),
+      ...(node.trainable === false ? { trainable: false } : {}),
+    },
     deletable: !FIXED.has(node.type),
     selected,
   };
@@ -80,7 +85,13 @@ export function normalize(nodes: LayerNode[], edges: ShapeEdge[]): { nodes: Laye
 }
 
 export function toFlowEdge(edge: { id: string; source: string; target: string }): ShapeEdge {
-  return { id: edge.id, source: edge.source, target: edge.target, type: 'shape', markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color: '#94a3b8' } };
+  return {
+    id: edge.id,
+    source: edge.source,
+    target: edge.target,
+    type: 'shape',
+    markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18, color: '#94a3b8' },
+  };
 }
 
 export function toModelGraph(nodes: readonly LayerNode[], edges: readonly ShapeEdge[]): ModelGraph {
@@ -109,7 +120,10 @@ export function taskInput(shape: TaskShape): InputShape {
 /** A template, with room between layers (the catalogue's spacing is tighter); a branch keeps its column. */
 export function laidOutTemplate(name: TemplateName, input: InputShape, head: Head): ModelGraph {
   const graph = templateGraph(name, input, head);
-  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: { x: n.position.x * 1.2, y: (n.position.y / 120) * ROW_GAP } })) };
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => ({ ...n, position: { x: n.position.x * 1.2, y: (n.position.y / 120) * ROW_GAP } })),
+  };
 }
 
 /**
@@ -118,12 +132,16 @@ export function laidOutTemplate(name: TemplateName, input: InputShape, head: Hea
  * engine starts them fresh.
  */
 export function resizedLayers(before: GraphAnalysis['nodes'], after: GraphAnalysis['nodes']): string[] {
-  return Object.keys(before).filter((id) => before[id]!.params > 0 && after[id] !== undefined && after[id].params !== before[id]!.params);
+  return Object.keys(before).filter(
+    (id) => before[id]!.params > 0 && after[id] !== undefined && after[id].params !== before[id]!.params,
+  );
 }
 
 /** Structure and settings without positions: what "has the user changed the model" means. */
 export function structureKey(graph: ModelGraph): string {
-  const nodes = [...graph.nodes].map((n) => [n.id, n.type, n.config]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const nodes = [...graph.nodes]
+    .map((n) => [n.id, n.type, n.config])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   const edges = graph.edges.map((e) => `${e.source}>${e.target}`).sort();
   return JSON.stringify([nodes, edges]);
 }
@@ -131,7 +149,9 @@ export function structureKey(graph: ModelGraph): string {
 /** Whether replacing the graph would throw away work: it matches no template as generated. */
 export function hasEdits(graph: ModelGraph, input: InputShape, head: Head): boolean {
   const key = structureKey(graph);
-  return !TEMPLATES.some((t) => templateProblem(t, input) === undefined && structureKey(templateGraph(t, input, head)) === key);
+  return !TEMPLATES.some(
+    (t) => templateProblem(t, input) === undefined && structureKey(templateGraph(t, input, head)) === key,
+  );
 }
 
 /** dense_3 after dense_1 and dense_2: ids stay readable and unique. */

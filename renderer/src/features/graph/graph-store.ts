@@ -1,10 +1,41 @@
-import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type XYPosition,
+} from '@xyflow/react';
 import { createStore } from 'zustand/vanilla';
 import type { DatasetMeta, TaskSpec } from '../../../../app/dataset/schema';
-import { analyzeGraphWithData, bindGraphToData, fitGraphToBinding, fitGraphToData, GRAPH_SCHEMA_VERSION, LAYERS, usesColumnBinding, type GraphAnalysis, type Head, type InputShape, type LayerType, type ModelGraph } from '../../../../app/graph';
+import {
+  analyzeGraphWithData,
+  bindGraphToData,
+  fitGraphToBinding,
+  fitGraphToData,
+  GRAPH_SCHEMA_VERSION,
+  LAYERS,
+  usesColumnBinding,
+  type GraphAnalysis,
+  type Head,
+  type InputShape,
+  type LayerType,
+  type ModelGraph,
+} from '../../../../app/graph';
 import { autoLayout } from './auto-layout';
 import { record, redo, startHistory, undo, type History, type Snapshot } from './graph-history';
-import { edgeId, nextNodeId, normalize, ROW_GAP, toFlowEdge, toFlowNode, toModelGraph, type LayerData, type LayerNode, type ShapeEdge } from './graph-model';
+import {
+  edgeId,
+  nextNodeId,
+  normalize,
+  ROW_GAP,
+  toFlowEdge,
+  toFlowNode,
+  toModelGraph,
+  type LayerData,
+  type LayerNode,
+  type ShapeEdge,
+} from './graph-model';
 
 export interface GraphState {
   nodes: LayerNode[];
@@ -89,14 +120,23 @@ function fitNodes(nodes: LayerNode[], edges: ShapeEdge[], table: TableContext | 
   const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
   return nodes.map((n) => {
     const config = configs.get(n.id);
-    return config && JSON.stringify(config) !== JSON.stringify(n.data.config) ? { ...n, data: { ...n.data, config } } : n;
+    return config && JSON.stringify(config) !== JSON.stringify(n.data.config)
+      ? { ...n, data: { ...n.data, config } }
+      : n;
   });
 }
 
-const snapshotOf = (nodes: LayerNode[], edges: ShapeEdge[], weights: string | null): Snapshot => ({ nodes, edges, ...(weights ? { weights } : {}) });
+const snapshotOf = (nodes: LayerNode[], edges: ShapeEdge[], weights: string | null): Snapshot => ({
+  nodes,
+  edges,
+  ...(weights ? { weights } : {}),
+});
 
 function fromGraph(graph: ModelGraph | null) {
-  return normalize((graph ?? EMPTY).nodes.map((n) => toFlowNode(n)), (graph ?? EMPTY).edges.map(toFlowEdge));
+  return normalize(
+    (graph ?? EMPTY).nodes.map((n) => toFlowNode(n)),
+    (graph ?? EMPTY).edges.map(toFlowEdge),
+  );
 }
 
 /** One editor's state. A factory, so each project (and each test) gets a fresh store. */
@@ -122,17 +162,37 @@ function reaches(edges: readonly { source: string; target: string }[], from: str
 export function createGraphStore(initial: ModelGraph | null = null) {
   return createStore<GraphState & GraphActions>()((set, get) => {
     let table: TableContext | null = null;
-    const derived = (nodes: LayerNode[], edges: ShapeEdge[], weights: string | null) => derive(nodes, edges, weights, table);
+    const derived = (nodes: LayerNode[], edges: ShapeEdge[], weights: string | null) =>
+      derive(nodes, edges, weights, table);
     /** An edit: recorded for undo, re-analysed, and marked for saving. */
-    const commit = (rawNodes: LayerNode[], rawEdges: ShapeEdge[], extra: Partial<GraphState> = {}, weights: string | null = get().weights) => {
+    const commit = (
+      rawNodes: LayerNode[],
+      rawEdges: ShapeEdge[],
+      extra: Partial<GraphState> = {},
+      weights: string | null = get().weights,
+    ) => {
       const { nodes, edges } = normalize(rawNodes, rawEdges);
-      set((s) => ({ nodes, edges, ...derived(nodes, edges, weights), revision: s.revision + 1, history: record(s.history, snapshotOf(nodes, edges, weights)), ...extra }));
+      set((s) => ({
+        nodes,
+        edges,
+        ...derived(nodes, edges, weights),
+        revision: s.revision + 1,
+        history: record(s.history, snapshotOf(nodes, edges, weights)),
+        ...extra,
+      }));
     };
     /** Undo/redo: show a snapshot without recording it. */
     const restore = (history: History | null) => {
       if (!history) return;
       const { nodes, edges } = history.present;
-      set((s) => ({ nodes, edges, ...derived(nodes, edges, history.present.weights ?? null), revision: s.revision + 1, restored: s.restored + 1, history }));
+      set((s) => ({
+        nodes,
+        edges,
+        ...derived(nodes, edges, history.present.weights ?? null),
+        revision: s.revision + 1,
+        restored: s.restored + 1,
+        history,
+      }));
     };
     const deselected = () => ({
       nodes: get().nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
@@ -153,7 +213,13 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const id = nextNodeId(n.data.type, taken);
         taken.push(id);
         ids.set(n.id, id);
-        return { ...n, id, selected: true, position: { x: n.position.x + PASTE_OFFSET, y: n.position.y + PASTE_OFFSET }, data: structuredClone(n.data) } as LayerNode;
+        return {
+          ...n,
+          id,
+          selected: true,
+          position: { x: n.position.x + PASTE_OFFSET, y: n.position.y + PASTE_OFFSET },
+          data: structuredClone(n.data),
+        } as LayerNode;
       });
       const edgeIds = edges.map((e) => e.id);
       const copiedEdges = snapshot.edges.map((e) => {
@@ -182,7 +248,13 @@ export function createGraphStore(initial: ModelGraph | null = null) {
       load(graph) {
         const { nodes, edges } = fromGraph(graph);
         const weights = graph?.weights ?? null;
-        set((s) => ({ nodes, edges, ...derived(nodes, edges, weights), fitViewRequest: s.fitViewRequest + 1, history: startHistory(snapshotOf(nodes, edges, weights)) }));
+        set((s) => ({
+          nodes,
+          edges,
+          ...derived(nodes, edges, weights),
+          fitViewRequest: s.fitViewRequest + 1,
+          history: startHistory(snapshotOf(nodes, edges, weights)),
+        }));
       },
 
       replace(graph) {
@@ -196,7 +268,14 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const { nodes, edges } = get();
         const fitted = fitNodes(nodes, edges, table);
         // Following the dataset is not an edit to undo; a changed size is still saved.
-        set((s) => ({ nodes: fitted, table, ...derived(fitted, edges, s.weights), ...(fitted !== nodes && fitted.some((n, i) => n !== nodes[i]) ? { revision: s.revision + 1, history: startHistory(snapshotOf(fitted, edges, s.weights)) } : {}) }));
+        set((s) => ({
+          nodes: fitted,
+          table,
+          ...derived(fitted, edges, s.weights),
+          ...(fitted !== nodes && fitted.some((n, i) => n !== nodes[i])
+            ? { revision: s.revision + 1, history: startHistory(snapshotOf(fitted, edges, s.weights)) }
+            : {}),
+        }));
       },
 
       fitToData(input, head) {
@@ -205,27 +284,46 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         if (table && usesColumnBinding(graph)) {
           const next = fitNodes(nodes, edges, table);
           if (next.every((n, i) => n === nodes[i])) return;
-          set((s) => ({ nodes: next, ...derived(next, edges, s.weights), revision: s.revision + 1, history: startHistory(snapshotOf(next, edges, s.weights)) }));
+          set((s) => ({
+            nodes: next,
+            ...derived(next, edges, s.weights),
+            revision: s.revision + 1,
+            history: startHistory(snapshotOf(next, edges, s.weights)),
+          }));
           return;
         }
         const fitted = fitGraphToData(graph, input, head);
-        const changed = fitted.nodes.some((n, i) => JSON.stringify(n.config) !== JSON.stringify(graph.nodes[i]?.config));
+        const changed = fitted.nodes.some(
+          (n, i) => JSON.stringify(n.config) !== JSON.stringify(graph.nodes[i]?.config),
+        );
         if (!changed) return;
         const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
         const next = nodes.map((n) => ({ ...n, data: { ...n.data, config: configs.get(n.id) ?? n.data.config } }));
         // Following the dataset is not an edit to undo: undoing it would only break the model.
-        set((s) => ({ nodes: next, ...derived(next, edges, s.weights), revision: s.revision + 1, history: startHistory(snapshotOf(next, edges, s.weights)) }));
+        set((s) => ({
+          nodes: next,
+          ...derived(next, edges, s.weights),
+          revision: s.revision + 1,
+          history: startHistory(snapshotOf(next, edges, s.weights)),
+        }));
       },
 
       onNodesChange(changes) {
-        const fixed = new Set(get().nodes.filter((n) => n.deletable === false).map((n) => n.id));
+        const fixed = new Set(
+          get()
+            .nodes.filter((n) => n.deletable === false)
+            .map((n) => n.id),
+        );
         const allowed = changes.filter((c) => !(c.type === 'remove' && fixed.has(c.id)));
         const nodes = applyNodeChanges(allowed, get().nodes);
         const structural = allowed.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace');
         const moved = allowed.some((c) => c.type === 'position' && c.dragging === false);
         if (structural || moved) {
           const ids = new Set(nodes.map((n) => n.id));
-          commit(nodes, get().edges.filter((e) => ids.has(e.source) && ids.has(e.target)));
+          commit(
+            nodes,
+            get().edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
+          );
         } else {
           set({ nodes });
         }
@@ -233,7 +331,8 @@ export function createGraphStore(initial: ModelGraph | null = null) {
 
       onEdgesChange(changes) {
         const edges = applyEdgeChanges(changes, get().edges);
-        if (changes.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace')) commit(get().nodes, edges);
+        if (changes.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace'))
+          commit(get().nodes, edges);
         else set({ edges });
       },
 
@@ -255,14 +354,29 @@ export function createGraphStore(initial: ModelGraph | null = null) {
       connect(connection) {
         if (!get().isValidConnection(connection)) return;
         const { nodes, edges } = get();
-        const id = edgeId(connection.source, connection.target, edges.map((e) => e.id));
+        const id = edgeId(
+          connection.source,
+          connection.target,
+          edges.map((e) => e.id),
+        );
         commit(nodes, [...edges, toFlowEdge({ id, source: connection.source, target: connection.target })]);
       },
 
       addLayer(type, position) {
         const { nodes, edges } = deselected();
-        const id = nextNodeId(type, nodes.map((n) => n.id));
-        const node = toFlowNode({ id, type, position: { x: Math.round(position.x), y: Math.round(position.y) }, config: LAYERS[type].defaults() } as never, true);
+        const id = nextNodeId(
+          type,
+          nodes.map((n) => n.id),
+        );
+        const node = toFlowNode(
+          {
+            id,
+            type,
+            position: { x: Math.round(position.x), y: Math.round(position.y) },
+            config: LAYERS[type].defaults(),
+          } as never,
+          true,
+        );
         commit([...nodes, node], edges);
         return id;
       },
@@ -278,18 +392,43 @@ export function createGraphStore(initial: ModelGraph | null = null) {
           anchor = feeder ? byId.get(feeder.source) : undefined;
         }
         anchor ??= nodes.find((n) => n.data.type === 'Input');
-        const id = nextNodeId(type, nodes.map((n) => n.id));
+        const id = nextNodeId(
+          type,
+          nodes.map((n) => n.id),
+        );
         const config = LAYERS[type].defaults();
         // A second Input starts a new branch of its own: it goes beside the model, unconnected.
         if (!anchor || type === 'Input') {
           const x = Math.max(0, ...nodes.map((n) => n.position.x)) + 280;
-          return get().addLayer(type, anchor && type === 'Input' ? { x, y: 0 } : { x: 0, y: Math.max(0, ...nodes.map((n) => n.position.y)) + ROW_GAP });
+          return get().addLayer(
+            type,
+            anchor && type === 'Input'
+              ? { x, y: 0 }
+              : { x: 0, y: Math.max(0, ...nodes.map((n) => n.position.y)) + ROW_GAP },
+          );
         }
         if (type === 'Output') {
           // Another head: fed by the anchor, beside what follows it, nothing rewired.
-          const node = toFlowNode({ id, type, position: { x: anchor.position.x + 280, y: anchor.position.y + ROW_GAP }, config } as never, true);
+          const node = toFlowNode(
+            { id, type, position: { x: anchor.position.x + 280, y: anchor.position.y + ROW_GAP }, config } as never,
+            true,
+          );
           const { nodes: rest, edges: restEdges } = deselected();
-          commit([...rest, node], [...restEdges, toFlowEdge({ id: edgeId(anchor.id, id, edges.map((e) => e.id)), source: anchor.id, target: id })]);
+          commit(
+            [...rest, node],
+            [
+              ...restEdges,
+              toFlowEdge({
+                id: edgeId(
+                  anchor.id,
+                  id,
+                  edges.map((e) => e.id),
+                ),
+                source: anchor.id,
+                target: id,
+              }),
+            ],
+          );
           return id;
         }
         const anchorY = anchor.position.y;
@@ -298,7 +437,10 @@ export function createGraphStore(initial: ModelGraph | null = null) {
           selected: false,
           position: n.position.y > anchorY ? { x: n.position.x, y: n.position.y + ROW_GAP } : n.position,
         }));
-        const node = toFlowNode({ id, type, position: { x: anchor.position.x, y: anchorY + ROW_GAP }, config } as never, true);
+        const node = toFlowNode(
+          { id, type, position: { x: anchor.position.x, y: anchorY + ROW_GAP }, config } as never,
+          true,
+        );
         // The new layer takes the anchor's place in each edge out of it, in place, so a merge
         // keeps its port order; then the anchor feeds the new layer.
         const taken = edges.map((e) => e.id);
@@ -318,7 +460,9 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         const nodes = get().nodes.map((n) => {
           if (n.id !== id) return n;
           // undefined removes a key: an Input without columns takes the rest, an Output without target the task's.
-          const config = Object.fromEntries(Object.entries({ ...n.data.config, ...patch }).filter(([, v]) => v !== undefined));
+          const config = Object.fromEntries(
+            Object.entries({ ...n.data.config, ...patch }).filter(([, v]) => v !== undefined),
+          );
           return { ...n, data: { ...n.data, config: config as LayerData['config'] } };
         });
         // Choosing columns or a target resizes the nodes they feed, in the same undoable edit.
@@ -372,7 +516,15 @@ export function createGraphStore(initial: ModelGraph | null = null) {
         if (!clipboard) return;
         pasteSnapshot(clipboard);
         // Paste again and the next copies land a step further on.
-        set({ clipboard: { ...clipboard, nodes: clipboard.nodes.map((n) => ({ ...n, position: { x: n.position.x + PASTE_OFFSET, y: n.position.y + PASTE_OFFSET } })) } });
+        set({
+          clipboard: {
+            ...clipboard,
+            nodes: clipboard.nodes.map((n) => ({
+              ...n,
+              position: { x: n.position.x + PASTE_OFFSET, y: n.position.y + PASTE_OFFSET },
+            })),
+          },
+        });
       },
 
       duplicate() {

@@ -7,7 +7,8 @@ const show = (v: unknown): string => {
   if (v === null || v === undefined) return '–';
   return String(v);
 };
-const at = (config: unknown, path: readonly string[]): unknown => path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
+const at = (config: unknown, path: readonly string[]): unknown =>
+  path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
 
 /** The one line of settings a node shows: "16 units · relu", "rate 0.2", "shape (4)", "16 filters · (3, 3) · relu". */
 export function configSummary(data: LayerData): string {
@@ -26,11 +27,14 @@ export function configSummary(data: LayerData): string {
       const parts: string[] = [];
       for (const field of LAYERS[data.type].fields) {
         if (parts.length >= 3) break;
-        if (field.kind === 'regularizer' || field.kind === 'bool' || field.path.some((k) => k.endsWith('initializer'))) continue;
+        if (field.kind === 'regularizer' || field.kind === 'bool' || field.path.some((k) => k.endsWith('initializer')))
+          continue;
         const value = at(c, field.path);
         if (value === undefined) continue;
         const key = field.path.at(-1)!;
-        parts.push(key === 'activation' || key === 'class_name' ? show(value) : `${key.replace(/_/g, ' ')} ${show(value)}`);
+        parts.push(
+          key === 'activation' || key === 'class_name' ? show(value) : `${key.replace(/_/g, ' ')} ${show(value)}`,
+        );
       }
       return parts.join(' · ');
     }

@@ -1,5 +1,6 @@
 /** The editor's keyboard shortcuts: one list for the key handler and the help overlay. */
-export type ShortcutAction = 'undo' | 'redo' | 'copy' | 'paste' | 'duplicate' | 'selectAll' | 'delete' | 'autoLayout' | 'fitView' | 'help';
+export type ShortcutAction =
+  'undo' | 'redo' | 'copy' | 'paste' | 'duplicate' | 'selectAll' | 'delete' | 'autoLayout' | 'fitView' | 'help';
 
 export interface Shortcut {
   action: ShortcutAction;
@@ -28,7 +29,13 @@ export const MOUSE_HINTS: readonly { keys: string; what: string }[] = [
 ];
 
 /** Which action a key press means, or null. Ctrl and Cmd are the same. */
-export function shortcutFor(e: { key: string; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }): ShortcutAction | null {
+export function shortcutFor(e: {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+}): ShortcutAction | null {
   const mod = e.ctrlKey || e.metaKey;
   const key = e.key.toLowerCase();
   if (e.altKey) return null;

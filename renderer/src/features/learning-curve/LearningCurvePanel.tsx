@@ -33,16 +33,45 @@ function CurveChart({ curve }: { curve: LearningCurve }) {
           label={{ value: 'training rows', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: '#64748b' }}
           height={34}
         />
-        <YAxis type="number" domain={accuracy ? [0, 1] : [0, 'auto']} tickFormatter={(v: number) => format(v)} tick={{ fontSize: 11, fill: '#64748b' }} tickLine={false} axisLine={false} width={56} />
+        <YAxis
+          type="number"
+          domain={accuracy ? [0, 1] : [0, 'auto']}
+          tickFormatter={(v: number) => format(v)}
+          tick={{ fontSize: 11, fill: '#64748b' }}
+          tickLine={false}
+          axisLine={false}
+          width={56}
+        />
         <Tooltip
           formatter={(value, n) => [typeof value === 'number' ? format(value) : String(value), n]}
           labelFormatter={(x) => `${String(x)} training rows`}
           contentStyle={{ fontSize: 12, borderRadius: 6, borderColor: '#e2e8f0' }}
           isAnimationActive={false}
         />
-        <Legend verticalAlign="bottom" align="center" iconType="plainline" wrapperStyle={{ fontSize: 12, paddingTop: 4 }} />
-        <Line data={train} dataKey="y" name={`Training ${name}`} stroke={COLORS.train} strokeWidth={2} dot={{ r: 3, fill: COLORS.train, strokeWidth: 0 }} isAnimationActive={false} />
-        <Line data={val} dataKey="y" name={`Validation ${name}`} stroke={COLORS.val} strokeWidth={2} dot={{ r: 3, fill: COLORS.val, strokeWidth: 0 }} isAnimationActive={false} />
+        <Legend
+          verticalAlign="bottom"
+          align="center"
+          iconType="plainline"
+          wrapperStyle={{ fontSize: 12, paddingTop: 4 }}
+        />
+        <Line
+          data={train}
+          dataKey="y"
+          name={`Training ${name}`}
+          stroke={COLORS.train}
+          strokeWidth={2}
+          dot={{ r: 3, fill: COLORS.train, strokeWidth: 0 }}
+          isAnimationActive={false}
+        />
+        <Line
+          data={val}
+          dataKey="y"
+          name={`Validation ${name}`}
+          stroke={COLORS.val}
+          strokeWidth={2}
+          dot={{ r: 3, fill: COLORS.val, strokeWidth: 0 }}
+          isAnimationActive={false}
+        />
       </LineChart>
     </figure>
   );
@@ -97,14 +126,27 @@ export function LearningCurvePanel() {
       <div className="learning-curve-head">
         <div>
           <h2>Learning curve</h2>
-          <p className="muted">Retrains this run's model and settings on 10, 25, 50 and 100% of its training rows, scored on the same validation rows.</p>
+          <p className="muted">
+            Retrains this run's model and settings on 10, 25, 50 and 100% of its training rows, scored on the same
+            validation rows.
+          </p>
         </div>
         {busy ? (
-          <button type="button" className="btn btn-secondary" data-testid="learning-curve-cancel" onClick={() => void cancelLearningCurve(runId)}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="learning-curve-cancel"
+            onClick={() => void cancelLearningCurve(runId)}
+          >
             Cancel
           </button>
         ) : (
-          <button type="button" className="btn btn-primary" data-testid="learning-curve-button" onClick={() => void start()}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="learning-curve-button"
+            onClick={() => void start()}
+          >
             {curve ? 'Compute again' : 'Compute learning curve'}
           </button>
         )}
@@ -123,7 +165,9 @@ export function LearningCurvePanel() {
       )}
       {curve && (
         <>
-          {curve.status === 'cancelled' && <p className="muted">Cancelled: showing the {curve.points.length} finished of 4 retrainings.</p>}
+          {curve.status === 'cancelled' && (
+            <p className="muted">Cancelled: showing the {curve.points.length} finished of 4 retrainings.</p>
+          )}
           {curve.points.length > 0 && <CurveChart curve={curve} />}
           {reading && (
             <p className={`learning-curve-reading reading-${reading.kind}`} data-testid="learning-curve-reading">

@@ -21,18 +21,32 @@ export function readCurve(curve: LearningCurve): CurveReading {
   const half = curve.points.find((p) => p.fraction === 0.5);
   const full = curve.points.find((p) => p.fraction === 1);
   if (!half || !full || half.val_score === null || full.val_score === null) {
-    return { kind: 'unknown', text: 'Not enough finished points to read the curve: it needs the 50% and 100% retrainings.' };
+    return {
+      kind: 'unknown',
+      text: 'Not enough finished points to read the curve: it needs the 50% and 100% retrainings.',
+    };
   }
   const accuracy = curve.metric === 'accuracy';
-  const gain = accuracy ? full.val_score - half.val_score : (half.val_score - full.val_score) / Math.max(Math.abs(half.val_score), 1e-12);
+  const gain = accuracy
+    ? full.val_score - half.val_score
+    : (half.val_score - full.val_score) / Math.max(Math.abs(half.val_score), 1e-12);
   const fmt = (v: number) => (accuracy ? `${(v * 100).toFixed(1)}%` : String(Number(v.toPrecision(3))));
   const name = accuracy ? 'accuracy' : 'MAE';
   const change = `${fmt(half.val_score)} on ${half.trainRows} rows → ${fmt(full.val_score)} on ${full.trainRows}`;
   if (accuracy && full.val_score >= SOLVED_ACCURACY) {
-    return { kind: 'solved', text: `Validation accuracy is ${fmt(full.val_score)} with all the data (${change}): nothing left for more data or capacity to show.` };
+    return {
+      kind: 'solved',
+      text: `Validation accuracy is ${fmt(full.val_score)} with all the data (${change}): nothing left for more data or capacity to show.`,
+    };
   }
-    if (gain > (accuracy ? ACCURACY_GAIN : MAE_GAIN)) {
-    return { kind: 'more_data', text: `Validation ${name} is still improving with more data (${change}): more data likely helps.` };
+  if (gain > (accuracy ? ACCURACY_GAIN : MAE_GAIN)) {
+    return {
+      kind: 'more_data',
+      text: `Validation ${name} is still improving with more data (${change}): more data likely helps.`,
+    };
   }
-  return { kind: 'capacity', text: `Validation ${name} is flat from half to all of the data (${change}): more data alone will not help much; try more capacity or better features.` };
+  return {
+    kind: 'capacity',
+    text: `Validation ${name} is flat from half to all of the data (${change}): more data alone will not help much; try more capacity or better features.`,
+  };
 }

@@ -48,12 +48,25 @@ export function ImagePlayground({ runId, target }: { runId: string; target: stri
     const plan = planImageRequests(files);
     const sent = files.slice(0, MAX_DROPPED_IMAGES);
     const stamp = Date.now().toString(36);
-    const initial: ImageItem[] = sent.map((f, i) => ({ key: `${stamp}-${i}`, name: f.name, pending: true, thumbnail: null, label: null, probabilities: null, error: null }));
+    const initial: ImageItem[] = sent.map((f, i) => ({
+      key: `${stamp}-${i}`,
+      name: f.name,
+      pending: true,
+      thumbnail: null,
+      label: null,
+      probabilities: null,
+      error: null,
+    }));
     for (const { index, message } of plan.refused) Object.assign(initial[index]!, { pending: false, error: message });
     setItems(initial);
-    setNote(plan.leftOut > 0 ? `Only the first ${MAX_DROPPED_IMAGES} files of this drop are predicted; ${plural(plan.leftOut, 'file')} left out.` : null);
+    setNote(
+      plan.leftOut > 0
+        ? `Only the first ${MAX_DROPPED_IMAGES} files of this drop are predicted; ${plural(plan.leftOut, 'file')} left out.`
+        : null,
+    );
     const update = (index: number, patch: Partial<ImageItem>) => {
-      if (generation.current === mine) setItems((list) => list.map((item, i) => (i === index ? { ...item, ...patch, pending: false } : item)));
+      if (generation.current === mine)
+        setItems((list) => list.map((item, i) => (i === index ? { ...item, ...patch, pending: false } : item)));
     };
     setBusy(true);
     try {
@@ -66,7 +79,9 @@ export function ImagePlayground({ runId, target }: { runId: string; target: stri
             try {
               return { index, name: contractName(file.name), data: await base64Of(file) };
             } catch (error) {
-              update(index, { error: `${file.name}: could not be read (${messageOf(error)}); drop image files, not folders` });
+              update(index, {
+                error: `${file.name}: could not be read (${messageOf(error)}); drop image files, not folders`,
+              });
               return null;
             }
           }),
@@ -74,10 +89,21 @@ export function ImagePlayground({ runId, target }: { runId: string; target: stri
         const ready = read.filter((r): r is NonNullable<typeof r> => r !== null);
         if (ready.length === 0) continue;
         try {
-          const result = await client.api.invoke('run.predictImages', { projectId, runId, images: ready.map(({ name, data }) => ({ name, data })) });
+          const result = await client.api.invoke('run.predictImages', {
+            projectId,
+            runId,
+            images: ready.map(({ name, data }) => ({ name, data })),
+          });
           if (generation.current !== mine) return;
           setLabels(result.labels);
-          result.images.forEach((answer, k) => update(ready[k]!.index, { thumbnail: answer.thumbnail, label: answer.label, probabilities: answer.probabilities, error: answer.error }));
+          result.images.forEach((answer, k) =>
+            update(ready[k]!.index, {
+              thumbnail: answer.thumbnail,
+              label: answer.label,
+              probabilities: answer.probabilities,
+              error: answer.error,
+            }),
+          );
         } catch (error) {
           for (const { index } of ready) update(index, { error: messageOf(error) });
         }
@@ -127,15 +153,38 @@ export function ImagePlayground({ runId, target }: { runId: string; target: stri
         </div>
         <label className="btn btn-small pg-choose">
           Choose images
-          <input type="file" className="visually-hidden" accept={ACCEPT} multiple data-testid="playground-image-input" onChange={onChoose} disabled={busy} />
+          <input
+            type="file"
+            className="visually-hidden"
+            accept={ACCEPT}
+            multiple
+            data-testid="playground-image-input"
+            onChange={onChoose}
+            disabled={busy}
+          />
         </label>
       </div>
       {note && <p className="muted">{note}</p>}
       {items.length > 0 && (
         <ul className="pg-image-results" data-testid="image-predictions">
           {items.map((item) => (
-            <li key={item.key} className={`pg-image-result${item.error ? ' is-error' : ''}`} data-testid="image-prediction" data-name={item.name}>
-              <div className="pg-thumb">{item.thumbnail ? <img src={item.thumbnail} alt={`${item.name} as the model sees it`} data-testid="image-prediction-thumbnail" /> : <span className="pg-thumb-empty" aria-hidden="true" />}</div>
+            <li
+              key={item.key}
+              className={`pg-image-result${item.error ? ' is-error' : ''}`}
+              data-testid="image-prediction"
+              data-name={item.name}
+            >
+              <div className="pg-thumb">
+                {item.thumbnail ? (
+                  <img
+                    src={item.thumbnail}
+                    alt={`${item.name} as the model sees it`}
+                    data-testid="image-prediction-thumbnail"
+                  />
+                ) : (
+                  <span className="pg-thumb-empty" aria-hidden="true" />
+                )}
+              </div>
               <div className="pg-image-body">
                 <div className="pg-image-name mono" title={item.name}>
                   {item.name}
@@ -151,7 +200,12 @@ export function ImagePlayground({ runId, target }: { runId: string; target: stri
                     <p className="playground-answer">
                       {target}: <strong data-testid="image-prediction-label">{item.label}</strong>
                     </p>
-                    <ProbabilityChart labels={labels} probabilities={item.probabilities} best={item.label} width={400} />
+                    <ProbabilityChart
+                      labels={labels}
+                      probabilities={item.probabilities}
+                      best={item.label}
+                      width={400}
+                    />
                   </>
                 )}
               </div>

@@ -92,7 +92,14 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
         <form onSubmit={submit}>
           <label className="field">
             <span className="field-label">Paste a row ({fieldList(inputs)})</span>
-            <input className="input mono" data-testid="playground-row" value={pasted} placeholder={rowPlaceholder(inputs)} onChange={(e) => paste(e.target.value)} spellCheck={false} />
+            <input
+              className="input mono"
+              data-testid="playground-row"
+              value={pasted}
+              placeholder={rowPlaceholder(inputs)}
+              onChange={(e) => paste(e.target.value)}
+              spellCheck={false}
+            />
           </label>
           {pasteError && (
             <p className="muted" role="alert" data-testid="playground-row-error">
@@ -113,7 +120,12 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
                     spellCheck={false}
                   />
                 ) : (
-                  <select className="select" data-testid={`playground-field-${field.name}`} value={values[field.name] ?? ''} onChange={(e) => setValues((v) => ({ ...v, [field.name]: e.target.value }))}>
+                  <select
+                    className="select"
+                    data-testid={`playground-field-${field.name}`}
+                    value={values[field.name] ?? ''}
+                    onChange={(e) => setValues((v) => ({ ...v, [field.name]: e.target.value }))}
+                  >
                     <option value="">(missing)</option>
                     {field.categories.map((c) => (
                       <option key={c} value={c}>
@@ -144,7 +156,13 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
               <p className="playground-answer">
                 {result.target}: <strong data-testid="predict-label">{prediction.label}</strong>
               </p>
-              {result.labels && prediction.probabilities && <ProbabilityChart labels={result.labels} probabilities={prediction.probabilities} best={prediction.label} />}
+              {result.labels && prediction.probabilities && (
+                <ProbabilityChart
+                  labels={result.labels}
+                  probabilities={prediction.probabilities}
+                  best={prediction.label}
+                />
+              )}
             </>
           ) : (
             <p className="playground-answer">

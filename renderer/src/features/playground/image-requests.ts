@@ -1,5 +1,9 @@
 import { base64Length } from '../../../../app/ipc/base64';
-import { MAX_PREDICT_IMAGE_BYTES, MAX_PREDICT_IMAGES, MAX_PREDICT_IMAGES_REQUEST_BYTES } from '../../../../app/ipc/predict-images-contract';
+import {
+  MAX_PREDICT_IMAGE_BYTES,
+  MAX_PREDICT_IMAGES,
+  MAX_PREDICT_IMAGES_REQUEST_BYTES,
+} from '../../../../app/ipc/predict-images-contract';
 
 /**
  * How a drop of image files is cut into run.predictImages requests under the contract's caps:
@@ -33,12 +37,18 @@ export function planImageRequests(files: readonly SizedFile[]): RequestPlan {
   let currentLength = 0;
   files.slice(0, MAX_DROPPED_IMAGES).forEach((file, index) => {
     if (file.size > MAX_PREDICT_IMAGE_BYTES) {
-      refused.push({ index, message: `${file.name}: the file is ${mib(file.size)}; an image to predict is at most ${MAX_PREDICT_IMAGE_BYTES / 1024 / 1024} MiB, so shrink it first` });
+      refused.push({
+        index,
+        message: `${file.name}: the file is ${mib(file.size)}; an image to predict is at most ${MAX_PREDICT_IMAGE_BYTES / 1024 / 1024} MiB, so shrink it first`,
+      });
       return;
     }
     // The contract counts base64 characters: that is what must stay under its cap.
     const length = base64Length(file.size);
-    if (current.length === MAX_PREDICT_IMAGES || (current.length > 0 && currentLength + length > base64Length(MAX_PREDICT_IMAGES_REQUEST_BYTES))) {
+    if (
+      current.length === MAX_PREDICT_IMAGES ||
+      (current.length > 0 && currentLength + length > base64Length(MAX_PREDICT_IMAGES_REQUEST_BYTES))
+    ) {
       requests.push(current);
       current = [];
       currentLength = 0;

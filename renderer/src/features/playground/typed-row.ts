@@ -56,13 +56,19 @@ export function rowPlaceholder(inputs: PredictInputs): string {
 }
 
 /** A pasted line → the fields' values (in their order), or why it does not fit; an empty line changes nothing. */
-export function readTypedRow(inputs: PredictInputs, line: string): { values: Record<string, string> | null; error: string | null } {
+export function readTypedRow(
+  inputs: PredictInputs,
+  line: string,
+): { values: Record<string, string> | null; error: string | null } {
   const text = line.replace(/[\r\n]+$/, '');
   if (text.trim() === '') return { values: null, error: null };
   const delimiter = delimiterOf(inputs);
   const cells = splitCsvLine(text, delimiter);
   if (cells.length !== inputs.fields.length) {
-    return { values: null, error: `That row has ${cells.length} cell${cells.length === 1 ? '' : 's'} split on ${delimiterName(delimiter)}; the model reads ${inputs.fields.length}: ${fieldList(inputs)}.` };
+    return {
+      values: null,
+      error: `That row has ${cells.length} cell${cells.length === 1 ? '' : 's'} split on ${delimiterName(delimiter)}; the model reads ${inputs.fields.length}: ${fieldList(inputs)}.`,
+    };
   }
   return { values: Object.fromEntries(inputs.fields.map((f, i) => [f.name, cells[i]!.trim()])), error: null };
 }

@@ -28,8 +28,8 @@ export function ProjectsScreen() {
       <section className="welcome-intro">
         <h1>Train a model on your own data</h1>
         <p className="muted">
-          Import a CSV table, a time series or a folder of images, build a neural network from layers, watch it learn, and
-          export it for TensorFlow.js, Keras or ONNX — all on this machine.
+          Import a CSV table, a time series or a folder of images, build a neural network from layers, watch it learn,
+          and export it for TensorFlow.js, Keras or ONNX — all on this machine.
         </p>
         <ol className="welcome-steps">
           <li>
@@ -99,9 +99,17 @@ export function ProjectsScreen() {
               {sorted.length === 0 && <li className="project-empty muted">No projects yet. Create your first one.</li>}
               {sorted.map((p) => (
                 <li key={p.id}>
-                  <button type="button" className="project-item" data-testid="project-item" onClick={() => void openProject(p.id)} disabled={openingId !== null}>
+                  <button
+                    type="button"
+                    className="project-item"
+                    data-testid="project-item"
+                    onClick={() => void openProject(p.id)}
+                    disabled={openingId !== null}
+                  >
                     <span className="project-name">{p.name}</span>
-                    <span className="project-updated muted">{openingId === p.id ? 'Opening…' : `Updated ${formatRelative(p.updatedAt)}`}</span>
+                    <span className="project-updated muted">
+                      {openingId === p.id ? 'Opening…' : `Updated ${formatRelative(p.updatedAt)}`}
+                    </span>
                   </button>
                 </li>
               ))}

@@ -1,4 +1,12 @@
-import { headFor, lossesFor, lowerIsBetter, metricFor, metricsFor, type LossName, type MetricName } from '../../../../app/training/config';
+import {
+  headFor,
+  lossesFor,
+  lowerIsBetter,
+  metricFor,
+  metricsFor,
+  type LossName,
+  type MetricName,
+} from '../../../../app/training/config';
 import { useTrainForm, useWorkbench } from '../../app/context';
 import { LOSS_LABELS, METRIC_LABELS, NumberInput, useTaskKind } from './train-inputs';
 import type { AdvancedField, ScheduleType } from './train-form';
@@ -30,7 +38,16 @@ export function AdvancedSettings() {
   const monitors = ['val_loss', 'loss', ...shownMetrics.flatMap((m) => [`val_${m}`, m])];
 
   const num = (field: AdvancedField, hint: string, step = 'any') => (
-    <NumberInput field={field} label={ADVANCED_LABELS[field]} testId={`${field}-input`} step={step} hint={hint} value={values[field]} error={errors[field]} onChange={(v) => set(field, v)} />
+    <NumberInput
+      field={field}
+      label={ADVANCED_LABELS[field]}
+      testId={`${field}-input`}
+      step={step}
+      hint={hint}
+      value={values[field]}
+      error={errors[field]}
+      onChange={(v) => set(field, v)}
+    />
   );
   const toggleMetric = (m: MetricName, on: boolean) => {
     const current = values.metrics.length > 0 ? values.metrics : defaultMetric ? [defaultMetric] : [];
@@ -43,12 +60,23 @@ export function AdvancedSettings() {
       <div className="train-fields">
         {values.optimizer === 'momentum' && (
           <label className="check field-wide">
-            <input type="checkbox" data-testid="nesterov-check" checked={values.nesterov} onChange={(e) => set('nesterov', e.target.checked)} /> Nesterov momentum
+            <input
+              type="checkbox"
+              data-testid="nesterov-check"
+              checked={values.nesterov}
+              onChange={(e) => set('nesterov', e.target.checked)}
+            />{' '}
+            Nesterov momentum
           </label>
         )}
         <label className={`field field-wide${errors.loss ? ' has-error' : ''}`}>
           <span className="field-label">Loss</span>
-          <select className="select" data-testid="loss-select" value={values.loss} onChange={(e) => set('loss', e.target.value as LossName | '')}>
+          <select
+            className="select"
+            data-testid="loss-select"
+            value={values.loss}
+            onChange={(e) => set('loss', e.target.value as LossName | '')}
+          >
             <option value="">{defaultLoss ? `Task default (${LOSS_LABELS[defaultLoss]})` : 'Task default'}</option>
             {/* Keep a loaded loss visible even when the task no longer allows it: the blocker explains. */}
             {[...losses, ...(values.loss !== '' && !losses.includes(values.loss) ? [values.loss] : [])].map((l) => (
@@ -63,21 +91,43 @@ export function AdvancedSettings() {
           {metrics.length === 0 && <span className="muted">Choose a target first.</span>}
           {metrics.map((m) => (
             <label key={m} className="check">
-              <input type="checkbox" value={m} checked={shownMetrics.includes(m)} onChange={(e) => toggleMetric(m, e.target.checked)} /> {METRIC_LABELS[m]}
+              <input
+                type="checkbox"
+                value={m}
+                checked={shownMetrics.includes(m)}
+                onChange={(e) => toggleMetric(m, e.target.checked)}
+              />{' '}
+              {METRIC_LABELS[m]}
             </label>
           ))}
           {errors.metrics && <span className="field-error">{errors.metrics}</span>}
         </fieldset>
 
         <label className="check field-wide">
-          <input type="checkbox" data-testid="early-stopping-check" checked={values.earlyStopping} onChange={(e) => set('earlyStopping', e.target.checked)} /> Early stopping
-          {values.earlyStopping && values.esAuto && <span className="muted" data-testid="early-stopping-auto"> (auto: on validation loss, patience 10 epochs (5 for images), the best epoch's weights kept)</span>}
+          <input
+            type="checkbox"
+            data-testid="early-stopping-check"
+            checked={values.earlyStopping}
+            onChange={(e) => set('earlyStopping', e.target.checked)}
+          />{' '}
+          Early stopping
+          {values.earlyStopping && values.esAuto && (
+            <span className="muted" data-testid="early-stopping-auto">
+              {' '}
+              (auto: on validation loss, patience 10 epochs (5 for images), the best epoch's weights kept)
+            </span>
+          )}
         </label>
         {values.earlyStopping && (
           <>
             <label className="field field-wide">
               <span className="field-label">Watch</span>
-              <select className="select" data-testid="es-monitor-select" value={values.esMonitor} onChange={(e) => set('esMonitor', e.target.value)}>
+              <select
+                className="select"
+                data-testid="es-monitor-select"
+                value={values.esMonitor}
+                onChange={(e) => set('esMonitor', e.target.value)}
+              >
                 {[...new Set([...monitors, values.esMonitor])].map((m) => (
                   <option key={m} value={m}>
                     {m} ({lowerIsBetter(m) ? 'lower' : 'higher'} is better)
@@ -88,14 +138,25 @@ export function AdvancedSettings() {
             {num('esPatience', 'Epochs without improvement.', '1')}
             {num('esMinDelta', 'Smallest change that counts.')}
             <label className="check field-wide">
-              <input type="checkbox" data-testid="restore-best-check" checked={values.restoreBest} onChange={(e) => set('restoreBest', e.target.checked)} /> Keep the best epoch's weights
+              <input
+                type="checkbox"
+                data-testid="restore-best-check"
+                checked={values.restoreBest}
+                onChange={(e) => set('restoreBest', e.target.checked)}
+              />{' '}
+              Keep the best epoch's weights
             </label>
           </>
         )}
 
         <label className="field field-wide">
           <span className="field-label">Learning-rate schedule</span>
-          <select className="select" data-testid="schedule-select" value={values.schedule} onChange={(e) => set('schedule', e.target.value as ScheduleType)}>
+          <select
+            className="select"
+            data-testid="schedule-select"
+            value={values.schedule}
+            onChange={(e) => set('schedule', e.target.value as ScheduleType)}
+          >
             {(Object.keys(SCHEDULE_LABELS) as ScheduleType[]).map((t) => (
               <option key={t} value={t}>
                 {SCHEDULE_LABELS[t]}
@@ -123,7 +184,12 @@ export function AdvancedSettings() {
         {kind?.task !== 'regression' && (
           <label className="field field-wide">
             <span className="field-label">Class weights</span>
-            <select className="select" data-testid="class-weights-select" value={values.classWeights} onChange={(e) => set('classWeights', e.target.value as 'none' | 'balanced' | 'custom')}>
+            <select
+              className="select"
+              data-testid="class-weights-select"
+              value={values.classWeights}
+              onChange={(e) => set('classWeights', e.target.value as 'none' | 'balanced' | 'custom')}
+            >
               <option value="none">None (every row counts the same)</option>
               <option value="balanced">Balanced (rare classes weigh more)</option>
               <option value="custom">Custom</option>
@@ -133,13 +199,27 @@ export function AdvancedSettings() {
         {kind?.task !== 'regression' && values.classWeights === 'custom' && (
           <label className={`field field-wide${errors.customWeights ? ' has-error' : ''}`}>
             <span className="field-label">{ADVANCED_LABELS.customWeights}</span>
-            <input className="input" data-testid="custom-weights-input" value={values.customWeights} placeholder="1, 2, 1" onChange={(e) => set('customWeights', e.target.value)} />
-            <span className={errors.customWeights ? 'field-error' : 'field-hint muted'}>{errors.customWeights ?? 'One per class, in label order.'}</span>
+            <input
+              className="input"
+              data-testid="custom-weights-input"
+              value={values.customWeights}
+              placeholder="1, 2, 1"
+              onChange={(e) => set('customWeights', e.target.value)}
+            />
+            <span className={errors.customWeights ? 'field-error' : 'field-hint muted'}>
+              {errors.customWeights ?? 'One per class, in label order.'}
+            </span>
           </label>
         )}
 
         <label className="check field-wide">
-          <input type="checkbox" data-testid="clip-check" checked={values.clip} onChange={(e) => set('clip', e.target.checked)} /> Clip gradients by global norm
+          <input
+            type="checkbox"
+            data-testid="clip-check"
+            checked={values.clip}
+            onChange={(e) => set('clip', e.target.checked)}
+          />{' '}
+          Clip gradients by global norm
         </label>
         {values.clip && num('clipNorm', 'Gradients are scaled down to this norm.')}
       </div>

@@ -41,7 +41,12 @@ export const LrFinderChart = memo(function LrFinderChart({ found }: { found: LrF
   const yTicks = niceTicks(Math.max(0, lo - (hi - lo) * 0.05), hi);
   const lines: PlotLine[] = [{ id: 'lr-loss', name: 'Smoothed loss', color: COLORS.train, width: 2, points }];
   return (
-    <figure className="chart" data-testid="lr-finder-chart" data-suggestion={found.suggestion} data-points={points.length}>
+    <figure
+      className="chart"
+      data-testid="lr-finder-chart"
+      data-suggestion={found.suggestion}
+      data-points={points.length}
+    >
       <figcaption className="chart-title">
         Learning rate: auto → {formatRate(found.suggestion)}
         <span className="chart-note">

@@ -79,10 +79,19 @@ export const Plot = memo(function Plot(props: PlotProps) {
     const px = event.clientX - box.left;
     setHoverPx(px >= left && px <= left + plotW ? px : null);
   };
-  const hover = props.tooltip && hoverPx !== null ? hovered(props, props.tooltip, x0 + ((hoverPx - left) / plotW) * (x1 - x0)) : null;
+  const hover =
+    props.tooltip && hoverPx !== null
+      ? hovered(props, props.tooltip, x0 + ((hoverPx - left) / plotW) * (x1 - x0))
+      : null;
 
   return (
-    <div ref={ref} className="plot" style={{ height }} onPointerMove={props.tooltip ? onMove : undefined} onPointerLeave={() => setHoverPx(null)}>
+    <div
+      ref={ref}
+      className="plot"
+      style={{ height }}
+      onPointerMove={props.tooltip ? onMove : undefined}
+      onPointerLeave={() => setHoverPx(null)}
+    >
       {width > 0 && (
         <svg width={width} height={height} role="img" aria-label={props.lines.map((l) => l.name).join(', ')}>
           <defs>
@@ -97,7 +106,17 @@ export const Plot = memo(function Plot(props: PlotProps) {
               ))}
             </g>
           )}
-          {props.band && <rect x={sx(props.band.from)} width={Math.max(1, sx(props.band.to) - sx(props.band.from))} y={top} height={plotH} fill="#fde68a" fillOpacity={0.45} clipPath={`url(#${clipId})`} />}
+          {props.band && (
+            <rect
+              x={sx(props.band.from)}
+              width={Math.max(1, sx(props.band.to) - sx(props.band.from))}
+              y={top}
+              height={plotH}
+              fill="#fde68a"
+              fillOpacity={0.45}
+              clipPath={`url(#${clipId})`}
+            />
+          )}
           <line x1={left} x2={left + plotW} y1={top + plotH} y2={top + plotH} stroke="#cbd5e1" />
           <g className="plot-ticks" fontSize={fontSize} fill={TICK}>
             {x.ticks.map((t) => (
@@ -119,7 +138,9 @@ export const Plot = memo(function Plot(props: PlotProps) {
           <g clipPath={`url(#${clipId})`}>
             {paths.map(({ line, d, dots }) => (
               <g key={line.id} className="plot-line" data-line={line.id}>
-                {d !== '' && <path d={d} fill="none" stroke={line.color} strokeWidth={line.width} strokeLinejoin="round" />}
+                {d !== '' && (
+                  <path d={d} fill="none" stroke={line.color} strokeWidth={line.width} strokeLinejoin="round" />
+                )}
                 {dots.length > 0 && (
                   <g className="chart-dots">
                     {dots.map(([cx, cy], i) => (
@@ -130,12 +151,30 @@ export const Plot = memo(function Plot(props: PlotProps) {
               </g>
             ))}
           </g>
-          {props.markers?.map((m) => <circle key={`${m.x}-${m.y}-${m.color}`} cx={sx(m.x)} cy={sy(m.y)} r={4} fill={m.color} stroke="#111827" strokeWidth={1.5} />)}
+          {props.markers?.map((m) => (
+            <circle
+              key={`${m.x}-${m.y}-${m.color}`}
+              cx={sx(m.x)}
+              cy={sy(m.y)}
+              r={4}
+              fill={m.color}
+              stroke="#111827"
+              strokeWidth={1.5}
+            />
+          ))}
           {hover && <line x1={sx(hover.x)} x2={sx(hover.x)} y1={top} y2={top + plotH} stroke="#94a3b8" />}
         </svg>
       )}
       {hover && props.tooltip && hover.rows.length > 0 && (
-        <div className="plot-tooltip" role="tooltip" style={sx(hover.x) > width / 2 ? { right: width - sx(hover.x) + 10, top: top + 4 } : { left: sx(hover.x) + 10, top: top + 4 }}>
+        <div
+          className="plot-tooltip"
+          role="tooltip"
+          style={
+            sx(hover.x) > width / 2
+              ? { right: width - sx(hover.x) + 10, top: top + 4 }
+              : { left: sx(hover.x) + 10, top: top + 4 }
+          }
+        >
           <div className="plot-tooltip-label">{props.tooltip.label(hover.x)}</div>
           {hover.rows.map((r) => (
             <div key={r.name} style={{ color: r.color }}>

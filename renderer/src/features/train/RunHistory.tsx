@@ -48,7 +48,8 @@ export function RunHistory() {
                     <span className={`status-badge small status-${run.status}`}>{run.status}</span>
                   </span>
                   <span className="run-item-bottom muted">
-                    {run.status === 'running' ? `${epochs.length}/${run.trainConfig.epochs}` : epochs.length} epochs · {run.trainConfig.optimizer} ·{' '}
+                    {run.status === 'running' ? `${epochs.length}/${run.trainConfig.epochs}` : epochs.length} epochs ·{' '}
+                    {run.trainConfig.optimizer} ·{' '}
                     {run.status === 'running' && !last
                       ? 'starting…'
                       : `val loss ${formatLoss(last?.val_loss)} · val ${metric === 'accuracy' ? 'acc' : 'MAE'} ${metric === 'accuracy' ? formatPercent(value) : formatStat(value)}`}

@@ -14,13 +14,21 @@ import { useRunView } from './run-view';
  * slices it can interrupt, so a redraw never holds the main thread while the status line, the
  * buttons or the user's input need it (bench/renderer-events.ts measures the long tasks).
  */
-function LiveCharts(props: { epochs: readonly EpochLogs[]; batches: readonly BatchPoint[] | undefined; total: number; metric: 'accuracy' | 'mae' | null; keptEpoch: number | null }) {
+function LiveCharts(props: {
+  epochs: readonly EpochLogs[];
+  batches: readonly BatchPoint[] | undefined;
+  total: number;
+  metric: 'accuracy' | 'mae' | null;
+  keptEpoch: number | null;
+}) {
   const epochs = useDeferredValue(props.epochs);
   const batches = useDeferredValue(props.batches);
   return (
     <div className="charts">
       <LossChart epochs={epochs} totalEpochs={props.total} batches={batches} keptEpoch={props.keptEpoch} />
-      {props.metric && <MetricChart epochs={epochs} totalEpochs={props.total} metric={props.metric} keptEpoch={props.keptEpoch} />}
+      {props.metric && (
+        <MetricChart epochs={epochs} totalEpochs={props.total} metric={props.metric} keptEpoch={props.keptEpoch} />
+      )}
     </div>
   );
 }
@@ -51,7 +59,10 @@ export function RunPanel() {
         )}
         <div className="run-empty">
           <p>Press Train to start. Loss and accuracy appear here live, epoch by epoch.</p>
-          <p className="muted">The training loss shows how well the model fits the data it learns from; the validation loss, how well it does on rows it never sees.</p>
+          <p className="muted">
+            The training loss shows how well the model fits the data it learns from; the validation loss, how well it
+            does on rows it never sees.
+          </p>
         </div>
         <BackendInfo backend={engineBackend} note="will be used" />
       </section>
@@ -61,11 +72,18 @@ export function RunPanel() {
   const { run, epochs, live, metric, epochNow } = view;
   const planned = run.trainConfig.epochs;
   const running = run.status === 'running';
-  const progress = running && live?.lastBatch ? (live.lastBatch.epoch + (live.lastBatch.batch + 1) / Math.max(1, live.lastBatch.batches)) / planned : running || run.status === 'interrupted' ? epochs.length / planned : 1;
+  const progress =
+    running && live?.lastBatch
+      ? (live.lastBatch.epoch + (live.lastBatch.batch + 1) / Math.max(1, live.lastBatch.batches)) / planned
+      : running || run.status === 'interrupted'
+        ? epochs.length / planned
+        : 1;
   const kept = keptEpoch(run);
   // The charts span the epochs run once it ended (a 14-epoch run fills its axis, not 5% of 0–300),
   // and grow ahead of the curve while it trains.
-  const chartEpochs = running ? Math.min(planned, Math.max(10, Math.ceil(epochs.length * 1.25))) : Math.max(1, epochs.length);
+  const chartEpochs = running
+    ? Math.min(planned, Math.max(10, Math.ceil(epochs.length * 1.25)))
+    : Math.max(1, epochs.length);
 
   return (
     <section className="card run-panel">
@@ -79,7 +97,9 @@ export function RunPanel() {
           </span>
         )}
         <span className="epoch-counter" data-testid="epoch-counter">
-          {running || epochs.length === planned ? `Epoch ${epochNow} / ${running && run.trainConfig.earlyStopping ? `up to ${planned}` : planned}` : `${epochs.length} epochs run (of up to ${planned})`}
+          {running || epochs.length === planned
+            ? `Epoch ${epochNow} / ${running && run.trainConfig.earlyStopping ? `up to ${planned}` : planned}`
+            : `${epochs.length} epochs run (of up to ${planned})`}
         </span>
         <span className="run-meta muted">
           {new Date(run.startedAt).toLocaleTimeString()}
@@ -87,14 +107,23 @@ export function RunPanel() {
         </span>
       </div>
       <div className="progress" aria-hidden="true">
-        <div className={`progress-bar status-${run.status}`} style={{ width: `${Math.min(100, Math.max(0, progress * 100)).toFixed(1)}%` }} />
+        <div
+          className={`progress-bar status-${run.status}`}
+          style={{ width: `${Math.min(100, Math.max(0, progress * 100)).toFixed(1)}%` }}
+        />
       </div>
       <RunNotices run={run} />
       {run.status === 'interrupted' && (
         <div className="run-notice" role="status" data-testid="interrupted-notice">
           {run.error ?? 'Layerlab stopped while this run was training.'}{' '}
           {epochs.length > 0 && (
-            <button type="button" className="btn btn-secondary" data-testid="continue-run-button" disabled={starting} onClick={() => void continueRun(run.id)}>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              data-testid="continue-run-button"
+              disabled={starting}
+              onClick={() => void continueRun(run.id)}
+            >
               Resume
             </button>
           )}
@@ -116,7 +145,13 @@ export function RunPanel() {
           These are the scores of the model you get: {describeKept(kept)}.
         </p>
       )}
-      <LiveCharts epochs={epochs} batches={live?.batches} total={chartEpochs} metric={severalHeads(run) ? null : metric} keptEpoch={!running && kept?.restored ? kept.epoch : null} />
+      <LiveCharts
+        epochs={epochs}
+        batches={live?.batches}
+        total={chartEpochs}
+        metric={severalHeads(run) ? null : metric}
+        keptEpoch={!running && kept?.restored ? kept.epoch : null}
+      />
       {running && run.trainConfig.learningRate === 'auto' && !run.lrFinder && (
         <p className="muted" data-testid="lr-finder-running">
           Finding the learning rate (LR range test) before the first epoch…
@@ -144,7 +179,10 @@ function RunNotices({ run }: { run: RunSummary }) {
       {es && (
         <div className="run-notice" role="status" data-testid="early-stop-note">
           Early stopping: {es.monitor} stopped improving, so training ended after epoch {es.stoppedAt + 1}
-          {es.bestEpoch !== null ? `; the best was epoch ${es.bestEpoch + 1}${es.restored ? ', and the model keeps its weights' : ''}` : ''}.
+          {es.bestEpoch !== null
+            ? `; the best was epoch ${es.bestEpoch + 1}${es.restored ? ', and the model keeps its weights' : ''}`
+            : ''}
+          .
         </div>
       )}
     </>
@@ -152,7 +190,11 @@ function RunNotices({ run }: { run: RunSummary }) {
 }
 
 /** Extra metrics a run may report (config.metrics), beside loss and the task's main metric. */
-const EXTRA_METRICS: { key: 'precision' | 'recall' | 'auc' | 'rmse' | 'r2' | 'mae' | 'accuracy'; label: string; percent: boolean }[] = [
+const EXTRA_METRICS: {
+  key: 'precision' | 'recall' | 'auc' | 'rmse' | 'r2' | 'mae' | 'accuracy';
+  label: string;
+  percent: boolean;
+}[] = [
   { key: 'accuracy', label: 'accuracy', percent: true },
   { key: 'precision', label: 'precision', percent: true },
   { key: 'recall', label: 'recall', percent: true },
@@ -162,7 +204,15 @@ const EXTRA_METRICS: { key: 'precision' | 'recall' | 'auc' | 'rmse' | 'r2' | 'ma
   { key: 'r2', label: 'R²', percent: false },
 ];
 
-function FinalMetrics({ run, last, metric }: { run: RunSummary; last: EpochLogs | undefined; metric: 'accuracy' | 'mae' }) {
+function FinalMetrics({
+  run,
+  last,
+  metric,
+}: {
+  run: RunSummary;
+  last: EpochLogs | undefined;
+  metric: 'accuracy' | 'mae';
+}) {
   const fmt = metric === 'accuracy' ? formatPercent : formatStat;
   const label = metric === 'accuracy' ? 'accuracy' : 'MAE';
   // Once it ended, the kept epoch's scores (the restored best one's, else the last's): the model's own.
@@ -184,13 +234,25 @@ function FinalMetrics({ run, last, metric }: { run: RunSummary; last: EpochLogs 
     })),
     // Several heads: each head's validation loss and metrics, under its Output's name (Keras' "val_out_price_mae").
     ...Object.keys(last ?? {})
-      .filter((k) => k.startsWith('val_') && k !== 'val_loss' && k !== `val_${metric}` && !EXTRA_METRICS.some((m) => `val_${m.key}` === k))
+      .filter(
+        (k) =>
+          k.startsWith('val_') &&
+          k !== 'val_loss' &&
+          k !== `val_${metric}` &&
+          !EXTRA_METRICS.some((m) => `val_${m.key}` === k),
+      )
       .map((k) => ({
         label: `Validation ${k.slice(4)}`,
-        value: (/_(accuracy|precision|recall)$/.test(k) ? formatPercent : k.endsWith('_loss') ? formatLoss : formatStat)(last?.[k]),
+        value: (/_(accuracy|precision|recall)$/.test(k)
+          ? formatPercent
+          : k.endsWith('_loss')
+            ? formatLoss
+            : formatStat)(last?.[k]),
         key: false,
       })),
-    ...(last?.lr !== undefined && last.lr !== null ? [{ label: 'Learning rate', value: last.lr.toPrecision(3), key: false }] : []),
+    ...(last?.lr !== undefined && last.lr !== null
+      ? [{ label: 'Learning rate', value: last.lr.toPrecision(3), key: false }]
+      : []),
   ];
   return (
     <dl className="metrics" data-testid="final-metrics" aria-label={`${word} metrics`}>
@@ -216,7 +278,11 @@ function BackendInfo({ backend, note }: { backend: BackendReport | null; note: s
   }
   const skipped = backend.skipped;
   return (
-    <span className="backend-info" data-testid="backend-info" title={skipped.map((s) => `${s.name}: ${s.reason}`).join('\n') || undefined}>
+    <span
+      className="backend-info"
+      data-testid="backend-info"
+      title={skipped.map((s) => `${s.name}: ${s.reason}`).join('\n') || undefined}
+    >
       Backend: <strong>{backend.name}</strong> {note}.
       {skipped.length > 0 && (
         <span className="muted">
@@ -237,7 +303,12 @@ function LrFinderResultView({ run, found }: { run: RunSummary; found: LrFinderRe
       {alone && (
         <div className="run-notice" data-testid="lr-finder-only">
           LR range test only: no model was trained.{' '}
-          <button type="button" className="btn btn-secondary" data-testid="use-found-rate" onClick={() => adoptLearningRate(found.suggestion)}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="use-found-rate"
+            onClick={() => adoptLearningRate(found.suggestion)}
+          >
             Train with {formatRate(found.suggestion)}
           </button>
         </div>

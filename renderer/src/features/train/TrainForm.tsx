@@ -19,10 +19,30 @@ const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
 };
 
 const FIELDS: { field: TrainField; testId: string; step: string; hint: string }[] = [
-  { field: 'epochs', testId: 'epochs-input', step: '1', hint: 'Passes over the training data, at most (early stopping may end sooner). "auto": chosen from the rows.' },
-  { field: 'batchSize', testId: 'batch-size-input', step: '1', hint: 'Examples per weight update. "auto": 32, larger for big data.' },
-  { field: 'learningRate', testId: 'learning-rate-input', step: 'any', hint: 'Step size; 0.001–0.01 suits Adam. Auto: an LR range test picks it before training.' },
-  { field: 'validationSplit', testId: 'validation-split-input', step: '0.05', hint: 'Share of rows held out to check generalisation.' },
+  {
+    field: 'epochs',
+    testId: 'epochs-input',
+    step: '1',
+    hint: 'Passes over the training data, at most (early stopping may end sooner). "auto": chosen from the rows.',
+  },
+  {
+    field: 'batchSize',
+    testId: 'batch-size-input',
+    step: '1',
+    hint: 'Examples per weight update. "auto": 32, larger for big data.',
+  },
+  {
+    field: 'learningRate',
+    testId: 'learning-rate-input',
+    step: 'any',
+    hint: 'Step size; 0.001–0.01 suits Adam. Auto: an LR range test picks it before training.',
+  },
+  {
+    field: 'validationSplit',
+    testId: 'validation-split-input',
+    step: '0.05',
+    hint: 'Share of rows held out to check generalisation.',
+  },
   { field: 'seed', testId: 'seed-input', step: '1', hint: 'Same seed, same split and initial weights.' },
 ];
 
@@ -36,7 +56,12 @@ export function useTrainBlockers(): string[] {
   const active = useRuns((s) => s.activeRunId !== null || s.starting);
   const blockers: string[] = [];
   if (!task.shape) blockers.push(task.error ?? 'Import data and choose a target in step 1 (Data).');
-  else if (!graphOk) blockers.push(issues > 0 ? `The model has ${plural(issues, 'issue')}: fix ${issues === 1 ? 'it' : 'them'} in step 2 (Model).` : 'The model is empty: build it in step 2 (Model).');
+  else if (!graphOk)
+    blockers.push(
+      issues > 0
+        ? `The model has ${plural(issues, 'issue')}: fix ${issues === 1 ? 'it' : 'them'} in step 2 (Model).`
+        : 'The model is empty: build it in step 2 (Model).',
+    );
   if (!config) blockers.push('Fix the highlighted settings.');
   else if (kind) {
     // Settings valid on their own may not fit this task (sparse cross-entropy on a regression...).
@@ -75,11 +100,23 @@ export function TrainForm() {
       <div className="train-fields">
         {FIELDS.slice(0, 2).map((f) => (
           // Empty shows "auto": chosen from the training rows when the run starts.
-          <NumberInput key={f.field} {...f} value={isAutoText(values[f.field]) ? '' : values[f.field]} placeholder="auto" error={errors[f.field]} onChange={(v) => set(f.field, v)} />
+          <NumberInput
+            key={f.field}
+            {...f}
+            value={isAutoText(values[f.field]) ? '' : values[f.field]}
+            placeholder="auto"
+            error={errors[f.field]}
+            onChange={(v) => set(f.field, v)}
+          />
         ))}
         <label className="field field-wide">
           <span className="field-label">Optimizer</span>
-          <select className="select" data-testid="optimizer-select" value={values.optimizer} onChange={(e) => set('optimizer', e.target.value as OptimizerName)}>
+          <select
+            className="select"
+            data-testid="optimizer-select"
+            value={values.optimizer}
+            onChange={(e) => set('optimizer', e.target.value as OptimizerName)}
+          >
             {OPTIMIZERS.map((o) => (
               <option key={o} value={o}>
                 {OPTIMIZER_LABELS[o]}
@@ -90,13 +127,33 @@ export function TrainForm() {
         {FIELDS.slice(2).map((f) =>
           f.field === 'learningRate' ? (
             <Fragment key={f.field}>
-              <label className="check field-wide" title="Find the rate with an LR range test before the first epoch; the run shows its curve">
-                <input type="checkbox" data-testid="learning-rate-auto" checked={values.lrAuto} onChange={(e) => set('lrAuto', e.target.checked)} /> Auto learning rate (LR range test)
+              <label
+                className="check field-wide"
+                title="Find the rate with an LR range test before the first epoch; the run shows its curve"
+              >
+                <input
+                  type="checkbox"
+                  data-testid="learning-rate-auto"
+                  checked={values.lrAuto}
+                  onChange={(e) => set('lrAuto', e.target.checked)}
+                />{' '}
+                Auto learning rate (LR range test)
               </label>
-              <NumberInput {...f} value={values.lrAuto ? '' : values[f.field]} error={errors[f.field]} onChange={(v) => set(f.field, v)} />
+              <NumberInput
+                {...f}
+                value={values.lrAuto ? '' : values[f.field]}
+                error={errors[f.field]}
+                onChange={(v) => set(f.field, v)}
+              />
             </Fragment>
           ) : (
-            <NumberInput key={f.field} {...f} value={values[f.field]} error={errors[f.field]} onChange={(v) => set(f.field, v)} />
+            <NumberInput
+              key={f.field}
+              {...f}
+              value={values[f.field]}
+              error={errors[f.field]}
+              onChange={(v) => set(f.field, v)}
+            />
           ),
         )}
       </div>
@@ -106,7 +163,13 @@ export function TrainForm() {
         <button type="submit" className="btn btn-primary" data-testid="train-button" disabled={blockers.length > 0}>
           {starting ? 'Starting…' : activeRunId ? (paused ? 'Paused' : 'Training…') : 'Train'}
         </button>
-        <button type="button" className="btn btn-secondary" data-testid="cancel-button" disabled={!activeRunId || cancelling} onClick={() => void cancelRun()}>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          data-testid="cancel-button"
+          disabled={!activeRunId || cancelling}
+          onClick={() => void cancelRun()}
+        >
           {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
         <button
@@ -120,11 +183,23 @@ export function TrainForm() {
           Find learning rate
         </button>
         {paused ? (
-          <button type="button" className="btn btn-secondary field-wide" data-testid="resume-button" disabled={!activeRunId || pausing} onClick={() => void resumeRun()}>
+          <button
+            type="button"
+            className="btn btn-secondary field-wide"
+            data-testid="resume-button"
+            disabled={!activeRunId || pausing}
+            onClick={() => void resumeRun()}
+          >
             Resume
           </button>
         ) : (
-          <button type="button" className="btn btn-secondary field-wide" data-testid="pause-button" disabled={!activeRunId || pausing || cancelling} onClick={() => void pauseRun()}>
+          <button
+            type="button"
+            className="btn btn-secondary field-wide"
+            data-testid="pause-button"
+            disabled={!activeRunId || pausing || cancelling}
+            onClick={() => void pauseRun()}
+          >
             {pausing ? 'Pausing…' : 'Pause'}
           </button>
         )}
@@ -135,7 +210,9 @@ export function TrainForm() {
           .map((b) => (
             <li key={b}>{b}</li>
           ))}
-        {engineState === 'starting' && blockers.length === 0 && <li className="muted">The engine is still starting; the run will begin when it is ready.</li>}
+        {engineState === 'starting' && blockers.length === 0 && (
+          <li className="muted">The engine is still starting; the run will begin when it is ready.</li>
+        )}
       </ul>
     </form>
   );

@@ -48,7 +48,8 @@ function series(epochs: readonly EpochLogs[], key: keyof EpochLogs): Point[] {
 }
 
 function epochTicks(total: number): number[] {
-  const step = total <= 10 ? 1 : total <= 20 ? 2 : total <= 50 ? 5 : total <= 100 ? 10 : Math.ceil(total / 10 / 10) * 10;
+  const step =
+    total <= 10 ? 1 : total <= 20 ? 2 : total <= 50 ? 5 : total <= 100 ? 10 : Math.ceil(total / 10 / 10) * 10;
   const ticks: number[] = [];
   for (let t = 0; t <= total; t += step) ticks.push(t);
   if (ticks.at(-1) !== total) ticks.push(total);
@@ -102,31 +103,61 @@ function EpochChart(props: ChartProps) {
   const lines = useMemo(() => {
     const r = train.length > 40 ? 0 : 3;
     const out: PlotLine[] = [];
-    if (batch.length > 0) out.push({ id: 'batch', name: 'Per batch (smoothed)', color: COLORS.batch, width: 1.25, points: batch });
+    if (batch.length > 0)
+      out.push({ id: 'batch', name: 'Per batch (smoothed)', color: COLORS.batch, width: 1.25, points: batch });
     out.push({ id: 'train', name: props.trainName, color: COLORS.train, width: 2, points: train, dotRadius: r });
     out.push({ id: 'val', name: props.valName, color: COLORS.val, width: 2, points: val, dotRadius: r });
     return out;
   }, [batch, train, val, props.trainName, props.valName]);
-  const x = useMemo(() => ({ domain: [0, total] as const, ticks: epochTicks(total), format: String, label: 'epoch' }), [total]);
+  const x = useMemo(
+    () => ({ domain: [0, total] as const, ticks: epochTicks(total), format: String, label: 'epoch' }),
+    [total],
+  );
   const kept = props.keptEpoch ?? null;
   const markers = useMemo(() => {
     const at = kept === null ? undefined : val.find((p) => p.x === kept + 1);
     return at ? [{ ...at, color: COLORS.val }] : [];
   }, [kept, val]);
   const format = props.format;
-  const tooltip = useMemo(() => ({ label: (at: number) => `epoch ${Number(at.toFixed(2))}`, format, snap: (at: number) => Math.min(total, Math.max(0, Math.round(at))) }), [format, total]);
+  const tooltip = useMemo(
+    () => ({
+      label: (at: number) => `epoch ${Number(at.toFixed(2))}`,
+      format,
+      snap: (at: number) => Math.min(total, Math.max(0, Math.round(at))),
+    }),
+    [format, total],
+  );
   return (
-    <figure className="chart" data-testid={props.testId} data-train-points={train.length} data-val-points={val.length} data-batch-points={batch.length}>
+    <figure
+      className="chart"
+      data-testid={props.testId}
+      data-train-points={train.length}
+      data-val-points={val.length}
+      data-batch-points={batch.length}
+    >
       <figcaption className="chart-title">
         {props.title}
         {clipAt !== null && <span className="chart-note">first epoch above the scale</span>}
       </figcaption>
-      <Plot height={266} margin={MARGIN} yAxisWidth={56} xAxisHeight={34} grid lines={lines} x={x} y={{ ...y, format: props.tickFormat ?? props.format }} tooltip={tooltip} markers={markers} />
+      <Plot
+        height={266}
+        margin={MARGIN}
+        yAxisWidth={56}
+        xAxisHeight={34}
+        grid
+        lines={lines}
+        x={x}
+        y={{ ...y, format: props.tickFormat ?? props.format }}
+        tooltip={tooltip}
+        markers={markers}
+      />
       <ul className="chart-legend">
         {batch.length > 0 && <LegendItem color={COLORS.batch} name="Per batch (smoothed)" thin />}
         <LegendItem color={COLORS.train} name={props.trainName} />
         <LegendItem color={COLORS.val} name={props.valName} />
-        {markers.length > 0 && <li data-testid="kept-marker-legend">● the model's epoch ({kept! + 1}, the best; its weights were kept)</li>}
+        {markers.length > 0 && (
+          <li data-testid="kept-marker-legend">● the model's epoch ({kept! + 1}, the best; its weights were kept)</li>
+        )}
       </ul>
     </figure>
   );
@@ -135,21 +166,50 @@ function EpochChart(props: ChartProps) {
 function LegendItem({ color, name, thin }: { color: string; name: string; thin?: boolean }) {
   return (
     <li>
-      <span className="chart-legend-line" style={{ borderTopColor: color, borderTopWidth: thin ? 1.5 : 2 }} aria-hidden="true" />
+      <span
+        className="chart-legend-line"
+        style={{ borderTopColor: color, borderTopWidth: thin ? 1.5 : 2 }}
+        aria-hidden="true"
+      />
       {name}
     </li>
   );
 }
 
 /** Same epochs: the store copies the array on every update, but keeps unchanged entries. */
-const sameEpochs = (a: readonly EpochLogs[], b: readonly EpochLogs[]) => a.length === b.length && a.every((e, i) => e === b[i]);
+const sameEpochs = (a: readonly EpochLogs[], b: readonly EpochLogs[]) =>
+  a.length === b.length && a.every((e, i) => e === b[i]);
 
-type LossChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; batches: readonly BatchPoint[] | undefined; keptEpoch?: number | null };
-type MetricChartProps = { epochs: readonly EpochLogs[]; totalEpochs: number; metric: 'accuracy' | 'mae'; keptEpoch?: number | null };
+type LossChartProps = {
+  epochs: readonly EpochLogs[];
+  totalEpochs: number;
+  batches: readonly BatchPoint[] | undefined;
+  keptEpoch?: number | null;
+};
+type MetricChartProps = {
+  epochs: readonly EpochLogs[];
+  totalEpochs: number;
+  metric: 'accuracy' | 'mae';
+  keptEpoch?: number | null;
+};
 
 // Memoised: a batch-only update (most of them while training) redraws the loss chart alone.
-export const LossChart = memo(LossChartView, (a: LossChartProps, b: LossChartProps) => a.batches === b.batches && a.totalEpochs === b.totalEpochs && a.keptEpoch === b.keptEpoch && sameEpochs(a.epochs, b.epochs));
-export const MetricChart = memo(MetricChartView, (a: MetricChartProps, b: MetricChartProps) => a.metric === b.metric && a.totalEpochs === b.totalEpochs && a.keptEpoch === b.keptEpoch && sameEpochs(a.epochs, b.epochs));
+export const LossChart = memo(
+  LossChartView,
+  (a: LossChartProps, b: LossChartProps) =>
+    a.batches === b.batches &&
+    a.totalEpochs === b.totalEpochs &&
+    a.keptEpoch === b.keptEpoch &&
+    sameEpochs(a.epochs, b.epochs),
+);
+export const MetricChart = memo(
+  MetricChartView,
+  (a: MetricChartProps, b: MetricChartProps) =>
+    a.metric === b.metric &&
+    a.totalEpochs === b.totalEpochs &&
+    a.keptEpoch === b.keptEpoch &&
+    sameEpochs(a.epochs, b.epochs),
+);
 
 function LossChartView({ epochs, totalEpochs, batches, keptEpoch }: LossChartProps) {
   return (

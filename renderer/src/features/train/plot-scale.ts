@@ -48,7 +48,8 @@ export function ticksWithin(lo: number, hi: number, count = 4): number[] {
   if (Number.isFinite(lo) && Number.isFinite(hi) && hi > lo) {
     for (const n of [count, count + 1, count - 1]) {
       const step = (hi - lo) / n;
-      if (n > 1 && isRound(step)) return Array.from({ length: n + 1 }, (_, i) => Number((lo + i * step).toPrecision(12)));
+      if (n > 1 && isRound(step))
+        return Array.from({ length: n + 1 }, (_, i) => Number((lo + i * step).toPrecision(12)));
     }
   }
   return niceTicks(lo, hi, count).filter((t) => t >= lo - 1e-12 && t <= hi + 1e-12);

@@ -43,7 +43,8 @@ const MAX_BATCH_POINTS = 1500;
 
 export type RunStore = ReturnType<typeof createRunStore>;
 
-export type RunEvent = { kind: 'batch'; runId: string; logs: BatchLogs } | { kind: 'epoch'; runId: string; logs: EpochLogs };
+export type RunEvent =
+  { kind: 'batch'; runId: string; logs: BatchLogs } | { kind: 'epoch'; runId: string; logs: EpochLogs };
 
 /**
  * Fold events into the live runs, copying each touched run once. Only the arrays an event
@@ -106,14 +107,16 @@ function thin(points: BatchPoint[]): BatchPoint[] {
 }
 
 export function createRunStore() {
-  return createStore<RunState & {
-    reset(): void;
-    onBatch(runId: string, logs: BatchLogs): void;
-    onEpoch(runId: string, logs: EpochLogs): void;
-    /** Many events in one update: training can send hundreds a second. */
-    apply(events: readonly RunEvent[]): void;
-    select(runId: string | null): void;
-  }>()((set) => ({
+  return createStore<
+    RunState & {
+      reset(): void;
+      onBatch(runId: string, logs: BatchLogs): void;
+      onEpoch(runId: string, logs: EpochLogs): void;
+      /** Many events in one update: training can send hundreds a second. */
+      apply(events: readonly RunEvent[]): void;
+      select(runId: string | null): void;
+    }
+  >()((set) => ({
     live: {},
     activeRunId: null,
     selectedRunId: null,
@@ -121,7 +124,16 @@ export function createRunStore() {
     cancelling: false,
     pausing: false,
     startError: null,
-    reset: () => set({ live: {}, activeRunId: null, selectedRunId: null, starting: false, cancelling: false, pausing: false, startError: null }),
+    reset: () =>
+      set({
+        live: {},
+        activeRunId: null,
+        selectedRunId: null,
+        starting: false,
+        cancelling: false,
+        pausing: false,
+        startError: null,
+      }),
     onBatch: (runId, logs) => set((s) => ({ live: applyEvents(s.live, [{ kind: 'batch', runId, logs }]) })),
     onEpoch: (runId, logs) => set((s) => ({ live: applyEvents(s.live, [{ kind: 'epoch', runId, logs }]) })),
     apply: (events) => {

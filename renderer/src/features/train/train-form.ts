@@ -1,5 +1,11 @@
 import { createStore } from 'zustand/vanilla';
-import { DEFAULT_TRAIN_CONFIG, TrainConfig, type LossName, type MetricName, type OptimizerName } from '../../../../app/training/config';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  TrainConfig,
+  type LossName,
+  type MetricName,
+  type OptimizerName,
+} from '../../../../app/training/config';
 
 /**
  * The training settings as typed: text for the number fields (so "0." or "" can exist while
@@ -9,7 +15,17 @@ import { DEFAULT_TRAIN_CONFIG, TrainConfig, type LossName, type MetricName, type
  * project saved before they existed round-trips unchanged.
  */
 export type TrainField = 'epochs' | 'batchSize' | 'learningRate' | 'validationSplit' | 'seed';
-export type AdvancedField = 'esPatience' | 'esMinDelta' | 'stepEvery' | 'scheduleFactor' | 'decayRate' | 'minLearningRate' | 'plateauPatience' | 'warmupEpochs' | 'clipNorm' | 'customWeights';
+export type AdvancedField =
+  | 'esPatience'
+  | 'esMinDelta'
+  | 'stepEvery'
+  | 'scheduleFactor'
+  | 'decayRate'
+  | 'minLearningRate'
+  | 'plateauPatience'
+  | 'warmupEpochs'
+  | 'clipNorm'
+  | 'customWeights';
 export type ScheduleType = 'none' | 'step' | 'exponential' | 'cosine' | 'plateau';
 
 export type TrainFormValues = Record<TrainField, string> &
@@ -152,7 +168,12 @@ export function validate(values: TrainFormValues): Pick<TrainFormState, 'errors'
   if (values.metrics.length > 0) input['metrics'] = values.metrics;
   if (!values.earlyStopping) input['earlyStopping'] = null;
   else if (!values.esAuto) {
-    input['earlyStopping'] = { monitor: values.esMonitor, patience: num('esPatience', 'Patience'), minDelta: num('esMinDelta', 'Min delta'), restoreBestWeights: values.restoreBest };
+    input['earlyStopping'] = {
+      monitor: values.esMonitor,
+      patience: num('esPatience', 'Patience'),
+      minDelta: num('esMinDelta', 'Min delta'),
+      restoreBestWeights: values.restoreBest,
+    };
   }
   switch (values.schedule) {
     case 'none':
@@ -167,7 +188,13 @@ export function validate(values: TrainFormValues): Pick<TrainFormState, 'errors'
       input['lrSchedule'] = { type: 'cosine', minLearningRate: num('minLearningRate', 'Minimum rate') };
       break;
     case 'plateau':
-      input['lrSchedule'] = { type: 'plateau', factor: num('scheduleFactor', 'Factor'), patience: num('plateauPatience', 'Patience'), minDelta: 0, minLearningRate: num('minLearningRate', 'Minimum rate') };
+      input['lrSchedule'] = {
+        type: 'plateau',
+        factor: num('scheduleFactor', 'Factor'),
+        patience: num('plateauPatience', 'Patience'),
+        minDelta: 0,
+        minLearningRate: num('minLearningRate', 'Minimum rate'),
+      };
       break;
   }
   const warmup = num('warmupEpochs', 'Warm-up epochs');
@@ -176,7 +203,8 @@ export function validate(values: TrainFormValues): Pick<TrainFormState, 'errors'
   if (values.classWeights === 'custom') {
     const parts = values.customWeights.split(',').map((w) => w.trim());
     const weights = parts.map(Number);
-    if (parts.some((p) => p === '') || weights.some((w) => !Number.isFinite(w))) errors.customWeights = 'Weights are numbers separated by commas, one per class.';
+    if (parts.some((p) => p === '') || weights.some((w) => !Number.isFinite(w)))
+      errors.customWeights = 'Weights are numbers separated by commas, one per class.';
     input['classWeights'] = weights;
   }
   if (values.clip) input['clipNorm'] = num('clipNorm', 'Max gradient norm');
@@ -184,7 +212,8 @@ export function validate(values: TrainFormValues): Pick<TrainFormState, 'errors'
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String).join('.');
-      const field = FIELD_OF_PATH[path] ?? FIELD_OF_PATH[path.replace(/\.\d+$/, '')] ?? (issue.path[0] as FormField | undefined);
+      const field =
+        FIELD_OF_PATH[path] ?? FIELD_OF_PATH[path.replace(/\.\d+$/, '')] ?? (issue.path[0] as FormField | undefined);
       if (field && !errors[field]) errors[field] = `${capitalise(issue.message)}.`;
     }
   }
@@ -195,7 +224,12 @@ export type TrainFormStore = ReturnType<typeof createTrainFormStore>;
 
 export function createTrainFormStore(initial: TrainConfig = DEFAULT_TRAIN_CONFIG) {
   const values = valuesFrom(initial);
-  return createStore<TrainFormState & { load(config: TrainConfig): void; set<K extends FormField>(field: K, value: TrainFormValues[K]): void }>()((set, get) => ({
+  return createStore<
+    TrainFormState & {
+      load(config: TrainConfig): void;
+      set<K extends FormField>(field: K, value: TrainFormValues[K]): void;
+    }
+  >()((set, get) => ({
     values,
     ...validate(values),
     load(config) {
@@ -204,7 +238,12 @@ export function createTrainFormStore(initial: TrainConfig = DEFAULT_TRAIN_CONFIG
     },
     set(field, value) {
       // Typing a rate is choosing a fixed one.
-      const v = { ...get().values, [field]: value, ...(field === 'learningRate' ? { lrAuto: false } : {}), ...(EARLY_STOPPING_FIELDS.includes(field) ? { esAuto: false } : {}) } as TrainFormValues;
+      const v = {
+        ...get().values,
+        [field]: value,
+        ...(field === 'learningRate' ? { lrAuto: false } : {}),
+        ...(EARLY_STOPPING_FIELDS.includes(field) ? { esAuto: false } : {}),
+      } as TrainFormValues;
       set({ values: v, ...validate(v) });
     },
   }));

@@ -6,10 +6,22 @@ import { FIELD_LABELS, type TrainField } from './train-form';
 export function useTaskKind(): TaskKind | null {
   const task = useTaskInfo();
   if (!task.shape || !task.spec) return null;
-  return task.spec.task === 'regression' ? { task: 'regression', classes: 1 } : { task: 'classification', classes: task.shape.labels?.length ?? 2 };
+  return task.spec.task === 'regression'
+    ? { task: 'regression', classes: 1 }
+    : { task: 'classification', classes: task.shape.labels?.length ?? 2 };
 }
 
-export function NumberInput(props: { field: string; label?: string; testId: string; step: string; hint: string; value: string; placeholder?: string; error: string | undefined; onChange: (v: string) => void }) {
+export function NumberInput(props: {
+  field: string;
+  label?: string;
+  testId: string;
+  step: string;
+  hint: string;
+  value: string;
+  placeholder?: string;
+  error: string | undefined;
+  onChange: (v: string) => void;
+}) {
   const id = `train-${props.field}`;
   return (
     <label className={`field${props.error ? ' has-error' : ''}`} htmlFor={id}>
