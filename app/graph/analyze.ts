@@ -40,6 +40,28 @@ export interface GraphAnalysis {
   sources: Record<string, string[]>;
 }
 
+/** One line of the editor's issue list: identical messages once, with how many times they occur. */
+export interface GroupedIssue {
+  message: string;
+  count: number;
+  nodeIds: string[];
+}
+
+/**
+ * Identical messages grouped (five unnamed Dense layers with the same problem read once, "×5"), in
+ * the order each first occurs, so the list stays short and every distinct problem is in it.
+ */
+export function groupIssues(issues: readonly GraphIssue[]): GroupedIssue[] {
+  const groups = new Map<string, GroupedIssue>();
+  for (const issue of issues) {
+    const group = groups.get(issue.message) ?? { message: issue.message, count: 0, nodeIds: [] };
+    group.count += 1;
+    if (issue.nodeId && !group.nodeIds.includes(issue.nodeId)) group.nodeIds.push(issue.nodeId);
+    groups.set(issue.message, group);
+  }
+  return [...groups.values()];
+}
+
 function label(node: GraphNode): string {
   return node.name ? `${node.type} "${node.name}"` : node.type;
 }
@@ -171,7 +193,11 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
     } else if (!fromInput.has(id)) {
       nodeError(node, 'it is not connected to an Input.');
     } else if (!toOutput.has(id)) {
-      nodeError(node, 'it does not lead to an Output, so it would never be trained. Connect it or delete it.');
+      const target = outputs.length === 1 ? label(byId.get(outputs[0]!)!) : 'an Output';
+      nodeError(
+        node,
+        `it does not lead to an Output, so it would never be trained: connect ${label(node)} to ${target} (or to a layer on the way there), or delete it.`,
+      );
     }
     if (info.errors.length > 0) continue;
     const inputShapes = sources.map((s) => nodes[s]?.outputShape);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeGraph } from '../../../app/graph/analyze';
+import { analyzeGraph, groupIssues } from '../../../app/graph/analyze';
 import { GRAPH_SCHEMA_VERSION, type GraphNode, type ModelGraph } from '../../../app/graph/schema';
 import { fitGraphToData, templateGraph } from '../../../app/graph/templates';
 
@@ -71,6 +71,21 @@ describe('analyzeGraph', () => {
     const b = analyzeGraph(lonely);
     expect(b.nodes.a!.errors.join(' ')).toMatch(/does not lead to an Output/);
     expect(b.nodes.out!.errors.join(' ')).toMatch(/no input/);
+  });
+
+  it('tells a dangling layer what to connect it to, and lists one problem of many layers once with its count', () => {
+    const lonely = chain(input(4), dense('a', 8));
+    lonely.nodes.push(output(2));
+    expect(analyzeGraph(lonely).nodes.a!.errors.join(' ')).toContain(
+      'connect Dense to Output (or to a layer on the way there), or delete it.',
+    );
+
+    const graph = chain(input(4), dense('a', 8), output(2));
+    for (const id of ['s1', 's2', 's3']) graph.nodes.push(dense(id, 5));
+    const groups = groupIssues(analyzeGraph(graph).issues);
+    expect(groups).toEqual([
+      { message: 'Dense: it has no input: connect a layer to it.', count: 3, nodeIds: ['s1', 's2', 's3'] },
+    ]);
   });
 
   it('reports an invalid config on its node rather than throwing', () => {

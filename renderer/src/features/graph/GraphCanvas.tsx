@@ -1,5 +1,14 @@
 import { useCallback, useEffect, useState, type DragEvent } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, useReactFlow, type IsValidConnection } from '@xyflow/react';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  getViewportForBounds,
+  useReactFlow,
+  useStoreApi,
+  type IsValidConnection,
+} from '@xyflow/react';
 import { LAYERS, type LayerType } from '../../../../app/graph';
 import { useGraph } from '../../app/context';
 import type { LayerNode, ShapeEdge } from './graph-model';
@@ -12,7 +21,12 @@ import { ShortcutsHelp } from './ShortcutsHelp';
 // Stable objects: React Flow re-creates every node when these change identity.
 const nodeTypes = { layer: LayerNodeView };
 const edgeTypes = { shape: ShapeEdgeView };
-const fitViewOptions = { padding: 0.2, maxZoom: 1 };
+/**
+ * Fit never zooms out past FIT_MIN_ZOOM: a node's text is 12.5 px, so it stays at 10 px or more on
+ * screen; a model taller than the canvas at that zoom is framed from its top and scrolled for the rest.
+ */
+const FIT_MIN_ZOOM = 0.8;
+const fitViewOptions = { padding: 0.2, maxZoom: 1, minZoom: FIT_MIN_ZOOM };
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const NODE_WIDTH = 220;
@@ -37,12 +51,27 @@ export function GraphCanvas() {
   const canRedo = useGraph((s) => s.history.future.length > 0);
   const actions = useGraph((s) => s);
   const [help, setHelp] = useState(false);
-  const { screenToFlowPosition, fitView } = useReactFlow<LayerNode, ShapeEdge>();
+  const { screenToFlowPosition, getNodes, getNodesBounds, setViewport } = useReactFlow<LayerNode, ShapeEdge>();
+  const flowStore = useStoreApi<LayerNode, ShapeEdge>();
+
+  /** Zoom to fit, but never below FIT_MIN_ZOOM: then the model's top-left is framed and the rest scrolls. */
+  const fitView = useCallback(() => {
+    const { width, height } = flowStore.getState();
+    const all = getNodes();
+    if (all.length === 0 || width === 0 || height === 0) return;
+    const bounds = getNodesBounds(all);
+    const { minZoom, maxZoom, padding } = fitViewOptions;
+    const view = getViewportForBounds(bounds, width, height, minZoom, maxZoom, padding);
+    const margin = 24;
+    if (bounds.width * view.zoom + 2 * margin > width) view.x = margin - bounds.x * view.zoom;
+    if (bounds.height * view.zoom + 2 * margin > height) view.y = margin - bounds.y * view.zoom;
+    void setViewport(view, { duration: 200 });
+  }, [flowStore, getNodes, getNodesBounds, setViewport]);
 
   useEffect(() => {
     if (fitViewRequest === 0) return;
     // Wait for React Flow to measure the new nodes before framing them.
-    const frame = requestAnimationFrame(() => void fitView({ ...fitViewOptions, duration: 200 }));
+    const frame = requestAnimationFrame(fitView);
     return () => cancelAnimationFrame(frame);
   }, [fitViewRequest, fitView]);
 
@@ -61,7 +90,7 @@ export function GraphCanvas() {
           setHelp((h) => !h);
           break;
         case 'fitView':
-          void fitView({ ...fitViewOptions, duration: 200 });
+          fitView();
           break;
         case 'delete':
           actions.deleteSelected();
@@ -128,7 +157,7 @@ export function GraphCanvas() {
           type="button"
           className="btn btn-small"
           data-testid="graph-fit-view"
-          onClick={() => void fitView({ ...fitViewOptions, duration: 200 })}
+          onClick={fitView}
           title="Zoom to fit (F)"
         >
           Fit
@@ -167,7 +196,7 @@ export function GraphCanvas() {
       >
         <Background gap={20} size={1.2} color="#d5dbe3" />
         <MiniMap<LayerNode> pannable zoomable nodeColor={minimapColor} position="bottom-left" ariaLabel="Minimap" />
-        <Controls showInteractive={false} position="bottom-right" fitViewOptions={fitViewOptions} />
+        <Controls showInteractive={false} showFitView={false} position="bottom-right" />
       </ReactFlow>
     </div>
   );

@@ -1,3 +1,4 @@
+import { groupIssues } from '../../../../app/graph';
 import { useGraph } from '../../app/context';
 import { formatInt, plural } from '../../lib/format';
 
@@ -27,8 +28,16 @@ export function GraphIssues() {
               : `${plural(analysis.issues.length, 'issue')} to fix before training:`}
           </strong>
           <ul>
-            {analysis.issues.map((issue, i) => (
-              <li key={i}>{issue.message}</li>
+            {groupIssues(analysis.issues).map((group) => (
+              <li key={group.message} data-testid="graph-issue">
+                {group.message}
+                {group.count > 1 && (
+                  <span className="issue-count" title={`${group.count} layers have this problem`}>
+                    {' '}
+                    ×{group.count}
+                  </span>
+                )}
+              </li>
             ))}
           </ul>
         </>

@@ -29,7 +29,7 @@ export function ModelSummary() {
             return (
               <tr key={id} className={info?.errors.length ? 'has-error' : undefined}>
                 <td>
-                  {node.data.name ?? id} <span className="muted">({node.data.type})</span>
+                  {node.data.name ?? id} <span className="muted layer-type-name">({node.data.type})</span>
                 </td>
                 <td className="mono">{formatShape(info?.outputShape)}</td>
                 <td className="num">{formatInt(info?.params ?? 0)}</td>

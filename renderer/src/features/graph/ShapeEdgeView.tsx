@@ -4,6 +4,12 @@ import { formatShape } from '../../../../app/graph';
 import { useGraph } from '../../app/context';
 import type { ShapeEdge } from './graph-model';
 
+/**
+ * How wide (px, on screen at zoom 1) the invisible stroke that picks an edge is: edges leaving one
+ * handle run close together, so a click near either must still land on one.
+ */
+const EDGE_HIT_WIDTH = 36;
+
 /** A connection, labelled with the tensor it carries ("(None, 16)"). Clicking the label selects it. */
 export const ShapeEdgeView = memo(function ShapeEdgeView(props: EdgeProps<ShapeEdge>) {
   const {
@@ -29,7 +35,7 @@ export const ShapeEdgeView = memo(function ShapeEdgeView(props: EdgeProps<ShapeE
         path={path}
         markerEnd={markerEnd}
         className={selected ? 'shape-edge is-selected' : 'shape-edge'}
-        interactionWidth={24}
+        interactionWidth={EDGE_HIT_WIDTH}
       />
       <EdgeLabelRenderer>
         <div
