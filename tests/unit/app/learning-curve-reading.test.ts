@@ -29,6 +29,15 @@ describe('the one-line reading of a learning curve', () => {
     expect(readCurve(curve('accuracy', [0.6, 0.8, 0.9, 0.85])).kind).toBe('capacity');
   });
 
+  it('calls a curve that fell by more than the margin worse, not flat (97.5% → 93.9%)', () => {
+    const fell = readCurve(curve('accuracy', [0.9, 0.95, 0.975, 0.939]));
+    expect(fell.kind).toBe('capacity');
+    expect(fell.text).not.toMatch(/flat/);
+    expect(fell.text).toContain('got worse from half to all of the data (97.5% on 500 rows → 93.9% on 1000)');
+    expect(readCurve(curve('mae', [30, 20, 10, 12])).text).toMatch(/^Validation MAE got worse/);
+    expect(readCurve(curve('accuracy', [0.6, 0.8, 0.9, 0.905])).text).toMatch(/is flat/);
+  });
+
   it('does not ask for more data when validation accuracy is already at the ceiling', () => {
     expect(readCurve(curve('accuracy', [0.8, 0.93, 0.967, 1])).kind).toBe('solved');
   });

@@ -14,8 +14,9 @@ export interface CurveReading {
 
 /**
  * The one-line reading of a learning curve: compare the validation score on half the training
- * rows with the score on all of them. Still rising at the end → more data likely helps; flat →
- * the model has taken what this much data can give: more capacity or better features.
+ * rows with the score on all of them. Still rising at the end → more data likely helps; flat (within
+ * the same margin either way) → the model has taken what this much data can give: more capacity or
+ * better features; worse by more than that margin is said as such, never called flat.
  */
 export function readCurve(curve: LearningCurve): CurveReading {
   const half = curve.points.find((p) => p.fraction === 0.5);
@@ -43,6 +44,13 @@ export function readCurve(curve: LearningCurve): CurveReading {
     return {
       kind: 'more_data',
       text: `Validation ${name} is still improving with more data (${change}): more data likely helps.`,
+    };
+  }
+  if (-gain > (accuracy ? ACCURACY_GAIN : MAE_GAIN)) {
+    // Worse with more rows is not "flat": say it fell, and that a small validation split moves this much by chance.
+    return {
+      kind: 'capacity',
+      text: `Validation ${name} got worse from half to all of the data (${change}): more data did not help here. A change this size can be chance on a small validation split; try more capacity or better features before collecting more data.`,
     };
   }
   return {
