@@ -13,6 +13,14 @@ export const MAX_ZIP_BYTES = 2 * 1024 ** 3 - 1;
 export const MAX_ZIP_EXPANDED = 64 * 1024 ** 3;
 /** Real images barely compress; a file that inflates 1000× is a bomb. */
 const MAX_RATIO = 1000;
+/**
+ * The whole archive: past 64 MiB unpacked, at most 100× its stored size (a zip of flat-coloured
+ * BMPs compresses ~20×). What is inflated is bounded by the directory's sizes (fflate writes into
+ * a buffer of the declared size, and a size mismatch marks the file damaged), so these checks on
+ * the directory bound what inflating can take.
+ */
+export const MAX_ZIP_RATIO = 100;
+const RATIO_FLOOR = 64 * 1024 * 1024;
 /** Inflate ahead in batches of about this many bytes or files (each batch rescans the zip directory). */
 const BATCH_BYTES = 32 * 1024 * 1024;
 const BATCH_FILES = 256;
@@ -112,6 +120,10 @@ export async function zipSource(path: string): Promise<ImageSource> {
       `${zipName} is not a readable zip file (${error instanceof Error ? error.message : String(error)}).`,
     );
   }
+  if (expanded > RATIO_FLOOR && expanded > data.length * MAX_ZIP_RATIO)
+    throw new UserError(
+      `${zipName} is refused: its ${MiB(data.length)} would unpack to ${MiB(expanded)}, over ${MAX_ZIP_RATIO} times its size (the limit for an image zip; a zip bomb?).`,
+    );
 
   // The read order (planned by the importer) drives read-ahead and eviction.
   let planned: ZipFile[] = files;
