@@ -122,6 +122,7 @@ export async function hostCommand(args: string[], out: (line: string) => void): 
     dispatch: services.dispatch,
     bus: services.bus,
     staticDir,
+    files: { workspace, dataRoots: values.dataRoots },
     ...(values.host ? { host: values.host } : {}),
     ...(values.token ? { token: values.token } : {}),
   };

@@ -10,6 +10,7 @@ import type { WireMessage, WireRequest } from '../../app/ipc/bridge';
 import type { Dispatch } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
 import { CONTENT_SECURITY_POLICY } from './csp';
+import { createFileApi } from './file-api';
 import { resolveStatic, streamFile } from './static-files';
 
 export interface HostOptions {
@@ -23,6 +24,11 @@ export interface HostOptions {
   port?: number;
   /** Per-launch secret; random when not given. A given one must pass tokenProblem. */
   token?: string;
+  /**
+   * The file API (uploads, the server-side file browser, downloads; main/host/file-api.ts): the
+   * workspace and the --data-root folders it may use. Without it the host serves no /api/ routes.
+   */
+  files?: { workspace: string; dataRoots?: readonly string[] };
   /** Where the host reports what it refused or dropped (a bad WebSocket frame, say); stderr by default. */
   log?: (line: string) => void;
 }
@@ -90,6 +96,12 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** `Authorization: Bearer TOKEN` (scripts and tests); null without one. */
+function bearer(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match ? match[1]! : null;
+}
+
 function cookieToken(header: string | undefined, cookie: string): string | null {
   for (const part of (header ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
@@ -132,11 +144,30 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return given !== null && safeEqual(given, token);
   };
 
+  const fileApi = options.files ? createFileApi(options.files) : null;
+
   const server = http.createServer(async (req, res) => {
     const url = requestUrl(req);
     const common = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
     if (!url) {
       res.writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request.\n');
+      return;
+    }
+    if (fileApi && url.pathname.startsWith('/api/')) {
+      // The token (cookie or header) and, when a browser sends one, this host's own Origin: the
+      // cookie is SameSite=Strict already, the Origin check keeps other local pages out as well.
+      // The token is not taken from the query here, so an /api/ address is never a credential.
+      const origin = req.headers.origin;
+      const given = cookieToken(req.headers.cookie, cookie) ?? bearer(req.headers.authorization);
+      if (given === null || !safeEqual(given, token) || (origin !== undefined && !allowedOrigins.has(origin))) {
+        res
+          .writeHead(403, { ...common, 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' })
+          .end(JSON.stringify({ error: 'Layerlab: this request needs the host token (open the URL it printed).' }));
+        return;
+      }
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      await fileApi.handle(req, res, url);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
