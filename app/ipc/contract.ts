@@ -336,6 +336,9 @@ export const events = {
     bytesRead: z.number(),
     totalBytes: z.number(),
     rows: z.number(),
+    /** Bytes per second so far and the time left at that rate (absent in the first half second). */
+    bytesPerSecond: z.number().optional(),
+    secondsLeft: z.number().optional(),
   }),
   /** An image import's progress, after each file decoded. */
   'dataset.imageImportProgress': ImageImportProgressEvent,

@@ -59,13 +59,15 @@ export function csvOptionsFrom(values: Partial<Record<keyof typeof CSV_FLAGS, st
 /** A progress line for a terminal, rewritten in place; silent when stderr is not a terminal. */
 export function progressLine(fileName: string): (p: ImportProgress) => void {
   let shown = -1;
-  return ({ bytesRead, totalBytes, rows }) => {
+  return ({ bytesRead, totalBytes, rows, bytesPerSecond, secondsLeft }) => {
     if (!process.stderr.isTTY) return;
     const percent = totalBytes > 0 ? Math.floor((100 * bytesRead) / totalBytes) : 100;
     if (percent === shown) return;
     shown = percent;
+    const rate = bytesPerSecond === undefined ? '' : `, ${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
+    const left = secondsLeft === undefined || percent === 100 ? '' : `, ${Math.ceil(secondsLeft)} s left`;
     process.stderr.write(
-      `\rReading ${fileName}: ${percent}% (${rows.toLocaleString('en')} rows)${percent === 100 ? '\n' : ''}`,
+      `\rReading ${fileName}: ${percent}% (${rows.toLocaleString('en')} rows${rate}${left})\x1b[K${percent === 100 ? '\n' : ''}`,
     );
   };
 }

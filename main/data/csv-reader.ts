@@ -33,6 +33,19 @@ export interface ImportProgress {
   bytesRead: number;
   totalBytes: number;
   rows: number;
+  /** Bytes read per second so far; absent in the first half second, when it means little. */
+  bytesPerSecond?: number;
+  /** The time left at that rate, in seconds. */
+  secondsLeft?: number;
+}
+
+/** The import's progress with its rate and time left, from when it started: computed here once for every view. */
+function progressAt(startedAt: number, bytesRead: number, totalBytes: number, rows: number): ImportProgress {
+  const seconds = (performance.now() - startedAt) / 1000;
+  const done = Math.min(bytesRead, totalBytes);
+  if (seconds < 0.5 || done === 0) return { bytesRead: done, totalBytes, rows };
+  const bytesPerSecond = done / seconds;
+  return { bytesRead: done, totalBytes, rows, bytesPerSecond, secondsLeft: (totalBytes - done) / bytesPerSecond };
 }
 
 export interface ReadCsvInput {
@@ -201,6 +214,7 @@ export async function readCsv(input: ReadCsvInput): Promise<ReadCsv> {
 }
 
 async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): Promise<ReadCsv> {
+  const startedAt = performance.now();
   const { fileName, options = {}, signal } = input;
   const rawSource = input.open()[Symbol.asyncIterator]();
   const { head: rawHead, done: rawDone } = await peek(rawSource, SAMPLE_BYTES);
@@ -356,11 +370,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     scanner.push(chunk);
     bytesRead += chunk.length;
     catchUp();
-    input.onProgress?.({
-      bytesRead: Math.min(bytesRead + elsewhere(), input.totalBytes),
-      totalBytes: input.totalBytes,
-      rows,
-    });
+    input.onProgress?.(progressAt(startedAt, bytesRead + elsewhere(), input.totalBytes, rows));
   };
 
   /**
@@ -437,11 +447,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     while (!settled) {
       signal?.throwIfAborted();
       await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 50))]);
-      input.onProgress?.({
-        bytesRead: Math.min(bytesRead + elsewhere(), input.totalBytes),
-        totalBytes: input.totalBytes,
-        rows,
-      });
+      input.onProgress?.(progressAt(startedAt, bytesRead + elsewhere(), input.totalBytes, rows));
     }
     signal?.throwIfAborted();
     return result;
