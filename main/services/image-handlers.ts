@@ -98,6 +98,8 @@ export function createImageHandlers(deps: ImageHandlerDeps): Pick<Handlers, Imag
             path: folder,
             datasetsDir,
             signal: controller.signal,
+            // A link inside the folder is held to the same policy as the folder itself.
+            ...(deps.paths ? { linkAllowed: (file: string) => deps.paths!.check(file, 'An image') } : {}),
             ...(options ? { options } : {}),
             ...(onProgress ? { onProgress } : {}),
           });

@@ -12,7 +12,15 @@ export const MAX_SOURCE_FILES = 2_000_000;
 
 interface FolderFile extends SourceFile {
   absolute: string;
+  /** A symbolic link: where it leads is checked against `linkAllowed` before it is read. */
+  link?: true;
 }
+
+/**
+ * Whether a symbolic link's target may be read: host mode allows only targets inside the
+ * workspace and --data-root folders (main/services/path-policy.ts). Resolves or throws.
+ */
+export type LinkCheck = (absolute: string) => Promise<unknown>;
 
 function readReason(error: unknown): string {
   const code = errorCode(error);
@@ -22,10 +30,11 @@ function readReason(error: unknown): string {
 }
 
 /**
- * Every file below `root`. Symbolic links to files are followed; links to folders are not
- * (they can loop), and are simply not entered.
+ * Every file below `root`. Symbolic links to files are followed (where `linkAllowed` accepts
+ * their target; else skipped with that reason); links to folders are not (they can loop), and are
+ * simply not entered.
  */
-export async function folderSource(root: string): Promise<ImageSource> {
+export async function folderSource(root: string, linkAllowed?: LinkCheck): Promise<ImageSource> {
   const files: FolderFile[] = [];
   const dirs: string[] = [];
   const walk = async (absolute: string, relative: string, depth: number): Promise<void> => {
@@ -50,11 +59,12 @@ export async function folderSource(root: string): Promise<ImageSource> {
       } else {
         // Named pipes, sockets and devices are listed too, and skipped as "not a regular file"
         // when read (below), never read.
-        if (entry.isSymbolicLink()) {
+        const link = entry.isSymbolicLink();
+        if (link) {
           const info = await stat(childAbsolute).catch(() => null);
           if (info?.isDirectory()) continue;
         }
-        files.push({ path: childRelative, absolute: childAbsolute });
+        files.push({ path: childRelative, absolute: childAbsolute, ...(link ? { link } : {}) });
         if (files.length > MAX_SOURCE_FILES)
           throw new UserError(
             `${root} holds more than ${MAX_SOURCE_FILES.toLocaleString('en')} files; import a smaller folder.`,
@@ -72,7 +82,14 @@ export async function folderSource(root: string): Promise<ImageSource> {
       // Files are read one by one from disk: no read-ahead to arrange.
     },
     async read(file) {
-      const { absolute } = file as FolderFile;
+      const { absolute, link } = file as FolderFile;
+      if (link && linkAllowed) {
+        const allowed = await linkAllowed(absolute).then(
+          () => true,
+          () => false,
+        );
+        if (!allowed) return { reason: 'a link to a file outside the folders this host may use; not read' };
+      }
       try {
         const info = await stat(absolute);
         if (info.isDirectory()) return { reason: 'cannot be read (a folder that could not be opened)' };

@@ -20,7 +20,7 @@ import { ensureDir, errorCode, readError, writeError } from '../fs-errors';
 import { slugify } from '../slug';
 import { layoutClasses } from './class-layout';
 import { decodeImage, type DecodedImage } from './decode-image';
-import { folderSource } from './folder-source';
+import { folderSource, type LinkCheck } from './folder-source';
 import type { ImageSource, SourceFile } from './image-source';
 import { IMAGE_INDEX_FILE, IMAGE_META_FILE, THUMBS_DIR } from './image-store';
 import { imagesPerShardFor, ShardWriter } from './shard-writer';
@@ -44,6 +44,8 @@ export interface ImportImagesInput {
   thumbnailsPerClass?: number;
   /** Override the shard size (tests use tiny shards to cover the boundaries). */
   imagesPerShard?: number;
+  /** Host mode: a symbolic link inside a folder is read only where this accepts its target. */
+  linkAllowed?: LinkCheck;
 }
 
 /** Files decoded at once: enough to keep libuv's 4 threads busy while the loop writes (4 left them idle between files: 1,797 small PNGs took 3.1-3.4 s at 4, 2.2-2.5 s at 8). */
@@ -60,7 +62,7 @@ function choiceNote(choice: ImageChoice, sizeGiven: boolean, colorGiven: boolean
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
-async function openSource(path: string): Promise<ImageSource> {
+async function openSource(path: string, linkAllowed?: LinkCheck): Promise<ImageSource> {
   let isDirectory: boolean;
   try {
     const info = await stat(path);
@@ -74,7 +76,7 @@ async function openSource(path: string): Promise<ImageSource> {
     if (errorCode(error) === 'ENOENT') throw new UserError(`Cannot import ${path}: no such file or folder.`);
     throw readError(path, error);
   }
-  if (isDirectory) return folderSource(path);
+  if (isDirectory) return folderSource(path, linkAllowed);
   if (extname(path).toLowerCase() === '.zip') return zipSource(path);
   throw new UserError(
     `${basename(path)} is neither a folder nor a .zip. Choose a folder whose subfolders are the classes (pets/cats/…, pets/dogs/…), or a .zip of one.`,
@@ -124,7 +126,7 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
   signal?.throwIfAborted();
 
   onProgress?.({ phase: 'scanning', done: 0, total: 0 });
-  const source = await openSource(path);
+  const source = await openSource(path, input.linkAllowed);
   signal?.throwIfAborted();
   const layout = layoutClasses(source.files, source.dirs);
   const where = `${source.name}${layout.prefix ? `/${layout.prefix.replace(/\/$/, '')}` : ''}`;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type Api } from '../../../app/ipc/client';
 import { taskShape } from '../../../app/dataset/task';
@@ -106,6 +107,41 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
     expect(state.project.datasetId).toBeNull();
     expect(state.dataset).toBeNull();
   });
+
+  it('skips an image in an allowed folder that is a link to a file outside, naming it, and imports the rest', async () => {
+    const pets = path.join(dataRoot, 'pets');
+    const png = (shade: number) =>
+      sharp({ create: { width: 8, height: 8, channels: 3, background: { r: shade, g: 0, b: 0 } } })
+        .png()
+        .toBuffer();
+    for (const cls of ['cats', 'dogs']) {
+      await mkdir(path.join(pets, cls), { recursive: true });
+      for (let i = 0; i < 3; i += 1) await writeFile(path.join(pets, cls, `${i}.png`), await png(40 * i));
+    }
+    await writeFile(path.join(outside, 'private.png'), await png(255));
+    await symlink(path.join(outside, 'private.png'), path.join(pets, 'cats', 'private.png'));
+    // A link that stays inside the data root is read like any file.
+    await symlink(path.join(pets, 'dogs', '0.png'), path.join(pets, 'dogs', 'again.png'));
+
+    const { id } = await api.invoke('project.create', { name: 'Linked images' });
+    const state = await api.invoke('dataset.importImages', { projectId: id, source: { kind: 'path', path: pets } });
+    const meta = state.imageDataset!;
+    expect(meta.classes.map((c) => [c.name, c.count])).toEqual([
+      ['cats', 3],
+      ['dogs', 4],
+    ]);
+    expect(meta.skipped).toEqual([
+      { path: 'cats/private.png', reason: 'a link to a file outside the folders this host may use; not read' },
+    ]);
+
+    // Electron reads the same link: the user chose the folder in their own dialog.
+    const { id: desk } = await electronApi.invoke('project.create', { name: 'Linked images' });
+    const desktop = await electronApi.invoke('dataset.importImages', {
+      projectId: desk,
+      source: { kind: 'path', path: pets },
+    });
+    expect(desktop.imageDataset!.classes.map((c) => c.count)).toEqual([4, 4]);
+  }, 60_000);
 
   it('refuses model.import by a path outside, before reading it', async () => {
     const { id } = await api.invoke('project.create', { name: 'Model' });
