@@ -1,6 +1,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { channelsOf, MAX_IMAGE_PIXELS, type ImageImportOptions } from '../../../app/dataset/images';
 import { BmpError, decodeBmp } from './bmp';
+import { decodePlainPng } from './png-fast-path';
 import { notAnImageReason, sniffImage } from './sniff';
 
 /** The longer side of a thumbnail, in pixels: enough for a grid cell on a high-DPI screen. */
@@ -47,6 +48,10 @@ export async function decodeImage(
 ): Promise<DecodedImage> {
   const format = sniffImage(bytes);
   if (!format) return { ok: false, reason: notAnImageReason(bytes, extension) };
+  if (format === 'png' && !withThumbnail) {
+    const pixels = decodePlainPng(bytes, options.width, options.height, channelsOf(options.color) === 1 ? 1 : 3);
+    if (pixels) return { ok: true, pixels, sourceWidth: options.width, sourceHeight: options.height };
+  }
   try {
     let input: Sharp;
     let sourceWidth: number;

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, type ImageColor } from '../../../app/dataset/images';
 import { decodeBmp } from './bmp';
 import type { ImageSource, SourceFile } from './image-source';
+import { probePng } from './png-fast-path';
 import { sniffImage } from './sniff';
 
 /** Images looked at to choose the size and colour: spread over the whole list, so every class is seen. */
@@ -46,6 +47,10 @@ async function look(bytes: Uint8Array): Promise<Seen | null> {
     if (format === 'bmp') {
       const bmp = decodeBmp(bytes);
       return { width: bmp.width, height: bmp.height, gray: rgbIsGray(bmp.rgb, 3) };
+    }
+    if (format === 'png') {
+      const seen = probePng(bytes, (rgb) => rgbIsGray(rgb, 3));
+      if (seen) return seen.width * seen.height > MAX_IMAGE_PIXELS ? null : seen;
     }
     const info = await sharp(bytes, { limitInputPixels: false }).metadata();
     const width = info.autoOrient.width;
