@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -39,6 +39,11 @@ export interface RunningHost {
   origin: string;
   token: string;
   port: number;
+  /**
+   * The Cookie header a browser holds after the token exchange (`name=value`): the value is this
+   * port's session key, not the token. For tests and scripts that act as that browser.
+   */
+  cookie: string;
   /** The address the server listens on, as bound (0.0.0.0 when every interface). */
   address: string;
   close(): Promise<void>;
@@ -61,6 +66,16 @@ export function tokenProblem(token: string): string | null {
  */
 export function cookieName(port: number): string {
   return `layerlab_token_${port}`;
+}
+
+/**
+ * What the cookie carries: a key derived from the token and bound to the port, never the token.
+ * Browsers send a 127.0.0.1 cookie to every port, so another local server sees it; it cannot be
+ * traded at ?token= (here or on any other host), and it opens the WebSocket only together with
+ * this host's Origin.
+ */
+export function sessionKey(token: string, port: number): string {
+  return createHmac('sha256', token).update(`layerlab-session:${port}`).digest('base64url');
 }
 
 /** True for addresses only this machine can reach. */
@@ -138,11 +153,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const allowedOrigins = new Set<string>();
   // Set once listening; no request is handled before that.
   let cookie = cookieName(0);
+  let session = '';
 
-  const authorized = (req: http.IncomingMessage, url: URL) => {
-    const given = url.searchParams.get('token') ?? cookieToken(req.headers.cookie, cookie);
-    return given !== null && safeEqual(given, token);
+  const byCookie = (req: http.IncomingMessage) => {
+    const given = cookieToken(req.headers.cookie, cookie);
+    return given !== null && safeEqual(given, session);
   };
+  const byToken = (given: string | null) => given !== null && safeEqual(given, token);
+  const authorized = (req: http.IncomingMessage, url: URL) => byToken(url.searchParams.get('token')) || byCookie(req);
 
   const fileApi = options.files ? createFileApi(options.files) : null;
 
@@ -158,8 +176,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       // cookie is SameSite=Strict already, the Origin check keeps other local pages out as well.
       // The token is not taken from the query here, so an /api/ address is never a credential.
       const origin = req.headers.origin;
-      const given = cookieToken(req.headers.cookie, cookie) ?? bearer(req.headers.authorization);
-      if (given === null || !safeEqual(given, token) || (origin !== undefined && !allowedOrigins.has(origin))) {
+      if (
+        !(byCookie(req) || byToken(bearer(req.headers.authorization))) ||
+        (origin !== undefined && !allowedOrigins.has(origin))
+      ) {
         res
           .writeHead(403, { ...common, 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' })
           .end(JSON.stringify({ error: 'Layerlab: this request needs the host token (open the URL it printed).' }));
@@ -187,7 +207,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res
         .writeHead(303, {
           ...common,
-          'Set-Cookie': `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'Set-Cookie': `${cookie}=${session}; HttpOnly; SameSite=Strict; Path=/`,
           Location: sameOriginPath(url.pathname),
         })
         .end();
@@ -220,11 +240,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     socket.on('error', () => socket.destroy());
     const url = requestUrl(req);
     const origin = req.headers.origin;
+    // The token itself (CLI, scripts) with no Origin or this host's; the cookie only with this
+    // host's Origin, which every browser sends on an upgrade: a cookie that leaked to another
+    // local server is not enough alone.
+    const ownOrigin = origin !== undefined && allowedOrigins.has(origin);
     if (
       !url ||
       url.pathname !== '/ws' ||
-      !authorized(req, url) ||
-      (origin !== undefined && !allowedOrigins.has(origin))
+      !((byToken(url.searchParams.get('token')) && (origin === undefined || ownOrigin)) || (byCookie(req) && ownOrigin))
     ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -273,6 +296,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   const { port, address } = server.address() as AddressInfo;
   cookie = cookieName(port);
+  session = sessionKey(token, port);
   const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
   const shownHost = wildcard ? '127.0.0.1' : bindHost;
   const origin = `http://${hostPart(shownHost)}:${port}`;
@@ -292,6 +316,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     origin,
     token,
     port,
+    cookie: `${cookie}=${session}`,
     address,
     close: async () => {
       unsubscribe();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_CHUNK, MAX_UPLOADS_AT_ONCE, type BrowseReply } from '../../../app/ipc/host-files';
-import { cookieName, startHost, type RunningHost } from '../../../main/host/server';
+import { startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 
 /**
@@ -78,7 +78,7 @@ describe('uploads', () => {
     expect((await put('noauth', 'a.csv', data, 0, 3, { Authorization: 'Bearer wrong-token-0000000000' })).status).toBe(
       403,
     );
-    const cookie = { Cookie: `${cookieName(host.port)}=${host.token}` } as unknown as ReturnType<typeof auth>;
+    const cookie = { Cookie: host.cookie } as unknown as ReturnType<typeof auth>;
     const evil = { ...cookie, Origin: 'http://evil.example' } as unknown as ReturnType<typeof auth>;
     expect((await put('noauth', 'a.csv', data, 0, 3, evil)).status).toBe(403);
     // The token in the query is not a credential for the API.

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { cookieName, startHost, type RunningHost } from '../../../main/host/server';
+import { cookieName, sessionKey, startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 
 let tmp: string;
@@ -115,7 +115,8 @@ function sendRawFrame(port: number, cookie: string, frame: Buffer): Promise<numb
     socket.once('connect', () => {
       socket.write(
         'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n\r\n`,
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n` +
+          `Origin: http://127.0.0.1:${port}\r\n\r\n`,
       );
     });
     socket.on('data', (chunk) => {
@@ -171,10 +172,8 @@ describe('host mode server', () => {
 
   it('accepts the WebSocket only with the token and from its own origin', async () => {
     await expect(connect({})).rejects.toThrow(/403/);
-    await expect(
-      connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: 'http://evil.example' }),
-    ).rejects.toThrow(/403/);
-    const ws = await connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: host.origin });
+    await expect(connect({ cookie: host.cookie, origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    const ws = await connect({ cookie: host.cookie, origin: host.origin });
     const info = await invoke(ws, 1, 'app.info', {});
     expect(info.ok).toBe(true);
     expect(info.value).toMatchObject({ mode: 'host' });
@@ -182,7 +181,7 @@ describe('host mode server', () => {
   });
 
   it('answers malformed requests with a message naming the field, and keeps serving', async () => {
-    const ws = await connect({ cookie: `${cookieName(host.port)}=${host.token}`, origin: host.origin });
+    const ws = await connect({ cookie: host.cookie, origin: host.origin });
     ws.send('this is not json');
     const cases: Array<[string, unknown, RegExp]> = [
       ['project.create', { name: 42 }, /name/],
@@ -208,7 +207,7 @@ describe('host mode server', () => {
   });
 
   it('survives each malformed WebSocket frame: closes that socket with the right code, logs one line, keeps serving', async () => {
-    const cookie = `${cookieName(host.port)}=${host.token}`;
+    const cookie = host.cookie;
     const before = logged.length;
     for (const [what, frame, code] of BAD_FRAMES) {
       expect(await sendRawFrame(host.port, cookie, frame), what).toBe(code);
@@ -250,7 +249,7 @@ describe('host mode server', () => {
       expect((await get(`${host.origin}/`, { cookie: cookieHeader() })).status).toBe(200);
       expect((await get(`${second.origin}/`, { cookie: cookieHeader() })).status).toBe(200);
       // One host's cookie opens nothing on the other.
-      expect((await get(`${second.origin}/`, { cookie: `${cookieName(host.port)}=${host.token}` })).status).toBe(403);
+      expect((await get(`${second.origin}/`, { cookie: host.cookie })).status).toBe(403);
       const ws = await connect({ cookie: cookieHeader(), origin: second.origin }, second);
       expect((await invoke(ws, 1, 'project.list', {})).ok).toBe(true);
       ws.close();
@@ -262,7 +261,14 @@ describe('host mode server', () => {
   });
 
   it('refuses a WebSocket upgrade from a foreign Origin with 403, and takes a missing Origin on the token alone', async () => {
-    const cookie = `${cookieName(host.port)}=${host.token}`;
+    const cookie = host.cookie;
+    const withToken = (to: RunningHost, headers: Record<string, string>) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`${to.origin.replace('http', 'ws')}/ws?token=${to.token}`, { headers });
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+        ws.once('error', reject);
+      });
     for (const origin of [
       'http://evil.example',
       `http://127.0.0.1:${host.port + 1}`,
@@ -273,8 +279,25 @@ describe('host mode server', () => {
     }
     const local = await connect({ cookie, origin: `http://localhost:${host.port}` });
     local.close();
-    const noOrigin = await connect({ cookie });
-    noOrigin.close();
+    // A script or the CLI: the token itself, no Origin.
+    const script = await withToken(host, {});
+    script.close();
+    await expect(withToken(host, { origin: 'http://evil.example' })).rejects.toThrow(/403/);
+  });
+
+  it('puts a port-bound session key in the cookie, never the token: a cookie seen by another local server opens nothing alone', async () => {
+    const [name, value] = host.cookie.split('=') as [string, string];
+    expect(name).toBe(cookieName(host.port));
+    expect(value).toBe(sessionKey(host.token, host.port));
+    expect(value).not.toContain(host.token);
+    // What another server on 127.0.0.1 receives cannot be traded as a token, here or on another port.
+    expect((await get(`${host.origin}/?token=${value}`)).status).toBe(403);
+    expect(sessionKey(host.token, host.port + 1)).not.toBe(value);
+    // Replayed without a browser's Origin, it does not open the WebSocket.
+    await expect(connect({ cookie: host.cookie })).rejects.toThrow(/403/);
+    const tab = await connect({ cookie: host.cookie, origin: host.origin });
+    expect((await invoke(tab, 1, 'project.list', {})).ok).toBe(true);
+    tab.close();
   });
 
   it('redirects the token exchange only to a path on its own origin', async () => {
@@ -303,7 +326,7 @@ describe('host mode server', () => {
   });
 
   it('does not serve source maps', async () => {
-    const cookie = `${cookieName(host.port)}=${host.token}`;
+    const cookie = host.cookie;
     expect((await get(`${host.origin}/app.js`, { cookie })).status).toBe(200);
     for (const p of ['/app.js.map', '/APP.JS.MAP', '/app.js%2emap', '/app.js.map.'])
       expect((await get(`${host.origin}${p}`, { cookie })).status, p).toBe(404);

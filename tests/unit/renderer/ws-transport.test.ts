@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { cookieName, startHost, type RunningHost } from '../../../main/host/server';
+import { startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { createConnectionStore, type ConnectionStatus } from '../../../renderer/src/api/connection-store';
 import { createWebSocketTransport, TOKEN_EXPIRED } from '../../../renderer/src/api/ws-transport';
@@ -50,7 +50,7 @@ describe('the host-mode transport after the host restarts', () => {
   it('stops retrying and says the access expired when the restarted host refuses the old token', async () => {
     const first = await start();
     // The tab's cookie, as a browser keeps it after opening the printed URL.
-    const cookie = `${cookieName(first.port)}=${first.token}`;
+    const cookie = first.cookie;
     // ws is a real WebSocket client; like a browser tab it sends the page's cookie.
     class TabSocket extends WebSocket {
       constructor(url: string) {
