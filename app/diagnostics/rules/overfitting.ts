@@ -170,7 +170,7 @@ function risingValidation(c: Curves): Verdict | null {
       evidence: {
         // The rule compares smoothed levels; the sentence quotes the epochs' own values, as the chart shows them.
         // The epoch named is the one early stopping and the charts name (lowestValIndex).
-        summary: `Validation loss was lowest at epoch ${c.epochOf[low]! + 1} (${fmt(c.val[low]!)}), then rose for ${c.n - 1 - low} epochs to ${fmt(c.val[last]!)} at epoch ${c.epochOf[last]! + 1} (${pct(rise / bestVal)} above its lowest level), while the training loss fell from ${fmt(c.loss[low]!)} to ${fmt(c.loss[last]!)}.`,
+        summary: `Validation loss was lowest at epoch ${c.epochOf[low]! + 1} (${fmt(c.val[low]!)}), then rose for ${c.n - 1 - low === 1 ? '1 epoch' : `${c.n - 1 - low} epochs`} to ${fmt(c.val[last]!)} at epoch ${c.epochOf[last]! + 1} (${pct(rise / bestVal)} above its lowest level), while the training loss fell from ${fmt(c.loss[low]!)} to ${fmt(c.loss[last]!)}.`,
         span: { from: c.epochOf[low]!, to: c.epochOf[last]! },
         points: [
           { epoch: c.epochOf[low]!, series: 'val_loss', value: c.val[low]!, label: 'lowest validation loss' },

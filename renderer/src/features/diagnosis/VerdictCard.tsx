@@ -3,6 +3,7 @@ import { fixLabel, headEpochs, type Fix, type Verdict } from '../../../../app/di
 import type { EpochLogs } from '../../../../app/project/schema';
 import { useActions, useTrainForm } from '../../app/context';
 import { formatStat } from '../../lib/format';
+import { changeText } from '../train/train-form';
 import { EvidenceChart } from './EvidenceChart';
 import { formCanHold } from './fix-support';
 
@@ -41,6 +42,7 @@ export const VerdictCard = memo(function VerdictCard({
 }) {
   const { applyDiagnosisFix } = useActions();
   const config = useTrainForm((s) => s.config);
+  const changed = useTrainForm((s) => s.changed);
   const [applied, setApplied] = useState<Record<number, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const fixes = verdict.fixes.map((fix, i) => ({ fix, i })).filter(({ fix }) => !config || formCanHold(fix, config));
@@ -107,8 +109,9 @@ export const VerdictCard = memo(function VerdictCard({
         </div>
       )}
       {Object.keys(applied).length > 0 && (
-        <p className="fix-note" role="status">
-          Applied to the model and settings. Press Train to see the effect.
+        <p className="fix-note" role="status" data-testid="fix-note">
+          Applied to the model and settings
+          {changed.length > 0 && <>, changing {changed.map(changeText).join('; ')}</>}. Press Train to see the effect.
         </p>
       )}
       {problem && (

@@ -7,8 +7,9 @@ import {
   type LossName,
   type MetricName,
 } from '../../../../app/training/config';
+import { useEffect, useRef } from 'react';
 import { useTrainForm, useWorkbench } from '../../app/context';
-import { LOSS_LABELS, METRIC_LABELS, NumberInput, useTaskKind } from './train-inputs';
+import { LOSS_LABELS, METRIC_LABELS, NumberInput, useChangedClass, useTaskKind } from './train-inputs';
 import type { AdvancedField, ScheduleType } from './train-form';
 import { ADVANCED_LABELS } from './train-form';
 
@@ -54,8 +55,18 @@ export function AdvancedSettings() {
     set('metrics', on ? [...current.filter((x) => x !== m), m] : current.filter((x) => x !== m));
   };
 
+  // A one-click fix that changed a setting in here opens the section: a change is never hidden.
+  const changedHere = useTrainForm((s) => s.changed.filter((c) => c.advanced).length);
+  const details = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    if (changedHere > 0 && details.current) details.current.open = true;
+  }, [changedHere]);
+  const esChanged = useChangedClass('earlyStopping');
+  const restoreChanged = useChangedClass('restoreBest');
+  const monitorChanged = useChangedClass('esMonitor');
+
   return (
-    <details className="advanced" data-testid="advanced-settings">
+    <details className="advanced" data-testid="advanced-settings" ref={details}>
       <summary>Advanced</summary>
       <div className="train-fields">
         {values.optimizer === 'momentum' && (
@@ -103,7 +114,7 @@ export function AdvancedSettings() {
           {errors.metrics && <span className="field-error">{errors.metrics}</span>}
         </fieldset>
 
-        <label className="check field-wide">
+        <label className={`check field-wide${esChanged}`}>
           <input
             type="checkbox"
             data-testid="early-stopping-check"
@@ -120,7 +131,7 @@ export function AdvancedSettings() {
         </label>
         {values.earlyStopping && (
           <>
-            <label className="field field-wide">
+            <label className={`field field-wide${monitorChanged}`}>
               <span className="field-label">Watch</span>
               <select
                 className="select"
@@ -137,7 +148,7 @@ export function AdvancedSettings() {
             </label>
             {num('esPatience', 'Epochs without improvement.', '1')}
             {num('esMinDelta', 'Smallest change that counts.')}
-            <label className="check field-wide">
+            <label className={`check field-wide${restoreChanged}`}>
               <input
                 type="checkbox"
                 data-testid="restore-best-check"

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../../../../app/project/schema';
 import { metricFor } from '../../../../app/training/config';
 import { useProject, useRuns, useWorkbench } from '../../app/context';
-import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib/format';
+import { formatDateTime, formatLoss, formatPercent, formatStat, plural } from '../../lib/format';
 import { runEpochs } from './run-store';
 import { newest } from './run-view';
 import { shownEpoch } from '../../../../app/project/kept-epoch';
@@ -48,8 +48,10 @@ export function RunHistory() {
                     <span className={`status-badge small status-${run.status}`}>{run.status}</span>
                   </span>
                   <span className="run-item-bottom muted">
-                    {run.status === 'running' ? `${epochs.length}/${run.trainConfig.epochs}` : epochs.length} epochs ·{' '}
-                    {run.trainConfig.optimizer} ·{' '}
+                    {run.status === 'running'
+                      ? `${epochs.length}/${run.trainConfig.epochs} epochs`
+                      : plural(epochs.length, 'epoch')}{' '}
+                    · {run.trainConfig.optimizer} ·{' '}
                     {run.status === 'running' && !last
                       ? 'starting…'
                       : `val loss ${formatLoss(last?.val_loss)} · val ${metric === 'accuracy' ? 'acc' : 'MAE'} ${metric === 'accuracy' ? formatPercent(value) : formatStat(value)}`}

@@ -2,7 +2,7 @@ import { useDeferredValue } from 'react';
 import type { BackendReport, EpochLogs, RunSummary } from '../../../../app/project/schema';
 import { formatRate, type LrFinderResult } from '../../../../app/training/lr-finder';
 import { useActions, useProject, useRuns } from '../../app/context';
-import { formatDuration, formatLoss, formatPercent, formatStat } from '../../lib/format';
+import { formatDuration, formatLoss, formatPercent, formatStat, plural } from '../../lib/format';
 import { LossChart, MetricChart } from './charts';
 import { LrFinderChart } from './LrFinderChart';
 import type { BatchPoint } from './run-store';
@@ -99,7 +99,7 @@ export function RunPanel() {
         <span className="epoch-counter" data-testid="epoch-counter">
           {running || epochs.length === planned
             ? `Epoch ${epochNow} / ${running && run.trainConfig.earlyStopping ? `up to ${planned}` : planned}`
-            : `${epochs.length} epochs run (of up to ${planned})`}
+            : `${plural(epochs.length, 'epoch')} run (of up to ${planned})`}
         </span>
         <span className="run-meta muted">
           {new Date(run.startedAt).toLocaleTimeString()}

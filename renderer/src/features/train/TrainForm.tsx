@@ -5,6 +5,7 @@ import { useTaskInfo } from '../../app/derived';
 import { plural } from '../../lib/format';
 import { withPlaceholderSizes } from '../../../../app/training/auto-settings';
 import { AdvancedSettings } from './AdvancedSettings';
+import { FixChanges } from './FixChanges';
 import { NumberInput, useTaskKind } from './train-inputs';
 import { isAutoText, type TrainField } from './train-form';
 
@@ -97,6 +98,7 @@ export function TrainForm() {
   return (
     <form className="card train-form" onSubmit={submit} noValidate>
       <h2>Training settings</h2>
+      <FixChanges />
       <div className="train-fields">
         {FIELDS.slice(0, 2).map((f) => (
           // Empty shows "auto": chosen from the training rows when the run starts.

@@ -55,6 +55,80 @@ export interface TrainFormState {
   errors: Partial<Record<FormField, string>>;
   /** The parsed config when every field is valid. */
   config: TrainConfig | null;
+  /** What the last one-click fix changed, shown highlighted until the user edits that field. */
+  changed: FieldChange[];
+}
+
+/** One setting a fix changed, in words: "Early stopping: off → on". */
+export interface FieldChange {
+  field: FormField;
+  label: string;
+  from: string;
+  to: string;
+  /** In the folded Advanced section (opened to show it), not the main fields. */
+  advanced: boolean;
+}
+
+const EARLY_STOPPING_FIELDS: readonly FormField[] = ['esMonitor', 'esPatience', 'esMinDelta', 'restoreBest'];
+
+/** "Early stopping: off → on (Advanced)": what a one-click fix changed, in words. */
+export function changeText(c: FieldChange): string {
+  return `${c.label}: ${c.from} → ${c.to}${c.advanced ? ' (Advanced)' : ''}`;
+}
+
+/** The settings the Advanced section holds; the rest are the main fields. */
+const MAIN_FIELDS: readonly FormField[] = [
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'lrAuto',
+  'validationSplit',
+  'seed',
+  'optimizer',
+];
+
+const CHANGE_LABELS: Partial<Record<FormField, string>> = {
+  lrAuto: 'Learning rate chosen by Layerlab',
+  nesterov: 'Nesterov momentum',
+  loss: 'Loss',
+  metrics: 'Metrics',
+  earlyStopping: 'Early stopping',
+  esAuto: 'Early stopping settings chosen by Layerlab',
+  esMonitor: 'Early stopping watches',
+  esPatience: 'Early stopping patience',
+  esMinDelta: 'Early stopping min delta',
+  restoreBest: "Keep the best epoch's weights",
+  schedule: 'Learning-rate schedule',
+  classWeights: 'Class weights',
+  clip: 'Gradient clipping',
+  optimizer: 'Optimizer',
+};
+
+const shownValue = (v: TrainFormValues[FormField]): string =>
+  typeof v === 'boolean' ? (v ? 'on' : 'off') : Array.isArray(v) ? v.join(', ') || 'default' : v === '' ? 'default' : v;
+
+/**
+ * The settings that differ between two forms, in words, main fields first. Only what a user can
+ * see: a field hidden while its switch is off (early stopping's patience while it is off) is left out.
+ */
+export function describeChanges(before: TrainFormValues, after: TrainFormValues): FieldChange[] {
+  const hidden = (f: FormField) =>
+    (!after.earlyStopping && EARLY_STOPPING_FIELDS.includes(f)) ||
+    (after.lrAuto && f === 'learningRate') ||
+    (!after.clip && f === 'clipNorm');
+  const changes: FieldChange[] = [];
+  for (const field of Object.keys(after) as FormField[]) {
+    const from = shownValue(before[field]);
+    const to = shownValue(after[field]);
+    if (from === to || hidden(field)) continue;
+    const label =
+      CHANGE_LABELS[field] ??
+      FIELD_LABELS[field as TrainField] ??
+      ADVANCED_LABELS[field as AdvancedField] ??
+      String(field);
+    changes.push({ field, label, from, to, advanced: !MAIN_FIELDS.includes(field) });
+  }
+  return changes.sort((a, b) => Number(a.advanced) - Number(b.advanced));
 }
 
 export const FIELD_LABELS: Record<TrainField, string> = {
@@ -134,8 +208,6 @@ export function isAutoText(text: string): boolean {
   const t = text.trim().toLowerCase();
   return t === '' || t === 'auto';
 }
-
-const EARLY_STOPPING_FIELDS: readonly FormField[] = ['esMonitor', 'esPatience', 'esMinDelta', 'restoreBest'];
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -227,14 +299,23 @@ export function createTrainFormStore(initial: TrainConfig = DEFAULT_TRAIN_CONFIG
   return createStore<
     TrainFormState & {
       load(config: TrainConfig): void;
+      /** Load a fix's settings and remember what it changed, for the form to highlight. */
+      applyFix(config: TrainConfig): FieldChange[];
       set<K extends FormField>(field: K, value: TrainFormValues[K]): void;
     }
   >()((set, get) => ({
     values,
     ...validate(values),
+    changed: [],
     load(config) {
       const v = valuesFrom(config);
-      set({ values: v, ...validate(v) });
+      set({ values: v, ...validate(v), changed: [] });
+    },
+    applyFix(config) {
+      const v = valuesFrom(config);
+      const changed = describeChanges(get().values, v);
+      set({ values: v, ...validate(v), changed });
+      return changed;
     },
     set(field, value) {
       // Typing a rate is choosing a fixed one.
@@ -244,7 +325,7 @@ export function createTrainFormStore(initial: TrainConfig = DEFAULT_TRAIN_CONFIG
         ...(field === 'learningRate' ? { lrAuto: false } : {}),
         ...(EARLY_STOPPING_FIELDS.includes(field) ? { esAuto: false } : {}),
       } as TrainFormValues;
-      set({ values: v, ...validate(v) });
+      set({ values: v, ...validate(v), changed: get().changed.filter((c) => c.field !== field) });
     },
   }));
 }

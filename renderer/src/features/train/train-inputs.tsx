@@ -1,6 +1,12 @@
 import type { LossName, MetricName, TaskKind } from '../../../../app/training/config';
+import { useTrainForm } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
-import { FIELD_LABELS, type TrainField } from './train-form';
+import { FIELD_LABELS, type FormField, type TrainField } from './train-form';
+
+/** ' is-changed' while the last one-click fix's change to this field is shown highlighted. */
+export function useChangedClass(field: FormField): string {
+  return useTrainForm((s) => s.changed.some((c) => c.field === field)) ? ' is-changed' : '';
+}
 
 /** The task as the loss and metric rules see it; null until a target is chosen. */
 export function useTaskKind(): TaskKind | null {
@@ -23,8 +29,9 @@ export function NumberInput(props: {
   onChange: (v: string) => void;
 }) {
   const id = `train-${props.field}`;
+  const changed = useChangedClass(props.field as FormField);
   return (
-    <label className={`field${props.error ? ' has-error' : ''}`} htmlFor={id}>
+    <label className={`field${props.error ? ' has-error' : ''}${changed}`} htmlFor={id}>
       <span className="field-label">{props.label ?? FIELD_LABELS[props.field as TrainField]}</span>
       <input
         id={id}
