@@ -1,6 +1,12 @@
 /** Image-folder datasets: import into uint8 shards, streamed and augmented batches, previews. */
 export { adjustBrightness, adjustContrast, affine, augmentBatch, flipHorizontal, type ImageShape } from './augment';
-export { ImageBatchReader, encodeLabels, type BatchReaderOptions, type ImageBatch } from './batch-reader';
+export {
+  ImageBatchReader,
+  encodeLabels,
+  RESIDENT_BYTES,
+  type BatchReaderOptions,
+  type ImageBatch,
+} from './batch-reader';
 export { decodeBmp, type DecodedBmp } from './bmp';
 export { decodeImage, THUMBNAIL_SIDE, type DecodedImage } from './decode-image';
 export {

@@ -13,6 +13,7 @@ import {
   ImageBatchReader,
   importImages,
   loadImageDataset,
+  RESIDENT_BYTES,
   stratifiedSplit,
   type ImageBatch,
 } from '../../../main/data/images';
@@ -95,6 +96,34 @@ describe('ImageBatchReader', () => {
       expect(Array.from(batches[0]?.labels ?? [])).toEqual([1, 0, 2]);
     } finally {
       await validation.close();
+    }
+  });
+
+  it('gives the same batches from memory (small datasets) as streamed from disk, and names a shard cut after opening', async () => {
+    const dir = await writeDataset(join(tmp(), 'src'), join(tmp(), 'datasets'));
+    const epochs = async (residentBytes: number) => {
+      const reader = await ImageBatchReader.open(dir, { batchSize: 5, seed: 7, residentBytes });
+      try {
+        return [await collect(reader, 0), await collect(reader, 1)].map((batches) =>
+          batches.map((b) => ({ x: Array.from(b.x), labels: Array.from(b.labels) })),
+        );
+      } finally {
+        await reader.close();
+      }
+    };
+    const streamed = await epochs(0);
+    expect(await epochs(RESIDENT_BYTES)).toEqual(streamed);
+    for (const residentBytes of [0, RESIDENT_BYTES]) {
+      const cut = await writeDataset(join(tmp(), `src-${residentBytes}`), join(tmp(), 'datasets'));
+      const reader = await ImageBatchReader.open(cut, { batchSize: 12, seed: 7, residentBytes });
+      await truncate(join(cut, 'shard-0001.u8'), 100);
+      try {
+        expect((await rejection(collect(reader, 0))).message).toBe(
+          `The image dataset in ${cut} is damaged: shard-0001.u8 ends early. Import the images again.`,
+        );
+      } finally {
+        await reader.close();
+      }
     }
   });
 
