@@ -86,4 +86,13 @@ export default tseslint.config(
     files: ['scripts/**/*.mjs', 'bin/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
   },
+  {
+    // electron-builder's hooks are loaded with require(): CommonJS.
+    files: ['scripts/**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
