@@ -109,7 +109,7 @@ export function ClassificationView({
             examples={result.worst}
             testId="wrong-images"
             caption={(_, k) =>
-              `${label(e.confidentlyWrong[k]?.predicted ?? -1)} · ${formatPercent(e.confidentlyWrong[k]?.confidence)}`
+              `${label(e.confidentlyWrong[k]?.predicted ?? -1)} · ${formatPercent(e.confidentlyWrong[k]?.confidence)} · actually ${label(e.confidentlyWrong[k]?.actual ?? -1)}`
             }
           />
         ) : (
@@ -118,6 +118,7 @@ export function ClassificationView({
             examples={result.worst}
             testId="wrong-table"
             extra={[
+              { title: 'actual', value: (_, k) => label(e.confidentlyWrong[k]?.actual ?? -1) },
               { title: 'predicted', value: (_, k) => label(e.confidentlyWrong[k]?.predicted ?? -1) },
               { title: 'confidence', value: (_, k) => formatPercent(e.confidentlyWrong[k]?.confidence) },
               { title: 'p(actual)', value: (_, k) => formatPercent(e.confidentlyWrong[k]?.actualProbability) },

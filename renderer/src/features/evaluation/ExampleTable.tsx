@@ -1,5 +1,5 @@
 import type { RawExample } from '../../../../app/ipc/contract';
-import { formatInt } from '../../lib/format';
+import { formatInt, formatNumberText } from '../../lib/format';
 
 export interface ExtraColumn {
   title: string;
@@ -42,7 +42,9 @@ export function ExampleTable({
                 </td>
               ))}
               {ex.values.map((v, i) => (
-                <td key={columns[i] ?? i}>{v ?? <span className="muted">missing</span>}</td>
+                <td key={columns[i] ?? i}>
+                  {v === null ? <span className="muted">missing</span> : formatNumberText(v)}
+                </td>
               ))}
             </tr>
           ))}

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { PredictInputs, PredictResult } from '../../../../app/ipc/contract';
 import { useActions } from '../../app/context';
 import { messageOf } from '../../lib/errors';
-import { formatStat } from '../../lib/format';
+import { formatNumberText, formatStat } from '../../lib/format';
 import { ImagePlayground } from './ImagePlayground';
 import { ProbabilityChart } from './ProbabilityChart';
 import { fieldList, readTypedRow, rowHint, rowPlaceholder } from './typed-row';
@@ -36,7 +36,7 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
       (loaded) => {
         if (!live) return;
         setInputs(loaded);
-        setValues(Object.fromEntries(loaded.fields.map((f) => [f.name, f.value])));
+        setValues(Object.fromEntries(loaded.fields.map((f) => [f.name, formatNumberText(f.value)])));
       },
       (e: unknown) => live && setLoadError(messageOf(e)),
     );
