@@ -75,3 +75,18 @@ export function formatDuration(startIso: string, endIso: string | null): string 
   if (s < 60) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
+
+/**
+ * A number cell as text, without float noise: "4.803999999999999" (what arithmetic on 4.804
+ * leaves) reads "4.804"; a value as typed in the file ("5.1", "13,2", "1e-7", "abc") is kept as
+ * it is. Twelve significant digits are more than any CSV cell or float32 tensor holds.
+ */
+export function formatNumberText(text: string): string {
+  const comma = /^[+-]?\d+,\d+$/.test(text);
+  const plain = comma ? text.replace(',', '.') : text;
+  if (!/^[+-]?\d*\.\d{12,}$/.test(plain)) return text;
+  const n = Number(plain);
+  if (!Number.isFinite(n)) return text;
+  const tidy = String(Number(n.toPrecision(12)));
+  return comma ? tidy.replace('.', ',') : tidy;
+}
