@@ -32,7 +32,7 @@ import { RunTrainConfig } from '../app/training/config';
 import { imageOptionsFrom } from '../main/cli/image-data';
 import { prepareImageData } from '../main/data/images/prepare-images';
 import { imagesPerShardFor, shardFileName } from '../main/data/images/shard-writer';
-import { EngineClient } from '../main/engine/engine-client';
+import { EngineClient } from '../main/engine/client/engine-client';
 
 const { values: args } = parseArgs({
   options: {

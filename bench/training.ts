@@ -27,10 +27,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { PreparedData } from '../app/engine/protocol';
 import { ModelGraph } from '../app/graph';
 import { RunTrainConfig } from '../app/training/config';
-import { selectBackend } from '../main/engine/backend';
-import { mulberry32 } from '../main/engine/seeded-random';
-import { train } from '../main/engine/train';
-import { wasmNativeKernels } from '../main/engine/wasm-kernel-fixes';
+import { selectBackend } from '../main/engine/process/backend';
+import { mulberry32 } from '../main/engine/shared/seeded-random';
+import { train } from '../main/engine/process/train';
+import { wasmNativeKernels } from '../main/engine/process/accelerations/wasm-kernel-fixes';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BATCH = 128;

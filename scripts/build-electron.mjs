@@ -37,7 +37,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: [path.join(root, 'main/engine/engine-main.ts')],
+    entryPoints: [path.join(root, 'main/engine/process/engine-main.ts')],
     outfile: path.join(root, 'dist/electron/engine.cjs'),
   }),
   // The second thread of a large CSV import (main/data/csv-range-thread.ts looks for it here).
@@ -49,6 +49,9 @@ await Promise.all([
 ]);
 // The engine's own wasm kernels are read from beside the engine's code (import.meta.url).
 for (const name of ['kernels-relaxed.wasm', 'kernels-simd.wasm']) {
-  await copyFile(path.join(root, 'main/engine/native', name), path.join(root, 'dist/electron', name));
+  await copyFile(
+    path.join(root, 'main/engine/process/accelerations/native', name),
+    path.join(root, 'dist/electron', name),
+  );
 }
 console.log('Built dist/electron (main.cjs, preload.cjs, engine.cjs, csv-range-worker.cjs).');

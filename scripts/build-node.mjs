@@ -1,6 +1,6 @@
 // Compiles the Node side into dist/node as ES modules, so nothing is transpiled at run time:
 //   cli.mjs               the CLI, which also serves `layerlab host` (bin/layerlab.mjs runs it)
-//   engine.cjs            the engine process, forked by EngineClient (main/engine/engine-channel.ts)
+//   engine.cjs            the engine process, forked by EngineClient (main/engine/client/engine-channel.ts)
 //   csv-range-worker.mjs  the second thread of a large CSV import (main/data/csv-range-thread.ts)
 // plus the chunks they share, code-split so that `layerlab --help` loads only the CLI's front
 // door (each command is imported when it runs), and the engine's wasm kernels, which it reads
@@ -62,7 +62,7 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
     // engine's start). As in scripts/build-electron.mjs, import.meta.url is the bundle's URL.
     esbuild.build({
       ...common,
-      entryPoints: { engine: 'main/engine/engine-main.ts' },
+      entryPoints: { engine: 'main/engine/process/engine-main.ts' },
       outdir,
       outExtension: { '.js': '.cjs' },
       format: 'cjs',
@@ -87,10 +87,11 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
   const isEntry = (file) => /^(cli\.mjs|engine\.cjs|csv-range-worker\.mjs)(\.map)?$/.test(path.basename(file));
   for (const file of [...result.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path))))
     write(file.path, file.contents);
-  for (const name of KERNELS) write(path.join(outdir, name), readFileSync(path.join(root, 'main/engine/native', name)));
+  for (const name of KERNELS)
+    write(path.join(outdir, name), readFileSync(path.join(root, 'main/engine/process/accelerations/native', name)));
 
   const inputs = new Set(Object.keys(result.metafile.inputs).filter((file) => !file.includes(':')));
-  for (const name of KERNELS) inputs.add(`main/engine/native/${name}`);
+  for (const name of KERNELS) inputs.add(`main/engine/process/accelerations/native/${name}`);
   for (const script of ['scripts/build-node.mjs', 'scripts/node-build-manifest.mjs']) inputs.add(script);
   writeManifest(root, { inputs, outputs, startedMs });
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the engine's own wasm kernels (main/engine/native/) from their WebAssembly text source
+ * Builds the engine's own wasm kernels (main/engine/process/accelerations/native/) from their WebAssembly text source
  * with wabt's wat2wasm (Debian: apt-get install wabt):
  *
  *   node scripts/build-wasm-kernels.mjs           # writes kernels-relaxed.wasm and kernels-simd.wasm
@@ -17,7 +17,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const NATIVE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main', 'engine', 'native');
+const NATIVE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'main',
+  'engine',
+  'process',
+  'accelerations',
+  'native',
+);
 const SOURCE = path.join(NATIVE, 'kernels.wat');
 const MADD = /\(f32x4\.relaxed_madd (\(local\.get \$\w+\)) (\(local\.get \$\w+\)) (\(local\.get \$\w+\))\)/g;
 

@@ -14,7 +14,7 @@ export const ExportFormat = z.enum(EXPORT_FORMATS);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 /**
- * The formats whose writer is wired into the engine. main/engine/formats/registry.ts holds one
+ * The formats whose writer is wired into the engine. main/engine/process/formats/registry.ts holds one
  * writer per entry (a compile-time check keeps the two lists equal), so a format whose writer has
  * not landed is refused by name instead of failing half-way.
  */

@@ -134,7 +134,7 @@ export const CurrentModelGraph = z.object({
   nodes: z.array(GraphNode).max(2000),
   edges: z.array(GraphEdge).max(4000),
   /**
-   * Initial weights of an imported model: a Layerlab weights file (main/engine/import), relative
+   * Initial weights of an imported model: a Layerlab weights file (main/engine/shared/import), relative
    * to the graph file or project folder, holding values per node id. Nodes it has no entry for
    * start from their initializers.
    */

@@ -6,7 +6,7 @@ import type { OptimizerName } from './config';
  * lr_find): from the run's initial weights, train with a rate that grows exponentially from
  * `start` to `end`, one step per batch, and watch the loss. Pure parts here (the rates, the
  * smoothing, the stop rule and the suggestion), so the engine, the CLI, the app and the tests
- * agree; the engine runs the steps (main/engine/lr-finder.ts) with the run's own step function.
+ * agree; the engine runs the steps (main/engine/process/lr-finder.ts) with the run's own step function.
  *
  * The suggestion (suggestRate) is the rate where the loss falls fastest against log(rate),
  * found before the loss's minimum, but never above a tenth of the minimum's rate, then clamped

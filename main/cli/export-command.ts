@@ -20,7 +20,7 @@ import { isMissing, parseNumber } from '../data/cell';
 import { parseCsv } from '../data/csv-parse';
 import { rowsInDialect } from '../services/predict-run';
 import { encodeRawRows } from '../data/encode';
-import { EngineClient } from '../engine';
+import { EngineClient } from '../engine/client';
 import { cardContextFor } from '../services/export-run';
 import { readPreparedData, refuseSeveralInputsOrHeads } from '../services/runs';
 import { UsageError } from './cli-error';

@@ -4,9 +4,9 @@ import { parseArgs } from 'node:util';
 import { analyzeGraph } from '../../app/graph/analyze';
 import { UserError } from '../../app/ipc/errors';
 import { writeFileAtomic, writeJsonAtomic } from '../data';
-import { importModelFile } from '../engine/import/import-model';
-import { ModelImportError } from '../engine/import/keras-graph';
-import { encodeWeights } from '../engine/import/weights-file';
+import { importModelFile } from '../engine/shared/import/import-model';
+import { ModelImportError } from '../engine/shared/import/keras-graph';
+import { encodeWeights } from '../engine/shared/import/weights-file';
 import { UsageError } from './cli-error';
 
 /** GRAPH.json → GRAPH.weights.bin: the weights file the graph names, beside it. */

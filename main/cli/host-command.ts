@@ -1,15 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isLoopback, startHost, tokenProblem, type RunningHost } from '../host/server';
 import { createServices, ROOT } from '../services/create-services';
+import { defaultWorkspace } from '../services/default-workspace';
 import { UsageError } from './cli-error';
-
-export function defaultWorkspace(): string {
-  return process.env.LAYERLAB_WORKSPACE ?? path.join(os.homedir(), 'Layerlab');
-}
 
 export interface HostFlags {
   port: number;

@@ -16,8 +16,8 @@ import {
 import { resolveHeadsConfig } from '../../app/engine/heads';
 import { headBaselines } from '../services/baseline';
 import { ModelGraph } from '../../app/graph/schema';
-import { readWeightsFile } from '../engine/import/weights-file';
-import { nodesWithStaleWeights } from '../engine/import/weights-fit';
+import { readWeightsFile } from '../engine/shared/import/weights-file';
+import { nodesWithStaleWeights } from '../engine/shared/import/weights-fit';
 import {
   defaultTemplate,
   fitGraphToData,

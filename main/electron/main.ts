@@ -3,10 +3,10 @@
 import { app, BrowserWindow, dialog, Menu, session, shell, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultWorkspace } from '../cli/host-command';
-import { EngineClient } from '../engine';
+import { EngineClient } from '../engine/client';
 import { CONTENT_SECURITY_POLICY } from '../host/csp';
 import { createServices, ROOT } from '../services/create-services';
+import { defaultWorkspace } from '../services/default-workspace';
 import { attachIpc } from './ipc-adapter';
 import { utilityProcessSpawner } from './utility-engine';
 

@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import type { EngineChannel, EngineSpawner } from '../engine/engine-channel';
+import type { EngineChannel, EngineSpawner } from '../engine/client/engine-channel';
 
 /**
  * Electron runs the engine as a utilityProcess (a Node child the OS can kill without taking

@@ -2,10 +2,10 @@ import type { Baseline } from '../../app/diagnostics/baseline';
 import type { PreparedData } from '../../app/engine/protocol';
 import { headFor, type LossName } from '../../app/training/config';
 import { headKind, headsOf } from '../../app/engine/heads';
-import { readMatrix, selectColumns } from '../engine/prepared-data';
+import { readMatrix, selectColumns } from '../engine/shared/prepared-data';
 import { readWindowAnchors } from '../data/prepare-windows';
 import { undoDifferencing, type ForecastReport } from '../../app/dataset/windows';
-import type { EngineClient } from '../engine';
+import type { EngineClient } from '../engine/client';
 
 /**
  * tfjs clips probabilities to [ε, 1 − ε] (its backend epsilon) before taking logs in its
@@ -15,7 +15,7 @@ import type { EngineClient } from '../engine';
 const EPSILON = 1e-7;
 const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
 
-/** Keras' Huber delta, on the standardized target (as main/engine/objective.ts uses it). */
+/** Keras' Huber delta, on the standardized target (as main/engine/process/objective.ts uses it). */
 const HUBER_DELTA = 1;
 
 /**

@@ -1,5 +1,5 @@
 import { ProjectService } from '../data';
-import { EngineClient } from '../engine';
+import { EngineClient } from '../engine/client';
 import { createDispatch, type Dispatch } from '../ipc/dispatch';
 import { EventBus } from '../ipc/event-bus';
 import { appVersion } from '../package-root';

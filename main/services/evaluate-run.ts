@@ -10,7 +10,7 @@ import { cellText, loadColumns, type ProjectService } from '../data';
 import type { RunSummary, TestScore } from '../../app/project/schema';
 import { headFor, type LossName } from '../../app/training/config';
 import { TEST_ROWS_FILE, VALIDATION_ROWS_FILE } from '../data/prepare';
-import type { EngineClient } from '../engine';
+import type { EngineClient } from '../engine/client';
 import { modelFromCheckpoint, readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 import { IMAGE_EXAMPLE_COLUMNS, imageExampleValues } from './image-examples';
 

@@ -6,7 +6,7 @@ import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { UserError } from '../../app/ipc/errors';
 import type { RunSummary } from '../../app/project/schema';
 import type { ProjectService } from '../data';
-import type { EngineClient } from '../engine';
+import type { EngineClient } from '../engine/client';
 import { modelFromCheckpoint, readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 
 /** What MODEL_CARD.md says about a project's run: its data, graph, settings, history and verdicts. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
 import { importCsvFile, importCsvText, Limiter, type ImportOptions } from '../data';
-import type { EngineClient } from '../engine';
+import type { EngineClient } from '../engine/client';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';
 import { predictImages } from './predict-images';

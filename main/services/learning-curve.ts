@@ -8,8 +8,8 @@ import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import { metricFor } from '../../app/training/config';
 import { littleEndianBytes } from '../data/binary';
 import { seededShuffle } from '../data/seeded-shuffle';
-import type { EngineClient } from '../engine';
-import { readMatrix } from '../engine/prepared-data';
+import type { EngineClient } from '../engine/client';
+import { readMatrix } from '../engine/shared/prepared-data';
 
 /** The shares of the training split a learning curve retrains on, smallest first. */
 export const LEARNING_CURVE_FRACTIONS = [0.1, 0.25, 0.5, 1] as const;

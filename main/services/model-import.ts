@@ -12,9 +12,9 @@ import {
 } from '../../app/ipc/model-import-contract';
 import type { ProjectState } from '../../app/ipc/contract';
 import { writeFileAtomic, type ProjectService } from '../data';
-import { importModelFile, type ImportedModel } from '../engine/import/import-model';
-import { ModelImportError } from '../engine/import/keras-graph';
-import { encodeWeights } from '../engine/import/weights-file';
+import { importModelFile, type ImportedModel } from '../engine/shared/import/import-model';
+import { ModelImportError } from '../engine/shared/import/keras-graph';
+import { encodeWeights } from '../engine/shared/import/weights-file';
 
 /** <project>/models/: the weights of imported models, named by the graph's `weights`. */
 export const MODELS_FOLDER = 'models';
@@ -64,7 +64,7 @@ async function stageFiles(files: readonly ModelImportFile[]): Promise<{ dir: str
 }
 
 /**
- * Import a model file into a project: convert it to a graph (main/engine/import names every
+ * Import a model file into a project: convert it to a graph (main/engine/shared/import names every
  * layer or setting it cannot take), store its weights in <project>/models/, and save the graph,
  * whose `weights` names that file; RunManager starts training from it.
  */

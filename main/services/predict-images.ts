@@ -4,7 +4,7 @@ import { UserError } from '../../app/ipc/errors';
 import type { ImagePrediction, PredictImageFile, PredictImagesResult } from '../../app/ipc/predict-images-contract';
 import type { ProjectService } from '../data';
 import { decodeImage } from '../data/images';
-import type { EngineClient } from '../engine';
+import type { EngineClient } from '../engine/client';
 import { loadRunModel, toPrediction } from './predict-run';
 
 /**

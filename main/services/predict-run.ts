@@ -6,8 +6,8 @@ import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { ProjectService } from '../data';
 import { isMissing, numberText, parseNumber } from '../data/cell';
 import { encodeRawRows } from '../data/encode';
-import type { EngineClient } from '../engine';
-import { readMatrix } from '../engine/prepared-data';
+import type { EngineClient } from '../engine/client';
+import { readMatrix } from '../engine/shared/prepared-data';
 import { readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 
 /**

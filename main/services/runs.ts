@@ -25,8 +25,8 @@ import {
 import { prepareTrainingData, writeJsonAtomic, type ProjectService } from '../data';
 import { prepareImageData } from '../data/images/prepare-images';
 import { prepareWindowedData } from '../data/prepare-windows';
-import type { EngineClient } from '../engine';
-import { readCheckpointState } from '../engine/checkpoint-state';
+import type { EngineClient } from '../engine/client';
+import { readCheckpointState } from '../engine/shared/checkpoint-state';
 import type { EventBus } from '../ipc/event-bus';
 import { computeBaseline, forecastReport, headBaselines } from './baseline';
 import { projectWeightsFile } from './model-import';

@@ -3,7 +3,7 @@ import { THRESHOLDS } from '../thresholds';
 import type { DiagnosisInput, Verdict } from '../types';
 import { lowerRateAdvice } from './learning-rate';
 
-/** The engine's words when it stops a run on a NaN or infinite loss or output (main/engine/train.ts). */
+/** The engine's words when it stops a run on a NaN or infinite loss or output (main/engine/process/train.ts). */
 const NON_FINITE_STOP = /became (NaN|infinite)|became NaN or infinite/i;
 
 const EXPLANATION =

@@ -24,10 +24,10 @@ export type EngineSpawner = (env: Record<string, string>) => EngineChannel;
 /**
  * The engine's entry beside the running code (`from`, its module URL): compiled, engine.cjs of
  * the same build (dist/node, scripts/build-node.mjs; dist/electron); from the TypeScript sources
- * under tsx (tests, benches), engine-main.ts, which forkSpawner runs through tsx too.
+ * under tsx (tests, benches), ../process/engine-main.ts, which forkSpawner runs through tsx too.
  */
 export function defaultEngineEntry(from: string = import.meta.url): string {
-  return fileURLToPath(new URL(from.endsWith('.ts') ? './engine-main.ts' : './engine.cjs', from));
+  return fileURLToPath(new URL(from.endsWith('.ts') ? '../process/engine-main.ts' : './engine.cjs', from));
 }
 
 function tsxLoaderUrl(): string {

@@ -6,9 +6,9 @@ import {
   type EvaluateResult,
   type ExportResult,
   type PreparedData,
-} from '../../app/engine/protocol';
-import { formatZodError, UserError } from '../../app/ipc/errors';
-import type { BackendReport } from '../../app/project/schema';
+} from '../../../app/engine/protocol';
+import { formatZodError, UserError } from '../../../app/ipc/errors';
+import type { BackendReport } from '../../../app/project/schema';
 import { forkSpawner, type EngineChannel, type EngineSpawner } from './engine-channel';
 
 // No TensorFlow.js in this file or anything it imports: it runs in the main process, and the

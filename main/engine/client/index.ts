@@ -12,4 +12,4 @@ export type {
 } from './engine-client';
 export { defaultEngineEntry, forkSpawner } from './engine-channel';
 export type { EngineChannel, EngineSpawner } from './engine-channel';
-export type { BatchLogs, EngineEvent, EngineRequest, ExportResult, PreparedData } from '../../app/engine/protocol';
+export type { BatchLogs, EngineEvent, EngineRequest, ExportResult, PreparedData } from '../../../app/engine/protocol';

@@ -1,16 +1,16 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendReport } from '../../app/project/schema';
-import { installFusedLayerTraining } from './fused-layers';
-import { installLeanTapeSaves } from './lean-tape';
-import { installWasmKernelFixes } from './wasm-kernel-fixes';
+import type { BackendReport } from '../../../app/project/schema';
+import { installFusedLayerTraining } from './accelerations/fused-layers';
+import { installLeanTapeSaves } from './accelerations/lean-tape';
+import { installWasmKernelFixes } from './accelerations/wasm-kernel-fixes';
 import {
   chooseWasmThreads,
   registerThreadedWasmBackend,
   restoreStockWasmBackend,
   wasmThreadsInUse,
-} from './wasm-threads';
+} from './accelerations/wasm-threads';
 
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];

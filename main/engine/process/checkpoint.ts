@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CHECKPOINT_STATE, type CheckpointState } from '../../app/training/checkpoint';
-import { checkpointDir, OLD_CHECKPOINT_SUFFIX, readCheckpointState } from './checkpoint-state';
+import { CHECKPOINT_STATE, type CheckpointState } from '../../../app/training/checkpoint';
+import { checkpointDir, OLD_CHECKPOINT_SUFFIX, readCheckpointState } from '../shared/checkpoint-state';
 
 /**
  * runs/<id>/checkpoint/: weights.bin (model), optimizer.bin (slots), best.bin (best epoch's

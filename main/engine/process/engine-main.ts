@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { EngineEvent } from '../../app/engine/protocol';
-import { formatZodError } from '../../app/ipc/errors';
+import { EngineEvent } from '../../../app/engine/protocol';
+import { formatZodError } from '../../../app/ipc/errors';
 import { selectBackend } from './backend';
 import { EngineService } from './engine-service';
 

@@ -1,7 +1,7 @@
-import { BATCH_EVENT_INTERVAL_MS } from '../../app/engine/event-rate';
-import { EngineRequest, type EngineEvent } from '../../app/engine/protocol';
-import { formatZodError } from '../../app/ipc/errors';
-import type { BackendReport } from '../../app/project/schema';
+import { BATCH_EVENT_INTERVAL_MS } from '../../../app/engine/event-rate';
+import { EngineRequest, type EngineEvent } from '../../../app/engine/protocol';
+import { formatZodError } from '../../../app/ipc/errors';
+import type { BackendReport } from '../../../app/project/schema';
 import { evaluateModel } from './evaluate';
 import { exportModel } from './export';
 import { predictRows } from './predict';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { EvaluateResult, PreparedData } from '../../app/engine/protocol';
+import type { EvaluateResult, PreparedData } from '../../../app/engine/protocol';
 import { loadModel, ModelReadError } from './model-io';
-import { evalChunkRows, readMatrix, readValidationX } from './prepared-data';
+import { evalChunkRows, readMatrix, readValidationX } from '../shared/prepared-data';
 
 export class EvaluateError extends Error {
   constructor(message: string) {

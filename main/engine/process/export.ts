@@ -1,23 +1,23 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ExportAccuracy, ExportFormat, ModelCardContext, Quantize } from '../../app/engine/export-options';
+import type { ExportAccuracy, ExportFormat, ModelCardContext, Quantize } from '../../../app/engine/export-options';
 import {
   exportOptionsProblem,
   FLOAT32_TOLERANCE,
   isAvailableFormat,
   TFJS_FLOAT32_TOLERANCE,
-} from '../../app/engine/export-options';
-import type { ExportResult, PreparedData } from '../../app/engine/protocol';
-import { Preprocessing } from '../../app/dataset/schema';
-import { stageFolder } from './atomic-folder';
+} from '../../../app/engine/export-options';
+import type { ExportResult, PreparedData } from '../../../app/engine/protocol';
+import { Preprocessing } from '../../../app/dataset/schema';
+import { stageFolder } from '../shared/atomic-folder';
 import { renderModelCard, type LayerRow } from './formats/model-card';
 import { predictAll } from './formats/predictions';
 import { writerFor } from './formats/registry';
 import { predictMjs } from './formats/snippets/javascript';
 import { predictPy } from './formats/snippets/python';
 import { loadModel, ModelReadError, PREPROCESSING_JSON } from './model-io';
-import { readMatrix, readValidationX } from './prepared-data';
+import { readMatrix, readValidationX } from '../shared/prepared-data';
 
 export const MODEL_CARD_MD = 'MODEL_CARD.md';
 

@@ -1,16 +1,16 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { OptimizerName } from '../../app/training/config';
+import type { OptimizerName } from '../../../app/training/config';
 import {
   finderRate,
   finderShouldStop,
   LossSmoother,
   suggestRate,
   type LrFinderResult,
-} from '../../app/training/lr-finder';
+} from '../../../app/training/lr-finder';
 import { readWeights, SnapshotBuffer, writeWeights } from './checkpoint';
 import { createOptimizer, setLearningRate } from './optimizers';
-import type { ModelBatch } from './prepared-data';
-import { deriveSeed, mulberry32 } from './seeded-random';
+import type { ModelBatch } from '../shared/prepared-data';
+import { deriveSeed, mulberry32 } from '../shared/seeded-random';
 
 export interface LrFinderJob {
   model: tf.LayersModel;

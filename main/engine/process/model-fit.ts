@@ -1,7 +1,7 @@
-import type { PreparedData, PreparedHead } from '../../app/engine/protocol';
-import { headKind, headPrefix, headsOf } from '../../app/engine/heads';
-import { formatSampleShape, sampleShape, type ModelGraph } from '../../app/graph';
-import { headFor, type MetricName, type ResolvedTrainConfig } from '../../app/training/config';
+import type { PreparedData, PreparedHead } from '../../../app/engine/protocol';
+import { headKind, headPrefix, headsOf } from '../../../app/engine/heads';
+import { formatSampleShape, sampleShape, type ModelGraph } from '../../../app/graph';
+import { headFor, type MetricName, type ResolvedTrainConfig } from '../../../app/training/config';
 import type { BuiltModel } from './build-model';
 import { objectiveFor, type Objective } from './objective';
 

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Preprocessing } from '../../app/dataset/schema';
-import { headFor, metricFor, type LossName, type ResolvedTrainConfig, type TaskKind } from '../../app/training/config';
+import type { Preprocessing } from '../../../app/dataset/schema';
+import {
+  headFor,
+  metricFor,
+  type LossName,
+  type ResolvedTrainConfig,
+  type TaskKind,
+} from '../../../app/training/config';
 import { categoricalCrossentropy } from './cross-entropy';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerName } from '../../app/training/config';
-import { FusedAdamOptimizer } from './fused-adam';
-import { engineNativeKernels } from './wasm-kernel-fixes';
+import type { OptimizerName } from '../../../app/training/config';
+import { FusedAdamOptimizer } from './accelerations/fused-adam';
+import { engineNativeKernels } from './accelerations/wasm-kernel-fixes';
 
 /** Keras' default momentum; the config offers "momentum" as a name, not a second number. */
 export const MOMENTUM = 0.9;

@@ -1,33 +1,33 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { headsOf, resolveHeadsConfig } from '../../app/engine/heads';
-import type { BatchLogs, TrainRequest } from '../../app/engine/protocol';
-import type { EarlyStopInfo, EpochLogs } from '../../app/project/schema';
-import type { CheckpointState } from '../../app/training/checkpoint';
-import { classCounts, classOfRow, classWeightsFor } from '../../app/training/class-weights';
-import { TrainConfigError, type MetricName, type ResolvedTrainConfig } from '../../app/training/config';
+import { headsOf, resolveHeadsConfig } from '../../../app/engine/heads';
+import type { BatchLogs, TrainRequest } from '../../../app/engine/protocol';
+import type { EarlyStopInfo, EpochLogs } from '../../../app/project/schema';
+import type { CheckpointState } from '../../../app/training/checkpoint';
+import { classCounts, classOfRow, classWeightsFor } from '../../../app/training/class-weights';
+import { TrainConfigError, type MetricName, type ResolvedTrainConfig } from '../../../app/training/config';
 import {
   initialEarlyStoppingState,
   observeForEarlyStopping,
   type EarlyStoppingState,
-} from '../../app/training/early-stopping';
+} from '../../../app/training/early-stopping';
 import {
   initialScheduleState,
   learningRateAt,
   observeEpoch,
   type ScheduleSettings,
   type ScheduleState,
-} from '../../app/training/lr-schedule';
-import { finderSteps, type LrFinderResult } from '../../app/training/lr-finder';
-import { MetricAccumulator } from '../../app/training/metrics';
-import { stageFolder } from './atomic-folder';
+} from '../../../app/training/lr-schedule';
+import { finderSteps, type LrFinderResult } from '../../../app/training/lr-finder';
+import { MetricAccumulator } from '../../../app/training/metrics';
+import { stageFolder } from '../shared/atomic-folder';
 import { buildModel, GraphBuildError, setDropoutSeed, type BuiltModel } from './build-model';
-import { readWeightsFile, WeightsFileError, type NodeWeights } from './import/weights-file';
+import { readWeightsFile, WeightsFileError, type NodeWeights } from '../shared/import/weights-file';
 import { readCheckpoint, readWeights, SnapshotBuffer, writeCheckpoint, writeWeights } from './checkpoint';
 import { PREPROCESSING_JSON, saveModel } from './model-io';
 import { fitModelToData, ModelFitError, type ModelFit, type TrainedHead } from './model-fit';
-import { denseFastPath } from './dense-fast-path';
+import { denseFastPath } from './accelerations/dense-fast-path';
 import { findLearningRate } from './lr-finder';
 import {
   createOptimizer,
@@ -36,8 +36,14 @@ import {
   setLearningRate,
   setOptimizerWeights,
 } from './optimizers';
-import { openBatchSource, PreparedDataError, selectColumns, type BatchSource, type ModelBatch } from './prepared-data';
-import { deriveSeed, mulberry32, nextIntSeed } from './seeded-random';
+import {
+  openBatchSource,
+  PreparedDataError,
+  selectColumns,
+  type BatchSource,
+  type ModelBatch,
+} from '../shared/prepared-data';
+import { deriveSeed, mulberry32, nextIntSeed } from '../shared/seeded-random';
 
 /** What one training run needs: the engine protocol's train request. */
 export type TrainJob = TrainRequest;

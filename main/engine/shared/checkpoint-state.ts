@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CHECKPOINT_FOLDER, CHECKPOINT_STATE, CheckpointState } from '../../app/training/checkpoint';
-import { formatZodError } from '../../app/ipc/errors';
+import { CHECKPOINT_FOLDER, CHECKPOINT_STATE, CheckpointState } from '../../../app/training/checkpoint';
+import { formatZodError } from '../../../app/ipc/errors';
 
 // No TensorFlow.js here: the main process reads a checkpoint's state (to restore a run's
 // history after an engine crash) without loading the engine.

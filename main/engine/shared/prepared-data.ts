@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PreparedData } from '../../app/engine/protocol';
-import { UserError } from '../../app/ipc/errors';
-import { ImageBatchSource, readValidationImages, type TrainingBatch } from '../data/images/batch-source';
+import type { PreparedData } from '../../../app/engine/protocol';
+import { UserError } from '../../../app/ipc/errors';
+import { ImageBatchSource, readValidationImages, type TrainingBatch } from '../../data/images/batch-source';
 import { deriveSeed, mulberry32, shuffledIndices } from './seeded-random';
 
 /** Prepared data that is missing or does not match its description; the message names the file. */
@@ -76,7 +76,7 @@ export async function readSplits(data: PreparedData): Promise<LoadedSplits> {
   return { xTrain, yTrain, xVal, yVal };
 }
 
-export type { TrainingBatch } from '../data/images/batch-source';
+export type { TrainingBatch } from '../../data/images/batch-source';
 
 /** A batch for the model: `inputs` holds each Input's values (data.inputs order) when there are several, and x is then empty. */
 export interface ModelBatch extends TrainingBatch {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../app/ipc/errors';
 import { importCsvFile, inspectCsvFile, Limiter, ProjectService } from '../../../main/data';
 import { folderSource } from '../../../main/data/images/folder-source';
-import type { EngineClient } from '../../../main/engine';
+import type { EngineClient } from '../../../main/engine/client';
 import { createHandlers } from '../../../main/services/handlers';
 import type { RunManager } from '../../../main/services/runs';
 import { rejection, useTempDir } from './temp-dir';

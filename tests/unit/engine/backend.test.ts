@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { describeLoadFailure, probeBackend, selectBackend } from '../../../main/engine/backend';
-import { installWasmKernelFixes } from '../../../main/engine/wasm-kernel-fixes';
+import { describeLoadFailure, probeBackend, selectBackend } from '../../../main/engine/process/backend';
+import { installWasmKernelFixes } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
 
 tf.enableProdMode(); // the cpu comparisons below would print tfjs' "install tfjs-node" notice
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeGraph, type ModelGraph } from '../../../app/graph';
-import { selectBackend } from '../../../main/engine/backend';
-import { buildModel, GraphBuildError } from '../../../main/engine/build-model';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { buildModel, GraphBuildError } from '../../../main/engine/process/build-model';
 import { chainGraph } from './fixtures';
 
 beforeAll(async () => {

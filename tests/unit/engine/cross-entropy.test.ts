@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { categoricalCrossentropy } from '../../../main/engine/cross-entropy';
+import { categoricalCrossentropy } from '../../../main/engine/process/cross-entropy';
 
 /** Σ_rows w · loss(y, p) and its gradient with respect to p. */
 function valueAndGrad(loss: (y: tf.Tensor, p: tf.Tensor) => tf.Tensor, y: tf.Tensor, p: tf.Tensor, w: tf.Tensor) {

@@ -5,12 +5,12 @@ import type { PreparedData } from '../../../app/engine/protocol';
 import type { ModelGraph } from '../../../app/graph';
 import type { EpochLogs } from '../../../app/project/schema';
 import type { RunTrainConfig } from '../../../app/training/config';
-import { selectBackend } from '../../../main/engine/backend';
-import { readCheckpoint } from '../../../main/engine/checkpoint';
-import { train } from '../../../main/engine/train';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { readCheckpoint } from '../../../main/engine/process/checkpoint';
+import { train } from '../../../main/engine/process/train';
 import { chainGraph, config, tempDir, writeIris } from './fixtures';
 
-// The plain-MLP step on the engine's own kernels (main/engine/dense-fast-path.ts) against the
+// The plain-MLP step on the engine's own kernels (main/engine/process/accelerations/dense-fast-path.ts) against the
 // general tfjs path it replaces, both on wasm: same curve, same weights, same optimizer state.
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -94,9 +94,9 @@ describe('the plain-MLP training step on the engine’s own kernels', () => {
   }
 
   it('is taken for a plain MLP and not for what it does not cover, and leaves no tensors behind', async () => {
-    const { denseFastPath } = await import('../../../main/engine/dense-fast-path');
-    const { buildModel } = await import('../../../main/engine/build-model');
-    const { fitModelToData } = await import('../../../main/engine/model-fit');
+    const { denseFastPath } = await import('../../../main/engine/process/accelerations/dense-fast-path');
+    const { buildModel } = await import('../../../main/engine/process/build-model');
+    const { fitModelToData } = await import('../../../main/engine/process/model-fit');
     const { resolveHeadsConfig, headsOf } = { ...(await import('../../../app/engine/heads')) };
     const fastFor = (
       graph: ModelGraph,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../app/engine/protocol';
-import { EngineClient, type EngineChannel, type EngineStatus } from '../../../main/engine';
+import { EngineClient, type EngineChannel, type EngineStatus } from '../../../main/engine/client';
 import { config, irisGraph } from './fixtures';
 
 /** An engine process stand-in: the test plays the engine's side of the protocol. */

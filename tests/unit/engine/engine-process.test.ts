@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineEvent, type PreparedData } from '../../../app/engine/protocol';
 import type { BackendReport, EpochLogs } from '../../../app/project/schema';
-import { EngineClient, forkSpawner, type ProgressEvent } from '../../../main/engine';
+import { EngineClient, forkSpawner, type ProgressEvent } from '../../../main/engine/client';
 import { config, irisGraph, ROOT, tempDir, writeIris } from './fixtures';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -368,7 +368,7 @@ describe('the engine process, through EngineClient', () => {
 });
 
 it('importing main/engine (the client) does not load TensorFlow.js', async () => {
-  const script = "await import('./main/engine/index.ts'); console.log(typeof globalThis._tfengine);";
+  const script = "await import('./main/engine/client/index.ts'); console.log(typeof globalThis._tfengine);";
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -6,13 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PreparedData } from '../../../app/engine/protocol';
 import { AVAILABLE_EXPORT_FORMATS, EXPORT_FORMATS } from '../../../app/engine/export-options';
-import { selectBackend } from '../../../main/engine/backend';
-import { exportModel, ExportError } from '../../../main/engine/export';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { exportModel, ExportError } from '../../../main/engine/process/export';
 import { encodeRawRows } from '../../../main/data/encode';
-import { renderModelCard } from '../../../main/engine/formats/model-card';
-import { predictAll } from '../../../main/engine/formats/predictions';
-import { predictRows } from '../../../main/engine/predict';
-import { train } from '../../../main/engine/train';
+import { renderModelCard } from '../../../main/engine/process/formats/model-card';
+import { predictAll } from '../../../main/engine/process/formats/predictions';
+import { predictRows } from '../../../main/engine/process/predict';
+import { train } from '../../../main/engine/process/train';
 import { chainGraph, config, irisGraph, ROOT, tempDir, writeIris, writeRegression } from './fixtures';
 
 function run(
@@ -41,8 +41,8 @@ function hasNumpy(): boolean {
 
 /** Lets one test make the writer's reload disagree with the in-app model (the judgement under test). */
 const sabotage = vi.hoisted(() => ({ offset: 0 }));
-vi.mock('../../../main/engine/formats/registry', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../main/engine/formats/registry')>();
+vi.mock('../../../main/engine/process/formats/registry', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../main/engine/process/formats/registry')>();
   return {
     writerFor: async (...args: Parameters<typeof real.writerFor>) => {
       const writer = await real.writerFor(...args);
@@ -290,7 +290,9 @@ describe('exportModel: TF.js quantized', () => {
       2,
     ]);
     const model = await tf.loadLayersModel(
-      tf.io.fromMemory(await (await import('../../../main/engine/model-io')).dirHandler(regressionModel).load!()),
+      tf.io.fromMemory(
+        await (await import('../../../main/engine/process/model-io')).dirHandler(regressionModel).load!(),
+      ),
     );
     const p = await predictAll(model, x);
     x.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installFusedLayerTraining } from '../../../main/engine/fused-layers';
+import { installFusedLayerTraining } from '../../../main/engine/process/accelerations/fused-layers';
 import { expectWasmMatchesCpu, randomTensor, useWasmWithFixes, valueAndGrads } from './wasm-compare';
 
 /** Largest |a − b| over matching tensors, relative to max(1, |a|). */

@@ -8,12 +8,12 @@ import type { EpochLogs } from '../../../app/project/schema';
 import { importImages, loadImageDataset } from '../../../main/data/images';
 import { ImageBatchSource } from '../../../main/data/images/batch-source';
 import { prepareImageData } from '../../../main/data/images/prepare-images';
-import { selectBackend } from '../../../main/engine/backend';
-import { evaluateModel } from '../../../main/engine/evaluate';
-import { exportModel } from '../../../main/engine/export';
-import { readValidationX } from '../../../main/engine/prepared-data';
-import { predictRows } from '../../../main/engine/predict';
-import { train } from '../../../main/engine/train';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { evaluateModel } from '../../../main/engine/process/evaluate';
+import { exportModel } from '../../../main/engine/process/export';
+import { readValidationX } from '../../../main/engine/shared/prepared-data';
+import { predictRows } from '../../../main/engine/process/predict';
+import { train } from '../../../main/engine/process/train';
 import { config, ROOT, tempDir } from './fixtures';
 import { SHAPE_CLASSES, SIDE, smallConvGraph, writeShapeFolder } from './image-train-fixtures';
 

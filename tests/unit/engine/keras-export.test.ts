@@ -4,12 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../main/engine/backend';
-import { buildModel } from '../../../main/engine/build-model';
-import { writeH5, writeKeras } from '../../../main/engine/formats/keras';
-import type { FormatJob } from '../../../main/engine/formats/format-writer';
-import { predictAll } from '../../../main/engine/formats/predictions';
-import { importModelFile } from '../../../main/engine/import/import-model';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { buildModel } from '../../../main/engine/process/build-model';
+import { writeH5, writeKeras } from '../../../main/engine/process/formats/keras';
+import type { FormatJob } from '../../../main/engine/process/formats/format-writer';
+import { predictAll } from '../../../main/engine/process/formats/predictions';
+import { importModelFile } from '../../../main/engine/shared/import/import-model';
 import { tempDir } from './fixtures';
 import { PALETTE_CHAINS } from './palette-graphs';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installLeanTapeSaves } from '../../../main/engine/lean-tape';
+import { installLeanTapeSaves } from '../../../main/engine/process/accelerations/lean-tape';
 
 describe('tensors saved for the backward pass share their buffers (lean tape)', () => {
   beforeAll(async () => {

@@ -4,8 +4,8 @@ import type { PreparedData } from '../../../app/engine/protocol';
 import type { ModelGraph } from '../../../app/graph/schema';
 import type { EpochLogs } from '../../../app/project/schema';
 import { LR_FINDER, RATE_RANGE, type LrFinderResult } from '../../../app/training/lr-finder';
-import { selectBackend } from '../../../main/engine/backend';
-import { train } from '../../../main/engine/train';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { train } from '../../../main/engine/process/train';
 import { chainGraph, config, irisGraph, tempDir, writeIris, writeRegression } from './fixtures';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../main/engine/backend';
-import { buildModel } from '../../../main/engine/build-model';
-import { dirHandler, loadModel, saveModel } from '../../../main/engine/model-io';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { buildModel } from '../../../main/engine/process/build-model';
+import { dirHandler, loadModel, saveModel } from '../../../main/engine/process/model-io';
 import { chainGraph, tempDir } from './fixtures';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

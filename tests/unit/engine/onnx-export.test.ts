@@ -11,12 +11,12 @@ import {
   type LayerType,
   type ModelGraph,
 } from '../../../app/graph';
-import { selectBackend } from '../../../main/engine/backend';
-import { mulberry32 } from '../../../main/engine/seeded-random';
-import { buildModel } from '../../../main/engine/build-model';
-import { modelToOnnxBytes, OnnxExportError, runOnnxFile, writeOnnx } from '../../../main/engine/formats/onnx';
-import { toFloat16Bits } from '../../../main/engine/formats/onnx/float16';
-import { decodeModel } from '../../../main/engine/formats/onnx/onnx-schema';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { buildModel } from '../../../main/engine/process/build-model';
+import { modelToOnnxBytes, OnnxExportError, runOnnxFile, writeOnnx } from '../../../main/engine/process/formats/onnx';
+import { toFloat16Bits } from '../../../main/engine/process/formats/onnx/float16';
+import { decodeModel } from '../../../main/engine/process/formats/onnx/onnx-schema';
 import { tempDir } from './fixtures';
 import { branching, chain, PALETTE_CHAINS, residual, twoInputsTwoHeads, type Step } from './palette-graphs';
 

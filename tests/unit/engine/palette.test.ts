@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeGraph, LAYER_TYPES, type ModelGraph } from '../../../app/graph';
-import { selectBackend } from '../../../main/engine/backend';
-import { buildModel } from '../../../main/engine/build-model';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { buildModel } from '../../../main/engine/process/build-model';
 import { branching, PALETTE_CHAINS, residual, twoInputsTwoHeads } from './palette-graphs';
 
 beforeAll(async () => {

@@ -17,8 +17,8 @@ import {
 } from '../../../app/graph';
 import { UserError } from '../../../app/ipc/errors';
 import { headFor } from '../../../app/training/config';
-import { selectBackend } from '../../../main/engine/backend';
-import { buildModel } from '../../../main/engine/build-model';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { buildModel } from '../../../main/engine/process/build-model';
 
 beforeAll(async () => {
   await selectBackend({ force: 'wasm' });

@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EpochLogs } from '../../../app/project/schema';
 import { OPTIMIZERS } from '../../../app/training/config';
-import { selectBackend } from '../../../main/engine/backend';
-import { loadModel } from '../../../main/engine/model-io';
-import { train } from '../../../main/engine/train';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { loadModel } from '../../../main/engine/process/model-io';
+import { train } from '../../../main/engine/process/train';
 import { chainGraph, config, irisGraph, tempDir, writeIris, writeRegression } from './fixtures';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -6,11 +6,11 @@ import type { PreparedData } from '../../../app/engine/protocol';
 import type { ModelGraph } from '../../../app/graph';
 import type { EpochLogs } from '../../../app/project/schema';
 import { OPTIMIZERS, type LossName, type RunTrainConfig } from '../../../app/training/config';
-import { selectBackend } from '../../../main/engine/backend';
-import { buildModel } from '../../../main/engine/build-model';
-import { readCheckpoint } from '../../../main/engine/checkpoint';
-import { loadModel } from '../../../main/engine/model-io';
-import { train, type TrainHooks } from '../../../main/engine/train';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { buildModel } from '../../../main/engine/process/build-model';
+import { readCheckpoint } from '../../../main/engine/process/checkpoint';
+import { loadModel } from '../../../main/engine/process/model-io';
+import { train, type TrainHooks } from '../../../main/engine/process/train';
 import { chainGraph, config, irisGraph, tempDir, writeIris, writeRegression } from './fixtures';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

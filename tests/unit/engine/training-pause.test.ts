@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineEvent, type PreparedData } from '../../../app/engine/protocol';
-import { selectBackend } from '../../../main/engine/backend';
-import { EngineService } from '../../../main/engine/engine-service';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { EngineService } from '../../../main/engine/process/engine-service';
 import { config, irisGraph, tempDir, writeIris } from './fixtures';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
-import { installWasmKernelFixes } from '../../../main/engine/wasm-kernel-fixes';
-import { mulberry32 } from '../../../main/engine/seeded-random';
+import { installWasmKernelFixes } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
+import { mulberry32 } from '../../../main/engine/shared/seeded-random';
 
 // Shared by the wasm-vs-cpu tests: the same computation on both backends, compared.
 

@@ -2,17 +2,21 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FusedAdamOptimizer } from '../../../main/engine/fused-adam';
-import { loadNativeKernels, type NativeKernels, type NativeVariant } from '../../../main/engine/native/native-kernels';
-import { createOptimizer } from '../../../main/engine/optimizers';
-import { engineNativeKernels, wasmNativeKernels } from '../../../main/engine/wasm-kernel-fixes';
-import { conv2dBackpropFilter } from '../../../main/engine/wasm-kernels/conv-filter-grad';
-import { conv2dBackpropInput } from '../../../main/engine/wasm-kernels/conv-input-grad';
-import { createMatMulKernels } from '../../../main/engine/wasm-kernels/matmul';
-import { createMaxPoolGrad } from '../../../main/engine/wasm-kernels/max-pool-grad';
+import { FusedAdamOptimizer } from '../../../main/engine/process/accelerations/fused-adam';
+import {
+  loadNativeKernels,
+  type NativeKernels,
+  type NativeVariant,
+} from '../../../main/engine/process/accelerations/native/native-kernels';
+import { createOptimizer } from '../../../main/engine/process/optimizers';
+import { engineNativeKernels, wasmNativeKernels } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
+import { conv2dBackpropFilter } from '../../../main/engine/process/accelerations/wasm-kernels/conv-filter-grad';
+import { conv2dBackpropInput } from '../../../main/engine/process/accelerations/wasm-kernels/conv-input-grad';
+import { createMatMulKernels } from '../../../main/engine/process/accelerations/wasm-kernels/matmul';
+import { createMaxPoolGrad } from '../../../main/engine/process/accelerations/wasm-kernels/max-pool-grad';
 import { expectWasmMatchesCpu, randomTensor, relativeError, TOLERANCE, useWasmWithFixes, values } from './wasm-compare';
 
-// The engine's own wasm kernels (main/engine/native/kernels.wat) against the cpu backend.
+// The engine's own wasm kernels (main/engine/process/accelerations/native/kernels.wat) against the cpu backend.
 
 beforeAll(useWasmWithFixes);
 

@@ -5,12 +5,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedData } from '../../../app/engine/protocol';
 import type { BackendReport, EpochLogs } from '../../../app/project/schema';
-import { EngineClient } from '../../../main/engine';
-import { selectBackend } from '../../../main/engine/backend';
-import { withSharedMemoryImport } from '../../../main/engine/native/shared-memory-import';
-import { mulberry32 } from '../../../main/engine/seeded-random';
-import { wasmNativeKernels } from '../../../main/engine/wasm-kernel-fixes';
-import { chooseWasmThreads, defaultThreads } from '../../../main/engine/wasm-threads';
+import { EngineClient } from '../../../main/engine/client';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { withSharedMemoryImport } from '../../../main/engine/process/accelerations/native/shared-memory-import';
+import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { wasmNativeKernels } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
+import { chooseWasmThreads, defaultThreads } from '../../../main/engine/process/accelerations/wasm-threads';
 import { config, ROOT, tempDir } from './fixtures';
 import { smallConvGraph } from './image-train-fixtures';
 
@@ -30,7 +30,8 @@ describe('the wasm backend thread count', () => {
 });
 
 describe("the engine's kernels on a shared heap", () => {
-  const wasm = (name: string) => new Uint8Array(readFileSync(path.join(ROOT, 'main/engine/native', name)));
+  const wasm = (name: string) =>
+    new Uint8Array(readFileSync(path.join(ROOT, 'main/engine/process/accelerations/native', name)));
   // The engine's tsconfig has no DOM lib, which declares the WebAssembly API.
   const Wasm = (
     globalThis as unknown as {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rangeWorkerEntry, startRangeThread } from '../../../main/data/csv-range-thread';
-import { defaultEngineEntry } from '../../../main/engine/engine-channel';
+import { defaultEngineEntry } from '../../../main/engine/client/engine-channel';
 import { findPackageRoot } from '../../../main/package-root';
 import { checkNodeBuild, manifestPath, writeManifest } from '../../../scripts/node-build-manifest.mjs';
 import { layerlab, ROOT } from './run-layerlab';
@@ -87,9 +87,9 @@ describe('the build manifest (scripts/node-build-manifest.mjs)', () => {
     const inputs = Object.keys(manifest.inputs);
     for (const file of [
       'main/cli/main.ts',
-      'main/engine/engine-main.ts',
+      'main/engine/process/engine-main.ts',
       'main/data/csv-range-worker.ts',
-      'main/engine/native/kernels-simd.wasm',
+      'main/engine/process/accelerations/native/kernels-simd.wasm',
       'scripts/build-node.mjs',
     ])
       expect(inputs).toContain(file);
@@ -115,9 +115,9 @@ describe('the compiled CLI (dist/node)', () => {
     expect(defaultEngineEntry(pathToFileURL(path.join(ROOT, 'dist', 'electron', 'main.cjs')).href)).toBe(
       path.join(ROOT, 'dist', 'electron', 'engine.cjs'),
     );
-    expect(defaultEngineEntry(pathToFileURL(path.join(ROOT, 'main', 'engine', 'engine-channel.ts')).href)).toBe(
-      path.join(ROOT, 'main', 'engine', 'engine-main.ts'),
-    );
+    expect(
+      defaultEngineEntry(pathToFileURL(path.join(ROOT, 'main', 'engine', 'client', 'engine-channel.ts')).href),
+    ).toBe(path.join(ROOT, 'main', 'engine', 'process', 'engine-main.ts'));
     expect(findPackageRoot(chunk)).toBe(ROOT);
     expect(findPackageRoot(pathToFileURL(path.join(ROOT, 'main', 'services', 'create-services.ts')).href)).toBe(ROOT);
   });

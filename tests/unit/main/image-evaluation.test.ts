@@ -10,7 +10,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { ProjectService, writeJsonAtomic } from '../../../main/data';
 import { importImages } from '../../../main/data/images';
 import { prepareImageData } from '../../../main/data/images/prepare-images';
-import type { EngineClient } from '../../../main/engine';
+import type { EngineClient } from '../../../main/engine/client';
 import { evaluateRun } from '../../../main/services/evaluate-run';
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_TASK_SPEC } from '../../../app/dataset/image-task';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { importImages } from '../../../main/data/images';
-import { EngineClient } from '../../../main/engine/engine-client';
+import { EngineClient } from '../../../main/engine/client/engine-client';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { predictInputs } from '../../../main/services/predict-run';
 import { readPreparedData } from '../../../main/services/runs';

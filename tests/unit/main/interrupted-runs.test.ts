@@ -9,7 +9,7 @@ import { taskShape } from '../../../app/dataset/task';
 import { templateGraph } from '../../../app/graph/templates';
 import type { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
-import { EngineClient } from '../../../main/engine';
+import { EngineClient } from '../../../main/engine/client';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
 

@@ -10,8 +10,8 @@ import type { GraphNode, ModelGraph } from '../../../app/graph/schema';
 import { createApi, type Api } from '../../../app/ipc/client';
 import type { EventPayload } from '../../../app/ipc/contract';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
-import { selectBackend } from '../../../main/engine/backend';
-import { dirHandler, loadModel } from '../../../main/engine/model-io';
+import { selectBackend } from '../../../main/engine/process/backend';
+import { dirHandler, loadModel } from '../../../main/engine/process/model-io';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
 

@@ -11,7 +11,7 @@ import { createApi, type Api } from '../../../app/ipc/client';
 import type { EventPayload } from '../../../app/ipc/contract';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { encodeRawRows } from '../../../main/data/encode';
-import { EngineClient } from '../../../main/engine';
+import { EngineClient } from '../../../main/engine/client';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { rowsInDialect } from '../../../main/services/predict-run';

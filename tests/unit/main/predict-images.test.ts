@@ -10,7 +10,7 @@ import { MAX_PREDICT_IMAGES } from '../../../app/ipc/predict-images-contract';
 import type { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { loadImageDataset, locateImage, type StoredImageDataset } from '../../../main/data/images';
-import { EngineClient } from '../../../main/engine/engine-client';
+import { EngineClient } from '../../../main/engine/client/engine-client';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { SIDE, smallConvGraph, writeShapeFolder } from '../engine/image-train-fixtures';

@@ -10,7 +10,7 @@ import { createApi, type Api } from '../../../app/ipc/client';
 import type { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { encodeRawRows } from '../../../main/data/encode';
-import { dirHandler } from '../../../main/engine/model-io';
+import { dirHandler } from '../../../main/engine/process/model-io';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeKernels } from './native/native-kernels';
-import type { ModelFit } from './model-fit';
+import type { ModelFit } from '../model-fit';
 import { engineNativeKernels } from './wasm-kernel-fixes';
 
 /**

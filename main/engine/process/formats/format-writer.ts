@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /**
- * The seam between the export orchestration (main/engine/export.ts: load the trained model,
+ * The seam between the export orchestration (main/engine/process/export.ts: load the trained model,
  * predict on the validation rows, stage a folder, write snippets and the model card, commit)
  * and one file format (TF.js, Keras .keras, legacy .h5, ONNX). A writer writes its files into
  * the staged folder and then proves them: it loads what it wrote with an independent runtime

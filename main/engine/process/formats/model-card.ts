@@ -1,10 +1,10 @@
-import type { ExportResult } from '../../../app/engine/protocol';
-import { FORMAT_LABELS, type ModelCardContext } from '../../../app/engine/export-options';
-import type { Preprocessing } from '../../../app/dataset/schema';
-import { analyzeGraph } from '../../../app/graph/analyze';
-import { formatShape } from '../../../app/graph/shape';
-import { keptEpoch } from '../../../app/project/kept-epoch';
-import type { EpochLogs } from '../../../app/project/schema';
+import type { ExportResult } from '../../../../app/engine/protocol';
+import { FORMAT_LABELS, type ModelCardContext } from '../../../../app/engine/export-options';
+import type { Preprocessing } from '../../../../app/dataset/schema';
+import { analyzeGraph } from '../../../../app/graph/analyze';
+import { formatShape } from '../../../../app/graph/shape';
+import { keptEpoch } from '../../../../app/project/kept-epoch';
+import type { EpochLogs } from '../../../../app/project/schema';
 
 /**
  * MODEL_CARD.md, written beside every export (after Mitchell et al., "Model Cards for Model

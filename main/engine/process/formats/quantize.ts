@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Quantize } from '../../../app/engine/export-options';
+import type { Quantize } from '../../../../app/engine/export-options';
 
 /**
  * TF.js weight quantization as tfjs' own converter writes it: each float32 entry of the weights

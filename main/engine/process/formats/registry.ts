@@ -1,4 +1,4 @@
-import type { AvailableFormat, Quantize } from '../../../app/engine/export-options';
+import type { AvailableFormat, Quantize } from '../../../../app/engine/export-options';
 import type { FormatWriter } from './format-writer';
 import { tfjsWriter } from './tfjs';
 

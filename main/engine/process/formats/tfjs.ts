@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Quantize } from '../../../app/engine/export-options';
+import type { Quantize } from '../../../../app/engine/export-options';
 import { dirHandler, MODEL_JSON, WEIGHTS_BIN } from '../model-io';
 import type { FormatWriter } from './format-writer';
 import { maxAbsDiff, predictAll } from './predictions';

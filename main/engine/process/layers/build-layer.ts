@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerConfig, LayerType } from '../../../app/graph';
-import { nextIntSeed } from '../seeded-random';
+import type { LayerConfig, LayerType } from '../../../../app/graph';
+import { nextIntSeed } from '../../shared/seeded-random';
 import { initializer, kernelArgs, regularizer } from './weights';
 import { trainableWithoutCenterOrScale } from './batch-norm-training';
 import { Subtract } from './subtract-layer';

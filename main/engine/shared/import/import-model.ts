@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
-import { keras3WeightGroups } from '../formats/keras/weight-layout';
+import { keras3WeightGroups } from '../keras-weight-names';
 import { kerasConfigToGraph, ModelImportError, type KerasGraph } from './keras-graph';
 import type { NamedWeight, NodeWeights } from './weights-file';
 

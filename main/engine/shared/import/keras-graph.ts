@@ -5,7 +5,7 @@ import {
   type GraphEdge,
   type GraphNode,
   type LayerType,
-} from '../../../app/graph/schema';
+} from '../../../../app/graph/schema';
 
 /**
  * A Keras model config (Sequential or Functional, as written by Keras 2/3 and TF.js in

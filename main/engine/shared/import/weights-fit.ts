@@ -1,4 +1,4 @@
-import type { GraphAnalysis } from '../../../app/graph/analyze';
+import type { GraphAnalysis } from '../../../../app/graph/analyze';
 import type { NodeWeights } from './weights-file';
 
 /**

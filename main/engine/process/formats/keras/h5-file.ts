@@ -1,5 +1,5 @@
 import h5wasm from 'h5wasm/node';
-import { KerasExportError } from './keras-names';
+import { KerasExportError } from '../../../shared/keras-names';
 
 /**
  * The little of h5wasm the Keras writers and readers need. h5wasm (HDF5 compiled to WebAssembly)

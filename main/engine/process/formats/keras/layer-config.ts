@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { RNN_CLASSES } from '../../../shared/keras-weight-names';
 import {
   isObject,
   keras3Object,
@@ -6,7 +7,7 @@ import {
   KerasExportError,
   kerasInitializer,
   kerasRegularizer,
-} from './keras-names';
+} from '../../../shared/keras-names';
 
 /**
  * One tfjs layer's serialized config → the config Keras writes for that layer: tf.keras 2's
@@ -57,7 +58,7 @@ export const KERAS_LAYER_CLASSES = new Set([
   'Average',
   'Maximum',
 ]);
-export const RNN_CLASSES = new Set(['SimpleRNN', 'LSTM', 'GRU']);
+export { RNN_CLASSES };
 
 const OBJECT_MODULES = {
   initializer: 'keras.initializers',

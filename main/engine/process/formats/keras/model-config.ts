@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { KerasExportError } from './keras-names';
+import { KerasExportError } from '../../../shared/keras-names';
 import { kerasLayerConfig, type KerasFlavor } from './layer-config';
 
 /**

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import '../../layers/subtract-layer';
 import { h5Ready, isGroup, openH5, readFloat32, readVars, type ReadWeight } from './h5-file';
-import { isObject, KerasExportError } from './keras-names';
+import { isObject, KerasExportError } from '../../../shared/keras-names';
 import { keras3WeightGroups } from './weight-layout';
 
 /**

@@ -6,7 +6,7 @@ import { zipSync } from 'fflate';
 import type { FormatJob, FormatOutcome, FormatWriter } from '../format-writer';
 import { maxAbsDiff } from '../predictions';
 import { groupAt, h5Ready, openH5, writeFloat32 } from './h5-file';
-import { KerasExportError } from './keras-names';
+import { KerasExportError } from '../../../shared/keras-names';
 import { keras2ModelConfig, keras3ModelConfig } from './model-config';
 import { predictWithWeights, readKerasArchive } from './read-back';
 import { kerasLayout } from './weight-layout';

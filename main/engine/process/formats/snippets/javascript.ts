@@ -1,4 +1,4 @@
-import type { ExportFormat } from '../../../../app/engine/export-options';
+import type { ExportFormat } from '../../../../../app/engine/export-options';
 import { DATE_PATTERNS, MISSING_MARKERS_SNIPPET, NUMBER_PATTERN_SNIPPET } from './raw-cells';
 
 /**

@@ -1,4 +1,4 @@
-import type { ExportFormat } from '../../../../app/engine/export-options';
+import type { ExportFormat } from '../../../../../app/engine/export-options';
 import { DATE_PATTERNS, MISSING_MARKERS, NUMBER_PATTERN_SOURCE } from './raw-cells';
 
 /** A JavaScript regex literal's body, for Python's re (the syntax used is common to both). */
