@@ -11,16 +11,21 @@ export interface NpyArray {
  * starts on a 64-byte boundary, then the values little-endian in C order. numpy.load and
  * torch.from_numpy read it; nothing Layerlab-specific is needed on the Python side.
  */
-export function npyBytes(array: NpyArray): Uint8Array {
-  const descr = array.values instanceof Float32Array ? '<f4' : '<i8';
-  const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+export function npyHeader(descr: '<f4' | '<i8' | '|u1', shape: readonly number[]): Uint8Array {
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const head = new Uint8Array(10 + header.length);
   head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
   new DataView(head.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) head[10 + i] = header.charCodeAt(i);
+  return head;
+}
+
+/** One array as a whole .npy file. */
+export function npyBytes(array: NpyArray): Uint8Array {
+  const head = npyHeader(array.values instanceof Float32Array ? '<f4' : '<i8', array.shape);
   const data = new Uint8Array(array.values.byteLength);
   const view = new DataView(data.buffer);
   if (array.values instanceof Float32Array) array.values.forEach((v, i) => view.setFloat32(i * 4, v, true));
