@@ -21,6 +21,12 @@ export class ColumnBuilder {
   length = 0;
   /** The first present value that is not a number, for "mixes numbers and text: row N". */
   firstText: FirstText | null = null;
+  /**
+   * Called once, just before the column's numbers become texts (toText): an import that wrote
+   * earlier rows to disk (column-spill.ts) turns those into codes first, so that codes are given
+   * in row order, as when every row is in memory.
+   */
+  beforeText: (() => void) | null = null;
 
   constructor(capacity: number) {
     this.numbers = new Float64Array(Math.max(16, capacity));
@@ -130,14 +136,38 @@ export class ColumnBuilder {
    * text follows; "1.50" becomes "1.5"), which is also how categories of numbers are spelled.
    */
   private toText(): void {
+    this.beforeText?.();
     const numbers = this.numbers as Float64Array;
     const codes = new Int32Array(numbers.length);
-    for (let i = 0; i < this.length; i += 1) {
-      const value = numbers[i] ?? Number.NaN;
-      codes[i] = Number.isNaN(value) ? -1 : this.codeOf(numberText(value));
-    }
+    this.codesOf(numbers.subarray(0, this.length), codes);
     this.codes = codes;
     this.numbers = null;
+  }
+
+  /** Codes for numbers (NaN: -1, missing) in their canonical spelling, entering the dictionary as toText does. */
+  codesOf(numbers: Float64Array, into: Int32Array): void {
+    for (let i = 0; i < numbers.length; i += 1) {
+      const value = numbers[i] ?? Number.NaN;
+      into[i] = Number.isNaN(value) ? -1 : this.codeOf(numberText(value));
+    }
+  }
+
+  /** The distinct texts so far, in code order (a column of numbers: none). */
+  get dictionary(): readonly string[] {
+    return this.dict;
+  }
+
+  /** The rows held now, numbers or codes (a view): what column-spill.ts writes before length goes back to 0. */
+  held(): Float64Array | Int32Array {
+    if (this.numbers) return this.numbers.subarray(0, this.length);
+    return (this.codes as Int32Array).subarray(0, this.length);
+  }
+
+  /** Let the arrays go once every row is on disk (the dictionary and firstText stay). */
+  release(): void {
+    this.numbers = this.numbers ? new Float64Array(0) : null;
+    this.codes = this.codes ? new Int32Array(0) : null;
+    this.length = 0;
   }
 
   /** The stored column, trimmed to the rows read (a view, not a copy). */

@@ -17,9 +17,9 @@ import { forEachLimited } from './pool';
  */
 export type StoredColumn = Float64Array | { codes: Int32Array; dict: string[] };
 
-const numbersFile = (i: number) => `col-${i}.f64`;
-const codesFile = (i: number) => `col-${i}.i32`;
-const dictFile = (i: number) => `dict-${i}.json`;
+export const numbersFile = (i: number) => `col-${i}.f64`;
+export const codesFile = (i: number) => `col-${i}.i32`;
+export const dictFile = (i: number) => `dict-${i}.json`;
 
 /** Write one column's files into a dataset folder under construction (raw fs errors). */
 export async function writeColumn(dir: string, i: number, column: StoredColumn): Promise<void> {

@@ -4,6 +4,7 @@ import type { CsvDialect, CsvEncoding, CsvOptions } from '../../app/dataset/csv-
 import type { ColumnProfile } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
 import { ColumnBuilder, type FirstText } from './column-builder';
+import { ColumnSpill } from './column-spill';
 import type { StoredColumn } from './column-store';
 import { detectDialect } from './csv-dialect';
 import { checkHeaders } from './csv-headers';
@@ -76,7 +77,22 @@ export interface ReadCsvInput {
    * disk meanwhile (the writes and their fsyncs run in libuv's threads). They must not be changed.
    */
   onColumns?: (columns: readonly StoredColumn[]) => void;
+  /**
+   * The dataset folder being built, when there is one: a file whose columns would take more than
+   * memoryBytes is then written there as it is read, a chunk of rows at a time (column-spill.ts),
+   * and the result holds no columns (`stored`).
+   */
+  store?: string;
+  /** Bytes of columns held in memory at most before they go to `store` (default MEMORY_BYTES). */
+  memoryBytes?: number;
 }
+
+/**
+ * Column bytes an import holds in memory at most when it has somewhere to write them: 10M rows
+ * of 21 numbers (1.7 GB of columns) then go to disk in chunks of 1.6M rows, and the import's
+ * peak stays well under 1 GB (bench:big).
+ */
+export const MEMORY_BYTES = 256 * 1024 * 1024;
 
 export interface ReadCsv {
   headers: string[];
@@ -89,6 +105,8 @@ export interface ReadCsv {
   profiles: ColumnProfile[];
   /** Records read by the second thread (0 when one thread read the whole file). */
   rowsElsewhere: number;
+  /** The columns are in `store` already (written as they were read); `columns` is then empty. */
+  stored: boolean;
 }
 
 /**
@@ -271,6 +289,32 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
   let headers: string[] | null = null;
   let builders: ColumnBuilder[] = [];
   let capacity = 1024;
+  // Rows already written to the store (spill mode): the builders hold rows base.. from their index 0.
+  const spilling: { to: ColumnSpill | null } = { to: null };
+  let chunkRows = 0;
+  let base = 0;
+  const makeBuilders = (count: number): ColumnBuilder[] => {
+    const memoryBytes = input.memoryBytes ?? MEMORY_BYTES;
+    if (input.store !== undefined && capacity * count * 8 > memoryBytes) {
+      const store = new ColumnSpill(input.store);
+      spilling.to = store;
+      chunkRows = Math.max(64, Math.floor(memoryBytes / (count * 8)));
+      return Array.from({ length: count }, (_, i) => {
+        const builder = new ColumnBuilder(chunkRows);
+        builder.beforeText = () => store.toCodes(i, builder);
+        return builder;
+      });
+    }
+    return Array.from({ length: count }, () => new ColumnBuilder(capacity));
+  };
+  /** Spill mode: the builders' rows to disk when they are full, before another row is added. */
+  const spillIfFull = () => {
+    const spill = spilling.to;
+    if (spill === null || rows - base < chunkRows) return;
+    spill.append(builders);
+    base = rows;
+    if (fast !== null) fast.row = 0;
+  };
   const preview: string[][] = [];
   let rows = 0;
   const { decimalComma } = dialect;
@@ -285,9 +329,9 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
   let fast: NumberRows | null = null;
   let fastOff = dialect.decimalComma && dialect.delimiter === ',';
   const catchUp = () => {
-    if (fast === null || fast.row === rows) return;
-    rows = fast.row;
-    for (const builder of builders) builder.length = rows;
+    if (fast === null || base + fast.row === rows) return;
+    rows = base + fast.row;
+    for (const builder of builders) builder.length = fast.row;
   };
   /** After a record from the general path: the fast path over the columns as they are now. */
   const refreshFast = () => {
@@ -305,15 +349,22 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       arrays.push(array);
     }
     if (fast === null || arrays.some((array, k) => array !== fast?.columnAt(k))) {
-      fast = new NumberRows(dialect.delimiter, decimalComma, arrays, rows, Math.min(...arrays.map((a) => a.length)));
+      fast = new NumberRows(
+        dialect.delimiter,
+        decimalComma,
+        arrays,
+        rows - base,
+        Math.min(...arrays.map((a) => a.length)),
+      );
       scanner.fast = fast;
     } else {
-      fast.row = rows;
+      fast.row = rows - base;
     }
   };
   const sink: RecordSink = {
     record(bytes, starts, ends, flags, count, line) {
       catchUp();
+      spillIfFull();
       const textAt = (k: number) => cellText(bytes, starts[k] as number, ends[k] as number, flags[k] as number);
       // Blank lines and spreadsheet leftovers such as ",,,," carry no data.
       let empty = true;
@@ -329,11 +380,11 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
             Array.from({ length: count }, (_, k) => textAt(k).trim()),
             fileName,
           );
-          builders = headers.map(() => new ColumnBuilder(capacity));
+          builders = makeBuilders(headers.length);
           return;
         }
         headers = Array.from({ length: count }, (_, k) => `column_${k + 1}`);
-        builders = headers.map(() => new ColumnBuilder(capacity));
+        builders = makeBuilders(headers.length);
       }
       if (count !== headers.length) {
         const fields = (n: number) => (n === 1 ? '1 field' : `${n} fields`);
@@ -459,7 +510,14 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     step(head);
     const { path } = input;
     let ended = done;
-    if (!ended && path !== undefined && !utf16 && input.split === undefined && input.totalBytes >= SPLIT_MIN_BYTES) {
+    if (
+      !ended &&
+      path !== undefined &&
+      !utf16 &&
+      spilling.to === null &&
+      input.split === undefined &&
+      input.totalBytes >= SPLIT_MIN_BYTES
+    ) {
       // Read on for a moment while the CPU counters tell whether another core is free.
       const look = cpuLook();
       while (look.elapsed() < LOOK_MS && fast !== null) {
@@ -479,6 +537,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
         path !== undefined &&
         !utf16 &&
         fast !== null &&
+        spilling.to === null &&
         wantSplit(input.split, input.totalBytes - position, lookedIdle);
       const share = split && (await workerEntry)?.bundled === false ? MAIN_SHARE.tsx : MAIN_SHARE.bundled;
       const splitAt = split
@@ -500,6 +559,29 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     if (headers === null) throw new UserError(`${fileName} is empty.`);
     if (rows === 0) throw new UserError(`${fileName} has a header row but no data rows.`);
     const names: string[] = headers;
+    const store = spilling.to;
+    if (store !== null) {
+      // Every row to disk, then each column back alone for its profile: one column in memory at a time.
+      store.append(builders);
+      for (const builder of builders) builder.release();
+      store.finish(builders);
+      const profiled = names.map((name, j) => {
+        signal?.throwIfAborted();
+        const builder = builders[j] as ColumnBuilder;
+        return profileStoredColumn(name, store.load(j, builder), builder.firstText);
+      });
+      return {
+        headers: names,
+        columns: [],
+        firstTexts: builders.map((b) => b.firstText),
+        profiles: profiled,
+        rows,
+        preview,
+        dialect,
+        rowsElsewhere: 0,
+        stored: true,
+      };
+    }
     const columns = builders.map((b) => b.finish());
     input.onColumns?.(columns);
     const firstTexts = builders.map((b) => b.firstText);
@@ -529,6 +611,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       preview,
       dialect,
       rowsElsewhere,
+      stored: false,
     };
   } finally {
     await kept.helper?.thread.stop();

@@ -36,6 +36,8 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Aborting stops the import; nothing is left in datasetsDir. */
   signal?: AbortSignal;
+  /** Column bytes held in memory at most; a larger file's columns go to disk as they are read (csv-reader.ts). */
+  memoryBytes?: number;
 }
 
 export interface ImportCsvTextInput extends ImportOptions {
@@ -67,8 +69,6 @@ async function importCsv(read: ReadCsvInput, datasetsDir: string): Promise<Datas
   // every write started has.
   let writes = null as Promise<void> | null;
   const writeColumns = async (columns: readonly StoredColumn[]) => {
-    await ensureDir(datasetsDir);
-    await mkdir(temp);
     await forEachLimited(columns, WRITES_AT_ONCE, (column, j) => writeColumn(temp, j, column));
   };
   const onColumns = (columns: readonly StoredColumn[]) => {
@@ -77,12 +77,23 @@ async function importCsv(read: ReadCsvInput, datasetsDir: string): Promise<Datas
     written.catch(() => undefined);
     writes = written;
   };
+  let made = false;
   try {
+    // Made first: a file too large for memory has its columns written there while it is read.
+    await ensureDir(datasetsDir);
+    try {
+      await mkdir(temp);
+      made = true;
+    } catch (error) {
+      throw writeError(datasetsDir, error);
+    }
     let parsed: Awaited<ReturnType<typeof readCsv>>;
     try {
-      parsed = await readCsv({ ...read, onColumns });
+      parsed = await readCsv({ ...read, onColumns, store: temp });
     } catch (error) {
       if (read.signal?.aborted) throw cancelled(sourceFile);
+      // A code without a UserError: writing columns to the dataset folder failed (a full disk).
+      if (!(error instanceof UserError) && errorCode(error) !== undefined) throw writeError(datasetsDir, error);
       throw error;
     }
     const { columns, profiles, rows, preview, dialect } = parsed;
@@ -98,7 +109,7 @@ async function importCsv(read: ReadCsvInput, datasetsDir: string): Promise<Datas
     });
     try {
       read.signal?.throwIfAborted();
-      await (writes ?? writeColumns(columns));
+      if (!parsed.stored) await (writes ?? writeColumns(columns));
       await writeFileSynced(join(temp, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
       await fsyncDir(temp);
       read.signal?.throwIfAborted();
@@ -113,7 +124,7 @@ async function importCsv(read: ReadCsvInput, datasetsDir: string): Promise<Datas
     // Whatever failed (the file, the profile, a write, a cancel): once no write is still
     // running, nothing of this import is left in datasetsDir.
     await writes?.catch(() => undefined);
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    if (made) await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
 }
