@@ -358,6 +358,10 @@ export async function trainCommand(
     }
   };
   process.on('SIGINT', stopOnSignal);
+  // The engine process starts now, while the data is imported (it loads TensorFlow.js on the other
+  // core); a failure to start is reported where it is awaited, below.
+  const engineStarted = services.engine.start();
+  engineStarted.catch(() => undefined);
   try {
     const project = await services.projects.create('cli');
     const images = imageOptions
@@ -444,7 +448,7 @@ export async function trainCommand(
         );
       });
 
-    const backend = await services.engine.start();
+    const backend = await engineStarted;
     const what = binding
       ? `${binding.inputs.map((i) => `Input "${i.node}" (${i.columns.length} columns, ${i.width} values)`).join(', ')} → ${binding.heads.map((h) => `${h.task} of "${h.target}"${h.labels ? ` (${h.labels.length} classes)` : ''}`).join(', ')}`
       : `${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs`;
