@@ -125,7 +125,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.continue': async ({ projectId, runId }) => runs.continueRun(projectId, runId),
     'run.get': async ({ projectId, runId }) => projects.readRun(projectId, runId),
     'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
-    'run.predictInputs': async ({ projectId, runId }) => predictInputs(projects, projectId, runId),
+    'run.predictInputs': async ({ projectId, runId }) => predictInputs({ projects, engine }, projectId, runId),
     'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),
     'run.predictImages': async ({ projectId, runId, images }) =>
       predictImages({ projects, engine }, projectId, runId, images),

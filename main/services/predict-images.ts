@@ -25,7 +25,7 @@ export async function predictImages(
   runId: string,
   files: readonly PredictImageFile[],
 ): Promise<PredictImagesResult> {
-  const { modelDir, preprocessing } = await loadRunModel(deps.projects, projectId, runId);
+  const { modelDir, preprocessing } = await loadRunModel(deps, projectId, runId);
   const image = preprocessing.image;
   if (!image)
     throw new UserError(`Run ${runId} reads table rows, not images: type a row into the playground's form instead.`);

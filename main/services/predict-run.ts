@@ -8,7 +8,7 @@ import { isMissing, numberText, parseNumber } from '../data/cell';
 import { encodeRawRows } from '../data/encode';
 import type { EngineClient } from '../engine/client';
 import { readMatrix } from '../engine/shared/prepared-data';
-import { readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
+import { modelFromCheckpoint, readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs';
 
 /**
  * The inference playground's main side: raw rows → the run's own preprocessing.json (the copy
@@ -16,15 +16,20 @@ import { readPreparedData, refuseSeveralInputsOrHeads, whyNoModel } from './runs
  * units. No tfjs here: the engine process runs the model.
  */
 
-/** A trained run's model folder and its preprocessing.json, checked; shared with the image playground (predict-images.ts). */
+/**
+ * A trained run's model folder and its preprocessing.json, checked; shared with the image
+ * playground (predict-images.ts). An interrupted run's model is written from its checkpoint first.
+ */
 export async function loadRunModel(
-  projects: ProjectService,
+  deps: { projects: ProjectService; engine: EngineClient },
   projectId: string,
   runId: string,
 ): Promise<{ runDir: string; modelDir: string; preprocessing: Preprocessing }> {
+  const { projects } = deps;
   const run = await projects.readRun(projectId, runId);
   if (!run.hasModel) throw new UserError(`Run ${runId} has no trained model to predict with (it ${whyNoModel(run)}).`);
   refuseSeveralInputsOrHeads(run.graph, 'the playground and predictions support');
+  await modelFromCheckpoint(deps, projectId, run);
   const runDir = projects.runDir(projectId, runId);
   const modelDir = path.join(runDir, 'model');
   const file = path.join(modelDir, 'preprocessing.json');
@@ -115,11 +120,11 @@ function decodeRow(preprocessing: Preprocessing, x: Float32Array, offset: number
 }
 
 export async function predictInputs(
-  projects: ProjectService,
+  deps: { projects: ProjectService; engine: EngineClient },
   projectId: string,
   runId: string,
 ): Promise<PredictInputs> {
-  const { runDir, preprocessing } = await loadRunModel(projects, projectId, runId);
+  const { runDir, preprocessing } = await loadRunModel(deps, projectId, runId);
   const image = preprocessing.image;
   if (image) {
     // No typed fields: the playground shows a drop zone and sends files to run.predictImages.
@@ -189,7 +194,7 @@ export async function predictRun(
   runId: string,
   rows: Record<string, string>[],
 ): Promise<PredictResult> {
-  const { modelDir, preprocessing } = await loadRunModel(deps.projects, projectId, runId);
+  const { modelDir, preprocessing } = await loadRunModel(deps, projectId, runId);
   if (preprocessing.image)
     throw new UserError(
       `Run ${runId} classifies ${preprocessing.image.width}×${preprocessing.image.height} images, not typed rows: send image files with run.predictImages (the playground's drop zone).`,

@@ -89,7 +89,9 @@ describe('RunManager with an image dataset', () => {
     expect(curve.points.every((p) => p.val_score !== null)).toBe(true);
 
     // The playground shows an image drop zone (run.predictImages) instead of typed fields.
-    expect(await predictInputs(services.projects, projectId, run.id)).toMatchObject({
+    expect(
+      await predictInputs({ projects: services.projects, engine: services.engine }, projectId, run.id),
+    ).toMatchObject({
       fields: [],
       image: { width: SIDE, height: SIDE, channels: 3 },
     });

@@ -98,8 +98,21 @@ describe('a run whose host died while it trained', () => {
     const lines = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(checkpoint.epochsDone);
 
-    // The checkpoint's weights are the model: written on demand, then exported and evaluated.
+    // The checkpoint's weights are the model: written on demand (here by the playground's first
+    // request), then predicted with, exported and evaluated.
     expect(existsSync(path.join(runDir, 'model', 'model.json'))).toBe(false);
+    const inputs = await b.api.invoke('run.predictInputs', { projectId: created.id, runId: started.id });
+    expect(inputs.labels).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(existsSync(path.join(runDir, 'model', 'model.json'))).toBe(true);
+    await rm(path.join(runDir, 'model'), { recursive: true });
+    const predicted = await b.api.invoke('run.predict', {
+      projectId: created.id,
+      runId: started.id,
+      rows: [{ sepal_length: '5.1', sepal_width: '3.5', petal_length: '1.4', petal_width: '0.2' }],
+    });
+    expect(predicted.predictions).toHaveLength(1);
+    expect(inputs.labels).toContain(predicted.predictions[0]!.label);
+    await rm(path.join(runDir, 'model'), { recursive: true });
     const evaluation = await b.api.invoke('run.evaluate', { projectId: created.id, runId: started.id });
     expect(evaluation).toBeTruthy();
     expect(existsSync(path.join(runDir, 'model', 'model.json'))).toBe(true);
