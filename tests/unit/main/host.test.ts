@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cookieName, sessionKey, startHost, type RunningHost } from '../../../main/host/server';
@@ -103,9 +104,12 @@ const BAD_FRAMES: Array<[string, Buffer, number]> = [
  * Upgrades a raw TCP connection with the token, sends one frame, and returns the close code of
  * the close frame the host answers with (null if none) once the host ends the connection.
  */
-function sendRawFrame(port: number, cookie: string, frame: Buffer): Promise<number | null> {
+function sendRawFrame(port: number, cookie: string, frame: Buffer, settleMs?: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
+    // A frame the host may take as valid (or wait to complete) leaves the socket open: with
+    // settleMs, end it from this side after that long.
+    let settle: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('the host did not close the connection within 5 s'));
@@ -133,11 +137,13 @@ function sendRawFrame(port: number, cookie: string, frame: Buffer): Promise<numb
         upgraded = true;
         received = received.subarray(end + 4);
         socket.write(frame);
+        if (settleMs !== undefined) settle = setTimeout(() => socket.destroy(), settleMs);
       }
     });
     socket.once('error', () => undefined); // the host may reset after its close frame
     socket.once('close', () => {
       clearTimeout(timer);
+      clearTimeout(settle);
       if (!upgraded) return reject(new Error('closed before the upgrade'));
       resolve(received.length >= 4 && received[0] === 0x88 ? received.readUInt16BE(2) : null);
     });
@@ -219,6 +225,45 @@ describe('host mode server', () => {
     const ws = await connect({ cookie, origin: host.origin });
     const listed = await invoke(ws, 100, 'project.list', {});
     expect(listed.ok).toBe(true);
+    ws.close();
+  });
+
+  it('survives random frames (a fuzzer): after each one, the host answers the next request', async () => {
+    const ws = await connect({ cookie: host.cookie, origin: host.origin });
+    let id = 1000;
+    /** Header bits, opcode, mask and length forms chosen at random, payload too; or bytes at random. */
+    const frame = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => Buffer.from(b)),
+      fc
+        .record({
+          fin: fc.boolean(),
+          rsv: fc.integer({ min: 0, max: 7 }),
+          opcode: fc.integer({ min: 0, max: 15 }),
+          masked: fc.boolean(),
+          length: fc.oneof(fc.integer({ min: 0, max: 125 }), fc.constantFrom(126, 127)),
+          extended: fc.uint8Array({ minLength: 8, maxLength: 8 }),
+          payload: fc.uint8Array({ maxLength: 48 }),
+        })
+        .map(({ fin, rsv, opcode, masked, length, extended, payload }) =>
+          Buffer.from([
+            (fin ? 0x80 : 0) | (rsv << 4) | opcode,
+            (masked ? 0x80 : 0) | length,
+            ...(length === 126 ? extended.subarray(0, 2) : length === 127 ? extended : []),
+            ...(masked ? mask([...payload]) : payload),
+          ]),
+        ),
+    );
+    await fc.assert(
+      fc.asyncProperty(frame, async (bytes) => {
+        await sendRawFrame(host.port, host.cookie, bytes, 100);
+        const answer = await Promise.race([
+          invoke(ws, id++, 'project.list', {}),
+          new Promise<null>((r) => setTimeout(() => r(null), 5000)),
+        ]);
+        expect(answer?.ok).toBe(true);
+      }),
+      { numRuns: 60, seed: 13 },
+    );
     ws.close();
   });
 
