@@ -2,6 +2,7 @@ import { cp, mkdtemp, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { accelerationsNote } from '../../app/engine/accelerations-note';
 import { suggestTask, taskShape, type TaskShape } from '../../app/dataset/task';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
 import { DEFAULT_WINDOW_SPEC, Differencing, WindowSpec, type ForecastReport } from '../../app/dataset/windows';
@@ -53,6 +54,12 @@ import { CSV_FLAGS, csvOptionsFrom, progressLine } from './inspect-command';
 import { IMAGE_FLAGS, imageDatasetSummary, importImageData, imageOptionsFrom, isImageDataPath } from './image-data';
 import { IMAGE_TASK_SPEC, imageTaskShape } from '../../app/dataset/image-task';
 import { learningRateLine, lrFinderMetrics, lrFindReport } from './lr-find-report';
+import { MANIFEST_FILE, writeOutManifest } from './reproduce-manifest';
+
+/** For callers that drive train in-process (layerlab tune): told of every epoch; true stops the run there. */
+export interface TrainHooks {
+  onEpoch?: (logs: EpochLogs) => boolean | void;
+}
 
 const FLAGS = {
   data: { type: 'string' },
@@ -288,6 +295,7 @@ export async function trainCommand(
   args: string[],
   out: (line: string) => void,
   mode: 'train' | 'lr-find' = 'train',
+  hooks: TrainHooks = {},
 ): Promise<number> {
   let values: FlagValues;
   try {
@@ -455,12 +463,23 @@ export async function trainCommand(
     out(
       `Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backend.name}.`,
     );
+    const accelerations = accelerationsNote(backend);
+    if (accelerations) out(accelerations);
     let recoveriesSeen = 0;
     // The epochs the run plans (chosen from the data when 'auto'), known once it has started.
     let plannedEpochs = typeof config.data.epochs === 'number' ? config.data.epochs : 0;
     let lrPrinted = false;
+    let stopped = false;
     services.bus.subscribe((event, payload) => {
-      if (event === 'run.epoch') out(formatEpoch((payload as { logs: EpochLogs }).logs, plannedEpochs));
+      if (event === 'run.epoch') {
+        const logs = (payload as { logs: EpochLogs }).logs;
+        out(formatEpoch(logs, plannedEpochs));
+        const active = services.runs.activeRun;
+        if (!stopped && active && hooks.onEpoch?.(logs)) {
+          stopped = true;
+          services.runs.cancel(active.projectId, active.runId);
+        }
+      }
       if (event === 'run.updated') {
         const found = (payload as { run: RunSummary }).run.lrFinder;
         if (found && !lrPrinted) out(learningRateLine(found));
@@ -492,6 +511,7 @@ export async function trainCommand(
       ...(initialWeights ? { initialWeights } : {}),
       ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}),
       ...(mode === 'lr-find' ? { lrFinderOnly: true } : {}),
+      dataSource: { path: dataFile, folder: images !== null },
     });
     plannedEpochs = started.trainConfig.epochs;
     const chosen = autoSettingsLine(started);
@@ -511,8 +531,11 @@ export async function trainCommand(
     if (kept) out(resultLine(run, kept));
     const runDir = services.projects.runDir(project.id, run.id);
     const prepared = await readPreparedData(runDir);
-    if ((prepared.inputs?.length ?? 1) > 1 || (prepared.heads?.length ?? 1) > 1)
-      return await writeMultiHeadResults(run, runDir, prepared, outDir, out);
+    if ((prepared.inputs?.length ?? 1) > 1 || (prepared.heads?.length ?? 1) > 1) {
+      const code = await writeMultiHeadResults(run, runDir, prepared, outDir, out);
+      await writeOutManifest(runDir, outDir, args);
+      return code;
+    }
     // MODEL_CARD.md gets the run's settings, history and verdicts, as an export from the app does.
     const card = cardContextFor(
       run,
@@ -542,8 +565,10 @@ export async function trainCommand(
     );
     // Every setting the run used, defaults filled in: enough to train it again.
     await writeJsonAtomic(path.join(outDir, 'config.json'), run.trainConfig);
+    // manifest.json: the run's, with the arguments that trained it (layerlab reproduce OUT reruns them).
+    await writeOutManifest(runDir, outDir, args);
     out(
-      `Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json'].join(', ')}.`,
+      `Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json', MANIFEST_FILE].join(', ')}.`,
     );
     out(
       `Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${exported.rowsCompared} validation rows.`,

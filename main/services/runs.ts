@@ -31,6 +31,7 @@ import type { EventBus } from '../ipc/event-bus';
 import { computeBaseline, forecastReport, headBaselines } from './baseline';
 import { projectWeightsFile } from './model-import';
 import { runLearningCurve } from './learning-curve';
+import { finishRunManifest, writeRunManifest } from './manifest';
 import type { LearningCurve } from '../../app/ipc/contract';
 
 export interface StartRunInput {
@@ -44,6 +45,8 @@ export interface StartRunInput {
   augmentation?: Partial<Augmentation>;
   /** Run the LR range test only (`layerlab lr-find`): the run records lrFinder and trains nothing. */
   lrFinderOnly?: boolean;
+  /** The file or folder the dataset was imported from, when known (the CLI): its SHA-256 goes in manifest.json. */
+  dataSource?: { path: string; folder: boolean };
 }
 
 /** Engine crashes one run survives; a run that keeps killing its engine is stopped. */
@@ -261,6 +264,14 @@ export class RunManager {
         : {}),
     };
     await projects.writeRun(input.projectId, summary);
+    // What it takes to train this run again (layerlab reproduce): data and graph hashes, settings, environment.
+    await writeRunManifest(runDir, {
+      datasetDir,
+      taskSpec: input.taskSpec,
+      requested: input.trainConfig,
+      summary,
+      source: input.dataSource,
+    });
     const done = this.execute(input.projectId, runDir, summary, data, initialWeights, input.lrFinderOnly ?? false);
     this.active = { projectId: input.projectId, runId, done };
     return structuredClone(summary);
@@ -561,6 +572,7 @@ export class RunManager {
     summary.backend = engine.status.backend ?? summary.backend;
     await writes.catch(() => undefined);
     await projects.writeRun(projectId, summary);
+    await finishRunManifest(runDir, summary.trainConfig, summary.backend).catch(() => undefined);
     this.active = null;
     bus.emit('run.ended', { projectId, run: summary });
     return structuredClone(summary);

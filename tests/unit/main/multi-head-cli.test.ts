@@ -51,6 +51,7 @@ describe('layerlab train --graph with two Inputs and two heads', () => {
     );
     expect((await readdir(out)).sort()).toEqual([
       'config.json',
+      'manifest.json',
       'metrics.json',
       'model.json',
       'preprocessing.json',
