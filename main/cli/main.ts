@@ -38,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./lr-find-command')).lrFindCommand(rest, out);
       case 'export':
         return await (await import('./export-command')).exportCommand(rest, out);
+      case 'reproduce':
+        return await (await import('./reproduce-command')).reproduceCommand(rest, out);
+      case 'tune':
+        return await (await import('./tune-command')).tuneCommand(rest, out);
       case '--version':
       case '-v':
         out(appVersion());

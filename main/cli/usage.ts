@@ -86,6 +86,28 @@ Usage:
       --float16-weights                  onnx only: float16 weights
       --data FILE.csv                    rows to check on (needed for a train --out folder)
 
+  layerlab reproduce RUN_DIR [--out DIR] [--tolerance X]
+      Train a layerlab train --out folder again from its manifest.json (the data, checked by
+      SHA-256; the same arguments and seeds) and compare every epoch's curves and the weights:
+      bit for bit on the same backend and machine (Layerlab version and commit, lockfile,
+      TF.js, backend and threads, kernels, Node, OS, CPU), else within --tolerance (default
+      1e-3: curves relative to max(1, |value|), weights to max(1, largest weight)). Exit 0 when
+      they match, 1 when not or when the data changed. --out keeps the retrained folder.
+
+  layerlab tune --data FILE --target COLUMN --out DIR [options] [train's data and model options]
+      Search settings: trials are train runs, one at a time. DIR/study.json is rewritten after
+      every trial (params, status, final metrics); running it again with the same --out resumes
+      where it stopped. DIR/best/ is a train --out folder of the best trial (lowest val_loss).
+      --trials N                         default: 20 (grid: the whole grid)
+      --space SPACE.json                 {"learningRate": {"type": "float", "low": 1e-4,
+                                         "high": 0.1, "log": true}, "batchSize": {"type":
+                                         "choice", "values": [16, 32, 64]}, ...}; default: learning
+                                         rate, batch size, dropout, and hidden width for mlp
+      --strategy random|grid|asha        default: random (asha: random trials stopped at rungs of
+                                         1, 3, 9... epochs unless in the top 1/3 there)
+      --time-budget SECONDS              start no trial after this much time (across resumes)
+      --seed N                           the study's sampling and every trial's split seed (default 42)
+
   CSV options (each is detected when not given):
       --delimiter , | ; | tab | "|"     --quote '"' | "'" | none
       --header | --no-header             --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1
