@@ -16,7 +16,9 @@
  *                              10 epochs, stratified 80/20. On defaults Layerlab trains until early
  *                              stopping: quality is compared (target: at least PyTorch's, within 0.01).
  *   digits10, shapes10, …      the same folders with --epochs 10 --no-early-stopping, the peer's work.
- *                              Target: Layerlab's time ≤ 1.5× PyTorch's.
+ *                              Target: Layerlab's time ≤ 1.5× PyTorch's. digits10-2t is digits10 with the
+ *                              engine's wasm backend on two threads (LAYERLAB_WASM_THREADS=2), beside the
+ *                              one-thread default: what the second core buys.
  *   cancer, wine               classification tables; peer: a 64-64 MLP, Adam 1e-3, 100 epochs.
  *   diabetes, friedman         regression tables; the same MLP, scored by validation MAE.
  *   import                     `layerlab inspect` of a 1,000,000 × 21 numeric CSV (bench/csv-import.ts'
@@ -83,6 +85,8 @@ interface Job {
   timeColumn?: string;
   /** Flags beyond the defaults: the equal-work image jobs train exactly the peer's 10 epochs. */
   extra?: string[];
+  /** Environment for Layerlab's process (the two-thread job sets LAYERLAB_WASM_THREADS). */
+  env?: Record<string, string>;
 }
 
 /** The image target is stated for the peer's job: import, 10 epochs, export (issue 18). */
@@ -98,6 +102,14 @@ const JOBS: Job[] = [
     title: 'digits as the peer trains them: 10 epochs, no early stopping (equal work)',
     data: 'digits',
     extra: EQUAL_WORK,
+  },
+  {
+    name: 'digits10-2t',
+    kind: 'image',
+    title: 'digits10 with the engine on two threads (LAYERLAB_WASM_THREADS=2): what the second core buys',
+    data: 'digits',
+    extra: EQUAL_WORK,
+    env: { LAYERLAB_WASM_THREADS: '2' },
   },
   {
     name: 'shapes10',
@@ -409,7 +421,7 @@ async function runJob(
             '--out',
             out,
           ];
-    const proc = await timed(process.execPath, argv);
+    const proc = await timed(process.execPath, argv, { ...process.env, ...job.env });
     if (proc.code !== 0) {
       ours.failure = reason(proc);
     } else {
