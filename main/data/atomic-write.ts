@@ -25,7 +25,10 @@ export async function fsyncDir(dir: string): Promise<void> {
  * itself renamed into place when complete (a dataset import), where a per-file rename adds
  * nothing.
  */
-export async function writeFileSynced(path: string, data: string | Uint8Array, flags = 'w'): Promise<void> {
+/** A file's contents: whole, or chunks written one after another (a large matrix without a copy of it all). */
+export type FileData = string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+export async function writeFileSynced(path: string, data: FileData, flags = 'w'): Promise<void> {
   const handle = await open(path, flags);
   try {
     await handle.writeFile(data);
@@ -40,7 +43,7 @@ export async function writeFileSynced(path: string, data: string | Uint8Array, f
  * crash mid-write must not leave a truncated project.json. The temp file sits in the same folder
  * because rename is only atomic within one file system. The folder must exist.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {

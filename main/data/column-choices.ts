@@ -44,12 +44,15 @@ function dateReader(column: StoredColumn): (row: number) => DateParts | null {
 
 /** Present values at `rows`, sorted: median and most frequent come from it. */
 function sortedPresent(valueOf: (row: number) => number, rows: readonly number[]): Float64Array {
-  const values: number[] = [];
+  // Straight into a typed array: a JS array of 8M numbers and Float64Array.from (the iterator
+  // protocol) took most of the time of preparing a 10M-row table.
+  const values = new Float64Array(rows.length);
+  let n = 0;
   for (const r of rows) {
     const v = valueOf(r);
-    if (!Number.isNaN(v)) values.push(v);
+    if (!Number.isNaN(v)) values[n++] = v;
   }
-  return Float64Array.from(values).sort();
+  return values.subarray(0, n).sort();
 }
 
 interface Stats {

@@ -27,6 +27,8 @@ export { encodeRawRows } from './encode';
 export const VALIDATION_ROWS_FILE = 'validation-rows.json';
 /** Likewise for the test rows (in x_test order), when the split has any. */
 export const TEST_ROWS_FILE = 'test-rows.json';
+/** Rows of x or y encoded and written at a time. */
+const WRITE_BLOCK_ROWS = 1 << 16;
 
 export interface PrepareInput {
   /** <project>/datasets/<id>/ */
@@ -292,6 +294,11 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     });
     return out;
   };
+  /** A matrix file written a block of rows at a time: 8M rows of x are never one array. */
+  const inBlocks = function* (rows: readonly number[], encode: (rows: readonly number[]) => Float32Array) {
+    for (let start = 0; start < rows.length; start += WRITE_BLOCK_ROWS)
+      yield littleEndianBytes(encode(rows.slice(start, start + WRITE_BLOCK_ROWS)));
+  };
   // What preprocessing.json describes: the task's target, or the first head when no head predicts it.
   const primary = Math.max(0, stratifyBy);
   const labels = heads[primary]!.labels;
@@ -318,13 +325,13 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   if (csv) preprocessing.csv = csv;
 
   await ensureDir(outDir);
-  await writeFileAtomic(join(outDir, 'x_train.f32'), littleEndianBytes(encodeX(trainRows)));
-  await writeFileAtomic(join(outDir, 'y_train.f32'), littleEndianBytes(encodeY(trainRows)));
-  await writeFileAtomic(join(outDir, 'x_val.f32'), littleEndianBytes(encodeX(valRows)));
-  await writeFileAtomic(join(outDir, 'y_val.f32'), littleEndianBytes(encodeY(valRows)));
+  await writeFileAtomic(join(outDir, 'x_train.f32'), inBlocks(trainRows, encodeX));
+  await writeFileAtomic(join(outDir, 'y_train.f32'), inBlocks(trainRows, encodeY));
+  await writeFileAtomic(join(outDir, 'x_val.f32'), inBlocks(valRows, encodeX));
+  await writeFileAtomic(join(outDir, 'y_val.f32'), inBlocks(valRows, encodeY));
   if (testRows.length > 0) {
-    await writeFileAtomic(join(outDir, 'x_test.f32'), littleEndianBytes(encodeX(testRows)));
-    await writeFileAtomic(join(outDir, 'y_test.f32'), littleEndianBytes(encodeY(testRows)));
+    await writeFileAtomic(join(outDir, 'x_test.f32'), inBlocks(testRows, encodeX));
+    await writeFileAtomic(join(outDir, 'y_test.f32'), inBlocks(testRows, encodeY));
     await writeJsonAtomic(join(outDir, TEST_ROWS_FILE), { datasetId: meta.id, rows: testRows });
   }
   await writeJsonAtomic(join(outDir, 'preprocessing.json'), preprocessing);
