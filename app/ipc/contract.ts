@@ -6,6 +6,7 @@ import type { Evaluation } from '../diagnostics/evaluation';
 import { BatchLogs, ExportResult } from '../engine/protocol';
 import { ExportFormat, exportOptionsProblem, Quantize } from '../engine/export-options';
 import { ModelGraph } from '../graph/schema';
+import { RunRow, RunTags } from '../experiments/runs-table';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
 import {
@@ -253,6 +254,16 @@ export const channels = {
   /** Continue an 'interrupted' run (its host died) from its last checkpoint to its planned epochs; it trains again ('running'). */
   'run.continue': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
   'run.get': channel(z.object({ projectId: ProjectId, runId: RunId }).strict(), RunSummary),
+  /** The runs table (issue 16): every run of the project with its scores, settings, fingerprint, verdicts, disk use and curves. */
+  'runs.table': channel(z.object({ projectId: ProjectId }).strict(), z.array(RunRow)),
+  /** Name a run (null: back to its date); kept in runs/<id>/tags.json. */
+  'run.rename': channel(z.object({ projectId: ProjectId, runId: RunId, name: RunTags.shape.name }).strict(), RunTags),
+  'run.star': channel(z.object({ projectId: ProjectId, runId: RunId, starred: z.boolean() }).strict(), RunTags),
+  /** Delete a run's folder (refused while it trains); answers the bytes freed. */
+  'run.delete': channel(
+    z.object({ projectId: ProjectId, runId: RunId }).strict(),
+    z.object({ deleted: z.boolean(), freedBytes: z.number().int().nonnegative() }),
+  ),
   /** Evaluate a finished run's model on its validation split, or (on request, once tuning is done) its test split. */
   'run.evaluate': channel(
     z.object({ projectId: ProjectId, runId: RunId, split: z.enum(['validation', 'test']).optional() }).strict(),

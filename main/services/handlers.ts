@@ -13,6 +13,7 @@ import { createImageHandlers } from './image-handlers';
 import { importModelIntoProject } from './model-import';
 import { anyPath, pathsInside } from './path-policy';
 import type { RunManager } from './runs';
+import { deleteRun, runsTable, updateTags } from './runs-table';
 
 export interface HandlerDeps {
   mode: 'electron' | 'host';
@@ -124,6 +125,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.resume': async ({ projectId, runId }) => ({ accepted: runs.resume(projectId, runId) }),
     'run.continue': async ({ projectId, runId }) => runs.continueRun(projectId, runId),
     'run.get': async ({ projectId, runId }) => projects.readRun(projectId, runId),
+    'runs.table': async ({ projectId }) => runsTable(projects, projectId),
+    'run.rename': async ({ projectId, runId, name }) => updateTags(projects, projectId, runId, { name }),
+    'run.star': async ({ projectId, runId, starred }) => updateTags(projects, projectId, runId, { starred }),
+    'run.delete': async ({ projectId, runId }) => deleteRun(projects, runs, projectId, runId),
     'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
     'run.predictInputs': async ({ projectId, runId }) => predictInputs({ projects, engine }, projectId, runId),
     'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),
