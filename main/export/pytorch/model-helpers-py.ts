@@ -123,7 +123,7 @@ class ConvTranspose2d(nn.ConvTranspose2d):
 
     def forward(self, x):
         x = to_channels_first(x)
-        y = super().forward(x)
+        y = F.conv_transpose2d(x, self.weight, None, self.stride)
         for axis in range(2):
             size, kernel, stride = x.shape[2 + axis], self.kernel_size[axis], self.stride[axis]
             if self.keras_padding == "same":
@@ -136,6 +136,8 @@ class ConvTranspose2d(nn.ConvTranspose2d):
                 pads = [0, 0, 0, 0]
                 pads[3 - 2 * axis] = short  # after the cells, on this axis
                 y = F.pad(y, pads)
+        if self.bias is not None:  # after the cut: cells outside every window still get it, as in Keras
+            y = y + self.bias[:, None, None]
         return activate(to_channels_last(y), self.activation)
 
 

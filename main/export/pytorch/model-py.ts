@@ -200,7 +200,7 @@ class Builder {
     );
   }
 
-  weight(layer: SpecLayer, key: string): { shape: number[]; values: Float32Array } {
+  weight(layer: SpecLayer, key: string): { shape: number[]; values: Float32Array; fullName: string } {
     const w = layer.weights.get(key);
     if (!w) this.refuse(layer, 'weights', `it has no "${key}" weight (it has ${[...layer.weights.keys()].join(', ')})`);
     return w;
@@ -218,8 +218,7 @@ class Builder {
     const w = this.weight(layer, kerasKey);
     const converted = toTorchLayout(w.values, w.shape, layout);
     this.stateDict.set(torchKey, converted);
-    const kerasName = `${layer.name}/${kerasKey.replace(/^(forward|backward)\//, (_, d: string) => `${d}_`)}`;
-    this.mapping.push({ keras: kerasName, torch: torchKey, layout, kerasShape: w.shape });
+    this.mapping.push({ keras: w.fullName, torch: torchKey, layout, kerasShape: w.shape });
     if (init) {
       const i = initializerOf(layer, init.key, init.fallback);
       const [fanIn, fanOut] = fans(w.shape);

@@ -42,7 +42,7 @@ export interface SpecLayer {
   /** The layers whose outputs feed this one, in order (merges take several). */
   inputs: string[];
   /** Weights by their name inside the layer: "kernel", "forward/kernel" (Bidirectional). */
-  weights: Map<string, { shape: number[]; values: Float32Array }>;
+  weights: Map<string, { shape: number[]; values: Float32Array; fullName: string }>;
 }
 
 export interface ModelSpec {
@@ -94,7 +94,11 @@ export function modelSpec(topology: KerasTopology, weights: readonly NamedWeight
     const layer = byName.get(owner);
     if (!layer || !names.has(owner))
       throw new PytorchExportError(`Weight "${w.name}" belongs to no layer of the model.`);
-    layer.weights.set(shortName(owner, w.name, layer.className), { shape: [...w.shape], values: w.values });
+    layer.weights.set(shortName(owner, w.name, layer.className), {
+      shape: [...w.shape],
+      values: w.values,
+      fullName: w.name,
+    });
   }
   return {
     name: config.name ?? 'model',

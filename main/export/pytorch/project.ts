@@ -9,6 +9,8 @@ import { TRAIN_PY } from './train-py';
 
 /** Where the run came from, so `layerlab runs import` can put the trained model back beside it. */
 export interface PytorchSource {
+  /** The workspace folder the project lives in (runs import finds it there). */
+  workspace: string | null;
   project: string | null;
   run: string | null;
   label: string;
