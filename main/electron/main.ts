@@ -8,6 +8,7 @@ import { CONTENT_SECURITY_POLICY } from '../host/csp';
 import { createServices, ROOT } from '../services/create-services';
 import { defaultWorkspace } from '../services/default-workspace';
 import { attachIpc } from './ipc-adapter';
+import { attachNativeHost } from './native-host';
 import { utilityProcessSpawner } from './utility-engine';
 
 const rendererIndex = path.join(ROOT, 'dist', 'renderer', 'index.html');
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
     isTrustedSender,
     targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents),
   });
+  const detachNativeHost = attachNativeHost({
+    isTrustedSender,
+    memoryFile: path.join(app.getPath('userData'), 'dialog-folders.json'),
+  });
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
   });
   app.on('will-quit', () => {
     detach();
+    detachNativeHost();
     void services.dispose();
   });
 }

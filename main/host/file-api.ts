@@ -219,7 +219,7 @@ export function createFileApi(options: FileApiOptions): FileApi {
 
   async function browse(res: http.ServerResponse, url: URL) {
     const rootList = roots.map((root, i) => ({
-      name: i === 0 ? `Workspace (${path.basename(root)})` : path.basename(root) || root,
+      name: i === 0 ? 'Workspace' : path.basename(root) || root,
       path: root,
     }));
     const given = url.searchParams.get('path');

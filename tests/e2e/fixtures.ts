@@ -17,10 +17,14 @@ export interface HostFixture {
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Starts `layerlab host` exactly as a user would (the CLI, a fresh workspace, a free port). */
-export async function startHostProcess(workspace: string): Promise<{ child: ChildProcess; fixture: HostFixture }> {
+export async function startHostProcess(
+  workspace: string,
+  /** More `layerlab host` options (--data-root DIR). */
+  extraArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; fixture: HostFixture }> {
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'layerlab.mjs'), 'host', '--port', '0', '--workspace', workspace],
+    [path.join(ROOT, 'bin', 'layerlab.mjs'), 'host', '--port', '0', '--workspace', workspace, ...extraArgs],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

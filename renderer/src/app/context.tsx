@@ -42,3 +42,8 @@ export function useTrainForm<T>(selector: (state: TrainFormState) => T): T {
 export function useConnection<T>(selector: (state: ConnectionState) => T): T {
   return useStore(useWorkbench().stores.connection, selector);
 }
+
+/** What the window's host can do with files (renderer/src/app/host): native dialogs, uploads, the host's file browser. */
+export function useHost(): Workbench['host'] {
+  return useWorkbench().host;
+}

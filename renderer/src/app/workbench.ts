@@ -5,9 +5,9 @@ import type { RunSummary } from '../../../app/project/schema';
 import { ModelGraph } from '../../../app/graph';
 import type { CsvOptions } from '../../../app/dataset/csv-options';
 import type { TaskSpec } from '../../../app/dataset/schema';
-import { MAX_IMPORT_TEXT } from '../../../app/ipc/contract';
 import type { TrainConfig } from '../../../app/training/config';
 import type { ApiClient } from '../api';
+import { createHost, createRecent, type Host } from './host';
 import { debounce } from '../lib/debounce';
 import { messageOf } from '../lib/errors';
 import { defaultTaskSpec, deriveProjectTask, deriveTask } from '../features/dataset/task-info';
@@ -32,6 +32,8 @@ export type Workbench = ReturnType<typeof createWorkbench>;
 export function createWorkbench(
   client: ApiClient,
   storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = safeStorage(),
+  /** What the window can do with files: native dialogs (Electron) or uploads and the host's file browser (host mode). */
+  host: Host = createHost(),
 ) {
   const { api, connection } = client;
   const project = createProjectStore();
@@ -39,6 +41,9 @@ export function createWorkbench(
   const runs = createRunStore();
   const trainForm = createTrainFormStore();
   const disposers: Array<() => void> = [];
+  const recent = createRecent(storage);
+  /** The upload in progress (host mode), so that Cancel can stop it. */
+  let uploading: AbortController | null = null;
   // While a project's saved state is loaded into the stores, that is not an edit to save back.
   let adopting = false;
   /** Run events waiting for the next chart update (see queueRunEvent). */
@@ -160,6 +165,7 @@ export function createWorkbench(
     const remembered = storage?.getItem(stepKey(state.id)) as Step | null;
     project.setState({ step: step ?? (remembered && STEPS.includes(remembered) ? remembered : 'data') });
     storage?.setItem(LAST_PROJECT_KEY, state.id);
+    recent.add({ kind: 'project', key: state.id, label: state.project.name });
     // A run may still be training from before a reload: follow it, and let Cancel reach it.
     runs.setState({ activeRunId: state.runs.find((r) => r.status === 'running')?.id ?? null });
     syncGraphToTask();
@@ -204,6 +210,41 @@ export function createWorkbench(
       runs.setState({ startError: messageOf(error) });
     } finally {
       runs.setState({ starting: false });
+    }
+  }
+
+  /** One CSV import (text or path): progress under its id, the dataset adopted and the task kept or chosen. */
+  async function runImport(
+    projectId: string,
+    fileName: string,
+    invoke: (importId: string) => Promise<ProjectState>,
+  ): Promise<ProjectState | null> {
+    project.setState({ importing: fileName, importError: null, step: 'data' });
+    try {
+      // The id names this import's progress events and lets the data step cancel it.
+      const importId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+      const state = await invoke(importId);
+      if (projectId !== currentId()) return null;
+      // An image model cannot read a table: the table's own template replaces it.
+      if (project.getState().current?.imageDataset) graph.getState().load(null);
+      patchCurrent((s) => ({
+        ...s,
+        dataset: state.dataset,
+        imageDataset: null,
+        project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec },
+      }));
+      const info = deriveTask(state.dataset, state.project.taskSpec);
+      const targetKnown = state.dataset?.columns.some((c) => c.name === info.spec?.target && c.kind !== 'ignored');
+      if (state.dataset && (!info.spec || !targetKnown)) {
+        const spec = defaultTaskSpec(state.dataset);
+        if (spec) await actions.setTaskSpec(spec);
+      } else syncGraphToTask();
+      return state;
+    } catch (error) {
+      project.setState({ importError: messageOf(error) });
+      return null;
+    } finally {
+      project.setState({ importing: null });
     }
   }
 
@@ -277,6 +318,10 @@ export function createWorkbench(
       if (id) storage?.setItem(stepKey(id), step);
     },
 
+    /**
+     * A CSV the user dropped or chose: its path on the main side (Electron's own path for it, or a
+     * streamed upload to the host, with progress and Cancel), then imported by path at any size.
+     */
     async importFile(file: File, options?: CsvOptions) {
       const lower = file.name.toLowerCase();
       if (!lower.endsWith('.csv') && file.type !== 'text/csv') {
@@ -286,57 +331,66 @@ export function createWorkbench(
         });
         return;
       }
-      if (file.size > MAX_IMPORT_TEXT) {
+      if (!currentId() || uploading) return;
+      const controller = new AbortController();
+      uploading = controller;
+      project.setState({
+        importing: file.name,
+        importError: null,
+        step: 'data',
+        ...(host.capabilities.uploads ? { upload: { name: file.name, sent: 0, total: file.size } } : {}),
+      });
+      let path: string;
+      try {
+        path = await host.pathOf(file, {
+          signal: controller.signal,
+          onProgress: (p) => project.setState({ upload: { name: file.name, sent: p.sent, total: p.total } }),
+        });
+      } catch (error) {
         project.setState({
-          importError: `${file.name} is ${(file.size / 1024 / 1024).toFixed(0)} MiB; files up to ${MAX_IMPORT_TEXT / 1024 / 1024} MiB can be imported.`,
-          step: 'data',
+          importing: null,
+          importError: controller.signal.aborted
+            ? `The upload of ${file.name} was cancelled; nothing of it was kept.`
+            : messageOf(error),
         });
         return;
+      } finally {
+        uploading = null;
+        project.setState({ upload: null });
       }
-      let text: string;
-      try {
-        text = await file.text();
-      } catch (error) {
-        project.setState({ importError: `Could not read ${file.name}: ${messageOf(error)}` });
-        return;
+      await actions.importPath(path, options, file.name);
+    },
+
+    /** Stop the upload in progress; the host deletes what it received. */
+    cancelUpload() {
+      uploading?.abort();
+    },
+
+    /** Import a CSV by its path on the main side (a dialog's, an upload's or the host's file browser's). */
+    async importPath(path: string, options?: CsvOptions, name = path.split(/[\\/]/).pop() ?? path) {
+      const projectId = currentId();
+      if (!projectId) return;
+      const state = await runImport(projectId, name, (importId) =>
+        api.invoke('dataset.importPath', { projectId, path, importId, ...(options ? { options } : {}) }),
+      );
+      if (state) {
+        project.setState({ lastImport: { name, path } });
+        recent.add({ kind: 'csv', key: path, label: name });
       }
-      await actions.importText(file.name, text, options);
+    },
+
+    /** Read the last imported file again with other options (delimiter, header, encoding…). */
+    async reimport(options: CsvOptions) {
+      const last = project.getState().lastImport;
+      if (last) await actions.importPath(last.path, options, last.name);
     },
 
     async importText(fileName: string, text: string, options?: CsvOptions) {
       const projectId = currentId();
       if (!projectId) return;
-      project.setState({ importing: fileName, importError: null, step: 'data' });
-      try {
-        // The id names this import's progress events and lets the data step cancel it.
-        const importId = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-        const state = await api.invoke('dataset.importText', {
-          projectId,
-          fileName,
-          text,
-          importId,
-          ...(options ? { options } : {}),
-        });
-        if (projectId !== currentId()) return;
-        // An image model cannot read a table: the table's own template replaces it.
-        if (project.getState().current?.imageDataset) graph.getState().load(null);
-        patchCurrent((s) => ({
-          ...s,
-          dataset: state.dataset,
-          imageDataset: null,
-          project: { ...s.project, datasetId: state.project.datasetId, taskSpec: state.project.taskSpec },
-        }));
-        const info = deriveTask(state.dataset, state.project.taskSpec);
-        const targetKnown = state.dataset?.columns.some((c) => c.name === info.spec?.target && c.kind !== 'ignored');
-        if (state.dataset && (!info.spec || !targetKnown)) {
-          const spec = defaultTaskSpec(state.dataset);
-          if (spec) await actions.setTaskSpec(spec);
-        } else syncGraphToTask();
-      } catch (error) {
-        project.setState({ importError: messageOf(error) });
-      } finally {
-        project.setState({ importing: null });
-      }
+      await runImport(projectId, fileName, (importId) =>
+        api.invoke('dataset.importText', { projectId, fileName, text, importId, ...(options ? { options } : {}) }),
+      );
     },
 
     /**
@@ -594,6 +648,8 @@ export function createWorkbench(
 
   return {
     client,
+    host,
+    recent,
     stores: { project, graph, runs, trainForm, connection },
     images,
     actions,

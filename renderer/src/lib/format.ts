@@ -76,6 +76,15 @@ export function formatDuration(startIso: string, endIso: string | null): string 
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
+/** Sizes of files, everywhere the same: "512 B", "12.3 KiB", "66.76 MiB", "1.70 GiB". */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '–';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
 /**
  * A number cell as text, without float noise: "4.803999999999999" (what arithmetic on 4.804
  * leaves) reads "4.804"; a value as typed in the file ("5.1", "13,2", "1e-7", "abc") is kept as

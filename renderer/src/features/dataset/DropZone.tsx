@@ -1,25 +1,44 @@
 import { useState, type ChangeEvent, type DragEvent } from 'react';
-import { useActions, useProject } from '../../app/context';
-import { rememberFile } from './last-file';
-import { isZipName, selectionFromFolderInput, selectionFromZip } from './image-files';
+import { useActions, useHost, useProject } from '../../app/context';
+import { messageOf } from '../../lib/errors';
+import { FileBrowserDialog } from '../files/FileBrowserDialog';
+import { isZipName, selectionFromFolderInput, selectionFromPath, selectionFromZip } from './image-files';
 import { useImageActions } from './use-image-import';
 
 /**
- * Where a CSV comes in: drop it here (or anywhere on the window, see FileDropOverlay) or choose
- * it with the file input. The file is read in the renderer and sent as text.
+ * Where a dataset comes in: drop it here (or anywhere on the window, see FileDropOverlay) or
+ * choose it. The desktop app opens its native dialogs and imports the file where it lies; in a
+ * browser a chosen file is streamed to the host first, or a file already on the host is picked
+ * in its file browser. Either way the import goes by path, at any size.
  */
 export function DropZone({ compact }: { compact: boolean }) {
   const importing = useProject((s) => s.importing);
-  const { importFile } = useActions();
+  const { importFile, importPath } = useActions();
+  const host = useHost();
   const images = useImageActions();
   const [over, setOver] = useState(false);
+  const [browsing, setBrowsing] = useState(false);
+  const [dialogError, setDialogError] = useState<string | null>(null);
+
+  /** A path on the main side: a CSV is imported, a folder or .zip waits for its image options. */
+  const takePath = (path: string, kind: 'file' | 'folder') => {
+    if (kind === 'folder') images.select(selectionFromPath(path, 'folder'));
+    else if (isZipName(path)) images.select(selectionFromPath(path, 'zip'));
+    else void importPath(path);
+  };
+  const native = (kind: 'csv' | 'images-folder' | 'images-zip') => {
+    setDialogError(null);
+    host.openDialog(kind).then(
+      (paths) => paths?.[0] && takePath(paths[0], kind === 'images-folder' ? 'folder' : 'file'),
+      (error: unknown) => setDialogError(messageOf(error)),
+    );
+  };
 
   const onChange = (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
     // A .zip is an image folder packed up: it waits for its import options like a dropped folder.
     if (file && isZipName(file.name)) images.select(selectionFromZip(file));
     else if (file) {
-      rememberFile(file);
       void importFile(file);
     }
     // Choosing the same file again (after fixing it) must fire change again.
@@ -65,36 +84,88 @@ export function DropZone({ compact }: { compact: boolean }) {
             </strong>
             {!compact && (
               <span className="muted">
-                A table, one example per line; delimiter, header row and encoding are detected. Up to 64 MiB. Or images:
-                a folder with one subfolder per class (pets/cats/…, pets/dogs/…), or a .zip of one.
+                A table, one example per line; delimiter, header row and encoding are detected; any size
+                {host.capabilities.uploads ? ' (it is streamed to the host, with progress)' : ''}. Or images: a folder
+                with one subfolder per class (pets/cats/…, pets/dogs/…), or a .zip of one.
               </span>
             )}
           </>
         )}
       </div>
-      <label className="file-picker">
-        <span className="visually-hidden">Choose a CSV file</span>
-        <input
-          type="file"
-          accept=".csv,text/csv,.zip,application/zip"
-          data-testid="csv-file-input"
-          onChange={onChange}
-          disabled={!!importing}
+      {host.capabilities.nativeDialogs ? (
+        <div className="host-file-actions">
+          <button type="button" className="btn" onClick={() => native('csv')} disabled={!!importing}>
+            Open CSV…
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => native('images-folder')}
+            disabled={!!importing}
+          >
+            Open image folder…
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => native('images-zip')} disabled={!!importing}>
+            Open .zip…
+          </button>
+          {dialogError && (
+            <span className="dialog-error" role="alert">
+              {dialogError}
+            </span>
+          )}
+        </div>
+      ) : (
+        <>
+          <label className="file-picker">
+            <span className="visually-hidden">Choose a CSV file</span>
+            <input
+              type="file"
+              accept=".csv,text/csv,.zip,application/zip"
+              data-testid="csv-file-input"
+              onChange={onChange}
+              disabled={!!importing}
+            />
+          </label>
+          <label className="file-picker folder-picker">
+            <span className="btn btn-small">Choose an image folder</span>
+            {/* webkitdirectory: the browser hands over every file below the chosen folder, with its relative path. */}
+            <input
+              type="file"
+              className="visually-hidden"
+              {...{ webkitdirectory: '', directory: '' }}
+              multiple
+              data-testid="image-folder-input"
+              onChange={onFolder}
+              disabled={!!importing}
+            />
+          </label>
+          {host.capabilities.serverFiles && (
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => setBrowsing(true)}
+              disabled={!!importing}
+              data-testid="browse-host-files"
+            >
+              Choose on the host…
+            </button>
+          )}
+        </>
+      )}
+      {browsing && (
+        <FileBrowserDialog
+          title="Import from the host"
+          mode="file"
+          folders
+          hint="A CSV file, an image folder or a .zip"
+          accept={(e) => /\.(csv|tsv|txt|zip)$/i.test(e.name)}
+          onClose={() => setBrowsing(false)}
+          onChoose={(entry) => {
+            setBrowsing(false);
+            takePath(entry.path, entry.kind);
+          }}
         />
-      </label>
-      <label className="file-picker folder-picker">
-        <span className="btn btn-small">Choose an image folder</span>
-        {/* webkitdirectory: the browser hands over every file below the chosen folder, with its relative path. */}
-        <input
-          type="file"
-          className="visually-hidden"
-          {...{ webkitdirectory: '', directory: '' }}
-          multiple
-          data-testid="image-folder-input"
-          onChange={onFolder}
-          disabled={!!importing}
-        />
-      </label>
+      )}
     </div>
   );
 }

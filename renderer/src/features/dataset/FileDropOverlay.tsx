@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { rememberFile } from './last-file';
-import { useActions, useProject } from '../../app/context';
-import { imageDrop } from './image-files';
+import { useActions, useHost, useProject } from '../../app/context';
+import { imageDrop, isZipName, selectionFromPath } from './image-files';
 import { useImageActions } from './use-image-import';
 
 const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
@@ -13,6 +12,7 @@ const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer
  */
 export function FileDropOverlay() {
   const { importFile } = useActions();
+  const host = useHost();
   const images = useImageActions();
   const importing = useProject((s) => s.importing);
   const hasProject = useProject((s) => s.current !== null);
@@ -45,6 +45,17 @@ export function FileDropOverlay() {
       depth.current = 0;
       setVisible(false);
       const file = e.dataTransfer?.files[0];
+      // The desktop app knows where a dropped file or folder lies: it is imported from there, whatever its size.
+      if (host.capabilities.nativeDialogs && file && !busy.current && open.current) {
+        const isFolder = e.dataTransfer?.items[0]?.webkitGetAsEntry?.()?.isDirectory === true;
+        if (isFolder || isZipName(file.name)) {
+          void host.pathOf(file).then(
+            (path) => images.select(selectionFromPath(path, isFolder ? 'folder' : 'zip')),
+            () => undefined,
+          );
+        } else void importFile(file);
+        return;
+      }
       // A folder or a .zip is an image dataset: it waits for its size, colour and fit.
       const selection = e.dataTransfer && !busy.current && open.current ? imageDrop(e.dataTransfer) : null;
       if (selection) {
@@ -53,7 +64,6 @@ export function FileDropOverlay() {
       }
       // Without an open project there is nowhere to import to; the overlay said so.
       if (file && !busy.current && open.current) {
-        rememberFile(file);
         void importFile(file);
       }
     };
@@ -67,7 +77,7 @@ export function FileDropOverlay() {
       window.removeEventListener('dragleave', leave);
       window.removeEventListener('drop', drop);
     };
-  }, [importFile, images]);
+  }, [importFile, images, host]);
 
   if (!visible) return null;
   return (

@@ -91,9 +91,11 @@ export function ImageImportPanel() {
         Import images from <span className="file-name">{pending.name}</span>
       </h2>
       <p className="muted">
-        {pending.kind === 'zip'
-          ? `A .zip of ${mib(pending.bytes)}`
-          : `${plural(pending.files.length, 'file')}, ${mib(pending.bytes)}`}
+        {pending.path !== undefined
+          ? `${pending.kind === 'zip' ? 'A .zip' : 'A folder'} at ${pending.path}`
+          : pending.kind === 'zip'
+            ? `A .zip of ${mib(pending.bytes)}`
+            : `${plural(pending.files.length, 'file')}, ${mib(pending.bytes)}`}
         . Each subfolder is a class, named after it; files that are not images are listed and skipped.
       </p>
       <div className="import-options-form">

@@ -2,7 +2,6 @@ import { useState } from 'react';
 import { optionsOf, type CsvDialect, type CsvOptions } from '../../../../app/dataset/csv-options';
 import type { DatasetMeta } from '../../../../app/dataset/schema';
 import { useActions, useProject } from '../../app/context';
-import { useLastFile } from './last-file';
 
 const DELIMITERS = [
   { value: ',', label: 'Comma ,' },
@@ -19,18 +18,18 @@ const ENCODINGS = [
 
 /**
  * How the file was read (detected, or as the user last chose) and a form to read it again
- * differently: delimiter, header row, encoding, decimal comma. Re-import needs the file the
- * user chose in this window; a dataset from an earlier session shows its settings only.
+ * differently: delimiter, header row, encoding, decimal comma. Re-import reads the file imported
+ * in this window again by its path; a dataset from an earlier session shows its settings only.
  */
 export function ImportOptions({ dataset }: { dataset: DatasetMeta }) {
   const dialect = dataset.csv;
-  const file = useLastFile((s) => s.file);
+  const last = useProject((s) => s.lastImport);
   const importing = useProject((s) => s.importing);
-  const { importFile } = useActions();
+  const { reimport } = useActions();
   const [draft, setDraft] = useState<CsvOptions | null>(null);
   if (!dialect) return null;
   const current: Required<CsvOptions> = { ...(optionsOf(dialect) as Required<CsvOptions>), ...draft };
-  const canReimport = file !== null && file.name === dataset.sourceFile;
+  const canReimport = last !== null && last.name === dataset.sourceFile;
   const changed = draft !== null && Object.entries(draft).some(([k, v]) => dialect[k as keyof CsvDialect] !== v);
   const set = (patch: CsvOptions) => setDraft((d) => ({ ...d, ...patch }));
 
@@ -100,7 +99,7 @@ export function ImportOptions({ dataset }: { dataset: DatasetMeta }) {
           className="btn btn-primary"
           disabled={!canReimport || !changed || !!importing}
           onClick={() => {
-            if (file) void importFile(file, current).then(() => setDraft(null));
+            void reimport(current).then(() => setDraft(null));
           }}
           data-testid="reimport"
         >

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useProject, useWorkbench } from '../../app/context';
-import { formatInt } from '../../lib/format';
+import { useActions } from '../../app/context';
+import { formatBytes, formatInt } from '../../lib/format';
 
 interface Progress {
   importId: string;
@@ -13,6 +14,7 @@ interface Progress {
 export function ImportProgress() {
   const { client } = useWorkbench();
   const importing = useProject((s) => s.importing);
+  const upload = useProject((s) => s.upload);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [cancelling, setCancelling] = useState(false);
 
@@ -24,6 +26,7 @@ export function ImportProgress() {
     }
   }, [importing]);
   if (!importing) return null;
+  if (upload) return <UploadProgress upload={upload} />;
 
   const percent =
     progress && progress.totalBytes > 0 ? Math.round((100 * progress.bytesRead) / progress.totalBytes) : 0;
@@ -45,6 +48,25 @@ export function ImportProgress() {
           data-testid="cancel-import"
         >
           {cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+      </div>
+      <progress max={100} value={percent} />
+    </div>
+  );
+}
+
+/** Host mode: the file on its way to the host, before the import reads it; Cancel deletes what was sent. */
+function UploadProgress({ upload }: { upload: { name: string; sent: number; total: number } }) {
+  const { cancelUpload } = useActions();
+  const percent = upload.total > 0 ? Math.floor((100 * upload.sent) / upload.total) : 100;
+  return (
+    <div className="import-progress" data-testid="upload-progress">
+      <div className="import-progress-text">
+        <span role="status">
+          Uploading {upload.name} to the host… {percent}% · {formatBytes(upload.sent)} of {formatBytes(upload.total)}
+        </span>
+        <button type="button" className="btn" onClick={cancelUpload} data-testid="cancel-upload">
+          Cancel
         </button>
       </div>
       <progress max={100} value={percent} />

@@ -14,6 +14,21 @@ export interface ImageSelection {
   kind: 'folder' | 'zip';
   files: PickedFile[];
   bytes: number;
+  /**
+   * The folder or .zip's path on the main side (a native dialog, a drop in the desktop app, the
+   * host's file browser): imported from there, nothing is sent. `files` is empty then.
+   */
+  path?: string;
+}
+
+/** A folder or .zip the main side can open by path. */
+export function selectionFromPath(path: string, kind: ImageSelection['kind']): ImageSelection {
+  const name =
+    path
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? path;
+  return { name: kind === 'zip' ? name.replace(/\.zip$/i, '') : name, kind, files: [], bytes: 0, path };
 }
 
 export const isZipName = (name: string) => name.toLowerCase().endsWith('.zip');

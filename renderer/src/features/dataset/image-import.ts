@@ -107,7 +107,7 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
     /** A folder or zip the user dropped or chose: shown with the import options, not imported yet. */
     select(selection: ImageSelection) {
       if (store.getState().phase !== 'idle') return;
-      if (selection.files.length === 0) {
+      if (selection.files.length === 0 && selection.path === undefined) {
         project.setState({
           importError: `${selection.name} holds no files. Choose a folder whose subfolders are the classes (pets/cats/…, pets/dogs/…), or a .zip of one.`,
           step: 'data',
@@ -140,7 +140,8 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
       store.setState({ phase: 'uploading', sent: 0, total: pending.bytes, progress: null, cancelling: false });
       project.setState({ importing: pending.name, importError: null });
       try {
-        await upload(projectId, thisUpload, pending);
+        // A path (a dialog's, a desktop drop's, the host's file browser's) is imported where it lies.
+        if (pending.path === undefined) await upload(projectId, thisUpload, pending);
         if (cancelled) {
           await api.invoke('dataset.discardUpload', { projectId, uploadId: thisUpload }).catch(() => undefined);
           return;
@@ -148,7 +149,10 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
         store.setState({ phase: 'importing' });
         const state = await api.invoke('dataset.importImages', {
           projectId,
-          source: { kind: 'upload', uploadId: thisUpload },
+          source:
+            pending.path === undefined
+              ? { kind: 'upload', uploadId: thisUpload }
+              : { kind: 'path', path: pending.path },
           options,
           importId,
         });

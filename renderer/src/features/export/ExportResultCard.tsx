@@ -1,16 +1,14 @@
 import type { ExportResult } from '../../../../app/engine/protocol';
 import { FORMAT_LABELS } from '../../../../app/engine/export-options';
+import { useState } from 'react';
+import { useHost } from '../../app/context';
+import { messageOf } from '../../lib/errors';
+import { formatBytes } from '../../lib/format';
 
 /** "model.json" for "<outDir>/model.json": the folder is shown once, above the list. */
 function relativeTo(dir: string, file: string): string {
   const base = dir.replace(/[\\/]+$/, '');
   return file.startsWith(`${base}/`) || file.startsWith(`${base}\\`) ? file.slice(base.length + 1) : file;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
 
 const diffText = (d: number) => (d === 0 ? '0' : d.toExponential(1));
@@ -95,7 +93,9 @@ export function ExportResultCard({ result }: { result: ExportResult }) {
           </>
         )}
         <dt>Folder</dt>
-        <dd className="mono">{result.outDir}</dd>
+        <dd>
+          <span className="mono">{result.outDir}</span> <FolderActions dir={result.outDir} />
+        </dd>
         <dt>Files</dt>
         <dd>
           <ul className="file-list mono">
@@ -110,5 +110,40 @@ export function ExportResultCard({ result }: { result: ExportResult }) {
         into a label or a number; <code>MODEL_CARD.md</code> describes the data, the model, its training and this check.
       </p>
     </section>
+  );
+}
+
+/** What this window can do with the export folder: download it as a .zip (browser) or show it in the file manager (desktop). */
+function FolderActions({ dir }: { dir: string }) {
+  const host = useHost();
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <span className="host-file-actions export-folder-actions">
+      {host.capabilities.downloads && (
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => host.download(dir)}
+          data-testid="export-download"
+        >
+          Download .zip
+        </button>
+      )}
+      {host.capabilities.reveal && (
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => host.reveal(dir).catch((e: unknown) => setError(messageOf(e)))}
+          data-testid="export-reveal"
+        >
+          Show in folder
+        </button>
+      )}
+      {error && (
+        <span className="dialog-error" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
   );
 }

@@ -8,7 +8,9 @@ import {
 } from '../../../../app/engine/export-options';
 import type { RunSummary } from '../../../../app/project/schema';
 import { metricFor } from '../../../../app/training/config';
-import { useActions, useProject } from '../../app/context';
+import { useActions, useHost, useProject } from '../../app/context';
+import { messageOf } from '../../lib/errors';
+import { FileBrowserDialog } from '../files/FileBrowserDialog';
 import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib/format';
 import { PlaygroundPanel } from '../playground/PlaygroundPanel';
 import { ExportResultCard } from './ExportResultCard';
@@ -52,6 +54,9 @@ export function ExportStep() {
   const projectPath = useProject((s) => s.current?.path ?? '');
   const mode = useProject((s) => s.appInfo?.mode ?? null);
   const { exportRun } = useActions();
+  const host = useHost();
+  const [browsing, setBrowsing] = useState(false);
+  const [dialogError, setDialogError] = useState<string | null>(null);
   const exportable = [...runs].filter((r) => r.hasModel).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const [runId, setRunId] = useState<string | null>(null);
   const [dir, setDir] = useState('');
@@ -165,14 +170,39 @@ export function ExportStep() {
           )}
           <label className="field">
             <span className="field-label">Folder</span>
-            <input
-              className="input mono"
-              data-testid="export-dir-input"
-              value={dir}
-              placeholder={defaultDir}
-              onChange={(e) => setDir(e.target.value)}
-              spellCheck={false}
-            />
+            <span className="export-dir-row">
+              <input
+                className="input mono"
+                data-testid="export-dir-input"
+                value={dir}
+                placeholder={defaultDir}
+                onChange={(e) => setDir(e.target.value)}
+                spellCheck={false}
+              />
+              {(host.capabilities.nativeDialogs || host.capabilities.serverFiles) && (
+                <button
+                  type="button"
+                  className="btn"
+                  data-testid="export-dir-choose"
+                  onClick={() => {
+                    setDialogError(null);
+                    if (!host.capabilities.nativeDialogs) setBrowsing(true);
+                    else
+                      host.saveDialog('export-folder', defaultDir.split('/').pop()).then(
+                        (path) => path && setDir(path),
+                        (error: unknown) => setDialogError(messageOf(error)),
+                      );
+                  }}
+                >
+                  Choose…
+                </button>
+              )}
+            </span>
+            {dialogError && (
+              <span className="dialog-error" role="alert">
+                {dialogError}
+              </span>
+            )}
             <span className="field-hint muted">
               An absolute path. Leave empty to use <code>{defaultDir}</code>.
               {mode === 'host' &&
@@ -196,6 +226,18 @@ export function ExportStep() {
       )}
 
       {result && <ExportResultCard result={result} />}
+      {browsing && (
+        <FileBrowserDialog
+          title="Export into a folder on the host"
+          mode="folder"
+          hint="The export writes a new folder inside the one you choose"
+          onClose={() => setBrowsing(false)}
+          onChoose={(entry) => {
+            setBrowsing(false);
+            setDir(`${entry.path}/${defaultDir.split('/').pop() ?? 'export'}`);
+          }}
+        />
+      )}
     </div>
   );
 }

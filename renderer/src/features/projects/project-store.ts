@@ -20,6 +20,10 @@ export interface ProjectStoreState {
   step: Step;
   /** The file being imported, while it is. */
   importing: string | null;
+  /** Host mode: the file being uploaded before its import, and how far. */
+  upload: { name: string; sent: number; total: number } | null;
+  /** The CSV last imported by path in this window, so Re-import can read it again with other options. */
+  lastImport: { name: string; path: string } | null;
   importError: string | null;
   saveError: string | null;
   exporting: boolean;
@@ -43,6 +47,8 @@ export function createProjectStore() {
     createError: null,
     step: 'data',
     importing: null,
+    upload: null,
+    lastImport: null,
     importError: null,
     saveError: null,
     exporting: false,
