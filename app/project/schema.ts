@@ -85,6 +85,12 @@ export const BackendReport = z.object({
   threads: z.number().int().positive().optional(),
   /** Why the wasm backend runs fewer threads than chosen (the threaded build did not start). */
   threadsNote: z.string().optional(),
+  /**
+   * Whether the engine's TensorFlow.js accelerations are installed (main/engine/process/accelerations),
+   * and why not: LAYERLAB_ACCELERATIONS=off, or a TensorFlow.js release they were not written for.
+   * Absent in runs recorded before it was reported.
+   */
+  accelerations: z.object({ on: z.boolean(), reason: z.string().optional() }).optional(),
 });
 export type BackendReport = z.infer<typeof BackendReport>;
 

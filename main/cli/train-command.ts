@@ -617,6 +617,7 @@ async function writeMultiHeadResults(
     backend_skipped: run.backend?.skipped ?? [],
     // wasm: the engine threads it ran on (LAYERLAB_WASM_THREADS; one by default).
     backend_threads: run.backend?.threads ?? null,
+    backend_accelerations: run.backend?.accelerations ?? null,
     inputs: (data.inputs ?? []).map((i) => ({ node: i.node, values: i.indices.length })),
     heads: (data.heads ?? []).map((h) => ({ node: h.node, target: h.target, task: h.task, labels: h.labels ?? null })),
     status: run.status,
@@ -683,6 +684,7 @@ function metricsJson(
     backend_skipped: run.backend?.skipped ?? [],
     // wasm: the engine threads it ran on (LAYERLAB_WASM_THREADS; one by default).
     backend_threads: run.backend?.threads ?? null,
+    backend_accelerations: run.backend?.accelerations ?? null,
     task: run.task,
     target: run.taskSpec.target,
     labels,

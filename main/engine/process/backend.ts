@@ -2,9 +2,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../../../app/project/schema';
-import { installFusedLayerTraining } from './accelerations/fused-layers';
-import { installLeanTapeSaves } from './accelerations/lean-tape';
-import { installWasmKernelFixes } from './accelerations/wasm-kernel-fixes';
+import {
+  ACCELERATIONS_TFJS_VERSION,
+  installAccelerations,
+  planAccelerations,
+  type AccelerationsPlan,
+} from './accelerations';
 import {
   chooseWasmThreads,
   registerThreadedWasmBackend,
@@ -19,7 +22,9 @@ export function isBackendName(value: string): value is BackendName {
   return (BACKEND_ORDER as readonly string[]).includes(value);
 }
 
-type Attempt = { ok: true; threads?: number; threadsNote?: string } | { ok: false; reason: string };
+type Attempt =
+  | { ok: true; threads?: number; threadsNote?: string; accelerations: AccelerationsPlan }
+  | { ok: false; reason: string };
 
 /** The first line of an error, without the stack: a reason that fits on one line of a report. */
 function firstLine(error: unknown): string {
@@ -138,7 +143,7 @@ export function describeLoadFailure(error: unknown, specifier: string): string {
   return `failed to load: ${firstLine(error)}`;
 }
 
-function requireOptional(specifier: string): Attempt {
+function requireOptional(specifier: string): { ok: true } | { ok: false; reason: string } {
   try {
     // The native packages are optionalDependencies: their absence is the normal case on
     // machines without a native TensorFlow build, so it is reported, never thrown.
@@ -149,8 +154,9 @@ function requireOptional(specifier: string): Attempt {
   }
 }
 
-async function tryBackend(name: BackendName, wasmThreads: number): Promise<Attempt> {
+async function tryBackend(name: BackendName, wasmThreads: number, accelerations: AccelerationsPlan): Promise<Attempt> {
   let tfName: string = name;
+  let plan = accelerations;
   if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
     const loaded = requireOptional(`@tensorflow/${name}`);
     if (!loaded.ok) return loaded;
@@ -168,6 +174,8 @@ async function tryBackend(name: BackendName, wasmThreads: number): Promise<Attem
       // The .wasm binaries ship beside the package's main file; point at them explicitly so a
       // bundled or relocated engine still finds them (a bundle's __dirname guess would be wrong).
       wasm.setWasmPaths(path.dirname(requireHere.resolve(specifier)) + path.sep);
+      if (plan.on && wasm.version_wasm !== ACCELERATIONS_TFJS_VERSION)
+        plan = planAccelerations({}, { 'tfjs-backend-wasm': wasm.version_wasm });
     } catch (error) {
       return { ok: false, reason: describeLoadFailure(error, specifier) };
     }
@@ -177,7 +185,9 @@ async function tryBackend(name: BackendName, wasmThreads: number): Promise<Attem
   let started: { ok: boolean; warnings: string[] };
   if (name === 'wasm' && !tf.findBackend('wasm')) {
     // More than one thread: tfjs' threaded build, started by the engine (wasm-threads.ts).
-    const threads = wasmThreads;
+    const threads = plan.on ? wasmThreads : 1;
+    if (wasmThreads > 1 && !plan.on)
+      threadsNote = `one thread: the threaded build is one of the engine's accelerations, which are off (${plan.reason})`;
     if (threads > 1) {
       try {
         registerThreadedWasmBackend(threads);
@@ -200,21 +210,29 @@ async function tryBackend(name: BackendName, wasmThreads: number): Promise<Attem
     const why = started.warnings.filter((w) => !/^Initialization of backend/.test(w))[0] ?? 'no reason given';
     return { ok: false, reason: `failed to initialise: ${firstLine(why)}` };
   }
-  if (name === 'wasm') {
-    try {
-      installWasmKernelFixes();
-    } catch (error) {
-      return { ok: false, reason: `failed to install the engine's wasm kernels: ${firstLine(error)}` };
-    }
+  // The engine's accelerations (accelerations/index.ts): on wasm its kernel fixes and own
+  // kernels; for every backend leaner saved tensors and tfjs' fused relu layers while recording.
+  try {
+    installAccelerations(tfName, plan);
+  } catch (error) {
+    return { ok: false, reason: `failed to install the engine's wasm kernels: ${firstLine(error)}` };
   }
-  // Engine-level changes above the kernels, for every backend: leaner saved tensors, and tfjs'
-  // fused relu layers also while recording gradients.
-  installLeanTapeSaves();
-  installFusedLayerTraining();
   const probe = probeBackend();
-  if (probe !== null) return { ok: false, reason: `probe failed: ${probe}` };
-  if (name !== 'wasm') return { ok: true };
-  return { ok: true, threads: wasmThreadsInUse() ?? 1, ...(threadsNote === undefined ? {} : { threadsNote }) };
+  if (probe !== null)
+    return {
+      ok: false,
+      reason: plan.on
+        ? `probe failed: ${probe}`
+        : `probe failed on stock TensorFlow.js (the engine's accelerations are off): ${probe}`,
+    };
+  const report = { accelerations: plan };
+  if (name !== 'wasm') return { ok: true, ...report };
+  return {
+    ok: true,
+    ...report,
+    threads: wasmThreadsInUse() ?? 1,
+    ...(threadsNote === undefined ? {} : { threadsNote }),
+  };
 }
 
 /**
@@ -233,17 +251,22 @@ export async function selectBackend(options: { force?: string | undefined } = {}
   // The wasm backend's threads: LAYERLAB_WASM_THREADS=N, else the default (checked up front:
   // a bad value is refused like a bad LAYERLAB_BACKEND, whichever backend would have started).
   const wasmThreads = chooseWasmThreads();
+  // Whether the accelerations go in (LAYERLAB_ACCELERATIONS, the TensorFlow.js version): checked
+  // up front too; when they don't, the engine says so here and in the report.
+  const accelerations = planAccelerations();
+  if (!accelerations.on) console.warn(`Layerlab engine: accelerations off: ${accelerations.reason}.`);
   const skipped: BackendReport['skipped'] = [];
   const start = force === '' ? 0 : BACKEND_ORDER.indexOf(force);
   for (const name of BACKEND_ORDER.slice(0, start)) {
     skipped.push({ name, reason: `not tried: LAYERLAB_BACKEND=${force} forces the ${force} backend` });
   }
   for (const name of BACKEND_ORDER.slice(start)) {
-    const attempt = await tryBackend(name, wasmThreads);
+    const attempt = await tryBackend(name, wasmThreads, accelerations);
     if (attempt.ok) {
       return {
         name,
         skipped,
+        accelerations: attempt.accelerations,
         ...(attempt.threads === undefined ? {} : { threads: attempt.threads }),
         ...(attempt.threadsNote === undefined ? {} : { threadsNote: attempt.threadsNote }),
       };

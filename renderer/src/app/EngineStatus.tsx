@@ -1,3 +1,4 @@
+import { accelerationsNote } from '../../../app/engine/accelerations-note';
 import { useConnection, useProject } from './context';
 
 /** The engine's state and backend, with why each faster backend was skipped on hover. */
@@ -26,6 +27,7 @@ export function EngineStatus() {
         : null,
     engine?.backend ? `Backend: ${engine.backend.name}` : null,
     ...skipped.map((s) => `${s.name} skipped: ${s.reason}`),
+    accelerationsNote(engine?.backend),
     engine?.message ?? null,
   ]
     .filter(Boolean)

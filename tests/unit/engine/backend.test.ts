@@ -102,6 +102,7 @@ describe('backend selection', () => {
         name,
         reason: 'not tried: LAYERLAB_BACKEND=cpu forces the cpu backend',
       })),
+      accelerations: { on: true },
     });
     expect(tf.getBackend()).toBe('cpu');
     const wasm = await selectBackend({ force: 'wasm' });

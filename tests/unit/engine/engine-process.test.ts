@@ -84,6 +84,7 @@ describe('the engine process, through EngineClient', () => {
           { name: 'tfjs-node', reason: '@tensorflow/tfjs-node is not installed' },
         ],
         threads: 1, // LAYERLAB_WASM_THREADS unset: one thread (wasm-threads.ts, defaultThreads)
+        accelerations: { on: true },
       });
     }
   });

@@ -1,4 +1,5 @@
 import { useDeferredValue } from 'react';
+import { accelerationsNote } from '../../../../app/engine/accelerations-note';
 import type { BackendReport, EpochLogs, RunSummary } from '../../../../app/project/schema';
 import { formatRate, type LrFinderResult } from '../../../../app/training/lr-finder';
 import { useActions, useProject, useRuns } from '../../app/context';
@@ -277,6 +278,7 @@ function BackendInfo({ backend, note }: { backend: BackendReport | null; note: s
     );
   }
   const skipped = backend.skipped;
+  const accelerations = accelerationsNote(backend);
   return (
     <span
       className="backend-info"
@@ -290,6 +292,7 @@ function BackendInfo({ backend, note }: { backend: BackendReport | null; note: s
           Faster backends skipped: {skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}.
         </span>
       )}
+      {accelerations && <span className="muted"> {accelerations}</span>}
     </span>
   );
 }
