@@ -93,7 +93,8 @@ export function DataStep() {
             <h2>
               Preview{' '}
               <span className="muted count">
-                first {plural(dataset.preview.length, 'row')} of {dataset.rows}
+                first {plural(dataset.preview.length, 'row')} of {formatInt(dataset.rows)}
+                {dataset.csv?.decimalComma ? ' · numbers as read with a decimal comma (14,23 is 14.23)' : ''}
               </span>
             </h2>
             <PreviewTable dataset={dataset} />
