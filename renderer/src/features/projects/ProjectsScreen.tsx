@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useActions, useProject } from '../../app/context';
 import { formatRelative } from '../../lib/format';
+import { messageOf } from '../../lib/errors';
+import { SAMPLES, type Sample } from './samples';
 import './projects.css';
 
 /** The welcome screen: start a project or open one. */
@@ -11,8 +13,28 @@ export function ProjectsScreen() {
   const openError = useProject((s) => s.openError);
   const creating = useProject((s) => s.creating);
   const createError = useProject((s) => s.createError);
-  const { createProject, openProject, loadProjects } = useActions();
+  const { createProject, openProject, loadProjects, importText, setTaskSpec, setStep } = useActions();
   const [name, setName] = useState('');
+  const [sampleError, setSampleError] = useState<string | null>(null);
+  const [startingSample, setStartingSample] = useState<string | null>(null);
+
+  /** A sample in one click: a project named after it, its CSV imported, its task set; then the model step. */
+  const startSample = async (sample: Sample) => {
+    if (creating || startingSample) return;
+    setStartingSample(sample.id);
+    setSampleError(null);
+    try {
+      const text = await sample.load();
+      if (!(await createProject(sample.name))) return;
+      await importText(sample.file, text);
+      await setTaskSpec(sample.spec);
+      setStep('model');
+    } catch (error) {
+      setSampleError(`Could not start the ${sample.file} example: ${messageOf(error)}`);
+    } finally {
+      setStartingSample(null);
+    }
+  };
 
   const trimmed = name.trim();
   const submit = async (e: FormEvent) => {
@@ -77,6 +99,35 @@ export function ProjectsScreen() {
             {creating ? 'Creating…' : 'Create project'}
           </button>
         </form>
+
+        <section className="card samples" aria-labelledby="samples-title">
+          <h2 id="samples-title">Start from an example</h2>
+          <p className="muted">
+            A sample dataset, imported and set up in one click: train it as it is, then change it.
+          </p>
+          <ul className="sample-list" data-testid="sample-list">
+            {SAMPLES.map((s) => (
+              <li key={s.id}>
+                <button
+                  type="button"
+                  className="sample-item"
+                  data-testid={`sample-${s.id}`}
+                  disabled={creating || startingSample !== null}
+                  onClick={() => void startSample(s)}
+                >
+                  <span className="sample-name">{s.name.replace(' (example)', '')}</span>
+                  <span className="sample-kind">{startingSample === s.id ? 'Setting up…' : s.kind}</span>
+                  <span className="sample-blurb muted">{s.blurb}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          {sampleError && (
+            <p className="field-error" role="alert">
+              {sampleError}
+            </p>
+          )}
+        </section>
 
         <section className="card project-list-card">
           <h2>Your projects</h2>
