@@ -1,10 +1,12 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { PredictInputs, PredictResult } from '../../../../app/ipc/contract';
-import { useActions } from '../../app/context';
+import { parseDialectNumber } from '../../../../app/dataset/number-cell';
+import { useActions, useProject } from '../../app/context';
 import { messageOf } from '../../lib/errors';
 import { formatNumberText, formatStat } from '../../lib/format';
 import { ImagePlayground } from './ImagePlayground';
 import { ProbabilityChart } from './ProbabilityChart';
+import { sliderRange, spellSliderValue } from './slider';
 import { fieldList, readTypedRow, rowHint, rowPlaceholder } from './typed-row';
 import './playground.css';
 
@@ -54,19 +56,40 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
     if (read.values) setValues(read.values);
   };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
+  const run = async (row: Record<string, string>) => {
     setBusy(true);
     setError(null);
     try {
-      setResult(await predict(runId, [values]));
+      setResult(await predict(runId, [row]));
     } catch (err) {
       setResult(null);
       setError(messageOf(err));
     } finally {
       setBusy(false);
     }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    await run(values);
+  };
+
+  // A slider in the range the model was trained on; once a prediction shows, it follows the slider.
+  const dataset = useProject((s) => s.current?.dataset ?? null);
+  const comma = inputs?.csv?.decimal === ',';
+  const rangeOf = (name: string) => {
+    const column = dataset?.columns.find((c) => c.name === name && c.kind === 'numeric');
+    return column ? sliderRange(column.min, column.max) : null;
+  };
+  const follow = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (follow.current && clearTimeout(follow.current)), []);
+  const slide = (name: string, text: string) => {
+    const next = { ...values, [name]: text };
+    setValues(next);
+    if (!result) return;
+    if (follow.current) clearTimeout(follow.current);
+    follow.current = setTimeout(() => void run(next), 120);
   };
 
   const prediction = result?.predictions[0];
@@ -111,14 +134,34 @@ export function PlaygroundPanel({ runId }: { runId: string }) {
               <label key={field.name} className="field">
                 <span className="field-label">{field.name}</span>
                 {field.kind === 'numeric' ? (
-                  <input
-                    className="input mono"
-                    inputMode="decimal"
-                    data-testid={`playground-field-${field.name}`}
-                    value={values[field.name] ?? ''}
-                    onChange={(e) => setValues((v) => ({ ...v, [field.name]: e.target.value }))}
-                    spellCheck={false}
-                  />
+                  <>
+                    <input
+                      className="input mono"
+                      inputMode="decimal"
+                      data-testid={`playground-field-${field.name}`}
+                      value={values[field.name] ?? ''}
+                      onChange={(e) => setValues((v) => ({ ...v, [field.name]: e.target.value }))}
+                      spellCheck={false}
+                    />
+                    {(() => {
+                      const range = rangeOf(field.name);
+                      if (!range) return null;
+                      const now = parseDialectNumber(values[field.name] ?? '', comma);
+                      return (
+                        <input
+                          type="range"
+                          className="pg-slider"
+                          aria-label={`${field.name}, from ${range.min} to ${range.max}`}
+                          data-testid={`playground-slider-${field.name}`}
+                          min={range.min}
+                          max={range.max}
+                          step={range.step}
+                          value={now === null ? range.min : Math.min(range.max, Math.max(range.min, now))}
+                          onChange={(e) => slide(field.name, spellSliderValue(Number(e.target.value), range, comma))}
+                        />
+                      );
+                    })()}
+                  </>
                 ) : (
                   <select
                     className="select"
