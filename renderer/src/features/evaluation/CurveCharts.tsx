@@ -1,8 +1,10 @@
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ClassificationEvaluation, ClassCurves } from '../../../../app/diagnostics/evaluation';
 import { CURVE_PALETTE, curvesToDraw } from './curve-choice';
 
 const auc = (n: number | null) => (n === null ? 'n/a' : n.toFixed(3));
+const curveName = (c: ClassCurves, binary: boolean, kind: 'roc' | 'pr') =>
+  `${binary ? `positive: ${c.label}` : c.label} (AUC ${auc(kind === 'roc' ? c.rocAuc : c.prAuc)})`;
 const axis = { tick: { fontSize: 11, fill: '#64748b' }, tickLine: false } as const;
 
 function CurveChart({
@@ -33,11 +35,12 @@ function CurveChart({
           dataKey="x"
           domain={[0, 1]}
           {...axis}
-          height={34}
+          height={42}
           label={{
             value: kind === 'roc' ? 'false positive rate' : 'recall',
-            position: 'insideBottomRight',
-            offset: -2,
+            // Centred under the ticks, in the axis's own band: never on a tick label or the legend.
+            position: 'insideBottom',
+            offset: 2,
             fontSize: 11,
             fill: '#64748b',
           }}
@@ -84,7 +87,7 @@ function CurveChart({
                 : c.pr.map((p) => ({ x: p.recall, y: p.precision }))
             }
             dataKey="y"
-            name={`${binary ? `positive: ${c.label}` : c.label} (AUC ${auc(kind === 'roc' ? c.rocAuc : c.prAuc)})`}
+            name={curveName(c, binary, kind)}
             stroke={CURVE_PALETTE[curves.indexOf(c) % CURVE_PALETTE.length]}
             dot={false}
             strokeWidth={2}
@@ -92,8 +95,20 @@ function CurveChart({
             isAnimationActive={false}
           />
         ))}
-        <Legend wrapperStyle={{ fontSize: 12 }} />
       </LineChart>
+      {/* The legend below the plot, in the page's flow: it wraps for ten classes instead of drawing over the axis. */}
+      <ul className="curve-legend" data-testid={`${testId}-legend`}>
+        {drawn.map((c) => (
+          <li key={c.label}>
+            <span
+              className="curve-swatch"
+              style={{ background: CURVE_PALETTE[curves.indexOf(c) % CURVE_PALETTE.length] }}
+              aria-hidden="true"
+            />
+            {curveName(c, binary, kind)}
+          </li>
+        ))}
+      </ul>
     </figure>
   );
 }

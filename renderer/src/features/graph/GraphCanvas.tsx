@@ -62,9 +62,11 @@ export function GraphCanvas() {
     const bounds = getNodesBounds(all);
     const { minZoom, maxZoom, padding } = fitViewOptions;
     const view = getViewportForBounds(bounds, width, height, minZoom, maxZoom, padding);
+    // Clear of the toolbar above the canvas.
     const margin = 24;
+    const top = 64;
     if (bounds.width * view.zoom + 2 * margin > width) view.x = margin - bounds.x * view.zoom;
-    if (bounds.height * view.zoom + 2 * margin > height) view.y = margin - bounds.y * view.zoom;
+    if (bounds.height * view.zoom + top + margin > height) view.y = top - bounds.y * view.zoom;
     void setViewport(view, { duration: 200 });
   }, [flowStore, getNodes, getNodesBounds, setViewport]);
 
