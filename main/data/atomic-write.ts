@@ -20,18 +20,23 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** A file's contents: whole, or chunks written one after another (a large matrix without a copy of it all). */
+export type FileData = string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
 /**
  * Write and fsync a file in place, with Node's own errors: for files inside a folder that is
  * itself renamed into place when complete (a dataset import), where a per-file rename adds
  * nothing.
  */
-/** A file's contents: whole, or chunks written one after another (a large matrix without a copy of it all). */
-export type FileData = string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
-
 export async function writeFileSynced(path: string, data: FileData, flags = 'w'): Promise<void> {
   const handle = await open(path, flags);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else
+      for await (const chunk of data) {
+        for (let done = 0; done < chunk.length;)
+          done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+      }
     await handle.sync();
   } finally {
     await handle.close();
