@@ -13,7 +13,7 @@ import { forEachLimited } from './pool';
 import { readJsonFile } from './read-json';
 import { slugify } from './slug';
 
-export { cellText, loadColumns, type StoredColumn } from './column-store';
+export { cellText, loadColumns, loadRowCells, type StoredColumn } from './column-store';
 
 export { PREVIEW_ROWS, type ImportProgress } from './csv-reader';
 

@@ -8,6 +8,7 @@ export {
   importCsvText,
   inspectCsvFile,
   loadColumns,
+  loadRowCells,
   loadDatasetMeta,
   PREVIEW_ROWS,
   type CsvInspection,

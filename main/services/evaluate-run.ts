@@ -6,7 +6,7 @@ import { evaluateClassification, evaluateRegression, type Evaluation } from '../
 import type { EvaluateResult, PreparedData } from '../../app/engine/protocol';
 import type { RawExample, RunEvaluation } from '../../app/ipc/contract';
 import { formatZodError, UserError } from '../../app/ipc/errors';
-import { cellText, loadColumns, type ProjectService } from '../data';
+import { loadRowCells, type ProjectService } from '../data';
 import type { RunSummary, TestScore } from '../../app/project/schema';
 import { headFor, type LossName } from '../../app/training/config';
 import { TEST_ROWS_FILE, VALIDATION_ROWS_FILE } from '../data/prepare';
@@ -158,10 +158,12 @@ export async function evaluateRun(
   // An image dataset's examples are pictures: file and class stand in for cells, and the renderer shows each by its index.
   const images = state.imageDataset?.id === validation.datasetId ? state.imageDataset : null;
   let columnNames: string[];
-  let exampleValues: Promise<(datasetRow: number) => Array<string | null>>;
+  /** The cells of the example rows, asked for once every example is chosen. */
+  let exampleValues: (datasetRows: readonly number[]) => Promise<(datasetRow: number) => Array<string | null>>;
   if (images) {
     columnNames = IMAGE_EXAMPLE_COLUMNS;
-    exampleValues = imageExampleValues(projects, projectId, images);
+    const values = imageExampleValues(projects, projectId, images);
+    exampleValues = () => values;
   } else {
     const meta = state.dataset;
     if (!meta || meta.id !== validation.datasetId)
@@ -170,18 +172,28 @@ export async function evaluateRun(
       );
     const datasetDir = path.join(projects.datasetsDir(projectId), meta.id);
     columnNames = meta.columns.map((c) => c.name);
-    exampleValues = loadColumns(datasetDir, meta).then(
-      (columns) => (datasetRow: number) => columns.map((c) => cellText(c, datasetRow)),
-    );
+    exampleValues = async (datasetRows) => {
+      const cells = await loadRowCells(datasetDir, meta, datasetRows);
+      return (datasetRow) => cells.get(datasetRow) ?? meta.columns.map(() => null);
+    };
   }
   // The test split is scored whole: a capped score would not be the test score.
   const maxRows = split === 'test' ? Math.max(1, data.valRows) : MAX_EVALUATION_ROWS;
-  const [result, valuesOf] = await Promise.all([engine.evaluate({ modelDir, data, maxRows }), exampleValues]);
+  const result = await engine.evaluate({ modelDir, data, maxRows });
 
+  // Examples are chosen first and their rows read after (withValues): only those rows' cells.
+  const chosen: RawExample[] = [];
   const example = (index: number): RawExample => {
     const valPosition = result.rows[index] ?? index;
     const datasetRow = validation.rows[valPosition] ?? -1;
-    return { index, datasetRow, values: valuesOf(datasetRow) };
+    const picked = { index, datasetRow, values: [] };
+    chosen.push(picked);
+    return picked;
+  };
+  const withValues = async <T>(evaluated: T): Promise<T> => {
+    const valuesOf = await exampleValues(chosen.map((e) => e.datasetRow));
+    for (const e of chosen) e.values = valuesOf(e.datasetRow);
+    return evaluated;
   };
   const base = {
     runId,
@@ -204,7 +216,7 @@ export async function evaluateRun(
       result.targets,
     );
     await keepTestScore(evaluation);
-    return { ...base, evaluation, cells: [], worst: evaluation.largestErrors.map((p) => example(p.index)) };
+    return withValues({ ...base, evaluation, cells: [], worst: evaluation.largestErrors.map((p) => example(p.index)) });
   }
   const evaluation = evaluateClassification(result.outputs, result.targets, labels);
   await keepTestScore(evaluation);
@@ -219,5 +231,5 @@ export async function evaluateRun(
     const [actual, predicted] = key.split(':').map(Number) as [number, number];
     return { actual, predicted, total: indices.length, examples: indices.slice(0, EXAMPLES_PER_CELL).map(example) };
   });
-  return { ...base, evaluation, cells, worst: evaluation.confidentlyWrong.map((w) => example(w.index)) };
+  return withValues({ ...base, evaluation, cells, worst: evaluation.confidentlyWrong.map((w) => example(w.index)) });
 }

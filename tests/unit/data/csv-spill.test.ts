@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cellText, importCsvFile, loadColumns, loadDatasetMeta } from '../../../main/data';
+import { cellText, importCsvFile, loadColumns, loadDatasetMeta, loadRowCells } from '../../../main/data';
 import { rejection, useTempDir } from './temp-dir';
 
 /**
@@ -53,7 +53,13 @@ describe('an import larger than its memory budget', () => {
         'meta.json',
       ].sort(),
     );
-    expect(await everyCell(join(tmp(), 'b', spilled.id))).toEqual(await everyCell(join(tmp(), 'a', inMemory.id)));
+    const cells = await everyCell(join(tmp(), 'a', inMemory.id));
+    expect(await everyCell(join(tmp(), 'b', spilled.id))).toEqual(cells);
+    // An evaluation's example rows are read at their offsets, not with every column whole.
+    const rows = [19_999, 0, 7, 19_993, 7];
+    const picked = await loadRowCells(join(tmp(), 'b', spilled.id), spilled, rows);
+    expect([...picked.keys()]).toEqual([0, 7, 19_993, 19_999]);
+    for (const r of rows) expect(picked.get(r)).toEqual(cells.map((column) => column[r]));
   });
 
   it('holds about its budget of column bytes, not the whole table (200,000 rows)', async () => {
