@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { taskShape } from '../../../app/dataset/task';
 import { templateGraph } from '../../../app/graph/templates';
-import type { DatasetMeta, RunSummary } from '../../../app/project/schema';
+import type { DatasetMeta } from '../../../app/dataset/schema';
+import type { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 
 /**
