@@ -179,5 +179,7 @@ export const RunSummary = z.object({
   lrFinder: LrFinderResult.optional(),
   /** The settings that were left to Layerlab ("auto") and chosen for the data; trainConfig holds what was chosen. */
   autoSettings: z.array(z.enum(['epochs', 'batchSize', 'earlyStopping', 'learningRate'])).optional(),
+  /** A run trained elsewhere (the PyTorch export's train.py) and imported: its folder, the run it was exported from, its weights' SHA-256. */
+  importedFrom: z.object({ folder: z.string(), sourceRun: z.string(), weightsSha256: z.string() }).optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

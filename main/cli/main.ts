@@ -38,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./lr-find-command')).lrFindCommand(rest, out);
       case 'export':
         return await (await import('./export-command')).exportCommand(rest, out);
+      case 'runs':
+        return await (await import('./runs-command')).runsCommand(rest, out);
       case 'reproduce':
         return await (await import('./reproduce-command')).reproduceCommand(rest, out);
       case 'tune':

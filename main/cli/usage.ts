@@ -86,6 +86,13 @@ Usage:
       --float16-weights                  onnx only: float16 weights
       --data FILE.csv                    rows to check on (needed for a train --out folder)
 
+  layerlab runs import DIR [--project ID] [--workspace DIR]
+      Bring a run trained elsewhere back into its project: DIR is what the PyTorch export's
+      train.py wrote (model.json + weights.bin, metrics.json, training.json). The run appears
+      beside the run it was exported from, with its curves, diagnosis, evaluation, playground
+      and every export format. The workspace and project are the ones training.json records,
+      unless --workspace (default: $LAYERLAB_WORKSPACE, else ~/Layerlab) or --project name others.
+
   layerlab reproduce RUN_DIR [--out DIR] [--tolerance X]
       Train a layerlab train --out folder again from its manifest.json (the data, checked by
       SHA-256; the same arguments and seeds) and compare every epoch's curves and the weights:
