@@ -1,7 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeError } from './fs-errors';
+
+/**
+ * Layerlab's one way to write files so that a crash never leaves half of one; the staged folders
+ * of exports and trained models (main/engine/shared/atomic-folder.ts) and the engine's
+ * checkpoints (main/engine/process/checkpoint.ts) are built on these same primitives.
+ *
+ * - writeFileAtomic(path, data): a reader sees the old content or the new, never a mix or a
+ *   truncated file, whenever the process or the machine stops: the data goes to a temporary file
+ *   in the same folder (rename is atomic only within one file system), which is fsynced, then
+ *   renamed over the target, then the folder is fsynced so that the rename itself is on disk. On
+ *   failure the temporary file is removed and the error names the path (a UserError). Not
+ *   promised: creating the folder (it must exist), or an order between two concurrent writers of
+ *   one path (the last rename wins).
+ * - writeJsonAtomic: the same, for pretty JSON with a final newline.
+ * - writeFileSynced: written and fsynced in place, without a rename: for files inside a staged
+ *   folder that is itself renamed into place once complete.
+ * - fsyncTree: every file and folder under a staged folder fsynced, before it is renamed into place.
+ * - fsyncDir: a folder fsynced after a rename inside it; best effort (Windows cannot open a folder).
+ */
 
 /**
  * Open a folder and fsync it so a rename inside it survives a power cut. Windows cannot open a
@@ -18,6 +37,26 @@ export async function fsyncDir(dir: string): Promise<void> {
   } catch {
     // best effort, see above
   }
+}
+
+/**
+ * fsync every file and folder under `dir` (a staged folder, before it is renamed into place):
+ * files opened for writing, which Windows needs to flush them; folders best effort (fsyncDir).
+ */
+export async function fsyncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) await fsyncTree(full);
+    else if (entry.isFile()) {
+      const handle = await open(full, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+  await fsyncDir(dir);
 }
 
 /** A file's contents: whole, or chunks written one after another (a large matrix without a copy of it all). */

@@ -9,10 +9,11 @@
  * import, ~1 ms). Null whenever anything fails: the caller then starts the worker through tsx.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { ROOT } from '../package-root';
+import { writeFileAtomic } from './atomic-write';
 
 const ENTRY = join(ROOT, 'main', 'data', 'csv-range-worker.ts');
 const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'layerlab');
@@ -52,13 +53,6 @@ async function upToDate(cacheDir: string): Promise<string | null> {
     : null;
 }
 
-/** Writes through a temporary name: a concurrent import reads a whole file or none. */
-async function writeAtomic(path: string, contents: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(temp, contents);
-  await rename(temp, path);
-}
-
 async function build(cacheDir: string): Promise<string> {
   const esbuild = await import('esbuild');
   const inputs: Record<string, string> = {};
@@ -93,8 +87,8 @@ async function build(cacheDir: string): Promise<string> {
   if (!code) throw new Error('esbuild wrote no bundle');
   const name = `${PREFIX}${sha256(JSON.stringify(Object.entries(inputs).sort())).slice(0, 16)}.cjs`;
   await mkdir(cacheDir, { recursive: true });
-  await writeAtomic(join(cacheDir, name), code.text);
-  await writeAtomic(
+  await writeFileAtomic(join(cacheDir, name), code.text);
+  await writeFileAtomic(
     join(cacheDir, MANIFEST_FILE),
     JSON.stringify({ bundle: name, inputs } satisfies Manifest, null, 2),
   );

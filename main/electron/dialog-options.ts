@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DialogKind } from '../../app/ipc/native-host';
+import { writeJsonAtomic } from '../data/atomic-write';
 
 /**
  * The pure part of the desktop app's native dialogs (main/electron/native-host.ts shows them):
@@ -119,8 +120,6 @@ export class DialogMemory {
     await this.load();
     this.folders[kind] = folderToRemember(chosen);
     await mkdir(path.dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(this.folders, null, 2));
-    await rename(temp, this.file);
+    await writeJsonAtomic(this.file, this.folders);
   }
 }

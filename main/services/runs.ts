@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { imageTaskShape } from '../../app/dataset/image-task';
@@ -22,7 +22,7 @@ import {
   withPlaceholderSizes,
   type DataKind,
 } from '../../app/training/auto-settings';
-import { prepareTrainingData, writeJsonAtomic, type ProjectService } from '../data';
+import { prepareTrainingData, writeFileAtomic, writeJsonAtomic, type ProjectService } from '../data';
 import { prepareImageData } from '../data/images/prepare-images';
 import { prepareWindowedData } from '../data/prepare-windows';
 import type { EngineClient } from '../engine/client';
@@ -381,7 +381,7 @@ export class RunManager {
     const runDir = projects.runDir(projectId, run.id);
     const checkpoint = await readCheckpointState(runDir).catch(() => null);
     const epochs = checkpoint?.state.history ?? [];
-    await writeFileAtomicText(
+    await writeFileAtomic(
       path.join(runDir, 'metrics.jsonl'),
       epochs.map((logs) => `${JSON.stringify(logs)}\n`).join(''),
     );
@@ -583,7 +583,7 @@ export class RunManager {
     const checkpoint = await readCheckpointState(runDir);
     const history: EpochLogs[] = checkpoint?.state.history ?? [];
     summary.epochs = history;
-    await writeFileAtomicText(metricsFile, history.map((logs) => `${JSON.stringify(logs)}\n`).join(''));
+    await writeFileAtomic(metricsFile, history.map((logs) => `${JSON.stringify(logs)}\n`).join(''));
     return checkpoint?.state.epochsDone ?? 0;
   }
 }
@@ -642,12 +642,6 @@ export async function modelFromCheckpoint(
     throw new UserError(
       `${resumeFirst}: its model could not be written from the checkpoint (${done.error ?? 'no reason given'}).`,
     );
-}
-
-async function writeFileAtomicText(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 /** The prepared data of a finished run (what the export compares predictions on). */

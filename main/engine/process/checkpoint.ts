@@ -2,13 +2,15 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CHECKPOINT_STATE, type CheckpointState } from '../../../app/training/checkpoint';
+import { fsyncDir, writeFileSynced } from '../../data/atomic-write';
 import { checkpointDir, OLD_CHECKPOINT_SUFFIX, readCheckpointState } from '../shared/checkpoint-state';
 
 /**
  * runs/<id>/checkpoint/: weights.bin (model), optimizer.bin (slots), best.bin (best epoch's
  * weights, when kept) and state.json. A new checkpoint is written whole into a sibling folder
  * and swapped in with two renames, so a crash at any moment leaves one complete checkpoint:
- * the new one, or the previous one under checkpoint.old.
+ * the new one, or the previous one under checkpoint.old. Files and folders are fsynced, so this
+ * holds after a power cut too.
  */
 
 export interface CheckpointData {
@@ -117,28 +119,26 @@ function split(buffer: Buffer, shapes: ReadonlyArray<readonly number[]>, file: s
   });
 }
 
-/**
- * No fsync: a checkpoint guards against the engine process dying, not the machine, and the page
- * cache outlives a process. Syncing four files every epoch would cost more than small epochs.
- */
-const writeFileAtomic = (file: string, data: string | Uint8Array) => fs.writeFile(file, data);
-
 export async function writeCheckpoint(runDir: string, data: CheckpointData): Promise<void> {
   const target = checkpointDir(runDir);
   const staged = `${target}.tmp-${process.pid}`;
   const old = `${target}${OLD_CHECKPOINT_SUFFIX}`;
   await fs.rm(staged, { recursive: true, force: true });
   await fs.mkdir(staged, { recursive: true });
-  await writeFileAtomic(path.join(staged, 'weights.bin'), concat(data.weights));
-  await writeFileAtomic(path.join(staged, 'optimizer.bin'), concat(data.optimizer));
-  if (data.best) await writeFileAtomic(path.join(staged, 'best.bin'), concat(data.best));
+  // Each file fsynced, then the staged folder, before the renames; the run folder after them
+  // (main/data/atomic-write.ts): a checkpoint survives a power cut, not only the engine dying.
+  await writeFileSynced(path.join(staged, 'weights.bin'), concat(data.weights));
+  await writeFileSynced(path.join(staged, 'optimizer.bin'), concat(data.optimizer));
+  if (data.best) await writeFileSynced(path.join(staged, 'best.bin'), concat(data.best));
   // state.json last: a folder with it is complete.
-  await writeFileAtomic(path.join(staged, CHECKPOINT_STATE), JSON.stringify(data.state));
+  await writeFileSynced(path.join(staged, CHECKPOINT_STATE), JSON.stringify(data.state));
+  await fsyncDir(staged);
   await fs.rm(old, { recursive: true, force: true });
   await fs.rename(target, old).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
   await fs.rename(staged, target);
+  await fsyncDir(path.dirname(target));
   await fs.rm(old, { recursive: true, force: true });
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fsyncDir, fsyncTree } from '../../data/atomic-write';
 
 /** A folder could not be written; the message names it and says what to do. */
 export class FolderWriteError extends Error {
@@ -54,6 +55,9 @@ const tmpName = (base: string) => `.${base}.tmp-${randomBytes(4).toString('hex')
  * a hidden sibling and renamed into place in one step. An existing folder (a re-export into the
  * same place, maybe with the user's own files in it) is staged inside itself, on the same disk,
  * and each file is renamed over its old version: each file is replaced whole, others are kept.
+ * The folder counterpart of writeFileAtomic (main/data/atomic-write.ts), with its guarantees:
+ * at commit every staged file and folder is fsynced before the renames, and the folders renamed
+ * into after them, so a committed folder survives a power cut too.
  */
 export async function stageFolder(target: string): Promise<StagedFolder> {
   const folder = path.resolve(target);
@@ -88,10 +92,12 @@ export async function stageFolder(target: string): Promise<StagedFolder> {
     names.sort((a, b) => Number(a === 'model.json') - Number(b === 'model.json'));
     for (const name of names) await fs.rename(path.join(dir, name), path.join(folder, name));
     await fs.rmdir(dir);
+    await fsyncDir(folder);
     return names.map((n) => path.join(folder, n));
   };
   const commit = async (): Promise<string[]> => {
     try {
+      await fsyncTree(dir);
       if (intoExisting) return await moveFilesInto();
       const names = (await fs.readdir(dir)).sort();
       try {
@@ -102,6 +108,7 @@ export async function stageFolder(target: string): Promise<StagedFolder> {
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EISDIR') throw error;
         return await moveFilesInto();
       }
+      await fsyncDir(parent);
       return names.map((n) => path.join(folder, n));
     } catch (error) {
       await abort();
@@ -109,22 +116,4 @@ export async function stageFolder(target: string): Promise<StagedFolder> {
     }
   };
   return { dir, commit, abort };
-}
-
-/** Write one file whole: a temp file beside it, flushed, then renamed over the target. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(file), tmpName(path.basename(file)));
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (error) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw error;
-  }
 }
