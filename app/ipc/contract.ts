@@ -18,6 +18,7 @@ import {
   UploadStatus,
 } from './image-contract';
 import { ModelImportInput, ModelImportSummary } from './model-import-contract';
+import { RunImportInput, RunImportResult } from './run-import-contract';
 import { PredictImageShape, PredictImagesInput, PredictImagesResult } from './predict-images-contract';
 import { CHANNEL_NAMES, EVENT_NAMES } from './names';
 
@@ -238,6 +239,8 @@ export const channels = {
   'dataset.images': channel(imageChannelInputs.images, DatasetImages),
   /** Import a TF.js / Keras model file as the project's graph, its weights stored in the project. */
   'model.import': channel(ModelImportInput, z.object({ state: ProjectState, summary: ModelImportSummary })),
+  /** Open a run trained elsewhere (the PyTorch export's train.py result) as a run of the project it came from. */
+  'run.importFolder': channel(RunImportInput, RunImportResult),
   'run.start': channel(RunStartInput, RunSummary),
   /**
    * The LR range test alone, on demand: started as a run of these settings that trains nothing

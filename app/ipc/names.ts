@@ -18,6 +18,7 @@ export const CHANNEL_NAMES = [
   'dataset.augmentedPreview',
   'dataset.images',
   'model.import',
+  'run.importFolder',
   'run.start',
   'run.findLearningRate',
   'run.cancel',

@@ -11,6 +11,7 @@ import { evaluateRun } from './evaluate-run';
 import { exportRun } from './export-run';
 import { createImageHandlers } from './image-handlers';
 import { importModelIntoProject } from './model-import';
+import { importRunInput } from './run-import';
 import { anyPath, pathsInside } from './path-policy';
 import type { RunManager } from './runs';
 import { deleteRun, runsTable, updateTags } from './runs-table';
@@ -118,6 +119,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         projects,
         input.path === undefined ? input : { ...input, path: await paths.check(input.path, 'The model file') },
       ),
+    'run.importFolder': async (input) => {
+      const imported = await importRunInput(
+        projects,
+        input.path === undefined ? input : { ...input, path: await paths.check(input.path, 'The run folder') },
+      );
+      deps.bus?.emit('run.updated', { projectId: imported.projectId, run: imported.run });
+      return imported;
+    },
     'run.start': async (input) => runs.start(input),
     'run.findLearningRate': async (input) => runs.start({ ...input, lrFinderOnly: true }),
     'run.cancel': async ({ projectId, runId }) => ({ cancelled: runs.cancel(projectId, runId) }),

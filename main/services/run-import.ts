@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { PreparedData } from '../../app/engine/protocol';
@@ -87,11 +88,29 @@ export async function exportedFrom(folder: string): Promise<z.infer<typeof Train
   ).source;
 }
 
+/**
+ * The IPC channel's side: the folder by path (already checked against the host's path policy),
+ * or the files a browser sent, written to a temporary folder first.
+ */
+export async function importRunInput(
+  projects: ProjectService,
+  input: { projectId: string; files?: { name: string; data: string }[] | undefined; path?: string | undefined },
+): Promise<ImportedRun> {
+  if (input.path !== undefined) return importRunFolder(projects, input.path, { projectId: input.projectId });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'layerlab-run-import-'));
+  try {
+    for (const f of input.files ?? []) await writeFile(path.join(dir, f.name), Buffer.from(f.data, 'base64'));
+    return await importRunFolder(projects, dir, { projectId: input.projectId, label: 'the chosen files' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Checks the folder, then writes the new run; nothing is left behind when a check fails. */
 export async function importRunFolder(
   projects: ProjectService,
   folder: string,
-  options: { projectId?: string } = {},
+  options: { projectId?: string; label?: string } = {},
 ): Promise<ImportedRun> {
   const dir = path.resolve(folder);
   if (!existsSync(dir) || !(await stat(dir)).isDirectory()) throw new UserError(`${dir} is not a folder.`);
@@ -134,12 +153,10 @@ export async function importRunFolder(
     );
 
   const weightsSha256 = (await Promise.all(files.map((f) => sha256File(path.join(dir, f))))).join(',');
-  const already = opened.runs.find(
-    (r) => r.importedFrom?.folder === dir && r.importedFrom.weightsSha256 === weightsSha256,
-  );
+  const already = opened.runs.find((r) => r.importedFrom?.weightsSha256 === weightsSha256);
   if (already)
     throw new UserError(
-      `${dir} is already run ${already.id} of project ${projectId} (imported ${already.startedAt}); train again to import new weights.`,
+      `These weights are already run ${already.id} of project ${projectId} (imported from ${already.importedFrom!.folder}); train again to import new ones.`,
     );
 
   const runId = newRunId(new Date());
@@ -179,7 +196,7 @@ export async function importRunFolder(
       epochs: metrics.epochs,
       hasModel: true,
       earlyStopped: metrics.early_stopped ?? null,
-      importedFrom: { folder: dir, sourceRun: sourceRunId, weightsSha256 },
+      importedFrom: { folder: options.label ?? dir, sourceRun: sourceRunId, weightsSha256 },
     };
     await projects.writeRun(projectId, run);
     return { projectId, run, sourceRunId };
