@@ -160,7 +160,10 @@ export type BatchLogs = z.infer<typeof BatchLogs>;
 export const ExportResult = z.object({
   outDir: z.string(),
   files: z.array(z.string()),
+  /** Validation rows the parity check compared (at most PARITY_ROWS, app/engine/parity.ts)… */
   rowsCompared: z.number().int(),
+  /** …of this many in the split (absent from exports made before the check took a sample). */
+  rowsAvailable: z.number().int().optional(),
   maxAbsDiff: z.number(),
   format: ExportFormat,
   quantize: Quantize.nullable(),

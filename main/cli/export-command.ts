@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { parityRowsText } from '../../app/engine/parity';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -208,8 +209,8 @@ function summary(result: ExportResult, label: string, rowsName: string): string[
   const diff = result.maxAbsDiff.toExponential(1);
   lines.push(
     result.tolerance === null
-      ? `Parity: max difference ${diff} over ${result.rowsCompared} ${rowsName}, checked with ${result.checkedWith} (reduced precision: judged by the accuracy change).`
-      : `Parity: max difference ${diff} over ${result.rowsCompared} ${rowsName}, checked with ${result.checkedWith} (allowed ${result.tolerance.toExponential(0)}).`,
+      ? `Parity: max difference ${diff} over ${parityRowsText(result.rowsCompared, result.rowsAvailable, rowsName)}, checked with ${result.checkedWith} (reduced precision: judged by the accuracy change).`
+      : `Parity: max difference ${diff} over ${parityRowsText(result.rowsCompared, result.rowsAvailable, rowsName)}, checked with ${result.checkedWith} (allowed ${result.tolerance.toExponential(0)}).`,
   );
   const a = result.accuracy;
   if (a) {

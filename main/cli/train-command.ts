@@ -1,4 +1,5 @@
 import { cp, mkdtemp, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { parityRowsText } from '../../app/engine/parity';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,7 +46,7 @@ import {
 import { importCsvFile, writeJsonAtomic } from '../data';
 import { cardContextFor } from '../services/export-run';
 import { readPreparedData } from '../services/runs';
-import type { PreparedData } from '../../app/engine/protocol';
+import type { ExportResult, PreparedData } from '../../app/engine/protocol';
 import { createServices } from '../services/create-services';
 import { evaluateRun } from '../services/evaluate-run';
 import { SPLIT_FLAGS, splitSpecFrom, testFinal } from './split-flags';
@@ -558,7 +559,7 @@ export async function trainCommand(
       out(
         `Test split (${scored.testScore.rows} rows, held out of training): loss ${scored.testScore.loss?.toPrecision(4) ?? '-'}${scored.testScore.accuracy !== undefined ? `, accuracy ${scored.testScore.accuracy.toPrecision(4)}` : ''}${scored.testScore.mae !== undefined ? `, MAE ${scored.testScore.mae.toPrecision(4)}` : ''}.`,
       );
-    const metrics = metricsJson(scored, shape.labels, exported.maxAbsDiff, exported.rowsCompared, forecast);
+    const metrics = metricsJson(scored, shape.labels, exported, forecast);
     await writeJsonAtomic(
       path.join(outDir, 'metrics.json'),
       images && imageOptions ? { ...metrics, images: imageDatasetSummary(images, imageOptions.augmentation) } : metrics,
@@ -571,7 +572,7 @@ export async function trainCommand(
       `Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json', MANIFEST_FILE].join(', ')}.`,
     );
     out(
-      `Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${exported.rowsCompared} validation rows.`,
+      `Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${parityRowsText(exported.rowsCompared, exported.rowsAvailable)}.`,
     );
     if (forecast) {
       const verdict = forecast.model_val_mae < forecast.baseline_val_mae ? 'beats' : 'does not beat';
@@ -672,8 +673,7 @@ async function readGraphFile(file: string): Promise<ModelGraph> {
 function metricsJson(
   run: RunSummary,
   labels: string[] | null,
-  maxAbsDiff: number,
-  rowsCompared: number,
+  exported: Pick<ExportResult, 'maxAbsDiff' | 'rowsCompared' | 'rowsAvailable'>,
   forecast: ForecastReport | null = null,
 ) {
   // The model's scores: the kept epoch's (early stopping's restored best, else the last).
@@ -722,7 +722,13 @@ function metricsJson(
       evidence,
       fixes,
     })),
-    export: { format: 'tfjs-layers', max_abs_diff: maxAbsDiff, rows_compared: rowsCompared },
+    export: {
+      format: 'tfjs-layers',
+      max_abs_diff: exported.maxAbsDiff,
+      rows_compared: exported.rowsCompared,
+      // The parity check's sample is the first rows_compared of this many validation rows.
+      rows_available: exported.rowsAvailable ?? exported.rowsCompared,
+    },
   };
 }
 
