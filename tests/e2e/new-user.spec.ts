@@ -177,3 +177,42 @@ test('after a short run: the actual class beside confident mistakes, readable RO
   await slider.fill('1');
   await expect(playground.getByTestId('playground-field-petal_length')).toHaveValue('1.00');
 });
+
+test('light and dark themes: the system preference by default, a toggle that is remembered', async ({ page, host }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(host.url);
+  const html = page.locator('html');
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  const colours = () =>
+    page.evaluate(() => {
+      const body = getComputedStyle(document.body);
+      const card = getComputedStyle(document.querySelector('.card')!);
+      return { bg: body.backgroundColor, text: body.color, card: card.backgroundColor };
+    });
+  // Light text on dark surfaces.
+  const luminance = (rgb: string) => {
+    const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  let c = await colours();
+  expect(luminance(c.bg)).toBeLessThan(40);
+  expect(luminance(c.card)).toBeLessThan(50);
+  expect(luminance(c.text)).toBeGreaterThan(200);
+
+  // Auto → Light → Dark → Auto, kept across a reload.
+  const toggle = page.getByTestId('theme-toggle');
+  await expect(toggle).toHaveAttribute('data-theme-choice', 'system');
+  await toggle.click();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  c = await colours();
+  expect(luminance(c.bg)).toBeGreaterThan(230);
+  expect(luminance(c.text)).toBeLessThan(60);
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  await page.getByTestId('theme-toggle').click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.getByTestId('theme-toggle')).toHaveAttribute('data-theme-choice', 'system');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(html).toHaveAttribute('data-theme', 'light');
+});

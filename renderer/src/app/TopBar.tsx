@@ -1,6 +1,7 @@
 import { useActions, useProject } from './context';
 import { StepNav } from './StepNav';
 import { EngineStatus } from './EngineStatus';
+import { ThemeToggle } from './ThemeToggle';
 
 export function TopBar() {
   const name = useProject((s) => s.current?.project.name ?? null);
@@ -43,6 +44,7 @@ export function TopBar() {
             Not saved
           </span>
         )}
+        <ThemeToggle />
         <EngineStatus />
       </div>
     </header>

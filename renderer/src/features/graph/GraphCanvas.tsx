@@ -11,6 +11,7 @@ import {
 } from '@xyflow/react';
 import { LAYERS, type LayerType } from '../../../../app/graph';
 import { useGraph } from '../../app/context';
+import { useTheme } from '../../app/theme';
 import type { LayerNode, ShapeEdge } from './graph-model';
 import { LAYER_MIME } from './layer-text';
 import { LayerNodeView } from './LayerNodeView';
@@ -51,6 +52,7 @@ export function GraphCanvas() {
   const canRedo = useGraph((s) => s.history.future.length > 0);
   const actions = useGraph((s) => s);
   const [help, setHelp] = useState(false);
+  const { theme } = useTheme();
   const { screenToFlowPosition, getNodes, getNodesBounds, setViewport } = useReactFlow<LayerNode, ShapeEdge>();
   const flowStore = useStoreApi<LayerNode, ShapeEdge>();
 
@@ -195,8 +197,9 @@ export function GraphCanvas() {
         snapGrid={[10, 10]}
         connectionRadius={28}
         elevateEdgesOnSelect
+        colorMode={theme}
       >
-        <Background gap={20} size={1.2} color="#d5dbe3" />
+        <Background gap={20} size={1.2} color={theme === 'dark' ? '#334155' : '#d5dbe3'} />
         <MiniMap<LayerNode> pannable zoomable nodeColor={minimapColor} position="bottom-left" ariaLabel="Minimap" />
         <Controls showInteractive={false} showFitView={false} position="bottom-right" />
       </ReactFlow>

@@ -117,7 +117,7 @@ export const Plot = memo(function Plot(props: PlotProps) {
               clipPath={`url(#${clipId})`}
             />
           )}
-          <line x1={left} x2={left + plotW} y1={top + plotH} y2={top + plotH} stroke="#cbd5e1" />
+          <line className="plot-axis" x1={left} x2={left + plotW} y1={top + plotH} y2={top + plotH} stroke="#cbd5e1" />
           <g className="plot-ticks" fontSize={fontSize} fill={TICK}>
             {x.ticks.map((t) => (
               <text key={t} x={sx(t)} y={top + plotH + fontSize + 3} textAnchor="middle">
@@ -158,6 +158,7 @@ export const Plot = memo(function Plot(props: PlotProps) {
               cy={sy(m.y)}
               r={4}
               fill={m.color}
+              className="plot-marker"
               stroke="#111827"
               strokeWidth={1.5}
             />
