@@ -5,6 +5,7 @@ import { formatDateTime, formatLoss, formatPercent, formatStat, plural } from '.
 import { runEpochs } from './run-store';
 import { newest } from './run-view';
 import { shownEpoch } from '../../../../app/project/kept-epoch';
+import { CompareRunsButton } from '../runs-table/CompareRuns';
 
 const NO_RUNS: RunSummary[] = [];
 
@@ -18,8 +19,9 @@ export function RunHistory() {
   const sorted = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return (
     <section className="card run-history-card">
-      <h2>
+      <h2 className="run-history-title">
         Runs <span className="muted count">{runs.length}</span>
+        <CompareRunsButton disabled={runs.length === 0} />
       </h2>
       {sorted.length === 0 ? (
         <p className="muted" data-testid="run-history">

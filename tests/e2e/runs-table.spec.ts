@@ -1,0 +1,79 @@
+import { expect, test } from './fixtures';
+import { projectWithIris, trainMlp } from './helpers';
+
+/**
+ * The runs table (issue 16.1) against host mode: two real runs that differ in batch size, the
+ * table with both, their curves overlaid, a settings diff that names only what differs, then
+ * rename, star and delete as a user does them.
+ */
+test('runs table: two runs, overlaid curves, the settings that differ, rename, star and delete', async ({
+  page,
+  host,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  await projectWithIris(page, host.url, 'Compare runs');
+  await trainMlp(page, 3);
+  await page.getByTestId('batch-size-input').fill('16');
+  await page.getByTestId('epochs-input').fill('4');
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('run-item')).toHaveCount(2);
+  await expect(page.getByTestId('run-status')).toContainText('completed', { timeout: 120_000 });
+
+  await page.getByTestId('open-runs-table').click();
+  const rows = page.getByTestId('runs-row');
+  await expect(rows).toHaveCount(2);
+  await expect(page.getByTestId('runs-table')).toContainText('wasm');
+  // Each row's best score is its kept epoch's, with the epoch named.
+  await expect(rows.first().getByTestId('runs-best')).toContainText(/\d+\.\d% ep \d\/[34]/);
+
+  // Sorting by time flips the order; the filter narrows by a setting.
+  const firstId = await rows.first().getAttribute('data-run-id');
+  await page.getByTestId('sort-duration').click();
+  await page.getByTestId('sort-duration').click();
+  await page.getByTestId('runs-filter').fill('batchSize=16');
+  await expect(rows).toHaveCount(1);
+  await page.getByTestId('runs-filter').fill('');
+  await expect(rows).toHaveCount(2);
+
+  await rows.nth(0).getByTestId('runs-select').check();
+  await rows.nth(1).getByTestId('runs-select').check();
+  const overlay = page.getByTestId('runs-overlay');
+  await expect(overlay).toHaveAttribute('data-runs', '2');
+  await expect(overlay.locator('.recharts-line-curve')).toHaveCount(2);
+  const diff = page.getByTestId('runs-diff');
+  await expect(diff.getByTestId('runs-diff-row')).toHaveCount(2);
+  await expect(diff.locator('[data-key="epochs"]')).toBeVisible();
+  await expect(diff.locator('[data-key="batchSize"]')).toContainText(/16/);
+  await expect(diff).not.toContainText('optimizer');
+  await expect(page.getByTestId('runs-parallel-line')).toHaveCount(2);
+
+  // Rename and star one run; the names follow into the overlay's legend.
+  await rows.nth(0).getByTestId('runs-rename').click();
+  await page.getByTestId('runs-name-input').fill('first try');
+  await page.getByTestId('runs-name-input').press('Enter');
+  await expect(rows.nth(0).getByTestId('runs-rename')).toHaveText('first try');
+  await rows.nth(0).getByTestId('runs-star').click();
+  await expect(rows.nth(0).getByTestId('runs-star')).toHaveAttribute('aria-pressed', 'true');
+  await expect(overlay).toContainText('first try');
+
+  const shot = testInfo.outputPath('runs-table.png');
+  await page.screenshot({ path: shot, fullPage: false });
+  await testInfo.attach('runs-table', { path: shot, contentType: 'image/png' });
+  if (process.env.RUNS_TABLE_SCREENSHOT) {
+    await page.screenshot({ path: process.env.RUNS_TABLE_SCREENSHOT });
+    await page
+      .getByTestId('runs-parallel')
+      .screenshot({ path: process.env.RUNS_TABLE_SCREENSHOT.replace('.png', '-parallel.png') });
+  }
+
+  // Delete the other run: gone from the table and from the Train step's history.
+  const other = rows.filter({ hasNot: page.getByText('first try') });
+  const otherId = await other.getAttribute('data-run-id');
+  expect([firstId, otherId]).toContain(otherId);
+  await other.getByTestId('runs-delete').click();
+  await other.getByTestId('runs-delete-confirm').click();
+  await expect(rows).toHaveCount(1);
+  await page.getByTestId('close-runs-table').click();
+  await expect(page.getByTestId('run-item')).toHaveCount(1);
+  await expect(page.locator(`[data-testid="run-item"][data-run-id="${otherId}"]`)).toHaveCount(0);
+});
