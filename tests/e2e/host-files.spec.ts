@@ -109,6 +109,7 @@ test('a CSV over the old 64 MiB cap streams to the host with progress and is imp
   await throttleUploads(page, 40 * 1024 * 1024);
   await page.getByTestId('csv-file-input').setInputFiles(files.bigCsv);
   await expect(page.getByTestId('upload-progress')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('upload-progress.png') });
   await expect(page.getByTestId('dataset-summary')).toContainText('1,300,000 rows', { timeout: 120_000 });
   await expect(page.getByTestId('dataset-summary')).toContainText('big.csv');
 
@@ -186,6 +187,13 @@ test('an export downloads as a zip whose files equal the export folder', async (
   const outDir = (await page.getByTestId('export-result').locator('dd .mono').first().textContent())!.trim();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
   expect(download.suggestedFilename()).toBe(`${path.basename(outDir)}.zip`);
+  await page.getByTestId('export-result').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: test.info().outputPath('export-download.png') });
+  await page.getByTestId('export-dir-choose').click();
+  await expect(page.getByTestId('file-browser')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('export-folder-dialog.png') });
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('file-browser')).toHaveCount(0);
   const zipped = unzipSync(new Uint8Array(await readFile((await download.path())!)));
   const onDisk = (await filesUnder(outDir)).map((f) => f.split(path.sep).join('/')).sort();
   expect(Object.keys(zipped).sort()).toEqual(onDisk);

@@ -5,6 +5,7 @@ import type { GraphActions, GraphState } from '../features/graph/graph-store';
 import type { ProjectStoreState } from '../features/projects/project-store';
 import type { RunState } from '../features/train/run-store';
 import type { TrainFormState } from '../features/train/train-form';
+import type { RecentEntry } from './host';
 import type { Workbench } from './workbench';
 
 const WorkbenchContext = createContext<Workbench | null>(null);
@@ -41,6 +42,11 @@ export function useTrainForm<T>(selector: (state: TrainFormState) => T): T {
 
 export function useConnection<T>(selector: (state: ConnectionState) => T): T {
   return useStore(useWorkbench().stores.connection, selector);
+}
+
+/** Recent projects and imported files (newest first), kept in this window's storage. */
+export function useRecent<T>(selector: (state: { entries: RecentEntry[] }) => T): T {
+  return useStore(useWorkbench().recent.store, selector);
 }
 
 /** What the window's host can do with files (renderer/src/app/host): native dialogs, uploads, the host's file browser. */

@@ -1,5 +1,5 @@
 import { useState, type ChangeEvent, type DragEvent } from 'react';
-import { useActions, useHost, useProject } from '../../app/context';
+import { useActions, useHost, useProject, useRecent } from '../../app/context';
 import { messageOf } from '../../lib/errors';
 import { FileBrowserDialog } from '../files/FileBrowserDialog';
 import { isZipName, selectionFromFolderInput, selectionFromPath, selectionFromZip } from './image-files';
@@ -19,6 +19,7 @@ export function DropZone({ compact }: { compact: boolean }) {
   const [over, setOver] = useState(false);
   const [browsing, setBrowsing] = useState(false);
   const [dialogError, setDialogError] = useState<string | null>(null);
+  const recentFiles = useRecent((s) => s.entries).filter((e) => e.kind === 'csv');
 
   /** A path on the main side: a CSV is imported, a folder or .zip waits for its image options. */
   const takePath = (path: string, kind: 'file' | 'folder') => {
@@ -151,6 +152,22 @@ export function DropZone({ compact }: { compact: boolean }) {
             </button>
           )}
         </>
+      )}
+      {!compact && recentFiles.length > 0 && !importing && (
+        <div className="recent-files" data-testid="recent-files">
+          <span className="muted small">Recent files:</span>
+          {recentFiles.slice(0, 5).map((entry) => (
+            <button
+              type="button"
+              key={entry.key}
+              className="btn btn-ghost btn-small"
+              title={entry.key}
+              onClick={() => void importPath(entry.key, undefined, entry.label)}
+            >
+              {entry.label}
+            </button>
+          ))}
+        </div>
       )}
       {browsing && (
         <FileBrowserDialog

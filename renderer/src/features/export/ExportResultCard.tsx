@@ -94,7 +94,8 @@ export function ExportResultCard({ result }: { result: ExportResult }) {
         )}
         <dt>Folder</dt>
         <dd>
-          <span className="mono">{result.outDir}</span> <FolderActions dir={result.outDir} />
+          <span className="mono">{result.outDir}</span>
+          <FolderActions dir={result.outDir} />
         </dd>
         <dt>Files</dt>
         <dd>
