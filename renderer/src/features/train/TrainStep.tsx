@@ -1,6 +1,7 @@
 import { DiagnosisPanel } from '../diagnosis/DiagnosisPanel';
 import { EvaluationPanel } from '../evaluation/EvaluationPanel';
 import { LearningCurvePanel } from '../learning-curve/LearningCurvePanel';
+import { ImportRun } from './ImportRun';
 import { RunHistory } from './RunHistory';
 import { RunPanel } from './RunPanel';
 import { TrainForm } from './TrainForm';
@@ -12,6 +13,7 @@ export function TrainStep() {
       <div className="train-side">
         <TrainForm />
         <RunHistory />
+        <ImportRun />
       </div>
       <div className="train-main">
         <RunPanel />
