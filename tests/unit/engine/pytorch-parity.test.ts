@@ -14,7 +14,7 @@ import {
 } from '../../../main/export/pytorch';
 import { selectBackend } from '../../../main/engine/process/backend';
 import { buildModel } from '../../../main/engine/process/build-model';
-import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { mulberry32 } from '../../../app/math/seeded-random';
 import { tempDir } from './fixtures';
 import { branching, chain, PALETTE_CHAINS, residual, twoInputsTwoHeads } from './palette-graphs';
 
@@ -119,9 +119,18 @@ for (const merge of ['Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'M
 
 const GRAPHS = { ...PALETTE_CHAINS, ...EXTRA };
 
+/** Deterministic values in [0, 1) (a 32-bit LCG), so a failure reproduces. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
 /** Random weights (positive variances), so an exporter that dropped a bias or a statistic would not agree. */
 function randomize(model: tf.LayersModel, seed: number): void {
-  const random = mulberry32(seed);
+  const random = seeded(seed);
   for (const layer of model.layers) {
     const values = layer.weights.map((w) => {
       const shape = w.shape as number[];
@@ -192,7 +201,7 @@ describe.skipIf(missing !== null)('PyTorch export: model.py computes what the in
         const w = byName.get(m.keras)!;
         await writeFile(path.join(caseDir, `k${i}.npy`), npyBytes({ shape: w.shape, values: w.values }));
       }
-      const random = mulberry32(7 + k);
+      const random = seeded(7 + k);
       const embedding = graph.nodes.some((n) => n.type === 'Embedding');
       const xs = model.inputs.map((input) => {
         const shape = [6, ...input.shape.slice(1).map((d) => d ?? 1)];
