@@ -14,7 +14,6 @@ import {
 } from '../../../main/export/pytorch';
 import { selectBackend } from '../../../main/engine/process/backend';
 import { buildModel } from '../../../main/engine/process/build-model';
-import { mulberry32 } from '../../../app/math/seeded-random';
 import { tempDir } from './fixtures';
 import { branching, chain, PALETTE_CHAINS, residual, twoInputsTwoHeads } from './palette-graphs';
 
