@@ -28,7 +28,7 @@ import type { PreparedData } from '../app/engine/protocol';
 import { ModelGraph } from '../app/graph';
 import { RunTrainConfig } from '../app/training/config';
 import { selectBackend } from '../main/engine/process/backend';
-import { mulberry32 } from '../main/engine/shared/seeded-random';
+import { mulberry32 } from '../app/math/seeded-random';
 import { train } from '../main/engine/process/train';
 import { wasmNativeKernels } from '../main/engine/process/accelerations/wasm-kernel-fixes';
 

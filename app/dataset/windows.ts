@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../ipc/errors';
 import type { DatasetMeta, TaskSpec } from './schema';
+import { RunningStats } from '../math/running-stats';
 
 /**
  * Time series as supervised learning: a table sorted by its time column becomes windows of
@@ -232,18 +233,10 @@ export function inputStats(
 ): { mean: number; std: number }[] {
   const from = segment.start + (spec.differencing === 'none' ? 0 : 1);
   return series.inputs.map((input) => {
-    let n = 0;
-    let mean = 0;
-    let m2 = 0;
-    for (let r = from; r < segment.end; r++) {
-      const v = change(input.values, r, spec.differencing, input.name, series.times);
-      n += 1;
-      const delta = v - mean;
-      mean += delta / n;
-      m2 += delta * (v - mean);
-    }
-    const std = n > 0 ? Math.sqrt(m2 / n) : 0;
-    return { mean, std: std > 0 ? std : 1 };
+    const stats = new RunningStats();
+    for (let r = from; r < segment.end; r++)
+      stats.push(change(input.values, r, spec.differencing, input.name, series.times));
+    return stats.scaling();
   });
 }
 

@@ -1,6 +1,7 @@
 import type { PlannedFeature } from '../../app/dataset/column-plan';
 import type { DatasetMeta, DatePart, FeatureEncoding, Scaling } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
+import { RunningStats } from '../../app/math/running-stats';
 import { cellText, type StoredColumn } from './column-store';
 import { dateOrder, parseDate, type DateOrder, type DateParts } from './dates';
 import { categoryCode, datePartValues, encodeNumber, ordinalValue, writeCategory, writeDate } from './encode';
@@ -69,13 +70,8 @@ interface Stats {
 function statsOf(sorted: Float64Array): Stats {
   const n = sorted.length;
   if (n === 0) return { n, mean: 0, std: 0, min: 0, max: 0, median: 0, mode: 0 };
-  let mean = 0;
-  let m2 = 0;
-  sorted.forEach((v, i) => {
-    const delta = v - mean;
-    mean += delta / (i + 1);
-    m2 += delta * (v - mean);
-  });
+  const running = new RunningStats();
+  for (const v of sorted) running.push(v);
   const mid = n >> 1;
   const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   let mode = sorted[0]!;
@@ -89,7 +85,7 @@ function statsOf(sorted: Float64Array): Stats {
     }
     i = j;
   }
-  return { n, mean, std: Math.sqrt(m2 / n), min: sorted[0]!, max: sorted[n - 1]!, median, mode };
+  return { n, mean: running.mean, std: running.std, min: sorted[0]!, max: sorted[n - 1]!, median, mode };
 }
 
 /** (x − mean) / std for each scaling; a column with no spread gets std 1 so nothing divides by zero. */

@@ -28,4 +28,4 @@ export {
   type ProjectPatch,
   type ProjectServiceOptions,
 } from './projects';
-export { mulberry32, seededShuffle } from './seeded-shuffle';
+export { mulberry32, seededShuffle } from '../../app/math/seeded-random';

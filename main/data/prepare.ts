@@ -11,6 +11,7 @@ import { taskShape } from '../../app/dataset/task';
 import { PreparedData, type PreparedHead, type PreparedInput } from '../../app/engine/protocol';
 import type { GraphBinding } from '../../app/graph/data-binding';
 import { UserError } from '../../app/ipc/errors';
+import { RunningStats } from '../../app/math/running-stats';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { littleEndianBytes } from './binary';
 import { cellText, loadColumns, type StoredColumn } from './column-store';
@@ -68,19 +69,12 @@ function numbersOf(meta: DatasetMeta, columns: StoredColumn[], index: number, na
 
 /** Mean and population std of the target at `rows` (std 1 when it has no spread): regression targets are standardized. */
 function statsOf(values: Float64Array, rows: readonly number[]): { mean: number; std: number } {
-  let n = 0;
-  let mean = 0;
-  let m2 = 0;
+  const stats = new RunningStats();
   for (const r of rows) {
     const v = values[r] ?? Number.NaN;
-    if (Number.isNaN(v)) continue;
-    n += 1;
-    const delta = v - mean;
-    mean += delta / n;
-    m2 += delta * (v - mean);
+    if (!Number.isNaN(v)) stats.push(v);
   }
-  const std = n > 0 ? Math.sqrt(m2 / n) : 0;
-  return { mean, std: std > 0 ? std : 1 };
+  return stats.scaling();
 }
 
 /** Row → index of its cell's text in `categories` (-1 when missing or not among them). */

@@ -1,5 +1,5 @@
 import { UserError } from '../../app/ipc/errors';
-import { seededShuffle } from './seeded-shuffle';
+import { seededShuffle } from '../../app/math/seeded-random';
 
 /**
  * Train / validation / test splits of row indices, seeded and deterministic, shared by every

@@ -7,7 +7,7 @@ import { UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import { metricFor } from '../../app/training/config';
 import { littleEndianBytes } from '../data/binary';
-import { seededShuffle } from '../data/seeded-shuffle';
+import { seededShuffle } from '../../app/math/seeded-random';
 import type { EngineClient } from '../engine/client';
 import { readMatrix } from '../engine/shared/prepared-data';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Augmentation, imageBytes, isAugmenting, type ImageDatasetMeta } from '../../../app/dataset/images';
 import { UserError } from '../../../app/ipc/errors';
 import { readError } from '../fs-errors';
-import { mulberry32, seededShuffle } from '../seeded-shuffle';
+import { mulberry32, seededShuffle } from '../../../app/math/seeded-random';
 import { augmentBatch, type ImageShape } from './augment';
 import { loadImageDataset, locateImage, type StoredImageDataset } from './image-store';
 

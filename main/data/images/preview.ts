@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Augmentation } from '../../../app/dataset/images';
-import { mulberry32 } from '../seeded-shuffle';
+import { mulberry32 } from '../../../app/math/seeded-random';
 import { augmentBatch } from './augment';
 import { ImageBatchReader } from './batch-reader';
 import type { StoredImageDataset } from './image-store';

@@ -1,4 +1,4 @@
-import { seededShuffle } from '../seeded-shuffle';
+import { seededShuffle } from '../../../app/math/seeded-random';
 import { UserError } from '../../../app/ipc/errors';
 
 export interface ImageSplit {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { analyzeGraph, type GraphAnalysis, type LayerConfig, type ModelGraph } from '../../../app/graph';
 import type { NodeWeights } from '../shared/import/weights-file';
 import { buildLayer } from './layers/build-layer';
-import { deriveSeed, mulberry32 } from '../shared/seeded-random';
+import { deriveSeed, mulberry32 } from '../../../app/math/seeded-random';
 
 /** A graph the engine cannot build; the message is the one the editor shows for it. */
 export class GraphBuildError extends Error {

@@ -10,7 +10,7 @@ import {
 import { readWeights, SnapshotBuffer, writeWeights } from './checkpoint';
 import { createOptimizer, setLearningRate } from './optimizers';
 import type { ModelBatch } from '../shared/prepared-data';
-import { deriveSeed, mulberry32 } from '../shared/seeded-random';
+import { deriveSeed, mulberry32 } from '../../../app/math/seeded-random';
 
 export interface LrFinderJob {
   model: tf.LayersModel;

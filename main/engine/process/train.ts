@@ -43,7 +43,7 @@ import {
   type BatchSource,
   type ModelBatch,
 } from '../shared/prepared-data';
-import { deriveSeed, mulberry32, nextIntSeed } from '../shared/seeded-random';
+import { deriveSeed, mulberry32, nextIntSeed } from '../../../app/math/seeded-random';
 
 /** What one training run needs: the engine protocol's train request. */
 export type TrainJob = TrainRequest;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PreparedData } from '../../../app/engine/protocol';
 import { UserError } from '../../../app/ipc/errors';
 import { ImageBatchSource, readValidationImages, type TrainingBatch } from '../../data/images/batch-source';
-import { deriveSeed, mulberry32, shuffledIndices } from './seeded-random';
+import { deriveSeed, mulberry32, shuffledIndices } from '../../../app/math/seeded-random';
 
 /** Prepared data that is missing or does not match its description; the message names the file. */
 export class PreparedDataError extends Error {

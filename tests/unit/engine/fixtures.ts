@@ -6,7 +6,7 @@ import type { Preprocessing } from '../../../app/dataset/schema';
 import type { PreparedData } from '../../../app/engine/protocol';
 import type { GraphNode, ModelGraph } from '../../../app/graph/schema';
 import type { RunTrainConfig } from '../../../app/training/config';
-import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { mulberry32 } from '../../../app/math/seeded-random';
 
 // Test data written here, by hand: the data layer (main/data) is built separately, and the
 // engine's contract is only the PreparedData files and their description.

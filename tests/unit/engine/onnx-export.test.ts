@@ -12,7 +12,7 @@ import {
   type ModelGraph,
 } from '../../../app/graph';
 import { selectBackend } from '../../../main/engine/process/backend';
-import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { mulberry32 } from '../../../app/math/seeded-random';
 import { buildModel } from '../../../main/engine/process/build-model';
 import { modelToOnnxBytes, OnnxExportError, runOnnxFile, writeOnnx } from '../../../main/engine/process/formats/onnx';
 import { toFloat16Bits } from '../../../main/engine/process/formats/onnx/float16';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
 import { installWasmKernelFixes } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
-import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { mulberry32 } from '../../../app/math/seeded-random';
 
 // Shared by the wasm-vs-cpu tests: the same computation on both backends, compared.
 

@@ -8,7 +8,7 @@ import type { BackendReport, EpochLogs } from '../../../app/project/schema';
 import { EngineClient } from '../../../main/engine/client';
 import { selectBackend } from '../../../main/engine/process/backend';
 import { withSharedMemoryImport } from '../../../main/engine/process/accelerations/native/shared-memory-import';
-import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { mulberry32 } from '../../../app/math/seeded-random';
 import { wasmNativeKernels } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
 import { chooseWasmThreads, defaultThreads } from '../../../main/engine/process/accelerations/wasm-threads';
 import { config, ROOT, tempDir } from './fixtures';

@@ -42,7 +42,7 @@ describe('the layer rule', () => {
     expect(
       await layerErrors(
         'main/engine/process/probe.ts',
-        "import '@tensorflow/tfjs';\nimport '../shared/seeded-random';\n",
+        "import '@tensorflow/tfjs';\nimport '../shared/prepared-data';\n",
       ),
     ).toEqual([]);
   });

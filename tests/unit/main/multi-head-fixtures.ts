@@ -1,5 +1,5 @@
 import { GRAPH_SCHEMA_VERSION, type GraphNode, type ModelGraph } from '../../../app/graph/schema';
-import { mulberry32 } from '../../../main/engine/shared/seeded-random';
+import { mulberry32 } from '../../../app/math/seeded-random';
 
 /**
  * 400 rows where each target depends on one Input's columns only: price on a1, a2 (plus noise),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerConfig, LayerType } from '../../../../app/graph';
-import { nextIntSeed } from '../../shared/seeded-random';
+import { nextIntSeed } from '../../../../app/math/seeded-random';
 import { initializer, kernelArgs, regularizer } from './weights';
 import { trainableWithoutCenterOrScale } from './batch-norm-training';
 import { Subtract } from './subtract-layer';

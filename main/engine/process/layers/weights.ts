@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Initializer, Regularizer } from '../../../../app/graph';
-import { nextIntSeed } from '../../shared/seeded-random';
+import { nextIntSeed } from '../../../../app/math/seeded-random';
 
 /**
  * Keras initializer and regularizer settings → tfjs objects. Random initializers take their

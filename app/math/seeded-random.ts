@@ -1,7 +1,11 @@
 /**
- * mulberry32: a tiny, fast PRNG with 32 bits of state. Everything random the engine does
- * (initial weights, shuffling, dropout masks) draws from streams seeded by config.seed, so a
- * run is reproducible on the same backend.
+ * Layerlab's one seeded random generator. Math.random cannot be seeded, and everything random
+ * must be reproducible: the train/validation split (the same seed gives the same split on every
+ * machine), the engine's initial weights, shuffling and dropout masks (streams seeded by
+ * config.seed, so a run is reproducible on the same backend), image augmentation and previews,
+ * and the tuner's trials.
+ *
+ * mulberry32: a tiny, fast PRNG with 32 bits of state, returning numbers in [0, 1).
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -36,4 +40,16 @@ export function shuffledIndices(n: number, random: () => number, out: Uint32Arra
     out[j] = t;
   }
   return out;
+}
+
+/** Fisher–Yates in place with a generator seeded by `seed` (the same seed, the same order everywhere). */
+export function seededShuffle<T>(items: T[], seed: number): T[] {
+  const random = mulberry32(seed);
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    const a = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = a;
+  }
+  return items;
 }
