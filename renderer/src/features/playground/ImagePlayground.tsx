@@ -5,6 +5,7 @@ import { plural } from '../../lib/format';
 import { base64Of } from '../dataset/image-import';
 import { contractName, MAX_DROPPED_IMAGES, planImageRequests } from './image-requests';
 import { ProbabilityChart } from './ProbabilityChart';
+import { WebcamCapture } from './WebcamCapture';
 
 /** One dropped file and what came back for it. */
 interface ImageItem {
@@ -164,6 +165,7 @@ export function ImagePlayground({ runId, target }: { runId: string; target: stri
           />
         </label>
       </div>
+      <WebcamCapture busy={busy} onFrame={(file) => void predictFiles([file])} />
       {note && <p className="muted">{note}</p>}
       {items.length > 0 && (
         <ul className="pg-image-results" data-testid="image-predictions">
