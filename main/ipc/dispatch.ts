@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { channels, type ChannelName, type ChannelOutput, type Result } from '../../app/ipc/contract';
 import { errorMessage, formatZodError, UserError } from '../../app/ipc/errors';
+import { systemErrorSentence } from '../data/fs-errors';
 
 /** Handlers are plain async functions of validated input; their dependencies come from a closure. */
 export type Handlers = {
@@ -28,8 +29,11 @@ export function createDispatch(handlers: Handlers, log: (message: string) => voi
       const value = await handler(parsed.data);
       return { ok: true, value };
     } catch (error) {
-      if (!(error instanceof UserError))
-        log(`[layerlab] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (error instanceof UserError) return { ok: false, error: error.message };
+      // A full disk, a link loop, a permission: the machine's state, said in words, not a code.
+      const sentence = systemErrorSentence(error);
+      if (sentence) return { ok: false, error: sentence };
+      log(`[layerlab] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return { ok: false, error: errorMessage(error) };
     }
   };

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { imageTaskShape } from '../../app/dataset/image-task';
@@ -183,98 +183,106 @@ export class RunManager {
     const runId = newRunId(new Date());
     const runDir = projects.runDir(input.projectId, runId);
     await mkdir(runDir, { recursive: true });
-    const datasetDir = path.join(projects.datasetsDir(input.projectId), datasetId);
-    const split = {
-      validationSplit: input.trainConfig.validationSplit,
-      seed: input.trainConfig.seed,
-      outDir: path.join(runDir, 'data'),
-    };
-    const data = images
-      ? await prepareImageData({
-          datasetDir,
-          ...split,
-          ...(input.augmentation ? { augmentation: input.augmentation } : {}),
-        })
-      : input.taskSpec.timeSeries
-        ? // Time series: windows in time order; the test share (if any) is the series' latest rows.
-          await prepareWindowedData({
+    try {
+      const datasetDir = path.join(projects.datasetsDir(input.projectId), datasetId);
+      const split = {
+        validationSplit: input.trainConfig.validationSplit,
+        seed: input.trainConfig.seed,
+        outDir: path.join(runDir, 'data'),
+      };
+      const data = images
+        ? await prepareImageData({
             datasetDir,
-            meta: state.dataset!,
-            taskSpec: input.taskSpec,
-            validationSplit: split.validationSplit,
-            outDir: split.outDir,
-          })
-        : await prepareTrainingData({
-            datasetDir,
-            meta: state.dataset!,
-            taskSpec: input.taskSpec,
             ...split,
-            ...(binding ? { binding } : {}),
-          });
-    await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
-    const trainConfig = resolveFor(
-      resolveAutoSettings(input.trainConfig, { kind: dataKind, trainRows: data.trainRows }),
-    );
-    await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
-    // The run keeps its own copy, so it can resume (and be retrained) even if the original moves.
-    // An imported model's weights: named by the caller (the CLI), or by the graph, relative to the project (the editor).
-    const weightsSource =
-      input.initialWeights ??
-      (input.graph.weights ? projectWeightsFile(projects.projectDir(input.projectId), input.graph.weights) : undefined);
-    const initialWeights = weightsSource ? path.join(runDir, INITIAL_WEIGHTS_FILE) : undefined;
-    if (weightsSource && initialWeights) {
-      await copyFile(weightsSource, initialWeights).catch((error: NodeJS.ErrnoException) => {
-        throw new UserError(
-          `Cannot read the model's weights file ${input.initialWeights ?? input.graph.weights}: ${error.code === 'ENOENT' ? 'it does not exist' : (error.code ?? error.message)}.`,
-        );
+            ...(input.augmentation ? { augmentation: input.augmentation } : {}),
+          })
+        : input.taskSpec.timeSeries
+          ? // Time series: windows in time order; the test share (if any) is the series' latest rows.
+            await prepareWindowedData({
+              datasetDir,
+              meta: state.dataset!,
+              taskSpec: input.taskSpec,
+              validationSplit: split.validationSplit,
+              outDir: split.outDir,
+            })
+          : await prepareTrainingData({
+              datasetDir,
+              meta: state.dataset!,
+              taskSpec: input.taskSpec,
+              ...split,
+              ...(binding ? { binding } : {}),
+            });
+      await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
+      const trainConfig = resolveFor(
+        resolveAutoSettings(input.trainConfig, { kind: dataKind, trainRows: data.trainRows }),
+      );
+      await writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), trainConfig);
+      // The run keeps its own copy, so it can resume (and be retrained) even if the original moves.
+      // An imported model's weights: named by the caller (the CLI), or by the graph, relative to the project (the editor).
+      const weightsSource =
+        input.initialWeights ??
+        (input.graph.weights
+          ? projectWeightsFile(projects.projectDir(input.projectId), input.graph.weights)
+          : undefined);
+      const initialWeights = weightsSource ? path.join(runDir, INITIAL_WEIGHTS_FILE) : undefined;
+      if (weightsSource && initialWeights) {
+        await copyFile(weightsSource, initialWeights).catch((error: NodeJS.ErrnoException) => {
+          throw new UserError(
+            `Cannot read the model's weights file ${input.initialWeights ?? input.graph.weights}: ${error.code === 'ENOENT' ? 'it does not exist' : (error.code ?? error.message)}.`,
+          );
+        });
+      }
+      const baseline = await computeBaseline(data, input.trainConfig.loss);
+      const heads = data.heads && data.heads.length > 1 ? data.heads : null;
+      const perHead = heads ? await headBaselines(data) : null;
+      const backend = engine.status.backend ?? (await engine.start());
+      const summary: RunSummary = {
+        id: runId,
+        status: 'running',
+        startedAt: new Date().toISOString(),
+        endedAt: null,
+        error: null,
+        task: input.taskSpec.task,
+        taskSpec: input.taskSpec,
+        trainConfig,
+        ...(autoSettings.length > 0 ? { autoSettings } : {}),
+        graph: input.graph,
+        backend,
+        epochs: [],
+        hasModel: false,
+        pid: process.pid,
+        baseline,
+        ...(heads && perHead
+          ? {
+              headBaselines: heads.map((h) => ({
+                node: h.node,
+                target: h.target,
+                task: h.task,
+                baseline: perHead[h.node] ?? null,
+              })),
+            }
+          : {}),
+        ...(data.images
+          ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null }
+          : {}),
+      };
+      await projects.writeRun(input.projectId, summary);
+      // What it takes to train this run again (layerlab reproduce): data and graph hashes, settings, environment.
+      await writeRunManifest(runDir, {
+        datasetDir,
+        taskSpec: input.taskSpec,
+        requested: input.trainConfig,
+        summary,
+        source: input.dataSource,
       });
+      const done = this.execute(input.projectId, runDir, summary, data, initialWeights, input.lrFinderOnly ?? false);
+      this.active = { projectId: input.projectId, runId, done };
+      return structuredClone(summary);
+    } catch (error) {
+      // A run that never got to train (a full disk, weights that cannot be read, …) leaves no folder behind.
+      if (this.active?.runId !== runId) await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
     }
-    const baseline = await computeBaseline(data, input.trainConfig.loss);
-    const heads = data.heads && data.heads.length > 1 ? data.heads : null;
-    const perHead = heads ? await headBaselines(data) : null;
-    const backend = engine.status.backend ?? (await engine.start());
-    const summary: RunSummary = {
-      id: runId,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      error: null,
-      task: input.taskSpec.task,
-      taskSpec: input.taskSpec,
-      trainConfig,
-      ...(autoSettings.length > 0 ? { autoSettings } : {}),
-      graph: input.graph,
-      backend,
-      epochs: [],
-      hasModel: false,
-      pid: process.pid,
-      baseline,
-      ...(heads && perHead
-        ? {
-            headBaselines: heads.map((h) => ({
-              node: h.node,
-              target: h.target,
-              task: h.task,
-              baseline: perHead[h.node] ?? null,
-            })),
-          }
-        : {}),
-      ...(data.images
-        ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null }
-        : {}),
-    };
-    await projects.writeRun(input.projectId, summary);
-    // What it takes to train this run again (layerlab reproduce): data and graph hashes, settings, environment.
-    await writeRunManifest(runDir, {
-      datasetDir,
-      taskSpec: input.taskSpec,
-      requested: input.trainConfig,
-      summary,
-      source: input.dataSource,
-    });
-    const done = this.execute(input.projectId, runDir, summary, data, initialWeights, input.lrFinderOnly ?? false);
-    this.active = { projectId: input.projectId, runId, done };
-    return structuredClone(summary);
   }
 
   /** Resolves with the final summary of a run this manager started. */

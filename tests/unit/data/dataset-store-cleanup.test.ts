@@ -22,7 +22,9 @@ describe('a failed import', () => {
   it('removes its temp folder when a write fails half-way', async () => {
     const datasetsDir = join(tmp(), 'datasets');
     const error = await rejection(importCsvText({ text: 'a,b\n1,x\n2,y\n', fileName: 't.csv', datasetsDir }));
-    expect(error.message).toBe(`Cannot write ${datasetsDir}: the disk is full. Choose another folder.`);
+    expect(error.message).toBe(
+      `Cannot write ${datasetsDir}: the disk is full. Free some space on that disk, then try again.`,
+    );
     expect(await readdir(datasetsDir)).toEqual([]);
   });
 });
