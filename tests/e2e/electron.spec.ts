@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { CHANNEL_NAMES } from '../../app/ipc/names';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -32,14 +33,48 @@ test.describe('desktop app (Electron)', () => {
     try {
       const window = await app.firstWindow();
       await expect(window.getByTestId('project-name-input')).toBeVisible();
-      const surface = await window.evaluate(() => ({
-        require: typeof (globalThis as { require?: unknown }).require,
-        process: typeof (globalThis as { process?: unknown }).process,
-        channels: Object.keys((globalThis as unknown as { layerlab: { api: object } }).layerlab.api).sort(),
-      }));
+      const surface = await window.evaluate(async () => {
+        const g = globalThis as unknown as {
+          require?: unknown;
+          process?: unknown;
+          layerlab: { api: Record<string, unknown> };
+          layerlabHost: Record<string, unknown>;
+        };
+        const api = g.layerlab.api;
+        // Every channel, called with an input no channel accepts (each takes an object): main's
+        // validating dispatch must answer each one with its own "Invalid <channel> request";
+        // "No handler registered" or a thrown error means the preload and main disagree.
+        const answers: Record<string, string> = {};
+        for (const name of Object.keys(api)) {
+          try {
+            const result = (await (api[name] as (input: unknown) => Promise<{ ok: boolean; error?: string }>)(
+              'not an input',
+            )) ?? { ok: true };
+            answers[name] = result.ok ? 'accepted' : String(result.error);
+          } catch (error) {
+            answers[name] = `threw: ${error instanceof Error ? error.message : String(error)}`;
+          }
+        }
+        return {
+          require: typeof g.require,
+          process: typeof g.process,
+          bridge: Object.keys(g.layerlab).sort(),
+          channels: Object.keys(api).sort(),
+          functions: Object.values(api).every((f) => typeof f === 'function'),
+          host: Object.keys(g.layerlabHost).sort(),
+          answers,
+        };
+      });
       expect(surface.require).toBe('undefined');
       expect(surface.process).toBe('undefined');
-      expect(surface.channels).toContain('project.create');
+      expect(surface.bridge).toEqual(['api', 'subscribe']);
+      expect(surface.channels).toEqual([...CHANNEL_NAMES].sort());
+      expect(surface.functions).toBe(true);
+      expect(surface.host).toEqual(['openDialog', 'pathForFile', 'reveal', 'saveDialog']);
+      for (const channel of CHANNEL_NAMES)
+        expect(surface.answers[channel], channel).toMatch(
+          new RegExp(`^Invalid ${channel.replaceAll('.', '\\.')} request`),
+        );
       await window.getByTestId('project-name-input').fill('Desktop check');
       await window.getByTestId('create-project-button').click();
       await expect(window.getByTestId('nav-data')).toBeVisible();

@@ -385,15 +385,18 @@ describe('Adam with one fused wasm kernel per variable', () => {
   });
 });
 
+// The rebuild check needs wabt's wat2wasm; without it the test is reported as skipped, with why.
+const wat2wasm = spawnSync('wat2wasm', ['--version'], { encoding: 'utf8' });
+const noWat2wasm = wat2wasm.error
+  ? `wat2wasm is not on PATH (${(wat2wasm.error as NodeJS.ErrnoException).code}): install wabt (apt-get install wabt) to check that the committed .wasm files are built from kernels.wat`
+  : null;
+if (noWat2wasm) console.log(`skipped: ${noWat2wasm}`);
+
 describe('the committed .wasm files are built from kernels.wat', () => {
-  it('node scripts/build-wasm-kernels.mjs --check (needs wabt)', () => {
+  it.skipIf(noWat2wasm !== null)('node scripts/build-wasm-kernels.mjs --check (needs wabt)', () => {
     const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-wasm-kernels.mjs'), '--check'], {
       encoding: 'utf8',
     });
-    if (run.status === 2 && /wat2wasm was not found/.test(run.stderr)) {
-      console.log(`skipped the rebuild check: ${run.stderr.trim()}`);
-      return;
-    }
     expect(run.stderr.trim()).toBe('');
     expect(run.status).toBe(0);
   });
