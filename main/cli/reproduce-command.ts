@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../../app/ipc/errors';
+import { RunSummary, type EpochLogs } from '../../app/project/schema';
+import { TrainConfig } from '../../app/training/config';
 import { readManifest, sha256File, sha256Folder, type Manifest, type ManifestEnvironment } from '../services/manifest';
 import { UsageError } from './cli-error';
+import { formatEpoch } from './train-command';
 
 /**
  * What "the same backend and machine" means: a retraining is expected bit for bit only when
@@ -143,6 +146,70 @@ async function dataChange(manifest: Manifest): Promise<string | null> {
     : `${source.path} changed since the run (SHA-256 ${source.sha256.slice(0, 12)}… then, ${now.slice(0, 12)}… now)`;
 }
 
+/**
+ * A project's run folder (runs/<id>, from the app): its dataset is found in the project by the
+ * manifest's fingerprint, copied into a scratch workspace (without its split.json, so the split
+ * is made again from the seed) and trained with the settings as they were asked for ("auto"
+ * included), the graph and task from run.json. Null (with the reason said) when the data is gone.
+ */
+async function retrainAppRun(runDir: string, manifest: Manifest, outDir: string, out: (line: string) => void) {
+  const run = RunSummary.parse(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')));
+  const datasetsDir = path.join(path.dirname(path.dirname(runDir)), 'datasets');
+  let datasetDir: string | null = null;
+  for (const name of await readdir(datasetsDir).catch(() => [] as string[])) {
+    const dir = path.join(datasetsDir, name);
+    if ((await sha256Folder(dir, { dataset: true }).catch(() => null)) === manifest.data.dataset_sha256) {
+      datasetDir = dir;
+      break;
+    }
+  }
+  if (!datasetDir) {
+    out(
+      `Data: no dataset in ${datasetsDir} has the fingerprint the run trained on (${manifest.data.dataset_sha256.slice(0, 12)}…).`,
+    );
+    out('Not reproducible: the run cannot be trained again on the data it was trained on.');
+    return null;
+  }
+  const requested = TrainConfig.safeParse(manifest.settings_requested);
+  if (!requested.success)
+    throw new UserError(`${path.join(runDir, 'manifest.json')}: settings_requested is not a valid set of settings.`);
+  out(
+    `Data: ${path.basename(datasetDir)} in the project, unchanged (fingerprint ${manifest.data.dataset_sha256.slice(0, 12)}…). Training run ${run.id} again.`,
+  );
+  const { createServices } = await import('../services/create-services');
+  const services = createServices({ workspace: outDir, mode: 'host' });
+  try {
+    const project = await services.projects.create('reproduce');
+    const copy = path.join(services.projects.datasetsDir(project.id), path.basename(datasetDir));
+    await cp(datasetDir, copy, { recursive: true, filter: (src) => path.basename(src) !== 'split.json' });
+    await services.projects.save(project.id, { datasetId: path.basename(datasetDir) });
+    const initialWeights = path.join(runDir, 'initial-weights.bin');
+    services.bus.subscribe((event, payload) => {
+      if (event === 'run.epoch') out(`  ${formatEpoch((payload as { logs: EpochLogs }).logs, run.trainConfig.epochs)}`);
+    });
+    const started = await services.runs.start({
+      projectId: project.id,
+      taskSpec: run.taskSpec,
+      graph: run.graph,
+      trainConfig: requested.data,
+      ...(existsSync(initialWeights) ? { initialWeights } : {}),
+      ...(run.augmentation ? { augmentation: run.augmentation } : {}),
+    });
+    const done = await services.runs.whenDone(started.id);
+    if (done.status !== 'completed' && done.status !== run.status)
+      throw new UserError(`The retraining ended ${done.status}${done.error ? `: ${done.error}` : ''}.`);
+    const newRunDir = services.projects.runDir(project.id, done.id);
+    return {
+      manifest: await readManifest(newRunDir),
+      epochsBefore: run.epochs as Record<string, unknown>[],
+      epochsAfter: done.epochs as Record<string, unknown>[],
+      runDir: newRunDir,
+    };
+  } finally {
+    await services.dispose();
+  }
+}
+
 const FLAGS = {
   out: { type: 'string' },
   tolerance: { type: 'string' },
@@ -162,7 +229,10 @@ export async function reproduceCommand(args: string[], out: (line: string) => vo
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }
-  if (positionals.length !== 1) throw new UsageError('Give one RUN_DIR: a folder written by layerlab train --out.');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      "Give one RUN_DIR: a folder written by layerlab train --out, or a project's runs/<id> folder.",
+    );
   const tolerance = values.tolerance === undefined ? DEFAULT_TOLERANCE : Number(values.tolerance);
   if (!Number.isFinite(tolerance) || tolerance < 0)
     throw new UsageError(`--tolerance must be a number ≥ 0, not "${values.tolerance}".`);
@@ -175,29 +245,41 @@ export async function reproduceCommand(args: string[], out: (line: string) => vo
       `Cannot reproduce ${runDir}: ${error instanceof Error ? error.message : String(error)} (runs trained before manifests existed have none).`,
     );
   }
-  if (!manifest.command)
+  const appRun = !manifest.command && existsSync(path.join(runDir, 'run.json'));
+  if (!manifest.command && !appRun)
     throw new UserError(
-      `${path.join(runDir, 'manifest.json')} records no train command: reproduce takes a folder written by layerlab train --out.`,
+      `${path.join(runDir, 'manifest.json')} records no train command and ${runDir} holds no run.json: reproduce takes a layerlab train --out folder or a project's runs/<id> folder.`,
     );
-  const changed = await dataChange(manifest);
+  const changed = appRun ? null : await dataChange(manifest);
   if (changed) {
     out(`Data: ${changed}.`);
     out('Not reproducible: the run cannot be trained again on the data it was trained on.');
     return 1;
   }
-  out(
-    `Data: ${manifest.data.source ? `${manifest.data.source.name} unchanged (SHA-256 ${manifest.data.source.sha256.slice(0, 12)}…)` : 'no source file recorded'}. Training again with: ${manifest.command.args.join(' ')}`,
-  );
 
   const outDir = values.out ? path.resolve(values.out) : await mkdtemp(path.join(os.tmpdir(), 'layerlab-reproduce-'));
   try {
-    const { trainCommand } = await import('./train-command');
-    const code = await trainCommand([...manifest.command.args, '--out', outDir], (line) => out(`  ${line}`));
-    if (code !== 0) throw new UserError(`The retraining did not finish (exit ${code}).`);
-    const again = await readManifest(outDir);
+    let again: Manifest;
+    let curves: CurveComparison;
+    let weights: WeightComparison;
+    if (manifest.command) {
+      out(
+        `Data: ${manifest.data.source ? `${manifest.data.source.name} unchanged (SHA-256 ${manifest.data.source.sha256.slice(0, 12)}…)` : 'no source file recorded'}. Training again with: ${manifest.command.args.join(' ')}`,
+      );
+      const { trainCommand } = await import('./train-command');
+      const code = await trainCommand([...manifest.command.args, '--out', outDir], (line) => out(`  ${line}`));
+      if (code !== 0) throw new UserError(`The retraining did not finish (exit ${code}).`);
+      again = await readManifest(outDir);
+      curves = compareCurves(await readEpochs(runDir), await readEpochs(outDir));
+      weights = await compareWeights(runDir, outDir);
+    } else {
+      const retrained = await retrainAppRun(runDir, manifest, outDir, out);
+      if (!retrained) return 1;
+      again = retrained.manifest;
+      curves = compareCurves(retrained.epochsBefore, retrained.epochsAfter);
+      weights = await compareWeights(path.join(runDir, 'model'), path.join(retrained.runDir, 'model'));
+    }
     const envDiff = environmentDifferences(manifest.environment, again.environment);
-    const curves = compareCurves(await readEpochs(runDir), await readEpochs(outDir));
-    const weights = await compareWeights(runDir, outDir);
     const inputsDiff = [
       again.data.dataset_sha256 !== manifest.data.dataset_sha256 ? 'the imported data' : null,
       again.split.rows_sha256 !== manifest.split.rows_sha256 ? 'the split rows' : null,

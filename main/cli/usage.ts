@@ -94,8 +94,9 @@ Usage:
       unless --workspace (default: $LAYERLAB_WORKSPACE, else ~/Layerlab) or --project name others.
 
   layerlab reproduce RUN_DIR [--out DIR] [--tolerance X]
-      Train a layerlab train --out folder again from its manifest.json (the data, checked by
-      SHA-256; the same arguments and seeds) and compare every epoch's curves and the weights:
+      Train a layerlab train --out folder (or a project's runs/<id> folder: its dataset found in
+      the project by fingerprint) again from its manifest.json (the data, checked by SHA-256; the
+      same arguments and seeds) and compare every epoch's curves and the weights:
       bit for bit on the same backend and machine (Layerlab version and commit, lockfile,
       TF.js, backend and threads, kernels, Node, OS, CPU), else within --tolerance (default
       1e-3: curves relative to max(1, |value|), weights to max(1, largest weight)). Exit 0 when

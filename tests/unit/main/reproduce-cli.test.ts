@@ -3,6 +3,13 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi } from '../../../app/ipc/client';
+import type { EventPayload } from '../../../app/ipc/contract';
+import { taskShape } from '../../../app/dataset/task';
+import { templateGraph } from '../../../app/graph/templates';
+import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
+import { createMemoryTransport } from '../../../main/ipc/memory-transport';
+import { createServices } from '../../../main/services/create-services';
 import { layerlab, ROOT } from './run-layerlab';
 
 let tmp: string;
@@ -80,6 +87,46 @@ describe('layerlab train --out: manifest.json, and layerlab reproduce', () => {
     expect(changed.stdout).not.toMatch(/^ {2}epoch/m);
     expect(changed.code).toBe(1);
   }, 180_000);
+
+  it("reproduces an app run from its project's runs/<id> folder, the dataset found by its fingerprint", async () => {
+    const workspace = path.join(tmp, 'workspace');
+    // The same backend as the CLI below (an engine inherits the environment), so bit for bit is expected.
+    const backend = process.env.LAYERLAB_BACKEND;
+    process.env.LAYERLAB_BACKEND = 'wasm';
+    const services = createServices({ workspace, mode: 'host' });
+    const api = createApi(createMemoryTransport(services.dispatch, services.bus));
+    let runDir: string;
+    try {
+      const project = await api.invoke('project.create', { name: 'Reproduce me' });
+      const text = await readFile(path.join(ROOT, 'resources', 'iris.csv'), 'utf8');
+      const state = await api.invoke('dataset.importText', { projectId: project.id, fileName: 'iris.csv', text });
+      const taskSpec = { target: 'species', task: 'classification' as const };
+      const shape = taskShape(state.dataset!, taskSpec);
+      const ended = new Promise<EventPayload<'run.ended'>>((resolve) => api.on('run.ended', resolve));
+      const started = await api.invoke('run.start', {
+        projectId: project.id,
+        taskSpec,
+        graph: templateGraph('mlp', shape.inputWidth, shape.head),
+        trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 3 },
+      });
+      expect((await ended).run.status).toBe('completed');
+      runDir = services.projects.runDir(project.id, started.id);
+    } finally {
+      await services.dispose();
+      if (backend === undefined) delete process.env.LAYERLAB_BACKEND;
+      else process.env.LAYERLAB_BACKEND = backend;
+    }
+    const same = await cli('reproduce', runDir);
+    expect(same.stderr).toBe('');
+    expect(same.stdout).toMatch(
+      /^Data: iris-\w+ in the project, unchanged \(fingerprint [0-9a-f]{12}…\)\. Training run run-/m,
+    );
+    expect(same.stdout).toMatch(/^Curves: \d+ values over 3 epochs identical\.$/m);
+    expect(same.stdout).toMatch(/^Weights: 1 file\(s\), \d+ bytes identical\.$/m);
+    expect(same.stdout).not.toMatch(/Inputs differ/);
+    expect(same.stdout).toMatch(/^Reproduced bit for bit\.$/m);
+    expect(same.code).toBe(0);
+  }, 120_000);
 
   it('refuses a folder without a manifest, naming it', async () => {
     const run = await cli('reproduce', tmp);
