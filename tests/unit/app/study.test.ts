@@ -13,6 +13,7 @@ import {
   type SearchSpace,
 } from '../../../app/experiments/study';
 import { mlpTrialGraph } from '../../../app/experiments/trial-graph';
+import { axisPosition, differingSettings, parallelAxes } from '../../../app/experiments/runs-table';
 import { analyzeGraph } from '../../../app/graph/analyze';
 
 const space: SearchSpace = {
@@ -147,5 +148,25 @@ describe('study: the best trial', () => {
       bestTrial([t(0, 'completed', 0.5), t(1, 'pruned', 0.1), t(2, 'completed', 0.3), t(3, 'failed', null)])?.number,
     ).toBe(2);
     expect(bestTrial([t(0, 'pruned', 0.1)])).toBeNull();
+  });
+});
+
+describe('runs table: the diff and the parallel-coordinate axes', () => {
+  const rows = [
+    { settings: { optimizer: 'adam', learningRate: 1e-4, batchSize: 32, 'model.units': '16-8' } },
+    { settings: { optimizer: 'adam', learningRate: 1e-2, batchSize: 32, 'model.units': '64-32' } },
+    { settings: { optimizer: 'adam', learningRate: 1e-3, batchSize: 32, 'model.units': '16-8', clipNorm: 1 } },
+  ];
+  it('lists only the settings that differ, a missing one counting as different', () => {
+    expect(differingSettings(rows)).toEqual(['learningRate', 'model.units', 'clipNorm']);
+    expect(differingSettings([rows[0]!, rows[0]!])).toEqual([]);
+  });
+  it('puts a range spanning 100× on a log axis and text on a category axis', () => {
+    const [lr, units, clip] = parallelAxes(rows);
+    expect(lr).toMatchObject({ key: 'learningRate', kind: 'number', log: true, min: 1e-4, max: 1e-2 });
+    expect(axisPosition(lr!, 1e-3)).toBeCloseTo(0.5, 10);
+    expect(units).toMatchObject({ kind: 'category', categories: ['16-8', '64-32'] });
+    expect(axisPosition(units!, '64-32')).toBe(1);
+    expect(clip).toMatchObject({ kind: 'category', categories: ['1', 'null'] });
   });
 });

@@ -107,6 +107,23 @@ describe('layerlab tune', () => {
     expect(other.stderr).toMatch(/study\.json is a study with other settings \(--seed 42\)/);
   }, 300_000);
 
+  it('starts no trial once its time budget is spent, and says so', async () => {
+    const out = path.join(tmp, 'budget');
+    const run = await cli(
+      'tune', '--data', 'resources/iris.csv', '--target', 'species', '--out', out, '--trials', '5',
+      '--epochs', '2', '--time-budget', '0.5', '--template', 'linear',
+    ); // prettier-ignore
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Time budget spent \(\d+ s of 0\.5 s\): no further trial starts\.$/m);
+    expect(run.stdout).toMatch(/^Study stopped by its time budget: 1 trial\(s\)/m);
+    const study = await readStudy(out);
+    expect(study.status).toBe('budget_spent');
+    expect(study.trials).toHaveLength(1);
+    // The linear template has no hidden layers: the default space is the rate and the batch size.
+    expect(Object.keys(study.trials[0]!.params).sort()).toEqual(['batchSize', 'learningRate']);
+  }, 120_000);
+
   it('runs the whole grid of a space file, and refuses a bad space naming the setting', async () => {
     const space = path.join(tmp, 'space.json');
     await writeFile(space, JSON.stringify({ learningRate: { type: 'choice', values: [0.01, 0.05] } }));
