@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Augmentation, ImageDatasetMeta } from '../../app/dataset/images';
 import type { DatasetMeta, TaskSpec } from '../../app/dataset/schema';
@@ -209,8 +209,31 @@ export class ProjectService {
       const parsed = ProjectFile.safeParse(next);
       if (!parsed.success) throw new UserError(formatZodError(parsed.error, `Cannot save project "${id}"`));
       await writeJsonAtomic(join(this.projectDir(id), PROJECT_FILE), parsed.data);
+      const replaced = current.datasetId;
+      if (replaced !== null && replaced !== parsed.data.datasetId) await this.dropReplacedDataset(id, replaced);
       return parsed.data;
     });
+  }
+
+  /**
+   * A dataset a new import replaced: a table's is read by nothing any more (its runs keep their
+   * own prepared split; evaluation shows rows of the current dataset only), so its space goes
+   * back. An image dataset's runs stream from its shards: it stays while a run names it.
+   */
+  private async dropReplacedDataset(id: string, datasetId: string): Promise<void> {
+    const dir = join(this.datasetsDir(id), datasetId);
+    try {
+      if (await isImageDatasetDir(dir)) {
+        const runs = await readdir(this.runsDir(id)).catch(() => [] as string[]);
+        for (const run of runs) {
+          const prepared = await readFile(join(this.runsDir(id), run, 'data', 'prepared.json'), 'utf8').catch(() => '');
+          if (prepared.includes(JSON.stringify(dir).slice(1, -1))) return;
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+    } catch {
+      // Space not given back is no reason to fail the import that replaced it.
+    }
   }
 
   /** Write runs/<run.id>/run.json atomically (the folder is created when missing). */
