@@ -261,13 +261,19 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const scalings = heads.map((h, i) => (h.labels ? undefined : statsOf(targetsOf[i]!, trainRows)));
   const encodeX = (rows: readonly number[]): Float32Array => {
     const out = new Float32Array(rows.length * inputWidth);
-    rows.forEach((row, n) => {
-      let offset = n * inputWidth;
-      for (const f of fitted) {
-        f.write(row, out, offset);
-        offset += f.width;
-      }
-    });
+    let offset = 0;
+    // A feature at a time: a numeric one in a plain loop (encodeNumber's arithmetic), others by write.
+    for (const f of fitted) {
+      const numbers = f.numbers;
+      if (numbers && f.encoding.kind === 'numeric') {
+        const { mean, std, fill } = f.encoding;
+        for (let n = 0; n < rows.length; n++) {
+          const v = numbers[rows[n]!] ?? Number.NaN;
+          out[n * inputWidth + offset] = ((Number.isNaN(v) ? fill : v) - mean) / std;
+        }
+      } else for (let n = 0; n < rows.length; n++) f.write(rows[n]!, out, n * inputWidth + offset);
+      offset += f.width;
+    }
     return out;
   };
   const encodeY = (rows: readonly number[]): Float32Array => {
