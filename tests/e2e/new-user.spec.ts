@@ -58,6 +58,14 @@ test('an example project in one click; the data step shows whole steps, all colu
     buffer: Buffer.from(european.join('\n') + '\n'),
   });
   await expect(page.getByTestId('dataset-summary')).toContainText('iris-eu.csv');
+  // The CSV options are styled like the app's other fields (34 px, rounded, themed), not bare browser controls.
+  await page.getByTestId('import-options').locator('summary').click();
+  const look = (testId: string) =>
+    page.getByTestId(testId).evaluate((el) => {
+      const s = getComputedStyle(el);
+      return { height: s.height, radius: s.borderRadius, border: s.borderTopColor, bg: s.backgroundColor };
+    });
+  expect(await look('option-delimiter')).toEqual(await look('target-select'));
   const first = page.getByTestId('preview-table').locator('tbody tr').first();
   await expect(first.locator('td').nth(1)).toHaveText('5.1');
   await expect(first.locator('td').nth(1)).toHaveAttribute('title', '5,1 in the file');
