@@ -572,7 +572,7 @@ export async function trainCommand(
       `Wrote ${outDir}: ${[...exported.files.map((f) => path.basename(f)), 'metrics.json', 'config.json', MANIFEST_FILE].join(', ')}.`,
     );
     out(
-      `Export verified: reloaded with tf.loadLayersModel, max difference ${exported.maxAbsDiff.toExponential(1)} over ${parityRowsText(exported.rowsCompared, exported.rowsAvailable)}.`,
+      `Export verified: reloaded with plain tf.loadLayersModel in a fresh process, max difference ${exported.maxAbsDiff.toExponential(1)} over ${parityRowsText(exported.rowsCompared, exported.rowsAvailable)}.`,
     );
     if (forecast) {
       const verdict = forecast.model_val_mae < forecast.baseline_val_mae ? 'beats' : 'does not beat';

@@ -147,7 +147,7 @@ describe('exportModel: TF.js float32', () => {
       accuracy: null,
     });
     expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-5);
-    expect(result.checkedWith).toBe(`tf.loadLayersModel (tfjs ${tf.version.tfjs})`);
+    expect(result.checkedWith).toBe(`tf.loadLayersModel in a fresh process (plain tfjs ${tf.version.tfjs})`);
     // Iris MLP 4→16→3: (4·16+16) + (16·3+3) = 131 float32 weights.
     expect(result.sizes).toEqual({ weights: 131 * 4, float32Tfjs: 131 * 4 });
     expect((await stat(path.join(outDir, 'weights.bin'))).size).toBe(131 * 4);
@@ -158,7 +158,7 @@ describe('exportModel: TF.js float32', () => {
     expect(card).toContain('Exported by Layerlab on 2026-01-02T03:04:05.000Z.');
     expect(card).toMatch(/\| sepal_length \| numeric \| \(x − [\d.]+\) \/ [\d.]+; missing → [\d.]+ \|/);
     expect(card).toContain('Total parameters: 131.');
-    expect(card).toContain(`Checked with: tf.loadLayersModel (tfjs ${tf.version.tfjs})`);
+    expect(card).toContain(`Checked with: tf.loadLayersModel in a fresh process (plain tfjs ${tf.version.tfjs})`);
     expect(card).toMatch(/Parity: max \|exported − in-app\| = \S+ over 30 validation rows \(allowed 1e-5\)/);
   });
 
@@ -223,7 +223,7 @@ describe('exportModel: TF.js float32', () => {
       const error = await exportModel({ modelDir: irisModel, data: iris, outDir }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ExportError);
       expect((error as Error).message).toBe(
-        `The tfjs export does not reproduce the trained model: checked with tf.loadLayersModel (tfjs ${tf.version.tfjs}), predictions on 30 validation rows differ by up to 2.00e-5 (allowed 1e-5). Nothing was written to ${outDir}.`,
+        `The tfjs export does not reproduce the trained model: checked with tf.loadLayersModel in a fresh process (plain tfjs ${tf.version.tfjs}), predictions on 30 validation rows differ by up to 2.00e-5 (allowed 1e-5). Nothing was written to ${outDir}.`,
       );
       expect(existsSync(outDir)).toBe(false);
       expect((await readdir(path.dirname(outDir))).filter((n) => n.includes('.tmp-'))).toEqual([]);
