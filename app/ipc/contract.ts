@@ -7,6 +7,7 @@ import { BatchLogs, ExportResult } from '../engine/protocol';
 import { ExportFormat, exportOptionsProblem, Quantize } from '../engine/export-options';
 import { ModelGraph } from '../graph/schema';
 import { RunRow, RunTags } from '../experiments/runs-table';
+import { AppStudy, StudyStartInput } from '../experiments/app-study';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
 import {
@@ -262,6 +263,12 @@ export const channels = {
   /** Name a run (null: back to its date); kept in runs/<id>/tags.json. */
   'run.rename': channel(z.object({ projectId: ProjectId, runId: RunId, name: RunTags.shape.name }).strict(), RunTags),
   'run.star': channel(z.object({ projectId: ProjectId, runId: RunId, starred: z.boolean() }).strict(), RunTags),
+  /** Start a study: trials of the run's setup with searched training settings, one run after another; study.progress tells each step. */
+  'study.start': channel(StudyStartInput, AppStudy),
+  'study.cancel': channel(
+    z.object({ projectId: ProjectId, studyId: z.string().min(1).max(80) }).strict(),
+    z.object({ cancelled: z.boolean() }),
+  ),
   /** Delete a run's folder (refused while it trains); answers the bytes freed. */
   'run.delete': channel(
     z.object({ projectId: ProjectId, runId: RunId }).strict(),
@@ -328,6 +335,8 @@ export const events = {
   'run.batch': z.object({ projectId: ProjectId, runId: RunId, logs: BatchLogs }),
   'run.epoch': z.object({ projectId: ProjectId, runId: RunId, logs: EpochLogs }),
   'run.ended': z.object({ projectId: ProjectId, run: RunSummary }),
+  /** A study started, a trial started or ended, or the study ended. */
+  'study.progress': z.object({ projectId: ProjectId, study: AppStudy }),
   /** A running run's summary changed outside its epochs: paused, resumed, recovered after a crash. */
   'run.updated': z.object({ projectId: ProjectId, run: RunSummary }),
   'engine.status': AppInfo.shape.engine,

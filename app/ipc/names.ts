@@ -30,6 +30,8 @@ export const CHANNEL_NAMES = [
   'run.rename',
   'run.star',
   'run.delete',
+  'study.start',
+  'study.cancel',
   'run.evaluate',
   'run.predictInputs',
   'run.predict',
@@ -48,4 +50,5 @@ export const EVENT_NAMES = [
   'run.learningCurveProgress',
   'dataset.importProgress',
   'dataset.imageImportProgress',
+  'study.progress',
 ] as const;

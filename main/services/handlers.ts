@@ -4,7 +4,7 @@ import type { ProjectService } from '../data';
 import { importCsvFile, importCsvText, Limiter, type ImportOptions } from '../data';
 import type { EngineClient } from '../engine/client';
 import type { Handlers } from '../ipc/dispatch';
-import type { EventBus } from '../ipc/event-bus';
+import { EventBus } from '../ipc/event-bus';
 import { predictImages } from './predict-images';
 import { predictInputs, predictRun } from './predict-run';
 import { evaluateRun } from './evaluate-run';
@@ -15,6 +15,7 @@ import { importRunInput } from './run-import';
 import { anyPath, pathsInside } from './path-policy';
 import type { RunManager } from './runs';
 import { deleteRun, runsTable, updateTags } from './runs-table';
+import { StudyManager } from './studies';
 
 export interface HandlerDeps {
   mode: 'electron' | 'host';
@@ -37,6 +38,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const { projects, engine, runs } = deps;
   /** Paths in requests: any in Electron (the user's own dialogs), only the workspace and --data-root folders in host mode. */
   const paths = deps.mode === 'host' ? pathsInside([deps.workspace, ...(deps.dataRoots ?? [])]) : anyPath;
+  /** Studies in the app (issue 16): trials are runs of the run manager, one at a time. */
+  const studies = new StudyManager({ projects, runs, bus: deps.bus ?? new EventBus() });
 
   /** Imports in progress by the caller's id, so that dataset.cancelImport can stop them. */
   const imports = new Map<string, AbortController>();
@@ -118,6 +121,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       importModelIntoProject(
         projects,
         input.path === undefined ? input : { ...input, path: await paths.check(input.path, 'The model file') },
+        (file) => paths.check(file, 'A weights file the model names'),
       ),
     'run.importFolder': async (input) => {
       const imported = await importRunInput(
@@ -138,6 +142,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.rename': async ({ projectId, runId, name }) => updateTags(projects, projectId, runId, { name }),
     'run.star': async ({ projectId, runId, starred }) => updateTags(projects, projectId, runId, { starred }),
     'run.delete': async ({ projectId, runId }) => deleteRun(projects, runs, projectId, runId),
+    'study.start': async (input) => studies.start(input),
+    'study.cancel': async ({ projectId, studyId }) => ({ cancelled: studies.cancel(projectId, studyId) }),
     'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
     'run.predictInputs': async ({ projectId, runId }) => predictInputs({ projects, engine }, projectId, runId),
     'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),

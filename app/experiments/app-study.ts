@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { Augmentation } from '../dataset/images';
+import { TaskSpec } from '../dataset/schema';
+import { ModelGraph } from '../graph/schema';
+import { ProjectId, RunId } from '../project/schema';
+import { TrainConfig } from '../training/config';
+import { SearchSpace, Strategy, Trial } from './study';
+
+/** The settings a study in the app searches: the training settings (the graph's own are layerlab tune's). */
+export const APP_TUNABLE = ['learningRate', 'batchSize', 'optimizer', 'epochs'] as const;
+
+/** study.start: a run's setup (as run.start takes it) and the search over it. */
+export const StudyStartInput = z
+  .object({
+    projectId: ProjectId,
+    taskSpec: TaskSpec,
+    graph: ModelGraph,
+    trainConfig: TrainConfig,
+    augmentation: Augmentation.partial().optional(),
+    strategy: Strategy,
+    space: SearchSpace,
+    trials: z.number().int().min(1).max(500),
+    timeBudgetS: z
+      .number()
+      .positive()
+      .max(7 * 86400)
+      .nullable(),
+    seed: z.number().int().nonnegative(),
+  })
+  .strict();
+export type StudyStartInput = z.infer<typeof StudyStartInput>;
+
+/** projects/<id>/studies/<study id>.json: a study run in the app, its trials being the project's runs. */
+export const AppStudy = z.object({
+  id: z.string(),
+  status: z.enum(['running', 'completed', 'cancelled', 'budget_spent', 'failed']),
+  strategy: Strategy,
+  seed: z.number().int(),
+  space: SearchSpace,
+  trials_planned: z.number().int().nonnegative(),
+  time_budget_s: z.number().nullable(),
+  started_at: z.string(),
+  elapsed_s: z.number(),
+  best_trial: z.number().int().nullable(),
+  error: z.string().nullable(),
+  trials: z.array(Trial.extend({ run_id: RunId.nullable() })),
+});
+export type AppStudy = z.infer<typeof AppStudy>;
