@@ -115,10 +115,10 @@ describe('uploads', () => {
   it('refuses chunks over the limit, chunks past the size, bad names and ids, with a message naming the problem', async () => {
     const tooBig = await put('limits', 'a.csv', new Uint8Array(MAX_UPLOAD_CHUNK + 1), 0, MAX_UPLOAD_CHUNK + 1);
     expect(tooBig.status).toBe(413);
-    expect((await tooBig.json()).error).toMatch(/at most 8 MiB/);
+    expect(((await tooBig.json()) as { error: string }).error).toMatch(/at most 8 MiB/);
     const past = await put('limits', 'a.csv', new Uint8Array(10), 0, 5);
     expect(past.status).toBe(400);
-    expect((await past.json()).error).toMatch(/runs past the file's size 5/);
+    expect(((await past.json()) as { error: string }).error).toMatch(/runs past the file's size 5/);
     const badQuery = await fetch(`${host.origin}/api/uploads/limits/a.csv?offset=-1&size=x`, {
       method: 'PUT',
       headers: auth(),
