@@ -71,6 +71,8 @@ async function stageFiles(files: readonly ModelImportFile[]): Promise<{ dir: str
 export async function importModelIntoProject(
   projects: ProjectService,
   input: { projectId: string; files?: ModelImportFile[] | undefined; path?: string | undefined },
+  /** Host mode: the files a model by path names (its weight shards) are held to the same path policy. */
+  fileAllowed?: (file: string) => Promise<unknown>,
 ): Promise<{ state: ProjectState; summary: ModelImportSummary }> {
   await projects.open(input.projectId); // an unknown project fails before any work
   let staged: { dir: string; main: string } | null = null;
@@ -84,7 +86,8 @@ export async function importModelIntoProject(
   }
   let imported: ImportedModel;
   try {
-    imported = await importModelFile(file);
+    // Staged files are our own copies, side by side in a temporary folder: nothing to check.
+    imported = await importModelFile(file, input.path !== undefined && fileAllowed ? { fileAllowed } : {});
   } catch (error) {
     if (!(error instanceof ModelImportError)) throw error;
     // Name the user's file, not the temporary folder it was staged in.

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
+import { unzipBounded, UnzipLimitError } from '../../../data/bounded-unzip';
 import { keras3WeightGroups } from '../keras-weight-names';
 import { kerasConfigToGraph, ModelImportError, type KerasGraph } from './keras-graph';
 import type { NamedWeight, NodeWeights } from './weights-file';
@@ -10,6 +10,42 @@ import type { NamedWeight, NodeWeights } from './weights-file';
 export interface ImportedModel extends KerasGraph {
   /** Imported weights per graph node id, in each layer's weight order. */
   weights: NodeWeights;
+}
+
+/**
+ * All of a model's weights together, as float32: 128 M parameters. Checked before anything is
+ * allocated for them (a model.json naming one 8 MiB shard 100 times asked for 800 MiB; a 1.8 MiB
+ * .keras unpacked to 1.8 GiB).
+ */
+export const MAX_MODEL_WEIGHT_BYTES = 512 * 1024 * 1024;
+/** A .keras archive: config, metadata and the weights file, unpacked, at most 20× its size past 16 MiB (float weights barely compress). */
+const KERAS_LIMITS = {
+  maxTotalBytes: MAX_MODEL_WEIGHT_BYTES + 64 * 1024 * 1024,
+  maxRatio: 20,
+  ratioFloorBytes: 16 * 1024 * 1024,
+};
+
+export interface ImportModelOptions {
+  /**
+   * Files a model file names (a model.json's weight shards) are read only where this accepts
+   * them (host mode: inside the workspace or a --data-root, after symlinks). Resolves or throws.
+   */
+  fileAllowed?: (file: string) => Promise<unknown>;
+}
+
+const MiB = (n: number) => `${Math.ceil(n / 2 ** 20)} MiB`;
+
+/** Counts weight bytes as they are found, refusing past MAX_MODEL_WEIGHT_BYTES before allocating. */
+class WeightBudget {
+  private used = 0;
+  constructor(private readonly source: string) {}
+  take(bytes: number, what: string): void {
+    this.used += bytes;
+    if (!Number.isFinite(bytes) || this.used > MAX_MODEL_WEIGHT_BYTES)
+      throw new ModelImportError(
+        `${this.source} is refused: its weights come to more than ${MiB(MAX_MODEL_WEIGHT_BYTES)} (at ${what}); Layerlab imports models up to ${MiB(MAX_MODEL_WEIGHT_BYTES)} of float32 weights.`,
+      );
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -36,7 +72,7 @@ function weightsByNode(byLayer: Map<string, NamedWeight[]>, imported: KerasGraph
 }
 
 /** A TF.js Layers model.json and the weight shards its manifest names (beside it). */
-async function importTfjs(file: string): Promise<ImportedModel> {
+async function importTfjs(file: string, options: ImportModelOptions): Promise<ImportedModel> {
   const json = parseJson(await fs.readFile(file, 'utf8'), file);
   if (!isObject(json) || !isObject(json.modelTopology))
     throw new ModelImportError(
@@ -46,18 +82,56 @@ async function importTfjs(file: string): Promise<ImportedModel> {
   const imported = kerasConfigToGraph(isObject(topology.model_config) ? topology.model_config : topology, file);
   const byLayer = new Map<string, NamedWeight[]>();
   const dir = path.dirname(file);
+  const groups: Json[] = [];
+  const named = new Set<string>();
+  const budget = new WeightBudget(file);
+  // Everything is checked before a byte is read: the shards (each named once, regular files,
+  // allowed), their sizes and the manifest's weights against the limit.
+  const shardsOf = new Map<Json, { path: string; size: number }[]>();
+  let shardBytes = 0;
   for (const group of Array.isArray(json.weightsManifest) ? json.weightsManifest : []) {
     if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
       throw new ModelImportError(`${file}: weightsManifest is malformed.`);
+    groups.push(group);
+    const shards: { path: string; size: number }[] = [];
+    for (const p of group.paths as unknown[]) {
+      const shard = path.resolve(dir, String(p));
+      if (path.relative(dir, shard).startsWith('..'))
+        throw new ModelImportError(`${file} names a weights file outside its folder (${String(p)}).`);
+      if (named.has(shard))
+        throw new ModelImportError(`${file} is refused: it names the weights file ${String(p)} more than once.`);
+      named.add(shard);
+      if (options.fileAllowed) await options.fileAllowed(shard);
+      const info = await fs.stat(shard).catch(() => {
+        throw new ModelImportError(`${file} needs the weights file ${String(p)} beside it, but it is missing.`);
+      });
+      if (!info.isFile()) throw new ModelImportError(`${file}: the weights file ${String(p)} is not a regular file.`);
+      shardBytes += info.size;
+      if (shardBytes > MAX_MODEL_WEIGHT_BYTES) budget.take(shardBytes, String(p));
+      shards.push({ path: shard, size: info.size });
+    }
+    for (const spec of group.weights as unknown[]) {
+      const shape = isObject(spec) && Array.isArray(spec.shape) ? (spec.shape as unknown[]) : [];
+      if (!shape.every((d) => Number.isInteger(d) && (d as number) >= 0))
+        throw new ModelImportError(
+          `${file}: weight ${String(isObject(spec) ? spec.name : spec)} has a malformed shape.`,
+        );
+      budget.take(
+        (shape as number[]).reduce((a, b) => a * b, 1) * 4,
+        `weight ${String(isObject(spec) ? spec.name : '?')}`,
+      );
+    }
+    shardsOf.set(group, shards);
+  }
+  for (const group of groups) {
     const shards = await Promise.all(
-      group.paths.map(async (p: unknown) => {
-        const shard = path.resolve(dir, String(p));
-        if (path.relative(dir, shard).startsWith('..'))
-          throw new ModelImportError(`${file} names a weights file outside its folder (${String(p)}).`);
-        return fs.readFile(shard).catch(() => {
-          throw new ModelImportError(`${file} needs the weights file ${String(p)} beside it, but it is missing.`);
-        });
-      }),
+      shardsOf.get(group)!.map((shard) =>
+        fs.readFile(shard.path).catch(() => {
+          throw new ModelImportError(
+            `${file} needs the weights file ${path.basename(shard.path)} beside it, but it cannot be read.`,
+          );
+        }),
+      ),
     );
     const bytes = Buffer.concat(shards);
     let offset = 0;
@@ -88,7 +162,9 @@ const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 type H5Group = InstanceType<typeof h5wasm.Group>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
-function datasetWeight(ds: H5Dataset, name: string, source: string): NamedWeight {
+function datasetWeight(ds: H5Dataset, name: string, source: string, budget: WeightBudget): NamedWeight {
+  // Its size from the shape, before HDF5 inflates it: a compressed dataset can be a bomb.
+  budget.take((ds.shape ?? []).reduce((a, b) => a * b, 1) * 4, `weight ${name}`);
   const value = ds.value;
   if (!(value instanceof Float32Array))
     throw new ModelImportError(`${source}: weight ${name} is ${ds.dtype}; only float32 weights can be imported.`);
@@ -97,6 +173,7 @@ function datasetWeight(ds: H5Dataset, name: string, source: string): NamedWeight
 
 /** Keras 2 HDF5: attrs model_config; model_weights/<layer> lists weight_names, each a dataset under that group. */
 function readKeras2Weights(root: H5Group, imported: KerasGraph, source: string): NodeWeights {
+  const budget = new WeightBudget(source);
   const weights = root.get('model_weights');
   if (!(weights instanceof h5wasm.Group))
     throw new ModelImportError(`${source} has no model_weights group: it holds a config without weights.`);
@@ -109,7 +186,7 @@ function readKeras2Weights(root: H5Group, imported: KerasGraph, source: string):
       const ds = group.get(String(n));
       if (!(ds instanceof h5wasm.Dataset))
         throw new ModelImportError(`${source}: weight ${String(n)} of layer "${layer}" is missing.`);
-      return datasetWeight(ds, String(n), source);
+      return datasetWeight(ds, String(n), source, budget);
     });
     if (list.length) byLayer.set(layer, list);
   }
@@ -122,6 +199,7 @@ function readKeras2Weights(root: H5Group, imported: KerasGraph, source: string):
  * (an RNN's cell, a Bidirectional's forward_layer and backward_layer cells, a TimeDistributed's layer).
  */
 function readKeras3Weights(root: H5Group, configLayers: unknown[], imported: KerasGraph, source: string): NodeWeights {
+  const budget = new WeightBudget(source);
   const byLayer = new Map<string, NamedWeight[]>();
   for (const { name, groups } of keras3WeightGroups(configLayers)) {
     const list = groups.flatMap((groupPath) => {
@@ -135,7 +213,7 @@ function readKeras3Weights(root: H5Group, configLayers: unknown[], imported: Ker
           const ds = vars.get(String(i));
           if (!(ds instanceof h5wasm.Dataset))
             throw new ModelImportError(`${source}: weight ${groupPath}/${i} of layer "${name}" is not a dataset.`);
-          return datasetWeight(ds, `${groupPath}/${i}`, source);
+          return datasetWeight(ds, `${groupPath}/${i}`, source, budget);
         });
     });
     if (list.length) byLayer.set(name, list);
@@ -192,8 +270,18 @@ async function importH5(file: string): Promise<ImportedModel> {
 async function importKeras(file: string): Promise<ImportedModel> {
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(await fs.readFile(file));
+    const info = await fs.stat(file);
+    if (info.size > KERAS_LIMITS.maxTotalBytes)
+      throw new ModelImportError(
+        `${file} is ${MiB(info.size)}; .keras files up to ${MiB(KERAS_LIMITS.maxTotalBytes)} can be imported.`,
+      );
+    // Only what is read, unpacked under limits checked on the bytes as they come out.
+    entries = unzipBounded(await fs.readFile(file), path.basename(file), KERAS_LIMITS, (name) =>
+      ['config.json', 'model.weights.h5'].includes(name),
+    );
   } catch (error) {
+    if (error instanceof ModelImportError) throw error;
+    if (error instanceof UnzipLimitError) throw new ModelImportError(error.message);
     throw new ModelImportError(`${file} is not a .keras zip archive: ${(error as Error).message}`);
   }
   const config = entries['config.json'];
@@ -215,13 +303,13 @@ async function importKeras(file: string): Promise<ImportedModel> {
 }
 
 /** model.json (TF.js Layers), .h5 (Keras 2 HDF5) or .keras (Keras 3 zip) → graph + weights. */
-export async function importModelFile(file: string): Promise<ImportedModel> {
+export async function importModelFile(file: string, options: ImportModelOptions = {}): Promise<ImportedModel> {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.json') {
     await fs.access(file).catch(() => {
       throw new ModelImportError(`${file} does not exist.`);
     });
-    return importTfjs(file);
+    return importTfjs(file, options);
   }
   if (ext === '.h5' || ext === '.hdf5') return importH5(file);
   if (ext === '.keras') return importKeras(file);
