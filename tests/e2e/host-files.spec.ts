@@ -1,9 +1,10 @@
 import { createWriteStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
+import sharp from 'sharp';
 import { expect, startHostProcess, test as base, type HostFixture } from './fixtures';
 import { IRIS, projectWithIris, trainMlp } from './helpers';
 
@@ -200,4 +201,34 @@ test('an export downloads as a zip whose files equal the export folder', async (
   expect(onDisk).toContain('model.json');
   for (const name of onDisk)
     expect(Buffer.compare(Buffer.from(zipped[name]!), await readFile(path.join(outDir, name))), name).toBe(0);
+});
+
+test('a .zip of images streams to the host and is imported from there', async ({ page, files }) => {
+  // Two classes of small solid pictures, zipped in the test.
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, colour] of [
+    ['red', [220, 30, 30]],
+    ['blue', [30, 30, 220]],
+  ] as const) {
+    for (let i = 0; i < 6; i++) {
+      const pixels = Buffer.alloc(16 * 16 * 3);
+      for (let p = 0; p < 16 * 16; p++) pixels.set([colour[0], colour[1] + i * 5, colour[2]], p * 3);
+      entries[`colours/${name}/${i}.png`] = await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } })
+        .png()
+        .toBuffer();
+    }
+  }
+  const zipFile = path.join(path.dirname(files.bigCsv), 'colours.zip');
+  await writeFile(zipFile, zipSync(entries));
+  await newProject(page, files.host.url, 'Zip upload');
+  await page.getByTestId('csv-file-input').setInputFiles(zipFile);
+  const panel = page.getByTestId('image-import-panel');
+  await expect(panel).toContainText('colours');
+  await panel.getByTestId('import-images').click();
+  await expect(page.getByTestId('image-dataset-summary')).toContainText('12 images');
+  await expect(page.getByTestId('image-dataset-summary')).toContainText('2 classes');
+  // It went through the file API (to uploads/ on disk), not through the contract's pieces.
+  expect(
+    (await filesUnder(path.join(files.host.workspace, 'uploads'))).filter((f) => f.endsWith('colours.zip')),
+  ).toHaveLength(1);
 });

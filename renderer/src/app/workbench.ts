@@ -129,6 +129,7 @@ export function createWorkbench(
   const images = createImageImport({
     api,
     project,
+    ...(host.capabilities.uploads ? { streamToHost: (file, options) => host.pathOf(file, options) } : {}),
     onImported: (state) => {
       const wasImages = !!project.getState().current?.imageDataset;
       patchCurrent((s) => ({
@@ -398,13 +399,18 @@ export function createWorkbench(
      * head to the dataset. Throws the host's message (unsupported layers named) for the caller to show.
      */
     async importModel(
-      files: readonly { name: string; data: string }[],
+      /** The files' bytes, or a path on the main side (a native dialog's, the host's file browser's). */
+      source: readonly { name: string; data: string }[] | { path: string },
     ): Promise<ModelImportSummary & { refitted: string[] }> {
       const projectId = currentId();
       if (!projectId) throw new Error('Open a project first.');
       // Saved first, so that a pending save of the old graph cannot land after the import.
       flushSaves();
-      const { state, summary } = await api.invoke('model.import', { projectId, files: [...files] });
+      const { state, summary } = await api.invoke(
+        'model.import',
+        'path' in source ? { projectId, path: source.path } : { projectId, files: [...source] },
+      );
+      if ('path' in source) recent.add({ kind: 'model', key: source.path, label: summary.file });
       if (projectId !== currentId()) return { ...summary, refitted: [] };
       patchCurrent((s) => ({ ...s, project: { ...s.project, graph: state.project.graph } }));
       graph.getState().load(state.project.graph);

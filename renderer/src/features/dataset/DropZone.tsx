@@ -13,6 +13,7 @@ import { useImageActions } from './use-image-import';
  */
 export function DropZone({ compact }: { compact: boolean }) {
   const importing = useProject((s) => s.importing);
+  const upload = useProject((s) => s.upload !== null);
   const { importFile, importPath } = useActions();
   const host = useHost();
   const images = useImageActions();
@@ -75,7 +76,9 @@ export function DropZone({ compact }: { compact: boolean }) {
       </svg>
       <div className="dropzone-text">
         {importing ? (
-          <strong role="status">Importing {importing}…</strong>
+          <strong role="status">
+            {upload ? 'Uploading' : 'Importing'} {importing}…
+          </strong>
         ) : (
           <>
             <strong>

@@ -47,6 +47,14 @@ export interface ImageImportDeps {
   project: ProjectStore;
   /** The new project state after an import: the workbench adopts the dataset and fits the model. */
   onImported: (state: ProjectState) => void;
+  /**
+   * Host mode: streams one file to the host (renderer/src/app/host) and answers its path there. A
+   * .zip then goes that way, in 8 MiB chunks straight to disk, instead of through the contract.
+   */
+  streamToHost?: (
+    file: File,
+    options: { signal: AbortSignal; onProgress: (p: { sent: number; total: number }) => void },
+  ) => Promise<string>;
 }
 
 export type ImageImport = ReturnType<typeof createImageImport>;
@@ -56,7 +64,7 @@ export type ImageImport = ReturnType<typeof createImageImport>;
  * to main in pieces (host mode has no path to give) and imported there with progress and
  * Cancel; then the thumbnails, the augmentation settings and their preview.
  */
-export function createImageImport({ api, project, onImported }: ImageImportDeps) {
+export function createImageImport({ api, project, onImported, streamToHost }: ImageImportDeps) {
   const store = createStore<ImageImportState>()(() => ({
     pending: null,
     options: DEFAULT_IMAGE_OPTIONS,
@@ -69,6 +77,8 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
   let uploadId: string | null = null;
   let importId: string | null = null;
   let cancelled = false;
+  /** Stops a .zip streaming to the host (host mode). */
+  let streaming: AbortController | null = null;
   const currentId = () => project.getState().current?.id ?? null;
 
   const saveAugmentation = debounce((projectId: string, augmentation: Augmentation) => {
@@ -140,8 +150,21 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
       store.setState({ phase: 'uploading', sent: 0, total: pending.bytes, progress: null, cancelling: false });
       project.setState({ importing: pending.name, importError: null });
       try {
-        // A path (a dialog's, a desktop drop's, the host's file browser's) is imported where it lies.
-        if (pending.path === undefined) await upload(projectId, thisUpload, pending);
+        // A path (a dialog's, a desktop drop's, the host's file browser's) is imported where it lies;
+        // a .zip is streamed to the host's disk and imported from there; a folder's files go in pieces.
+        let path = pending.path;
+        const zip = pending.kind === 'zip' && pending.files.length === 1 ? pending.files[0]!.file : null;
+        if (path === undefined && zip && streamToHost) {
+          streaming = new AbortController();
+          path = await streamToHost(zip, {
+            signal: streaming.signal,
+            onProgress: (p) => store.setState({ sent: p.sent }),
+          }).catch((error: unknown) => {
+            if (cancelled) return undefined;
+            throw error;
+          });
+          if (cancelled) return;
+        } else if (path === undefined) await upload(projectId, thisUpload, pending);
         if (cancelled) {
           await api.invoke('dataset.discardUpload', { projectId, uploadId: thisUpload }).catch(() => undefined);
           return;
@@ -149,10 +172,7 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
         store.setState({ phase: 'importing' });
         const state = await api.invoke('dataset.importImages', {
           projectId,
-          source:
-            pending.path === undefined
-              ? { kind: 'upload', uploadId: thisUpload }
-              : { kind: 'path', path: pending.path },
+          source: path === undefined ? { kind: 'upload', uploadId: thisUpload } : { kind: 'path', path },
           options,
           importId,
         });
@@ -164,6 +184,7 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
       } finally {
         uploadId = null;
         importId = null;
+        streaming = null;
         store.setState({ phase: 'idle', progress: null, cancelling: false });
         project.setState({ importing: null });
       }
@@ -174,6 +195,7 @@ export function createImageImport({ api, project, onImported }: ImageImportDeps)
       if (phase === 'idle') return;
       cancelled = true;
       store.setState({ cancelling: true });
+      streaming?.abort();
       if (phase === 'importing' && importId)
         await api.invoke('dataset.cancelImport', { importId }).catch(() => undefined);
     },

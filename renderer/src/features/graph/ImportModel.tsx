@@ -5,7 +5,8 @@ import {
   MAX_MODEL_IMPORT_FILES,
   type ModelImportSummary,
 } from '../../../../app/ipc/model-import-contract';
-import { useActions, useWorkbench } from '../../app/context';
+import { useActions, useHost, useWorkbench } from '../../app/context';
+import { FileBrowserDialog } from '../files/FileBrowserDialog';
 import { formatInt, plural } from '../../lib/format';
 import { messageOf } from '../../lib/errors';
 import { hasEdits, taskInput } from './graph-model';
@@ -32,17 +33,25 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
   const { stores } = useWorkbench();
   const actions = useActions();
   const input = useRef<HTMLInputElement>(null);
-  const [pending, setPending] = useState<File[] | null>(null);
+  const host = useHost();
+  const [browsing, setBrowsing] = useState(false);
+  /** What waits for the user's "Replace": chosen files, or a path on the main side. */
+  const [pending, setPending] = useState<File[] | { path: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<(ModelImportSummary & { refitted: string[] }) | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const run = async (files: File[]) => {
+  const run = async (files: File[] | { path: string }) => {
     setPending(null);
     setBusy(true);
     setError(null);
     setDone(null);
     try {
+      if (!Array.isArray(files)) {
+        // By path: imported where it lies, any size (model.json finds its shards beside it).
+        setDone(await actions.importModel(files));
+        return;
+      }
       const total = files.reduce((n, f) => n + f.size, 0);
       if (files.length > MAX_MODEL_IMPORT_FILES)
         throw new Error(
@@ -62,10 +71,10 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
     }
   };
 
-  const chosen = (list: FileList | null) => {
-    const files = list ? [...list] : [];
+  const chosen = (list: FileList | { path: string } | null) => {
+    const files = list === null ? [] : 'path' in list ? list : [...list];
     if (input.current) input.current.value = ''; // choosing the same files again must fire again
-    if (files.length === 0) return;
+    if (Array.isArray(files) && files.length === 0) return;
     // Like a template, an import replaces the model: ask first when the user has built one.
     if (hasEdits(stores.graph.getState().graph, taskInput(shape), shape.head)) setPending(files);
     else void run(files);
@@ -82,10 +91,41 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
         data-testid="import-model"
         disabled={busy}
         title="A TF.js model.json (choose it together with its weights .bin files), a Keras .h5 or a .keras file. Its weights are kept; freeze layers with Trainable to train only a new head."
-        onClick={() => input.current?.click()}
+        onClick={() => {
+          if (!host.capabilities.nativeDialogs) input.current?.click();
+          else
+            host.openDialog('model').then(
+              (paths) => paths?.[0] && chosen({ path: paths[0] }),
+              (e: unknown) => setError(messageOf(e)),
+            );
+        }}
       >
         {busy ? 'Importing…' : 'Import model…'}
       </button>
+      {host.capabilities.serverFiles && (
+        <button
+          type="button"
+          className="btn btn-ghost btn-small"
+          disabled={busy}
+          onClick={() => setBrowsing(true)}
+          data-testid="import-model-host"
+        >
+          From the host…
+        </button>
+      )}
+      {browsing && (
+        <FileBrowserDialog
+          title="Import a model from the host"
+          mode="file"
+          hint="A model.json (its weight files beside it), a .h5 or a .keras file"
+          accept={(e) => /\.(json|h5|hdf5|keras)$/i.test(e.name)}
+          onClose={() => setBrowsing(false)}
+          onChoose={(entry) => {
+            setBrowsing(false);
+            chosen({ path: entry.path });
+          }}
+        />
+      )}
       <input
         ref={input}
         type="file"
@@ -98,8 +138,9 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
       {pending && (
         <div className="confirm" role="alertdialog" aria-labelledby="import-confirm-text">
           <p id="import-confirm-text">
-            Replace your model with <strong>{pending.map((f) => f.name).join(', ')}</strong>? Your changes to the
-            current model will be lost.
+            Replace your model with{' '}
+            <strong>{Array.isArray(pending) ? pending.map((f) => f.name).join(', ') : pending.path}</strong>? Your
+            changes to the current model will be lost.
           </p>
           <div className="confirm-actions">
             <button
