@@ -77,3 +77,52 @@ test('runs table: two runs, overlaid curves, the settings that differ, rename, s
   await expect(page.getByTestId('run-item')).toHaveCount(1);
   await expect(page.locator(`[data-testid="run-item"][data-run-id="${otherId}"]`)).toHaveCount(0);
 });
+
+/**
+ * A study from the app: the space set in the editor, two trials training as runs of the project
+ * with live progress, and the best trial's settings put into the Train form.
+ */
+test('study: search the learning rate from the app, watch the trials, use the best settings', async ({
+  page,
+  host,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  await projectWithIris(page, host.url, 'Search settings');
+  await page.getByTestId('nav-model').click();
+  await page.getByTestId('template-mlp').click();
+  const confirm = page.getByTestId('confirm-template');
+  if (await confirm.isVisible()) await confirm.click();
+  await page.getByTestId('nav-train').click();
+  await page.getByTestId('epochs-input').fill('3');
+
+  await page.getByTestId('open-runs-table').click();
+  await page.getByTestId('study-batch-on').uncheck();
+  await page.getByTestId('study-lr-low').fill('0.001');
+  await page.getByTestId('study-lr-high').fill('0.05');
+  await page.getByTestId('study-trials').fill('2');
+  await page.getByTestId('study-start').click();
+  const progress = page.getByTestId('study-progress');
+  await expect(progress).toHaveAttribute('data-status', 'running');
+  await expect(progress).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
+  await expect(page.getByTestId('study-trial')).toHaveCount(2);
+  await expect(page.getByTestId('study-trial').filter({ hasText: '(best)' })).toHaveCount(1);
+  // The trials are runs of the project, in the table under their study's name.
+  await expect(page.getByTestId('runs-row')).toHaveCount(2);
+  await expect(page.getByTestId('runs-table')).toContainText('· trial 2');
+
+  const shot = testInfo.outputPath('study.png');
+  await page.getByTestId('study-panel').screenshot({ path: shot });
+  if (process.env.RUNS_TABLE_SCREENSHOT)
+    await page
+      .getByTestId('study-panel')
+      .screenshot({ path: process.env.RUNS_TABLE_SCREENSHOT.replace('.png', '-study.png') });
+
+  const best = (await page.getByTestId('study-trial').filter({ hasText: '(best)' }).textContent())!;
+  const rate = Number(/learningRate ([\d.e-]+)/.exec(best)![1]);
+  await page.getByTestId('study-promote').click();
+  await expect(page.getByTestId('study-applied')).toContainText('now has trial');
+  await page.getByTestId('close-runs-table').click();
+  await expect(page.getByTestId('learning-rate-auto')).not.toBeChecked();
+  const value = Number(await page.getByTestId('learning-rate-input').inputValue());
+  expect(Math.abs(value - rate) / rate).toBeLessThan(1e-3);
+});

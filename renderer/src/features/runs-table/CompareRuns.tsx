@@ -25,7 +25,7 @@ export function CompareRunsButton({ disabled }: { disabled?: boolean }) {
         <div className="runs-dialog-backdrop">
           <div className="runs-dialog" role="dialog" aria-modal="true" aria-labelledby="runs-dialog-title">
             <header className="runs-dialog-header">
-              <h2 id="runs-dialog-title">Compare runs</h2>
+              <h2 id="runs-dialog-title">Compare runs, search settings</h2>
               <button
                 type="button"
                 className="btn btn-ghost btn-small"

@@ -7,6 +7,7 @@ import { formatMetric, runLabel } from './labels';
 import { OverlayChart } from './OverlayChart';
 import { ParallelCoordinates } from './ParallelCoordinates';
 import { SettingsDiff } from './SettingsDiff';
+import { StudyPanel } from './StudyPanel';
 import './runs-table.css';
 
 type SortKey =
@@ -371,6 +372,7 @@ export function RunsTable() {
         </div>
       )}
       <ParallelCoordinates rows={shown} selected={selected} />
+      <StudyPanel />
     </div>
   );
 }

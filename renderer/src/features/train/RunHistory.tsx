@@ -21,7 +21,7 @@ export function RunHistory() {
     <section className="card run-history-card">
       <h2 className="run-history-title">
         Runs <span className="muted count">{runs.length}</span>
-        <CompareRunsButton disabled={runs.length === 0} />
+        <CompareRunsButton />
       </h2>
       {sorted.length === 0 ? (
         <p className="muted" data-testid="run-history">
