@@ -27,11 +27,15 @@ describe('reloadInFreshProcess', () => {
     await model.save(dirHandler(dir));
     const x = tf.tensor2d([1, 2, 3, -1, 0.5, 4], [2, 3]);
     const expected = (model.predict(x) as tf.Tensor).dataSync();
-    const { predictions, version } = await reloadInFreshProcess(dir, x);
-    expect(version).toBe(tf.version.tfjs);
-    expect(predictions).toHaveLength(4);
-    predictions.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
-    tf.dispose([x, model]);
+    for (const runner of ['process', 'thread'] as const) {
+      const { predictions, version, where } = await reloadInFreshProcess(dir, x, runner);
+      expect(where).toBe(runner === 'process' ? 'a fresh process' : 'a fresh worker thread');
+      expect(version).toBe(tf.version.tfjs);
+      expect(predictions).toHaveLength(4);
+      predictions.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    }
+    x.dispose();
+    model.dispose();
   });
 
   it("fails on a layer only this engine registers (Subtract), which a user's tfjs cannot load", async () => {
@@ -46,8 +50,13 @@ describe('reloadInFreshProcess', () => {
     (await tf.loadLayersModel(dirHandler(dir))).dispose();
     const x = tf.ones([1, 3]);
     await expect(reloadInFreshProcess(dir, x)).rejects.toThrow(
-      /^plain TensorFlow\.js in a fresh Node process could not load and run the exported model: .*Subtract/,
+      /^plain TensorFlow\.js in a fresh process could not load and run the exported model: Unknown layer: Subtract/,
     );
-    tf.dispose([x, model]);
+    // The desktop app's way (a worker thread: Electron cannot start itself as Node there) is as fresh.
+    await expect(reloadInFreshProcess(dir, x, 'thread')).rejects.toThrow(
+      /^plain TensorFlow\.js in a fresh worker thread could not load and run the exported model: Unknown layer: Subtract/,
+    );
+    x.dispose();
+    model.dispose();
   });
 });

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { Quantize } from '../../../../app/engine/export-options';
 import { dirHandler, MODEL_JSON, WEIGHTS_BIN } from '../model-io';
@@ -25,14 +26,15 @@ async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts>
 }
 
 /**
- * What a user's code does with the export, run in a fresh Node process: plain @tensorflow/tfjs
- * (none of the engine's accelerations, custom layers or kernels), model.json and the weight
- * files it names read from the folder, tf.loadLayersModel, predict. Arguments: tfjs' path, the
- * folder, the inputs (float32 file) and their shape, the output file; it writes the predictions
- * there and prints the tfjs version. CommonJS, so it runs as `node -e` from any build.
+ * What a user's code does with the export, run in a fresh runtime: plain @tensorflow/tfjs (none
+ * of the engine's accelerations, custom layers or kernels), model.json and the weight files it
+ * names read from the folder, tf.loadLayersModel, predict. Arguments: tfjs' path, the folder,
+ * the inputs (float32 file) and their shape, the output file; it writes the predictions there and
+ * answers the tfjs version. CommonJS, so it runs as `node -e` or as a worker's eval from any build.
  */
 const FRESH_RELOAD = `
-const [tfPath, dir, xFile, shapeJson, outFile] = process.argv.slice(1);
+const threads = require('node:worker_threads');
+const [tfPath, dir, xFile, shapeJson, outFile] = threads.isMainThread ? process.argv.slice(1) : threads.workerData;
 const fs = require('node:fs');
 const path = require('node:path');
 const tf = require(tfPath);
@@ -59,56 +61,79 @@ const tf = require(tfPath);
   const y = model.predict(input);
   const out = await y.data();
   fs.writeFileSync(outFile, Buffer.from(out.buffer, out.byteOffset, out.byteLength));
-  process.stdout.write(tf.version.tfjs);
+  if (threads.isMainThread) process.stdout.write(tf.version.tfjs);
+  else threads.parentPort.postMessage(tf.version.tfjs);
 })().catch((error) => {
-  process.stderr.write(String(error && error.message ? error.message : error));
+  const message = String(error && error.message ? error.message : error);
+  if (!threads.isMainThread) throw new Error(message);
+  process.stderr.write(message);
   process.exit(1);
 });
 `;
+
+/** The first line of a failure that says something (not tfjs' "install tfjs-node" banner). */
+function firstWords(text: string): string | undefined {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/TensorFlow\.js in Node\.js|tfjs-node|^=+$/.test(l))
+    .at(0);
+}
+
+/** FRESH_RELOAD as a child Node process: the engine's execPath, which ELECTRON_RUN_AS_NODE makes Node under Electron. */
+async function inProcess(args: string[]): Promise<string> {
+  try {
+    const run = await execFileAsync(process.execPath, ['-e', FRESH_RELOAD, ...args], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      timeout: 120_000,
+      maxBuffer: 1 << 20,
+    });
+    return run.stdout.trim();
+  } catch (error) {
+    throw new Error(firstWords(String((error as { stderr?: unknown }).stderr ?? '')) ?? String(error), {
+      cause: error,
+    });
+  }
+}
+
+/** FRESH_RELOAD in a new worker thread: its own V8 isolate and module registry, so its tfjs is a fresh, unpatched copy. */
+function inThread(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(FRESH_RELOAD, { eval: true, workerData: args, stdout: true, stderr: true });
+    worker.once('message', (version: unknown) => resolve(String(version)));
+    worker.once('error', (error) => reject(new Error(firstWords(error.message) ?? error.message, { cause: error })));
+    worker.once('exit', (code) => reject(new Error(`the worker thread exited with code ${code}`)));
+  });
+}
 
 const execFileAsync = promisify(execFile);
 const requireHere = createRequire(import.meta.url);
 
 /**
- * Loads the written folder as a user's code would, in a fresh process with plain TensorFlow.js
- * (FRESH_RELOAD), and returns its predictions on `x` and the tfjs version that made them. Under
- * Electron the engine's execPath is Electron, which ELECTRON_RUN_AS_NODE makes a plain Node.
+ * Loads the written folder as a user's code would, with plain TensorFlow.js in a fresh runtime
+ * (FRESH_RELOAD), and returns its predictions on `x`, the tfjs version that made them and where
+ * they ran. A child Node process; in the packaged desktop app, whose Electron binary has its
+ * RunAsNode fuse off (electron-builder.yml) and so cannot be started as Node, a new worker
+ * thread, which loads its own unpatched copy of tfjs all the same.
  */
 export async function reloadInFreshProcess(
   dir: string,
   x: tf.Tensor,
-): Promise<{ predictions: Float32Array; version: string }> {
+  runner: 'process' | 'thread' = process.versions['electron'] ? 'thread' : 'process',
+): Promise<{ predictions: Float32Array; version: string; where: string }> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-tfjs-check-'));
   try {
     const xFile = path.join(tmp, 'x.f32');
     const outFile = path.join(tmp, 'y.f32');
     const values = (await x.data()) as Float32Array;
     await writeFile(xFile, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    const args = [requireHere.resolve('@tensorflow/tfjs'), dir, xFile, JSON.stringify(x.shape), outFile];
+    const where = runner === 'process' ? 'a fresh process' : 'a fresh worker thread';
     let version: string;
     try {
-      const args = [
-        '-e',
-        FRESH_RELOAD,
-        requireHere.resolve('@tensorflow/tfjs'),
-        dir,
-        xFile,
-        JSON.stringify(x.shape),
-        outFile,
-      ];
-      const run = await execFileAsync(process.execPath, args, {
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-        timeout: 120_000,
-        maxBuffer: 1 << 20,
-      });
-      version = run.stdout.trim();
+      version = await (runner === 'process' ? inProcess(args) : inThread(args));
     } catch (error) {
-      const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-      const why = stderr
-        .split('\n')
-        .filter((l) => l.trim() !== '' && !/TensorFlow\.js in Node\.js|tfjs-node|^=+$/.test(l))
-        .at(0);
       throw new Error(
-        `plain TensorFlow.js in a fresh Node process could not load and run the exported model: ${why ?? (error instanceof Error ? error.message : String(error))}`,
+        `plain TensorFlow.js in ${where} could not load and run the exported model: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -116,6 +141,7 @@ export async function reloadInFreshProcess(
     return {
       predictions: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
       version,
+      where,
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -147,11 +173,11 @@ export function tfjsWriter(quantize: Quantize | null): FormatWriter {
       await save({ ...artifacts, weightSpecs: quantized.specs, weightData: quantized.data });
     }
     // Reload through the path a user's code takes, in a runtime the engine has not touched.
-    const { predictions, version } = await reloadInFreshProcess(job.dir, job.x);
+    const { predictions, version, where } = await reloadInFreshProcess(job.dir, job.x);
     return {
       files: [MODEL_JSON, WEIGHTS_BIN],
       maxAbsDiff: maxAbsDiff(job.expected, predictions),
-      checkedWith: `tf.loadLayersModel in a fresh process (plain tfjs ${version})`,
+      checkedWith: `tf.loadLayersModel in ${where} (plain tfjs ${version})`,
       predictions,
     };
   };
