@@ -1,4 +1,4 @@
-// Lint, and above all the layer boundaries of ARCHITECTURE.md: a wrong import fails here.
+// Lint, and above all the layer boundaries of docs/architecture.md: a wrong import fails here.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
@@ -149,7 +149,7 @@ export default tseslint.config(
         '**/main/**',
         '**/renderer/**',
       ],
-      'app/ is the shared core: no Node, DOM, Electron, React or engine imports (ARCHITECTURE.md).',
+      'app/ is the shared core: no Node, DOM, Electron, React or engine imports (docs/architecture.md).',
     ),
   },
   {

@@ -2,14 +2,15 @@
  * Training throughput of the engine on CPU, beside PyTorch's:
  * `node --import tsx bench/training.ts [--workload mlp|cnn|all] [--epochs 3] [--rows N] [--backend wasm]`.
  *
- * Workloads (design/ENGINE-NOTES.md, issue 5): an MLP 784-256-128-10 and a CNN
+ * Workloads (issue 5; docs/architecture.md, Engine accelerations): an MLP 784-256-128-10 and a CNN
  * conv16-pool-conv32-pool-dense10 on 28×28×1, batch 128, Adam (lr 1e-3), categorical
  * cross-entropy, random data. The engine's figures come from its real training path: the same
  * backend selection (with the wasm kernel fixes), graph → model build and train() loop that the
  * app and the CLI use, reading prepared float32 files, validating and checkpointing every
  * epoch. PyTorch runs the same model, batch and thread count (OPENBLAS/OMP threads = 1) when
  * /usr/bin/python3 has torch (Debian python3-torch), and its epochs do the same work besides the
- * steps (a loss readback per step, scoring the validation rows, an fsynced checkpoint);
+ * steps (a loss readback per step, scoring the validation rows, an fsynced checkpoint, as the
+ * engine's own checkpoint is: main/engine/process/checkpoint.ts);
  * otherwise the engine's figures stand alone.
  * `--kernels` also prints, per workload, the engine's kernel calls per step and the time in each
  * kernel (by name and input shapes), timed around every kernel call (which slows the run a little).

@@ -15,7 +15,7 @@ import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
 
 /**
  * What the engine changes in tfjs-backend-wasm 4.22 so that every layer of the palette trains
- * on it, correctly and without a scalar loop in the hot path (design/ENGINE-NOTES.md):
+ * on it, correctly and without a scalar loop in the hot path (docs/architecture.md, Engine accelerations):
  *
  * - missing kernels, composed from native ones: Conv2DBackpropFilter,
  *   DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum (without them tfjs throws;

@@ -6,7 +6,7 @@ import { KernelScope, type KernelArgs } from './kernel-scope';
 /**
  * Conv2DBackpropInput as one native Conv2D: dy spread to stride 1, correlated with the filter
  * reversed in space and with its in/out channels swapped. Stock tfjs-backend-wasm 4.22 runs a
- * scalar C++ loop here, about 10× slower than XNNPACK on a CNN's shapes (design/ENGINE-NOTES.md).
+ * scalar C++ loop here, about 10× slower than XNNPACK on a CNN's shapes (docs/architecture.md, Engine accelerations).
  */
 export function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
   const dy = args.inputs['dy']!;

@@ -3,7 +3,7 @@ import type { NativeKernels } from '../native/native-kernels';
 import { product, wasmKernel, type WasmBackendLike } from './kernel-scope';
 
 /**
- * Two defects of tfjs-backend-wasm 4.22's matmuls (design/ENGINE-NOTES.md), both fixed by
+ * Two defects of tfjs-backend-wasm 4.22's matmuls (docs/architecture.md, Engine accelerations), both fixed by
  * wrapping its BatchMatMul and _FusedMatMul kernels:
  *
  * - Only untransposed products with a batch of 1 use XNNPACK; any transposed operand (every
