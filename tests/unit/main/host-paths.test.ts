@@ -151,6 +151,31 @@ describe('host mode: paths in requests stay inside the workspace and --data-root
       path.join(outside, 'model.json'),
     );
     await refused(api.invoke('model.import', { projectId: id, path: '/etc/passwd' }), '/etc/passwd');
+    // A model.json inside the data root whose weights file is a link to a file outside it.
+    const modelDir = path.join(dataRoot, 'linked-model');
+    await mkdir(modelDir, { recursive: true });
+    await writeFile(path.join(outside, 'weights.bin'), Buffer.alloc(24));
+    await symlink(path.join(outside, 'weights.bin'), path.join(modelDir, 'weights.bin'));
+    const topology = {
+      class_name: 'Sequential',
+      config: {
+        name: 'linked',
+        layers: [
+          { class_name: 'Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 3], activation: 'linear' } },
+        ],
+      },
+    };
+    await writeFile(
+      path.join(modelDir, 'model.json'),
+      JSON.stringify({
+        modelTopology: topology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [3, 2], dtype: 'float32' }] }],
+      }),
+    );
+    await refused(
+      api.invoke('model.import', { projectId: id, path: path.join(modelDir, 'model.json') }),
+      path.join(modelDir, 'weights.bin'),
+    );
     await refused(
       api.invoke('model.import', { projectId: id, path: path.join(dataRoot, 'linked-folder', 'model.json') }),
       path.join(dataRoot, 'linked-folder', 'model.json'),
