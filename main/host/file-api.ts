@@ -80,6 +80,36 @@ async function filesBelow(dir: string, prefix = ''): Promise<string[]> {
   return out;
 }
 
+/** A partial upload untouched this long was abandoned (a closed tab): the host removes it at start-up. */
+export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes `.part` files under `uploadsDir` last written more than `maxAgeMs` ago, and upload
+ * folders left empty; complete uploads stay. Answers what it removed.
+ */
+export async function sweepStaleUploads(uploadsDir: string, maxAgeMs = STALE_UPLOAD_MS, now = Date.now()) {
+  const removed: string[] = [];
+  const ids = await readdir(uploadsDir, { withFileTypes: true }).catch(() => []);
+  for (const id of ids) {
+    if (!id.isDirectory()) continue;
+    const dir = path.join(uploadsDir, id.name);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    let left = names.length;
+    for (const name of names) {
+      if (!name.endsWith('.part')) continue;
+      const file = path.join(dir, name);
+      const info = await lstat(file).catch(() => null);
+      if (info?.isFile() && now - info.mtimeMs > maxAgeMs) {
+        await rm(file, { force: true });
+        removed.push(file);
+        left -= 1;
+      }
+    }
+    if (left === 0) await rm(dir, { recursive: true, force: true });
+  }
+  return removed;
+}
+
 export function createFileApi(options: FileApiOptions): FileApi {
   const workspace = path.resolve(options.workspace);
   const dataRoots = (options.dataRoots ?? []).map((r) => path.resolve(r));
@@ -90,6 +120,7 @@ export function createFileApi(options: FileApiOptions): FileApi {
   const writing = new Map<string, { id: string; req: http.IncomingMessage; done: Promise<unknown> }>();
   /** Uploads cancelled in this session: a late chunk must not bring one back. */
   const cancelled = new Set<string>();
+  void sweepStaleUploads(uploadsDir).catch(() => undefined);
 
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     if (res.headersSent) {

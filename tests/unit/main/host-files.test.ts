@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_CHUNK, MAX_UPLOADS_AT_ONCE, type BrowseReply } from '../../../app/ipc/host-files';
+import { STALE_UPLOAD_MS, sweepStaleUploads } from '../../../main/host/file-api';
 import { startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 
@@ -175,6 +176,25 @@ describe('uploads', () => {
     const late = await put('cancel1', 'c.csv', data.subarray(1000, 2000), 1000, 4000);
     expect(late.status).toBe(410);
     expect(existsSync(path.join(workspace, 'uploads', 'cancel1'))).toBe(false);
+  });
+});
+
+describe('abandoned uploads', () => {
+  it('a .part untouched for a day is removed at start-up; a fresh one and complete files stay', async () => {
+    const uploads = path.join(tmp, 'sweep', 'uploads');
+    await mkdir(path.join(uploads, 'old'), { recursive: true });
+    await mkdir(path.join(uploads, 'fresh'), { recursive: true });
+    await mkdir(path.join(uploads, 'done'), { recursive: true });
+    await writeFile(path.join(uploads, 'old', 'a.csv.part'), 'partial');
+    await writeFile(path.join(uploads, 'fresh', 'b.csv.part'), 'partial');
+    await writeFile(path.join(uploads, 'done', 'c.csv'), 'whole');
+    const dayAgo = new Date(Date.now() - STALE_UPLOAD_MS - 60_000);
+    await utimes(path.join(uploads, 'old', 'a.csv.part'), dayAgo, dayAgo);
+    await utimes(path.join(uploads, 'done', 'c.csv'), dayAgo, dayAgo);
+    expect(await sweepStaleUploads(uploads)).toEqual([path.join(uploads, 'old', 'a.csv.part')]);
+    expect((await readdir(uploads)).sort()).toEqual(['done', 'fresh']);
+    expect(existsSync(path.join(uploads, 'fresh', 'b.csv.part'))).toBe(true);
+    expect(existsSync(path.join(uploads, 'done', 'c.csv'))).toBe(true);
   });
 });
 
