@@ -36,6 +36,8 @@ test('an example project in one click; the data step shows whole steps, all colu
 
   await page.getByTestId('nav-data').click();
   await expect(page.getByTestId('task-select')).toHaveValue('classification');
+  // The drop zone's sentence reads on one or two lines, not a word per line beside the pickers.
+  expect((await page.locator('.dropzone.is-compact .dropzone-text').boundingBox())!.height).toBeLessThan(60);
   // Min, Mean, Max and Std fit in a 1440 px window: no sideways scrolling needed.
   const scroller = page.getByTestId('column-table').locator('xpath=..');
   const { scrollWidth, clientWidth } = await scroller.evaluate((el) => ({
