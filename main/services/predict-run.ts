@@ -141,7 +141,7 @@ export async function predictInputs(
   try {
     const data = await readPreparedData(runDir);
     if (encodedWidth(data.preprocessing.features) === encodedWidth(preprocessing.features))
-      prefill = decodeRow(preprocessing, await readMatrix(data, 'x_val'), 0);
+      prefill = decodeRow(preprocessing, await readMatrix(data, 'x_val', 1), 0);
   } catch {
     // No prepared data left (a copied project, say): fall back to training means and first categories.
   }

@@ -44,7 +44,7 @@ export async function evaluateModel(job: EvaluateJob): Promise<EvaluateResult> {
     }
     const n = Math.min(data.valRows, job.maxRows);
     const xVal = await readValidationX(data, n);
-    const yVal = (await readMatrix(data, 'y_val')).subarray(0, n * data.outputWidth);
+    const yVal = await readMatrix(data, 'y_val', n);
     const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [data.inputWidth];
     const predicted = await predictInChunks(model, xVal, n, inputShape, data.inputWidth);
     const width = predicted.length / n;

@@ -1,18 +1,17 @@
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { PreparedData } from '../../../app/engine/protocol';
 import { UserError } from '../../../app/ipc/errors';
 import { ImageBatchSource, readValidationImages, type TrainingBatch } from '../../data/images/batch-source';
 import { deriveSeed, mulberry32, shuffledIndices } from '../../../app/math/seeded-random';
+import {
+  MatrixFile,
+  PreparedDataError,
+  streamedTrainBatches,
+  streamedValidationBatches,
+  tableBytes,
+  tableMemoryBytes,
+} from './table-stream';
 
-/** Prepared data that is missing or does not match its description; the message names the file. */
-export class PreparedDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PreparedDataError';
-  }
-}
+export { PreparedDataError } from './table-stream';
 
 export type SplitName = 'x_train' | 'y_train' | 'x_val' | 'y_val';
 
@@ -23,43 +22,22 @@ export interface LoadedSplits {
   yVal: Float32Array;
 }
 
-const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
-
-/** One little-endian float32 matrix file, checked against the rows × width it should hold. */
-export async function readMatrix(data: PreparedData, split: SplitName): Promise<Float32Array> {
-  const file = path.join(data.dir, `${split}.f32`);
+/**
+ * One little-endian float32 matrix file, checked against the rows × width it should hold: its
+ * first `maxRows` rows (default: all), so a sample of a large split reads only that sample.
+ */
+export async function readMatrix(data: PreparedData, split: SplitName, maxRows?: number): Promise<Float32Array> {
   const rows = split.endsWith('train') ? data.trainRows : data.valRows;
   const width = split.startsWith('x') ? data.inputWidth : data.outputWidth;
-  let bytes: Buffer;
+  const file = await MatrixFile.open(data.dir, split, rows, width);
   try {
-    bytes = await fs.readFile(file);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
-    throw new PreparedDataError(`Cannot read the prepared data file ${file}: ${why}. Prepare the dataset again.`);
+    const n = Math.min(rows, maxRows ?? rows);
+    const out = new Float32Array(n * width);
+    await file.read(0, n, out);
+    return out;
+  } finally {
+    await file.close();
   }
-  const expected = rows * width * 4;
-  if (bytes.byteLength !== expected) {
-    throw new PreparedDataError(
-      `The prepared data file ${file} has ${bytes.byteLength} bytes, but ${rows} rows × ${width} values of float32 need ${expected}. Prepare the dataset again.`,
-    );
-  }
-  const out = new Float32Array(rows * width);
-  if (LITTLE_ENDIAN_HOST) {
-    // Copy: a Buffer may sit at an offset of a shared pool that is not 4-byte aligned.
-    new Uint8Array(out.buffer).set(bytes);
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  }
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) {
-      throw new PreparedDataError(
-        `The prepared data file ${file} holds a missing or infinite value at row ${Math.floor(i / width) + 1}, column ${(i % width) + 1}. Prepare the dataset again.`,
-      );
-    }
-  }
-  return out;
 }
 
 /** Tables only: every split in memory (images stream through openBatchSource instead). */
@@ -221,6 +199,70 @@ class TableBatchSource implements BatchSource {
   async close(): Promise<void> {}
 }
 
+/**
+ * A table too large to hold (tableMemoryBytes): training batches stream from x_train.f32 in a
+ * seeded chunked permutation (table-stream.ts), validation rows from x_val/y_val in chunks.
+ * Only y_train is held, for class weights and the batches' targets.
+ */
+class StreamedTableSource implements BatchSource {
+  readonly trainRows: number;
+  readonly valRows: number;
+
+  private constructor(
+    private readonly data: PreparedData,
+    readonly yTrain: Float32Array,
+    private readonly files: { xTrain: MatrixFile; xVal: MatrixFile; yVal: MatrixFile },
+    private readonly options: { batchSize: number; seed: number },
+  ) {
+    this.trainRows = data.trainRows;
+    this.valRows = data.valRows;
+  }
+
+  static async open(data: PreparedData, options: { batchSize: number; seed: number }): Promise<StreamedTableSource> {
+    const yTrain = await readMatrix(data, 'y_train');
+    const opened: MatrixFile[] = [];
+    try {
+      const file = async (split: SplitName, rows: number, width: number) => {
+        const f = await MatrixFile.open(data.dir, split, rows, width);
+        opened.push(f);
+        return f;
+      };
+      const xTrain = await file('x_train', data.trainRows, data.inputWidth);
+      const xVal = await file('x_val', data.valRows, data.inputWidth);
+      const yVal = await file('y_val', data.valRows, data.outputWidth);
+      return new StreamedTableSource(data, yTrain, { xTrain, xVal, yVal }, options);
+    } catch (error) {
+      await Promise.all(opened.map((f) => f.close()));
+      throw error;
+    }
+  }
+
+  /** Several Inputs: each Input's columns of a batch's x. */
+  private split(batch: ModelBatch): ModelBatch {
+    const { inputs, inputWidth } = this.data;
+    if (!inputs) return batch;
+    return { ...batch, x: NO_X, inputs: inputs.map((input) => selectColumns(batch.x, inputWidth, input.indices)) };
+  }
+
+  async *trainBatches(epoch: number): AsyncGenerator<ModelBatch> {
+    for await (const batch of streamedTrainBatches(this.files.xTrain, this.yTrain, this.data.outputWidth, {
+      ...this.options,
+      epoch,
+    }))
+      yield this.split(batch);
+  }
+
+  async *validationBatches(): AsyncGenerator<ModelBatch> {
+    const chunk = evalChunkRows(this.data.inputWidth);
+    for await (const batch of streamedValidationBatches(this.files.xVal, this.files.yVal, chunk))
+      yield this.split(batch);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.files).map((f) => f.close()));
+  }
+}
+
 /** An image run's batches from the shards; its targets and row counts checked against y_*.f32. */
 class StreamedBatchSource implements BatchSource {
   readonly trainRows: number;
@@ -296,15 +338,19 @@ function checkLayout(data: PreparedData): void {
 }
 
 /**
- * Open a run's data for training. Tables are read whole (as before); images stream from their
- * shards. Problems with the files come back as a PreparedDataError naming the file.
+ * Open a run's data for training. Tables are read whole, or streamed from their files when
+ * larger than tableMemoryBytes (LAYERLAB_TABLE_MEMORY_BYTES, default 256 MiB); images stream
+ * from their shards. Problems with the files come back as a PreparedDataError naming the file.
  */
 export async function openBatchSource(
   data: PreparedData,
   options: { batchSize: number; seed: number },
 ): Promise<BatchSource> {
   checkLayout(data);
-  if (!data.images) return new TableBatchSource(data, await readSplits(data), options);
+  if (!data.images) {
+    if (tableBytes(data) > tableMemoryBytes()) return StreamedTableSource.open(data, options);
+    return new TableBatchSource(data, await readSplits(data), options);
+  }
   const images = checkImages(data);
   const yTrain = await readMatrix(data, 'y_train');
   try {
@@ -326,7 +372,7 @@ export async function openBatchSource(
  */
 export async function readValidationX(data: PreparedData, maxRows?: number): Promise<Float32Array> {
   const rows = Math.min(data.valRows, maxRows ?? data.valRows);
-  if (!data.images) return (await readMatrix(data, 'x_val')).subarray(0, rows * data.inputWidth);
+  if (!data.images) return readMatrix(data, 'x_val', rows);
   const images = checkImages(data);
   try {
     return await readValidationImages(images, rows);

@@ -1,4 +1,5 @@
 import type { ExportResult } from '../../../../app/engine/protocol';
+import { parityRowsText } from '../../../../app/engine/parity';
 import { FORMAT_LABELS, type ModelCardContext } from '../../../../app/engine/export-options';
 import type { Preprocessing } from '../../../../app/dataset/schema';
 import { analyzeGraph } from '../../../../app/graph/analyze';
@@ -216,8 +217,8 @@ function exportSection(facts: ModelCardFacts): string {
   const format = `${FORMAT_LABELS[e.format]}${e.quantize ? `, weights quantized to ${e.quantize}` : ''}${e.float16Weights ? ', float16 weights' : ''}`;
   const parity =
     e.tolerance === null
-      ? `max |exported − in-app| = ${e.maxAbsDiff.toExponential(2)} over ${e.rowsCompared} ${rowsName} (reduced precision: judged by the accuracy change below, not by a tolerance)`
-      : `max |exported − in-app| = ${e.maxAbsDiff.toExponential(2)} over ${e.rowsCompared} ${rowsName} (allowed ${e.tolerance.toExponential(0)})`;
+      ? `max |exported − in-app| = ${e.maxAbsDiff.toExponential(2)} over ${parityRowsText(e.rowsCompared, e.rowsAvailable, rowsName)} (reduced precision: judged by the accuracy change below, not by a tolerance)`
+      : `max |exported − in-app| = ${e.maxAbsDiff.toExponential(2)} over ${parityRowsText(e.rowsCompared, e.rowsAvailable, rowsName)} (allowed ${e.tolerance.toExponential(0)})`;
   const lines = [
     '## Export',
     '',
