@@ -10,6 +10,7 @@ import {
 } from '../../../app/engine/export-options';
 import type { ExportResult, PreparedData } from '../../../app/engine/protocol';
 import { Preprocessing } from '../../../app/dataset/schema';
+import { parityRows } from '../../../app/engine/parity';
 import { stageFolder } from '../shared/atomic-folder';
 import { renderModelCard, type LayerRow } from './formats/model-card';
 import { predictAll } from './formats/predictions';
@@ -142,7 +143,9 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
   }
   let x: tf.Tensor | null = null;
   try {
-    const rows = job.data.valRows;
+    // A bounded, seeded sample: the first PARITY_ROWS validation rows (app/engine/parity.ts).
+    const available = job.data.valRows;
+    const rows = parityRows(available);
     const xVal = await readValidationX(job.data, rows);
     const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [job.data.inputWidth];
     x = tf.tensor(xVal, [rows, ...inputShape]);
@@ -175,7 +178,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
 
       let accuracy: ExportAccuracy | null = null;
       if (lossy) {
-        const y = await readMatrix(job.data, 'y_val');
+        const y = await readMatrix(job.data, 'y_val', rows);
         const before = validationScore(expected, y, rows, preprocessing);
         const after = validationScore(outcome.predictions, y, rows, preprocessing);
         accuracy = {
@@ -206,6 +209,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
       const summary: Omit<ExportResult, 'outDir'> = {
         files: names,
         rowsCompared: rows,
+        rowsAvailable: available,
         maxAbsDiff: diff,
         format,
         quantize,
