@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppStudy, APP_TUNABLE, type StudyStartInput } from '../../app/experiments/app-study';
 import {
@@ -18,6 +18,7 @@ import { keptEpoch } from '../../app/project/kept-epoch';
 import type { EpochLogs } from '../../app/project/schema';
 import type { TrainConfig } from '../../app/training/config';
 import { writeJsonAtomic, type ProjectService } from '../data';
+import { checkpointDir, OLD_CHECKPOINT_SUFFIX } from '../engine/shared/checkpoint-state';
 import type { EventBus } from '../ipc/event-bus';
 import type { RunManager } from './runs';
 import { updateTags } from './runs-table';
@@ -26,7 +27,8 @@ import { updateTags } from './runs-table';
  * Studies in the app (issue 16.2): the same scheduling as `layerlab tune`
  * (app/experiments/study.ts), each trial a run of the project started through the run manager
  * (so it shows in the Train step and the runs table as it trains), named after its study;
- * progress as study.progress events, the study kept in projects/<id>/studies/<id>.json.
+ * progress as study.progress events, the study kept in projects/<id>/studies/<id>.json. Trials
+ * that are not the best lose their checkpoint (their model stays), so disk grows by models only.
  */
 export class StudyManager {
   private active: { projectId: string; study: AppStudy; cancelled: boolean; runId: string | null } | null = null;
@@ -67,12 +69,18 @@ export class StudyManager {
     };
     const active = { projectId: input.projectId, study, cancelled: false, runId: null as string | null };
     await this.save(input.projectId, study);
-    if (this.active) throw new UserError(`Study ${this.active.study.id} is running.`);
+    const other = this.running();
+    if (other) throw new UserError(`Study ${other} is running.`);
     this.active = active;
     void this.loop(input, active).finally(() => {
       if (this.active === active) this.active = null;
     });
     return structuredClone(study);
+  }
+
+  /** The study running now (its id), if any: another start may have begun while this one wrote its file. */
+  private running(): string | null {
+    return this.active?.study.id ?? null;
   }
 
   cancel(projectId: string, studyId: string): boolean {
@@ -173,6 +181,13 @@ export class StudyManager {
         trial.ended_at = new Date().toISOString();
         study.elapsed_s += trial.duration_s;
         study.best_trial = bestTrial(study.trials)?.number ?? null;
+        // Disk stays bounded: a trial that is not (or no longer) the best keeps its model, not its checkpoint.
+        for (const t of study.trials)
+          if (t.run_id && t.number !== study.best_trial && t.status !== 'running') {
+            const dir = checkpointDir(projects.runDir(input.projectId, t.run_id));
+            await rm(dir, { recursive: true, force: true });
+            await rm(`${dir}${OLD_CHECKPOINT_SUFFIX}`, { recursive: true, force: true });
+          }
         // A run the user cancelled through the study is not a result: it leaves the study.
         if (active.cancelled && trial.pruned_at === null) trial.status = 'failed';
         await this.save(input.projectId, study);

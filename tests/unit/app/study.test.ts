@@ -13,7 +13,7 @@ import {
   type SearchSpace,
 } from '../../../app/experiments/study';
 import { mlpTrialGraph } from '../../../app/experiments/trial-graph';
-import { axisPosition, differingSettings, parallelAxes } from '../../../app/experiments/runs-table';
+import { axisPosition, differingSettings, parallelAxes, type SettingValue } from '../../../app/experiments/runs-table';
 import { analyzeGraph } from '../../../app/graph/analyze';
 
 const space: SearchSpace = {
@@ -152,7 +152,7 @@ describe('study: the best trial', () => {
 });
 
 describe('runs table: the diff and the parallel-coordinate axes', () => {
-  const rows = [
+  const rows: { settings: Record<string, SettingValue> }[] = [
     { settings: { optimizer: 'adam', learningRate: 1e-4, batchSize: 32, 'model.units': '16-8' } },
     { settings: { optimizer: 'adam', learningRate: 1e-2, batchSize: 32, 'model.units': '64-32' } },
     { settings: { optimizer: 'adam', learningRate: 1e-3, batchSize: 32, 'model.units': '16-8', clipNorm: 1 } },

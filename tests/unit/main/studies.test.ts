@@ -82,6 +82,12 @@ describe('a study in the app, through the contract', () => {
     expect(rows.map((r) => r.name)).toEqual([`${study.id} · trial 1`, `${study.id} · trial 2`]);
     expect(rows.map((r) => r.settings['learningRate'])).toEqual([0.001, 0.05]);
     expect(rows.map((r) => r.best.val_loss)).toEqual(study.trials.map((t) => t.final!['val_loss']));
+    // Only the best trial keeps its checkpoint; every trial keeps its model.
+    for (const t of study.trials) {
+      const runDir = services.projects.runDir(project.id, t.run_id!);
+      expect(existsSync(path.join(runDir, 'checkpoint')), `trial ${t.number}`).toBe(t.number === study.best_trial);
+      expect(existsSync(path.join(runDir, 'model', 'model.json'))).toBe(true);
+    }
     const file = path.join(services.projects.projectDir(project.id), 'studies', `${study.id}.json`);
     expect(existsSync(file)).toBe(true);
     expect(JSON.parse(await readFile(file, 'utf8')).status).toBe('completed');
