@@ -32,12 +32,15 @@ export function appFileFor(root: string, requestUrl: string): string | null {
   }
   if (pathname.includes('\0') || pathname.includes('\\')) return null;
   const relative = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
-  const base = path.resolve(root);
-  const file = path.resolve(base, relative);
-  const rel = path.relative(base, file);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
-  if (file.endsWith('.map')) return null;
+  const file = path.resolve(root, relative);
+  if (!isInside(root, file) || file.endsWith('.map')) return null;
   return file;
+}
+
+/** Whether `file` lies strictly inside `root` (both absolute); the handler checks it again after realpath. */
+export function isInside(root: string, file: string): boolean {
+  const rel = path.relative(path.resolve(root), path.resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** Whether an IPC sender's frame is our own page (any path of layerlab://app, no other origin). */
@@ -48,4 +51,24 @@ export function isAppUrl(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
+
+/** The Content-Type a renderer file is served with (scripts must be JavaScript for a module to run). */
+export function contentTypeFor(file: string): string {
+  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }

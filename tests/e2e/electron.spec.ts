@@ -33,6 +33,8 @@ test.describe('desktop app (Electron)', () => {
     try {
       const window = await app.firstWindow();
       await expect(window.getByTestId('project-name-input')).toBeVisible();
+      // Served from the app's own scheme, not file://.
+      expect(window.url()).toBe('layerlab://app/index.html');
       const surface = await window.evaluate(async () => {
         const g = globalThis as unknown as {
           require?: unknown;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FuseV1Options, FuseVersion } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
-import { APP_INDEX_URL, appFileFor, isAppUrl } from '../../../main/electron/app-protocol';
+import { APP_INDEX_URL, appFileFor, contentTypeFor, isAppUrl, isInside } from '../../../main/electron/app-protocol';
 import { externalLink } from '../../../main/electron/external-links';
 
 /** The pure parts of the Electron shell (Electron itself cannot run here). */
@@ -46,6 +46,16 @@ describe('layerlab://app serves dist/renderer and nothing else', () => {
       const file = appFileFor(root, `layerlab://app/${tail}`);
       if (file !== null) expect(path.relative(root, file).startsWith('..'), tail).toBe(false);
     }
+  });
+
+  it('checks containment again after symlinks, and serves scripts as JavaScript', () => {
+    expect(isInside(root, path.join(root, 'assets', 'a.js'))).toBe(true);
+    expect(isInside(root, root)).toBe(false);
+    expect(isInside(root, path.join(root, '..', 'renderer-evil', 'a.js'))).toBe(false);
+    expect(isInside(root, '/etc/passwd')).toBe(false);
+    expect(contentTypeFor(path.join(root, 'assets', 'index-abc.js'))).toBe('text/javascript; charset=utf-8');
+    expect(contentTypeFor(path.join(root, 'index.html'))).toBe('text/html; charset=utf-8');
+    expect(contentTypeFor(path.join(root, 'x.unknown'))).toBe('application/octet-stream');
   });
 
   it('trusts IPC only from its own origin', () => {
