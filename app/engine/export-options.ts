@@ -9,7 +9,7 @@ import { EarlyStopInfo, EpochLogs, TestScore } from '../project/schema';
  * same words.
  */
 
-export const EXPORT_FORMATS = ['tfjs', 'keras', 'h5', 'onnx'] as const;
+export const EXPORT_FORMATS = ['tfjs', 'keras', 'h5', 'onnx', 'pytorch'] as const;
 export const ExportFormat = z.enum(EXPORT_FORMATS);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
@@ -18,7 +18,13 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
  * writer per entry (a compile-time check keeps the two lists equal), so a format whose writer has
  * not landed is refused by name instead of failing half-way.
  */
-export const AVAILABLE_EXPORT_FORMATS = ['tfjs', 'keras', 'h5', 'onnx'] as const satisfies readonly ExportFormat[];
+export const AVAILABLE_EXPORT_FORMATS = [
+  'tfjs',
+  'keras',
+  'h5',
+  'onnx',
+  'pytorch',
+] as const satisfies readonly ExportFormat[];
 export type AvailableFormat = (typeof AVAILABLE_EXPORT_FORMATS)[number];
 
 export function isAvailableFormat(format: ExportFormat): format is AvailableFormat {
@@ -30,6 +36,7 @@ export const FORMAT_LABELS: Record<ExportFormat, string> = {
   keras: 'Keras 3 (.keras)',
   h5: 'Keras legacy HDF5 (.h5)',
   onnx: 'ONNX (model.onnx)',
+  pytorch: 'PyTorch project for torchrun (model.py, train.py, data)',
 };
 
 /** TF.js weight quantization (tfjs' quantized weight manifest, dequantized by tf.loadLayersModel). */
@@ -74,6 +81,17 @@ export function exportOptionsProblem(options: ExportOptions): string | null {
 export const FLOAT32_TOLERANCE = 1e-4;
 /** TF.js float32 reloads bit for bit, so it is held to a tighter figure. */
 export const TFJS_FLOAT32_TOLERANCE = 1e-5;
+/** model.py recomputes every layer in PyTorch float32: held to the same figure (issue 17). */
+export const PYTORCH_FLOAT32_TOLERANCE = 1e-5;
+
+/** The largest difference a float32 export of this format may have. */
+export function float32Tolerance(format: ExportFormat): number {
+  return format === 'tfjs'
+    ? TFJS_FLOAT32_TOLERANCE
+    : format === 'pytorch'
+      ? PYTORCH_FLOAT32_TOLERANCE
+      : FLOAT32_TOLERANCE;
+}
 
 /**
  * What the main side knows about the run being exported, for MODEL_CARD.md: the engine adds what

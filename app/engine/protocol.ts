@@ -55,6 +55,15 @@ export const PreparedHead = z.object({
 });
 export type PreparedHead = z.infer<typeof PreparedHead>;
 
+/** A project's run: its workspace, project and run ids, and how the export names it. */
+export const ExportOrigin = z.object({
+  workspace: z.string().nullable(),
+  project: z.string().nullable(),
+  run: z.string().nullable(),
+  label: z.string(),
+});
+export type ExportOrigin = z.infer<typeof ExportOrigin>;
+
 /** Encoded, split data the engine trains on: written by main/data as binary files. */
 export const PreparedData = z.object({
   /** Folder with x_train.f32, y_train.f32, x_val.f32, y_val.f32 (little-endian float32, row-major); images: the y files only. */
@@ -124,6 +133,8 @@ export const EngineRequest = z.discriminatedUnion('type', [
     float16Weights: z.boolean().optional(),
     /** What goes into MODEL_CARD.md besides what the engine knows. */
     card: ModelCardContext.optional(),
+    /** Where the run lives (the PyTorch export records it, so `layerlab runs import` finds the project). */
+    origin: ExportOrigin.optional(),
   }),
   /** Run a trained model on rows already encoded by main (encodeRawRows): the inference playground. */
   z.object({
@@ -175,6 +186,8 @@ export const ExportResult = z.object({
   sizes: ExportSizes,
   /** Quantized or float16 exports: validation score of the in-app model vs the export. */
   accuracy: ExportAccuracy.nullable(),
+  /** Why the files were not run to compare them (PyTorch where no python3 has torch); absent when they were. */
+  checkSkipped: z.string().optional(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
 

@@ -13,7 +13,7 @@ import {
   Quantize,
   type ModelCardContext,
 } from '../../app/engine/export-options';
-import type { ExportResult, PreparedData } from '../../app/engine/protocol';
+import type { ExportOrigin, ExportResult, PreparedData } from '../../app/engine/protocol';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import { EpochLogs, RunSummary } from '../../app/project/schema';
 import { ProjectService } from '../data';
@@ -37,6 +37,8 @@ const FLAGS = {
 
 /** A run folder as the export needs it: the model, the rows to check it on, what the card says. */
 interface RunSource {
+  /** A project's run: where it lives (a PyTorch export records it for runs import). */
+  origin?: ExportOrigin;
   modelDir: string;
   data: PreparedData | null;
   card: ModelCardContext;
@@ -73,6 +75,12 @@ async function projectRun(runDir: string): Promise<RunSource> {
   const data = existsSync(path.join(runDir, 'data', 'prepared.json')) ? await readPreparedData(runDir) : null;
   if (data) refuseSeveralInputsOrHeads(data, 'export supports');
   return {
+    origin: {
+      workspace: path.dirname(path.dirname(projectDir)),
+      project: path.basename(projectDir),
+      run: run.id,
+      label: source,
+    },
     modelDir: path.join(runDir, 'model'),
     data,
     card: cardContextFor(run, source, dataset),
@@ -208,9 +216,11 @@ function summary(result: ExportResult, label: string, rowsName: string): string[
   ];
   const diff = result.maxAbsDiff.toExponential(1);
   lines.push(
-    result.tolerance === null
-      ? `Parity: max difference ${diff} over ${parityRowsText(result.rowsCompared, result.rowsAvailable, rowsName)}, checked with ${result.checkedWith} (reduced precision: judged by the accuracy change).`
-      : `Parity: max difference ${diff} over ${parityRowsText(result.rowsCompared, result.rowsAvailable, rowsName)}, checked with ${result.checkedWith} (allowed ${result.tolerance.toExponential(0)}).`,
+    result.checkSkipped !== undefined
+      ? `Parity: not checked here (${result.checkSkipped}).`
+      : result.tolerance === null
+        ? `Parity: max difference ${diff} over ${parityRowsText(result.rowsCompared, result.rowsAvailable, rowsName)}, checked with ${result.checkedWith} (reduced precision: judged by the accuracy change).`
+        : `Parity: max difference ${diff} over ${parityRowsText(result.rowsCompared, result.rowsAvailable, rowsName)}, checked with ${result.checkedWith} (allowed ${result.tolerance.toExponential(0)}).`,
   );
   const a = result.accuracy;
   if (a) {
@@ -294,7 +304,14 @@ export async function exportCommand(args: string[], out: (line: string) => void)
       throw new UserError(
         `${runDir} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.`,
       );
-    const result = await engine.exportModel({ modelDir: source.modelDir, data, outDir, ...options, card: source.card });
+    const result = await engine.exportModel({
+      modelDir: source.modelDir,
+      data,
+      outDir,
+      ...options,
+      card: source.card,
+      ...(source.origin ? { origin: source.origin } : {}),
+    });
     for (const line of summary(result, source.label, source.card.comparedOn ?? 'validation rows')) out(line);
     return 0;
   } finally {

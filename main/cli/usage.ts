@@ -77,7 +77,7 @@ Usage:
       from the model's initial weights) and print the smoothed loss against the rate and the
       rate a run with --learning-rate auto would use. Writes nothing.
 
-  layerlab export --run RUN_DIR --format tfjs|keras|h5|onnx --out DIR [options]
+  layerlab export --run RUN_DIR --format tfjs|keras|h5|onnx|pytorch --out DIR [options]
       Export a trained run (a project's runs/<id> folder, or a layerlab train --out folder
       with --data) with preprocessing.json, predict.mjs / predict.py and MODEL_CARD.md. The
       files are loaded back by an independent runtime and compared with the model on the

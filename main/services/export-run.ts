@@ -62,5 +62,11 @@ export async function exportRun(
     quantize: input.quantize,
     float16Weights: input.float16Weights,
     card: cardContextFor(run, `run ${runId} of project "${state.project.name}"`, dataset),
+    origin: {
+      workspace: projects.workspaceDir,
+      project: projectId,
+      run: runId,
+      label: `run ${runId} of project "${state.project.name}"`,
+    },
   });
 }

@@ -2,13 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ExportAccuracy, ExportFormat, ModelCardContext, Quantize } from '../../../app/engine/export-options';
-import {
-  exportOptionsProblem,
-  FLOAT32_TOLERANCE,
-  isAvailableFormat,
-  TFJS_FLOAT32_TOLERANCE,
-} from '../../../app/engine/export-options';
-import type { ExportResult, PreparedData } from '../../../app/engine/protocol';
+import { exportOptionsProblem, float32Tolerance, isAvailableFormat } from '../../../app/engine/export-options';
+import type { ExportOrigin, ExportResult, PreparedData } from '../../../app/engine/protocol';
 import { Preprocessing } from '../../../app/dataset/schema';
 import { parityRows } from '../../../app/engine/parity';
 import { stageFolder } from '../shared/atomic-folder';
@@ -43,6 +38,8 @@ export interface ExportJob {
   float16Weights?: boolean | undefined;
   /** What the main side knows about the run, for MODEL_CARD.md. */
   card?: ModelCardContext | undefined;
+  /** Where the run lives (PyTorch records it for `layerlab runs import`). */
+  origin?: ExportOrigin | undefined;
   /** The card's date (tests pin it). */
   now?: Date;
 }
@@ -162,9 +159,14 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
         x,
         expected,
         ...(float16Weights ? { float16: true } : {}),
+        // A PyTorch project trains on the run's own data and settings.
+        data: job.data,
+        ...(job.card?.hyperparameters ? { trainConfig: job.card.hyperparameters } : {}),
+        ...(job.origin ? { origin: job.origin } : {}),
       });
       const diff = outcome.maxAbsDiff;
-      const tolerance = lossy ? null : format === 'tfjs' ? TFJS_FLOAT32_TOLERANCE : FLOAT32_TOLERANCE;
+      // Unchecked (no runtime here to run the files): reported with its reason, never judged.
+      const tolerance = lossy || outcome.skipped !== undefined ? null : float32Tolerance(format);
       if (tolerance !== null && !(diff <= tolerance)) {
         throw new ExportError(
           `The ${format} export does not reproduce the trained model: checked with ${outcome.checkedWith}, predictions on ${rows} validation rows differ by up to ${diff.toExponential(2)} (allowed ${tolerance.toExponential(0)}). Nothing was written to ${outDir}.`,
@@ -188,7 +190,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
           change: after.value - before.value,
         };
       }
-      const weightFiles = outcome.files.filter((f) => f.endsWith('.bin'));
+      const weightFiles = outcome.files.filter((f) => f.endsWith('.bin') || f.endsWith('.npz'));
       const sizes = {
         weights: (
           await Promise.all(
@@ -198,7 +200,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
         float32Tfjs: model.weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) * 4, 0),
       };
 
-      const modelFile = outcome.files.find((f) => /\.(onnx|keras|h5)$/.test(f)) ?? outcome.files[0] ?? '';
+      const modelFile = outcome.files.find((f) => /\.(onnx|keras|h5|npz)$/.test(f)) ?? outcome.files[0] ?? '';
       const extra: Record<string, string> = {
         [PREPROCESSING_JSON]: preText,
         'predict.py': predictPy(format, inputShape, modelFile),
@@ -218,6 +220,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
         tolerance,
         sizes,
         accuracy,
+        ...(outcome.skipped !== undefined ? { checkSkipped: outcome.skipped } : {}),
       };
       extra[MODEL_CARD_MD] = renderModelCard({
         context: job.card ?? null,

@@ -193,6 +193,8 @@ torchrun --standalone --nproc_per_node=4 train.py --out result    # four GPUs
  On CPUs \`torchrun --standalone --nproc_per_node=2 train.py\` runs two
 processes with the gloo backend; on GPUs the backend is NCCL and mixed precision (AMP, float16 with
 a gradient scaler) is on (\`--no-amp\` turns it off).
+Debian's \`python3-torch\` 1.13 under Python 3.12 needs \`--redirects 1 --tee 1\` after \`torchrun\`
+(or \`python3 -m torch.distributed.run\`): its launcher cannot read the default \`0\` there.
 
 The run's batch size (${c.batchSize}) is the whole job's: each of N processes takes ${c.batchSize}/N rows a
 step, so the learning rate and schedule stay the run's. \`--batch-size\`, \`--lr\`, \`--epochs\` and

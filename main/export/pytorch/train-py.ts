@@ -241,8 +241,8 @@ def main():
         if rank == 0:
             print(f"Resumed from {args.checkpoint} after epoch {start}.")
 
-    def outputs_of(xs):
-        out = net(*xs)
+    def outputs_of(xs, module):
+        out = module(*xs)
         return out if isinstance(out, tuple) else (out,)
 
     def batch_loss(outs, y, sums=None):
@@ -296,7 +296,7 @@ def main():
             xs, y = [x.to(device, non_blocking=True) for x in xs], y.to(device, non_blocking=True)
             optimizer.zero_grad(set_to_none=True)
             with torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext():
-                outs = outputs_of(xs)
+                outs = outputs_of(xs, net)
             loss = batch_loss(outs, y, train_sums) + model.regularization_loss()
             scaler.scale(loss).backward()
             if cfg.get("clipNorm"):
@@ -304,13 +304,15 @@ def main():
                 torch.nn.utils.clip_grad_norm_(params, cfg["clipNorm"])
             scaler.step(optimizer)
             scaler.update()
-        net.eval()
+        # Validation runs the bare module: processes hold different numbers of validation rows, and
+        # DDP's forward would wait for the others to sync buffers (BatchNorm statistics).
+        model.eval()
         val_sums = [[] for _ in heads]
         with torch.no_grad():
             for xs, y in val_loader:
                 xs, y = [x.to(device) for x in xs], y.to(device)
                 with torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext():
-                    outs = outputs_of(xs)
+                    outs = outputs_of(xs, model)
                 batch_loss(outs, y, val_sums)
         logs = epoch_logs(epoch, lr, train_sums, val_sums)
         history.append(logs)

@@ -6,7 +6,10 @@ import { UsageError } from '../../../main/cli/cli-error';
 describe('layerlab export: usage mistakes', () => {
   it.each([
     [['--run', '/r'], 'export needs --out DIR.'],
-    [['--run', '/r', '--out', '/o', '--format', 'pt'], '--format must be one of tfjs, keras, h5, onnx, not "pt".'],
+    [
+      ['--run', '/r', '--out', '/o', '--format', 'pt'],
+      '--format must be one of tfjs, keras, h5, onnx, pytorch, not "pt".',
+    ],
     [['--run', '/r', '--out', '/o', '--quantize', 'int4'], '--quantize must be one of float16, uint8, not "int4".'],
     [
       ['--run', '/r', '--out', '/o', '--format', 'keras', '--quantize', 'float16'],

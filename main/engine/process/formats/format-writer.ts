@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { ExportOrigin, PreparedData } from '../../../../app/engine/protocol';
 
 /**
  * The seam between the export orchestration (main/engine/process/export.ts: load the trained model,
@@ -21,6 +22,10 @@ export interface FormatJob {
   expected: Float32Array;
   /** Store weights as float16 (ONNX and TF.js only; the others refuse it by name). */
   float16?: boolean;
+  /** The run's prepared data and settings, and where it lives: what a PyTorch project trains on (absent for a train --out folder). */
+  data?: PreparedData;
+  trainConfig?: Record<string, unknown>;
+  origin?: ExportOrigin;
 }
 
 export interface FormatOutcome {
@@ -32,6 +37,8 @@ export interface FormatOutcome {
   checkedWith: string;
   /** The exported files' predictions on `x` (row-major), for accuracy-change reports. */
   predictions: Float32Array;
+  /** Why the files could not be run here (no runtime installed): the export is then reported unchecked. */
+  skipped?: string;
 }
 
 export type FormatWriter = (job: FormatJob) => Promise<FormatOutcome>;

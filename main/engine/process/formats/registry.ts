@@ -15,6 +15,7 @@ const WRITERS: { [F in AvailableFormat]: (quantize: Quantize | null) => Promise<
   keras: async () => (await import('./keras/index')).writeKeras,
   h5: async () => (await import('./keras/index')).writeH5,
   onnx: async () => (await import('./onnx/index')).writeOnnx,
+  pytorch: async () => (await import('./pytorch')).writePytorch,
 };
 
 export function writerFor(format: AvailableFormat, quantize: Quantize | null): Promise<FormatWriter> {

@@ -14,6 +14,13 @@ function relativeTo(dir: string, file: string): string {
 const diffText = (d: number) => (d === 0 ? '0' : d.toExponential(1));
 
 function Parity({ result }: { result: ExportResult }) {
+  if (result.checkSkipped !== undefined) {
+    return (
+      <p className="unverified" data-testid="export-parity">
+        Not checked here: {result.checkSkipped}. Written as exported; run it where PyTorch is installed.
+      </p>
+    );
+  }
   if (result.tolerance === null) {
     return (
       <p className="verified" data-testid="export-parity">
@@ -51,6 +58,14 @@ function howToLoad(result: ExportResult) {
       return (
         <>
           In Python: <code>keras.saving.load_model(…)</code>, or <code>python predict.py rows.csv</code> beside it.
+        </>
+      );
+    case 'pytorch':
+      return (
+        <>
+          Train it on several GPUs or machines: <code>torchrun --nproc_per_node=4 train.py --out result</code> in that
+          folder (README.md has multi-node and SLURM commands), then open <code>result</code> here with &ldquo;Open a
+          run trained elsewhere&rdquo;. <code>python predict.py rows.csv</code> runs the model as it is.
         </>
       );
   }

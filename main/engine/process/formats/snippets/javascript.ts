@@ -293,6 +293,7 @@ export function predictMjs(format: ExportFormat, inputShape: readonly number[], 
       return onnxSource(inputShape, modelFile);
     case 'keras':
     case 'h5':
+    case 'pytorch':
       return null;
   }
 }

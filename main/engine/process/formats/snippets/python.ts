@@ -266,6 +266,37 @@ def predict(rows):
 
 ${mainSource()}
 `;
+    case 'pytorch':
+      return `${header('PyTorch', 'pip install torch numpy')}
+${IMPORTS}
+import sys
+
+import torch
+
+${preprocessingSource(inputShape)}
+
+
+_model = None
+
+
+def predict(rows):
+    """Predict raw rows: [{column: cell text}] -> [{"label", "probabilities"} | {"value"}]."""
+    global _model
+    if not rows:
+        return []
+    if _model is None:
+        sys.path.insert(0, str(HERE))
+        from model import load_model
+
+        _model = load_model(str(HERE / ${file}))
+    x = torch.from_numpy(encode_rows(rows).reshape([len(rows), *INPUT_SHAPE]))
+    with torch.no_grad():
+        y = _model(x).numpy().reshape(len(rows), -1)
+    return [decode_output(row) for row in y]
+
+
+${mainSource()}
+`;
     case 'tfjs':
       return `${header('TensorFlow.js', 'pip install numpy')}
 # This export is in TF.js Layers format, which Python cannot load without TensorFlow and the
