@@ -1,4 +1,5 @@
 import { UserError } from '../../app/ipc/errors';
+import { systemErrorSentence } from '../data/fs-errors';
 import { appVersion } from '../package-root';
 import { UsageError } from './cli-error';
 import { commandUsage, USAGE } from './usage';
@@ -61,6 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.LAYERLAB_DEBUG) console.error(error);
     if (error instanceof UsageError) return fail(`${error.message} Run "layerlab --help".`, 2);
     if (error instanceof UserError) return fail(error.message, 1);
+    // A full disk, a link loop, a permission: said in words, naming the path.
+    const sentence = systemErrorSentence(error);
+    if (sentence) return fail(sentence, 1);
     return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
 }
