@@ -77,22 +77,6 @@ Usage:
       from the model's initial weights) and print the smoothed loss against the rate and the
       rate a run with --learning-rate auto would use. Writes nothing.
 
-  layerlab export --run RUN_DIR --format tfjs|keras|h5|onnx|pytorch --out DIR [options]
-      Export a trained run (a project's runs/<id> folder, or a layerlab train --out folder
-      with --data) with preprocessing.json, predict.mjs / predict.py and MODEL_CARD.md. The
-      files are loaded back by an independent runtime and compared with the model on the
-      validation rows; exit 1 if they differ by more than 1e-4 (1e-5 for tfjs).
-      --quantize float16|uint8           tfjs only: smaller weights; the accuracy change is reported
-      --float16-weights                  onnx only: float16 weights
-      --data FILE.csv                    rows to check on (needed for a train --out folder)
-
-  layerlab runs import DIR [--project ID] [--workspace DIR]
-      Bring a run trained elsewhere back into its project: DIR is what the PyTorch export's
-      train.py wrote (model.json + weights.bin, metrics.json, training.json). The run appears
-      beside the run it was exported from, with its curves, diagnosis, evaluation, playground
-      and every export format. The workspace and project are the ones training.json records,
-      unless --workspace (default: $LAYERLAB_WORKSPACE, else ~/Layerlab) or --project name others.
-
   layerlab reproduce RUN_DIR [--out DIR] [--tolerance X]
       Train a layerlab train --out folder (or a project's runs/<id> folder: its dataset found in
       the project by fingerprint) again from its manifest.json (the data, checked by SHA-256; the
@@ -115,6 +99,22 @@ Usage:
                                          1, 3, 9... epochs unless in the top 1/3 there)
       --time-budget SECONDS              start no trial after this much time (across resumes)
       --seed N                           the study's sampling and every trial's split seed (default 42)
+
+  layerlab export --run RUN_DIR --format tfjs|keras|h5|onnx|pytorch --out DIR [options]
+      Export a trained run (a project's runs/<id> folder, or a layerlab train --out folder
+      with --data) with preprocessing.json, predict.mjs / predict.py and MODEL_CARD.md. The
+      files are loaded back by an independent runtime and compared with the model on the
+      validation rows; exit 1 if they differ by more than 1e-4 (1e-5 for tfjs).
+      --quantize float16|uint8           tfjs only: smaller weights; the accuracy change is reported
+      --float16-weights                  onnx only: float16 weights
+      --data FILE.csv                    rows to check on (needed for a train --out folder)
+
+  layerlab runs import DIR [--project ID] [--workspace DIR]
+      Bring a run trained elsewhere back into its project: DIR is what the PyTorch export's
+      train.py wrote (model.json + weights.bin, metrics.json, training.json). The run appears
+      beside the run it was exported from, with its curves, diagnosis, evaluation, playground
+      and every export format. The workspace and project are the ones training.json records,
+      unless --workspace (default: $LAYERLAB_WORKSPACE, else ~/Layerlab) or --project name others.
 
   CSV options (each is detected when not given):
       --delimiter , | ; | tab | "|"     --quote '"' | "'" | none
