@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import h5wasm from 'h5wasm/node';
+import type H5Module from 'h5wasm/node';
 import { unzipBounded, UnzipLimitError } from '../../../data/bounded-unzip';
 import { keras3WeightGroups } from '../keras-weight-names';
 import { kerasConfigToGraph, ModelImportError, type KerasGraph } from './keras-graph';
@@ -156,11 +156,17 @@ async function importTfjs(file: string, options: ImportModelOptions): Promise<Im
   return { ...imported, weights: weightsByNode(byLayer, imported, file) };
 }
 
+/**
+ * h5wasm, loaded on first use: its WebAssembly heap costs ~600 MB of resident memory from the
+ * moment it is imported, which every process that imports the services (the host, the CLI)
+ * would otherwise carry through a 10M-row import it never reads an HDF5 file in.
+ */
+let h5wasm: typeof H5Module = null as unknown as typeof H5Module;
 let h5Ready: Promise<unknown> | null = null;
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
-type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+type H5Group = InstanceType<typeof H5Module.Group>;
+type H5Dataset = InstanceType<typeof H5Module.Dataset>;
 
 function datasetWeight(ds: H5Dataset, name: string, source: string, budget: WeightBudget): NamedWeight {
   // Its size from the shape, before HDF5 inflates it: a compressed dataset can be a bomb.
@@ -223,7 +229,10 @@ function readKeras3Weights(root: H5Group, configLayers: unknown[], imported: Ker
 
 /** h5wasm reads files through its own file system layer; bytes are written to a temp file first. */
 async function withH5<T>(bytesOrFile: Uint8Array | string, read: (root: H5Group) => T): Promise<T> {
-  h5Ready ??= h5wasm.ready;
+  h5Ready ??= import('h5wasm/node').then((loaded) => {
+    h5wasm = loaded.default;
+    return h5wasm.ready;
+  });
   await h5Ready;
   let file = typeof bytesOrFile === 'string' ? bytesOrFile : '';
   let temp: string | null = null;
@@ -232,7 +241,7 @@ async function withH5<T>(bytesOrFile: Uint8Array | string, read: (root: H5Group)
     file = path.join(temp, 'weights.h5');
     await fs.writeFile(file, bytesOrFile);
   }
-  let h5: InstanceType<typeof h5wasm.File> | null = null;
+  let h5: InstanceType<typeof H5Module.File> | null = null;
   try {
     // Checked first: HDF5 itself would print pages of diagnostics to stderr for a non-HDF5 file.
     const head = new Uint8Array(8);
