@@ -23,9 +23,7 @@ function underfitFixes(c: Curves): Fix[] {
  * training loss is within 10% of the baseline's or its best training accuracy barely clears the
  * majority rate. Null without a baseline.
  */
-export function nearBaseline(
-  c: Curves,
-): {
+export function nearBaseline(c: Curves): {
   near: boolean;
   share: number;
   best: number;
