@@ -223,8 +223,12 @@ function exportSection(facts: ModelCardFacts): string {
     '## Export',
     '',
     `- Format: ${format}`,
-    `- Checked with: ${e.checkedWith}, against the in-app model on ${facts.exportBackend}`,
-    `- Parity: ${parity}`,
+    ...(e.checkSkipped !== undefined
+      ? [`- Not checked: ${e.checkSkipped}; run the files where their runtime is installed to compare them.`]
+      : [
+          `- Checked with: ${e.checkedWith}, against the in-app model on ${facts.exportBackend}`,
+          `- Parity: ${parity}`,
+        ]),
     `- Weights: ${bytes(e.sizes.weights)} (float32 TF.js: ${bytes(e.sizes.float32Tfjs)}${e.sizes.weights < e.sizes.float32Tfjs ? `, ${pct(1 - e.sizes.weights / e.sizes.float32Tfjs)} smaller` : ''})`,
   ];
   if (e.accuracy) {
