@@ -12,11 +12,45 @@ import { IRIS, projectWithIris, trainMlp } from './helpers';
 const node = (page: Page, id: string) => page.locator(`[data-testid="graph-node"][data-node-id="${id}"]`);
 const pick = (page: Page, id: string) => node(page, id).locator('.layer-node-head').click();
 
+/**
+ * What the page code here uses of the browser: this file is type-checked without the DOM library
+ * (as the other specs), so the callbacks run in the page name these types themselves.
+ */
+interface Box {
+  scrollWidth: number;
+  clientWidth: number;
+  textContent: string | null;
+  getBoundingClientRect(): { height: number };
+}
+interface Style {
+  fontSize: string;
+  lineHeight: string;
+  overflowY: string;
+  transform: string;
+  height: string;
+  borderRadius: string;
+  borderTopColor: string;
+  backgroundColor: string;
+  color: string;
+}
+interface PathLike {
+  getTotalLength(): number;
+  getPointAtLength(at: number): { x: number; y: number };
+  getScreenCTM(): { a: number; b: number; c: number; d: number; e: number; f: number } | null;
+}
+interface Win {
+  getComputedStyle(el: unknown): Style;
+  DOMMatrixReadOnly: new (transform: string) => { a: number };
+  document: { body: unknown; querySelector(selector: string): unknown };
+}
+
 /** Every element of `selector` shows its whole text (nothing cut off with an ellipsis). */
 async function expectNothingCut(page: Page, selector: string) {
   const cut = await page
     .locator(selector)
-    .evaluateAll((els) => els.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent));
+    .evaluateAll((els) =>
+      (els as unknown as Box[]).filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent),
+    );
   expect(cut).toEqual([]);
 }
 
@@ -41,8 +75,8 @@ test('an example project in one click; the data step shows whole steps, all colu
   // Min, Mean, Max and Std fit in a 1440 px window: no sideways scrolling needed.
   const scroller = page.getByTestId('column-table').locator('xpath=..');
   const { scrollWidth, clientWidth } = await scroller.evaluate((el) => ({
-    scrollWidth: el.scrollWidth,
-    clientWidth: el.clientWidth,
+    scrollWidth: (el as unknown as Box).scrollWidth,
+    clientWidth: (el as unknown as Box).clientWidth,
   }));
   expect(scrollWidth).toBeLessThanOrEqual(clientWidth + 1);
   await expect(page.getByTestId('column-table').locator('tr[data-column="sepal_length"] td').last()).toHaveText(
@@ -64,7 +98,7 @@ test('an example project in one click; the data step shows whole steps, all colu
   await page.getByTestId('import-options').locator('summary').click();
   const look = (testId: string) =>
     page.getByTestId(testId).evaluate((el) => {
-      const s = getComputedStyle(el);
+      const s = (globalThis as unknown as Win).getComputedStyle(el);
       return { height: s.height, radius: s.borderRadius, border: s.borderTopColor, bg: s.backgroundColor };
     });
   expect(await look('option-delimiter')).toEqual(await look('target-select'));
@@ -87,10 +121,14 @@ test('the graph editor: problems listed once with a count, Fit keeps text readab
 
   // An edge is picked by a click 15 px (at zoom 1) beside its line.
   const zoom = async () =>
-    page.locator('.react-flow__viewport').evaluate((el) => new DOMMatrixReadOnly(getComputedStyle(el).transform).a);
+    page.locator('.react-flow__viewport').evaluate((el) => {
+      const win = globalThis as unknown as Win;
+      return new win.DOMMatrixReadOnly(win.getComputedStyle(el).transform).a;
+    });
   const z = await zoom();
   const line = page.locator('.react-flow__edge path.react-flow__edge-path').first();
-  const mid = await line.evaluate((path: SVGPathElement) => {
+  const mid = await line.evaluate((el) => {
+    const path = el as unknown as PathLike;
     const p = path.getPointAtLength(path.getTotalLength() / 2);
     const m = path.getScreenCTM()!;
     return { x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f };
@@ -108,7 +146,7 @@ test('the graph editor: problems listed once with a count, Fit keeps text readab
   await page.waitForTimeout(400);
   const fontPx = await node(page, 'dense_5')
     .locator('.layer-config')
-    .evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    .evaluate((el) => parseFloat((globalThis as unknown as Win).getComputedStyle(el).fontSize));
   expect(fontPx * (await zoom())).toBeGreaterThanOrEqual(10);
   await expect(node(page, 'input')).toBeInViewport();
 
@@ -126,14 +164,16 @@ test('the graph editor: problems listed once with a count, Fit keeps text readab
   const texts = await issues.allTextContents();
   expect(new Set(texts).size).toBe(texts.length);
   const list = page.getByTestId('graph-issues');
-  expect(await list.evaluate((el) => getComputedStyle(el).overflowY)).toBe('auto');
+  expect(await list.evaluate((el) => (globalThis as unknown as Win).getComputedStyle(el).overflowY)).toBe('auto');
 
   // Type names in the summary never break ("MaxPooling2 D").
   await pick(page, 'dense_10');
   await page.getByTestId('palette-MaxPooling2D').click();
   const typeName = page.getByTestId('model-summary').locator('.layer-type-name', { hasText: 'MaxPooling2D' });
   const lines = await typeName.evaluate(
-    (el) => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight),
+    (el) =>
+      (el as unknown as Box).getBoundingClientRect().height /
+      parseFloat((globalThis as unknown as Win).getComputedStyle(el).lineHeight),
   );
   expect(lines).toBeLessThan(1.5);
 });
@@ -195,8 +235,9 @@ test('light and dark themes: the system preference by default, a toggle that is 
   await expect(html).toHaveAttribute('data-theme', 'dark');
   const colours = () =>
     page.evaluate(() => {
-      const body = getComputedStyle(document.body);
-      const card = getComputedStyle(document.querySelector('.card')!);
+      const win = globalThis as unknown as Win;
+      const body = win.getComputedStyle(win.document.body);
+      const card = win.getComputedStyle(win.document.querySelector('.card'));
       return { bg: body.backgroundColor, text: body.color, card: card.backgroundColor };
     });
   // Light text on dark surfaces.

@@ -14,7 +14,15 @@ for (const theme of ['light', 'dark'] as const) {
   test(`screenshots, ${theme} theme`, async ({ page, host }) => {
     test.skip(!process.env.LAYERLAB_SCREENSHOTS, 'writes docs/screenshots only when LAYERLAB_SCREENSHOTS=1');
     test.setTimeout(180_000);
-    await page.addInitScript((t) => localStorage.setItem('layerlab.theme', t), theme);
+    // The page's localStorage (this file is type-checked without the DOM library).
+    await page.addInitScript(
+      (t) =>
+        (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(
+          'layerlab.theme',
+          t,
+        ),
+      theme,
+    );
     const shot = (page: Page, name: string) => page.screenshot({ path: path.join(OUT, `${name}-${theme}.png`) });
 
     await page.goto(host.url);

@@ -71,7 +71,9 @@ test('a webcam frame is captured and classified in the image playground', async 
     const playground = page.getByTestId('playground');
     await playground.getByTestId('webcam-start').click();
     const video = playground.getByTestId('webcam-video');
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => video.evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth))
+      .toBeGreaterThan(0);
     await playground.getByTestId('webcam-capture').click();
     const prediction = playground.getByTestId('image-prediction');
     await expect(prediction).toHaveCount(1);
