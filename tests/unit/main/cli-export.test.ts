@@ -119,7 +119,7 @@ describe('layerlab export', { timeout: 300_000 }, () => {
       `Exported run ${runId} as tfjs to ${out}: MODEL_CARD.md, model.json, predict.mjs, predict.py, preprocessing.json, weights.bin.`,
     );
     expect(result.stdout).toMatch(
-      /Parity: max difference \S+ over 80 validation rows, checked with tf\.loadLayersModel \(tfjs [\d.]+\) \(allowed 1e-5\)\./,
+      /Parity: max difference \S+ over 80 validation rows, checked with tf\.loadLayersModel in a fresh process \(plain tfjs [\d.]+\) \(allowed 1e-5\)\./,
     );
     const card = await readFile(path.join(out, 'MODEL_CARD.md'), 'utf8');
     expect(card).toContain('- Dataset: house-prices (400 rows)');
