@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { KERAS_CLASS_NAMES } from '../../../../../app/graph/layers/keras-class';
 import { RNN_CLASSES } from '../../../shared/keras-weight-names';
 import {
   isObject,
@@ -17,47 +18,11 @@ import {
 export type KerasFlavor = 'keras2' | 'keras3';
 type Json = Record<string, unknown>;
 
-/** The palette's layers (tfjs' class names are Keras'); anything else is refused by name. */
-export const KERAS_LAYER_CLASSES = new Set([
-  'InputLayer',
-  'Dense',
-  'Activation',
-  'Dropout',
-  'Flatten',
-  'Reshape',
-  'Permute',
-  'RepeatVector',
-  'BatchNormalization',
-  'LayerNormalization',
-  'Conv1D',
-  'Conv2D',
-  'SeparableConv2D',
-  'DepthwiseConv2D',
-  'Conv2DTranspose',
-  'MaxPooling1D',
-  'AveragePooling1D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling1D',
-  'GlobalMaxPooling1D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling2D',
-  'UpSampling2D',
-  'ZeroPadding2D',
-  'Cropping2D',
-  'Embedding',
-  'SimpleRNN',
-  'LSTM',
-  'GRU',
-  'Bidirectional',
-  'TimeDistributed',
-  'Concatenate',
-  'Add',
-  'Subtract',
-  'Multiply',
-  'Average',
-  'Maximum',
-]);
+/**
+ * The palette's layers, from the catalogue itself (app/graph/layers/keras-class.ts: tfjs' class
+ * names are Keras'); anything else is refused by name.
+ */
+export const KERAS_LAYER_CLASSES: ReadonlySet<string> = new Set(KERAS_CLASS_NAMES);
 export { RNN_CLASSES };
 
 const OBJECT_MODULES = {

@@ -187,10 +187,10 @@ const conv2DTranspose: LayerConverter = (ctx) => {
   return applyActivation(ctx.g, y, ctx.config.activation, ctx.ref);
 };
 
-export const convConverters: Record<string, LayerConverter> = {
+export const convConverters = {
   Conv1D: conv(1),
   Conv2D: conv(2),
   DepthwiseConv2D: depthwiseConv2D,
   SeparableConv2D: separableConv2D,
   Conv2DTranspose: conv2DTranspose,
-};
+} satisfies Record<string, LayerConverter>;

@@ -23,7 +23,7 @@ export function dense(
 
 const only = (ctx: LayerContext): string => ctx.inputs[0]!.name;
 
-export const coreConverters: Record<string, LayerConverter> = {
+export const coreConverters = {
   // Our Output head is a Dense with the task's activation, so it arrives here as a Dense.
   Dense: (ctx) => dense(ctx.g, only(ctx), ctx.layer, ctx.ref, ctx.config),
   Activation: (ctx) => applyActivation(ctx.g, only(ctx), ctx.config.activation, ctx.ref),
@@ -75,4 +75,4 @@ export const coreConverters: Record<string, LayerConverter> = {
       inner.getConfig() as Record<string, unknown>,
     );
   },
-};
+} satisfies Record<string, LayerConverter>;

@@ -7,7 +7,7 @@ function fold(op: 'Add' | 'Mul' | 'Max'): LayerConverter {
     ctx.inputs.slice(1).reduce((acc, v) => ctx.g.node(op, [acc, v.name], {}, ctx.ref.name), ctx.inputs[0]!.name);
 }
 
-export const mergeConverters: Record<string, LayerConverter> = {
+export const mergeConverters = {
   Concatenate: (ctx) => {
     // Keras counts the batch as axis 0; negative axes count from the end in both.
     const axis = Number(ctx.config.axis ?? -1);
@@ -34,4 +34,4 @@ export const mergeConverters: Record<string, LayerConverter> = {
       {},
       ctx.ref.name,
     ),
-};
+} satisfies Record<string, LayerConverter>;

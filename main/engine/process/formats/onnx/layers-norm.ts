@@ -76,7 +76,7 @@ const layerNormalization: LayerConverter = (ctx) => {
   return y;
 };
 
-export const normConverters: Record<string, LayerConverter> = {
+export const normConverters = {
   BatchNormalization: batchNormalization,
   LayerNormalization: layerNormalization,
-};
+} satisfies Record<string, LayerConverter>;

@@ -188,9 +188,9 @@ const bidirectional: LayerConverter = (ctx) => {
   }
 };
 
-export const recurrentConverters: Record<string, LayerConverter> = {
+export const recurrentConverters = {
   SimpleRNN: recurrent('SimpleRNN'),
   LSTM: recurrent('LSTM'),
   GRU: recurrent('GRU'),
   Bidirectional: bidirectional,
-};
+} satisfies Record<string, LayerConverter>;

@@ -108,7 +108,7 @@ const cropping2D: LayerConverter = (ctx) => {
   );
 };
 
-export const spatialConverters: Record<string, LayerConverter> = {
+export const spatialConverters = {
   MaxPooling1D: pool('MaxPool', 1),
   MaxPooling2D: pool('MaxPool', 2),
   AveragePooling1D: pool('AveragePool', 1),
@@ -120,4 +120,4 @@ export const spatialConverters: Record<string, LayerConverter> = {
   UpSampling2D: upSampling2D,
   ZeroPadding2D: zeroPadding2D,
   Cropping2D: cropping2D,
-};
+} satisfies Record<string, LayerConverter>;

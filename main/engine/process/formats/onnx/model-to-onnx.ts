@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { KerasClassName } from '../../../../../app/graph/layers/keras-class';
 import { coreConverters } from './layers-core';
 import { convConverters } from './layers-conv';
 import { mergeConverters } from './layers-merge';
@@ -15,6 +16,10 @@ export const ONNX_OPSET = 17;
 /** The IR version that goes with opset 17 (ONNX 1.12). */
 const IR_VERSION = 8;
 
+/**
+ * One converter for every class the catalogue's node types become but InputLayer (the graph's
+ * inputs): `satisfies` fails typecheck when a layer type is added to the catalogue without one.
+ */
 const CONVERTERS: Record<string, LayerConverter> = {
   ...coreConverters,
   ...convConverters,
@@ -22,7 +27,7 @@ const CONVERTERS: Record<string, LayerConverter> = {
   ...normConverters,
   ...recurrentConverters,
   ...mergeConverters,
-};
+} satisfies Record<Exclude<KerasClassName, 'InputLayer'>, LayerConverter>;
 
 /** The layer classes the ONNX writer maps (tfjs class names, which are Keras'). */
 export const ONNX_LAYER_CLASSES = Object.keys(CONVERTERS);
