@@ -76,6 +76,13 @@ export function formatDuration(startIso: string, endIso: string | null): string 
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
+/** A time left, rounded up: "8 s", "3 min 20 s". */
+export function formatSecondsLeft(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  const s = Math.ceil(seconds);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
 /** Sizes of files, everywhere the same: "512 B", "12.3 KiB", "66.76 MiB", "1.70 GiB". */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '–';
