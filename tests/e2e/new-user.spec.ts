@@ -105,6 +105,16 @@ test('an example project in one click; the data step shows whole steps, all colu
   const first = page.getByTestId('preview-table').locator('tbody tr').first();
   await expect(first.locator('td').nth(1)).toHaveText('5.1');
   await expect(first.locator('td').nth(1)).toHaveAttribute('title', '5,1 in the file');
+
+  // The time-series example sets up its windows: Close from the last 5 days, sorted by Date, as percent changes.
+  await page.getByRole('button', { name: 'All projects' }).click();
+  await page.getByTestId('sample-stock-prices').click();
+  await expect(page.getByTestId('graph-issues')).toContainText('The model is valid');
+  await page.getByTestId('nav-data').click();
+  await expect(page.getByTestId('time-series-toggle')).toBeChecked();
+  await expect(page.getByTestId('time-column-select')).toHaveValue('Date');
+  await expect(page.getByTestId('differencing-select')).toHaveValue('pct');
+  await expect(page.getByTestId('time-series-summary')).toContainText('the last 5 rows of Close');
 });
 
 test('the graph editor: problems listed once with a count, Fit keeps text readable, edges easy to pick', async ({
