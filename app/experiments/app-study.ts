@@ -30,10 +30,29 @@ export const StudyStartInput = z
   .strict();
 export type StudyStartInput = z.infer<typeof StudyStartInput>;
 
+/** study.resume / study.list: a study of a project. */
+export const StudyRef = z.object({ projectId: ProjectId, studyId: z.string().min(1).max(80) }).strict();
+
+/** What every trial of a study shares (study.start's run setup), kept so that the study can resume. */
+export const StudySetup = z.object({
+  taskSpec: TaskSpec,
+  graph: ModelGraph,
+  trainConfig: TrainConfig,
+  augmentation: Augmentation.partial().optional(),
+});
+export type StudySetup = z.infer<typeof StudySetup>;
+
 /** projects/<id>/studies/<study id>.json: a study run in the app, its trials being the project's runs. */
 export const AppStudy = z.object({
   id: z.string(),
-  status: z.enum(['running', 'completed', 'cancelled', 'budget_spent', 'failed']),
+  /** 'interrupted': Layerlab stopped while it ran (found at the next start-up); study.resume continues it. */
+  status: z.enum(['running', 'completed', 'cancelled', 'budget_spent', 'failed', 'interrupted']),
+  /** The run setup its trials share; absent in studies written before resuming existed (they cannot resume). */
+  setup: StudySetup.optional(),
+  /** The process running it, while it runs: a study of a live process elsewhere is not interrupted. */
+  pid: z.number().int().optional(),
+  /** Interrupted mid-trial: that trial's run, which resuming continues from its checkpoint (or trains again). */
+  interrupted_run: RunId.nullable().optional(),
   strategy: Strategy,
   seed: z.number().int(),
   space: SearchSpace,

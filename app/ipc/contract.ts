@@ -7,7 +7,7 @@ import { BatchLogs, ExportResult } from '../engine/protocol';
 import { ExportFormat, exportOptionsProblem, Quantize } from '../engine/export-options';
 import { ModelGraph } from '../graph/schema';
 import { RunRow, RunTags } from '../experiments/runs-table';
-import { AppStudy, StudyStartInput } from '../experiments/app-study';
+import { AppStudy, StudyRef, StudyStartInput } from '../experiments/app-study';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
 import {
@@ -265,10 +265,11 @@ export const channels = {
   'run.star': channel(z.object({ projectId: ProjectId, runId: RunId, starred: z.boolean() }).strict(), RunTags),
   /** Start a study: trials of the run's setup with searched training settings, one run after another; study.progress tells each step. */
   'study.start': channel(StudyStartInput, AppStudy),
-  'study.cancel': channel(
-    z.object({ projectId: ProjectId, studyId: z.string().min(1).max(80) }).strict(),
-    z.object({ cancelled: z.boolean() }),
-  ),
+  'study.cancel': channel(StudyRef, z.object({ cancelled: z.boolean() })),
+  /** Go on with an 'interrupted' study (Layerlab stopped while it ran): finished trials stay, the rest train. */
+  'study.resume': channel(StudyRef, AppStudy),
+  /** The project's studies as their files hold them (the running one as it stands), oldest first. */
+  'study.list': channel(z.object({ projectId: ProjectId }).strict(), z.array(AppStudy)),
   /** Delete a run's folder (refused while it trains); answers the bytes freed. */
   'run.delete': channel(
     z.object({ projectId: ProjectId, runId: RunId }).strict(),

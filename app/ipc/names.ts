@@ -32,6 +32,8 @@ export const CHANNEL_NAMES = [
   'run.delete',
   'study.start',
   'study.cancel',
+  'study.resume',
+  'study.list',
   'run.evaluate',
   'run.predictInputs',
   'run.predict',

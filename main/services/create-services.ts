@@ -5,6 +5,7 @@ import { EventBus } from '../ipc/event-bus';
 import { appVersion } from '../package-root';
 import { createHandlers } from './handlers';
 import { RunManager } from './runs';
+import { StudyManager } from './studies';
 
 /** The package root and version (main/package-root.ts), here for the callers that wire services. */
 export { appVersion, ROOT } from '../package-root';
@@ -17,7 +18,8 @@ export interface Services {
   runs: RunManager;
   /**
    * Start-up's reconciliation: runs left 'running' by a process that died become 'interrupted'
-   * (RunManager.reconcileInterrupted). Every request through dispatch waits for it.
+   * (RunManager.reconcileInterrupted), then studies (StudyManager.reconcileInterrupted, which
+   * resumes them by continuing those runs). Every request through dispatch waits for it.
    */
   ready: Promise<void>;
   dispose(): Promise<void>;
@@ -39,13 +41,17 @@ export function createServices(options: {
   const engine = options.engine ?? new EngineClient();
   engine.onStatus((status) => bus.emit('engine.status', status));
   const runs = new RunManager({ projects, engine, bus });
-  const ready = runs.reconcileInterrupted().then(
-    () => undefined,
-    (error: unknown) =>
-      console.warn(
-        `[layerlab] Could not check for interrupted runs: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-  );
+  const studies = new StudyManager({ projects, runs, bus });
+  const ready = runs
+    .reconcileInterrupted()
+    .then(() => studies.reconcileInterrupted())
+    .then(
+      () => undefined,
+      (error: unknown) =>
+        console.warn(
+          `[layerlab] Could not check for interrupted runs and studies: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
   const handle = createDispatch(
     createHandlers({
       mode: options.mode,
@@ -54,6 +60,7 @@ export function createServices(options: {
       projects,
       engine,
       runs,
+      studies,
       bus,
       ...(options.dataRoots ? { dataRoots: options.dataRoots } : {}),
     }),

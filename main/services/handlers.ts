@@ -24,6 +24,8 @@ export interface HandlerDeps {
   projects: ProjectService;
   engine: EngineClient;
   runs: RunManager;
+  /** Studies in the app; createServices passes its own (it reconciles them at start-up), else one is made here. */
+  studies?: StudyManager;
   /** Where import progress goes (dataset.importProgress); optional for callers without events. */
   bus?: EventBus;
   /** Host mode: folders besides the workspace whose files a path in a request may name (`layerlab host --data-root`). */
@@ -39,7 +41,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   /** Paths in requests: any in Electron (the user's own dialogs), only the workspace and --data-root folders in host mode. */
   const paths = deps.mode === 'host' ? pathsInside([deps.workspace, ...(deps.dataRoots ?? [])]) : anyPath;
   /** Studies in the app (issue 16): trials are runs of the run manager, one at a time. */
-  const studies = new StudyManager({ projects, runs, bus: deps.bus ?? new EventBus() });
+  const studies = deps.studies ?? new StudyManager({ projects, runs, bus: deps.bus ?? new EventBus() });
 
   /** Imports in progress by the caller's id, so that dataset.cancelImport can stop them. */
   const imports = new Map<string, AbortController>();
@@ -144,6 +146,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.delete': async ({ projectId, runId }) => deleteRun(projects, runs, projectId, runId),
     'study.start': async (input) => studies.start(input),
     'study.cancel': async ({ projectId, studyId }) => ({ cancelled: studies.cancel(projectId, studyId) }),
+    'study.resume': async ({ projectId, studyId }) => studies.resume(projectId, studyId),
+    'study.list': async ({ projectId }) => studies.list(projectId),
     'run.evaluate': async ({ projectId, runId, split }) => evaluateRun({ projects, engine }, projectId, runId, split),
     'run.predictInputs': async ({ projectId, runId }) => predictInputs({ projects, engine }, projectId, runId),
     'run.predict': async ({ projectId, runId, rows }) => predictRun({ projects, engine }, projectId, runId, rows),

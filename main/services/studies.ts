@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppStudy, APP_TUNABLE, type StudyStartInput } from '../../app/experiments/app-study';
+import { AppStudy, APP_TUNABLE, type StudySetup, type StudyStartInput } from '../../app/experiments/app-study';
 import {
   ashaPromotes,
   bestTrial,
@@ -15,7 +15,7 @@ import {
 } from '../../app/experiments/study';
 import { UserError } from '../../app/ipc/errors';
 import { keptEpoch } from '../../app/project/kept-epoch';
-import type { EpochLogs } from '../../app/project/schema';
+import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import type { TrainConfig } from '../../app/training/config';
 import { writeJsonAtomic, type ProjectService } from '../data';
 import { checkpointDir, OLD_CHECKPOINT_SUFFIX } from '../engine/shared/checkpoint-state';
@@ -29,6 +29,9 @@ import { updateTags } from './runs-table';
  * (so it shows in the Train step and the runs table as it trains), named after its study;
  * progress as study.progress events, the study kept in projects/<id>/studies/<id>.json. Trials
  * that are not the best lose their checkpoint (their model stays), so disk grows by models only.
+ * The file is written after every step, so a study whose process died is found at the next
+ * start-up (reconcileInterrupted: 'interrupted', its finished trials kept) and resume() goes on
+ * with the remaining trials, continuing the unfinished trial's run from its checkpoint.
  */
 export class StudyManager {
   private active: { projectId: string; study: AppStudy; cancelled: boolean; runId: string | null } | null = null;
@@ -53,9 +56,18 @@ export class StudyManager {
         `The search space: a study in the app searches ${APP_TUNABLE.join(', ')}; ${stray} is searched by layerlab tune.`,
       );
     await this.deps.projects.open(input.projectId); // an unknown project fails clearly
+    const setup: StudySetup = {
+      taskSpec: input.taskSpec,
+      graph: input.graph,
+      trainConfig: input.trainConfig,
+      ...(input.augmentation ? { augmentation: input.augmentation } : {}),
+    };
     const study: AppStudy = {
       id: `study-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(2).toString('hex')}`,
       status: 'running',
+      setup,
+      pid: process.pid,
+      interrupted_run: null,
       strategy: input.strategy,
       seed: input.seed,
       space,
@@ -67,15 +79,128 @@ export class StudyManager {
       error: null,
       trials: [],
     };
-    const active = { projectId: input.projectId, study, cancelled: false, runId: null as string | null };
-    await this.save(input.projectId, study);
-    const other = this.running();
-    if (other) throw new UserError(`Study ${other} is running.`);
-    this.active = active;
-    void this.loop(input, active).finally(() => {
-      if (this.active === active) this.active = null;
-    });
-    return structuredClone(study);
+    return this.launch(input.projectId, study);
+  }
+
+  /**
+   * Go on with an interrupted study: the trials it finished stay as they are, the one it was
+   * training continues from its run's checkpoint (or trains again when it has none), and the
+   * rest follow up to the planned number.
+   */
+  async resume(projectId: string, studyId: string): Promise<AppStudy> {
+    if (this.active)
+      throw new UserError(`Study ${this.active.study.id} is running. Cancel it or wait for it to finish.`);
+    if (this.deps.runs.activeRun)
+      throw new UserError(`Run ${this.deps.runs.activeRun.runId} is training. Cancel it or wait for it to finish.`);
+    const study = await this.read(projectId, studyId);
+    if (study.status !== 'interrupted')
+      throw new UserError(
+        `Study ${studyId} was not interrupted (it is ${study.status.replace('_', ' ')}); only an interrupted study can be resumed.`,
+      );
+    if (!study.setup)
+      throw new UserError(
+        `Study ${studyId} was written by a Layerlab that did not keep a study's setup; start a new study instead.`,
+      );
+    study.status = 'running';
+    study.error = null;
+    study.pid = process.pid;
+    return this.launch(projectId, study);
+  }
+
+  /** The project's studies, oldest first; a file that is not a study is skipped. */
+  async list(projectId: string): Promise<AppStudy[]> {
+    await this.deps.projects.open(projectId);
+    const studies: AppStudy[] = [];
+    for (const name of await readdir(this.studiesDir(projectId)).catch(() => [] as string[])) {
+      if (!name.endsWith('.json')) continue;
+      const study = await this.read(projectId, name.slice(0, -'.json'.length)).catch(() => null);
+      if (study) studies.push(this.live(projectId, study));
+    }
+    return studies.sort((a, b) => a.started_at.localeCompare(b.started_at));
+  }
+
+  /**
+   * Start-up (after RunManager.reconcileInterrupted): every study whose file says 'running' but
+   * that no process runs (not this manager's, and not one of a live process elsewhere on the same
+   * workspace) becomes 'interrupted'. Its finished trials stay; the trial it was training leaves
+   * the list and its run (interrupted too) is kept for resume() to continue. Returns the studies
+   * changed, as "project/study".
+   */
+  async reconcileInterrupted(): Promise<string[]> {
+    const changed: string[] = [];
+    const { projects: list } = await this.deps.projects.scan();
+    for (const item of list) {
+      for (const name of await readdir(this.studiesDir(item.id)).catch(() => [] as string[])) {
+        if (!name.endsWith('.json')) continue;
+        const studyId = name.slice(0, -'.json'.length);
+        try {
+          const study = await this.read(item.id, studyId);
+          if (study.status !== 'running' || this.active?.study.id === study.id || runsElsewhere(study.pid)) continue;
+          const unfinished = study.trials.filter((t) => t.status === 'running');
+          study.trials = study.trials.filter((t) => t.status !== 'running');
+          study.interrupted_run = unfinished.at(-1)?.run_id ?? null;
+          study.status = 'interrupted';
+          delete study.pid;
+          study.error = `Layerlab stopped while this study ran, after ${study.trials.length} of ${study.trials_planned} trials. Resume it to go on.`;
+          await this.save(item.id, study);
+          changed.push(`${item.id}/${study.id}`);
+        } catch (error) {
+          console.warn(
+            `[layerlab] Could not check study ${studyId} of project ${item.id}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+    }
+    return changed;
+  }
+
+  private launch(projectId: string, study: AppStudy): Promise<AppStudy> {
+    const active = { projectId, study, cancelled: false, runId: null as string | null };
+    return (async () => {
+      await this.save(projectId, study);
+      const other = this.running();
+      if (other) throw new UserError(`Study ${other} is running.`);
+      this.active = active;
+      void this.loop(active).finally(() => {
+        if (this.active === active) this.active = null;
+      });
+      return structuredClone(study);
+    })();
+  }
+
+  private studiesDir(projectId: string): string {
+    return path.join(this.deps.projects.projectDir(projectId), 'studies');
+  }
+
+  private async read(projectId: string, studyId: string): Promise<AppStudy> {
+    if (!/^[\w.-]+$/.test(studyId) || studyId.startsWith('.')) throw new UserError(`There is no study ${studyId}.`);
+    const file = path.join(this.studiesDir(projectId), `${studyId}.json`);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new UserError(`Project ${projectId} has no study ${studyId}.`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new UserError(`${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    const parsed = AppStudy.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new UserError(`${file} is not a study: ${issue.path.join('.') || 'the file'}: ${issue.message}.`);
+    }
+    return parsed.data;
+  }
+
+  /** The running study as this manager holds it (its file may lag a step), else the file's. */
+  private live(projectId: string, study: AppStudy): AppStudy {
+    const active = this.active;
+    return active && active.projectId === projectId && active.study.id === study.id
+      ? structuredClone(active.study)
+      : study;
   }
 
   /** The study running now (its id), if any: another start may have begun while this one wrote its file. */
@@ -92,17 +217,20 @@ export class StudyManager {
   }
 
   private async save(projectId: string, study: AppStudy): Promise<void> {
-    const dir = path.join(this.deps.projects.projectDir(projectId), 'studies');
+    const dir = this.studiesDir(projectId);
     await mkdir(dir, { recursive: true });
     await writeJsonAtomic(path.join(dir, `${study.id}.json`), AppStudy.parse(study));
     this.deps.bus.emit('study.progress', { projectId, study: structuredClone(study) });
   }
 
-  private async loop(
-    input: StudyStartInput,
-    active: { study: AppStudy; cancelled: boolean; runId: string | null },
-  ): Promise<void> {
-    const { study } = active;
+  private async loop(active: {
+    projectId: string;
+    study: AppStudy;
+    cancelled: boolean;
+    runId: string | null;
+  }): Promise<void> {
+    const { study, projectId } = active;
+    const setup = study.setup!;
     const { runs, bus, projects } = this.deps;
     try {
       while (study.trials.length < study.trials_planned && !active.cancelled) {
@@ -129,24 +257,27 @@ export class StudyManager {
         };
         study.trials.push(trial);
         const started = performance.now();
-        const trainConfig = { ...input.trainConfig, ...params } as TrainConfig;
+        const trainConfig = { ...setup.trainConfig, ...params } as TrainConfig;
         let off: (() => void) | null = null;
         try {
-          const run = await runs.start({
-            projectId: input.projectId,
-            taskSpec: input.taskSpec,
-            graph: input.graph,
-            trainConfig,
-            ...(input.augmentation ? { augmentation: input.augmentation } : {}),
-          });
+          // The trial Layerlab stopped in continues from its run's checkpoint when it has one.
+          const continued = study.interrupted_run ? await this.continueTrial(projectId, study.interrupted_run) : null;
+          study.interrupted_run = null;
+          const run =
+            continued ??
+            (await runs.start({
+              projectId,
+              taskSpec: setup.taskSpec,
+              graph: setup.graph,
+              trainConfig,
+              ...(setup.augmentation ? { augmentation: setup.augmentation } : {}),
+            }));
           trial.run_id = run.id;
           active.runId = run.id;
-          await updateTags(projects, input.projectId, run.id, { name: `${study.id} · trial ${number + 1}` });
-          await this.save(input.projectId, study);
-          off = bus.subscribe((event, payload) => {
-            if (event !== 'run.epoch' || study.strategy !== 'asha') return;
-            const { runId, logs } = payload as { runId: string; logs: EpochLogs };
-            if (runId !== run.id || trial.pruned_at !== null) return;
+          if (!continued) await updateTags(projects, projectId, run.id, { name: `${study.id} · trial ${number + 1}` });
+          await this.save(projectId, study);
+          const onEpoch = (logs: EpochLogs) => {
+            if (study.strategy !== 'asha' || trial.pruned_at !== null) return;
             const epochs = logs.epoch + 1;
             if (rungOf(epochs, DEFAULT_ASHA) === null) return;
             const score =
@@ -154,8 +285,14 @@ export class StudyManager {
             trial.rungs[String(epochs)] = Number.isFinite(score) ? score : null;
             if (!ashaPromotes(score, rungScores(study.trials, epochs, number), DEFAULT_ASHA)) {
               trial.pruned_at = epochs;
-              runs.cancel(input.projectId, run.id);
+              runs.cancel(projectId, run.id);
             }
+          };
+          for (const logs of continued?.epochs ?? []) onEpoch(logs);
+          off = bus.subscribe((event, payload) => {
+            if (event !== 'run.epoch') return;
+            const { runId, logs } = payload as { runId: string; logs: EpochLogs };
+            if (runId === run.id) onEpoch(logs);
           });
           const done = await runs.whenDone(run.id);
           const kept = keptEpoch(done);
@@ -184,13 +321,13 @@ export class StudyManager {
         // Disk stays bounded: a trial that is not (or no longer) the best keeps its model, not its checkpoint.
         for (const t of study.trials)
           if (t.run_id && t.number !== study.best_trial && t.status !== 'running') {
-            const dir = checkpointDir(projects.runDir(input.projectId, t.run_id));
+            const dir = checkpointDir(projects.runDir(projectId, t.run_id));
             await rm(dir, { recursive: true, force: true });
             await rm(`${dir}${OLD_CHECKPOINT_SUFFIX}`, { recursive: true, force: true });
           }
         // A run the user cancelled through the study is not a result: it leaves the study.
         if (active.cancelled && trial.pruned_at === null) trial.status = 'failed';
-        await this.save(input.projectId, study);
+        await this.save(projectId, study);
         if (trial.status === 'failed' && number === 0 && !active.cancelled) {
           study.status = 'failed';
           study.error = trial.error;
@@ -202,6 +339,28 @@ export class StudyManager {
       study.status = 'failed';
       study.error = error instanceof Error ? error.message : String(error);
     }
-    await this.save(input.projectId, study).catch(() => undefined);
+    delete study.pid;
+    await this.save(projectId, study).catch(() => undefined);
+  }
+
+  /** An interrupted trial's run, training again from its checkpoint; null when it cannot (no checkpoint, deleted). */
+  private async continueTrial(projectId: string, runId: string): Promise<RunSummary | null> {
+    try {
+      return await this.deps.runs.continueRun(projectId, runId);
+    } catch (error) {
+      if (error instanceof UserError) return null;
+      throw error;
+    }
+  }
+}
+
+/** Whether a study's process is alive and not this one (a second Layerlab on the same workspace). */
+function runsElsewhere(pid: number | undefined): boolean {
+  if (pid === undefined || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
