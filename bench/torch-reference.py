@@ -8,7 +8,8 @@ Same model, batch, optimizer (Adam, lr 1e-3) and loss as the engine's run, rando
 shuffled pass over the rows per epoch, one warm-up epoch first. Each epoch also does what the
 engine's epoch does besides the steps, so both sides are timed on the same work: read the loss
 of every step, score the validation rows (loss and accuracy), and write a checkpoint of the
-weights and optimizer state to disk, flushed with fsync and moved into place.
+weights and optimizer state to disk, written whole and moved into place (not fsynced: neither is
+the engine's per-epoch checkpoint, main/engine/process/checkpoint.ts).
 """
 import json
 import os
@@ -56,8 +57,6 @@ def epoch():
     tmp = os.path.join(checkpoint_dir, 'checkpoint.pt.tmp')
     with open(tmp, 'wb') as f:
         torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict()}, f)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, os.path.join(checkpoint_dir, 'checkpoint.pt'))
 
 

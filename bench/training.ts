@@ -9,8 +9,8 @@
  * app and the CLI use, reading prepared float32 files, validating and checkpointing every
  * epoch. PyTorch runs the same model, batch and thread count (OPENBLAS/OMP threads = 1) when
  * /usr/bin/python3 has torch (Debian python3-torch), and its epochs do the same work besides the
- * steps (a loss readback per step, scoring the validation rows, an fsynced checkpoint, as the
- * engine's own checkpoint is: main/engine/process/checkpoint.ts);
+ * steps (a loss readback per step, scoring the validation rows, a checkpoint written whole and
+ * renamed into place, not fsynced on either side: main/engine/process/checkpoint.ts says why);
  * otherwise the engine's figures stand alone.
  * `--kernels` also prints, per workload, the engine's kernel calls per step and the time in each
  * kernel (by name and input shapes), timed around every kernel call (which slows the run a little).

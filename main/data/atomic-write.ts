@@ -5,8 +5,9 @@ import { writeError } from './fs-errors';
 
 /**
  * Layerlab's one way to write files so that a crash never leaves half of one; the staged folders
- * of exports and trained models (main/engine/shared/atomic-folder.ts) and the engine's
- * checkpoints (main/engine/process/checkpoint.ts) are built on these same primitives.
+ * of exports and trained models (main/engine/shared/atomic-folder.ts) are built on these same
+ * primitives. The one exception, on purpose: the engine's per-epoch checkpoint is written whole
+ * and renamed into place but not fsynced (main/engine/process/checkpoint.ts says why).
  *
  * - writeFileAtomic(path, data): a reader sees the old content or the new, never a mix or a
  *   truncated file, whenever the process or the machine stops: the data goes to a temporary file

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../../main/data/atomic-write';
-import { writeCheckpoint } from '../../../main/engine/process/checkpoint';
 import { stageFolder } from '../../../main/engine/shared/atomic-folder';
 
 // What main/data/atomic-write.ts promises, observed on real files: each write's data is fsynced
@@ -71,26 +70,5 @@ describe.skipIf(!linux)('durable writes', () => {
       dir,
     ]);
     expect((await readdir(target)).sort()).toEqual(['model.json', 'snippets']);
-  });
-
-  it("the engine's checkpoint: each file and its folder fsynced before the swap, the run folder after", async () => {
-    const state = { epochsDone: 1 } as unknown as Parameters<typeof writeCheckpoint>[1]['state'];
-    const data = { state, weights: [new Float32Array([1, 2])], optimizer: [new Float32Array([3])], best: null };
-    await writeCheckpoint(dir, data); // a first one, so the second swaps it out
-    const synced = await syncedPaths(() => writeCheckpoint(dir, data));
-    const staged = path.dirname(synced[0]!);
-    expect(synced.map((p) => (p.startsWith(staged + path.sep) ? path.basename(p) : p))).toEqual([
-      'weights.bin',
-      'optimizer.bin',
-      'state.json',
-      staged,
-      dir,
-    ]);
-    expect((await readdir(path.join(dir, 'checkpoint'))).sort()).toEqual([
-      'optimizer.bin',
-      'state.json',
-      'weights.bin',
-    ]);
-    expect((await readdir(dir)).sort()).toEqual(['checkpoint']);
   });
 });
