@@ -91,8 +91,9 @@ export function ExportStep() {
           <h1>Export</h1>
           <p className="muted">
             Save a trained model as TensorFlow.js, Keras or ONNX, with the preprocessing it needs to work on raw rows,
-            code that runs it, and a model card. Every export is loaded back by an independent runtime and compared with
-            the model here before it counts as done.
+            code that runs it, and a model card, or as a PyTorch project that trains it on many GPUs with torchrun.
+            Every export is loaded back by an independent runtime and compared with the model here before it counts as
+            done.
           </p>
         </div>
       </div>

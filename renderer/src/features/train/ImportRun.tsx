@@ -32,9 +32,10 @@ export function ImportRun() {
   const [error, setError] = useState<string | null>(null);
 
   const chosen = async (list: FileList | null) => {
-    const files = (list ? [...list] : []).filter((f) => WANTED.test(f.name));
-    if (input.current) input.current.value = '';
-    if (!projectId || (list?.length ?? 0) === 0) return;
+    const all = list ? [...list] : [];
+    const files = all.filter((f) => WANTED.test(f.name));
+    if (input.current) input.current.value = ''; // empties `list`: choosing the same folder again must fire again
+    if (!projectId || all.length === 0) return;
     setBusy(true);
     setError(null);
     setDone(null);
@@ -77,7 +78,9 @@ export function ImportRun() {
         ref={input}
         type="file"
         multiple
-        hidden
+        className="visually-hidden"
+        tabIndex={-1}
+        aria-hidden="true"
         data-testid="import-run-input"
         {...{ webkitdirectory: '', directory: '' }}
         onChange={(e) => void chosen(e.target.files)}
