@@ -6,9 +6,6 @@ import { ProjectId, RunId } from '../project/schema';
 import { TrainConfig } from '../training/config';
 import { SearchSpace, Strategy, Trial } from './study';
 
-/** The settings a study in the app searches: the training settings (the graph's own are layerlab tune's). */
-export const APP_TUNABLE = ['learningRate', 'batchSize', 'optimizer', 'epochs'] as const;
-
 /** study.start: a run's setup (as run.start takes it) and the search over it. */
 export const StudyStartInput = z
   .object({

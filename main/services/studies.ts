@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppStudy, APP_TUNABLE, type StudySetup, type StudyStartInput } from '../../app/experiments/app-study';
+import { AppStudy, type StudySetup, type StudyStartInput } from '../../app/experiments/app-study';
 import {
   ashaPromotes,
   bestTrial,
@@ -13,6 +13,7 @@ import {
   SpaceError,
   trialParams,
 } from '../../app/experiments/study';
+import { GRAPH_PARAMS, hasGraphParams, isMlpShaped, withMlpParams } from '../../app/experiments/trial-graph';
 import { UserError } from '../../app/ipc/errors';
 import { keptEpoch } from '../../app/project/kept-epoch';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
@@ -50,10 +51,10 @@ export class StudyManager {
       if (error instanceof SpaceError) throw new UserError(error.message);
       throw error;
     }
-    const stray = Object.keys(space).find((k) => !(APP_TUNABLE as readonly string[]).includes(k));
-    if (stray)
+    const graphParam = Object.keys(space).find((k) => (GRAPH_PARAMS as readonly string[]).includes(k));
+    if (graphParam && !isMlpShaped(input.graph))
       throw new UserError(
-        `The search space: a study in the app searches ${APP_TUNABLE.join(', ')}; ${stray} is searched by layerlab tune.`,
+        `The search space: ${graphParam} is the width or dropout of the mlp template's two hidden Dense layers; this project's model has another shape.`,
       );
     await this.deps.projects.open(input.projectId); // an unknown project fails clearly
     const setup: StudySetup = {
@@ -257,7 +258,12 @@ export class StudyManager {
         };
         study.trials.push(trial);
         const started = performance.now();
-        const trainConfig = { ...setup.trainConfig, ...params } as TrainConfig;
+        const trainParams = Object.fromEntries(
+          Object.entries(params).filter(([k]) => !(GRAPH_PARAMS as readonly string[]).includes(k)),
+        );
+        const trainConfig = { ...setup.trainConfig, ...trainParams } as TrainConfig;
+        // Width and dropout: the project's mlp-shaped model with the trial's (as layerlab tune does).
+        const graph = hasGraphParams(params) ? withMlpParams(setup.graph, params) : setup.graph;
         let off: (() => void) | null = null;
         try {
           // The trial Layerlab stopped in continues from its run's checkpoint when it has one.
@@ -268,7 +274,7 @@ export class StudyManager {
             (await runs.start({
               projectId,
               taskSpec: setup.taskSpec,
-              graph: setup.graph,
+              graph,
               trainConfig,
               ...(setup.augmentation ? { augmentation: setup.augmentation } : {}),
             }));

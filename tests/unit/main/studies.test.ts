@@ -46,18 +46,18 @@ describe('a study in the app, through the contract', () => {
         if (study.status !== 'running') resolve(study);
       }),
     );
+    // Width and dropout are the mlp template's: a model of another shape is refused before any run.
     await expect(
       api.invoke('study.start', {
         ...setup,
+        graph: templateGraph('linear', shape.inputWidth, shape.head),
         strategy: 'random',
         space: { units: { type: 'int', low: 8, high: 64 } },
         trials: 2,
         timeBudgetS: null,
         seed: 1,
       }),
-    ).rejects.toThrow(
-      /a study in the app searches learningRate, batchSize, optimizer, epochs; units is searched by layerlab tune/,
-    );
+    ).rejects.toThrow(/units is the width or dropout of the mlp template's two hidden Dense layers/);
     const started = await api.invoke('study.start', {
       ...setup,
       strategy: 'grid',
@@ -91,5 +91,38 @@ describe('a study in the app, through the contract', () => {
     const file = path.join(services.projects.projectDir(project.id), 'studies', `${study.id}.json`);
     expect(existsSync(file)).toBe(true);
     expect(JSON.parse(await readFile(file, 'utf8')).status).toBe('completed');
-  }, 120_000);
+
+    // On the mlp template, a study also searches the hidden width and dropout: each trial's run
+    // trains the project's model with its two Dense layers resized and a Dropout after each.
+    const widthDone = new Promise<AppStudy>((resolve) =>
+      api.on('study.progress', ({ study: s }) => {
+        if (s.status !== 'running' && s.id !== study.id) resolve(s);
+      }),
+    );
+    await api.invoke('study.start', {
+      ...setup,
+      strategy: 'grid',
+      space: { units: { type: 'choice', values: [8, 40] }, dropout: { type: 'choice', values: [0.25] } },
+      trials: 10,
+      timeBudgetS: null,
+      seed: 1,
+    });
+    const widths = await widthDone;
+    expect(widths.status, widths.error ?? '').toBe('completed');
+    expect(widths.trials.map((t) => t.params)).toEqual([
+      { units: 8, dropout: 0.25 },
+      { units: 40, dropout: 0.25 },
+    ]);
+    for (const t of widths.trials) {
+      const run = await api.invoke('run.get', { projectId: project.id, runId: t.run_id! });
+      expect(t.status).toBe('completed');
+      expect(run.graph.nodes.filter((n) => n.type === 'Dense').map((n) => n.config['units'])).toEqual([
+        t.params['units'],
+        (t.params['units'] as number) / 2,
+      ]);
+      expect(run.graph.nodes.filter((n) => n.type === 'Dropout').map((n) => n.config['rate'])).toEqual([0.25, 0.25]);
+      // The searched settings are the model's, not the training settings'.
+      expect(run.trainConfig).not.toHaveProperty('units');
+    }
+  }, 180_000);
 });
