@@ -6,7 +6,8 @@ import { z } from 'zod';
  * plain authenticated HTTP on the same origin:
  *
  * - `PUT /api/uploads/<uploadId>/<name>?offset=N&size=TOTAL` — one chunk of a file's bytes as the
- *   request body (at most MAX_UPLOAD_CHUNK), streamed to `<workspace>/uploads/<uploadId>/<name>.part`;
+ *   request body (a folder's file is named by its path, "pets/cats/a.png", each part encoded);
+ *   at most MAX_UPLOAD_CHUNK, streamed to `<workspace>/uploads/<uploadId>/<name>.part`;
  *   chunks arrive in order. When `offset + chunk = size` the file is renamed to `<name>` and its
  *   path is answered: the renderer then imports it by path (dataset.importPath and friends).
  * - `DELETE /api/uploads/<uploadId>` — cancel: the upload's folder and any partial file go.
@@ -27,6 +28,8 @@ export const MAX_UPLOADS_AT_ONCE = 4;
 export const MAX_BROWSE_ENTRIES = 5000;
 
 export const UploadIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** Folders deep a file of an uploaded folder may lie ("pets/cats/a.png" is 3 parts). */
+export const MAX_UPLOAD_DEPTH = 32;
 
 /** A bare file name for an upload: no folders, no control characters, not hidden. */
 export function uploadNameProblem(name: string): string | null {
@@ -44,6 +47,8 @@ export const UploadChunkReply = z.object({
   size: z.number().int().nonnegative(),
   done: z.boolean(),
   path: z.string().optional(),
+  /** The upload's own folder on the host (<workspace>/uploads/<id>), once a file is complete. */
+  root: z.string().optional(),
 });
 export type UploadChunkReply = z.infer<typeof UploadChunkReply>;
 

@@ -9,6 +9,7 @@ import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import {
   MAX_BROWSE_ENTRIES,
   MAX_UPLOAD_CHUNK,
+  MAX_UPLOAD_DEPTH,
   MAX_UPLOADS_AT_ONCE,
   UploadIdPattern,
   uploadNameProblem,
@@ -93,17 +94,16 @@ export async function sweepStaleUploads(uploadsDir: string, maxAgeMs = STALE_UPL
   for (const id of ids) {
     if (!id.isDirectory()) continue;
     const dir = path.join(uploadsDir, id.name);
-    const names = await readdir(dir).catch(() => [] as string[]);
-    let left = names.length;
-    for (const name of names) {
-      if (!name.endsWith('.part')) continue;
-      const file = path.join(dir, name);
-      const info = await lstat(file).catch(() => null);
-      if (info?.isFile() && now - info.mtimeMs > maxAgeMs) {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    let left = 0;
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      const info = entry.name.endsWith('.part') ? await lstat(file).catch(() => null) : null;
+      if (info && now - info.mtimeMs > maxAgeMs) {
         await rm(file, { force: true });
         removed.push(file);
-        left -= 1;
-      }
+      } else left += 1;
     }
     if (left === 0) await rm(dir, { recursive: true, force: true });
   }
@@ -181,8 +181,15 @@ export function createFileApi(options: FileApiOptions): FileApi {
     let part: string | null = null;
     let wrote = false;
     try {
-      const dir = await uploadFolder(id);
-      part = path.join(dir, `${name}.part`);
+      const root = await uploadFolder(id);
+      // A file of an uploaded folder ("pets/cats/a.png") gets its subfolders, checked to stay inside the upload's own.
+      const dir = path.join(root, ...name.split('/').slice(0, -1));
+      if (dir !== root) {
+        await mkdir(dir, { recursive: true });
+        if (!inside(root, await realpath(dir))) throw new HttpError(403, `Upload ${name}: its folder leads outside.`);
+      }
+      const base = name.split('/').pop()!;
+      part = path.join(dir, `${base}.part`);
       const current = (await stat(part).catch(() => null))?.size ?? 0;
       if (offset !== 0 && offset !== current)
         throw new HttpError(
@@ -218,9 +225,10 @@ export function createFileApi(options: FileApiOptions): FileApi {
       const received = offset + length;
       const reply: UploadChunkReply = { received, size, done: received === size };
       if (reply.done) {
-        const final = path.join(dir, name);
+        const final = path.join(dir, base);
         await rename(part, final);
         reply.path = final;
+        reply.root = root;
       }
       send(res, 200, reply);
     } catch (error) {
@@ -353,16 +361,25 @@ export function createFileApi(options: FileApiOptions): FileApi {
     async handle(req, res, url) {
       if (!url.pathname.startsWith('/api/')) return false;
       try {
-        const upload = /^\/api\/uploads\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
+        const upload = /^\/api\/uploads\/([^/]+)(?:\/(.+))?$/.exec(url.pathname);
         if (upload) {
           const id = decode(upload[1]!, 'upload id');
           if (!UploadIdPattern.test(id))
             throw new HttpError(400, 'An upload id is 1 to 64 letters, digits, "-" or "_".');
           if (req.method === 'DELETE' && upload[2] === undefined) await deleteUpload(res, id);
           else if (req.method === 'PUT' && upload[2] !== undefined) {
-            const name = decode(upload[2], 'file name');
-            const problem = uploadNameProblem(name);
-            if (problem) throw new HttpError(400, `Upload "${name}": ${problem}.`);
+            // A file name, or a folder's file by its "/"-separated path: every part a plain name.
+            const parts = upload[2].split('/').map((part) => decode(part, 'file name'));
+            const name = parts.join('/');
+            if (parts.length > MAX_UPLOAD_DEPTH || name.length > 1024)
+              throw new HttpError(
+                400,
+                `Upload "${name}": at most ${MAX_UPLOAD_DEPTH} folders deep and 1024 characters.`,
+              );
+            for (const part of parts) {
+              const problem = uploadNameProblem(part);
+              if (problem) throw new HttpError(400, `Upload "${name}": ${problem}.`);
+            }
             await putChunk(req, res, url, id, name);
           } else throw new HttpError(405, 'Uploads take PUT /api/uploads/<id>/<name> and DELETE /api/uploads/<id>.');
         } else if (url.pathname === '/api/browse' && req.method === 'GET') await browse(res, url);

@@ -203,7 +203,7 @@ test('an export downloads as a zip whose files equal the export folder', async (
     expect(Buffer.compare(Buffer.from(zipped[name]!), await readFile(path.join(outDir, name))), name).toBe(0);
 });
 
-test('a .zip of images streams to the host and is imported from there', async ({ page, files }) => {
+test('a .zip and a folder of images stream to the host and are imported from there', async ({ page, files }) => {
   // Two classes of small solid pictures, zipped in the test.
   const entries: Record<string, Uint8Array> = {};
   for (const [name, colour] of [
@@ -220,6 +220,11 @@ test('a .zip of images streams to the host and is imported from there', async ({
   }
   const zipFile = path.join(path.dirname(files.bigCsv), 'colours.zip');
   await writeFile(zipFile, zipSync(entries));
+  const folder = path.join(path.dirname(files.bigCsv), 'folder');
+  for (const [name, bytes] of Object.entries(entries)) {
+    await mkdir(path.dirname(path.join(folder, name)), { recursive: true });
+    await writeFile(path.join(folder, name), bytes);
+  }
   await newProject(page, files.host.url, 'Zip upload');
   await page.getByTestId('csv-file-input').setInputFiles(zipFile);
   const panel = page.getByTestId('image-import-panel');
@@ -231,4 +236,12 @@ test('a .zip of images streams to the host and is imported from there', async ({
   expect(
     (await filesUnder(path.join(files.host.workspace, 'uploads'))).filter((f) => f.endsWith('colours.zip')),
   ).toHaveLength(1);
+
+  // A folder chosen in the browser goes the same way, file by file with its subfolders.
+  await page.getByTestId('image-folder-input').setInputFiles(path.join(folder, 'colours'));
+  await expect(panel).toContainText('12 files');
+  await panel.getByTestId('import-images').click();
+  await expect(page.getByTestId('image-dataset-summary')).toContainText('12 images');
+  const uploaded = await filesUnder(path.join(files.host.workspace, 'uploads'));
+  expect(uploaded.filter((f) => f.split(path.sep).slice(1).join('/').startsWith('colours/red/'))).toHaveLength(6);
 });

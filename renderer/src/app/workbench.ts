@@ -129,7 +129,14 @@ export function createWorkbench(
   const images = createImageImport({
     api,
     project,
-    ...(host.capabilities.uploads ? { streamToHost: (file, options) => host.pathOf(file, options) } : {}),
+    ...(host.capabilities.uploads
+      ? {
+          streamToHost: (selection, options) =>
+            selection.kind === 'zip' && selection.files.length === 1
+              ? host.pathOf(selection.files[0]!.file, options)
+              : host.pathOfFolder(selection.files, options),
+        }
+      : {}),
     onImported: (state) => {
       const wasImages = !!project.getState().current?.imageDataset;
       patchCurrent((s) => ({

@@ -151,6 +151,31 @@ describe('uploads', () => {
     expect(existsSync(path.join(workspace, 'escape.csv'))).toBe(false);
   });
 
+  it("a folder's files keep their subfolders inside the upload, and no part of a path may leave it", async () => {
+    const data = randomBytes(100);
+    const res = await put('folder1', 'pets/cats/a b.png', data, 0, 100);
+    // put() encodes the whole name: the "/" arrive as %2F and are refused as one name with folders.
+    expect(res.status).toBe(400);
+    const nested = await fetch(`${host.origin}/api/uploads/folder1/pets/cats/a%20b.png?offset=0&size=100`, {
+      method: 'PUT',
+      headers: auth(),
+      body: data,
+    });
+    expect(nested.status).toBe(200);
+    const reply = (await nested.json()) as { path: string; root: string };
+    expect(reply.root).toBe(path.join(await realUploads(), 'folder1'));
+    expect(reply.path).toBe(path.join(reply.root, 'pets', 'cats', 'a b.png'));
+    expect(Buffer.compare(await readFile(reply.path), data)).toBe(0);
+    for (const bad of ['pets/.hidden/a.png', 'pets/%2E%2E%2F..%2Fx/a.png', 'pets//a.png', `${'d/'.repeat(40)}a.png`]) {
+      const refused = await fetch(`${host.origin}/api/uploads/folder1/${bad}?offset=0&size=1`, {
+        method: 'PUT',
+        headers: auth(),
+        body: new Uint8Array(1),
+      });
+      expect(refused.status, bad).toBe(400);
+    }
+  });
+
   it('takes several uploads at once, each intact, and refuses a second writer of the same file', async () => {
     const files = Array.from({ length: MAX_UPLOADS_AT_ONCE }, (_, i) => randomBytes(3 * 1024 * 1024 + i));
     const replies = await Promise.all(files.map((data, i) => upload(`par${i}`, 'p.csv', data, 1024 * 1024)));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRecent, RECENT_LIMIT, type RecentEntry } from '../../../renderer/src/app/host/recent';
-import { uploadFile } from '../../../renderer/src/app/host/upload';
+import { uploadFile, uploadFolder } from '../../../renderer/src/app/host/upload';
 import { startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 
@@ -77,6 +77,23 @@ describe('uploadFile', () => {
     const uploads = path.join(workspace, 'uploads');
     const left = existsSync(uploads) ? await readdir(uploads, { recursive: true }) : [];
     expect(left.filter((f) => String(f).includes('cancelled'))).toEqual([]);
+  });
+
+  it("sends a folder's files with their subfolders and answers the folder's path, ready to import", async () => {
+    const files = ['pets/cats/a.png', 'pets/cats/b.png', 'pets/dogs/c.png', 'pets/dogs/d.png'].map((p, i) => ({
+      path: p,
+      file: new File([randomBytes(1000 + i)], p.split('/').pop()!),
+    }));
+    const seen: number[] = [];
+    const folder = await uploadFolder(files, {
+      fetch: pageFetch,
+      base: host.origin,
+      onProgress: (p) => seen.push(p.sent),
+    });
+    expect(path.basename(folder)).toBe('pets');
+    for (const [i, f] of files.entries())
+      expect((await readFile(path.join(folder, ...f.path.split('/').slice(1)))).length).toBe(1000 + i);
+    expect(seen.at(-1)).toBe(4006);
   });
 
   it('a refusal from the host is the error, naming the file', async () => {

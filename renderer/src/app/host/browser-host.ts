@@ -1,6 +1,6 @@
 import { BrowseReply } from '../../../../app/ipc/host-files';
 import { HostCannot, type Host } from './types';
-import { uploadFile } from './upload';
+import { uploadFile, uploadFolder } from './upload';
 
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url, { credentials: 'same-origin' });
@@ -21,6 +21,7 @@ export function createBrowserHost(): Host {
     openDialog: () => Promise.reject(new HostCannot('A native file dialog', 'the browser')),
     saveDialog: () => Promise.reject(new HostCannot('A native save dialog', 'the browser')),
     pathOf: (file, options) => uploadFile(file, options ?? {}),
+    pathOfFolder: (files, options) => uploadFolder(files, options ?? {}),
     browse: async (path) =>
       BrowseReply.parse(await getJson(`/api/browse${path ? `?path=${encodeURIComponent(path)}` : ''}`)),
     download(path) {

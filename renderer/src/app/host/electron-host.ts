@@ -29,6 +29,8 @@ export function createElectronHost(bridge: NativeHostBridge): Host {
       if (!path) throw new Error(`${file.name} has no path on this computer (it did not come from a folder).`);
       return path;
     },
+    pathOfFolder: () =>
+      Promise.reject(new HostCannot('Sending a folder', 'the desktop app (folders are imported where they lie)')),
     browse: () => Promise.reject(new HostCannot('Browsing the host', 'the desktop app (use the file dialog)')),
     download: () => {
       throw new HostCannot('Downloading', 'the desktop app (the export is already on this computer)');

@@ -38,6 +38,14 @@ export interface Host {
    * side can open: the desktop app's own path for it, or an upload streamed to the host.
    */
   pathOf(file: File, options?: { onProgress?: (p: TransferProgress) => void; signal?: AbortSignal }): Promise<string>;
+  /**
+   * A folder the user gave the window as its files (each with its path below the folder's parent,
+   * "pets/cats/a.png") as a path the main side can open: streamed to the host, a few files at once.
+   */
+  pathOfFolder(
+    files: readonly { path: string; file: File }[],
+    options?: { onProgress?: (p: TransferProgress) => void; signal?: AbortSignal },
+  ): Promise<string>;
   /** The host's files: its roots (no path) or one folder inside them. */
   browse(path?: string): Promise<BrowseReply>;
   /** Download a file or folder (as .zip) the host wrote. */

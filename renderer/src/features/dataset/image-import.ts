@@ -48,11 +48,11 @@ export interface ImageImportDeps {
   /** The new project state after an import: the workbench adopts the dataset and fits the model. */
   onImported: (state: ProjectState) => void;
   /**
-   * Host mode: streams one file to the host (renderer/src/app/host) and answers its path there. A
-   * .zip then goes that way, in 8 MiB chunks straight to disk, instead of through the contract.
+   * Host mode: streams a .zip or a folder's files to the host's file API (renderer/src/app/host)
+   * and answers its path there, straight to disk in chunks instead of through the contract.
    */
   streamToHost?: (
-    file: File,
+    selection: ImageSelection,
     options: { signal: AbortSignal; onProgress: (p: { sent: number; total: number }) => void },
   ) => Promise<string>;
 }
@@ -151,12 +151,11 @@ export function createImageImport({ api, project, onImported, streamToHost }: Im
       project.setState({ importing: pending.name, importError: null });
       try {
         // A path (a dialog's, a desktop drop's, the host's file browser's) is imported where it lies;
-        // a .zip is streamed to the host's disk and imported from there; a folder's files go in pieces.
+        // in host mode a .zip or a folder is streamed to the host's disk and imported from there.
         let path = pending.path;
-        const zip = pending.kind === 'zip' && pending.files.length === 1 ? pending.files[0]!.file : null;
-        if (path === undefined && zip && streamToHost) {
+        if (path === undefined && streamToHost) {
           streaming = new AbortController();
-          path = await streamToHost(zip, {
+          path = await streamToHost(pending, {
             signal: streaming.signal,
             onProgress: (p) => store.setState({ sent: p.sent }),
           }).catch((error: unknown) => {
