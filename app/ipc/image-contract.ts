@@ -11,10 +11,10 @@ import { ProjectId } from '../project/schema';
 import { base64Bytes, base64Length, mib } from './base64';
 
 /**
- * The image-dataset part of the IPC contract (contract.ts lists the channels). In host mode the
- * browser cannot hand main a path, so a dropped folder or zip is uploaded in pieces over the
- * same validated channel as everything else, into a staging folder inside the project, and
- * imported from there; Electron, the CLI and tests can give a path instead.
+ * The image-dataset part of the IPC contract (contract.ts lists the channels). A folder or zip
+ * is imported by path: Electron's dialogs and drops give one, and in host mode the browser
+ * streams it to the host's file API first (main/host/file-api.ts). dataset.uploadChunk remains
+ * for a caller that has only the contract (pieces into a staging folder inside the project).
  */
 
 /** Raw bytes per upload request (sent as base64, so about 1.34× this crosses the socket). */
