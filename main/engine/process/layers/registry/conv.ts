@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import { initializer, kernelArgs, regularizer } from '../weights';
+import { optional, type LayerEntries } from './entry';
+
+/** The convolutions. */
+export const convLayers = {
+  Conv1D: {
+    build: (c, name, random) =>
+      tf.layers.conv1d({
+        name,
+        filters: c.filters,
+        kernelSize: c.kernel_size,
+        strides: c.strides,
+        padding: c.padding,
+        dilationRate: c.dilation_rate,
+        activation: c.activation,
+        ...kernelArgs(c, random),
+      }),
+  },
+  Conv2D: {
+    build: (c, name, random) =>
+      tf.layers.conv2d({
+        name,
+        filters: c.filters,
+        kernelSize: [...c.kernel_size],
+        strides: [...c.strides],
+        padding: c.padding,
+        dilationRate: [...c.dilation_rate],
+        activation: c.activation,
+        ...kernelArgs(c, random),
+      }),
+  },
+  Conv2DTranspose: {
+    build: (c, name, random) =>
+      tf.layers.conv2dTranspose({
+        name,
+        filters: c.filters,
+        kernelSize: [...c.kernel_size],
+        strides: [...c.strides],
+        padding: c.padding,
+        activation: c.activation,
+        ...kernelArgs(c, random),
+      }),
+  },
+  DepthwiseConv2D: {
+    build: (c, name, random) =>
+      tf.layers.depthwiseConv2d({
+        name,
+        kernelSize: [...c.kernel_size],
+        strides: [...c.strides],
+        padding: c.padding,
+        depthMultiplier: c.depth_multiplier,
+        activation: c.activation,
+        useBias: c.use_bias,
+        depthwiseInitializer: initializer(c.depthwise_initializer, random),
+        biasInitializer: initializer(c.bias_initializer, random),
+        ...optional('depthwiseRegularizer', regularizer(c.depthwise_regularizer)),
+        ...optional('biasRegularizer', c.use_bias ? regularizer(c.bias_regularizer) : undefined),
+      }),
+  },
+  SeparableConv2D: {
+    build: (c, name, random) =>
+      tf.layers.separableConv2d({
+        name,
+        filters: c.filters,
+        kernelSize: [...c.kernel_size],
+        strides: [...c.strides],
+        padding: c.padding,
+        depthMultiplier: c.depth_multiplier,
+        activation: c.activation,
+        useBias: c.use_bias,
+        depthwiseInitializer: initializer(c.depthwise_initializer, random),
+        pointwiseInitializer: initializer(c.pointwise_initializer, random),
+        biasInitializer: initializer(c.bias_initializer, random),
+        ...optional('depthwiseRegularizer', regularizer(c.depthwise_regularizer)),
+        ...optional('pointwiseRegularizer', regularizer(c.pointwise_regularizer)),
+        ...optional('biasRegularizer', c.use_bias ? regularizer(c.bias_regularizer) : undefined),
+      }),
+  },
+} satisfies LayerEntries<'Conv1D' | 'Conv2D' | 'Conv2DTranspose' | 'DepthwiseConv2D' | 'SeparableConv2D'>;

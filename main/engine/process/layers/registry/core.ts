@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import { nextIntSeed } from '../../../../../app/math/seeded-random';
+import { initializer, kernelArgs, regularizer } from '../weights';
+import { optional, type LayerEntries } from './entry';
+
+/** Dense and its Output head, reshaping layers, Embedding and TimeDistributed (around a Dense). */
+export const coreLayers = {
+  Dense: {
+    build: (c, name, random) =>
+      tf.layers.dense({ name, units: c.units, activation: c.activation, ...kernelArgs(c, random) }),
+  },
+  // The task's head: a Dense layer with a bias always.
+  Output: {
+    build: (c, name, random) =>
+      tf.layers.dense({
+        name,
+        units: c.units,
+        activation: c.activation,
+        ...kernelArgs({ ...c, use_bias: true }, random),
+      }),
+  },
+  Activation: { build: (c, name) => tf.layers.activation({ name, activation: c.activation }) },
+  Dropout: { build: (c, name, random) => tf.layers.dropout({ name, rate: c.rate, seed: nextIntSeed(random) }) },
+  Flatten: { build: (_c, name) => tf.layers.flatten({ name }) },
+  Reshape: { build: (c, name) => tf.layers.reshape({ name, targetShape: [...c.target_shape] }) },
+  Permute: { build: (c, name) => tf.layers.permute({ name, dims: [...c.dims] }) },
+  RepeatVector: { build: (c, name) => tf.layers.repeatVector({ name, n: c.n }) },
+  Embedding: {
+    build: (c, name, random) =>
+      tf.layers.embedding({
+        name,
+        inputDim: c.input_dim,
+        outputDim: c.output_dim,
+        embeddingsInitializer: initializer(c.embeddings_initializer, random),
+        ...optional('embeddingsRegularizer', regularizer(c.embeddings_regularizer)),
+      }),
+  },
+  TimeDistributed: {
+    build: ({ layer: { config: c } }, name, random) =>
+      tf.layers.timeDistributed({
+        name,
+        layer: tf.layers.dense({
+          name: `${name}_dense`,
+          units: c.units,
+          activation: c.activation,
+          ...kernelArgs(c, random),
+        }),
+      }),
+  },
+} satisfies LayerEntries<
+  | 'Dense'
+  | 'Output'
+  | 'Activation'
+  | 'Dropout'
+  | 'Flatten'
+  | 'Reshape'
+  | 'Permute'
+  | 'RepeatVector'
+  | 'Embedding'
+  | 'TimeDistributed'
+>;

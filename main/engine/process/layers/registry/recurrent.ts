@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LayerConfig } from '../../../../../app/graph';
+import { initializer, regularizer } from '../weights';
+import { optional, type LayerEntries } from './entry';
+
+type RnnConfig = LayerConfig<'LSTM'>;
+
+function rnn(type: 'SimpleRNN' | 'LSTM' | 'GRU', c: RnnConfig, name: string, random: () => number): tf.layers.Layer {
+  const args = {
+    name,
+    units: c.units,
+    activation: c.activation,
+    useBias: c.use_bias,
+    returnSequences: c.return_sequences,
+    dropout: c.dropout,
+    recurrentDropout: c.recurrent_dropout,
+    kernelInitializer: initializer(c.kernel_initializer, random),
+    recurrentInitializer: initializer(c.recurrent_initializer, random),
+    biasInitializer: initializer(c.bias_initializer, random),
+    ...optional('kernelRegularizer', regularizer(c.kernel_regularizer)),
+    ...optional('recurrentRegularizer', regularizer(c.recurrent_regularizer)),
+    ...optional('biasRegularizer', c.use_bias ? regularizer(c.bias_regularizer) : undefined),
+  };
+  if (type === 'SimpleRNN') return tf.layers.simpleRNN(args);
+  // tfjs defaults recurrentActivation to hardSigmoid; Keras (and our config) to sigmoid.
+  if (type === 'GRU') return tf.layers.gru({ ...args, recurrentActivation: c.recurrent_activation });
+  // Keras' unit_forget_bias: the forget gate starts open, so early training remembers.
+  return tf.layers.lstm({ ...args, recurrentActivation: c.recurrent_activation, unitForgetBias: c.use_bias });
+}
+
+/** The recurrent layers and Bidirectional (around one of them). */
+export const recurrentLayers = {
+  SimpleRNN: { build: (c, name, random) => rnn('SimpleRNN', c as RnnConfig, name, random) },
+  LSTM: { build: (c, name, random) => rnn('LSTM', c, name, random) },
+  GRU: { build: (c, name, random) => rnn('GRU', c as RnnConfig, name, random) },
+  Bidirectional: {
+    build: (c, name, random) =>
+      tf.layers.bidirectional({
+        name,
+        layer: rnn(c.layer.class_name, c.layer.config, `${name}_rnn`, random) as tf.RNN,
+        mergeMode: c.merge_mode,
+      }),
+  },
+} satisfies LayerEntries<'SimpleRNN' | 'LSTM' | 'GRU' | 'Bidirectional'>;
