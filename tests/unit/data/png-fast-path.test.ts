@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type PngOptions } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../main/data/images/decode-image';
 import { decodePlainPng, readPngHeader } from '../../../main/data/images/png-fast-path';
@@ -14,7 +14,7 @@ function noise(width: number, height: number, channels: number, seed = 7): Buffe
   return out;
 }
 
-async function png(raw: Buffer, width: number, height: number, channels: 1 | 3 | 4, options: sharp.PngOptions = {}) {
+async function png(raw: Buffer, width: number, height: number, channels: 1 | 3 | 4, options: PngOptions = {}) {
   const image = sharp(raw, { raw: { width, height, channels } });
   // A one-band raw image is written as RGB unless told it is gray.
   const bytes = await (channels === 1 ? image.toColourspace('b-w') : image).png(options).toBuffer();
