@@ -1,3 +1,5 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, test } from './fixtures';
 import { projectWithIris, trainMlp } from './helpers';
 
@@ -99,6 +101,10 @@ test('study: search the learning rate from the app, watch the trials, use the be
   await page.getByTestId('study-batch-on').uncheck();
   await page.getByTestId('study-lr-low').fill('0.001');
   await page.getByTestId('study-lr-high').fill('0.05');
+  // The model is the mlp template: its hidden width is searched too.
+  await page.getByTestId('study-units-on').check();
+  await page.getByLabel('Hidden width from').fill('8');
+  await page.getByLabel('Hidden width to').fill('16');
   await page.getByTestId('study-trials').fill('2');
   await page.getByTestId('study-start').click();
   const progress = page.getByTestId('study-progress');
@@ -120,7 +126,40 @@ test('study: search the learning rate from the app, watch the trials, use the be
   const best = (await page.getByTestId('study-trial').filter({ hasText: '(best)' }).textContent())!;
   const rate = Number(/learningRate ([\d.e-]+)/.exec(best)![1]);
   await page.getByTestId('study-promote').click();
-  await expect(page.getByTestId('study-applied')).toContainText('now has trial');
+  await expect(page.getByTestId('study-applied')).toContainText('The Train form and the model now have trial');
+
+  // A study Layerlab stopped in (its file as start-up leaves it: 'interrupted', one trial kept)
+  // shows when the panel opens, and Resume trains the remaining trial, the first kept as it was.
+  const dir = path.join(host.workspace, 'projects');
+  const [projectDir] = await readdir(dir);
+  const studiesDir = path.join(dir, projectDir!, 'studies');
+  const [file] = await readdir(studiesDir);
+  const study = JSON.parse(await readFile(path.join(studiesDir, file!), 'utf8'));
+  const first = (await page.getByTestId('study-trial').first().textContent())!.replace(' (best)', '');
+  await writeFile(
+    path.join(studiesDir, file!),
+    JSON.stringify({
+      ...study,
+      status: 'interrupted',
+      error: 'Layerlab stopped while this study ran, after 1 of 2 trials. Resume it to go on.',
+      trials: study.trials.slice(0, 1),
+      best_trial: 0,
+      interrupted_run: null,
+    }),
+  );
+  await page.getByTestId('close-runs-table').click();
+  await page.getByTestId('open-runs-table').click();
+  await expect(progress).toHaveAttribute('data-status', 'interrupted');
+  await expect(page.getByTestId('study-trial')).toHaveCount(1);
+  if (process.env.RUNS_TABLE_SCREENSHOT)
+    await page
+      .getByTestId('study-panel')
+      .screenshot({ path: process.env.RUNS_TABLE_SCREENSHOT.replace('.png', '-study-interrupted.png') });
+  await page.getByTestId('study-resume').click();
+  await expect(progress).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
+  await expect(page.getByTestId('study-trial')).toHaveCount(2);
+  await expect(page.getByTestId('study-trial').first()).toContainText(first);
+  await expect(page.getByTestId('runs-row')).toHaveCount(3);
   await page.getByTestId('close-runs-table').click();
   await expect(page.getByTestId('learning-rate-auto')).not.toBeChecked();
   const value = Number(await page.getByTestId('learning-rate-input').inputValue());

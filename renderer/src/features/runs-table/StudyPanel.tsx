@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { AppStudy } from '../../../../app/experiments/app-study';
 import type { SearchSpace, Strategy } from '../../../../app/experiments/study';
+import { GRAPH_PARAMS, hasGraphParams, isMlpShaped } from '../../../../app/experiments/trial-graph';
 import { ModelGraph } from '../../../../app/graph/schema';
-import { useProject, useTrainForm, useWorkbench } from '../../app/context';
+import { useGraph, useProject, useTrainForm, useWorkbench } from '../../app/context';
 import { messageOf } from '../../lib/errors';
 import { formatLoss, formatStat } from '../../lib/format';
 
@@ -11,6 +12,8 @@ interface SpaceForm {
   batchSize: { on: boolean; values: string };
   optimizer: { on: boolean; values: string };
   epochs: { on: boolean; low: string; high: string };
+  units: { on: boolean; low: string; high: string };
+  dropout: { on: boolean; low: string; high: string };
 }
 
 const INITIAL: SpaceForm = {
@@ -18,10 +21,12 @@ const INITIAL: SpaceForm = {
   batchSize: { on: true, values: '16, 32, 64, 128' },
   optimizer: { on: false, values: 'adam, rmsprop, sgd' },
   epochs: { on: false, low: '10', high: '60' },
+  units: { on: false, low: '8', high: '128' },
+  dropout: { on: false, low: '0', high: '0.5' },
 };
 
-/** The form as a search space, or the first thing wrong with it. */
-function spaceFrom(form: SpaceForm): { space: SearchSpace } | { error: string } {
+/** The form as a search space, or the first thing wrong with it; width and dropout only for an mlp-shaped model. */
+function spaceFrom(form: SpaceForm, mlp: boolean): { space: SearchSpace } | { error: string } {
   const space: SearchSpace = {};
   const num = (label: string, text: string) => {
     const n = Number(text);
@@ -50,6 +55,19 @@ function spaceFrom(form: SpaceForm): { space: SearchSpace } | { error: string } 
         low: num('Epochs, from', form.epochs.low),
         high: num('Epochs, to', form.epochs.high),
       };
+    if (mlp && form.units.on)
+      space.units = {
+        type: 'int',
+        low: num('Hidden width, from', form.units.low),
+        high: num('Hidden width, to', form.units.high),
+        log: true,
+      };
+    if (mlp && form.dropout.on)
+      space.dropout = {
+        type: 'float',
+        low: num('Dropout, from', form.dropout.low),
+        high: num('Dropout, to', form.dropout.high),
+      };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -69,6 +87,11 @@ export function StudyPanel() {
   const api = client.api;
   const projectId = useProject((s) => s.current?.id ?? null);
   const config = useTrainForm((s) => s.config);
+  // Width and dropout are searched on the mlp template's shape only (app/experiments/trial-graph.ts).
+  const mlp = useGraph((s) => {
+    const parsed = ModelGraph.safeParse(s.graph);
+    return parsed.success && isMlpShaped(parsed.data);
+  });
   const [form, setForm] = useState<SpaceForm>(INITIAL);
   const [strategy, setStrategy] = useState<Strategy>('random');
   const [trials, setTrials] = useState('6');
@@ -84,6 +107,31 @@ export function StudyPanel() {
       }),
     [api, projectId],
   );
+  // The project's latest study as its file holds it: one Layerlab stopped in shows as interrupted, to resume.
+  useEffect(() => {
+    setStudy(null);
+    if (!projectId) return;
+    let live = true;
+    api.invoke('study.list', { projectId }).then(
+      (studies) => {
+        if (live) setStudy((now) => now ?? studies.at(-1) ?? null);
+      },
+      (e: unknown) => live && setError(messageOf(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, projectId]);
+
+  const resume = async () => {
+    if (!projectId || !study) return;
+    setError(null);
+    try {
+      setStudy(await api.invoke('study.resume', { projectId, studyId: study.id }));
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
 
   const start = async () => {
     setError(null);
@@ -93,7 +141,7 @@ export function StudyPanel() {
     const taskSpec = current?.project.taskSpec;
     if (!current || !taskSpec || !graph.success || !config)
       return setError('Choose a target, build a valid model and fix the Train settings before searching.');
-    const parsed = spaceFrom(form);
+    const parsed = spaceFrom(form, mlp);
     if ('error' in parsed) return setError(parsed.error);
     const count = Number(trials);
     if (!Number.isInteger(count) || count < 1) return setError(`Trials: "${trials}" is not a whole number ≥ 1.`);
@@ -213,6 +261,58 @@ export function StudyPanel() {
             aria-label="Epochs to"
           />
         </span>
+        {mlp && (
+          <>
+            <label>
+              <input
+                type="checkbox"
+                checked={form.units.on}
+                onChange={(e) => set('units', { on: e.target.checked })}
+                data-testid="study-units-on"
+              />
+              Hidden width
+            </label>
+            <span>
+              from{' '}
+              <input
+                value={form.units.low}
+                onChange={(e) => set('units', { low: e.target.value })}
+                aria-label="Hidden width from"
+              />{' '}
+              to{' '}
+              <input
+                value={form.units.high}
+                onChange={(e) => set('units', { high: e.target.value })}
+                aria-label="Hidden width to"
+              />{' '}
+              <span className="muted">units of the first Dense layer (log scale), the second half as many</span>
+            </span>
+            <label>
+              <input
+                type="checkbox"
+                checked={form.dropout.on}
+                onChange={(e) => set('dropout', { on: e.target.checked })}
+                data-testid="study-dropout-on"
+              />
+              Dropout
+            </label>
+            <span>
+              from{' '}
+              <input
+                value={form.dropout.low}
+                onChange={(e) => set('dropout', { low: e.target.value })}
+                aria-label="Dropout from"
+              />{' '}
+              to{' '}
+              <input
+                value={form.dropout.high}
+                onChange={(e) => set('dropout', { high: e.target.value })}
+                aria-label="Dropout to"
+              />{' '}
+              <span className="muted">after each hidden layer</span>
+            </span>
+          </>
+        )}
       </div>
       <div className="study-controls">
         <label>
@@ -243,9 +343,26 @@ export function StudyPanel() {
             Cancel study
           </button>
         ) : (
-          <button type="button" className="btn btn-primary" data-testid="study-start" onClick={() => void start()}>
-            Start search
-          </button>
+          <>
+            {study?.status === 'interrupted' && (
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="study-resume"
+                onClick={() => void resume()}
+              >
+                Resume study
+              </button>
+            )}
+            <button
+              type="button"
+              className={study?.status === 'interrupted' ? 'btn btn-secondary' : 'btn btn-primary'}
+              data-testid="study-start"
+              onClick={() => void start()}
+            >
+              Start search
+            </button>
+          </>
         )}
       </div>
       {error && (
@@ -293,12 +410,24 @@ export function StudyPanel() {
               className="btn btn-primary"
               data-testid="study-promote"
               onClick={() => {
-                const changes = stores.trainForm.getState().applyFix({ ...config, ...best.params });
+                const trainParams = Object.fromEntries(
+                  Object.entries(best.params).filter(([k]) => !(GRAPH_PARAMS as readonly string[]).includes(k)),
+                );
+                const changes = stores.trainForm.getState().applyFix({ ...config, ...trainParams });
                 setApplied(
                   changes.length
                     ? `The Train form now has trial ${best.number + 1}'s settings.`
                     : 'The Train form already has these settings.',
                 );
+                // Width and dropout: the model becomes the trial's (one undoable edit).
+                if (hasGraphParams(best.params) && best.run_id)
+                  void api.invoke('run.get', { projectId, runId: best.run_id }).then(
+                    (run) => {
+                      stores.graph.getState().replace(run.graph);
+                      setApplied(`The Train form and the model now have trial ${best.number + 1}'s settings.`);
+                    },
+                    (e: unknown) => setError(messageOf(e)),
+                  );
               }}
             >
               Use trial {best.number + 1}&apos;s settings
