@@ -363,6 +363,8 @@ export const events = {
     /** Bytes per second so far and the time left at that rate (absent in the first half second). */
     bytesPerSecond: z.number().optional(),
     secondsLeft: z.number().optional(),
+    /** A file too large for memory, after its last byte: columns profiled so far (one at a time). */
+    profiled: z.object({ done: z.number().int(), total: z.number().int() }).optional(),
   }),
   /** An image import's progress, after each file decoded. */
   'dataset.imageImportProgress': ImageImportProgressEvent,

@@ -59,8 +59,15 @@ export function csvOptionsFrom(values: Partial<Record<keyof typeof CSV_FLAGS, st
 /** A progress line for a terminal, rewritten in place; silent when stderr is not a terminal. */
 export function progressLine(fileName: string): (p: ImportProgress) => void {
   let shown = -1;
-  return ({ bytesRead, totalBytes, rows, bytesPerSecond, secondsLeft }) => {
+  return ({ bytesRead, totalBytes, rows, bytesPerSecond, secondsLeft, profiled }) => {
     if (!process.stderr.isTTY) return;
+    if (profiled) {
+      const last = profiled.done === profiled.total;
+      process.stderr.write(
+        `\rProfiling ${fileName}: column ${profiled.done} of ${profiled.total} (${rows.toLocaleString('en')} rows)\x1b[K${last ? '\n' : ''}`,
+      );
+      return;
+    }
     const percent = totalBytes > 0 ? Math.floor((100 * bytesRead) / totalBytes) : 100;
     if (percent === shown) return;
     shown = percent;

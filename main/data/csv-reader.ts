@@ -38,6 +38,8 @@ export interface ImportProgress {
   bytesPerSecond?: number;
   /** The time left at that rate, in seconds. */
   secondsLeft?: number;
+  /** After the last byte of a file too large for memory: its columns profiled so far, one at a time. */
+  profiled?: { done: number; total: number };
 }
 
 /** The import's progress with its rate and time left, from when it started: computed here once for every view. */
@@ -565,11 +567,19 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       store.append(builders);
       for (const builder of builders) builder.release();
       store.finish(builders);
-      const profiled = names.map((name, j) => {
+      // A column of 10M rows takes a second or more: progress after each, and a turn of the
+      // event loop between them so that a cancel that arrives meanwhile is seen.
+      const profiled: ColumnProfile[] = [];
+      for (let j = 0; j < names.length; j += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
         signal?.throwIfAborted();
         const builder = builders[j] as ColumnBuilder;
-        return profileStoredColumn(name, store.load(j, builder), builder.firstText);
-      });
+        profiled.push(profileStoredColumn(names[j] as string, store.load(j, builder), builder.firstText));
+        input.onProgress?.({
+          ...progressAt(startedAt, input.totalBytes, input.totalBytes, rows),
+          profiled: { done: j + 1, total: names.length },
+        });
+      }
       return {
         headers: names,
         columns: [],

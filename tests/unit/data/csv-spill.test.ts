@@ -1,13 +1,25 @@
+import { spawnSync } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cellText, importCsvFile, loadColumns, loadDatasetMeta, loadRowCells } from '../../../main/data';
+import {
+  cellText,
+  importCsvFile,
+  loadColumns,
+  loadDatasetMeta,
+  loadRowCells,
+  type ImportProgress,
+} from '../../../main/data';
 import { rejection, useTempDir } from './temp-dir';
 
 /**
  * A table larger than the import's memory budget goes to disk a chunk of rows at a time
  * (column-spill.ts). Everything a user sees must be what an import held in memory gives.
  */
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./spill-memory-child.ts', import.meta.url));
 
 /** rows × 5 columns: numbers, a number column that turns to text late, quotes, missing cells and a blank line. */
 function csvText(rows: number): string {
@@ -35,7 +47,17 @@ describe('an import larger than its memory budget', () => {
     await writeFile(file, csvText(20_000));
     const inMemory = await importCsvFile({ path: file, datasetsDir: join(tmp(), 'a') });
     // 4 KiB of columns: chunks of 102 rows, ~200 of them; the "late" column turns to text in the last one.
-    const spilled = await importCsvFile({ path: file, datasetsDir: join(tmp(), 'b'), memoryBytes: 4096 });
+    const seen: ImportProgress[] = [];
+    const spilled = await importCsvFile({
+      path: file,
+      datasetsDir: join(tmp(), 'b'),
+      memoryBytes: 4096,
+      onProgress: (p) => seen.push(p),
+    });
+    // After the last byte, a step per column profiled (one column in memory at a time).
+    expect(seen.filter((p) => p.profiled).map((p) => p.profiled)).toEqual(
+      [1, 2, 3, 4, 5].map((done) => ({ done, total: 5 })),
+    );
     const strip = (m: typeof inMemory) => ({ ...m, id: '', importedAt: '' });
     expect(strip(spilled)).toEqual(strip(inMemory));
     expect(spilled.rows).toBe(20_000);
@@ -68,25 +90,21 @@ describe('an import larger than its memory budget', () => {
     for (let r = 0; r < 200_000; r += 1)
       lines.push(Array.from({ length: 16 }, (_, k) => (r * (k + 3)) % 1000).join(','));
     await writeFile(file, `${lines.join('\n')}\n`);
-    // Array buffers (typed arrays, Buffers) are where an import's memory goes: sampled as it reads.
-    const peakDuring = async (memoryBytes?: number) => {
-      globalThis.gc?.();
-      const before = process.memoryUsage().arrayBuffers;
-      let peak = 0;
-      const meta = await importCsvFile({
-        path: file,
-        datasetsDir: join(tmp(), `d${memoryBytes ?? 'all'}`),
-        ...(memoryBytes ? { memoryBytes } : {}),
-        onProgress: () => {
-          peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
-        },
-      });
-      expect(meta.rows).toBe(200_000);
+    // Each import in a fresh process: the test runner's own garbage would blur the readings.
+    const peakDuring = (memoryBytes: number) => {
+      const run = spawnSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', CHILD, file, join(tmp(), `d${memoryBytes}`), String(memoryBytes)],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const { rows, peak } = JSON.parse(run.stdout) as { rows: number; peak: number };
+      expect(rows).toBe(200_000);
       return peak;
     };
     const columnBytes = 200_000 * 16 * 8;
-    const whole = await peakDuring();
-    const bounded = await peakDuring(1024 * 1024);
+    const whole = peakDuring(0);
+    const bounded = peakDuring(1024 * 1024);
     expect(whole).toBeGreaterThan(columnBytes);
     // 1 MiB of chunks plus the 4 MiB read buffer and the scanner's carry, of the columns' 25.6 MB.
     expect(bounded).toBeLessThan(columnBytes / 3);

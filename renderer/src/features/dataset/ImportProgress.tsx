@@ -11,6 +11,8 @@ interface Progress {
   /** Computed once on the main side (csv-reader.ts); absent in the first half second. */
   bytesPerSecond?: number;
   secondsLeft?: number;
+  /** A file too large for memory, after its last byte: its columns profiled so far. */
+  profiled?: { done: number; total: number };
 }
 
 /** "42% · 4,200,000 rows · 690 MiB of 1.6 GiB · 45 MiB/s · about 31 s left" */
@@ -21,6 +23,7 @@ function progressText(p: Progress): string {
     `${formatInt(p.rows)} rows`,
     `${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)}`,
   ];
+  if (p.profiled) return [...parts, `profiling column ${p.profiled.done} of ${p.profiled.total}`].join(' · ');
   if (p.bytesPerSecond !== undefined) parts.push(`${formatBytes(p.bytesPerSecond)}/s`);
   if (p.secondsLeft !== undefined && p.bytesRead < p.totalBytes)
     parts.push(`about ${formatSecondsLeft(p.secondsLeft)} left`);
