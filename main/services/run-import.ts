@@ -48,6 +48,8 @@ const MetricsJson = z.object({
   config: z.record(z.string(), z.unknown()),
   epochs: z.array(EpochLogs).min(1, 'no epoch was trained'),
   early_stopped: EarlyStopInfo.nullable().optional(),
+  started_at: z.string().optional(),
+  ended_at: z.string().optional(),
 });
 
 async function readJson<T>(file: string, schema: z.ZodType<T>, what: string): Promise<T> {
@@ -188,8 +190,8 @@ export async function importRunFolder(
       ...kept,
       id: runId,
       status: 'completed',
-      startedAt: now,
-      endedAt: now,
+      startedAt: metrics.started_at ?? now,
+      endedAt: metrics.ended_at ?? now,
       error: null,
       trainConfig: config.data,
       backend: { name: metrics.backend ?? 'PyTorch', skipped: [] },

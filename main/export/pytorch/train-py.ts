@@ -229,6 +229,7 @@ def main():
     scaler = torch.cuda.amp.GradScaler(enabled=amp)
     stop = cfg.get("earlyStopping")
     history, best, wait, best_state, start, stopped = [], None, 0, None, 0, None
+    started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     if args.resume and os.path.exists(args.checkpoint):
         state = torch.load(args.checkpoint, map_location=device)
@@ -346,12 +347,12 @@ def main():
         model.load_state_dict(best_state["model"])
         restored = best_state["epoch"]
     if rank == 0:
-        write_run_folder(args.out, spec, model, history, stopped, restored, epochs, world, device, amp)
+        write_run_folder(args.out, spec, model, history, stopped, restored, epochs, world, device, amp, started_at)
     if distributed:
         dist.destroy_process_group()
 
 
-def write_run_folder(out, spec, model, history, stopped, restored, epochs, world, device, amp):
+def write_run_folder(out, spec, model, history, stopped, restored, epochs, world, device, amp, started_at):
     """The trained model as a Layerlab run folder: TF.js Layers model.json + weights.bin (Keras
     layout, the weight names TF.js uses), preprocessing.json, metrics.json (train --out's schema)."""
     os.makedirs(out, exist_ok=True)
@@ -387,6 +388,8 @@ def write_run_folder(out, spec, model, history, stopped, restored, epochs, world
         "kept_epoch": kept,
         "final": final,
         "world_size": world,
+        "started_at": started_at,
+        "ended_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "source": spec.get("source"),
     }
     with open(os.path.join(out, "metrics.json"), "w") as f:
