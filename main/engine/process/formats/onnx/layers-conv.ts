@@ -46,7 +46,7 @@ export function channelsFirst(ctx: LayerContext, rank: number, body: (nchw: stri
 }
 
 /** Conv1D / Conv2D: tfjs kernel (k..., in, out) → ONNX (out, in, k...). */
-function conv(rank: number): LayerConverter {
+export function conv(rank: number): LayerConverter {
   return (ctx) => {
     const s = convSettings(ctx, rank);
     const weights = weightsOf(ctx.layer);
@@ -106,7 +106,7 @@ function depthwiseNode(
   );
 }
 
-const depthwiseConv2D: LayerConverter = (ctx) => {
+export const depthwiseConv2D: LayerConverter = (ctx) => {
   const weights = weightsOf(ctx.layer);
   const kernel = requireWeight(ctx, weights, 'depthwise_kernel');
   const s = convSettings(ctx, 2, kernel.shape.slice(0, 2));
@@ -118,7 +118,7 @@ const depthwiseConv2D: LayerConverter = (ctx) => {
 };
 
 /** A depthwise convolution (strides, padding, dilation) followed by a 1×1 pointwise one with the bias. */
-const separableConv2D: LayerConverter = (ctx) => {
+export const separableConv2D: LayerConverter = (ctx) => {
   const weights = weightsOf(ctx.layer);
   const depthwise = requireWeight(ctx, weights, 'depthwise_kernel');
   const pointwise = requireWeight(ctx, weights, 'pointwise_kernel');
@@ -145,7 +145,7 @@ const separableConv2D: LayerConverter = (ctx) => {
  * convolution: it crops that convolution's padding (the extra one at the end), and when the
  * kernel is shorter than the stride it pads the end instead (output_padding).
  */
-const conv2DTranspose: LayerConverter = (ctx) => {
+export const conv2DTranspose: LayerConverter = (ctx) => {
   const s = convSettings(ctx, 2);
   if (s.dilations.some((d) => d !== 1))
     refuse(
@@ -186,11 +186,3 @@ const conv2DTranspose: LayerConverter = (ctx) => {
   );
   return applyActivation(ctx.g, y, ctx.config.activation, ctx.ref);
 };
-
-export const convConverters = {
-  Conv1D: conv(1),
-  Conv2D: conv(2),
-  DepthwiseConv2D: depthwiseConv2D,
-  SeparableConv2D: separableConv2D,
-  Conv2DTranspose: conv2DTranspose,
-} satisfies Record<string, LayerConverter>;

@@ -21,7 +21,7 @@ function broadcastShape(ctx: LayerContext, axes: number[]): number[] {
  * ONNX arithmetic on any axis. γ and β read as 1 and 0 when scale or center is off (tfjs then
  * has no such weight).
  */
-const batchNormalization: LayerConverter = (ctx) => {
+export const batchNormalization: LayerConverter = (ctx) => {
   const axes = axesOf(ctx);
   if (axes.length !== 1) refuse(ctx.ref, 'axis', ctx.config.axis, 'BatchNormalization is exported on one axis');
   // tfjs 4.22's batchNorm kernels (cpu and wasm) walk the flat tensor and cycle through the
@@ -57,7 +57,7 @@ const batchNormalization: LayerConverter = (ctx) => {
 };
 
 /** LayerNormalization over the configured axes, from ReduceMean (attributes: opset 17). */
-const layerNormalization: LayerConverter = (ctx) => {
+export const layerNormalization: LayerConverter = (ctx) => {
   const axes = axesOf(ctx);
   const shape = broadcastShape(ctx, axes);
   const weights = weightsOf(ctx.layer);
@@ -75,8 +75,3 @@ const layerNormalization: LayerConverter = (ctx) => {
   if (beta) y = g.node('Add', [y, g.weight(`${name}/beta`, beta.values, shape)], {}, name);
   return y;
 };
-
-export const normConverters = {
-  BatchNormalization: batchNormalization,
-  LayerNormalization: layerNormalization,
-} satisfies Record<string, LayerConverter>;

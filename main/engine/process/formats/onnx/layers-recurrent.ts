@@ -137,7 +137,7 @@ function stepsOf(ctx: LayerContext): number {
   return dims[0]!;
 }
 
-function recurrent(cellType: Cell): LayerConverter {
+export function recurrent(cellType: Cell): LayerConverter {
   return (ctx) => {
     const { perStep, last } = unroll(ctx.g, cellType, ctx.layer, ctx.ref, ctx.inputs[0]!.name, stepsOf(ctx));
     // With go_backwards, Keras returns the sequence in processing order (reversed), as here.
@@ -149,7 +149,7 @@ function recurrent(cellType: Cell): LayerConverter {
  * Bidirectional: the forward copy and a go_backwards copy. tfjs reverses the backward sequence
  * back into time order before merging; merge modes concat/sum/mul/ave as tfjs computes them.
  */
-const bidirectional: LayerConverter = (ctx) => {
+export const bidirectional: LayerConverter = (ctx) => {
   const wrapper = ctx.layer as unknown as {
     forwardLayer: tf.layers.Layer;
     backwardLayer: tf.layers.Layer;
@@ -187,10 +187,3 @@ const bidirectional: LayerConverter = (ctx) => {
       return refuse(ctx.ref, 'merge_mode', ctx.config.mergeMode, 'the exporter merges with concat, sum, mul or ave');
   }
 };
-
-export const recurrentConverters = {
-  SimpleRNN: recurrent('SimpleRNN'),
-  LSTM: recurrent('LSTM'),
-  GRU: recurrent('GRU'),
-  Bidirectional: bidirectional,
-} satisfies Record<string, LayerConverter>;

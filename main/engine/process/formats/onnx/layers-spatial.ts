@@ -9,7 +9,7 @@ import { refuse } from './unsupported';
  * the end, as TensorFlow does): MaxPool pads with −∞, and AveragePool's count_include_pad = 0
  * divides by the in-bounds count only, which is Keras' 'same' average.
  */
-function pool(op: 'MaxPool' | 'AveragePool', rank: number): LayerConverter {
+export function pool(op: 'MaxPool' | 'AveragePool', rank: number): LayerConverter {
   return (ctx) => {
     const c = ctx.config;
     if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast')
@@ -31,7 +31,7 @@ function pool(op: 'MaxPool' | 'AveragePool', rank: number): LayerConverter {
 }
 
 /** Global pooling reduces the spatial axes of the channels-last tensor directly: no transpose needed. */
-function globalPool(op: 'ReduceMean' | 'ReduceMax', rank: number): LayerConverter {
+export function globalPool(op: 'ReduceMean' | 'ReduceMax', rank: number): LayerConverter {
   return (ctx: LayerContext) => {
     if (ctx.config.dataFormat !== undefined && ctx.config.dataFormat !== 'channelsLast')
       refuse(ctx.ref, 'data_format', ctx.config.dataFormat, 'only channels_last models are exported');
@@ -51,7 +51,7 @@ function globalPool(op: 'ReduceMean' | 'ReduceMax', rank: number): LayerConverte
  * align_corners and half_pixel_centers off map output x to input x / scale ('asymmetric'), and
  * nearest takes the floor.
  */
-const upSampling2D: LayerConverter = (ctx) => {
+export const upSampling2D: LayerConverter = (ctx) => {
   const [sh, sw] = tuple(ctx.config.size, 2) as [number, number];
   const interpolation = ctx.config.interpolation ?? 'nearest';
   if (interpolation !== 'nearest' && interpolation !== 'bilinear')
@@ -81,7 +81,7 @@ function amounts(value: unknown): [[number, number], [number, number]] {
   return [pair(h), pair(w)];
 }
 
-const zeroPadding2D: LayerConverter = (ctx) => {
+export const zeroPadding2D: LayerConverter = (ctx) => {
   const [[t, b], [l, r]] = amounts(ctx.config.padding);
   return ctx.g.node(
     'Pad',
@@ -91,7 +91,7 @@ const zeroPadding2D: LayerConverter = (ctx) => {
   );
 };
 
-const cropping2D: LayerConverter = (ctx) => {
+export const cropping2D: LayerConverter = (ctx) => {
   const [[t, b], [l, r]] = amounts(ctx.config.cropping);
   const [h, w] = staticDims(ctx.ref, ctx.inputs[0]!.shape) as [number, number];
   const g = ctx.g;
@@ -107,17 +107,3 @@ const cropping2D: LayerConverter = (ctx) => {
     ctx.ref.name,
   );
 };
-
-export const spatialConverters = {
-  MaxPooling1D: pool('MaxPool', 1),
-  MaxPooling2D: pool('MaxPool', 2),
-  AveragePooling1D: pool('AveragePool', 1),
-  AveragePooling2D: pool('AveragePool', 2),
-  GlobalAveragePooling1D: globalPool('ReduceMean', 1),
-  GlobalMaxPooling1D: globalPool('ReduceMax', 1),
-  GlobalAveragePooling2D: globalPool('ReduceMean', 2),
-  GlobalMaxPooling2D: globalPool('ReduceMax', 2),
-  UpSampling2D: upSampling2D,
-  ZeroPadding2D: zeroPadding2D,
-  Cropping2D: cropping2D,
-} satisfies Record<string, LayerConverter>;

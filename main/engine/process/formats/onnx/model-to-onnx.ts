@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KerasClassName } from '../../../../../app/graph/layers/keras-class';
-import { coreConverters } from './layers-core';
-import { convConverters } from './layers-conv';
-import { mergeConverters } from './layers-merge';
-import { normConverters } from './layers-norm';
-import { recurrentConverters } from './layers-recurrent';
-import { spatialConverters } from './layers-spatial';
+import { kerasClassOf } from '../../../../../app/graph/layers/keras-class';
+import { LAYER_REGISTRY, type BuiltType } from '../../layers/registry';
 import type { LayerConverter, Value } from './layer-context';
 import { OnnxGraph } from './onnx-graph';
 import { DataType, encodeModel, type ModelProto, type ValueInfoProto } from './onnx-schema';
@@ -17,17 +12,17 @@ export const ONNX_OPSET = 17;
 const IR_VERSION = 8;
 
 /**
- * One converter for every class the catalogue's node types become but InputLayer (the graph's
- * inputs): `satisfies` fails typecheck when a layer type is added to the catalogue without one.
+ * The converter of every class the catalogue's node types become but InputLayer (the graph's
+ * inputs), from each type's entry in the layer registry (main/engine/process/layers/registry):
+ * the entry's type requires one for every type that is its own class, so a layer type added
+ * without one fails typecheck.
  */
-const CONVERTERS: Record<string, LayerConverter> = {
-  ...coreConverters,
-  ...convConverters,
-  ...spatialConverters,
-  ...normConverters,
-  ...recurrentConverters,
-  ...mergeConverters,
-} satisfies Record<Exclude<KerasClassName, 'InputLayer'>, LayerConverter>;
+const CONVERTERS: Record<string, LayerConverter> = Object.fromEntries(
+  (Object.keys(LAYER_REGISTRY) as BuiltType[]).flatMap((type) => {
+    const onnx = LAYER_REGISTRY[type].onnx;
+    return kerasClassOf(type) === type && onnx ? [[type, onnx]] : [];
+  }),
+);
 
 /** The layer classes the ONNX writer maps (tfjs class names, which are Keras'). */
 export const ONNX_LAYER_CLASSES = Object.keys(CONVERTERS);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { initializer, kernelArgs, regularizer } from '../weights';
+import * as onnx from '../../formats/onnx/layers-conv';
 import { optional, type LayerEntries } from './entry';
 
 /** The convolutions. */
@@ -16,6 +17,7 @@ export const convLayers = {
         activation: c.activation,
         ...kernelArgs(c, random),
       }),
+    onnx: onnx.conv(1),
   },
   Conv2D: {
     build: (c, name, random) =>
@@ -29,6 +31,7 @@ export const convLayers = {
         activation: c.activation,
         ...kernelArgs(c, random),
       }),
+    onnx: onnx.conv(2),
   },
   Conv2DTranspose: {
     build: (c, name, random) =>
@@ -41,6 +44,7 @@ export const convLayers = {
         activation: c.activation,
         ...kernelArgs(c, random),
       }),
+    onnx: onnx.conv2DTranspose,
   },
   DepthwiseConv2D: {
     build: (c, name, random) =>
@@ -57,6 +61,7 @@ export const convLayers = {
         ...optional('depthwiseRegularizer', regularizer(c.depthwise_regularizer)),
         ...optional('biasRegularizer', c.use_bias ? regularizer(c.bias_regularizer) : undefined),
       }),
+    onnx: onnx.depthwiseConv2D,
   },
   SeparableConv2D: {
     build: (c, name, random) =>
@@ -76,5 +81,6 @@ export const convLayers = {
         ...optional('pointwiseRegularizer', regularizer(c.pointwise_regularizer)),
         ...optional('biasRegularizer', c.use_bias ? regularizer(c.bias_regularizer) : undefined),
       }),
+    onnx: onnx.separableConv2D,
   },
 } satisfies LayerEntries<'Conv1D' | 'Conv2D' | 'Conv2DTranspose' | 'DepthwiseConv2D' | 'SeparableConv2D'>;

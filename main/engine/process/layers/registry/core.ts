@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nextIntSeed } from '../../../../../app/math/seeded-random';
 import { initializer, kernelArgs, regularizer } from '../weights';
+import * as onnx from '../../formats/onnx/layers-core';
 import { optional, type LayerEntries } from './entry';
 
 /** Dense and its Output head, reshaping layers, Embedding and TimeDistributed (around a Dense). */
@@ -8,6 +9,7 @@ export const coreLayers = {
   Dense: {
     build: (c, name, random) =>
       tf.layers.dense({ name, units: c.units, activation: c.activation, ...kernelArgs(c, random) }),
+    onnx: onnx.denseLayer,
   },
   // The task's head: a Dense layer with a bias always.
   Output: {
@@ -19,12 +21,15 @@ export const coreLayers = {
         ...kernelArgs({ ...c, use_bias: true }, random),
       }),
   },
-  Activation: { build: (c, name) => tf.layers.activation({ name, activation: c.activation }) },
-  Dropout: { build: (c, name, random) => tf.layers.dropout({ name, rate: c.rate, seed: nextIntSeed(random) }) },
-  Flatten: { build: (_c, name) => tf.layers.flatten({ name }) },
-  Reshape: { build: (c, name) => tf.layers.reshape({ name, targetShape: [...c.target_shape] }) },
-  Permute: { build: (c, name) => tf.layers.permute({ name, dims: [...c.dims] }) },
-  RepeatVector: { build: (c, name) => tf.layers.repeatVector({ name, n: c.n }) },
+  Activation: { build: (c, name) => tf.layers.activation({ name, activation: c.activation }), onnx: onnx.activation },
+  Dropout: {
+    build: (c, name, random) => tf.layers.dropout({ name, rate: c.rate, seed: nextIntSeed(random) }),
+    onnx: onnx.dropout,
+  },
+  Flatten: { build: (_c, name) => tf.layers.flatten({ name }), onnx: onnx.flatten },
+  Reshape: { build: (c, name) => tf.layers.reshape({ name, targetShape: [...c.target_shape] }), onnx: onnx.reshape },
+  Permute: { build: (c, name) => tf.layers.permute({ name, dims: [...c.dims] }), onnx: onnx.permute },
+  RepeatVector: { build: (c, name) => tf.layers.repeatVector({ name, n: c.n }), onnx: onnx.repeatVector },
   Embedding: {
     build: (c, name, random) =>
       tf.layers.embedding({
@@ -34,6 +39,7 @@ export const coreLayers = {
         embeddingsInitializer: initializer(c.embeddings_initializer, random),
         ...optional('embeddingsRegularizer', regularizer(c.embeddings_regularizer)),
       }),
+    onnx: onnx.embedding,
   },
   TimeDistributed: {
     build: ({ layer: { config: c } }, name, random) =>
@@ -46,6 +52,7 @@ export const coreLayers = {
           ...kernelArgs(c, random),
         }),
       }),
+    onnx: onnx.timeDistributed,
   },
 } satisfies LayerEntries<
   | 'Dense'

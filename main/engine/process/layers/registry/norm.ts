@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { trainableWithoutCenterOrScale } from '../batch-norm-training';
+import * as onnx from '../../formats/onnx/layers-norm';
 import type { LayerEntries } from './entry';
 
 /** The normalizations. */
@@ -18,9 +19,11 @@ export const normLayers = {
         c.center,
         c.scale,
       ),
+    onnx: onnx.batchNormalization,
   },
   LayerNormalization: {
     build: (c, name) =>
       tf.layers.layerNormalization({ name, axis: c.axis, epsilon: c.epsilon, center: c.center, scale: c.scale }),
+    onnx: onnx.layerNormalization,
   },
 } satisfies LayerEntries<'BatchNormalization' | 'LayerNormalization'>;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerConfig } from '../../../../../app/graph';
+import * as onnx from '../../formats/onnx/layers-recurrent';
 import { initializer, regularizer } from '../weights';
 import { optional, type LayerEntries } from './entry';
 
@@ -30,9 +31,12 @@ function rnn(type: 'SimpleRNN' | 'LSTM' | 'GRU', c: RnnConfig, name: string, ran
 
 /** The recurrent layers and Bidirectional (around one of them). */
 export const recurrentLayers = {
-  SimpleRNN: { build: (c, name, random) => rnn('SimpleRNN', c as RnnConfig, name, random) },
-  LSTM: { build: (c, name, random) => rnn('LSTM', c, name, random) },
-  GRU: { build: (c, name, random) => rnn('GRU', c as RnnConfig, name, random) },
+  SimpleRNN: {
+    build: (c, name, random) => rnn('SimpleRNN', c as RnnConfig, name, random),
+    onnx: onnx.recurrent('SimpleRNN'),
+  },
+  LSTM: { build: (c, name, random) => rnn('LSTM', c, name, random), onnx: onnx.recurrent('LSTM') },
+  GRU: { build: (c, name, random) => rnn('GRU', c as RnnConfig, name, random), onnx: onnx.recurrent('GRU') },
   Bidirectional: {
     build: (c, name, random) =>
       tf.layers.bidirectional({
@@ -40,5 +44,6 @@ export const recurrentLayers = {
         layer: rnn(c.layer.class_name, c.layer.config, `${name}_rnn`, random) as tf.RNN,
         mergeMode: c.merge_mode,
       }),
+    onnx: onnx.bidirectional,
   },
 } satisfies LayerEntries<'SimpleRNN' | 'LSTM' | 'GRU' | 'Bidirectional'>;
