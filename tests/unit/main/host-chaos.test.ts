@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { taskShape } from '../../../app/dataset/task';
 import { templateGraph } from '../../../app/graph/templates';
 import type { DatasetMeta } from '../../../app/dataset/schema';
+import type { AppStudy } from '../../../app/experiments/app-study';
 import type { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 
@@ -22,10 +23,12 @@ const TOKEN = 'chaos-test-token-0123456789';
 const EPOCHS = 40;
 const children: ChildProcess[] = [];
 let workspace: string | null = null;
+let studyWorkspace: string | null = null;
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   if (workspace) await rm(workspace, { recursive: true, force: true });
+  if (studyWorkspace) await rm(studyWorkspace, { recursive: true, force: true });
 });
 
 /** `layerlab host` as a user starts it (bin/layerlab.mjs); resolves with its port once it prints its URL. */
@@ -153,4 +156,86 @@ describe('a host killed with SIGKILL in the middle of a run', () => {
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
   }, 240_000);
+});
+
+describe('a host killed with SIGKILL in the middle of a study', () => {
+  it('comes back with the study interrupted and its finished trial kept, and resumes it to the planned trials', async () => {
+    studyWorkspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-chaos-study-'));
+    const first = await startHostProcess(studyWorkspace);
+    const a = await contract(first.port);
+    const project = await a.invoke<{ id: string }>('project.create', { name: 'chaos study' });
+    const text = await readFile(path.join(ROOT, 'resources', 'iris.csv'), 'utf8');
+    const state = await a.invoke<{ dataset: DatasetMeta }>('dataset.importText', {
+      projectId: project.id,
+      fileName: 'iris.csv',
+      text,
+    });
+    const taskSpec = { target: 'species', task: 'classification' as const };
+    const shape = taskShape(state.dataset, taskSpec);
+    const epochs = 20;
+    const study = await a.invoke<AppStudy>('study.start', {
+      projectId: project.id,
+      taskSpec,
+      graph: templateGraph('mlp', shape.inputWidth, shape.head),
+      trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs, batchSize: 8, learningRate: 0.01, earlyStopping: null },
+      strategy: 'random',
+      space: { learningRate: { type: 'float', low: 0.001, high: 0.05, log: true } },
+      trials: 3,
+      timeBudgetS: null,
+      seed: 3,
+    });
+    const latest = async (api: typeof a) =>
+      (await api.invoke<AppStudy[]>('study.list', { projectId: project.id })).find((s) => s.id === study.id)!;
+
+    // Killed while trial 2 trains, once its run's checkpoint holds two epochs.
+    const trial2Run = await until(
+      async () => {
+        const now = await latest(a);
+        const runId = now.trials[1]?.run_id;
+        if (!runId) return null;
+        const run = await a.invoke<RunSummary>('run.get', { projectId: project.id, runId });
+        const runDir = path.join(studyWorkspace!, 'projects', project.id, 'runs', runId);
+        return run.epochs.length >= 2 && existsSync(path.join(runDir, 'checkpoint', 'state.json')) ? runId : null;
+      },
+      120_000,
+      "trial 2's second epoch",
+    );
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    a.close();
+    const file = path.join(studyWorkspace, 'projects', project.id, 'studies', `${study.id}.json`);
+    const left = JSON.parse(await readFile(file, 'utf8')) as AppStudy;
+    expect(left.status).toBe('running');
+    expect(left.trials.map((t) => t.status)).toEqual(['completed', 'running']);
+
+    const second = await startHostProcess(studyWorkspace);
+    const b = await contract(second.port);
+    const interrupted = await latest(b);
+    expect(interrupted).toMatchObject({ status: 'interrupted', interrupted_run: trial2Run });
+    expect(interrupted.trials).toEqual(left.trials.slice(0, 1));
+
+    await b.invoke<AppStudy>('study.resume', { projectId: project.id, studyId: study.id });
+    const done = await until(
+      async () => {
+        const now = await latest(b);
+        return now.status === 'running' ? null : now;
+      },
+      180_000,
+      'the resumed study to end',
+    );
+    expect(done.status, done.error ?? '').toBe('completed');
+    expect(done.trials).toHaveLength(3);
+    expect(done.trials[0]).toEqual(left.trials[0]);
+    expect(done.trials[1]!.run_id).toBe(trial2Run);
+    expect(done.trials.map((t) => [t.status, t.epochs_run])).toEqual([
+      ['completed', epochs],
+      ['completed', epochs],
+      ['completed', epochs],
+    ]);
+    const continued = await b.invoke<RunSummary>('run.get', { projectId: project.id, runId: trial2Run });
+    expect(continued.recoveries?.at(-1)?.fromEpoch).toBeGreaterThanOrEqual(2);
+    b.close();
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+  }, 360_000);
 });
