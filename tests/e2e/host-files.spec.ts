@@ -165,7 +165,8 @@ test('the host file browser imports a CSV from --data-root and refuses a path ou
   // Outside the roots, the host refuses, naming the path and the way to allow it, from the page itself.
   const outside = path.dirname(files.dataRoot);
   const refused = await page.evaluate(async (dir) => {
-    const res = await fetch(`/api/browse?path=${encodeURIComponent(dir)}`);
+    // Relative to the page, as the app's own requests are.
+    const res = await fetch(`api/browse?path=${encodeURIComponent(dir)}`);
     return { status: res.status, body: (await res.json()) as { error: string } };
   }, outside);
   expect(refused.status).toBe(403);

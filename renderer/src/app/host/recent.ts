@@ -46,7 +46,13 @@ function parse(text: string | null): RecentEntry[] {
 export type Recent = ReturnType<typeof createRecent>;
 
 /** Recent projects and files, kept in this browser's (or window's) storage, newest first. */
-export function createRecent(storage: Pick<Storage, 'getItem' | 'setItem'> | null) {
+/** What the list is kept in: localStorage in a window (typed here, so the module also type-checks without the DOM). */
+export interface RecentStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+export function createRecent(storage: RecentStorage | null) {
   const store = createStore<{ entries: RecentEntry[] }>()(() => ({ entries: parse(storage?.getItem(KEY) ?? null) }));
   return {
     store,
