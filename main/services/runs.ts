@@ -2,26 +2,16 @@ import { existsSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { imageTaskShape } from '../../app/dataset/image-task';
 import { isAugmenting, type Augmentation } from '../../app/dataset/images';
 import type { TaskSpec } from '../../app/dataset/schema';
-import { taskShape } from '../../app/dataset/task';
 import { BATCH_EVENT_INTERVAL_MS } from '../../app/engine/event-rate';
 import { PreparedData } from '../../app/engine/protocol';
-import { analyzeGraph } from '../../app/graph/analyze';
-import { bindGraphToData, bindingSizeIssues, usesColumnBinding, type GraphBinding } from '../../app/graph/data-binding';
-import { resolveHeadsConfig } from '../../app/engine/heads';
 import type { ModelGraph } from '../../app/graph/schema';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
-import { resolveTrainConfig, TrainConfigError, type RunTrainConfig, type TrainConfig } from '../../app/training/config';
-import {
-  autoFields,
-  resolveAutoSettings,
-  withAutoEarlyStopping,
-  withPlaceholderSizes,
-  type DataKind,
-} from '../../app/training/auto-settings';
+import { requireSetup, resolveRunConfig, resolveSetup } from '../../app/setup/setup';
+import { TrainConfigError, type RunTrainConfig, type TrainConfig } from '../../app/training/config';
+import { autoFields, resolveAutoSettings } from '../../app/training/auto-settings';
 import { prepareTrainingData, writeFileAtomic, writeJsonAtomic, type ProjectService } from '../data';
 import { prepareImageData } from '../data/images/prepare-images';
 import { prepareWindowedData } from '../data/prepare-windows';
@@ -61,56 +51,6 @@ function newRunId(now: Date): string {
   return `run-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** The graph must fit the data: the editor keeps them in step, but a stale or hand-written graph may not. */
-function checkGraphFitsData(graph: ModelGraph, inputWidth: number, head: { units: number; activation: string }): void {
-  const analysis = analyzeGraph(graph);
-  if (!analysis.ok)
-    throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
-  if (analysis.inputs.length !== 1 || analysis.outputs.length !== 1) {
-    throw new UserError(
-      `A model trained on a table needs exactly one Input and one Output node; this graph has ${analysis.inputs.length} and ${analysis.outputs.length}.`,
-    );
-  }
-  const input = graph.nodes.find((n) => n.type === 'Input');
-  const output = graph.nodes.find((n) => n.type === 'Output');
-  // Any Input shape holding one row's values works (e.g. (28, 28, 1) for 784 pixels): the engine reshapes each row.
-  if (input?.type === 'Input' && input.config.shape.reduce((a, b) => a * b, 1) !== inputWidth) {
-    throw new UserError(
-      `The Input node expects shape (${input.config.shape.join(', ')}) but the dataset gives ${inputWidth} features per row. Re-select the target or apply a template to resize it.`,
-    );
-  }
-  if (
-    output?.type === 'Output' &&
-    (output.config.units !== head.units || output.config.activation !== head.activation)
-  ) {
-    throw new UserError(
-      `The Output node has ${output.config.units} units (${output.config.activation}) but this task needs ${head.units} (${head.activation}).`,
-    );
-  }
-}
-
-/** A graph with several Inputs or heads (or column choices on them) bound to a table, or why it cannot be. */
-function bindTableGraph(
-  graph: ModelGraph,
-  state: { dataset?: Parameters<typeof bindGraphToData>[1] | null },
-  spec: TaskSpec,
-  images: boolean,
-): GraphBinding | null {
-  if (!usesColumnBinding(graph)) return null;
-  const analysis = analyzeGraph(graph);
-  if (!analysis.ok)
-    throw new UserError(`The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`);
-  if (images || spec.timeSeries || !state.dataset) {
-    throw new UserError(
-      `This graph has ${analysis.inputs.length} Input(s) and ${analysis.outputs.length} Output(s) or columns chosen on them; that works with table datasets only so far, not ${images ? 'image folders' : 'time-series windows'}.`,
-    );
-  }
-  const binding = bindGraphToData(graph, state.dataset, spec);
-  const issue = [...binding.issues, ...bindingSizeIssues(graph, binding)][0];
-  if (issue) throw new UserError(`The model does not fit the data: ${issue.message}`);
-  return binding;
-}
-
 /**
  * Runs: prepare the data, train in the engine process, keep the history on disk as it grows
  * (run.json + metrics.jsonl), and tell every renderer. One run trains at a time.
@@ -139,41 +79,27 @@ export class RunManager {
     // An image dataset has one task, classifying by class folder, and streams from its shards.
     const images = state.imageDataset ?? null;
     if (!datasetId || (!state.dataset && !images)) throw new UserError('Import a dataset before training.');
-    if (images && input.taskSpec.task !== 'classification')
-      throw new UserError(
-        `An image dataset is classified by its class folders; ${input.taskSpec.task} does not apply to it.`,
-      );
-    const shape = images ? imageTaskShape(images) : taskShape(state.dataset!, input.taskSpec);
-    const binding = bindTableGraph(input.graph, state, input.taskSpec, images !== null);
-    if (!binding) checkGraphFitsData(input.graph, shape.inputWidth, shape.head);
-    // Settings left to Layerlab are chosen for this data (early stopping now, the sizes once the
-    // training rows are known); impossible ones (sparse cross-entropy on a regression...) are refused before any work.
-    const dataKind: DataKind = images ? 'images' : input.taskSpec.timeSeries ? 'windows' : 'table';
+    // One setup, the CLI's and the editor's: the graph must fit the data as sent (the editor keeps them in
+    // step, but a stale or hand-written graph may not), and impossible settings (sparse cross-entropy on a
+    // regression...) are refused before any work; settings left to Layerlab are chosen for this data.
+    const setup = requireSetup(
+      resolveSetup({
+        data: images ? { kind: 'images', meta: images } : { kind: 'table', meta: state.dataset! },
+        taskSpec: input.taskSpec,
+        model: { graph: input.graph, fit: 'check' },
+        trainConfig: input.trainConfig,
+      }),
+    );
+    const { binding, dataKind } = setup;
     const autoSettings = autoFields(input.trainConfig);
     const resolveFor = (config: TrainConfig & { epochs: number; batchSize: number }): RunTrainConfig => {
       try {
-        if (binding && binding.heads.length > 1) {
-          // Each head trains with its own task's loss: the run records no single one.
-          const { loss: _perHead, ...resolved } = resolveHeadsConfig(
-            config,
-            binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })),
-          ).config;
-          return resolved;
-        }
-        return resolveTrainConfig(config, {
-          task: binding?.heads[0]?.task ?? input.taskSpec.task,
-          classes: binding
-            ? (binding.heads[0]?.labels?.length ?? 1)
-            : input.taskSpec.task === 'regression'
-              ? 1
-              : (shape.labels?.length ?? 2),
-        });
+        return resolveRunConfig(config, { ...setup, taskSpec: input.taskSpec });
       } catch (error) {
         if (error instanceof TrainConfigError) throw new UserError(`Training settings: ${error.message}`);
         throw error;
       }
     };
-    resolveFor(withPlaceholderSizes(withAutoEarlyStopping(input.trainConfig, dataKind)));
     await projects.save(input.projectId, {
       taskSpec: input.taskSpec,
       graph: input.graph,
