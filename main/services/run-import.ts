@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PreparedData } from '../../app/engine/protocol';
 import { formatZodError, UserError } from '../../app/ipc/errors';
-import { EarlyStopInfo, EpochLogs, type RunSummary } from '../../app/project/schema';
+import { EarlyStopInfo, EpochLogs, ProjectId, RunId, type RunSummary } from '../../app/project/schema';
 import { RunTrainConfig } from '../../app/training/config';
 import type { ProjectService } from '../data';
 import { writeFileAtomic, writeJsonAtomic } from '../data';
@@ -36,8 +36,9 @@ const ModelJson = z.object({
 const TrainingJson = z.object({
   source: z.object({
     workspace: z.string().nullable().optional(),
-    project: z.string().nullable(),
-    run: z.string().nullable(),
+    // Ids as the contract spells them: a file cannot name a folder outside the project (../..).
+    project: ProjectId.nullable(),
+    run: RunId.nullable(),
     label: z.string(),
   }),
 });

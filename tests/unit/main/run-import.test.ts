@@ -72,6 +72,14 @@ describe('runs import refuses what is not a run trained elsewhere', () => {
     expect(await refusal()).toContain('no epoch was trained');
   });
 
+  it('a training.json naming a run outside the project', async () => {
+    await writeFile(
+      path.join(dir, 'training.json'),
+      JSON.stringify({ source: { workspace: null, project: projectId, run: '../../x', label: 'x' } }),
+    );
+    expect(await refusal()).toContain(`${path.join(dir, 'training.json')} does not hold where the run came from`);
+  });
+
   it('a source run the project no longer has', async () => {
     expect(await refusal()).toBe(`Project "${projectId}" has no run "run-gone".`);
   });
