@@ -6,6 +6,7 @@ import { ColumnTable } from './ColumnTable';
 import { DropZone } from './DropZone';
 import { ImageDataStep } from './ImageDataStep';
 import { ImageImportPanel } from './ImageImportPanel';
+import { WebcamCollector } from './WebcamCollector';
 import './images.css';
 import { useImageImport } from './use-image-import';
 import { ImportOptions } from './ImportOptions';
@@ -65,11 +66,13 @@ export function DataStep() {
           <TaskPanel dataset={dataset} info={info} />
         </div>
       )}
+      {dataset && <WebcamCollector />}
       {dataset && <ImageImportPanel />}
 
       {!dataset && !imageDataset && (
         <>
           <DropZone compact={false} />
+          <WebcamCollector />
           {imagePhase === 'idle' && <ImportProgress />}
           <ImageImportPanel />
         </>

@@ -4,6 +4,7 @@ import { messageOf } from '../../lib/errors';
 import { FileBrowserDialog } from '../files/FileBrowserDialog';
 import { isZipName, selectionFromFolderInput, selectionFromPath, selectionFromZip } from './image-files';
 import { useImageActions } from './use-image-import';
+import { CollectButton } from './WebcamCollector';
 
 /**
  * Where a dataset comes in: drop it here (or anywhere on the window, see FileDropOverlay) or
@@ -112,6 +113,7 @@ export function DropZone({ compact }: { compact: boolean }) {
           <button type="button" className="btn btn-small" onClick={() => native('images-zip')} disabled={!!importing}>
             Open .zip…
           </button>
+          <CollectButton disabled={!!importing} />
           {dialogError && (
             <span className="dialog-error" role="alert">
               {dialogError}
@@ -143,6 +145,7 @@ export function DropZone({ compact }: { compact: boolean }) {
               disabled={!!importing}
             />
           </label>
+          <CollectButton disabled={!!importing} />
           {host.capabilities.serverFiles && (
             <button
               type="button"

@@ -5,6 +5,7 @@ import { DropZone } from './DropZone';
 import { ImageAugmentation } from './ImageAugmentation';
 import { ImageClassGrid } from './ImageClassGrid';
 import { ImageImportPanel } from './ImageImportPanel';
+import { WebcamCollector } from './WebcamCollector';
 import { ImageSkippedList } from './ImageSkippedList';
 import './images.css';
 
@@ -51,6 +52,7 @@ export function ImageDataStep({ meta }: { meta: ImageDatasetMeta }) {
         </section>
       </div>
 
+      <WebcamCollector />
       <ImageImportPanel />
 
       {meta.warnings.length > 0 && (

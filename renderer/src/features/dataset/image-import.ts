@@ -23,6 +23,8 @@ export interface ImageImportState {
   total: number;
   progress: ImageImportProgress | null;
   cancelling: boolean;
+  /** The webcam collector is open in the Data step (WebcamCollector). */
+  collecting: boolean;
 }
 
 export const DEFAULT_IMAGE_OPTIONS: ImageImportState['options'] = { fit: 'pad' };
@@ -73,6 +75,7 @@ export function createImageImport({ api, project, onImported, streamToHost }: Im
     total: 0,
     progress: null,
     cancelling: false,
+    collecting: false,
   }));
   let uploadId: string | null = null;
   let importId: string | null = null;
@@ -126,6 +129,10 @@ export function createImageImport({ api, project, onImported, streamToHost }: Im
       }
       project.setState({ importError: null, step: 'data' });
       store.setState({ pending: selection });
+    },
+    /** Opens or closes the webcam collector, whose frames come back through select. */
+    collect(open: boolean) {
+      store.setState({ collecting: open });
     },
     clear() {
       if (store.getState().phase === 'idle') store.setState({ pending: null });

@@ -1,18 +1,24 @@
 import { useEffect, useRef, useState } from 'react';
 import { messageOf } from '../../lib/errors';
 
+/** The frame a playing <video> shows, as a PNG; null while it has none yet. */
+export function frameOf(v: HTMLVideoElement | null): Promise<Blob | null> {
+  if (!v || v.videoWidth === 0) return Promise.resolve(null);
+  const canvas = document.createElement('canvas');
+  canvas.width = v.videoWidth;
+  canvas.height = v.videoHeight;
+  canvas.getContext('2d')!.drawImage(v, 0, 0);
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+}
+
 /**
- * The camera as an image source (Teachable Machine's webcam): Start asks the browser for the
- * camera (getUserMedia), Capture takes the frame shown as a PNG file, and Live captures one
- * every second while it is on, each handed to `onFrame` exactly like a dropped picture. Stop (or
- * leaving the view) turns the camera off.
+ * The camera for a <video>: start asks the browser for it (getUserMedia), stop (or unmounting)
+ * turns it off; an error says why it could not start.
  */
-export function WebcamCapture({ onFrame, busy }: { onFrame: (file: File) => void; busy: boolean }) {
+export function useCamera() {
   const video = useRef<HTMLVideoElement>(null);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [live, setLive] = useState(false);
-  const count = useRef(0);
 
   useEffect(() => {
     if (video.current) video.current.srcObject = stream;
@@ -31,23 +37,30 @@ export function WebcamCapture({ onFrame, busy }: { onFrame: (file: File) => void
       setError(`The camera could not start: ${messageOf(e)}`);
     }
   };
+  return { video, stream, error, start, stop: () => setStream(null) };
+}
+
+/**
+ * The camera as an image source (Teachable Machine's webcam): Start asks the browser for the
+ * camera (getUserMedia), Capture takes the frame shown as a PNG file, and Live captures one
+ * every second while it is on, each handed to `onFrame` exactly like a dropped picture. Stop (or
+ * leaving the view) turns the camera off.
+ */
+export function WebcamCapture({ onFrame, busy }: { onFrame: (file: File) => void; busy: boolean }) {
+  const { video, stream, error, start, stop: stopCamera } = useCamera();
+  const [live, setLive] = useState(false);
+  const count = useRef(0);
   const stop = () => {
     setLive(false);
-    setStream(null);
+    stopCamera();
   };
 
   const capture = () => {
-    const v = video.current;
-    if (!v || v.videoWidth === 0) return;
-    const canvas = document.createElement('canvas');
-    canvas.width = v.videoWidth;
-    canvas.height = v.videoHeight;
-    canvas.getContext('2d')!.drawImage(v, 0, 0);
-    canvas.toBlob((blob) => {
+    void frameOf(video.current).then((blob) => {
       if (!blob) return;
       count.current += 1;
       onFrame(new File([blob], `webcam-${count.current}.png`, { type: 'image/png' }));
-    }, 'image/png');
+    });
   };
 
   // Live: a frame a second, skipped while the last one is still being predicted.
