@@ -4,42 +4,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { accelerationsNote } from '../../app/engine/accelerations-note';
-import { suggestTask, taskShape, type TaskShape } from '../../app/dataset/task';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
 import { DEFAULT_WINDOW_SPEC, Differencing, WindowSpec, type ForecastReport } from '../../app/dataset/windows';
 import { analyzeGraph } from '../../app/graph/analyze';
-import {
-  bindGraphToData,
-  bindingSizeIssues,
-  fitGraphToBinding,
-  usesColumnBinding,
-  type GraphBinding,
-} from '../../app/graph/data-binding';
-import { resolveHeadsConfig } from '../../app/engine/heads';
 import { headBaselines } from '../services/baseline';
 import { ModelGraph } from '../../app/graph/schema';
 import { readWeightsFile } from '../engine/shared/import/weights-file';
 import { nodesWithStaleWeights } from '../engine/shared/import/weights-fit';
-import {
-  defaultTemplate,
-  fitGraphToData,
-  templateGraph,
-  TEMPLATES,
-  type TemplateName,
-} from '../../app/graph/templates';
+import { TEMPLATES, type TemplateName } from '../../app/graph/templates';
+import { requireSetup, resolveSetup, taskSpecFor } from '../../app/setup/setup';
 import { diagnoseRun } from '../../app/diagnostics/from-run';
 import { formatZodError, UserError } from '../../app/ipc/errors';
 import type { EpochLogs, RunSummary } from '../../app/project/schema';
 import { describeKept, keptEpoch, type KeptEpoch } from '../../app/project/kept-epoch';
-import { withPlaceholderSizes } from '../../app/training/auto-settings';
 import {
   DEFAULT_TRAIN_CONFIG,
   LOSSES,
   METRICS,
   MONITORS,
-  resolveTrainConfig,
   TrainConfig,
-  TrainConfigError,
   type LrSchedule,
   type MetricName,
 } from '../../app/training/config';
@@ -53,7 +36,7 @@ import { SPLIT_FLAGS, splitSpecFrom, testFinal } from './split-flags';
 import { UsageError } from './cli-error';
 import { CSV_FLAGS, csvOptionsFrom, progressLine } from './inspect-command';
 import { IMAGE_FLAGS, imageDatasetSummary, importImageData, imageOptionsFrom, isImageDataPath } from './image-data';
-import { IMAGE_TASK_SPEC, imageTaskShape } from '../../app/dataset/image-task';
+import { IMAGE_TASK_SPEC } from '../../app/dataset/image-task';
 import { learningRateLine, lrFinderMetrics, lrFindReport } from './lr-find-report';
 import { MANIFEST_FILE, writeOutManifest } from './reproduce-manifest';
 
@@ -385,71 +368,32 @@ export async function trainCommand(
           onProgress: progressLine(path.basename(dataFile)),
         });
     await services.projects.save(project.id, { datasetId: (images ?? meta)!.id });
-    let taskSpec: TaskSpec;
-    let shape: TaskShape;
-    if (images) {
-      taskSpec = IMAGE_TASK_SPEC;
-      shape = imageTaskShape(images);
-    } else {
-      const column = meta!.columns.find((c) => c.name === target);
-      if (!column)
-        throw new UserError(
-          `${path.basename(dataFile)} has no column "${target}". Columns: ${meta!.columns.map((c) => c.name).join(', ')}.`,
-        );
-      // A forecast is a regression; windowInputColumns names the problem if the columns cannot make one.
-      taskSpec = {
-        target: column.name,
-        task: task ?? (windowSpec ? 'regression' : suggestTask(column)),
+    let taskSpec: TaskSpec = IMAGE_TASK_SPEC;
+    if (!images) {
+      // A forecast is a regression; the setup names the problem if the columns cannot make one.
+      const chosen = taskSpecFor(meta!, {
+        target: target!,
+        ...(task ? { task } : {}),
         ...(windowSpec ? { timeSeries: windowSpec } : {}),
         ...(splitSpec ? { split: splitSpec } : {}),
-      };
-      shape = taskShape(meta!, taskSpec);
+      });
+      if ('issue' in chosen) throw new UserError(chosen.issue.message);
+      taskSpec = chosen.spec;
     }
-    // Several Inputs or heads (or columns chosen on them): each node's columns and target come from the graph.
-    let binding: GraphBinding | null = null;
-    if (userGraph && usesColumnBinding(userGraph)) {
-      if (!meta || taskSpec.timeSeries)
-        throw new UserError(
-          `${path.basename(values.graph!)} has several Inputs or heads, or columns chosen on them; that works with table datasets only so far, not ${meta ? 'time-series windows' : 'image folders'}.`,
-        );
-      binding = bindGraphToData(userGraph, meta, taskSpec);
-      const issue = binding.issues[0];
-      if (issue)
-        throw new UserError(
-          `${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${issue.message}`,
-        );
-    }
-    try {
-      // 'auto' sizes are chosen from the training rows when the run starts; stand-ins let the rest be checked now.
-      const sized = withPlaceholderSizes(config.data);
-      if (binding)
-        resolveHeadsConfig(
-          sized,
-          binding.heads.map((h) => ({ node: h.node, target: h.target, task: h.task, width: h.head.units })),
-        );
-      else
-        resolveTrainConfig(sized, {
-          task: taskSpec.task,
-          classes: taskSpec.task === 'regression' ? 1 : (shape.labels?.length ?? 2),
-        });
-    } catch (error) {
-      if (error instanceof TrainConfigError)
-        throw new UsageError(`${flagOf(error.field)}: ${error.message.replace(/^[\w.]+: /, '')}`);
-      throw error;
-    }
-    // Without --template, the template made for this kind of data (a table: mlp); one that cannot fit says why.
-    const input = shape.inputShape ?? shape.inputWidth;
-    const graph =
-      binding && userGraph
-        ? fitGraphToBinding(userGraph, binding)
-        : userGraph
-          ? fitGraphToData(userGraph, input, shape.head)
-          : templateGraph(template ?? defaultTemplate(input), input, shape.head);
-    const sizeIssue = binding ? bindingSizeIssues(graph, binding)[0] : undefined;
-    if (sizeIssue)
-      throw new UserError(
-        `${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${sizeIssue.message}`,
-      );
+    // The app's one setup (app/setup): without --template, the template made for this kind of data (a table: mlp);
+    // a --graph is resized to the data, and bound to its columns when it has several Inputs or heads.
+    const setup = resolveSetup({
+      data: images ? { kind: 'images', meta: images } : { kind: 'table', meta: meta! },
+      taskSpec,
+      model: userGraph ? { graph: userGraph, fit: 'resize' } : template ? { template } : {},
+      trainConfig: config.data,
+    });
+    const issue = setup.issues[0];
+    if (issue?.field === 'trainConfig')
+      throw new UsageError(`${flagOf(issue.path)}: ${issue.message.replace(/^[\w.]+: /, '')}`);
+    if (issue?.field === 'graph' && issue.path === 'binding')
+      throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${issue.message}`);
+    const { shape, binding, graph } = requireSetup(setup);
     if (mode === 'train')
       await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
         throw new UserError(
