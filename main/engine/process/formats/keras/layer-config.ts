@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { KERAS_CLASS_NAMES } from '../../../../../app/graph/layers/keras-class';
 import { RNN_CLASSES } from '../../../shared/keras-weight-names';
+import { LAYER_REGISTRY, type KerasEntry } from '../../layers/registry';
 import {
   isObject,
   keras3Object,
@@ -24,6 +25,11 @@ type Json = Record<string, unknown>;
  */
 export const KERAS_LAYER_CLASSES: ReadonlySet<string> = new Set(KERAS_CLASS_NAMES);
 export { RNN_CLASSES };
+
+/** Each class's Keras entry in the layer registry, where it has one (an entry's key is its class there). */
+const KERAS_ENTRIES: ReadonlyMap<string, KerasEntry> = new Map(
+  Object.entries(LAYER_REGISTRY).flatMap(([type, entry]) => (entry.keras ? [[type, entry.keras]] : [])),
+);
 
 const OBJECT_MODULES = {
   initializer: 'keras.initializers',
@@ -51,26 +57,15 @@ function translate(className: string, config: Json, flavor: KerasFlavor, where: 
       out[key] = value;
     }
   }
-  if (RNN_CLASSES.has(className)) {
-    // tfjs writes implementation null (Keras wants 1 or 2) and unit_forget_bias null for false.
-    delete out.implementation;
-    if ('unit_forget_bias' in out) out.unit_forget_bias = out.unit_forget_bias === true;
-  }
-  if (className === 'Embedding') {
-    // tfjs adds the batch shape it derived to every Embedding; in Keras only an input layer has one.
-    delete out.batch_input_shape;
-    out.mask_zero = out.mask_zero === true;
-    if (flavor === 'keras3' || out.input_length === null) delete out.input_length;
-  }
+  KERAS_ENTRIES.get(className)?.config?.(out, flavor);
   if (className !== 'InputLayer') out.dtype = 'float32';
   return out;
 }
 
-/** tfjs forgets depth_multiplier in SeparableConv2D's config; without it Keras builds the wrong kernel. */
+/** What the live layer knows and its config leaves out (the class's registry entry says what). */
 function fromLayerObject(className: string, layer: tf.layers.Layer | undefined): Json {
-  if (className === 'SeparableConv2D' && layer)
-    return { depth_multiplier: (layer as unknown as { depthMultiplier: number }).depthMultiplier };
-  return {};
+  const fromLayer = KERAS_ENTRIES.get(className)?.fromLayer;
+  return layer && fromLayer ? fromLayer(layer) : {};
 }
 
 function keras3Layer(className: string, config: Json): Json {

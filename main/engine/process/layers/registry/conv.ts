@@ -82,5 +82,9 @@ export const convLayers = {
         ...optional('biasRegularizer', c.use_bias ? regularizer(c.bias_regularizer) : undefined),
       }),
     onnx: onnx.separableConv2D,
+    keras: {
+      // tfjs forgets depth_multiplier in SeparableConv2D's config; without it Keras builds the wrong kernel.
+      fromLayer: (layer) => ({ depth_multiplier: (layer as unknown as { depthMultiplier: number }).depthMultiplier }),
+    },
   },
 } satisfies LayerEntries<'Conv1D' | 'Conv2D' | 'Conv2DTranspose' | 'DepthwiseConv2D' | 'SeparableConv2D'>;

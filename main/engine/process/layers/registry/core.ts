@@ -40,6 +40,14 @@ export const coreLayers = {
         ...optional('embeddingsRegularizer', regularizer(c.embeddings_regularizer)),
       }),
     onnx: onnx.embedding,
+    keras: {
+      config(out, flavor) {
+        // tfjs adds the batch shape it derived to every Embedding; in Keras only an input layer has one.
+        delete out.batch_input_shape;
+        out.mask_zero = out.mask_zero === true;
+        if (flavor === 'keras3' || out.input_length === null) delete out.input_length;
+      },
+    },
   },
   TimeDistributed: {
     build: ({ layer: { config: c } }, name, random) =>

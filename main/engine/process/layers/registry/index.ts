@@ -6,7 +6,7 @@ import { normLayers } from './norm';
 import { recurrentLayers } from './recurrent';
 import { spatialLayers } from './spatial';
 
-export type { BuiltType, LayerEntry, LayerEntries } from './entry';
+export type { BuiltType, KerasEntry, LayerEntry, LayerEntries } from './entry';
 
 /**
  * Every catalogue node type but Input → its entry (registry/<family>.ts). The annotation makes a

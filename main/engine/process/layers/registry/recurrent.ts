@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerConfig } from '../../../../../app/graph';
 import * as onnx from '../../formats/onnx/layers-recurrent';
 import { initializer, regularizer } from '../weights';
-import { optional, type LayerEntries } from './entry';
+import { optional, type KerasEntry, type LayerEntries } from './entry';
 
 type RnnConfig = LayerConfig<'LSTM'>;
 
@@ -29,14 +29,27 @@ function rnn(type: 'SimpleRNN' | 'LSTM' | 'GRU', c: RnnConfig, name: string, ran
   return tf.layers.lstm({ ...args, recurrentActivation: c.recurrent_activation, unitForgetBias: c.use_bias });
 }
 
+/** tfjs writes implementation null (Keras wants 1 or 2) and unit_forget_bias null for false. */
+const rnnKeras: KerasEntry = {
+  config(out) {
+    delete out.implementation;
+    if ('unit_forget_bias' in out) out.unit_forget_bias = out.unit_forget_bias === true;
+  },
+};
+
 /** The recurrent layers and Bidirectional (around one of them). */
 export const recurrentLayers = {
   SimpleRNN: {
     build: (c, name, random) => rnn('SimpleRNN', c as RnnConfig, name, random),
     onnx: onnx.recurrent('SimpleRNN'),
+    keras: rnnKeras,
   },
-  LSTM: { build: (c, name, random) => rnn('LSTM', c, name, random), onnx: onnx.recurrent('LSTM') },
-  GRU: { build: (c, name, random) => rnn('GRU', c as RnnConfig, name, random), onnx: onnx.recurrent('GRU') },
+  LSTM: { build: (c, name, random) => rnn('LSTM', c, name, random), onnx: onnx.recurrent('LSTM'), keras: rnnKeras },
+  GRU: {
+    build: (c, name, random) => rnn('GRU', c as RnnConfig, name, random),
+    onnx: onnx.recurrent('GRU'),
+    keras: rnnKeras,
+  },
   Bidirectional: {
     build: (c, name, random) =>
       tf.layers.bidirectional({
