@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { useActions, useProject } from '../../app/context';
+import { useProject, useWorkbench } from '../../app/context';
 import { formatRelative } from '../../lib/format';
 import { messageOf } from '../../lib/errors';
-import { SAMPLES, type Sample } from './samples';
+import { SAMPLES, setUpSample, type Sample } from './samples';
 import './projects.css';
 
 /** The welcome screen: start a project or open one. */
@@ -13,7 +13,8 @@ export function ProjectsScreen() {
   const openError = useProject((s) => s.openError);
   const creating = useProject((s) => s.creating);
   const createError = useProject((s) => s.createError);
-  const { createProject, openProject, loadProjects, importText, setTaskSpec, setStep } = useActions();
+  const workbench = useWorkbench();
+  const { createProject, openProject, loadProjects, importText, setTaskSpec, setStep } = workbench.actions;
   const [name, setName] = useState('');
   const [sampleError, setSampleError] = useState<string | null>(null);
   const [startingSample, setStartingSample] = useState<string | null>(null);
@@ -24,11 +25,16 @@ export function ProjectsScreen() {
     setStartingSample(sample.id);
     setSampleError(null);
     try {
-      const text = await sample.load();
-      if (!(await createProject(sample.name))) return;
-      await importText(sample.file, text);
-      await setTaskSpec(sample.spec);
-      setStep('model');
+      await setUpSample(sample, {
+        createProject,
+        importText,
+        setTaskSpec,
+        setStep,
+        where: () => {
+          const { current, step } = workbench.stores.project.getState();
+          return { projectId: current?.id ?? null, step };
+        },
+      });
     } catch (error) {
       setSampleError(`Could not start the ${sample.file} example: ${messageOf(error)}`);
     } finally {
