@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createProjectStore, type Step } from '../../../renderer/src/features/projects/project-store';
-import { SAMPLES, setUpSample, type SampleSetup } from '../../../renderer/src/features/projects/samples';
+import { setUpSample, type SampleSetup } from '../../../renderer/src/features/projects/sample-setup';
 
 /**
  * Setting an example up takes a moment (import, task); the user may click another step meanwhile.
@@ -26,7 +26,12 @@ function setup(during: (go: (step: Step) => void) => void) {
   return { store, steps };
 }
 
-const iris = SAMPLES.find((s) => s.id === 'iris')!;
+const iris = {
+  name: 'Iris flowers (example)',
+  file: 'iris.csv',
+  load: async () => 'a,b\n1,x\n',
+  spec: { target: 'b', features: ['a'], problem: 'classification' } as never,
+};
 
 describe('setUpSample', () => {
   it('goes on to the Model step when the user waited', async () => {

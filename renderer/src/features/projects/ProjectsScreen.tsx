@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useProject, useWorkbench } from '../../app/context';
 import { formatRelative } from '../../lib/format';
 import { messageOf } from '../../lib/errors';
-import { SAMPLES, setUpSample, type Sample } from './samples';
+import { setUpSample } from './sample-setup';
+import { SAMPLES, type Sample } from './samples';
 import './projects.css';
 
 /** The welcome screen: start a project or open one. */
