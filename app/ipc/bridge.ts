@@ -10,7 +10,7 @@ export type ElectronBridge = {
 };
 
 /**
- * Host mode's WebSocket wire format (ws://127.0.0.1:PORT/ws, same origin as the page,
+ * Host mode's WebSocket wire format (ws://127.0.0.1:PORT/s/<key>/ws, next to the page,
  * authenticated by the per-launch token cookie the page got from /?token=...).
  */
 export type WireRequest = { type: 'invoke'; id: number; channel: string; input: unknown };

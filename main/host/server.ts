@@ -34,9 +34,16 @@ export interface HostOptions {
 }
 
 export interface RunningHost {
-  /** The URL to open, carrying the token. */
+  /** The URL to open, carrying the token: it sets the cookie and redirects to appUrl. */
   url: string;
   origin: string;
+  /**
+   * Where the app lives once the token is traded: `${origin}/s/<key>/` (appPrefix). The page, its
+   * WebSocket (`ws`) and the file API (`api/…`) are all under it, and so is the cookie's Path.
+   */
+  appUrl: string;
+  /** `/s/<key>/`: the path every cookie-authenticated request must start with. */
+  appPrefix: string;
   token: string;
   port: number;
   /**
@@ -76,6 +83,16 @@ export function cookieName(port: number): string {
  */
 export function sessionKey(token: string, port: number): string {
   return createHmac('sha256', token).update(`layerlab-session:${port}`).digest('base64url');
+}
+
+/**
+ * The secret part of the app's path (`/s/<key>/`), derived from the token and the port like the
+ * cookie but with its own label, so the URL in the address bar is not the cookie. The cookie's
+ * Path is this prefix: a browser sends it to no other path, so another server on 127.0.0.1 (any
+ * port) sees it only if the page is sent there under this secret path, which it cannot know.
+ */
+export function appPathKey(token: string, port: number): string {
+  return createHmac('sha256', token).update(`layerlab-app-path:${port}`).digest('base64url');
 }
 
 /** True for addresses only this machine can reach. */
@@ -127,8 +144,11 @@ function cookieToken(header: string | undefined, cookie: string): string | null 
 
 /**
  * Host mode: the same main-side services Electron runs, served to a browser over HTTP and a
- * WebSocket. Every request needs the per-launch token (from the URL once, then a cookie named
- * for the port); the WebSocket also checks its Origin so another site open in the browser can't
+ * WebSocket. Every request needs the per-launch token: a browser brings it once in the URL and
+ * trades it for a cookie named for the port, whose Path is the app's secret prefix `/s/<key>/`
+ * (appPathKey); the page, its WebSocket and the file API live under that prefix and the cookie
+ * counts nowhere else. Scripts use the token itself (`/ws?token=`, `Authorization: Bearer`).
+ * The WebSocket also checks its Origin so another site open in the browser can't
  * drive it. A browser always sends Origin on a WebSocket upgrade, so one that is present must be
  * this host's own (http://127.0.0.1:PORT, http://localhost:PORT, or the bound address). An
  * upgrade without Origin comes from a non-browser client (the CLI, tests, scripts): those are
@@ -154,13 +174,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   // Set once listening; no request is handled before that.
   let cookie = cookieName(0);
   let session = '';
+  let pathKey = '';
+  let prefix = '/';
+
+  /**
+   * Splits `/s/<key>/rest` into the rest (`/rest`, always starting with '/'), or null when the
+   * path is not under this host's app prefix. The key is compared in constant time.
+   */
+  const inApp = (pathname: string): string | null => {
+    const match = /^\/s\/([^/]+)(\/.*)$/.exec(pathname);
+    return match && safeEqual(match[1]!, pathKey) ? match[2]! : null;
+  };
 
   const byCookie = (req: http.IncomingMessage) => {
     const given = cookieToken(req.headers.cookie, cookie);
     return given !== null && safeEqual(given, session);
   };
   const byToken = (given: string | null) => given !== null && safeEqual(given, token);
-  const authorized = (req: http.IncomingMessage, url: URL) => byToken(url.searchParams.get('token')) || byCookie(req);
 
   const fileApi = options.files ? createFileApi(options.files) : null;
 
@@ -171,13 +201,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request.\n');
       return;
     }
-    if (fileApi && url.pathname.startsWith('/api/')) {
+    // Under the app's secret prefix, the cookie (whose Path is that prefix) or the token itself;
+    // anywhere else the token alone (scripts, the CLI, the ?token= exchange), never the cookie.
+    const rest = inApp(url.pathname);
+    const apiPath = rest ?? url.pathname;
+    if (fileApi && apiPath.startsWith('/api/')) {
       // The token (cookie or header) and, when a browser sends one, this host's own Origin: the
       // cookie is SameSite=Strict already, the Origin check keeps other local pages out as well.
       // The token is not taken from the query here, so an /api/ address is never a credential.
       const origin = req.headers.origin;
       if (
-        !(byCookie(req) || byToken(bearer(req.headers.authorization))) ||
+        !((rest !== null && byCookie(req)) || byToken(bearer(req.headers.authorization))) ||
         (origin !== undefined && !allowedOrigins.has(origin))
       ) {
         res
@@ -187,14 +221,33 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       }
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Referrer-Policy', 'no-referrer');
-      await fileApi.handle(req, res, url);
+      // The file API sees the path without the prefix (its messages never echo the key).
+      await fileApi.handle(req, res, new URL(`${apiPath}${url.search}`, 'http://localhost'));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed.\n');
       return;
     }
-    if (!authorized(req, url)) {
+    if (byToken(url.searchParams.get('token'))) {
+      // Trade the token in the address bar for a cookie scoped to the app's prefix, then drop it
+      // from the URL: the redirect goes to the same path under the prefix, on this origin.
+      res
+        .writeHead(303, {
+          ...common,
+          'Set-Cookie': `${cookie}=${session}; HttpOnly; SameSite=Strict; Path=${prefix}`,
+          Location: `${prefix.slice(0, -1)}${sameOriginPath(rest ?? url.pathname)}`,
+        })
+        .end();
+      return;
+    }
+    if (rest === null && inApp(`${url.pathname}/`) === '/') {
+      // `/s/<key>` without its slash (the cookie's Path does not cover it): the page's relative
+      // URLs need the slash. Only for the right key, which the asker already knows.
+      res.writeHead(308, { ...common, Location: prefix }).end();
+      return;
+    }
+    if (rest === null || !(byCookie(req) || byToken(bearer(req.headers.authorization)))) {
       res
         .writeHead(403, { ...common, 'Content-Type': 'text/plain; charset=utf-8' })
         .end(
@@ -202,18 +255,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         );
       return;
     }
-    if (url.searchParams.has('token')) {
-      // Trade the token in the address bar for a cookie, then drop it from the URL.
-      res
-        .writeHead(303, {
-          ...common,
-          'Set-Cookie': `${cookie}=${session}; HttpOnly; SameSite=Strict; Path=/`,
-          Location: sameOriginPath(url.pathname),
-        })
-        .end();
-      return;
-    }
-    const found = await resolveStatic(staticDir, url.pathname);
+    const found = await resolveStatic(staticDir, rest);
     if (!found) {
       res.writeHead(404, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found.\n');
       return;
@@ -243,11 +285,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     // The token itself (CLI, scripts) with no Origin or this host's; the cookie only with this
     // host's Origin, which every browser sends on an upgrade: a cookie that leaked to another
     // local server is not enough alone.
+    // The cookie counts only under the app's prefix (the page's own `ws`, relative to it); the
+    // token at /ws or under the prefix.
     const ownOrigin = origin !== undefined && allowedOrigins.has(origin);
+    const rest = url ? inApp(url.pathname) : null;
     if (
       !url ||
-      url.pathname !== '/ws' ||
-      !((byToken(url.searchParams.get('token')) && (origin === undefined || ownOrigin)) || (byCookie(req) && ownOrigin))
+      (rest ?? url.pathname) !== '/ws' ||
+      !(
+        (byToken(url.searchParams.get('token')) && (origin === undefined || ownOrigin)) ||
+        (rest !== null && byCookie(req) && ownOrigin)
+      )
     ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -297,6 +345,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { port, address } = server.address() as AddressInfo;
   cookie = cookieName(port);
   session = sessionKey(token, port);
+  pathKey = appPathKey(token, port);
+  prefix = `/s/${pathKey}/`;
   const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
   const shownHost = wildcard ? '127.0.0.1' : bindHost;
   const origin = `http://${hostPart(shownHost)}:${port}`;
@@ -314,6 +364,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   return {
     url: `${origin}/?token=${token}`,
     origin,
+    appUrl: `${origin}${prefix}`,
+    appPrefix: prefix,
     token,
     port,
     cookie: `${cookie}=${session}`,

@@ -242,6 +242,9 @@ test('a .zip and a folder of images stream to the host and are imported from the
   await page.getByTestId('image-folder-input').setInputFiles(path.join(folder, 'colours'));
   await expect(panel).toContainText('12 files');
   await panel.getByTestId('import-images').click();
+  // The zip's dataset already reads "12 images": wait until the folder's has replaced it (its
+  // files are uploaded by then), or the listing below races the upload.
+  await expect(page.getByTestId('image-dataset-summary')).not.toContainText('colours.zip', { timeout: 60_000 });
   await expect(page.getByTestId('image-dataset-summary')).toContainText('12 images');
   const uploaded = await filesUnder(path.join(files.host.workspace, 'uploads'));
   expect(uploaded.filter((f) => f.split(path.sep).slice(1).join('/').startsWith('colours/red/'))).toHaveLength(6);

@@ -29,10 +29,11 @@ export interface WebSocketTransportOptions {
   probeHost?: () => Promise<'refused' | 'down' | 'ok'>;
 }
 
-/** Ask the page's own origin whether it still lets this tab in (the WebSocket hides the 403). */
+/** Ask the page's own address whether it still lets this tab in (the WebSocket hides the 403). */
 export async function probePageOrigin(): Promise<'refused' | 'down' | 'ok'> {
   try {
-    const response = await fetch('/', {
+    // './': the app's own path (the host serves it under a secret prefix that the cookie is scoped to).
+    const response = await fetch('./', {
       method: 'HEAD',
       credentials: 'same-origin',
       headers: { 'Cache-Control': 'no-store' },
@@ -43,13 +44,19 @@ export async function probePageOrigin(): Promise<'refused' | 'down' | 'ok'> {
   }
 }
 
-/** The page's own host: ws://host/ws, or wss:// when the page came over https. */
+/**
+ * The WebSocket next to the page: `ws` relative to it (the host serves the app under
+ * `/s/<key>/`, so ws://host/s/<key>/ws), or wss:// when the page came over https.
+ */
 // Typed without the DOM's Location so that Node-side tests can import this module too.
 export function hostSocketUrl(
-  loc: { protocol: string; host: string } = (globalThis as unknown as { location: { protocol: string; host: string } })
-    .location,
+  loc: { href: string } = (globalThis as unknown as { location: { href: string } }).location,
 ): string {
-  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
+  const url = new URL('ws', loc.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = '';
+  url.hash = '';
+  return url.href;
 }
 
 /**

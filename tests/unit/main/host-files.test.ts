@@ -52,8 +52,17 @@ afterAll(async () => {
 
 const auth = () => ({ Authorization: `Bearer ${host.token}` });
 
-function put(id: string, name: string, body: Uint8Array, offset: number, size: number, headers = auth()) {
-  return fetch(`${host.origin}/api/uploads/${id}/${encodeURIComponent(name)}?offset=${offset}&size=${size}`, {
+/** base: the host's root for scripts (the token itself), or the app's prefix where the browser's cookie counts. */
+function put(
+  id: string,
+  name: string,
+  body: Uint8Array,
+  offset: number,
+  size: number,
+  headers = auth(),
+  base = host.origin,
+) {
+  return fetch(`${base}/api/uploads/${id}/${encodeURIComponent(name)}?offset=${offset}&size=${size}`, {
     method: 'PUT',
     headers,
     body,
@@ -86,9 +95,24 @@ describe('uploads', () => {
     const viaQuery = await fetch(`${host.origin}/api/browse?token=${host.token}`);
     expect(viaQuery.status).toBe(403);
     expect(existsSync(path.join(workspace, 'uploads', 'noauth'))).toBe(false);
-    // The same request with the cookie from this origin goes through.
-    const ok = await put('noauth', 'a.csv', data, 0, 3, { ...cookie, Origin: host.origin } as never);
-    expect(ok.status).toBe(200);
+    // The cookie from this origin counts only under the app's prefix, where the page sends it.
+    const own = { ...cookie, Origin: host.origin } as never;
+    expect((await put('noauth', 'a.csv', data, 0, 3, own)).status).toBe(403);
+    expect(existsSync(path.join(workspace, 'uploads', 'noauth'))).toBe(false);
+    const app = host.appUrl.slice(0, -1);
+    const done = await put('noauth', 'a.csv', data, 0, 3, own, app);
+    expect(done.status).toBe(200);
+    const uploaded = ((await done.json()) as { path: string }).path;
+    // The file browser and downloads too; a wrong prefix is refused.
+    const browse = await fetch(`${app}/api/browse`, { headers: own });
+    expect(browse.status).toBe(200);
+    expect(((await browse.json()) as { entries: unknown[] }).entries.length).toBeGreaterThan(0);
+    expect((await fetch(`${host.origin}/s/wrong/api/browse`, { headers: own })).status).toBe(403);
+    const down = await fetch(`${app}/api/download?path=${encodeURIComponent(uploaded)}`, {
+      headers: own,
+    });
+    expect(down.status).toBe(200);
+    expect(new Uint8Array(await down.arrayBuffer())).toEqual(data);
   });
 
   it('writes a file larger than one chunk to the workspace in order, byte for byte, and answers its path', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { cookieName, sessionKey, startHost, type RunningHost } from '../../../main/host/server';
+import { appPathKey, cookieName, sessionKey, startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 
 let tmp: string;
@@ -45,7 +45,8 @@ const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { 
 
 function connect(headers: Record<string, string>, to: RunningHost = host): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${to.origin.replace('http', 'ws')}/ws`, { headers });
+    // The page's WebSocket, next to it under the app's prefix (renderer: hostSocketUrl).
+    const ws = new WebSocket(`${to.appUrl.replace('http', 'ws')}ws`, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -118,7 +119,7 @@ function sendRawFrame(port: number, cookie: string, frame: Buffer, settleMs?: nu
     let upgraded = false;
     socket.once('connect', () => {
       socket.write(
-        'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `GET ${host.appPrefix}ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n` +
           `Origin: http://127.0.0.1:${port}\r\n\r\n`,
       );
@@ -160,20 +161,68 @@ describe('host mode server', () => {
     expect((await get(`${host.origin}/index.html`)).status).toBe(403);
     expect((await get(`${host.origin}/?token=wrong`)).status).toBe(403);
     expect((await get(`${host.origin}/`, { cookie: `${cookieName(host.port)}=wrong` })).status).toBe(403);
+    expect((await get(host.appUrl, { cookie: `${cookieName(host.port)}=wrong` })).status).toBe(403);
+    expect((await get(host.appUrl)).status).toBe(403);
   });
 
-  it('trades the token for a cookie and serves the UI with a CSP', async () => {
+  it("trades the token for a cookie scoped to the app's secret prefix and serves the UI there with a CSP", async () => {
     const first = await get(host.url);
     expect(first.status).toBe(303);
     const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
-    expect(first.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
-    const page = await get(`${host.origin}/`, { cookie });
+    expect(host.appPrefix).toBe(`/s/${appPathKey(host.token, host.port)}/`);
+    expect(first.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Path=\/s\/[\w-]{40,}\/$/);
+    expect(first.headers.get('set-cookie')).toContain(`; Path=${host.appPrefix}`);
+    expect(first.headers.get('location')).toBe(host.appPrefix);
+    // The path is not the cookie, nor the token.
+    expect(host.appPrefix).not.toContain(cookie.split('=')[1]);
+    expect(host.appPrefix).not.toContain(host.token);
+    const page = await get(host.appUrl, { cookie });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Layerlab</title>');
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     // No way out of the static folder, however the path is spelled.
-    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt'])
-      expect((await get(`${host.origin}${p}`, { cookie })).status).toBe(404);
+    for (const p of [
+      '../secret.txt',
+      '%2e%2e/secret.txt',
+      '..%2fsecret.txt',
+      '%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret.txt',
+    ]) {
+      // (fetch resolves a plain "../" itself, which leaves the prefix: refused rather than not found.)
+      const res = await get(`${host.appUrl}${p}`, { cookie });
+      expect([403, 404], p).toContain(res.status);
+      expect(await res.text()).not.toContain('outside the static folder');
+    }
+    // Without its slash the prefix redirects to it (relative URLs need it).
+    const bare = await get(host.appUrl.slice(0, -1));
+    expect(bare.status).toBe(308);
+    expect(bare.headers.get('location')).toBe(host.appPrefix);
+  });
+
+  it("serves nothing to the cookie outside the app's prefix: the page, the WebSocket and the file API live under it", async () => {
+    const cookie = host.cookie;
+    // What a browser would only send here if the path matched: the cookie alone, at every other path.
+    const key = appPathKey(host.token, host.port);
+    for (const p of ['/', '/index.html', '/app.js', '/s/', `/s/${key.slice(0, -1)}x/`, `/x/s/${key}/`, `/s/${key}x/`]) {
+      const res = await get(`${host.origin}${p}`, { cookie, origin: host.origin });
+      expect(res.status, p).toBe(403);
+      expect(await res.text(), p).not.toContain('<title>Layerlab</title>');
+    }
+    // The WebSocket at the root takes the token, never the cookie, even with this host's Origin.
+    await expect(
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/ws`, {
+          headers: { cookie, origin: host.origin },
+        });
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      }),
+    ).rejects.toThrow(/403/);
+    // Under the prefix: the page and its WebSocket.
+    expect((await get(`${host.appUrl}app.js`, { cookie })).status).toBe(200);
+    const ws = await connect({ cookie, origin: host.origin });
+    expect((await invoke(ws, 1, 'project.list', {})).ok).toBe(true);
+    ws.close();
   });
 
   it('accepts the WebSocket only with the token and from its own origin', async () => {
@@ -221,7 +270,7 @@ describe('host mode server', () => {
     expect(logged.length - before).toBe(BAD_FRAMES.length);
     expect(logged.slice(before).every((line) => line.startsWith('Layerlab host: closed a WebSocket'))).toBe(true);
     // Still serving: HTTP and a fresh WebSocket both answer.
-    expect((await get(`${host.origin}/`, { cookie })).status).toBe(200);
+    expect((await get(host.appUrl, { cookie })).status).toBe(200);
     const ws = await connect({ cookie, origin: host.origin });
     const listed = await invoke(ws, 100, 'project.list', {});
     expect(listed.ok).toBe(true);
@@ -282,7 +331,7 @@ describe('host mode server', () => {
         const res = await get(h.url);
         expect(res.status).toBe(303);
         const setCookie = res.headers.get('set-cookie')!;
-        expect(setCookie).toMatch(/; HttpOnly; SameSite=Strict; Path=\//);
+        expect(setCookie).toContain(`; HttpOnly; SameSite=Strict; Path=${h.appPrefix}`);
         const [name, value] = setCookie.split(';')[0]!.split('=') as [string, string];
         expect(name).toBe(cookieName(h.port));
         jar.set(name, value);
@@ -291,10 +340,12 @@ describe('host mode server', () => {
       await login(host);
       await login(second);
       expect(jar.size).toBe(2);
-      expect((await get(`${host.origin}/`, { cookie: cookieHeader() })).status).toBe(200);
-      expect((await get(`${second.origin}/`, { cookie: cookieHeader() })).status).toBe(200);
-      // One host's cookie opens nothing on the other.
-      expect((await get(`${second.origin}/`, { cookie: host.cookie })).status).toBe(403);
+      expect((await get(host.appUrl, { cookie: cookieHeader() })).status).toBe(200);
+      expect((await get(second.appUrl, { cookie: cookieHeader() })).status).toBe(200);
+      // Each host has its own prefix, and one host's cookie opens nothing on the other.
+      expect(second.appPrefix).not.toBe(host.appPrefix);
+      expect((await get(second.appUrl, { cookie: host.cookie })).status).toBe(403);
+      expect((await get(`${second.origin}${host.appPrefix}`, { cookie: host.cookie })).status).toBe(403);
       const ws = await connect({ cookie: cookieHeader(), origin: second.origin }, second);
       expect((await invoke(ws, 1, 'project.list', {})).ok).toBe(true);
       ws.close();
@@ -347,19 +398,20 @@ describe('host mode server', () => {
 
   it('redirects the token exchange only to a path on its own origin', async () => {
     const cases: Array<[string, string]> = [
-      ['/.//evil.example/', '/evil.example/'],
-      ['/.//evil.example/x/', '/evil.example/x/'],
+      ['/.//evil.example/', 'evil.example/'],
+      ['/.//evil.example/x/', 'evil.example/x/'],
       // These parse as a host: what is left is the path, never the host.
-      ['//evil.example/', '/'],
-      ['/\\evil.example/', '/'],
-      ['/\\/\\evil.example/x', '/x'],
-      ['/', '/'],
-      ['/index.html', '/index.html'],
+      ['//evil.example/', ''],
+      ['/\\evil.example/', ''],
+      ['/\\/\\evil.example/x', 'x'],
+      ['/', ''],
+      ['/index.html', 'index.html'],
     ];
     for (const [rawPath, location] of cases) {
       const res = await rawGet(host.port, `${rawPath}?token=${host.token}`);
       expect(res.status, rawPath).toBe(303);
-      expect(res.location, rawPath).toBe(location);
+      // Always into the app's prefix on this origin.
+      expect(res.location, rawPath).toBe(`${host.appPrefix}${location}`);
       expect(res.location).not.toMatch(/^\/\/|^[a-z][a-z0-9+.-]*:/i);
     }
   });
@@ -372,8 +424,8 @@ describe('host mode server', () => {
 
   it('does not serve source maps', async () => {
     const cookie = host.cookie;
-    expect((await get(`${host.origin}/app.js`, { cookie })).status).toBe(200);
-    for (const p of ['/app.js.map', '/APP.JS.MAP', '/app.js%2emap', '/app.js.map.'])
-      expect((await get(`${host.origin}${p}`, { cookie })).status, p).toBe(404);
+    expect((await get(`${host.appUrl}app.js`, { cookie })).status).toBe(200);
+    for (const p of ['app.js.map', 'APP.JS.MAP', 'app.js%2emap', 'app.js.map.'])
+      expect((await get(`${host.appUrl}${p}`, { cookie })).status, p).toBe(404);
   });
 });

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { createConnectionStore, type ConnectionStatus } from '../../../renderer/src/api/connection-store';
-import { createWebSocketTransport, TOKEN_EXPIRED } from '../../../renderer/src/api/ws-transport';
+import { createWebSocketTransport, hostSocketUrl, TOKEN_EXPIRED } from '../../../renderer/src/api/ws-transport';
 
 let tmp: string;
 let services: Services;
@@ -60,10 +60,10 @@ describe('the host-mode transport after the host restarts', () => {
     const connection = createConnectionStore();
     const seen = new Set<ConnectionStatus>();
     connection.subscribe((s) => seen.add(s.status));
-    // The page's own probe is a HEAD request with its cookie; here the same request, by fetch.
+    // The page's own probe is a HEAD request for './' (the app's prefix) with its cookie; here the same request, by fetch.
     const probeHost = async () => {
       try {
-        return (await fetch(`${first.origin}/`, { method: 'HEAD', headers: { cookie } })).status === 403
+        return (await fetch(new URL('./', first.appUrl), { method: 'HEAD', headers: { cookie } })).status === 403
           ? ('refused' as const)
           : ('ok' as const);
       } catch {
@@ -71,7 +71,8 @@ describe('the host-mode transport after the host restarts', () => {
       }
     };
     const transport = createWebSocketTransport({
-      url: `${first.origin.replace('http', 'ws')}/ws`,
+      // The page lives at appUrl; its WebSocket is `ws` next to it.
+      url: hostSocketUrl({ href: first.appUrl }),
       connection,
       WebSocketImpl: TabSocket as unknown as typeof globalThis.WebSocket,
       probeHost,
@@ -93,5 +94,10 @@ describe('the host-mode transport after the host restarts', () => {
     } finally {
       transport.close();
     }
+  });
+
+  it("builds the WebSocket address relative to the page, under the host's prefix", () => {
+    expect(hostSocketUrl({ href: 'http://127.0.0.1:5000/s/abc-_/' })).toBe('ws://127.0.0.1:5000/s/abc-_/ws');
+    expect(hostSocketUrl({ href: 'https://example.test/s/k/index.html?x=1#y' })).toBe('wss://example.test/s/k/ws');
   });
 });

@@ -2,6 +2,7 @@ import { BrowseReply } from '../../../../app/ipc/host-files';
 import { HostCannot, type Host } from './types';
 import { uploadFile, uploadFolder } from './upload';
 
+// Every address is relative to the page: the host serves the app, and the file API, under a secret prefix.
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url, { credentials: 'same-origin' });
   const body = (await res.json().catch(() => null)) as { error?: string } | null;
@@ -23,11 +24,11 @@ export function createBrowserHost(): Host {
     pathOf: (file, options) => uploadFile(file, options ?? {}),
     pathOfFolder: (files, options) => uploadFolder(files, options ?? {}),
     browse: async (path) =>
-      BrowseReply.parse(await getJson(`/api/browse${path ? `?path=${encodeURIComponent(path)}` : ''}`)),
+      BrowseReply.parse(await getJson(`api/browse${path ? `?path=${encodeURIComponent(path)}` : ''}`)),
     download(path) {
       // A plain link: the browser streams the file (or the folder's zip) to its downloads, with its own progress.
       const link = document.createElement('a');
-      link.href = `/api/download?path=${encodeURIComponent(path)}`;
+      link.href = `api/download?path=${encodeURIComponent(path)}`;
       link.download = '';
       link.rel = 'noopener';
       document.body.append(link);

@@ -9,7 +9,7 @@ export interface UploadOptions {
   /** Bytes per request; the server refuses more than MAX_UPLOAD_CHUNK. */
   chunkSize?: number;
   fetch?: Fetch;
-  /** Prefix of the API's address ("" on the host's own page). */
+  /** Prefix of the API's address: "." (next to the page, which the host serves under its secret prefix) by default. */
   base?: string;
 }
 
@@ -51,7 +51,7 @@ export async function uploadFile(file: File, options: UploadOptions = {}): Promi
 /** Cancelled or failed: nothing of the upload may stay on the host. */
 async function discard(id: string, options: UploadOptions): Promise<void> {
   const doFetch: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
-  await doFetch(`${options.base ?? ''}/api/uploads/${id}`, {
+  await doFetch(`${options.base ?? '.'}/api/uploads/${id}`, {
     method: 'DELETE',
     credentials: 'same-origin',
     keepalive: true,
@@ -110,7 +110,7 @@ async function sendFile(
   options: UploadOptions,
 ): Promise<{ path: string; root: string | undefined }> {
   const doFetch: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const base = options.base ?? '';
+  const base = options.base ?? '.';
   const chunk = Math.min(options.chunkSize ?? MAX_UPLOAD_CHUNK, MAX_UPLOAD_CHUNK);
   const name = target.name.split('/').map(encodeURIComponent).join('/');
   const at = (offset: number) => `${base}/api/uploads/${target.id}/${name}?offset=${offset}&size=${file.size}`;
