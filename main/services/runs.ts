@@ -57,6 +57,8 @@ function newRunId(now: Date): string {
  */
 export class RunManager {
   private active: { projectId: string; runId: string; done: Promise<RunSummary> } | null = null;
+  /** manifest.json being written for a run that has started (by its folder): its end waits for it. */
+  private readonly manifests = new Map<string, Promise<unknown>>();
   /** A learning curve in progress: it holds the one engine as a run does. */
   private curve: { projectId: string; runId: string; cancelled: boolean; engineRunId: string | null } | null = null;
 
@@ -193,14 +195,18 @@ export class RunManager {
           : {}),
       };
       await projects.writeRun(input.projectId, summary);
-      // What it takes to train this run again (layerlab reproduce): data and graph hashes, settings, environment.
-      await writeRunManifest(runDir, {
+      // What it takes to train this run again (layerlab reproduce): data and graph hashes, settings,
+      // environment. Hashing the data (thousands of image files, a large CSV) runs in this process
+      // while the engine trains on the other core; the run's end waits for it (finishManifest).
+      const manifestWritten = writeRunManifest(runDir, {
         datasetDir,
         taskSpec: input.taskSpec,
-        requested: input.trainConfig,
-        summary,
+        requested: structuredClone(input.trainConfig),
+        summary: structuredClone(summary),
         source: input.dataSource,
       });
+      manifestWritten.catch(() => undefined);
+      this.manifests.set(runDir, manifestWritten);
       const done = this.execute(input.projectId, runDir, summary, data, initialWeights, input.lrFinderOnly ?? false);
       this.active = { projectId: input.projectId, runId, done };
       return structuredClone(summary);
@@ -396,6 +402,13 @@ export class RunManager {
     return structuredClone(summary);
   }
 
+  /** The run's manifest.json, once written at its start, completed with the settings and backend it ended with. */
+  private async finishManifest(runDir: string, summary: RunSummary): Promise<void> {
+    await this.manifests.get(runDir)?.catch(() => undefined);
+    this.manifests.delete(runDir);
+    await finishRunManifest(runDir, summary.trainConfig, summary.backend).catch(() => undefined);
+  }
+
   private isActive(projectId: string, runId: string): boolean {
     return this.active !== null && this.active.runId === runId && this.active.projectId === projectId;
   }
@@ -506,7 +519,7 @@ export class RunManager {
     summary.backend = engine.status.backend ?? summary.backend;
     await writes.catch(() => undefined);
     await projects.writeRun(projectId, summary);
-    await finishRunManifest(runDir, summary.trainConfig, summary.backend).catch(() => undefined);
+    await this.finishManifest(runDir, summary);
     this.active = null;
     bus.emit('run.ended', { projectId, run: summary });
     return structuredClone(summary);
