@@ -1,4 +1,4 @@
-import { useState, type DragEvent } from 'react';
+import { Fragment, useState, type DragEvent } from 'react';
 import { FAMILIES, LAYER_TYPES, LAYERS, type LayerFamily, type LayerType } from '../../../../app/graph';
 import { useGraph } from '../../app/context';
 import { LAYER_MIME } from './layer-text';
@@ -51,7 +51,7 @@ export function Palette() {
                     onDragStart={(e) => onDragStart(e, type)}
                     onClick={() => insertLayer(type)}
                   >
-                    <span className="palette-name">{type}</span>
+                    <span className="palette-name">{camelBreaks(type)}</span>
                     <span className="palette-help">{LAYERS[type].help}</span>
                   </button>
                 </li>
@@ -63,4 +63,14 @@ export function Palette() {
       <p className="palette-hint muted">Click to insert after the selected layer, or drag onto the canvas.</p>
     </section>
   );
+}
+
+/** A layer name with a line-break chance before each inner capital ("Global<wbr>Average<wbr>Pooling2D"), so long names wrap inside their card. */
+function camelBreaks(name: string) {
+  return name.split(/(?=[A-Z][a-z])/).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {part}
+    </Fragment>
+  ));
 }
