@@ -16,7 +16,7 @@ test.use({
   },
 });
 
-test('two classes collected from the webcam are imported as an image dataset', async ({ page, host }) => {
+test('two classes collected from the webcam are imported as an image dataset', async ({ page, host }, info) => {
   test.setTimeout(120_000);
   await page.goto(host.url);
   await page.getByTestId('project-name-input').fill('Collected');
@@ -54,10 +54,22 @@ test('two classes collected from the webcam are imported as an image dataset', a
     .toBeGreaterThan(3);
   await page.mouse.up();
   await expect(fistRow.getByTestId('webcam-hold')).toHaveText('Hold to record');
+  // A frame already being encoded when the button was let go may still land; none after that.
+  await page.waitForTimeout(300);
   const fist = parseInt(await fistRow.getByTestId('webcam-class-count').innerText());
-  await page.waitForTimeout(400);
+  await page.waitForTimeout(600);
   expect(parseInt(await fistRow.getByTestId('webcam-class-count').innerText())).toBe(fist);
 
+  // What the user sees, in both themes (looked at by hand; kept with the test's output).
+  for (const theme of ['light', 'dark']) {
+    await page
+      .locator('html')
+      .evaluate(
+        (el, t) => (el as unknown as { setAttribute(k: string, v: string): void }).setAttribute('data-theme', t),
+        theme,
+      );
+    await collector.screenshot({ path: info.outputPath(`webcam-collector-${theme}.png`) });
+  }
   await collector.getByTestId('webcam-use').click();
   await expect(collector).toHaveCount(0);
   const panel = page.getByTestId('image-import-panel');

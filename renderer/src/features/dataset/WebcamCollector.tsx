@@ -168,6 +168,7 @@ function Collector({ onClose }: { onClose: () => void }) {
               <div className="webcam-class-head">
                 <input
                   type="text"
+                  className="input"
                   value={c.name}
                   aria-label={`Name of class ${i + 1}`}
                   onChange={(e) => update(c.key, { name: e.target.value })}
