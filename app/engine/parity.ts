@@ -2,13 +2,27 @@
  * The export's parity check (the exported files reloaded by an independent runtime and compared
  * with the in-app model) predicts on at most PARITY_ROWS validation rows: the first ones of the
  * split, whose order is the seeded split's shuffle, so they are a random sample chosen the same
- * way every time. 10,000 rows prove the same arithmetic as 2,000,000 and take a second.
+ * way every time. 10,000 rows prove the same arithmetic as 2,000,000 and take a second; a model
+ * that costs much per row (a CNN) gets fewer (PARITY_MACS).
  */
 export const PARITY_ROWS = 10_000;
 
-/** Rows the parity check compares for a split of `available` rows. */
-export function parityRows(available: number): number {
-  return Math.min(available, PARITY_ROWS);
+/**
+ * And at most this many multiply-adds in all: the independent runtime may be slow (plain TF.js
+ * on its JavaScript cpu backend took 4.6 s for 359 rows of a small CNN, a fifth of a whole
+ * 10-epoch job), and a few hundred rows prove the same arithmetic.
+ */
+export const PARITY_MACS = 100_000_000;
+/** …but never fewer rows than this (or the split, if smaller). */
+export const MIN_PARITY_ROWS = 64;
+
+/**
+ * Rows the parity check compares for a split of `available` rows, for a model costing
+ * `macsPerRow` multiply-adds a row (0 or unknown: rows alone decide).
+ */
+export function parityRows(available: number, macsPerRow = 0): number {
+  const byCost = macsPerRow > 0 ? Math.max(MIN_PARITY_ROWS, Math.floor(PARITY_MACS / macsPerRow)) : PARITY_ROWS;
+  return Math.min(available, PARITY_ROWS, byCost);
 }
 
 /**

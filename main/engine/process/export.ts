@@ -142,7 +142,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
   try {
     // A bounded, seeded sample: the first PARITY_ROWS validation rows (app/engine/parity.ts).
     const available = job.data.valRows;
-    const rows = parityRows(available);
+    const rows = parityRows(available, macsPerRow(model));
     const xVal = await readValidationX(job.data, rows);
     const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [job.data.inputWidth];
     x = tf.tensor(xVal, [rows, ...inputShape]);
@@ -242,4 +242,21 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
     x?.dispose();
     model.dispose();
   }
+}
+
+/**
+ * About how many multiply-adds the model spends on one row: each layer with a kernel, its kernel's
+ * size times the positions it is applied at (the output's spatial size; 1 for Dense).
+ */
+export function macsPerRow(model: tf.LayersModel): number {
+  let macs = 0;
+  for (const layer of model.layers) {
+    const kernel = layer.weights.find((w) => /kernel/.test(w.originalName ?? w.name));
+    if (!kernel) continue;
+    const size = kernel.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+    const out = layer.outputShape;
+    const dims = (Array.isArray(out[0]) ? (out[0] as (number | null)[]) : (out as (number | null)[])).slice(1, -1);
+    macs += size * dims.reduce<number>((a, b) => a * (b ?? 1), 1);
+  }
+  return macs;
 }

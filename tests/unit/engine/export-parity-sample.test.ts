@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARITY_ROWS } from '../../../app/engine/parity';
+import { MIN_PARITY_ROWS, PARITY_MACS, PARITY_ROWS, parityRows } from '../../../app/engine/parity';
 import { selectBackend } from '../../../main/engine/process/backend';
-import { exportModel } from '../../../main/engine/process/export';
+import { exportModel, macsPerRow } from '../../../main/engine/process/export';
+import { buildModel } from '../../../main/engine/process/build-model';
+import { ModelGraph } from '../../../app/graph';
 import { train } from '../../../main/engine/process/train';
 import { chainGraph, config, tempDir, writeRegression } from './fixtures';
 
@@ -38,5 +40,41 @@ describe("the export's parity check on a large validation split", () => {
     expect(card).toContain(
       'over 10,000 of 12,000 validation rows (the first of the seeded split: a random sample) (allowed 1e-5)',
     );
+  });
+});
+
+describe('the parity sample of a model that costs much per row', () => {
+  it('takes as many rows as PARITY_MACS multiply-adds allow, never fewer than MIN_PARITY_ROWS', () => {
+    expect(parityRows(12_000)).toBe(PARITY_ROWS);
+    expect(parityRows(359, 1_500_000)).toBe(Math.floor(PARITY_MACS / 1_500_000));
+    expect(parityRows(359, 1e9)).toBe(MIN_PARITY_ROWS);
+    expect(parityRows(40, 1e9)).toBe(40);
+    expect(parityRows(12_000, 6_000)).toBe(PARITY_ROWS);
+  });
+
+  it('counts a conv layer at every position it is applied, a dense layer once', () => {
+    const graph = ModelGraph.parse({
+      version: 2,
+      nodes: [
+        { id: 'in', type: 'Input', position: { x: 0, y: 0 }, config: { shape: [8, 8, 1] } },
+        {
+          id: 'conv',
+          type: 'Conv2D',
+          position: { x: 0, y: 100 },
+          config: { filters: 4, kernel_size: [3, 3], padding: 'same', activation: 'relu' },
+        },
+        { id: 'flat', type: 'Flatten', position: { x: 0, y: 200 }, config: {} },
+        { id: 'out', type: 'Output', position: { x: 0, y: 300 }, config: { units: 2, activation: 'softmax' } },
+      ],
+      edges: [
+        { id: 'a', source: 'in', target: 'conv' },
+        { id: 'b', source: 'conv', target: 'flat' },
+        { id: 'c', source: 'flat', target: 'out' },
+      ],
+    });
+    const { model } = buildModel(graph, 1);
+    // conv: 3×3×1×4 kernel at 8×8 positions; dense: 256×2.
+    expect(macsPerRow(model)).toBe(36 * 64 + 256 * 2);
+    model.dispose();
   });
 });
