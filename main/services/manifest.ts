@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,9 @@ import { appVersion, ROOT } from '../package-root';
 /** runs/<id>/manifest.json (and a `train --out` folder's): what it takes to train the run again. */
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_VERSION = 1;
+
+/** Files up to this size are hashed from one read, larger ones streamed. */
+const SMALL_FILE_BYTES = 1024 * 1024;
 
 /** SHA-256 of a file, streamed (a data file may be larger than memory). */
 export async function sha256File(file: string): Promise<string> {
@@ -53,6 +56,7 @@ export async function sha256Folder(dir: string, options: { dataset?: boolean } =
   };
   await walk('');
   const hash = createHash('sha256');
+  let smallFiles = 0;
   for (const rel of files) {
     const file = path.join(dir, rel);
     // split.json is derived (the split, made from the settings): manifest.split fingerprints it.
@@ -62,8 +66,14 @@ export async function sha256Folder(dir: string, options: { dataset?: boolean } =
       hash.update(`${rel}\0${Buffer.byteLength(meta)}\0${meta}`);
       continue;
     }
-    hash.update(`${rel}\0${(await stat(file)).size}\0`);
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    const size = statSync(file).size;
+    hash.update(`${rel}\0${size}\0`);
+    if (size <= SMALL_FILE_BYTES) {
+      // A folder of thousands of small images: one read each (a stream per file costs more than
+      // its hashing), and a pause for the event loop every so often.
+      hash.update(readFileSync(file));
+      if (++smallFiles % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
+    } else for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
 }
