@@ -63,8 +63,9 @@ class Dense(nn.Linear):
         return activate(super().forward(x), self.activation)
 
 
-class Conv1d(nn.Conv1d):
-    """Keras Conv1D on (batch, steps, channels): padding 'valid' or 'same' (TF's split), then the activation."""
+class KerasConv:
+    """A torch convolution used as Keras uses it: channels-last tensors, padding 'valid' or 'same'
+    (TF's split), then the activation. Mixed in before nn.Conv1d / nn.Conv2d."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, dilation=1, groups=1, bias=True,
                  padding="valid", activation="linear"):
@@ -80,21 +81,12 @@ class Conv1d(nn.Conv1d):
         return activate(to_channels_last(super().forward(x)), self.activation)
 
 
-class Conv2d(nn.Conv2d):
+class Conv1d(KerasConv, nn.Conv1d):
+    """Keras Conv1D on (batch, steps, channels)."""
+
+
+class Conv2d(KerasConv, nn.Conv2d):
     """Keras Conv2D / DepthwiseConv2D (groups = channels) on (batch, height, width, channels)."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, dilation=1, groups=1, bias=True,
-                 padding="valid", activation="linear"):
-        super().__init__(in_channels, out_channels, kernel_size, stride=stride, dilation=dilation, groups=groups,
-                         bias=bias)
-        self.keras_padding = padding
-        self.activation = activation
-
-    def forward(self, x):
-        x = to_channels_first(x)
-        if self.keras_padding == "same":
-            x = pad_same(x, self.kernel_size, self.stride, self.dilation)
-        return activate(to_channels_last(super().forward(x)), self.activation)
 
 
 class SeparableConv2d(nn.Module):

@@ -1,6 +1,7 @@
 import { MODEL_HELPERS_PY } from './model-helpers-py';
 import { PytorchExportError, type ModelSpec, type SpecLayer } from './model-spec';
 import type { NpyArray } from './npz';
+import { transposeValues } from '../../../app/math/transpose';
 
 /**
  * How a Keras weight becomes its PyTorch parameter, and back (model.py's keras_weights() does the
@@ -67,22 +68,8 @@ function tuple(value: unknown, n: number): number[] {
 }
 
 /** Permute values (numpy's transpose) from `shape` by `perm`. */
-function transpose(values: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-  const outShape = perm.map((p) => shape[p]!);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const out = new Float32Array(values.length);
-  const index = new Array<number>(outShape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let source = 0;
-    for (let k = 0; k < perm.length; k++) source += index[k]! * strides[perm[k]!]!;
-    out[o] = values[source]!;
-    for (let k = outShape.length - 1; k >= 0; k--) {
-      if (++index[k]! < outShape[k]!) break;
-      index[k] = 0;
-    }
-  }
-  return out;
-}
+const transpose = (values: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array =>
+  transposeValues(values, shape, perm).values;
 
 /** A Keras weight in PyTorch's layout. */
 export function toTorchLayout(
