@@ -22,6 +22,7 @@ import { ModelImportInput, ModelImportSummary } from './model-import-contract';
 import { RunImportInput, RunImportResult } from './run-import-contract';
 import { PredictImageShape, PredictImagesInput, PredictImagesResult } from './predict-images-contract';
 import { CHANNEL_NAMES, EVENT_NAMES } from './names';
+import { recentInputs, RecentList } from './recent';
 
 /**
  * The one IPC contract between the renderer and the main side. From it come the TypeScript
@@ -186,6 +187,12 @@ export const channels = {
     ProjectState,
   ),
   'project.open': channel(z.object({ projectId: ProjectId }).strict(), ProjectState),
+  /** Recent projects and files (main records them on open and import by path), newest first, with the missing ones marked. */
+  'recent.list': channel(recentInputs.list, RecentList),
+  /** Take an entry off the recent list; answers the list. */
+  'recent.remove': channel(recentInputs.remove, RecentList),
+  /** The folder the next file dialog of this kind opens in (host mode: inside the workspace or --data-root). */
+  'recent.rememberFolder': channel(recentInputs.rememberFolder, z.object({ remembered: z.boolean() })),
   'project.save': channel(
     z
       .object({

@@ -13,6 +13,7 @@ import { createImageHandlers } from './image-handlers';
 import { importModelIntoProject } from './model-import';
 import { importRunInput } from './run-import';
 import { anyPath, pathsInside } from './path-policy';
+import { RecentStore } from './recent';
 import type { RunManager } from './runs';
 import { deleteRun, runsTable, updateTags } from './runs-table';
 import { StudyManager } from './studies';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   bus?: EventBus;
   /** Host mode: folders besides the workspace whose files a path in a request may name (`layerlab host --data-root`). */
   dataRoots?: readonly string[];
+  /** Recent projects and files (`<workspace>/recent.json`); one is made here when not given. */
+  recent?: RecentStore;
 }
 
 /** Dataset imports (CSV or images) that run at once; later ones wait their turn. */
@@ -42,11 +45,32 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const paths = deps.mode === 'host' ? pathsInside([deps.workspace, ...(deps.dataRoots ?? [])]) : anyPath;
   /** Studies in the app (issue 16): trials are runs of the run manager, one at a time. */
   const studies = deps.studies ?? new StudyManager({ projects, runs, bus: deps.bus ?? new EventBus() });
+  const recent = deps.recent ?? new RecentStore(deps.workspace, projects);
+  /** What the user opened or imported goes on the recent list; a list that cannot be written never fails the work itself. */
+  const remember = (entry: Parameters<RecentStore['add']>[0]) =>
+    recent
+      .add(entry)
+      .catch((error: unknown) =>
+        console.warn(
+          `[layerlab] Could not update ${recent.file}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  const opened = async <T extends { id: string; project: { name: string } }>(state: T): Promise<T> => {
+    await remember({ kind: 'project', key: state.id, label: state.project.name });
+    return state;
+  };
 
   /** Imports in progress by the caller's id, so that dataset.cancelImport can stop them. */
   const imports = new Map<string, AbortController>();
   /** Imports run in turn, a few at once (shared with the image import). */
   const importQueue = new Limiter(IMPORTS_AT_ONCE);
+  const imageHandlers = createImageHandlers({
+    projects,
+    imports,
+    importQueue,
+    paths,
+    ...(deps.bus ? { bus: deps.bus } : {}),
+  });
 
   const importDataset = async (
     projectId: string,
@@ -91,8 +115,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       engine: engine.status,
     }),
     'project.list': async () => projects.list(),
-    'project.create': async ({ name }) => projects.create(name),
-    'project.open': async ({ projectId }) => projects.open(projectId),
+    'project.create': async ({ name }) => opened(await projects.create(name)),
+    'project.open': async ({ projectId }) => opened(await projects.open(projectId)),
+    'recent.list': async () => recent.list(),
+    'recent.remove': async ({ kind, key }) => {
+      await recent.remove(kind, key);
+      return recent.list();
+    },
+    'recent.rememberFolder': async ({ kind, path: folder }) => {
+      // Host mode: only a folder the file browser may show (the workspace and --data-root folders).
+      await recent.rememberFolder(kind, await paths.check(folder, 'The folder'));
+      return { remembered: true };
+    },
     'project.save': async ({ projectId, ...patch }) => {
       await projects.save(projectId, patch);
       return projects.open(projectId);
@@ -109,22 +143,36 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       ),
     'dataset.importPath': async ({ projectId, path: given, options, importId }) => {
       const file = await paths.check(given, 'The CSV file');
-      return importDataset(projectId, importId, (datasetsDir, tracking) =>
+      const state = await importDataset(projectId, importId, (datasetsDir, tracking) =>
         importCsvFile({ path: file, datasetsDir, ...tracking, ...(options ? { options } : {}) }),
       );
+      await remember({ kind: 'csv', key: file, label: path.basename(file) });
+      return state;
     },
     'dataset.cancelImport': async ({ importId }) => {
       const controller = imports.get(importId);
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    ...createImageHandlers({ projects, imports, importQueue, paths, ...(deps.bus ? { bus: deps.bus } : {}) }),
-    'model.import': async (input) =>
-      importModelIntoProject(
+    ...imageHandlers,
+    'dataset.importImages': async (input) => {
+      const state = await imageHandlers['dataset.importImages'](input);
+      if (input.source.kind === 'path') {
+        const source = await paths.check(input.source.path, 'The image folder');
+        await remember({ kind: 'images', key: source, label: path.basename(source) });
+      }
+      return state;
+    },
+    'model.import': async (input) => {
+      const file = input.path === undefined ? undefined : await paths.check(input.path, 'The model file');
+      const result = await importModelIntoProject(
         projects,
-        input.path === undefined ? input : { ...input, path: await paths.check(input.path, 'The model file') },
-        (file) => paths.check(file, 'A weights file the model names'),
-      ),
+        file === undefined ? input : { ...input, path: file },
+        (f) => paths.check(f, 'A weights file the model names'),
+      );
+      if (file !== undefined) await remember({ kind: 'model', key: file, label: path.basename(file) });
+      return result;
+    },
     'run.importFolder': async (input) => {
       const imported = await importRunInput(
         projects,
