@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRecent, RECENT_LIMIT, type RecentEntry } from '../../../renderer/src/app/host/recent';
 import { uploadFile, uploadFolder } from '../../../renderer/src/app/host/upload';
 import { startHost, type RunningHost } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services/create-services';
@@ -101,20 +100,5 @@ describe('uploadFile', () => {
     await expect(uploadFile(new File(['a,b\n'], 'x.csv'), { fetch: denied, base: host.origin })).rejects.toThrow(
       /Could not upload x\.csv: .*needs the host token/,
     );
-  });
-});
-
-describe('recent files and projects', () => {
-  it('keeps the newest first, one entry per thing, and at most RECENT_LIMIT of each kind', () => {
-    let list: RecentEntry[] = [];
-    const at = new Date().toISOString();
-    for (let i = 0; i < RECENT_LIMIT + 3; i++)
-      list = addRecent(list, { kind: 'csv', key: `/d/${i}.csv`, label: `${i}`, at });
-    list = addRecent(list, { kind: 'project', key: 'p1', label: 'P', at });
-    list = addRecent(list, { kind: 'csv', key: '/d/5.csv', label: '5', at });
-    expect(list.filter((e) => e.kind === 'csv')).toHaveLength(RECENT_LIMIT);
-    expect(list[0]!.key).toBe('/d/5.csv');
-    expect(list.filter((e) => e.key === '/d/5.csv')).toHaveLength(1);
-    expect(list.some((e) => e.kind === 'project')).toBe(true);
   });
 });

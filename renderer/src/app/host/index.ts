@@ -4,7 +4,7 @@ import { createElectronHost } from './electron-host';
 import type { Host } from './types';
 
 export type { DialogKind, Host, TransferProgress } from './types';
-export { createRecent, type Recent, type RecentEntry } from './recent';
+export { createRecent, type Recent, type RecentEntry, type RecentState } from './recent';
 
 declare global {
   interface Window {

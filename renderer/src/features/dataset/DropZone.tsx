@@ -1,5 +1,6 @@
 import { useState, type ChangeEvent, type DragEvent } from 'react';
-import { useActions, useHost, useProject, useRecent } from '../../app/context';
+import { useActions, useHost, useProject } from '../../app/context';
+import { useRecentEntries } from '../../app/host/use-recent';
 import { messageOf } from '../../lib/errors';
 import { FileBrowserDialog } from '../files/FileBrowserDialog';
 import { isZipName, selectionFromFolderInput, selectionFromPath, selectionFromZip } from './image-files';
@@ -21,7 +22,7 @@ export function DropZone({ compact }: { compact: boolean }) {
   const [over, setOver] = useState(false);
   const [browsing, setBrowsing] = useState(false);
   const [dialogError, setDialogError] = useState<string | null>(null);
-  const recentFiles = useRecent((s) => s.entries).filter((e) => e.kind === 'csv');
+  const recentFiles = useRecentEntries((s) => s.entries).filter((e) => e.kind === 'csv' && !e.missing);
 
   /** A path on the main side: a CSV is imported, a folder or .zip waits for its image options. */
   const takePath = (path: string, kind: 'file' | 'folder') => {

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useProject, useWorkbench } from '../../app/context';
 import { formatRelative } from '../../lib/format';
 import { messageOf } from '../../lib/errors';
+import { RecentList } from './RecentList';
 import { setUpSample } from './sample-setup';
 import { SAMPLES, type Sample } from './samples';
 import './projects.css';
@@ -77,6 +78,7 @@ export function ProjectsScreen() {
       </section>
 
       <div className="welcome-panels">
+        <RecentList />
         <form className="card new-project" onSubmit={submit}>
           <h2>New project</h2>
           <label className="field">
