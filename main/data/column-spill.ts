@@ -1,8 +1,10 @@
-import { closeSync, fsyncSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { littleEndianBytes } from './binary';
 import type { ColumnBuilder } from './column-builder';
 import { codesFile, dictFile, numbersFile, type StoredColumn } from './column-store';
+import { forEachLimited } from './pool';
 
 /** Values per read or write when a column's file is turned from numbers into codes. */
 const CONVERT_ROWS = 1 << 16;
@@ -42,6 +44,22 @@ export class ColumnSpill {
   }
 
   /**
+   * Write rows [0, count) of columns of numbers read elsewhere (the second thread's set,
+   * csv-range.ts) after the rows written so far. Every column of the file must still be numbers.
+   */
+  appendNumbers(columns: readonly Float64Array[], count: number): void {
+    columns.forEach((column, i) => {
+      const fd = openSync(join(this.dir, numbersFile(i)), this.rows === 0 ? 'w' : 'a');
+      try {
+        writeAll(fd, littleEndianBytes(column.subarray(0, count)));
+      } finally {
+        closeSync(fd);
+      }
+    });
+    this.rows += count;
+  }
+
+  /**
    * A column of numbers meets its first text: the numbers already written become codes (the
    * builder's dictionary, in row order), col-<i>.f64 becomes col-<i>.i32.
    */
@@ -67,41 +85,70 @@ export class ColumnSpill {
     unlinkSync(from);
   }
 
-  /** One column back from its file, whole (for its profile): 8 bytes a row of numbers, 4 of codes. */
+  /**
+   * One column back from its file, whole (for its profile): 8 bytes a row of numbers, 4 of codes.
+   * Every column is read into the same memory (fresh memory is slow to touch: ~0.2 s for the
+   * 80 MB of a 10M-row column here), so a column stays valid only until the next load.
+   */
   load(i: number, builder: ColumnBuilder): StoredColumn {
-    const numbers = builder.numberArray !== null;
-    const fd = openSync(join(this.dir, numbers ? numbersFile(i) : codesFile(i)), 'r');
+    if (!littleEndian) throw new Error('Big-endian machines are not supported by the column spill.');
+    if (this.space === null || this.space.byteLength < this.rows * 8) this.space = new ArrayBuffer(this.rows * 8);
+    if (builder.numberArray !== null) return readNumberColumn(this.dir, i, new Float64Array(this.space, 0, this.rows));
+    const fd = openSync(join(this.dir, codesFile(i)), 'r');
     try {
-      const array = numbers ? new Float64Array(this.rows) : new Int32Array(this.rows);
-      readAll(fd, new Uint8Array(array.buffer), 0);
-      if (!littleEndian) throw new Error('Big-endian machines are not supported by the column spill.');
-      return array instanceof Float64Array ? array : { codes: array, dict: builder.dictionary as string[] };
+      const codes = new Int32Array(this.space, 0, this.rows);
+      readAll(fd, new Uint8Array(codes.buffer, 0, codes.byteLength), 0);
+      return { codes, dict: builder.dictionary as string[] };
     } finally {
       closeSync(fd);
     }
   }
 
-  /** The text columns' dictionaries, then every file flushed to disk (as writeColumn does). */
-  finish(builders: readonly ColumnBuilder[]): void {
+  private space: ArrayBuffer | null = null;
+
+  /**
+   * The text columns' dictionaries, then every file flushed to disk (as writeColumn does). The
+   * flushes run in libuv's threads, a few at once, while the caller goes on (profiling the
+   * columns from the page cache); the promise settles when every one has.
+   */
+  finish(builders: readonly ColumnBuilder[]): Promise<void> {
+    const files: string[] = [];
     builders.forEach((builder, i) => {
-      const files = builder.numberArray !== null ? [numbersFile(i)] : [codesFile(i), dictFile(i)];
-      if (builder.numberArray === null) {
-        const fd = openSync(join(this.dir, dictFile(i)), 'w');
-        try {
-          writeAll(fd, Buffer.from(`${JSON.stringify(builder.dictionary)}\n`, 'utf8'));
-        } finally {
-          closeSync(fd);
-        }
+      if (builder.numberArray !== null) {
+        files.push(numbersFile(i));
+        return;
       }
-      for (const name of files) {
-        const fd = openSync(join(this.dir, name), 'r+');
-        try {
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
+      const fd = openSync(join(this.dir, dictFile(i)), 'w');
+      try {
+        writeAll(fd, Buffer.from(`${JSON.stringify(builder.dictionary)}\n`, 'utf8'));
+      } finally {
+        closeSync(fd);
+      }
+      files.push(codesFile(i), dictFile(i));
+    });
+    return forEachLimited(files, FSYNCS_AT_ONCE, async (name) => {
+      const handle = await open(join(this.dir, name), 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
     });
+  }
+}
+
+/** Files flushed at once by finish(): each holds a file handle. */
+const FSYNCS_AT_ONCE = 4;
+
+/** Column i of numbers from the files of an import (`into`: its length is the rows to read). */
+export function readNumberColumn(dir: string, i: number, into: Float64Array): Float64Array {
+  if (!littleEndian) throw new Error('Big-endian machines are not supported by the column spill.');
+  const fd = openSync(join(dir, numbersFile(i)), 'r');
+  try {
+    readAll(fd, new Uint8Array(into.buffer, into.byteOffset, into.byteLength), 0);
+    return into;
+  } finally {
+    closeSync(fd);
   }
 }
 

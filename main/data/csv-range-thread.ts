@@ -3,13 +3,30 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ColumnProfile } from '../../app/dataset/schema';
-import type { RangeResult, RangeTask } from './csv-range';
+import type { RangeResult, RangeTask, SegmentRequest, SegmentResult, SegmentsTask } from './csv-range';
 
 /** Profile these columns of the task, each its first `rows` values. */
 export interface ProfileRequest {
   rows: number;
   columns: { index: number; name: string }[];
 }
+
+/** Profile column `index` of numbers from its file in `dir`, `rows` values (column-spill.ts). */
+export interface ProfileFileRequest {
+  dir: string;
+  rows: number;
+  index: number;
+  name: string;
+}
+
+/** What the worker is started with (csv-range-worker.ts). */
+export type WorkerData = { range: RangeTask } | { segments: SegmentsTask };
+
+/** What the worker is sent. */
+export type WorkerRequest =
+  | ({ kind: 'profile' } & ProfileRequest)
+  | ({ kind: 'segment' } & SegmentRequest)
+  | ({ kind: 'profile-file' } & ProfileFileRequest);
 
 export interface RangeThread {
   /** The range's result, or null when the thread failed (the main thread reads the range). */
@@ -56,15 +73,15 @@ export async function rangeWorkerEntry(here: string = import.meta.url): Promise<
   return existsSync(bundled) ? { url: pathToFileURL(bundled), bundled: true } : null;
 }
 
-/** Start a thread that reads task's range (csv-range.ts) from `entry`, or null when it cannot start. */
-export function startRangeThread(task: RangeTask, entry: WorkerEntry | null): RangeThread | null {
+/** A started worker and its replies, one per request, in the order asked; null for each once it failed. */
+function startWorker(data: WorkerData, entry: WorkerEntry | null) {
   if (entry === null) return null;
   let worker: Worker;
   try {
     // A bundle needs none of the parent's flags; inheriting `--import tsx` would load tsx in the
     // thread for nothing (~0.3 s of CPU).
     worker = new Worker(entry.url, {
-      workerData: task,
+      workerData: data,
       stdout: false,
       stderr: false,
       ...(entry.bundled ? { execArgv: [] } : {}),
@@ -72,23 +89,62 @@ export function startRangeThread(task: RangeTask, entry: WorkerEntry | null): Ra
   } catch {
     return null;
   }
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const failed = new Promise<null>((resolve) => {
-    worker.once('error', () => resolve(null));
-    worker.once('exit', () => resolve(null));
-  });
-  const nextMessage = <T>() => Promise.race([new Promise<T>((resolve) => worker.once('message', resolve)), failed]);
-  const result = nextMessage<RangeResult>();
+  const waiting: ((reply: unknown) => void)[] = [];
+  let failed = false;
+  const fail = () => {
+    failed = true;
+    for (const resolve of waiting.splice(0)) resolve(null);
+  };
+  worker.on('message', (reply: unknown) => waiting.shift()?.(reply));
+  worker.once('error', fail);
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      fail();
+      resolve();
+    }),
+  );
   return {
-    result,
-    profile: async (request) => {
-      const reply = nextMessage<ColumnProfile[]>();
-      worker.postMessage(request);
+    /** The next reply (the first: a range's result, sent unasked). */
+    reply: <T>(request?: WorkerRequest): Promise<T | null> => {
+      if (failed) return Promise.resolve(null);
+      const reply = new Promise<T | null>((resolve) => waiting.push(resolve as (reply: unknown) => void));
+      if (request) worker.postMessage(request);
       return reply;
     },
     stop: async () => {
       await worker.terminate();
       await exited;
     },
+  };
+}
+
+/** Start a thread that reads task's range (csv-range.ts) from `entry`, or null when it cannot start. */
+export function startRangeThread(task: RangeTask, entry: WorkerEntry | null): RangeThread | null {
+  const worker = startWorker({ range: task }, entry);
+  if (worker === null) return null;
+  return {
+    result: worker.reply<RangeResult>(),
+    profile: (request) => worker.reply<ColumnProfile[]>({ kind: 'profile', ...request }),
+    stop: worker.stop,
+  };
+}
+
+export interface SegmentThread {
+  /** Read a segment into its set (asked while others are still being read: they queue). Null when the thread failed. */
+  segment(request: SegmentRequest): Promise<SegmentResult | null>;
+  /** Profile a column of numbers from its file; null when the thread failed. */
+  profileFile(request: ProfileFileRequest): Promise<ColumnProfile | null>;
+  /** Stop the thread; resolves once it can no longer write to the sets. */
+  stop(): Promise<void>;
+}
+
+/** Start a thread that reads the segments of an import too large for memory, or null when it cannot start. */
+export function startSegmentThread(task: SegmentsTask, entry: WorkerEntry | null): SegmentThread | null {
+  const worker = startWorker({ segments: task }, entry);
+  if (worker === null) return null;
+  return {
+    segment: (request) => worker.reply<SegmentResult>({ kind: 'segment', ...request }),
+    profileFile: (request) => worker.reply<ColumnProfile>({ kind: 'profile-file', ...request }),
+    stop: worker.stop,
   };
 }

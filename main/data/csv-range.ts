@@ -81,6 +81,37 @@ export function countLineBreaks(
 }
 
 /**
+ * Records of [start, end) of fd taken by `fast` from its row on, read into `buffer` chunk by
+ * chunk; `done` is told the bytes taken so far after each chunk. Stops at `end`, or at the start
+ * of a record the fast path will not take (text, quotes, a blank line, no room left in the
+ * columns, a last record with no line break, a record longer than the buffer), from which the
+ * main thread's general path goes on.
+ */
+function readNumbers(
+  fd: number,
+  buffer: Buffer,
+  fast: NumberRows,
+  start: number,
+  end: number,
+  done: (bytes: number) => void,
+): { rows: number; stoppedAt: number } {
+  let position = start; // file offset of buffer[0]
+  let filled = 0;
+  let rows = 0;
+  for (;;) {
+    const want = Math.min(buffer.length - filled, end - position - filled);
+    filled += want > 0 ? readSync(fd, buffer, filled, want, position + filled) : 0;
+    const next = fast.take(buffer.subarray(0, filled), 0);
+    rows += fast.taken;
+    done(position + next - start);
+    if (fast.taken === 0 || position + next >= end) return { rows, stoppedAt: position + next };
+    buffer.copyWithin(0, next, filled);
+    filled -= next;
+    position += next;
+  }
+}
+
+/**
  * Read the task's range with the fast path only (csv-number-rows.ts), in chunks into one
  * buffer. Plain blocking reads: this runs on a thread of its own, with nothing else to do.
  */
@@ -92,25 +123,68 @@ export function readNumberRange(task: RangeTask): RangeResult {
     const row = task.mainRows + countLineBreaks(fd, task.mainFrom, start, buffer);
     const limit = Math.min(...columns.map((c) => c.length));
     const fast = new NumberRows(task.delimiter, task.decimalComma, columns, row, limit);
-    let position = start; // file offset of buffer[0]
-    let filled = 0;
-    let rows = 0;
-    for (;;) {
-      const want = Math.min(buffer.length - filled, end - position - filled);
-      filled += want > 0 ? readSync(fd, buffer, filled, want, position + filled) : 0;
-      const next = fast.take(buffer.subarray(0, filled), 0);
-      rows += fast.taken;
-      task.progress[0] = position + next - start;
-      // Nothing taken: a record the fast path will not take, a last record with no line break,
-      // or a record longer than the buffer. The main thread's general path goes on from there.
-      if (fast.taken === 0 || position + next >= end) return { row, rows, stoppedAt: position + next };
-      buffer.copyWithin(0, next, filled);
-      filled -= next;
-      position += next;
-    }
+    const { rows, stoppedAt } = readNumbers(fd, buffer, fast, start, end, (bytes) => {
+      task.progress[0] = bytes;
+    });
+    return { row, rows, stoppedAt };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The second thread of an import too large for memory (csv-reader.ts, readSegments): it reads
+ * segments of the file, one after another, each into one of two sets of columns from row 0,
+ * while the main thread reads the bytes between them and writes every set out to the dataset
+ * folder in file order.
+ */
+export interface SegmentsTask {
+  path: string;
+  delimiter: string;
+  decimalComma: boolean;
+  /** Two sets of columns over SharedArrayBuffers, one Float64Array per field, all of one length. */
+  sets: Float64Array[][];
+  /** [0]: bytes taken over every segment so far, for the import's progress. */
+  progress: Float64Array;
+}
+
+/** Read [start, end) into sets[set]: `start` is just after a line break. */
+export interface SegmentRequest {
+  set: number;
+  start: number;
+  end: number;
+}
+
+export interface SegmentResult {
+  /** Records read (each one file line), in rows 0.. of the set. */
+  rows: number;
+  /** As RangeResult.stoppedAt: `end`, or where the fast path gave up. */
+  stoppedAt: number;
+  /** The thread's time on the segment in milliseconds, for sharing the file out by speed. */
+  busyMs: number;
+}
+
+/** A reader of a SegmentsTask's segments, one after another, with one buffer for all of them. */
+export function segmentReader(task: SegmentsTask): (request: SegmentRequest) => SegmentResult {
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let before = 0;
+  return ({ set, start, end }) => {
+    const started = performance.now();
+    const columns = task.sets[set] as Float64Array[];
+    const limit = Math.min(...columns.map((c) => c.length));
+    const fast = new NumberRows(task.delimiter, task.decimalComma, columns, 0, limit);
+    // Opened per segment: a thread stopped between segments holds no file open.
+    const fd = openSync(task.path, 'r');
+    try {
+      const result = readNumbers(fd, buffer, fast, start, end, (bytes) => {
+        task.progress[0] = before + bytes;
+      });
+      before += result.stoppedAt - start;
+      return { ...result, busyMs: performance.now() - started };
+    } finally {
+      closeSync(fd);
+    }
+  };
 }
 
 /** The start of the first record that begins at or after `at` (just after a LF), or -1. */

@@ -9,8 +9,15 @@ import type { StoredColumn } from './column-store';
 import { detectDialect } from './csv-dialect';
 import { checkHeaders } from './csv-headers';
 import { NumberRows } from './csv-number-rows';
-import { lineStartAfter, readFileRange, type RangeResult } from './csv-range';
-import { rangeWorkerEntry, startRangeThread, type RangeThread, type WorkerEntry } from './csv-range-thread';
+import { lineStartAfter, readFileRange, type SegmentResult } from './csv-range';
+import {
+  rangeWorkerEntry,
+  startRangeThread,
+  startSegmentThread,
+  type RangeThread,
+  type SegmentThread,
+  type WorkerEntry,
+} from './csv-range-thread';
 import { CsvScanner, ESCAPED, PLAIN, type RecordSink } from './csv-scanner';
 import { profileStoredColumn } from './profile';
 
@@ -29,6 +36,12 @@ const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
  * 1-140 ms at 0.65.
  */
 const MAIN_SHARE = { bundled: 0.55, tsx: 0.62 };
+/**
+ * An import too large for memory read by two threads (readSegments): the main thread's part of
+ * the first rounds, against the bytes of a worker's segment. Less than one, as the main thread
+ * also writes every row; later rounds are shared by the speeds measured.
+ */
+const SEGMENT_MAIN_SHARE = 0.6;
 
 export interface ImportProgress {
   bytesRead: number;
@@ -467,7 +480,7 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       for await (const chunk of readFileRange(path, from, splitAt)) step(chunk);
       catchUp();
       const intact = !scanner.midRecord && builders.every((b, k) => b.numberArray === shared[k]);
-      const result = thread && intact ? await waitFor(thread) : null;
+      const result = thread && intact ? await waitFor(thread.result) : null;
       if (result) {
         // Fewer records in the first half than line breaks: close the gap.
         if (result.row > rows && result.rows > 0)
@@ -491,35 +504,138 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     for await (const chunk of readFileRange(path, goOnFrom, input.totalBytes)) step(chunk);
   }
 
-  /** The worker's result, reporting its progress meanwhile; a cancel stops the wait. */
-  async function waitFor(thread: RangeThread): Promise<RangeResult | null> {
+  /**
+   * Two threads over a file too large for memory (spill mode) whose rows so far were all numbers.
+   * The rest of the file is cut into rounds, each a part the main thread reads as before (the
+   * general path, its builders) followed by a segment the worker reads with the fast path only
+   * into one of two sets of shared columns, from row 0: the worker reads the next round's
+   * segment into the other set while the main thread writes this one out, so neither waits long.
+   * Every cut is just after a line break; a round's segment is taken only when the main thread's
+   * part ended exactly there (not inside a quoted field) with every column still numbers, and its
+   * rows are written after the builders' rows, in file order. Where the worker gave up (text, a
+   * quote, a blank line, a set full), the main thread reads on from there. Anything else (a
+   * segment not taken, the thread failed) stops the worker, and the main thread reads the rest.
+   */
+  async function readSegments(path: string, from: number, spill: ColumnSpill): Promise<void> {
+    catchUp();
+    const end = input.totalBytes;
+    const count = builders.length;
+    // Two sets beside the builders' chunk of rows: a quarter of the memory budget each.
+    const setRows = Math.max(64, Math.floor((input.memoryBytes ?? MEMORY_BYTES) / 4 / (count * 8)));
+    const bytesPerRow = Math.max(1, (from - bomLength) / Math.max(1, rows));
+    // A little under a set's rows, so that the fast path rarely stops because a set is full.
+    const segmentBytes = Math.max(4096, Math.floor(setRows * bytesPerRow * 0.9));
+    const sets = [0, 1].map(() =>
+      Array.from({ length: count }, () => new Float64Array(new SharedArrayBuffer(setRows * 8))),
+    );
+    const progress = new Float64Array(new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT));
+    const thread = startSegmentThread(
+      { path, delimiter: dialect.delimiter, decimalComma, sets, progress },
+      await workerEntry,
+    );
+    let position = from;
+    if (thread !== null) {
+      segments.thread = thread;
+      try {
+        position = await readRounds(thread, path, from, end, segmentBytes, progress);
+      } finally {
+        elsewhere = () => 0;
+      }
+    }
+    bytesRead = position - bomLength;
+    for await (const chunk of readFileRange(path, position, end)) step(chunk);
+
+    interface Round {
+      /** The main thread reads up to here; the worker's segment starts here. */
+      mainEnd: number;
+      segment: { set: number; end: number; result: Promise<SegmentResult | null> } | null;
+    }
+    /** Rounds in file order, each planned once the one before it is (its segment already asked for). */
+    async function readRounds(
+      worker: SegmentThread,
+      file: string,
+      start: number,
+      last: number,
+      bytes: number,
+      shared: Float64Array,
+    ): Promise<number> {
+      // The main thread's part of a round, against the worker's segment: it also writes every row.
+      let mainBytes = Math.floor(bytes * SEGMENT_MAIN_SHARE);
+      const plan = async (after: number, set: number): Promise<Round> => {
+        const cut = after + mainBytes < last ? await lineStartAfter(file, after + mainBytes, last) : -1;
+        if (cut === -1) return { mainEnd: last, segment: null };
+        const segmentEnd = cut + bytes < last ? await lineStartAfter(file, cut + bytes, last) : -1;
+        const stop = segmentEnd === -1 ? last : segmentEnd;
+        return { mainEnd: cut, segment: { set, end: stop, result: worker.segment({ set, start: cut, end: stop }) } };
+      };
+      // Bytes the worker took in segments already written out.
+      let taken = 0;
+      elsewhere = () => Math.max(0, (shared[0] as number) - taken);
+      let position = start;
+      let round: Round | null = await plan(start, 0);
+      let next: Round | null = round.segment ? await plan(round.segment.end, 1) : null;
+      while (round !== null) {
+        const began = performance.now();
+        for await (const chunk of readFileRange(file, position, round.mainEnd)) step(chunk);
+        position = round.mainEnd;
+        const segment = round.segment;
+        if (segment === null) return position;
+        catchUp();
+        const usable = !scanner.midRecord && builders.every((b) => b.numberArray !== null);
+        const readMs = performance.now() - began;
+        const result = usable ? await waitFor(segment.result) : null;
+        if (result === null) return position;
+        const writing = performance.now();
+        // The builders' rows first, then the segment's: file order.
+        spill.append(builders);
+        spill.appendNumbers(sets[segment.set] as Float64Array[], result.rows);
+        rows += result.rows;
+        base = rows;
+        if (fast !== null) fast.row = 0;
+        rowsElsewhere += result.rows;
+        scanner.skipLines(result.rows);
+        taken += result.stoppedAt - position;
+        bytesRead += result.stoppedAt - position;
+        position = result.stoppedAt;
+        // Share the next rounds by the two threads' speeds: reading its part and writing a
+        // round's rows should take the main thread about as long as the worker's segment.
+        const writeMs = performance.now() - writing;
+        if (readMs > 0 && result.stoppedAt === segment.end) {
+          const fitted = (mainBytes * (result.busyMs - writeMs)) / readMs;
+          mainBytes = Math.round(Math.min(bytes * 2, Math.max(bytes / 8, (mainBytes + fitted) / 2)));
+        }
+        round = next;
+        next = round?.segment ? await plan(round.segment.end, segment.set) : null;
+      }
+      return position;
+    }
+  }
+
+  /** A worker's result, reporting the bytes read meanwhile (unless `quiet`); a cancel stops the wait. */
+  async function waitFor<T>(pending: Promise<T | null>, quiet = false): Promise<T | null> {
     let settled = false;
-    const result = thread.result.finally(() => {
+    const result = pending.finally(() => {
       settled = true;
     });
     while (!settled) {
       signal?.throwIfAborted();
       await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 50))]);
-      input.onProgress?.(progressAt(startedAt, bytesRead + elsewhere(), input.totalBytes, rows));
+      if (!quiet) input.onProgress?.(progressAt(startedAt, bytesRead + elsewhere(), input.totalBytes, rows));
     }
     signal?.throwIfAborted();
     return result;
   }
   // The second thread, kept after its range for profiling half of the columns.
   const kept: { helper: { thread: RangeThread; columns: (Float64Array | null)[] } | null } = { helper: null };
+  // The worker of an import too large for memory, kept after the file for profiling half of the columns.
+  const segments: { thread: SegmentThread | null } = { thread: null };
+  let flushed: Promise<void> | null = null;
   let lookedIdle: CpuLook | null = null;
   try {
     step(head);
     const { path } = input;
     let ended = done;
-    if (
-      !ended &&
-      path !== undefined &&
-      !utf16 &&
-      spilling.to === null &&
-      input.split === undefined &&
-      input.totalBytes >= SPLIT_MIN_BYTES
-    ) {
+    if (!ended && path !== undefined && !utf16 && input.split === undefined && input.totalBytes >= SPLIT_MIN_BYTES) {
       // Read on for a moment while the CPU counters tell whether another core is free.
       const look = cpuLook();
       while (look.elapsed() < LOOK_MS && fast !== null) {
@@ -539,13 +655,17 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
         path !== undefined &&
         !utf16 &&
         fast !== null &&
-        spilling.to === null &&
         wantSplit(input.split, input.totalBytes - position, lookedIdle);
       const share = split && (await workerEntry)?.bundled === false ? MAIN_SHARE.tsx : MAIN_SHARE.bundled;
-      const splitAt = split
-        ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * share), input.totalBytes)
-        : -1;
-      if (path !== undefined && splitAt > 0) {
+      const splitAt =
+        split && spilling.to === null
+          ? await lineStartAfter(path, position + Math.floor((input.totalBytes - position) * share), input.totalBytes)
+          : -1;
+      if (path !== undefined && split && spilling.to !== null) {
+        await source.return?.(undefined);
+        await rawSource.return?.(undefined);
+        await readSegments(path, position, spilling.to);
+      } else if (path !== undefined && splitAt > 0) {
         // The rest is read by ranges: close the stream from the start.
         await source.return?.(undefined);
         await rawSource.return?.(undefined);
@@ -566,29 +686,58 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
       // Every row to disk, then each column back alone for its profile: one column in memory at a time.
       store.append(builders);
       for (const builder of builders) builder.release();
-      store.finish(builders);
+      flushed = store.finish(builders);
+      // Until the return, where it is awaited: a failure meanwhile must not go unhandled.
+      flushed.catch(() => undefined);
       // A column of 10M rows takes a second or more: progress after each, and a turn of the
-      // event loop between them so that a cancel that arrives meanwhile is seen.
-      const profiled: ColumnProfile[] = [];
+      // event loop between them so that a cancel that arrives meanwhile is seen. The worker
+      // of a two-thread read profiles every other column of numbers from its file meanwhile.
+      const profiled: (ColumnProfile | null)[] = names.map(() => null);
+      let done = 0;
+      const finished = () => {
+        done += 1;
+        input.onProgress?.({
+          ...progressAt(startedAt, input.totalBytes, input.totalBytes, rows),
+          profiled: { done, total: names.length },
+        });
+      };
+      const worker = segments.thread;
+      const theirs =
+        worker !== null && input.store !== undefined
+          ? names.flatMap((_, j) => (j % 2 === 1 && builders[j]?.numberArray !== null ? [j] : []))
+          : [];
+      const dir = input.store as string;
+      const asked = theirs.map(async (index) => {
+        const profile = await (worker as SegmentThread).profileFile({ dir, rows, index, name: names[index] as string });
+        profiled[index] = profile;
+        if (profile !== null) finished();
+      });
       for (let j = 0; j < names.length; j += 1) {
+        if (theirs.includes(j)) continue;
         await new Promise((resolve) => setImmediate(resolve));
         signal?.throwIfAborted();
         const builder = builders[j] as ColumnBuilder;
-        profiled.push(profileStoredColumn(names[j] as string, store.load(j, builder), builder.firstText));
-        input.onProgress?.({
-          ...progressAt(startedAt, input.totalBytes, input.totalBytes, rows),
-          profiled: { done: j + 1, total: names.length },
-        });
+        profiled[j] = profileStoredColumn(names[j] as string, store.load(j, builder), builder.firstText);
+        finished();
       }
+      await waitFor(Promise.all(asked), true);
+      // Those the worker could not profile (it failed), here.
+      for (const j of theirs) {
+        if (profiled[j] !== null) continue;
+        const builder = builders[j] as ColumnBuilder;
+        profiled[j] = profileStoredColumn(names[j] as string, store.load(j, builder), builder.firstText);
+        finished();
+      }
+      await flushed;
       return {
         headers: names,
         columns: [],
         firstTexts: builders.map((b) => b.firstText),
-        profiles: profiled,
+        profiles: profiled as ColumnProfile[],
         rows,
         preview,
         dialect,
-        rowsElsewhere: 0,
+        rowsElsewhere,
         stored: true,
       };
     }
@@ -625,6 +774,9 @@ async function readWith(input: ReadCsvInput, forced: CsvEncoding | undefined): P
     };
   } finally {
     await kept.helper?.thread.stop();
+    await segments.thread?.stop();
+    // No file of the dataset folder still open for its flush when the caller removes the folder.
+    await flushed?.catch(() => undefined);
     // A cancel, a bad row or a change of encoding leaves the file's reader suspended: close it
     // now rather than when it is garbage collected.
     await source.return?.(undefined);
