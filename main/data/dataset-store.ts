@@ -38,6 +38,8 @@ export interface ImportOptions {
   signal?: AbortSignal;
   /** Column bytes held in memory at most; a larger file's columns go to disk as they are read (csv-reader.ts). */
   memoryBytes?: number;
+  /** A second reading thread: forced on or off (benches, tests); by default while a core is idle (csv-reader.ts). */
+  split?: boolean;
 }
 
 export interface ImportCsvTextInput extends ImportOptions {
