@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorkCounts } from '../progress/work-progress';
 
 /**
  * An image-folder dataset (the Keras image_dataset_from_directory convention: one subfolder per
@@ -149,11 +150,15 @@ export function isAugmenting(a: Augmentation): boolean {
   return a.flip > 0 || a.rotation > 0 || a.zoom > 0 || a.brightness > 0 || a.contrast > 0;
 }
 
-/** Import progress, for a progress bar: files decoded out of files found. */
-export const ImageImportProgress = z.object({
+/**
+ * Progress of building the image cache (decoding every file into the dataset's shards): files
+ * decoded out of files found, with the rate and time left computed by the importer.
+ */
+export const ImageImportProgress = WorkCounts.extend({
   phase: z.enum(['scanning', 'decoding', 'finishing']),
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
+  unit: z.literal('files'),
   /** The file being decoded, relative to the source. */
   current: z.string().optional(),
 });

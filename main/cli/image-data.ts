@@ -1,13 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  Augmentation,
-  ImageImportOptions,
-  type ImageDatasetMeta,
-  type ImageImportProgress,
-} from '../../app/dataset/images';
+import { Augmentation, ImageImportOptions, type ImageDatasetMeta } from '../../app/dataset/images';
 import { importImages } from '../data/images/import-images';
 import { UsageError } from './cli-error';
+import { progressPrinter } from './progress-line';
 
 /** `layerlab train` flags that apply to image folders only. */
 export const IMAGE_FLAGS = {
@@ -122,20 +118,6 @@ export function imageOptionsFrom(values: ImageFlagValues, dataFile: string, isIm
   return { import: parsed.data, augmentation: values.augment === undefined ? {} : augmentationFrom(values.augment) };
 }
 
-/** A progress line on a terminal while images decode (nothing when output goes to a file). */
-function progressLine(name: string): (p: ImageImportProgress) => void {
-  let shown = -1;
-  return ({ done, total, phase }) => {
-    if (!process.stderr.isTTY || phase !== 'decoding') return;
-    const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
-    if (percent === shown) return;
-    shown = percent;
-    process.stderr.write(
-      `\rDecoding ${name}: ${percent}% (${done.toLocaleString('en')} of ${total.toLocaleString('en')} files)${percent === 100 ? '\n' : ''}`,
-    );
-  };
-}
-
 /** Files listed one per line at most; the rest are counted (metrics.json lists up to 1,000). */
 const LISTED = 20;
 
@@ -145,13 +127,24 @@ export async function importImageData(
   datasetsDir: string,
   options: ImageCliOptions,
   out: (line: string) => void,
+  /** Ctrl-C: the import stops and leaves nothing in datasetsDir. */
+  signal?: AbortSignal,
 ): Promise<ImageDatasetMeta> {
-  const meta = await importImages({
-    path: file,
-    datasetsDir,
-    options: options.import,
-    onProgress: progressLine(shown(file)),
-  });
+  const progress = progressPrinter(`Building the image cache of ${shown(file)}`);
+  let meta: ImageDatasetMeta;
+  try {
+    meta = await importImages({
+      path: file,
+      datasetsDir,
+      options: options.import,
+      onProgress: (p) => {
+        if (p.phase === 'decoding') progress.update(p);
+      },
+      ...(signal ? { signal } : {}),
+    });
+  } finally {
+    progress.end();
+  }
   out(
     `Imported ${meta.count} images of ${meta.width}×${meta.height} ${meta.color} (${meta.fit}) in ${meta.classes.length} classes: ${meta.classes.map((c) => `${c.name} ${c.count}`).join(', ')}.`,
   );

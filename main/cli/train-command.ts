@@ -342,7 +342,15 @@ export async function trainCommand(
 
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-cli-'));
   const services = createServices({ workspace, mode: 'host' });
+  // Ctrl-C while the data is read stops the import (it leaves nothing behind), then the run.
+  const importing = new AbortController();
+  let imported = false;
   const stopOnSignal = () => {
+    if (!imported && !importing.signal.aborted) {
+      out('Cancelling the import...');
+      importing.abort();
+      return;
+    }
     const active = services.runs.activeRun;
     if (active) {
       out('Cancelling at the end of this batch...');
@@ -356,17 +364,36 @@ export async function trainCommand(
   engineStarted.catch(() => undefined);
   try {
     const project = await services.projects.create('cli');
-    const images = imageOptions
-      ? await importImageData(dataFile, services.projects.datasetsDir(project.id), imageOptions, out)
-      : null;
-    const meta = images
-      ? null
-      : await importCsvFile({
-          path: dataFile,
-          datasetsDir: services.projects.datasetsDir(project.id),
-          options: csvOptions,
-          onProgress: progressLine(path.basename(dataFile)),
-        });
+    let images: Awaited<ReturnType<typeof importImageData>> | null = null;
+    let meta: Awaited<ReturnType<typeof importCsvFile>> | null = null;
+    try {
+      images = imageOptions
+        ? await importImageData(
+            dataFile,
+            services.projects.datasetsDir(project.id),
+            imageOptions,
+            out,
+            importing.signal,
+          )
+        : null;
+      meta = images
+        ? null
+        : await importCsvFile({
+            path: dataFile,
+            datasetsDir: services.projects.datasetsDir(project.id),
+            options: csvOptions,
+            onProgress: progressLine(path.basename(dataFile)),
+            signal: importing.signal,
+          });
+    } catch (error) {
+      if (!importing.signal.aborted) throw error;
+    }
+    // Ctrl-C that came as the import was finishing cancels too: the workspace goes below, with the dataset.
+    if (importing.signal.aborted) {
+      out(`Import of ${path.basename(dataFile)} cancelled; nothing was trained.`);
+      return 130;
+    }
+    imported = true;
     await services.projects.save(project.id, { datasetId: (images ?? meta)!.id });
     let taskSpec: TaskSpec = IMAGE_TASK_SPEC;
     if (!images) {

@@ -15,6 +15,7 @@ import {
   type SkippedImage,
 } from '../../../app/dataset/images';
 import { formatZodError, UserError } from '../../../app/ipc/errors';
+import { withRate, type WorkCounts } from '../../../app/progress/work-progress';
 import { fsyncDir, writeFileSynced } from '../atomic-write';
 import { ensureDir, errorCode, readError, writeError } from '../fs-errors';
 import { slugify } from '../slug';
@@ -125,7 +126,11 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
   const thumbnailsPerClass = input.thumbnailsPerClass ?? 8;
   signal?.throwIfAborted();
 
-  onProgress?.({ phase: 'scanning', done: 0, total: 0 });
+  // The rate counts decoding only: scanning and probing say nothing about the files left.
+  let startedAt = performance.now();
+  const progressOf = (done: number, total: number) =>
+    withRate(done, total, 'files', (performance.now() - startedAt) / 1000) as WorkCounts & { unit: 'files' };
+  onProgress?.({ phase: 'scanning', done: 0, total: 0, unit: 'files' });
   const source = await openSource(path, input.linkAllowed);
   signal?.throwIfAborted();
   const layout = layoutClasses(source.files, source.dirs);
@@ -190,12 +195,12 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
   const skippedIn = new Array<number>(layout.classes.length).fill(0);
   const thumbs: string[][] = layout.classes.map(() => []);
 
+  // A window of decodes in flight; results are consumed strictly in order.
+  const inFlight: Promise<DecodedImage>[] = [];
   try {
     await mkdir(temp);
     await mkdir(join(temp, THUMBS_DIR));
 
-    // A window of decodes in flight; results are consumed strictly in order.
-    const inFlight: Promise<DecodedImage>[] = [];
     let next = 0;
     const startNext = () => {
       const item = work[next];
@@ -214,6 +219,7 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
           ),
       );
     };
+    startedAt = performance.now();
     for (let k = 0; k < CONCURRENCY; k += 1) startNext();
 
     for (let done = 0; done < total; done += 1) {
@@ -239,10 +245,10 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
       }
       // Started after this result is stored, so the thumbnail count it sees is current.
       startNext();
-      onProgress?.({ phase: 'decoding', done: done + 1, total, current: item.file.path });
+      onProgress?.({ phase: 'decoding', ...progressOf(done + 1, total), current: item.file.path });
     }
 
-    onProgress?.({ phase: 'finishing', done: total, total });
+    onProgress?.({ phase: 'finishing', done: total, total, unit: 'files' });
     const shards = await writer.finish();
     // Labels count only the classes that have images: an empty folder must not be a class no
     // example can ever teach.
@@ -301,6 +307,9 @@ export async function importImages(input: ImportImagesInput): Promise<ImageDatas
     await fsyncDir(datasetsDir);
     return meta;
   } catch (error) {
+    // The decodes still in flight (at most CONCURRENCY) end before the import does, so nothing
+    // of a cancelled import is still reading the source or using a thread once it has returned.
+    await Promise.allSettled(inFlight);
     await writer.abandon();
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (error instanceof UserError || signal?.aborted) throw error;

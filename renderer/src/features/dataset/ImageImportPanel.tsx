@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, type ImageColor, type ImageFit } from '../../../../app/dataset/images';
-import { formatInt, plural } from '../../lib/format';
+import { workProgressText } from '../../../../app/progress/work-progress';
+import { plural } from '../../lib/format';
 import { useImageActions, useImageImport } from './use-image-import';
 
 const FITS: Record<ImageFit, string> = {
@@ -161,7 +162,7 @@ export function ImageImportPanel() {
               {phase === 'uploading'
                 ? `Sending ${pending.name}… ${percent}% of ${mib(total)}`
                 : progress?.phase === 'decoding'
-                  ? `Decoding ${formatInt(progress.done)} of ${formatInt(progress.total)} files…`
+                  ? `Building the image cache… ${workProgressText(progress)}`
                   : progress?.phase === 'finishing'
                     ? 'Finishing…'
                     : 'Looking for class folders…'}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * How far a long piece of work is (building an image cache, exporting a model): `done` of `total`
+ * in `unit`, the rate so far and the time left at that rate. The rate is computed here, once, by
+ * whoever does the work (`withRate`); the UI and the CLI only show it (`workProgressText`).
+ */
+export const ProgressUnit = z.enum(['files', 'bytes', 'rows', 'steps']);
+export type ProgressUnit = z.infer<typeof ProgressUnit>;
+
+export const WorkCounts = z.object({
+  done: z.number().nonnegative(),
+  total: z.number().nonnegative(),
+  unit: ProgressUnit,
+  /** Units per second so far; absent in the first half second, when it means little. */
+  perSecond: z.number().nonnegative().optional(),
+  /** The time left at that rate, in seconds. */
+  secondsLeft: z.number().nonnegative().optional(),
+});
+export type WorkCounts = z.infer<typeof WorkCounts>;
+
+/** Below this the rate is mostly start-up noise. */
+const MIN_SECONDS = 0.5;
+
+/** `done` of `total` `unit` after `seconds`, with the rate and time left once they mean something. */
+export function withRate(done: number, total: number, unit: ProgressUnit, seconds: number): WorkCounts {
+  const counts: WorkCounts = { done: Math.min(done, total), total, unit };
+  if (seconds < MIN_SECONDS || counts.done === 0) return counts;
+  const perSecond = counts.done / seconds;
+  return { ...counts, perSecond, secondsLeft: (total - counts.done) / perSecond };
+}
+
+const intFormat = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+
+function bytesText(n: number): string {
+  if (n < 1024) return `${Math.round(n)} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** "12 s", "3 min 5 s". */
+export function secondsText(seconds: number): string {
+  const s = Math.ceil(seconds);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Whole percent done, 100 when there is nothing to do. */
+export function percentOf(p: Pick<WorkCounts, 'done' | 'total'>): number {
+  return p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
+}
+
+/** "42% · 4,200 of 10,000 files · 1,350 files/s · about 5 s left": the same words in the app and the CLI. */
+export function workProgressText(p: WorkCounts): string {
+  const amount =
+    p.unit === 'bytes'
+      ? `${bytesText(p.done)} of ${bytesText(p.total)}`
+      : `${intFormat.format(p.done)} of ${intFormat.format(p.total)} ${p.unit}`;
+  const parts = [`${percentOf(p)}%`, amount];
+  if (p.perSecond !== undefined)
+    parts.push(p.unit === 'bytes' ? `${bytesText(p.perSecond)}/s` : `${intFormat.format(p.perSecond)} ${p.unit}/s`);
+  if (p.secondsLeft !== undefined && p.done < p.total) parts.push(`about ${secondsText(p.secondsLeft)} left`);
+  return parts.join(' · ');
+}
