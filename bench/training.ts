@@ -1,9 +1,10 @@
 /**
  * Training throughput of the engine on CPU, beside PyTorch's:
- * `node --import tsx bench/training.ts [--workload mlp|cnn|all] [--epochs 3] [--rows N] [--backend wasm]`.
+ * `node --import tsx bench/training.ts [--workload mlp|cnn|cnn48|all] [--epochs 3] [--rows N] [--batch 128] [--backend wasm]`.
  *
  * Workloads (issue 5; docs/architecture.md, Engine accelerations): an MLP 784-256-128-10 and a CNN
- * conv16-pool-conv32-pool-dense10 on 28×28×1, batch 128, Adam (lr 1e-3), categorical
+ * conv16-pool-conv32-pool-dense10 on 28×28×1 ('all' runs these two), and cnn48: the cnn template's model for
+ * a 48×48 colour image folder (bench:jobs' shapes), batch 128 unless --batch says otherwise, Adam (lr 1e-3), categorical
  * cross-entropy, random data. The engine's figures come from its real training path: the same
  * backend selection (with the wasm kernel fixes), graph → model build and train() loop that the
  * app and the CLI use, reading prepared float32 files, validating and checkpointing every
@@ -34,7 +35,6 @@ import { train } from '../main/engine/process/train';
 import { wasmNativeKernels } from '../main/engine/process/accelerations/wasm-kernel-fixes';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BATCH = 128;
 const CLASSES = 10;
 const VAL_ROWS = 256;
 
@@ -46,10 +46,12 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     python: { type: 'string', default: '/usr/bin/python3' },
     kernels: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '128' },
   },
 });
+const BATCH = Number(args.batch);
 
-type Workload = 'mlp' | 'cnn';
+type Workload = 'mlp' | 'cnn' | 'cnn48';
 const WORKLOADS: Record<Workload, { title: string; inputShape: number[]; rows: number; layers: unknown[] }> = {
   mlp: {
     title: 'MLP 784-256-128-10',
@@ -70,6 +72,21 @@ const WORKLOADS: Record<Workload, { title: string; inputShape: number[]; rows: n
       { type: 'Conv2D', config: { filters: 32, kernel_size: [3, 3], activation: 'relu' } },
       { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
       { type: 'Flatten', config: {} },
+    ],
+  },
+  cnn48: {
+    title: "the cnn template's model for 48×48×3 (conv16-32-64 'same', each pooled, dense64)",
+    inputShape: [48, 48, 3],
+    rows: 1280,
+    layers: [
+      { type: 'Conv2D', config: { filters: 16, kernel_size: [3, 3], padding: 'same', activation: 'relu' } },
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { type: 'Conv2D', config: { filters: 32, kernel_size: [3, 3], padding: 'same', activation: 'relu' } },
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { type: 'Conv2D', config: { filters: 64, kernel_size: [3, 3], padding: 'same', activation: 'relu' } },
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { type: 'Flatten', config: {} },
+      { type: 'Dense', config: { units: 64, activation: 'relu' } },
     ],
   },
 };
@@ -264,7 +281,7 @@ async function main(): Promise<void> {
     throw new Error(`--epochs must be a whole number ≥ 1, got "${args.epochs}"`);
   const chosen: Workload[] = args.workload === 'all' ? ['mlp', 'cnn'] : [args.workload as Workload];
   if (!chosen.every((w) => w in WORKLOADS))
-    throw new Error(`--workload must be mlp, cnn or all, got "${args.workload}"`);
+    throw new Error(`--workload must be mlp, cnn, cnn48 or all, got "${args.workload}"`);
   // As the engine process runs it (engine-main.ts): without tfjs' debug checks.
   tf.enableProdMode();
   if (tf.getBackend() !== args.backend) {

@@ -70,16 +70,21 @@ describe("the engine's kernels on a shared heap", () => {
 });
 
 describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
-  it("starts tfjs' threaded build with two threads and the engine's kernels on its shared heap, matching cpu", async () => {
+  /** Selects the threaded wasm backend in this process (once; later calls find it selected). */
+  async function startThreaded() {
     tf.enableProdMode();
     const saved = process.env['LAYERLAB_WASM_THREADS'];
     process.env['LAYERLAB_WASM_THREADS'] = '2';
     try {
-      expect(await selectBackend({ force: 'wasm' })).toMatchObject({ name: 'wasm', threads: 2 });
+      return await selectBackend({ force: 'wasm' });
     } finally {
       if (saved === undefined) delete process.env['LAYERLAB_WASM_THREADS'];
       else process.env['LAYERLAB_WASM_THREADS'] = saved;
     }
+  }
+
+  it("starts tfjs' threaded build with two threads and the engine's kernels on its shared heap, matching cpu", async () => {
+    expect(await startThreaded()).toMatchObject({ name: 'wasm', threads: 2 });
     expect(wasmNativeKernels()).toMatchObject({
       variant: expect.stringMatching(/^(relaxed-simd|simd128)$/),
       reason: null,
@@ -122,6 +127,53 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
       expect(values).toHaveLength(expected.length);
       const worst = Math.max(...values.map((v, j) => Math.abs(v - expected[j]!) / Math.max(1, Math.abs(expected[j]!))));
       expect(worst, `output ${i}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('splits large kernel calls with its helper thread and computes what cpu computes', async () => {
+    if (tf.getBackend() !== 'wasm') await startThreaded();
+    expect(tf.getBackend()).toBe('wasm');
+    expect(wasmNativeKernels().helperThread).toBe(true);
+    // The worker starts on the event loop: give it a moment, then count what it takes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = wasmNativeKernels().helperCalls;
+    // Sizes past the split thresholds: a batch of 4 images 24×24×8 into 32 channels (im2col,
+    // col2im and MaxPoolGrad by batch halves), the conv weight gradient summing 4·24·24 = 2,304
+    // pixels (GEMM split by k), its input gradient (GEMM split by rows). One pass: the cpu
+    // reference is slow.
+    const random = mulberry32(3);
+    const values = (n: number, scale: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
+    const x0 = values(4 * 24 * 24 * 8, 1);
+    const f0 = values(3 * 3 * 8 * 32, 0.3);
+    const w0 = values(12 * 12 * 32 * 16, 0.05);
+    const compute = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(x0, [4, 24, 24, 8]);
+        const f = tf.tensor4d(f0, [3, 3, 8, 32]);
+        const w = tf.tensor2d(w0, [4608, 16]);
+        const loss = (xt: tf.Tensor, ft: tf.Tensor, wt: tf.Tensor) =>
+          tf
+            .maxPool(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same').relu() as tf.Tensor4D, 2, 2, 'valid')
+            .reshape([4, 4608])
+            .matMul(wt as tf.Tensor2D)
+            .square()
+            .mean();
+        const [gx, gf, gw] = tf.grads(loss)([x, f, w]);
+        return [loss(x, f, w), gx!, gf!, gw!].map((t) => Array.from(t.dataSync()));
+      });
+    const threaded = compute();
+    const after = wasmNativeKernels().helperCalls;
+    // The worker took its share of each kind of large call.
+    for (const kernel of ['gemm', 'im2col', 'col2im', 'max_pool_grad'])
+      expect((after.byKernel[kernel] ?? 0) - (before.byKernel[kernel] ?? 0), kernel).toBeGreaterThanOrEqual(1);
+    await tf.setBackend('cpu');
+    const reference = compute();
+    await tf.setBackend('wasm');
+    for (const [i, got] of threaded.entries()) {
+      const expected = reference[i]!;
+      expect(got).toHaveLength(expected.length);
+      const worst = Math.max(...got.map((v, j) => Math.abs(v - expected[j]!) / Math.max(1e-2, Math.abs(expected[j]!))));
+      expect(worst, `output ${i}`).toBeLessThanOrEqual(1e-3);
     }
   });
 });

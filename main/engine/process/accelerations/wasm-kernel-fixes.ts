@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeKernels, type NativeKernels, type NativeVariant } from './native/native-kernels';
+import type { HelperCalls } from './native/helper-thread';
 import { conv2dBackpropFilter } from './wasm-kernels/conv-filter-grad';
 import { conv2dBackpropInput } from './wasm-kernels/conv-input-grad';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-kernels/depthwise-grads';
@@ -40,10 +41,27 @@ export function engineNativeKernels(): NativeKernels | null {
 }
 
 /** Which of the engine's own wasm kernel builds runs, or why none does (benchmarks report it). */
-export function wasmNativeKernels(): { variant: NativeVariant | null; reason: string | null } {
+export function wasmNativeKernels(): {
+  variant: NativeVariant | null;
+  reason: string | null;
+  /** Whether a second thread shares the engine kernels' large calls, and how many it has shared. */
+  helperThread: boolean;
+  helperCalls: HelperCalls;
+} {
+  const native = installed?.native;
   return installed
-    ? { variant: installed.native?.variant ?? null, reason: installed.reason }
-    : { variant: null, reason: 'the wasm kernel fixes are not installed' };
+    ? {
+        variant: native?.variant ?? null,
+        reason: installed.reason,
+        helperThread: native?.helperThread ?? false,
+        helperCalls: native?.helperCalls() ?? { byHelper: 0, here: 0, byKernel: {} },
+      }
+    : {
+        variant: null,
+        reason: 'the wasm kernel fixes are not installed',
+        helperThread: false,
+        helperCalls: { byHelper: 0, here: 0, byKernel: {} },
+      };
 }
 
 /** Registers the replacements on 'wasm'; call once the wasm backend is initialised. */

@@ -185,9 +185,10 @@ export function chooseWasmThreads(
  * The automatic choice: one thread, on any number of cores. Measured on 2 cores (README,
  * Benchmarks): with the machine otherwise quiet, two XNNPACK threads bought the small CNN about
  * 1.0× at batch 32 and about 1.2× at batch 128, the MLP nothing, at 35-50% more CPU per sample;
- * on a busy machine they cost the CNN about 0.7×. The engine's own kernels (the convolution
- * gradients, MaxPoolGrad, every GEMM) run on the calling thread only, and XNNPACK's idle workers
- * spin between its calls. Not a margin to change the default for; LAYERLAB_WASM_THREADS=2 asks.
+ * on a busy machine they cost the CNN about 0.7×. XNNPACK's idle workers spin between its calls.
+ * With two threads the engine's own kernels (the convolution gradients, MaxPoolGrad, every GEMM)
+ * also split their large calls with a helper thread (native/helper-thread.ts; LAYERLAB_WASM_HELPER=off
+ * turns that off). Not a margin to change the default for; LAYERLAB_WASM_THREADS=2 asks.
  */
 export function defaultThreads(_cores: number): number {
   return 1;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import type * as tf from '@tensorflow/tfjs';
+import { startHelperThread, type HelperCalls, type HelperThread } from './helper-thread';
 import { withSharedMemoryImport } from './shared-memory-import';
 
 /**
@@ -46,6 +47,10 @@ export interface GemmArgs {
 
 export interface NativeKernels {
   readonly variant: NativeVariant;
+  /** Whether a second thread shares the kernels' work (the threaded backend's shared heap; helper-thread.ts). */
+  readonly helperThread: boolean;
+  /** Split calls so far: the helper's share run on it, or (before it started) here. */
+  helperCalls(): HelperCalls;
   /** out (m×n, row-major, at outAt) = op(a)·op(b) (+ bias) (relu); m, k, n ≥ 1. */
   gemm(out: tf.TensorInfo, args: GemmArgs): void;
   /** NHWC MaxPoolGrad into dx: each window's dy goes to its first maximum in x. */
@@ -219,6 +224,13 @@ interface Exports {
   ): void;
 }
 
+/** The exports the helper thread may run. */
+const HELPER_CALLS = ['gemm', 'im2col', 'col2im', 'max_pool_grad', 'relu_grad', 'adam'] as const;
+/** A product this large (multiply-adds) is split between the threads; a handover costs ~10-50 µs. */
+const SPLIT_MACS = 1 << 20;
+/** An elementwise or windowed call over this many floats is split. */
+const SPLIT_FLOATS = 1 << 16;
+
 const wasmFile = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
 
 /**
@@ -268,26 +280,133 @@ export function loadNativeKernels(
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   let variant: NativeVariant;
   let exports: Exports;
+  let module: object;
   try {
     const build = chooseBuild(options.prefer);
     variant = build.variant;
     const bytes = shared ? withSharedMemoryImport(build.bytes) : build.bytes;
-    exports = new Wasm.Instance(new Wasm.Module(bytes), { env: { memory } }).exports as unknown as Exports;
+    module = new Wasm.Module(bytes);
+    exports = new Wasm.Instance(module, { env: { memory } }).exports as unknown as Exports;
   } catch (error) {
     return { unavailable: `the engine's wasm kernels did not load: ${(error as Error).message}` };
   }
+  // On a shared heap a second thread takes half of each large kernel call (LAYERLAB_WASM_HELPER=off: none).
+  const helper: HelperThread | null =
+    shared && process.env['LAYERLAB_WASM_HELPER'] !== 'off'
+      ? startHelperThread(
+          module,
+          memory,
+          HELPER_CALLS,
+          exports as unknown as Record<string, (...args: number[]) => unknown>,
+        )
+      : null;
 
-  // One scratch block on the backend's heap for GEMM packing, grown when a product needs more.
-  let scratch = 0;
-  let scratchBytes = 0;
-  const scratchOf = (bytes: number) => {
-    if (bytes > scratchBytes) {
-      if (scratch !== 0) backend.wasm._free(scratch);
-      scratchBytes = Math.max(bytes, scratchBytes * 2);
-      scratch = backend.wasm._malloc(scratchBytes + 16) >>> 0;
-      if (scratch === 0) throw new Error(`the wasm heap could not give ${scratchBytes} bytes of GEMM scratch`);
+  // Scratch blocks on the backend's heap, grown when a call needs more: 0 for this thread's GEMM
+  // packing, 1 for the helper thread's, 2 for the helper's partial sums of a split product.
+  const scratch = [0, 0, 0];
+  const scratchBytes = [0, 0, 0];
+  const scratchOf = (bytes: number, slot = 0) => {
+    if (bytes > scratchBytes[slot]!) {
+      if (scratch[slot] !== 0) backend.wasm._free(scratch[slot]!);
+      scratchBytes[slot] = Math.max(bytes, scratchBytes[slot]! * 2);
+      scratch[slot] = backend.wasm._malloc(scratchBytes[slot]! + 16) >>> 0;
+      if (scratch[slot] === 0)
+        throw new Error(`the wasm heap could not give ${scratchBytes[slot]} bytes of GEMM scratch`);
     }
-    return (scratch + 15) & ~15;
+    return (scratch[slot]! + 15) & ~15;
+  };
+
+  /**
+   * One GEMM, split between the two threads when it is large: by rows of op(A) when A is not
+   * transposed (each thread writes its own rows of C), by the summed dimension when it is (a
+   * convolution's or a Dense layer's weight gradient: k is every pixel or row of the batch,
+   * m·n small), the helper's partial sum then added into C here.
+   */
+  const gemmAt = (
+    m: number,
+    k: number,
+    n: number,
+    a: number,
+    ta: boolean,
+    b: number,
+    tb: boolean,
+    c: number,
+    bias: number,
+    relu: boolean,
+  ) => {
+    const big = helper !== null && m * k * n >= SPLIT_MACS;
+    if (big && !ta && m >= 8) {
+      const m1 = (Math.ceil(m / 2) + 3) & ~3;
+      const theirs = scratchOf(exports.gemm_scratch_bytes(m - m1, k, n), 1);
+      const mine = scratchOf(exports.gemm_scratch_bytes(m1, k, n), 0);
+      helper.alongside(
+        'gemm',
+        [m - m1, k, n, a + 4 * m1 * k, 0, b, tb ? 1 : 0, c + 4 * m1 * n, bias, relu ? 1 : 0, theirs],
+        () => exports.gemm(m1, k, n, a, 0, b, tb ? 1 : 0, c, bias, relu ? 1 : 0, mine),
+      );
+      return;
+    }
+    if (big && ta && !tb && bias === 0 && !relu && k >= 512) {
+      const k1 = Math.ceil(k / 2);
+      const theirs = scratchOf(exports.gemm_scratch_bytes(m, k - k1, n), 1);
+      const mine = scratchOf(exports.gemm_scratch_bytes(m, k1, n), 0);
+      const partial = scratchOf(4 * m * n, 2);
+      helper.alongside('gemm', [m, k - k1, n, a + 4 * k1 * m, 1, b + 4 * k1 * n, 0, partial, 0, 0, theirs], () =>
+        exports.gemm(m, k1, n, a, 1, b, 0, c, 0, 0, mine),
+      );
+      const out = new Float32Array(memory.buffer, c, m * n);
+      const add = new Float32Array(memory.buffer, partial, m * n);
+      for (let i = 0; i < out.length; i++) out[i]! += add[i]!;
+      return;
+    }
+    exports.gemm(
+      m,
+      k,
+      n,
+      a,
+      ta ? 1 : 0,
+      b,
+      tb ? 1 : 0,
+      c,
+      bias,
+      relu ? 1 : 0,
+      scratchOf(exports.gemm_scratch_bytes(m, k, n)),
+    );
+  };
+
+  /**
+   * A windowed kernel (im2col, col2im, MaxPoolGrad) over a batch, split into its two halves when
+   * it is large: the same call on each half, every tensor offset moved by the first half's images.
+   */
+  const windowed = (
+    name: 'im2col' | 'col2im' | 'max_pool_grad',
+    tensors: Array<{ at: number; perImage: number }>,
+    g: WindowGeometry,
+  ) => {
+    const args = windowArgs(g);
+    const n = g.batchSize;
+    const size =
+      n * Math.max(g.inHeight * g.inWidth, g.outHeight * g.outWidth * g.filterHeight * g.filterWidth) * g.inChannels;
+    const call = exports[name] as (...a: number[]) => void;
+    if (!helper || n < 2 || size < SPLIT_FLOATS) {
+      call(...tensors.map((t) => t.at), ...args);
+      return;
+    }
+    const n1 = Math.ceil(n / 2);
+    helper.alongside(name, [...tensors.map((t) => t.at + 4 * n1 * t.perImage), n - n1, ...args.slice(1)], () =>
+      call(...tensors.map((t) => t.at), n1, ...args.slice(1)),
+    );
+  };
+
+  /** An elementwise kernel over n floats, split at a multiple of four floats when it is large. */
+  const elementwise = (name: 'relu_grad' | 'adam', at: number[], n: number, rest: number[]) => {
+    const call = exports[name] as (...a: number[]) => void;
+    if (!helper || n < SPLIT_FLOATS) {
+      call(...at, n, ...rest);
+      return;
+    }
+    const n1 = (Math.ceil(n / 2) + 3) & ~3;
+    helper.alongside(name, [...at.map((o) => o + 4 * n1), n - n1, ...rest], () => call(...at, n1, ...rest));
   };
   const offset = (t: tf.TensorInfo) => {
     const entry = backend.dataIdMap.get(t.dataId);
@@ -297,48 +416,61 @@ export function loadNativeKernels(
 
   return {
     variant,
+    helperThread: helper !== null,
+    helperCalls: () => {
+      const calls = helper?.calls ?? { byHelper: 0, here: 0, byKernel: {} };
+      return { ...calls, byKernel: { ...calls.byKernel } };
+    },
     output: (shape) => backend.makeOutput(shape, 'float32'),
     gemm(out, { m, k, n, a, transposeA, b, transposeB, bias, relu, aAt = 0, bAt = 0, outAt = 0 }) {
-      const work = scratchOf(exports.gemm_scratch_bytes(m, k, n));
-      exports.gemm(
+      gemmAt(
         m,
         k,
         n,
         offset(a) + 4 * aAt,
-        transposeA ? 1 : 0,
+        transposeA,
         offset(b) + 4 * bAt,
-        transposeB ? 1 : 0,
+        transposeB,
         offset(out) + 4 * outAt,
         bias ? offset(bias) : 0,
-        relu ? 1 : 0,
-        work,
+        relu ?? false,
       );
     },
     sumRows(out, x, rows, cols) {
       exports.sum_rows(offset(x), offset(out), rows, cols);
     },
     reluGrad(out, dy, y, n) {
-      exports.relu_grad(offset(dy), offset(y), offset(out), n);
+      elementwise('relu_grad', [offset(dy), offset(y), offset(out)], n, []);
     },
     free: (t) => {
       backend.disposeData(t.dataId);
     },
     im2col(cols, x, g) {
-      exports.im2col(offset(x), offset(cols), ...windowArgs(g));
+      const taps = g.filterHeight * g.filterWidth * g.inChannels;
+      windowed(
+        'im2col',
+        [
+          { at: offset(x), perImage: g.inHeight * g.inWidth * g.inChannels },
+          { at: offset(cols), perImage: g.outHeight * g.outWidth * taps },
+        ],
+        g,
+      );
     },
     col2im(dx, cols, g) {
-      exports.col2im(offset(cols), offset(dx), ...windowArgs(g));
+      const taps = g.filterHeight * g.filterWidth * g.inChannels;
+      windowed(
+        'col2im',
+        [
+          { at: offset(cols), perImage: g.outHeight * g.outWidth * taps },
+          { at: offset(dx), perImage: g.inHeight * g.inWidth * g.inChannels },
+        ],
+        g,
+      );
     },
     ownsBuffer: (t) => backend.refCount(t.dataId) === 1,
     adam(x, xOut, m, v, g, n, h) {
       // 1 - β is formed in double and rounded once, exactly as tfjs passes `1 - this.beta1` to mul.
-      exports.adam(
-        offset(x),
-        offset(xOut),
-        offset(m),
-        offset(v),
-        offset(g),
-        n,
+      elementwise('adam', [offset(x), offset(xOut), offset(m), offset(v), offset(g)], n, [
         h.beta1,
         1 - h.beta1,
         h.beta2,
@@ -347,7 +479,7 @@ export function loadNativeKernels(
         h.oneMinusAccBeta2,
         h.epsilon,
         -h.learningRate,
-      );
+      ]);
     },
     floats: (t, size) => new Float32Array(memory.buffer, offset(t), size),
     scalar: (t) => new Float32Array(memory.buffer, offset(t), 1)[0]!,
@@ -355,7 +487,16 @@ export function loadNativeKernels(
       new Float32Array(memory.buffer, offset(t), 1)[0] = value;
     },
     maxPoolGrad(dx, x, dy, g) {
-      exports.max_pool_grad(offset(x), offset(dy), offset(dx), ...windowArgs(g));
+      const channels = g.inChannels;
+      windowed(
+        'max_pool_grad',
+        [
+          { at: offset(x), perImage: g.inHeight * g.inWidth * channels },
+          { at: offset(dy), perImage: g.outHeight * g.outWidth * channels },
+          { at: offset(dx), perImage: g.inHeight * g.inWidth * channels },
+        ],
+        g,
+      );
     },
   };
 }

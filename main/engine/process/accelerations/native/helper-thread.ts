@@ -1,0 +1,134 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A second thread for the engine's own wasm kernels (kernels.wat) on the threaded backend's
+ * shared heap. The worker instantiates the same compiled module against the same shared
+ * WebAssembly.Memory, so a kernel call there reads and writes the tensors where they lie, like
+ * one on the engine's thread. A kernel splits its work in two (a batch's halves, a product's
+ * rows): the worker takes one part, the calling thread the other, then the caller waits for the
+ * worker. Handing over a call is a few writes to a shared control block and an Atomics.notify;
+ * the worker sleeps in Atomics.wait between calls, so it spins on nothing and costs no CPU when
+ * idle (XNNPACK's own pool workers spin between its calls, which is why its second thread bought
+ * little here: wasm-threads.ts).
+ */
+
+/**
+ * Control block: [0] call sequence number, [1] sequence number of the call finished, [2] 1 when
+ * it failed, [3] 1 once the worker has instantiated the kernels.
+ */
+const SEQ = 0;
+const DONE = 1;
+const FAILED = 2;
+const READY = 3;
+/** The call: its export's index in the name table, then up to 15 numeric arguments (f64: i32 offsets and f32 constants alike). */
+const MAX_ARGS = 15;
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, args, names } = workerData;
+const exportsOf = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const calls = names.map((name) => exportsOf[name]);
+const ctl = new Int32Array(control);
+const argv = new Float64Array(args);
+Atomics.store(ctl, ${READY}, 1);
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  try {
+    const fn = calls[argv[0]];
+    fn(${Array.from({ length: MAX_ARGS }, (_, i) => `argv[${i + 1}]`).join(', ')});
+    Atomics.store(ctl, ${FAILED}, 0);
+  } catch (error) {
+    Atomics.store(ctl, ${FAILED}, 1);
+  }
+  Atomics.store(ctl, ${DONE}, seen);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+/** Split calls so far: those whose share the worker ran (in all and per kernel), and those run wholly here before it had started. */
+export interface HelperCalls {
+  byHelper: number;
+  here: number;
+  byKernel: Record<string, number>;
+}
+
+export interface HelperThread {
+  /**
+   * Runs `name(...args)` on the helper thread while `mine()` runs here, and returns once both are
+   * done. The two must touch disjoint memory (or only read what both read).
+   */
+  alongside(name: string, args: readonly number[], mine: () => void): void;
+  readonly calls: HelperCalls;
+  /** Stops the worker (tests; the engine process keeps it until it exits). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the helper on `memory` (a shared WebAssembly.Memory) with a compiled copy of the
+ * kernels `module`, able to call the exports named in `names`. Until the worker has started (it
+ * needs the event loop, which a busy engine thread may not give it for a while) its share runs
+ * here, through `local`: the same exports instantiated on this thread.
+ */
+export function startHelperThread(
+  module: object,
+  memory: object,
+  names: readonly string[],
+  local: Record<string, (...args: number[]) => unknown>,
+): HelperThread {
+  const control = new SharedArrayBuffer(4 * 4);
+  const argBuffer = new SharedArrayBuffer((MAX_ARGS + 1) * 8);
+  const ctl = new Int32Array(control);
+  const argv = new Float64Array(argBuffer);
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { module, memory, control, args: argBuffer, names: [...names] },
+  });
+  // Never keeps the engine process alive; an exit ends it.
+  worker.unref();
+  let failure: Error | null = null;
+  worker.on('error', (error) => {
+    failure = error;
+  });
+  let seq = 0;
+  const calls: HelperCalls = { byHelper: 0, here: 0, byKernel: {} };
+  return {
+    calls,
+    alongside(name, args, mine) {
+      if (failure) throw new Error(`the engine's helper thread stopped: ${failure.message}`);
+      const index = names.indexOf(name);
+      if (index < 0) throw new Error(`the helper thread cannot call "${name}"`);
+      if (args.length > MAX_ARGS) throw new Error(`"${name}" takes at most ${MAX_ARGS} arguments on the helper thread`);
+      if (Atomics.load(ctl, READY) !== 1) {
+        calls.here++;
+        mine();
+        local[name]!(...args);
+        return;
+      }
+      calls.byHelper++;
+      calls.byKernel[name] = (calls.byKernel[name] ?? 0) + 1;
+      argv[0] = index;
+      for (let i = 0; i < MAX_ARGS; i++) argv[i + 1] = args[i] ?? 0;
+      seq = (seq + 1) | 0;
+      Atomics.store(ctl, SEQ, seq);
+      Atomics.notify(ctl, SEQ);
+      let mineError: unknown = null;
+      try {
+        mine();
+      } catch (error) {
+        mineError = error;
+      }
+      // Wait for the worker even when our half failed: it may still be writing the heap.
+      for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
+        if (failure) throw new Error(`the engine's helper thread stopped: ${(failure as Error).message}`);
+        Atomics.wait(ctl, DONE, done, 1000);
+      }
+      if (mineError) throw mineError;
+      if (Atomics.load(ctl, FAILED) === 1) throw new Error(`the wasm kernel "${name}" failed on the helper thread`);
+    },
+    async close() {
+      await worker.terminate();
+    },
+  };
+}
