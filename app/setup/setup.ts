@@ -37,7 +37,8 @@ export interface SetupInput {
   data: SetupData;
   taskSpec: TaskSpec;
   model: SetupModel;
-  trainConfig: TrainConfig;
+  /** The settings; null while they are not valid on their own (the editor's form names those fields itself): not checked. */
+  trainConfig: TrainConfig | null;
 }
 
 export interface SetupIssue {
@@ -59,7 +60,11 @@ export interface Setup {
   shape: TaskShape | null;
   /** A graph with several Inputs or heads (or columns chosen on them), bound to the table's columns. */
   binding: GraphBinding | null;
-  /** The graph to train: the template, or the user's graph (resized when asked); null when none could be made. */
+  /**
+   * The graph to train: the template, or the user's graph (resized when asked); null when none could be made.
+   * A single-Input graph asked to be resized is resized even when it is not valid (beside the issue saying
+   * why), so that the editor's graph keeps following the data while the user fixes it.
+   */
   graph: ModelGraph | null;
   /** The settings as checked, 'auto' sizes stood in for (they are chosen once the training rows are known). */
   trainConfig: RunTrainConfig | null;
@@ -206,6 +211,8 @@ export function resolveSetup(input: SetupInput): Setup {
         path: 'invalid',
         message: `The model graph is not valid: ${analysis.issues[0]?.message ?? 'unknown problem'}`,
       });
+      if (model.fit === 'resize' && !usesColumnBinding(model.graph))
+        graph = fitGraphToData(model.graph, inputShape, shape.head);
     } else if (usesColumnBinding(model.graph)) {
       if (data.kind !== 'table' || taskSpec.timeSeries) {
         issues.push({
@@ -241,7 +248,7 @@ export function resolveSetup(input: SetupInput): Setup {
   // so that impossible ones (sparse cross-entropy on a regression...) are refused before any work.
   const usableBinding = binding && binding.issues.length === 0 ? binding : null;
   let trainConfig: RunTrainConfig | null = null;
-  if (!binding || usableBinding) {
+  if (input.trainConfig && (!binding || usableBinding)) {
     try {
       trainConfig = resolveRunConfig(withPlaceholderSizes(withAutoEarlyStopping(input.trainConfig, dataKind)), {
         binding: usableBinding,

@@ -6,6 +6,7 @@ import type { ProjectStoreState } from '../features/projects/project-store';
 import type { RunState } from '../features/train/run-store';
 import type { TrainFormState } from '../features/train/train-form';
 import type { RecentEntry } from './host';
+import type { SetupState } from './workbench/setup-sync';
 import type { Workbench } from './workbench';
 
 const WorkbenchContext = createContext<Workbench | null>(null);
@@ -38,6 +39,11 @@ export function useRuns<T>(selector: (state: RunState) => T): T {
 
 export function useTrainForm<T>(selector: (state: TrainFormState) => T): T {
   return useStore(useWorkbench().stores.trainForm, selector);
+}
+
+/** The training setup as a run would be checked (app/setup's resolveSetup over the open project, the graph and the settings). */
+export function useSetup<T>(selector: (state: SetupState) => T): T {
+  return useStore(useWorkbench().stores.setup, selector);
 }
 
 export function useConnection<T>(selector: (state: ConnectionState) => T): T {

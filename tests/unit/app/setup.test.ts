@@ -204,6 +204,20 @@ describe('one training setup: dataset + task + graph or template + settings', ()
     expect(invalid.issues).toHaveLength(1);
     expect(invalid.issues[0]).toMatchObject({ field: 'graph', path: 'invalid' });
     expect(invalid.issues[0]!.message).toMatch(/^The model graph is not valid: .*cycle/);
+
+    // The editor's graph follows the data while the user fixes it: an invalid graph asked to be resized still is.
+    const brokenWrong = templateGraph('mlp', 9, { units: 2, activation: 'sigmoid' });
+    brokenWrong.edges.push({ id: 'loop', source: 'dense_2', target: 'dense_1' });
+    const following = resolveSetup({ data, taskSpec, model: { graph: brokenWrong, fit: 'resize' }, trainConfig: null });
+    expect(following.issues.map((i) => `${i.field}/${i.path}`)).toEqual(['graph/invalid']);
+    expect(inputOf(following.graph).shape).toEqual([4]);
+    expect(outputOf(following.graph)).toMatchObject({ units: 3, activation: 'softmax' });
+    // Settings the form cannot read yet (null) are not checked: the form names those fields itself.
+    expect(following.trainConfig).toBeNull();
+    // Checked as sent, an invalid graph is not the graph to train.
+    expect(
+      resolveSetup({ data, taskSpec, model: { graph: brokenWrong, fit: 'check' }, trainConfig: AUTO }).graph,
+    ).toBeNull();
   });
 
   it('several Inputs and heads bound to the columns: each head resolves its own loss; a missing column names the node', async () => {

@@ -117,13 +117,17 @@ export function taskInput(shape: TaskShape): InputShape {
   return shape.inputShape ?? shape.inputWidth;
 }
 
-/** A template, with room between layers (the catalogue's spacing is tighter); a branch keeps its column. */
-export function laidOutTemplate(name: TemplateName, input: InputShape, head: Head): ModelGraph {
-  const graph = templateGraph(name, input, head);
+/** A template as generated, with room between layers (the catalogue's spacing is tighter); a branch keeps its column. */
+export function laidOut(graph: ModelGraph): ModelGraph {
   return {
     ...graph,
     nodes: graph.nodes.map((n) => ({ ...n, position: { x: n.position.x * 1.2, y: (n.position.y / 120) * ROW_GAP } })),
   };
+}
+
+/** A template by name, laid out for the editor. */
+export function laidOutTemplate(name: TemplateName, input: InputShape, head: Head): ModelGraph {
+  return laidOut(templateGraph(name, input, head));
 }
 
 /**

@@ -77,6 +77,11 @@ export interface GraphActions {
   /** Replace the whole graph as an edit (a template). */
   replace(graph: ModelGraph): void;
   fitToData(input: InputShape, head: Head): void;
+  /**
+   * Take the sizes of the same graph fitted to the data (app/setup's resolveSetup): each node's
+   * config where it differs. Following the dataset is not an edit to undo; a changed size is saved.
+   */
+  follow(fitted: ModelGraph): void;
   onNodesChange(changes: NodeChange<LayerNode>[]): void;
   onEdgesChange(changes: EdgeChange<ShapeEdge>[]): void;
   connect(connection: Connection): void;
@@ -292,12 +297,16 @@ export function createGraphStore(initial: ModelGraph | null = null) {
           }));
           return;
         }
-        const fitted = fitGraphToData(graph, input, head);
-        const changed = fitted.nodes.some(
-          (n, i) => JSON.stringify(n.config) !== JSON.stringify(graph.nodes[i]?.config),
+        get().follow(fitGraphToData(graph, input, head));
+      },
+
+      follow(fitted) {
+        const { nodes, edges } = get();
+        const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
+        const changed = nodes.some(
+          (n) => configs.has(n.id) && JSON.stringify(configs.get(n.id)) !== JSON.stringify(n.data.config),
         );
         if (!changed) return;
-        const configs = new Map(fitted.nodes.map((n) => [n.id, n.config]));
         const next = nodes.map((n) => ({ ...n, data: { ...n.data, config: configs.get(n.id) ?? n.data.config } }));
         // Following the dataset is not an edit to undo: undoing it would only break the model.
         set((s) => ({

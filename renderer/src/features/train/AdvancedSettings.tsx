@@ -9,7 +9,7 @@ import {
 } from '../../../../app/training/config';
 import { useEffect, useRef } from 'react';
 import { useTrainForm, useWorkbench } from '../../app/context';
-import { LOSS_LABELS, METRIC_LABELS, NumberInput, useChangedClass, useTaskKind } from './train-inputs';
+import { LOSS_LABELS, METRIC_LABELS, NumberInput, useChangedClass, useFieldErrors, useTaskKind } from './train-inputs';
 import type { AdvancedField, ScheduleType } from './train-form';
 import { ADVANCED_LABELS } from './train-form';
 
@@ -27,7 +27,7 @@ const SCHEDULE_LABELS: Record<ScheduleType, string> = {
  */
 export function AdvancedSettings() {
   const values = useTrainForm((s) => s.values);
-  const errors = useTrainForm((s) => s.errors);
+  const errors = useFieldErrors();
   const { stores } = useWorkbench();
   const set = stores.trainForm.getState().set;
   const kind = useTaskKind();
@@ -96,6 +96,11 @@ export function AdvancedSettings() {
               </option>
             ))}
           </select>
+          {errors.loss && (
+            <span className="field-error" data-testid="loss-error">
+              {errors.loss}
+            </span>
+          )}
         </label>
         <fieldset className="field field-wide metric-checks" data-testid="metrics-checks">
           <legend className="field-label">Metrics</legend>
@@ -131,7 +136,7 @@ export function AdvancedSettings() {
         </label>
         {values.earlyStopping && (
           <>
-            <label className={`field field-wide${monitorChanged}`}>
+            <label className={`field field-wide${monitorChanged}${errors.esMonitor ? ' has-error' : ''}`}>
               <span className="field-label">Watch</span>
               <select
                 className="select"
@@ -145,6 +150,7 @@ export function AdvancedSettings() {
                   </option>
                 ))}
               </select>
+              {errors.esMonitor && <span className="field-error">{errors.esMonitor}</span>}
             </label>
             {num('esPatience', 'Epochs without improvement.', '1')}
             {num('esMinDelta', 'Smallest change that counts.')}

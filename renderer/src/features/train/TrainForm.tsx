@@ -1,12 +1,11 @@
 import { Fragment, type FormEvent } from 'react';
-import { OPTIMIZERS, resolveTrainConfig, TrainConfigError, type OptimizerName } from '../../../../app/training/config';
-import { useActions, useGraph, useProject, useRuns, useTrainForm, useWorkbench } from '../../app/context';
+import { OPTIMIZERS, type OptimizerName } from '../../../../app/training/config';
+import { useActions, useGraph, useProject, useRuns, useSetup, useTrainForm, useWorkbench } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
 import { plural } from '../../lib/format';
-import { withPlaceholderSizes } from '../../../../app/training/auto-settings';
 import { AdvancedSettings } from './AdvancedSettings';
 import { FixChanges } from './FixChanges';
-import { NumberInput, useTaskKind } from './train-inputs';
+import { NumberInput, useFieldErrors } from './train-inputs';
 import { isAutoText, type TrainField } from './train-form';
 
 const OPTIMIZER_LABELS: Record<OptimizerName, string> = {
@@ -50,11 +49,11 @@ const FIELDS: { field: TrainField; testId: string; step: string; hint: string }[
 /** Why Train cannot start right now, in the order a user would fix them; empty when it can. */
 export function useTrainBlockers(): string[] {
   const task = useTaskInfo();
-  const kind = useTaskKind();
   const graphOk = useGraph((s) => s.analysis.ok && s.nodes.length > 0);
   const issues = useGraph((s) => s.analysis.issues.length);
   const config = useTrainForm((s) => s.config);
   const active = useRuns((s) => s.activeRunId !== null || s.starting);
+  const settingIssue = useSetup((s) => s.setup?.issues.find((i) => i.field === 'trainConfig')?.message ?? null);
   const blockers: string[] = [];
   if (!task.shape) blockers.push(task.error ?? 'Import data and choose a target in step 1 (Data).');
   else if (!graphOk)
@@ -64,21 +63,15 @@ export function useTrainBlockers(): string[] {
         : 'The model is empty: build it in step 2 (Model).',
     );
   if (!config) blockers.push('Fix the highlighted settings.');
-  else if (kind) {
-    // Settings valid on their own may not fit this task (sparse cross-entropy on a regression...).
-    try {
-      resolveTrainConfig(withPlaceholderSizes(config), kind);
-    } catch (error) {
-      if (error instanceof TrainConfigError) blockers.push(`Advanced settings: ${error.message}`);
-    }
-  }
+  // Settings valid on their own may not fit this task (sparse cross-entropy on a regression...): the setup says which.
+  else if (settingIssue) blockers.push(`Training settings: ${settingIssue}`);
   if (active) blockers.push('A run is in progress; cancel it or wait for it to finish.');
   return blockers;
 }
 
 export function TrainForm() {
   const values = useTrainForm((s) => s.values);
-  const errors = useTrainForm((s) => s.errors);
+  const errors = useFieldErrors();
   const { stores } = useWorkbench();
   const { startRun, cancelRun, pauseRun, resumeRun, findLearningRate } = useActions();
   const starting = useRuns((s) => s.starting);

@@ -1,11 +1,23 @@
+import { useMemo } from 'react';
 import type { LossName, MetricName, TaskKind } from '../../../../app/training/config';
-import { useTrainForm } from '../../app/context';
+import { useSetup, useTrainForm } from '../../app/context';
+import { settingIssueFields } from '../../app/workbench/setup-sync';
 import { useTaskInfo } from '../../app/derived';
 import { FIELD_LABELS, type FormField, type TrainField } from './train-form';
 
 /** ' is-changed' while the last one-click fix's change to this field is shown highlighted. */
 export function useChangedClass(field: FormField): string {
   return useTrainForm((s) => s.changed.some((c) => c.field === field)) ? ' is-changed' : '';
+}
+
+/**
+ * Each field's error: the form's own (a value that is not a setting), else the training setup's
+ * (a setting that does not fit this task or model: sparse cross-entropy on a regression...).
+ */
+export function useFieldErrors(): Partial<Record<FormField, string>> {
+  const own = useTrainForm((s) => s.errors);
+  const setup = useSetup((s) => s.setup);
+  return useMemo(() => ({ ...settingIssueFields(setup), ...own }), [own, setup]);
 }
 
 /** The task as the loss and metric rules see it; null until a target is chosen. */
