@@ -1,5 +1,5 @@
 import type { PlannedFeature } from '../../app/dataset/column-plan';
-import type { DatasetMeta, DatePart, FeatureEncoding, Scaling } from '../../app/dataset/schema';
+import type { DatasetMeta, FeatureEncoding, Scaling } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
 import { RunningStats } from '../../app/math/running-stats';
 import { cellText, type StoredColumn } from './column-store';
@@ -8,19 +8,30 @@ import { categoryCode, datePartValues, encodeNumber, ordinalValue, writeCategory
 
 /**
  * Fit one planned feature (app/dataset/column-plan.ts) on the training rows of a stored column:
- * the statistics behind its missing-value fill and its scaling. What comes out is the
- * FeatureEncoding written to preprocessing.json and a writer that encodes a stored row exactly as
- * encodeRawRows encodes the same raw text.
+ * the statistics behind its missing-value fill and its scaling. The rows come a chunk at a time
+ * (featureFit: add each chunk's training rows, then finish), so a column is never held whole.
+ * What comes out is the FeatureEncoding written to preprocessing.json and a writer that encodes a
+ * stored row exactly as encodeRawRows encodes the same raw text.
  */
 export interface FittedFeature {
   encoding: FeatureEncoding;
   width: number;
-  write: (row: number, out: Float32Array, offset: number) => void;
   /**
-   * A numeric feature's column: prepare.ts then encodes it in one loop over the rows, the same
-   * arithmetic as write (encodeNumber) without a call per cell.
+   * The encoder of a chunk of the column (rows indexed within the chunk; a text column's chunks
+   * share its dictionary, whose lookups are resolved once).
    */
-  numbers?: Float64Array;
+  writer: (column: StoredColumn) => (row: number, out: Float32Array, offset: number) => void;
+  /** A numeric feature: prepare.ts encodes it in one loop (encodeNumber's arithmetic) without a call per cell. */
+  numeric?: Extract<FeatureEncoding, { kind: 'numeric' }>;
+}
+
+/** Statistics accumulated over chunks of a column. */
+export interface FeatureFit {
+  /** The training rows of a chunk (indices into the chunk's column, `count` of them); call once per chunk, in row order. */
+  add: (column: StoredColumn, rows: ArrayLike<number>, count: number) => void;
+  /** Every row of the chunk: a capped categorical column ranks the values training never saw by the whole column. */
+  addAll: (column: StoredColumn) => void;
+  finish: () => FittedFeature;
 }
 
 function damaged(meta: DatasetMeta, what: string): UserError {
@@ -37,33 +48,64 @@ export function missingTest(plan: PlannedFeature, column: StoredColumn): (row: n
   return (row) => (column.codes[row] ?? -1) < 0;
 }
 
+/** Each dictionary's texts parsed as dates once (a column's chunks share its dictionary). */
+const parsedDates = new WeakMap<readonly string[], (DateParts | null)[]>();
+
 function dateReader(column: StoredColumn): (row: number) => DateParts | null {
   if (column instanceof Float64Array) return () => null;
-  const order: DateOrder = dateOrder(column.dict);
-  // Parse each distinct text once, not each cell.
-  const parsed = column.dict.map((text) => parseDate(text, order));
+  let parsed = parsedDates.get(column.dict);
+  if (!parsed) {
+    const order: DateOrder = dateOrder(column.dict);
+    parsed = column.dict.map((text) => parseDate(text, order));
+    parsedDates.set(column.dict, parsed);
+  }
+  const dates = parsed;
   return (row) => {
     const code = column.codes[row] ?? -1;
-    return code < 0 ? null : (parsed[code] ?? null);
+    return code < 0 ? null : (dates[code] ?? null);
   };
 }
 
 /**
- * The statistics of the present values at `rows`. Median and most frequent need them sorted, so
- * they are sorted only when the plan's fill asks for one of those (sorting 20 columns of 8M
- * training rows was most of preparing a 10M-row table); mean, std, min and max come from one pass
- * in row order either way.
+ * The statistics of the present values pushed, in one pass (mean and std by RunningStats, min,
+ * max). Median and most frequent need the values sorted, so they are kept (one column's training
+ * values at most) only when the plan's fill asks for one of those.
  */
-function statsAt(valueOf: (row: number) => number, rows: readonly number[], needOrder: boolean): Stats {
-  // Straight into a typed array: a JS array of 8M numbers and Float64Array.from (the iterator
-  // protocol) cost seconds a column.
-  const all = new Float64Array(rows.length);
-  let n = 0;
-  for (const r of rows) {
-    const v = valueOf(r);
-    if (!Number.isNaN(v)) all[n++] = v;
+class ValueStats {
+  private readonly running = new RunningStats();
+  private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
+  /** Allocated at the first value and let go by stats(), so fits that keep values hold memory only while fitted. */
+  private values: Float64Array | null = null;
+  private n = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly needOrder: boolean,
+  ) {}
+
+  push(v: number): void {
+    if (Number.isNaN(v)) return;
+    this.running.push(v);
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    if (this.needOrder) {
+      this.values ??= new Float64Array(this.capacity);
+      if (this.n === this.values.length) throw new Error('ValueStats: more values than its capacity');
+      this.values[this.n] = v;
+    }
+    this.n += 1;
   }
-  return statsOf(all.subarray(0, n), needOrder);
+
+  stats(): Stats {
+    const n = this.n;
+    const values = this.values;
+    this.values = null;
+    if (n === 0) return { n, mean: 0, std: 0, min: 0, max: 0, median: 0, mode: 0 };
+    const { mean, std } = this.running;
+    const base = { n, mean, std, min: this.min, max: this.max };
+    return values ? { ...base, ...orderStats(values.subarray(0, n)) } : { ...base, median: 0, mode: 0 };
+  }
 }
 
 interface Stats {
@@ -76,24 +118,9 @@ interface Stats {
   mode: number;
 }
 
-/**
- * Population std (divide by n), like the profile; mode: the most frequent value, the smallest on
- * ties. Without needOrder, median and mode are left 0 (no fill uses them). Sorts `values`.
- */
-function statsOf(values: Float64Array, needOrder: boolean): Stats {
+/** Median and mode (the most frequent value, the smallest on ties) of non-empty values; sorts them. */
+function orderStats(values: Float64Array): { median: number; mode: number } {
   const n = values.length;
-  if (n === 0) return { n, mean: 0, std: 0, min: 0, max: 0, median: 0, mode: 0 };
-  const running = new RunningStats();
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    running.push(v);
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const { mean, std } = running;
-  if (!needOrder) return { n, mean, std, min, max, median: 0, mode: 0 };
   const sorted = values.sort();
   const mid = n >> 1;
   const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -108,11 +135,18 @@ function statsOf(values: Float64Array, needOrder: boolean): Stats {
     }
     i = j;
   }
-  return { n, mean, std, min, max, median, mode };
+  return { median, mode };
 }
 
 /** Whether the plan's fill for missing values is the median or the most frequent value. */
 const needsOrder = (plan: PlannedFeature): boolean => plan.missing === 'median' || plan.missing === 'mostFrequent';
+
+/**
+ * Whether fitting the feature keeps every training value (8 bytes a row, a date's parts each):
+ * a median or most frequent fill of numbers or dates. prepare.ts fits such a feature in a pass of
+ * its own, so only one holds its values at a time (a categorical one counts its texts instead).
+ */
+export const keepsValues = (plan: PlannedFeature): boolean => plan.kind !== 'categorical' && needsOrder(plan);
 
 /** (x − mean) / std for each scaling; a column with no spread gets std 1 so nothing divides by zero. */
 function scaleOf(scaling: Scaling, stats: Stats): { mean: number; std: number } {
@@ -142,148 +176,225 @@ function optionalFields(plan: PlannedFeature): { scaling?: Scaling; missing?: No
   };
 }
 
-function fitNumeric(
+function numericFit(
   meta: DatasetMeta,
   plan: Extract<PlannedFeature, { kind: 'numeric' }>,
-  column: StoredColumn,
-  trainRows: readonly number[],
-): FittedFeature {
-  if (!(column instanceof Float64Array))
-    throw damaged(meta, `column "${plan.profile.name}" is numeric but stored as text`);
-  const stats = statsAt((r) => column[r] ?? Number.NaN, trainRows, needsOrder(plan));
-  const encoding = {
-    name: plan.profile.name,
-    kind: 'numeric' as const,
-    ...scaleOf(plan.scaling, stats),
-    fill: fillOf(plan, stats),
-    ...optionalFields(plan),
+  capacity: number,
+): FeatureFit {
+  const name = plan.profile.name;
+  const numbersOf = (column: StoredColumn): Float64Array => {
+    if (!(column instanceof Float64Array)) throw damaged(meta, `column "${name}" is numeric but stored as text`);
+    return column;
   };
+  const values = new ValueStats(capacity, needsOrder(plan));
   return {
-    encoding,
-    width: 1,
-    write: (row, out, offset) => void (out[offset] = encodeNumber(encoding, column[row] ?? Number.NaN)),
-    numbers: column,
+    add: (column, rows, count) => {
+      const numbers = numbersOf(column);
+      for (let i = 0; i < count; i++) values.push(numbers[rows[i]!] ?? Number.NaN);
+    },
+    addAll: () => undefined,
+    finish: () => {
+      const stats = values.stats();
+      const encoding = {
+        name,
+        kind: 'numeric' as const,
+        ...scaleOf(plan.scaling, stats),
+        fill: fillOf(plan, stats),
+        ...optionalFields(plan),
+      };
+      return {
+        encoding,
+        width: 1,
+        numeric: encoding,
+        writer: (column) => {
+          const numbers = numbersOf(column);
+          return (row, out, offset) => void (out[offset] = encodeNumber(encoding, numbers[row] ?? Number.NaN));
+        },
+      };
+    },
   };
 }
 
-function fitDatetime(
+function datetimeFit(
   meta: DatasetMeta,
   plan: Extract<PlannedFeature, { kind: 'datetime' }>,
-  column: StoredColumn,
-  trainRows: readonly number[],
-): FittedFeature {
-  if (column instanceof Float64Array)
-    throw damaged(meta, `column "${plan.profile.name}" holds dates but is stored as numbers`);
-  const read = dateReader(column);
-  const scales: { mean: number; std: number }[] = [];
-  const fills: number[] = [];
-  plan.parts.forEach((part: DatePart) => {
-    const stats = statsAt(
-      (r) => {
-        const parts = read(r);
-        return parts ? (datePartValues(parts, [part])[0] ?? Number.NaN) : Number.NaN;
-      },
-      trainRows,
-      needsOrder(plan),
-    );
-    scales.push(scaleOf(plan.scaling, stats));
-    fills.push(fillOf(plan, stats));
-  });
-  const encoding: Extract<FeatureEncoding, { kind: 'datetime' }> = {
-    name: plan.profile.name,
-    kind: 'datetime',
-    order: dateOrder(column.dict),
-    parts: plan.parts,
-    mean: scales.map((s) => s.mean),
-    std: scales.map((s) => s.std),
-    fill: fills,
-    ...optionalFields(plan),
-  };
-  return { encoding, width: plan.width, write: (row, out, offset) => writeDate(encoding, read(row), out, offset) };
-}
-
-function fitCategorical(
-  meta: DatasetMeta,
-  plan: Extract<PlannedFeature, { kind: 'categorical' }>,
-  column: StoredColumn,
-  trainRows: readonly number[],
-): FittedFeature {
+  capacity: number,
+): FeatureFit {
   const name = plan.profile.name;
-  // Per distinct text: its count in the training rows and in the whole column.
-  const trainCount = new Map<string, number>();
-  const tally = (map: Map<string, number>, row: number) => {
-    const t = cellText(column, row);
-    if (t !== null) map.set(t, (map.get(t) ?? 0) + 1);
+  const dictOf = (column: StoredColumn): string[] => {
+    if (column instanceof Float64Array) throw damaged(meta, `column "${name}" holds dates but is stored as numbers`);
+    return column.dict;
   };
-  for (const r of trainRows) tally(trainCount, r);
-  let categories: string[];
-  if (plan.cap === null) {
-    categories = plan.profile.categories ?? [];
-  } else {
-    const allCount = new Map<string, number>();
-    for (let r = 0; r < meta.rows; r += 1) tally(allCount, r);
-    // Most frequent in training first; a category training never saw can only fill a slot training left empty.
-    categories = [...allCount.keys()]
-      .sort(
-        (a, b) =>
-          (trainCount.get(b) ?? 0) - (trainCount.get(a) ?? 0) ||
-          (allCount.get(b) ?? 0) - (allCount.get(a) ?? 0) ||
-          (a < b ? -1 : a > b ? 1 : 0),
-      )
-      .slice(0, plan.cap);
-    // Pad when the whole column has fewer values than the cap allows: the width is fixed by the plan.
-    for (let k = 1; categories.length < plan.cap; k += 1) categories.push(`(unused ${k})`);
-  }
-  let fill: string | undefined;
-  if (plan.missing === 'mostFrequent') {
-    let best = -1;
-    for (const [text, n] of trainCount)
-      if (n > best || (n === best && fill !== undefined && text < fill)) [fill, best] = [text, n];
-  } else if (plan.missing === 'constant') fill = plan.constant ?? undefined;
-  const encoding: Extract<FeatureEncoding, { kind: 'categorical' }> = {
-    name,
-    kind: 'categorical',
-    categories,
-    ...(plan.encoding === 'ordinal' ? { encoding: 'ordinal' as const } : {}),
-    ...(plan.cap !== null ? { other: true } : {}),
-    ...(fill !== undefined ? { fill } : {}),
-    ...(plan.missing ? { missing: plan.missing } : {}),
-  };
-  const lookup = new Map(categories.map((c, i) => [c, i]));
-  const codeOfText = (text: string | null) => categoryCode(encoding, text, lookup);
-  // Resolve each dictionary entry once instead of each cell.
-  const codeOf: (row: number) => number =
-    column instanceof Float64Array
-      ? (row) => codeOfText(cellText(column, row))
-      : (() => {
-          const byCode = Int32Array.from(column.dict, (text) => codeOfText(text));
-          const missingCode = codeOfText(null);
-          return (row: number) => {
-            const code = column.codes[row] ?? -1;
-            return code < 0 ? missingCode : (byCode[code] ?? -1);
-          };
-        })();
-  if (plan.encoding === 'ordinal') {
-    const stats = statsAt((r) => ordinalValue(encoding, codeOf(r)), trainRows, needsOrder(plan));
-    const scale = scaleOf(plan.scaling, stats);
-    encoding.mean = scale.mean;
-    encoding.std = scale.std;
-    if (plan.scaling !== 'standardize') encoding.scaling = plan.scaling;
-  }
+  const parts = plan.parts.map(() => new ValueStats(capacity, needsOrder(plan)));
+  let dict: string[] | null = null;
   return {
-    encoding,
-    width: plan.width,
-    write: (row, out, offset) => writeCategory(encoding, codeOf(row), out, offset),
+    add: (column, rows, count) => {
+      dict ??= dictOf(column);
+      const read = dateReader(column);
+      for (let i = 0; i < count; i++) {
+        const date = read(rows[i]!);
+        const values = date ? datePartValues(date, plan.parts) : null;
+        parts.forEach((stats, k) => stats.push(values ? (values[k] ?? Number.NaN) : Number.NaN));
+      }
+    },
+    addAll: () => undefined,
+    finish: () => {
+      const all = parts.map((p) => p.stats());
+      const scales = all.map((stats) => scaleOf(plan.scaling, stats));
+      const encoding: Extract<FeatureEncoding, { kind: 'datetime' }> = {
+        name,
+        kind: 'datetime',
+        order: dateOrder(dict ?? []),
+        parts: plan.parts,
+        mean: scales.map((s) => s.mean),
+        std: scales.map((s) => s.std),
+        fill: all.map((stats) => fillOf(plan, stats)),
+        ...optionalFields(plan),
+      };
+      return {
+        encoding,
+        width: plan.width,
+        writer: (column) => {
+          dictOf(column);
+          const read = dateReader(column);
+          return (row, out, offset) => writeDate(encoding, read(row), out, offset);
+        },
+      };
+    },
   };
 }
 
-export function fitFeature(
-  meta: DatasetMeta,
-  plan: PlannedFeature,
-  column: StoredColumn,
-  trainRows: readonly number[],
-): FittedFeature {
-  if (plan.kind === 'numeric') return fitNumeric(meta, plan, column, trainRows);
-  if (plan.kind === 'datetime') return fitDatetime(meta, plan, column, trainRows);
-  return fitCategorical(meta, plan, column, trainRows);
+/** Cells per distinct text: by dictionary code for a text column, by the number's text for a numeric one. */
+class TextCounts {
+  private byCode: Float64Array | null = null;
+  private dict: string[] | null = null;
+  private readonly byText = new Map<string, number>();
+  /** Cells counted that were missing. */
+  missing = 0;
+
+  add(column: StoredColumn, row: number): void {
+    if (column instanceof Float64Array) {
+      const text = cellText(column, row);
+      if (text === null) this.missing += 1;
+      else this.byText.set(text, (this.byText.get(text) ?? 0) + 1);
+      return;
+    }
+    if (this.dict !== column.dict) {
+      this.flush();
+      this.dict = column.dict;
+      this.byCode = new Float64Array(column.dict.length);
+    }
+    const code = column.codes[row] ?? -1;
+    if (code < 0) this.missing += 1;
+    else this.byCode![code] = (this.byCode![code] ?? 0) + 1;
+  }
+
+  private flush(): void {
+    if (!this.dict || !this.byCode) return;
+    this.dict.forEach((text, code) => {
+      const n = this.byCode![code] ?? 0;
+      if (n > 0) this.byText.set(text, (this.byText.get(text) ?? 0) + n);
+    });
+    this.dict = null;
+    this.byCode = null;
+  }
+
+  /** Count per text, in the order texts were first counted (dictionary order for a text column). */
+  counts(): Map<string, number> {
+    this.flush();
+    return this.byText;
+  }
+}
+
+function categoricalFit(plan: Extract<PlannedFeature, { kind: 'categorical' }>, capacity: number): FeatureFit {
+  const name = plan.profile.name;
+  // Per distinct text: its count in the training rows and (for a cap) in the whole column.
+  const train = new TextCounts();
+  const everywhere = plan.cap === null ? null : new TextCounts();
+  return {
+    add: (column, rows, count) => {
+      for (let i = 0; i < count; i++) train.add(column, rows[i]!);
+    },
+    addAll: (column) => {
+      if (!everywhere) return;
+      const rows = column instanceof Float64Array ? column.length : column.codes.length;
+      for (let r = 0; r < rows; r++) everywhere.add(column, r);
+    },
+    finish: () => {
+      const trainCount = train.counts();
+      let categories: string[];
+      if (plan.cap === null || !everywhere) {
+        categories = plan.profile.categories ?? [];
+      } else {
+        const allCount = everywhere.counts();
+        // Most frequent in training first; a category training never saw can only fill a slot training left empty.
+        categories = [...allCount.keys()]
+          .sort(
+            (a, b) =>
+              (trainCount.get(b) ?? 0) - (trainCount.get(a) ?? 0) ||
+              (allCount.get(b) ?? 0) - (allCount.get(a) ?? 0) ||
+              (a < b ? -1 : a > b ? 1 : 0),
+          )
+          .slice(0, plan.cap);
+        // Pad when the whole column has fewer values than the cap allows: the width is fixed by the plan.
+        for (let k = 1; categories.length < plan.cap; k += 1) categories.push(`(unused ${k})`);
+      }
+      let fill: string | undefined;
+      if (plan.missing === 'mostFrequent') {
+        let best = -1;
+        for (const [text, n] of trainCount)
+          if (n > best || (n === best && fill !== undefined && text < fill)) [fill, best] = [text, n];
+      } else if (plan.missing === 'constant') fill = plan.constant ?? undefined;
+      const encoding: Extract<FeatureEncoding, { kind: 'categorical' }> = {
+        name,
+        kind: 'categorical',
+        categories,
+        ...(plan.encoding === 'ordinal' ? { encoding: 'ordinal' as const } : {}),
+        ...(plan.cap !== null ? { other: true } : {}),
+        ...(fill !== undefined ? { fill } : {}),
+        ...(plan.missing ? { missing: plan.missing } : {}),
+      };
+      const lookup = new Map(categories.map((c, i) => [c, i]));
+      const codeOfText = (text: string | null) => categoryCode(encoding, text, lookup);
+      if (plan.encoding === 'ordinal') {
+        // The ordinal value of each training cell, from the counts: a value per text, repeated.
+        const stats = new ValueStats(capacity, needsOrder(plan));
+        const repeat = (value: number, n: number) => {
+          for (let k = 0; k < n; k++) stats.push(value);
+        };
+        for (const [text, n] of trainCount) repeat(ordinalValue(encoding, codeOfText(text)), n);
+        repeat(ordinalValue(encoding, codeOfText(null)), train.missing);
+        const scale = scaleOf(plan.scaling, stats.stats());
+        encoding.mean = scale.mean;
+        encoding.std = scale.std;
+        if (plan.scaling !== 'standardize') encoding.scaling = plan.scaling;
+      }
+      // A text column's dictionary entries resolved once, not each cell (its chunks share the dictionary).
+      let resolved: { dict: string[]; byCode: Int32Array } | null = null;
+      const missingCode = codeOfText(null);
+      return {
+        encoding,
+        width: plan.width,
+        writer: (column) => {
+          if (column instanceof Float64Array)
+            return (row, out, offset) => writeCategory(encoding, codeOfText(cellText(column, row)), out, offset);
+          if (resolved?.dict !== column.dict)
+            resolved = { dict: column.dict, byCode: Int32Array.from(column.dict, (text) => codeOfText(text)) };
+          const { byCode } = resolved;
+          const codes = column.codes;
+          return (row, out, offset) => {
+            const code = codes[row] ?? -1;
+            writeCategory(encoding, code < 0 ? missingCode : (byCode[code] ?? -1), out, offset);
+          };
+        },
+      };
+    },
+  };
+}
+
+/** The fit of one planned feature over chunks of its column; `capacity`: the training rows there will be. */
+export function featureFit(meta: DatasetMeta, plan: PlannedFeature, capacity: number): FeatureFit {
+  if (plan.kind === 'numeric') return numericFit(meta, plan, capacity);
+  if (plan.kind === 'datetime') return datetimeFit(meta, plan, capacity);
+  return categoricalFit(plan, capacity);
 }

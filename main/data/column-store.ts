@@ -59,7 +59,13 @@ export async function loadColumns(datasetDir: string, meta: DatasetMeta): Promis
 /** Column files read at once: a dataset of 2,000 columns read all at once ran out of file handles. */
 const READS_AT_ONCE = 32;
 
-async function loadColumn(datasetDir: string, meta: DatasetMeta, name: string, i: number): Promise<StoredColumn> {
+/** One column of a stored dataset, whole (a time split orders every row by one column). */
+export async function loadColumn(
+  datasetDir: string,
+  meta: DatasetMeta,
+  name: string,
+  i: number,
+): Promise<StoredColumn> {
   const numbers = await readOptional(join(datasetDir, numbersFile(i)));
   if (numbers) {
     if (numbers.byteLength !== meta.rows * 8)

@@ -1,3 +1,4 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planFeatures } from '../../app/dataset/column-plan';
 import {
@@ -13,12 +14,13 @@ import type { GraphBinding } from '../../app/graph/data-binding';
 import { UserError } from '../../app/ipc/errors';
 import { RunningStats } from '../../app/math/running-stats';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
-import { littleEndianBytes } from './binary';
-import { cellText, loadColumns, type StoredColumn } from './column-store';
-import { fitFeature, missingTest } from './column-choices';
+import { CHUNK_ROWS, columnChunks } from './column-chunks';
+import { cellText, loadColumn, type StoredColumn } from './column-store';
+import { featureFit, keepsValues, missingTest, type FittedFeature } from './column-choices';
 import { dateOrder, parseDate } from './dates';
 import { inputNames } from './encode';
 import { ensureDir } from './fs-errors';
+import { bucketRowsFor, ScatterMatrix } from './scatter-matrix';
 import { storedSplit, type SplitKey } from './split-file';
 import { randomSplit, stratifiedSplit, timeSplit, type SplitRows } from './splits';
 
@@ -28,8 +30,6 @@ export { encodeRawRows } from './encode';
 export const VALIDATION_ROWS_FILE = 'validation-rows.json';
 /** Likewise for the test rows (in x_test order), when the split has any. */
 export const TEST_ROWS_FILE = 'test-rows.json';
-/** Rows of x or y encoded and written at a time. */
-const WRITE_BLOCK_ROWS = 1 << 16;
 
 export interface PrepareInput {
   /** <project>/datasets/<id>/ */
@@ -46,6 +46,11 @@ export interface PrepareInput {
    * its Inputs take and y each head's target side by side. Absent: every feature → the target.
    */
   binding?: GraphBinding;
+  /**
+   * Rows read and encoded at a time, and rows a split's matrix is put in order by (default:
+   * CHUNK_ROWS read, 32 MiB buckets). The output is the same for any value; tests make it small.
+   */
+  chunkRows?: number;
 }
 
 /** One predicted column as prepared: its rows' label index or value, and its width in y. */
@@ -61,12 +66,6 @@ function damaged(meta: DatasetMeta, what: string): UserError {
   return new UserError(`The stored data of ${meta.sourceFile} is damaged: ${what}. Import the data again.`);
 }
 
-function numbersOf(meta: DatasetMeta, columns: StoredColumn[], index: number, name: string): Float64Array {
-  const column = columns[index];
-  if (!(column instanceof Float64Array)) throw damaged(meta, `column "${name}" is numeric but stored as text`);
-  return column;
-}
-
 /** Mean and population std of the target at `rows` (std 1 when it has no spread): regression targets are standardized. */
 function statsOf(values: Float64Array, rows: readonly number[]): { mean: number; std: number } {
   const stats = new RunningStats();
@@ -78,14 +77,26 @@ function statsOf(values: Float64Array, rows: readonly number[]): { mean: number;
 }
 
 /** Row → index of its cell's text in `categories` (-1 when missing or not among them). */
-function categoryIndexer(column: StoredColumn, categories: readonly string[]): (row: number) => number {
-  const index = new Map(categories.map((c, i) => [c, i]));
-  if (column instanceof Float64Array) return (row) => index.get(cellText(column, row) ?? '') ?? -1;
-  // Resolve each dictionary entry once instead of each cell.
-  const byCode = Int32Array.from(column.dict, (text) => index.get(text) ?? -1);
+function categoryIndexer(
+  column: StoredColumn,
+  categories: readonly string[],
+  cache: WeakMap<string[], Int32Array>,
+): (row: number) => number {
+  if (column instanceof Float64Array) {
+    const index = new Map(categories.map((c, i) => [c, i]));
+    return (row) => index.get(cellText(column, row) ?? '') ?? -1;
+  }
+  // Resolve each dictionary entry once instead of each cell (a column's chunks share its dictionary).
+  let byCode = cache.get(column.dict);
+  if (!byCode) {
+    const index = new Map(categories.map((c, i) => [c, i]));
+    byCode = Int32Array.from(column.dict, (text) => index.get(text) ?? -1);
+    cache.set(column.dict, byCode);
+  }
+  const codes = byCode;
   return (row) => {
     const code = column.codes[row] ?? -1;
-    return code < 0 ? -1 : (byCode[code] ?? -1);
+    return code < 0 ? -1 : (codes[code] ?? -1);
   };
 }
 
@@ -97,7 +108,6 @@ function categoryIndexer(column: StoredColumn, categories: readonly string[]): (
  */
 async function splitFor(
   input: PrepareInput,
-  columns: StoredColumn[],
   indexOf: (name: string) => number,
   rows: number[],
   classOf: ((row: number) => number) | null,
@@ -130,8 +140,8 @@ async function splitFor(
   const name = spec.column;
   const profile = meta.columns.find((c) => c.name === name);
   if (!profile) throw new UserError(`The time column "${name}" is not in ${meta.sourceFile}.`);
-  const column = columns[indexOf(name)];
-  if (!column) throw damaged(meta, `column "${name}" is missing`);
+  // The ordering column alone is read whole: the split sorts every row by it.
+  const column = await loadColumn(input.datasetDir, meta, name, indexOf(name));
   let keyOf: (row: number) => number;
   if (column instanceof Float64Array) keyOf = (row) => column[row] ?? Number.NaN;
   else if (profile.type === 'datetime') {
@@ -154,6 +164,12 @@ async function splitFor(
  * missing a value whose column says "drop row", fit every statistic on the training rows only (so
  * validation and test measure unseen data honestly), and write x/y for each split plus
  * preprocessing.json, which alone is enough to encode new raw rows the same way (encodeRawRows).
+ *
+ * The columns are never loaded whole: three passes read them a chunk of rows at a time
+ * (columnChunks) — the targets, the statistics (one pass of RunningStats over the training rows
+ * in row order), then the encoding, whose rows go to their place in each split's order through
+ * bucket files (ScatterMatrix). What stays in memory for every row is a few typed arrays (its
+ * targets, split and position) and the split's row lists; at 10,000,000 × 21 that is well under 1 GB.
  */
 export async function prepareTrainingData(input: PrepareInput): Promise<PreparedData> {
   const { datasetDir, meta, taskSpec, validationSplit, outDir, binding } = input;
@@ -161,6 +177,7 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     throw new UserError(`The validation split must be between 0 and 1 (got ${validationSplit}).`);
   if (binding && binding.issues.length > 0)
     throw new UserError(`The model's Inputs and Outputs do not fit ${meta.sourceFile}: ${binding.issues[0]!.message}`);
+  const step = Math.max(1, Math.floor(input.chunkRows ?? CHUNK_ROWS));
   // taskShape is what the editor sized the model with; its UserErrors name the problem column.
   const shape = binding ? null : taskShape(meta, taskSpec);
   const plans = binding ? binding.features : planFeatures(meta, taskSpec);
@@ -173,48 +190,41 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
         width: h.head.units,
       }))
     : [{ node: null, target: taskSpec.target, task: taskSpec.task, labels: shape!.labels, width: shape!.head.units }];
-  const columns = await loadColumns(datasetDir, meta);
   const columnIndex = new Map(meta.columns.map((c, i) => [c.name, i]));
   const indexOf = (name: string): number => {
     const i = columnIndex.get(name);
     if (i === undefined) throw new UserError(`The column "${name}" is not in ${meta.sourceFile}.`);
     return i;
   };
-  const columnOf = (name: string): StoredColumn => {
-    const column = columns[indexOf(name)];
-    if (!column) throw damaged(meta, `column "${name}" is missing`);
-    return column;
-  };
+  const chunksOf = (indices: readonly number[]) => columnChunks(datasetDir, meta, indices, step);
 
-  // The target of each row: a label index (classification) or a value (regression); missing rows are dropped.
-  const targetReader = (name: string, labels: string[] | null): ((row: number) => number | null) => {
-    const targetColumn = columnOf(name);
-    if (labels) {
-      const labelIndex = categoryIndexer(targetColumn, labels);
-      return (row) => {
-        if (cellText(targetColumn, row) === null) return null;
-        const k = labelIndex(row);
-        if (k < 0) throw damaged(meta, `row ${row + 1} of "${name}" has a value that is not one of its classes`);
-        return k;
-      };
-    }
-    const values = numbersOf(meta, columns, indexOf(name), name);
-    return (row) => {
-      const v = values[row] ?? Number.NaN;
-      return Number.isNaN(v) ? null : v;
-    };
-  };
-  const readers = heads.map((h) => targetReader(h.target, h.labels));
-  const kept: number[] = [];
+  // Pass 1: each row's target per head, a label index (classification) or a value (regression),
+  // and whether it misses a value whose column drops such rows.
+  const targetIndices = heads.map((h) => indexOf(h.target));
+  const dropped = plans.filter((p) => p.missing === 'drop');
+  const droppedIndices = dropped.map((p) => indexOf(p.profile.name));
   const targetsOf = heads.map(() => new Float64Array(meta.rows));
-  rows: for (let r = 0; r < meta.rows; r += 1) {
-    for (let h = 0; h < heads.length; h++) {
-      const t = readers[h]!(r);
-      if (t === null) continue rows;
-      targetsOf[h]![r] = t;
+  const hasTargets = new Uint8Array(meta.rows);
+  const incomplete = new Uint8Array(meta.rows);
+  const labelCaches = heads.map(() => new WeakMap<string[], Int32Array>());
+  for await (const chunk of chunksOf([...targetIndices, ...droppedIndices])) {
+    const readers = heads.map((h, k) =>
+      targetReader(meta, chunk.columns.get(targetIndices[k]!)!, h, labelCaches[k]!, chunk.start),
+    );
+    const missing = dropped.map((p, k) => missingTest(p, chunk.columns.get(droppedIndices[k]!)!));
+    rows: for (let i = 0; i < chunk.end - chunk.start; i++) {
+      const r = chunk.start + i;
+      if (missing.some((isMissing) => isMissing(i))) incomplete[r] = 1;
+      for (let h = 0; h < heads.length; h++) {
+        const t = readers[h]!(i);
+        if (t === null) continue rows;
+        targetsOf[h]![r] = t;
+      }
+      hasTargets[r] = 1;
     }
-    kept.push(r);
   }
+  const kept: number[] = [];
+  for (let r = 0; r < meta.rows; r++) if (hasTargets[r] === 1) kept.push(r);
   const targetNames = heads.map((h) => `"${h.target}"`).join(' and ');
   if (kept.length < 2) {
     throw new UserError(
@@ -228,17 +238,13 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const strataValues = targetsOf[Math.max(0, stratifyBy)]!;
   const split = await splitFor(
     input,
-    columns,
     indexOf,
     kept,
     strata.labels ? (row) => strataValues[row] ?? 0 : null,
     heads.map((h) => h.target),
   );
   // Dropping after the split keeps the test rows fixed when a user changes how missing values are handled.
-  const dropped = plans.filter((p) => p.missing === 'drop');
-  const missingIn = dropped.map((p) => missingTest(p, columnOf(p.profile.name)));
-  const complete = (rows: number[]) =>
-    missingIn.length === 0 ? rows : rows.filter((r) => !missingIn.some((isMissing) => isMissing(r)));
+  const complete = (rows: number[]) => (dropped.length === 0 ? rows : rows.filter((r) => incomplete[r] === 0));
   const trainRows = complete(split.train);
   const valRows = complete(split.validation);
   const testRows = complete(split.test);
@@ -247,9 +253,38 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
       `Dropping rows with a missing value in ${dropped.map((p) => `"${p.profile.name}"`).join(', ')} leaves ${trainRows.length} training and ${valRows.length} validation rows; fill the missing values instead (mean, median, most frequent or a constant).`,
     );
   }
+  const splits = [trainRows, valRows, testRows];
+  /** 1 + the split's index (0: the row is in none); and the row's place in its split's order. */
+  const splitOf = new Uint8Array(meta.rows);
+  const position = new Int32Array(meta.rows);
+  splits.forEach((rows, s) =>
+    rows.forEach((r, k) => {
+      splitOf[r] = s + 1;
+      position[r] = k;
+    }),
+  );
 
-  // Feature encodings, fitted on the training rows only.
-  const fitted = plans.map((plan) => fitFeature(meta, plan, columnOf(plan.profile.name), trainRows));
+  // Pass 2: feature encodings, fitted on the training rows only (in row order, a chunk at a time).
+  // A feature that keeps its training values (keepsValues: a median or most frequent fill) gets a
+  // pass of its own after the others, so only one at a time holds them (8M rows: 64 MB each).
+  const featureIndices = plans.map((p) => indexOf(p.profile.name));
+  const fitted = new Array<FittedFeature>(plans.length);
+  const keeping = plans.flatMap((p, k) => (keepsValues(p) ? [[k]] : []));
+  const others = plans.flatMap((p, k) => (keepsValues(p) ? [] : [k]));
+  const local = new Int32Array(step);
+  for (const group of [others, ...keeping].filter((g) => g.length > 0)) {
+    const fits = group.map((k) => featureFit(meta, plans[k]!, trainRows.length));
+    for await (const chunk of chunksOf(group.map((k) => featureIndices[k]!))) {
+      let count = 0;
+      for (let i = 0; i < chunk.end - chunk.start; i++) if (splitOf[chunk.start + i] === 1) local[count++] = i;
+      fits.forEach((fit, j) => {
+        const column = chunk.columns.get(featureIndices[group[j]!]!)!;
+        fit.add(column, local, count);
+        fit.addAll(column);
+      });
+    }
+    fits.forEach((fit, j) => (fitted[group[j]!] = fit.finish()));
+  }
   const features = fitted.map((f) => f.encoding);
   const inputWidth = encodedWidth(features);
   // The editor sized the Input node with taskShape; a mismatch here would be a bug, not a user error.
@@ -259,45 +294,46 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
 
   // Each regression target is standardized with its training rows' statistics alone.
   const scalings = heads.map((h, i) => (h.labels ? undefined : statsOf(targetsOf[i]!, trainRows)));
-  const encodeX = (rows: readonly number[]): Float32Array => {
-    const out = new Float32Array(rows.length * inputWidth);
+  /** x of a chunk's rows `rows` (indices into the chunk, `count` of them). */
+  const encodeX = (columns: Map<number, StoredColumn>, rows: Int32Array, count: number): Float32Array => {
+    const out = new Float32Array(count * inputWidth);
     let offset = 0;
     // A feature at a time: a numeric one in a plain loop (encodeNumber's arithmetic), others by write.
-    for (const f of fitted) {
-      const numbers = f.numbers;
-      if (numbers && f.encoding.kind === 'numeric') {
-        const { mean, std, fill } = f.encoding;
-        for (let n = 0; n < rows.length; n++) {
-          const v = numbers[rows[n]!] ?? Number.NaN;
+    fitted.forEach((f, k) => {
+      const column = columns.get(featureIndices[k]!)!;
+      const numeric = f.numeric;
+      if (numeric && column instanceof Float64Array) {
+        const { mean, std, fill } = numeric;
+        for (let n = 0; n < count; n++) {
+          const v = column[rows[n]!] ?? Number.NaN;
           out[n * inputWidth + offset] = ((Number.isNaN(v) ? fill : v) - mean) / std;
         }
-      } else for (let n = 0; n < rows.length; n++) f.write(rows[n]!, out, n * inputWidth + offset);
+      } else {
+        const write = f.writer(column);
+        for (let n = 0; n < count; n++) write(rows[n]!, out, n * inputWidth + offset);
+      }
       offset += f.width;
-    }
+    });
     return out;
   };
-  const encodeY = (rows: readonly number[]): Float32Array => {
-    const out = new Float32Array(rows.length * outputWidth);
+  /** y of the dataset rows start + rows[n]. */
+  const encodeY = (start: number, rows: Int32Array, count: number): Float32Array => {
+    const out = new Float32Array(count * outputWidth);
     let offset = 0;
     heads.forEach((head, h) => {
       const targets = targetsOf[h]!;
       const scaling = scalings[h];
-      rows.forEach((row, n) => {
-        const t = targets[row] ?? 0;
+      for (let n = 0; n < count; n++) {
+        const t = targets[start + rows[n]!] ?? 0;
         const at = n * outputWidth + offset;
         if (scaling) out[at] = (t - scaling.mean) / scaling.std;
         else if (head.width === 1)
           out[at] = t; // two classes: one sigmoid output, 0/1 = label index
         else out[at + t] = 1;
-      });
+      }
       offset += head.width;
     });
     return out;
-  };
-  /** A matrix file written a block of rows at a time: 8M rows of x are never one array. */
-  const inBlocks = function* (rows: readonly number[], encode: (rows: readonly number[]) => Float32Array) {
-    for (let start = 0; start < rows.length; start += WRITE_BLOCK_ROWS)
-      yield littleEndianBytes(encode(rows.slice(start, start + WRITE_BLOCK_ROWS)));
   };
   // What preprocessing.json describes: the task's target, or the first head when no head predicts it.
   const primary = Math.max(0, stratifyBy);
@@ -324,16 +360,41 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const csv = preprocessingCsvOf(meta.csv);
   if (csv) preprocessing.csv = csv;
 
+  // Pass 3: x and y of every row in a split, a chunk at a time, each to its place in its split's order.
   await ensureDir(outDir);
-  await writeFileAtomic(join(outDir, 'x_train.f32'), inBlocks(trainRows, encodeX));
-  await writeFileAtomic(join(outDir, 'y_train.f32'), inBlocks(trainRows, encodeY));
-  await writeFileAtomic(join(outDir, 'x_val.f32'), inBlocks(valRows, encodeX));
-  await writeFileAtomic(join(outDir, 'y_val.f32'), inBlocks(valRows, encodeY));
-  if (testRows.length > 0) {
-    await writeFileAtomic(join(outDir, 'x_test.f32'), inBlocks(testRows, encodeX));
-    await writeFileAtomic(join(outDir, 'y_test.f32'), inBlocks(testRows, encodeY));
-    await writeJsonAtomic(join(outDir, TEST_ROWS_FILE), { datasetId: meta.id, rows: testRows });
+  const scratch = await mkdtemp(join(outDir, '.rows-'));
+  try {
+    const bucketRows = (width: number) => (input.chunkRows !== undefined ? step : bucketRowsFor(width));
+    const xs = splits.map(
+      (rows, s) => new ScatterMatrix(join(scratch, `x${s}`), rows.length, inputWidth, bucketRows(inputWidth)),
+    );
+    const ys = splits.map(
+      (rows, s) => new ScatterMatrix(join(scratch, `y${s}`), rows.length, outputWidth, bucketRows(outputWidth)),
+    );
+    const selected = new Int32Array(step);
+    for await (const chunk of chunksOf(featureIndices)) {
+      let count = 0;
+      for (let i = 0; i < chunk.end - chunk.start; i++) if (splitOf[chunk.start + i]! > 0) selected[count++] = i;
+      const x = encodeX(chunk.columns, selected, count);
+      const y = encodeY(chunk.start, selected, count);
+      for (let n = 0; n < count; n++) {
+        const r = chunk.start + selected[n]!;
+        const s = splitOf[r]! - 1;
+        xs[s]!.put(position[r]!, x, n * inputWidth);
+        ys[s]!.put(position[r]!, y, n * outputWidth);
+      }
+      for (const matrix of [...xs, ...ys]) await matrix.drain();
+    }
+    const names = ['train', 'val', 'test'];
+    for (let s = 0; s < splits.length; s++) {
+      if (s === 2 && testRows.length === 0) continue;
+      await writeFileAtomic(join(outDir, `x_${names[s]}.f32`), xs[s]!.blocks());
+      await writeFileAtomic(join(outDir, `y_${names[s]}.f32`), ys[s]!.blocks());
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
+  if (testRows.length > 0) await writeJsonAtomic(join(outDir, TEST_ROWS_FILE), { datasetId: meta.id, rows: testRows });
   await writeJsonAtomic(join(outDir, 'preprocessing.json'), preprocessing);
   // Which dataset rows the validation rows are (in x_val order): evaluation lists raw examples.
   await writeJsonAtomic(join(outDir, VALIDATION_ROWS_FILE), { datasetId: meta.id, rows: valRows });
@@ -355,6 +416,34 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
         )
       : {}),
   });
+}
+
+/**
+ * A chunk's reader of one head's target: a label index (classification) or a value
+ * (regression), null when the cell is missing. `row` is within the chunk that starts at `start`.
+ */
+function targetReader(
+  meta: DatasetMeta,
+  column: StoredColumn,
+  head: TargetPlan,
+  labelCache: WeakMap<string[], Int32Array>,
+  start: number,
+): (row: number) => number | null {
+  const name = head.target;
+  if (head.labels) {
+    const labelIndex = categoryIndexer(column, head.labels, labelCache);
+    return (row) => {
+      if (cellText(column, row) === null) return null;
+      const k = labelIndex(row);
+      if (k < 0) throw damaged(meta, `row ${start + row + 1} of "${name}" has a value that is not one of its classes`);
+      return k;
+    };
+  }
+  if (!(column instanceof Float64Array)) throw damaged(meta, `column "${name}" is numeric but stored as text`);
+  return (row) => {
+    const v = column[row] ?? Number.NaN;
+    return Number.isNaN(v) ? null : v;
+  };
 }
 
 /** Each Input's columns of x (by the encoded widths of x's features, in order) and each head's slice of y. */
