@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importCsvFile } from '../../../main/data';
 import { readCsv, type ImportProgress, type ReadCsv } from '../../../main/data/csv-reader';
 import { rejection, useTempDir } from './temp-dir';
 
@@ -129,5 +130,25 @@ describe('an import too large for memory, on two threads', () => {
     const message = 'big.csv, row 60002: expected 3 fields but found 2. Check the delimiters and quotes on that line.';
     expect((await rejection(read(path, false))).message).toBe(message);
     expect((await rejection(read(path, true))).message).toBe(message);
+  });
+
+  it('leaves nothing behind when cancelled while the worker reads', async () => {
+    const path = await write(`a,b,c,d\n${numbers(80_000, 4).join('\n')}\n`);
+    const datasetsDir = join(tmp(), 'datasets');
+    const controller = new AbortController();
+    const error = await rejection(
+      importCsvFile({
+        path,
+        datasetsDir,
+        memoryBytes: BUDGET,
+        split: true,
+        signal: controller.signal,
+        onProgress: ({ bytesRead, totalBytes }) => {
+          if (bytesRead > totalBytes / 2) controller.abort();
+        },
+      }),
+    );
+    expect(error.message).toBe('The import of big.csv was cancelled.');
+    expect(await readdir(datasetsDir)).toEqual([]);
   });
 });
