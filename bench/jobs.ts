@@ -18,7 +18,8 @@
  *   digits10, shapes10, …      the same folders with --epochs 10 --no-early-stopping, the peer's work.
  *                              Target: Layerlab's time ≤ 1.5× PyTorch's. digits10-2t is digits10 with the
  *                              engine's wasm backend on two threads (LAYERLAB_WASM_THREADS=2), beside the
- *                              one-thread default: what the second core buys.
+ *                              one-thread default: what the second core buys; shapes10-2t the same for colour
+ *                              images (the engine kernels' helper thread takes half of each large call).
  *   cancer, wine               classification tables; peer: a 64-64 MLP, Adam 1e-3, 100 epochs.
  *   diabetes, friedman         regression tables; the same MLP, scored by validation MAE.
  *   import                     `layerlab inspect` of a 1,000,000 × 21 numeric CSV (bench/csv-import.ts'
@@ -117,6 +118,14 @@ const JOBS: Job[] = [
     title: 'shapes, 10 epochs, no early stopping (equal work)',
     data: 'shapes',
     extra: EQUAL_WORK,
+  },
+  {
+    name: 'shapes10-2t',
+    kind: 'image',
+    title: 'shapes10 with the engine on two threads (LAYERLAB_WASM_THREADS=2: XNNPACK and the kernels helper thread)',
+    data: 'shapes',
+    extra: EQUAL_WORK,
+    env: { LAYERLAB_WASM_THREADS: '2' },
   },
   {
     name: 'textures10',
