@@ -68,15 +68,20 @@ async function child(file: string, datasetsDir: string, threads: string): Promis
   );
 }
 
-function pandasRowsPerSecond(file: string): { rowsPerSecond: number; seconds: number } | null {
+function pandasRowsPerSecond(
+  file: string,
+): { rowsPerSecond: number; seconds: number; cpuSeconds: number; peakRss: number } | null {
   const python = '/usr/bin/python3';
   if (!existsSync(python)) return null;
+  // CPU time of the read (all threads) and the process's peak RSS, beside ours.
   const script =
-    'import sys,time\nimport pandas as pd\nt=time.perf_counter()\ndf=pd.read_csv(sys.argv[1])\ns=time.perf_counter()-t\nprint(len(df), s)';
+    'import sys,time,resource\nimport pandas as pd\nt=time.perf_counter()\nc=time.process_time()\ndf=pd.read_csv(sys.argv[1])\ns=time.perf_counter()-t\nprint(len(df), s, time.process_time()-c, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss*1024)';
   const run = spawnSync(python, ['-c', script, file], { encoding: 'utf8' });
   if (run.status !== 0) return null;
-  const [rows, seconds] = run.stdout.trim().split(' ').map(Number);
-  return rows && seconds ? { rowsPerSecond: rows / seconds, seconds } : null;
+  const [rows, seconds, cpuSeconds, peakRss] = run.stdout.trim().split(' ').map(Number);
+  return rows && seconds
+    ? { rowsPerSecond: rows / seconds, seconds, cpuSeconds: cpuSeconds ?? NaN, peakRss: peakRss ?? NaN }
+    : null;
 }
 
 async function main(): Promise<void> {
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
     const pandas = pandasRowsPerSecond(file);
     if (pandas) {
       process.stdout.write(
-        `pandas read_csv: ${pandas.seconds.toFixed(2)} s = ${Math.round(pandas.rowsPerSecond).toLocaleString('en')} rows/s\n`,
+        `pandas read_csv: ${pandas.seconds.toFixed(2)} s = ${Math.round(pandas.rowsPerSecond).toLocaleString('en')} rows/s; CPU time ${pandas.cpuSeconds.toFixed(2)} s; peak RSS ${mb(pandas.peakRss)}\n`,
       );
       for (const { mode, rate } of results) {
         const ratio = rate / pandas.rowsPerSecond;
