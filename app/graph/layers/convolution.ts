@@ -23,7 +23,7 @@ import {
   regularizerField,
   type FieldSpec,
 } from './fields';
-import type { InferResult, LayerSpec } from './layer-spec';
+import type { InferResult, KerasSpec, LayerSpec } from './layer-spec';
 
 export const Conv1DConfig = z.object({
   filters: positiveInt('filters', 100_000),
@@ -137,9 +137,13 @@ const dilatedStrideError = (layer: string) => ({
   error: `${layer} cannot combine strides above 1 with dilation_rate above 1. Set one of them to 1.`,
 });
 
+/** Keras' grouped and (where Layerlab has no such field) dilated convolutions are taken at 1 only. */
+const CONV_KERAS: KerasSpec = { fixed: { groups: 1, dilation_rate: 1 } };
+
 export const conv1DLayer: LayerSpec<'Conv1D'> = {
   type: 'Conv1D',
   family: 'Convolution',
+  keras: CONV_KERAS,
   help: 'Slides filters along a sequence (steps, channels) to find local patterns: for time series, signals and text after an Embedding.',
   inputs: { min: 1, max: 1 },
   defaults: () => ({
@@ -185,6 +189,7 @@ export const conv1DLayer: LayerSpec<'Conv1D'> = {
 export const conv2DLayer: LayerSpec<'Conv2D'> = {
   type: 'Conv2D',
   family: 'Convolution',
+  keras: CONV_KERAS,
   help: 'Slides small filters over an image to find local patterns (edges, textures, then parts). The workhorse of image models; stack it with pooling.',
   inputs: { min: 1, max: 1 },
   defaults: () => ({
@@ -219,6 +224,7 @@ export const conv2DLayer: LayerSpec<'Conv2D'> = {
 export const separableConv2DLayer: LayerSpec<'SeparableConv2D'> = {
   type: 'SeparableConv2D',
   family: 'Convolution',
+  keras: CONV_KERAS,
   help: 'A Conv2D split in two cheaper steps: a filter per channel, then a 1×1 mix. Far fewer weights for similar accuracy (MobileNet, Xception).',
   inputs: { min: 1, max: 1 },
   defaults: () => ({
@@ -266,6 +272,7 @@ export const separableConv2DLayer: LayerSpec<'SeparableConv2D'> = {
 export const depthwiseConv2DLayer: LayerSpec<'DepthwiseConv2D'> = {
   type: 'DepthwiseConv2D',
   family: 'Convolution',
+  keras: CONV_KERAS,
   help: 'Filters each channel of an image on its own (no mixing between channels). Cheap; usually followed by a 1×1 Conv2D.',
   inputs: { min: 1, max: 1 },
   defaults: () => ({
@@ -301,6 +308,7 @@ function deconvLength(length: number, kernel: number, stride: number, padding: '
 export const conv2DTransposeLayer: LayerSpec<'Conv2DTranspose'> = {
   type: 'Conv2DTranspose',
   family: 'Convolution',
+  keras: CONV_KERAS,
   help: 'A learned upsampling: the reverse of a strided Conv2D. Grows an image (strides 2 doubles it) in decoders, autoencoders and generators.',
   inputs: { min: 1, max: 1 },
   defaults: () => ({

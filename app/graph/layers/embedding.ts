@@ -40,4 +40,6 @@ export const embeddingLayer: LayerSpec<'Embedding'> = {
     return { shape: sampleShape([...input, c.output_dim]) };
   },
   params: (_inputs, c) => c.input_dim * c.output_dim,
+  // Keras 2 writes input_length; masking padded ids is not implemented.
+  keras: { fixed: { mask_zero: false, input_length: null } },
 };

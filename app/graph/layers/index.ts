@@ -31,9 +31,9 @@ import {
   zeroPadding2DLayer,
 } from './reshaping';
 import { bidirectionalLayer, timeDistributedLayer } from './wrappers';
-import type { LayerSpec } from './layer-spec';
+import type { KerasSpec, LayerSpec } from './layer-spec';
 
-export type { LayerSpec, InferResult, LayerFamily } from './layer-spec';
+export type { LayerSpec, InferResult, KerasSpec, LayerFamily } from './layer-spec';
 export { FAMILIES } from './layer-spec';
 export type { FieldSpec } from './fields';
 export { MAX_MERGE_INPUTS } from './merge';
@@ -83,4 +83,13 @@ export const LAYERS: { [T in LayerType]: LayerSpec<T> } = {
 
 export function layerSpec<T extends LayerType>(type: T): LayerSpec<T> {
   return LAYERS[type];
+}
+
+/**
+ * The catalogue's Keras facts for a class a Keras file names (Dense for an Output too); none for
+ * InputLayer or a class Layerlab does not have.
+ */
+export function kerasSpecOf(className: string): KerasSpec {
+  if (className === 'Input' || className === 'Output' || !Object.hasOwn(LAYERS, className)) return {};
+  return LAYERS[className as LayerType].keras ?? {};
 }

@@ -29,4 +29,27 @@ export interface LayerSpec<T extends LayerType> {
    * moving mean and variance): Keras' summary counts them as non-trainable. Absent: none.
    */
   nonTrainableParams?: (inputs: readonly SampleShape[], config: LayerConfig<T>) => number;
+  /** What a Keras file says about this type beyond its config schema; absent: nothing more. */
+  keras?: KerasSpec;
+}
+
+/**
+ * One type's Keras facts that are not its config schema, read by the TF-free Keras code of the
+ * main side (the model importer, main/engine/shared/import/keras-graph.ts, and where Keras keeps
+ * weights, main/engine/shared/keras-weight-names.ts), which cannot read the engine's registry.
+ */
+export interface KerasSpec {
+  /**
+   * Where Keras keeps the layer's weights when not in the layer itself: an RNN's in its `cell`
+   * (named `<snake_case class>_cell`), a Bidirectional's in the cells of its forward and backward
+   * copies, a TimeDistributed's in the layer it wraps.
+   */
+  weights?: 'cell' | 'forward-backward' | 'wrapped';
+  /**
+   * Keras settings of this class Layerlab accepts only at the one value it implements (a list of
+   * that value counts too: Keras writes dilation_rate [1, 1]); the importer names any other value.
+   */
+  fixed?: Readonly<Record<string, unknown>>;
+  /** Keras settings of this class that do not change what an imported layer computes (the importer skips them). */
+  ignored?: readonly string[];
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sampleShape, type SampleShape } from '../shape';
 import { Activation, Initializer, needsRank, noInput, positiveInt, rate, Regularizer } from './common';
 import { activationField, initializerField, regularizerField, type FieldSpec } from './fields';
-import type { InferResult, LayerSpec } from './layer-spec';
+import type { InferResult, KerasSpec, LayerSpec } from './layer-spec';
 
 const rnnSettings = {
   units: positiveInt('units', 100_000),
@@ -117,6 +117,24 @@ export function rnnParams(
   return GATES[type] * c.units * (features + c.units + (c.use_bias ? 1 : 0));
 }
 
+/**
+ * Keras keeps an RNN's weights in its cell. Settings tfjs and Layerlab do not implement are taken
+ * at their default only; unit_forget_bias only sets the initial forget bias (imported weights
+ * replace it) and implementation only how Keras computes the same thing.
+ */
+const rnnKeras = {
+  weights: 'cell',
+  fixed: {
+    unroll: false,
+    stateful: false,
+    go_backwards: false,
+    time_major: false,
+    return_state: false,
+    zero_output_for_mask: false,
+  },
+  ignored: ['unit_forget_bias', 'implementation'],
+} as const satisfies KerasSpec;
+
 const one = { min: 1, max: 1 };
 export const simpleRNNLayer: LayerSpec<'SimpleRNN'> = {
   type: 'SimpleRNN',
@@ -130,6 +148,7 @@ export const simpleRNNLayer: LayerSpec<'SimpleRNN'> = {
   fields: rnnFields().filter((f) => f.path.at(-1) !== 'recurrent_activation'),
   infer: (inputs, c) => rnnInfer('SimpleRNN', inputs, c),
   params: (inputs, c) => rnnParams('SimpleRNN', inputs, c),
+  keras: rnnKeras,
 };
 export const lstmLayer: LayerSpec<'LSTM'> = {
   type: 'LSTM',
@@ -140,6 +159,7 @@ export const lstmLayer: LayerSpec<'LSTM'> = {
   fields: rnnFields(),
   infer: (inputs, c) => rnnInfer('LSTM', inputs, c),
   params: (inputs, c) => rnnParams('LSTM', inputs, c),
+  keras: rnnKeras,
 };
 export const gruLayer: LayerSpec<'GRU'> = {
   type: 'GRU',
@@ -150,4 +170,6 @@ export const gruLayer: LayerSpec<'GRU'> = {
   fields: rnnFields(),
   infer: (inputs, c) => rnnInfer('GRU', inputs, c),
   params: (inputs, c) => rnnParams('GRU', inputs, c),
+  // tfjs' GRU is Keras' reset_after=False GRU (bias 3 × units); it refuses reset_after=True.
+  keras: { ...rnnKeras, fixed: { ...rnnKeras.fixed, reset_after: false } },
 };

@@ -48,6 +48,7 @@ export const bidirectionalLayer: LayerSpec<'Bidirectional'> = {
       c.merge_mode === 'concat' ? 2 * c.layer.config.units : c.layer.config.units,
     ),
   params: (inputs, c) => 2 * rnnParams(c.layer.class_name, inputs, c.layer.config),
+  keras: { weights: 'forward-backward' },
 };
 
 export const timeDistributedLayer: LayerSpec<'TimeDistributed'> = {
@@ -75,4 +76,5 @@ export const timeDistributedLayer: LayerSpec<'TimeDistributed'> = {
     return denseInfer('TimeDistributed', inputs, c.layer.config.units);
   },
   params: (inputs, c) => denseParams(inputs, c.layer.config.units, c.layer.config.use_bias),
+  keras: { weights: 'wrapped' },
 };

@@ -1,7 +1,10 @@
+import { kerasSpecOf, LAYERS } from '../../../app/graph/layers';
 import { isObject, kerasSnakeCase } from './keras-names';
 
-/** Keras' recurrent layers, whose weights live in their cell. */
-export const RNN_CLASSES = new Set(['SimpleRNN', 'LSTM', 'GRU']);
+/** Keras' recurrent layers, whose weights live in their cell (the catalogue's `keras.weights`). */
+export const RNN_CLASSES: ReadonlySet<string> = new Set(
+  Object.values(LAYERS).flatMap((spec) => (spec.keras?.weights === 'cell' ? [spec.type] : [])),
+);
 
 /**
  * Where Keras keeps each weight, in both layouts.
@@ -36,8 +39,8 @@ export interface VarsGroup {
   holdsWeights: boolean;
 }
 
-const CELL_NAMES: Record<string, string> = { SimpleRNN: 'simple_rnn_cell', LSTM: 'lstm_cell', GRU: 'gru_cell' };
-export const cellName = (rnnClass: string) => CELL_NAMES[rnnClass] ?? `${kerasSnakeCase(rnnClass)}_cell`;
+/** An RNN's cell object: simple_rnn_cell, lstm_cell, gru_cell. */
+export const cellName = (rnnClass: string) => `${kerasSnakeCase(rnnClass)}_cell`;
 
 /** A config.json / model_config layer entry → ConfigLayer. */
 export function configLayer(entry: unknown): ConfigLayer {
@@ -68,9 +71,10 @@ export function keras3LayerKeys(classNames: readonly string[]): string[] {
 export function keras3VarsGroups(key: string, layer: ConfigLayer): VarsGroup[] {
   const root = `layers/${key}`;
   const own: VarsGroup = { path: `${root}/vars`, objectName: layer.name, holdsWeights: false };
-  if (RNN_CLASSES.has(layer.className))
+  const { weights } = kerasSpecOf(layer.className);
+  if (weights === 'cell')
     return [own, { path: `${root}/cell/vars`, objectName: cellName(layer.className), holdsWeights: true }];
-  if (layer.className === 'Bidirectional' && layer.inner) {
+  if (weights === 'forward-backward' && layer.inner) {
     const cell = cellName(layer.inner.className);
     return [
       own,
@@ -80,15 +84,16 @@ export function keras3VarsGroups(key: string, layer: ConfigLayer): VarsGroup[] {
       { path: `${root}/backward_layer/cell/vars`, objectName: cell, holdsWeights: true },
     ];
   }
-  if (layer.className === 'TimeDistributed' && layer.inner)
+  if (weights === 'wrapped' && layer.inner)
     return [own, { path: `${root}/layer/vars`, objectName: layer.inner.name, holdsWeights: true }];
   return [{ ...own, holdsWeights: true }];
 }
 
 /** Keras 2's name of a layer's i-th weight (of `count`), given the weight's own short name ("kernel"). */
 export function keras2WeightName(layer: ConfigLayer, index: number, count: number, shortName: string): string {
-  if (RNN_CLASSES.has(layer.className)) return `${layer.name}/${cellName(layer.className)}/${shortName}:0`;
-  if (layer.className === 'Bidirectional' && layer.inner) {
+  const { weights } = kerasSpecOf(layer.className);
+  if (weights === 'cell') return `${layer.name}/${cellName(layer.className)}/${shortName}:0`;
+  if (weights === 'forward-backward' && layer.inner) {
     const direction = index < count / 2 ? 'forward' : 'backward';
     return `${layer.name}/${direction}_${layer.inner.name}/${cellName(layer.inner.className)}/${shortName}:0`;
   }

@@ -6,6 +6,8 @@ import {
   type GraphNode,
   type LayerType,
 } from '../../../../app/graph/schema';
+import { kerasSpecOf } from '../../../../app/graph/layers';
+import { kerasClassOf } from '../../../../app/graph/layers/keras-class';
 
 /**
  * A Keras model config (Sequential or Functional, as written by Keras 2/3 and TF.js in
@@ -30,25 +32,14 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Settings whose value is the only one Layerlab (and tfjs) implements: accepted when they hold it
- * (a list of that value counts too: Keras writes dilation_rate [1, 1]). tfjs' GRU is Keras'
- * reset_after=False GRU (bias 3 × units); it refuses reset_after=True.
+ * Settings of any Keras layer whose value is the only one Layerlab (and tfjs) implements: accepted
+ * when they hold it. A class's own such settings (an RNN's unroll, GRU's reset_after, a
+ * convolution's groups) are its catalogue entry's `keras.fixed` (app/graph/layers).
  */
 const FIXED_SETTINGS: Record<string, unknown> = {
   data_format: 'channels_last',
-  groups: 1,
-  unroll: false,
-  stateful: false,
-  go_backwards: false,
-  time_major: false,
-  reset_after: false,
-  return_state: false,
-  zero_output_for_mask: false,
-  dilation_rate: 1,
   sparse: false,
   ragged: false,
-  mask_zero: false,
-  input_length: null,
 };
 const holdsFixed = (fixed: unknown, value: unknown) => {
   const text = JSON.stringify(fixed);
@@ -57,7 +48,7 @@ const holdsFixed = (fixed: unknown, value: unknown) => {
     (Array.isArray(value) && value.length > 0 && value.every((v) => JSON.stringify(v) === text))
   );
 };
-/** Bookkeeping that does not change what the layer computes (unit_forget_bias only sets the initial forget bias, which imported weights replace). */
+/** Bookkeeping of any Keras layer that does not change what it computes (a class's own: its entry's `keras.ignored`). */
 const IGNORED_SETTINGS = new Set([
   'name',
   'trainable',
@@ -70,8 +61,6 @@ const IGNORED_SETTINGS = new Set([
   'seed',
   'autocast',
   'build_config',
-  'unit_forget_bias',
-  'implementation',
 ]);
 /** One-dimensional settings Keras writes as a one-element list ([3]) where Layerlab has a number. */
 const SINGLE_LISTS = new Set(['kernel_size', 'strides', 'dilation_rate', 'pool_size', 'axis']);
@@ -151,9 +140,12 @@ function convertConfig(type: LayerType, layer: string, keras: Json, problems: st
     };
   };
   const known = new Set(Object.keys(schema.shape));
+  const own = kerasSpecOf(kerasClassOf(type));
+  const fixed: Record<string, unknown> = { ...FIXED_SETTINGS, ...own.fixed };
+  const ignored = (key: string) => IGNORED_SETTINGS.has(key) || (own.ignored?.includes(key) ?? false);
   const out: Json = {};
   for (const [key, raw] of Object.entries(keras)) {
-    if (IGNORED_SETTINGS.has(key) && !known.has(key)) continue;
+    if (ignored(key) && !known.has(key)) continue;
     const value =
       SINGLE_LISTS.has(key) &&
       Array.isArray(raw) &&
@@ -198,7 +190,7 @@ function convertConfig(type: LayerType, layer: string, keras: Json, problems: st
       out[key] = value;
       continue;
     }
-    if (key in FIXED_SETTINGS && holdsFixed(FIXED_SETTINGS[key], value)) continue;
+    if (Object.hasOwn(fixed, key) && holdsFixed(fixed[key], value)) continue;
     // Keras 3 writes a Bidirectional's backward copy out in full; the usual one mirrors the forward layer.
     if (key === 'backward_layer' && isMirroredBackwardLayer(keras.layer, value)) continue;
     if (value === null) continue;
