@@ -6,9 +6,13 @@
  * as bench:csv for the same rows) and then, each as its own process:
  *   1. pandas' read_csv on it (/usr/bin/python3), the peer: seconds and peak RSS;
  *   2. Layerlab's import into a project (importCsvFile: the columnar store): seconds, peak RSS;
- *   3. one training epoch on defaults (target c20, a regression) with the engine's RSS, then
- *      every step after training, each timed: baseline, diagnosis, evaluation, export (with its
- *      parity check, preprocessing.json, snippets and model card).
+ *   3. prepare (split, statistics, encoding: main/data/prepare.ts) and one training epoch on
+ *      defaults (target c20, a regression) with the engine's RSS, then every step after training,
+ *      each timed: baseline, diagnosis, evaluation, export (with its parity check,
+ *      preprocessing.json, snippets and model card), the model card alone, and the learning curve
+ *      (four retrainings on 10/25/50/100% of the training rows; `--skip-curve` leaves it out).
+ * Peak RSS is printed per process (pandas, the import, the main side after prepare and at the
+ * end, the engine while training and over everything).
  * Targets (issue 19): import peak RSS ≤ 1 GB at ≥ 1.0× pandas' speed; engine RSS ≤ 1 GB during
  * the epoch; each step after training in seconds whatever the row count.
  */
@@ -69,11 +73,12 @@ async function importChild(file: string, workspace: string): Promise<void> {
 }
 
 /** Child: one epoch on defaults, then each step after training, timed; the engine's memory polled. */
-async function trainChild(workspace: string, projectId: string, outDir: string): Promise<void> {
+async function trainChild(workspace: string, projectId: string, outDir: string, curve: boolean): Promise<void> {
   const { createServices } = await import('../main/services/create-services');
   const { computeBaseline } = await import('../main/services/baseline');
   const { evaluateRun, MAX_EVALUATION_ROWS } = await import('../main/services/evaluate-run');
   const { cardContextFor } = await import('../main/services/export-run');
+  const { renderModelCard } = await import('../main/engine/process/formats/model-card');
   const { readPreparedData } = await import('../main/services/runs');
   const { diagnoseRun } = await import('../app/diagnostics/from-run');
   const { suggestTask, taskShape } = await import('../app/dataset/task');
@@ -109,6 +114,7 @@ async function trainChild(workspace: string, projectId: string, outDir: string):
     services.runs.start({ projectId, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 1 } }),
   );
   const trainStart = performance.now();
+  const mainPreparePeak = process.resourceUsage().maxRSS * 1024;
   const run = await timed('training (LR test + 1 epoch)', () => services.runs.whenDone(started.id));
   if (run.status !== 'completed') throw new Error(`The run ended ${run.status}: ${run.error ?? ''}`);
   const engineTrainPeak = engineMemory();
@@ -118,14 +124,30 @@ async function trainChild(workspace: string, projectId: string, outDir: string):
   await timed('baseline', () => computeBaseline(data, run.trainConfig.loss));
   await timed('diagnosis', async () => diagnoseRun(run));
   const evaluation = await timed('evaluation', () => evaluateRun(services, projectId, run.id, 'validation'));
+  const card = cardContextFor(run, 'bench:big', { name: meta.name, rows: meta.rows });
   const exported = await timed('export (parity check, snippets, model card)', () =>
-    services.engine.exportModel({
-      modelDir: path.join(runDir, 'model'),
-      data,
-      outDir,
-      card: cardContextFor(run, 'bench:big', { name: meta.name, rows: meta.rows }),
+    services.engine.exportModel({ modelDir: path.join(runDir, 'model'), data, outDir, card }),
+  );
+  // The card alone, from the facts the export returned (the engine renders it inside the export).
+  await timed('model card', async () =>
+    renderModelCard({
+      context: card,
+      preprocessing: data.preprocessing,
+      builtLayers: [],
+      exported,
+      exportBackend: 'cpu',
+      date: new Date(),
     }),
   );
+  const mainBeforeCurve = process.resourceUsage().maxRSS * 1024;
+  const engineBeforeCurve = engineMemory();
+  let curvePoints = 0;
+  if (curve) {
+    const points = await timed('learning curve (4 retrainings: 10/25/50/100%)', () =>
+      services.runs.learningCurve(projectId, run.id),
+    );
+    curvePoints = points.points.length;
+  }
   clearInterval(poll);
   const result = {
     trainRows: data.trainRows,
@@ -137,7 +159,11 @@ async function trainChild(workspace: string, projectId: string, outDir: string):
     maxAbsDiff: exported.maxAbsDiff,
     engineTrainPeak,
     enginePeak: engineMemory(),
+    mainPreparePeak,
     mainTrainPeak,
+    mainBeforeCurve,
+    engineBeforeCurve,
+    curvePoints,
     mainPeak: process.resourceUsage().maxRSS * 1024,
     timings,
   };
@@ -186,6 +212,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       'skip-pandas': { type: 'boolean', default: false },
       'skip-train': { type: 'boolean', default: false },
+      'skip-curve': { type: 'boolean', default: false },
     },
   });
   const rows = Number(values.rows ?? (values.quick ? 1_000_000 : 10_000_000));
@@ -222,7 +249,8 @@ async function main(): Promise<void> {
     );
     if (values['skip-train']) return;
 
-    const trained = await self('--child', 'train', work, imp.projectId, path.join(work, 'export'));
+    const curve = values['skip-curve'] ? 'no-curve' : 'curve';
+    const trained = await self('--child', 'train', work, imp.projectId, path.join(work, 'export'), curve);
     if (trained.code !== 0) throw new Error(`Training failed (exit ${trained.code})`);
     const t = lastJson<{
       trainRows: number;
@@ -234,21 +262,38 @@ async function main(): Promise<void> {
       maxAbsDiff: number;
       engineTrainPeak: number;
       enginePeak: number;
+      mainPreparePeak: number;
       mainTrainPeak: number;
+      mainBeforeCurve: number;
+      engineBeforeCurve: number;
+      curvePoints: number;
       mainPeak: number;
       timings: Record<string, number>;
     }>(trained.stdout);
     console.log(
       `Training: ${t.trainRows.toLocaleString('en')} training rows, ${t.valRows.toLocaleString('en')} validation rows; val loss ${t.valLoss?.toPrecision(4) ?? '-'}`,
     );
+    console.log('Peak RSS per process:');
+    if (pandas) console.log(`  pandas read_csv                                ${gb(pandas.peakRss)}`);
+    console.log(`  import                                         ${gb(imp.peakRss)}`);
+    console.log(`  main, after prepare                            ${gb(t.mainPreparePeak)}`);
+    console.log(`  main, after training                           ${gb(t.mainTrainPeak)}`);
+    console.log(`  main, after export and model card              ${gb(t.mainBeforeCurve)}`);
+    console.log(`  main, at the end                               ${gb(t.mainPeak)}`);
     console.log(
-      `  engine peak RSS while training ${gb(t.engineTrainPeak)} [${mark(t.engineTrainPeak <= GB)} ≤ 1 GB], over everything ${gb(t.enginePeak)}; main side ${gb(t.mainTrainPeak)} / ${gb(t.mainPeak)}`,
+      `  engine, while training                         ${gb(t.engineTrainPeak)} [${mark(t.engineTrainPeak <= GB)} ≤ 1 GB]`,
     );
+    console.log(`  engine, through export                         ${gb(t.engineBeforeCurve)}`);
+    console.log(`  engine, at the end                             ${gb(t.enginePeak)}`);
+    console.log('Seconds per step:');
+    console.log(`  ${'import'.padEnd(46)} ${imp.seconds.toFixed(1)} s`);
     for (const [name, seconds] of Object.entries(t.timings))
       console.log(`  ${name.padEnd(46)} ${seconds.toFixed(1)} s`);
     console.log(
       `  evaluation over ${t.evaluatedRows} validation rows; export parity check over ${t.parityRows} rows (max difference ${t.maxAbsDiff.toExponential(1)})`,
     );
+    if (t.curvePoints > 0)
+      console.log(`  learning curve: ${t.curvePoints} points, each a retraining of the run's settings`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -260,5 +305,6 @@ const { values: childArgs, positionals } = parseArgs({
   strict: false,
 });
 if (childArgs.child === 'import') await importChild(positionals[0]!, positionals[1]!);
-else if (childArgs.child === 'train') await trainChild(positionals[0]!, positionals[1]!, positionals[2]!);
+else if (childArgs.child === 'train')
+  await trainChild(positionals[0]!, positionals[1]!, positionals[2]!, positionals[3] !== 'no-curve');
 else await main();
