@@ -3,6 +3,7 @@ import { Augmentation } from '../dataset/images';
 import { Preprocessing } from '../dataset/schema';
 import { ExportAccuracy, ExportFormat, ExportSizes, ModelCardContext, Quantize } from './export-options';
 import { ModelGraph } from '../graph/schema';
+import { ExportProgress } from '../progress/work-progress';
 import { BackendReport, EarlyStopInfo, EpochLogs } from '../project/schema';
 import { RunTrainConfig } from '../training/config';
 import { LrFinderResult } from '../training/lr-finder';
@@ -136,6 +137,8 @@ export const EngineRequest = z.discriminatedUnion('type', [
     /** Where the run lives (the PyTorch export records it, so `layerlab runs import` finds the project). */
     origin: ExportOrigin.optional(),
   }),
+  /** Stop an export between its steps; it fails with "cancelled" and leaves nothing in its folder. */
+  z.object({ type: z.literal('cancelExport'), requestId: z.string() }),
   /** Run a trained model on rows already encoded by main (encodeRawRows): the inference playground. */
   z.object({
     type: z.literal('predict'),
@@ -224,6 +227,8 @@ export const EngineEvent = z.discriminatedUnion('type', [
     /** Set by the main side, never the engine: the engine process died during the run. */
     crashed: z.boolean().optional(),
   }),
+  /** The export's step starting now (done: the steps finished before it). */
+  ExportProgress.extend({ type: z.literal('exportProgress'), requestId: z.string() }),
   z.object({ type: z.literal('exported'), requestId: z.string(), result: ExportResult }),
   z.object({ type: z.literal('exportFailed'), requestId: z.string(), error: z.string() }),
   z.object({ type: z.literal('evaluated'), requestId: z.string(), result: EvaluateResult }),

@@ -62,3 +62,15 @@ export function workProgressText(p: WorkCounts): string {
   if (p.secondsLeft !== undefined && p.done < p.total) parts.push(`about ${secondsText(p.secondsLeft)} left`);
   return parts.join(' · ');
 }
+
+/**
+ * Progress of an export: which step of how many (the steps depend on the format and options),
+ * in words ("Writing the ONNX files and reloading them for the parity check").
+ */
+export const ExportProgress = WorkCounts.extend({ unit: z.literal('steps'), step: z.string() });
+export type ExportProgress = z.infer<typeof ExportProgress>;
+
+/** "Step 2 of 4: Writing the ONNX files…", then "Done: 4 of 4 steps": the same words in the app and the CLI. */
+export function exportProgressText(p: ExportProgress): string {
+  return p.done >= p.total ? `Done: ${p.total} of ${p.total} steps` : `Step ${p.done + 1} of ${p.total}: ${p.step}`;
+}

@@ -1,4 +1,5 @@
-import { cp, mkdtemp, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { parityRowsText } from '../../app/engine/parity';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +40,8 @@ import { IMAGE_FLAGS, imageDatasetSummary, importImageData, imageOptionsFrom, is
 import { IMAGE_TASK_SPEC } from '../../app/dataset/image-task';
 import { learningRateLine, lrFinderMetrics, lrFindReport } from './lr-find-report';
 import { MANIFEST_FILE, writeOutManifest } from './reproduce-manifest';
+import { progressPrinter } from './progress-line';
+import { exportProgressText } from '../../app/progress/work-progress';
 
 /** For callers that drive train in-process (layerlab tune): told of every epoch; true stops the run there. */
 export interface TrainHooks {
@@ -342,9 +345,13 @@ export async function trainCommand(
 
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'layerlab-cli-'));
   const services = createServices({ workspace, mode: 'host' });
-  // Ctrl-C while the data is read stops the import (it leaves nothing behind), then the run.
+  // Ctrl-C while the data is read stops the import (it leaves nothing behind), then the run, then
+  // the export (between its steps; its staged files are removed).
   const importing = new AbortController();
   let imported = false;
+  const exporting = new AbortController();
+  let exportStarted = false;
+  let between = false;
   const stopOnSignal = () => {
     if (!imported && !importing.signal.aborted) {
       out('Cancelling the import...');
@@ -355,7 +362,16 @@ export async function trainCommand(
     if (active) {
       out('Cancelling at the end of this batch...');
       services.runs.cancel(active.projectId, active.runId);
+      return;
     }
+    if (exportStarted) {
+      if (!exporting.signal.aborted) out('Cancelling the export after its current step...');
+      exporting.abort();
+      return;
+    }
+    // Between the steps (the engine starting, the run being set up or just ended): stop at the next one.
+    if (!between) out('Stopping before the next step...');
+    between = true;
   };
   process.on('SIGINT', stopOnSignal);
   // The engine process starts now, while the data is imported (it loads TensorFlow.js on the other
@@ -421,6 +437,8 @@ export async function trainCommand(
     if (issue?.field === 'graph' && issue.path === 'binding')
       throw new UserError(`${path.basename(values.graph!)} does not fit ${path.basename(dataFile)}: ${issue.message}`);
     const { shape, binding, graph } = requireSetup(setup);
+    // A folder made here and left empty by a cancelled export is removed again.
+    const outExisted = existsSync(outDir);
     if (mode === 'train')
       await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
         throw new UserError(
@@ -475,6 +493,10 @@ export async function trainCommand(
       );
       if (stale.length) out(`No longer the imported size, so trained from fresh weights: ${stale.join(', ')}.`);
     }
+    if (between) {
+      out('Stopped before training; nothing was trained.');
+      return 130;
+    }
     const started = await services.runs.start({
       projectId: project.id,
       taskSpec,
@@ -514,12 +536,23 @@ export async function trainCommand(
       `layerlab train on ${path.basename(dataFile)}`,
       meta ? { name: meta.name, rows: meta.rows } : null,
     );
-    const exported = await services.engine.exportModel({
-      modelDir: path.join(runDir, 'model'),
-      data: prepared,
-      outDir,
-      card,
-    });
+    const exportLine = progressPrinter(`Exporting to ${path.basename(outDir)}`);
+    exportStarted = true;
+    if (between) exporting.abort();
+    let exported: ExportResult;
+    try {
+      exported = await services.engine.exportModel(
+        { modelDir: path.join(runDir, 'model'), data: prepared, outDir, card },
+        { signal: exporting.signal, onProgress: (p) => exportLine.update(p, exportProgressText(p)) },
+      );
+    } catch (error) {
+      if (!exporting.signal.aborted) throw error;
+      if (!outExisted) await rmdir(outDir).catch(() => undefined);
+      out(`Export cancelled; nothing was written to ${outDir}.`);
+      return 130;
+    } finally {
+      exportLine.end();
+    }
     // RunManager scored the forecaster in the target's units when the run ended.
     const forecast = run.forecast ?? null;
     // The test split is scored only when asked for (--evaluate-test): once, after training, and kept with the run.

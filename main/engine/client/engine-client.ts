@@ -9,6 +9,7 @@ import {
 } from '../../../app/engine/protocol';
 import { formatZodError, UserError } from '../../../app/ipc/errors';
 import type { BackendReport } from '../../../app/project/schema';
+import type { ExportProgress } from '../../../app/progress/work-progress';
 import { forkSpawner, type EngineChannel, type EngineSpawner } from './engine-channel';
 
 // No TensorFlow.js in this file or anything it imports: it runs in the main process, and the
@@ -55,6 +56,7 @@ interface PendingRun {
 interface PendingExport {
   resolve: (result: ExportResult) => void;
   reject: (error: Error) => void;
+  onProgress?: ((progress: ExportProgress) => void) | undefined;
 }
 interface PendingEvaluation {
   resolve: (result: EvaluateResult) => void;
@@ -180,16 +182,27 @@ export class EngineClient {
     if (this.runs.has(runId)) this.channel?.send({ type: 'resume', runId });
   }
 
-  /** Export a trained model folder to outDir, verified by reloading; rejects with the engine's message. */
-  async exportModel(request: ExportRequest): Promise<ExportResult> {
+  /**
+   * Export a trained model folder to outDir, verified by reloading; rejects with the engine's
+   * message. `onProgress` hears each step as it starts; `signal` cancels between steps: the
+   * promise rejects once the engine has removed what it staged (ExportCancelled's message).
+   */
+  async exportModel(
+    request: ExportRequest,
+    options: { onProgress?: (progress: ExportProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<ExportResult> {
     const requestId = randomUUID();
     const parsed = EngineRequest.safeParse({ type: 'export', requestId, ...request });
     if (!parsed.success) throw new Error(formatZodError(parsed.error, 'The export request is not valid'));
+    const { signal, onProgress } = options;
     await this.start();
+    if (signal?.aborted) throw new UserError(`The export was cancelled; nothing was written to ${request.outDir}.`);
+    const cancel = () => this.channel?.send({ type: 'cancelExport', requestId });
+    signal?.addEventListener('abort', cancel, { once: true });
     return new Promise<ExportResult>((resolve, reject) => {
-      this.exports.set(requestId, { resolve, reject });
+      this.exports.set(requestId, { resolve, reject, onProgress });
       this.channel?.send(parsed.data);
-    });
+    }).finally(() => signal?.removeEventListener('abort', cancel));
   }
 
   /** The model's raw outputs for encoded rows, one array per row; rejects with the engine's message. */
@@ -361,6 +374,15 @@ export class EngineClient {
         const run = this.runs.get(event.runId);
         this.runs.delete(event.runId);
         run?.resolve(event);
+        return;
+      }
+      case 'exportProgress': {
+        const { type: _type, requestId, ...progress } = event;
+        try {
+          this.exports.get(requestId)?.onProgress?.(progress);
+        } catch {
+          // The caller's progress handler failing must not lose the export's result.
+        }
         return;
       }
       case 'exported': {

@@ -26,6 +26,8 @@ interface ActiveRun {
  */
 export class EngineService {
   private active: ActiveRun | null = null;
+  /** Exports in progress by request id, so that cancelExport can stop one. */
+  private readonly exports = new Map<string, AbortController>();
 
   constructor(
     private readonly send: (event: EngineEvent) => void,
@@ -70,6 +72,10 @@ export class EngineService {
         return;
       case 'export':
         void this.export(request);
+        return;
+      case 'cancelExport':
+        // A cancel for an export that already ended is a normal race, not an error.
+        this.exports.get(request.requestId)?.abort();
         return;
       case 'evaluate':
         void this.evaluate(request);
@@ -144,11 +150,20 @@ export class EngineService {
   }
 
   private async export(request: Extract<EngineRequest, { type: 'export' }>): Promise<void> {
+    const { requestId } = request;
+    const controller = new AbortController();
+    this.exports.set(requestId, controller);
     try {
-      const result = await exportModel(request);
-      this.send({ type: 'exported', requestId: request.requestId, result });
+      const result = await exportModel({
+        ...request,
+        signal: controller.signal,
+        onProgress: (progress) => this.send({ type: 'exportProgress', requestId, ...progress }),
+      });
+      this.send({ type: 'exported', requestId, result });
     } catch (error) {
-      this.send({ type: 'exportFailed', requestId: request.requestId, error: messageOf(error) });
+      this.send({ type: 'exportFailed', requestId, error: messageOf(error) });
+    } finally {
+      this.exports.delete(requestId);
     }
   }
 

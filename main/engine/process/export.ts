@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExportAccuracy, ExportFormat, ModelCardContext, Quantize } from '../../../app/engine/export-options';
 import { exportOptionsProblem, float32Tolerance, isAvailableFormat } from '../../../app/engine/export-options';
 import type { ExportOrigin, ExportResult, PreparedData } from '../../../app/engine/protocol';
+import type { ExportProgress } from '../../../app/progress/work-progress';
 import { Preprocessing } from '../../../app/dataset/schema';
 import { parityRows } from '../../../app/engine/parity';
 import { stageFolder } from '../shared/atomic-folder';
@@ -42,6 +43,27 @@ export interface ExportJob {
   origin?: ExportOrigin | undefined;
   /** The card's date (tests pin it). */
   now?: Date;
+  /** Told as each step starts (and once more, done = total, as the files are in place). */
+  onProgress?: (progress: ExportProgress) => void;
+  /** Cancels between steps: the export rejects with ExportCancelled and nothing is left in outDir. */
+  signal?: AbortSignal;
+}
+
+/** The format in a progress step's words. */
+const FORMAT_NAMES: Record<ExportFormat, string> = {
+  tfjs: 'TensorFlow.js',
+  keras: 'Keras',
+  h5: 'Keras HDF5',
+  onnx: 'ONNX',
+  pytorch: 'PyTorch project',
+};
+
+/** An export stopped by its signal; the staged files are gone. */
+export class ExportCancelled extends ExportError {
+  constructor(outDir: string) {
+    super(`The export was cancelled; nothing was written to ${outDir}.`);
+    this.name = 'ExportCancelled';
+  }
 }
 
 async function preprocessingText(modelDir: string, data: PreparedData): Promise<string> {
@@ -131,6 +153,23 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
 
   const modelDir = path.resolve(job.modelDir);
   const outDir = path.resolve(job.outDir);
+  const label = FORMAT_NAMES[format];
+  const steps = [
+    'Predicting the validation sample with the trained model',
+    `Writing the ${label} files and reloading them for the parity check`,
+    ...(lossy ? ['Measuring the accuracy change on the validation sample'] : []),
+    'Writing the model card, preprocessing.json and code',
+    'Moving the files into place',
+  ];
+  let done = 0;
+  /** The next step starts: cancelled here, between steps, if asked. */
+  const step = (name: string) => {
+    if (job.signal?.aborted) throw new ExportCancelled(outDir);
+    job.onProgress?.({ done, total: steps.length, unit: 'steps', step: name });
+    if (job.signal?.aborted) throw new ExportCancelled(outDir);
+    done += 1;
+  };
+  step(steps[0]!);
   let model: tf.LayersModel;
   try {
     model = await loadModel(modelDir);
@@ -150,6 +189,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
     const preText = await preprocessingText(modelDir, job.data);
     const preprocessing = parsePreprocessing(preText, job.data.preprocessing);
 
+    step(steps[1]!);
     const staged = await stageFolder(outDir);
     try {
       const write = await writerFor(format, quantize);
@@ -180,6 +220,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
 
       let accuracy: ExportAccuracy | null = null;
       if (lossy) {
+        step(steps[2]!);
         const y = await readMatrix(job.data, 'y_val', rows);
         const before = validationScore(expected, y, rows, preprocessing);
         const after = validationScore(outcome.predictions, y, rows, preprocessing);
@@ -200,6 +241,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
         float32Tfjs: model.weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) * 4, 0),
       };
 
+      step(steps[done]!);
       const modelFile = outcome.files.find((f) => /\.(onnx|keras|h5|npz)$/.test(f)) ?? outcome.files[0] ?? '';
       const extra: Record<string, string> = {
         [PREPROCESSING_JSON]: preText,
@@ -232,7 +274,9 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
       });
       for (const [name, text] of Object.entries(extra)) await fs.writeFile(path.join(staged.dir, name), text);
 
+      step(steps[done]!);
       const files = await staged.commit();
+      job.onProgress?.({ done: steps.length, total: steps.length, unit: 'steps', step: 'Done' });
       return { ...summary, outDir, files };
     } catch (error) {
       await staged.abort();
