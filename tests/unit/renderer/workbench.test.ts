@@ -117,6 +117,18 @@ describe('workbench: the training setup follows the data', () => {
     wb.stores.trainForm.getState().set('loss', '');
     expect(wb.stores.setup.getState().setup?.issues).toEqual([]);
     expect(settingIssueFields(wb.stores.setup.getState().setup)).toEqual({});
+
+    // A valid graph that does not fit the data (no view lets a table's Input be resized by hand; the store can):
+    // the run manager would refuse it, so it is said before anything is sent.
+    const input = wb.stores.graph.getState().graph.nodes.find((n) => n.type === 'Input')!;
+    wb.stores.graph.getState().updateConfig(input.id, { shape: [5] });
+    expect(wb.stores.graph.getState().analysis.ok).toBe(true);
+    expect(wb.stores.setup.getState().setup?.issues.map((i) => `${i.field}/${i.path}`)).toEqual(['graph/shape']);
+    await wb.actions.startRun();
+    expect(wb.stores.runs.getState().startError).toBe(
+      'The Input node expects shape (5) but the dataset gives 6 features per row. Re-select the target or apply a template to resize it.',
+    );
+    expect((await api.invoke('project.open', { projectId })).runs).toEqual([]);
   });
 
   it("a value that is not a setting is the form's own error: the setup does not check settings it cannot read", () => {

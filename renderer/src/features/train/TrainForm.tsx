@@ -54,6 +54,8 @@ export function useTrainBlockers(): string[] {
   const config = useTrainForm((s) => s.config);
   const active = useRuns((s) => s.activeRunId !== null || s.starting);
   const settingIssue = useSetup((s) => s.setup?.issues.find((i) => i.field === 'trainConfig')?.message ?? null);
+  // A valid graph that does not fit the data: what the run manager would refuse, said before Train.
+  const fitIssue = useSetup((s) => s.setup?.issues.find((i) => i.field === 'graph')?.message ?? null);
   const blockers: string[] = [];
   if (!task.shape) blockers.push(task.error ?? 'Import data and choose a target in step 1 (Data).');
   else if (!graphOk)
@@ -62,6 +64,7 @@ export function useTrainBlockers(): string[] {
         ? `The model has ${plural(issues, 'issue')}: fix ${issues === 1 ? 'it' : 'them'} in step 2 (Model).`
         : 'The model is empty: build it in step 2 (Model).',
     );
+  else if (fitIssue) blockers.push(fitIssue);
   if (!config) blockers.push('Fix the highlighted settings.');
   // Settings valid on their own may not fit this task (sparse cross-entropy on a regression...): the setup says which.
   else if (settingIssue) blockers.push(`Training settings: ${settingIssue}`);
