@@ -1,12 +1,12 @@
-import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DialogKind } from '../../app/ipc/native-host';
-import { writeJsonAtomic } from '../data/atomic-write';
+import type { FolderKind } from '../../app/ipc/recent';
+import type { RecentStore } from '../services/recent';
 
 /**
  * The pure part of the desktop app's native dialogs (main/electron/native-host.ts shows them):
- * what each kind of dialog offers, and the last folder the user chose for each kind, so the next
- * dialog opens there. Electron-free, so it is tested in plain Node.
+ * what each kind of dialog offers, and the last folder the user chose for each kind (kept in main's
+ * recent list), so the next dialog opens there. Electron-free, so it is tested in plain Node.
  */
 
 export interface DialogFilter {
@@ -87,39 +87,34 @@ export function folderToRemember(chosen: string): string {
   return path.dirname(path.resolve(chosen));
 }
 
-/**
- * Last folders per dialog kind, kept in a small JSON file in the app's user-data folder.
- * A damaged or missing file means no memory, never an error.
- */
-export class DialogMemory {
-  private folders: Partial<Record<DialogKind, string>> = {};
-  private loaded: Promise<void> | null = null;
-
-  constructor(private readonly file: string) {}
-
-  private load(): Promise<void> {
-    this.loaded ??= readFile(this.file, 'utf8').then(
-      (text) => {
-        const value = JSON.parse(text) as unknown;
-        if (value && typeof value === 'object')
-          for (const [kind, folder] of Object.entries(value))
-            if (kind in OPEN && typeof folder === 'string' && path.isAbsolute(folder))
-              this.folders[kind as DialogKind] = folder;
-      },
-      () => undefined,
-    );
-    return this.loaded.catch(() => undefined);
-  }
-
-  async folderFor(kind: DialogKind): Promise<string | undefined> {
-    await this.load();
-    return this.folders[kind];
-  }
-
-  async remember(kind: DialogKind, chosen: string): Promise<void> {
-    await this.load();
-    this.folders[kind] = folderToRemember(chosen);
-    await mkdir(path.dirname(this.file), { recursive: true });
-    await writeJsonAtomic(this.file, this.folders);
+/** The recent list's folder kind for a dialog kind: a folder of images and a .zip of them open in the same place. */
+export function folderKindOf(kind: DialogKind): FolderKind {
+  switch (kind) {
+    case 'images-folder':
+    case 'images-zip':
+      return 'images';
+    case 'export-folder':
+      return 'export';
+    default:
+      return kind;
   }
 }
+
+/** Where the last folders are kept: main's recent list (RecentStore, `<workspace>/recent.json`). */
+export type FolderMemory = Pick<RecentStore, 'folder' | 'rememberFolder'>;
+
+/**
+ * The native dialogs' last folder per kind, kept in main's recent list beside recent projects
+ * and files (the same place host mode's file browser keeps it), so each dialog opens where the
+ * user last chose one of its kind. A folder that cannot be read or written is no memory, never an error.
+ */
+export function dialogFolders(memory: FolderMemory) {
+  return {
+    folderFor: (kind: DialogKind): Promise<string | undefined> =>
+      memory.folder(folderKindOf(kind)).catch(() => undefined),
+    remember: (kind: DialogKind, chosen: string): Promise<void> =>
+      memory.rememberFolder(folderKindOf(kind), folderToRemember(chosen)).catch(() => undefined),
+  };
+}
+
+export type DialogFolders = ReturnType<typeof dialogFolders>;

@@ -9,6 +9,7 @@ import { CONTENT_SECURITY_POLICY } from '../host/csp';
 import { createServices, ROOT } from '../services/create-services';
 import { defaultWorkspace } from '../services/default-workspace';
 import { APP_INDEX_URL, APP_SCHEME, appFileFor, contentTypeFor, isAppUrl, isInside } from './app-protocol';
+import { dialogFolders } from './dialog-options';
 import { externalLink } from './external-links';
 import { attachIpc } from './ipc-adapter';
 import { attachNativeHost } from './native-host';
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   });
   const detachNativeHost = attachNativeHost({
     isTrustedSender,
-    memoryFile: path.join(app.getPath('userData'), 'dialog-folders.json'),
+    folders: dialogFolders(services.recent),
   });
 
   Menu.setApplicationMenu(

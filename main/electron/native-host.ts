@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { app, BrowserWindow, dialog, ipcMain, shell, type IpcMainInvokeEvent } from 'electron';
 import { NATIVE_HOST_CHANNELS, nativeHostInputs, type NativeHostChannel } from '../../app/ipc/native-host';
-import { DialogMemory, openDialogOptions, saveDialogOptions } from './dialog-options';
+import { openDialogOptions, saveDialogOptions, type DialogFolders } from './dialog-options';
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -13,10 +13,10 @@ type Reply = { ok: true; value: unknown } | { ok: false; error: string };
  */
 export function attachNativeHost(options: {
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
-  /** Where the last folders are kept (in the app's user-data folder). */
-  memoryFile: string;
+  /** The last folder per dialog kind (main's recent list: dialogFolders(services.recent)). */
+  folders: DialogFolders;
 }): () => void {
-  const memory = new DialogMemory(options.memoryFile);
+  const memory = options.folders;
   const windowOf = (event: IpcMainInvokeEvent) => BrowserWindow.fromWebContents(event.sender);
 
   const handlers: { [C in NativeHostChannel]: (input: never, event: IpcMainInvokeEvent) => Promise<unknown> } = {
@@ -25,7 +25,7 @@ export function attachNativeHost(options: {
       const window = windowOf(event);
       const result = window ? await dialog.showOpenDialog(window, settings) : await dialog.showOpenDialog(settings);
       if (result.canceled || result.filePaths.length === 0) return { paths: [] };
-      await memory.remember(kind, result.filePaths[0]!).catch(() => undefined);
+      await memory.remember(kind, result.filePaths[0]!);
       for (const file of result.filePaths) app.addRecentDocument(file);
       return { paths: result.filePaths };
     },
@@ -37,7 +37,7 @@ export function attachNativeHost(options: {
       const window = windowOf(event);
       const result = window ? await dialog.showSaveDialog(window, settings) : await dialog.showSaveDialog(settings);
       if (result.canceled || !result.filePath) return { paths: [] };
-      await memory.remember(kind, result.filePath).catch(() => undefined);
+      await memory.remember(kind, result.filePath);
       return { paths: [result.filePath] };
     },
     'host.reveal': async ({ path }: { path: string }) => {

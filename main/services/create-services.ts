@@ -4,6 +4,7 @@ import { createDispatch, type Dispatch } from '../ipc/dispatch';
 import { EventBus } from '../ipc/event-bus';
 import { appVersion } from '../package-root';
 import { createHandlers } from './handlers';
+import { RecentStore } from './recent';
 import { RunManager } from './runs';
 import { StudyManager } from './studies';
 
@@ -16,6 +17,8 @@ export interface Services {
   projects: ProjectService;
   engine: EngineClient;
   runs: RunManager;
+  /** Recent projects and files, and the last folder per dialog kind (`<workspace>/recent.json`): the desktop app's native dialogs use it too. */
+  recent: RecentStore;
   /**
    * Start-up's reconciliation: runs left 'running' by a process that died become 'interrupted'
    * (RunManager.reconcileInterrupted), then studies (StudyManager.reconcileInterrupted, which
@@ -42,6 +45,7 @@ export function createServices(options: {
   engine.onStatus((status) => bus.emit('engine.status', status));
   const runs = new RunManager({ projects, engine, bus });
   const studies = new StudyManager({ projects, runs, bus });
+  const recent = new RecentStore(options.workspace, projects);
   const ready = runs
     .reconcileInterrupted()
     .then(() => studies.reconcileInterrupted())
@@ -62,6 +66,7 @@ export function createServices(options: {
       runs,
       studies,
       bus,
+      recent,
       ...(options.dataRoots ? { dataRoots: options.dataRoots } : {}),
     }),
   );
@@ -75,6 +80,7 @@ export function createServices(options: {
     projects,
     engine,
     runs,
+    recent,
     ready,
     dispose: async () => {
       engine.dispose();

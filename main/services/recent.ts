@@ -105,6 +105,12 @@ export class RecentStore {
     return this.change((s) => ({ ...s, entries: s.entries.filter((e) => !(e.kind === kind && e.key === key)) }));
   }
 
+  /** The folder the last dialog of this kind chose (undefined when none did), after the writes queued before. */
+  async folder(kind: FolderKind): Promise<string | undefined> {
+    await this.queue;
+    return (await this.load()).folders[kind];
+  }
+
   /** The folder the next dialog of this kind opens in. */
   rememberFolder(kind: FolderKind, folder: string): Promise<void> {
     return this.change((s) => ({ ...s, folders: { ...s.folders, [kind]: folder } }));

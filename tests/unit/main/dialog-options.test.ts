@@ -4,11 +4,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeHostInputs } from '../../../app/ipc/native-host';
 import {
-  DialogMemory,
+  dialogFolders,
+  folderKindOf,
   folderToRemember,
   openDialogOptions,
   saveDialogOptions,
 } from '../../../main/electron/dialog-options';
+import { RECENT_FILE, RecentStore } from '../../../main/services/recent';
 
 /** The desktop app's native dialogs, their Electron-free part (issue 19.1): options, remembered folders, input checks. */
 
@@ -33,24 +35,32 @@ describe('dialog options', () => {
     expect(saveDialogOptions('export-folder', undefined, 'tfjs').defaultPath).toBe('tfjs');
   });
 
-  it('remembers the folder a choice lies in, per kind, across restarts, and ignores a damaged memory file', async () => {
+  it("remembers the folder a choice lies in, per kind, in main's recent list, across restarts; a damaged list is no memory", async () => {
     expect(folderToRemember('/data/tables/iris.csv')).toBe('/data/tables');
-    const file = path.join(tmp, 'nested', 'dialog-folders.json');
-    const memory = new DialogMemory(file);
+    expect(folderKindOf('images-zip')).toBe('images');
+    expect(folderKindOf('export-folder')).toBe('export');
+    const workspace = path.join(tmp, 'nested');
+    const memory = dialogFolders(new RecentStore(workspace));
     expect(await memory.folderFor('csv')).toBeUndefined();
     await memory.remember('csv', '/data/tables/iris.csv');
     await memory.remember('images-folder', '/photos/pets');
-    const again = new DialogMemory(file);
+    // A restart reads recent.json again: the same folders, and a .zip of images opens where the image folder was chosen.
+    const again = dialogFolders(new RecentStore(workspace));
     expect(await again.folderFor('csv')).toBe('/data/tables');
     expect(await again.folderFor('images-folder')).toBe('/photos');
+    expect(await again.folderFor('images-zip')).toBe('/photos');
     expect(await again.folderFor('model')).toBeUndefined();
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ csv: '/data/tables', 'images-folder': '/photos' });
+    const file = path.join(workspace, RECENT_FILE);
+    expect((JSON.parse(await readFile(file, 'utf8')) as { folders: object }).folders).toEqual({
+      csv: '/data/tables',
+      images: '/photos',
+    });
 
     await writeFile(file, '{not json');
-    expect(await new DialogMemory(file).folderFor('csv')).toBeUndefined();
-    await writeFile(file, JSON.stringify({ csv: 'relative/path', bogus: '/x' }));
-    const damaged = new DialogMemory(file);
+    const damaged = dialogFolders(new RecentStore(workspace));
     expect(await damaged.folderFor('csv')).toBeUndefined();
+    await damaged.remember('model', '/models/net/model.json');
+    expect(await dialogFolders(new RecentStore(workspace)).folderFor('model')).toBe('/models/net');
   });
 
   it('main refuses malformed requests from the window: unknown kinds, relative paths, names with folders', () => {
