@@ -172,9 +172,10 @@ test('the host file browser imports a CSV from --data-root and refuses a path ou
   expect(refused.status).toBe(403);
   expect(refused.body.error).toContain(`"${outside}" is outside the folders this host may use`);
   expect(refused.body.error).toContain('--data-root');
-  // And the dialog's Up button stops at the root.
+  // The dialog opens again where the CSV was chosen (issue 19: remembered per kind), and Up stops at the root.
   await page.getByTestId('browse-host-files').click();
-  await dialog.getByTestId('file-browser-entry').filter({ hasText: /^data/ }).dblclick();
+  await expect(dialog.getByTestId('file-browser-path')).toHaveText(path.join(files.dataRoot, 'tables'));
+  await dialog.getByTestId('file-browser-up').click();
   await expect(dialog.getByTestId('file-browser-path')).toHaveText(files.dataRoot);
   await dialog.getByTestId('file-browser-up').click();
   await expect(dialog.getByTestId('file-browser-path')).toContainText('The workspace and the data folders');

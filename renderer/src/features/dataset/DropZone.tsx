@@ -179,6 +179,7 @@ export function DropZone({ compact }: { compact: boolean }) {
       {browsing && (
         <FileBrowserDialog
           title="Import from the host"
+          remember="csv"
           mode="file"
           folders
           hint="A CSV file, an image folder or a .zip"

@@ -230,6 +230,7 @@ export function ExportStep() {
       {browsing && (
         <FileBrowserDialog
           title="Export into a folder on the host"
+          remember="export"
           mode="folder"
           hint="The export writes a new folder inside the one you choose"
           onClose={() => setBrowsing(false)}

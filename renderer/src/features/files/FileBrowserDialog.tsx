@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import type { BrowseEntry, BrowseReply } from '../../../../app/ipc/host-files';
+import type { FolderKind } from '../../../../app/ipc/recent';
 import { useHost } from '../../app/context';
+import { useRecentList } from '../../app/host/use-recent';
 import { messageOf } from '../../lib/errors';
 import { formatBytes, formatDateTime } from '../../lib/format';
 import './files.css';
@@ -16,6 +18,8 @@ export interface FileBrowserProps {
   folders?: boolean;
   /** What the files this dialog wants are called ("a CSV file, an image folder or a .zip"). */
   hint?: string;
+  /** Opens in the folder last chosen for this kind and remembers the one chosen now (main's recent list). */
+  remember?: FolderKind;
   onChoose: (entry: { path: string; kind: 'file' | 'folder' }) => void;
   onClose: () => void;
 }
@@ -25,8 +29,18 @@ export interface FileBrowserProps {
  * folders it was started with (the server refuses anything else). Folders open on double-click
  * (or Enter); the chosen entry is returned by path, to be imported where it lies.
  */
-export function FileBrowserDialog({ title, mode, accept, folders, hint, onChoose, onClose }: FileBrowserProps) {
+export function FileBrowserDialog({
+  title,
+  mode,
+  accept,
+  folders,
+  hint,
+  remember,
+  onChoose: chooseEntry,
+  onClose,
+}: FileBrowserProps) {
   const host = useHost();
+  const recent = useRecentList();
   const [listing, setListing] = useState<BrowseReply | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<BrowseEntry | null>(null);
@@ -50,9 +64,33 @@ export function FileBrowserDialog({ title, mode, accept, folders, hint, onChoose
   );
 
   useEffect(() => {
-    void open();
+    let live = true;
+    void (async () => {
+      // The folder last chosen for this kind, when it is still there and still allowed; else the roots.
+      if (remember && !recent.store.getState().loaded) await recent.refresh();
+      const last = remember ? recent.store.getState().folders[remember] : undefined;
+      if (!live) return;
+      if (last) {
+        try {
+          setListing(await host.browse(last));
+          return;
+        } catch {
+          // moved, deleted or no longer under a root: start from the roots
+        }
+      }
+      if (live) await open();
+    })();
     dialog.current?.focus();
-  }, [open]);
+    return () => {
+      live = false;
+    };
+  }, [open, host, recent, remember]);
+
+  /** The folder shown is where the next dialog of this kind opens. */
+  const onChoose = (entry: { path: string; kind: 'file' | 'folder' }) => {
+    if (remember && listing?.path) void recent.rememberFolder(remember, listing.path);
+    chooseEntry(entry);
+  };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') onClose();

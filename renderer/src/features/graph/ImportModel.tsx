@@ -1,4 +1,5 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useStore } from 'zustand';
 import type { TaskShape } from '../../../../app/dataset/task';
 import {
   MAX_MODEL_IMPORT_BYTES,
@@ -6,6 +7,7 @@ import {
   type ModelImportSummary,
 } from '../../../../app/ipc/model-import-contract';
 import { useActions, useHost, useWorkbench } from '../../app/context';
+import { droppedModel, takeDroppedModel } from '../../app/host/dropped-model';
 import { FileBrowserDialog } from '../files/FileBrowserDialog';
 import { formatInt, plural } from '../../lib/format';
 import { messageOf } from '../../lib/errors';
@@ -71,7 +73,7 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
     }
   };
 
-  const chosen = (list: FileList | { path: string } | null) => {
+  const chosen = (list: FileList | File[] | { path: string } | null) => {
     const files = list === null ? [] : 'path' in list ? list : [...list];
     if (input.current) input.current.value = ''; // choosing the same files again must fire again
     if (Array.isArray(files) && files.length === 0) return;
@@ -79,6 +81,13 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
     if (hasEdits(stores.graph.getState().graph, taskInput(shape), shape.head)) setPending(files);
     else void run(files);
   };
+
+  // A model dropped anywhere on the window (FileDropOverlay) lands here, as if chosen with the button.
+  const dropped = useStore(droppedModel, (s) => s.pending);
+  useEffect(() => {
+    const model = dropped ? takeDroppedModel() : null;
+    if (model) chosen(model);
+  });
 
   return (
     <section className="import-model" aria-labelledby="import-model-title">
@@ -116,6 +125,7 @@ export function ImportModel({ shape }: { shape: TaskShape }) {
       {browsing && (
         <FileBrowserDialog
           title="Import a model from the host"
+          remember="model"
           mode="file"
           hint="A model.json (its weight files beside it), a .h5 or a .keras file"
           accept={(e) => /\.(json|h5|hdf5|keras)$/i.test(e.name)}

@@ -28,6 +28,14 @@ export function recentScore(score: RecentItem['score']): string | null {
     : `val MAE ${formatStat(score.value)}`;
 }
 
+/** A long path with its start elided, so the folders nearest the file stay readable (the whole path is the title). */
+export function shortPath(p: string, max = 48): string {
+  return p.length <= max ? p : `…${p.slice(p.length - max + 1)}`;
+}
+
+/** The folder a path lies in (either separator: the path is the main side's). */
+const parentOf = (p: string) => p.replace(/[\\/][^\\/]*$/, '') || p;
+
 /** A file's name without its extension: the name of the project it starts. */
 const projectNameFor = (entry: RecentItem) =>
   entry.label.replace(/\.(csv|tsv|txt|zip|json|h5|keras)$/i, '') || entry.label;
@@ -81,10 +89,14 @@ export function RecentList() {
 
   const row = (entry: RecentItem) => {
     const id = `${entry.kind}:${entry.key}`;
-    const detail =
-      entry.kind === 'project'
-        ? [entry.dataset ?? 'No dataset yet', recentScore(entry.score)].filter(Boolean).join(' · ')
-        : entry.path;
+    const score = entry.kind === 'project' ? recentScore(entry.score) : null;
+    // A file's name is on the first line; the second says where it lies (its folder, the start elided when long).
+    const where = entry.kind === 'project' ? entry.path : shortPath(parentOf(entry.path));
+    const detail = entry.missing
+      ? `Not found in ${where}`
+      : entry.kind === 'project'
+        ? (entry.dataset ?? 'No dataset yet')
+        : `in ${where}`;
     return (
       <li key={id} className={`recent-item${entry.missing ? ' is-missing' : ''}`} data-testid="recent-item">
         <button
@@ -110,14 +122,15 @@ export function RecentList() {
               </span>
             )}
           </span>
-          <span className="recent-detail muted" title={detail}>
-            {entry.missing ? `Not found: ${entry.path}` : detail}
-          </span>
           <span className="recent-when muted">
             {busy === id
               ? 'Opening…'
               : `${entry.kind === 'project' ? 'Opened' : 'Imported'} ${formatRelative(entry.at)}`}
           </span>
+          <span className="recent-detail muted" title={entry.kind === 'project' ? undefined : entry.path}>
+            {detail}
+          </span>
+          {score && <span className="recent-score">{score}</span>}
         </button>
         <button
           type="button"
@@ -127,7 +140,7 @@ export function RecentList() {
           title="Remove from the recent list (the files stay where they are)"
           data-testid="recent-remove"
         >
-          Remove
+          {entry.missing ? 'Remove' : '✕'}
         </button>
       </li>
     );
