@@ -10,6 +10,7 @@ import { RunRow, RunTags } from '../experiments/runs-table';
 import { AppStudy, StudyRef, StudyStartInput } from '../experiments/app-study';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
+import { ExportProgress } from '../progress/work-progress';
 import {
   AugmentedPreview,
   DatasetImages,
@@ -322,6 +323,8 @@ export const channels = {
         format: ExportFormat.default('tfjs'),
         quantize: Quantize.nullable().default(null),
         float16Weights: z.boolean().default(false),
+        /** Names the export for its export.progress events and for export.cancel. */
+        exportId: ImportId.optional(),
       })
       .strict()
       .superRefine((options, ctx) => {
@@ -337,6 +340,8 @@ export const channels = {
       }),
     ExportResult,
   ),
+  /** Stop an export between its steps; it then fails with "cancelled" and leaves nothing in its folder. */
+  'export.cancel': channel(z.object({ exportId: ImportId }).strict(), z.object({ cancelled: z.boolean() })),
 } as const;
 
 export const events = {
@@ -375,6 +380,8 @@ export const events = {
   }),
   /** An image import's progress, after each file decoded. */
   'dataset.imageImportProgress': ImageImportProgressEvent,
+  /** An export's step as it starts (done: the steps finished), then done = total. */
+  'export.progress': ExportProgress.extend({ exportId: ImportId }),
 } as const;
 
 export type Channels = typeof channels;

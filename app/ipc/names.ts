@@ -44,6 +44,7 @@ export const CHANNEL_NAMES = [
   'run.learningCurve',
   'run.cancelLearningCurve',
   'export.model',
+  'export.cancel',
 ] as const;
 
 export const EVENT_NAMES = [
@@ -56,4 +57,5 @@ export const EVENT_NAMES = [
   'dataset.importProgress',
   'dataset.imageImportProgress',
   'study.progress',
+  'export.progress',
 ] as const;

@@ -37,6 +37,8 @@ export function cardContextFor(
 export async function exportRun(
   deps: { projects: ProjectService; engine: EngineClient },
   input: { projectId: string; runId: string; outDir: string | null } & ExportOptions,
+  /** Each step as it starts; a cancel between steps (the export then fails, leaving nothing). */
+  progress: Parameters<EngineClient['exportModel']>[1] = {},
 ): Promise<ExportResult> {
   const { projects, engine } = deps;
   const { projectId, runId, outDir } = input;
@@ -54,19 +56,22 @@ export async function exportRun(
   const dataset = state.dataset ? { name: state.dataset.name, rows: state.dataset.rows } : null;
   const data = await readPreparedData(runDir);
   refuseSeveralInputsOrHeads(data, 'export supports');
-  return engine.exportModel({
-    modelDir,
-    data,
-    outDir: target,
-    format: input.format,
-    quantize: input.quantize,
-    float16Weights: input.float16Weights,
-    card: cardContextFor(run, `run ${runId} of project "${state.project.name}"`, dataset),
-    origin: {
-      workspace: projects.workspaceDir,
-      project: projectId,
-      run: runId,
-      label: `run ${runId} of project "${state.project.name}"`,
+  return engine.exportModel(
+    {
+      modelDir,
+      data,
+      outDir: target,
+      format: input.format,
+      quantize: input.quantize,
+      float16Weights: input.float16Weights,
+      card: cardContextFor(run, `run ${runId} of project "${state.project.name}"`, dataset),
+      origin: {
+        workspace: projects.workspaceDir,
+        project: projectId,
+        run: runId,
+        label: `run ${runId} of project "${state.project.name}"`,
+      },
     },
-  });
+    progress,
+  );
 }

@@ -62,6 +62,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
   /** Imports in progress by the caller's id, so that dataset.cancelImport can stop them. */
   const imports = new Map<string, AbortController>();
+  /** Exports in progress by the caller's id, so that export.cancel can stop them. */
+  const exports = new Map<string, AbortController>();
   /** Imports run in turn, a few at once (shared with the image import). */
   const importQueue = new Limiter(IMPORTS_AT_ONCE);
   const imageHandlers = createImageHandlers({
@@ -205,10 +207,29 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'run.cancelLearningCurve': async ({ projectId, runId }) => ({
       cancelled: runs.cancelLearningCurve(projectId, runId),
     }),
-    'export.model': async (input) =>
-      exportRun(
-        { projects, engine },
-        { ...input, outDir: input.outDir === null ? null : await paths.check(input.outDir, 'The export folder') },
-      ),
+    'export.model': async ({ exportId, ...input }) => {
+      const outDir = input.outDir === null ? null : await paths.check(input.outDir, 'The export folder');
+      if (exportId === undefined) return exportRun({ projects, engine }, { ...input, outDir });
+      if (exports.has(exportId)) throw new UserError(`An export with id ${exportId} is already running.`);
+      const controller = new AbortController();
+      exports.set(exportId, controller);
+      try {
+        return await exportRun(
+          { projects, engine },
+          { ...input, outDir },
+          {
+            signal: controller.signal,
+            onProgress: (p) => deps.bus?.emit('export.progress', { exportId, ...p }),
+          },
+        );
+      } finally {
+        exports.delete(exportId);
+      }
+    },
+    'export.cancel': async ({ exportId }) => {
+      const controller = exports.get(exportId);
+      controller?.abort();
+      return { cancelled: controller !== undefined };
+    },
   };
 }

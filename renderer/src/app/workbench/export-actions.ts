@@ -8,6 +8,9 @@ export function createExportActions(core: WorkbenchCore) {
   const { api, stores, currentId, patchCurrent } = core;
   const { project } = stores;
 
+  /** The running export's id, for export.cancel. */
+  let exportId: string | null = null;
+
   const openProjectId = () => {
     const projectId = currentId();
     if (!projectId) throw new Error('Open a project first.');
@@ -22,15 +25,36 @@ export function createExportActions(core: WorkbenchCore) {
     ) {
       const projectId = currentId();
       if (!projectId || project.getState().exporting) return;
-      project.setState({ exporting: true, exportResult: null, exportError: null });
+      const id = `export-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+      exportId = id;
+      project.setState({
+        exporting: true,
+        exportProgress: null,
+        exportCancelling: false,
+        exportResult: null,
+        exportError: null,
+      });
+      const off = api.on('export.progress', ({ exportId: from, ...progress }) => {
+        if (from === id) project.setState({ exportProgress: progress });
+      });
       try {
-        const result = await api.invoke('export.model', { projectId, runId, outDir, ...options });
+        const result = await api.invoke('export.model', { projectId, runId, outDir, ...options, exportId: id });
         if (projectId === currentId()) project.setState({ exportResult: result });
       } catch (error) {
+        // A cancelled export says so ("…cancelled; nothing was written to…"), where a failure would.
         if (projectId === currentId()) project.setState({ exportError: messageOf(error) });
       } finally {
-        project.setState({ exporting: false });
+        off();
+        exportId = null;
+        project.setState({ exporting: false, exportProgress: null, exportCancelling: false });
       }
+    },
+
+    /** Stop the running export after its current step; it removes what it wrote. */
+    async cancelExport() {
+      if (exportId === null || project.getState().exportCancelling) return;
+      project.setState({ exportCancelling: true });
+      await api.invoke('export.cancel', { exportId }).catch(() => undefined);
     },
 
     /** The playground's form for a trained run: its raw input columns, prefilled. */

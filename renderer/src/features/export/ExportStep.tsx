@@ -15,6 +15,7 @@ import { formatDateTime, formatLoss, formatPercent, formatStat } from '../../lib
 import { PlaygroundPanel } from '../playground/PlaygroundPanel';
 import { ExportResultCard } from './ExportResultCard';
 import { keptEpoch } from '../../../../app/project/kept-epoch';
+import { exportProgressText, percentOf } from '../../../../app/progress/work-progress';
 import './export.css';
 
 const NO_RUNS: RunSummary[] = [];
@@ -53,7 +54,7 @@ export function ExportStep() {
   const runs = useProject((s) => s.current?.runs ?? NO_RUNS);
   const projectPath = useProject((s) => s.current?.path ?? '');
   const mode = useProject((s) => s.appInfo?.mode ?? null);
-  const { exportRun } = useActions();
+  const { exportRun, cancelExport } = useActions();
   const host = useHost();
   const [browsing, setBrowsing] = useState(false);
   const [dialogError, setDialogError] = useState<string | null>(null);
@@ -64,6 +65,8 @@ export function ExportStep() {
   const [quantize, setQuantize] = useState<Quantize | null>(null);
   const [float16Weights, setFloat16Weights] = useState(false);
   const busy = useProject((s) => s.exporting);
+  const progress = useProject((s) => s.exportProgress);
+  const cancelling = useProject((s) => s.exportCancelling);
   const result = useProject((s) => s.exportResult);
   const error = useProject((s) => s.exportError);
 
@@ -214,7 +217,27 @@ export function ExportStep() {
             <button type="submit" className="btn btn-primary" data-testid="export-button" disabled={busy}>
               {busy ? 'Exporting and verifying…' : 'Export'}
             </button>
+            {busy && (
+              <button
+                type="button"
+                className="btn"
+                data-testid="export-cancel"
+                disabled={cancelling}
+                onClick={() => void cancelExport()}
+              >
+                {cancelling ? 'Cancelling…' : 'Cancel'}
+              </button>
+            )}
           </div>
+          {busy && (
+            <div className="export-progress" data-testid="export-progress" role="status">
+              <progress max={100} value={progress ? percentOf(progress) : 0} />
+              <span className="muted">
+                {progress ? exportProgressText(progress) : 'Starting…'}
+                {cancelling ? ' · stopping after this step' : ''}
+              </span>
+            </div>
+          )}
         </form>
       )}
 

@@ -1,6 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { ExportResult } from '../../../../app/engine/protocol';
 import type { AppInfo, ProjectListItem, ProjectState } from '../../../../app/ipc/contract';
+import type { ExportProgress } from '../../../../app/progress/work-progress';
 
 export type Step = 'data' | 'model' | 'train' | 'export';
 export const STEPS: readonly Step[] = ['data', 'model', 'train', 'export'];
@@ -27,6 +28,10 @@ export interface ProjectStoreState {
   importError: string | null;
   saveError: string | null;
   exporting: boolean;
+  /** The running export's step, while it runs. */
+  exportProgress: ExportProgress | null;
+  /** Cancel was asked for the running export (it stops after its current step). */
+  exportCancelling: boolean;
   /** The last export of this session (kept while the user moves between steps). */
   exportResult: ExportResult | null;
   exportError: string | null;
@@ -52,6 +57,8 @@ export function createProjectStore() {
     importError: null,
     saveError: null,
     exporting: false,
+    exportProgress: null,
+    exportCancelling: false,
     exportResult: null,
     exportError: null,
   }));
