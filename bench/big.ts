@@ -17,7 +17,7 @@
  * the epoch; each step after training in seconds whatever the row count.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,20 @@ function procMemory(pid: number | undefined): { rss: number; peak: number } | nu
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   } catch {
     return null;
+  }
+}
+
+/**
+ * Start a new peak (VmHWM) for a process: Linux resets it when "5" is written to its
+ * clear_refs, so each step's peak is its own, not the largest so far. False where not allowed.
+ */
+function resetPeak(pid: number | 'self' | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -98,12 +112,21 @@ async function trainChild(workspace: string, projectId: string, outDir: string, 
     enginePeak = Math.max(enginePeak, procMemory(services.engine.pid)?.rss ?? 0);
   }, 200);
   const engineMemory = () => Math.max(enginePeak, procMemory(services.engine.pid)?.peak ?? 0);
-  const timings: Record<string, number> = {};
+  const steps: Record<string, Step> = {};
+  /** A step's seconds and the peak RSS of main and of the engine while it ran (each peak reset at its start). */
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const reset = resetPeak('self') && resetPeak(services.engine.pid);
+    enginePeak = 0;
     const started = performance.now();
     const result = await work();
-    timings[name] = (performance.now() - started) / 1000;
-    process.stderr.write(`  ${name}: ${timings[name]!.toFixed(1)} s\n`);
+    const seconds = (performance.now() - started) / 1000;
+    steps[name] = {
+      seconds,
+      mainPeak: procMemory(process.pid)?.peak ?? 0,
+      enginePeak: engineMemory(),
+      sinceStart: !reset,
+    };
+    process.stderr.write(`  ${name}: ${seconds.toFixed(1)} s\n`);
     return result;
   };
   let epochAt = 0;
@@ -114,11 +137,8 @@ async function trainChild(workspace: string, projectId: string, outDir: string, 
     services.runs.start({ projectId, taskSpec, graph, trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 1 } }),
   );
   const trainStart = performance.now();
-  const mainPreparePeak = process.resourceUsage().maxRSS * 1024;
   const run = await timed('training (LR test + 1 epoch)', () => services.runs.whenDone(started.id));
   if (run.status !== 'completed') throw new Error(`The run ended ${run.status}: ${run.error ?? ''}`);
-  const engineTrainPeak = engineMemory();
-  const mainTrainPeak = process.resourceUsage().maxRSS * 1024;
   const runDir = services.projects.runDir(projectId, run.id);
   const data = await readPreparedData(runDir);
   await timed('baseline', () => computeBaseline(data, run.trainConfig.loss));
@@ -139,8 +159,6 @@ async function trainChild(workspace: string, projectId: string, outDir: string, 
       date: new Date(),
     }),
   );
-  const mainBeforeCurve = process.resourceUsage().maxRSS * 1024;
-  const engineBeforeCurve = engineMemory();
   let curvePoints = 0;
   if (curve) {
     const points = await timed('learning curve (4 retrainings: 10/25/50/100%)', () =>
@@ -157,18 +175,20 @@ async function trainChild(workspace: string, projectId: string, outDir: string, 
     evaluatedRows: evaluation.capped ? `the first ${MAX_EVALUATION_ROWS}` : `all ${evaluation.valRows}`,
     parityRows: exported.rowsCompared,
     maxAbsDiff: exported.maxAbsDiff,
-    engineTrainPeak,
-    enginePeak: engineMemory(),
-    mainPreparePeak,
-    mainTrainPeak,
-    mainBeforeCurve,
-    engineBeforeCurve,
     curvePoints,
-    mainPeak: process.resourceUsage().maxRSS * 1024,
-    timings,
+    steps,
   };
   await services.dispose();
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** One step after the import: its seconds and the peak RSS of the main process and of the engine during it. */
+interface Step {
+  seconds: number;
+  mainPeak: number;
+  enginePeak: number;
+  /** The peaks could not be reset at the step's start (no /proc/<pid>/clear_refs): they are since the process started. */
+  sinceStart: boolean;
 }
 
 interface Proc {
@@ -260,35 +280,30 @@ async function main(): Promise<void> {
       evaluatedRows: string;
       parityRows: number;
       maxAbsDiff: number;
-      engineTrainPeak: number;
-      enginePeak: number;
-      mainPreparePeak: number;
-      mainTrainPeak: number;
-      mainBeforeCurve: number;
-      engineBeforeCurve: number;
       curvePoints: number;
-      mainPeak: number;
-      timings: Record<string, number>;
+      steps: Record<string, Step>;
     }>(trained.stdout);
     console.log(
       `Training: ${t.trainRows.toLocaleString('en')} training rows, ${t.valRows.toLocaleString('en')} validation rows; val loss ${t.valLoss?.toPrecision(4) ?? '-'}`,
     );
-    console.log('Peak RSS per process:');
-    if (pandas) console.log(`  pandas read_csv                                ${gb(pandas.peakRss)}`);
-    console.log(`  import                                         ${gb(imp.peakRss)}`);
-    console.log(`  main, after prepare                            ${gb(t.mainPreparePeak)}`);
-    console.log(`  main, after training                           ${gb(t.mainTrainPeak)}`);
-    console.log(`  main, after export and model card              ${gb(t.mainBeforeCurve)}`);
-    console.log(`  main, at the end                               ${gb(t.mainPeak)}`);
+    console.log(`  the first epoch ended ${t.epochSeconds.toFixed(1)} s after training started (the LR test included)`);
+    const training = t.steps['training (LR test + 1 epoch)'];
+    if (training)
+      console.log(
+        `  engine peak RSS while training ${gb(training.enginePeak)} [${mark(training.enginePeak <= GB)} ≤ 1 GB]`,
+      );
     console.log(
-      `  engine, while training                         ${gb(t.engineTrainPeak)} [${mark(t.engineTrainPeak <= GB)} ≤ 1 GB]`,
+      `${'Step'.padEnd(48)} ${'seconds'.padStart(8)}  ${'main peak'.padStart(10)}  ${'engine peak'.padStart(11)}`,
     );
-    console.log(`  engine, through export                         ${gb(t.engineBeforeCurve)}`);
-    console.log(`  engine, at the end                             ${gb(t.enginePeak)}`);
-    console.log('Seconds per step:');
-    console.log(`  ${'import'.padEnd(46)} ${imp.seconds.toFixed(1)} s`);
-    for (const [name, seconds] of Object.entries(t.timings))
-      console.log(`  ${name.padEnd(46)} ${seconds.toFixed(1)} s`);
+    const row = (name: string, seconds: number, main: string, engine: string) =>
+      console.log(
+        `  ${name.padEnd(46)} ${seconds.toFixed(1).padStart(8)}  ${main.padStart(10)}  ${engine.padStart(11)}`,
+      );
+    if (pandas) row('pandas read_csv (its own process)', pandas.seconds, gb(pandas.peakRss), '');
+    row('import (its own process)', imp.seconds, gb(imp.peakRss), '');
+    for (const [name, step] of Object.entries(t.steps)) row(name, step.seconds, gb(step.mainPeak), gb(step.enginePeak));
+    if (Object.values(t.steps).some((step) => step.sinceStart))
+      console.log('  (peaks could not be reset per step here: they are the largest since the process started)');
     console.log(
       `  evaluation over ${t.evaluatedRows} validation rows; export parity check over ${t.parityRows} rows (max difference ${t.maxAbsDiff.toExponential(1)})`,
     );
