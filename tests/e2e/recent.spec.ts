@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import type { Page } from '@playwright/test';
 import { expect, startHostProcess, test as base, type HostFixture } from './fixtures';
 import { IRIS, projectWithIris, trainMlp } from './helpers';
@@ -188,4 +189,41 @@ test('a model dropped on the Data step from the file manager is imported on the 
     'Imported model.json: 3 layers, 67 parameters, weights of 2 layers',
   );
   await expect(page.locator('[data-testid="graph-node"][data-node-id="backbone"]')).toBeVisible();
+});
+
+test('a recent image folder starts a new project in one click, with its import options', async ({ page, files }) => {
+  // Two classes of four 8×8 pictures each, beside tables/ in the --data-root folder.
+  const shapes = path.join(files.tables, '..', 'shapes');
+  for (const [kind, value] of [
+    ['dark', 20],
+    ['light', 230],
+  ] as const) {
+    await mkdir(path.join(shapes, kind), { recursive: true });
+    for (let n = 0; n < 4; n += 1) {
+      const pixels = Buffer.alloc(8 * 8 * 3, value + n);
+      await sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } })
+        .png()
+        .toFile(path.join(shapes, kind, `${kind}-${n}.png`));
+    }
+  }
+  await page.goto(files.host.url);
+  await page.getByTestId('project-name-input').fill('Shapes');
+  await page.getByTestId('create-project-button').click();
+  await page.getByTestId('browse-host-files').click();
+  const dialog = page.getByTestId('file-browser');
+  await dialog.getByTestId('file-browser-entry').filter({ hasText: /^data/ }).dblclick();
+  await dialog.getByTestId('file-browser-entry').filter({ hasText: 'shapes' }).click();
+  await dialog.getByTestId('file-browser-choose').click();
+  await page.getByTestId('image-import-panel').getByTestId('import-images').click();
+  await expect(page.getByTestId('image-dataset-summary')).toContainText('8 images');
+
+  await page.getByRole('button', { name: 'All projects' }).click();
+  const folder = page.getByTestId('recent-files-list').getByTestId('recent-item').filter({ hasText: 'shapes' });
+  await expect(folder).toContainText('Image folder');
+  await folder.getByTestId('recent-open').click();
+  await expect(page.getByTestId('current-project')).toHaveText('shapes');
+  // The folder waits for its size and colour, as when it was chosen; imported where it lies.
+  await page.getByTestId('image-import-panel').getByTestId('import-images').click();
+  await expect(page.getByTestId('image-dataset-summary')).toContainText('8 images');
+  await expect(page.getByTestId('image-dataset-summary')).toContainText('2 classes');
 });
