@@ -5,7 +5,6 @@ import type { GraphActions, GraphState } from '../features/graph/graph-store';
 import type { ProjectStoreState } from '../features/projects/project-store';
 import type { RunState } from '../features/train/run-store';
 import type { TrainFormState } from '../features/train/train-form';
-import type { RecentEntry } from './host';
 import type { SetupState } from './workbench/setup-sync';
 import type { Workbench } from './workbench';
 
@@ -48,11 +47,6 @@ export function useSetup<T>(selector: (state: SetupState) => T): T {
 
 export function useConnection<T>(selector: (state: ConnectionState) => T): T {
   return useStore(useWorkbench().stores.connection, selector);
-}
-
-/** Recent projects and imported files (newest first), kept in this window's storage. */
-export function useRecent<T>(selector: (state: { entries: RecentEntry[] }) => T): T {
-  return useStore(useWorkbench().recent.store, selector);
 }
 
 /** What the window's host can do with files (renderer/src/app/host): native dialogs, uploads, the host's file browser. */

@@ -36,7 +36,7 @@ export function createCore(client: ApiClient, storage: WorkbenchStorage | null, 
     api: client.api,
     host,
     storage,
-    recent: createRecent(storage),
+    recent: createRecent(client.api),
     stores: { project, graph, runs, trainForm, connection: client.connection },
     /** Run at dispose, in order. */
     disposers,
