@@ -20,6 +20,7 @@ import { featureFit, keepsValues, missingTest, type FittedFeature } from './colu
 import { dateOrder, parseDate } from './dates';
 import { inputNames } from './encode';
 import { ensureDir } from './fs-errors';
+import { rowListsJson } from './row-lists-json';
 import { bucketRowsFor, ScatterMatrix } from './scatter-matrix';
 import { storedSplit, type SplitKey } from './split-file';
 import { randomSplit, stratifiedSplit, timeSplit, type SplitRows } from './splits';
@@ -394,10 +395,11 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  if (testRows.length > 0) await writeJsonAtomic(join(outDir, TEST_ROWS_FILE), { datasetId: meta.id, rows: testRows });
+  if (testRows.length > 0)
+    await writeFileAtomic(join(outDir, TEST_ROWS_FILE), rowListsJson({ datasetId: meta.id }, { rows: testRows }));
   await writeJsonAtomic(join(outDir, 'preprocessing.json'), preprocessing);
   // Which dataset rows the validation rows are (in x_val order): evaluation lists raw examples.
-  await writeJsonAtomic(join(outDir, VALIDATION_ROWS_FILE), { datasetId: meta.id, rows: valRows });
+  await writeFileAtomic(join(outDir, VALIDATION_ROWS_FILE), rowListsJson({ datasetId: meta.id }, { rows: valRows }));
 
   return PreparedData.parse({
     dir: outDir,

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SplitMethod } from '../../app/dataset/schema';
-import { writeJsonAtomic } from './atomic-write';
+import { writeFileAtomic } from './atomic-write';
 import { readJsonFile } from './read-json';
+import { rowListsJson } from './row-lists-json';
 import type { SplitRows } from './splits';
 
 /**
@@ -51,8 +52,7 @@ export async function storedSplit(datasetDir: string, key: SplitKey, compute: ()
     if ([train, validation, test].every((rows) => rows.every((r) => r < key.rows))) return { train, validation, test };
   }
   const split = compute();
-  await writeJsonAtomic(file, { format: 'layerlab-split', version: 1, key, ...split } satisfies z.infer<
-    typeof SplitFile
-  >);
+  // In pieces, compact: 10M rows indented were 260 MB of string and bytes at once (issue 19).
+  await writeFileAtomic(file, rowListsJson({ format: 'layerlab-split', version: 1, key }, { ...split }));
   return split;
 }
