@@ -31,6 +31,7 @@ export function createExportActions(core: WorkbenchCore) {
         exporting: true,
         exportProgress: null,
         exportCancelling: false,
+        exportCancelled: false,
         exportResult: null,
         exportError: null,
       });
@@ -42,7 +43,8 @@ export function createExportActions(core: WorkbenchCore) {
         if (projectId === currentId()) project.setState({ exportResult: result });
       } catch (error) {
         // A cancelled export says so ("…cancelled; nothing was written to…"), where a failure would.
-        if (projectId === currentId()) project.setState({ exportError: messageOf(error) });
+        if (projectId === currentId())
+          project.setState({ exportError: messageOf(error), exportCancelled: project.getState().exportCancelling });
       } finally {
         off();
         exportId = null;

@@ -67,6 +67,7 @@ export function ExportStep() {
   const busy = useProject((s) => s.exporting);
   const progress = useProject((s) => s.exportProgress);
   const cancelling = useProject((s) => s.exportCancelling);
+  const cancelled = useProject((s) => s.exportCancelled);
   const result = useProject((s) => s.exportResult);
   const error = useProject((s) => s.exportError);
 
@@ -245,7 +246,7 @@ export function ExportStep() {
 
       {error && (
         <div className="error-box" role="alert" data-testid="export-error">
-          <strong>Export failed.</strong> {error}
+          <strong>{cancelled ? 'Export cancelled.' : 'Export failed.'}</strong> {error}
         </div>
       )}
 

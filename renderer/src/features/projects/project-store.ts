@@ -32,6 +32,8 @@ export interface ProjectStoreState {
   exportProgress: ExportProgress | null;
   /** Cancel was asked for the running export (it stops after its current step). */
   exportCancelling: boolean;
+  /** The last export ended because the user cancelled it (exportError then says so). */
+  exportCancelled: boolean;
   /** The last export of this session (kept while the user moves between steps). */
   exportResult: ExportResult | null;
   exportError: string | null;
@@ -59,6 +61,7 @@ export function createProjectStore() {
     exporting: false,
     exportProgress: null,
     exportCancelling: false,
+    exportCancelled: false,
     exportResult: null,
     exportError: null,
   }));
