@@ -56,7 +56,7 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 /** A project's runs/<id>/: run.json, model/, data/ (the prepared splits the run trained on). */
-async function projectRun(runDir: string): Promise<RunSource> {
+async function projectRun(runDir: string, format: ExportFormat): Promise<RunSource> {
   const parsed = RunSummary.safeParse(await readJson(path.join(runDir, 'run.json')));
   if (!parsed.success) throw new UserError(formatZodError(parsed.error, `${path.join(runDir, 'run.json')} is damaged`));
   const run = parsed.data;
@@ -73,7 +73,8 @@ async function projectRun(runDir: string): Promise<RunSource> {
     // A run folder copied out of its project: the card says less about the data.
   }
   const data = existsSync(path.join(runDir, 'data', 'prepared.json')) ? await readPreparedData(runDir) : null;
-  if (data) refuseSeveralInputsOrHeads(data, 'export supports');
+  // A PyTorch project takes several Inputs and heads (training.json splits the rows and targets).
+  if (data && format !== 'pytorch') refuseSeveralInputsOrHeads(data, 'export to this format supports');
   return {
     origin: {
       workspace: path.dirname(path.dirname(projectDir)),
@@ -279,7 +280,7 @@ export async function exportCommand(args: string[], out: (line: string) => void)
   const runDir = path.resolve(values.run);
   const outDir = path.resolve(values.out);
   let source: RunSource;
-  if (existsSync(path.join(runDir, 'run.json'))) source = await projectRun(runDir);
+  if (existsSync(path.join(runDir, 'run.json'))) source = await projectRun(runDir, format.data);
   else if (existsSync(path.join(runDir, 'model.json'))) source = await trainOutFolder(runDir);
   else
     throw new UserError(

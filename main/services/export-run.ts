@@ -55,7 +55,8 @@ export async function exportRun(
   const state = await projects.open(projectId);
   const dataset = state.dataset ? { name: state.dataset.name, rows: state.dataset.rows } : null;
   const data = await readPreparedData(runDir);
-  refuseSeveralInputsOrHeads(data, 'export supports');
+  // A PyTorch project takes several Inputs and heads (training.json splits the rows and targets).
+  if (input.format !== 'pytorch') refuseSeveralInputsOrHeads(data, 'export to this format supports');
   return engine.exportModel(
     {
       modelDir,

@@ -149,7 +149,14 @@ export async function importRunFolder(
   const source = await projects.readRun(projectId, sourceRunId);
   const sourceDir = projects.runDir(projectId, sourceRunId);
   const data = await readJson(path.join(sourceDir, 'data', 'prepared.json'), PreparedData, "the source run's data");
-  const config = RunTrainConfig.safeParse({ ...source.trainConfig, ...metrics.config });
+  // train.py may change these four (--epochs, --batch-size, --lr, --seed); every other setting is
+  // the exported run's (training.json's filled-in copy would add a loss to a run with several heads).
+  const changed = Object.fromEntries(
+    (['epochs', 'batchSize', 'learningRate', 'seed'] as const)
+      .filter((k) => metrics.config[k] !== undefined)
+      .map((k) => [k, metrics.config[k]]),
+  );
+  const config = RunTrainConfig.safeParse({ ...source.trainConfig, ...changed });
   if (!config.success)
     throw new UserError(
       formatZodError(config.error, `${path.join(dir, 'metrics.json')}'s config is not a run's settings`),

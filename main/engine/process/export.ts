@@ -15,6 +15,7 @@ import { predictMjs } from './formats/snippets/javascript';
 import { predictPy } from './formats/snippets/python';
 import { loadModel, ModelReadError, PREPROCESSING_JSON } from './model-io';
 import { readMatrix, readValidationX } from '../shared/prepared-data';
+import { inModelOrder } from '../../export/pytorch';
 
 export const MODEL_CARD_MD = 'MODEL_CARD.md';
 
@@ -183,9 +184,13 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
     const available = job.data.valRows;
     const rows = parityRows(available, macsPerRow(model));
     const xVal = await readValidationX(job.data, rows);
-    const inputShape = model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [job.data.inputWidth];
+    // Several inputs (PyTorch only): x is the prepared rows, each input takes its columns of them.
+    const split = job.data.inputs !== undefined && (model.inputs.length > 1 || job.data.inputs.length > 1);
+    const inputShape = split
+      ? [job.data.inputWidth]
+      : (model.inputs[0]?.shape.slice(1).map((d) => d ?? 1) ?? [job.data.inputWidth]);
     x = tf.tensor(xVal, [rows, ...inputShape]);
-    const expected = await predictAll(model, x);
+    const expected = split ? await predictSplit(model, job.data, x) : await predictAll(model, x);
     const preText = await preprocessingText(modelDir, job.data);
     const preprocessing = parsePreprocessing(preText, job.data.preprocessing);
 
@@ -285,6 +290,23 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
   } finally {
     x?.dispose();
     model.dispose();
+  }
+}
+
+/** The in-app model on prepared rows whose columns feed several inputs (the prepared data's Inputs). */
+async function predictSplit(model: tf.LayersModel, data: PreparedData, x: tf.Tensor): Promise<Float32Array> {
+  const order = inModelOrder(data.inputs!, model.inputNames, 'input');
+  const feeds = order.map((input, i) =>
+    tf.tidy(() =>
+      tf
+        .gather(x, tf.tensor1d(input.indices, 'int32'), 1)
+        .reshape([x.shape[0], ...model.inputs[i]!.shape.slice(1).map((d) => d ?? 1)]),
+    ),
+  );
+  try {
+    return await predictAll(model, feeds);
+  } finally {
+    tf.dispose(feeds);
   }
 }
 

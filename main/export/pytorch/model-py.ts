@@ -325,7 +325,17 @@ class Builder {
         this.param(layer, 'moving_mean', `${attr}.running_mean`, 'same', null, null);
         this.param(layer, 'moving_variance', `${attr}.running_var`, 'same', null, null);
         this.stateDict.set(`${attr}.num_batches_tracked`, { shape: [], values: new BigInt64Array([0n]) });
-        const axis = Array.isArray(c['axis']) ? (c['axis'] as number[])[0] : (c['axis'] ?? -1);
+        const axis = Number(Array.isArray(c['axis']) ? (c['axis'] as number[])[0] : (c['axis'] ?? -1));
+        // tfjs 4.22's batchNorm kernels (cpu and wasm) walk the flat tensor and cycle through the
+        // statistics, so on any axis but the last the in-app model applies channel k % C's to
+        // element k (in training too): not Keras' BatchNormalization, and nothing nn.BatchNorm does.
+        const rank = layer.inputShapes?.[0]?.length;
+        if (axis !== -1 && (rank === undefined || (axis < 0 ? axis + rank : axis) !== rank - 1))
+          this.refuse(
+            layer,
+            `axis ${axis}`,
+            `TF.js normalises any axis but the last along the last axis instead, so the trained model is not Keras' BatchNormalization and PyTorch cannot reproduce it${rank === undefined ? " (its input's rank is unknown here)" : ''}; set its axis to -1 and train again`,
+          );
         return {
           module: `BatchNorm(${features}, axis=${py(axis)}, momentum=${py(c['momentum'] ?? 0.99)}, eps=${py(c['epsilon'] ?? 1e-3)}, center=${py(center)}, scale=${py(scale)})`,
           call: moduleCall,

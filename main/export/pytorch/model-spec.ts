@@ -43,7 +43,12 @@ export interface SpecLayer {
   inputs: string[];
   /** Weights by their name inside the layer: "kernel", "forward/kernel" (Bidirectional). */
   weights: Map<string, { shape: number[]; values: Float32Array; fullName: string }>;
+  /** Its inputs' shapes, batch first (null: any size), where the loaded model told them (modelSpec's `shapes`). */
+  inputShapes: (number | null)[][] | null;
 }
+
+/** Each layer's inputs' shapes, batch first, by layer name: what the topology JSON does not say. */
+export type LayerInputShapes = Record<string, (number | null)[][]>;
 
 export interface ModelSpec {
   name: string;
@@ -70,8 +75,16 @@ function shortName(layer: string, full: string, className: string): string {
   return last;
 }
 
-/** Topology + weights → one entry per layer, weights grouped under the layer that owns them. */
-export function modelSpec(topology: KerasTopology, weights: readonly NamedWeight[]): ModelSpec {
+/**
+ * Topology + weights → one entry per layer, weights grouped under the layer that owns them; with
+ * the loaded model's input shapes per layer where the caller has them (a layer whose meaning
+ * depends on its input's rank, BatchNormalization's axis, is refused without them).
+ */
+export function modelSpec(
+  topology: KerasTopology,
+  weights: readonly NamedWeight[],
+  shapes: LayerInputShapes = {},
+): ModelSpec {
   const config = topology.config;
   if (!config || !Array.isArray(config.layers))
     throw new PytorchExportError(
@@ -86,7 +99,14 @@ export function modelSpec(topology: KerasTopology, weights: readonly NamedWeight
         `Layer "${name}" (${l.class_name}) is applied ${nodes.length} times; the PyTorch export supports layers used once.`,
       );
     const inputs = nodes.length === 0 ? [] : layerRefs(nodes[0], `inputs of layer "${name}"`);
-    return { name, className: l.class_name, config: l.config, inputs, weights: new Map() };
+    return {
+      name,
+      className: l.class_name,
+      config: l.config,
+      inputs,
+      weights: new Map(),
+      inputShapes: shapes[name] ?? null,
+    };
   });
   const byName = new Map(layers.map((l) => [l.name, l]));
   for (const w of weights) {

@@ -1,9 +1,17 @@
 import type { PreparedData } from '../../../app/engine/protocol';
-import { resolveTrainConfig, RunTrainConfig, type ResolvedTrainConfig } from '../../../app/training/config';
+import { headKind, headsOf, resolveHeadsConfig, type HeadsConfig } from '../../../app/engine/heads';
+import { headFor, RunTrainConfig, TrainConfigError, type ResolvedTrainConfig } from '../../../app/training/config';
 import { formatZodError } from '../../../app/ipc/errors';
 import { DATA_PY } from './data-py';
 import { generateModelPy, type GeneratedModel } from './model-py';
-import { modelSpec, PytorchExportError, type KerasTopology, type NamedWeight } from './model-spec';
+import {
+  modelSpec,
+  PytorchExportError,
+  type KerasTopology,
+  type LayerInputShapes,
+  type ModelSpec,
+  type NamedWeight,
+} from './model-spec';
 import { npzBytes } from './npz';
 import { TRAIN_PY } from './train-py';
 
@@ -29,6 +37,10 @@ export interface TrainingSpec {
     width: number;
     task: 'classification' | 'regression';
     loss: string;
+    /** The metrics the run reported for this head (train.py logs accuracy or mae always, rmse and r2 when asked). */
+    metrics: string[];
+    /** Its weight in the total loss: Layerlab sums the heads' mean losses, so 1 (train.py reads it). */
+    loss_weight: number;
     target_std: number | null;
   }[];
   images: { height: number; width: number; channels: number; augmentation: Record<string, number> | null } | null;
@@ -48,7 +60,7 @@ export const PYTORCH_FILES = {
 } as const;
 
 /** The run's settings with every default filled in, as train.py needs them. */
-function resolvedConfig(raw: unknown, data: PreparedData): ResolvedTrainConfig {
+function resolvedConfig(raw: unknown, data: PreparedData): HeadsConfig {
   const parsed = RunTrainConfig.safeParse(raw);
   if (!parsed.success)
     throw new PytorchExportError(formatZodError(parsed.error, "The run's training settings cannot be read"));
@@ -56,38 +68,72 @@ function resolvedConfig(raw: unknown, data: PreparedData): ResolvedTrainConfig {
     throw new PytorchExportError(
       'The run has no learning rate yet (the LR range test had not chosen one): train it in Layerlab first.',
     );
-  const width = data.heads?.[0]?.width ?? data.outputWidth;
-  const task = data.heads?.[0]?.task ?? data.preprocessing.task;
-  return resolveTrainConfig(parsed.data, {
-    task,
-    classes: task === 'regression' ? 1 : width === 1 ? 2 : width,
+  try {
+    // Several heads: each trains with its task's own loss, as the run did (app/engine/heads.ts).
+    return resolveHeadsConfig(parsed.data, headsOf(data));
+  } catch (error) {
+    if (error instanceof TrainConfigError) throw new PytorchExportError(`The run's settings: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * TF.js names a graph node's layer after its id (build-model.ts's layerNameFor: a leading
+ * non-alphanumeric gets an "n", other odd characters become "_"); the Keras layer a node became.
+ */
+function layerNameOf(node: string): string {
+  return (/^[A-Za-z0-9]/.test(node) ? node : `n${node}`).replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** The prepared entry (an Input's columns, a head's target) for each of the model's Keras inputs or outputs, in the model's order. */
+export function inModelOrder<T extends { node: string }>(
+  entries: readonly T[],
+  layers: readonly string[],
+  what: string,
+): T[] {
+  return layers.map((layer) => {
+    const found = entries.find((e) => e.node === layer || layerNameOf(e.node) === layer);
+    if (!found)
+      throw new PytorchExportError(
+        `The model's ${what} "${layer}" has no ${what === 'input' ? 'columns' : 'target'} in the run's prepared data (it lists ${entries.map((e) => `"${e.node}"`).join(', ')}). Train the run again so its data is prepared for this graph.`,
+      );
+    return found;
   });
 }
 
 export function trainingSpec(
   data: PreparedData,
   config: unknown,
+  model: Pick<ModelSpec, 'inputs' | 'outputs' | 'layers'>,
   generated: Pick<GeneratedModel, 'inputNames' | 'outputNames'>,
   source: PytorchSource,
 ): TrainingSpec {
-  const resolved = resolvedConfig(config, data);
+  const { config: resolved, metrics: metricsOf } = resolvedConfig(config, data);
   const pre = data.preprocessing;
   const inputShape = data.inputShape ?? [data.inputWidth];
+  const keras = (layer: string) =>
+    (model.layers.find((l) => l.name === layer)?.config['batch_input_shape'] as (number | null)[] | undefined)
+      ?.slice(1)
+      .map((d) => d ?? 1);
+  // Several Inputs: each takes its columns of a prepared row, in the model's input order (forward()'s arguments).
   const inputs = data.inputs
-    ? data.inputs.map((input, i) => ({
+    ? inModelOrder(data.inputs, model.inputs, 'input').map((input, i) => ({
         name: generated.inputNames[i] ?? input.node,
-        shape: [input.indices.length],
+        shape: keras(model.inputs[i]!) ?? [input.indices.length],
         columns: input.indices,
       }))
     : [{ name: generated.inputNames[0] ?? 'input', shape: inputShape, columns: null }];
+  const several = (data.heads?.length ?? 1) > 1;
+  // Several heads: in the model's output order (forward() returns them so), each with the loss and metrics the run gave it.
   const heads = data.heads
-    ? data.heads.map((h) => ({
-        node: h.node,
+    ? inModelOrder(data.heads, model.outputs, 'output').map((h) => ({
+        node: several ? layerNameOf(h.node) : h.node,
         offset: h.offset,
         width: h.width,
         task: h.task,
-        loss:
-          h.task === 'regression' ? resolved.loss : h.width === 1 ? 'binaryCrossentropy' : 'categoricalCrossentropy',
+        loss: several ? headFor(headKind(h).task, headKind(h).classes).loss : resolved.loss,
+        metrics: metricsOf[data.heads!.indexOf(h)] ?? resolved.metrics,
+        loss_weight: 1,
         target_std: h.scaling?.std ?? null,
       }))
     : [
@@ -97,6 +143,8 @@ export function trainingSpec(
           width: data.outputWidth,
           task: pre.task,
           loss: resolved.loss,
+          metrics: resolved.metrics,
+          loss_weight: 1,
           target_std: pre.targetScaling?.std ?? null,
         },
       ];
@@ -135,6 +183,8 @@ preprocessing.json applied. weights.npz is the trained model's state dict:
 export interface PytorchProjectInput {
   topology: KerasTopology;
   weights: readonly NamedWeight[];
+  /** Each layer's input shapes, from the loaded model (see modelSpec). */
+  shapes: LayerInputShapes;
   data: PreparedData;
   /** The run's training settings (run.json's trainConfig, config.json). */
   config: unknown;
@@ -147,9 +197,9 @@ export function pytorchProject(input: PytorchProjectInput): {
   generated: GeneratedModel;
   spec: TrainingSpec;
 } {
-  const model = modelSpec(input.topology, input.weights);
+  const model = modelSpec(input.topology, input.weights, input.shapes);
   const generated = generateModelPy(model, HEADER(model.name, input.source.label));
-  const spec = trainingSpec(input.data, input.config, generated, input.source);
+  const spec = trainingSpec(input.data, input.config, model, generated, input.source);
   const files = new Map<string, string | Uint8Array>([
     [PYTORCH_FILES.model, generated.source],
     [PYTORCH_FILES.weights, npzBytes(generated.stateDict)],

@@ -162,6 +162,7 @@ def reduce_sums(sums, device):
 
 
 def finish_logs(sums, head, metrics, prefix, scale):
+    """One head's loss (in its target's units) and metrics: accuracy or mae always, rmse and r2 when asked."""
     rows = max(sums["rows"], 1)
     logs = {f"{prefix}loss": sums["loss"] / rows * scale}
     if head["task"] == "classification":
@@ -255,7 +256,8 @@ def main():
             if weights[k] is not None:
                 cls = (t[:, 0] > 0.5).long() if head["width"] == 1 else t.argmax(1)
                 per_row = per_row * weights[k].to(device)[cls]
-            total = total + per_row.mean()
+            # Layerlab trains several heads on the sum of their mean losses (loss_weight 1 each).
+            total = total + head.get("loss_weight", 1.0) * per_row.mean()
             if sums is not None:
                 sums[k].append(head_logs(head, t, p, per_row.sum().item(), len(t), metrics,
                                          head.get("target_std") or 1.0))
@@ -273,11 +275,16 @@ def main():
         single = len(heads) == 1
         total_train, total_val = 0.0, 0.0
         for k, head in enumerate(heads):
+            # Several heads: Keras' names ("<output>_loss", "val_<output>_mae"), each head's own metrics.
             prefix = "" if single else f"{head['node']}_"
-            t = finish_logs(reduce_sums(combine(train_sums[k]), device), head, metrics, prefix, loss_scale(head))
-            v = finish_logs(reduce_sums(combine(val_sums[k]), device), head, metrics, prefix, loss_scale(head))
-            total_train += t[f"{prefix}loss"]
-            total_val += v[f"{prefix}loss"]
+            asked = head.get("metrics", metrics)
+            t_sums = reduce_sums(combine(train_sums[k]), device)
+            v_sums = reduce_sums(combine(val_sums[k]), device)
+            t = finish_logs(t_sums, head, asked, prefix, loss_scale(head))
+            v = finish_logs(v_sums, head, asked, prefix, loss_scale(head))
+            # The total is the sum of the heads' standardized losses, the sum trained on (as in Layerlab).
+            total_train += t_sums["loss"] / max(t_sums["rows"], 1)
+            total_val += v_sums["loss"] / max(v_sums["rows"], 1)
             logs.update(t)
             logs.update({f"val_{key}": value for key, value in v.items()})
         if not single:
@@ -347,12 +354,18 @@ def main():
         model.load_state_dict(best_state["model"])
         restored = best_state["epoch"]
     if rank == 0:
-        write_run_folder(args.out, spec, model, history, stopped, restored, epochs, world, device, amp, started_at)
+        # The settings it trained with: the run's, with the command line's changes.
+        config = {**cfg, "epochs": epochs, "batchSize": batch_size, "learningRate": base_lr, "seed": seed}
+        write_run_folder(args.out, spec, config, model, history, stopped, restored, world, device, amp, started_at)
     if distributed:
+        # DDP's reducer is torn down first and every process waits for rank 0's files: a gloo
+        # process whose peer had already exited could hang tearing it down as main() returned.
+        del net
+        dist.barrier()
         dist.destroy_process_group()
 
 
-def write_run_folder(out, spec, model, history, stopped, restored, epochs, world, device, amp, started_at):
+def write_run_folder(out, spec, config, model, history, stopped, restored, world, device, amp, started_at):
     """The trained model as a Layerlab run folder: TF.js Layers model.json + weights.bin (Keras
     layout, the weight names TF.js uses), preprocessing.json, metrics.json (train --out's schema)."""
     os.makedirs(out, exist_ok=True)
@@ -381,7 +394,7 @@ def write_run_folder(out, spec, model, history, stopped, restored, epochs, world
         "target": spec.get("target"),
         "labels": spec.get("labels"),
         "status": "completed",
-        "config": {**spec["config"], "epochs": epochs},
+        "config": config,
         "epochs": history,
         "early_stopped": {**stopped, "restored": restored is not None} if stopped else None,
         "epochs_run": len(history),

@@ -56,6 +56,7 @@ export async function torchVersion(): Promise<{ ok: true; version: string } | { 
 }
 
 const FORWARD_PY = String.raw`
+import json
 import sys
 import numpy as np
 import torch
@@ -63,14 +64,22 @@ sys.path.insert(0, sys.argv[1])
 from model import load_model
 torch.set_num_threads(1)
 model = load_model(sys.argv[1] + "/weights.npz")
+with open(sys.argv[1] + "/training.json") as f:
+    inputs = json.load(f)["inputs"]
 x = torch.from_numpy(np.load(sys.argv[2]))
+# Several inputs: each takes its columns of the prepared rows, as data.py splits them.
+xs = [x if i.get("columns") is None else x[:, i["columns"]].reshape(-1, *i["shape"]) for i in inputs]
 with torch.no_grad():
-    out = model(x)
+    out = model(*xs)
 outs = out if isinstance(out, tuple) else (out,)
 np.concatenate([o.numpy().astype("<f4").ravel() for o in outs]).tofile(sys.argv[3])
 `;
 
-/** model.py's forward pass on `x` (rows × the input's per-sample shape), every output row-major one after another. */
+/**
+ * model.py's forward pass on `x` (rows × the input's per-sample shape; several inputs: the
+ * prepared rows, split into each input's columns as training.json lists them), every output
+ * row-major one after another.
+ */
 export async function torchForward(dir: string, x: Float32Array, shape: number[]): Promise<Float32Array> {
   const temp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-torch-'));
   try {

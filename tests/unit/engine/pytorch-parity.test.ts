@@ -4,14 +4,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, LAYERS, type ModelGraph } from '../../../app/graph';
-import {
-  generateModelPy,
-  modelSpec,
-  npyBytes,
-  npzBytes,
-  torchPython,
-  type KerasTopology,
-} from '../../../main/export/pytorch';
+import { generateModelPy, modelSpec, npyBytes, npzBytes, torchPython } from '../../../main/export/pytorch';
+import { modelParts } from '../../../main/engine/process/formats/pytorch';
 import { selectBackend } from '../../../main/engine/process/backend';
 import { buildModel } from '../../../main/engine/process/build-model';
 import { tempDir } from './fixtures';
@@ -108,6 +102,15 @@ const EXTRA: Record<string, ModelGraph> = {
       { type: 'Flatten' },
     ],
   ),
+  // Keras counts the batch as axis 0: axis 2 of a [4, 3] sequence is its last axis, the features.
+  'BatchNormalization (axis 2 of a sequence: the last)': chain(
+    [12],
+    [
+      { type: 'Reshape', config: { target_shape: [4, 3] } },
+      { type: 'BatchNormalization', config: { axis: 2, center: false } },
+      { type: 'Flatten' },
+    ],
+  ),
   residual: residual(),
   'two inputs, two heads': twoInputsTwoHeads(),
 };
@@ -183,15 +186,8 @@ describe.skipIf(missing !== null)('PyTorch export: model.py computes what the in
       randomize(model, 100 + k);
       const caseDir = path.join(dir, `case${k++}`);
       await mkdir(caseDir);
-      const weights = model.weights.map((w) => ({
-        name: w.originalName,
-        shape: w.shape as number[],
-        values: w.read().dataSync() as Float32Array,
-      }));
-      const generated = generateModelPy(
-        modelSpec(model.toJSON(null, false) as unknown as KerasTopology, weights),
-        '"""test"""',
-      );
+      const { topology, weights, shapes } = modelParts(model);
+      const generated = generateModelPy(modelSpec(topology, weights, shapes), '"""test"""');
       await writeFile(path.join(caseDir, 'model.py'), generated.source);
       await writeFile(path.join(caseDir, 'weights.npz'), npzBytes(generated.stateDict));
       // The Keras weights in KERAS_WEIGHTS' order, to compare the written-back weights with.
@@ -253,5 +249,35 @@ describe.skipIf(missing !== null)('PyTorch export: model.py computes what the in
 
   it('several inputs and heads: forward takes each input and returns each head', () => {
     expect(results['two inputs, two heads']?.outputs).toBe(2);
+  });
+});
+
+describe('PyTorch export: what model.py could not reproduce is refused, naming the layer', () => {
+  beforeAll(() => selectBackend({ force: 'wasm' }));
+
+  // tfjs' batchNorm kernels apply channel k % C's statistics to flat element k whatever the axis,
+  // so a BatchNormalization on any axis but the last is not what nn.BatchNorm (or Keras) computes.
+  it.each([
+    ['axis 1 of a sequence', [12], [4, 3], 1],
+    ['axis 2 of an image', [24], [2, 3, 4], 2],
+    ['axis -2 of an image', [24], [2, 3, 4], -2],
+  ] as const)('BatchNormalization on %s', (_, input, shape, axis) => {
+    const graph = chain(
+      [...input],
+      [
+        { type: 'Reshape', config: { target_shape: [...shape] } },
+        { id: 'norm', type: 'BatchNormalization', config: { axis } },
+        { type: 'Flatten' },
+      ],
+    );
+    const { model } = buildModel(graph, 1);
+    try {
+      const { topology, weights, shapes } = modelParts(model);
+      expect(() => generateModelPy(modelSpec(topology, weights, shapes), '')).toThrow(
+        `Cannot export layer "norm" (BatchNormalization) to PyTorch: axis ${axis} — TF.js normalises any axis but the last along the last axis instead`,
+      );
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -119,7 +119,7 @@ describe('a graph with two Inputs and two heads trains on a CSV through the engi
       'This run has 2 inputs and 2 output heads; the playground and predictions support single-input, single-head models so far.',
     );
     await expect(api.invoke('export.model', { projectId, runId: run.id, outDir: null })).rejects.toThrow(
-      'This run has 2 inputs and 2 output heads; export supports single-input, single-head models so far.',
+      'This run has 2 inputs and 2 output heads; export to this format supports single-input, single-head models so far.',
     );
     await expect(api.invoke('run.learningCurve', { projectId, runId: run.id })).rejects.toThrow(
       'This run has 2 inputs and 2 output heads; the learning curve supports single-input, single-head models so far.',

@@ -1,12 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** A model's outputs on `x`, row-major (one model output; what every parity check compares). */
-export async function predictAll(model: tf.LayersModel, x: tf.Tensor): Promise<Float32Array> {
-  const y = model.predict(x) as tf.Tensor;
+/**
+ * A model's outputs on `x`, row-major (what every parity check compares); a model with several
+ * inputs takes one tensor each, one with several outputs gives each output's rows one after another.
+ */
+export async function predictAll(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[]): Promise<Float32Array> {
+  const predicted = model.predict(x);
+  const outputs = Array.isArray(predicted) ? predicted : [predicted];
   try {
-    return (await y.data()) as Float32Array;
+    const parts = await Promise.all(outputs.map((y) => y.data() as Promise<Float32Array>));
+    if (parts.length === 1) return parts[0]!;
+    const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      all.set(part, at);
+      at += part.length;
+    }
+    return all;
   } finally {
-    y.dispose();
+    tf.dispose(outputs);
   }
 }
 

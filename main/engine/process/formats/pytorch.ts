@@ -1,16 +1,34 @@
 import type * as tf from '@tensorflow/tfjs';
-import { PytorchExportError, writePytorchProject, type KerasTopology, type NamedWeight } from '../../../export/pytorch';
+import {
+  PytorchExportError,
+  writePytorchProject,
+  type KerasTopology,
+  type LayerInputShapes,
+  type NamedWeight,
+} from '../../../export/pytorch';
 import type { FormatWriter } from './format-writer';
 
-/** The loaded model as the generator reads it: the Keras topology and every weight by its TF.js name. */
-function modelParts(model: tf.LayersModel): { topology: KerasTopology; weights: NamedWeight[] } {
+/**
+ * The loaded model as the generator reads it: the Keras topology, every weight by its TF.js name
+ * and each layer's input shapes (which the topology does not record).
+ */
+export function modelParts(model: tf.LayersModel): {
+  topology: KerasTopology;
+  weights: NamedWeight[];
+  shapes: LayerInputShapes;
+} {
   const topology = model.toJSON(null, false) as unknown as KerasTopology;
   const weights = model.weights.map((w) => ({
     name: w.originalName,
     shape: [...w.shape] as number[],
     values: Float32Array.from(w.read().dataSync() as Float32Array),
   }));
-  return { topology, weights };
+  const shapes: LayerInputShapes = {};
+  for (const layer of model.layers) {
+    const node = layer.inboundNodes[0];
+    if (node) shapes[layer.name] = node.inputTensors.map((t) => [...t.shape]);
+  }
+  return { topology, weights, shapes };
 }
 
 /**
@@ -24,12 +42,13 @@ export const writePytorch: FormatWriter = async (job) => {
     throw new PytorchExportError(
       "Cannot export to PyTorch: the project needs the run it trained (its prepared data and settings); a train --out folder has neither. Export a project's run (runs/<id>).",
     );
-  const { topology, weights } = modelParts(job.model);
+  const { topology, weights, shapes } = modelParts(job.model);
   const { files, check } = await writePytorchProject(
     job.dir,
     {
       topology,
       weights,
+      shapes,
       data: job.data,
       config: job.trainConfig,
       source: {
