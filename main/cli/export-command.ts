@@ -281,8 +281,14 @@ export async function exportCommand(args: string[], out: (line: string) => void)
   const outDir = path.resolve(values.out);
   let source: RunSource;
   if (existsSync(path.join(runDir, 'run.json'))) source = await projectRun(runDir, format.data);
-  else if (existsSync(path.join(runDir, 'model.json'))) source = await trainOutFolder(runDir);
-  else
+  else if (existsSync(path.join(runDir, 'model.json'))) {
+    // data.py and train.py train on the run's prepared splits, which only a project's run keeps.
+    if (format.data === 'pytorch')
+      throw new UserError(
+        `Cannot export ${runDir} to PyTorch: it is a layerlab train --out folder, which keeps no training split for the project's data.py and train.py (--data gives only rows to check on). Export a project's run (runs/<id>) instead.`,
+      );
+    source = await trainOutFolder(runDir);
+  } else
     throw new UserError(
       `${runDir} is not a run folder: it has neither run.json (a project's runs/<id>) nor model.json (a layerlab train --out folder).`,
     );
