@@ -224,8 +224,11 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
       hasTargets[r] = 1;
     }
   }
-  const kept: number[] = [];
-  for (let r = 0; r < meta.rows; r++) if (hasTargets[r] === 1) kept.push(r);
+  // Sized once: pushing 10M rows grew the array through copies (188 MB of RSS for 8M rows, not 66).
+  let keptCount = 0;
+  for (let r = 0; r < meta.rows; r++) keptCount += hasTargets[r]!;
+  const kept = new Array<number>(keptCount);
+  for (let r = 0, k = 0; r < meta.rows; r++) if (hasTargets[r] === 1) kept[k++] = r;
   const targetNames = heads.map((h) => `"${h.target}"`).join(' and ');
   if (kept.length < 2) {
     throw new UserError(
