@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from './fixtures';
 import { projectWithIris, trainMlp } from './helpers';
@@ -48,6 +49,11 @@ test('export as PyTorch, train with train.py, open the result as a run', async (
   await expect(page.getByTestId('import-run-result')).toContainText('Opened a run trained with pytorch', {
     timeout: 30_000,
   });
+  // Host mode streamed the folder to the host (PUT /api/uploads, chunk by chunk) and imported it by path.
+  const uploads = path.join(host.workspace, 'uploads');
+  expect(readdirSync(uploads).filter((id) => existsSync(path.join(uploads, id, 'result', 'model.json')))).toHaveLength(
+    1,
+  );
   await expect(page.getByTestId('run-item')).toHaveCount(2);
   await expect(page.getByTestId('run-status')).toContainText('completed');
   await page.screenshot({ path: test.info().outputPath('imported-run.png'), fullPage: true });

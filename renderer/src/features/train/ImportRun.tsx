@@ -1,13 +1,13 @@
 import { useRef, useState } from 'react';
 import { MAX_RUN_IMPORT_FILES } from '../../../../app/ipc/run-import-contract';
-import { useProject, useWorkbench } from '../../app/context';
+import { useHost, useProject, useWorkbench } from '../../app/context';
 import { messageOf } from '../../lib/errors';
 import { plural } from '../../lib/format';
 
 /** The files of a result folder the import reads; anything else in the folder (checkpoints, logs) stays behind. */
 const WANTED = /^(model\.json|metrics\.json|training\.json|preprocessing\.json|config\.json|.*\.bin)$/;
 
-/** A file's bytes as base64 (what the contract carries; a browser cannot hand main a path). */
+/** A file's bytes as base64 (what the contract carries in the desktop app, whose files are small and local). */
 function base64Of(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
@@ -25,9 +25,12 @@ function base64Of(file: File): Promise<string> {
  */
 export function ImportRun() {
   const { client, stores } = useWorkbench();
+  const host = useHost();
   const projectId = useProject((s) => s.current?.id ?? null);
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
+  /** Host mode: the share of the folder's bytes sent so far, while it uploads. */
+  const [sent, setSent] = useState<number | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -48,14 +51,28 @@ export function ImportRun() {
         throw new Error(
           `The folder has ${files.length} model files; a run folder has at most ${MAX_RUN_IMPORT_FILES}.`,
         );
-      const payload = await Promise.all(files.map(async (f) => ({ name: f.name, data: await base64Of(f) })));
-      const { run } = await client.api.invoke('run.importFolder', { projectId, files: payload });
+      // Host mode: the files stream to the host chunk by chunk (never whole in the page's memory
+      // or in one message), into one upload folder that is then imported by path.
+      const top = files[0]!.webkitRelativePath.split('/')[0] || 'result';
+      const { run } = host.capabilities.uploads
+        ? await client.api.invoke('run.importFolder', {
+            projectId,
+            path: await host.pathOfFolder(
+              files.map((file) => ({ path: `${top}/${file.name}`, file })),
+              { onProgress: (p) => setSent(p.total > 0 ? p.sent / p.total : 1) },
+            ),
+          })
+        : await client.api.invoke('run.importFolder', {
+            projectId,
+            files: await Promise.all(files.map(async (f) => ({ name: f.name, data: await base64Of(f) }))),
+          });
       stores.runs.getState().select(run.id);
       setDone(`Opened a run trained with ${run.backend?.name ?? 'PyTorch'}: ${plural(run.epochs.length, 'epoch')}.`);
     } catch (e) {
       setError(messageOf(e));
     } finally {
       setBusy(false);
+      setSent(null);
     }
   };
 
@@ -72,7 +89,11 @@ export function ImportRun() {
         title="The folder the PyTorch export's train.py wrote (model.json, weights.bin, metrics.json, training.json): export this project's run as PyTorch, train it with torchrun, then open the result here."
         onClick={() => input.current?.click()}
       >
-        {busy ? 'Opening…' : 'Open a run trained elsewhere…'}
+        {busy
+          ? sent !== null && sent < 1
+            ? `Sending… ${Math.floor(sent * 100)}%`
+            : 'Opening…'
+          : 'Open a run trained elsewhere…'}
       </button>
       <input
         ref={input}
