@@ -216,16 +216,23 @@ export function pytorchProject(input: PytorchProjectInput): {
 function readme(name: string, spec: TrainingSpec): string {
   const c = spec.config;
   const kind = spec.images ? `${spec.images.width}×${spec.images.height}×${spec.images.channels} images` : 'table rows';
+  // Several Inputs or heads: what forward() takes and returns, and each head's own loss.
+  const several = spec.inputs.length > 1 || spec.heads.length > 1;
+  const loss =
+    spec.heads.length > 1 ? `the sum of ${spec.heads.map((h) => `${h.node}'s ${h.loss}`).join(' and ')}` : c.loss;
+  const signature = several
+    ? ` (\`forward(${spec.inputs.map((i) => i.name).join(', ')})\` returns ${spec.heads.length > 1 ? `(${spec.heads.map((h) => h.node).join(', ')})` : 'one tensor'}; \`training.json\` lists each input's columns of a prepared row)`
+    : '';
   return `# ${name}: training with PyTorch (DDP, torchrun)
 
 Written by Layerlab from ${spec.source.label}. Plain PyTorch: no Layerlab needed to run it.
 
 | file | what it is |
 |---|---|
-| \`model.py\` | the drawn graph as a \`torch.nn.Module\` (Keras semantics, channels-last tensors) and \`load_model()\` |
+| \`model.py\` | the drawn graph as a \`torch.nn.Module\` (Keras semantics, channels-last tensors)${signature} and \`load_model()\` |
 | \`weights.npz\` | the model's weights as Layerlab trained them (a state dict; \`train.py --warm-start\` starts from them) |
 | \`data.py\` | the run's prepared splits (\`data/*.npy\`, ${spec.rows.train} training and ${spec.rows.val} validation ${kind}) as datasets, sharded per process with \`DistributedSampler\` |
-| \`train.py\` | the run's training: ${c.loss}, ${c.optimizer} at ${c.learningRate}, batch ${c.batchSize}, ${c.epochs} epochs${c.lrSchedule.type !== 'none' ? `, ${c.lrSchedule.type} schedule` : ''}${c.warmupEpochs ? `, ${c.warmupEpochs} warm-up epochs` : ''}${c.earlyStopping ? `, early stopping on ${c.earlyStopping.monitor} (patience ${c.earlyStopping.patience})` : ''}, seed ${c.seed} |
+| \`train.py\` | the run's training: ${loss}, ${c.optimizer} at ${c.learningRate}, batch ${c.batchSize}, ${c.epochs} epochs${c.lrSchedule.type !== 'none' ? `, ${c.lrSchedule.type} schedule` : ''}${c.warmupEpochs ? `, ${c.warmupEpochs} warm-up epochs` : ''}${c.earlyStopping ? `, early stopping on ${c.earlyStopping.monitor} (patience ${c.earlyStopping.patience})` : ''}, seed ${c.seed} |
 | \`training.json\` | those settings, the inputs and heads; \`keras_model.json\` is the Keras topology the result is written back with |
 | \`preprocessing.json\` | how raw rows become model inputs (already applied to \`data/\`) |
 

@@ -112,6 +112,11 @@ describe.skipIf(missing !== null)('PyTorch export of a graph with two Inputs and
       ['out_kind', 'classification', 'binaryCrossentropy', ['accuracy']],
     ]);
 
+    // The README tells a PyTorch engineer what forward() takes and returns and what it trains on.
+    const readme = await readFile(path.join(exported.outDir, 'README.md'), 'utf8');
+    expect(readme).toContain('`forward(in_a, in_b)` returns (out_price, out_kind)');
+    expect(readme).toContain("the sum of out_price's meanSquaredError and out_kind's binaryCrossentropy");
+
     const trained = await torchrun2(exported.outDir, ['--epochs', '4', '--lr', '0.03', '--out', 'result']);
     expect(trained.code, trained.output).toBe(0);
     const metrics = JSON.parse(await readFile(path.join(exported.outDir, 'result', 'metrics.json'), 'utf8')) as {
