@@ -24,6 +24,7 @@ import { encodeRawRows } from '../data/encode';
 import { EngineClient } from '../engine/client';
 import { cardContextFor } from '../services/export-run';
 import { readPreparedData, refuseSeveralInputsOrHeads } from '../services/runs';
+import { randomSplit } from '../data/splits';
 import { UsageError } from './cli-error';
 
 const FLAGS = {
@@ -126,7 +127,14 @@ async function trainOutFolder(dir: string): Promise<RunSource> {
     backend: typeof metrics['backend'] === 'string' ? metrics['backend'] : null,
     trainedAt: null,
   };
-  return { modelDir: dir, data: null, card, label: path.basename(dir) };
+  return {
+    // No project or run: a PyTorch project's result comes back with layerlab runs import --project.
+    origin: { workspace: null, project: null, run: null, label: `layerlab train output ${dir}` },
+    modelDir: dir,
+    data: null,
+    card,
+    label: path.basename(dir),
+  };
 }
 
 /**
@@ -210,6 +218,38 @@ async function rowsFromCsv(file: string, preprocessing: Preprocessing, into: str
   };
 }
 
+/**
+ * The --data rows of a train --out folder as training and validation splits for the PyTorch
+ * project (data.py, train.py): seeded and sized as the folder's config.json says (validationSplit,
+ * seed; 0.2 and 42 by default), with main/data/splits.ts's random split.
+ */
+async function splitForTraining(data: PreparedData, card: ModelCardContext): Promise<PreparedData> {
+  const config = card.hyperparameters ?? {};
+  const share = typeof config['validationSplit'] === 'number' ? config['validationSplit'] : 0.2;
+  const seed = typeof config['seed'] === 'number' ? config['seed'] : 42;
+  const rows = data.valRows;
+  const split = randomSplit(
+    Array.from({ length: rows }, (_, i) => i),
+    { validation: share, test: 0 },
+    seed,
+  );
+  const read = async (file: string) => {
+    const bytes = await readFile(path.join(data.dir, file));
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  };
+  const [x, y] = await Promise.all([read('x_val.f32'), read('y_val.f32')]);
+  const write = async (file: string, all: Float32Array, width: number, which: number[]) => {
+    const out = new Float32Array(which.length * width);
+    which.forEach((r, i) => out.set(all.subarray(r * width, (r + 1) * width), i * width));
+    await writeFile(path.join(data.dir, file), Buffer.from(out.buffer));
+  };
+  await write('x_train.f32', x, data.inputWidth, split.train);
+  await write('y_train.f32', y, data.outputWidth, split.train);
+  await write('x_val.f32', x, data.inputWidth, split.validation);
+  await write('y_val.f32', y, data.outputWidth, split.validation);
+  return { ...data, trainRows: split.train.length, valRows: split.validation.length };
+}
+
 function summary(result: ExportResult, label: string, rowsName: string): string[] {
   const what = `${result.format}${result.quantize ? ` (${result.quantize} weights)` : result.float16Weights ? ' (float16 weights)' : ''}`;
   const lines = [
@@ -281,14 +321,8 @@ export async function exportCommand(args: string[], out: (line: string) => void)
   const outDir = path.resolve(values.out);
   let source: RunSource;
   if (existsSync(path.join(runDir, 'run.json'))) source = await projectRun(runDir, format.data);
-  else if (existsSync(path.join(runDir, 'model.json'))) {
-    // data.py and train.py train on the run's prepared splits, which only a project's run keeps.
-    if (format.data === 'pytorch')
-      throw new UserError(
-        `Cannot export ${runDir} to PyTorch: it is a layerlab train --out folder, which keeps no training split for the project's data.py and train.py (--data gives only rows to check on). Export a project's run (runs/<id>) instead.`,
-      );
-    source = await trainOutFolder(runDir);
-  } else
+  else if (existsSync(path.join(runDir, 'model.json'))) source = await trainOutFolder(runDir);
+  else
     throw new UserError(
       `${runDir} is not a run folder: it has neither run.json (a project's runs/<id>) nor model.json (a layerlab train --out folder).`,
     );
@@ -304,12 +338,16 @@ export async function exportCommand(args: string[], out: (line: string) => void)
           formatZodError(pre.error, `${path.join(source.modelDir, 'preprocessing.json')} is damaged`),
         );
       data = await rowsFromCsv(path.resolve(values.data), pre.data, scratch);
+      // A PyTorch project trains too: the rows split as the folder's config.json says.
+      if (format.data === 'pytorch' && source.data === null) data = await splitForTraining(data, source.card);
       source.card.dataset ??= { name: path.basename(values.data), rows: data.valRows };
       source.card.comparedOn = `rows of ${path.basename(values.data)}`;
     }
     if (data === null)
       throw new UserError(
-        `${runDir} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.`,
+        format.data === 'pytorch'
+          ? `${runDir} keeps no rows to train on or check the export with (layerlab train --out writes none): add --data FILE.csv, the rows it trained on (the PyTorch project splits them into training and validation rows as its config.json says).`
+          : `${runDir} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.`,
       );
     const result = await engine.exportModel({
       modelDir: source.modelDir,

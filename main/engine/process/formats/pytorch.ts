@@ -40,7 +40,7 @@ export function modelParts(model: tf.LayersModel): {
 export const writePytorch: FormatWriter = async (job) => {
   if (!job.data || !job.trainConfig)
     throw new PytorchExportError(
-      "Cannot export to PyTorch: the project needs the run it trained (its prepared data and settings); a train --out folder has neither. Export a project's run (runs/<id>).",
+      "Cannot export to PyTorch: the project needs rows to train on and the run's settings. A project's run (runs/<id>) keeps both; a layerlab train --out folder needs its config.json and --data FILE.csv, the rows it trained on.",
     );
   const { topology, weights, shapes } = modelParts(job.model);
   const { files, check } = await writePytorchProject(
