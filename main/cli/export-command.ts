@@ -98,6 +98,14 @@ async function trainOutFolder(dir: string): Promise<RunSource> {
   const config = existsSync(path.join(dir, 'config.json'))
     ? ((await readJson(path.join(dir, 'config.json'))) as Record<string, unknown>)
     : null;
+  // --data rows encode into one input and one target: a graph with several of either (metrics.json
+  // lists them) has only its project's run to export from.
+  const inputs = Array.isArray(metrics['inputs']) ? metrics['inputs'].length : 1;
+  const heads = Array.isArray(metrics['heads']) ? metrics['heads'].length : 1;
+  if (inputs > 1 || heads > 1)
+    throw new UserError(
+      `${dir} holds a model with ${inputs} input${inputs === 1 ? '' : 's'} and ${heads} output head${heads === 1 ? '' : 's'}; exporting a layerlab train --out folder supports single-input, single-head models so far (a project's run exports several to PyTorch).`,
+    );
   const epochs = EpochLogs.array().safeParse(metrics['epochs']);
   const final = (metrics['final'] ?? {}) as Record<string, number | undefined>;
   const diagnosis = Array.isArray(metrics['diagnosis'])

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,4 +91,28 @@ describe.skipIf(missing !== null)('layerlab export --format pytorch of a train -
     ).toBe(0);
     expect(back.join('\n')).toMatch(/Parity: max difference .* checked with onnxruntime/);
   }, 300_000);
+});
+
+describe('layerlab export of a train --out folder with several Inputs or heads', () => {
+  it('is refused before the engine starts, saying what can be exported instead', async () => {
+    const dir = path.join(tmp, 'two-heads');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'model.json'), '{}');
+    // What train --graph writes for a graph with two Inputs and two heads (multi-head-cli.test.ts).
+    await writeFile(
+      path.join(dir, 'metrics.json'),
+      JSON.stringify({
+        inputs: [{ node: 'in_a' }, { node: 'in_b' }],
+        heads: [{ node: 'out_price' }, { node: 'out_kind' }],
+      }),
+    );
+    const error = await exportCommand(
+      ['--run', dir, '--format', 'pytorch', '--out', path.join(tmp, 'two-heads-pt'), '--data', IRIS],
+      () => undefined,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(
+      `${dir} holds a model with 2 inputs and 2 output heads; exporting a layerlab train --out folder supports single-input, single-head models so far (a project's run exports several to PyTorch).`,
+    );
+  });
 });
