@@ -11,7 +11,6 @@ import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices } from '../../../main/services/create-services';
 import { layerlab, ROOT } from './run-layerlab';
-import { withoutProgress } from './cli-progress-lines';
 
 let tmp: string;
 const cli = (...args: string[]) => layerlab(args, { LAYERLAB_BACKEND: 'wasm' });
@@ -33,7 +32,7 @@ describe('layerlab train --out: manifest.json, and layerlab reproduce', () => {
     await copyFile(path.join(ROOT, 'resources', 'iris.csv'), data);
     const out = path.join(tmp, 'run');
     const train = await cli('train', '--data', data, '--target', 'species', '--out', out, '--epochs', '4');
-    expect(withoutProgress(train.stderr)).toBe('');
+    expect(train.stderr).toBe('');
     expect(train.code).toBe(0);
     expect(train.stdout).toMatch(/^Wrote .*manifest\.json\.$/m);
 
@@ -58,7 +57,7 @@ describe('layerlab train --out: manifest.json, and layerlab reproduce', () => {
     expect(manifest.command.args).toEqual(['--data', data, '--target', 'species', '--epochs', '4']);
 
     const same = await cli('reproduce', out);
-    expect(withoutProgress(same.stderr)).toBe('');
+    expect(same.stderr).toBe('');
     expect(same.stdout).toMatch(/^Environment: the same backend \(wasm\) and machine/m);
     expect(same.stdout).toMatch(/^Curves: \d+ values over 4 epochs identical\.$/m);
     expect(same.stdout).toMatch(/^Weights: 1 file\(s\), \d+ bytes identical\.$/m);
@@ -118,7 +117,7 @@ describe('layerlab train --out: manifest.json, and layerlab reproduce', () => {
       else process.env.LAYERLAB_BACKEND = backend;
     }
     const same = await cli('reproduce', runDir);
-    expect(withoutProgress(same.stderr)).toBe('');
+    expect(same.stderr).toBe('');
     expect(same.stdout).toMatch(
       /^Data: iris-\w+ in the project, unchanged \(fingerprint [0-9a-f]{12}…\)\. Training run run-/m,
     );
