@@ -9,23 +9,41 @@ export interface ProgressStream {
 const SPARSE_STEP = 25;
 /** On a terminal, the line is rewritten at most this often (the last one always). */
 const TTY_INTERVAL_MS = 100;
+/**
+ * Off a terminal, work that ends sooner than this prints nothing: a script's log of a quick
+ * `layerlab train` stays clean (an empty stderr means no warning), and long work still shows it moves.
+ */
+export const QUIET_START_MS = 2000;
+
+/** LAYERLAB_PROGRESS: `always` prints every line off a terminal at once, `never` prints none, else auto. */
+export type ProgressMode = 'auto' | 'always' | 'never';
+
+export function progressMode(env: NodeJS.ProcessEnv = process.env): ProgressMode {
+  const mode = (env['LAYERLAB_PROGRESS'] ?? '').trim();
+  return mode === 'always' || mode === 'never' ? mode : 'auto';
+}
 
 /**
  * Progress of long work for the CLI, in the words the app shows (workProgressText, or the text
  * given with the update): on a terminal one line rewritten in place, ended when the work is done;
- * elsewhere a line at 0, 25, 50, 75 and 100% (work counted in steps: a line per step). `label`
- * names the work ("Building the image cache of pets"); call `end()` when it stops early
- * (cancelled or failed) so a terminal's line is ended.
+ * elsewhere, once the work has run QUIET_START_MS, a line at each quarter (work counted in steps:
+ * a line per step), the first one saying where it stands. `label` names the work ("Building the
+ * image cache of pets"); call `end()` when it stops early (cancelled or failed) so a terminal's
+ * line is ended. LAYERLAB_PROGRESS=always|never changes that (progressMode).
  */
 export function progressPrinter(
   label: string,
   stream: ProgressStream = process.stderr,
+  mode: ProgressMode = progressMode(),
+  now: () => number = Date.now,
 ): { update: (p: WorkCounts, text?: string) => void; end: () => void } {
+  const started = now();
   let lastAt = 0;
   let lastStep = -1;
   let open = false;
   return {
     update(p, text = workProgressText(p)) {
+      if (mode === 'never') return;
       const finished = p.done >= p.total;
       if (stream.isTTY) {
         if (finished && !open && lastAt > 0) return;
@@ -36,6 +54,7 @@ export function progressPrinter(
         open = !finished;
         return;
       }
+      if (mode === 'auto' && now() - started < QUIET_START_MS) return;
       const step = p.unit === 'steps' ? p.done : Math.floor(percentOf(p) / SPARSE_STEP) * SPARSE_STEP;
       if (step <= lastStep) return;
       lastStep = step;

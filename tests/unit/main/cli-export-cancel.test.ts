@@ -33,7 +33,7 @@ describe('layerlab train: Ctrl-C during the export', () => {
         '--out',
         out,
       ],
-      { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '', TMPDIR: scratch } },
+      { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '', LAYERLAB_PROGRESS: 'always', TMPDIR: scratch } },
     );
     let stdout = '';
     let stderr = '';

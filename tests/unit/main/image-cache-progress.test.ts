@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageImportProgress } from '../../../app/dataset/images';
 import { withRate, workProgressText } from '../../../app/progress/work-progress';
 import { importImages } from '../../../main/data/images/import-images';
-import { progressPrinter } from '../../../main/cli/progress-line';
+import { progressMode, progressPrinter, QUIET_START_MS } from '../../../main/cli/progress-line';
 import { ROOT } from './run-layerlab';
 
 let tmp: string;
@@ -101,7 +101,7 @@ describe('layerlab train on an image folder', () => {
     const child = spawn(
       process.execPath,
       [path.join(ROOT, 'bin', 'layerlab.mjs'), 'train', '--data', many, '--image-size', '24', '--out', out],
-      { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '', TMPDIR: scratch } },
+      { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '', LAYERLAB_PROGRESS: 'always', TMPDIR: scratch } },
     );
     let stdout = '';
     let stderr = '';
@@ -141,14 +141,33 @@ describe('progress words', () => {
     );
 
     const lines: string[] = [];
-    const sparse = progressPrinter('Building the image cache of shapes', { write: (t) => lines.push(t) });
+    const sparse = progressPrinter('Building the image cache of shapes', { write: (t) => lines.push(t) }, 'always');
     for (let done = 0; done <= 100; done += 1) sparse.update(withRate(done, 100, 'files', 0));
     expect(lines).toEqual(
       [0, 25, 50, 75, 100].map((n) => `Building the image cache of shapes: ${n}% · ${n} of 100 files\n`),
     );
 
+    // Off a terminal by default: quiet for quick work, then where it stands and each quarter on.
+    let clock = 0;
+    const auto: string[] = [];
+    const quiet = progressPrinter('Exporting', { write: (t) => auto.push(t) }, 'auto', () => clock);
+    quiet.update(withRate(0, 100, 'files', 0));
+    clock = QUIET_START_MS - 1;
+    quiet.update(withRate(30, 100, 'files', 0));
+    expect(auto).toEqual([]);
+    clock = QUIET_START_MS;
+    for (const done of [40, 45, 60, 100]) quiet.update(withRate(done, 100, 'files', 0));
+    expect(auto).toEqual(['40% · 40', '60% · 60', '100% · 100'].map((t) => `Exporting: ${t} of 100 files\n`));
+    const never: string[] = [];
+    const silent = progressPrinter('Exporting', { isTTY: true, write: (t) => never.push(t) }, 'never');
+    silent.update(withRate(4, 4, 'steps', 0));
+    expect(never).toEqual([]);
+    expect(progressMode({ LAYERLAB_PROGRESS: 'always' })).toBe('always');
+    expect(progressMode({ LAYERLAB_PROGRESS: 'never' })).toBe('never');
+    expect(progressMode({})).toBe('auto');
+
     const tty: string[] = [];
-    const line = progressPrinter('Exporting', { isTTY: true, write: (t) => tty.push(t) });
+    const line = progressPrinter('Exporting', { isTTY: true, write: (t) => tty.push(t) }, 'auto');
     line.update(withRate(1, 4, 'steps', 0));
     line.update(withRate(4, 4, 'steps', 0));
     expect(tty).toEqual(['\rExporting: 25% · 1 of 4 steps\x1b[K', '\rExporting: 100% · 4 of 4 steps\x1b[K\n']);
