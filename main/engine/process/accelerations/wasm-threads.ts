@@ -183,12 +183,12 @@ export function chooseWasmThreads(
 
 /**
  * The automatic choice: one thread, on any number of cores. Measured on 2 cores (README,
- * Benchmarks): with the machine otherwise quiet, two XNNPACK threads bought the small CNN about
- * 1.0× at batch 32 and about 1.2× at batch 128, the MLP nothing, at 35-50% more CPU per sample;
- * on a busy machine they cost the CNN about 0.7×. XNNPACK's idle workers spin between its calls.
- * With two threads the engine's own kernels (the convolution gradients, MaxPoolGrad, every GEMM)
- * also split their large calls with a helper thread (native/helper-thread.ts; LAYERLAB_WASM_HELPER=off
- * turns that off). Not a margin to change the default for; LAYERLAB_WASM_THREADS=2 asks.
+ * Benchmarks): with the machine otherwise quiet, two threads (XNNPACK's and the engine kernels'
+ * helper thread, native/helper-thread.ts) bought the 48×48×3 cnn template 1.80× at batch 32 and a
+ * whole colour-image job 1.73×, the MLP 1.04×; with the other core busy they cost the CNN 0.77×
+ * (XNNPACK's idle workers spin between its calls, and a split call waits for its slower half).
+ * A default that depended on the machine's load would also change a run's numbers with it
+ * (reproduce compares thread counts); LAYERLAB_WASM_THREADS=2 asks.
  */
 export function defaultThreads(_cores: number): number {
   return 1;
