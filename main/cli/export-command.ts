@@ -26,6 +26,8 @@ import { cardContextFor } from '../services/export-run';
 import { readPreparedData, refuseSeveralInputsOrHeads } from '../services/runs';
 import { randomSplit } from '../data/splits';
 import { UsageError } from './cli-error';
+import { progressPrinter } from './progress-line';
+import { exportProgressText } from '../../app/progress/work-progress';
 
 const FLAGS = {
   run: { type: 'string' },
@@ -357,14 +359,35 @@ export async function exportCommand(args: string[], out: (line: string) => void)
           ? `${runDir} keeps no rows to train on or check the export with (layerlab train --out writes none): add --data FILE.csv, the rows it trained on (the PyTorch project splits them into training and validation rows as its config.json says).`
           : `${runDir} keeps no validation rows to check the export on (layerlab train --out writes none): add --data FILE.csv, raw rows with the model's columns and its target.`,
       );
-    const result = await engine.exportModel({
-      modelDir: source.modelDir,
-      data,
-      outDir,
-      ...options,
-      card: source.card,
-      ...(source.origin ? { origin: source.origin } : {}),
-    });
+    // Ctrl-C stops the export after its current step; the engine removes what it staged.
+    const exporting = new AbortController();
+    const stopOnSignal = () => {
+      if (!exporting.signal.aborted) out('Cancelling the export after its current step...');
+      exporting.abort();
+    };
+    process.on('SIGINT', stopOnSignal);
+    const progress = progressPrinter(`Exporting to ${path.basename(outDir)}`);
+    let result: ExportResult;
+    try {
+      result = await engine.exportModel(
+        {
+          modelDir: source.modelDir,
+          data,
+          outDir,
+          ...options,
+          card: source.card,
+          ...(source.origin ? { origin: source.origin } : {}),
+        },
+        { signal: exporting.signal, onProgress: (p) => progress.update(p, exportProgressText(p)) },
+      );
+    } catch (error) {
+      if (!exporting.signal.aborted) throw error;
+      out(`Export cancelled; nothing was written to ${outDir}.`);
+      return 130;
+    } finally {
+      progress.end();
+      process.off('SIGINT', stopOnSignal);
+    }
     for (const line of summary(result, source.label, source.card.comparedOn ?? 'validation rows')) out(line);
     return 0;
   } finally {

@@ -60,3 +60,63 @@ describe('layerlab train: Ctrl-C during the export', () => {
     expect(await readdir(scratch)).toEqual([]);
   }, 180_000);
 });
+
+describe('layerlab export: Ctrl-C', () => {
+  it('shows the steps on stderr, and Ctrl-C leaves no export folder and the run folder as it was', async () => {
+    const trained = path.join(tmp, 'trained');
+    const train = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin', 'layerlab.mjs'),
+        'train',
+        '--data',
+        path.join(ROOT, 'resources', 'iris.csv'),
+        '--target',
+        'species',
+        '--epochs',
+        '2',
+        '--out',
+        trained,
+      ],
+      { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '' } },
+    );
+    expect(await new Promise<number | null>((resolve) => train.on('close', resolve))).toBe(0);
+    const before = (await readdir(trained)).sort();
+    const exported = path.join(tmp, 'onnx');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin', 'layerlab.mjs'),
+        'export',
+        '--run',
+        trained,
+        '--format',
+        'onnx',
+        '--data',
+        path.join(ROOT, 'resources', 'iris.csv'),
+        '--out',
+        exported,
+      ],
+      { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '', LAYERLAB_PROGRESS: 'always' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!interrupted && stderr.includes('Exporting to onnx: Step 1 of ')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(interrupted).toBe(true);
+    expect({ code, stdout }).toMatchObject({
+      code: 130,
+      stdout: expect.stringContaining(`Export cancelled; nothing was written to ${exported}.`),
+    });
+    expect(existsSync(exported)).toBe(false);
+    expect((await readdir(trained)).sort()).toEqual(before);
+  }, 180_000);
+});
