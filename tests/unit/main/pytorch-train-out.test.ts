@@ -32,7 +32,7 @@ afterAll(async () => {
  * A `layerlab train --out` folder keeps the model but no data: with --data (the rows it trained
  * on) the PyTorch export splits them into training and validation rows as the folder's
  * config.json says, checks model.py's forward pass on the validation rows, train.py trains on
- * them, and its result is itself a train --out folder the CLI exports again (here to ONNX, with
+ * them (and, stopped after an epoch, resumes from its checkpoint to the same end), and its result is itself a train --out folder the CLI exports again (here to ONNX, with
  * the usual parity check). Skipped, saying why, where /usr/bin/python3 has no torch.
  */
 describe.skipIf(missing !== null)('layerlab export --format pytorch of a train --out folder', () => {
@@ -67,19 +67,38 @@ describe.skipIf(missing !== null)('layerlab export --format pytorch of a train -
     expect(spec.rows).toEqual({ train: 120, val: 30 });
     expect(spec.source).toMatchObject({ project: null, label: `layerlab train output ${trained}` });
 
-    const run = await new Promise<{ error: Error | null; output: string }>((resolve) =>
-      execFile(
-        torchPython(),
-        ['train.py', '--epochs', '3', '--out', 'result'],
-        { cwd: project, timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
-        (e, stdout, stderr) => resolve({ error: e, output: `${stdout}\n${stderr}` }),
-      ),
-    );
+    const trainPy = (args: string[]) =>
+      new Promise<{ error: Error | null; output: string }>((resolve) =>
+        execFile(
+          torchPython(),
+          ['train.py', ...args],
+          { cwd: project, timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+          (e, stdout, stderr) => resolve({ error: e, output: `${stdout}\n${stderr}` }),
+        ),
+      );
+    const epochsOf = async (dir: string) =>
+      (
+        JSON.parse(await readFile(path.join(project, dir, 'metrics.json'), 'utf8')) as {
+          epochs: Array<Record<string, number>>;
+        }
+      ).epochs;
+    const run = await trainPy(['--epochs', '3', '--out', 'result']);
     expect(run.error, run.output).toBeNull();
-    const metrics = JSON.parse(await readFile(path.join(project, 'result', 'metrics.json'), 'utf8')) as {
-      epochs: unknown[];
-    };
+    const metrics = { epochs: await epochsOf('result') };
     expect(metrics.epochs).toHaveLength(3);
+
+    // Stopped after its first epoch and resumed from the checkpoint, it ends where the uninterrupted
+    // run did: model, optimizer, schedule and history come back, and each epoch's shuffle is the seed's.
+    const part = await trainPy(['--epochs', '1', '--checkpoint', 'part.pt', '--out', 'part']);
+    expect(part.error, part.output).toBeNull();
+    const resumed = await trainPy(['--epochs', '3', '--checkpoint', 'part.pt', '--resume', '--out', 'resumed']);
+    expect(resumed.error, resumed.output).toBeNull();
+    expect(resumed.output).toContain('Resumed from part.pt after epoch 1.');
+    const again = await epochsOf('resumed');
+    expect(again).toHaveLength(3);
+    for (const [i, logs] of metrics.epochs.entries())
+      for (const [key, value] of Object.entries(logs))
+        if (typeof value === 'number') expect(again[i]![key], `epoch ${i + 1} ${key}`).toBeCloseTo(value, 6);
 
     const back: string[] = [];
     const onnx = path.join(tmp, 'onnx');
