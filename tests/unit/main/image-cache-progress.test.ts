@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import type { ImageImportProgress } from '../../../app/dataset/images';
 import { withRate, workProgressText } from '../../../app/progress/work-progress';
 import { importImages } from '../../../main/data/images/import-images';
 import { progressMode, progressPrinter, QUIET_START_MS } from '../../../main/cli/progress-line';
-import { ROOT } from './run-layerlab';
+import { layerlab } from './run-layerlab';
 
 let tmp: string;
 let source: string;
@@ -98,23 +97,11 @@ describe('layerlab train on an image folder', () => {
     const scratch = path.join(tmp, 'scratch');
     await mkdir(scratch);
     const out = path.join(tmp, 'out');
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin', 'layerlab.mjs'), 'train', '--data', many, '--image-size', '24', '--out', out],
-      { cwd: ROOT, env: { ...process.env, LAYERLAB_DEBUG: '', LAYERLAB_PROGRESS: 'always', TMPDIR: scratch } },
+    const { code, stdout, stderr, interrupted } = await layerlab(
+      ['train', '--data', many, '--image-size', '24', '--out', out],
+      { LAYERLAB_PROGRESS: 'always', TMPDIR: scratch },
+      'Building the image cache of many: ',
     );
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!interrupted && stderr.includes('Building the image cache of many: ')) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(interrupted).toBe(true);
     expect({ code, stdout }).toMatchObject({
       code: 130,
