@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OPTIMIZERS } from '../training/config';
+import { mulberry32 } from '../math/seeded-random';
 
 /**
  * A study: a search over training settings, one trial after another. This file is its pure
@@ -117,18 +118,6 @@ export function defaultSpace(options: { hiddenLayers: boolean }): SearchSpace {
           dropout: { type: 'float', low: 0, high: 0.5 },
         }
       : {}),
-  };
-}
-
-/** mulberry32: a small seeded generator; each trial gets its own stream (resuming needs no history). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
