@@ -252,6 +252,9 @@ processes with the gloo backend; on GPUs the backend is NCCL and mixed precision
 a gradient scaler) is on (\`--no-amp\` turns it off).
 Debian's \`python3-torch\` 1.13 under Python 3.12 needs \`--redirects 1 --tee 1\` after \`torchrun\`
 (or \`python3 -m torch.distributed.run\`): its launcher cannot read the default \`0\` there.
+Before torch 2, every \`--standalone\` job on a machine meets on port 29400, so a second job at the
+same time fails with "Address already in use": give each one its own port instead, with
+\`--nnodes=1 --rdzv_backend=c10d --rdzv_endpoint=localhost:PORT\` in place of \`--standalone\`.
 
 The run's batch size (${c.batchSize}) is the whole job's: each of N processes takes ${c.batchSize}/N rows a
 step, so the learning rate and schedule stay the run's. \`--batch-size\`, \`--lr\`, \`--epochs\` and

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { exportCommand } from '../../../main/cli/export-command';
 import { runsCommand } from '../../../main/cli/runs-command';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { multiHeadCsv, twoInputTwoHeadGraph } from './multi-head-fixtures';
+import { torchrun } from './torchrun';
 
 /**
  * A graph with two Inputs and two heads (a regression and a classification) through the PyTorch
@@ -52,25 +53,6 @@ afterAll(async () => {
   await services?.dispose();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-function torchrun2(dir: string, args: string[]): Promise<{ code: number; output: string }> {
-  // Debian's torch 1.13 on Python 3.12 needs --redirects/--tee (see the exported README).
-  const launcher = ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', '--redirects', '1'];
-  return new Promise((resolve) => {
-    execFile(
-      torchPython(),
-      [...launcher, '--tee', '1', 'train.py', ...args],
-      { cwd: dir, timeout: 240_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
-      (error, stdout, stderr) => {
-        const e = error as (Error & { code?: number | null; signal?: string | null; killed?: boolean }) | null;
-        const why = e
-          ? `\n[exit ${String(e.code)}, signal ${String(e.signal)}${e.killed ? ', killed at the timeout' : ''}]`
-          : '';
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, output: `${stdout}\n${stderr}${why}` });
-      },
-    );
-  });
-}
 
 describe.skipIf(missing !== null)('PyTorch export of a graph with two Inputs and two heads', () => {
   it('exports with forward parity on both heads, trains under torchrun with per-head losses, and comes back', async () => {
@@ -117,7 +99,7 @@ describe.skipIf(missing !== null)('PyTorch export of a graph with two Inputs and
     expect(readme).toContain('`forward(in_a, in_b)` returns (out_price, out_kind)');
     expect(readme).toContain("the sum of out_price's meanSquaredError and out_kind's binaryCrossentropy");
 
-    const trained = await torchrun2(exported.outDir, ['--epochs', '4', '--lr', '0.03', '--out', 'result']);
+    const trained = await torchrun(exported.outDir, 2, ['--epochs', '4', '--lr', '0.03', '--out', 'result']);
     expect(trained.code, trained.output).toBe(0);
     const metrics = JSON.parse(await readFile(path.join(exported.outDir, 'result', 'metrics.json'), 'utf8')) as {
       world_size: number;

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { createServices, type Services } from '../../../main/services/create-ser
 import { runsCommand } from '../../../main/cli/runs-command';
 import { SIDE, smallConvGraph, writeShapeFolder } from '../engine/image-train-fixtures';
 import { ROOT } from './run-layerlab';
+import { torchrun } from './torchrun';
 
 /**
  * The scale-out round trip as a user makes it: a run trained in Layerlab is exported as a PyTorch
@@ -46,33 +47,6 @@ interface Metrics {
   epochs: { epoch: number; val_loss: number; val_accuracy: number }[];
   final: { val_loss: number; val_accuracy: number };
   world_size: number;
-}
-
-/** torchrun as a user types it (Debian's torch 1.13 on Python 3.12 needs --redirects/--tee, see README). */
-function torchrun(dir: string, nproc: number, args: string[]): Promise<{ code: number; output: string }> {
-  const launcher =
-    nproc === 1
-      ? ['train.py']
-      : [
-          '-m',
-          'torch.distributed.run',
-          '--standalone',
-          `--nproc_per_node=${nproc}`,
-          '--redirects',
-          '1',
-          '--tee',
-          '1',
-          'train.py',
-        ];
-  return new Promise((resolve) => {
-    execFile(
-      torchPython(),
-      [...launcher, ...args],
-      { cwd: dir, timeout: 240_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
-    );
-  });
 }
 
 async function trainedRun(projectId: string, start: Parameters<Api['invoke']>[1]): Promise<string> {
