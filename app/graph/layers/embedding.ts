@@ -40,6 +40,7 @@ export const embeddingLayer: LayerSpec<'Embedding'> = {
     return { shape: sampleShape([...input, c.output_dim]) };
   },
   params: (_inputs, c) => c.input_dim * c.output_dim,
-  // Keras 2 writes input_length; masking padded ids is not implemented.
+  // Keras 2 writes input_length, accepted when null (the Input gives the length). The engine does not
+  // mask padded ids, so a Keras model with mask_zero: true is refused on import, naming the setting.
   keras: { fixed: { mask_zero: false, input_length: null } },
 };

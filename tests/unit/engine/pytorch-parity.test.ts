@@ -18,16 +18,7 @@ import { branching, chain, PALETTE_CHAINS, residual, twoInputsTwoHeads } from '.
  * recurrent layers with other activations, every merge, several inputs and heads), with random
  * weights, run in one Python process. Skipped, saying why, where /usr/bin/python3 has no torch.
  */
-function torchMissing(): string | null {
-  try {
-    execFileSync(torchPython(), ['-c', 'import numpy, torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${torchPython()} cannot import torch and numpy (Debian: apt-get install python3-torch)`;
-  }
-}
-const missing = torchMissing();
-if (missing) console.info(`[skip] PyTorch export parity: ${missing}`);
+const missing = torchMissing('PyTorch export parity');
 
 const EXTRA: Record<string, ModelGraph> = {
   'MaxPooling2D (same, odd)': chain(
@@ -170,6 +161,7 @@ for case in json.load(open(sys.argv[1])):
         results[case["name"]] = {"error": f"{type(error).__name__}: {error}"}
 print(json.dumps(results))
 `;
+import { torchMissing } from '../main/torchrun';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => {};

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,13 +7,12 @@ import { bindGraphToData, fitGraphToBinding } from '../../../app/graph/data-bind
 import { createApi, type Api } from '../../../app/ipc/client';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { EngineClient } from '../../../main/engine/client';
-import { torchPython } from '../../../main/export/pytorch';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { exportCommand } from '../../../main/cli/export-command';
 import { runsCommand } from '../../../main/cli/runs-command';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { multiHeadCsv, twoInputTwoHeadGraph } from './multi-head-fixtures';
-import { torchrun } from './torchrun';
+import { torchMissing, torchrun } from './torchrun';
 
 /**
  * A graph with two Inputs and two heads (a regression and a classification) through the PyTorch
@@ -24,16 +22,7 @@ import { torchrun } from './torchrun';
  * metrics under Layerlab's names, and runs import brings it back as a run whose weights export
  * to PyTorch again with the same check. Skipped, saying why, where /usr/bin/python3 has no torch.
  */
-function torchMissing(): string | null {
-  try {
-    execFileSync(torchPython(), ['-c', 'import numpy, torch, torch.distributed'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${torchPython()} cannot import torch and numpy (Debian: apt-get install python3-torch)`;
-  }
-}
-const missing = torchMissing();
-if (missing) console.info(`[skip] PyTorch multi-head export: ${missing}`);
+const missing = torchMissing('PyTorch multi-head export', 'numpy, torch, torch.distributed');
 
 const TASK: TaskSpec = { target: 'price', task: 'regression' };
 let tmp = '';

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,13 +9,12 @@ import { templateGraph } from '../../../app/graph/templates';
 import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { importImages } from '../../../main/data/images';
 import { EngineClient } from '../../../main/engine/client';
-import { torchPython } from '../../../main/export/pytorch';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { runsCommand } from '../../../main/cli/runs-command';
 import { SIDE, smallConvGraph, writeShapeFolder } from '../engine/image-train-fixtures';
 import { ROOT } from './run-layerlab';
-import { torchrun } from './torchrun';
+import { torchMissing, torchrun } from './torchrun';
 
 /**
  * The scale-out round trip as a user makes it: a run trained in Layerlab is exported as a PyTorch
@@ -24,16 +22,7 @@ import { torchrun } from './torchrun';
  * is imported back (layerlab runs import), evaluated and exported to ONNX with the usual parity
  * check; a table and an image model. Skipped, saying why, where /usr/bin/python3 has no torch.
  */
-function torchMissing(): string | null {
-  try {
-    execFileSync(torchPython(), ['-c', 'import numpy, torch, torch.distributed'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${torchPython()} cannot import torch and numpy (Debian: apt-get install python3-torch)`;
-  }
-}
-const missing = torchMissing();
-if (missing) console.info(`[skip] PyTorch scale-out: ${missing}`);
+const missing = torchMissing('PyTorch scale-out', 'numpy, torch, torch.distributed');
 
 /** 2 processes reach the 1-process quality within this much validation accuracy (30 iris rows: ~3 rows). */
 const SAME_QUALITY = 0.1;

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,17 +7,9 @@ import { UserError } from '../../../app/ipc/errors';
 import { exportCommand } from '../../../main/cli/export-command';
 import { torchPython } from '../../../main/export/pytorch';
 import { layerlab, ROOT } from './run-layerlab';
+import { torchMissing } from './torchrun';
 
-function torchMissing(): string | null {
-  try {
-    execFileSync(torchPython(), ['-c', 'import numpy, torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${torchPython()} cannot import torch and numpy (Debian: apt-get install python3-torch)`;
-  }
-}
-const missing = torchMissing();
-if (missing) console.info(`[skip] PyTorch export of a train --out folder: ${missing}`);
+const missing = torchMissing('PyTorch export of a train --out folder');
 
 const IRIS = path.join(ROOT, 'resources', 'iris.csv');
 let tmp = '';

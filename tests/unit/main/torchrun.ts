@@ -1,6 +1,21 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { torchPython } from '../../../main/export/pytorch';
+
+/**
+ * Why the PyTorch tests of `what` cannot run here (the interpreter cannot import `modules`), or
+ * null when they can; the reason is printed, for a skip a reader can see.
+ */
+export function torchMissing(what: string, modules = 'numpy, torch'): string | null {
+  try {
+    execFileSync(torchPython(), ['-c', `import ${modules}`], { stdio: 'ignore' });
+    return null;
+  } catch {
+    const reason = `${torchPython()} cannot import ${modules} (Debian: apt-get install python3-torch)`;
+    console.info(`[skip] ${what}: ${reason}`);
+    return reason;
+  }
+}
 
 /** A TCP port free on this machine now (the OS picks it). */
 function freePort(): Promise<number> {
