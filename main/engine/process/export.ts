@@ -46,7 +46,11 @@ export interface ExportJob {
   now?: Date;
   /** Told as each step starts (and once more, done = total, as the files are in place). */
   onProgress?: (progress: ExportProgress) => void;
-  /** Cancels between steps: the export rejects with ExportCancelled and nothing is left in outDir. */
+  /**
+   * Cancels: between steps, and within the writer's step by killing the process that checks the
+   * files (PyTorch's python, the TF.js reload); the export rejects with ExportCancelled and
+   * nothing is left in outDir.
+   */
   signal?: AbortSignal;
 }
 
@@ -208,6 +212,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
         data: job.data,
         ...(job.card?.hyperparameters ? { trainConfig: job.card.hyperparameters } : {}),
         ...(job.origin ? { origin: job.origin } : {}),
+        ...(job.signal ? { signal: job.signal } : {}),
       });
       const diff = outcome.maxAbsDiff;
       // Unchecked (no runtime here to run the files): reported with its reason, never judged.
@@ -285,6 +290,8 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
       return { ...summary, outDir, files };
     } catch (error) {
       await staged.abort();
+      // A writer stopped by the signal (its check's process killed) fails as the cancel it is.
+      if (job.signal?.aborted) throw new ExportCancelled(outDir);
       throw error;
     }
   } finally {

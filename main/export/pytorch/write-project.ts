@@ -20,7 +20,11 @@ export function torchPython(): string {
   return process.env['LAYERLAB_PYTHON'] ?? '/usr/bin/python3';
 }
 
-function run(file: string, args: string[], options: { cwd?: string; timeoutMs: number }) {
+/**
+ * A Python process to its end; `signal` (a cancelled export) kills it at once with SIGKILL, and
+ * the promise then rejects with an AbortError.
+ */
+function run(file: string, args: string[], options: { cwd?: string; timeoutMs: number; signal?: AbortSignal }) {
   return new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
     execFile(
       file,
@@ -30,6 +34,8 @@ function run(file: string, args: string[], options: { cwd?: string; timeoutMs: n
         timeout: options.timeoutMs,
         maxBuffer: 16 << 20,
         env: { ...process.env, OMP_NUM_THREADS: '1' },
+        ...(options.signal ? { signal: options.signal } : {}),
+        killSignal: 'SIGKILL',
       },
       (error, stdout, stderr) => {
         if (error) reject(Object.assign(error, { stdout, stderr }));
@@ -40,14 +46,18 @@ function run(file: string, args: string[], options: { cwd?: string; timeoutMs: n
 }
 
 /** "PyTorch 1.13.0 (/usr/bin/python3)", or why there is no PyTorch to check with. */
-export async function torchVersion(): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+export async function torchVersion(
+  signal?: AbortSignal,
+): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
   const python = torchPython();
   try {
     const { stdout } = await run(python, ['-c', 'import numpy, torch; print(torch.__version__)'], {
       timeoutMs: 60_000,
+      ...(signal ? { signal } : {}),
     });
     return { ok: true, version: `PyTorch ${stdout.trim()} (${python})` };
   } catch (error) {
+    signal?.throwIfAborted();
     const e = error as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') return { ok: false, reason: `${python} does not exist (LAYERLAB_PYTHON names another)` };
     const last = (e.stderr ?? '').trim().split('\n').at(-1) ?? e.message;
@@ -78,17 +88,27 @@ np.concatenate([o.numpy().astype("<f4").ravel() for o in outs]).tofile(sys.argv[
 /**
  * model.py's forward pass on `x` (rows × the input's per-sample shape; several inputs: the
  * prepared rows, split into each input's columns as training.json lists them), every output
- * row-major one after another.
+ * row-major one after another. `signal` kills the Python process and rejects with its reason.
  */
-export async function torchForward(dir: string, x: Float32Array, shape: number[]): Promise<Float32Array> {
+export async function torchForward(
+  dir: string,
+  x: Float32Array,
+  shape: number[],
+  signal?: AbortSignal,
+): Promise<Float32Array> {
   const temp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-torch-'));
   try {
     const xFile = path.join(temp, 'x.npy');
     const outFile = path.join(temp, 'out.f32');
     await writeFile(xFile, npyBytes({ shape, values: x }));
     try {
-      await run(torchPython(), ['-c', FORWARD_PY, dir, xFile, outFile], { timeoutMs: 300_000 });
+      signal?.throwIfAborted();
+      await run(torchPython(), ['-c', FORWARD_PY, dir, xFile, outFile], {
+        timeoutMs: 300_000,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
+      signal?.throwIfAborted();
       const stderr = ((error as { stderr?: string }).stderr ?? '').trim();
       throw new Error(
         `model.py failed on the validation rows: ${stderr.split('\n').slice(-3).join(' ') || (error as Error).message}`,
@@ -103,14 +123,25 @@ export async function torchForward(dir: string, x: Float32Array, shape: number[]
 }
 
 /** A prepared float32 matrix (x_train.f32 …) as .npy: the header, then its bytes as they are. */
-async function matrixToNpy(from: string, to: string, rows: number, shape: number[]): Promise<void> {
+async function matrixToNpy(
+  from: string,
+  to: string,
+  rows: number,
+  shape: number[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const out = createWriteStream(to);
   out.write(npyHeader('<f4', [rows, ...shape]));
-  await pipeline(createReadStream(from), out);
+  await pipeline(createReadStream(from), out, signal ? { signal } : {});
 }
 
 /** An image split's pixels from the dataset's shards: uint8 (rows, height, width, channels). */
-async function imagesToNpy(data: PreparedData, which: readonly number[], to: string): Promise<void> {
+async function imagesToNpy(
+  data: PreparedData,
+  which: readonly number[],
+  to: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const images = data.images!;
   const stored = await loadRunImages(images);
   const bytes = imageBytes(stored.meta);
@@ -120,7 +151,8 @@ async function imagesToNpy(data: PreparedData, which: readonly number[], to: str
     const head = npyHeader('|u1', [which.length, images.height, images.width, images.channels]);
     await out.write(head);
     const buffer = Buffer.alloc(bytes);
-    for (const i of which) {
+    for (const [n, i] of which.entries()) {
+      if (n % 1024 === 0) signal?.throwIfAborted();
       const { file, offset } = locateImage(stored.meta, i);
       let handle = handles.get(file);
       if (!handle) {
@@ -137,7 +169,12 @@ async function imagesToNpy(data: PreparedData, which: readonly number[], to: str
 }
 
 /** data/: the run's prepared splits as .npy files data.py reads. */
-async function writeData(dir: string, data: PreparedData, spec: TrainingSpec): Promise<string[]> {
+async function writeData(
+  dir: string,
+  data: PreparedData,
+  spec: TrainingSpec,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
   const target = path.join(dir, 'data');
   await mkdir(target, { recursive: true });
   const files: string[] = [];
@@ -148,15 +185,26 @@ async function writeData(dir: string, data: PreparedData, spec: TrainingSpec): P
         data,
         split === 'train' ? data.images.train : data.images.validation,
         path.join(target, `x_${split}.npy`),
+        signal,
       );
     } else {
       const shape =
         spec.inputs.length === 1 && spec.inputs[0]!.columns === null ? spec.inputs[0]!.shape : [data.inputWidth];
-      await matrixToNpy(path.join(data.dir, `x_${split}.f32`), path.join(target, `x_${split}.npy`), rows, shape);
+      await matrixToNpy(
+        path.join(data.dir, `x_${split}.f32`),
+        path.join(target, `x_${split}.npy`),
+        rows,
+        shape,
+        signal,
+      );
     }
-    await matrixToNpy(path.join(data.dir, `y_${split}.f32`), path.join(target, `y_${split}.npy`), rows, [
-      data.outputWidth,
-    ]);
+    await matrixToNpy(
+      path.join(data.dir, `y_${split}.f32`),
+      path.join(target, `y_${split}.npy`),
+      rows,
+      [data.outputWidth],
+      signal,
+    );
     files.push(`data/x_${split}.npy`, `data/y_${split}.npy`);
   }
   return files;
@@ -174,22 +222,25 @@ export interface PytorchCheck {
 /**
  * Writes the whole project into `dir` (a staged export folder): model.py, weights.npz, train.py,
  * data.py, training.json, keras_model.json, README.md, requirements.txt and data/*.npy; then runs
- * model.py on the validation rows with PyTorch where it is installed.
+ * model.py on the validation rows with PyTorch where it is installed. `signal` (a cancelled
+ * export) stops the copying of the data and kills the Python processes at once; the promise then
+ * rejects with the signal's reason, and the caller removes `dir`.
  */
 export async function writePytorchProject(
   dir: string,
   input: PytorchProjectInput,
   check: { x: Float32Array; shape: number[]; expected: Float32Array },
+  signal?: AbortSignal,
 ): Promise<{ files: string[]; check: PytorchCheck; spec: TrainingSpec }> {
   const { files, spec } = pytorchProject(input);
   for (const [name, content] of files) await writeFile(path.join(dir, name), content);
-  const dataFiles = await writeData(dir, input.data, spec);
-  const torch = await torchVersion();
+  const dataFiles = await writeData(dir, input.data, spec, signal);
+  const torch = await torchVersion(signal);
   let outcome: PytorchCheck;
   if (!torch.ok) {
     outcome = { maxAbsDiff: null, checkedWith: 'nothing', skipped: torch.reason, predictions: null };
   } else {
-    const predictions = await torchForward(dir, check.x, check.shape);
+    const predictions = await torchForward(dir, check.x, check.shape, signal);
     let diff = predictions.length === check.expected.length ? 0 : Infinity;
     for (let i = 0; i < predictions.length && diff !== Infinity; i++) {
       const d = Math.abs(predictions[i]! - check.expected[i]!);

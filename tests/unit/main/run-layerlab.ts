@@ -6,13 +6,14 @@ const BIN = path.join(ROOT, 'bin', 'layerlab.mjs');
 
 /**
  * Runs the real CLI as a user would, collecting its exit code and both streams. With
- * `interruptWhen`, the first time stderr contains that text the CLI gets SIGINT (a user's Ctrl-C);
- * `interrupted` says whether it did.
+ * `interruptWhen`, the first time stderr contains that text (or, given a function, the first time
+ * it returns true for stderr so far: asked on each output and every 50 ms) the CLI gets SIGINT (a
+ * user's Ctrl-C); `interrupted` says whether it did.
  */
 export function layerlab(
   args: string[],
   env: Record<string, string> = {},
-  interruptWhen?: string,
+  interruptWhen?: string | ((stderr: string) => boolean),
 ): Promise<{ code: number | null; stdout: string; stderr: string; interrupted: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -22,14 +23,24 @@ export function layerlab(
     let stdout = '';
     let stderr = '';
     let interrupted = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (interruptWhen !== undefined && !interrupted && stderr.includes(interruptWhen)) {
+    const due = () =>
+      interruptWhen !== undefined &&
+      (typeof interruptWhen === 'string' ? stderr.includes(interruptWhen) : interruptWhen(stderr));
+    const check = () => {
+      if (!interrupted && due()) {
         interrupted = true;
         child.kill('SIGINT');
       }
+    };
+    const poll = typeof interruptWhen === 'function' ? setInterval(check, 50) : undefined;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      check();
     });
-    child.on('close', (code) => resolve({ code, stdout, stderr, interrupted }));
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolve({ code, stdout, stderr, interrupted });
+    });
   });
 }

@@ -26,6 +26,8 @@ export interface FormatJob {
   data?: PreparedData;
   trainConfig?: Record<string, unknown>;
   origin?: ExportOrigin;
+  /** A cancelled export: stop, killing any process the writer started (the staged folder is then removed). */
+  signal?: AbortSignal;
 }
 
 export interface FormatOutcome {

@@ -59,6 +59,7 @@ export const writePytorch: FormatWriter = async (job) => {
       },
     },
     { x: job.x.dataSync() as Float32Array, shape: [...job.x.shape], expected: job.expected },
+    job.signal,
   );
   return {
     files,

@@ -80,12 +80,15 @@ function firstWords(text: string): string | undefined {
 }
 
 /** FRESH_RELOAD as a child Node process: the engine's execPath, which ELECTRON_RUN_AS_NODE makes Node under Electron. */
-async function inProcess(args: string[]): Promise<string> {
+async function inProcess(args: string[], signal: AbortSignal | undefined): Promise<string> {
   try {
     const run = await execFileAsync(process.execPath, ['-e', FRESH_RELOAD, ...args], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       timeout: 120_000,
       maxBuffer: 1 << 20,
+      // A cancelled export kills it at once.
+      ...(signal ? { signal } : {}),
+      killSignal: 'SIGKILL',
     });
     return run.stdout.trim();
   } catch (error) {
@@ -96,9 +99,11 @@ async function inProcess(args: string[]): Promise<string> {
 }
 
 /** FRESH_RELOAD in a new worker thread: its own V8 isolate and module registry, so its tfjs is a fresh, unpatched copy. */
-function inThread(args: string[]): Promise<string> {
+function inThread(args: string[], signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(FRESH_RELOAD, { eval: true, workerData: args, stdout: true, stderr: true });
+    // A cancelled export stops it at once (the 'exit' below then rejects).
+    signal?.addEventListener('abort', () => void worker.terminate(), { once: true });
     worker.once('message', (version: unknown) => resolve(String(version)));
     worker.once('error', (error) => reject(new Error(firstWords(error.message) ?? error.message, { cause: error })));
     worker.once('exit', (code) => reject(new Error(`the worker thread exited with code ${code}`)));
@@ -119,6 +124,7 @@ export async function reloadInFreshProcess(
   dir: string,
   x: tf.Tensor,
   runner: 'process' | 'thread' = process.versions['electron'] ? 'thread' : 'process',
+  signal?: AbortSignal,
 ): Promise<{ predictions: Float32Array; version: string; where: string }> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'layerlab-tfjs-check-'));
   try {
@@ -130,8 +136,10 @@ export async function reloadInFreshProcess(
     const where = runner === 'process' ? 'a fresh process' : 'a fresh worker thread';
     let version: string;
     try {
-      version = await (runner === 'process' ? inProcess(args) : inThread(args));
+      signal?.throwIfAborted();
+      version = await (runner === 'process' ? inProcess(args, signal) : inThread(args, signal));
     } catch (error) {
+      signal?.throwIfAborted();
       throw new Error(
         `plain TensorFlow.js in ${where} could not load and run the exported model: ${(error as Error).message}`,
         { cause: error },
@@ -173,7 +181,7 @@ export function tfjsWriter(quantize: Quantize | null): FormatWriter {
       await save({ ...artifacts, weightSpecs: quantized.specs, weightData: quantized.data });
     }
     // Reload through the path a user's code takes, in a runtime the engine has not touched.
-    const { predictions, version, where } = await reloadInFreshProcess(job.dir, job.x);
+    const { predictions, version, where } = await reloadInFreshProcess(job.dir, job.x, undefined, job.signal);
     return {
       files: [MODEL_JSON, WEIGHTS_BIN],
       maxAbsDiff: maxAbsDiff(job.expected, predictions),
