@@ -36,6 +36,14 @@ function resizeTo(pipeline: Sharp, width: number, height: number, fit: ImageImpo
   return pipeline.resize(width, height, { fit: sharpFit, position: 'centre', background: BLACK });
 }
 
+/** A WebP of at most THUMBNAIL_SIDE pixels a side, with the stored image's crop, pad and colour. */
+async function thumbnailOf(source: Sharp, options: ImageImportOptions): Promise<Uint8Array> {
+  const scale = THUMBNAIL_SIDE / Math.max(options.width, options.height);
+  const tw = Math.max(1, Math.round(options.width * scale));
+  const th = Math.max(1, Math.round(options.height * scale));
+  return resizeTo(source, tw, th, options.fit).webp({ quality: 75 }).toBuffer();
+}
+
 /**
  * Decode one file's bytes into stored pixels. Never throws for bad input: a damaged, too large
  * or unsupported file comes back as a reason, so one bad file cannot stop an import.
@@ -48,9 +56,21 @@ export async function decodeImage(
 ): Promise<DecodedImage> {
   const format = sniffImage(bytes);
   if (!format) return { ok: false, reason: notAnImageReason(bytes, extension) };
-  if (format === 'png' && !withThumbnail) {
-    const pixels = decodePlainPng(bytes, options.width, options.height, channelsOf(options.color) === 1 ? 1 : 3);
-    if (pixels) return { ok: true, pixels, sourceWidth: options.width, sourceHeight: options.height };
+  if (format === 'png') {
+    const channels = channelsOf(options.color) === 1 ? 1 : 3;
+    const pixels = decodePlainPng(bytes, options.width, options.height, channels);
+    if (pixels) {
+      const decoded = { ok: true as const, pixels, sourceWidth: options.width, sourceHeight: options.height };
+      if (!withThumbnail) return decoded;
+      // The source is the stored pixels (same size, no orientation, alpha or profile): the
+      // thumbnail is made from them, skipping a second decode and the header read.
+      try {
+        const raw = sharp(pixels, { raw: { width: options.width, height: options.height, channels } });
+        return { ...decoded, thumbnail: await thumbnailOf(raw, options) };
+      } catch (error) {
+        return { ok: false, reason: decodeFailure(error) };
+      }
+    }
   }
   try {
     let input: Sharp;
@@ -95,13 +115,7 @@ export async function decodeImage(
         reason: `decoded to ${info.width}×${info.height}×${info.channels} instead of ${options.width}×${options.height}×${channels}`,
       };
     }
-    let thumbnail: Uint8Array | undefined;
-    if (withThumbnail) {
-      const scale = THUMBNAIL_SIDE / Math.max(options.width, options.height);
-      const tw = Math.max(1, Math.round(options.width * scale));
-      const th = Math.max(1, Math.round(options.height * scale));
-      thumbnail = await resizeTo(base.clone(), tw, th, options.fit).webp({ quality: 75 }).toBuffer();
-    }
+    const thumbnail = withThumbnail ? await thumbnailOf(base.clone(), options) : undefined;
     return { ok: true, pixels: data, sourceWidth, sourceHeight, ...(thumbnail ? { thumbnail } : {}) };
   } catch (error) {
     if (error instanceof BmpError) return { ok: false, reason: error.message };
