@@ -149,7 +149,7 @@ export function timeSegments(rows: number, spec: WindowSpec, validationShare: nu
 }
 
 /** The differenced value of row `r` (r > start), naming the row when a relative change divides by zero. */
-function change(
+export function change(
   values: Float64Array,
   r: number,
   differencing: Differencing,
