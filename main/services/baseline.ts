@@ -2,8 +2,9 @@ import type { Baseline } from '../../app/diagnostics/baseline';
 import type { PreparedData } from '../../app/engine/protocol';
 import { headFor, type LossName } from '../../app/training/config';
 import { headKind, headsOf } from '../../app/engine/heads';
-import { readMatrix, selectColumns } from '../engine/shared/prepared-data';
-import { readWindowAnchors } from '../data/prepare-windows';
+import { selectColumns } from '../engine/shared/prepared-data';
+import { MatrixFile } from '../engine/shared/table-stream';
+import { openWindowAnchors, readWindowAnchors, type AnchorReader } from '../data/prepare-windows';
 import { undoDifferencing, type ForecastReport } from '../../app/dataset/windows';
 import type { EngineClient } from '../engine/client';
 
@@ -18,6 +19,52 @@ const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
 /** Keras' Huber delta, on the standardized target (as main/engine/process/objective.ts uses it). */
 const HUBER_DELTA = 1;
 
+/** Rows of y read at a time by default: 2^20 values at most, whatever the split's size. */
+const CHUNK_VALUES = 1 << 20;
+
+/** A split's targets (of one head, or all), a chunk of rows at a time; may be walked more than once. */
+type Targets = () => AsyncIterable<Float32Array>;
+
+/** The y file of a split, a chunk of `chunkRows` rows at a time, each chunk through `select` (one head's columns). */
+function targetsOf(file: MatrixFile, chunkRows: number, select?: (chunk: Float32Array) => Float32Array): Targets {
+  return async function* () {
+    const buffer = new Float32Array(Math.min(file.rows, chunkRows) * file.width);
+    for (let start = 0; start < file.rows; start += chunkRows) {
+      const n = Math.min(chunkRows, file.rows - start);
+      await file.read(start, n, buffer);
+      const chunk = buffer.subarray(0, n * file.width);
+      yield select ? select(chunk) : chunk;
+    }
+  };
+}
+
+/** Both y files of a run, open for `work`, closed after it. */
+async function withTargets<T>(
+  data: PreparedData,
+  work: (train: MatrixFile, val: MatrixFile) => Promise<T>,
+): Promise<T> {
+  const opened = await Promise.allSettled([
+    MatrixFile.open(data.dir, 'y_train', data.trainRows, data.outputWidth),
+    MatrixFile.open(data.dir, 'y_val', data.valRows, data.outputWidth),
+  ]);
+  try {
+    // Report the first problem in file order, not whichever open happened to fail first.
+    const [train, val] = opened.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    }) as [MatrixFile, MatrixFile];
+    return await work(train, val);
+  } finally {
+    for (const r of opened) if (r.status === 'fulfilled') await r.value.close();
+  }
+}
+
+/** Options of the baseline computations. */
+export interface BaselineOptions {
+  /** Rows of y read at a time (default: 2^20 values); the result is the same for any value. */
+  chunkRows?: number;
+}
+
 /**
  * The naive baseline of a run, on both splits, in the loss and metric the engine reports:
  * - classification predicts the training split's class frequencies for every row (the best
@@ -28,47 +75,62 @@ const HUBER_DELTA = 1;
  *   ((y − mean) / std, preprocessing.targetScaling), so errors are computed there and scaled back
  *   like the engine's: squared losses × std², absolute ones × std, giving the target's own units.
  * Null for a loss it has no formula for, rather than a number that would mislead.
+ * The y files are read a chunk of rows at a time (issue 19), each sum in row order, so memory is
+ * a chunk whatever the rows and the numbers are those of the whole arrays.
  */
-export async function computeBaseline(data: PreparedData, loss?: LossName): Promise<Baseline | null> {
+export async function computeBaseline(
+  data: PreparedData,
+  loss?: LossName,
+  options: BaselineOptions = {},
+): Promise<Baseline | null> {
   // Several heads have one baseline each (headBaselines); one number for all would mislead.
   if (data.heads && data.heads.length > 1) return null;
-  const [yTrain, yVal] = await Promise.all([readMatrix(data, 'y_train'), readMatrix(data, 'y_val')]);
-  const task = data.preprocessing.task;
   const width = data.outputWidth;
-  const lossName = loss ?? headFor(task, task === 'classification' && width === 1 ? 2 : width).loss;
-  if (data.preprocessing.windows) return lastValueBaseline(yTrain, yVal, data, lossName);
-  return task === 'regression'
-    ? regressionBaseline(yTrain, yVal, data, lossName)
-    : classificationBaseline(yTrain, yVal, width, lossName);
+  const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? CHUNK_VALUES / Math.max(1, width)));
+  return withTargets(data, async (trainFile, valFile) => {
+    const [train, val] = [trainFile, valFile].map((file) => targetsOf(file, chunkRows)) as [Targets, Targets];
+    const task = data.preprocessing.task;
+    const lossName = loss ?? headFor(task, task === 'classification' && width === 1 ? 2 : width).loss;
+    if (data.preprocessing.windows) return lastValueBaseline(train, val, data, lossName, chunkRows);
+    return task === 'regression'
+      ? regressionBaseline(train, val, data, lossName)
+      : classificationBaseline(train, val, width, lossName);
+  });
 }
 
 /**
  * The naive baseline of each head of a run with several (by the head's Output node id), in the
  * head's own loss (its task's default, as the engine trains it) and metric, on its own columns of y.
  */
-export async function headBaselines(data: PreparedData): Promise<Record<string, Baseline | null>> {
-  const [yTrain, yVal] = await Promise.all([readMatrix(data, 'y_train'), readMatrix(data, 'y_val')]);
-  const out: Record<string, Baseline | null> = {};
-  for (const head of headsOf(data)) {
-    const columns = Array.from({ length: head.width }, (_, k) => head.offset + k);
-    const train = selectColumns(yTrain, data.outputWidth, columns);
-    const val = selectColumns(yVal, data.outputWidth, columns);
-    const kind = headKind(head);
-    const loss = headFor(kind.task, kind.classes).loss;
-    out[head.node] =
-      head.task === 'regression'
-        ? regressionBaseline(
-            train,
-            val,
-            {
-              ...data,
-              preprocessing: { ...data.preprocessing, ...(head.scaling ? { targetScaling: head.scaling } : {}) },
-            },
-            loss,
-          )
-        : classificationBaseline(train, val, head.width, loss);
-  }
-  return out;
+export async function headBaselines(
+  data: PreparedData,
+  options: BaselineOptions = {},
+): Promise<Record<string, Baseline | null>> {
+  const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? CHUNK_VALUES / Math.max(1, data.outputWidth)));
+  return withTargets(data, async (trainFile, valFile) => {
+    const out: Record<string, Baseline | null> = {};
+    for (const head of headsOf(data)) {
+      const columns = Array.from({ length: head.width }, (_, k) => head.offset + k);
+      const select = (chunk: Float32Array) => selectColumns(chunk, data.outputWidth, columns);
+      const train = targetsOf(trainFile, chunkRows, select);
+      const val = targetsOf(valFile, chunkRows, select);
+      const kind = headKind(head);
+      const loss = headFor(kind.task, kind.classes).loss;
+      out[head.node] =
+        head.task === 'regression'
+          ? await regressionBaseline(
+              train,
+              val,
+              {
+                ...data,
+                preprocessing: { ...data.preprocessing, ...(head.scaling ? { targetScaling: head.scaling } : {}) },
+              },
+              loss,
+            )
+          : await classificationBaseline(train, val, head.width, loss);
+    }
+    return out;
+  });
 }
 
 /** Per-sample regression losses on the standardized target, and the factor back to the target's units. */
@@ -87,89 +149,137 @@ function regressionLoss(loss: LossName, std: number): { f: (e: number) => number
 /**
  * Time-series windows: the naive forecast "no change" (y[t+h] = y[t], the window's last value;
  * with differencing, a change of 0), in the units the engine reports for the run: the target's
- * own units, or the relative change with percent-change differencing.
+ * own units, or the relative change with percent-change differencing. Each window's y is read
+ * beside its anchors (openWindowAnchors), a chunk of windows at a time.
  */
 async function lastValueBaseline(
-  yTrain: Float32Array,
-  yVal: Float32Array,
+  train: Targets,
+  val: Targets,
   data: PreparedData,
   loss: LossName,
+  chunkRows: number,
 ): Promise<Baseline | null> {
   const windows = data.preprocessing.windows!;
   const { mean, std } = data.preprocessing.targetScaling ?? { mean: 0, std: 1 };
   const chosen = regressionLoss(loss, std);
   if (!chosen) return null;
-  const anchors = await readWindowAnchors(data.dir);
+  const [trainAnchors, valAnchors] = await Promise.all([
+    openWindowAnchors(data.dir, 'train'),
+    openWindowAnchors(data.dir, 'validation'),
+  ]);
+  if (trainAnchors?.count !== data.trainRows || valAnchors?.count !== data.valRows) return null;
   // The naive forecast on the standardized scale the y files hold.
   const naive = (last: number) => ((windows.differencing === 'none' ? last : 0) - mean) / std;
-  const avg = (ys: Float32Array, lasts: readonly number[], f: (e: number) => number) => {
-    let sum = 0;
-    ys.forEach((y, w) => (sum += f(y - naive(lasts[w] ?? Number.NaN))));
-    return sum / ys.length;
+  /** Mean loss and mean absolute error of the naive forecast over a split's windows. */
+  const averages = async (ys: Targets, anchors: AnchorReader) => {
+    let lossSum = 0;
+    let absSum = 0;
+    let count = 0;
+    const pairs = anchors.chunks(chunkRows)[Symbol.asyncIterator]();
+    for await (const chunk of ys()) {
+      const next = await pairs.next();
+      if (next.done || next.value.length !== chunk.length * 2)
+        throw new Error('The window anchors and y differ in length.');
+      const lasts = next.value;
+      for (let w = 0; w < chunk.length; w++) {
+        const error = chunk[w]! - naive(lasts[2 * w] ?? Number.NaN);
+        lossSum += chosen.f(error);
+        absSum += Math.abs(error);
+      }
+      count += chunk.length;
+    }
+    return { loss: lossSum / count, mae: absSum / count };
   };
-  const { train, validation } = anchors;
-  if (train.last.length !== yTrain.length || validation.last.length !== yVal.length) return null;
+  const trained = await averages(train, trainAnchors);
+  const validated = await averages(val, valAnchors);
   return {
     kind: 'last_value',
-    loss: avg(yTrain, train.last, chosen.f) * chosen.scale,
-    val_loss: avg(yVal, validation.last, chosen.f) * chosen.scale,
-    mae: avg(yTrain, train.last, Math.abs) * std,
-    val_mae: avg(yVal, validation.last, Math.abs) * std,
+    loss: trained.loss * chosen.scale,
+    val_loss: validated.loss * chosen.scale,
+    mae: trained.mae * std,
+    val_mae: validated.mae * std,
   };
 }
 
-function regressionBaseline(
-  yTrain: Float32Array,
-  yVal: Float32Array,
+async function regressionBaseline(
+  train: Targets,
+  val: Targets,
   data: PreparedData,
   loss: LossName,
-): Baseline | null {
+): Promise<Baseline | null> {
   const std = data.preprocessing.targetScaling?.std ?? 1;
-  let mean = 0;
-  for (const y of yTrain) mean += y;
-  mean /= yTrain.length;
   const chosen = regressionLoss(loss, std);
   if (!chosen) return null;
-  const avg = (ys: Float32Array, f: (e: number) => number) => ys.reduce((s, y) => s + f(y - mean), 0) / ys.length;
+  let mean = 0;
+  let rows = 0;
+  for await (const chunk of train()) {
+    for (const y of chunk) mean += y;
+    rows += chunk.length;
+  }
+  mean /= rows;
+  /** Mean loss and mean absolute error of predicting the mean. */
+  const averages = async (ys: Targets) => {
+    let lossSum = 0;
+    let absSum = 0;
+    let count = 0;
+    for await (const chunk of ys()) {
+      for (const y of chunk) {
+        lossSum += chosen.f(y - mean);
+        absSum += Math.abs(y - mean);
+      }
+      count += chunk.length;
+    }
+    return { loss: lossSum / count, mae: absSum / count };
+  };
+  const trained = await averages(train);
+  const validated = await averages(val);
   return {
     kind: 'training_mean',
-    loss: avg(yTrain, chosen.f) * chosen.scale,
-    val_loss: avg(yVal, chosen.f) * chosen.scale,
-    mae: avg(yTrain, Math.abs) * std,
-    val_mae: avg(yVal, Math.abs) * std,
+    loss: trained.loss * chosen.scale,
+    val_loss: validated.loss * chosen.scale,
+    mae: trained.mae * std,
+    val_mae: validated.mae * std,
   };
 }
 
-function classificationBaseline(
-  yTrain: Float32Array,
-  yVal: Float32Array,
+async function classificationBaseline(
+  train: Targets,
+  val: Targets,
   width: number,
   loss: LossName,
-): Baseline | null {
+): Promise<Baseline | null> {
   if (width === 1) {
     if (loss !== 'binaryCrossentropy') return null;
     let positives = 0;
-    for (const y of yTrain) positives += y > 0.5 ? 1 : 0;
-    const p = positives / yTrain.length;
+    let rows = 0;
+    for await (const chunk of train()) {
+      for (const y of chunk) positives += y > 0.5 ? 1 : 0;
+      rows += chunk.length;
+    }
+    const p = positives / rows;
     const predictPositive = p > 0.5;
-    const score = (ys: Float32Array) => {
+    const score = async (ys: Targets) => {
       let l = 0;
       let right = 0;
-      for (const y of ys) {
-        const positive = y > 0.5;
-        l -= positive ? Math.log(clip(p)) : Math.log(1 - clip(p));
-        right += positive === predictPositive ? 1 : 0;
+      let count = 0;
+      for await (const chunk of ys()) {
+        for (const y of chunk) {
+          const positive = y > 0.5;
+          l -= positive ? Math.log(clip(p)) : Math.log(1 - clip(p));
+          right += positive === predictPositive ? 1 : 0;
+        }
+        count += chunk.length;
       }
-      return { loss: l / ys.length, accuracy: right / ys.length };
+      return { loss: l / count, accuracy: right / count };
     };
-    const train = score(yTrain);
-    const val = score(yVal);
+    const trained = await score(train);
+    const validated = await score(val);
     return {
       kind: 'majority_class',
-      loss: train.loss,
-      val_loss: val.loss,
-      accuracy: train.accuracy,
-      val_accuracy: val.accuracy,
+      loss: trained.loss,
+      val_loss: validated.loss,
+      accuracy: trained.accuracy,
+      val_accuracy: validated.accuracy,
     };
   }
   if (loss !== 'categoricalCrossentropy' && loss !== 'sparseCategoricalCrossentropy') return null;
@@ -178,30 +288,38 @@ function classificationBaseline(
     for (let k = 1; k < width; k++) if (ys[row * width + k]! > ys[row * width + best]!) best = k;
     return best;
   };
-  const trainRows = yTrain.length / width;
   const counts = new Array<number>(width).fill(0);
-  for (let r = 0; r < trainRows; r++) counts[labelOf(yTrain, r)]! += 1;
+  let trainRows = 0;
+  for await (const chunk of train()) {
+    const rows = chunk.length / width;
+    for (let r = 0; r < rows; r++) counts[labelOf(chunk, r)]! += 1;
+    trainRows += rows;
+  }
   const priors = counts.map((c) => c / trainRows);
   const majority = priors.indexOf(Math.max(...priors));
-  const score = (ys: Float32Array) => {
-    const rows = ys.length / width;
+  const score = async (ys: Targets) => {
     let l = 0;
     let right = 0;
-    for (let r = 0; r < rows; r++) {
-      const label = labelOf(ys, r);
-      l -= Math.log(clip(priors[label]!));
-      right += label === majority ? 1 : 0;
+    let count = 0;
+    for await (const chunk of ys()) {
+      const rows = chunk.length / width;
+      for (let r = 0; r < rows; r++) {
+        const label = labelOf(chunk, r);
+        l -= Math.log(clip(priors[label]!));
+        right += label === majority ? 1 : 0;
+      }
+      count += rows;
     }
-    return { loss: l / rows, accuracy: right / rows };
+    return { loss: l / count, accuracy: right / count };
   };
-  const train = score(yTrain);
-  const val = score(yVal);
+  const trained = await score(train);
+  const validated = await score(val);
   return {
     kind: 'majority_class',
-    loss: train.loss,
-    val_loss: val.loss,
-    accuracy: train.accuracy,
-    val_accuracy: val.accuracy,
+    loss: trained.loss,
+    val_loss: validated.loss,
+    accuracy: trained.accuracy,
+    val_accuracy: validated.accuracy,
   };
 }
 

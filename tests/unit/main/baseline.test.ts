@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedData } from '../../../app/engine/protocol';
-import { computeBaseline } from '../../../main/services/baseline';
+import { computeBaseline, headBaselines } from '../../../main/services/baseline';
 
 let dir: string;
 beforeAll(async () => {
@@ -100,5 +100,106 @@ describe('the naive baseline, checked by hand', () => {
     expect(await computeBaseline(data, 'meanSquaredError')).toBeNull();
     await rm(path.join(data.dir, 'y_val.f32'));
     await expect(computeBaseline(data)).rejects.toThrow(/y_val\.f32: it does not exist/);
+  });
+});
+
+describe('the naive baseline, streamed (issue 19: y is read a chunk of rows at a time)', () => {
+  /** A fixed pseudo-random walk of float32 values: sums in another order would differ in their last digits. */
+  const values = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + seed) * 43758.5453) % 3);
+  const wholeMean = (ys: Float32Array) => ys.reduce((s, y) => s + y, 0) / ys.length;
+
+  it('gives the numbers of the whole arrays for any chunk size: regression, two classes, several, windows, heads', async () => {
+    const yTrain = new Float32Array(values(301, 1));
+    const yVal = new Float32Array(values(97, 2));
+    const reg = await prepared('s-reg', Array.from(yTrain), Array.from(yVal), 1, {
+      task: 'regression',
+      targetScaling: { mean: 5, std: 3 },
+    });
+    // The whole-array formulas: the training mean, then sums in row order.
+    const mean = wholeMean(yTrain);
+    const avg = (ys: Float32Array, f: (e: number) => number) => ys.reduce((s, y) => s + f(y - mean), 0) / ys.length;
+    const expected = {
+      kind: 'training_mean',
+      loss: avg(yTrain, (e) => e * e) * 9,
+      val_loss: avg(yVal, (e) => e * e) * 9,
+      mae: avg(yTrain, Math.abs) * 3,
+      val_mae: avg(yVal, Math.abs) * 3,
+    };
+    for (const chunkRows of [1, 7, 64, undefined])
+      expect(await computeBaseline(reg, 'meanSquaredError', chunkRows ? { chunkRows } : {})).toEqual(expected);
+
+    const bin = await prepared(
+      's-bin',
+      values(301, 3).map((v) => (v > 0.4 ? 1 : 0)),
+      values(97, 4).map((v) => (v > 0.4 ? 1 : 0)),
+      1,
+      {
+        task: 'classification',
+        labels: ['no', 'yes'],
+      },
+    );
+    const oneHot = (labels: number[]) => labels.flatMap((l) => [0, 1, 2].map((k) => (k === l ? 1 : 0)));
+    const classes = (n: number, seed: number) => values(n, seed).map((v) => (v < -1 ? 0 : v < 1 ? 1 : 2));
+    const multi = await prepared('s-multi', oneHot(classes(301, 5)), oneHot(classes(97, 6)), 3, {
+      task: 'classification',
+      labels: ['a', 'b', 'c'],
+    });
+    const heads = {
+      ...(await prepared(
+        's-heads',
+        Array.from(yTrain).flatMap((y, i) => [y, i % 3 === 0 ? 1 : 0]),
+        Array.from(yVal).flatMap((y, i) => [y, i % 2]),
+        2,
+        { task: 'regression' },
+      )),
+      heads: [
+        { node: 'r', target: 'y', task: 'regression' as const, offset: 0, width: 1, scaling: { mean: 5, std: 3 } },
+        { node: 'c', target: 'k', task: 'classification' as const, offset: 1, width: 1, labels: ['no', 'yes'] },
+      ],
+    };
+    const whole = {
+      bin: await computeBaseline(bin),
+      multi: await computeBaseline(multi),
+      heads: await headBaselines(heads),
+    };
+    expect(whole.heads.r).toEqual(await computeBaseline(reg, 'meanSquaredError'));
+    for (const chunkRows of [1, 7, 64]) {
+      expect(await computeBaseline(bin, undefined, { chunkRows })).toEqual(whole.bin);
+      expect(await computeBaseline(multi, undefined, { chunkRows })).toEqual(whole.multi);
+      expect(await headBaselines(heads, { chunkRows })).toEqual(whole.heads);
+    }
+
+    // Windows: the naive forecast from each window's last value (anchors beside y), differencing none.
+    const windows = await prepared('s-win', Array.from(yTrain), Array.from(yVal), 1, {
+      task: 'regression',
+      targetScaling: { mean: 0.5, std: 2 },
+      windows: { timeColumn: 't', lookback: 1, horizon: 1, differencing: 'none', inputs: ['y'] },
+    });
+    const lastsOf = (n: number, seed: number) => new Float64Array(values(n, seed).map((v) => v * 2 + 0.5));
+    const anchors = (lasts: Float64Array) => {
+      const pairs = new Float64Array(lasts.length * 2);
+      lasts.forEach((last, w) => (pairs[2 * w] = last));
+      return Buffer.from(pairs.buffer);
+    };
+    const [trainLasts, valLasts] = [lastsOf(301, 7), lastsOf(97, 8)];
+    await writeFile(path.join(windows.dir, 'windows_train.f64'), anchors(trainLasts));
+    await writeFile(path.join(windows.dir, 'windows_val.f64'), anchors(valLasts));
+    const naiveAvg = (ys: Float32Array, lasts: Float64Array, f: (e: number) => number) =>
+      ys.reduce((s, y, w) => s + f(y - (lasts[w]! - 0.5) / 2), 0) / ys.length;
+    const expectedWindows = {
+      kind: 'last_value',
+      loss: naiveAvg(yTrain, trainLasts, (e) => e * e) * 4,
+      val_loss: naiveAvg(yVal, valLasts, (e) => e * e) * 4,
+      mae: naiveAvg(yTrain, trainLasts, Math.abs) * 2,
+      val_mae: naiveAvg(yVal, valLasts, Math.abs) * 2,
+    };
+    for (const chunkRows of [1, 7, 64, undefined])
+      expect(await computeBaseline(windows, 'meanSquaredError', chunkRows ? { chunkRows } : {})).toEqual(
+        expectedWindows,
+      );
+    // Anchors that do not match y (a run prepared otherwise) give no number rather than a wrong one.
+    await writeFile(path.join(windows.dir, 'windows_val.f64'), anchors(valLasts.subarray(1)));
+    expect(await computeBaseline(windows, 'meanSquaredError')).toBeNull();
   });
 });
