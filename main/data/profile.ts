@@ -95,39 +95,48 @@ function top(entries: { value: string; count: number }[], present: number): Hist
 }
 
 function profileNumbers(name: string, values: Float64Array): ColumnProfile {
-  let missing = 0;
-  let n = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
+  const length = values.length;
   // Mean and variance in two passes, not Welford's one: its division per value makes a chain of
   // dependent divisions (this loop took 200 ms with it, 130 ms without, on 21 columns of a
   // million values). This pass sums the values less the first one (exact for values near it, so
   // 1e9 + small noise loses nothing), in two sums that run side by side; the second
-  // (binsAndSquares) sums the squared deviations from the mean.
-  let shift = Number.NaN;
+  // (binsAndSquares) sums the squared deviations from the mean. Whether the values are integers
+  // and count up are loops of their own that stop at the first value that says no: tested in
+  // this loop, they made it half as fast again.
+  let first = 0;
+  while (first < length && values[first] !== values[first]) first += 1;
+  const shift = first < length ? (values[first] as number) : Number.NaN;
+  let missing = first;
+  let min = first < length ? shift : Number.POSITIVE_INFINITY;
+  let max = first < length ? shift : Number.NEGATIVE_INFINITY;
   let even = 0;
   let odd = 0;
-  let integer = true;
-  let counting = true;
-  let last = Number.NaN;
-  for (let i = 0; i < values.length; i += 1) {
+  for (let i = first; i < length; i += 1) {
     const v = values[i] as number;
     if (v !== v) {
       missing += 1;
       continue;
     }
-    n += 1;
-    if (n === 1) shift = v;
-    if (integer && !Number.isInteger(v)) integer = false;
-    if (counting) counting = n === 1 ? v === 0 || v === 1 : v === last + 1;
-    last = v;
     if (v < min) min = v;
     if (v > max) max = v;
     if ((i & 1) === 0) even += v - shift;
     else odd += v - shift;
   }
+  const n = length - missing;
+  let integer = true;
+  for (let i = first; i < length && integer; i += 1) {
+    const v = values[i] as number;
+    if (v === v && !Number.isInteger(v)) integer = false;
+  }
+  let counting = shift === 0 || shift === 1;
+  for (let i = first + 1, last = shift; i < length && counting; i += 1) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    counting = v === last + 1;
+    last = v;
+  }
   const mean = n > 0 ? shift + (even + odd) / n : 0;
-  const unique = countDistinct(values);
+  const unique = countDistinct(values, { min, max });
   // The distinct values themselves only when few (categories, a bar per value).
   const distinct: number[] = [];
   if (unique <= MAX_CATEGORIES) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ColumnProfile } from '../../../app/dataset/schema';
-import { parseCsv, profileColumns } from '../../../main/data';
+import { parseCsv, profileColumns, profileStoredColumn } from '../../../main/data';
 
 const IRIS = fileURLToPath(new URL('../../../resources/iris.csv', import.meta.url));
 
@@ -182,5 +182,48 @@ describe('profileColumns', () => {
       Array.from({ length: 1000 }, () => [String(1e9 + 0.3)]),
     );
     expect(constant).toMatchObject({ type: 'constant', mean: 1e9 + 0.3, std: 0 });
+  });
+
+  it('gives a stored column of numbers the statistics a plain computation gives, missing values first or between', () => {
+    // What the profile must say, computed the plain way: a Set for the distinct values.
+    const plain = (values: Float64Array) => {
+      const present = Array.from(values).filter((v) => v === v);
+      const mean = present.reduce((a, b) => a + b, 0) / present.length;
+      return {
+        missing: values.length - present.length,
+        unique: new Set(present).size,
+        min: present.reduce((a, b) => Math.min(a, b)),
+        max: present.reduce((a, b) => Math.max(a, b)),
+        mean,
+        std: Math.sqrt(present.reduce((a, b) => a + (b - mean) ** 2, 0) / present.length),
+        integer: present.every(Number.isInteger),
+      };
+    };
+    const cases: [string, number[], string][] = [
+      // Row numbers whatever the name (30 rows): from 1 after missing values, or with one missing between.
+      ['n', [NaN, NaN, ...Array.from({ length: 30 }, (_, i) => i + 1)], 'id'],
+      ['n', [NaN, ...Array.from({ length: 30 }, (_, i) => i), NaN, 30], 'id'],
+      ['n', [NaN, ...Array.from({ length: 30 }, (_, i) => (i === 12 ? NaN : i))], 'integer'],
+      ['n', Array.from({ length: 30 }, (_, i) => (i === 12 ? 40 : i)), 'integer'],
+      ['x', [NaN, ...Array.from({ length: 3000 }, (_, i) => Number(((i * 7919) % 1009).toFixed(0)) / 100)], 'numeric'],
+      ['x', Array.from({ length: 3000 }, (_, i) => (i % 9 === 0 ? NaN : Math.sin(i) * 1e3)), 'numeric'],
+      ['x', [2.5, ...Array.from({ length: 3000 }, (_, i) => i % 40)], 'numeric'],
+      ['b', [NaN, ...Array.from({ length: 300 }, (_, i) => i % 2)], 'boolean'],
+    ];
+    for (const [name, numbers, type] of cases) {
+      const values = Float64Array.from(numbers);
+      const profile = profileStoredColumn(name, values, null);
+      const expected = plain(values);
+      expect({
+        name,
+        type: profile.type,
+        missing: profile.missing,
+        unique: profile.unique,
+        integer: profile.integer,
+      }).toEqual({ name, type, missing: expected.missing, unique: expected.unique, integer: expected.integer });
+      expect([profile.min, profile.max]).toEqual([expected.min, expected.max]);
+      expect(profile.mean).toBeCloseTo(expected.mean, 9);
+      expect(profile.std).toBeCloseTo(expected.std, 9);
+    }
   });
 });
