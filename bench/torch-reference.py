@@ -1,6 +1,6 @@
 """PyTorch's training throughput on the bench's models (bench/training.ts runs this).
 
-Usage: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch-reference.py <mlp|cnn|cnn48> <threads> <batch> <rows> <epochs> [<val_rows>]
+Usage: OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch-reference.py <mlp|cnn|cnn48|cnn32g> <threads> <batch> <rows> <epochs> [<val_rows>]
 Prints one JSON line: {"torch": version, "samples_per_s": [...], "samples_per_cpu_s": [...]}, one
 figure per measured epoch: by the wall clock, and by the process's CPU time (steadier when other
 work shares the machine).
@@ -35,6 +35,11 @@ elif kind == 'cnn48':
     model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(64 * 6 * 6, 64), nn.ReLU(), nn.Linear(64, 10))
+elif kind == 'cnn32g':
+    x = torch.randn(rows, 1, 32, 32)
+    x_val = torch.randn(val_rows, 1, 32, 32)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 8 * 8, 64), nn.ReLU(), nn.Linear(64, 10))
 else:
     x = torch.randn(rows, 784)
     x_val = torch.randn(val_rows, 784)

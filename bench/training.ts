@@ -1,6 +1,6 @@
 /**
  * Training throughput of the engine on CPU, beside PyTorch's:
- * `node --import tsx bench/training.ts [--workload mlp|cnn|cnn48|all] [--epochs 3] [--rows N] [--batch 128] [--backend wasm]`.
+ * `node --import tsx bench/training.ts [--workload mlp|cnn|cnn48|cnn32g|all] [--epochs 3] [--rows N] [--batch 128] [--backend wasm]`.
  *
  * Workloads (issue 5; docs/architecture.md, Engine accelerations): an MLP 784-256-128-10 and a CNN
  * conv16-pool-conv32-pool-dense10 on 28×28×1 ('all' runs these two), and cnn48: the cnn template's model for
@@ -51,7 +51,7 @@ const { values: args } = parseArgs({
 });
 const BATCH = Number(args.batch);
 
-type Workload = 'mlp' | 'cnn' | 'cnn48';
+type Workload = 'mlp' | 'cnn' | 'cnn48' | 'cnn32g';
 const WORKLOADS: Record<Workload, { title: string; inputShape: number[]; rows: number; layers: unknown[] }> = {
   mlp: {
     title: 'MLP 784-256-128-10',
@@ -84,6 +84,19 @@ const WORKLOADS: Record<Workload, { title: string; inputShape: number[]; rows: n
       { type: 'Conv2D', config: { filters: 32, kernel_size: [3, 3], padding: 'same', activation: 'relu' } },
       { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
       { type: 'Conv2D', config: { filters: 64, kernel_size: [3, 3], padding: 'same', activation: 'relu' } },
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { type: 'Flatten', config: {} },
+      { type: 'Dense', config: { units: 64, activation: 'relu' } },
+    ],
+  },
+  cnn32g: {
+    title: "the cnn template's model for 32×32×1 (bench:jobs' digits: conv16-32 'same', each pooled, dense64)",
+    inputShape: [32, 32, 1],
+    rows: 1440,
+    layers: [
+      { type: 'Conv2D', config: { filters: 16, kernel_size: [3, 3], padding: 'same', activation: 'relu' } },
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
+      { type: 'Conv2D', config: { filters: 32, kernel_size: [3, 3], padding: 'same', activation: 'relu' } },
       { type: 'MaxPooling2D', config: { pool_size: [2, 2] } },
       { type: 'Flatten', config: {} },
       { type: 'Dense', config: { units: 64, activation: 'relu' } },
@@ -281,7 +294,7 @@ async function main(): Promise<void> {
     throw new Error(`--epochs must be a whole number ≥ 1, got "${args.epochs}"`);
   const chosen: Workload[] = args.workload === 'all' ? ['mlp', 'cnn'] : [args.workload as Workload];
   if (!chosen.every((w) => w in WORKLOADS))
-    throw new Error(`--workload must be mlp, cnn, cnn48 or all, got "${args.workload}"`);
+    throw new Error(`--workload must be mlp, cnn, cnn48, cnn32g or all, got "${args.workload}"`);
   // As the engine process runs it (engine-main.ts): without tfjs' debug checks.
   tf.enableProdMode();
   if (tf.getBackend() !== args.backend) {

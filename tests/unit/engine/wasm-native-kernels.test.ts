@@ -230,9 +230,16 @@ describe('native convolution gradients and MaxPoolGrad equal the composed kernel
     { size: 2, stride: 2, pad: 'valid' as const, x: [2, 9, 8, 6] },
     { size: 3, stride: 1, pad: 'same' as const, x: [2, 6, 7, 5] },
     { size: 3, stride: 2, pad: 'same' as const, x: [1, 7, 7, 8] },
-  ])('maxPool $size/$stride $pad on x$x, values ≤ 0 included', ({ size, stride, pad, x }) => {
+    // The 2×2/2 kernel for channels a multiple of 4: even sizes, odd ones (a last row and column
+    // no window covers), "same" on an odd size (its last windows padded: the general kernel), and
+    // coarse values so that taps tie and the first maximum must win.
+    { size: 2, stride: 2, pad: 'valid' as const, x: [2, 8, 6, 8] },
+    { size: 2, stride: 2, pad: 'valid' as const, x: [3, 9, 7, 4] },
+    { size: 2, stride: 2, pad: 'same' as const, x: [2, 7, 5, 4] },
+    { size: 2, stride: 2, pad: 'valid' as const, x: [2, 6, 6, 12], ties: true },
+  ])('maxPool $size/$stride $pad on x$x, values ≤ 0 included', ({ size, stride, pad, x, ties }) => {
     const backend = tf.backend();
-    const xt = randomTensor(x, 4, -2, 0.5);
+    const xt = ties ? tf.round(randomTensor(x, 4, -2, 1.5)) : randomTensor(x, 4, -2, 0.5);
     const y = tf.maxPool(xt as tf.Tensor4D, size, stride, pad);
     const dy = randomTensor(y.shape, 5);
     const attrs = { filterSize: size, strides: stride, pad, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
