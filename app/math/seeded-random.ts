@@ -42,13 +42,13 @@ export function shuffledIndices(n: number, random: () => number, out: Uint32Arra
   return out;
 }
 
-/** Fisher–Yates in place with a generator seeded by `seed` (the same seed, the same order everywhere). */
-export function seededShuffle<T>(items: T[], seed: number): T[] {
+/** Fisher–Yates in place (an array or a typed array) with a generator seeded by `seed` (the same seed, the same order everywhere). */
+export function seededShuffle<A extends { length: number; [index: number]: unknown }>(items: A, seed: number): A {
   const random = mulberry32(seed);
   for (let i = items.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));
-    const a = items[i] as T;
-    items[i] = items[j] as T;
+    const a = items[i];
+    items[i] = items[j];
     items[j] = a;
   }
   return items;

@@ -248,7 +248,7 @@ async function splitForTraining(data: PreparedData, card: ModelCardContext): Pro
     return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   };
   const [x, y] = await Promise.all([read('x_val.f32'), read('y_val.f32')]);
-  const write = async (file: string, all: Float32Array, width: number, which: number[]) => {
+  const write = async (file: string, all: Float32Array, width: number, which: Int32Array) => {
     const out = new Float32Array(which.length * width);
     which.forEach((r, i) => out.set(all.subarray(r * width, (r + 1) * width), i * width));
     await writeFile(path.join(data.dir, file), Buffer.from(out.buffer));

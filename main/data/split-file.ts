@@ -49,7 +49,8 @@ export async function storedSplit(datasetDir: string, key: SplitKey, compute: ()
   const stored = await readJsonFile(file, SplitFile);
   if (stored.ok && sameKey(stored.value.key, key)) {
     const { train, validation, test } = stored.value;
-    if ([train, validation, test].every((rows) => rows.every((r) => r < key.rows))) return { train, validation, test };
+    if ([train, validation, test].every((rows) => rows.every((r) => r < key.rows)))
+      return { train: Int32Array.from(train), validation: Int32Array.from(validation), test: Int32Array.from(test) };
   }
   const split = compute();
   // In pieces, compact: 10M rows indented were 260 MB of string and bytes at once (issue 19).

@@ -8,10 +8,13 @@ import { seededShuffle } from '../../app/math/seeded-random';
  * depend on the validation share, so tuning the validation share never moves a test row.
  */
 export interface SplitRows {
-  train: number[];
-  validation: number[];
-  test: number[];
+  train: Int32Array;
+  validation: Int32Array;
+  test: Int32Array;
 }
+
+/** Row indices as given: an array or a typed array (4 bytes a row: a 10M-row table's splits are held as these, issue 19). */
+export type RowList = ArrayLike<number>;
 
 export interface SplitShares {
   /** In (0, 1). */
@@ -45,13 +48,13 @@ export function splitCounts(n: number, shares: SplitShares): { validation: numbe
   return { validation, test };
 }
 
-/** Consecutive blocks of an ordered list: training first, then validation, then test. */
-function blocks(ordered: readonly number[], counts: { validation: number; test: number }): SplitRows {
+/** Consecutive blocks of an ordered list, views of it: training first, then validation, then test. */
+function blocks(ordered: Int32Array, counts: { validation: number; test: number }): SplitRows {
   const n = ordered.length;
   return {
-    train: ordered.slice(0, n - counts.validation - counts.test),
-    validation: ordered.slice(n - counts.validation - counts.test, n - counts.test),
-    test: ordered.slice(n - counts.test),
+    train: ordered.subarray(0, n - counts.validation - counts.test),
+    validation: ordered.subarray(n - counts.validation - counts.test, n - counts.test),
+    test: ordered.subarray(n - counts.test),
   };
 }
 
@@ -59,8 +62,8 @@ function blocks(ordered: readonly number[], counts: { validation: number; test: 
  * A seeded shuffle, then blocks. Without a test share this is exactly the split prepare.ts made
  * before test splits existed (the same rows for the same seed), so old runs retrain alike.
  */
-export function randomSplit(rows: readonly number[], shares: SplitShares, seed: number): SplitRows {
-  const shuffled = seededShuffle([...rows], seed);
+export function randomSplit(rows: RowList, shares: SplitShares, seed: number): SplitRows {
+  const shuffled = seededShuffle(Int32Array.from(rows), seed);
   return blocks(shuffled, splitCounts(rows.length, shares));
 }
 
@@ -70,31 +73,43 @@ export function randomSplit(rows: readonly number[], shares: SplitShares, seed: 
  * split, so classes stay interleaved in batches.
  */
 export function stratifiedSplit(
-  rows: readonly number[],
+  rows: RowList,
   classOf: (row: number) => number,
   shares: SplitShares,
   seed: number,
 ): SplitRows {
   checkShares(shares);
-  const shuffled = seededShuffle([...rows], seed);
-  const byClass = new Map<number, number[]>();
+  const shuffled = seededShuffle(Int32Array.from(rows), seed);
+  // Per class: its rows, and the last `test` of them in shuffled order go to test, the
+  // `validation` before those to validation. Counted first, then placed by each row's ordinal in
+  // its class, so nothing per row is kept but the split itself.
+  const byClass = new Map<number, { size: number; seen: number; test: number; validation: number }>();
   for (const row of shuffled) {
     const k = classOf(row);
     const members = byClass.get(k);
-    if (members) members.push(row);
-    else byClass.set(k, [row]);
+    if (members) members.size += 1;
+    else byClass.set(k, { size: 1, seen: 0, test: 0, validation: 0 });
   }
-  const where = new Map<number, 'validation' | 'test'>();
   for (const members of byClass.values()) {
-    const m = members.length;
-    const test = Math.round(m * shares.test);
+    const m = members.size;
+    members.test = Math.round(m * shares.test);
     // A class of one row stays in training: it cannot be on both sides.
-    const validation = Math.min(Math.max(0, m - 1 - test), Math.round(m * shares.validation));
-    members.slice(m - test).forEach((r) => where.set(r, 'test'));
-    members.slice(m - test - validation, m - test).forEach((r) => where.set(r, 'validation'));
+    members.validation = Math.min(Math.max(0, m - 1 - members.test), Math.round(m * shares.validation));
   }
-  const split: SplitRows = { train: [], validation: [], test: [] };
-  for (const row of shuffled) split[where.get(row) ?? 'train'].push(row);
+  /** 0: training, 1: validation, 2: test, by place in the shuffled order. */
+  const where = new Uint8Array(shuffled.length);
+  const sizes = [0, 0, 0];
+  shuffled.forEach((row, i) => {
+    const members = byClass.get(classOf(row))!;
+    const j = members.seen++;
+    const s = j >= members.size - members.test ? 2 : j >= members.size - members.test - members.validation ? 1 : 0;
+    where[i] = s;
+    sizes[s]! += 1;
+  });
+  const parts = sizes.map((n) => new Int32Array(n));
+  const filled = [0, 0, 0];
+  shuffled.forEach((row, i) => void (parts[where[i]!]![filled[where[i]!]!++] = row));
+  const split: SplitRows = { train: parts[0]!, validation: parts[1]!, test: parts[2]! };
   if (split.validation.length === 0 || split.train.length === 0 || (shares.test > 0 && split.test.length === 0)) {
     throw new UserError(
       `${rows.length} rows in ${byClass.size} classes are too few to stratify into training, validation${shares.test > 0 ? ' and test' : ''} rows; use a random split or larger shares.`,
@@ -109,23 +124,26 @@ export function stratifiedSplit(
  * `keyOf` returns NaN for a row without a time; `describeMissing` names it for the message.
  */
 export function timeSplit(
-  rows: readonly number[],
+  rows: RowList,
   keyOf: (row: number) => number,
   shares: SplitShares,
   describeMissing: (row: number) => string,
 ): SplitRows {
   const keys = new Float64Array(rows.length);
-  rows.forEach((row, i) => {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     const key = keyOf(row);
     if (Number.isNaN(key))
       throw new UserError(
         `${describeMissing(row)}: a time-ordered split needs a time in every row. Fill it in, or choose a random split.`,
       );
     keys[i] = key;
-  });
-  const order = rows.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]! || rows[a]! - rows[b]!);
+  }
+  const order = new Uint32Array(rows.length)
+    .map((_, i) => i)
+    .sort((a, b) => keys[a]! - keys[b]! || rows[a]! - rows[b]!);
   return blocks(
-    order.map((i) => rows[i]!),
+    Int32Array.from(order, (i) => rows[i]!),
     splitCounts(rows.length, shares),
   );
 }

@@ -6,6 +6,19 @@ import { Preprocessing, type DatasetMeta, type FeatureEncoding, type TaskSpec } 
 import { encodeRawRows, importCsvText, prepareTrainingData } from '../../../main/data';
 import { SPLIT_FILE } from '../../../main/data/split-file';
 import { randomSplit, stratifiedSplit, timeSplit, type SplitRows } from '../../../main/data/splits';
+
+/** split.json's lists as JSON.parse gives them. */
+interface StoredRows {
+  train: number[];
+  validation: number[];
+  test: number[];
+}
+/** A split's typed lists as the arrays split.json holds. */
+const stored = (split: SplitRows): StoredRows => ({
+  train: Array.from(split.train),
+  validation: Array.from(split.validation),
+  test: Array.from(split.test),
+});
 import { readF32, useTempDir } from './temp-dir';
 
 /**
@@ -122,7 +135,7 @@ describe('prepareTrainingData a chunk of rows at a time', () => {
     });
     const files = new Map<string, Buffer>();
     for (const file of (await readdir(outDir)).sort()) files.set(file, await readFile(join(outDir, file)));
-    const split = JSON.parse(await readFile(join(dataset.datasetDir, SPLIT_FILE), 'utf8')) as SplitRows;
+    const split = JSON.parse(await readFile(join(dataset.datasetDir, SPLIT_FILE), 'utf8')) as StoredRows;
     return { data, files, split, outDir };
   }
 
@@ -147,9 +160,11 @@ describe('prepareTrainingData a chunk of rows at a time', () => {
     const labelled = ALL_ROWS.filter((r) => present(r, 'label'));
     const classOf = (r: number) => (rawRow(r)['label'] === 'no' ? 0 : 1);
     const stratified = await prepareFresh(dataset, CLASSIFY, 'stratified', 7);
-    expect(stratified.split).toMatchObject(stratifiedSplit(labelled, classOf, { validation: 0.25, test: 0.2 }, 5));
+    expect(stratified.split).toMatchObject(
+      stored(stratifiedSplit(labelled, classOf, { validation: 0.25, test: 0.2 }, 5)),
+    );
     const random = await prepareFresh(dataset, PLAIN, 'random', 7);
-    expect(random.split).toMatchObject(randomSplit(labelled, { validation: 0.25, test: 0 }, 42));
+    expect(random.split).toMatchObject(stored(randomSplit(labelled, { validation: 0.25, test: 0 }, 42)));
     const priced = ALL_ROWS.filter((r) => present(r, 'price'));
     const time = (r: number) => {
       const when = rawRow(r)['when'] ?? '';
@@ -158,7 +173,7 @@ describe('prepareTrainingData a chunk of rows at a time', () => {
     };
     const describe = (r: number) => `row ${r}`;
     const byTime = await prepareFresh(dataset, REGRESS, 'time', 7);
-    expect(byTime.split).toMatchObject(timeSplit(priced, time, { validation: 0.25, test: 0.15 }, describe));
+    expect(byTime.split).toMatchObject(stored(timeSplit(priced, time, { validation: 0.25, test: 0.15 }, describe)));
     expect(byTime.split.test.length).toBeGreaterThan(0);
   });
 

@@ -5,6 +5,7 @@ import { randomSplit, splitCounts, stratifiedSplit, timeSplit, type SplitRows } 
 import { thrown } from './temp-dir';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const list = (rows: Int32Array) => Array.from(rows);
 
 function expectPartition(split: SplitRows, rows: readonly number[]): void {
   const all = [...split.train, ...split.validation, ...split.test];
@@ -17,9 +18,9 @@ describe('splits', () => {
     const rows = range(50).map((r) => r * 2);
     const split = randomSplit(rows, { validation: 0.2, test: 0 }, 42);
     const legacy = seededShuffle([...rows], 42);
-    expect(split.validation).toEqual(legacy.slice(40));
-    expect(split.train).toEqual(legacy.slice(0, 40));
-    expect(split.test).toEqual([]);
+    expect(list(split.validation)).toEqual(legacy.slice(40));
+    expect(list(split.train)).toEqual(legacy.slice(0, 40));
+    expect(list(split.test)).toEqual([]);
   });
 
   it('random: the same seed gives the same rows, another seed others, and the test rows do not move with the validation share', () => {
@@ -44,13 +45,54 @@ describe('splits', () => {
     const split = stratifiedSplit(rows, (r) => classOf.get(r) ?? -1, shares, 11);
     expectPartition(split, rows);
     sizes.forEach((size, k) => {
-      const count = (list: number[]) => list.filter((r) => classOf.get(r) === k).length;
+      const count = (rows: Int32Array) => rows.filter((r) => classOf.get(r) === k).length;
       expect(Math.abs(count(split.test) - size * shares.test), `class ${k} test`).toBeLessThanOrEqual(1);
       expect(Math.abs(count(split.validation) - size * shares.validation), `class ${k} validation`).toBeLessThanOrEqual(
         1,
       );
     });
     expect(stratifiedSplit(rows, (r) => classOf.get(r) ?? -1, shares, 11)).toEqual(split);
+  });
+
+  it('stratified: the same rows as the split made with arrays of numbers and a map per held-out row (issue 19 made it typed)', () => {
+    // The version before the split was held in Int32Arrays, kept here as the reference.
+    const reference = (
+      rows: number[],
+      classOf: (row: number) => number,
+      shares: { validation: number; test: number },
+      seed: number,
+    ) => {
+      const shuffled = seededShuffle([...rows], seed);
+      const byClass = new Map<number, number[]>();
+      for (const row of shuffled) {
+        const members = byClass.get(classOf(row));
+        if (members) members.push(row);
+        else byClass.set(classOf(row), [row]);
+      }
+      const where = new Map<number, 'validation' | 'test'>();
+      for (const members of byClass.values()) {
+        const m = members.length;
+        const test = Math.round(m * shares.test);
+        const validation = Math.min(Math.max(0, m - 1 - test), Math.round(m * shares.validation));
+        members.slice(m - test).forEach((r) => where.set(r, 'test'));
+        members.slice(m - test - validation, m - test).forEach((r) => where.set(r, 'validation'));
+      }
+      const split = { train: [] as number[], validation: [] as number[], test: [] as number[] };
+      for (const row of shuffled) split[where.get(row) ?? 'train'].push(row);
+      return split;
+    };
+    const rows = seededShuffle(range(1000), 5).slice(0, 700);
+    for (const [classes, shares, seed] of [
+      [3, { validation: 0.2, test: 0 }, 1],
+      [7, { validation: 0.25, test: 0.15 }, 9],
+      [40, { validation: 0.1, test: 0.5 }, 1234],
+    ] as const) {
+      const classOf = (r: number) => ((r * 7919) % classes === 0 ? classes : r % classes);
+      const split = stratifiedSplit(rows, classOf, shares, seed);
+      expect({ train: list(split.train), validation: list(split.validation), test: list(split.test) }).toEqual(
+        reference(rows, classOf, shares, seed),
+      );
+    }
   });
 
   it('time: every test row comes after every validation row, which come after every training row', () => {
@@ -63,7 +105,7 @@ describe('splits', () => {
       (r) => `row ${r}`,
     );
     expectPartition(split, rows);
-    const times = (list: number[]) => list.map((r) => time.get(r) ?? Number.NaN);
+    const times = (rows: Int32Array) => list(rows).map((r) => time.get(r) ?? Number.NaN);
     expect(Math.max(...times(split.train))).toBeLessThan(Math.min(...times(split.validation)));
     expect(Math.max(...times(split.validation))).toBeLessThan(Math.min(...times(split.test)));
     expect([split.train.length, split.validation.length, split.test.length]).toEqual([68, 19, 10]);
