@@ -10,7 +10,7 @@ import { RunRow, RunTags } from '../experiments/runs-table';
 import { AppStudy, StudyRef, StudyStartInput } from '../experiments/app-study';
 import { BackendReport, EpochLogs, ProjectFile, ProjectId, RunId, RunSummary } from '../project/schema';
 import { TrainConfig } from '../training/config';
-import { ExportProgress } from '../progress/work-progress';
+import { ExportProgress, PhaseProgress } from '../progress/work-progress';
 import {
   AugmentedPreview,
   DatasetImages,
@@ -380,6 +380,8 @@ export const events = {
   }),
   /** An image import's progress, after each file decoded. */
   'dataset.imageImportProgress': ImageImportProgressEvent,
+  /** A run's data being prepared, before it trains: each phase (PhaseProgress) as it goes. run.cancel with this runId stops it. */
+  'run.prepareProgress': PhaseProgress.extend({ projectId: ProjectId, runId: RunId }),
   /** An export's step as it starts (done: the steps finished), then done = total. */
   'export.progress': ExportProgress.extend({ exportId: ImportId }),
 } as const;

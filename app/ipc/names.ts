@@ -54,6 +54,7 @@ export const EVENT_NAMES = [
   'run.updated',
   'engine.status',
   'run.learningCurveProgress',
+  'run.prepareProgress',
   'dataset.importProgress',
   'dataset.imageImportProgress',
   'study.progress',

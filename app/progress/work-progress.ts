@@ -74,3 +74,35 @@ export type ExportProgress = z.infer<typeof ExportProgress>;
 export function exportProgressText(p: ExportProgress): string {
   return p.done >= p.total ? `Done: ${p.total} of ${p.total} steps` : `Step ${p.done + 1} of ${p.total}: ${p.step}`;
 }
+
+/**
+ * Work in phases, each counted on its own (preparing a table for a run: reading its targets,
+ * fitting the statistics, encoding the rows; then the LR range test's steps): phase `index`
+ * (0-based) of `phases`, named, with its own done of total, rate and time left.
+ */
+export const PhaseProgress = WorkCounts.extend({
+  phase: z.string(),
+  index: z.number().int().nonnegative(),
+  phases: z.number().int().positive(),
+});
+export type PhaseProgress = z.infer<typeof PhaseProgress>;
+
+/** The `index`th of `phases` phases, named `phase`, at `done` of `total` after `seconds` in it. */
+export function phaseAt(
+  phase: string,
+  index: number,
+  phases: number,
+  counts: { done: number; total: number; unit: ProgressUnit; seconds: number },
+): PhaseProgress {
+  return { ...withRate(counts.done, counts.total, counts.unit, counts.seconds), phase, index, phases };
+}
+
+/**
+ * "Step 2 of 3: Fitting the statistics on the training rows · 40% · 1,200,000 of 3,000,000 rows ·
+ * 800,000 rows/s · about 3 s left" (a single phase: its name, then the counts): the same words in
+ * the app and the CLI.
+ */
+export function phaseProgressText(p: PhaseProgress): string {
+  const name = p.phases > 1 ? `Step ${p.index + 1} of ${p.phases}: ${p.phase}` : p.phase;
+  return `${name} · ${workProgressText(p)}`;
+}

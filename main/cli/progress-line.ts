@@ -55,7 +55,9 @@ export function progressPrinter(
         return;
       }
       if (mode === 'auto' && now() - started < QUIET_START_MS) return;
-      const step = p.unit === 'steps' ? p.done : Math.floor(percentOf(p) / SPARSE_STEP) * SPARSE_STEP;
+      const quarter = p.unit === 'steps' ? p.done : Math.floor(percentOf(p) / SPARSE_STEP) * SPARSE_STEP;
+      // Work in phases (PhaseProgress) counts each phase from 0 again: a line per quarter of each.
+      const step = 'index' in p && typeof p.index === 'number' ? p.index * 1000 + quarter : quarter;
       if (step <= lastStep) return;
       lastStep = step;
       stream.write(`${label}: ${text}\n`);

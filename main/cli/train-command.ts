@@ -41,7 +41,7 @@ import { IMAGE_TASK_SPEC } from '../../app/dataset/image-task';
 import { learningRateLine, lrFinderMetrics, lrFindReport } from './lr-find-report';
 import { MANIFEST_FILE, writeOutManifest } from './reproduce-manifest';
 import { progressPrinter } from './progress-line';
-import { exportProgressText } from '../../app/progress/work-progress';
+import { exportProgressText, phaseProgressText, type PhaseProgress } from '../../app/progress/work-progress';
 
 /** For callers that drive train in-process (layerlab tune): told of every epoch; true stops the run there. */
 export interface TrainHooks {
@@ -351,11 +351,19 @@ export async function trainCommand(
   let imported = false;
   const exporting = new AbortController();
   let exportStarted = false;
+  // The run's data being prepared (a large table takes a while): Ctrl-C stops it, leaving no run.
+  const preparing = new AbortController();
+  let preparingNow = false;
   let between = false;
   const stopOnSignal = () => {
     if (!imported && !importing.signal.aborted) {
       out('Cancelling the import...');
       importing.abort();
+      return;
+    }
+    if (preparingNow) {
+      if (!preparing.signal.aborted) out('Cancelling the preparation of the data...');
+      preparing.abort();
       return;
     }
     const active = services.runs.activeRun;
@@ -497,16 +505,38 @@ export async function trainCommand(
       out('Stopped before training; nothing was trained.');
       return 130;
     }
-    const started = await services.runs.start({
-      projectId: project.id,
-      taskSpec,
-      graph,
-      trainConfig: config.data,
-      ...(initialWeights ? { initialWeights } : {}),
-      ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}),
-      ...(mode === 'lr-find' ? { lrFinderOnly: true } : {}),
-      dataSource: { path: dataFile, folder: images !== null },
+    // Each phase of the preparation on stderr, in the app's words (run.prepareProgress).
+    const prepareLine = progressPrinter(`Preparing ${path.basename(dataFile)}`);
+    const stopListening = services.bus.subscribe((event, payload) => {
+      if (event === 'run.prepareProgress') {
+        const p = payload as PhaseProgress;
+        prepareLine.update(p, phaseProgressText(p));
+      }
     });
+    let started: RunSummary;
+    preparingNow = true;
+    try {
+      started = await services.runs.start({
+        projectId: project.id,
+        taskSpec,
+        graph,
+        trainConfig: config.data,
+        ...(initialWeights ? { initialWeights } : {}),
+        ...(imageOptions ? { augmentation: imageOptions.augmentation } : {}),
+        ...(mode === 'lr-find' ? { lrFinderOnly: true } : {}),
+        dataSource: { path: dataFile, folder: images !== null },
+        signal: preparing.signal,
+      });
+    } catch (error) {
+      if (!preparing.signal.aborted) throw error;
+      if (mode === 'train' && !outExisted) await rmdir(outDir).catch(() => undefined);
+      out('Stopped while preparing the data; nothing was trained.');
+      return 130;
+    } finally {
+      preparingNow = false;
+      prepareLine.end();
+      stopListening();
+    }
     plannedEpochs = started.trainConfig.epochs;
     const chosen = autoSettingsLine(started);
     if (chosen) out(chosen);

@@ -12,6 +12,7 @@ import { taskShape } from '../../app/dataset/task';
 import { PreparedData, type PreparedHead, type PreparedInput } from '../../app/engine/protocol';
 import type { GraphBinding } from '../../app/graph/data-binding';
 import { UserError } from '../../app/ipc/errors';
+import { phaseAt, type PhaseProgress, type ProgressUnit } from '../../app/progress/work-progress';
 import { RunningStats } from '../../app/math/running-stats';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { CHUNK_ROWS, columnChunks } from './column-chunks';
@@ -52,6 +53,10 @@ export interface PrepareInput {
    * CHUNK_ROWS read, 32 MiB buckets). The output is the same for any value; tests make it small.
    */
   chunkRows?: number;
+  /** Each pass over the rows as it goes, a chunk at a time (its name, rows done, rate, time left). */
+  onProgress?: (progress: PhaseProgress) => void;
+  /** Stops between chunks (the promise rejects with its reason; the scratch files are removed). */
+  signal?: AbortSignal;
 }
 
 /** One predicted column as prepared: its rows' label index or value, and its width in y. */
@@ -197,7 +202,39 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     if (i === undefined) throw new UserError(`The column "${name}" is not in ${meta.sourceFile}.`);
     return i;
   };
-  const chunksOf = (indices: readonly number[]) => columnChunks(datasetDir, meta, indices, step);
+  // Phases, each with its progress (PhaseProgress): the targets, the split, the statistics (one
+  // pass for the features that keep no values, then one for each that does), the encoding, the
+  // files. Every pass over the rows reads them a chunk at a time: progress and cancel go by chunk.
+  const keeping = plans.flatMap((p, k) => (keepsValues(p) ? [[k]] : []));
+  const others = plans.flatMap((p, k) => (keepsValues(p) ? [] : [k]));
+  const fitting = [others, ...keeping].filter((g) => g.length > 0);
+  const phases = 4 + fitting.length;
+  let phaseIndex = 0;
+  const phase = (name: string, total: number, unit: ProgressUnit) => {
+    const index = phaseIndex++;
+    const started = performance.now();
+    let done = 0;
+    const report = () =>
+      input.onProgress?.(
+        phaseAt(name, index, phases, { done, total, unit, seconds: (performance.now() - started) / 1000 }),
+      );
+    report();
+    return {
+      add(n: number) {
+        input.signal?.throwIfAborted();
+        done += n;
+        report();
+      },
+    };
+  };
+  async function* chunksOf(indices: readonly number[], name: string) {
+    const progress = phase(name, meta.rows, 'rows');
+    for await (const chunk of columnChunks(datasetDir, meta, indices, step)) {
+      input.signal?.throwIfAborted();
+      yield chunk;
+      progress.add(chunk.end - chunk.start);
+    }
+  }
 
   // Pass 1: each row's target per head, a label index (classification) or a value (regression),
   // and whether it misses a value whose column drops such rows.
@@ -208,7 +245,7 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const hasTargets = new Uint8Array(meta.rows);
   const incomplete = new Uint8Array(meta.rows);
   const labelCaches = heads.map(() => new WeakMap<string[], Int32Array>());
-  for await (const chunk of chunksOf([...targetIndices, ...droppedIndices])) {
+  for await (const chunk of chunksOf([...targetIndices, ...droppedIndices], 'Reading the targets')) {
     const readers = heads.map((h, k) =>
       targetReader(meta, chunk.columns.get(targetIndices[k]!)!, h, labelCaches[k]!, chunk.start),
     );
@@ -241,6 +278,7 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const stratifyBy = heads.findIndex((h) => h.target === taskSpec.target);
   const strata = heads[Math.max(0, stratifyBy)]!;
   const strataValues = targetsOf[Math.max(0, stratifyBy)]!;
+  const splitting = phase('Splitting the rows', kept.length, 'rows');
   const split = await splitFor(
     input,
     indexOf,
@@ -248,6 +286,7 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     strata.labels ? (row) => strataValues[row] ?? 0 : null,
     heads.map((h) => h.target),
   );
+  splitting.add(kept.length);
   // Dropping after the split keeps the test rows fixed when a user changes how missing values are handled.
   const complete = (rows: Int32Array) => (dropped.length === 0 ? rows : rows.filter((r) => incomplete[r] === 0));
   const trainRows = complete(split.train);
@@ -274,12 +313,13 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   // pass of its own after the others, so only one at a time holds them (8M rows: 64 MB each).
   const featureIndices = plans.map((p) => indexOf(p.profile.name));
   const fitted = new Array<FittedFeature>(plans.length);
-  const keeping = plans.flatMap((p, k) => (keepsValues(p) ? [[k]] : []));
-  const others = plans.flatMap((p, k) => (keepsValues(p) ? [] : [k]));
   const local = new Int32Array(step);
-  for (const group of [others, ...keeping].filter((g) => g.length > 0)) {
+  for (const group of fitting) {
     const fits = group.map((k) => featureFit(meta, plans[k]!, trainRows.length));
-    for await (const chunk of chunksOf(group.map((k) => featureIndices[k]!))) {
+    for await (const chunk of chunksOf(
+      group.map((k) => featureIndices[k]!),
+      'Fitting the statistics on the training rows',
+    )) {
       let count = 0;
       for (let i = 0; i < chunk.end - chunk.start; i++) if (splitOf[chunk.start + i] === 1) local[count++] = i;
       fits.forEach((fit, j) => {
@@ -377,7 +417,7 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
       (rows, s) => new ScatterMatrix(join(scratch, `y${s}`), rows.length, outputWidth, bucketRows(outputWidth)),
     );
     const selected = new Int32Array(step);
-    for await (const chunk of chunksOf(featureIndices)) {
+    for await (const chunk of chunksOf(featureIndices, 'Encoding the rows and putting them in split order')) {
       let count = 0;
       for (let i = 0; i < chunk.end - chunk.start; i++) if (splitOf[chunk.start + i]! > 0) selected[count++] = i;
       const x = encodeX(chunk.columns, selected, count);
@@ -391,10 +431,21 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
       for (const matrix of [...xs, ...ys]) await matrix.drain();
     }
     const names = ['train', 'val', 'test'];
+    const writing = phase(
+      'Writing the split files',
+      splits.reduce((n, rows) => n + rows.length * (inputWidth + outputWidth) * 4, 0),
+      'bytes',
+    );
+    async function* counted(blocks: AsyncIterable<Uint8Array>) {
+      for await (const block of blocks) {
+        yield block;
+        writing.add(block.byteLength);
+      }
+    }
     for (let s = 0; s < splits.length; s++) {
       if (s === 2 && testRows.length === 0) continue;
-      await writeFileAtomic(join(outDir, `x_${names[s]}.f32`), xs[s]!.blocks());
-      await writeFileAtomic(join(outDir, `y_${names[s]}.f32`), ys[s]!.blocks());
+      await writeFileAtomic(join(outDir, `x_${names[s]}.f32`), counted(xs[s]!.blocks()));
+      await writeFileAtomic(join(outDir, `y_${names[s]}.f32`), counted(ys[s]!.blocks()));
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });

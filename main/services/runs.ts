@@ -23,6 +23,7 @@ import { projectWeightsFile } from './model-import';
 import { runLearningCurve } from './learning-curve';
 import { finishRunManifest, writeRunManifest } from './manifest';
 import type { LearningCurve } from '../../app/ipc/contract';
+import type { PhaseProgress } from '../../app/progress/work-progress';
 
 export interface StartRunInput {
   projectId: string;
@@ -37,6 +38,8 @@ export interface StartRunInput {
   lrFinderOnly?: boolean;
   /** The file or folder the dataset was imported from, when known (the CLI): its SHA-256 goes in manifest.json. */
   dataSource?: { path: string; folder: boolean };
+  /** Stops the run while its data is prepared (the CLI's Ctrl-C; the app cancels by the run id of run.prepareProgress). */
+  signal?: AbortSignal;
 }
 
 /** Engine crashes one run survives; a run that keeps killing its engine is stopped. */
@@ -57,6 +60,8 @@ function newRunId(now: Date): string {
  */
 export class RunManager {
   private active: { projectId: string; runId: string; done: Promise<RunSummary> } | null = null;
+  /** A run whose data is being prepared (before the engine trains it): cancel() stops it. */
+  private preparing: { projectId: string; runId: string; controller: AbortController } | null = null;
   /** manifest.json being written for a run that has started (by its folder): its end waits for it. */
   private readonly manifests = new Map<string, Promise<unknown>>();
   /** A learning curve in progress: it holds the one engine as a run does. */
@@ -72,6 +77,10 @@ export class RunManager {
     const { projects, engine } = this.deps;
     if (this.active)
       throw new UserError(`Run ${this.active.runId} is still training. Cancel it or wait for it to finish.`);
+    if (this.preparing)
+      throw new UserError(
+        `The data of run ${this.preparing.runId} is being prepared. Cancel it or wait for it to start training.`,
+      );
     if (this.curve)
       throw new UserError(
         `A learning curve for run ${this.curve.runId} is being computed. Cancel it or wait for it to finish.`,
@@ -110,6 +119,19 @@ export class RunManager {
 
     const runId = newRunId(new Date());
     const runDir = projects.runDir(input.projectId, runId);
+    // Preparing a large table takes a while (issue 19: a minute at 10M rows): its phases go out as
+    // run.prepareProgress, and a cancel (the caller's signal, or cancel() by this run's id) stops it.
+    const controller = new AbortController();
+    const stopPreparing = () => controller.abort();
+    if (input.signal?.aborted) controller.abort();
+    input.signal?.addEventListener('abort', stopPreparing, { once: true });
+    const preparing = { projectId: input.projectId, runId, controller };
+    this.preparing = preparing;
+    const preparation = {
+      signal: controller.signal,
+      onProgress: (progress: PhaseProgress) =>
+        this.deps.bus.emit('run.prepareProgress', { projectId: input.projectId, runId, ...progress }),
+    };
     await mkdir(runDir, { recursive: true });
     try {
       const datasetDir = path.join(projects.datasetsDir(input.projectId), datasetId);
@@ -139,7 +161,9 @@ export class RunManager {
               taskSpec: input.taskSpec,
               ...split,
               ...(binding ? { binding } : {}),
+              ...preparation,
             });
+      controller.signal.throwIfAborted();
       await writeJsonAtomic(path.join(runDir, 'data', 'prepared.json'), data);
       const trainConfig = resolveFor(
         resolveAutoSettings(input.trainConfig, { kind: dataKind, trainRows: data.trainRows }),
@@ -194,6 +218,9 @@ export class RunManager {
           ? { augmentation: isAugmenting(data.images.augmentation) ? data.images.augmentation : null }
           : {}),
       };
+      // The last moment a cancel stops it here: from now on the run is the engine's to stop.
+      controller.signal.throwIfAborted();
+      this.preparing = null;
       await projects.writeRun(input.projectId, summary);
       // What it takes to train this run again (layerlab reproduce): data and graph hashes, settings,
       // environment. Hashing the data (thousands of image files, a large CSV) runs in this process
@@ -211,9 +238,14 @@ export class RunManager {
       this.active = { projectId: input.projectId, runId, done };
       return structuredClone(summary);
     } catch (error) {
-      // A run that never got to train (a full disk, weights that cannot be read, …) leaves no folder behind.
+      // A run that never got to train (a full disk, weights that cannot be read, a cancel, …) leaves no folder behind.
       if (this.active?.runId !== runId) await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
+      if (controller.signal.aborted)
+        throw new UserError('The run was cancelled while its data was being prepared; nothing was trained.');
       throw error;
+    } finally {
+      if (this.preparing === preparing) this.preparing = null;
+      input.signal?.removeEventListener('abort', stopPreparing);
     }
   }
 
@@ -265,6 +297,11 @@ export class RunManager {
   }
 
   cancel(projectId: string, runId: string): boolean {
+    const preparing = this.preparing;
+    if (preparing && preparing.projectId === projectId && preparing.runId === runId) {
+      preparing.controller.abort();
+      return true;
+    }
     if (!this.isActive(projectId, runId)) return false;
     this.deps.engine.cancel(runId);
     return true;
