@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { EngineEvent, type PreparedData } from '../../../app/engine/protocol';
 import type { BackendReport, EpochLogs } from '../../../app/project/schema';
 import { EngineClient, forkSpawner, type ProgressEvent } from '../../../main/engine/client';
 import { config, irisGraph, ROOT, tempDir, writeIris } from './fixtures';
+import { defaultThreads } from '../../../main/engine/process/accelerations/wasm-threads';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let client: EngineClient;
@@ -83,7 +85,8 @@ describe('the engine process, through EngineClient', () => {
           { name: 'tfjs-node-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
           { name: 'tfjs-node', reason: '@tensorflow/tfjs-node is not installed' },
         ],
-        threads: 1, // LAYERLAB_WASM_THREADS unset: one thread (wasm-threads.ts, defaultThreads)
+        // LAYERLAB_WASM_THREADS unset: the default for this machine's cores (wasm-threads.ts).
+        threads: defaultThreads(os.availableParallelism()),
         accelerations: { on: true },
       });
     }

@@ -54,13 +54,13 @@ export function wasmNativeKernels(): {
         variant: native?.variant ?? null,
         reason: installed.reason,
         helperThread: native?.helperThread ?? false,
-        helperCalls: native?.helperCalls() ?? { byHelper: 0, here: 0, byKernel: {} },
+        helperCalls: native?.helperCalls() ?? { byHelper: 0, here: 0, takenBack: 0, byKernel: {} },
       }
     : {
         variant: null,
         reason: 'the wasm kernel fixes are not installed',
         helperThread: false,
-        helperCalls: { byHelper: 0, here: 0, byKernel: {} },
+        helperCalls: { byHelper: 0, here: 0, takenBack: 0, byKernel: {} },
       };
 }
 

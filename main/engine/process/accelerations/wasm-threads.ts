@@ -182,16 +182,19 @@ export function chooseWasmThreads(
 }
 
 /**
- * The automatic choice: one thread, on any number of cores. Measured on 2 cores (README,
- * Benchmarks): with the machine otherwise quiet, two threads (XNNPACK's and the engine kernels'
- * helper thread, native/helper-thread.ts) bought the 48×48×3 cnn template 1.80× at batch 32 and a
- * whole colour-image job 1.73×, the MLP 1.04×; with the other core busy they cost the CNN 0.77×
- * (XNNPACK's idle workers spin between its calls, and a split call waits for its slower half).
- * A default that depended on the machine's load would also change a run's numbers with it
- * (reproduce compares thread counts); LAYERLAB_WASM_THREADS=2 asks.
+ * The automatic choice: two threads wherever there are two cores (XNNPACK's pool and the engine
+ * kernels' helper thread, native/helper-thread.ts), else one. Measured on 2 cores (README,
+ * Benchmarks): with the machine otherwise quiet, two threads bought the 48×48×3 cnn template
+ * 1.80× at batch 32 and a whole colour-image job 1.73×, the MLP 1.04×. With the other core busy
+ * they once cost the CNN 0.77×, because a split call waited for a helper thread that was not
+ * scheduled; the caller now takes the helper's part back when the helper has not started it by
+ * the time its own part is done, and two threads measured 1.2-1.4× one thread at load 6-7 on 2
+ * cores. Two, not more: the helper design splits a call in two, and a fixed count keeps a run's
+ * numbers the same on every machine with two cores or more (reproduce compares thread counts).
+ * LAYERLAB_WASM_THREADS=1 asks for one.
  */
-export function defaultThreads(_cores: number): number {
-  return 1;
+export function defaultThreads(cores: number): number {
+  return cores >= 2 ? 2 : 1;
 }
 
 let stockFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | null = null;

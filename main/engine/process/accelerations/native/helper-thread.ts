@@ -10,16 +10,26 @@ import { Worker } from 'node:worker_threads';
  * the worker sleeps in Atomics.wait between calls, so it spins on nothing and costs no CPU when
  * idle (XNNPACK's own pool workers spin between its calls, which is why its second thread bought
  * little here: wasm-threads.ts).
+ *
+ * The worker's part is claimed, not assigned: the worker claims it when it wakes, and the caller,
+ * once its own part is done, claims it back if the worker has not started yet and runs it itself.
+ * So when the other core is busy with other work and the worker is not scheduled, a split call
+ * costs about what the whole call costs on one thread, instead of waiting for the worker.
  */
 
 /**
  * Control block: [0] call sequence number, [1] sequence number of the call finished, [2] 1 when
- * it failed, [3] 1 once the worker has instantiated the kernels.
+ * it failed, [3] 1 once the worker has instantiated the kernels, [4] who runs the worker's part
+ * of the current call: OPEN (nobody yet), BY_WORKER or BY_CALLER.
  */
 const SEQ = 0;
 const DONE = 1;
 const FAILED = 2;
 const READY = 3;
+const CLAIM = 4;
+const OPEN = 0;
+const BY_WORKER = 1;
+const BY_CALLER = 2;
 /** The call: its export's index in the name table, then up to 15 numeric arguments (f64: i32 offsets and f32 constants alike). */
 const MAX_ARGS = 15;
 
@@ -34,6 +44,13 @@ Atomics.store(ctl, ${READY}, 1);
 let seen = 0;
 for (;;) {
   Atomics.wait(ctl, ${SEQ}, seen);
+  // The caller publishes the sequence number before it opens the claim, so a claim won here
+  // is for the call numbered below; one lost was taken back by the caller (or is not open yet,
+  // and the caller will run it): wait for the next.
+  if (Atomics.compareExchange(ctl, ${CLAIM}, ${OPEN}, ${BY_WORKER}) !== ${OPEN}) {
+    seen = Atomics.load(ctl, ${SEQ});
+    continue;
+  }
   seen = Atomics.load(ctl, ${SEQ});
   try {
     const fn = calls[argv[0]];
@@ -47,10 +64,15 @@ for (;;) {
 }
 `;
 
-/** Split calls so far: those whose share the worker ran (in all and per kernel), and those run wholly here before it had started. */
+/**
+ * Split calls so far: those whose share the worker ran (in all and per kernel), and those run
+ * wholly here, before the worker had started or because it had not woken by the time this
+ * thread finished its own part (`takenBack`, those of `here`).
+ */
 export interface HelperCalls {
   byHelper: number;
   here: number;
+  takenBack: number;
   byKernel: Record<string, number>;
 }
 
@@ -77,7 +99,7 @@ export function startHelperThread(
   names: readonly string[],
   local: Record<string, (...args: number[]) => unknown>,
 ): HelperThread {
-  const control = new SharedArrayBuffer(4 * 4);
+  const control = new SharedArrayBuffer(5 * 4);
   const argBuffer = new SharedArrayBuffer((MAX_ARGS + 1) * 8);
   const ctl = new Int32Array(control);
   const argv = new Float64Array(argBuffer);
@@ -92,7 +114,7 @@ export function startHelperThread(
     failure = error;
   });
   let seq = 0;
-  const calls: HelperCalls = { byHelper: 0, here: 0, byKernel: {} };
+  const calls: HelperCalls = { byHelper: 0, here: 0, takenBack: 0, byKernel: {} };
   return {
     calls,
     alongside(name, args, mine) {
@@ -106,12 +128,11 @@ export function startHelperThread(
         local[name]!(...args);
         return;
       }
-      calls.byHelper++;
-      calls.byKernel[name] = (calls.byKernel[name] ?? 0) + 1;
       argv[0] = index;
       for (let i = 0; i < MAX_ARGS; i++) argv[i + 1] = args[i] ?? 0;
       seq = (seq + 1) | 0;
       Atomics.store(ctl, SEQ, seq);
+      Atomics.store(ctl, CLAIM, OPEN);
       Atomics.notify(ctl, SEQ);
       let mineError: unknown = null;
       try {
@@ -119,6 +140,16 @@ export function startHelperThread(
       } catch (error) {
         mineError = error;
       }
+      if (Atomics.compareExchange(ctl, CLAIM, OPEN, BY_CALLER) === OPEN) {
+        // The worker has not woken yet (its core is busy): its part runs here, now.
+        calls.here++;
+        calls.takenBack++;
+        if (mineError) throw mineError;
+        local[name]!(...args);
+        return;
+      }
+      calls.byHelper++;
+      calls.byKernel[name] = (calls.byKernel[name] ?? 0) + 1;
       // Wait for the worker even when our half failed: it may still be writing the heap.
       for (let done = Atomics.load(ctl, DONE); done !== seq; done = Atomics.load(ctl, DONE)) {
         if (failure) throw new Error(`the engine's helper thread stopped: ${(failure as Error).message}`);

@@ -418,7 +418,7 @@ export function loadNativeKernels(
     variant,
     helperThread: helper !== null,
     helperCalls: () => {
-      const calls = helper?.calls ?? { byHelper: 0, here: 0, byKernel: {} };
+      const calls = helper?.calls ?? { byHelper: 0, here: 0, takenBack: 0, byKernel: {} };
       return { ...calls, byKernel: { ...calls.byKernel } };
     },
     output: (shape) => backend.makeOutput(shape, 'float32'),
