@@ -202,36 +202,77 @@ function samplePlaces(values: Float64Array): number {
 }
 
 /**
+ * A column's decimal grid, cleared, for one pass that marks its values: countAt here, or the
+ * pass profile.ts makes over the values anyway (its histogram), so that counting costs no pass
+ * of its own. Marking v: m = Math.round(v * scale); v is on the grid when m / scale === v, and
+ * then sets bit m - low; a value off it goes to offGrid, and past offLimit of them the grid is
+ * given up (countDistinct then counts the column).
+ */
+export interface Grid {
+  /** 10^places. */
+  scale: number;
+  places: number;
+  /** m of bit 0. */
+  low: number;
+  bitmap: Int32Array;
+  offGrid: Float64Array;
+  offLimit: number;
+  /** Words of the bitmap in use. */
+  words: number;
+}
+
+/**
+ * The grid of `places` places (by default the most a sample of the values needs) over `range`,
+ * cleared; null when the column cannot use one (see countOnGrid).
+ */
+export function gridOf(values: Float64Array, { min, max }: ValueRange, places = samplePlaces(values)): Grid | null {
+  const n = values.length;
+  if (!(min <= max) || places < 0) return null;
+  const scale = POW10[places] as number;
+  if (Math.abs(min) * scale >= SAFE || Math.abs(max) * scale >= SAFE) return null;
+  // Rounding is monotonic, so every m of a value on the grid lies in [low, high].
+  const low = Math.round(min * scale);
+  const bits = Math.round(max * scale) - low + 1;
+  if (bits > Math.min(MAX_GRID_BITS, Math.max(1 << 16, n * GRID_BITS_PER_VALUE))) return null;
+  const space = scratch();
+  const words = (bits + 31) >>> 5;
+  if (space.bitmap.length < words) space.bitmap = new Int32Array(words);
+  space.bitmap.fill(0, 0, words);
+  // Values off the grid, counted apart; past this many, the grid is not worth it.
+  const offLimit = Math.max(1024, n >>> 6);
+  if (space.offGrid.length < offLimit) space.offGrid = new Float64Array(offLimit);
+  return { scale, places, low, bitmap: space.bitmap, offGrid: space.offGrid, offLimit, words };
+}
+
+/** The distinct values of a marked grid with `off` values off it (offGrid[0, off)). */
+export function gridCount(grid: Grid, off: number): number {
+  const { bitmap, words } = grid;
+  let distinct = 0;
+  for (let w = 0; w < words; w += 1) {
+    const word = bitmap[w] as number;
+    if (word !== 0) distinct += bitCount(word);
+  }
+  return off === 0 ? distinct : distinct + countHashed(grid.offGrid.subarray(0, off));
+}
+
+/**
  * One pass over the grid of `places` places: the distinct values, or the places the values that
  * fell off it need when there were too many of them, or null when this grid cannot be used.
  */
 function countAt(
   values: Float64Array,
-  { min, max }: ValueRange,
+  range: ValueRange,
   places: number,
 ): { distinct: number } | { places: number } | null {
-  const n = values.length;
-  const p = POW10[places] as number;
-  if (Math.abs(min) * p >= SAFE || Math.abs(max) * p >= SAFE) return null;
-  // Rounding is monotonic, so every m of a value on the grid lies in [low, high].
-  const low = Math.round(min * p);
-  const bits = Math.round(max * p) - low + 1;
-  if (bits > Math.min(MAX_GRID_BITS, Math.max(1 << 16, n * GRID_BITS_PER_VALUE))) return null;
-  const space = scratch();
-  const words = (bits + 31) >>> 5;
-  if (space.bitmap.length < words) space.bitmap = new Int32Array(words);
-  const { bitmap } = space;
-  bitmap.fill(0, 0, words);
-  // Values off the grid, counted apart; past this many, the grid is not worth it.
-  const offLimit = Math.max(1024, n >>> 6);
-  if (space.offGrid.length < offLimit) space.offGrid = new Float64Array(offLimit);
-  const { offGrid } = space;
+  const grid = gridOf(values, range, places);
+  if (grid === null) return null;
+  const { scale, low, bitmap, offGrid, offLimit } = grid;
   let off = 0;
-  for (let i = 0; i < n; i += 1) {
+  for (let i = 0; i < values.length; i += 1) {
     const v = values[i] as number;
     if (v !== v) continue;
-    const m = Math.round(v * p);
-    if (m / p !== v) {
+    const m = Math.round(v * scale);
+    if (m / scale !== v) {
       if (off === offLimit) {
         let needed = places;
         for (let j = 0; j < off && needed >= 0; j += 1) {
@@ -247,12 +288,7 @@ function countAt(
     const k = m - low;
     bitmap[k >>> 5] = (bitmap[k >>> 5] as number) | (1 << (k & 31));
   }
-  let distinct = 0;
-  for (let w = 0; w < words; w += 1) {
-    const word = bitmap[w] as number;
-    if (word !== 0) distinct += bitCount(word);
-  }
-  return { distinct: off === 0 ? distinct : distinct + countHashed(offGrid.subarray(0, off)) };
+  return { distinct: gridCount(grid, off) };
 }
 
 function bitCount(word: number): number {

@@ -226,4 +226,18 @@ describe('profileColumns', () => {
       expect(profile.std).toBeCloseTo(expected.std, 9);
     }
   });
+
+  it('counts distinct values exactly when a sample of the column misses the values with more decimal places', () => {
+    // 2 places, except every 20th row with 6, none of them where distinct.ts samples the column
+    // for its grid (positions spread by the golden ratio): the pass that marks the values on the
+    // grid of 2 places meets more values off it than it keeps, and the count starts again.
+    const n = 100_000;
+    const sampled = new Set(Array.from({ length: 256 }, (_, k) => Math.floor(((k * 0.6180339887498949) % 1) * n)));
+    const values = Float64Array.from({ length: n }, (_, i) =>
+      Number((((i * 7919) % 10_007) / 100 + (i % 20 === 3 && !sampled.has(i) ? 0.000017 * (i % 50) : 0)).toFixed(6)),
+    );
+    const profile = profileStoredColumn('x', values, null);
+    expect(profile.unique).toBe(new Set(values).size);
+    expect(profile.unique).toBeGreaterThan(10_007);
+  });
 });
