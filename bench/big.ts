@@ -11,6 +11,10 @@
  *      each timed: baseline, diagnosis, evaluation, export (with its parity check,
  *      preprocessing.json, snippets and model card), the model card alone, and the learning curve
  *      (four retrainings on 10/25/50/100% of the training rows; `--skip-curve` leaves it out).
+ * `--series` does the same for a time series instead (bench/.cache/series-N.csv: day, price,
+ * volume, other; `--shuffle-series` writes it out of time order, blocks of 64 days reversed):
+ * windows of 10 days forecasting the price's next change (main/data/prepare-windows.ts), the
+ * last-value baseline and the steps after training, without the learning curve.
  * Peak RSS is printed per process (pandas, the import, the main side after prepare and at the
  * end, the engine while training and over everything).
  * Targets (issue 19): import peak RSS ≤ 1 GB at ≥ 1.0× pandas' speed; engine RSS ≤ 1 GB during
@@ -86,8 +90,55 @@ async function importChild(file: string, workspace: string): Promise<void> {
   );
 }
 
+/**
+ * The time series `--series` imports: a random walk of prices by day, with two more inputs. The
+ * days are written 0.5, 1.5, …: a column of unique integers counting up is taken for a row id.
+ */
+async function writeSeriesCsv(file: string, rows: number, shuffled: boolean): Promise<void> {
+  const { createWriteStream } = await import('node:fs');
+  const out = createWriteStream(file);
+  let seed = 7;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  out.write('day,price,volume,other\n');
+  const BLOCK = 64;
+  let price = 100;
+  let block: string[] = [];
+  let buffer = '';
+  const flush = async (force: boolean) => {
+    buffer += `${(shuffled ? block.reverse() : block).join('')}`;
+    block = [];
+    if (force || buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      buffer = '';
+    }
+  };
+  for (let day = 0; day < rows; day += 1) {
+    price = Math.max(1, price + (random() - 0.5));
+    block.push(`${day}.5,${price.toFixed(4)},${Math.floor(random() * 1e6)},${(random() * 10).toFixed(3)}\n`);
+    if (block.length === BLOCK) await flush(false);
+  }
+  await flush(true);
+  await new Promise<void>((resolve, reject) => out.end(() => resolve()).once('error', reject));
+}
+
+/** What a run of the bench trains: the numeric table's c20, or the series' price from 10-day windows. */
+const SERIES_TASK = {
+  target: 'price',
+  task: 'regression' as const,
+  timeSeries: { timeColumn: 'day', lookback: 10, horizon: 1, differencing: 'diff' as const },
+};
+
 /** Child: one epoch on defaults, then each step after training, timed; the engine's memory polled. */
-async function trainChild(workspace: string, projectId: string, outDir: string, curve: boolean): Promise<void> {
+async function trainChild(
+  workspace: string,
+  projectId: string,
+  outDir: string,
+  curve: boolean,
+  series: boolean,
+): Promise<void> {
   const { createServices } = await import('../main/services/create-services');
   const { computeBaseline } = await import('../main/services/baseline');
   const { evaluateRun, MAX_EVALUATION_ROWS } = await import('../main/services/evaluate-run');
@@ -101,8 +152,8 @@ async function trainChild(workspace: string, projectId: string, outDir: string, 
   const services = createServices({ workspace, mode: 'host' });
   const state = await services.projects.open(projectId);
   const meta = state.dataset!;
-  const column = meta.columns.find((c) => c.name === TARGET)!;
-  const taskSpec = { target: TARGET, task: suggestTask(column) };
+  const column = meta.columns.find((c) => c.name === TARGET);
+  const taskSpec = series ? SERIES_TASK : { target: TARGET, task: suggestTask(column!) };
   const shape = taskShape(meta, taskSpec);
   const input = shape.inputShape ?? shape.inputWidth;
   const graph = templateGraph(defaultTemplate(input), input, shape.head);
@@ -214,13 +265,17 @@ const self = (...argv: string[]) =>
 const gb = (bytes: number) => `${(bytes / GB).toFixed(2)} GB`;
 const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
-async function ensureCsv(rows: number): Promise<string> {
+async function ensureCsv(rows: number, series: 'in-order' | 'shuffled' | null): Promise<string> {
   const dir = path.join(HERE, '.cache');
-  const file = path.join(dir, `numeric-${rows}.csv`);
+  const name = series ? `series-${series === 'shuffled' ? 'shuffled-' : ''}${rows}` : `numeric-${rows}`;
+  const file = path.join(dir, `${name}.csv`);
   if (existsSync(file)) return file;
   await mkdir(dir, { recursive: true });
-  console.log(`Generating ${file} (${rows.toLocaleString('en')} rows × 21 numbers; cached for later runs)...`);
-  await writeNumericCsv(`${file}.part`, rows);
+  console.log(
+    `Generating ${file} (${rows.toLocaleString('en')} rows × ${series ? 4 : 21} numbers; cached for later runs)...`,
+  );
+  if (series) await writeSeriesCsv(`${file}.part`, rows, series === 'shuffled');
+  else await writeNumericCsv(`${file}.part`, rows);
   await rename(`${file}.part`, file);
   return file;
 }
@@ -233,12 +288,17 @@ async function main(): Promise<void> {
       'skip-pandas': { type: 'boolean', default: false },
       'skip-train': { type: 'boolean', default: false },
       'skip-curve': { type: 'boolean', default: false },
+      series: { type: 'boolean', default: false },
+      'shuffle-series': { type: 'boolean', default: false },
     },
   });
   const rows = Number(values.rows ?? (values.quick ? 1_000_000 : 10_000_000));
-  const file = await ensureCsv(rows);
+  const series = values['shuffle-series'] ? 'shuffled' : values.series ? 'in-order' : null;
+  const file = await ensureCsv(rows, series);
   const bytes = (await import('node:fs')).statSync(file).size;
-  console.log(`bench:big on ${path.basename(file)}: ${rows.toLocaleString('en')} rows, ${(bytes / MB).toFixed(0)} MB`);
+  console.log(
+    `bench:big on ${path.basename(file)}: ${rows.toLocaleString('en')} rows, ${(bytes / MB).toFixed(0)} MB${series ? ` (time series, ${series}: windows of 10 days)` : ''}`,
+  );
   const work = await mkdtemp(path.join(os.tmpdir(), 'layerlab-big-'));
   try {
     let pandas: { seconds: number; peakRss: number } | null = null;
@@ -269,8 +329,16 @@ async function main(): Promise<void> {
     );
     if (values['skip-train']) return;
 
-    const curve = values['skip-curve'] ? 'no-curve' : 'curve';
-    const trained = await self('--child', 'train', work, imp.projectId, path.join(work, 'export'), curve);
+    const curve = values['skip-curve'] || series ? 'no-curve' : 'curve';
+    const trained = await self(
+      '--child',
+      'train',
+      work,
+      imp.projectId,
+      path.join(work, 'export'),
+      curve,
+      series ? 'series' : 'table',
+    );
     if (trained.code !== 0) throw new Error(`Training failed (exit ${trained.code})`);
     const t = lastJson<{
       trainRows: number;
@@ -321,5 +389,11 @@ const { values: childArgs, positionals } = parseArgs({
 });
 if (childArgs.child === 'import') await importChild(positionals[0]!, positionals[1]!);
 else if (childArgs.child === 'train')
-  await trainChild(positionals[0]!, positionals[1]!, positionals[2]!, positionals[3] !== 'no-curve');
+  await trainChild(
+    positionals[0]!,
+    positionals[1]!,
+    positionals[2]!,
+    positionals[3] !== 'no-curve',
+    positionals[4] === 'series',
+  );
 else await main();

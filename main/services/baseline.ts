@@ -176,17 +176,22 @@ async function lastValueBaseline(
     let absSum = 0;
     let count = 0;
     const pairs = anchors.chunks(chunkRows)[Symbol.asyncIterator]();
-    for await (const chunk of ys()) {
-      const next = await pairs.next();
-      if (next.done || next.value.length !== chunk.length * 2)
-        throw new Error('The window anchors and y differ in length.');
-      const lasts = next.value;
-      for (let w = 0; w < chunk.length; w++) {
-        const error = chunk[w]! - naive(lasts[2 * w] ?? Number.NaN);
-        lossSum += chosen.f(error);
-        absSum += Math.abs(error);
+    try {
+      for await (const chunk of ys()) {
+        const next = await pairs.next();
+        if (next.done || next.value.length !== chunk.length * 2)
+          throw new Error('The window anchors and y differ in length.');
+        const lasts = next.value;
+        for (let w = 0; w < chunk.length; w++) {
+          const error = chunk[w]! - naive(lasts[2 * w] ?? Number.NaN);
+          lossSum += chosen.f(error);
+          absSum += Math.abs(error);
+        }
+        count += chunk.length;
       }
-      count += chunk.length;
+    } finally {
+      // Ends the anchors' reader (it closes its file) whether or not it was read to its end.
+      await pairs.return?.(undefined);
     }
     return { loss: lossSum / count, mae: absSum / count };
   };
