@@ -16,10 +16,9 @@
  *                              10 epochs, stratified 80/20. On defaults Layerlab trains until early
  *                              stopping: quality is compared (target: at least PyTorch's, within 0.01).
  *   digits10, shapes10, …      the same folders with --epochs 10 --no-early-stopping, the peer's work.
- *                              Target: Layerlab's time ≤ 1.5× PyTorch's. digits10-2t is digits10 with the
- *                              engine's wasm backend on two threads (LAYERLAB_WASM_THREADS=2), beside the
- *                              one-thread default: what the second core buys; shapes10-2t the same for colour
- *                              images (the engine kernels' helper thread takes half of each large call).
+ *                              Target: Layerlab's time ≤ 1.5× PyTorch's. The engine runs two threads by
+ *                              default on two cores or more; digits10-1t and shapes10-1t are the same jobs on
+ *                              one (LAYERLAB_WASM_THREADS=1): what the second core buys.
  *   cancer, wine               classification tables; peer: a 64-64 MLP, Adam 1e-3, 100 epochs.
  *   diabetes, friedman         regression tables; the same MLP, scored by validation MAE.
  *   import                     `layerlab inspect` of a 1,000,000 × 21 numeric CSV (bench/csv-import.ts'
@@ -105,12 +104,12 @@ const JOBS: Job[] = [
     extra: EQUAL_WORK,
   },
   {
-    name: 'digits10-2t',
+    name: 'digits10-1t',
     kind: 'image',
-    title: 'digits10 with the engine on two threads (LAYERLAB_WASM_THREADS=2): what the second core buys',
+    title: 'digits10 with the engine on one thread (LAYERLAB_WASM_THREADS=1): what the second core buys',
     data: 'digits',
     extra: EQUAL_WORK,
-    env: { LAYERLAB_WASM_THREADS: '2' },
+    env: { LAYERLAB_WASM_THREADS: '1' },
   },
   {
     name: 'shapes10',
@@ -120,12 +119,12 @@ const JOBS: Job[] = [
     extra: EQUAL_WORK,
   },
   {
-    name: 'shapes10-2t',
+    name: 'shapes10-1t',
     kind: 'image',
-    title: 'shapes10 with the engine on two threads (LAYERLAB_WASM_THREADS=2: XNNPACK and the kernels helper thread)',
+    title: 'shapes10 with the engine on one thread (LAYERLAB_WASM_THREADS=1): what the second core buys',
     data: 'shapes',
     extra: EQUAL_WORK,
-    env: { LAYERLAB_WASM_THREADS: '2' },
+    env: { LAYERLAB_WASM_THREADS: '1' },
   },
   {
     name: 'textures10',
