@@ -4,7 +4,10 @@ import { headFor, type LossName } from '../../app/training/config';
 import { headKind, headsOf } from '../../app/engine/heads';
 import { selectColumns } from '../engine/shared/prepared-data';
 import { MatrixFile } from '../engine/shared/table-stream';
-import { openWindowAnchors, readWindowAnchors, type AnchorReader } from '../data/prepare-windows';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { littleEndianBytes } from '../data/binary';
+import { openWindowAnchors, type AnchorReader } from '../data/prepare-windows';
 import { undoDifferencing, type ForecastReport } from '../../app/dataset/windows';
 import type { EngineClient } from '../engine/client';
 
@@ -18,6 +21,9 @@ const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
 
 /** Keras' Huber delta, on the standardized target (as main/engine/process/objective.ts uses it). */
 const HUBER_DELTA = 1;
+
+/** Validation windows the engine predicts at a time for a forecast report (forecastReport). */
+const FORECAST_WINDOWS = 1 << 16;
 
 /** Rows of y read at a time by default: 2^20 values at most, whatever the split's size. */
 const CHUNK_VALUES = 1 << 20;
@@ -337,24 +343,58 @@ export async function forecastReport(
   engine: Pick<EngineClient, 'evaluate'>,
   modelDir: string,
   data: PreparedData,
+  options: BaselineOptions = {},
 ): Promise<ForecastReport | null> {
   const windows = data.preprocessing.windows;
   if (!windows) return null;
-  const { validation } = await readWindowAnchors(data.dir);
-  const result = await engine.evaluate({ modelDir, data, maxRows: data.valRows });
-  if (result.outputs.length !== validation.last.length)
-    throw new Error(
-      `The evaluation gave ${result.outputs.length} forecasts for ${validation.last.length} validation windows.`,
-    );
+  const anchors = await openWindowAnchors(data.dir, 'validation');
+  const count = anchors?.count ?? 0;
+  if (!anchors || count !== data.valRows)
+    throw new Error(`The evaluation gave ${data.valRows} forecasts for ${count} validation windows.`);
+  // The engine predicts a chunk of windows at a time, each from a folder of that chunk's x and y
+  // (issue 19): all of a long series' validation windows at once were every forecast as JSON.
+  const step = Math.max(1, Math.floor(options.chunkRows ?? FORECAST_WINDOWS));
   let model = 0;
   let naive = 0;
-  result.outputs.forEach((output, w) => {
-    const last = validation.last[w]!;
-    const actual = validation.actual[w]!;
-    model += Math.abs(undoDifferencing(output[0]!, last, windows.differencing) - actual);
-    naive += Math.abs(last - actual);
-  });
-  const n = result.outputs.length;
+  const pairs = anchors.chunks(step)[Symbol.asyncIterator]();
+  const scratch = data.valRows > step ? await mkdtemp(path.join(data.dir, '.forecast-')) : null;
+  const [x, y] = scratch
+    ? await Promise.all([
+        MatrixFile.open(data.dir, 'x_val', data.valRows, data.inputWidth),
+        MatrixFile.open(data.dir, 'y_val', data.valRows, data.outputWidth),
+      ])
+    : [null, null];
+  try {
+    for (let start = 0; start < data.valRows; start += step) {
+      const n = Math.min(step, data.valRows - start);
+      let chunkData = data;
+      if (scratch && x && y) {
+        const xs = new Float32Array(n * data.inputWidth);
+        const ys = new Float32Array(n * data.outputWidth);
+        await x.read(start, n, xs);
+        await y.read(start, n, ys);
+        await writeFile(path.join(scratch, 'x_val.f32'), littleEndianBytes(xs));
+        await writeFile(path.join(scratch, 'y_val.f32'), littleEndianBytes(ys));
+        chunkData = { ...data, dir: scratch, valRows: n };
+      }
+      const result = await engine.evaluate({ modelDir, data: chunkData, maxRows: n });
+      const next = await pairs.next();
+      if (result.outputs.length !== n || next.done || next.value.length !== n * 2)
+        throw new Error(`The evaluation gave ${result.outputs.length} forecasts for ${n} validation windows.`);
+      const lasts = next.value;
+      result.outputs.forEach((output, w) => {
+        const last = lasts[2 * w]!;
+        const actual = lasts[2 * w + 1]!;
+        model += Math.abs(undoDifferencing(output[0]!, last, windows.differencing) - actual);
+        naive += Math.abs(last - actual);
+      });
+    }
+  } finally {
+    await pairs.return?.(undefined);
+    await Promise.all([x?.close(), y?.close()]);
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+  const n = data.valRows;
   return {
     time_column: windows.timeColumn,
     lookback: windows.lookback,

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../../../app/dataset/schema';
@@ -132,6 +132,37 @@ describe('prepareWindowedData', () => {
     expect(report).toMatchObject({ time_column: 'date', lookback: 1, horizon: 1, differencing: 'pct', val_windows: 1 });
     expect(report?.model_val_mae).toBeCloseTo(25 - 24.2, 10);
     expect(report?.baseline_val_mae).toBeCloseTo(3, 10);
+  });
+
+  it('scores every validation window a chunk at a time with the same sums as all at once', async () => {
+    // lookback 1, no differencing: validation days 10..12 give the windows 10 → 11 and 11 → 12.
+    const { data, outDir } = await prepare(csv(), spec('none', 1), 'chunks');
+    expect(data.valRows).toBe(2);
+    // An engine that forecasts each window's own first input (its scaled price): what it returns
+    // depends on the x rows it is given, so a chunk folder holding the wrong rows changes the sums.
+    const seen: number[] = [];
+    const engine = {
+      evaluate: async (request: { data: { dir: string; inputWidth: number }; maxRows: number }) => {
+        const x = await readF32(join(request.data.dir, 'x_val.f32'));
+        seen.push(request.maxRows);
+        const outputs = Array.from({ length: request.maxRows }, (_, w) => [x[w * request.data.inputWidth]!]);
+        return { outputs, targets: [], rows: [], valRows: request.maxRows, capped: false };
+      },
+    };
+    const whole = await forecastReport(engine, join(outDir, 'model'), data);
+    expect(seen).toEqual([data.valRows]);
+    seen.length = 0;
+    expect(await forecastReport(engine, join(outDir, 'model'), data, { chunkRows: 1 })).toEqual(whole);
+    expect(seen).toEqual([1, 1]);
+    // Hand computation: |x₀ − actual| (no differencing: the forecast is the value itself) over the windows.
+    const xVal = await readF32(join(outDir, 'x_val.f32'));
+    const anchors = await readWindowAnchors(outDir);
+    const mae =
+      anchors.validation.actual.reduce((sum, actual, w) => sum + Math.abs(xVal[w * data.inputWidth]! - actual), 0) /
+      data.valRows;
+    expect(whole?.model_val_mae).toBeCloseTo(mae, 10);
+    // The chunks' folders are scratch: nothing is left beside the prepared files.
+    expect((await readdir(outDir)).filter((name) => name.startsWith('.'))).toEqual([]);
   });
 
   it('a test share takes the latest rows after validation; a random split is refused for windows', async () => {
