@@ -22,12 +22,14 @@ describe('the LR range test, pure parts', () => {
     for (let i = 1; i < steps; i++) expect(finderRate(i, steps) / finderRate(i - 1, steps)).toBeCloseTo(ratio, 9);
   });
 
-  it("takes a tenth of the run's planned steps, at most three epochs' worth, within bounds", () => {
+  it("takes a tenth of the run's planned steps, at most one epoch's worth, within bounds", () => {
     expect(finderSteps(30, 4)).toBe(LR_FINDER.minSteps);
-    expect(finderSteps(30, 50)).toBe(150);
-    expect(finderSteps(30, 200)).toBe(LR_FINDER.maxSteps);
-    // Planned epochs are an upper bound under early stopping: at most three epochs' worth.
-    expect(finderSteps(1000, 40)).toBe(120);
+    expect(finderSteps(1, 1000)).toBe(100);
+    expect(finderSteps(30, 200)).toBe(200);
+    expect(finderSteps(30, 2000)).toBe(LR_FINDER.maxSteps);
+    // Planned epochs are an upper bound under early stopping: at most one epoch's worth, never under the minimum.
+    expect(finderSteps(1000, 150)).toBe(150);
+    expect(finderSteps(50, 45)).toBe(LR_FINDER.minSteps);
   });
 
   it('smooths with a debiased moving average, and stops once the loss blows up', () => {
