@@ -187,13 +187,16 @@ export function countOnGrid(values: Float64Array, range: ValueRange): number | n
 /** The most decimal places any of a sample of the values needs, -1 when one needs more than MAX_PLACES. */
 function samplePlaces(values: Float64Array): number {
   const n = values.length;
+  // How far each look goes past missing values: all the looks together read at most ~n values.
+  const reach = Math.max(16, Math.ceil(n / SAMPLE));
   let places = 0;
   for (let k = 0; k < SAMPLE; k += 1) {
     // Spread by the golden ratio, so that no period of the rows lines up with the sample; then
     // the first value present from there on.
     let i = Math.floor(((k * 0.6180339887498949) % 1) * n);
-    while (i < n && values[i] !== values[i]) i += 1;
-    if (i === n) continue;
+    const end = Math.min(n, i + reach);
+    while (i < end && values[i] !== values[i]) i += 1;
+    if (i === end) continue;
     const needed = placesOf(values[i] as number);
     if (needed < 0) return -1;
     places = Math.max(places, needed);

@@ -61,4 +61,15 @@ describe('countDistinct', () => {
       expect({ name, grid: countOnGrid(values, { min, max }) }).toEqual({ name, grid: onGrid ? expected : null });
     }
   });
+
+  it('counts a column of mostly missing values on its grid', () => {
+    // One value in 50,000 present: most of the sample's looks find none (each goes a bounded way).
+    const values = new Float64Array(2_000_000).fill(Number.NaN);
+    for (let i = 0; i < values.length; i += 50_000) values[i] = i / 100;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const v of values) if (v === v) [min, max] = [Math.min(min, v), Math.max(max, v)];
+    expect(countOnGrid(values, { min, max })).toBe(40);
+    expect(countDistinct(values)).toBe(40);
+  });
 });
