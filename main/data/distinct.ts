@@ -205,13 +205,11 @@ function samplePlaces(values: Float64Array): number {
 }
 
 /**
- * A column's decimal grid, cleared, for one pass that marks its values: countAt here, or the
- * pass profile.ts makes over the values anyway (its histogram), so that counting costs no pass
- * of its own. Marking v: m = Math.round(v * scale); v is on the grid when m / scale === v, and
- * then sets bit m - low; a value off it goes to offGrid, and past offLimit of them the grid is
- * given up (countDistinct then counts the column).
+ * A column's decimal grid, cleared, for countAt's pass: m = Math.round(v * scale); v is on the
+ * grid when m / scale === v, and then sets bit m - low; a value off it goes to offGrid, and past
+ * offLimit of them the grid is given up.
  */
-export interface Grid {
+interface Grid {
   /** 10^places. */
   scale: number;
   places: number;
@@ -228,7 +226,7 @@ export interface Grid {
  * The grid of `places` places (by default the most a sample of the values needs) over `range`,
  * cleared; null when the column cannot use one (see countOnGrid).
  */
-export function gridOf(values: Float64Array, { min, max }: ValueRange, places = samplePlaces(values)): Grid | null {
+function gridOf(values: Float64Array, { min, max }: ValueRange, places = samplePlaces(values)): Grid | null {
   const n = values.length;
   if (!(min <= max) || places < 0) return null;
   const scale = POW10[places] as number;
@@ -248,7 +246,7 @@ export function gridOf(values: Float64Array, { min, max }: ValueRange, places = 
 }
 
 /** The distinct values of a marked grid with `off` values off it (offGrid[0, off)). */
-export function gridCount(grid: Grid, off: number): number {
+function gridCount(grid: Grid, off: number): number {
   const { bitmap, words } = grid;
   let distinct = 0;
   for (let w = 0; w < words; w += 1) {

@@ -3,7 +3,7 @@ import { numberText, parseNumber } from './cell';
 import { ColumnBuilder, type FirstText } from './column-builder';
 import type { StoredColumn } from './column-store';
 import { dateOrder, parseDate } from './dates';
-import { countDistinct, gridCount, gridOf, type Grid } from './distinct';
+import { countDistinct } from './distinct';
 import { compareText } from './sort-values';
 
 /**
@@ -33,26 +33,19 @@ function looksLikeIdName(name: string): boolean {
  * The histogram's bins and the sum of squared deviations from `mean` in one pass, so the second
  * pass of the two-pass variance costs no pass of its own. The squares come with the plain sum of
  * the deviations, which corrects for a mean that is off by a rounding error (the "corrected
- * two-pass" algorithm: Chan, Golub and LeVeque, 1983). The same pass marks the values on their
- * decimal grid when they have one (distinct.ts: the rule of Grid, as its countAt marks them), so
- * that the distinct values cost no pass of their own either: `distinct` is null when there was
- * no grid or too many values fell off it.
+ * two-pass" algorithm: Chan, Golub and LeVeque, 1983).
  */
 function binsAndSquares(
   values: Float64Array,
   min: number,
   max: number,
   mean: number,
-  grid: Grid | null,
-): { histogram: Histogram; m2: number; distinct: number | null } {
+): { histogram: Histogram; m2: number } {
   const counts = new Float64Array(BINS);
   const width = (max - min) / BINS;
   let sum = 0;
   let squares = 0;
   let n = 0;
-  let marking = grid !== null;
-  const { scale, low, bitmap, offGrid, offLimit } = grid ?? NO_GRID;
-  let off = 0;
   for (let i = 0; i < values.length; i += 1) {
     const v = values[i] as number;
     if (v !== v) continue;
@@ -62,34 +55,28 @@ function binsAndSquares(
     squares += d * d;
     const k = width > 0 ? Math.min(BINS - 1, Math.floor((v - min) / width)) : 0;
     counts[k] = (counts[k] as number) + 1;
-    if (marking) {
-      const m = Math.round(v * scale);
-      if (m / scale !== v) {
-        if (off === offLimit) marking = false;
-        else offGrid[off++] = v;
-      } else {
-        const bit = m - low;
-        bitmap[bit >>> 5] = (bitmap[bit >>> 5] as number) | (1 << (bit & 31));
-      }
-    }
   }
   return {
     histogram: { kind: 'bins', min, max, counts: Array.from(counts) },
     m2: n > 0 ? squares - (sum * sum) / n : 0,
-    distinct: grid !== null && marking ? gridCount(grid, off) : null,
   };
 }
 
-/** Stands in for a column with no grid: never marked. */
-const NO_GRID: Grid = {
-  scale: 1,
-  places: 0,
-  low: 0,
-  bitmap: new Int32Array(0),
-  offGrid: new Float64Array(0),
-  offLimit: 0,
-  words: 0,
-};
+/** The sum of squared deviations from `mean`, corrected as in binsAndSquares. */
+function squaresAbout(values: Float64Array, mean: number): number {
+  let sum = 0;
+  let squares = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    n += 1;
+    const d = v - mean;
+    sum += d;
+    squares += d * d;
+  }
+  return n > 0 ? squares - (sum * sum) / n : 0;
+}
 
 /** The TOP_VALUES most frequent values in one pass: sorting 1e5 distinct ids would cost seconds. */
 function top(entries: { value: string; count: number }[], present: number): Histogram {
@@ -115,7 +102,8 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
   // 1e9 + small noise loses nothing), in two sums that run side by side; the second
   // (binsAndSquares) sums the squared deviations from the mean. Whether the values are integers
   // and count up are loops of their own that stop at the first value that says no, so that a
-  // column of decimals does not test them for every value.
+  // column of decimals does not test them for every value. The distinct values are a pass of
+  // their own (distinct.ts): marking them in binsAndSquares' pass made the two slower, not faster.
   let first = 0;
   while (first < length && values[first] !== values[first]) first += 1;
   const shift = first < length ? (values[first] as number) : Number.NaN;
@@ -149,19 +137,7 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
     last = v;
   }
   const mean = n > 0 ? shift + (even + odd) / n : 0;
-  if (n === 0)
-    return {
-      name,
-      missing,
-      unique: 0,
-      kind: 'ignored',
-      type: 'constant',
-      useless: true,
-      reason: 'every value is missing',
-    };
-  const range = { min, max };
-  const pass = binsAndSquares(values, min, max, mean, gridOf(values, range));
-  const unique = pass.distinct ?? countDistinct(values, range);
+  const unique = countDistinct(values, { min, max });
   // The distinct values themselves only when few (categories, a bar per value).
   const distinct: number[] = [];
   if (unique <= MAX_CATEGORIES) {
@@ -170,8 +146,9 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
     distinct.push(...[...seen].sort((x, y) => x - y));
   }
   const base = { name, missing, unique };
-  const { m2 } = pass;
-  let { histogram } = pass;
+  if (n === 0) return { ...base, kind: 'ignored', type: 'constant', useless: true, reason: 'every value is missing' };
+  let histogram: Histogram;
+  let m2: number;
   if (unique <= BINS) {
     const counts = new Map<number, number>();
     for (const v of values) if (v === v) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -180,6 +157,9 @@ function profileNumbers(name: string, values: Float64Array): ColumnProfile {
       values: distinct.map((v) => ({ value: numberText(v), count: counts.get(v) ?? 0 })),
       other: 0,
     };
+    m2 = squaresAbout(values, mean);
+  } else {
+    ({ histogram, m2 } = binsAndSquares(values, min, max, mean));
   }
   const stats = {
     min,
