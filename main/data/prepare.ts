@@ -173,9 +173,11 @@ async function splitFor(
  *
  * The columns are never loaded whole: three passes read them a chunk of rows at a time
  * (columnChunks) — the targets, the statistics (one pass of RunningStats over the training rows
- * in row order), then the encoding, whose rows go to their place in each split's order through
- * bucket files (ScatterMatrix). What stays in memory for every row is a few typed arrays (its
- * targets, split and position) and the split's row lists; at 10,000,000 × 21 that is well under 1 GB.
+ * in row order), then the encoding (the features and the targets again), whose rows go to their
+ * place in each split's order through bucket files (ScatterMatrix). What stays in memory for every
+ * row is a few typed arrays: its targets until the statistics are fitted (8 bytes a head), its
+ * split and place (5 bytes) and the split's row lists (4 bytes); at 10,000,000 × 21 that is well
+ * under 1 GB.
  */
 export async function prepareTrainingData(input: PrepareInput): Promise<PreparedData> {
   const { datasetDir, meta, taskSpec, validationSplit, outDir, binding } = input;
@@ -277,13 +279,12 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   // A stratified split keeps the classes of the task's target (or the first head's) in every split.
   const stratifyBy = heads.findIndex((h) => h.target === taskSpec.target);
   const strata = heads[Math.max(0, stratifyBy)]!;
-  const strataValues = targetsOf[Math.max(0, stratifyBy)]!;
   const splitting = phase('Splitting the rows', kept.length, 'rows');
   const split = await splitFor(
     input,
     indexOf,
     kept,
-    strata.labels ? (row) => strataValues[row] ?? 0 : null,
+    strata.labels ? (row) => targetsOf[Math.max(0, stratifyBy)]![row] ?? 0 : null,
     heads.map((h) => h.target),
   );
   splitting.add(kept.length);
@@ -339,6 +340,9 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
 
   // Each regression target is standardized with its training rows' statistics alone.
   const scalings = heads.map((h, i) => (h.labels ? undefined : statsOf(targetsOf[i]!, trainRows)));
+  // Pass 3 reads the targets again with the features: 8 bytes a row per head are let go before
+  // the encoding and the writing of the split files, where the main side peaks (issue 19).
+  targetsOf.length = 0;
   /** x of a chunk's rows `rows` (indices into the chunk, `count` of them). */
   const encodeX = (columns: Map<number, StoredColumn>, rows: Int32Array, count: number): Float32Array => {
     const out = new Float32Array(count * inputWidth);
@@ -361,15 +365,15 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
     });
     return out;
   };
-  /** y of the dataset rows start + rows[n]. */
-  const encodeY = (start: number, rows: Int32Array, count: number): Float32Array => {
+  /** y of a chunk's rows `rows` (indices into the chunk, `count` of them), each head's target by its reader (targetReader). */
+  const encodeY = (targets: ((row: number) => number | null)[], rows: Int32Array, count: number): Float32Array => {
     const out = new Float32Array(count * outputWidth);
     let offset = 0;
     heads.forEach((head, h) => {
-      const targets = targetsOf[h]!;
+      const target = targets[h]!;
       const scaling = scalings[h];
       for (let n = 0; n < count; n++) {
-        const t = targets[start + rows[n]!] ?? 0;
+        const t = target(rows[n]!) ?? 0;
         const at = n * outputWidth + offset;
         if (scaling) out[at] = (t - scaling.mean) / scaling.std;
         else if (head.width === 1)
@@ -417,11 +421,17 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
       (rows, s) => new ScatterMatrix(join(scratch, `y${s}`), rows.length, outputWidth, bucketRows(outputWidth)),
     );
     const selected = new Int32Array(step);
-    for await (const chunk of chunksOf(featureIndices, 'Encoding the rows and putting them in split order')) {
+    for await (const chunk of chunksOf(
+      [...featureIndices, ...targetIndices],
+      'Encoding the rows and putting them in split order',
+    )) {
       let count = 0;
       for (let i = 0; i < chunk.end - chunk.start; i++) if (splitOf[chunk.start + i]! > 0) selected[count++] = i;
       const x = encodeX(chunk.columns, selected, count);
-      const y = encodeY(chunk.start, selected, count);
+      const targets = heads.map((h, k) =>
+        targetReader(meta, chunk.columns.get(targetIndices[k]!)!, h, labelCaches[k]!, chunk.start),
+      );
+      const y = encodeY(targets, selected, count);
       for (let n = 0; n < count; n++) {
         const r = chunk.start + selected[n]!;
         const s = splitOf[r]! - 1;
