@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GraphNode } from '../../../app/graph/schema';
 import { createApi, type Api } from '../../../app/ipc/client';
 import type { EventPayload } from '../../../app/ipc/contract';
+import { phaseProgressText } from '../../../app/progress/work-progress';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
 import { createConnectionStore } from '../../../renderer/src/api/connection-store';
@@ -213,4 +214,44 @@ describe('workbench: a project comes back as it was left', () => {
     expect(second.stores.setup.getState().setup?.issues).toEqual([]);
     expect(second.stores.project.getState().saveError).toBeNull();
   });
+});
+
+describe("workbench: a run's data being prepared", () => {
+  it('shows each phase of the preparation, and Cancel stops it: the start fails saying so and no run is left', async () => {
+    // A table large enough that its preparation has phases to watch (150,000 rows × 21 numbers).
+    const { writeNumericCsv } = await import('../../../bench/numeric-csv');
+    const csv = path.join(tmp, 'workspace', 'numbers.csv');
+    await mkdir(path.dirname(csv), { recursive: true });
+    await writeNumericCsv(csv, 150_000);
+    const wb = openWindow();
+    expect(await wb.actions.createProject('Numbers')).toBe(true);
+    await wb.actions.importPath(csv);
+    expect(wb.stores.project.getState().importError).toBeNull();
+    const projectId = wb.stores.project.getState().current!.id;
+    await wb.actions.setTaskSpec({ target: 'c20', task: 'regression' });
+
+    const shown: string[] = [];
+    let cancelled = false;
+    const unsubscribe = wb.stores.runs.subscribe((state) => {
+      const p = state.preparing;
+      if (!p) return;
+      if (shown.at(-1) !== phaseProgressText(p)) shown.push(phaseProgressText(p));
+      // Cancel, as the Train form's button does, once the statistics' pass is under way.
+      if (p.index === 2 && p.done > 0 && !cancelled) {
+        cancelled = true;
+        void wb.actions.cancelRun();
+      }
+    });
+    await wb.actions.startRun();
+    unsubscribe();
+    expect(shown[0]).toBe('Step 1 of 5: Reading the targets · 0% · 0 of 150,000 rows');
+    expect(shown).toContain('Step 2 of 5: Splitting the rows · 100% · 150,000 of 150,000 rows');
+    expect(shown.some((t) => t.startsWith('Step 4 of 5'))).toBe(false);
+    expect(wb.stores.runs.getState()).toMatchObject({
+      preparing: null,
+      activeRunId: null,
+      startError: 'The run was cancelled while its data was being prepared; nothing was trained.',
+    });
+    expect((await api.invoke('project.open', { projectId })).runs).toEqual([]);
+  }, 120_000);
 });

@@ -98,6 +98,10 @@ export function createRunActions(
     }
     saving.flush();
     runs.setState({ starting: true, startError: null, selectedRunId: null });
+    // A large table's preparation takes a while: its phases are shown, and Cancel stops it by the run's id.
+    const stopWatching = api.on('run.prepareProgress', ({ projectId, ...progress }) => {
+      if (projectId === current.id) runs.setState({ preparing: progress });
+    });
     try {
       // An image dataset's runs augment their training batches as the data step set it.
       const augmentation = current.imageDataset ? current.project.augmentation : undefined;
@@ -113,7 +117,8 @@ export function createRunActions(
     } catch (error) {
       runs.setState({ startError: messageOf(error) });
     } finally {
-      runs.setState({ starting: false });
+      stopWatching();
+      runs.setState({ starting: false, preparing: null });
     }
   }
 
@@ -134,7 +139,8 @@ export function createRunActions(
 
     async cancelRun() {
       const projectId = currentId();
-      const runId = runs.getState().activeRunId;
+      // While its data is prepared the run is not active yet: it is cancelled by the id its progress names.
+      const runId = runs.getState().activeRunId ?? runs.getState().preparing?.runId;
       if (!projectId || !runId) return;
       runs.setState({ cancelling: true });
       try {

@@ -1,4 +1,5 @@
 import { Fragment, type FormEvent } from 'react';
+import { percentOf, phaseProgressText } from '../../../../app/progress/work-progress';
 import { OPTIMIZERS, type OptimizerName } from '../../../../app/training/config';
 import { useActions, useGraph, useProject, useRuns, useSetup, useTrainForm, useWorkbench } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
@@ -80,6 +81,7 @@ export function TrainForm() {
   const starting = useRuns((s) => s.starting);
   const cancelling = useRuns((s) => s.cancelling);
   const activeRunId = useRuns((s) => s.activeRunId);
+  const preparing = useRuns((s) => s.preparing);
   const paused = useProject((s) => s.current?.runs.find((r) => r.id === activeRunId)?.paused ?? false);
   const pausing = useRuns((s) => s.pausing);
   const engineState = useProject((s) => s.engine?.state ?? null);
@@ -165,7 +167,7 @@ export function TrainForm() {
           type="button"
           className="btn btn-secondary"
           data-testid="cancel-button"
-          disabled={!activeRunId || cancelling}
+          disabled={(!activeRunId && !preparing) || cancelling}
           onClick={() => void cancelRun()}
         >
           {cancelling ? 'Cancelling…' : 'Cancel'}
@@ -202,6 +204,14 @@ export function TrainForm() {
           </button>
         )}
       </div>
+      {preparing && (
+        <div className="import-progress" data-testid="prepare-progress">
+          <div className="import-progress-text">
+            <span role="status">Preparing the data: {phaseProgressText(preparing)}</span>
+          </div>
+          <progress max={100} value={percentOf(preparing)} aria-label="Preparing the data" />
+        </div>
+      )}
       <ul className="blockers" data-testid="train-blockers" aria-live="polite">
         {blockers
           .filter((b) => !b.startsWith('A run is in progress'))

@@ -1,6 +1,10 @@
 import { createStore } from 'zustand/vanilla';
 import type { BatchLogs } from '../../../../app/engine/protocol';
 import type { EpochLogs, RunSummary } from '../../../../app/project/schema';
+import type { PhaseProgress } from '../../../../app/progress/work-progress';
+
+/** A run's data being prepared before it trains: the phase it is in, and the run's id. */
+export type PreparingProgress = PhaseProgress & { runId: string };
 
 /** One point of the smoothed per-batch training loss (y), at a fractional epoch (x): ready to plot. */
 export interface BatchPoint {
@@ -25,6 +29,8 @@ export interface RunState {
   /** The run whose curves are shown; null means the latest. */
   selectedRunId: string | null;
   starting: boolean;
+  /** While a run started here has its data prepared (run.prepareProgress): the phase, and the run id Cancel stops. */
+  preparing: PreparingProgress | null;
   cancelling: boolean;
   /** A pause or resume request is on its way (the run's summary says when it took effect). */
   pausing: boolean;
@@ -121,6 +127,7 @@ export function createRunStore() {
     activeRunId: null,
     selectedRunId: null,
     starting: false,
+    preparing: null,
     cancelling: false,
     pausing: false,
     startError: null,
@@ -130,6 +137,7 @@ export function createRunStore() {
         activeRunId: null,
         selectedRunId: null,
         starting: false,
+        preparing: null,
         cancelling: false,
         pausing: false,
         startError: null,
