@@ -11,7 +11,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices } from '../../../main/services/create-services';
 import { layerlab, ROOT } from './run-layerlab';
-import { defaultThreads } from '../../../main/engine/process/accelerations/wasm-threads';
+import { chooseWasmThreads } from '../../../main/engine/process/accelerations/wasm-threads';
 
 let tmp: string;
 const cli = (...args: string[]) => layerlab(args, { LAYERLAB_BACKEND: 'wasm' });
@@ -50,7 +50,7 @@ describe('layerlab train --out: manifest.json, and layerlab reproduce', () => {
       layerlab_version: JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version,
       lockfile_sha256: await sha256(path.join(ROOT, 'package-lock.json')),
       backend: 'wasm',
-      backend_threads: defaultThreads(os.availableParallelism()),
+      backend_threads: chooseWasmThreads(),
       arch: os.arch(),
       cpus: os.cpus().length,
     });
