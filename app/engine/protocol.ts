@@ -214,6 +214,8 @@ export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('epoch'), runId: z.string(), logs: EpochLogs }),
   /** learningRate 'auto' (or lrFinderOnly): the LR range test's curve and the rate the run trains with. */
   z.object({ type: z.literal('lrFinder'), runId: z.string(), result: LrFinderResult }),
+  /** The LR range test's steps as they are taken (before the first batch: progress for a long test). */
+  z.object({ type: z.literal('lrFinderStep'), runId: z.string(), done: z.number().int(), steps: z.number().int() }),
   /** The run is now held (paused: true, after the batch in progress) or training again. */
   z.object({ type: z.literal('paused'), runId: z.string(), paused: z.boolean() }),
   z.object({

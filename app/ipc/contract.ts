@@ -380,7 +380,10 @@ export const events = {
   }),
   /** An image import's progress, after each file decoded. */
   'dataset.imageImportProgress': ImageImportProgressEvent,
-  /** A run's data being prepared, before it trains: each phase (PhaseProgress) as it goes. run.cancel with this runId stops it. */
+  /**
+   * Before a run's first batch: its data being prepared (each phase as it goes; run.cancel with this
+   * runId stops it), then the LR range test's steps (learning rate 'auto').
+   */
   'run.prepareProgress': PhaseProgress.extend({ projectId: ProjectId, runId: RunId }),
   /** An export's step as it starts (done: the steps finished), then done = total. */
   'export.progress': ExportProgress.extend({ exportId: ImportId }),

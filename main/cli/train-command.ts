@@ -29,7 +29,7 @@ import {
 } from '../../app/training/config';
 import { importCsvFile, writeJsonAtomic } from '../data';
 import { cardContextFor } from '../services/export-run';
-import { readPreparedData } from '../services/runs';
+import { LR_TEST_PHASE, readPreparedData } from '../services/runs';
 import type { ExportResult, PreparedData } from '../../app/engine/protocol';
 import { createServices } from '../services/create-services';
 import { evaluateRun } from '../services/evaluate-run';
@@ -467,6 +467,7 @@ export async function trainCommand(
     // The epochs the run plans (chosen from the data when 'auto'), known once it has started.
     let plannedEpochs = typeof config.data.epochs === 'number' ? config.data.epochs : 0;
     let lrPrinted = false;
+    const lrLine = progressPrinter('Learning rate');
     let stopped = false;
     services.bus.subscribe((event, payload) => {
       if (event === 'run.epoch') {
@@ -478,9 +479,17 @@ export async function trainCommand(
           services.runs.cancel(active.projectId, active.runId);
         }
       }
+      // The LR range test's steps (learning rate 'auto'), before the first batch.
+      if (event === 'run.prepareProgress' && (payload as PhaseProgress).phase === LR_TEST_PHASE) {
+        const p = payload as PhaseProgress;
+        lrLine.update(p, phaseProgressText(p));
+      }
       if (event === 'run.updated') {
         const found = (payload as { run: RunSummary }).run.lrFinder;
-        if (found && !lrPrinted) out(learningRateLine(found));
+        if (found && !lrPrinted) {
+          lrLine.end();
+          out(learningRateLine(found));
+        }
         lrPrinted ||= found !== undefined;
         const recoveries = (payload as { run: RunSummary }).run.recoveries ?? [];
         for (const r of recoveries.slice(recoveriesSeen))
@@ -508,7 +517,7 @@ export async function trainCommand(
     // Each phase of the preparation on stderr, in the app's words (run.prepareProgress).
     const prepareLine = progressPrinter(`Preparing ${path.basename(dataFile)}`);
     const stopListening = services.bus.subscribe((event, payload) => {
-      if (event === 'run.prepareProgress') {
+      if (event === 'run.prepareProgress' && (payload as PhaseProgress).phase !== LR_TEST_PHASE) {
         const p = payload as PhaseProgress;
         prepareLine.update(p, phaseProgressText(p));
       }

@@ -23,7 +23,10 @@ import { projectWeightsFile } from './model-import';
 import { runLearningCurve } from './learning-curve';
 import { finishRunManifest, writeRunManifest } from './manifest';
 import type { LearningCurve } from '../../app/ipc/contract';
-import type { PhaseProgress } from '../../app/progress/work-progress';
+import { phaseAt, type PhaseProgress } from '../../app/progress/work-progress';
+
+/** The LR range test's steps, as run.prepareProgress names them. */
+export const LR_TEST_PHASE = 'Finding the learning rate (LR range test)';
 
 export interface StartRunInput {
   projectId: string;
@@ -468,6 +471,7 @@ export class RunManager {
       const snapshot = structuredClone(summary);
       writes = writes.then(() => projects.writeRun(projectId, snapshot));
     };
+    let lrTestStarted: number | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
         // After the LR range test, trainConfig holds the rate it found: a resumed run reuses it.
@@ -513,6 +517,21 @@ export class RunManager {
             writes = writes.then(() => writeJsonAtomic(path.join(runDir, RUN_CONFIG_FILE), config));
             saveSnapshot();
             bus.emit('run.updated', { projectId, run: structuredClone(summary) });
+          },
+          (stepsDone, steps) => {
+            // The LR range test can take minutes before the first batch (300 steps of a CNN on a
+            // large image folder): its steps go out in the shape of the data's preparation.
+            lrTestStarted ??= performance.now();
+            bus.emit('run.prepareProgress', {
+              projectId,
+              runId: summary.id,
+              ...phaseAt(LR_TEST_PHASE, 0, 1, {
+                done: stepsDone,
+                total: steps,
+                unit: 'steps',
+                seconds: (performance.now() - lrTestStarted) / 1000,
+              }),
+            });
           },
         );
         const recoveries = summary.recoveries ?? [];

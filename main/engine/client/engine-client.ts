@@ -51,6 +51,7 @@ interface PendingRun {
   onEvent: (event: ProgressEvent) => void;
   onPaused: ((paused: boolean) => void) | undefined;
   onLrFinder?: ((result: LrFinderEvent['result']) => void) | undefined;
+  onLrFinderStep?: ((done: number, steps: number) => void) | undefined;
   resolve: (done: DoneEvent) => void;
 }
 interface PendingExport {
@@ -138,13 +139,15 @@ export class EngineClient {
   /**
    * Train one run; resolves with its 'done' event, also when the engine dies mid-run (status
    * 'failed' with the reason, and `crashed`). Progress events go to onEvent; onPaused hears
-   * when a pause or resume has taken effect; onLrFinder gets the LR range test's result ('auto').
+   * when a pause or resume has taken effect; onLrFinder gets the LR range test's result ('auto'),
+   * onLrFinderStep each of its steps as it is taken.
    */
   async train(
     request: TrainRequest,
     onEvent: (event: ProgressEvent) => void,
     onPaused?: (paused: boolean) => void,
     onLrFinder?: (result: LrFinderEvent['result']) => void,
+    onLrFinderStep?: (done: number, steps: number) => void,
   ): Promise<DoneEvent> {
     const failed = (error: string): DoneEvent => ({
       type: 'done',
@@ -163,7 +166,7 @@ export class EngineClient {
       return failed((error as Error).message);
     }
     return new Promise<DoneEvent>((resolve) => {
-      this.runs.set(request.runId, { onEvent, onPaused, onLrFinder, resolve });
+      this.runs.set(request.runId, { onEvent, onPaused, onLrFinder, onLrFinderStep, resolve });
       this.channel?.send(parsed.data);
     });
   }
@@ -359,11 +362,13 @@ export class EngineClient {
       case 'batch':
       case 'epoch':
       case 'lrFinder':
+      case 'lrFinderStep':
       case 'paused': {
         const run = this.runs.get(event.runId);
         try {
           if (event.type === 'paused') run?.onPaused?.(event.paused);
           else if (event.type === 'lrFinder') run?.onLrFinder?.(event.result);
+          else if (event.type === 'lrFinderStep') run?.onLrFinderStep?.(event.done, event.steps);
           else run?.onEvent(event);
         } catch {
           // The caller's progress handler failing must not lose the run's result.

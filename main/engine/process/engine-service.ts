@@ -110,6 +110,7 @@ export class EngineService {
         },
         onEpoch: (logs) => this.send({ type: 'epoch', runId: job.runId, logs }),
         onLrFinder: (result) => this.send({ type: 'lrFinder', runId: job.runId, result }),
+        onLrFinderStep: (done, steps) => this.send({ type: 'lrFinderStep', runId: job.runId, done, steps }),
         isCancelled: () => run.cancelled,
         whilePaused: async () => {
           if (!run.paused || run.cancelled) return;

@@ -25,6 +25,8 @@ export interface LrFinderJob {
   step(opt: tf.Optimizer, batch: ModelBatch, dropoutRandom: () => number): Promise<Float32Array>;
   /** Polled between steps (pause and cancel); true stops the test. */
   stopped(): Promise<boolean>;
+  /** Told after each step: how many have been taken (progress). */
+  onStep?(done: number): void;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function findLearningRate(job: LrFinderJob): Promise<LrFinderResult
         losses.push(Number.isFinite(smoothed) ? smoothed : null);
         raw.push(Number.isFinite(smoothed) ? loss : null);
         if (Number.isFinite(smoothed)) best = Math.min(best, smoothed);
+        job.onStep?.(rates.length);
         if (finderShouldStop(smoothed, best, i) || rates.length >= job.steps) {
           done = true;
           break;

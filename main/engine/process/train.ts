@@ -53,6 +53,8 @@ export interface TrainHooks {
   onBatch?(logs: BatchLogs): void;
   /** learningRate 'auto': the LR range test's result, before the first epoch. */
   onLrFinder?(result: LrFinderResult): void;
+  /** The LR range test's steps taken so far, of `steps` planned. */
+  onLrFinderStep?(done: number, steps: number): void;
   /** After every epoch, validation included, once its checkpoint is on disk. */
   onEpoch?(logs: EpochLogs): void;
   /** Polled between batches; true stops the run after the batch in progress. */
@@ -325,12 +327,14 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     // 'auto': the LR range test picks the rate before epoch 1, and leaves the weights as they were.
     let learningRate: number;
     if (config.learningRate === 'auto' || job.lrFinderOnly) {
+      const steps = finderSteps(config.epochs, batches);
       const found = await findLearningRate({
         model,
         optimizer: config.optimizer,
         nesterov: config.nesterov,
         seed: config.seed,
-        steps: finderSteps(config.epochs, batches),
+        steps,
+        onStep: (done) => hooks.onLrFinderStep?.(done, steps),
         batches: (epoch) => batchSource.trainBatches(epoch),
         step: (opt, next, dropoutRandom) => step(opt, next, dropoutRandom, null),
         stopped,

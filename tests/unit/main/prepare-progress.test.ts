@@ -12,6 +12,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../../../app/training/config';
 import { writeNumericCsv } from '../../../bench/numeric-csv';
 import { createMemoryTransport } from '../../../main/ipc/memory-transport';
 import { createServices, type Services } from '../../../main/services/create-services';
+import { LR_TEST_PHASE } from '../../../main/services/runs';
 import { layerlab } from './run-layerlab';
 
 // Preparing a table for a run (its targets, the split, the statistics, the encoding, the split
@@ -41,7 +42,7 @@ describe("the app's run.start: the preparation's progress and cancel", () => {
   let services: Services;
   let api: Api;
   let projectId: string;
-  let start: () => Promise<unknown>;
+  let start: (learningRate?: number | 'auto') => Promise<unknown>;
   beforeAll(async () => {
     services = createServices({ workspace: tmp, mode: 'host' });
     api = createApi(createMemoryTransport(services.dispatch, services.bus));
@@ -49,12 +50,12 @@ describe("the app's run.start: the preparation's progress and cancel", () => {
     const imported = await api.invoke('dataset.importPath', { projectId, path: csv });
     const taskSpec = { target: 'c20', task: 'regression' as const };
     const shape = taskShape(imported.dataset!, taskSpec);
-    start = () =>
+    start = (learningRate = 0.001) =>
       api.invoke('run.start', {
         projectId,
         taskSpec,
         graph: templateGraph('mlp', shape.inputWidth, shape.head),
-        trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 1, learningRate: 0.001 },
+        trainConfig: { ...DEFAULT_TRAIN_CONFIG, epochs: 1, learningRate },
       });
   }, 120_000);
   afterAll(async () => {
@@ -81,13 +82,22 @@ describe("the app's run.start: the preparation's progress and cancel", () => {
     expect((await api.invoke('project.open', { projectId })).runs).toEqual([]);
   }, 120_000);
 
-  it('reports every phase in order, each from 0 to all of its rows (or bytes), then trains', async () => {
-    const seen: EventPayload<'run.prepareProgress'>[] = [];
-    const off = api.on('run.prepareProgress', (p) => seen.push(p));
-    const run = (await start()) as { id: string };
+  it('reports every phase in order, each from 0 to all of its rows (or bytes), then the LR range test, then trains', async () => {
+    const all: EventPayload<'run.prepareProgress'>[] = [];
+    const off = api.on('run.prepareProgress', (p) => all.push(p));
+    const run = (await start('auto')) as { id: string };
+    const done = await services.runs.whenDone(run.id);
     off();
-    await services.runs.whenDone(run.id);
-    expect(new Set(seen.map((p) => p.runId))).toEqual(new Set([run.id]));
+    expect(new Set(all.map((p) => p.runId))).toEqual(new Set([run.id]));
+    // Learning rate 'auto': the LR range test's steps come after the preparation, one by one.
+    const lrSteps = all.filter((p) => p.phase === LR_TEST_PHASE);
+    expect(lrSteps.map((p) => p.done)).toEqual(Array.from({ length: done.lrFinder!.steps }, (_, i) => i + 1));
+    expect(lrSteps.every((p) => p.total === done.lrFinder!.plannedSteps && p.unit === 'steps')).toBe(true);
+    expect(phaseProgressText(lrSteps[0]!)).toMatch(
+      /^Finding the learning rate \(LR range test\) · \d+% · 1 of \d+ steps/,
+    );
+    const seen = all.filter((p) => p.phase !== LR_TEST_PHASE);
+    expect(all.indexOf(lrSteps[0]!)).toBeGreaterThan(all.indexOf(seen.at(-1)!));
     const ends = seen.filter((p) => p.done === p.total).map(phaseProgressText);
     expect(ends.map((t) => t.split(' · ')[0])).toEqual(PHASES);
     expect(ends[0]).toContain(`100% · ${ROWS.toLocaleString('en')} of ${ROWS.toLocaleString('en')} rows`);
@@ -108,6 +118,8 @@ describe('layerlab train: the preparation on stderr, and Ctrl-C during it', () =
     const run = await layerlab(['lr-find', '--data', csv, '--target', 'c20'], { LAYERLAB_PROGRESS: 'always' });
     expect(run.code, run.stderr).toBe(0);
     for (const phase of PHASES) expect(run.stderr).toContain(`Preparing numbers.csv: ${phase} · 100% · `);
+    // Then the LR range test's steps, before its result.
+    expect(run.stderr).toMatch(/Learning rate: Finding the learning rate \(LR range test\) · \d+% · 1 of \d+ steps/);
   }, 120_000);
 
   it('Ctrl-C stops it: exit 130, nothing trained, no --out folder, no workspace left', async () => {
