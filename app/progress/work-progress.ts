@@ -87,6 +87,9 @@ export const PhaseProgress = WorkCounts.extend({
 });
 export type PhaseProgress = z.infer<typeof PhaseProgress>;
 
+/** The LR range test's steps before a run's first batch (learning rate 'auto'), as run.prepareProgress names them. */
+export const LR_TEST_PHASE = 'Finding the learning rate (LR range test)';
+
 /** The `index`th of `phases` phases, named `phase`, at `done` of `total` after `seconds` in it. */
 export function phaseAt(
   phase: string,

@@ -23,10 +23,9 @@ import { projectWeightsFile } from './model-import';
 import { runLearningCurve } from './learning-curve';
 import { finishRunManifest, writeRunManifest } from './manifest';
 import type { LearningCurve } from '../../app/ipc/contract';
-import { phaseAt, type PhaseProgress } from '../../app/progress/work-progress';
+import { LR_TEST_PHASE, phaseAt, type PhaseProgress } from '../../app/progress/work-progress';
 
-/** The LR range test's steps, as run.prepareProgress names them. */
-export const LR_TEST_PHASE = 'Finding the learning rate (LR range test)';
+export { LR_TEST_PHASE };
 
 export interface StartRunInput {
   projectId: string;

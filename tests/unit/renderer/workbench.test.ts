@@ -255,3 +255,34 @@ describe("workbench: a run's data being prepared", () => {
     expect((await api.invoke('project.open', { projectId })).runs).toEqual([]);
   }, 120_000);
 });
+
+describe("workbench: the LR range test before a run's first batch", () => {
+  it("shows the test's steps while it runs (learning rate chosen by Layerlab), and nothing once training shows batches", async () => {
+    const wb = openWindow();
+    await irisProject(wb, 'Iris auto rate');
+    const form = wb.stores.trainForm.getState();
+    form.set('epochs', '1');
+    form.set('lrAuto', true);
+    form.set('earlyStopping', false);
+    const shown: string[] = [];
+    const unsubscribe = wb.stores.runs.subscribe((state) => {
+      const p = state.preparing;
+      if (p && shown.at(-1) !== phaseProgressText(p)) shown.push(phaseProgressText(p));
+    });
+    const ended = new Promise<EventPayload<'run.ended'>>((resolve) => {
+      const off = api.on('run.ended', (payload) => {
+        off();
+        resolve(payload);
+      });
+    });
+    await wb.actions.startRun();
+    const { run } = await ended;
+    unsubscribe();
+    expect(run.status).toBe('completed');
+    const steps = run.lrFinder!.steps;
+    const lrShown = shown.filter((t) => t.startsWith('Finding the learning rate (LR range test) · '));
+    expect(lrShown[0]).toMatch(/ · 1 of \d+ steps/);
+    expect(lrShown.at(-1)).toContain(` · ${steps} of ${run.lrFinder!.plannedSteps} steps`);
+    expect(wb.stores.runs.getState().preparing).toBeNull();
+  }, 120_000);
+});

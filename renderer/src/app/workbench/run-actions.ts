@@ -4,6 +4,7 @@ import { setupIssueText } from '../../../../app/setup/setup';
 import type { createImageImport } from '../../features/dataset/image-import';
 import type { RunEvent } from '../../features/train/run-store';
 import { messageOf } from '../../lib/errors';
+import { LR_TEST_PHASE } from '../../../../app/progress/work-progress';
 import type { WorkbenchCore } from './core';
 import type { Saving } from './saving';
 import type { SetupSync } from './setup-sync';
@@ -34,17 +35,28 @@ export function createRunEvents(core: WorkbenchCore) {
 
   core.disposers.push(
     () => flushTimer && clearTimeout(flushTimer),
-    api.on('run.batch', ({ projectId, runId, logs }) => queue(projectId, { kind: 'batch', runId, logs })),
+    api.on('run.batch', ({ projectId, runId, logs }) => {
+      // The first batch ends the LR range test's progress (its result also comes as run.updated).
+      if (runs.getState().preparing?.runId === runId) runs.setState({ preparing: null });
+      queue(projectId, { kind: 'batch', runId, logs });
+    }),
+    // The LR range test's steps, after the run has started (the data's preparation: launchRun).
+    api.on('run.prepareProgress', ({ projectId, ...progress }) => {
+      if (projectId === currentId() && progress.phase === LR_TEST_PHASE) runs.setState({ preparing: progress });
+    }),
     api.on('run.epoch', ({ projectId, runId, logs }) => queue(projectId, { kind: 'epoch', runId, logs })),
     // Paused, resumed, or recovered after an engine crash: the summary carries it.
     api.on('run.updated', ({ projectId, run }) => {
-      if (projectId === currentId()) upsertRun(run);
+      if (projectId !== currentId()) return;
+      upsertRun(run);
+      if (run.lrFinder && runs.getState().preparing?.runId === run.id) runs.setState({ preparing: null });
     }),
     api.on('run.ended', ({ projectId, run }) => {
       if (projectId !== currentId()) return;
       flush();
       upsertRun(run);
       if (runs.getState().activeRunId === run.id) runs.setState({ activeRunId: null });
+      if (runs.getState().preparing?.runId === run.id) runs.setState({ preparing: null });
     }),
     api.on('engine.status', (engine) => project.setState({ engine })),
   );
@@ -100,7 +112,7 @@ export function createRunActions(
     runs.setState({ starting: true, startError: null, selectedRunId: null });
     // A large table's preparation takes a while: its phases are shown, and Cancel stops it by the run's id.
     const stopWatching = api.on('run.prepareProgress', ({ projectId, ...progress }) => {
-      if (projectId === current.id) runs.setState({ preparing: progress });
+      if (projectId === current.id && progress.phase !== LR_TEST_PHASE) runs.setState({ preparing: progress });
     });
     try {
       // An image dataset's runs augment their training batches as the data step set it.
@@ -118,7 +130,8 @@ export function createRunActions(
       runs.setState({ startError: messageOf(error) });
     } finally {
       stopWatching();
-      runs.setState({ starting: false, preparing: null });
+      runs.setState({ starting: false });
+      if (runs.getState().preparing?.phase !== LR_TEST_PHASE) runs.setState({ preparing: null });
     }
   }
 

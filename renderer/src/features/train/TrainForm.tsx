@@ -1,5 +1,5 @@
 import { Fragment, type FormEvent } from 'react';
-import { percentOf, phaseProgressText } from '../../../../app/progress/work-progress';
+import { LR_TEST_PHASE, percentOf, phaseProgressText } from '../../../../app/progress/work-progress';
 import { OPTIMIZERS, type OptimizerName } from '../../../../app/training/config';
 import { useActions, useGraph, useProject, useRuns, useSetup, useTrainForm, useWorkbench } from '../../app/context';
 import { useTaskInfo } from '../../app/derived';
@@ -207,9 +207,12 @@ export function TrainForm() {
       {preparing && (
         <div className="import-progress" data-testid="prepare-progress">
           <div className="import-progress-text">
-            <span role="status">Preparing the data: {phaseProgressText(preparing)}</span>
+            <span role="status">
+              {preparing.phase === LR_TEST_PHASE ? '' : 'Preparing the data: '}
+              {phaseProgressText(preparing)}
+            </span>
           </div>
-          <progress max={100} value={percentOf(preparing)} aria-label="Preparing the data" />
+          <progress max={100} value={percentOf(preparing)} aria-label={preparing.phase} />
         </div>
       )}
       <ul className="blockers" data-testid="train-blockers" aria-live="polite">
