@@ -41,14 +41,19 @@ export function progressPrinter(
   let lastAt = 0;
   let lastStep = -1;
   let open = false;
+  let lastPhase: number | null = null;
   return {
     update(p, text = workProgressText(p)) {
       if (mode === 'never') return;
       const finished = p.done >= p.total;
       if (stream.isTTY) {
-        if (finished && !open && lastAt > 0) return;
+        // Work in phases (PhaseProgress): a new phase is always shown, however soon it comes.
+        const phase = 'index' in p && typeof p.index === 'number' ? p.index : null;
+        const newPhase = phase !== lastPhase;
+        lastPhase = phase;
+        if (finished && !open && lastAt > 0 && !newPhase) return;
         const now = Date.now();
-        if (!finished && now - lastAt < TTY_INTERVAL_MS) return;
+        if (!finished && !newPhase && now - lastAt < TTY_INTERVAL_MS) return;
         lastAt = now;
         stream.write(`\r${label}: ${text}\x1b[K${finished ? '\n' : ''}`);
         open = !finished;
