@@ -186,7 +186,7 @@ export async function exportModel(job: ExportJob): Promise<ExportResult> {
   try {
     // A bounded, seeded sample: the first PARITY_ROWS validation rows (app/engine/parity.ts).
     const available = job.data.valRows;
-    const rows = parityRows(available, macsPerRow(model));
+    const rows = parityRows(available, macsPerRow(model), lossy);
     const xVal = await readValidationX(job.data, rows);
     // Several inputs (PyTorch only): x is the prepared rows, each input takes its columns of them.
     const split = job.data.inputs !== undefined && (model.inputs.length > 1 || job.data.inputs.length > 1);

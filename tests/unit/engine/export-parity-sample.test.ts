@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIN_PARITY_ROWS, PARITY_MACS, PARITY_ROWS, parityRows } from '../../../app/engine/parity';
+import { MIN_PARITY_ROWS, MIN_QUANTIZED_ROWS, PARITY_MACS, PARITY_ROWS, parityRows } from '../../../app/engine/parity';
 import { selectBackend } from '../../../main/engine/process/backend';
 import { exportModel, macsPerRow } from '../../../main/engine/process/export';
 import { buildModel } from '../../../main/engine/process/build-model';
@@ -48,7 +48,11 @@ describe('the parity sample of a model that costs much per row', () => {
     expect(parityRows(12_000)).toBe(PARITY_ROWS);
     expect(parityRows(359, 1_500_000)).toBe(Math.floor(PARITY_MACS / 1_500_000));
     expect(parityRows(359, 1e9)).toBe(MIN_PARITY_ROWS);
-    expect(parityRows(40, 1e9)).toBe(40);
+    expect(parityRows(40, 1e9)).toBe(MIN_PARITY_ROWS);
+    expect(parityRows(10, 1e9)).toBe(10);
+    // A quantized (or float16) export estimates an accuracy change: it keeps more rows.
+    expect(parityRows(359, 1e9, true)).toBe(MIN_QUANTIZED_ROWS);
+    expect(parityRows(359, 1_500_000, true)).toBe(Math.floor(PARITY_MACS / 1_500_000));
     expect(parityRows(12_000, 6_000)).toBe(PARITY_ROWS);
   });
 
