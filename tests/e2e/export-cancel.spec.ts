@@ -40,7 +40,8 @@ test('the Export step shows the step in progress, and Cancel leaves no export fo
   );
   await page.screenshot({ path: test.info().outputPath('export-progress.png'), fullPage: true });
   await page.getByTestId('export-cancel').click();
-  await expect(progress).toContainText('stopping after this step');
+  // Cancel stops the running check's process at once (it no longer waits for the step to end),
+  // so the "stopping" state may last only a moment: what counts is where it ends.
   await expect(page.getByTestId('export-error')).toContainText(
     `Export cancelled. The export was cancelled; nothing was written to ${outDir}.`,
     { timeout: 90_000 },

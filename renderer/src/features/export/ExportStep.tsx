@@ -235,7 +235,7 @@ export function ExportStep() {
               <progress max={100} value={progress ? percentOf(progress) : 0} />
               <span className="muted">
                 {progress ? exportProgressText(progress) : 'Starting…'}
-                {cancelling ? ' · stopping after this step' : ''}
+                {cancelling ? ' · stopping' : ''}
               </span>
             </div>
           )}
