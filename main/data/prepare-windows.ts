@@ -18,6 +18,7 @@ import {
 import { PreparedData } from '../../app/engine/protocol';
 import { UserError } from '../../app/ipc/errors';
 import { RunningStats } from '../../app/math/running-stats';
+import { phaseReporter, type PhaseCounter, type PhaseProgress } from '../../app/progress/work-progress';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { littleEndianBytes, readFloat64 } from './binary';
 import { CHUNK_ROWS } from './column-chunks';
@@ -66,6 +67,12 @@ export interface PrepareWindowsInput {
    * order (default: CHUNK_ROWS read, 32 MiB buckets). The output is the same for any value; tests make it small.
    */
   chunkRows?: number;
+  /**
+   * Each phase as it goes (putting the series in order, the statistics, the targets' spread, the
+   * windows), in the words the table's preparation uses; `signal` stops it at its next chunk.
+   */
+  onProgress?: (progress: PhaseProgress) => void;
+  signal?: AbortSignal;
 }
 
 /** One piece of a split's windows, found in one chunk of the series. */
@@ -113,6 +120,7 @@ async function walkWindows(
   inputNames: readonly string[],
   segments: readonly Segment[],
   visit: (rows: LocalRows, pieces: WindowPiece[]) => void | Promise<void>,
+  progress?: PhaseCounter,
 ): Promise<void> {
   const differenced = spec.differencing === 'none' ? 0 : 1;
   const context = spec.lookback + spec.horizon + differenced - 1;
@@ -147,6 +155,7 @@ async function walkWindows(
       if (set.count > 0) pieces.push({ segment: s, set, rows: Int32Array.from(set.targetRow, (t) => rows[t]!) });
     });
     await visit({ base, start: chunk.start, end, values }, pieces);
+    progress?.add(chunk.count);
     const keep = Math.max(0, rows.length - context);
     tailValues = values.map((v) => v.slice(keep));
     tailRows = rows.slice(keep);
@@ -221,7 +230,10 @@ export async function prepareWindowedData(input: PrepareWindowsInput): Promise<P
   await ensureDir(outDir);
   const scratch = await mkdtemp(join(outDir, '.series-'));
   const files: PieceFile[] = [];
+  // Four phases, each a pass over the series' rows (issue 19: ~50 s at 10M rows).
+  const phase = phaseReporter(4, input.onProgress, input.signal);
   try {
+    const ordering = phase('Putting the series in time order', meta.rows, 'rows');
     const series = await orderSeries({
       datasetDir,
       meta,
@@ -231,6 +243,7 @@ export async function prepareWindowedData(input: PrepareWindowsInput): Promise<P
       scratchDir: scratch,
       ...(input.chunkRows !== undefined ? { bucketRows: step } : {}),
     });
+    ordering.add(meta.rows);
     const segments = timeSegments(series.length, windows, validationSplit, taskSpec.split?.testShare ?? 0);
     const counts = segments.map((segment) => windowCount(segment, windows));
     const train = segments[0]!;
@@ -240,22 +253,36 @@ export async function prepareWindowedData(input: PrepareWindowsInput): Promise<P
     const from = train.start + (windows.differencing === 'none' ? 0 : 1);
     const running = inputNames.map(() => new RunningStats());
     let sum = 0;
-    await walkWindows(series, windows, inputNames, segments, (rows, pieces) => {
-      const end = Math.min(rows.end, train.end);
-      running.forEach((stats, f) => {
-        const values = rows.values[f]!;
-        for (let r = Math.max(rows.start, from); r < end; r++)
-          stats.push(change(values, r - rows.base, windows.differencing, inputNames[f]!, []));
-      });
-      for (const piece of pieces) if (piece.segment === 0) for (const y of piece.set.y) sum += y;
-    });
+    await walkWindows(
+      series,
+      windows,
+      inputNames,
+      segments,
+      (rows, pieces) => {
+        const end = Math.min(rows.end, train.end);
+        running.forEach((stats, f) => {
+          const values = rows.values[f]!;
+          for (let r = Math.max(rows.start, from); r < end; r++)
+            stats.push(change(values, r - rows.base, windows.differencing, inputNames[f]!, []));
+        });
+        for (const piece of pieces) if (piece.segment === 0) for (const y of piece.set.y) sum += y;
+      },
+      phase('Fitting the statistics on the training rows', series.length, 'rows'),
+    );
     const stats = running.map((r) => r.scaling());
     const trainCount = counts[0]!;
     const mean = sum / (trainCount || 1);
     let m2 = 0;
-    await walkWindows(series, windows, inputNames, segments.slice(0, 1), (_, pieces) => {
-      for (const piece of pieces) for (const y of piece.set.y) m2 += (y - mean) * (y - mean);
-    });
+    await walkWindows(
+      series,
+      windows,
+      inputNames,
+      segments.slice(0, 1),
+      (_, pieces) => {
+        for (const piece of pieces) for (const y of piece.set.y) m2 += (y - mean) * (y - mean);
+      },
+      phase("Measuring the targets' spread", series.length, 'rows'),
+    );
     const spread = trainCount ? Math.sqrt(m2 / trainCount) : 0;
     const targetScaling = { mean, std: spread > 0 ? spread : 1 };
 
@@ -302,21 +329,28 @@ export async function prepareWindowedData(input: PrepareWindowsInput): Promise<P
     const heldOut = counts.map((count, s) => (s === 0 ? new Int32Array(0) : new Int32Array(count)));
     const written = counts.map(() => 0);
     const encodeY = (set: WindowSet) => Float32Array.from(set.y, (y) => (y - targetScaling.mean) / targetScaling.std);
-    await walkWindows(series, windows, inputNames, segments, async (_, pieces) => {
-      for (const { segment, set, rows } of pieces) {
-        const out = outputs[segment]!;
-        const anchors = new Float64Array(set.count * 2);
-        for (let w = 0; w < set.count; w++) {
-          anchors[2 * w] = set.last[w]!;
-          anchors[2 * w + 1] = set.actual[w]!;
+    await walkWindows(
+      series,
+      windows,
+      inputNames,
+      segments,
+      async (_, pieces) => {
+        for (const { segment, set, rows } of pieces) {
+          const out = outputs[segment]!;
+          const anchors = new Float64Array(set.count * 2);
+          for (let w = 0; w < set.count; w++) {
+            anchors[2 * w] = set.last[w]!;
+            anchors[2 * w + 1] = set.actual[w]!;
+          }
+          await out.x.write(littleEndianBytes(scaleInputs(set.x, stats)));
+          await out.y.write(littleEndianBytes(encodeY(set)));
+          await out.anchors.write(littleEndianBytes(anchors));
+          if (segment > 0) heldOut[segment]!.set(rows, written[segment]!);
+          written[segment]! += set.count;
         }
-        await out.x.write(littleEndianBytes(scaleInputs(set.x, stats)));
-        await out.y.write(littleEndianBytes(encodeY(set)));
-        await out.anchors.write(littleEndianBytes(anchors));
-        if (segment > 0) heldOut[segment]!.set(rows, written[segment]!);
-        written[segment]! += set.count;
-      }
-    });
+      },
+      phase('Writing the windows', series.length, 'rows'),
+    );
     written.forEach((n, s) => {
       if (n !== counts[s]) throw new Error(`The ${segments[s]!.name} part gave ${n} windows, not ${counts[s]}.`);
     });

@@ -12,7 +12,7 @@ import { taskShape } from '../../app/dataset/task';
 import { PreparedData, type PreparedHead, type PreparedInput } from '../../app/engine/protocol';
 import type { GraphBinding } from '../../app/graph/data-binding';
 import { UserError } from '../../app/ipc/errors';
-import { phaseAt, type PhaseProgress, type ProgressUnit } from '../../app/progress/work-progress';
+import { phaseReporter, type PhaseProgress } from '../../app/progress/work-progress';
 import { RunningStats } from '../../app/math/running-stats';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { CHUNK_ROWS, columnChunks } from './column-chunks';
@@ -211,24 +211,7 @@ export async function prepareTrainingData(input: PrepareInput): Promise<Prepared
   const others = plans.flatMap((p, k) => (keepsValues(p) ? [] : [k]));
   const fitting = [others, ...keeping].filter((g) => g.length > 0);
   const phases = 4 + fitting.length;
-  let phaseIndex = 0;
-  const phase = (name: string, total: number, unit: ProgressUnit) => {
-    const index = phaseIndex++;
-    const started = performance.now();
-    let done = 0;
-    const report = () =>
-      input.onProgress?.(
-        phaseAt(name, index, phases, { done, total, unit, seconds: (performance.now() - started) / 1000 }),
-      );
-    report();
-    return {
-      add(n: number) {
-        input.signal?.throwIfAborted();
-        done += n;
-        report();
-      },
-    };
-  };
+  const phase = phaseReporter(phases, input.onProgress, input.signal);
   async function* chunksOf(indices: readonly number[], name: string) {
     const progress = phase(name, meta.rows, 'rows');
     for await (const chunk of columnChunks(datasetDir, meta, indices, step)) {

@@ -156,6 +156,7 @@ export class RunManager {
               taskSpec: input.taskSpec,
               validationSplit: split.validationSplit,
               outDir: split.outDir,
+              ...preparation,
             })
           : await prepareTrainingData({
               datasetDir,

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatasetMeta, TaskSpec } from '../../../app/dataset/schema';
+import type { PhaseProgress } from '../../../app/progress/work-progress';
 import {
   inputStats,
   scaleInputs,
@@ -251,5 +252,57 @@ describe('prepareWindowedData in chunks', () => {
         `Percent change of "other" at ${dateOf(151)} divides by zero: the row before holds 0. Use plain differencing (diff) instead.`,
       );
     }
+  });
+  it('reports its four phases in order, each to all of its rows, and a cancel stops it and leaves no files', async () => {
+    const { meta, datasetDir } = await imported(csvOf(FILE_ORDER), 'progress');
+    const seen: PhaseProgress[] = [];
+    const outDir = join(tmp(), 'progress-out');
+    await prepareWindowedData({
+      datasetDir,
+      meta,
+      taskSpec: task(windowsSpec('diff')),
+      validationSplit: 0.2,
+      outDir,
+      chunkRows: 16,
+      onProgress: (p) => seen.push(p),
+    });
+    const phases = [...new Set(seen.map((p) => p.phase))];
+    expect(phases).toEqual([
+      'Putting the series in time order',
+      'Fitting the statistics on the training rows',
+      "Measuring the targets' spread",
+      'Writing the windows',
+    ]);
+    for (const [index, phase] of phases.entries()) {
+      const mine = seen.filter((p) => p.phase === phase);
+      expect(
+        mine.every((p) => p.index === index && p.phases === 4 && p.unit === 'rows'),
+        phase,
+      ).toBe(true);
+      expect(mine[0]!.done, phase).toBe(0);
+      expect(mine.at(-1)!.done, phase).toBe(mine.at(-1)!.total);
+      // The passes over the series count up chunk by chunk, not in one jump.
+      if (index > 0) expect(mine.length, phase).toBeGreaterThan(3);
+    }
+
+    // Cancelled once the windows are being written: the preparation fails with the signal's
+    // reason, and neither its output files nor its scratch folder remain.
+    const controller = new AbortController();
+    const cancelledDir = join(tmp(), 'cancelled-out');
+    await expect(
+      prepareWindowedData({
+        datasetDir,
+        meta,
+        taskSpec: task(windowsSpec('diff')),
+        validationSplit: 0.2,
+        outDir: cancelledDir,
+        chunkRows: 16,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'Writing the windows' && p.done > 0) controller.abort(new Error('stopped by the test'));
+        },
+      }),
+    ).rejects.toThrow('stopped by the test');
+    expect(await readdir(cancelledDir)).toEqual([]);
   });
 });
