@@ -63,6 +63,31 @@ export function workProgressText(p: WorkCounts): string {
   return parts.join(' · ');
 }
 
+/** A CSV import's progress (main/data/csv-reader.ts computes it): bytes and rows read, then the columns profiled. */
+export interface CsvImportCounts {
+  bytesRead: number;
+  totalBytes: number;
+  rows: number;
+  bytesPerSecond?: number;
+  secondsLeft?: number;
+  /** A file too large for memory, after its last byte: its columns profiled so far. */
+  profiled?: { done: number; total: number };
+}
+
+/** "42% · 4,200,000 rows · 690.00 MiB of 1.60 GiB · 45.00 MiB/s · about 31 s left": the same words in the app and the CLI. */
+export function csvImportProgressText(p: CsvImportCounts): string {
+  const percent = p.totalBytes > 0 ? Math.round((100 * p.bytesRead) / p.totalBytes) : 0;
+  const parts = [
+    `${percent}%`,
+    `${intFormat.format(p.rows)} rows`,
+    `${bytesText(p.bytesRead)} of ${bytesText(p.totalBytes)}`,
+  ];
+  if (p.profiled) return [...parts, `profiling column ${p.profiled.done} of ${p.profiled.total}`].join(' · ');
+  if (p.bytesPerSecond !== undefined) parts.push(`${bytesText(p.bytesPerSecond)}/s`);
+  if (p.secondsLeft !== undefined && p.bytesRead < p.totalBytes) parts.push(`about ${secondsText(p.secondsLeft)} left`);
+  return parts.join(' · ');
+}
+
 /**
  * Progress of an export: which step of how many (the steps depend on the format and options),
  * in words ("Writing the ONNX files and reloading them for the parity check").

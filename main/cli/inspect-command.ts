@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { CsvDelimiter, CsvEncoding, type CsvOptions } from '../../app/dataset/csv-options';
 import { inspectCsvFile, type ImportProgress } from '../data';
 import { UsageError } from './cli-error';
+import { progressPrinter } from './progress-line';
+import { csvImportProgressText } from '../../app/progress/work-progress';
 
 /** The CSV flags `inspect` and `train` share: every import option the app offers. */
 export const CSV_FLAGS = {
@@ -56,26 +58,24 @@ export function csvOptionsFrom(values: Partial<Record<keyof typeof CSV_FLAGS, st
   return options;
 }
 
-/** A progress line for a terminal, rewritten in place; silent when stderr is not a terminal. */
-export function progressLine(fileName: string): (p: ImportProgress) => void {
-  let shown = -1;
-  return ({ bytesRead, totalBytes, rows, bytesPerSecond, secondsLeft, profiled }) => {
-    if (!process.stderr.isTTY) return;
-    if (profiled) {
-      const last = profiled.done === profiled.total;
-      process.stderr.write(
-        `\rProfiling ${fileName}: column ${profiled.done} of ${profiled.total} (${rows.toLocaleString('en')} rows)\x1b[K${last ? '\n' : ''}`,
-      );
-      return;
-    }
-    const percent = totalBytes > 0 ? Math.floor((100 * bytesRead) / totalBytes) : 100;
-    if (percent === shown) return;
-    shown = percent;
-    const rate = bytesPerSecond === undefined ? '' : `, ${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
-    const left = secondsLeft === undefined || percent === 100 ? '' : `, ${Math.ceil(secondsLeft)} s left`;
-    process.stderr.write(
-      `\rReading ${fileName}: ${percent}% (${rows.toLocaleString('en')} rows${rate}${left})\x1b[K${percent === 100 ? '\n' : ''}`,
-    );
+/**
+ * The import's progress on stderr, in the app's words (csvImportProgressText) and the CLI's one way of
+ * showing progress (progressPrinter: rewritten in place on a terminal; elsewhere, after 2 s, a line
+ * per quarter; LAYERLAB_PROGRESS=always|never): reading the file, then, for a file too large for
+ * memory, profiling its columns.
+ */
+export function progressLine(
+  fileName: string,
+  ...printer: Parameters<typeof progressPrinter> extends [string, ...infer Rest] ? Rest : never
+): (p: ImportProgress) => void {
+  const line = progressPrinter(`Importing ${fileName}`, ...printer);
+  return (p) => {
+    // Reading counts bytes, profiling columns: two phases, each shown as it starts (the printer
+    // reads done, total and the phase; the words are the import's own).
+    const counts = p.profiled
+      ? { done: p.profiled.done, total: p.profiled.total, unit: 'rows' as const, index: 1 }
+      : { done: p.bytesRead, total: p.totalBytes, unit: 'bytes' as const, index: 0 };
+    line.update(counts, csvImportProgressText(p));
   };
 }
 

@@ -1,33 +1,11 @@
 import { useEffect, useState } from 'react';
 import { useProject, useWorkbench } from '../../app/context';
 import { useActions } from '../../app/context';
-import { formatBytes, formatInt, formatSecondsLeft } from '../../lib/format';
+import { csvImportProgressText, type CsvImportCounts } from '../../../../app/progress/work-progress';
+import { formatBytes } from '../../lib/format';
 
-interface Progress {
+interface Progress extends CsvImportCounts {
   importId: string;
-  bytesRead: number;
-  totalBytes: number;
-  rows: number;
-  /** Computed once on the main side (csv-reader.ts); absent in the first half second. */
-  bytesPerSecond?: number;
-  secondsLeft?: number;
-  /** A file too large for memory, after its last byte: its columns profiled so far. */
-  profiled?: { done: number; total: number };
-}
-
-/** "42% · 4,200,000 rows · 690 MiB of 1.6 GiB · 45 MiB/s · about 31 s left" */
-function progressText(p: Progress): string {
-  const percent = p.totalBytes > 0 ? Math.round((100 * p.bytesRead) / p.totalBytes) : 0;
-  const parts = [
-    `${percent}%`,
-    `${formatInt(p.rows)} rows`,
-    `${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)}`,
-  ];
-  if (p.profiled) return [...parts, `profiling column ${p.profiled.done} of ${p.profiled.total}`].join(' · ');
-  if (p.bytesPerSecond !== undefined) parts.push(`${formatBytes(p.bytesPerSecond)}/s`);
-  if (p.secondsLeft !== undefined && p.bytesRead < p.totalBytes)
-    parts.push(`about ${formatSecondsLeft(p.secondsLeft)} left`);
-  return parts.join(' · ');
 }
 
 /** While an import runs: how far the main side has read, and a Cancel that leaves the project as it was. */
@@ -54,7 +32,7 @@ export function ImportProgress() {
     <div className="import-progress" data-testid="import-progress">
       <div className="import-progress-text">
         <span role="status">
-          Importing {importing}… {progress ? progressText(progress) : 'sending the file'}
+          Importing {importing}… {progress ? csvImportProgressText(progress) : 'sending the file'}
         </span>
         <button
           type="button"
