@@ -53,6 +53,12 @@ export interface OrderSeriesInput {
   scratchDir: string;
   /** Rows put in order in memory at a time (default: 32 MiB of them); tests make it small. */
   bucketRows?: number;
+  /**
+   * Called after each chunk of each pass over the table with the rows it read: one pass for a
+   * table in time order, three for one out of order (its times, then its rows put in order). A
+   * throw (a cancel) stops the ordering there.
+   */
+  onRows?: (rows: number) => void;
 }
 
 const CLOCK = /(?:[T ])(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?/;
@@ -216,6 +222,7 @@ export async function orderSeries(input: OrderSeriesInput): Promise<OrderedSerie
         if (firstValue[f] === -1 && !Number.isNaN(values[f]![i]!)) firstValue[f] = timed;
       timed += 1;
     }
+    input.onRows?.(chunk.end - chunk.start);
   }
 
   if (inOrder) {
@@ -254,6 +261,7 @@ export async function orderSeries(input: OrderSeriesInput): Promise<OrderedSerie
       keys[k] = chunkKeys[i]!;
       timedRows[k++] = chunk.start + i;
     }
+    input.onRows?.(chunk.end - chunk.start);
   }
   const order = sortedOrder(keys);
   for (let p = 1; p < timed; p++)
@@ -282,6 +290,7 @@ export async function orderSeries(input: OrderSeriesInput): Promise<OrderedSerie
       ordered.put(p, recordOf);
     }
     await ordered.drain();
+    input.onRows?.(chunk.end - chunk.start);
   }
   if (firstPlace.some((p) => !Number.isFinite(p))) throw noStart();
   const start = Math.max(...firstPlace);
