@@ -68,7 +68,9 @@ export interface CsvImportCounts {
   bytesRead: number;
   totalBytes: number;
   rows: number;
+  /** Bytes read per second so far; absent in the first half second, when it means little. */
   bytesPerSecond?: number;
+  /** The time left at that rate, in seconds. */
   secondsLeft?: number;
   /** A file too large for memory, after its last byte: its columns profiled so far. */
   profiled?: { done: number; total: number };

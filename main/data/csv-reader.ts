@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { availableParallelism, cpus } from 'node:os';
 import type { CsvDialect, CsvEncoding, CsvOptions } from '../../app/dataset/csv-options';
 import type { ColumnProfile } from '../../app/dataset/schema';
+import type { CsvImportCounts } from '../../app/progress/work-progress';
 import { UserError } from '../../app/ipc/errors';
 import { ColumnBuilder, type FirstText } from './column-builder';
 import { ColumnSpill } from './column-spill';
@@ -48,17 +49,8 @@ const SEGMENT_MAIN_SHARE = 0.6;
  */
 const SEGMENT_FIRST_SHARE = 1.5;
 
-export interface ImportProgress {
-  bytesRead: number;
-  totalBytes: number;
-  rows: number;
-  /** Bytes read per second so far; absent in the first half second, when it means little. */
-  bytesPerSecond?: number;
-  /** The time left at that rate, in seconds. */
-  secondsLeft?: number;
-  /** After the last byte of a file too large for memory: its columns profiled so far, one at a time. */
-  profiled?: { done: number; total: number };
-}
+/** Bytes and rows read, the rate (absent in the first half second), then the columns profiled (app/progress). */
+export type ImportProgress = CsvImportCounts;
 
 /** The import's progress with its rate and time left, from when it started: computed here once for every view. */
 function progressAt(startedAt: number, bytesRead: number, totalBytes: number, rows: number): ImportProgress {

@@ -285,43 +285,30 @@ describe('prepareWindowedData in chunks', () => {
       expect(mine.length, phase).toBeGreaterThan(3);
     }
 
-    // Cancelled once the windows are being written: the preparation fails with the signal's
-    // reason, and neither its output files nor its scratch folder remain.
-    const controller = new AbortController();
-    const cancelledDir = join(tmp(), 'cancelled-out');
-    await expect(
-      prepareWindowedData({
-        datasetDir,
-        meta,
-        taskSpec: task(windowsSpec('diff')),
-        validationSplit: 0.2,
-        outDir: cancelledDir,
-        chunkRows: 16,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.phase === 'Writing the windows' && p.done > 0) controller.abort(new Error('stopped by the test'));
-        },
-      }),
-    ).rejects.toThrow('stopped by the test');
-    expect(await readdir(cancelledDir)).toEqual([]);
-
-    // And while the series (out of time order) is being put in order.
-    const early = new AbortController();
-    const earlyDir = join(tmp(), 'cancelled-ordering');
-    await expect(
-      prepareWindowedData({
-        datasetDir,
-        meta,
-        taskSpec: task(windowsSpec('diff')),
-        validationSplit: 0.2,
-        outDir: earlyDir,
-        chunkRows: 16,
-        signal: early.signal,
-        onProgress: (p) => {
-          if (p.index === 0 && p.done > 0) early.abort(new Error('stopped while ordering'));
-        },
-      }),
-    ).rejects.toThrow('stopped while ordering');
-    expect(await readdir(earlyDir)).toEqual([]);
+    // Cancelled while the series (out of time order) is put in order, or once the windows are
+    // being written: the preparation fails with the signal's reason, and neither its output files
+    // nor its scratch folder remain.
+    for (const [name, when] of [
+      ['ordering', (p: PhaseProgress) => p.index === 0 && p.done > 0],
+      ['writing', (p: PhaseProgress) => p.phase === 'Writing the windows' && p.done > 0],
+    ] as const) {
+      const controller = new AbortController();
+      const cancelledDir = join(tmp(), `cancelled-${name}`);
+      await expect(
+        prepareWindowedData({
+          datasetDir,
+          meta,
+          taskSpec: task(windowsSpec('diff')),
+          validationSplit: 0.2,
+          outDir: cancelledDir,
+          chunkRows: 16,
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (when(p)) controller.abort(new Error(`stopped while ${name}`));
+          },
+        }),
+      ).rejects.toThrow(`stopped while ${name}`);
+      expect(await readdir(cancelledDir), name).toEqual([]);
+    }
   });
 });
