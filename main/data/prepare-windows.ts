@@ -18,13 +18,14 @@ import {
 import { PreparedData } from '../../app/engine/protocol';
 import { UserError } from '../../app/ipc/errors';
 import { RunningStats } from '../../app/math/running-stats';
-import { phaseReporter, type PhaseCounter, type PhaseProgress } from '../../app/progress/work-progress';
+import type { PhaseProgress } from '../../app/progress/work-progress';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { littleEndianBytes, readFloat64 } from './binary';
 import { CHUNK_ROWS } from './column-chunks';
 import { ensureDir, errorCode, readError, writeError } from './fs-errors';
 import { TEST_ROWS_FILE, VALIDATION_ROWS_FILE } from './prepare';
 import { rowListsJson } from './row-lists-json';
+import { phaseReporter, type PhaseCounter } from './phase-reporter';
 import { orderSeries, type OrderedSeries } from './window-series';
 
 export { timeKey } from './window-series';
