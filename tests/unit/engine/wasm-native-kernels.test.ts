@@ -63,6 +63,11 @@ describe('the native f32 GEMM matches the cpu backend (relative error ≤ 1e-4)'
     // k past one 256-step block: several blocks, the last one partial, edge tiles carried over
     [9, 700, 13],
     [6, 513, 20],
+    // m past one 120-row block of packed A (each block packed just before use): full blocks, a
+    // last block that is not whole 5-row panels, with and without several blocks of k
+    [121, 7, 8],
+    [243, 40, 24],
+    [250, 300, 19],
   ] as const;
   it('both builds, every transpose combination, odd sizes, with and without bias and relu', async () => {
     const found = builds();

@@ -336,7 +336,8 @@ export function loadNativeKernels(
   ) => {
     const big = helper !== null && m * k * n >= SPLIT_MACS;
     if (big && !ta && m >= 8) {
-      const m1 = (Math.ceil(m / 2) + 3) & ~3;
+      // Whole 5-row panels (kernels.wat's tile) in the first half, so only the last one is partial.
+      const m1 = Math.ceil(Math.ceil(m / 2) / 5) * 5;
       const theirs = scratchOf(exports.gemm_scratch_bytes(m - m1, k, n), 1);
       const mine = scratchOf(exports.gemm_scratch_bytes(m1, k, n), 0);
       helper.alongside(
