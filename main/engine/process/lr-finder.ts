@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from '../../../app/training/config';
 import {
   finderRate,
+  finderPastRange,
   finderShouldStop,
   LossSmoother,
   suggestRate,
@@ -66,7 +67,7 @@ export async function findLearningRate(job: LrFinderJob): Promise<LrFinderResult
         raw.push(Number.isFinite(smoothed) ? loss : null);
         if (Number.isFinite(smoothed)) best = Math.min(best, smoothed);
         job.onStep?.(rates.length);
-        if (finderShouldStop(smoothed, best, i) || rates.length >= job.steps) {
+        if (finderShouldStop(smoothed, best, i) || finderPastRange(rate, job.optimizer) || rates.length >= job.steps) {
           done = true;
           break;
         }

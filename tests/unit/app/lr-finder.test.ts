@@ -3,6 +3,7 @@ import { RunSummary } from '../../../app/project/schema';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../../../app/training/config';
 import {
   centeredLoss,
+  finderPastRange,
   finderRate,
   finderShouldStop,
   finderSteps,
@@ -30,6 +31,20 @@ describe('the LR range test, pure parts', () => {
     // Planned epochs are an upper bound under early stopping: at most one epoch's worth, never under the minimum.
     expect(finderSteps(1000, 150)).toBe(150);
     expect(finderSteps(50, 45)).toBe(LR_FINDER.minSteps);
+  });
+
+  it("stops once the rate passes what the optimizer's suggestion can use, and not before", () => {
+    // Adam's suggestion is at most 1e-2: the test reads rates up to 30× that.
+    expect(finderPastRange(0.29, 'adam')).toBe(false);
+    expect(finderPastRange(0.31, 'adam')).toBe(true);
+    // The 80-step sweep to 10 then ends after 65 steps, its first rate past 0.3.
+    const steps = 80;
+    const stop = Array.from({ length: steps }, (_, i) => finderRate(i, steps)).findIndex((r) =>
+      finderPastRange(r, 'adam'),
+    );
+    expect(stop + 1).toBe(65);
+    // SGD may be suggested rates up to 1: its sweep runs to the end.
+    expect(finderPastRange(LR_FINDER.end, 'sgd')).toBe(false);
   });
 
   it('smooths with a debiased moving average, and stops once the loss blows up', () => {

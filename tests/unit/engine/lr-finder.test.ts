@@ -73,6 +73,8 @@ describe.each([
     expect(found.steps).toBe(found.rates.length);
     expect(found.losses).toHaveLength(found.steps);
     expect(found.steps).toBeGreaterThan(20);
+    // Adam reads no rate past 30× its highest suggestion (1e-2): the test stops at the first one.
+    expect(found.rates.at(-2)!).toBeLessThanOrEqual(LR_FINDER.readUpTo * RATE_RANGE.adam[1]);
     const ratio = (LR_FINDER.end / LR_FINDER.start) ** (1 / (found.plannedSteps - 1));
     for (let i = 1; i < found.rates.length; i++) expect(found.rates[i]! / found.rates[i - 1]!).toBeCloseTo(ratio, 6);
     // The suggestion lies strictly inside the tested range (and the optimizer's).
