@@ -178,38 +178,23 @@ async function lastValueBaseline(
   const naive = (last: number) => ((windows.differencing === 'none' ? last : 0) - mean) / std;
   /** Mean loss and mean absolute error of the naive forecast over a split's windows. */
   const averages = async (ys: Targets, anchors: AnchorReader) => {
-    let lossSum = 0;
-    let absSum = 0;
-    let count = 0;
     const pairs = anchors.chunks(chunkRows)[Symbol.asyncIterator]();
     try {
-      for await (const chunk of ys()) {
+      return await averageErrors(ys, chosen.f, async (chunk) => {
         const next = await pairs.next();
         if (next.done || next.value.length !== chunk.length * 2)
           throw new Error('The window anchors and y differ in length.');
         const lasts = next.value;
-        for (let w = 0; w < chunk.length; w++) {
-          const error = chunk[w]! - naive(lasts[2 * w] ?? Number.NaN);
-          lossSum += chosen.f(error);
-          absSum += Math.abs(error);
-        }
-        count += chunk.length;
-      }
+        return (w) => naive(lasts[2 * w] ?? Number.NaN);
+      });
     } finally {
       // Ends the anchors' reader (it closes its file) whether or not it was read to its end.
       await pairs.return?.(undefined);
     }
-    return { loss: lossSum / count, mae: absSum / count };
   };
   const trained = await averages(train, trainAnchors);
   const validated = await averages(val, valAnchors);
-  return {
-    kind: 'last_value',
-    loss: trained.loss * chosen.scale,
-    val_loss: validated.loss * chosen.scale,
-    mae: trained.mae * std,
-    val_mae: validated.mae * std,
-  };
+  return regressionResult('last_value', trained, validated, chosen.scale, std);
 }
 
 async function regressionBaseline(
@@ -229,25 +214,49 @@ async function regressionBaseline(
   }
   mean /= rows;
   /** Mean loss and mean absolute error of predicting the mean. */
-  const averages = async (ys: Targets) => {
-    let lossSum = 0;
-    let absSum = 0;
-    let count = 0;
-    for await (const chunk of ys()) {
-      for (const y of chunk) {
-        lossSum += chosen.f(y - mean);
-        absSum += Math.abs(y - mean);
-      }
-      count += chunk.length;
-    }
-    return { loss: lossSum / count, mae: absSum / count };
-  };
+  const averages = (ys: Targets) => averageErrors(ys, chosen.f, async () => () => mean);
   const trained = await averages(train);
   const validated = await averages(val);
+  return regressionResult('training_mean', trained, validated, chosen.scale, std);
+}
+
+/**
+ * Mean per-sample loss (`lossOf`) and mean absolute error of a forecast over a split's values
+ * of y, on the standardized target: each error is y − forecast, each sum in file order.
+ * `forecastOf` is called once for each chunk of y, in order, and gives that chunk's value w's forecast.
+ */
+async function averageErrors(
+  ys: Targets,
+  lossOf: (error: number) => number,
+  forecastOf: (chunk: Float32Array) => Promise<(w: number) => number>,
+): Promise<{ loss: number; mae: number }> {
+  let lossSum = 0;
+  let absSum = 0;
+  let count = 0;
+  for await (const chunk of ys()) {
+    const forecast = await forecastOf(chunk);
+    for (let w = 0; w < chunk.length; w++) {
+      const error = chunk[w]! - forecast(w);
+      lossSum += lossOf(error);
+      absSum += Math.abs(error);
+    }
+    count += chunk.length;
+  }
+  return { loss: lossSum / count, mae: absSum / count };
+}
+
+/** A regression baseline from both splits' averages: the loss × `scale`, the MAE × std (the target's units). */
+function regressionResult(
+  kind: Baseline['kind'],
+  trained: { loss: number; mae: number },
+  validated: { loss: number; mae: number },
+  scale: number,
+  std: number,
+): Baseline {
   return {
-    kind: 'training_mean',
-    loss: trained.loss * chosen.scale,
-    val_loss: validated.loss * chosen.scale,
+    kind,
+    loss: trained.loss * scale,
+    val_loss: validated.loss * scale,
     mae: trained.mae * std,
     val_mae: validated.mae * std,
   };
