@@ -1,8 +1,9 @@
-import { appendFile, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { appendFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetMeta } from '../../app/dataset/schema';
 import { UserError } from '../../app/ipc/errors';
 import { littleEndianBytes, readFloat64 } from './binary';
+import { BUCKET_BYTES, BucketOrder, FLOAT64_RECORDS } from './bucket-order';
 import { columnChunks } from './column-chunks';
 import { loadRowCells, type StoredColumn } from './column-store';
 import { dateOrder, parseDate, type DateOrder } from './dates';
@@ -18,8 +19,9 @@ import { readError } from './fs-errors';
  * A file already in time order (the usual case) is streamed from its columns as they are stored,
  * so memory is a chunk of rows whatever the row count. A file out of order is put in order once:
  * its times are sorted (16 bytes a timed row while sorting, 4 after: each row's place), and its
- * input values go to their places through bucket files (as prepare.ts's ScatterMatrix, in
- * float64 so that no digit is lost) into one ordered scratch file, read a chunk at a time.
+ * input values go to their places through bucket files (bucket-order.ts, as prepare.ts's
+ * ScatterMatrix, in float64 so that no digit is lost) into one ordered scratch file, read a chunk
+ * at a time.
  */
 
 /** Rows of the series, a chunk at a time, in time order. */
@@ -73,11 +75,6 @@ export function timeKey(text: string, order: DateOrder): number | null {
   const millis = clock?.[4] ? Number(`0.${clock[4]}`) * 1000 : 0;
   return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour ?? 0, minutes, seconds, millis);
 }
-
-/** Bytes of ordered rows held in memory at a time when a table out of time order is put in order. */
-const BUCKET_BYTES = 32 * 1024 * 1024;
-/** Bytes of rows gathered for one bucket before they are appended to its file. */
-const PENDING_BYTES = 1024 * 1024;
 
 function damaged(meta: DatasetMeta, what: string): UserError {
   return new UserError(`The stored data of ${meta.sourceFile} is damaged: ${what}. Import the data again.`);
@@ -313,96 +310,23 @@ export async function orderSeries(input: OrderSeriesInput): Promise<OrderedSerie
 }
 
 /**
- * Records of `width` float64 values put in order by their place: each goes to the file of its
- * bucket of places, then each bucket is read, put in order and appended to one ordered file,
- * which read() streams as often as asked. One bucket of records stays in memory (a small table).
+ * Records of `width` float64 values put in order by their place through bucket files
+ * (BucketOrder), each bucket then appended to one ordered file, which read() streams as often as
+ * asked. One bucket of records stays in memory (a small table).
  */
-class OrderedRecords {
-  private readonly buckets: number;
-  private readonly whole: Float64Array | null;
-  private readonly pendingRecords: number;
-  private readonly pending: ({ values: Float64Array; used: number } | undefined)[] = [];
-  private full: { bucket: number; bytes: Uint8Array }[] = [];
-  private made = false;
-
-  constructor(
-    private readonly dir: string,
-    private readonly rows: number,
-    private readonly width: number,
-    private readonly bucketRows: number,
-  ) {
-    this.buckets = Math.max(1, Math.ceil(rows / bucketRows));
-    this.whole = this.buckets === 1 ? new Float64Array(rows * width) : null;
-    this.pendingRecords = Math.max(1, Math.floor(PENDING_BYTES / (8 * (width + 1))));
-  }
-
-  private bucketFile(bucket: number): string {
-    return join(this.dir, `${bucket}.records`);
+class OrderedRecords extends BucketOrder<Float64Array> {
+  constructor(dir: string, rows: number, width: number, bucketRows: number) {
+    super(FLOAT64_RECORDS, dir, rows, width, bucketRows);
   }
 
   private get orderedFile(): string {
     return join(this.dir, 'ordered.f64');
   }
 
-  /** Record `place`: `width` values of `source`. */
-  put(place: number, source: Float64Array): void {
-    const width = this.width;
-    if (this.whole) {
-      this.whole.set(source.subarray(0, width), place * width);
-      return;
-    }
-    const bucket = Math.floor(place / this.bucketRows);
-    let pending = this.pending[bucket];
-    if (!pending) {
-      pending = { values: new Float64Array(this.pendingRecords * (width + 1)), used: 0 };
-      this.pending[bucket] = pending;
-    }
-    const at = pending.used * (width + 1);
-    pending.values[at] = place - bucket * this.bucketRows;
-    for (let k = 0; k < width; k++) pending.values[at + 1 + k] = source[k]!;
-    pending.used += 1;
-    if (pending.used === this.pendingRecords) this.queue(bucket);
-  }
-
-  private queue(bucket: number): void {
-    const pending = this.pending[bucket];
-    if (!pending || pending.used === 0) return;
-    this.full.push({ bucket, bytes: littleEndianBytes(pending.values.subarray(0, pending.used * (this.width + 1))) });
-    this.pending[bucket] = undefined;
-  }
-
-  private async mkdir(): Promise<void> {
-    if (!this.made) await mkdir(this.dir, { recursive: true });
-    this.made = true;
-  }
-
-  /** Append the full pending records to their bucket files. */
-  async drain(): Promise<void> {
-    if (this.full.length === 0) return;
-    await this.mkdir();
-    const full = this.full;
-    this.full = [];
-    for (const { bucket, bytes } of full) await appendFile(this.bucketFile(bucket), bytes);
-  }
-
   /** Every record is in: put each bucket in order into the ordered file. */
   async finish(): Promise<void> {
     if (this.whole) return;
-    for (let b = 0; b < this.buckets; b++) this.queue(b);
-    await this.drain();
-    await this.mkdir();
-    for (let b = 0; b < this.buckets; b++) {
-      const rows = Math.min(this.bucketRows, this.rows - b * this.bucketRows);
-      const out = new Float64Array(rows * this.width);
-      const values = readFloat64(await readFile(this.bucketFile(b)));
-      const stride = this.width + 1;
-      if (values.length !== rows * stride)
-        throw new Error(`Bucket ${b} of ${this.dir} holds ${values.length / stride} records, not ${rows}.`);
-      for (let at = 0; at < values.length; at += stride)
-        out.set(values.subarray(at + 1, at + stride), values[at]! * this.width);
-      await rm(this.bucketFile(b), { force: true });
-      await appendFile(this.orderedFile, littleEndianBytes(out));
-    }
+    for await (const records of this.inOrder()) await appendFile(this.orderedFile, littleEndianBytes(records));
   }
 
   /** The records in order, `records` at a time, as one Float64Array of records × width each. */
