@@ -14,6 +14,11 @@ describe('wasm kernels the engine registers match the cpu backend (relative erro
     { x: [2, 11, 11, 3], f: [5, 5, 3, 2], strides: 2, pad: 'valid' },
     { x: [2, 10, 9, 3], f: [3, 2, 3, 4], strides: [2, 3], pad: 'same' },
     { x: [2, 7, 7, 3], f: [1, 1, 3, 4], strides: 1, pad: 'valid' },
+    // Few input channels into a multiple of 16 (a first layer): the filter gradient without im2col.
+    { x: [3, 9, 9, 1], f: [3, 3, 1, 16], strides: 1, pad: 'same' },
+    { x: [2, 12, 11, 3], f: [3, 3, 3, 32], strides: 2, pad: 'same' },
+    { x: [2, 10, 10, 3], f: [5, 4, 3, 16], strides: [2, 3], pad: 'valid' },
+    { x: [2, 8, 7, 4], f: [2, 3, 4, 16], strides: 1, pad: 'valid' },
     {
       x: [2, 10, 10, 2],
       f: [3, 3, 2, 3],

@@ -183,33 +183,44 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
     const x0 = values(4 * 24 * 24 * 8, 1);
     const f0 = values(3 * 3 * 8 * 32, 0.3);
     const w0 = values(12 * 12 * 32 * 16, 0.05);
+    // And an RGB first layer's filter gradient (3 channels into 16: conv_filter_grad_small, by image halves).
+    const rgb0 = values(4 * 26 * 26 * 3, 1);
+    const g0 = values(3 * 3 * 3 * 16, 0.3);
     const compute = () =>
       tf.tidy(() => {
         const x = tf.tensor4d(x0, [4, 24, 24, 8]);
         const f = tf.tensor4d(f0, [3, 3, 8, 32]);
         const w = tf.tensor2d(w0, [4608, 16]);
-        const loss = (xt: tf.Tensor, ft: tf.Tensor, wt: tf.Tensor) =>
+        const rgb = tf.tensor4d(rgb0, [4, 26, 26, 3]);
+        const g = tf.tensor4d(g0, [3, 3, 3, 16]);
+        const loss = (xt: tf.Tensor, ft: tf.Tensor, wt: tf.Tensor, gt: tf.Tensor) =>
           tf
             .maxPool(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same').relu() as tf.Tensor4D, 2, 2, 'valid')
             .reshape([4, 4608])
             .matMul(wt as tf.Tensor2D)
             .square()
-            .mean();
-        const [gx, gf, gw] = tf.grads(loss)([x, f, w]);
-        return [loss(x, f, w), gx!, gf!, gw!].map((t) => Array.from(t.dataSync()));
+            .mean()
+            .add(
+              tf
+                .conv2d(rgb, gt as tf.Tensor4D, 1, 'same')
+                .square()
+                .mean(),
+            );
+        const [gx, gf, gw, gg] = tf.grads(loss)([x, f, w, g]);
+        return [loss(x, f, w, g), gx!, gf!, gw!, gg!].map((t) => Array.from(t.dataSync()));
       });
     let threaded = compute();
     let after = wasmNativeKernels().helperCalls;
     // A part the worker had not started when the caller finished its own is taken back: on a
     // busy machine the worker may miss some kinds of call in one pass, so pass again until it ran each.
     const took = (kernel: string) => (after.byKernel[kernel] ?? 0) - (before.byKernel[kernel] ?? 0);
-    for (let pass = 0; pass < 30 && ['gemm', 'im2col', 'col2im', 'max_pool_grad'].some((k) => took(k) < 1); pass++) {
+    const split = ['gemm', 'im2col', 'col2im', 'max_pool_grad', 'conv_filter_grad_small'];
+    for (let pass = 0; pass < 30 && split.some((k) => took(k) < 1); pass++) {
       threaded = compute();
       after = wasmNativeKernels().helperCalls;
     }
     // The worker took its share of each kind of large call.
-    for (const kernel of ['gemm', 'im2col', 'col2im', 'max_pool_grad'])
-      expect(took(kernel), kernel).toBeGreaterThanOrEqual(1);
+    for (const kernel of split) expect(took(kernel), kernel).toBeGreaterThanOrEqual(1);
     await tf.setBackend('cpu');
     const reference = compute();
     await tf.setBackend('wasm');

@@ -63,6 +63,18 @@ export interface NativeKernels {
   sumRows(out: tf.TensorInfo, x: tf.TensorInfo, rows: number, cols: number): void;
   /** relu's gradient from its output y: out = dy·step(y), n floats each (see kernels.wat). */
   reluGrad(out: tf.TensorInfo, dy: tf.TensorInfo, y: tf.TensorInfo, n: number): void;
+  /**
+   * A convolution's filter gradient without im2col, for few input channels (a first layer):
+   * dw (filterHeight·filterWidth·inChannels × outChannels) is overwritten. outChannels must be
+   * a multiple of SMALL_FILTER_GRAD.outMultiple (see kernels.wat, conv_filter_grad_small).
+   */
+  convFilterGradSmall(
+    dw: tf.TensorInfo,
+    x: tf.TensorInfo,
+    dy: tf.TensorInfo,
+    g: WindowGeometry,
+    outChannels: number,
+  ): void;
   /** A fresh float32 output tensor on the backend's heap. */
   output(shape: number[]): tf.TensorInfo;
   /** Frees a temporary made with output(). */
@@ -204,6 +216,24 @@ interface Exports {
     left: number,
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  conv_filter_grad_small(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+    co: number,
+  ): void;
   relu_grad(dy: number, y: number, out: number, n: number): void;
   max_pool_grad(
     x: number,
@@ -224,8 +254,23 @@ interface Exports {
   ): void;
 }
 
+/**
+ * Where conv_filter_grad_small takes a filter gradient instead of im2col + GEMM: few input
+ * channels (a first layer's gray or RGB pixels, where the columns are a thin 9-36 taps), and
+ * output channels in whole groups of 16 (its four vectors).
+ */
+export const SMALL_FILTER_GRAD = { maxInChannels: 4, outMultiple: 16 } as const;
+
 /** The exports the helper thread may run. */
-const HELPER_CALLS = ['gemm', 'im2col', 'col2im', 'max_pool_grad', 'relu_grad', 'adam'] as const;
+const HELPER_CALLS = [
+  'gemm',
+  'im2col',
+  'col2im',
+  'max_pool_grad',
+  'relu_grad',
+  'adam',
+  'conv_filter_grad_small',
+] as const;
 /** A product this large (multiply-adds) is split between the threads; a handover costs ~10-50 µs. */
 const SPLIT_MACS = 1 << 20;
 /** An elementwise or windowed call over this many floats is split. */
@@ -442,6 +487,28 @@ export function loadNativeKernels(
     },
     reluGrad(out, dy, y, n) {
       elementwise('relu_grad', [offset(dy), offset(y), offset(out)], n, []);
+    },
+    convFilterGradSmall(dw, x, dy, g, co) {
+      const rest = [...windowArgs(g).slice(1), co];
+      const call = exports.conv_filter_grad_small as (...a: number[]) => void;
+      const n = g.batchSize;
+      const macs = n * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * co;
+      if (!helper || n < 2 || macs < SPLIT_MACS) {
+        call(offset(x), offset(dy), offset(dw), n, ...rest);
+        return;
+      }
+      // By images: the helper sums the second half into its own buffer, added here after.
+      const n1 = Math.ceil(n / 2);
+      const size = g.filterHeight * g.filterWidth * g.inChannels * co;
+      const partial = scratchOf(4 * size, 2);
+      const xAt = offset(x) + 4 * n1 * g.inHeight * g.inWidth * g.inChannels;
+      const dyAt = offset(dy) + 4 * n1 * g.outHeight * g.outWidth * co;
+      helper.alongside('conv_filter_grad_small', [xAt, dyAt, partial, n - n1, ...rest], () =>
+        call(offset(x), offset(dy), offset(dw), n1, ...rest),
+      );
+      const out = new Float32Array(memory.buffer, offset(dw), size);
+      const add = new Float32Array(memory.buffer, partial, size);
+      for (let i = 0; i < size; i++) out[i]! += add[i]!;
     },
     free: (t) => {
       backend.disposeData(t.dataId);

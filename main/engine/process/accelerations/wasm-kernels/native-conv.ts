@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NativeKernels, WindowGeometry } from '../native/native-kernels';
+import { SMALL_FILTER_GRAD, type NativeKernels, type WindowGeometry } from '../native/native-kernels';
 import { conv2dInfo } from './conv-filter-grad';
 import { product, type KernelArgs } from './kernel-scope';
 
@@ -68,6 +68,12 @@ export function createNativeConvKernels(
     const filterShape = attrs['filterShape'] as number[];
     const g = geometry(x.shape, filterShape, attrs, [x, dy]);
     if (!g) return null;
+    const outChannels = filterShape[3]!;
+    if (g.inChannels <= SMALL_FILTER_GRAD.maxInChannels && outChannels % SMALL_FILTER_GRAD.outMultiple === 0) {
+      const dw = native.output([...filterShape]);
+      native.convFilterGradSmall(dw, x, dy, g, outChannels);
+      return dw;
+    }
     const { cols, rows, taps, done } = columns(native, x, g);
     try {
       const dw = native.output([...filterShape]);
