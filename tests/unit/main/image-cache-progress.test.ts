@@ -8,6 +8,7 @@ import { withRate, workProgressText } from '../../../app/progress/work-progress'
 import { importImages } from '../../../main/data/images/import-images';
 import { progressMode, progressPrinter, QUIET_START_MS } from '../../../main/cli/progress-line';
 import { layerlab } from './run-layerlab';
+import { importImageData, imageOptionsFrom } from '../../../main/cli/image-data';
 
 let tmp: string;
 let source: string;
@@ -32,6 +33,18 @@ afterAll(async () => {
 });
 
 describe('building the image cache', () => {
+  it('makes thumbnails for the app, none for the CLI (whose workspace is thrown away)', async () => {
+    const forApp = await importImages({ path: source, datasetsDir: path.join(tmp, 'app') });
+    expect(forApp.classes.map((c) => c.thumbnails.length)).toEqual([8, 8, 8]);
+    const datasets = path.join(tmp, 'cli');
+    const lines: string[] = [];
+    const forCli = await importImageData(source, datasets, imageOptionsFrom({}, source, true)!, (l) => lines.push(l));
+    expect(forCli.count).toBe(180);
+    expect(forCli.classes.map((c) => c.thumbnails.length)).toEqual([0, 0, 0]);
+    expect(await readdir(path.join(datasets, forCli.id, 'thumbs'))).toEqual([]);
+    expect(lines[0]).toMatch(/^Imported 180 images/);
+  });
+
   it('reports files decoded, monotone, until done reaches total, with the rate computed by the importer', async () => {
     const datasets = path.join(tmp, 'progress');
     const seen: ImageImportProgress[] = [];
