@@ -152,6 +152,22 @@ const windowArgs = (g: WindowGeometry) =>
     g.padInfo.left,
   ] as const;
 
+/** A windowed kernel's geometry arguments, in windowArgs' order (images, input, output, window, stride, padding). */
+type Window = [
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  fh: number,
+  fw: number,
+  sh: number,
+  sw: number,
+  top: number,
+  left: number,
+];
+
 interface Exports {
   gemm_scratch_bytes(m: number, k: number, n: number): number;
   gemm(
@@ -183,75 +199,12 @@ interface Exports {
     eps: number,
     neglr: number,
   ): void;
-  im2col(
-    x: number,
-    cols: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    oh: number,
-    ow: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-  ): void;
-  col2im(
-    cols: number,
-    dx: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    oh: number,
-    ow: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-  ): void;
+  im2col(x: number, cols: number, ...window: Window): void;
+  col2im(cols: number, dx: number, ...window: Window): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
-  conv_filter_grad_small(
-    x: number,
-    dy: number,
-    dw: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    oh: number,
-    ow: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-    co: number,
-  ): void;
+  conv_filter_grad_small(x: number, dy: number, dw: number, ...windowAndOut: [...Window, co: number]): void;
   relu_grad(dy: number, y: number, out: number, n: number): void;
-  max_pool_grad(
-    x: number,
-    dy: number,
-    dx: number,
-    n: number,
-    h: number,
-    w: number,
-    ch: number,
-    oh: number,
-    ow: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-  ): void;
+  max_pool_grad(x: number, dy: number, dx: number, ...window: Window): void;
 }
 
 /**
