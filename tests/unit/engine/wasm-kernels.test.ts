@@ -188,9 +188,15 @@ describe("'same' padding of the forward convolutions (stock wasm 4.22 is wrong f
         const f = randomTensor([fh, fw, 2, 3], 2) as tf.Tensor4D;
         const dw = randomTensor([fh, fw, 2, 2], 3) as tf.Tensor4D;
         const bias = randomTensor([3], 4);
+        // Few input channels into 16: the engine's own first-layer convolution, edges and all.
+        const f16 = randomTensor([fh, fw, 2, 16], 6) as tf.Tensor4D;
+        const bias16 = randomTensor([16], 7);
         return [
           tf.conv2d(x, f, [sh, sw], 'same'),
           tf.fused.conv2d({ x, filter: f, strides: [sh, sw], pad: 'same', bias, activation: 'relu' }),
+          tf.conv2d(x, f16, [sh, sw], 'same'),
+          tf.conv2d(x, f16, [sh, sw], 'valid'),
+          tf.fused.conv2d({ x, filter: f16, strides: [sh, sw], pad: 'same', bias: bias16, activation: 'relu' }),
           tf.depthwiseConv2d(x, dw, [sh, sw], 'same'),
           tf.fused.depthwiseConv2d({
             x,

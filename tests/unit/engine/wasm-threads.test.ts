@@ -183,7 +183,7 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
     const x0 = values(4 * 24 * 24 * 8, 1);
     const f0 = values(3 * 3 * 8 * 32, 0.3);
     const w0 = values(12 * 12 * 32 * 16, 0.05);
-    // And an RGB first layer's filter gradient (3 channels into 16: conv_filter_grad_small, by image halves).
+    // And an RGB first layer (3 channels into 16: conv_small_forward and conv_filter_grad_small, by image halves).
     const rgb0 = values(4 * 26 * 26 * 3, 1);
     const g0 = values(3 * 3 * 3 * 16, 0.3);
     const compute = () =>
@@ -214,7 +214,7 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
     // A part the worker had not started when the caller finished its own is taken back: on a
     // busy machine the worker may miss some kinds of call in one pass, so pass again until it ran each.
     const took = (kernel: string) => (after.byKernel[kernel] ?? 0) - (before.byKernel[kernel] ?? 0);
-    const split = ['gemm', 'im2col', 'col2im', 'max_pool_grad', 'conv_filter_grad_small'];
+    const split = ['gemm', 'im2col', 'col2im', 'max_pool_grad', 'conv_filter_grad_small', 'conv_small_forward'];
     for (let pass = 0; pass < 30 && split.some((k) => took(k) < 1); pass++) {
       threaded = compute();
       after = wasmNativeKernels().helperCalls;

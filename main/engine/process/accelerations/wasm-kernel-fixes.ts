@@ -90,6 +90,8 @@ export function installWasmKernelFixes(): void {
     Object.assign(
       kernels,
       createNativeConvKernels(native, {
+        Conv2D: kernels['Conv2D']!,
+        FusedConv2D: kernels['FusedConv2D']!,
         Conv2DBackpropFilter: conv2dBackpropFilter,
         Conv2DBackpropInput: conv2dBackpropInput,
       }),

@@ -30,8 +30,8 @@ const CLAIM = 4;
 const OPEN = 0;
 const BY_WORKER = 1;
 const BY_CALLER = 2;
-/** The call: its export's index in the name table, then up to 16 numeric arguments (f64: i32 offsets and f32 constants alike). */
-const MAX_ARGS = 16;
+/** The call: its export's index in the name table, then up to 18 numeric arguments (f64: i32 offsets and f32 constants alike). */
+const MAX_ARGS = 18;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');

@@ -75,6 +75,19 @@ export interface NativeKernels {
     g: WindowGeometry,
     outChannels: number,
   ): void;
+  /**
+   * The forward convolution for the same layers (SMALL_FILTER_GRAD's channels), bias (optional,
+   * outChannels floats) and relu applied, into y (see kernels.wat, conv_small_forward).
+   */
+  convSmallForward(
+    y: tf.TensorInfo,
+    x: tf.TensorInfo,
+    filter: tf.TensorInfo,
+    bias: tf.TensorInfo | undefined,
+    g: WindowGeometry,
+    outChannels: number,
+    relu: boolean,
+  ): void;
   /** A fresh float32 output tensor on the backend's heap. */
   output(shape: number[]): tf.TensorInfo;
   /** Frees a temporary made with output(). */
@@ -203,6 +216,13 @@ interface Exports {
   col2im(cols: number, dx: number, ...window: Window): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   conv_filter_grad_small(x: number, dy: number, dw: number, ...windowAndOut: [...Window, co: number]): void;
+  conv_small_forward(
+    x: number,
+    w: number,
+    bias: number,
+    y: number,
+    ...rest: [...Window, co: number, relu: number]
+  ): void;
   relu_grad(dy: number, y: number, out: number, n: number): void;
   max_pool_grad(x: number, dy: number, dx: number, ...window: Window): void;
 }
@@ -223,6 +243,7 @@ const HELPER_CALLS = [
   'relu_grad',
   'adam',
   'conv_filter_grad_small',
+  'conv_small_forward',
 ] as const;
 /** A product this large (multiply-adds) is split between the threads; a handover costs ~10-50 µs. */
 const SPLIT_MACS = 1 << 20;
@@ -440,6 +461,26 @@ export function loadNativeKernels(
     },
     reluGrad(out, dy, y, n) {
       elementwise('relu_grad', [offset(dy), offset(y), offset(out)], n, []);
+    },
+    convSmallForward(y, x, filter, bias, g, co, relu) {
+      const call = exports.conv_small_forward as (...a: number[]) => void;
+      const rest = [...windowArgs(g).slice(1), co, relu ? 1 : 0];
+      const head = [offset(x), offset(filter), bias ? offset(bias) : 0, offset(y)];
+      const n = g.batchSize;
+      const macs = n * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * co;
+      if (!helper || n < 2 || macs < SPLIT_MACS) {
+        call(...head, n, ...rest);
+        return;
+      }
+      // By images: each thread writes its own images' outputs.
+      const n1 = Math.ceil(n / 2);
+      const theirs = [
+        head[0]! + 4 * n1 * g.inHeight * g.inWidth * g.inChannels,
+        head[1]!,
+        head[2]!,
+        head[3]! + 4 * n1 * g.outHeight * g.outWidth * co,
+      ];
+      helper.alongside('conv_small_forward', [...theirs, n - n1, ...rest], () => call(...head, n1, ...rest));
     },
     convFilterGradSmall(dw, x, dy, g, co) {
       const rest = [...windowArgs(g).slice(1), co];
