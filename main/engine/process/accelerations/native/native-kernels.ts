@@ -66,7 +66,7 @@ export interface NativeKernels {
   /**
    * A convolution's filter gradient without im2col, for few input channels (a first layer):
    * dw (filterHeight·filterWidth·inChannels × outChannels) is overwritten. outChannels must be
-   * a multiple of SMALL_FILTER_GRAD.outMultiple (see kernels.wat, conv_filter_grad_small).
+   * a multiple of SMALL_CONV.outMultiple (see kernels.wat, conv_filter_grad_small).
    */
   convFilterGradSmall(
     dw: tf.TensorInfo,
@@ -76,7 +76,7 @@ export interface NativeKernels {
     outChannels: number,
   ): void;
   /**
-   * The forward convolution for the same layers (SMALL_FILTER_GRAD's channels), bias (optional,
+   * The forward convolution for the same layers (isSmallConv), bias (optional,
    * outChannels floats) and relu applied, into y (see kernels.wat, conv_small_forward).
    */
   convSmallForward(
@@ -228,11 +228,16 @@ interface Exports {
 }
 
 /**
- * Where conv_filter_grad_small takes a filter gradient instead of im2col + GEMM: few input
- * channels (a first layer's gray or RGB pixels, where the columns are a thin 9-36 taps), and
- * output channels in whole groups of 16 (its four vectors).
+ * The layers conv_small_forward and conv_filter_grad_small take instead of XNNPACK and im2col +
+ * GEMM: few input channels (a first layer's gray or RGB pixels, where a window is a thin 9-36
+ * taps), and output channels in whole groups of 16 (their four vectors).
  */
-export const SMALL_FILTER_GRAD = { maxInChannels: 4, outMultiple: 16 } as const;
+export const SMALL_CONV = { maxInChannels: 4, outMultiple: 16 } as const;
+
+/** Whether a convolution of this geometry into `outChannels` is one SMALL_CONV's kernels take. */
+export function isSmallConv(g: WindowGeometry, outChannels: number): boolean {
+  return g.inChannels <= SMALL_CONV.maxInChannels && outChannels % SMALL_CONV.outMultiple === 0;
+}
 
 /** The exports the helper thread may run. */
 const HELPER_CALLS = [
@@ -335,6 +340,38 @@ export function loadNativeKernels(
     return (scratch[slot]! + 15) & ~15;
   };
 
+  /** Adds the helper thread's partial sum (`size` floats at `partial`) into the floats at `into`. */
+  const addPartial = (into: number, partial: number, size: number) => {
+    const out = new Float32Array(memory.buffer, into, size);
+    const add = new Float32Array(memory.buffer, partial, size);
+    for (let i = 0; i < size; i++) out[i]! += add[i]!;
+  };
+
+  /**
+   * A first-layer kernel (conv_small_forward, conv_filter_grad_small) over the batch, its
+   * leading offsets `head`, then the image count, then `rest`: split into image halves when it
+   * is large, `second(n1)` giving the second half's offsets. True when it was split.
+   */
+  const byImages = (
+    name: 'conv_small_forward' | 'conv_filter_grad_small',
+    g: WindowGeometry,
+    co: number,
+    head: number[],
+    second: (n1: number) => number[],
+    rest: number[],
+  ): boolean => {
+    const call = exports[name] as (...a: number[]) => void;
+    const n = g.batchSize;
+    const macs = n * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * co;
+    if (!helper || n < 2 || macs < SPLIT_MACS) {
+      call(...head, n, ...rest);
+      return false;
+    }
+    const n1 = Math.ceil(n / 2);
+    helper.alongside(name, [...second(n1), n - n1, ...rest], () => call(...head, n1, ...rest));
+    return true;
+  };
+
   /**
    * One GEMM, split between the two threads when it is large: by rows of op(A) when A is not
    * transposed (each thread writes its own rows of C), by the summed dimension when it is (a
@@ -374,9 +411,7 @@ export function loadNativeKernels(
       helper.alongside('gemm', [m, k - k1, n, a + 4 * k1 * m, 1, b + 4 * k1 * n, 0, partial, 0, 0, theirs], () =>
         exports.gemm(m, k1, n, a, 1, b, 0, c, 0, 0, mine),
       );
-      const out = new Float32Array(memory.buffer, c, m * n);
-      const add = new Float32Array(memory.buffer, partial, m * n);
-      for (let i = 0; i < out.length; i++) out[i]! += add[i]!;
+      addPartial(c, partial, m * n);
       return;
     }
     exports.gemm(
@@ -463,46 +498,43 @@ export function loadNativeKernels(
       elementwise('relu_grad', [offset(dy), offset(y), offset(out)], n, []);
     },
     convSmallForward(y, x, filter, bias, g, co, relu) {
-      const call = exports.conv_small_forward as (...a: number[]) => void;
-      const rest = [...windowArgs(g).slice(1), co, relu ? 1 : 0];
-      const head = [offset(x), offset(filter), bias ? offset(bias) : 0, offset(y)];
-      const n = g.batchSize;
-      const macs = n * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * co;
-      if (!helper || n < 2 || macs < SPLIT_MACS) {
-        call(...head, n, ...rest);
-        return;
-      }
+      const xAt = offset(x);
+      const yAt = offset(y);
       // By images: each thread writes its own images' outputs.
-      const n1 = Math.ceil(n / 2);
-      const theirs = [
-        head[0]! + 4 * n1 * g.inHeight * g.inWidth * g.inChannels,
-        head[1]!,
-        head[2]!,
-        head[3]! + 4 * n1 * g.outHeight * g.outWidth * co,
-      ];
-      helper.alongside('conv_small_forward', [...theirs, n - n1, ...rest], () => call(...head, n1, ...rest));
+      byImages(
+        'conv_small_forward',
+        g,
+        co,
+        [xAt, offset(filter), bias ? offset(bias) : 0, yAt],
+        (n1) => [
+          xAt + 4 * n1 * g.inHeight * g.inWidth * g.inChannels,
+          offset(filter),
+          bias ? offset(bias) : 0,
+          yAt + 4 * n1 * g.outHeight * g.outWidth * co,
+        ],
+        [...windowArgs(g).slice(1), co, relu ? 1 : 0],
+      );
     },
     convFilterGradSmall(dw, x, dy, g, co) {
-      const rest = [...windowArgs(g).slice(1), co];
-      const call = exports.conv_filter_grad_small as (...a: number[]) => void;
-      const n = g.batchSize;
-      const macs = n * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * co;
-      if (!helper || n < 2 || macs < SPLIT_MACS) {
-        call(offset(x), offset(dy), offset(dw), n, ...rest);
-        return;
-      }
-      // By images: the helper sums the second half into its own buffer, added here after.
-      const n1 = Math.ceil(n / 2);
       const size = g.filterHeight * g.filterWidth * g.inChannels * co;
-      const partial = scratchOf(4 * size, 2);
-      const xAt = offset(x) + 4 * n1 * g.inHeight * g.inWidth * g.inChannels;
-      const dyAt = offset(dy) + 4 * n1 * g.outHeight * g.outWidth * co;
-      helper.alongside('conv_filter_grad_small', [xAt, dyAt, partial, n - n1, ...rest], () =>
-        call(offset(x), offset(dy), offset(dw), n1, ...rest),
+      let partial = 0;
+      // By images: the helper sums the second half into its own buffer, added here after.
+      const split = byImages(
+        'conv_filter_grad_small',
+        g,
+        co,
+        [offset(x), offset(dy), offset(dw)],
+        (n1) => {
+          partial = scratchOf(4 * size, 2);
+          return [
+            offset(x) + 4 * n1 * g.inHeight * g.inWidth * g.inChannels,
+            offset(dy) + 4 * n1 * g.outHeight * g.outWidth * co,
+            partial,
+          ];
+        },
+        [...windowArgs(g).slice(1), co],
       );
-      const out = new Float32Array(memory.buffer, offset(dw), size);
-      const add = new Float32Array(memory.buffer, partial, size);
-      for (let i = 0; i < size; i++) out[i]! += add[i]!;
+      if (split) addPartial(offset(dw), partial, size);
     },
     free: (t) => {
       backend.disposeData(t.dataId);

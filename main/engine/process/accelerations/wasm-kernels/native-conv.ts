@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SMALL_FILTER_GRAD, type NativeKernels, type WindowGeometry } from '../native/native-kernels';
+import { isSmallConv, type NativeKernels, type WindowGeometry } from '../native/native-kernels';
 import { conv2dInfo } from './conv-filter-grad';
 import { product, type KernelArgs } from './kernel-scope';
 
@@ -72,7 +72,7 @@ export function createNativeConvKernels(
     const g = geometry(x.shape, filterShape, attrs, [x, dy]);
     if (!g) return null;
     const outChannels = filterShape[3]!;
-    if (g.inChannels <= SMALL_FILTER_GRAD.maxInChannels && outChannels % SMALL_FILTER_GRAD.outMultiple === 0) {
+    if (isSmallConv(g, outChannels)) {
       const dw = native.output([...filterShape]);
       native.convFilterGradSmall(dw, x, dy, g, outChannels);
       return dw;
@@ -130,8 +130,7 @@ export function createNativeConvKernels(
     const outChannels = filter.shape[3]!;
     if (bias && (bias.dtype !== 'float32' || product(bias.shape) !== outChannels)) return null;
     const g = geometry(x.shape, filter.shape, attrs, [x, filter]);
-    if (!g || g.inChannels > SMALL_FILTER_GRAD.maxInChannels || outChannels % SMALL_FILTER_GRAD.outMultiple !== 0)
-      return null;
+    if (!g || !isSmallConv(g, outChannels)) return null;
     const y = native.output([g.batchSize, g.outHeight, g.outWidth, outChannels]);
     native.convSmallForward(y, x, filter, bias, g, outChannels, activation === 'relu');
     return y;
