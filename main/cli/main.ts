@@ -1,5 +1,6 @@
 import { UserError } from '../../app/ipc/errors';
 import { systemErrorSentence } from '../data/fs-errors';
+import { discardPrestartedEngine, prestartEngine } from '../engine/client/engine-channel';
 import { appVersion } from '../package-root';
 import { UsageError } from './cli-error';
 import { commandUsage, USAGE } from './usage';
@@ -25,6 +26,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
   }
+  // The commands that train start the engine process first thing, so it gets ready on the other
+  // core while the command's code loads and the data is read (engine-channel.ts, prestartEngine).
+  if (command === 'train' || command === 'lr-find' || command === 'tune') prestartEngine();
   try {
     switch (command) {
       case 'train':
@@ -66,5 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     const sentence = systemErrorSentence(error);
     if (sentence) return fail(sentence, 1);
     return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, 1);
+  } finally {
+    discardPrestartedEngine();
   }
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineEvent, type PreparedData } from '../../../app/engine/protocol';
 import type { BackendReport, EpochLogs } from '../../../app/project/schema';
 import { EngineClient, forkSpawner, type ProgressEvent } from '../../../main/engine/client';
+import { discardPrestartedEngine, prestartEngine } from '../../../main/engine/client/engine-channel';
 import { config, irisGraph, ROOT, tempDir, writeIris } from './fixtures';
 import { defaultThreads } from '../../../main/engine/process/accelerations/wasm-threads';
 
@@ -286,6 +287,49 @@ describe('the engine process, through EngineClient', () => {
       expect(existsSync(path.join(tmp.dir, 'exports', 'none'))).toBe(false);
     });
   });
+
+  it('adopts a prestarted engine: its "ready", sent before anyone listened, still starts the client', async () => {
+    const pid = prestartEngine({ LAYERLAB_BACKEND: 'cpu' });
+    expect(pid).toBeGreaterThan(0);
+    // Long enough for the engine to have sent "ready" (under tsx it takes about 2 s) with no listener yet.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Another environment does not adopt it; the same one does, once.
+    const other = new EngineClient({ backend: 'wasm' });
+    const adopting = new EngineClient({ backend: 'cpu' });
+    try {
+      expect((await other.start()).name).toBe('wasm');
+      expect(other.pid).not.toBe(pid);
+      expect((await adopting.start()).name).toBe('cpu');
+      expect(adopting.pid).toBe(pid);
+    } finally {
+      other.dispose();
+      adopting.dispose();
+    }
+  }, 60_000);
+
+  it('stops a prestarted engine that nobody adopted', async () => {
+    const pid = prestartEngine({ LAYERLAB_BACKEND: 'cpu' })!;
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    discardPrestartedEngine();
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alive()).toBe(false);
+    // Nothing left to adopt: a client now starts a process of its own.
+    const fresh = new EngineClient({ backend: 'cpu' });
+    try {
+      await fresh.start();
+      expect(fresh.pid).not.toBe(pid);
+    } finally {
+      fresh.dispose();
+    }
+  }, 60_000);
 
   it('answers a malformed request with an error naming the field, and keeps working', async () => {
     // Raw messages, past EngineClient's own validation, straight to a fresh engine process.
