@@ -67,7 +67,7 @@ describe("the engine's kernels on a shared heap", () => {
     // a (2×3, byte 2048) · b (3×2, byte 2112) into c (byte 2176); packing scratch at byte 4096.
     f.set([1, 2, 3, 4, 5, 6], 512);
     f.set([1, -1, 0, 2, 3, 0.5], 528);
-    exports.gemm(2, 3, 2, 2048, 0, 2112, 0, 2176, 0, 0, 4096);
+    exports.gemm(2, 3, 2, 2048, 0, 2112, 0, 2176, 0, 0, 4096, 2);
     expect(Array.from(f.subarray(544, 548))).toEqual([10, 4.5, 22, 9]);
   });
 
@@ -176,13 +176,16 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
     const before = wasmNativeKernels().helperCalls;
     // Sizes past the split thresholds: a batch of 4 images 24×24×8 into 32 channels (im2col,
     // col2im and MaxPoolGrad by batch halves), the conv weight gradient summing 4·24·24 = 2,304
-    // pixels (GEMM split by k), its input gradient (GEMM split by rows). One pass: the cpu
-    // reference is slow.
+    // pixels (GEMM split by k), its input gradient (GEMM split by rows), and a Dense layer of 64
+    // units with bias and relu on the 4 flattened rows, whose three products (forward, input and
+    // weight gradients: plain, B transposed, A transposed) are split by columns. One pass: the
+    // cpu reference is slow.
     const random = mulberry32(3);
     const values = (n: number, scale: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
     const x0 = values(4 * 24 * 24 * 8, 1);
     const f0 = values(3 * 3 * 8 * 32, 0.3);
-    const w0 = values(12 * 12 * 32 * 16, 0.05);
+    const w0 = values(12 * 12 * 32 * 64, 0.05);
+    const b0 = values(64, 0.1);
     // And an RGB first layer (3 channels into 16: conv_small_forward and conv_filter_grad_small, by image halves).
     const rgb0 = values(4 * 26 * 26 * 3, 1);
     const g0 = values(3 * 3 * 3 * 16, 0.3);
@@ -190,14 +193,25 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
       tf.tidy(() => {
         const x = tf.tensor4d(x0, [4, 24, 24, 8]);
         const f = tf.tensor4d(f0, [3, 3, 8, 32]);
-        const w = tf.tensor2d(w0, [4608, 16]);
+        const w = tf.tensor2d(w0, [4608, 64]);
+        const bias = tf.tensor1d(b0);
         const rgb = tf.tensor4d(rgb0, [4, 26, 26, 3]);
         const g = tf.tensor4d(g0, [3, 3, 3, 16]);
         const loss = (xt: tf.Tensor, ft: tf.Tensor, wt: tf.Tensor, gt: tf.Tensor) =>
-          tf
-            .maxPool(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same').relu() as tf.Tensor4D, 2, 2, 'valid')
-            .reshape([4, 4608])
-            .matMul(wt as tf.Tensor2D)
+          tf.fused
+            .matMul({
+              a: tf
+                .maxPool(
+                  tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same').relu() as tf.Tensor4D,
+                  2,
+                  2,
+                  'valid',
+                )
+                .reshape([4, 4608]),
+              b: wt as tf.Tensor2D,
+              bias,
+              activation: 'relu',
+            })
             .square()
             .mean()
             .add(
@@ -227,7 +241,10 @@ describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
     for (const [i, got] of threaded.entries()) {
       const expected = reference[i]!;
       expect(got).toHaveLength(expected.length);
-      const worst = Math.max(...got.map((v, j) => Math.abs(v - expected[j]!) / Math.max(1e-2, Math.abs(expected[j]!))));
+      const worst = got.reduce(
+        (w, v, j) => Math.max(w, Math.abs(v - expected[j]!) / Math.max(1e-2, Math.abs(expected[j]!))),
+        0,
+      );
       expect(worst, `output ${i}`).toBeLessThanOrEqual(1e-3);
     }
   });

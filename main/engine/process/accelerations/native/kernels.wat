@@ -213,9 +213,11 @@
   ;; C = op(A)·op(B) (+ bias) (relu). op(A) is m×k: A itself (row-major m×k) or, with $ta,
   ;; the transpose of a row-major k×m array; op(B) likewise k×n from k×n or n×k. $bias is a
   ;; heap offset of n floats or 0; $scratch holds gemm_scratch_bytes(m, k, n) bytes, 16-aligned.
-  ;; Needs m, k, n ≥ 1.
+  ;; $ldc is the row stride (in floats) of C and of an untransposed B: n for whole arrays; more
+  ;; when this product is a band of columns of a wider one (the two threads' halves of C's
+  ;; columns, each reading its own columns of B). Needs m, k, n ≥ 1 and ldc ≥ n.
   (func (export "gemm") (param $m i32) (param $k i32) (param $n i32) (param $a i32) (param $ta i32) (param $b i32) (param $tb i32)
-                        (param $c i32) (param $bias i32) (param $relu i32) (param $scratch i32)
+                        (param $c i32) (param $bias i32) (param $relu i32) (param $scratch i32) (param $ldc i32)
     (local $mp i32) (local $np i32) (local $ap i32) (local $bp i32) (local $tilebuf i32) (local $biasp i32)
     (local $p i32) (local $q i32) (local $rows i32) (local $cols i32) (local $r i32) (local $out i32) (local $panelb i32) (local $bq i32)
     (local $k0 i32) (local $kc i32) (local $acc i32) (local $last i32) (local $apanel i32) (local $crow i32) (local $trow i32)
@@ -240,7 +242,7 @@
       (local.set $last (i32.eq (i32.add (local.get $k0) (local.get $kc)) (local.get $k)))
       (if (local.get $tb)
         (then (call $pack_b (i32.add (local.get $b) (i32.shl (local.get $k0) (i32.const 2))) (i32.const 1) (local.get $k) (local.get $kc) (local.get $n) (local.get $bp)))
-        (else (call $pack_b (i32.add (local.get $b) (i32.shl (i32.mul (local.get $k0) (local.get $n)) (i32.const 2))) (local.get $n) (i32.const 1) (local.get $kc) (local.get $n) (local.get $bp))))
+        (else (call $pack_b (i32.add (local.get $b) (i32.shl (i32.mul (local.get $k0) (local.get $ldc)) (i32.const 2))) (local.get $ldc) (i32.const 1) (local.get $kc) (local.get $n) (local.get $bp))))
       ;; Blocks of at most 120 rows of A (120 KB packed at kc = 256): packed just before use, so
       ;; its panels are read from L2 once per B panel instead of streaming the whole of A
       ;; (megabytes for a convolution's im2col columns) from memory once per B panel.
@@ -259,14 +261,14 @@
         (if (i32.gt_u (local.get $cols) (i32.const 8)) (then (local.set $cols (i32.const 8))))
         (local.set $p (i32.const 0))
         (loop $panels_a
-          (local.set $out (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $i0) (local.get $p)) (local.get $n)) (local.get $q)) (i32.const 2))))
+          (local.set $out (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $i0) (local.get $p)) (local.get $ldc)) (local.get $q)) (i32.const 2))))
           (local.set $apanel (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $p) (local.get $kc)) (i32.const 2))))
           (local.set $rows (i32.sub (local.get $mc) (local.get $p)))
           (if (i32.gt_u (local.get $rows) (i32.const 5)) (then (local.set $rows (i32.const 5))))
           (if (i32.and (i32.eq (local.get $rows) (i32.const 5)) (i32.eq (local.get $cols) (i32.const 8)))
             (then
               (call $tile (local.get $apanel) (local.get $panelb) (local.get $kc)
-                          (local.get $out) (i32.shl (local.get $n) (i32.const 2)) (local.get $bq) (i32.and (local.get $relu) (local.get $last)) (local.get $acc)))
+                          (local.get $out) (i32.shl (local.get $ldc) (i32.const 2)) (local.get $bq) (i32.and (local.get $relu) (local.get $last)) (local.get $acc)))
             (else
               ;; An edge tile: computed whole in the side buffer (seeded from C after the first
               ;; block of k), then its valid part copied out.
@@ -275,14 +277,14 @@
                   (local.set $r (i32.const 0))
                   (loop $load
                     (memory.copy (i32.add (local.get $tilebuf) (i32.shl (local.get $r) (i32.const 5)))
-                                 (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 2)))
+                                 (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $ldc)) (i32.const 2)))
                                  (i32.shl (local.get $cols) (i32.const 2)))
                     (br_if $load (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows))))))
               (call $tile (local.get $apanel) (local.get $panelb) (local.get $kc)
                           (local.get $tilebuf) (i32.const 32) (local.get $bq) (i32.and (local.get $relu) (local.get $last)) (local.get $acc))
               (local.set $r (i32.const 0))
               (loop $copy
-                (memory.copy (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 2)))
+                (memory.copy (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $ldc)) (i32.const 2)))
                              (i32.add (local.get $tilebuf) (i32.shl (local.get $r) (i32.const 5)))
                              (i32.shl (local.get $cols) (i32.const 2)))
                 (br_if $copy (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows))))))

@@ -195,6 +195,7 @@ interface Exports {
     bias: number,
     relu: number,
     scratch: number,
+    ldc: number,
   ): void;
   adam(
     x: number,
@@ -373,10 +374,14 @@ export function loadNativeKernels(
   };
 
   /**
-   * One GEMM, split between the two threads when it is large: by rows of op(A) when A is not
-   * transposed (each thread writes its own rows of C), by the summed dimension when it is (a
-   * convolution's or a Dense layer's weight gradient: k is every pixel or row of the batch,
-   * m·n small), the helper's partial sum then added into C here.
+   * One GEMM, split between the two threads when it is large. By rows of op(A) when A is not
+   * transposed and the rows outnumber the columns (a convolution's m is every pixel of the batch;
+   * each thread packs all of B, and writes its own rows of C). By the summed dimension when A is
+   * transposed and k is long (a convolution's weight gradient: k is every pixel, m·n small; the
+   * helper's partial sum is then added into C here). Otherwise by columns (a Dense layer's
+   * products: m is the batch, n the units or inputs): each thread packs all of op(A) but only
+   * its own columns of B, and writes its own columns of C, which the kernel's row stride (ldc)
+   * allows; split by rows, both threads would pack the whole of B for a few rows each.
    */
   const gemmAt = (
     m: number,
@@ -391,15 +396,16 @@ export function loadNativeKernels(
     relu: boolean,
   ) => {
     const big = helper !== null && m * k * n >= SPLIT_MACS;
-    if (big && !ta && m >= 8) {
+    const flags = [ta ? 1 : 0, tb ? 1 : 0] as const;
+    if (big && !ta && m >= 8 && m >= n) {
       // Whole 5-row panels (kernels.wat's tile) in the first half, so only the last one is partial.
       const m1 = Math.ceil(Math.ceil(m / 2) / 5) * 5;
       const theirs = scratchOf(exports.gemm_scratch_bytes(m - m1, k, n), 1);
       const mine = scratchOf(exports.gemm_scratch_bytes(m1, k, n), 0);
       helper.alongside(
         'gemm',
-        [m - m1, k, n, a + 4 * m1 * k, 0, b, tb ? 1 : 0, c + 4 * m1 * n, bias, relu ? 1 : 0, theirs],
-        () => exports.gemm(m1, k, n, a, 0, b, tb ? 1 : 0, c, bias, relu ? 1 : 0, mine),
+        [m - m1, k, n, a + 4 * m1 * k, 0, b, flags[1], c + 4 * m1 * n, bias, relu ? 1 : 0, theirs, n],
+        () => exports.gemm(m1, k, n, a, 0, b, flags[1], c, bias, relu ? 1 : 0, mine, n),
       );
       return;
     }
@@ -408,10 +414,37 @@ export function loadNativeKernels(
       const theirs = scratchOf(exports.gemm_scratch_bytes(m, k - k1, n), 1);
       const mine = scratchOf(exports.gemm_scratch_bytes(m, k1, n), 0);
       const partial = scratchOf(4 * m * n, 2);
-      helper.alongside('gemm', [m, k - k1, n, a + 4 * k1 * m, 1, b + 4 * k1 * n, 0, partial, 0, 0, theirs], () =>
-        exports.gemm(m, k1, n, a, 1, b, 0, c, 0, 0, mine),
+      helper.alongside('gemm', [m, k - k1, n, a + 4 * k1 * m, 1, b + 4 * k1 * n, 0, partial, 0, 0, theirs, n], () =>
+        exports.gemm(m, k1, n, a, 1, b, 0, c, 0, 0, mine, n),
       );
       addPartial(c, partial, m * n);
+      return;
+    }
+    if (big && n >= 16) {
+      // Whole 8-column panels (the tile's width) in the first half.
+      const n1 = Math.ceil(Math.ceil(n / 2) / 8) * 8;
+      const theirs = scratchOf(exports.gemm_scratch_bytes(m, k, n - n1), 1);
+      const mine = scratchOf(exports.gemm_scratch_bytes(m, k, n1), 0);
+      // Column n1 of op(B): n1 floats along a row of B, or n1 rows down a transposed one.
+      const bTheirs = b + 4 * n1 * (tb ? k : 1);
+      helper.alongside(
+        'gemm',
+        [
+          m,
+          k,
+          n - n1,
+          a,
+          flags[0],
+          bTheirs,
+          flags[1],
+          c + 4 * n1,
+          bias === 0 ? 0 : bias + 4 * n1,
+          relu ? 1 : 0,
+          theirs,
+          n,
+        ],
+        () => exports.gemm(m, k, n1, a, flags[0], b, flags[1], c, bias, relu ? 1 : 0, mine, n),
+      );
       return;
     }
     exports.gemm(
@@ -419,13 +452,14 @@ export function loadNativeKernels(
       k,
       n,
       a,
-      ta ? 1 : 0,
+      flags[0],
       b,
-      tb ? 1 : 0,
+      flags[1],
       c,
       bias,
       relu ? 1 : 0,
       scratchOf(exports.gemm_scratch_bytes(m, k, n)),
+      n,
     );
   };
 
