@@ -1,4 +1,5 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+import { loadSharp } from './load-sharp';
 import { channelsOf, MAX_IMAGE_PIXELS, type ImageImportOptions } from '../../../app/dataset/images';
 import { BmpError, decodeBmp } from './bmp';
 import { decodePlainPng } from './png-fast-path';
@@ -65,6 +66,7 @@ export async function decodeImage(
       // The source is the stored pixels (same size, no orientation, alpha or profile): the
       // thumbnail is made from them, skipping a second decode and the header read.
       try {
+        const sharp = await loadSharp();
         const raw = sharp(pixels, { raw: { width: options.width, height: options.height, channels } });
         return { ...decoded, thumbnail: await thumbnailOf(raw, options) };
       } catch (error) {
@@ -73,6 +75,7 @@ export async function decodeImage(
     }
   }
   try {
+    const sharp = await loadSharp();
     let input: Sharp;
     let sourceWidth: number;
     let sourceHeight: number;

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from './load-sharp';
 import { Augmentation } from '../../../app/dataset/images';
 import { mulberry32 } from '../../../app/math/seeded-random';
 import { augmentBatch } from './augment';
@@ -25,6 +25,7 @@ async function png(x: Float32Array, from: number, meta: StoredImageDataset['meta
   const size = meta.width * meta.height * meta.channels;
   const bytes = new Uint8Array(size);
   for (let k = 0; k < size; k += 1) bytes[k] = Math.round((x[from + k] ?? 0) * 255);
+  const sharp = await loadSharp();
   const image = sharp(bytes, { raw: { width: meta.width, height: meta.height, channels: meta.channels } });
   // Without this a one-channel image would be written as RGB.
   return (meta.channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer();

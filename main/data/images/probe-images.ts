@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from './load-sharp';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, type ImageColor } from '../../../app/dataset/images';
 import { decodeBmp } from './bmp';
 import type { ImageSource, SourceFile } from './image-source';
@@ -52,6 +52,7 @@ async function look(bytes: Uint8Array): Promise<Seen | null> {
       const seen = probePng(bytes, (rgb) => rgbIsGray(rgb, 3));
       if (seen) return seen.width * seen.height > MAX_IMAGE_PIXELS ? null : seen;
     }
+    const sharp = await loadSharp();
     const info = await sharp(bytes, { limitInputPixels: false }).metadata();
     const width = info.autoOrient.width;
     const height = info.autoOrient.height;

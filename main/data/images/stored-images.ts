@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from './load-sharp';
 import { imageBytes } from '../../../app/dataset/images';
 import { UserError } from '../../../app/ipc/errors';
 import { readError } from '../fs-errors';
@@ -62,6 +62,7 @@ export async function readStoredImages(
       await handle.close();
     }
   }
+  const sharp = await loadSharp();
   const scale = Math.min(1, STORED_THUMBNAIL_SIDE / Math.max(meta.width, meta.height));
   return Promise.all(
     indices.map(async (i) => {
