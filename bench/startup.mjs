@@ -107,7 +107,8 @@ const cases = [
     target: 1,
     compiled: async () => (await timeEngineReady(path.join(root, 'dist', 'node', 'engine.cjs'), [])).seconds,
     tsx: async () =>
-      (await timeEngineReady(path.join(root, 'main', 'engine', 'process', 'engine-main.ts'), ['--import', tsxUrl])).seconds,
+      (await timeEngineReady(path.join(root, 'main', 'engine', 'process', 'engine-main.ts'), ['--import', tsxUrl]))
+        .seconds,
   },
 ];
 
