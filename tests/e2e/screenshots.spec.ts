@@ -44,6 +44,8 @@ for (const theme of ['light', 'dark'] as const) {
     await page.getByTestId('epochs-input').fill('4');
     await page.getByTestId('train-button').click();
     await expect(page.getByTestId('run-status')).toContainText('completed', { timeout: 120_000 });
+    // The progress bar eases to full (a 0.3 s width transition): shot once it is there.
+    await page.waitForTimeout(400);
     await shot(page, 'train');
 
     const panel = page.getByTestId('evaluation-panel');
