@@ -396,7 +396,7 @@ export function loadNativeKernels(
     relu: boolean,
   ) => {
     const big = helper !== null && m * k * n >= SPLIT_MACS;
-    const flags = [ta ? 1 : 0, tb ? 1 : 0] as const;
+    const [taFlag, tbFlag, reluFlag] = [ta ? 1 : 0, tb ? 1 : 0, relu ? 1 : 0];
     if (big && !ta && m >= 8 && m >= n) {
       // Whole 5-row panels (kernels.wat's tile) in the first half, so only the last one is partial.
       const m1 = Math.ceil(Math.ceil(m / 2) / 5) * 5;
@@ -404,8 +404,8 @@ export function loadNativeKernels(
       const mine = scratchOf(exports.gemm_scratch_bytes(m1, k, n), 0);
       helper.alongside(
         'gemm',
-        [m - m1, k, n, a + 4 * m1 * k, 0, b, flags[1], c + 4 * m1 * n, bias, relu ? 1 : 0, theirs, n],
-        () => exports.gemm(m1, k, n, a, 0, b, flags[1], c, bias, relu ? 1 : 0, mine, n),
+        [m - m1, k, n, a + 4 * m1 * k, 0, b, tbFlag, c + 4 * m1 * n, bias, reluFlag, theirs, n],
+        () => exports.gemm(m1, k, n, a, 0, b, tbFlag, c, bias, reluFlag, mine, n),
       );
       return;
     }
@@ -429,38 +429,12 @@ export function loadNativeKernels(
       const bTheirs = b + 4 * n1 * (tb ? k : 1);
       helper.alongside(
         'gemm',
-        [
-          m,
-          k,
-          n - n1,
-          a,
-          flags[0],
-          bTheirs,
-          flags[1],
-          c + 4 * n1,
-          bias === 0 ? 0 : bias + 4 * n1,
-          relu ? 1 : 0,
-          theirs,
-          n,
-        ],
-        () => exports.gemm(m, k, n1, a, flags[0], b, flags[1], c, bias, relu ? 1 : 0, mine, n),
+        [m, k, n - n1, a, taFlag, bTheirs, tbFlag, c + 4 * n1, bias === 0 ? 0 : bias + 4 * n1, reluFlag, theirs, n],
+        () => exports.gemm(m, k, n1, a, taFlag, b, tbFlag, c, bias, reluFlag, mine, n),
       );
       return;
     }
-    exports.gemm(
-      m,
-      k,
-      n,
-      a,
-      flags[0],
-      b,
-      flags[1],
-      c,
-      bias,
-      relu ? 1 : 0,
-      scratchOf(exports.gemm_scratch_bytes(m, k, n)),
-      n,
-    );
+    exports.gemm(m, k, n, a, taFlag, b, tbFlag, c, bias, reluFlag, scratchOf(exports.gemm_scratch_bytes(m, k, n)), n);
   };
 
   /**
@@ -532,18 +506,17 @@ export function loadNativeKernels(
       elementwise('relu_grad', [offset(dy), offset(y), offset(out)], n, []);
     },
     convSmallForward(y, x, filter, bias, g, co, relu) {
-      const xAt = offset(x);
-      const yAt = offset(y);
+      const [xAt, wAt, biasAt, yAt] = [offset(x), offset(filter), bias ? offset(bias) : 0, offset(y)];
       // By images: each thread writes its own images' outputs.
       byImages(
         'conv_small_forward',
         g,
         co,
-        [xAt, offset(filter), bias ? offset(bias) : 0, yAt],
+        [xAt, wAt, biasAt, yAt],
         (n1) => [
           xAt + 4 * n1 * g.inHeight * g.inWidth * g.inChannels,
-          offset(filter),
-          bias ? offset(bias) : 0,
+          wAt,
+          biasAt,
           yAt + 4 * n1 * g.outHeight * g.outWidth * co,
         ],
         [...windowArgs(g).slice(1), co, relu ? 1 : 0],
