@@ -32,7 +32,7 @@ import { RunTrainConfig } from '../app/training/config';
 import { selectBackend } from '../main/engine/process/backend';
 import { mulberry32 } from '../app/math/seeded-random';
 import { train } from '../main/engine/process/train';
-import { wasmNativeKernels } from '../main/engine/process/accelerations/wasm-kernel-fixes';
+import { engineNativeKernels, wasmNativeKernels } from '../main/engine/process/accelerations/wasm-kernel-fixes';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLASSES = 10;
@@ -304,14 +304,18 @@ async function main(): Promise<void> {
         `the ${args.backend} backend did not start: ${report.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
       );
   }
-  const threads = args.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
+  const cpuGemm = engineNativeKernels()?.cpuGemm ?? null;
+  const threads =
+    args.backend !== 'wasm'
+      ? 1
+      : (cpuGemm?.threads ?? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount());
   // Which of the engine's own wasm kernel builds ran (LAYERLAB_WASM_KERNELS=simd128|off compares them).
   const own = wasmNativeKernels();
   const kernels =
     args.backend !== 'wasm'
       ? ''
       : own.variant
-        ? `, engine kernels: ${own.variant}`
+        ? `, engine kernels: ${own.variant}${cpuGemm ? `, GEMM on the CPU addon (${cpuGemm.isa})` : ''}`
         : `, engine kernels off (${own.reason ?? 'unknown reason'})`;
   console.log(
     `engine: tfjs ${tf.version.tfjs} on ${args.backend} (${threads} thread${threads === 1 ? '' : 's'}${kernels}), batch ${BATCH}, Adam; median of ${epochs} epoch(s) after 1 warm-up`,

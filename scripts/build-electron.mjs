@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCpuAddon, CPU_ADDON_NAME } from './build-cpu-addon.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const common = {
@@ -54,4 +55,7 @@ for (const name of ['kernels-relaxed.wasm', 'kernels-simd.wasm']) {
     path.join(root, 'dist/electron', name),
   );
 }
+// The CPU GEMM addon, where this machine compiles it (the engine loads it from beside its code).
+const addon = buildCpuAddon({ root, outFile: path.join(root, 'dist/electron', CPU_ADDON_NAME) });
+if (!addon.built) console.warn(`layerlab: the engine's CPU addon was not built (${addon.reason}).`);
 console.log('Built dist/electron (main.cjs, preload.cjs, engine.cjs, csv-range-worker.cjs).');

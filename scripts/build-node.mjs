@@ -4,7 +4,8 @@
 //   csv-range-worker.mjs  the second thread of a large CSV import (main/data/csv-range-thread.ts)
 // plus the chunks they share, code-split so that `layerlab --help` loads only the CLI's front
 // door (each command is imported when it runs), and the engine's wasm kernels, which it reads
-// from beside its code. TensorFlow.js, onnxruntime-node, sharp and h5wasm stay external, loaded
+// from beside its code, and its CPU GEMM addon (layerlab-cpu.node, scripts/build-cpu-addon.mjs;
+// skipped, with a warning, where no C compiler is). TensorFlow.js, onnxruntime-node, sharp and h5wasm stay external, loaded
 // from node_modules as the sources do (native binaries chosen by platform, .wasm files beside
 // their packages). A manifest of every input's size and mtime lets bin/layerlab.mjs tell, in a
 // few milliseconds, whether the build is current (scripts/node-build-manifest.mjs).
@@ -18,6 +19,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_DIST, checkNodeBuild, writeManifest, MANIFEST_NAME } from './node-build-manifest.mjs';
+import { buildCpuAddon, CPU_ADDON_NAME, CPU_ADDON_SOURCE } from './build-cpu-addon.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const KERNELS = ['kernels-relaxed.wasm', 'kernels-simd.wasm'];
@@ -90,9 +92,16 @@ export async function buildNode({ root = path.resolve(here, '..'), pruneOlderTha
   for (const name of KERNELS)
     write(path.join(outdir, name), readFileSync(path.join(root, 'main/engine/process/accelerations/native', name)));
 
+  // The CPU GEMM addon, when this machine can compile it (else the engine keeps its wasm GEMM).
+  const addon = buildCpuAddon({ root, outFile: path.join(outdir, CPU_ADDON_NAME) });
+  if (addon.built) outputs.push(CPU_ADDON_NAME);
+  else console.warn(`layerlab: the engine's CPU addon was not built (${addon.reason}); it uses its wasm GEMM.`);
+
   const inputs = new Set(Object.keys(result.metafile.inputs).filter((file) => !file.includes(':')));
   for (const name of KERNELS) inputs.add(`main/engine/process/accelerations/native/${name}`);
-  for (const script of ['scripts/build-node.mjs', 'scripts/node-build-manifest.mjs']) inputs.add(script);
+  inputs.add(CPU_ADDON_SOURCE);
+  for (const script of ['scripts/build-node.mjs', 'scripts/node-build-manifest.mjs', 'scripts/build-cpu-addon.mjs'])
+    inputs.add(script);
   writeManifest(root, { inputs, outputs, startedMs });
 
   const keep = new Set([...outputs, MANIFEST_NAME, '.build-lock']);

@@ -81,8 +81,16 @@ export const BackendReport = z.object({
   name: z.string(),
   /** Why each better backend was not used, in the order tried. */
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
-  /** The wasm backend's compute threads (XNNPACK's pool, the calling thread included). */
+  /**
+   * The wasm backend's compute threads (XNNPACK's pool, the calling thread included), or the
+   * CPU GEMM addon's when it runs (the wasm build is then single-threaded).
+   */
   threads: z.number().int().positive().optional(),
+  /**
+   * The instruction set of the engine's CPU GEMM addon when it runs the products
+   * (main/engine/process/accelerations/cpu): 'avx512', 'avx2' or 'portable'. Absent without it.
+   */
+  cpuGemm: z.string().optional(),
   /** Why the wasm backend runs fewer threads than chosen (the threaded build did not start). */
   threadsNote: z.string().optional(),
   /**

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../../../app/project/schema';
+import { loadCpuGemm } from './accelerations/cpu/cpu-gemm';
 import {
   ACCELERATIONS_TFJS_VERSION,
   installAccelerations,
@@ -23,7 +24,7 @@ export function isBackendName(value: string): value is BackendName {
 }
 
 type Attempt =
-  | { ok: true; threads?: number; threadsNote?: string; accelerations: AccelerationsPlan }
+  | { ok: true; threads?: number; threadsNote?: string; cpuGemm?: string; accelerations: AccelerationsPlan }
   | { ok: false; reason: string };
 
 /** The first line of an error, without the stack: a reason that fits on one line of a report. */
@@ -183,9 +184,13 @@ async function tryBackend(name: BackendName, wasmThreads: number, accelerations:
 
   let threadsNote: string | undefined;
   let started: { ok: boolean; warnings: string[] };
+  // With the engine's CPU GEMM addon (accelerations/cpu), the GEMMs run on its own threads and
+  // the wasm build stays single-threaded: XNNPACK's pool would only spin beside them.
+  const cpu = name === 'wasm' && plan.on ? loadCpuGemm(wasmThreads) : null;
+  const cpuGemm = cpu && !('unavailable' in cpu) ? cpu : null;
   if (name === 'wasm' && !tf.findBackend('wasm')) {
     // More than one thread: tfjs' threaded build, started by the engine (wasm-threads.ts).
-    const threads = plan.on ? wasmThreads : 1;
+    const threads = plan.on && !cpuGemm ? wasmThreads : 1;
     if (wasmThreads > 1 && !plan.on)
       threadsNote = `one thread: the threaded build is one of the engine's accelerations, which are off (${plan.reason})`;
     if (threads > 1) {
@@ -230,7 +235,8 @@ async function tryBackend(name: BackendName, wasmThreads: number, accelerations:
   return {
     ok: true,
     ...report,
-    threads: wasmThreadsInUse() ?? 1,
+    threads: cpuGemm ? cpuGemm.threads : (wasmThreadsInUse() ?? 1),
+    ...(cpuGemm ? { cpuGemm: cpuGemm.isa } : {}),
     ...(threadsNote === undefined ? {} : { threadsNote }),
   };
 }
@@ -268,6 +274,7 @@ export async function selectBackend(options: { force?: string | undefined } = {}
         skipped,
         accelerations: attempt.accelerations,
         ...(attempt.threads === undefined ? {} : { threads: attempt.threads }),
+        ...(attempt.cpuGemm === undefined ? {} : { cpuGemm: attempt.cpuGemm }),
         ...(attempt.threadsNote === undefined ? {} : { threadsNote: attempt.threadsNote }),
       };
     }

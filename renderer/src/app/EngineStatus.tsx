@@ -26,6 +26,7 @@ export function EngineStatus() {
         ? 'Desktop app'
         : null,
     engine?.backend ? `Backend: ${engine.backend.name}` : null,
+    engine?.backend?.cpuGemm ? `Matrix products: the engine's CPU addon (${engine.backend.cpuGemm})` : null,
     ...skipped.map((s) => `${s.name} skipped: ${s.reason}`),
     accelerationsNote(engine?.backend),
     engine?.message ?? null,

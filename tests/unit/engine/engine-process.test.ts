@@ -12,6 +12,7 @@ import { EngineClient, forkSpawner, type ProgressEvent } from '../../../main/eng
 import { discardPrestartedEngine, prestartEngine } from '../../../main/engine/client/engine-channel';
 import { config, irisGraph, ROOT, tempDir, writeIris } from './fixtures';
 import { defaultThreads } from '../../../main/engine/process/accelerations/wasm-threads';
+import { cpuAddonCandidates } from '../../../main/engine/process/accelerations/cpu/cpu-gemm';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let client: EngineClient;
@@ -89,6 +90,10 @@ describe('the engine process, through EngineClient', () => {
         // LAYERLAB_WASM_THREADS unset: the default for this machine's cores (wasm-threads.ts).
         threads: defaultThreads(os.availableParallelism()),
         accelerations: { on: true },
+        // With the CPU addon (built into dist/node where a C compiler is) it runs the products.
+        ...(cpuAddonCandidates().some((file) => existsSync(file))
+          ? { cpuGemm: expect.stringMatching(/^(avx512|avx2|portable)$/) }
+          : {}),
       });
     }
   });

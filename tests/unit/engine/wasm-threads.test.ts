@@ -107,11 +107,16 @@ describe("the engine's kernels on a shared heap", () => {
 });
 
 describe('in this process, LAYERLAB_WASM_THREADS=2', () => {
-  /** Selects the threaded wasm backend in this process (once; later calls find it selected). */
+  /**
+   * Selects the threaded wasm backend in this process (once; later calls find it selected). The
+   * CPU GEMM addon is turned off: with it the wasm build runs single-threaded (cpu-gemm.test.ts
+   * tests that path); this is the path of machines without it.
+   */
   async function startThreaded() {
     tf.enableProdMode();
     const saved = process.env['LAYERLAB_WASM_THREADS'];
     process.env['LAYERLAB_WASM_THREADS'] = '2';
+    process.env['LAYERLAB_CPU_GEMM'] = 'off';
     try {
       return await selectBackend({ force: 'wasm' });
     } finally {

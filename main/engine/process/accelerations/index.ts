@@ -13,7 +13,9 @@ import { installWasmKernelFixes } from './wasm-kernel-fixes';
  * - fused-layers.ts: relu layers keep tfjs' fused kernel while a gradient is recorded;
  * - fused-adam.ts (optimizers.ts) and dense-fast-path.ts (train.ts): used only where the engine's
  *   own wasm kernels are installed, so they follow the wasm kernel fixes;
- * - wasm-threads.ts: tfjs-backend-wasm's threaded build under worker_threads (LAYERLAB_WASM_THREADS).
+ * - wasm-threads.ts: tfjs-backend-wasm's threaded build under worker_threads (LAYERLAB_WASM_THREADS);
+ * - cpu/: a native GEMM and convolution addon (AVX-512/AVX2), used by the engine's kernels where it
+ *   was built and loads; the wasm build then runs single-threaded (backend.ts).
  *
  * LAYERLAB_ACCELERATIONS=off installs none of them; so does a TensorFlow.js release other than
  * ACCELERATIONS_TFJS_VERSION. The engine then runs stock TensorFlow.js, says why on its stderr

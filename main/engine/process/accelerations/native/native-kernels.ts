@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import type * as tf from '@tensorflow/tfjs';
+import { loadCpuGemm, type CpuGemm } from '../cpu/cpu-gemm';
+import { chooseWasmThreads } from '../wasm-threads';
 import { startHelperThread, type HelperCalls, type HelperThread } from './helper-thread';
 import { withSharedMemoryImport } from './shared-memory-import';
 
@@ -51,8 +53,29 @@ export interface NativeKernels {
   readonly helperThread: boolean;
   /** Split calls so far: the helper's share run on it, or (before it started) here. */
   helperCalls(): HelperCalls;
+  /**
+   * The CPU GEMM addon that runs every gemm here instead of the wasm one (../cpu/cpu-gemm.ts):
+   * its instruction set and threads, or null with the reason.
+   */
+  readonly cpuGemm: { isa: string; threads: number } | null;
+  readonly cpuGemmReason: string | null;
   /** out (m×n, row-major, at outAt) = op(a)·op(b) (+ bias) (relu); m, k, n ≥ 1. */
   gemm(out: tf.TensorInfo, args: GemmArgs): void;
+  /**
+   * A convolution on the CPU addon (only when cpuGemm is set), its im2col read while packing:
+   * 'forward' y = conv(a = x, b = filter) (+ bias) (relu); 'filter' the filter gradient from
+   * a = x and b = dy; 'input' the input gradient from a = dy and b = the filter, stride 1 only.
+   */
+  cpuConv(
+    mode: 'forward' | 'filter' | 'input',
+    out: tf.TensorInfo,
+    a: tf.TensorInfo,
+    b: tf.TensorInfo,
+    bias: tf.TensorInfo | undefined,
+    g: WindowGeometry,
+    outChannels: number,
+    relu: boolean,
+  ): void;
   /** NHWC MaxPoolGrad into dx: each window's dy goes to its first maximum in x. */
   maxPoolGrad(dx: tf.TensorInfo, x: tf.TensorInfo, dy: tf.TensorInfo, geometry: WindowGeometry): void;
   /** Each output pixel's receptive field as one row of cols: [n·oh·ow, fh·fw·c], zeros in the padding. */
@@ -292,7 +315,7 @@ function chooseBuild(prefer: NativeVariant | undefined): { variant: NativeVarian
  */
 export function loadNativeKernels(
   backendObject: object,
-  options: { prefer?: NativeVariant } = {},
+  options: { prefer?: NativeVariant; cpuGemm?: boolean } = {},
 ): NativeKernels | { unavailable: string } {
   if (process.env['LAYERLAB_WASM_KERNELS'] === 'off') return { unavailable: 'LAYERLAB_WASM_KERNELS=off' };
   const backend = backendObject as WasmBackendInternals;
@@ -325,6 +348,15 @@ export function loadNativeKernels(
           exports as unknown as Record<string, (...args: number[]) => unknown>,
         )
       : null;
+
+  // The CPU addon takes every GEMM where it loads, on the engine's thread count (its own threads:
+  // the wasm backend then runs single-threaded, backend.ts).
+  const cpu: CpuGemm | { unavailable: string } =
+    options.cpuGemm === false ? { unavailable: 'turned off by the caller' } : loadCpuGemm(chooseWasmThreads());
+  const cpuGemm = 'unavailable' in cpu ? null : cpu;
+  let heapView = new Uint8Array(memory.buffer);
+  /** The heap as bytes; a new view once it has grown (the old buffer is then detached or shorter). */
+  const heap = () => (heapView.buffer === memory.buffer ? heapView : (heapView = new Uint8Array(memory.buffer)));
 
   // Scratch blocks on the backend's heap, grown when a call needs more: 0 for this thread's GEMM
   // packing, 1 for the helper thread's, 2 for the helper's partial sums of a split product.
@@ -395,8 +427,12 @@ export function loadNativeKernels(
     bias: number,
     relu: boolean,
   ) => {
-    const big = helper !== null && m * k * n >= SPLIT_MACS;
     const [taFlag, tbFlag, reluFlag] = [ta ? 1 : 0, tb ? 1 : 0, relu ? 1 : 0];
+    if (cpuGemm) {
+      cpuGemm.gemm(heap(), m, k, n, a, taFlag, b, tbFlag, c, bias, reluFlag, n);
+      return;
+    }
+    const big = helper !== null && m * k * n >= SPLIT_MACS;
     if (big && !ta && m >= 8 && m >= n) {
       // Whole 5-row panels (kernels.wat's tile) in the first half, so only the last one is partial.
       const m1 = Math.ceil(Math.ceil(m / 2) / 5) * 5;
@@ -479,6 +515,8 @@ export function loadNativeKernels(
 
   return {
     variant,
+    cpuGemm: cpuGemm && { isa: cpuGemm.isa, threads: cpuGemm.threads },
+    cpuGemmReason: 'unavailable' in cpu ? cpu.unavailable : null,
     helperThread: helper !== null,
     helperCalls: () => {
       const calls = helper?.calls ?? { byHelper: 0, here: 0, takenBack: 0, byKernel: {} };
@@ -497,6 +535,21 @@ export function loadNativeKernels(
         offset(out) + 4 * outAt,
         bias ? offset(bias) : 0,
         relu ?? false,
+      );
+    },
+    cpuConv(mode, out, a, b, bias, g, co, relu) {
+      if (!cpuGemm) throw new Error("the engine's CPU addon is not loaded");
+      const code = mode === 'forward' ? 0 : mode === 'filter' ? 1 : 2;
+      cpuGemm.conv(
+        heap(),
+        code,
+        offset(a),
+        offset(b),
+        bias ? offset(bias) : 0,
+        offset(out),
+        relu ? 1 : 0,
+        ...windowArgs(g),
+        co,
       );
     },
     sumRows(out, x, rows, cols) {

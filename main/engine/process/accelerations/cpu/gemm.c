@@ -1,0 +1,614 @@
+/*
+ * The engine's CPU GEMM: a Node-API addon (scripts/build-cpu-addon.mjs compiles it at install
+ * time with the machine's C compiler) that multiplies float32 matrices lying on
+ * tfjs-backend-wasm's heap, in place, with the CPU's full vector width.
+ *
+ * Why: the engine's wasm kernels (../native/kernels.wat) are limited to WebAssembly's 128-bit
+ * SIMD; on a CPU with AVX2 (256-bit) or AVX-512 (512-bit) and two FMA units a native kernel does
+ * 2-4x the multiply-adds per cycle. The addon is optional: where it did not build or does not
+ * load, the wasm kernels run (native-kernels.ts).
+ *
+ *   C (m x n, row stride ldc) = op(A) . op(B) (+ bias) (relu)
+ *   op(A)[i][p] = ta ? A[p*m + i] : A[i*k + p]     op(B)[p][j] = tb ? B[j*k + p] : B[p*n + j]
+ *
+ * The classic blocked algorithm: B packed in KC x NR panels, A in MR x KC panels, an MR x NR
+ * register tile (accumulators never leave registers over the KC steps), bias added with the first
+ * block of k, relu applied after the last. One build holds three variants of the tile, each
+ * compiled for its instruction set (GCC/Clang target attributes) and chosen at load by what the
+ * CPU reports: AVX-512F (zmm), AVX2+FMA (ymm), and a portable one (the compiler's baseline).
+ * Two threads share a call by rows of C (or by columns when C has few rows): a persistent
+ * worker thread, woken per call.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KC 256
+#define MC 120
+#define MAX_THREADS 2
+
+/*
+ * A convolution's window geometry (NHWC): the source has n images of h x w x c; the output grid
+ * is oh x ow; windows of fh x fw taps, stride sh x sw, padding top/left (zeros outside).
+ * im2col(src) is the matrix [n*oh*ow pixels][fh*fw*c taps] it implies, never formed here.
+ */
+typedef struct {
+  int n, h, w, c, oh, ow, fh, fw, sh, sw, top, left;
+} window;
+
+/* How op(A) and op(B) are read. */
+enum { A_DENSE, A_IM2COL, A_IM2COL_T };
+enum { B_DENSE, B_FLIPPED };
+
+typedef struct {
+  const float *a;
+  const float *b;
+  float *c;
+  const float *bias;
+  int m, k, n, ta, tb, relu, ldc;
+  /*
+   * A_IM2COL: op(A) = im2col(a) (m pixels x k taps); A_IM2COL_T: its transpose (m taps x k
+   * pixels). B_FLIPPED: op(B) is a filter b (fh x fw x ci x co) turned for the input gradient:
+   * op(B)[(ky, kx, o)][i] = b[fh-1-ky][fw-1-kx][i][o] (k = fh*fw*co rows, n = ci columns).
+   */
+  int amode, bmode;
+  window g;
+  int bfh, bfw, bci, bco;
+} gemm_job;
+
+/* Per thread packing scratch, grown on demand (64-byte aligned). */
+typedef struct {
+  float *buf;
+  size_t floats;
+} scratch;
+
+static float *scratch_get(scratch *s, size_t floats) {
+  if (floats > s->floats) {
+    free(s->buf);
+    s->floats = floats + floats / 2;
+    s->buf = aligned_alloc(64, ((s->floats * sizeof(float)) + 63) & ~(size_t)63);
+    if (!s->buf) s->floats = 0;
+  }
+  return s->buf;
+}
+
+/*
+ * Fills dst[t * stride] for t in [0, count) with taps [p, p+count) of output pixel `pixel` of
+ * im2col(src): runs of channels copied from src, zeros where the window hangs over the edge.
+ */
+static void im2col_taps(const float *src, const window *g, int pixel, int p, int count, float *dst, int stride) {
+  const int ox = pixel % g->ow, oy = (pixel / g->ow) % g->oh, b = pixel / (g->ow * g->oh);
+  int ci = p % g->c, kx = (p / g->c) % g->fw, ky = p / (g->c * g->fw);
+  int t = 0;
+  while (t < count) {
+    const int run = g->c - ci < count - t ? g->c - ci : count - t;
+    const int iy = oy * g->sh + ky - g->top, ix = ox * g->sw + kx - g->left;
+    if (iy >= 0 && iy < g->h && ix >= 0 && ix < g->w) {
+      const float *from = src + (((size_t)b * g->h + iy) * g->w + ix) * g->c + ci;
+      for (int q = 0; q < run; q++) dst[(size_t)(t + q) * stride] = from[q];
+    } else {
+      for (int q = 0; q < run; q++) dst[(size_t)(t + q) * stride] = 0.f;
+    }
+    t += run;
+    ci = 0;
+    if (++kx == g->fw) {
+      kx = 0;
+      ky++;
+    }
+  }
+}
+
+/*
+ * Packs rows [i0, i0+mr) of op(A), columns [p0, p0+kc), as kc groups of MR floats (zero padded).
+ * A_IM2COL_T reads the block the caller formed in `cols` instead (see the run function).
+ */
+static void pack_a(const gemm_job *j, int i0, int mr_real, int p0, int kc, int MR, float *dst, const float *cols,
+                   int mt, int ib) {
+  if (j->amode == A_IM2COL) {
+    const window *g = &j->g;
+    const int ox0 = i0 % g->ow, oy = (i0 / g->ow) % g->oh, b = i0 / (g->ow * g->oh);
+    if (ox0 + mr_real <= g->ow) {
+      /*
+       * The panel's pixels lie along one output row: tap by tap, each pixel's value is `step`
+       * floats after the previous one's, and only the panel's first and last pixels need
+       * checking against the image's edges.
+       */
+      const int step = g->sw * g->c;
+      const float *image = j->a + (size_t)b * g->h * g->w * g->c;
+      int ci = p0 % g->c, kx = (p0 / g->c) % g->fw, ky = p0 / (g->c * g->fw);
+      for (int p = 0; p < kc; p++) {
+        float *out = dst + (size_t)p * MR;
+        const int iy = oy * g->sh + ky - g->top, ix0 = ox0 * g->sw + kx - g->left;
+        if (iy < 0 || iy >= g->h) {
+          for (int r = 0; r < mr_real; r++) out[r] = 0.f;
+        } else {
+          const float *row = image + (size_t)iy * g->w * g->c + ci;
+          if (ix0 >= 0 && ix0 + (mr_real - 1) * g->sw < g->w) {
+            const float *from = row + (ptrdiff_t)ix0 * g->c;
+            for (int r = 0; r < mr_real; r++) out[r] = from[(size_t)r * step];
+          } else {
+            for (int r = 0; r < mr_real; r++) {
+              const int ix = ix0 + r * g->sw;
+              out[r] = ix >= 0 && ix < g->w ? row[(size_t)ix * g->c] : 0.f;
+            }
+          }
+        }
+        if (++ci == g->c) {
+          ci = 0;
+          if (++kx == g->fw) {
+            kx = 0;
+            ky++;
+          }
+        }
+      }
+    } else {
+      for (int r = 0; r < mr_real; r++) im2col_taps(j->a, g, i0 + r, p0, kc, dst + r, MR);
+    }
+  } else if (j->amode == A_IM2COL_T) {
+    /* From this thread's im2col block `cols` (kc pixels x its taps from tap ib, row stride mt). */
+    for (int p = 0; p < kc; p++) {
+      const float *src = cols + (size_t)p * mt + (i0 - ib);
+      for (int r = 0; r < mr_real; r++) dst[p * MR + r] = src[r];
+    }
+  } else if (!j->ta) {
+    for (int r = 0; r < mr_real; r++) {
+      const float *src = j->a + (size_t)(i0 + r) * j->k + p0;
+      for (int p = 0; p < kc; p++) dst[p * MR + r] = src[p];
+    }
+  } else {
+    for (int p = 0; p < kc; p++) {
+      const float *src = j->a + (size_t)(p0 + p) * j->m + i0;
+      for (int r = 0; r < mr_real; r++) dst[p * MR + r] = src[r];
+    }
+  }
+  if (mr_real < MR)
+    for (int p = 0; p < kc; p++)
+      for (int r = mr_real; r < MR; r++) dst[p * MR + r] = 0.f;
+}
+
+/* Packs columns [j0, j0+nr) of op(B), rows [p0, p0+kc), as kc groups of NR floats (zero padded). */
+static void pack_b(const gemm_job *j, int j0, int nr_real, int p0, int kc, int NR, float *dst) {
+  if (j->bmode == B_FLIPPED) {
+    for (int p = 0; p < kc; p++) {
+      const int row = p0 + p, o = row % j->bco, kx = (row / j->bco) % j->bfw, ky = row / (j->bco * j->bfw);
+      const float *src = j->b + ((size_t)(j->bfh - 1 - ky) * j->bfw + (j->bfw - 1 - kx)) * j->bci * j->bco + o;
+      for (int c = 0; c < nr_real; c++) dst[p * NR + c] = src[(size_t)(j0 + c) * j->bco];
+      for (int c = nr_real; c < NR; c++) dst[p * NR + c] = 0.f;
+    }
+  } else if (!j->tb) {
+    for (int p = 0; p < kc; p++) {
+      const float *src = j->b + (size_t)(p0 + p) * j->n + j0;
+      for (int c = 0; c < nr_real; c++) dst[p * NR + c] = src[c];
+      for (int c = nr_real; c < NR; c++) dst[p * NR + c] = 0.f;
+    }
+  } else {
+    for (int c = 0; c < nr_real; c++) {
+      const float *src = j->b + (size_t)(j0 + c) * j->k + p0;
+      for (int p = 0; p < kc; p++) dst[p * NR + c] = src[p];
+    }
+    for (int p = 0; p < kc; p++)
+      for (int c = nr_real; c < NR; c++) dst[p * NR + c] = 0.f;
+  }
+}
+
+/*
+ * Writes an MR x NR tile (row-major in `t`) to C at (i0, j0), of which mr x nr are real:
+ * overwrite (+ bias) on the first block of k, add otherwise; relu after the last.
+ */
+static void store_tile(const gemm_job *j, const float *t, int NR, int i0, int j0, int mr, int nr, int first,
+                       int last) {
+  for (int r = 0; r < mr; r++) {
+    float *row = j->c + (size_t)(i0 + r) * j->ldc + j0;
+    const float *src = t + r * NR;
+    if (first) {
+      if (j->bias)
+        for (int c = 0; c < nr; c++) row[c] = src[c] + j->bias[j0 + c];
+      else
+        for (int c = 0; c < nr; c++) row[c] = src[c];
+    } else {
+      for (int c = 0; c < nr; c++) row[c] += src[c];
+    }
+    if (last && j->relu)
+      for (int c = 0; c < nr; c++) row[c] = row[c] > 0.f ? row[c] : 0.f;
+  }
+}
+
+/*
+ * One variant: VW floats per vector, an MR x (NV*VW) tile. The tile's accumulators are a local
+ * array the compiler keeps in registers (fully unrolled constant loops).
+ */
+#define DEFINE_GEMM(NAME, TARGET, VW, MR, NV)                                                                          \
+  typedef float NAME##_vec __attribute__((vector_size(VW * 4)));                                                       \
+  TARGET static void NAME##_tile(int kc, const float *restrict ap, const float *restrict bp, float *restrict out) {    \
+    NAME##_vec acc[MR][NV];                                                                                            \
+    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++)                                                              \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] = (NAME##_vec){0};                                \
+    for (int p = 0; p < kc; p++) {                                                                                     \
+      NAME##_vec bv[NV];                                                                                               \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] = *(const NAME##_vec *)(bp + p * NV * VW + v * VW);   \
+      _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {                                                          \
+        const float av = ap[p * MR + r];                                                                               \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] += bv[v] * av;                                  \
+      }                                                                                                                \
+    }                                                                                                                  \
+    _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++)                                                              \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) *(NAME##_vec *)(out + r * NV * VW + v * VW) = acc[r][v];    \
+  }                                                                                                                    \
+  TARGET static void NAME##_run(const gemm_job *j, int i_begin, int i_end, int j_begin, int j_end,                     \
+                                scratch *s) {                                                                          \
+    const int NR = NV * VW;                                                                                            \
+    const int ncols = j_end - j_begin;                                                                                 \
+    const int npanels = (ncols + NR - 1) / NR;                                                                         \
+    /* A_IM2COL_T: kc pixels' im2col rows, this thread's taps only, formed per block of k. */                          \
+    const int mt = j->amode == A_IM2COL_T ? i_end - i_begin : 0;                                                       \
+    float *bpack = scratch_get(s, (size_t)npanels * NR * KC + (size_t)MC * KC + (size_t)KC * mt + 64);                 \
+    if (!bpack) return;                                                                                                \
+    float *apack = bpack + (size_t)npanels * NR * KC;                                                                  \
+    float *cols = apack + (size_t)MC * KC;                                                                             \
+    float tile[MR * NV * VW] __attribute__((aligned(64)));                                                             \
+    for (int p0 = 0; p0 < j->k; p0 += KC) {                                                                            \
+      const int kc = j->k - p0 < KC ? j->k - p0 : KC;                                                                  \
+      const int first = p0 == 0, last = p0 + kc >= j->k;                                                               \
+      for (int q = 0; q < npanels; q++) {                                                                              \
+        const int j0 = j_begin + q * NR;                                                                               \
+        pack_b(j, j0, j_end - j0 < NR ? j_end - j0 : NR, p0, kc, NR, bpack + (size_t)q * NR * kc);                     \
+      }                                                                                                                \
+      if (mt)                                                                                                          \
+        for (int p = 0; p < kc; p++) im2col_taps(j->a, &j->g, p0 + p, i_begin, mt, cols + (size_t)p * mt, 1);          \
+      for (int i0 = i_begin; i0 < i_end; i0 += MC) {                                                                   \
+        const int mc = i_end - i0 < MC ? i_end - i0 : MC;                                                              \
+        const int apanels = (mc + MR - 1) / MR;                                                                        \
+        for (int a = 0; a < apanels; a++) {                                                                            \
+          const int ia = i0 + a * MR;                                                                                  \
+          pack_a(j, ia, i0 + mc - ia < MR ? i0 + mc - ia : MR, p0, kc, MR, apack + (size_t)a * MR * kc,                \
+                 cols, mt, i_begin);                                                                                   \
+        }                                                                                                              \
+        for (int q = 0; q < npanels; q++) {                                                                            \
+          const int j0 = j_begin + q * NR;                                                                             \
+          const int nr = j_end - j0 < NR ? j_end - j0 : NR;                                                            \
+          for (int a = 0; a < apanels; a++) {                                                                          \
+            const int ia = i0 + a * MR;                                                                                \
+            const int mr = i0 + mc - ia < MR ? i0 + mc - ia : MR;                                                      \
+            NAME##_tile(kc, apack + (size_t)a * MR * kc, bpack + (size_t)q * NR * kc, tile);                           \
+            store_tile(j, tile, NR, ia, j0, mr, nr, first, last);                                                      \
+          }                                                                                                            \
+        }                                                                                                              \
+      }                                                                                                                \
+    }                                                                                                                  \
+  }
+
+#if defined(__x86_64__) || defined(__i386__)
+DEFINE_GEMM(avx512, __attribute__((target("avx512f,fma"))), 16, 8, 2)
+DEFINE_GEMM(avx512n, __attribute__((target("avx512f,fma"))), 16, 12, 1)
+DEFINE_GEMM(avx2, __attribute__((target("avx2,fma"))), 8, 6, 2)
+DEFINE_GEMM(avx2n, __attribute__((target("avx2,fma"))), 8, 12, 1)
+#endif
+DEFINE_GEMM(base, , 4, 6, 2)
+
+typedef void (*run_fn)(const gemm_job *, int, int, int, int, scratch *);
+/* A tile: its code, rows and columns. */
+typedef struct {
+  run_fn run;
+  int rows, cols;
+} tile_kind;
+/*
+ * The chosen instruction set's wide tile, and a narrow one (one vector wide) for products with
+ * few columns (a convolution's input gradient into 16 channels would waste half a 32-wide tile).
+ */
+static tile_kind wide = {base_run, 6, 8}, narrow = {base_run, 6, 8};
+static const char *variant_name = "portable";
+
+static const tile_kind *tile_for(const gemm_job *j) {
+  return j->n <= narrow.cols && narrow.cols < wide.cols ? &narrow : &wide;
+}
+
+/* ---- the second thread ---- */
+
+/*
+ * One worker thread takes the second part of a large call. Calls are numbered: the caller posts
+ * call t (`posted`), the worker claims it (`claimed`: whoever moves it from t-1 to t runs that
+ * part) and reports it done (`completed`). The worker spins a little before sleeping on a
+ * condition variable, since the next call usually follows within a millisecond; the caller, its
+ * own part done, takes the worker's part back when the worker has not claimed it yet (the other
+ * core busy), else waits for it, spinning.
+ */
+typedef struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_t thread;
+  int started;
+  atomic_uint posted, claimed, completed;
+  gemm_job job;
+  int i_begin, i_end, j_begin, j_end;
+  scratch s;
+} worker_t;
+
+static worker_t worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static scratch main_scratch;
+static int threads = 1;
+
+/* About 30-60 microseconds of polling before the worker sleeps. */
+#define WORKER_SPINS 20000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+static void *worker_main(void *arg) {
+  (void)arg;
+  unsigned seen = 0;
+  for (;;) {
+    for (int i = 0; i < WORKER_SPINS && atomic_load_explicit(&worker.posted, memory_order_acquire) == seen; i++)
+      cpu_relax();
+    if (atomic_load_explicit(&worker.posted, memory_order_acquire) == seen) {
+      pthread_mutex_lock(&worker.lock);
+      while (atomic_load_explicit(&worker.posted, memory_order_acquire) == seen)
+        pthread_cond_wait(&worker.wake, &worker.lock);
+      pthread_mutex_unlock(&worker.lock);
+    }
+    seen = atomic_load_explicit(&worker.posted, memory_order_acquire);
+    unsigned expected = seen - 1;
+    if (atomic_compare_exchange_strong(&worker.claimed, &expected, seen)) {
+      tile_for(&worker.job)->run(&worker.job, worker.i_begin, worker.i_end, worker.j_begin, worker.j_end, &worker.s);
+      atomic_store_explicit(&worker.completed, seen, memory_order_release);
+    }
+  }
+  return NULL;
+}
+
+/* A product this large (multiply-adds) is shared by the two threads. */
+#define SPLIT_MACS (1 << 19)
+
+static void gemm(const gemm_job *j) {
+  const double macs = (double)j->m * j->k * j->n;
+  const tile_kind *t = tile_for(j);
+  const int tile_rows = t->rows, tile_cols = t->cols;
+  int split_rows = 0, split_cols = 0;
+  if (threads > 1 && macs >= SPLIT_MACS) {
+    if (j->m >= 4 * tile_rows && j->m >= j->n / 2)
+      split_rows = 1;
+    else if (j->n >= 2 * tile_cols)
+      split_cols = 1;
+    else if (j->m >= 2 * tile_rows)
+      split_rows = 1;
+  }
+  if (!split_rows && !split_cols) {
+    t->run(j, 0, j->m, 0, j->n, &main_scratch);
+    return;
+  }
+  int i1 = j->m, j1 = j->n;
+  if (split_rows) i1 = ((j->m / 2 + tile_rows - 1) / tile_rows) * tile_rows;
+  if (split_cols) j1 = ((j->n / 2 + tile_cols - 1) / tile_cols) * tile_cols;
+  worker.job = *j;
+  worker.i_begin = split_rows ? i1 : 0;
+  worker.i_end = j->m;
+  worker.j_begin = split_cols ? j1 : 0;
+  worker.j_end = j->n;
+  const unsigned ticket = atomic_load_explicit(&worker.posted, memory_order_relaxed) + 1;
+  pthread_mutex_lock(&worker.lock);
+  atomic_store_explicit(&worker.posted, ticket, memory_order_release);
+  pthread_cond_signal(&worker.wake);
+  pthread_mutex_unlock(&worker.lock);
+  t->run(j, 0, i1, 0, j1, &main_scratch);
+  unsigned expected = ticket - 1;
+  if (atomic_compare_exchange_strong(&worker.claimed, &expected, ticket)) {
+    /* Not started: run it here, on this thread's scratch. */
+    tile_for(&worker.job)->run(&worker.job, worker.i_begin, worker.i_end, worker.j_begin, worker.j_end, &main_scratch);
+    return;
+  }
+  for (unsigned spins = 0; atomic_load_explicit(&worker.completed, memory_order_acquire) != ticket; spins++) {
+    if (spins < 1000000)
+      cpu_relax();
+    else
+      sched_yield();
+  }
+}
+
+/* ---- Node-API ---- */
+
+#define CHECK(call)                                                         \
+  do {                                                                      \
+    if ((call) != napi_ok) {                                                \
+      napi_throw_error(env, NULL, "layerlab cpu gemm: bad arguments");      \
+      return NULL;                                                          \
+    }                                                                       \
+  } while (0)
+
+/*
+ * gemm(heap: Uint8Array, m, k, n, a, ta, b, tb, c, bias, relu, ldc): a, b, c, bias are byte
+ * offsets into the heap (bias 0: none). Bounds are checked against the heap's length.
+ */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 12) {
+    napi_throw_type_error(env, NULL, "layerlab cpu gemm: 12 arguments expected");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value ab;
+  size_t byte_offset;
+  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byte_offset));
+  if (type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "layerlab cpu gemm: the heap must be a Uint8Array");
+    return NULL;
+  }
+  int64_t v[11];
+  for (int i = 0; i < 11; i++) CHECK(napi_get_value_int64(env, argv[i + 1], &v[i]));
+  const int64_t m = v[0], k = v[1], n = v[2], a = v[3], ta = v[4], b = v[5], tb = v[6], c = v[7], bias = v[8],
+                relu = v[9], ldc = v[10];
+  const int64_t len = (int64_t)length;
+  if (m < 1 || k < 1 || n < 1 || ldc < n || m > INT32_MAX || k > INT32_MAX || n > INT32_MAX || a < 0 || b < 0 ||
+      c < 0 || bias < 0 || (a | b | c | bias) & 3 || a + 4 * m * k > len || b + 4 * k * n > len ||
+      c + 4 * ((m - 1) * ldc + n) > len || (bias && bias + 4 * n > len)) {
+    napi_throw_range_error(env, NULL, "layerlab cpu gemm: an operand lies outside the heap");
+    return NULL;
+  }
+  uint8_t *heap = (uint8_t *)data;
+  gemm_job j = {.a = (const float *)(heap + a),
+                .b = (const float *)(heap + b),
+                .c = (float *)(heap + c),
+                .bias = bias ? (const float *)(heap + bias) : NULL,
+                .m = (int)m,
+                .k = (int)k,
+                .n = (int)n,
+                .ta = ta != 0,
+                .tb = tb != 0,
+                .relu = relu != 0,
+                .ldc = (int)ldc};
+  gemm(&j);
+  return NULL;
+}
+
+/*
+ * conv(heap, mode, x, w, bias, y, relu, n, h, w, c, oh, ow, fh, fw, sh, sw, top, left, co): a
+ * convolution as one GEMM whose im2col operand is read from the image while packing (no
+ * im2col buffer). Offsets are bytes into the heap (bias 0: none).
+ *   mode 0, forward:         y (n*oh*ow x co) = im2col(x) . filter w (+ bias) (relu)
+ *   mode 1, filter gradient: y (fh*fw*c x co) = im2col(x)^T . dy (w holds dy, n*oh*ow x co)
+ *   mode 2, input gradient:  y (n*h*w x c) = im2col'(dy) . flipped w, x holding dy (n*oh*ow x
+ *                            co); stride 1 only: dx is the convolution of dy, padded by
+ *                            fh-1-top and fw-1-left, with the filter turned 180 degrees and its
+ *                            channels swapped.
+ */
+static napi_value js_conv(napi_env env, napi_callback_info info) {
+  size_t argc = 20;
+  napi_value argv[20];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 20) {
+    napi_throw_type_error(env, NULL, "layerlab cpu conv: 20 arguments expected");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value ab;
+  size_t byte_offset;
+  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byte_offset));
+  if (type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "layerlab cpu conv: the heap must be a Uint8Array");
+    return NULL;
+  }
+  int64_t v[19];
+  for (int i = 0; i < 19; i++) CHECK(napi_get_value_int64(env, argv[i + 1], &v[i]));
+  const int64_t mode = v[0], x = v[1], w = v[2], bias = v[3], y = v[4], relu = v[5];
+  const int64_t n = v[6], h = v[7], wd = v[8], c = v[9], oh = v[10], ow = v[11], fh = v[12], fw = v[13],
+                sh = v[14], sw = v[15], top = v[16], left = v[17], co = v[18];
+  const int64_t len = (int64_t)length;
+  const int64_t in_floats = n * h * wd * c, out_floats = n * oh * ow * co, filter_floats = fh * fw * c * co;
+  int ok = mode >= 0 && mode <= 2 && n >= 1 && h >= 1 && wd >= 1 && c >= 1 && oh >= 1 && ow >= 1 && fh >= 1 &&
+           fw >= 1 && sh >= 1 && sw >= 1 && co >= 1 && top >= 0 && left >= 0 && top < fh && left < fw &&
+           in_floats < INT32_MAX && out_floats < INT32_MAX && filter_floats < INT32_MAX && x >= 0 && w >= 0 &&
+           y >= 0 && bias >= 0 && !((x | w | y | bias) & 3) && (mode != 2 || (sh == 1 && sw == 1));
+  if (ok) {
+    const int64_t xs = mode == 2 ? out_floats : in_floats;
+    const int64_t ws = mode == 1 ? out_floats : filter_floats;
+    const int64_t ys = mode == 0 ? out_floats : mode == 1 ? filter_floats : in_floats;
+    ok = x + 4 * xs <= len && w + 4 * ws <= len && y + 4 * ys <= len && (!bias || (mode == 0 && bias + 4 * co <= len));
+  }
+  if (!ok) {
+    napi_throw_range_error(env, NULL, "layerlab cpu conv: a bad geometry, or an operand outside the heap");
+    return NULL;
+  }
+  uint8_t *heap = (uint8_t *)data;
+  const window g = {(int)n, (int)h, (int)wd, (int)c, (int)oh, (int)ow, (int)fh, (int)fw, (int)sh, (int)sw, (int)top,
+                    (int)left};
+  gemm_job j = {.a = (const float *)(heap + x), .b = (const float *)(heap + w), .c = (float *)(heap + y), .g = g};
+  if (mode == 0) {
+    j.amode = A_IM2COL;
+    j.m = (int)(n * oh * ow);
+    j.k = (int)(fh * fw * c);
+    j.n = (int)co;
+    j.bias = bias ? (const float *)(heap + bias) : NULL;
+    j.relu = relu != 0;
+  } else if (mode == 1) {
+    j.amode = A_IM2COL_T;
+    j.m = (int)(fh * fw * c);
+    j.k = (int)(n * oh * ow);
+    j.n = (int)co;
+  } else {
+    /* dy is the source: its grid is oh x ow with co channels; the output grid is h x w. */
+    const window t = {(int)n, (int)oh, (int)ow, (int)co, (int)h, (int)wd, (int)fh, (int)fw, 1, 1,
+                      (int)(fh - 1 - top), (int)(fw - 1 - left)};
+    j.g = t;
+    j.amode = A_IM2COL;
+    j.bmode = B_FLIPPED;
+    j.bfh = (int)fh;
+    j.bfw = (int)fw;
+    j.bci = (int)c;
+    j.bco = (int)co;
+    j.m = (int)(n * h * wd);
+    j.k = (int)(fh * fw * co);
+    j.n = (int)c;
+  }
+  j.ldc = j.n;
+  gemm(&j);
+  return NULL;
+}
+
+/* configure(threads): how many threads share a call (1 or 2); returns the variant's name. */
+static napi_value js_configure(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t want = 1;
+  if (argc >= 1) CHECK(napi_get_value_int32(env, argv[0], &want));
+  if (want < 1) want = 1;
+  if (want > MAX_THREADS) want = MAX_THREADS;
+  if (want > 1 && !worker.started) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    if (pthread_create(&worker.thread, &attr, worker_main, NULL) == 0) {
+      pthread_detach(worker.thread);
+      worker.started = 1;
+    }
+    pthread_attr_destroy(&attr);
+  }
+  threads = worker.started ? want : 1;
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, variant_name, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  const char *force = getenv("LAYERLAB_CPU_ISA");
+  int allow512 = !force || strcmp(force, "avx512") == 0;
+  int allow256 = !force || strcmp(force, "avx512") == 0 || strcmp(force, "avx2") == 0;
+  if (allow512 && __builtin_cpu_supports("avx512f")) {
+    wide = (tile_kind){avx512_run, 8, 32};
+    narrow = (tile_kind){avx512n_run, 12, 16};
+    variant_name = "avx512";
+  } else if (allow256 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    wide = (tile_kind){avx2_run, 6, 16};
+    narrow = (tile_kind){avx2n_run, 12, 8};
+    variant_name = "avx2";
+  }
+#endif
+  napi_value fn;
+  if (napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, js_gemm, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "gemm", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "conv", NAPI_AUTO_LENGTH, js_conv, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "conv", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "configure", NAPI_AUTO_LENGTH, js_configure, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "configure", fn) != napi_ok)
+    return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
