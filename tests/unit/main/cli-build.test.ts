@@ -215,6 +215,7 @@ describe('the compiled CLI (dist/node)', () => {
       'bin',
       'scripts/build-node.mjs',
       'scripts/node-build-manifest.mjs',
+      'scripts/build-cpu-addon.mjs',
       'main',
       'app',
     ])
