@@ -98,7 +98,7 @@ export const CONV_CASES: Array<number[]> = [
   [1, 4, 4, 3, 2, 3, 1, 1, 1, 0, 2],
 ];
 
-/** The largest |addon - reference| of the three conv modes over CONV_CASES (input gradient: stride 1 only). */
+/** The largest |addon - reference| of the three conv modes over CONV_CASES. */
 export function convError(cpu: CpuGemm): { error: number; cases: number } {
   const h = heap(11);
   let error = 0;
@@ -148,7 +148,7 @@ export function convError(cpu: CpuGemm): { error: number; cases: number } {
             error = Math.max(error, Math.abs(s - h.f[dw / 4 + ((ky * fw + kx) * c + ci) * co + o]!));
           }
     cases++;
-    if (sh === 1 && sw === 1) {
+    {
       const dx = h.random(n * ih * iw * c);
       cpu.conv(h.bytes, 2, dy, w, 0, dx, 0, ...window);
       const want = new Float64Array(n * ih * iw * c);
@@ -158,8 +158,8 @@ export function convError(cpu: CpuGemm): { error: number; cases: number } {
             for (let o = 0; o < co; o++)
               for (let ky = 0; ky < fh; ky++)
                 for (let kx = 0; kx < fw; kx++) {
-                  const y = oy + ky - top;
-                  const xx = ox + kx - left;
+                  const y = oy * sh + ky - top;
+                  const xx = ox * sw + kx - left;
                   if (y < 0 || y >= ih || xx < 0 || xx >= iw) continue;
                   for (let ci = 0; ci < c; ci++)
                     want[((b * ih + y) * iw + xx) * c + ci]! += dyAt(b, oy, ox, o) * wAt(ky, kx, ci, o);

@@ -35,10 +35,11 @@ export interface CpuGemm {
     ldc: number,
   ): void;
   /**
-   * A convolution as one GEMM that reads its im2col operand from the image while packing (no
-   * im2col buffer); mode 0 forward (y = conv(x, filter w) + bias, relu), 1 the filter gradient
-   * (x the input, w dy), 2 the input gradient for stride 1 (x dy, w the filter). Byte offsets,
-   * then the window n, h, w, c, oh, ow, fh, fw, sh, sw, top, left, and the output channels.
+   * A convolution: mode 0 forward (y = conv(x, filter w) + bias, relu) and 1 the filter
+   * gradient (x the input, w dy), each one GEMM that reads its im2col operand from the image
+   * while packing; 2 the input gradient (x dy, w the filter), col2im(dy · wᵀ) a few images at a
+   * time. Byte offsets, then the window n, h, w, c, oh, ow, fh, fw, sh, sw, top, left, and the
+   * output channels.
    */
   conv(
     heap: Uint8Array,

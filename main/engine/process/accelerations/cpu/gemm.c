@@ -15,9 +15,15 @@
  * register tile (accumulators never leave registers over the KC steps), bias added with the first
  * block of k, relu applied after the last. One build holds three variants of the tile, each
  * compiled for its instruction set (GCC/Clang target attributes) and chosen at load by what the
- * CPU reports: AVX-512F (zmm), AVX2+FMA (ymm), and a portable one (the compiler's baseline).
- * Two threads share a call by rows of C (or by columns when C has few rows): a persistent
- * worker thread, woken per call.
+ * CPU reports: AVX-512F (zmm), AVX2+FMA (ymm), and a portable one (the compiler's baseline),
+ * each in a wide tile and a one-vector-wide one for products with few columns.
+ *
+ * Convolutions (conv): the forward pass and the filter gradient are one GEMM each whose im2col
+ * operand is read from the image while packing (no im2col buffer); the input gradient is
+ * col2im(dy . filter^T), a few images at a time so the columns stay in the cache.
+ *
+ * Two threads share a call by rows of C (or by columns when C has few rows, or by images): a
+ * persistent worker thread, polling for calls while they come and sleeping between bursts.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -28,6 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define KC 256
 #define MC 120
@@ -44,7 +51,6 @@ typedef struct {
 
 /* How op(A) and op(B) are read. */
 enum { A_DENSE, A_IM2COL, A_IM2COL_T };
-enum { B_DENSE, B_FLIPPED };
 
 typedef struct {
   const float *a;
@@ -52,14 +58,9 @@ typedef struct {
   float *c;
   const float *bias;
   int m, k, n, ta, tb, relu, ldc;
-  /*
-   * A_IM2COL: op(A) = im2col(a) (m pixels x k taps); A_IM2COL_T: its transpose (m taps x k
-   * pixels). B_FLIPPED: op(B) is a filter b (fh x fw x ci x co) turned for the input gradient:
-   * op(B)[(ky, kx, o)][i] = b[fh-1-ky][fw-1-kx][i][o] (k = fh*fw*co rows, n = ci columns).
-   */
-  int amode, bmode;
+  /* A_IM2COL: op(A) = im2col(a) (m pixels x k taps); A_IM2COL_T: its transpose (m taps x k pixels). */
+  int amode;
   window g;
-  int bfh, bfw, bci, bco;
 } gemm_job;
 
 /* Per thread packing scratch, grown on demand (64-byte aligned). */
@@ -101,6 +102,55 @@ static void im2col_taps(const float *src, const window *g, int pixel, int p, int
       kx = 0;
       ky++;
     }
+  }
+}
+
+/*
+ * Which layout the filter gradient's im2col block takes: with few channels (a first layer's
+ * pixels) a pixel's taps are runs of 1-3 floats, so tap by tap along output rows is faster; with
+ * more, runs of channels per pixel are.
+ */
+#define TAP_MAJOR(g) ((g)->c < 8)
+
+/*
+ * im2col(src) for pixels [p0, p0+kc) and taps [t0, t0+nt), tap-major: out[t*kc + p]. Walks the
+ * pixels a stretch of one output row at a time, where each tap's values lie `sw*c` floats apart,
+ * so only a stretch's ends need checking against the image's edges.
+ */
+static void im2col_tap_major(const float *src, const window *g, int p0, int kc, int t0, int nt, float *out) {
+  for (int p = 0; p < kc;) {
+    const int pixel = p0 + p;
+    const int ox0 = pixel % g->ow, oy = (pixel / g->ow) % g->oh, b = pixel / (g->ow * g->oh);
+    const int seg = g->ow - ox0 < kc - p ? g->ow - ox0 : kc - p;
+    const float *image = src + (size_t)b * g->h * g->w * g->c;
+    const size_t step = (size_t)g->sw * g->c;
+    int ci = t0 % g->c, kx = (t0 / g->c) % g->fw, ky = t0 / (g->c * g->fw);
+    for (int t = 0; t < nt; t++) {
+      float *o = out + (size_t)t * kc + p;
+      const int iy = oy * g->sh + ky - g->top, ix0 = ox0 * g->sw + kx - g->left;
+      if (iy < 0 || iy >= g->h) {
+        for (int q = 0; q < seg; q++) o[q] = 0.f;
+      } else {
+        const float *row = image + (size_t)iy * g->w * g->c + ci;
+        if (ix0 >= 0 && ix0 + (seg - 1) * g->sw < g->w) {
+          const float *from = row + (ptrdiff_t)ix0 * g->c;
+          for (int q = 0; q < seg; q++) o[q] = from[q * step];
+        } else {
+          for (int q = 0; q < seg; q++) {
+            const int ix = ix0 + q * g->sw;
+            o[q] = ix >= 0 && ix < g->w ? row[(ptrdiff_t)ix * g->c] : 0.f;
+          }
+        }
+      }
+      if (++ci == g->c) {
+        ci = 0;
+        if (++kx == g->fw) {
+          kx = 0;
+          ky++;
+        }
+      }
+    }
+    p += seg;
   }
 }
 
@@ -150,8 +200,14 @@ static void pack_a(const gemm_job *j, int i0, int mr_real, int p0, int kc, int M
     } else {
       for (int r = 0; r < mr_real; r++) im2col_taps(j->a, g, i0 + r, p0, kc, dst + r, MR);
     }
+  } else if (j->amode == A_IM2COL_T && TAP_MAJOR(&j->g)) {
+    /* From this thread's im2col block `cols`: its taps from tap ib, tap-major (kc pixels each). */
+    for (int r = 0; r < mr_real; r++) {
+      const float *src = cols + (size_t)(i0 - ib + r) * kc;
+      for (int p = 0; p < kc; p++) dst[p * MR + r] = src[p];
+    }
   } else if (j->amode == A_IM2COL_T) {
-    /* From this thread's im2col block `cols` (kc pixels x its taps from tap ib, row stride mt). */
+    /* From `cols` pixel-major: kc rows of this thread's mt taps from tap ib. */
     for (int p = 0; p < kc; p++) {
       const float *src = cols + (size_t)p * mt + (i0 - ib);
       for (int r = 0; r < mr_real; r++) dst[p * MR + r] = src[r];
@@ -174,14 +230,7 @@ static void pack_a(const gemm_job *j, int i0, int mr_real, int p0, int kc, int M
 
 /* Packs columns [j0, j0+nr) of op(B), rows [p0, p0+kc), as kc groups of NR floats (zero padded). */
 static void pack_b(const gemm_job *j, int j0, int nr_real, int p0, int kc, int NR, float *dst) {
-  if (j->bmode == B_FLIPPED) {
-    for (int p = 0; p < kc; p++) {
-      const int row = p0 + p, o = row % j->bco, kx = (row / j->bco) % j->bfw, ky = row / (j->bco * j->bfw);
-      const float *src = j->b + ((size_t)(j->bfh - 1 - ky) * j->bfw + (j->bfw - 1 - kx)) * j->bci * j->bco + o;
-      for (int c = 0; c < nr_real; c++) dst[p * NR + c] = src[(size_t)(j0 + c) * j->bco];
-      for (int c = nr_real; c < NR; c++) dst[p * NR + c] = 0.f;
-    }
-  } else if (!j->tb) {
+  if (!j->tb) {
     for (int p = 0; p < kc; p++) {
       const float *src = j->b + (size_t)(p0 + p) * j->n + j0;
       for (int c = 0; c < nr_real; c++) dst[p * NR + c] = src[c];
@@ -259,7 +308,9 @@ static void store_tile(const gemm_job *j, const float *t, int NR, int i0, int j0
         const int j0 = j_begin + q * NR;                                                                               \
         pack_b(j, j0, j_end - j0 < NR ? j_end - j0 : NR, p0, kc, NR, bpack + (size_t)q * NR * kc);                     \
       }                                                                                                                \
-      if (mt)                                                                                                          \
+      if (mt && TAP_MAJOR(&j->g))                                                                                      \
+        im2col_tap_major(j->a, &j->g, p0, kc, i_begin, mt, cols);                                                      \
+      else if (mt)                                                                                                     \
         for (int p = 0; p < kc; p++) im2col_taps(j->a, &j->g, p0 + p, i_begin, mt, cols + (size_t)p * mt, 1);          \
       for (int i0 = i_begin; i0 < i_end; i0 += MC) {                                                                   \
         const int mc = i_end - i0 < MC ? i_end - i0 : MC;                                                              \
@@ -318,14 +369,16 @@ static const tile_kind *tile_for(const gemm_job *j) {
  * own part done, takes the worker's part back when the worker has not claimed it yet (the other
  * core busy), else waits for it, spinning.
  */
+typedef void (*part_fn)(const void *ctx, int part, scratch *s);
+
 typedef struct {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   pthread_t thread;
   int started;
   atomic_uint posted, claimed, completed;
-  gemm_job job;
-  int i_begin, i_end, j_begin, j_end;
+  part_fn fn;
+  const void *ctx;
   scratch s;
 } worker_t;
 
@@ -333,8 +386,19 @@ static worker_t worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_CON
 static scratch main_scratch;
 static int threads = 1;
 
-/* About 30-60 microseconds of polling before the worker sleeps. */
-#define WORKER_SPINS 20000
+/*
+ * How long the worker polls for the next call before it sleeps. A training step's products come
+ * every few hundred microseconds, and waking a sleeping thread can take longer than a call (a
+ * virtual machine's scheduler): woken too late, the worker finds its part already taken back, and
+ * the step ran on one core. So it stays awake 2 ms past its last call, as OpenMP runtimes do.
+ */
+#define WORKER_AWAKE_NS 2000000L
+
+static long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000000L + t.tv_nsec;
+}
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -346,8 +410,9 @@ static void *worker_main(void *arg) {
   (void)arg;
   unsigned seen = 0;
   for (;;) {
-    for (int i = 0; i < WORKER_SPINS && atomic_load_explicit(&worker.posted, memory_order_acquire) == seen; i++)
-      cpu_relax();
+    for (long until = now_ns() + WORKER_AWAKE_NS;
+         atomic_load_explicit(&worker.posted, memory_order_acquire) == seen && now_ns() < until;)
+      for (int i = 0; i < 64; i++) cpu_relax();
     if (atomic_load_explicit(&worker.posted, memory_order_acquire) == seen) {
       pthread_mutex_lock(&worker.lock);
       while (atomic_load_explicit(&worker.posted, memory_order_acquire) == seen)
@@ -357,51 +422,35 @@ static void *worker_main(void *arg) {
     seen = atomic_load_explicit(&worker.posted, memory_order_acquire);
     unsigned expected = seen - 1;
     if (atomic_compare_exchange_strong(&worker.claimed, &expected, seen)) {
-      tile_for(&worker.job)->run(&worker.job, worker.i_begin, worker.i_end, worker.j_begin, worker.j_end, &worker.s);
+      worker.fn(worker.ctx, 1, &worker.s);
       atomic_store_explicit(&worker.completed, seen, memory_order_release);
     }
   }
   return NULL;
 }
 
-/* A product this large (multiply-adds) is shared by the two threads. */
-#define SPLIT_MACS (1 << 19)
-
-static void gemm(const gemm_job *j) {
-  const double macs = (double)j->m * j->k * j->n;
-  const tile_kind *t = tile_for(j);
-  const int tile_rows = t->rows, tile_cols = t->cols;
-  int split_rows = 0, split_cols = 0;
-  if (threads > 1 && macs >= SPLIT_MACS) {
-    if (j->m >= 4 * tile_rows && j->m >= j->n / 2)
-      split_rows = 1;
-    else if (j->n >= 2 * tile_cols)
-      split_cols = 1;
-    else if (j->m >= 2 * tile_rows)
-      split_rows = 1;
-  }
-  if (!split_rows && !split_cols) {
-    t->run(j, 0, j->m, 0, j->n, &main_scratch);
+/*
+ * Runs fn(ctx, 0) here and fn(ctx, 1) on the worker when there is one (else both here, in turn).
+ * The worker's part is taken back and run here when the worker has not claimed it by the time
+ * this thread's part is done.
+ */
+static void run_in_two(part_fn fn, const void *ctx) {
+  if (threads < 2) {
+    fn(ctx, 0, &main_scratch);
+    fn(ctx, 1, &main_scratch);
     return;
   }
-  int i1 = j->m, j1 = j->n;
-  if (split_rows) i1 = ((j->m / 2 + tile_rows - 1) / tile_rows) * tile_rows;
-  if (split_cols) j1 = ((j->n / 2 + tile_cols - 1) / tile_cols) * tile_cols;
-  worker.job = *j;
-  worker.i_begin = split_rows ? i1 : 0;
-  worker.i_end = j->m;
-  worker.j_begin = split_cols ? j1 : 0;
-  worker.j_end = j->n;
+  worker.fn = fn;
+  worker.ctx = ctx;
   const unsigned ticket = atomic_load_explicit(&worker.posted, memory_order_relaxed) + 1;
   pthread_mutex_lock(&worker.lock);
   atomic_store_explicit(&worker.posted, ticket, memory_order_release);
   pthread_cond_signal(&worker.wake);
   pthread_mutex_unlock(&worker.lock);
-  t->run(j, 0, i1, 0, j1, &main_scratch);
+  fn(ctx, 0, &main_scratch);
   unsigned expected = ticket - 1;
   if (atomic_compare_exchange_strong(&worker.claimed, &expected, ticket)) {
-    /* Not started: run it here, on this thread's scratch. */
-    tile_for(&worker.job)->run(&worker.job, worker.i_begin, worker.i_end, worker.j_begin, worker.j_end, &main_scratch);
+    fn(ctx, 1, &main_scratch);
     return;
   }
   for (unsigned spins = 0; atomic_load_explicit(&worker.completed, memory_order_acquire) != ticket; spins++) {
@@ -410,6 +459,110 @@ static void gemm(const gemm_job *j) {
     else
       sched_yield();
   }
+}
+
+/* A product this large (multiply-adds) is shared by the two threads. */
+#define SPLIT_MACS (1 << 19)
+
+/* One product split in two: by rows of C (i1 the first part's end) or by columns (j1). */
+typedef struct {
+  const gemm_job *j;
+  const tile_kind *t;
+  int i1, j1, by_rows;
+} gemm_split;
+
+static void gemm_part(const void *ctx, int part, scratch *s) {
+  const gemm_split *q = ctx;
+  if (q->by_rows)
+    part ? q->t->run(q->j, q->i1, q->j->m, 0, q->j->n, s) : q->t->run(q->j, 0, q->i1, 0, q->j->n, s);
+  else
+    part ? q->t->run(q->j, 0, q->j->m, q->j1, q->j->n, s) : q->t->run(q->j, 0, q->j->m, 0, q->j1, s);
+}
+
+static void gemm(const gemm_job *j) {
+  const double macs = (double)j->m * j->k * j->n;
+  const tile_kind *t = tile_for(j);
+  int split_rows = 0, split_cols = 0;
+  if (threads > 1 && macs >= SPLIT_MACS) {
+    if (j->m >= 4 * t->rows && j->m >= j->n / 2)
+      split_rows = 1;
+    else if (j->n >= 2 * t->cols)
+      split_cols = 1;
+    else if (j->m >= 2 * t->rows)
+      split_rows = 1;
+  }
+  if (!split_rows && !split_cols) {
+    t->run(j, 0, j->m, 0, j->n, &main_scratch);
+    return;
+  }
+  const gemm_split q = {j, t, ((j->m / 2 + t->rows - 1) / t->rows) * t->rows,
+                        ((j->n / 2 + t->cols - 1) / t->cols) * t->cols, split_rows};
+  run_in_two(gemm_part, &q);
+}
+
+/*
+ * A convolution's input gradient: dx = col2im(dy . filter^T). By images, half on each thread,
+ * a few images at a time so that their columns (pixels x taps) stay in the cache between the
+ * product that writes them and the scatter that adds them into dx. (Read as a convolution of dy
+ * instead, every packed value of dy would serve only c multiply-adds: slower for few channels.)
+ */
+typedef struct {
+  const float *dy, *w;
+  float *dx;
+  window g;
+  int co, n1;
+} input_grad;
+
+static scratch columns_scratch[2];
+
+static void input_grad_part(const void *ctx, int part, scratch *s) {
+  const input_grad *q = ctx;
+  const window *g = &q->g;
+  const int b_begin = part ? q->n1 : 0, b_end = part ? g->n : q->n1;
+  const int taps = g->fh * g->fw * g->c, pixels = g->oh * g->ow;
+  const size_t image = (size_t)g->h * g->w * g->c;
+  int chunk = (int)((128 * 1024) / ((size_t)pixels * taps));
+  if (chunk < 1) chunk = 1;
+  float *cols = scratch_get(&columns_scratch[part], (size_t)chunk * pixels * taps);
+  if (!cols) return;
+  for (int b = b_begin; b < b_end; b += chunk) {
+    const int nb = b_end - b < chunk ? b_end - b : chunk;
+    const gemm_job j = {.a = q->dy + (size_t)b * pixels * q->co,
+                        .b = q->w,
+                        .c = cols,
+                        .m = nb * pixels,
+                        .k = q->co,
+                        .n = taps,
+                        .tb = 1,
+                        .ldc = taps};
+    tile_for(&j)->run(&j, 0, j.m, 0, j.n, s);
+    float *dx = q->dx + (size_t)b * image;
+    memset(dx, 0, (size_t)nb * image * sizeof(float));
+    for (int r = 0; r < nb * pixels; r++) {
+      const int ox = r % g->ow, oy = (r / g->ow) % g->oh, bb = r / pixels;
+      const float *row = cols + (size_t)r * taps;
+      for (int ky = 0; ky < g->fh; ky++) {
+        const int iy = oy * g->sh + ky - g->top;
+        if (iy < 0 || iy >= g->h) continue;
+        for (int kx = 0; kx < g->fw; kx++) {
+          const int ix = ox * g->sw + kx - g->left;
+          if (ix < 0 || ix >= g->w) continue;
+          float *to = dx + (size_t)bb * image + ((size_t)iy * g->w + ix) * g->c;
+          const float *from = row + (ky * g->fw + kx) * g->c;
+          for (int ci = 0; ci < g->c; ci++) to[ci] += from[ci];
+        }
+      }
+    }
+  }
+}
+
+static void conv_input_grad(const float *dy, const float *w, float *dx, const window *g, int co) {
+  const double macs = (double)g->n * g->oh * g->ow * co * g->fh * g->fw * g->c;
+  const input_grad q = {dy, w, dx, *g, co, threads > 1 && g->n > 1 && macs >= SPLIT_MACS ? (g->n + 1) / 2 : g->n};
+  if (q.n1 == g->n)
+    input_grad_part(&q, 0, &main_scratch);
+  else
+    run_in_two(input_grad_part, &q);
 }
 
 /* ---- Node-API ---- */
@@ -477,10 +630,7 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
  * im2col buffer). Offsets are bytes into the heap (bias 0: none).
  *   mode 0, forward:         y (n*oh*ow x co) = im2col(x) . filter w (+ bias) (relu)
  *   mode 1, filter gradient: y (fh*fw*c x co) = im2col(x)^T . dy (w holds dy, n*oh*ow x co)
- *   mode 2, input gradient:  y (n*h*w x c) = im2col'(dy) . flipped w, x holding dy (n*oh*ow x
- *                            co); stride 1 only: dx is the convolution of dy, padded by
- *                            fh-1-top and fw-1-left, with the filter turned 180 degrees and its
- *                            channels swapped.
+ *   mode 2, input gradient:  y (n*h*w x c) = col2im(dy . w^T), x holding dy (n*oh*ow x co)
  */
 static napi_value js_conv(napi_env env, napi_callback_info info) {
   size_t argc = 20;
@@ -510,7 +660,7 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
   int ok = mode >= 0 && mode <= 2 && n >= 1 && h >= 1 && wd >= 1 && c >= 1 && oh >= 1 && ow >= 1 && fh >= 1 &&
            fw >= 1 && sh >= 1 && sw >= 1 && co >= 1 && top >= 0 && left >= 0 && top < fh && left < fw &&
            in_floats < INT32_MAX && out_floats < INT32_MAX && filter_floats < INT32_MAX && x >= 0 && w >= 0 &&
-           y >= 0 && bias >= 0 && !((x | w | y | bias) & 3) && (mode != 2 || (sh == 1 && sw == 1));
+           y >= 0 && bias >= 0 && !((x | w | y | bias) & 3);
   if (ok) {
     const int64_t xs = mode == 2 ? out_floats : in_floats;
     const int64_t ws = mode == 1 ? out_floats : filter_floats;
@@ -538,19 +688,8 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
     j.k = (int)(n * oh * ow);
     j.n = (int)co;
   } else {
-    /* dy is the source: its grid is oh x ow with co channels; the output grid is h x w. */
-    const window t = {(int)n, (int)oh, (int)ow, (int)co, (int)h, (int)wd, (int)fh, (int)fw, 1, 1,
-                      (int)(fh - 1 - top), (int)(fw - 1 - left)};
-    j.g = t;
-    j.amode = A_IM2COL;
-    j.bmode = B_FLIPPED;
-    j.bfh = (int)fh;
-    j.bfw = (int)fw;
-    j.bci = (int)c;
-    j.bco = (int)co;
-    j.m = (int)(n * h * wd);
-    j.k = (int)(fh * fw * co);
-    j.n = (int)c;
+    conv_input_grad((const float *)(heap + x), (const float *)(heap + w), (float *)(heap + y), &g, (int)co);
+    return NULL;
   }
   j.ldc = j.n;
   gemm(&j);

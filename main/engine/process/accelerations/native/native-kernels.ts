@@ -64,7 +64,7 @@ export interface NativeKernels {
   /**
    * A convolution on the CPU addon (only when cpuGemm is set), its im2col read while packing:
    * 'forward' y = conv(a = x, b = filter) (+ bias) (relu); 'filter' the filter gradient from
-   * a = x and b = dy; 'input' the input gradient from a = dy and b = the filter, stride 1 only.
+   * a = x and b = dy; 'input' the input gradient from a = dy and b = the filter.
    */
   cpuConv(
     mode: 'forward' | 'filter' | 'input',
