@@ -14,7 +14,8 @@
  * renamed into place, not fsynced on either side: main/engine/process/checkpoint.ts says why);
  * otherwise the engine's figures stand alone.
  * `--kernels` also prints, per workload, the engine's kernel calls per step and the time in each
- * kernel (by name and input shapes), timed around every kernel call (which slows the run a little).
+ * kernel (by name and input shapes), timed around every kernel call (which slows the run a little):
+ * the 15 heaviest, or LAYERLAB_BENCH_KERNELS_TOP of them.
  * Each side runs one warm-up epoch, then the measured ones. Figures are the median epoch by the
  * wall clock, and by the process's CPU time: on a machine shared with other work the wall clock
  * swings with the load, CPU time much less (both sides run one compute thread).
@@ -283,7 +284,7 @@ function printKernels(steps: number): void {
   console.log(
     `  kernels: ${(calls / steps).toFixed(0)} calls and ${(total / steps).toFixed(2)} ms per step (validation included); the heaviest:`,
   );
-  for (const [key, e] of rows.slice(0, 15))
+  for (const [key, e] of rows.slice(0, Number(process.env['LAYERLAB_BENCH_KERNELS_TOP'] ?? 15)))
     console.log(`  ${(e.ms / steps).toFixed(3).padStart(8)} ms ${(e.calls / steps).toFixed(1).padStart(5)}×  ${key}`);
   kernelTimes.clear();
 }

@@ -47,6 +47,9 @@ export const GEMM_SHAPES: Array<[m: number, k: number, n: number]> = [
   [257, 96, 33],
   [40, 513, 48],
   [10, 300, 200],
+  // B read in place (n one tile wide, not transposed), k split between the threads when unclamped.
+  [20, 2048, 16],
+  [8, 1500, 32],
 ];
 
 /** The largest |addon - reference| over GEMM_SHAPES × transposes × bias/relu, with a row stride wider than n. */

@@ -61,6 +61,8 @@ typedef struct {
   /* A_IM2COL: op(A) = im2col(a) (m pixels x k taps); A_IM2COL_T: its transpose (m taps x k pixels). */
   int amode;
   window g;
+  /* When kend > 0: only the summed index's range [kbeg, kend) (one thread's part of a split k). */
+  int kbeg, kend;
 } gemm_job;
 
 /* Per thread packing scratch, grown on demand (64-byte aligned). */
@@ -274,13 +276,14 @@ static void store_tile(const gemm_job *j, const float *t, int NR, int i0, int j0
  */
 #define DEFINE_GEMM(NAME, TARGET, VW, MR, NV)                                                                          \
   typedef float NAME##_vec __attribute__((vector_size(VW * 4)));                                                       \
+  typedef float NAME##_uvec __attribute__((vector_size(VW * 4), aligned(4)));                                          \
   TARGET static void NAME##_tile(int kc, const float *restrict ap, const float *restrict bp, float *restrict out) {    \
     NAME##_vec acc[MR][NV];                                                                                            \
     _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++)                                                              \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] = (NAME##_vec){0};                                \
     for (int p = 0; p < kc; p++) {                                                                                     \
       NAME##_vec bv[NV];                                                                                               \
-      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] = *(const NAME##_vec *)(bp + p * NV * VW + v * VW);   \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] = *(const NAME##_uvec *)(bp + p * NV * VW + v * VW);  \
       _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {                                                          \
         const float av = ap[p * MR + r];                                                                               \
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] += bv[v] * av;                                  \
@@ -301,10 +304,14 @@ static void store_tile(const gemm_job *j, const float *t, int NR, int i0, int j0
     float *apack = bpack + (size_t)npanels * NR * KC;                                                                  \
     float *cols = apack + (size_t)MC * KC;                                                                             \
     float tile[MR * NV * VW] __attribute__((aligned(64)));                                                             \
-    for (int p0 = 0; p0 < j->k; p0 += KC) {                                                                            \
-      const int kc = j->k - p0 < KC ? j->k - p0 : KC;                                                                  \
-      const int first = p0 == 0, last = p0 + kc >= j->k;                                                               \
-      for (int q = 0; q < npanels; q++) {                                                                              \
+    const int kb = j->kend ? j->kbeg : 0, ke = j->kend ? j->kend : j->k;                                               \
+    for (int p0 = kb; p0 < ke; p0 += KC) {                                                                             \
+      const int kc = ke - p0 < KC ? ke - p0 : KC;                                                                      \
+      const int first = p0 == kb, last = p0 + kc >= ke;                                                                \
+      /* B already in panel form (one panel, rows of NR floats): read in place, unpacked. */                           \
+      const int direct = !j->tb && j->n == NR && j_begin == 0 && j_end == NR;                                          \
+      const float *bpanels = direct ? j->b + (size_t)p0 * NR : bpack;                                                  \
+      for (int q = 0; q < npanels && !direct; q++) {                                                                   \
         const int j0 = j_begin + q * NR;                                                                               \
         pack_b(j, j0, j_end - j0 < NR ? j_end - j0 : NR, p0, kc, NR, bpack + (size_t)q * NR * kc);                     \
       }                                                                                                                \
@@ -326,7 +333,7 @@ static void store_tile(const gemm_job *j, const float *t, int NR, int i0, int j0
           for (int a = 0; a < apanels; a++) {                                                                          \
             const int ia = i0 + a * MR;                                                                                \
             const int mr = i0 + mc - ia < MR ? i0 + mc - ia : MR;                                                      \
-            NAME##_tile(kc, apack + (size_t)a * MR * kc, bpack + (size_t)q * NR * kc, tile);                           \
+            NAME##_tile(kc, apack + (size_t)a * MR * kc, bpanels + (size_t)q * NR * kc, tile);                         \
             store_tile(j, tile, NR, ia, j0, mr, nr, first, last);                                                      \
           }                                                                                                            \
         }                                                                                                              \
@@ -464,40 +471,74 @@ static void run_in_two(part_fn fn, const void *ctx) {
 /* A product this large (multiply-adds) is shared by the two threads. */
 #define SPLIT_MACS (1 << 19)
 
-/* One product split in two: by rows of C (i1 the first part's end) or by columns (j1). */
+/*
+ * One product split in two: by rows of C (i1 the first part's end), by columns (j1), or by the
+ * summed index (the second part's partial sums into `partial`, added after).
+ */
+enum { SPLIT_ROWS, SPLIT_COLS, SPLIT_K };
 typedef struct {
   const gemm_job *j;
   const tile_kind *t;
-  int i1, j1, by_rows;
+  int i1, j1, how;
+  gemm_job halves[2];
 } gemm_split;
 
 static void gemm_part(const void *ctx, int part, scratch *s) {
   const gemm_split *q = ctx;
-  if (q->by_rows)
+  if (q->how == SPLIT_ROWS)
     part ? q->t->run(q->j, q->i1, q->j->m, 0, q->j->n, s) : q->t->run(q->j, 0, q->i1, 0, q->j->n, s);
-  else
+  else if (q->how == SPLIT_COLS)
     part ? q->t->run(q->j, 0, q->j->m, q->j1, q->j->n, s) : q->t->run(q->j, 0, q->j->m, 0, q->j1, s);
+  else
+    q->t->run(&q->halves[part], 0, q->j->m, 0, q->j->n, s);
 }
+
+static scratch partial_scratch;
 
 static void gemm(const gemm_job *j) {
   const double macs = (double)j->m * j->k * j->n;
   const tile_kind *t = tile_for(j);
-  int split_rows = 0, split_cols = 0;
+  int how = -1;
   if (threads > 1 && macs >= SPLIT_MACS) {
     if (j->m >= 4 * t->rows && j->m >= j->n / 2)
-      split_rows = 1;
+      how = SPLIT_ROWS;
     else if (j->n >= 2 * t->cols)
-      split_cols = 1;
+      how = SPLIT_COLS;
+    else if (!j->relu && j->k >= 2 * KC)
+      /* Few rows and columns, long k (a first layer's filter gradient: 27 taps x 16, k every pixel). */
+      how = SPLIT_K;
     else if (j->m >= 2 * t->rows)
-      split_rows = 1;
+      how = SPLIT_ROWS;
   }
-  if (!split_rows && !split_cols) {
+  if (how < 0) {
     t->run(j, 0, j->m, 0, j->n, &main_scratch);
     return;
   }
-  const gemm_split q = {j, t, ((j->m / 2 + t->rows - 1) / t->rows) * t->rows,
-                        ((j->n / 2 + t->cols - 1) / t->cols) * t->cols, split_rows};
+  gemm_split q = {j, t, ((j->m / 2 + t->rows - 1) / t->rows) * t->rows, ((j->n / 2 + t->cols - 1) / t->cols) * t->cols,
+                  how, {*j, *j}};
+  float *partial = NULL;
+  if (how == SPLIT_K) {
+    partial = scratch_get(&partial_scratch, (size_t)j->m * j->n);
+    if (!partial) {
+      t->run(j, 0, j->m, 0, j->n, &main_scratch);
+      return;
+    }
+    const int k1 = ((j->k / 2 + KC - 1) / KC) * KC;
+    q.halves[0].kbeg = 0;
+    q.halves[0].kend = k1;
+    q.halves[1].kbeg = k1;
+    q.halves[1].kend = j->k;
+    q.halves[1].c = partial;
+    q.halves[1].ldc = j->n;
+    q.halves[1].bias = NULL;
+  }
   run_in_two(gemm_part, &q);
+  if (partial)
+    for (int i = 0; i < j->m; i++) {
+      float *row = j->c + (size_t)i * j->ldc;
+      const float *add = partial + (size_t)i * j->n;
+      for (int c = 0; c < j->n; c++) row[c] += add[c];
+    }
 }
 
 /*
