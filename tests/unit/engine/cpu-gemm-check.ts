@@ -2,7 +2,7 @@
  * The CPU addon's products beside a float64 reference, shared by cpu-gemm.test.ts in its own
  * process and in child processes that force another instruction set (LAYERLAB_CPU_ISA is read
  * when the addon loads): `node --import tsx tests/unit/engine/cpu-gemm-check.ts ADDON THREADS`
- * prints {"isa", "gemmError", "convError", "cases"}.
+ * prints {"isa", "gemmError", "convError", "memoryError", "cases"}.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,14 +174,106 @@ export function convError(cpu: CpuGemm): { error: number; cases: number } {
   return { error, cases };
 }
 
+/** [n, h, w, c, fh, fw, sh, sw, top, left]: the usual 2×2/2, odd sizes, overlapping, padded ('same'), many channels. */
+export const POOL_CASES: Array<number[]> = [
+  [3, 8, 8, 16, 2, 2, 2, 2, 0, 0],
+  [2, 7, 5, 3, 2, 2, 2, 2, 0, 0],
+  [2, 6, 6, 5, 3, 3, 1, 1, 1, 1],
+  [1, 7, 7, 70, 3, 3, 2, 2, 1, 1],
+  [2, 5, 6, 4, 2, 3, 2, 1, 0, 1],
+];
+
+/**
+ * The largest |addon - reference| of max pooling, its gradient (ties included: every value is
+ * one of a few, so windows often hold two maxima and the first must win), relu's gradient and
+ * column sums.
+ */
+export function memoryOpsError(cpu: CpuGemm): { error: number; cases: number } {
+  const h = heap(13);
+  let error = 0;
+  let cases = 0;
+  for (const [n, ih, iw, c, fh, fw, sh, sw, top, left] of POOL_CASES as Array<
+    [number, number, number, number, number, number, number, number, number, number]
+  >) {
+    const oh = Math.floor((ih + 2 * top - fh) / sh) + 1;
+    const ow = Math.floor((iw + 2 * left - fw) / sw) + 1;
+    const x = h.random(n * ih * iw * c);
+    // A few distinct values (all ≤ 0 in places): windows often hold two maxima, and the first must win.
+    for (let i = 0; i < n * ih * iw * c; i++) h.f[x / 4 + i] = Math.round(h.f[x / 4 + i]! * 4) - 1;
+    const dy = h.random(n * oh * ow * c);
+    const y = h.random(n * oh * ow * c);
+    const dx = h.random(n * ih * iw * c);
+    const window = [n, ih, iw, c, oh, ow, fh, fw, sh, sw, top, left];
+    cpu.pool(h.bytes, 0, x, 0, y, ...window);
+    cpu.pool(h.bytes, 1, x, dy, dx, ...window);
+    const want = new Float64Array(n * ih * iw * c);
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ci = 0; ci < c; ci++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let ky = 0; ky < fh; ky++)
+              for (let kx = 0; kx < fw; kx++) {
+                const yy = oy * sh + ky - top;
+                const xx = ox * sw + kx - left;
+                if (yy < 0 || yy >= ih || xx < 0 || xx >= iw) continue;
+                const i = ((b * ih + yy) * iw + xx) * c + ci;
+                if (h.f[x / 4 + i]! > best) {
+                  best = h.f[x / 4 + i]!;
+                  at = i;
+                }
+              }
+            const o = ((b * oh + oy) * ow + ox) * c + ci;
+            error = Math.max(error, Math.abs(best - h.f[y / 4 + o]!));
+            if (at >= 0) want[at]! += h.f[dy / 4 + o]!;
+          }
+    for (let i = 0; i < want.length; i++) error = Math.max(error, Math.abs(want[i]! - h.f[dx / 4 + i]!));
+    cases += 2;
+  }
+  for (const count of [1, 7, 100_003]) {
+    const [dy, y, out] = [h.random(count), h.random(count), h.random(count)];
+    cpu.relu_grad(h.bytes, dy, y, out, count);
+    for (let i = 0; i < count; i++)
+      error = Math.max(
+        error,
+        Math.abs((h.f[y / 4 + i]! > 0 ? h.f[dy / 4 + i]! : 0 * h.f[dy / 4 + i]!) - h.f[out / 4 + i]!),
+      );
+    cases++;
+  }
+  for (const [rows, cols] of [
+    [1, 5],
+    [33, 7],
+    [4097, 17],
+  ] as const) {
+    const [x, out] = [h.random(rows * cols), h.random(cols)];
+    cpu.sum_rows(h.bytes, x, out, rows, cols);
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += h.f[x / 4 + r * cols + c]!;
+      // float32 sums of thousands of rows: relative to the sum's size
+      error = Math.max(error, Math.abs(s - h.f[out / 4 + c]!) / Math.max(1, Math.sqrt(rows)) / 100);
+    }
+    cases++;
+  }
+  return { error, cases };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [file, threads] = process.argv.slice(2);
   const cpu = loadCpuGemm(Number(threads ?? 1), file);
   if ('unavailable' in cpu) throw new Error(cpu.unavailable);
   const gemm = gemmError(cpu);
   const conv = convError(cpu);
+  const memory = memoryOpsError(cpu);
   console.log(
-    JSON.stringify({ isa: cpu.isa, gemmError: gemm.error, convError: conv.error, cases: gemm.cases + conv.cases }),
+    JSON.stringify({
+      isa: cpu.isa,
+      gemmError: gemm.error,
+      convError: conv.error,
+      memoryError: memory.error,
+      cases: gemm.cases + conv.cases + memory.cases,
+    }),
   );
   process.exit(0);
 }

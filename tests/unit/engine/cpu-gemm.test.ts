@@ -6,7 +6,7 @@ import { buildCpuAddon } from '../../../scripts/build-cpu-addon.mjs';
 import { loadCpuGemm, type CpuGemm } from '../../../main/engine/process/accelerations/cpu/cpu-gemm';
 import { selectBackend } from '../../../main/engine/process/backend';
 import { engineNativeKernels } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
-import { convError, gemmError } from './cpu-gemm-check';
+import { convError, gemmError, memoryOpsError } from './cpu-gemm-check';
 import { ROOT, tempDir } from './fixtures';
 
 // The engine's CPU GEMM addon (main/engine/process/accelerations/cpu/gemm.c), compiled here from
@@ -37,6 +37,7 @@ function checkInChild(isa: string, threads: number) {
     isa: string;
     gemmError: number;
     convError: number;
+    memoryError: number;
     cases: number;
   };
 }
@@ -68,6 +69,16 @@ describe("the engine's CPU GEMM addon", () => {
     }
   });
 
+  it('max-pools, routes the pooling gradient to each first maximum, forms relu gradients and column sums', (ctx) => {
+    if (!built.built) return ctx.skip();
+    for (const threads of [1, 2]) {
+      const cpu = loadCpuGemm(threads, addonFile()) as CpuGemm;
+      const { error, cases } = memoryOpsError(cpu);
+      expect(cases).toBeGreaterThan(15);
+      expect(error, `${threads} thread(s)`).toBeLessThan(1e-5);
+    }
+  });
+
   it('computes the same with each instruction set it was compiled for (LAYERLAB_CPU_ISA)', (ctx) => {
     if (!built.built) return ctx.skip();
     const isas = new Set<string>();
@@ -76,6 +87,7 @@ describe("the engine's CPU GEMM addon", () => {
       isas.add(result.isa);
       expect(result.gemmError, isa).toBeLessThan(1e-4);
       expect(result.convError, isa).toBeLessThan(1e-4);
+      expect(result.memoryError, isa).toBeLessThan(1e-5);
     }
     // The portable tile is always there; the others where the CPU has them.
     expect(isas.has('portable')).toBe(true);
@@ -95,7 +107,7 @@ describe("the engine's CPU GEMM addon", () => {
     expect(heap.every((b) => b === 7)).toBe(true);
   });
 
-  it('runs the engine: the wasm backend single-threaded, the products on the addon, gradients matching cpu', async (ctx) => {
+  it('runs the engine: the wasm backend single-threaded, convolution and pooling on the addon, gradients matching cpu', async (ctx) => {
     if (!built.built) return ctx.skip();
     // The engine looks for the addon beside its code, then in dist/node: loaded first, this one is used.
     const saved = { threads: process.env['LAYERLAB_WASM_THREADS'] };
@@ -115,7 +127,7 @@ describe("the engine's CPU GEMM addon", () => {
         const x = tf.randomNormal([4, 10, 9, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
         const w = tf.randomNormal([3, 3, 16, 24], 0, 0.2, 'float32', 4) as tf.Tensor4D;
         const b = tf.randomNormal([24], 0, 0.2, 'float32', 5) as tf.Tensor1D;
-        const d = tf.randomNormal([24 * 90, 5], 0, 0.1, 'float32', 6) as tf.Tensor2D;
+        const d = tf.randomNormal([24 * 25, 5], 0, 0.1, 'float32', 6) as tf.Tensor2D;
         const f = (xx: tf.Tensor, ww: tf.Tensor) =>
           tf.fused
             .conv2d({
@@ -126,8 +138,8 @@ describe("the engine's CPU GEMM addon", () => {
               bias: b,
               activation: 'relu',
             })
-            .reshape([4, -1])
-            .slice([0, 0], [4, 24 * 90])
+            .maxPool([3, 3], [2, 2], 'same') // overlapping windows: MaxPool and its gradient on the addon
+            .reshape([4, 24 * 25])
             .matMul(d)
             .square()
             .sum();

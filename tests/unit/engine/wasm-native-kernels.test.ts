@@ -6,7 +6,6 @@ import { FusedAdamOptimizer } from '../../../main/engine/process/accelerations/f
 import {
   loadNativeKernels,
   type NativeKernels,
-  type NativeVariant,
 } from '../../../main/engine/process/accelerations/native/native-kernels';
 import { createOptimizer } from '../../../main/engine/process/optimizers';
 import { engineNativeKernels, wasmNativeKernels } from '../../../main/engine/process/accelerations/wasm-kernel-fixes';
@@ -23,13 +22,21 @@ beforeAll(useWasmWithFixes);
 const ROOT = path.resolve(__dirname, '../../..');
 
 /** Every build this runtime can run: the plain one always, the relaxed-SIMD one where it validates. */
-function builds(): Array<{ variant: NativeVariant; kernels: NativeKernels }> {
-  const out: Array<{ variant: NativeVariant; kernels: NativeKernels }> = [];
+/**
+ * Each wasm build of the engine's kernels, without the CPU addon (cpu-gemm.test.ts tests that:
+ * where it loads it takes the products, pooling gradients, relu gradients and sums), and, when
+ * it loads here, the kernels with it.
+ */
+function builds(): Array<{ variant: string; kernels: NativeKernels }> {
+  const out: Array<{ variant: string; kernels: NativeKernels }> = [];
   for (const prefer of ['simd128', 'relaxed-simd'] as const) {
-    const loaded = loadNativeKernels(tf.findBackend('wasm')!, { prefer });
+    const loaded = loadNativeKernels(tf.findBackend('wasm')!, { prefer, cpuGemm: false });
     if ('unavailable' in loaded) throw new Error(loaded.unavailable);
     if (loaded.variant === prefer) out.push({ variant: prefer, kernels: loaded });
   }
+  const withAddon = loadNativeKernels(tf.findBackend('wasm')!);
+  if (!('unavailable' in withAddon) && withAddon.cpuGemm)
+    out.push({ variant: `CPU addon (${withAddon.cpuGemm.isa})`, kernels: withAddon });
   return out;
 }
 

@@ -10,7 +10,7 @@ import { createNativeConvKernels } from './wasm-kernels/native-conv';
 import { createCast, createSum } from './wasm-kernels/reductions';
 import { wasmKernel } from './wasm-kernels/kernel-scope';
 import { createMatMulKernels } from './wasm-kernels/matmul';
-import { createMaxPoolGrad } from './wasm-kernels/max-pool-grad';
+import { createMaxPool, createMaxPoolGrad } from './wasm-kernels/max-pool-grad';
 import { createReluGrad, RELU_GRAD_KERNEL } from './wasm-kernels/relu-grad';
 import { unsortedSegmentSum } from './wasm-kernels/segment-sum';
 
@@ -81,6 +81,7 @@ export function installWasmKernelFixes(): void {
     DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
     UnsortedSegmentSum: unsortedSegmentSum,
     MaxPoolGrad: createMaxPoolGrad(native),
+    MaxPool: createMaxPool(native, wasmKernel('MaxPool')),
     Identity: shareIdentity,
     Cast: createCast(wasmKernel('Cast')),
   };

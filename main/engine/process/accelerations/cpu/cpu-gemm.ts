@@ -51,12 +51,25 @@ export interface CpuGemm {
     relu: number,
     ...windowAndOut: [...window: number[]]
   ): void;
+  /**
+   * Max pooling (mode 0: x into out; dy unused, pass 0) or its gradient (mode 1: dy routed into
+   * out, zeroed first, at each window's first maximum in x). Byte offsets, then the window
+   * n, h, w, c, oh, ow, fh, fw, sh, sw, top, left.
+   */
+  pool(heap: Uint8Array, mode: 0 | 1, x: number, dy: number, out: number, ...window: number[]): void;
+  /** out = dy · step(y) over `count` floats (relu's gradient from its output), as tfjs composes it. */
+  relu_grad(heap: Uint8Array, dy: number, y: number, out: number, count: number): void;
+  /** out[c] = the sum of column c of x (rows × cols). */
+  sum_rows(heap: Uint8Array, x: number, out: number, rows: number, cols: number): void;
 }
 
 interface Addon {
   configure(threads: number): string;
   gemm: CpuGemm['gemm'];
   conv: CpuGemm['conv'];
+  pool: CpuGemm['pool'];
+  relu_grad: CpuGemm['relu_grad'];
+  sum_rows: CpuGemm['sum_rows'];
 }
 
 export const CPU_ADDON_NAME = 'layerlab-cpu.node';
@@ -91,7 +104,15 @@ export function loadCpuGemm(threads: number, file?: string): CpuGemm | { unavail
     const { addon } = loaded;
     const wanted = Math.max(1, Math.min(2, Math.floor(threads)));
     const isa = addon.configure(wanted);
-    return { isa, threads: wanted, gemm: addon.gemm, conv: addon.conv };
+    return {
+      isa,
+      threads: wanted,
+      gemm: addon.gemm,
+      conv: addon.conv,
+      pool: addon.pool,
+      relu_grad: addon.relu_grad,
+      sum_rows: addon.sum_rows,
+    };
   } catch (error) {
     return { unavailable: `the CPU addon did not load: ${(error as Error).message.split('\n')[0]}` };
   }

@@ -32,7 +32,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -606,6 +608,221 @@ static void conv_input_grad(const float *dy, const float *w, float *dx, const wi
     run_in_two(input_grad_part, &q);
 }
 
+/* ---- memory-bound kernels beside the products: pooling, relu's gradient, column sums ---- */
+
+/* Four floats, unaligned, and a per-lane choice by a comparison's mask (pooling's gradient). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+typedef float v4f_u __attribute__((vector_size(16), aligned(4)));
+static inline v4f load4(const float *p) { return *(const v4f_u *)p; }
+static inline void store4(float *p, v4f v) { *(v4f_u *)p = v; }
+static inline v4f pick(v4i mask, v4f a, v4f b) { return (v4f)((mask & (v4i)a) | (~mask & (v4i)b)); }
+
+/* Max pooling (NHWC) of images [b0, b1): each window's largest value among those inside the image. */
+static void max_pool_images(const float *x, float *y, const window *g, int b0, int b1) {
+  const int c = g->c;
+  for (int b = b0; b < b1; b++) {
+    const float *image = x + (size_t)b * g->h * g->w * c;
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++) {
+        float *out = y + (((size_t)b * g->oh + oy) * g->ow + ox) * c;
+        for (int ci = 0; ci < c; ci++) out[ci] = -INFINITY;
+        for (int ky = 0; ky < g->fh; ky++) {
+          const int iy = oy * g->sh + ky - g->top;
+          if (iy < 0 || iy >= g->h) continue;
+          for (int kx = 0; kx < g->fw; kx++) {
+            const int ix = ox * g->sw + kx - g->left;
+            if (ix < 0 || ix >= g->w) continue;
+            const float *in = image + ((size_t)iy * g->w + ix) * c;
+            for (int ci = 0; ci < c; ci++) out[ci] = in[ci] > out[ci] ? in[ci] : out[ci];
+          }
+        }
+      }
+  }
+}
+
+/*
+ * MaxPoolGrad of images [b0, b1) into dx (zeroed first): each window's dy goes to its first
+ * maximum in x (scan order), as the cpu backend and the wasm kernel do; a window with no value
+ * above -inf sends nothing. Channels in blocks of 64, each tracking its best value and tap.
+ */
+static void max_pool_grad_images(const float *x, const float *dy, float *dx, const window *g, int b0, int b1) {
+  const int c = g->c;
+  const size_t image = (size_t)g->h * g->w * c;
+  if (g->fh == 2 && g->fw == 2 && g->sh == 2 && g->sw == 2 && g->top == 0 && g->left == 0 && 2 * g->oh <= g->h &&
+      2 * g->ow <= g->w) {
+    /*
+     * The usual 2x2 windows at stride 2 without padding tile the input: each tap's dx is written
+     * once (dy where it won, else 0), branch-free; rows and columns past the last window are zeroed.
+     */
+    for (int b = b0; b < b1; b++) {
+      const float *xi = x + (size_t)b * image;
+      float *dxi = dx + (size_t)b * image;
+      if (2 * g->oh < g->h) memset(dxi + (size_t)2 * g->oh * g->w * c, 0, (size_t)(g->h - 2 * g->oh) * g->w * c * 4);
+      for (int oy = 0; oy < g->oh; oy++) {
+        if (2 * g->ow < g->w)
+          for (int r = 0; r < 2; r++)
+            memset(dxi + ((size_t)(2 * oy + r) * g->w + 2 * g->ow) * c, 0, (size_t)(g->w - 2 * g->ow) * c * 4);
+        for (int ox = 0; ox < g->ow; ox++) {
+          const size_t p0 = ((size_t)(2 * oy) * g->w + 2 * ox) * c, p1 = p0 + c, p2 = p0 + (size_t)g->w * c,
+                       p3 = p2 + c;
+          const float *d = dy + (((size_t)b * g->oh + oy) * g->ow + ox) * c;
+          int ci = 0;
+          /* Four channels at a time, by masks (the first maximum wins: a later tap only when greater). */
+          for (; ci + 4 <= c; ci += 4) {
+            const v4f v0 = load4(xi + p0 + ci), v1 = load4(xi + p1 + ci), v2 = load4(xi + p2 + ci),
+                      v3 = load4(xi + p3 + ci), gv = load4(d + ci);
+            v4f best = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+            v4i at = {-1, -1, -1, -1}, won;
+            won = v0 > best;
+            best = pick(won, v0, best);
+            at = (won & 0) | (~won & at);
+            won = v1 > best;
+            best = pick(won, v1, best);
+            at = (won & 1) | (~won & at);
+            won = v2 > best;
+            best = pick(won, v2, best);
+            at = (won & 2) | (~won & at);
+            won = v3 > best;
+            at = (won & 3) | (~won & at);
+            const v4f zero = {0, 0, 0, 0};
+            store4(dxi + p0 + ci, pick(at == 0, gv, zero));
+            store4(dxi + p1 + ci, pick(at == 1, gv, zero));
+            store4(dxi + p2 + ci, pick(at == 2, gv, zero));
+            store4(dxi + p3 + ci, pick(at == 3, gv, zero));
+          }
+          for (; ci < c; ci++) {
+            const float v0 = xi[p0 + ci], v1 = xi[p1 + ci], v2 = xi[p2 + ci], v3 = xi[p3 + ci];
+            float best = -INFINITY;
+            int at = -1;
+            if (v0 > best) best = v0, at = 0;
+            if (v1 > best) best = v1, at = 1;
+            if (v2 > best) best = v2, at = 2;
+            if (v3 > best) at = 3;
+            const float gv = d[ci];
+            dxi[p0 + ci] = at == 0 ? gv : 0.f;
+            dxi[p1 + ci] = at == 1 ? gv : 0.f;
+            dxi[p2 + ci] = at == 2 ? gv : 0.f;
+            dxi[p3 + ci] = at == 3 ? gv : 0.f;
+          }
+        }
+      }
+    }
+    return;
+  }
+  memset(dx + (size_t)b0 * image, 0, (size_t)(b1 - b0) * image * sizeof(float));
+  float best[64];
+  int at[64];
+  for (int b = b0; b < b1; b++) {
+    const float *xi = x + (size_t)b * image;
+    float *dxi = dx + (size_t)b * image;
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++) {
+        const float *d = dy + (((size_t)b * g->oh + oy) * g->ow + ox) * c;
+        for (int c0 = 0; c0 < c; c0 += 64) {
+          const int cn = c - c0 < 64 ? c - c0 : 64;
+          for (int q = 0; q < cn; q++) {
+            best[q] = -INFINITY;
+            at[q] = -1;
+          }
+          for (int ky = 0; ky < g->fh; ky++) {
+            const int iy = oy * g->sh + ky - g->top;
+            if (iy < 0 || iy >= g->h) continue;
+            for (int kx = 0; kx < g->fw; kx++) {
+              const int ix = ox * g->sw + kx - g->left;
+              if (ix < 0 || ix >= g->w) continue;
+              const int pos = (iy * g->w + ix) * c + c0;
+              const float *in = xi + pos;
+              for (int q = 0; q < cn; q++) {
+                const int wins = in[q] > best[q];
+                best[q] = wins ? in[q] : best[q];
+                at[q] = wins ? pos + q : at[q];
+              }
+            }
+          }
+          for (int q = 0; q < cn; q++)
+            if (at[q] >= 0) dxi[at[q]] += d[c0 + q];
+        }
+      }
+  }
+}
+
+typedef struct {
+  int mode; /* 0 MaxPool, 1 MaxPoolGrad */
+  const float *x, *dy;
+  float *out;
+  window g;
+  int n1;
+} pool_job;
+
+static void pool_part(const void *ctx, int part, scratch *s) {
+  (void)s;
+  const pool_job *q = ctx;
+  const int b0 = part ? q->n1 : 0, b1 = part ? q->g.n : q->n1;
+  if (b0 >= b1) return;
+  if (q->mode == 0)
+    max_pool_images(q->x, q->out, &q->g, b0, b1);
+  else
+    max_pool_grad_images(q->x, q->dy, q->out, &q->g, b0, b1);
+}
+
+/* Floats touched past which a memory-bound call is shared by the two threads. */
+#define SPLIT_FLOATS (1 << 16)
+
+static void pool(pool_job *q) {
+  const double floats = (double)q->g.n * q->g.h * q->g.w * q->g.c;
+  q->n1 = threads > 1 && q->g.n > 1 && floats >= SPLIT_FLOATS ? (q->g.n + 1) / 2 : q->g.n;
+  if (q->n1 == q->g.n)
+    pool_part(q, 0, &main_scratch);
+  else
+    run_in_two(pool_part, q);
+}
+
+typedef struct {
+  const float *dy, *y;
+  float *out;
+  size_t n, n1;
+} relu_grad_job;
+
+static void relu_grad_part(const void *ctx, int part, scratch *s) {
+  (void)s;
+  const relu_grad_job *q = ctx;
+  const size_t i0 = part ? q->n1 : 0, i1 = part ? q->n : q->n1;
+  /*
+   * Exactly dy * step(y), as tfjs composes it (0 * inf is NaN, 0 * a negative dy is -0, a NaN y
+   * gives NaN), without a branch: step(y) assembled from the bits of 1.0 and of y by masks.
+   */
+  const uint32_t *y = (const uint32_t *)q->y;
+  for (size_t i = i0; i < i1; i++) {
+    const float yf = q->y[i];
+    const uint32_t positive = -(uint32_t)(yf > 0.f), nan = -(uint32_t)(yf != yf);
+    const uint32_t step_bits = (positive & 0x3f800000u) | (nan & y[i]);
+    float step;
+    memcpy(&step, &step_bits, sizeof step);
+    q->out[i] = q->dy[i] * step;
+  }
+}
+
+typedef struct {
+  const float *x;
+  float *out, *partial;
+  int rows, cols, r1;
+} sum_rows_job;
+
+static scratch sum_scratch;
+
+static void sum_rows_part(const void *ctx, int part, scratch *s) {
+  (void)s;
+  const sum_rows_job *q = ctx;
+  float *out = part ? q->partial : q->out;
+  const int r0 = part ? q->r1 : 0, r1 = part ? q->rows : q->r1;
+  for (int c = 0; c < q->cols; c++) out[c] = 0.f;
+  for (int r = r0; r < r1; r++) {
+    const float *row = q->x + (size_t)r * q->cols;
+    for (int c = 0; c < q->cols; c++) out[c] += row[c];
+  }
+}
+
 /* ---- Node-API ---- */
 
 #define CHECK(call)                                                         \
@@ -737,6 +954,124 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The heap argument: a Uint8Array's bytes and length, or NULL after throwing. */
+static uint8_t *heap_of(napi_env env, napi_value value, int64_t *length) {
+  napi_typedarray_type type;
+  size_t len, byte_offset;
+  void *data;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, value, &type, &len, &data, &ab, &byte_offset) != napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "layerlab cpu: the heap must be a Uint8Array");
+    return NULL;
+  }
+  *length = (int64_t)len;
+  return (uint8_t *)data;
+}
+
+/* Reads `count` integer arguments after the heap; false after throwing. */
+static int int_args(napi_env env, napi_callback_info info, size_t count, napi_value *heap, int64_t *out,
+                    const char *what) {
+  napi_value argv[24];
+  size_t argc = 24;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1) {
+    char message[96];
+    snprintf(message, sizeof message, "layerlab cpu %s: %zu arguments expected", what, count + 1);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  *heap = argv[0];
+  for (size_t i = 0; i < count; i++)
+    if (napi_get_value_int64(env, argv[i + 1], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "layerlab cpu: arguments after the heap must be numbers");
+      return 0;
+    }
+  return 1;
+}
+
+/* Whether `floats` floats at byte offset `at` lie inside a heap of `length` bytes, 4-aligned. */
+static int inside(int64_t at, int64_t floats, int64_t length) {
+  return at >= 0 && !(at & 3) && floats >= 0 && floats < INT32_MAX && at + 4 * floats <= length;
+}
+
+/*
+ * pool(heap, mode, x, dy, out, n, h, w, c, oh, ow, fh, fw, sh, sw, top, left): mode 0 max
+ * pooling x into out (dy unused), mode 1 its gradient: dy routed into out (dx) by x's maxima.
+ */
+static napi_value js_pool(napi_env env, napi_callback_info info) {
+  napi_value hv;
+  int64_t v[16];
+  if (!int_args(env, info, 16, &hv, v, "pool")) return NULL;
+  int64_t len;
+  uint8_t *heap = heap_of(env, hv, &len);
+  if (!heap) return NULL;
+  const int64_t mode = v[0], n = v[4], h = v[5], w = v[6], c = v[7], oh = v[8], ow = v[9];
+  int ok = (mode == 0 || mode == 1) && n >= 1 && h >= 1 && w >= 1 && c >= 1 && oh >= 1 && ow >= 1 && v[10] >= 1 &&
+           v[11] >= 1 && v[12] >= 1 && v[13] >= 1 && v[14] >= 0 && v[15] >= 0;
+  ok = ok && inside(v[1], n * h * w * c, len) && (mode == 0 || inside(v[2], n * oh * ow * c, len)) &&
+       inside(v[3], mode == 0 ? n * oh * ow * c : n * h * w * c, len);
+  if (!ok) {
+    napi_throw_range_error(env, NULL, "layerlab cpu pool: a bad geometry, or an operand outside the heap");
+    return NULL;
+  }
+  pool_job q = {(int)mode, (const float *)(heap + v[1]), mode ? (const float *)(heap + v[2]) : NULL,
+                (float *)(heap + v[3]),
+                {(int)n, (int)h, (int)w, (int)c, (int)oh, (int)ow, (int)v[10], (int)v[11], (int)v[12], (int)v[13],
+                 (int)v[14], (int)v[15]},
+                0};
+  pool(&q);
+  return NULL;
+}
+
+/* relu_grad(heap, dy, y, out, count): out = dy * step(y). */
+static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
+  napi_value hv;
+  int64_t v[4];
+  if (!int_args(env, info, 4, &hv, v, "relu_grad")) return NULL;
+  int64_t len;
+  uint8_t *heap = heap_of(env, hv, &len);
+  if (!heap) return NULL;
+  if (!(inside(v[0], v[3], len) && inside(v[1], v[3], len) && inside(v[2], v[3], len))) {
+    napi_throw_range_error(env, NULL, "layerlab cpu relu_grad: an operand outside the heap");
+    return NULL;
+  }
+  relu_grad_job q = {(const float *)(heap + v[0]), (const float *)(heap + v[1]), (float *)(heap + v[2]),
+                     (size_t)v[3], (size_t)v[3]};
+  if (threads > 1 && v[3] >= SPLIT_FLOATS) {
+    q.n1 = ((size_t)v[3] / 2 + 15) & ~(size_t)15;
+    run_in_two(relu_grad_part, &q);
+  } else {
+    relu_grad_part(&q, 0, &main_scratch);
+  }
+  return NULL;
+}
+
+/* sum_rows(heap, x, out, rows, cols): out[c] = the sum of column c of x (rows x cols). */
+static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
+  napi_value hv;
+  int64_t v[4];
+  if (!int_args(env, info, 4, &hv, v, "sum_rows")) return NULL;
+  int64_t len;
+  uint8_t *heap = heap_of(env, hv, &len);
+  if (!heap) return NULL;
+  if (!(v[2] >= 1 && v[3] >= 1 && inside(v[0], v[2] * v[3], len) && inside(v[1], v[3], len))) {
+    napi_throw_range_error(env, NULL, "layerlab cpu sum_rows: an operand outside the heap");
+    return NULL;
+  }
+  sum_rows_job q = {(const float *)(heap + v[0]), (float *)(heap + v[1]), NULL, (int)v[2], (int)v[3], (int)v[2]};
+  if (threads > 1 && v[2] >= 2 && v[2] * v[3] >= SPLIT_FLOATS) {
+    q.partial = scratch_get(&sum_scratch, (size_t)v[3]);
+    if (q.partial) q.r1 = (int)(v[2] / 2);
+  }
+  if (q.r1 == q.rows) {
+    sum_rows_part(&q, 0, &main_scratch);
+  } else {
+    run_in_two(sum_rows_part, &q);
+    for (int c = 0; c < q.cols; c++) q.out[c] += q.partial[c];
+  }
+  return NULL;
+}
+
 /* configure(threads): how many threads share a call (1 or 2); returns the variant's name. */
 static napi_value js_configure(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -781,6 +1116,15 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   if (napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, js_gemm, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "gemm", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "pool", NAPI_AUTO_LENGTH, js_pool, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "pool", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "relu_grad", NAPI_AUTO_LENGTH, js_relu_grad, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "relu_grad", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "sum_rows", NAPI_AUTO_LENGTH, js_sum_rows, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "sum_rows", fn) != napi_ok)
     return NULL;
   if (napi_create_function(env, "conv", NAPI_AUTO_LENGTH, js_conv, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "conv", fn) != napi_ok)

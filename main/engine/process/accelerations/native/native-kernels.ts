@@ -76,6 +76,8 @@ export interface NativeKernels {
     outChannels: number,
     relu: boolean,
   ): void;
+  /** NHWC max pooling on the CPU addon (only when cpuGemm is set): each window's largest value inside the image. */
+  cpuMaxPool(y: tf.TensorInfo, x: tf.TensorInfo, g: WindowGeometry): void;
   /** NHWC MaxPoolGrad into dx: each window's dy goes to its first maximum in x. */
   maxPoolGrad(dx: tf.TensorInfo, x: tf.TensorInfo, dy: tf.TensorInfo, geometry: WindowGeometry): void;
   /** Each output pixel's receptive field as one row of cols: [n·oh·ow, fh·fw·c], zeros in the padding. */
@@ -553,10 +555,16 @@ export function loadNativeKernels(
       );
     },
     sumRows(out, x, rows, cols) {
-      exports.sum_rows(offset(x), offset(out), rows, cols);
+      if (cpuGemm) cpuGemm.sum_rows(heap(), offset(x), offset(out), rows, cols);
+      else exports.sum_rows(offset(x), offset(out), rows, cols);
     },
     reluGrad(out, dy, y, n) {
-      elementwise('relu_grad', [offset(dy), offset(y), offset(out)], n, []);
+      if (cpuGemm) cpuGemm.relu_grad(heap(), offset(dy), offset(y), offset(out), n);
+      else elementwise('relu_grad', [offset(dy), offset(y), offset(out)], n, []);
+    },
+    cpuMaxPool(y, x, g) {
+      if (!cpuGemm) throw new Error("the engine's CPU addon is not loaded");
+      cpuGemm.pool(heap(), 0, offset(x), 0, offset(y), ...windowArgs(g));
     },
     convSmallForward(y, x, filter, bias, g, co, relu) {
       const [xAt, wAt, biasAt, yAt] = [offset(x), offset(filter), bias ? offset(bias) : 0, offset(y)];
@@ -641,6 +649,10 @@ export function loadNativeKernels(
       new Float32Array(memory.buffer, offset(t), 1)[0] = value;
     },
     maxPoolGrad(dx, x, dy, g) {
+      if (cpuGemm) {
+        cpuGemm.pool(heap(), 1, offset(x), offset(dy), offset(dx), ...windowArgs(g));
+        return;
+      }
       const channels = g.inChannels;
       windowed(
         'max_pool_grad',

@@ -182,3 +182,28 @@ function maxPoolGrad(args: KernelArgs, native: NativeKernels | null): tf.TensorI
     tiled ? tiledMaxPoolGrad(s, dy, x, info) : generalMaxPoolGrad(s, dy, x, y, info),
   );
 }
+
+/**
+ * MaxPool on the engine's CPU addon where it loaded (two threads, by images), else the stock
+ * kernel (XNNPACK's, which the wasm build then runs on its own threads).
+ */
+export function createMaxPool(native: NativeKernels | null, stock: tf.KernelFunc): tf.KernelFunc {
+  if (!native?.cpuGemm) return stock;
+  return (args) => {
+    const x = args.inputs['x']!;
+    const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+    if (x.dtype !== 'float32' || x.shape.length !== 4 || product(x.shape) === 0) return stock(args);
+    const info = backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      attrs['filterSize'] as [number, number],
+      attrs['strides'] as [number, number],
+      1,
+      attrs['pad'] as 'same',
+      attrs['dimRoundingMode'] as 'round' | undefined,
+    );
+    if (info.outHeight <= 0 || info.outWidth <= 0) return stock(args);
+    const y = native.output([info.batchSize, info.outHeight, info.outWidth, info.inChannels]);
+    native.cpuMaxPool(y, x, info);
+    return y;
+  };
+}
