@@ -833,127 +833,6 @@ static void sum_rows_part(const void *ctx, int part, scratch *s) {
     }                                                                       \
   } while (0)
 
-/*
- * gemm(heap: Uint8Array, m, k, n, a, ta, b, tb, c, bias, relu, ldc): a, b, c, bias are byte
- * offsets into the heap (bias 0: none). Bounds are checked against the heap's length.
- */
-static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 12) {
-    napi_throw_type_error(env, NULL, "layerlab cpu gemm: 12 arguments expected");
-    return NULL;
-  }
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value ab;
-  size_t byte_offset;
-  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byte_offset));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "layerlab cpu gemm: the heap must be a Uint8Array");
-    return NULL;
-  }
-  int64_t v[11];
-  for (int i = 0; i < 11; i++) CHECK(napi_get_value_int64(env, argv[i + 1], &v[i]));
-  const int64_t m = v[0], k = v[1], n = v[2], a = v[3], ta = v[4], b = v[5], tb = v[6], c = v[7], bias = v[8],
-                relu = v[9], ldc = v[10];
-  const int64_t len = (int64_t)length;
-  if (m < 1 || k < 1 || n < 1 || ldc < n || m > INT32_MAX || k > INT32_MAX || n > INT32_MAX || a < 0 || b < 0 ||
-      c < 0 || bias < 0 || (a | b | c | bias) & 3 || a + 4 * m * k > len || b + 4 * k * n > len ||
-      c + 4 * ((m - 1) * ldc + n) > len || (bias && bias + 4 * n > len)) {
-    napi_throw_range_error(env, NULL, "layerlab cpu gemm: an operand lies outside the heap");
-    return NULL;
-  }
-  uint8_t *heap = (uint8_t *)data;
-  gemm_job j = {.a = (const float *)(heap + a),
-                .b = (const float *)(heap + b),
-                .c = (float *)(heap + c),
-                .bias = bias ? (const float *)(heap + bias) : NULL,
-                .m = (int)m,
-                .k = (int)k,
-                .n = (int)n,
-                .ta = ta != 0,
-                .tb = tb != 0,
-                .relu = relu != 0,
-                .ldc = (int)ldc};
-  gemm(&j);
-  return NULL;
-}
-
-/*
- * conv(heap, mode, x, w, bias, y, relu, n, h, w, c, oh, ow, fh, fw, sh, sw, top, left, co): a
- * convolution as one GEMM whose im2col operand is read from the image while packing (no
- * im2col buffer). Offsets are bytes into the heap (bias 0: none).
- *   mode 0, forward:         y (n*oh*ow x co) = im2col(x) . filter w (+ bias) (relu)
- *   mode 1, filter gradient: y (fh*fw*c x co) = im2col(x)^T . dy (w holds dy, n*oh*ow x co)
- *   mode 2, input gradient:  y (n*h*w x c) = col2im(dy . w^T), x holding dy (n*oh*ow x co)
- */
-static napi_value js_conv(napi_env env, napi_callback_info info) {
-  size_t argc = 20;
-  napi_value argv[20];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 20) {
-    napi_throw_type_error(env, NULL, "layerlab cpu conv: 20 arguments expected");
-    return NULL;
-  }
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value ab;
-  size_t byte_offset;
-  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byte_offset));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "layerlab cpu conv: the heap must be a Uint8Array");
-    return NULL;
-  }
-  int64_t v[19];
-  for (int i = 0; i < 19; i++) CHECK(napi_get_value_int64(env, argv[i + 1], &v[i]));
-  const int64_t mode = v[0], x = v[1], w = v[2], bias = v[3], y = v[4], relu = v[5];
-  const int64_t n = v[6], h = v[7], wd = v[8], c = v[9], oh = v[10], ow = v[11], fh = v[12], fw = v[13],
-                sh = v[14], sw = v[15], top = v[16], left = v[17], co = v[18];
-  const int64_t len = (int64_t)length;
-  const int64_t in_floats = n * h * wd * c, out_floats = n * oh * ow * co, filter_floats = fh * fw * c * co;
-  int ok = mode >= 0 && mode <= 2 && n >= 1 && h >= 1 && wd >= 1 && c >= 1 && oh >= 1 && ow >= 1 && fh >= 1 &&
-           fw >= 1 && sh >= 1 && sw >= 1 && co >= 1 && top >= 0 && left >= 0 && top < fh && left < fw &&
-           in_floats < INT32_MAX && out_floats < INT32_MAX && filter_floats < INT32_MAX && x >= 0 && w >= 0 &&
-           y >= 0 && bias >= 0 && !((x | w | y | bias) & 3);
-  if (ok) {
-    const int64_t xs = mode == 2 ? out_floats : in_floats;
-    const int64_t ws = mode == 1 ? out_floats : filter_floats;
-    const int64_t ys = mode == 0 ? out_floats : mode == 1 ? filter_floats : in_floats;
-    ok = x + 4 * xs <= len && w + 4 * ws <= len && y + 4 * ys <= len && (!bias || (mode == 0 && bias + 4 * co <= len));
-  }
-  if (!ok) {
-    napi_throw_range_error(env, NULL, "layerlab cpu conv: a bad geometry, or an operand outside the heap");
-    return NULL;
-  }
-  uint8_t *heap = (uint8_t *)data;
-  const window g = {(int)n, (int)h, (int)wd, (int)c, (int)oh, (int)ow, (int)fh, (int)fw, (int)sh, (int)sw, (int)top,
-                    (int)left};
-  gemm_job j = {.a = (const float *)(heap + x), .b = (const float *)(heap + w), .c = (float *)(heap + y), .g = g};
-  if (mode == 0) {
-    j.amode = A_IM2COL;
-    j.m = (int)(n * oh * ow);
-    j.k = (int)(fh * fw * c);
-    j.n = (int)co;
-    j.bias = bias ? (const float *)(heap + bias) : NULL;
-    j.relu = relu != 0;
-  } else if (mode == 1) {
-    j.amode = A_IM2COL_T;
-    j.m = (int)(fh * fw * c);
-    j.k = (int)(n * oh * ow);
-    j.n = (int)co;
-  } else {
-    conv_input_grad((const float *)(heap + x), (const float *)(heap + w), (float *)(heap + y), &g, (int)co);
-    return NULL;
-  }
-  j.ldc = j.n;
-  gemm(&j);
-  return NULL;
-}
-
 /* The heap argument: a Uint8Array's bytes and length, or NULL after throwing. */
 static uint8_t *heap_of(napi_env env, napi_value value, int64_t *length) {
   napi_typedarray_type type;
@@ -992,6 +871,97 @@ static int int_args(napi_env env, napi_callback_info info, size_t count, napi_va
 /* Whether `floats` floats at byte offset `at` lie inside a heap of `length` bytes, 4-aligned. */
 static int inside(int64_t at, int64_t floats, int64_t length) {
   return at >= 0 && !(at & 3) && floats >= 0 && floats < INT32_MAX && at + 4 * floats <= length;
+}
+
+/*
+ * gemm(heap: Uint8Array, m, k, n, a, ta, b, tb, c, bias, relu, ldc): a, b, c, bias are byte
+ * offsets into the heap (bias 0: none). Bounds are checked against the heap's length.
+ */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  napi_value hv;
+  int64_t v[11];
+  if (!int_args(env, info, 11, &hv, v, "gemm")) return NULL;
+  int64_t len;
+  uint8_t *heap = heap_of(env, hv, &len);
+  if (!heap) return NULL;
+  const int64_t m = v[0], k = v[1], n = v[2], a = v[3], ta = v[4], b = v[5], tb = v[6], c = v[7], bias = v[8],
+                relu = v[9], ldc = v[10];
+  if (m < 1 || k < 1 || n < 1 || ldc < n || m > INT32_MAX || k > INT32_MAX || n > INT32_MAX || a < 0 || b < 0 ||
+      c < 0 || bias < 0 || (a | b | c | bias) & 3 || a + 4 * m * k > len || b + 4 * k * n > len ||
+      c + 4 * ((m - 1) * ldc + n) > len || (bias && bias + 4 * n > len)) {
+    napi_throw_range_error(env, NULL, "layerlab cpu gemm: an operand lies outside the heap");
+    return NULL;
+  }
+  gemm_job j = {.a = (const float *)(heap + a),
+                .b = (const float *)(heap + b),
+                .c = (float *)(heap + c),
+                .bias = bias ? (const float *)(heap + bias) : NULL,
+                .m = (int)m,
+                .k = (int)k,
+                .n = (int)n,
+                .ta = ta != 0,
+                .tb = tb != 0,
+                .relu = relu != 0,
+                .ldc = (int)ldc};
+  gemm(&j);
+  return NULL;
+}
+
+/*
+ * conv(heap, mode, x, w, bias, y, relu, n, h, w, c, oh, ow, fh, fw, sh, sw, top, left, co): a
+ * convolution as one GEMM whose im2col operand is read from the image while packing (no
+ * im2col buffer). Offsets are bytes into the heap (bias 0: none).
+ *   mode 0, forward:         y (n*oh*ow x co) = im2col(x) . filter w (+ bias) (relu)
+ *   mode 1, filter gradient: y (fh*fw*c x co) = im2col(x)^T . dy (w holds dy, n*oh*ow x co)
+ *   mode 2, input gradient:  y (n*h*w x c) = col2im(dy . w^T), x holding dy (n*oh*ow x co)
+ */
+static napi_value js_conv(napi_env env, napi_callback_info info) {
+  napi_value hv;
+  int64_t v[19];
+  if (!int_args(env, info, 19, &hv, v, "conv")) return NULL;
+  int64_t len;
+  uint8_t *heap = heap_of(env, hv, &len);
+  if (!heap) return NULL;
+  const int64_t mode = v[0], x = v[1], w = v[2], bias = v[3], y = v[4], relu = v[5];
+  const int64_t n = v[6], h = v[7], wd = v[8], c = v[9], oh = v[10], ow = v[11], fh = v[12], fw = v[13],
+                sh = v[14], sw = v[15], top = v[16], left = v[17], co = v[18];
+  const int64_t in_floats = n * h * wd * c, out_floats = n * oh * ow * co, filter_floats = fh * fw * c * co;
+  int ok = mode >= 0 && mode <= 2 && n >= 1 && h >= 1 && wd >= 1 && c >= 1 && oh >= 1 && ow >= 1 && fh >= 1 &&
+           fw >= 1 && sh >= 1 && sw >= 1 && co >= 1 && top >= 0 && left >= 0 && top < fh && left < fw &&
+           in_floats < INT32_MAX && out_floats < INT32_MAX && filter_floats < INT32_MAX && x >= 0 && w >= 0 &&
+           y >= 0 && bias >= 0 && !((x | w | y | bias) & 3);
+  if (ok) {
+    const int64_t xs = mode == 2 ? out_floats : in_floats;
+    const int64_t ws = mode == 1 ? out_floats : filter_floats;
+    const int64_t ys = mode == 0 ? out_floats : mode == 1 ? filter_floats : in_floats;
+    ok = x + 4 * xs <= len && w + 4 * ws <= len && y + 4 * ys <= len && (!bias || (mode == 0 && bias + 4 * co <= len));
+  }
+  if (!ok) {
+    napi_throw_range_error(env, NULL, "layerlab cpu conv: a bad geometry, or an operand outside the heap");
+    return NULL;
+  }
+  const window g = {(int)n, (int)h, (int)wd, (int)c, (int)oh, (int)ow, (int)fh, (int)fw, (int)sh, (int)sw, (int)top,
+                    (int)left};
+  gemm_job j = {.a = (const float *)(heap + x), .b = (const float *)(heap + w), .c = (float *)(heap + y), .g = g};
+  if (mode == 0) {
+    j.amode = A_IM2COL;
+    j.m = (int)(n * oh * ow);
+    j.k = (int)(fh * fw * c);
+    j.n = (int)co;
+    j.bias = bias ? (const float *)(heap + bias) : NULL;
+    j.relu = relu != 0;
+  } else if (mode == 1) {
+    j.amode = A_IM2COL_T;
+    j.m = (int)(fh * fw * c);
+    j.k = (int)(n * oh * ow);
+    j.n = (int)co;
+  } else {
+    conv_input_grad((const float *)(heap + x), (const float *)(heap + w), (float *)(heap + y), &g, (int)co);
+    return NULL;
+  }
+  j.ldc = j.n;
+  gemm(&j);
+  return NULL;
 }
 
 /*

@@ -147,6 +147,19 @@ function generalMaxPoolGrad(
  * engine's own wasm kernel (one pass over the windows, ~20× faster than the compositions below
  * on the CNN's shapes) where it loaded, else with native tfjs kernels composed.
  */
+/** A max pooling's geometry from its kernel attributes, as the cpu backend computes it. */
+function poolInfo(x: tf.TensorInfo, args: KernelArgs): PoolInfo {
+  const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+  return backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs['filterSize'] as [number, number],
+    attrs['strides'] as [number, number],
+    1,
+    attrs['pad'] as 'same',
+    attrs['dimRoundingMode'] as 'round' | undefined,
+  );
+}
+
 export function createMaxPoolGrad(native: NativeKernels | null): tf.KernelFunc {
   return (args) => maxPoolGrad(args, native);
 }
@@ -155,15 +168,7 @@ function maxPoolGrad(args: KernelArgs, native: NativeKernels | null): tf.TensorI
   const dy = args.inputs['dy']!;
   const x = args.inputs['input']!;
   const y = args.inputs['output']!;
-  const attrs = (args.attrs ?? {}) as Record<string, unknown>;
-  const info = backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs['filterSize'] as [number, number],
-    attrs['strides'] as [number, number],
-    1,
-    attrs['pad'] as 'same',
-    attrs['dimRoundingMode'] as 'round' | undefined,
-  );
+  const info = poolInfo(x, args);
   if (product(dy.shape) === 0) return KernelScope.compose(args.backend, (s) => s.run('ZerosLike', { x }));
   if (native && x.dtype === 'float32' && dy.dtype === 'float32') {
     const dx = native.output([...x.shape]);
@@ -191,16 +196,8 @@ export function createMaxPool(native: NativeKernels | null, stock: tf.KernelFunc
   if (!native?.cpuGemm) return stock;
   return (args) => {
     const x = args.inputs['x']!;
-    const attrs = (args.attrs ?? {}) as Record<string, unknown>;
     if (x.dtype !== 'float32' || x.shape.length !== 4 || product(x.shape) === 0) return stock(args);
-    const info = backend_util.computePool2DInfo(
-      x.shape as [number, number, number, number],
-      attrs['filterSize'] as [number, number],
-      attrs['strides'] as [number, number],
-      1,
-      attrs['pad'] as 'same',
-      attrs['dimRoundingMode'] as 'round' | undefined,
-    );
+    const info = poolInfo(x, args);
     if (info.outHeight <= 0 || info.outWidth <= 0) return stock(args);
     const y = native.output([info.batchSize, info.outHeight, info.outWidth, info.inChannels]);
     native.cpuMaxPool(y, x, info);

@@ -134,8 +134,11 @@ export function createNativeConvKernels(
     }
   };
 
-  /** Conv2D / FusedConv2D of a first layer (few input channels, bias, relu or linear): conv_small_forward. */
-  const smallForward = (args: KernelArgs): tf.TensorInfo | null => {
+  /**
+   * A Conv2D / FusedConv2D either forward kernel below takes (float32, bias over the output
+   * channels, relu or linear), with its geometry and an output of its shape; null otherwise.
+   */
+  const forwardCall = (args: KernelArgs) => {
     const x = args.inputs['x']!;
     const filter = args.inputs['filter']!;
     const bias = args.inputs['bias'];
@@ -145,9 +148,17 @@ export function createNativeConvKernels(
     const outChannels = filter.shape[3]!;
     if (bias && (bias.dtype !== 'float32' || product(bias.shape) !== outChannels)) return null;
     const g = geometry(x.shape, filter.shape, attrs, [x, filter]);
-    if (!g || !isSmallConv(g, outChannels)) return null;
+    if (!g) return null;
+    return { x, filter, bias, g, outChannels, relu: activation === 'relu' };
+  };
+
+  /** Conv2D / FusedConv2D of a first layer (few input channels, bias, relu or linear): conv_small_forward. */
+  const smallForward = (args: KernelArgs): tf.TensorInfo | null => {
+    const call = forwardCall(args);
+    if (!call || !isSmallConv(call.g, call.outChannels)) return null;
+    const { x, filter, bias, g, outChannels, relu } = call;
     const y = native.output([g.batchSize, g.outHeight, g.outWidth, outChannels]);
-    native.convSmallForward(y, x, filter, bias, g, outChannels, activation === 'relu');
+    native.convSmallForward(y, x, filter, bias, g, outChannels, relu);
     return y;
   };
 
@@ -158,18 +169,11 @@ export function createNativeConvKernels(
    */
   const gemmForward = (args: KernelArgs): tf.TensorInfo | null => {
     if (!native.cpuGemm) return null;
-    const x = args.inputs['x']!;
-    const filter = args.inputs['filter']!;
-    const bias = args.inputs['bias'];
-    const attrs = (args.attrs ?? {}) as Attrs;
-    const activation = (attrs['activation'] as string | undefined) ?? 'linear';
-    if ((activation !== 'linear' && activation !== 'relu') || args.inputs['preluActivationWeights']) return null;
-    const outChannels = filter.shape[3]!;
-    if (bias && (bias.dtype !== 'float32' || product(bias.shape) !== outChannels)) return null;
-    const g = geometry(x.shape, filter.shape, attrs, [x, filter]);
-    if (!g || !cpuConvTakes(native, g)) return null;
+    const call = forwardCall(args);
+    if (!call || !cpuConvTakes(native, call.g)) return null;
+    const { x, filter, bias, g, outChannels, relu } = call;
     const y = native.output([g.batchSize, g.outHeight, g.outWidth, outChannels]);
-    native.cpuConv('forward', y, x, filter, bias, g, outChannels, activation === 'relu');
+    native.cpuConv('forward', y, x, filter, bias, g, outChannels, relu);
     return y;
   };
 
