@@ -4,7 +4,7 @@ import { parityRowsText } from '../../app/engine/parity';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { accelerationsNote } from '../../app/engine/accelerations-note';
+import { accelerationsNote, backendDescription } from '../../app/engine/accelerations-note';
 import { Task, type TaskSpec } from '../../app/dataset/schema';
 import { DEFAULT_WINDOW_SPEC, Differencing, WindowSpec, type ForecastReport } from '../../app/dataset/windows';
 import { analyzeGraph } from '../../app/graph/analyze';
@@ -459,7 +459,7 @@ export async function trainCommand(
       ? `${binding.inputs.map((i) => `Input "${i.node}" (${i.columns.length} columns, ${i.width} values)`).join(', ')} → ${binding.heads.map((h) => `${h.task} of "${h.target}"${h.labels ? ` (${h.labels.length} classes)` : ''}`).join(', ')}`
       : `${taskSpec.task} of "${taskSpec.target}"${shape.labels ? ` (${shape.labels.length} classes)` : ''}; ${shape.inputWidth} inputs`;
     out(
-      `Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backend.name}.`,
+      `Layerlab: ${images ? `${images.count} images` : `${meta!.rows} rows`} from ${path.basename(dataFile)}; ${what}; backend ${backendDescription(backend)}.`,
     );
     const accelerations = accelerationsNote(backend);
     if (accelerations) out(accelerations);

@@ -61,7 +61,7 @@ describe('layerlab train --data FOLDER: image classifiers from the command line'
     expect(run.stdout).toMatch(new RegExp(`^  ${skipped.corrupt}: .+$`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^  ${skipped.notImage}: not an image.*$`, 'm'));
     expect(run.stdout).toMatch(
-      /^Layerlab: 60 images from shapes; classification of "class" \(3 classes\); 768 inputs; backend wasm\.$/m,
+      /^Layerlab: 60 images from shapes; classification of "class" \(3 classes\); 768 inputs; backend wasm \(1 thread(, CPU addon: (avx512|avx2|portable))?\)\.$/m,
     );
     expect(run.stdout.match(/^epoch +\d+\/6 /gm)).toHaveLength(6);
 
