@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../../../app/project/schema';
 import { loadCpuGemm } from './accelerations/cpu/cpu-gemm';
+import { engineNativeKernels } from './accelerations/wasm-kernel-fixes';
 import {
   ACCELERATIONS_TFJS_VERSION,
   installAccelerations,
@@ -232,11 +233,13 @@ async function tryBackend(name: BackendName, wasmThreads: number, accelerations:
     };
   const report = { accelerations: plan };
   if (name !== 'wasm') return { ok: true, ...report };
+  const usedCpu = cpuGemm ? engineNativeKernels()?.cpuGemm : null;
   return {
     ok: true,
     ...report,
-    threads: cpuGemm ? cpuGemm.threads : (wasmThreadsInUse() ?? 1),
-    ...(cpuGemm ? { cpuGemm: cpuGemm.isa } : {}),
+    // What ran, not what loaded: the addon is used through the engine's wasm kernels.
+    threads: usedCpu ? usedCpu.threads : (wasmThreadsInUse() ?? 1),
+    ...(usedCpu ? { cpuGemm: usedCpu.isa } : {}),
     ...(threadsNote === undefined ? {} : { threadsNote }),
   };
 }

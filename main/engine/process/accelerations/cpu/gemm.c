@@ -24,6 +24,8 @@
  *
  * Two threads share a call by rows of C (or by columns when C has few rows, or by images): a
  * persistent worker thread, polling for calls while they come and sleeping between bursts.
+ * Not reentrant: the worker, the scratch buffers and the call numbers are the process's, so
+ * calls come from one thread at a time (the engine's; nothing else loads the addon).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
