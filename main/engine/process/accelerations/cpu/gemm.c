@@ -835,39 +835,36 @@ static void sum_rows_part(const void *ctx, int part, scratch *s) {
     }                                                                       \
   } while (0)
 
-/* The heap argument: a Uint8Array's bytes and length, or NULL after throwing. */
-static uint8_t *heap_of(napi_env env, napi_value value, int64_t *length) {
-  napi_typedarray_type type;
-  size_t len, byte_offset;
-  void *data;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, value, &type, &len, &data, &ab, &byte_offset) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "layerlab cpu: the heap must be a Uint8Array");
-    return NULL;
-  }
-  *length = (int64_t)len;
-  return (uint8_t *)data;
-}
-
-/* Reads `count` integer arguments after the heap; false after throwing. */
-static int int_args(napi_env env, napi_callback_info info, size_t count, napi_value *heap, int64_t *out,
-                    const char *what) {
+/*
+ * A call's arguments: the heap (a Uint8Array: its bytes, and its length into *length), then
+ * `count` integers into v. NULL after throwing a TypeError naming the call.
+ */
+static uint8_t *call_args(napi_env env, napi_callback_info info, size_t count, int64_t *v, const char *what,
+                          int64_t *length) {
   napi_value argv[24];
   size_t argc = 24;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1) {
     char message[96];
     snprintf(message, sizeof message, "layerlab cpu %s: %zu arguments expected", what, count + 1);
     napi_throw_type_error(env, NULL, message);
-    return 0;
+    return NULL;
   }
-  *heap = argv[0];
   for (size_t i = 0; i < count; i++)
-    if (napi_get_value_int64(env, argv[i + 1], &out[i]) != napi_ok) {
+    if (napi_get_value_int64(env, argv[i + 1], &v[i]) != napi_ok) {
       napi_throw_type_error(env, NULL, "layerlab cpu: arguments after the heap must be numbers");
-      return 0;
+      return NULL;
     }
-  return 1;
+  napi_typedarray_type type;
+  size_t len, byte_offset;
+  void *data;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &byte_offset) != napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "layerlab cpu: the heap must be a Uint8Array");
+    return NULL;
+  }
+  *length = (int64_t)len;
+  return (uint8_t *)data;
 }
 
 /* Whether `floats` floats at byte offset `at` lie inside a heap of `length` bytes, 4-aligned. */
@@ -880,17 +877,14 @@ static int inside(int64_t at, int64_t floats, int64_t length) {
  * offsets into the heap (bias 0: none). Bounds are checked against the heap's length.
  */
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  napi_value hv;
-  int64_t v[11];
-  if (!int_args(env, info, 11, &hv, v, "gemm")) return NULL;
-  int64_t len;
-  uint8_t *heap = heap_of(env, hv, &len);
+  int64_t v[11], len;
+  uint8_t *heap = call_args(env, info, 11, v, "gemm", &len);
   if (!heap) return NULL;
   const int64_t m = v[0], k = v[1], n = v[2], a = v[3], ta = v[4], b = v[5], tb = v[6], c = v[7], bias = v[8],
                 relu = v[9], ldc = v[10];
-  if (m < 1 || k < 1 || n < 1 || ldc < n || m > INT32_MAX || k > INT32_MAX || n > INT32_MAX || a < 0 || b < 0 ||
-      c < 0 || bias < 0 || (a | b | c | bias) & 3 || a + 4 * m * k > len || b + 4 * k * n > len ||
-      c + 4 * ((m - 1) * ldc + n) > len || (bias && bias + 4 * n > len)) {
+  if (m < 1 || k < 1 || n < 1 || ldc < n || m > INT32_MAX || k > INT32_MAX || n > INT32_MAX ||
+      !inside(a, m * k, len) || !inside(b, k * n, len) || !inside(c, (m - 1) * ldc + n, len) ||
+      (bias && !inside(bias, n, len))) {
     napi_throw_range_error(env, NULL, "layerlab cpu gemm: an operand lies outside the heap");
     return NULL;
   }
@@ -918,26 +912,19 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
  *   mode 2, input gradient:  y (n*h*w x c) = col2im(dy . w^T), x holding dy (n*oh*ow x co)
  */
 static napi_value js_conv(napi_env env, napi_callback_info info) {
-  napi_value hv;
-  int64_t v[19];
-  if (!int_args(env, info, 19, &hv, v, "conv")) return NULL;
-  int64_t len;
-  uint8_t *heap = heap_of(env, hv, &len);
+  int64_t v[19], len;
+  uint8_t *heap = call_args(env, info, 19, v, "conv", &len);
   if (!heap) return NULL;
   const int64_t mode = v[0], x = v[1], w = v[2], bias = v[3], y = v[4], relu = v[5];
   const int64_t n = v[6], h = v[7], wd = v[8], c = v[9], oh = v[10], ow = v[11], fh = v[12], fw = v[13],
                 sh = v[14], sw = v[15], top = v[16], left = v[17], co = v[18];
   const int64_t in_floats = n * h * wd * c, out_floats = n * oh * ow * co, filter_floats = fh * fw * c * co;
-  int ok = mode >= 0 && mode <= 2 && n >= 1 && h >= 1 && wd >= 1 && c >= 1 && oh >= 1 && ow >= 1 && fh >= 1 &&
-           fw >= 1 && sh >= 1 && sw >= 1 && co >= 1 && top >= 0 && left >= 0 && top < fh && left < fw &&
-           in_floats < INT32_MAX && out_floats < INT32_MAX && filter_floats < INT32_MAX && x >= 0 && w >= 0 &&
-           y >= 0 && bias >= 0 && !((x | w | y | bias) & 3);
-  if (ok) {
-    const int64_t xs = mode == 2 ? out_floats : in_floats;
-    const int64_t ws = mode == 1 ? out_floats : filter_floats;
-    const int64_t ys = mode == 0 ? out_floats : mode == 1 ? filter_floats : in_floats;
-    ok = x + 4 * xs <= len && w + 4 * ws <= len && y + 4 * ys <= len && (!bias || (mode == 0 && bias + 4 * co <= len));
-  }
+  const int ok = mode >= 0 && mode <= 2 && n >= 1 && h >= 1 && wd >= 1 && c >= 1 && oh >= 1 && ow >= 1 &&
+                 fh >= 1 && fw >= 1 && sh >= 1 && sw >= 1 && co >= 1 && top >= 0 && left >= 0 && top < fh &&
+                 left < fw && inside(x, mode == 2 ? out_floats : in_floats, len) &&
+                 inside(w, mode == 1 ? out_floats : filter_floats, len) &&
+                 inside(y, mode == 0 ? out_floats : mode == 1 ? filter_floats : in_floats, len) &&
+                 (!bias || (mode == 0 && inside(bias, co, len)));
   if (!ok) {
     napi_throw_range_error(env, NULL, "layerlab cpu conv: a bad geometry, or an operand outside the heap");
     return NULL;
@@ -971,11 +958,8 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
  * pooling x into out (dy unused), mode 1 its gradient: dy routed into out (dx) by x's maxima.
  */
 static napi_value js_pool(napi_env env, napi_callback_info info) {
-  napi_value hv;
-  int64_t v[16];
-  if (!int_args(env, info, 16, &hv, v, "pool")) return NULL;
-  int64_t len;
-  uint8_t *heap = heap_of(env, hv, &len);
+  int64_t v[16], len;
+  uint8_t *heap = call_args(env, info, 16, v, "pool", &len);
   if (!heap) return NULL;
   const int64_t mode = v[0], n = v[4], h = v[5], w = v[6], c = v[7], oh = v[8], ow = v[9];
   int ok = (mode == 0 || mode == 1) && n >= 1 && h >= 1 && w >= 1 && c >= 1 && oh >= 1 && ow >= 1 && v[10] >= 1 &&
@@ -997,11 +981,8 @@ static napi_value js_pool(napi_env env, napi_callback_info info) {
 
 /* relu_grad(heap, dy, y, out, count): out = dy * step(y). */
 static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
-  napi_value hv;
-  int64_t v[4];
-  if (!int_args(env, info, 4, &hv, v, "relu_grad")) return NULL;
-  int64_t len;
-  uint8_t *heap = heap_of(env, hv, &len);
+  int64_t v[4], len;
+  uint8_t *heap = call_args(env, info, 4, v, "relu_grad", &len);
   if (!heap) return NULL;
   if (!(inside(v[0], v[3], len) && inside(v[1], v[3], len) && inside(v[2], v[3], len))) {
     napi_throw_range_error(env, NULL, "layerlab cpu relu_grad: an operand outside the heap");
@@ -1020,11 +1001,8 @@ static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
 
 /* sum_rows(heap, x, out, rows, cols): out[c] = the sum of column c of x (rows x cols). */
 static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
-  napi_value hv;
-  int64_t v[4];
-  if (!int_args(env, info, 4, &hv, v, "sum_rows")) return NULL;
-  int64_t len;
-  uint8_t *heap = heap_of(env, hv, &len);
+  int64_t v[4], len;
+  uint8_t *heap = call_args(env, info, 4, v, "sum_rows", &len);
   if (!heap) return NULL;
   if (!(v[2] >= 1 && v[3] >= 1 && inside(v[0], v[2] * v[3], len) && inside(v[1], v[3], len))) {
     napi_throw_range_error(env, NULL, "layerlab cpu sum_rows: an operand outside the heap");
@@ -1085,25 +1063,17 @@ static napi_value init(napi_env env, napi_value exports) {
     variant_name = "avx2";
   }
 #endif
-  napi_value fn;
-  if (napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, js_gemm, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "gemm", fn) != napi_ok)
-    return NULL;
-  if (napi_create_function(env, "pool", NAPI_AUTO_LENGTH, js_pool, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "pool", fn) != napi_ok)
-    return NULL;
-  if (napi_create_function(env, "relu_grad", NAPI_AUTO_LENGTH, js_relu_grad, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "relu_grad", fn) != napi_ok)
-    return NULL;
-  if (napi_create_function(env, "sum_rows", NAPI_AUTO_LENGTH, js_sum_rows, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "sum_rows", fn) != napi_ok)
-    return NULL;
-  if (napi_create_function(env, "conv", NAPI_AUTO_LENGTH, js_conv, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "conv", fn) != napi_ok)
-    return NULL;
-  if (napi_create_function(env, "configure", NAPI_AUTO_LENGTH, js_configure, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "configure", fn) != napi_ok)
-    return NULL;
+  static const struct {
+    const char *name;
+    napi_callback fn;
+  } calls[] = {{"gemm", js_gemm},         {"conv", js_conv},         {"pool", js_pool},
+               {"relu_grad", js_relu_grad}, {"sum_rows", js_sum_rows}, {"configure", js_configure}};
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, calls[i].name, NAPI_AUTO_LENGTH, calls[i].fn, NULL, &fn) != napi_ok ||
+        napi_set_named_property(env, exports, calls[i].name, fn) != napi_ok)
+      return NULL;
+  }
   return exports;
 }
 
