@@ -69,6 +69,9 @@ describe('the build manifest (scripts/node-build-manifest.mjs)', () => {
     writeManifest(root, { inputs: ['src/a.ts'], outputs: ['cli.mjs'], startedMs: Date.now() - 60_000 });
     expect(checkNodeBuild(root)).toEqual({ fresh: false, reason: 'src/a.ts changed' });
 
+    // Saved before the next build starts (else its mtime may fall in the build's first millisecond,
+    // which counts as edited while it ran).
+    await utimes(source, later, later);
     build();
     await rm(path.join(root, 'dist', 'node', 'cli.mjs'));
     expect(checkNodeBuild(root)).toEqual({ fresh: false, reason: `${path.join('dist', 'node')}/cli.mjs is missing` });
